@@ -1,0 +1,55 @@
+// Set-up that `npm start` and `npm test` do on a fresh clone: nothing here may depend on a step done by hand.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+export function mustRun(command, args, options = {}) {
+  const status = run(command, args, options);
+  if (status !== 0) {
+    console.error(`\n✖ ${command} ${args.join(' ')} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
+
+/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+export function ensureNodeModules() {
+  const lock = path.join(root, 'package-lock.json');
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
+  console.log('• installing npm dependencies (npm ci)…');
+  mustRun('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+}
+
+let aptUpdated = false;
+/** Installs a Debian package when `probe` (a file path) is missing; needs root, as on CI. */
+export function ensureDebianPackage(pkg, probe) {
+  if (existsSync(probe)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = isRoot ? [] : ['sudo'];
+  console.log(`• installing Debian package ${pkg} (${probe} is missing)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    mustRun(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(isRoot ? [] : ['apt-get']), 'update', '-q'], { env });
+    aptUpdated = true;
+  }
+  mustRun(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(isRoot ? [] : ['apt-get']), 'install', '-y', '-q', pkg], { env });
+  if (!existsSync(probe)) {
+    console.error(`✖ ${pkg} installed but ${probe} is still missing`);
+    process.exit(1);
+  }
+}
+
+export function ensureChromium() {
+  ensureDebianPackage('chromium', '/usr/bin/chromium');
+}

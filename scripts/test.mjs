@@ -1,0 +1,54 @@
+// `npm test`: type-check, unit tests, production build, e2e — installing what is missing first.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ensureChromium, ensureNodeModules, mustRun, root, run } from './ensure.mjs';
+
+const started = Date.now();
+const step = (name) => console.log(`\n━━ ${name} ━━ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
+ensureNodeModules();
+ensureChromium();
+
+const results = path.join(root, 'test-results');
+mkdirSync(results, { recursive: true });
+const vitestJson = path.join(results, 'vitest.json');
+const playwrightJson = path.join(results, 'playwright.json');
+rmSync(vitestJson, { force: true });
+rmSync(playwrightJson, { force: true });
+
+step('type-check (client, protocol, server, tests)');
+mustRun('npx', ['tsc', '-p', 'tsconfig.json']);
+mustRun('npx', ['tsc', '-p', 'src/protocol/tsconfig.json']);
+mustRun('npx', ['tsc', '-p', 'tsconfig.node.json']);
+
+step('unit tests (vitest)');
+const unitStatus = run('npx', ['vitest', 'run', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+
+step('build (vite)');
+mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
+
+step('end-to-end tests (playwright, Debian chromium)');
+const e2eStatus = run('npx', ['playwright', 'test', '--reporter=list,json'], {
+  env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson },
+});
+
+// One plain closing line over both runners, so CI reads a count and not just an exit code.
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(vitestJson)) {
+  const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  passed += v.numPassedTests ?? 0;
+  failed += (v.numFailedTests ?? 0) + (v.numFailedTestSuites && !v.numFailedTests ? v.numFailedTestSuites : 0);
+  skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+} else if (unitStatus !== 0) failed += 1;
+if (existsSync(playwrightJson)) {
+  const p = JSON.parse(readFileSync(playwrightJson, 'utf8'));
+  passed += (p.stats?.expected ?? 0) + (p.stats?.flaky ?? 0);
+  failed += p.stats?.unexpected ?? 0;
+  skipped += p.stats?.skipped ?? 0;
+} else if (e2eStatus !== 0) failed += 1;
+
+console.log(`\nnpm test finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(unitStatus !== 0 || e2eStatus !== 0 || failed > 0 ? 1 : 0);

@@ -1,0 +1,5 @@
+import { SignInScreen } from '../features/login/SignInScreen';
+
+export function App() {
+  return <SignInScreen />;
+}

@@ -2,6 +2,7 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { encodeBase64 } from './base64';
 import { ProtocolError } from './errors';
+import { webCrypto, type WebCryptoKey, type WebSubtleCrypto } from './platform';
 
 // noble needs a sync SHA-512 for its sync API.
 ed.hashes.sha512 = sha512;
@@ -41,7 +42,7 @@ export async function verifyBytes(signature: Uint8Array, message: Uint8Array, pu
 
 /** WebCrypto only; rejects when the runtime lacks it. Exposed for benchmarks and tests. */
 export async function verifyWithWebCrypto(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
-  const subtle = globalThis.crypto?.subtle;
+  const subtle = webCrypto()?.subtle;
   if (!subtle) throw new ProtocolError('invalid_argument', 'this runtime has no WebCrypto');
   if (!hasShape(signature, message, publicKey)) return false;
   try {
@@ -68,7 +69,7 @@ const PROBE_SEED = new Uint8Array(32).fill(7);
 const PROBE_MESSAGE = new Uint8Array([1, 2, 3]);
 
 async function detectBackend(): Promise<Ed25519Backend> {
-  const subtle = globalThis.crypto?.subtle;
+  const subtle = webCrypto()?.subtle;
   if (!subtle || typeof subtle.importKey !== 'function') return 'noble';
   try {
     const publicKey = ed.getPublicKey(PROBE_SEED);
@@ -90,13 +91,12 @@ const MAX_CACHED_KEYS = 4096;
 
 function importVerifyKey(subtle: WebSubtleCrypto, publicKey: Uint8Array): Promise<WebCryptoKey> {
   const id = encodeBase64(publicKey);
-  let key = importedKeys.get(id);
-  if (!key) {
-    if (importedKeys.size >= MAX_CACHED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string);
-    key = subtle.importKey('raw', Uint8Array.from(publicKey), { name: 'Ed25519' }, false, ['verify']);
-    key.catch(() => importedKeys.delete(id));
-    importedKeys.set(id, key);
-  }
+  const cached = importedKeys.get(id);
+  if (cached) return cached;
+  if (importedKeys.size >= MAX_CACHED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string);
+  const key = subtle.importKey('raw', Uint8Array.from(publicKey), { name: 'Ed25519' }, false, ['verify']);
+  key.catch(() => importedKeys.delete(id));
+  importedKeys.set(id, key);
   return key;
 }
 

@@ -1,0 +1,39 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
+
+describe('sanitizeMessageHtml', () => {
+  it('keeps the tags the spec allows', () => {
+    const html = '<p><strong>b</strong> <em>i</em> <del>d</del> <code class="language-ts">x</code></p><ul><li>one</li></ul>';
+    expect(sanitizeMessageHtml(html)).toBe(html);
+  });
+
+  it('removes scripts, event handlers and unknown tags but keeps their text', () => {
+    const out = sanitizeMessageHtml('<script>alert(1)</script><img src=x onerror="alert(1)"><marquee>hi</marquee><b onclick="x()">b</b>');
+    expect(out).not.toMatch(/script|onerror|onclick|<img|marquee/);
+    expect(out).toContain('hi');
+    expect(out).toContain('<b>b</b>');
+  });
+
+  it('makes links safe: only allowed schemes, new tab, no opener', () => {
+    const out = sanitizeMessageHtml('<a href="https://example.org">ok</a><a href="javascript:alert(1)">bad</a>');
+    expect(out).toContain('href="https://example.org"');
+    expect(out).toContain('rel="noopener noreferrer nofollow"');
+    expect(out).toContain('target="_blank"');
+    expect(out).not.toContain('javascript:');
+    expect(out).toContain('bad');
+  });
+
+  it('turns spec colours into styles and drops anything else', () => {
+    const out = sanitizeMessageHtml('<font data-mx-color="#ff0000">red</font><span data-mx-color="red;background:url(x)">x</span><p style="position:fixed">p</p>');
+    expect(out).toContain('color: rgb(255, 0, 0)');
+    expect(out).not.toContain('url(');
+    expect(out).not.toContain('position');
+  });
+
+  it('drops reply fallbacks', () => {
+    expect(sanitizeMessageHtml('<mx-reply><blockquote>old</blockquote></mx-reply>new')).toBe('new');
+    expect(stripReplyFallbackBody('> <@a:b> old\n> more\n\nnew')).toBe('new');
+    expect(stripReplyFallbackBody('> a quote I wrote')).toBe('> a quote I wrote');
+  });
+});

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { buildTimelineRows, continuesGroup, groupWindowMs, lastEditableMessage, type TimelineEvent, type TimelineRow } from './timeline';
+import { senderIdentity } from '../identity/sender';
+
+const noon = new Date(2026, 10, 20, 12, 0, 0).getTime();
+const minute = 60_000;
+let counter = 0;
+
+function message(sender: string, ts: number, body = 'hi', extra: Partial<TimelineEvent> = {}): TimelineEvent {
+  counter += 1;
+  return {
+    id: `$e${counter}`,
+    type: 'm.room.message',
+    sender,
+    identity: sender,
+    ts,
+    content: { msgtype: 'm.text', body },
+    redacted: false,
+    status: 'sent',
+    ...extra,
+  };
+}
+
+const nameOf = (id: string) => id.slice(1, id.indexOf(':'));
+const messages = (rows: TimelineRow[]) => rows.filter((r) => r.kind === 'message');
+
+describe('grouping (Element rule)', () => {
+  it('groups consecutive messages of one sender within 5 minutes', () => {
+    const rows = buildTimelineRows([message('@a:x', noon), message('@a:x', noon + 4 * minute), message('@a:x', noon + 9 * minute - 1)], nameOf);
+    expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, false, false]);
+  });
+
+  it('starts a new group after more than 5 minutes', () => {
+    const rows = buildTimelineRows([message('@a:x', noon), message('@a:x', noon + groupWindowMs + 1)], nameOf);
+    expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, true]);
+  });
+
+  it('starts a new group for another sender and when the first comes back', () => {
+    const rows = buildTimelineRows([message('@a:x', noon), message('@b:x', noon + minute), message('@a:x', noon + 2 * minute)], nameOf);
+    expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, true, true]);
+  });
+
+  it('breaks a group at a day boundary and adds a day separator', () => {
+    const lateEvening = new Date(2026, 10, 20, 23, 58).getTime();
+    const rows = buildTimelineRows([message('@a:x', lateEvening), message('@a:x', lateEvening + 3 * minute)], nameOf);
+    expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'day', 'message']);
+    expect(messages(rows).every((r) => r.kind === 'message' && r.startsGroup)).toBe(true);
+  });
+
+  it('breaks a group at a state notice in between', () => {
+    const join: TimelineEvent = { ...message('@b:x', noon + minute), type: 'm.room.member', stateKey: '@b:x', content: { membership: 'join' } };
+    const rows = buildTimelineRows([message('@a:x', noon), join, message('@a:x', noon + 2 * minute)], nameOf);
+    expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'notice', 'message']);
+    expect(rows[3]!.kind === 'message' && rows[3]!.startsGroup).toBe(true);
+  });
+
+  it('groups by identity, not by the sender string: two keys with one handle are two people', () => {
+    const a = message('@alice:x', noon, 'one', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'AAAA' }) });
+    const b = message('@alice:x', noon + minute, 'two', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'BBBB' }) });
+    const rows = buildTimelineRows([a, b], nameOf);
+    expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, true]);
+  });
+
+  it('never groups across more than 5 minutes or across senders (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ who: fc.constantFrom('@a:x', '@b:x'), gap: fc.integer({ min: 0, max: 10 * minute }) }), { maxLength: 40 }), (steps) => {
+        let ts = noon;
+        const events = steps.map((s) => message(s.who, (ts += s.gap)));
+        const rows = messages(buildTimelineRows(events, nameOf));
+        for (let i = 1; i < rows.length; i++) {
+          const prev = rows[i - 1]!;
+          const cur = rows[i]!;
+          if (prev.kind !== 'message' || cur.kind !== 'message') continue;
+          if (!cur.startsGroup) expect(continuesGroup(prev.event, cur.event)).toBe(true);
+          else expect(continuesGroup(prev.event, cur.event)).toBe(false);
+        }
+      }),
+    );
+  });
+});
+
+describe('edits and redactions', () => {
+  it('shows the latest edit of the sender and marks it edited, hiding the edit events', () => {
+    const original = message('@a:x', noon, 'frist');
+    const edit = (body: string, ts: number, sender = '@a:x') =>
+      message(sender, ts, `* ${body}`, {
+        content: { msgtype: 'm.text', body: `* ${body}`, 'm.new_content': { msgtype: 'm.text', body }, 'm.relates_to': { rel_type: 'm.replace', event_id: original.id } },
+      });
+    const rows = buildTimelineRows([original, edit('first', noon + 1000), edit('first!', noon + 2000), edit('hijack', noon + 3000, '@b:x')], nameOf);
+    const shown = messages(rows);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]!.kind === 'message' && shown[0]!.content.body).toBe('first!');
+    expect(shown[0]!.kind === 'message' && shown[0]!.edited).toBe(true);
+  });
+
+  it('keeps redacted messages as rows (shown as deleted) and hides redaction events', () => {
+    const gone = message('@a:x', noon, '', { redacted: true, content: {} });
+    const redaction: TimelineEvent = { ...message('@a:x', noon + 1), type: 'm.room.redaction', content: { redacts: gone.id } };
+    const rows = buildTimelineRows([gone, redaction], nameOf);
+    expect(messages(rows)).toHaveLength(1);
+    expect(messages(rows)[0]!.kind === 'message' && messages(rows)[0]!.event.redacted).toBe(true);
+  });
+});
+
+describe('notices', () => {
+  it('describes membership, name and topic changes compactly', () => {
+    const base = message('@a:x', noon);
+    const state = (type: string, content: Record<string, unknown>, stateKey = '', prevContent?: Record<string, unknown>): TimelineEvent => ({
+      ...base,
+      id: `$${type}${stateKey}${JSON.stringify(content)}`,
+      type,
+      content,
+      stateKey,
+      prevContent,
+    });
+    const rows = buildTimelineRows(
+      [
+        state('m.room.member', { membership: 'invite' }, '@b:x'),
+        state('m.room.member', { membership: 'join', displayname: 'Bee' }, '@a:x'),
+        state('m.room.name', { name: 'Lounge' }),
+        state('m.room.topic', { topic: 'Chat' }),
+        state('m.room.power_levels', {}),
+      ],
+      nameOf,
+    );
+    expect(rows.filter((r) => r.kind === 'notice').map((r) => r.kind === 'notice' && r.text)).toEqual([
+      'a invited b',
+      'Bee joined',
+      'a renamed the room to “Lounge”',
+      'a changed the topic to “Chat”',
+    ]);
+  });
+});
+
+describe('lastEditableMessage', () => {
+  it('finds my newest sent text message, skipping others, deleted and unsent ones', () => {
+    const mine = message('@me:x', noon, 'mine');
+    const rows = buildTimelineRows(
+      [mine, message('@b:x', noon + 1), message('@me:x', noon + 2, 'x', { redacted: true }), message('@me:x', noon + 3, 'y', { status: 'failed' })],
+      nameOf,
+    );
+    expect(lastEditableMessage(rows, '@me:x')?.event.id).toBe(mine.id);
+    expect(lastEditableMessage(rows, '@c:x')).toBeUndefined();
+  });
+});

@@ -1,0 +1,186 @@
+// The timeline as view data: pure functions from plain events to rows (day separators, message groups,
+// compact notices, edits, redactions). No matrix-js-sdk here, so the bench and tests feed it directly.
+
+export type SendStatus = 'sent' | 'sending' | 'failed';
+
+export interface TimelineEvent {
+  /** Event ID, or the transaction ID while a local echo is unsent. */
+  id: string;
+  type: string;
+  /** The raw `sender` (a user ID). */
+  sender: string;
+  /** Who sent it, from features/identity/sender: grouping and names hang off this. */
+  identity: string;
+  ts: number;
+  content: Record<string, unknown>;
+  stateKey?: string;
+  prevContent?: Record<string, unknown>;
+  redacted: boolean;
+  status: SendStatus;
+}
+
+export type TimelineRow =
+  | { kind: 'day'; key: string; ts: number }
+  | {
+      kind: 'message';
+      key: string;
+      event: TimelineEvent;
+      /** Content after the latest edit. */
+      content: Record<string, unknown>;
+      edited: boolean;
+      /** First message of a group: shows the sender's name and avatar. */
+      startsGroup: boolean;
+      replyTo?: string;
+    }
+  | { kind: 'notice'; key: string; event: TimelineEvent; text: string };
+
+/** Element's grouping window. */
+export const groupWindowMs = 5 * 60 * 1000;
+
+export function sameDay(a: number, b: number): boolean {
+  const x = new Date(a);
+  const y = new Date(b);
+  return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
+}
+
+/** Element's rule: same sender identity, within 5 minutes, on the same day (callers reset on other rows). */
+export function continuesGroup(previous: TimelineEvent, next: TimelineEvent): boolean {
+  return previous.identity === next.identity && next.ts - previous.ts <= groupWindowMs && next.ts >= previous.ts && sameDay(previous.ts, next.ts);
+}
+
+function relation(content: Record<string, unknown>): { relType?: string; eventId?: string; inReplyTo?: string } {
+  const rel = content['m.relates_to'];
+  if (typeof rel !== 'object' || rel === null) return {};
+  const r = rel as Record<string, unknown>;
+  const reply = r['m.in_reply_to'] as Record<string, unknown> | undefined;
+  return {
+    relType: typeof r.rel_type === 'string' ? r.rel_type : undefined,
+    eventId: typeof r.event_id === 'string' ? r.event_id : undefined,
+    inReplyTo: typeof reply?.event_id === 'string' ? reply.event_id : undefined,
+  };
+}
+
+/** The target of an `m.replace` edit, or undefined. */
+export function editTarget(event: TimelineEvent): string | undefined {
+  if (event.type !== 'm.room.message' || event.redacted) return undefined;
+  const rel = relation(event.content);
+  return rel.relType === 'm.replace' ? rel.eventId : undefined;
+}
+
+const messageTypes = new Set(['m.room.message', 'm.sticker']);
+
+export type NameOf = (userId: string) => string;
+
+/** One line for state changes people care about; undefined hides the event. */
+export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): string | undefined {
+  const actor = nameOf(event.sender);
+  const content = event.content;
+  switch (event.type) {
+    case 'm.room.member': {
+      const target = content.displayname && typeof content.displayname === 'string' ? content.displayname : nameOf(event.stateKey ?? '');
+      const now = content.membership;
+      const before = event.prevContent?.membership;
+      const self = event.sender === event.stateKey;
+      if (now === 'join' && before === 'join') {
+        const oldName = event.prevContent?.displayname;
+        if (oldName !== content.displayname && typeof content.displayname === 'string') {
+          return typeof oldName === 'string' ? `${oldName} changed their name to ${content.displayname}` : `${target} set their name`;
+        }
+        if (event.prevContent?.avatar_url !== content.avatar_url) return `${target} changed their avatar`;
+        return undefined;
+      }
+      if (now === 'join') return `${target} joined`;
+      if (now === 'invite') return `${actor} invited ${target}`;
+      if (now === 'leave') {
+        if (before === 'invite') return self ? `${target} declined the invite` : `${actor} withdrew ${target}'s invite`;
+        if (before === 'ban') return `${actor} unbanned ${target}`;
+        return self ? `${target} left` : `${actor} removed ${target}`;
+      }
+      if (now === 'ban') return `${actor} banned ${target}`;
+      if (now === 'knock') return `${target} asked to join`;
+      return undefined;
+    }
+    case 'm.room.name':
+      return typeof content.name === 'string' && content.name !== '' ? `${actor} renamed the room to “${content.name}”` : `${actor} removed the room name`;
+    case 'm.room.topic':
+      return typeof content.topic === 'string' && content.topic !== '' ? `${actor} changed the topic to “${content.topic}”` : `${actor} removed the topic`;
+    case 'm.room.create':
+      return `${actor} created the room`;
+    case 'm.room.avatar':
+      return `${actor} changed the room avatar`;
+    case 'm.room.encryption':
+      return `${actor} turned on encryption (Wayfarer can't read encrypted messages yet)`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Builds the rows for a run of events in timeline order. Edits fold into their target (latest edit by
+ * the same identity wins), redactions and hidden state vanish, day separators and group starts are set.
+ */
+export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: NameOf): TimelineRow[] {
+  const byId = new Map<string, TimelineEvent>();
+  for (const event of events) byId.set(event.id, event);
+
+  const latestEdit = new Map<string, TimelineEvent>();
+  for (const event of events) {
+    const target = editTarget(event);
+    if (!target) continue;
+    const original = byId.get(target);
+    if (original && original.identity !== event.identity) continue; // only the sender may edit
+    const current = latestEdit.get(target);
+    if (!current || event.ts >= current.ts) latestEdit.set(target, event);
+  }
+
+  const rows: TimelineRow[] = [];
+  let lastMessage: TimelineEvent | undefined; // reset by anything that breaks a group
+  let lastTs: number | undefined;
+  for (const event of events) {
+    if (event.type === 'm.room.redaction') continue;
+    if (editTarget(event)) continue;
+    if (event.type === 'm.reaction') continue;
+    const isMessage = messageTypes.has(event.type);
+    const notice = isMessage ? undefined : describeStateEvent(event, nameOf);
+    if (!isMessage && notice === undefined) continue;
+
+    if (lastTs === undefined || !sameDay(lastTs, event.ts)) {
+      rows.push({ kind: 'day', key: `day-${event.id}`, ts: event.ts });
+      lastMessage = undefined;
+    }
+    lastTs = event.ts;
+
+    if (notice !== undefined) {
+      rows.push({ kind: 'notice', key: event.id, event, text: notice });
+      lastMessage = undefined;
+      continue;
+    }
+    const edit = latestEdit.get(event.id);
+    const newContent = edit?.content['m.new_content'];
+    const content = !event.redacted && edit && typeof newContent === 'object' && newContent !== null ? (newContent as Record<string, unknown>) : event.content;
+    const startsGroup = !lastMessage || !continuesGroup(lastMessage, event);
+    rows.push({
+      kind: 'message',
+      key: event.id,
+      event,
+      content,
+      edited: !!edit && !event.redacted,
+      startsGroup,
+      replyTo: event.redacted ? undefined : relation(event.content).inReplyTo,
+    });
+    lastMessage = event;
+  }
+  return rows;
+}
+
+/** The newest message of `identity` that may still be edited (sent, not redacted), for the Up-arrow edit. */
+export function lastEditableMessage(rows: readonly TimelineRow[], identity: string): Extract<TimelineRow, { kind: 'message' }> | undefined {
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i]!;
+    if (row.kind !== 'message') continue;
+    if (row.event.identity !== identity || row.event.redacted || row.event.status !== 'sent') continue;
+    const msgtype = row.content.msgtype;
+    if (msgtype === 'm.text' || msgtype === 'm.emote' || msgtype === 'm.notice') return row;
+  }
+  return undefined;
+}

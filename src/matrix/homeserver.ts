@@ -1,0 +1,108 @@
+// Turning what a person types into a homeserver base URL: the spec's client discovery
+// (/.well-known/matrix/client), then a check that a Matrix server really answers there.
+
+export type HomeserverErrorKind = 'invalid-input' | 'unreachable' | 'not-matrix';
+
+export class HomeserverError extends Error {
+  override readonly name = 'HomeserverError';
+  constructor(
+    readonly kind: HomeserverErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Loopback-style hosts are development servers: plain http, as Chromium treats them as secure anyway. */
+export function isDevelopmentHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bare)) return true;
+  return bare.includes(':'); // an IPv6 literal
+}
+
+/** Splits `host[:port]` (IPv6 in brackets) and returns the host part, or undefined when malformed. */
+function hostOf(serverName: string): string | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(serverName);
+  return match?.[1];
+}
+
+/**
+ * The URL to start from: a full URL is used as given (without trailing slash); a bare server name
+ * gets http:// for development hosts and https:// otherwise.
+ */
+export function initialBaseUrl(input: string): { baseUrl: string; isBareName: boolean } {
+  const trimmed = input.trim();
+  if (trimmed === '') throw new HomeserverError('invalid-input', 'Enter a homeserver, for example matrix.org.');
+  if (/^https?:\/\//i.test(trimmed)) {
+    let url: URL;
+    try {
+      url = new URL(trimmed);
+    } catch {
+      throw new HomeserverError('invalid-input', `“${trimmed}” is not a valid address.`);
+    }
+    return { baseUrl: url.href.replace(/\/+$/, ''), isBareName: false };
+  }
+  const host = hostOf(trimmed);
+  if (!host) throw new HomeserverError('invalid-input', `“${trimmed}” is not a server name. Use a name like matrix.org or a full https:// address.`);
+  const scheme = isDevelopmentHost(host) ? 'http' : 'https';
+  return { baseUrl: `${scheme}://${trimmed}`, isBareName: true };
+}
+
+/** Reads `m.homeserver.base_url` from a well-known document; undefined when it says nothing usable. */
+export function baseUrlFromWellKnown(document: unknown): string | undefined {
+  if (typeof document !== 'object' || document === null) return undefined;
+  const homeserver = (document as Record<string, unknown>)['m.homeserver'];
+  if (typeof homeserver !== 'object' || homeserver === null) return undefined;
+  const baseUrl = (homeserver as Record<string, unknown>)['base_url'];
+  if (typeof baseUrl !== 'string' || !/^https?:\/\//i.test(baseUrl)) return undefined;
+  try {
+    return new URL(baseUrl).href.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+type Fetch = typeof fetch;
+
+async function fetchJson(fetchImpl: Fetch, url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+  const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body };
+}
+
+/**
+ * Finds the base URL of a homeserver and checks that it speaks the Client-Server API.
+ * Throws HomeserverError with a message meant for people.
+ */
+export async function discoverHomeserver(input: string, fetchImpl: Fetch = fetch, timeoutMs = 10_000): Promise<string> {
+  const { baseUrl: start, isBareName } = initialBaseUrl(input);
+  let baseUrl = start;
+  if (isBareName) {
+    try {
+      const wellKnown = await fetchJson(fetchImpl, `${start}/.well-known/matrix/client`, timeoutMs);
+      if (wellKnown.status === 200) baseUrl = baseUrlFromWellKnown(wellKnown.body) ?? start;
+    } catch {
+      // No well-known (or the host is down): the spec says to fall back to the name itself.
+    }
+  }
+  let versions: { status: number; body: unknown };
+  try {
+    versions = await fetchJson(fetchImpl, `${baseUrl}/_matrix/client/versions`, timeoutMs);
+  } catch {
+    throw new HomeserverError(
+      'unreachable',
+      `Can't reach ${baseUrl}. Check the address and your connection, then try again.`,
+    );
+  }
+  const list = (versions.body as { versions?: unknown } | undefined)?.versions;
+  if (versions.status !== 200 || !Array.isArray(list)) {
+    throw new HomeserverError('not-matrix', `${baseUrl} answered, but it isn't a Matrix homeserver. Check the address.`);
+  }
+  return baseUrl;
+}

@@ -1,0 +1,61 @@
+// matrix-js-sdk events → the plain TimelineEvent the pure timeline functions work on.
+import { EventStatus, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import type { SendStatus, TimelineEvent } from './timeline';
+import { senderIdentity } from '../identity/sender';
+
+function sendStatus(event: MatrixEvent): SendStatus {
+  switch (event.status) {
+    case null:
+    case EventStatus.SENT:
+      return 'sent';
+    case EventStatus.NOT_SENT:
+      return 'failed';
+    case EventStatus.CANCELLED:
+      return 'failed';
+    default:
+      return 'sending';
+  }
+}
+
+const cache = new WeakMap<MatrixEvent, { key: string; value: TimelineEvent }>();
+
+export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
+  const redacted = event.isRedacted();
+  const status = sendStatus(event);
+  const id = event.getId() ?? event.getTxnId() ?? '';
+  // Events are mutable in the SDK (status, redaction, remote echo): cache on what can change.
+  const key = `${id}|${status}|${redacted}`;
+  const hit = cache.get(event);
+  if (hit && hit.key === key) return hit.value;
+  const raw = event.event;
+  const value: TimelineEvent = {
+    id,
+    type: event.getType(),
+    sender: event.getSender() ?? '',
+    identity: senderIdentity({ sender: raw.sender, sender_key: (raw as { sender_key?: string }).sender_key, unsigned: raw.unsigned as Record<string, unknown> | undefined }),
+    ts: event.getTs(),
+    content: redacted ? {} : (event.getOriginalContent() as Record<string, unknown>),
+    stateKey: event.getStateKey(),
+    prevContent: event.getPrevContent() as Record<string, unknown>,
+    redacted,
+    status,
+  };
+  cache.set(event, { key, value });
+  return value;
+}
+
+/** The room's loaded live timeline followed by its unsent local echoes. */
+export function roomTimelineEvents(room: Room): TimelineEvent[] {
+  const live = room.getLiveTimeline().getEvents();
+  const pending = room.getPendingEvents();
+  const out = new Array<TimelineEvent>(live.length + pending.length);
+  let i = 0;
+  for (const e of live) out[i++] = toTimelineEvent(e);
+  for (const e of pending) out[i++] = toTimelineEvent(e);
+  return out;
+}
+
+/** Finds the SDK event behind a row (for retry, redact, receipts). */
+export function findSdkEvent(room: Room, id: string): MatrixEvent | undefined {
+  return room.findEventById(id) ?? room.getPendingEvents().find((e) => e.getTxnId() === id || e.getId() === id);
+}

@@ -1,0 +1,150 @@
+// Feeds the chat store from matrix-js-sdk events: room summaries, connection state, and per-room
+// revisions the timeline views re-derive from. Updates are coalesced so a big sync renders once.
+import {
+  ClientEvent,
+  EventType,
+  HttpApiEvent,
+  KnownMembership,
+  NotificationCountType,
+  RoomEvent,
+  RoomMemberEvent,
+  RoomStateEvent,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+  type RoomMember,
+} from 'matrix-js-sdk';
+import type { ChatStore } from '../state/chatStore';
+import type { RoomSummary } from '../features/rooms/roomList';
+import { cameBack, connectionFromSync, type SdkSyncState } from './connection';
+import { resendUnsent } from './client';
+
+export function directRoomIds(client: MatrixClient): Set<string> {
+  const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};
+  const ids = new Set<string>();
+  for (const rooms of Object.values(content)) if (Array.isArray(rooms)) for (const id of rooms) ids.add(id);
+  return ids;
+}
+
+export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<string>): RoomSummary | undefined {
+  const membership = room.getMyMembership();
+  if (membership !== KnownMembership.Join && membership !== KnownMembership.Invite) return undefined;
+  const me = client.getUserId() ?? '';
+  const myMember = room.getMember(me);
+  const inviter = membership === KnownMembership.Invite ? (myMember?.events.member?.getSender() ?? room.getDMInviter()) : undefined;
+  const isDirectInvite = membership === KnownMembership.Invite && myMember?.events.member?.getContent().is_direct === true;
+  return {
+    roomId: room.roomId,
+    name: room.name || room.roomId,
+    membership,
+    lastActivity: room.getLastActiveTimestamp() > 0 ? room.getLastActiveTimestamp() : (myMember?.events.member?.getTs() ?? 0),
+    unread: membership === KnownMembership.Join ? room.getUnreadNotificationCount(NotificationCountType.Total) : 0,
+    highlights: membership === KnownMembership.Join ? room.getUnreadNotificationCount(NotificationCountType.Highlight) : 0,
+    isDirect: direct.has(room.roomId) || isDirectInvite,
+    inviter,
+    avatarMxc: room.getMxcAvatarUrl() ?? undefined,
+    alias: room.getCanonicalAlias() ?? undefined,
+  };
+}
+
+export function summarizeRooms(client: MatrixClient): RoomSummary[] {
+  const direct = directRoomIds(client);
+  return client.getRooms().flatMap((room) => summarizeRoom(room, client, direct) ?? []);
+}
+
+/** Starts feeding `store`; returns a function that stops it. `onLoggedOut` runs when the server revokes the token. */
+export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: () => void): () => void {
+  const touched = new Set<string>();
+  let roomsDirty = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    const state = store.getState();
+    if (roomsDirty) state.setRooms(summarizeRooms(client));
+    if (touched.size) state.touchRooms(touched);
+    roomsDirty = false;
+    touched.clear();
+  };
+  const schedule = () => {
+    timer ??= setTimeout(flush, 16);
+  };
+  const touchRoom = (roomId: string | undefined, listChanged = true) => {
+    if (roomId) touched.add(roomId);
+    if (listChanged) roomsDirty = true;
+    schedule();
+  };
+
+  let lastSync: SdkSyncState = client.getSyncState() as SdkSyncState;
+  const updateConnection = () => {
+    const previous = store.getState().connection;
+    const next = connectionFromSync(lastSync, navigator.onLine);
+    if (next === previous) return;
+    store.getState().setConnection(next);
+    // Unsent messages go out again as soon as the server is back.
+    if (cameBack(previous, next)) void resendUnsent(client);
+  };
+
+  const onSync = (state: SdkSyncState) => {
+    lastSync = state;
+    updateConnection();
+    roomsDirty = true;
+    schedule();
+  };
+  const onTimeline = (_e: MatrixEvent, room: Room | undefined) => touchRoom(room?.roomId);
+  const onRoomEvent = (_e: unknown, room: Room | undefined) => touchRoom(room?.roomId);
+  const onLocalEcho = (_e: MatrixEvent, room: Room) => touchRoom(room.roomId);
+  const onReceipt = (_e: MatrixEvent, room: Room) => touchRoom(room.roomId);
+  const onRoom = (room: Room) => touchRoom(room.roomId);
+  const onMyMembership = (room: Room) => touchRoom(room.roomId);
+  const onDelete = () => touchRoom(undefined);
+  const onMember = (_e: MatrixEvent, member: RoomMember) => touchRoom(member.roomId, false);
+  const onAccountData = (event: MatrixEvent) => {
+    if (event.getType() === EventType.Direct) touchRoom(undefined);
+  };
+  const onLoggedOutEvent = () => onLoggedOut();
+
+  client.on(ClientEvent.Sync, onSync);
+  client.on(RoomEvent.Timeline, onTimeline);
+  client.on(RoomEvent.TimelineReset, onRoomEvent as never);
+  client.on(RoomEvent.Redaction, onRoomEvent);
+  client.on(RoomEvent.LocalEchoUpdated, onLocalEcho);
+  client.on(RoomEvent.Receipt, onReceipt);
+  client.on(RoomEvent.Name, onRoom);
+  client.on(RoomEvent.MyMembership, onMyMembership);
+  client.on(ClientEvent.Room, onRoom);
+  client.on(ClientEvent.DeleteRoom, onDelete);
+  client.on(ClientEvent.AccountData, onAccountData);
+  client.on(RoomMemberEvent.Typing, onMember);
+  client.on(RoomMemberEvent.Name, onMember);
+  client.on(RoomMemberEvent.PowerLevel, onMember);
+  client.on(RoomMemberEvent.Membership, onMember);
+  client.on(RoomStateEvent.Members, onRoomEvent as never);
+  client.on(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
+  window.addEventListener('online', updateConnection);
+  window.addEventListener('offline', updateConnection);
+  roomsDirty = true;
+  schedule();
+
+  return () => {
+    if (timer) clearTimeout(timer);
+    client.off(ClientEvent.Sync, onSync);
+    client.off(RoomEvent.Timeline, onTimeline);
+    client.off(RoomEvent.TimelineReset, onRoomEvent as never);
+    client.off(RoomEvent.Redaction, onRoomEvent);
+    client.off(RoomEvent.LocalEchoUpdated, onLocalEcho);
+    client.off(RoomEvent.Receipt, onReceipt);
+    client.off(RoomEvent.Name, onRoom);
+    client.off(RoomEvent.MyMembership, onMyMembership);
+    client.off(ClientEvent.Room, onRoom);
+    client.off(ClientEvent.DeleteRoom, onDelete);
+    client.off(ClientEvent.AccountData, onAccountData);
+    client.off(RoomMemberEvent.Typing, onMember);
+    client.off(RoomMemberEvent.Name, onMember);
+    client.off(RoomMemberEvent.PowerLevel, onMember);
+    client.off(RoomMemberEvent.Membership, onMember);
+    client.off(RoomStateEvent.Members, onRoomEvent as never);
+    client.off(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
+    window.removeEventListener('online', updateConnection);
+    window.removeEventListener('offline', updateConnection);
+  };
+}

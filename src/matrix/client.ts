@@ -1,0 +1,80 @@
+// matrix-js-sdk wiring: one client per session, with its sync cached in IndexedDB so a reload
+// shows rooms before the first /sync returns. Loaded lazily: the sign-in screen never pulls the SDK in.
+import {
+  ClientEvent,
+  EventStatus,
+  IndexedDBStore,
+  PendingEventOrdering,
+  createClient,
+  type MatrixClient,
+  type MatrixEvent,
+} from 'matrix-js-sdk';
+import type { Session } from './session';
+
+const syncDbName = 'wayfarer-sync';
+
+export async function createSessionClient(session: Session): Promise<MatrixClient> {
+  const store = new IndexedDBStore({ indexedDB: window.indexedDB, localStorage: window.localStorage, dbName: syncDbName });
+  try {
+    await store.startup();
+  } catch {
+    // A broken cache must not lock anyone out: start without it.
+    await store.deleteAllData().catch(() => undefined);
+  }
+  return createClient({
+    baseUrl: session.baseUrl,
+    accessToken: session.accessToken,
+    userId: session.userId,
+    deviceId: session.deviceId,
+    store,
+    timelineSupport: true,
+    useAuthorizationHeader: true,
+  });
+}
+
+export async function startSessionClient(client: MatrixClient): Promise<void> {
+  await client.startClient({
+    initialSyncLimit: 30,
+    lazyLoadMembers: true,
+    // Local echoes live apart from the timeline, are persisted, and can be retried.
+    pendingEventOrdering: PendingEventOrdering.Detached,
+  });
+}
+
+/** Whether a failed send is worth retrying on its own (network or server trouble, not a refusal). */
+export function isRetryableFailure(event: MatrixEvent): boolean {
+  if (event.status !== EventStatus.NOT_SENT) return false;
+  const error = event.error as { httpStatus?: number; name?: string } | null | undefined;
+  if (!error) return true; // restored from storage after a reload
+  if (error.name === 'ConnectionError') return true;
+  return error.httpStatus === undefined || error.httpStatus >= 500 || error.httpStatus === 429;
+}
+
+/** Resends every retryable unsent message, oldest first. */
+export async function resendUnsent(client: MatrixClient): Promise<number> {
+  let count = 0;
+  for (const room of client.getRooms()) {
+    for (const event of room.getPendingEvents()) {
+      if (!isRetryableFailure(event)) continue;
+      count += 1;
+      await client.resendEvent(event, room).catch(() => undefined); // failures stay NOT_SENT with a Retry button
+    }
+  }
+  return count;
+}
+
+/** Signs out this device and wipes everything it kept. */
+export async function signOutClient(client: MatrixClient): Promise<void> {
+  client.stopClient();
+  try {
+    await client.logout(true);
+  } catch {
+    // The token may already be dead or the server gone: the local wipe below still signs us out.
+  }
+  await client.store.deleteAllData?.();
+  for (const key of Object.keys(window.localStorage)) {
+    if (key.startsWith('mx_pending_events_')) window.localStorage.removeItem(key);
+  }
+}
+
+export { ClientEvent };

@@ -1,0 +1,36 @@
+// The connection state people see, from matrix-js-sdk's sync state and the browser's online flag.
+
+export type ConnectionState = 'starting' | 'syncing' | 'reconnecting' | 'offline' | 'stopped';
+
+/** Sync states as matrix-js-sdk names them (strings, so this stays free of the SDK). */
+export type SdkSyncState = 'PREPARED' | 'SYNCING' | 'CATCHUP' | 'RECONNECTING' | 'ERROR' | 'STOPPED' | null;
+
+export function connectionFromSync(state: SdkSyncState, browserOnline: boolean): ConnectionState {
+  if (!browserOnline) return 'offline';
+  switch (state) {
+    case 'PREPARED':
+    case 'SYNCING':
+    case 'CATCHUP':
+      return 'syncing';
+    case 'RECONNECTING':
+    case 'ERROR': // the SDK keeps polling the server after errors; from the outside that is reconnecting
+      return 'reconnecting';
+    case 'STOPPED':
+      return 'stopped';
+    default:
+      return 'starting';
+  }
+}
+
+/** Did the server just come back? Then unsent messages should go out again. */
+export function cameBack(previous: ConnectionState, next: ConnectionState): boolean {
+  return next === 'syncing' && (previous === 'reconnecting' || previous === 'offline' || previous === 'starting');
+}
+
+export const connectionLabel: Record<ConnectionState, string> = {
+  starting: 'Connecting…',
+  syncing: 'Connected',
+  reconnecting: "Can't reach the server. Retrying…",
+  offline: "You're offline. Messages will be sent when you're back.",
+  stopped: 'Disconnected',
+};

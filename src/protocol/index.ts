@@ -11,3 +11,7 @@ export * from './derivation';
 export * from './room-versions';
 export * from './redaction';
 export * from './events';
+export * from './server-keys';
+export * from './links';
+export * from './identity';
+export * from './account-key-login';

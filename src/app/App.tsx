@@ -1,5 +1,29 @@
+import { lazy, Suspense, useEffect } from 'react';
 import { SignInScreen } from '../features/login/SignInScreen';
+import { sessionStore, useSession } from '../state/sessionStore';
+
+// The signed-in app carries matrix-js-sdk: it loads only once someone is signed in.
+const MainScreen = lazy(() => import('./MainScreen'));
+
+function Loading({ label }: { label: string }) {
+  return (
+    <div role="status" className="flex min-h-screen items-center justify-center text-slate-500">
+      {label}
+    </div>
+  );
+}
 
 export function App() {
-  return <SignInScreen />;
+  const phase = useSession((s) => s.phase);
+  const session = useSession((s) => s.session);
+  useEffect(() => {
+    void sessionStore.getState().restore();
+  }, []);
+  if (phase === 'loading') return <Loading label="Loading…" />;
+  if (phase === 'signed-out' || !session) return <SignInScreen />;
+  return (
+    <Suspense fallback={<Loading label="Opening your rooms…" />}>
+      <MainScreen key={session.accessToken} session={session} />
+    </Suspense>
+  );
 }

@@ -56,8 +56,8 @@ describe('grouping (Element rule)', () => {
   });
 
   it('groups by identity, not by the sender string: two keys with one handle are two people', () => {
-    const a = message('@alice:x', noon, 'one', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'AAAA' }) });
-    const b = message('@alice:x', noon + minute, 'two', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'BBBB' }) });
+    const a = message('@alice:x', noon, 'one', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'l8Hft5qXKn1v+Hrg3p4/W8gELQVo8N13JkluMfmn2sQ' }) });
+    const b = message('@alice:x', noon + minute, 'two', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'A8Hft5qXKn1v+Hrg3p4/W8gELQVo8N13JkluMfmn2sQ' }) });
     const rows = buildTimelineRows([a, b], nameOf);
     expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, true]);
   });

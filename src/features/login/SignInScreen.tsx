@@ -1,43 +1,102 @@
 import { useState, type FormEvent } from 'react';
+import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
+import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
+import { describeMatrixError } from '../../matrix/errors';
+import { sessionStore, useSession } from '../../state/sessionStore';
+import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 
-/** The first screen: homeserver, username and password. */
+type Mode = 'sign-in' | 'register';
+
+/** The first screen: homeserver, username and password; registration where the server allows it. */
 export function SignInScreen() {
+  const [mode, setMode] = useState<Mode>('sign-in');
   const [homeserver, setHomeserver] = useState('alpha.localhost:8481');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const notice = useSession((s) => s.notice);
 
-  function onSubmit(event: FormEvent) {
+  async function onSubmit(event: FormEvent) {
     event.preventDefault();
+    setError(undefined);
+    if (!username.trim() || !password) {
+      setError('Enter your username and password.');
+      return;
+    }
+    try {
+      setBusy('Finding your homeserver…');
+      const baseUrl = await discoverHomeserver(homeserver);
+      setBusy(mode === 'sign-in' ? 'Signing in…' : 'Creating your account…');
+      const session =
+        mode === 'sign-in' ? await loginWithPassword(baseUrl, username, password) : await registerWithPassword(baseUrl, username, password);
+      await sessionStore.getState().signedIn(session);
+    } catch (err) {
+      setError(err instanceof HomeserverError ? err.message : describeMatrixError(err));
+    } finally {
+      setBusy(undefined);
+    }
   }
 
-  const field =
-    'w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 focus:outline-2 focus:outline-indigo-500';
+  const title = mode === 'sign-in' ? 'Sign in to Wayfarer' : 'Create an account';
   return (
     <main className="flex min-h-screen items-center justify-center p-4">
-      <form onSubmit={onSubmit} className="w-full max-w-sm space-y-4" aria-labelledby="sign-in-title">
+      <form onSubmit={onSubmit} className="w-full max-w-sm space-y-4" aria-labelledby="sign-in-title" noValidate>
         <h1 id="sign-in-title" className="text-2xl font-semibold">
-          Sign in to Wayfarer
+          {title}
         </h1>
+        {notice && (
+          <p role="status" className="rounded-md bg-amber-100 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+            {notice}
+          </p>
+        )}
         <label className="block space-y-1">
           <span className="text-sm">Homeserver</span>
-          <input className={field} value={homeserver} onChange={(e) => setHomeserver(e.target.value)} />
+          <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
         </label>
         <label className="block space-y-1">
           <span className="text-sm">Username</span>
-          <input className={field} value={username} autoComplete="username" onChange={(e) => setUsername(e.target.value)} />
+          <input
+            className={inputClass}
+            value={username}
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            onChange={(e) => setUsername(e.target.value)}
+          />
         </label>
         <label className="block space-y-1">
           <span className="text-sm">Password</span>
           <input
-            className={field}
+            className={inputClass}
             type="password"
             value={password}
-            autoComplete="current-password"
+            autoComplete={mode === 'sign-in' ? 'current-password' : 'new-password'}
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        <button type="submit" className="w-full rounded-md bg-indigo-600 px-3 py-2 font-medium text-white hover:bg-indigo-500">
-          Sign in
+        {error && (
+          <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={!!busy} className={`w-full ${primaryButton}`}>
+          {mode === 'sign-in' ? 'Sign in' : 'Create account'}
+        </button>
+        {busy && (
+          <p role="status" className="text-center text-sm text-slate-500">
+            {busy}
+          </p>
+        )}
+        <button
+          type="button"
+          className={`w-full ${secondaryButton}`}
+          onClick={() => {
+            setMode(mode === 'sign-in' ? 'register' : 'sign-in');
+            setError(undefined);
+          }}
+        >
+          {mode === 'sign-in' ? 'Create an account instead' : 'I already have an account'}
         </button>
       </form>
     </main>

@@ -1,0 +1,29 @@
+import { connectionLabel } from '../matrix/connection';
+import { useChat } from '../state/chatStore';
+import { useClient } from './clientContext';
+
+/** Always announces the connection state; shows a bar when it is not healthy. */
+export function ConnectionBanner() {
+  const connection = useChat((s) => s.connection);
+  const client = useClient();
+  const healthy = connection === 'syncing';
+  return (
+    <div
+      role="status"
+      aria-label="Connection"
+      data-state={connection}
+      className={
+        healthy
+          ? 'sr-only'
+          : 'flex items-center justify-center gap-3 bg-amber-100 px-3 py-1.5 text-sm text-amber-950 dark:bg-amber-900 dark:text-amber-50'
+      }
+    >
+      <span>{connectionLabel[connection]}</span>
+      {connection === 'reconnecting' && (
+        <button className="underline" onClick={() => client.retryImmediately()}>
+          Retry now
+        </button>
+      )}
+    </div>
+  );
+}

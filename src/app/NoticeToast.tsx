@@ -1,0 +1,20 @@
+import { useChat, chatStore } from '../state/chatStore';
+
+/** Errors from actions (create, join, invite…) in words, until dismissed. */
+export function NoticeToast() {
+  const notice = useChat((s) => s.notice);
+  if (!notice) return null;
+  return (
+    <div
+      role={notice.tone === 'error' ? 'alert' : 'status'}
+      className={`fixed inset-x-2 bottom-20 z-50 mx-auto flex max-w-lg items-start gap-3 rounded-md p-3 text-sm shadow-lg md:bottom-4 ${
+        notice.tone === 'error' ? 'bg-red-100 text-red-950 dark:bg-red-950 dark:text-red-50' : 'bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-50'
+      }`}
+    >
+      <p className="flex-1">{notice.text}</p>
+      <button className="font-medium underline" onClick={() => chatStore.getState().clearNotice()}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,272 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { Room } from 'matrix-js-sdk';
+import { useClient } from '../../app/clientContext';
+import { chatStore, useChat } from '../../state/chatStore';
+import { describeMatrixError } from '../../matrix/errors';
+import { Dialog } from '../../ui/Dialog';
+import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { TimelineList, type TimelineListHandle } from './TimelineList';
+import { DaySeparator, MessageRow, NoticeRow, type MessageActions, type ReplyPreview } from './MessageRow';
+import { Composer } from './Composer';
+import { useRoomTimeline } from './useRoomTimeline';
+import { markRead, readersByEvent } from './receipts';
+import { findSdkEvent } from './fromSdk';
+import { editableText } from './composerContent';
+import type { TimelineRow } from './timeline';
+import { describeSender } from '../identity/describeSender';
+import { senderIdentity } from '../identity/sender';
+
+export default function ChatView({ roomId }: { roomId: string }) {
+  const client = useClient();
+  const revision = useChat((s) => s.roomRevision[roomId] ?? 0);
+  const room = client.getRoom(roomId);
+  if (!room) return <div className="m-auto text-slate-500">This room is not available.</div>;
+  return <RoomChat room={room} revision={revision} />;
+}
+
+function RoomChat({ room, revision }: { room: Room; revision: number }) {
+  const client = useClient();
+  const me = client.getUserId() ?? '';
+  const myIdentity = senderIdentity({ sender: me });
+  const { rows, loadOlder, loadingOlder, canLoadOlder, error } = useRoomTimeline(room);
+  const membersOpen = useChat((s) => s.membersOpen);
+  const listRef = useRef<TimelineListHandle>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const [dialog, setDialog] = useState<'invite' | 'leave' | undefined>();
+
+  const readers = useMemo(() => readersByEvent(room, me), [room, me, revision]);
+  const byId = useMemo(() => {
+    const map = new Map<string, Extract<TimelineRow, { kind: 'message' }>>();
+    for (const row of rows) if (row.kind === 'message') map.set(row.event.id, row);
+    return map;
+  }, [rows]);
+  const canRedactOthers = room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0);
+
+  // Fill the screen: a short first page pulls older history until it scrolls.
+  useEffect(() => {
+    if (rows.length < 25 && canLoadOlder && !loadingOlder) void loadOlder();
+  }, [rows.length, canLoadOlder, loadingOlder, loadOlder]);
+
+  // Read receipts: what is on screen at the bottom of a visible page has been read.
+  useEffect(() => {
+    if (!atBottom || document.visibilityState !== 'visible') return;
+    void markRead(client, room).catch(() => undefined);
+  }, [client, room, revision, atBottom]);
+  useEffect(() => {
+    const onVisible = () => document.visibilityState === 'visible' && atBottom && void markRead(client, room).catch(() => undefined);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [client, room, atBottom]);
+
+  const actions: MessageActions = useMemo(
+    () => ({
+      onReply(row) {
+        const profile = describeSender(room, row.event);
+        chatStore.getState().setComposerMode(room.roomId, {
+          kind: 'reply',
+          eventId: row.event.id,
+          senderName: profile.name,
+          preview: String(row.content.body ?? '').slice(0, 120),
+        });
+      },
+      onEdit(row) {
+        chatStore.getState().setComposerMode(room.roomId, { kind: 'edit', eventId: row.event.id, originalBody: editableText(row.content) });
+        chatStore.getState().setDraft(room.roomId, editableText(row.content));
+      },
+      onDelete(row) {
+        client.redactEvent(room.roomId, row.event.id).catch((err) => chatStore.getState().showNotice(describeMatrixError(err, 'Could not delete')));
+      },
+      onRetry(row) {
+        const event = findSdkEvent(room, row.event.id);
+        if (event) client.resendEvent(event, room).catch(() => undefined);
+      },
+      onDiscard(row) {
+        const event = findSdkEvent(room, row.event.id);
+        if (event) client.cancelPendingEvent(event);
+      },
+    }),
+    [client, room],
+  );
+
+  const renderRow = useCallback(
+    (row: TimelineRow) => {
+      if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
+      if (row.kind === 'notice') return <NoticeRow text={row.text} ts={row.event.ts} />;
+      const profile = describeSender(room, row.event);
+      const isOwn = row.event.identity === myIdentity;
+      let reply: ReplyPreview | undefined;
+      if (row.replyTo) {
+        const target = byId.get(row.replyTo);
+        reply = target
+          ? { name: describeSender(room, target.event).name, text: target.event.redacted ? 'Message deleted' : String(target.content.body ?? '') }
+          : { name: 'A message', text: 'not loaded' };
+      }
+      return (
+        <MessageRow
+          row={row}
+          profile={profile}
+          isOwn={isOwn}
+          canDelete={isOwn || canRedactOthers}
+          readers={readers.get(row.event.id)}
+          reply={reply}
+          actions={actions}
+        />
+      );
+    },
+    [room, myIdentity, byId, readers, actions, canRedactOthers],
+  );
+
+  const typing = room
+    .getJoinedMembers()
+    .filter((m) => m.typing && m.userId !== me)
+    .map((m) => m.name);
+  const topic = room.currentState.getStateEvents('m.room.topic', '')?.getContent().topic as string | undefined;
+
+  const header = loadingOlder ? (
+    <span role="status" className="rounded-full bg-slate-200 px-3 py-1 text-xs dark:bg-slate-800">
+      Loading older messages…
+    </span>
+  ) : error ? (
+    <span role="alert" className="pointer-events-auto rounded-full bg-red-100 px-3 py-1 text-xs text-red-900 dark:bg-red-950 dark:text-red-100">
+      {describeMatrixError(error, 'Could not load history')}{' '}
+      <button className="underline" onClick={() => void loadOlder()}>
+        Try again
+      </button>
+    </span>
+  ) : null;
+
+  return (
+    <section aria-label={room.name} className="flex min-w-0 flex-1 flex-col">
+      <header className="flex items-center gap-2 border-b border-slate-200 px-2 py-2 dark:border-slate-800">
+        <button className={`${iconButton} md:hidden`} aria-label="Back to rooms" onClick={() => chatStore.getState().selectRoom(undefined)}>
+          ←
+        </button>
+        <div className="min-w-0 flex-1 px-1">
+          <h1 className="truncate font-semibold">{room.name}</h1>
+          {topic && <p className="truncate text-xs text-slate-500">{topic}</p>}
+        </div>
+        <button className={iconButton} onClick={() => setDialog('invite')}>
+          Invite
+        </button>
+        <button className={iconButton} aria-pressed={membersOpen} onClick={() => chatStore.getState().toggleMembers()}>
+          Members
+        </button>
+        <button className={iconButton} onClick={() => setDialog('leave')}>
+          Leave
+        </button>
+      </header>
+      <TimelineList
+        rows={rows}
+        renderRow={renderRow}
+        onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
+        onAtBottomChange={setAtBottom}
+        header={header}
+        handle={listRef}
+      />
+      <div className="relative">
+        {!atBottom && (
+          <button
+            className="absolute -top-12 right-4 rounded-full bg-indigo-600 px-3 py-1.5 text-sm text-white shadow-lg hover:bg-indigo-500"
+            onClick={() => listRef.current?.scrollToLatest()}
+          >
+            Jump to latest
+          </button>
+        )}
+        <p aria-live="polite" className="h-5 px-4 text-xs text-slate-500">
+          {typing.length === 1 ? `${typing[0]} is typing…` : typing.length > 1 ? `${typing.slice(0, 3).join(', ')} are typing…` : ''}
+        </p>
+      </div>
+      <Composer client={client} room={room} rows={rows} />
+      {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}
+    </section>
+  );
+}
+
+/** User IDs are @localpart:server; catching typos here saves a round trip and a confusing server error. */
+export function checkUserId(text: string): string | undefined {
+  const value = text.trim();
+  if (!value) return 'Enter a user ID like @alice:example.org.';
+  if (!/^@[^:\s]+:\S+$/.test(value)) return 'A user ID looks like @alice:example.org.';
+  return undefined;
+}
+
+function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
+  const client = useClient();
+  const [userId, setUserId] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const problem = checkUserId(userId);
+    if (problem) return setError(problem);
+    setBusy(true);
+    try {
+      await client.invite(room.roomId, userId.trim());
+      chatStore.getState().showNotice(`Invited ${userId.trim()}.`, 'info');
+      onClose();
+    } catch (err) {
+      setError(describeMatrixError(err, 'Could not invite'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog title={`Invite to ${room.name}`} onClose={onClose}>
+      <form className="space-y-3" onSubmit={onSubmit} noValidate>
+        <label className="block space-y-1">
+          <span className="text-sm">User ID</span>
+          <input className={inputClass} value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="@alice:example.org" autoFocus spellCheck={false} />
+        </label>
+        {error && (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+            {error}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button type="button" className={secondaryButton} onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className={primaryButton} disabled={busy}>
+            {busy ? 'Inviting…' : 'Send invite'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function LeaveDialog({ room, onClose }: { room: Room; onClose: () => void }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  async function leave() {
+    setBusy(true);
+    try {
+      await client.leave(room.roomId);
+      chatStore.getState().selectRoom(undefined);
+      onClose();
+    } catch (err) {
+      setError(describeMatrixError(err, 'Could not leave'));
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog title={`Leave ${room.name}?`} onClose={onClose}>
+      <p className="text-sm">You can come back if the room is public or someone invites you again.</p>
+      {error && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      )}
+      <div className="flex justify-end gap-2">
+        <button className={secondaryButton} onClick={onClose}>
+          Stay
+        </button>
+        <button className={`${primaryButton} bg-red-600 hover:bg-red-500`} disabled={busy} onClick={() => void leave()}>
+          Leave room
+        </button>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,133 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { MatrixClient, Room } from 'matrix-js-sdk';
+import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
+import { describeMatrixError } from '../../matrix/errors';
+import { buildMessageContent, editableText } from './composerContent';
+import { lastEditableMessage, type TimelineRow } from './timeline';
+import { senderIdentity } from '../identity/sender';
+import { primaryButton } from '../../ui/controls';
+
+const typingTimeoutMs = 5000;
+
+export function Composer({ client, room, rows }: { client: MatrixClient; room: Room; rows: readonly TimelineRow[] }) {
+  const roomId = room.roomId;
+  const mode = useChat(selectComposerMode(roomId));
+  const text = useChat((s) => s.drafts[roomId] ?? '');
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const typingSince = useRef(0);
+  const [composing, setComposing] = useState(false);
+  const me = client.getUserId() ?? '';
+  const myIdentity = senderIdentity({ sender: me });
+
+  useEffect(() => {
+    ref.current?.focus();
+  }, [mode]);
+
+  // Grow with the text up to a limit.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
+  }, [text]);
+
+  function setText(value: string) {
+    chatStore.getState().setDraft(roomId, value);
+    const now = Date.now();
+    if (value && now - typingSince.current > typingTimeoutMs - 1000) {
+      typingSince.current = now;
+      void client.sendTyping(roomId, true, typingTimeoutMs).catch(() => undefined);
+    } else if (!value && typingSince.current) {
+      stopTyping();
+    }
+  }
+
+  function stopTyping() {
+    if (!typingSince.current) return;
+    typingSince.current = 0;
+    void client.sendTyping(roomId, false, 0).catch(() => undefined);
+  }
+
+  function send() {
+    const intent = mode.kind === 'normal' ? { kind: 'normal' as const } : { kind: mode.kind, eventId: mode.eventId };
+    const content = buildMessageContent(text, intent);
+    if (!content) return;
+    chatStore.getState().setDraft(roomId, '');
+    chatStore.getState().setComposerMode(roomId, { kind: 'normal' });
+    stopTyping();
+    // The local echo shows sending / not sent; only refusals (not network trouble) need words here.
+    client.sendMessage(roomId, content as never).catch((err: { name?: string; httpStatus?: number }) => {
+      if (err?.name !== 'ConnectionError' && err?.httpStatus !== undefined && err.httpStatus < 500) {
+        chatStore.getState().showNotice(describeMatrixError(err, 'Message not sent'));
+      }
+    });
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (composing || event.nativeEvent.isComposing) return;
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      send();
+    } else if (event.key === 'ArrowUp' && text === '' && mode.kind === 'normal') {
+      const last = lastEditableMessage(rows, myIdentity);
+      if (!last) return;
+      event.preventDefault();
+      chatStore.getState().setComposerMode(roomId, { kind: 'edit', eventId: last.event.id, originalBody: editableText(last.content) });
+      chatStore.getState().setDraft(roomId, editableText(last.content));
+    } else if (event.key === 'Escape' && mode.kind !== 'normal') {
+      event.preventDefault();
+      cancelMode();
+    }
+  }
+
+  function cancelMode() {
+    if (mode.kind === 'edit') chatStore.getState().setDraft(roomId, '');
+    chatStore.getState().setComposerMode(roomId, { kind: 'normal' });
+  }
+
+  return (
+    <div className="border-t border-slate-200 p-2 dark:border-slate-800">
+      {mode.kind !== 'normal' && (
+        <div className="mb-1 flex items-center gap-2 rounded-md bg-slate-100 px-2 py-1 text-sm dark:bg-slate-800">
+          <span className="min-w-0 flex-1 truncate">
+            {mode.kind === 'reply' ? (
+              <>
+                Replying to <strong>{mode.senderName}</strong>: {mode.preview}
+              </>
+            ) : (
+              <>Editing your message</>
+            )}
+          </span>
+          <button className="underline" onClick={cancelMode} aria-label={mode.kind === 'reply' ? 'Cancel reply' : 'Cancel edit'}>
+            Cancel
+          </button>
+        </div>
+      )}
+      <form
+        className="flex items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <textarea
+          ref={ref}
+          rows={1}
+          aria-label="Message"
+          placeholder={`Message ${room.name}`}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={stopTyping}
+          onCompositionStart={() => setComposing(true)}
+          onCompositionEnd={() => setComposing(false)}
+          className="max-h-[200px] min-h-10 flex-1 resize-none rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 focus:outline-2 focus:outline-indigo-500"
+        />
+        <button type="submit" className={primaryButton} disabled={!text.trim()}>
+          {mode.kind === 'edit' ? 'Save' : 'Send'}
+        </button>
+      </form>
+      <p className="sr-only">Enter sends, Shift+Enter adds a line, Up arrow edits your last message.</p>
+    </div>
+  );
+}

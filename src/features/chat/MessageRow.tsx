@@ -1,0 +1,130 @@
+import { memo } from 'react';
+import type { TimelineRow } from './timeline';
+import { MessageBody } from './MessageBody';
+import { Avatar } from '../../ui/Avatar';
+import type { SenderProfile } from '../identity/describeSender';
+
+type MessageRowData = Extract<TimelineRow, { kind: 'message' }>;
+
+export interface MessageActions {
+  onReply(row: MessageRowData): void;
+  onEdit(row: MessageRowData): void;
+  onDelete(row: MessageRowData): void;
+  onRetry(row: MessageRowData): void;
+  onDiscard(row: MessageRowData): void;
+}
+
+export interface ReplyPreview {
+  name: string;
+  text: string;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+
+export function DaySeparator({ ts }: { ts: number }) {
+  return (
+    <div role="separator" aria-label={dayFormat.format(ts)} className="flex items-center gap-3 px-4 py-2 text-xs font-medium text-slate-500">
+      <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
+      {dayFormat.format(ts)}
+      <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
+    </div>
+  );
+}
+
+export function NoticeRow({ text, ts }: { text: string; ts: number }) {
+  return (
+    <div className="px-4 py-0.5 pl-14 text-xs text-slate-500">
+      {text} <span className="opacity-70">· {timeFormat.format(ts)}</span>
+    </div>
+  );
+}
+
+const actionButton = 'rounded px-1.5 py-0.5 text-xs text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-indigo-500';
+
+export const MessageRow = memo(function MessageRow({
+  row,
+  profile,
+  isOwn,
+  canDelete,
+  readers,
+  reply,
+  actions,
+}: {
+  row: MessageRowData;
+  profile: SenderProfile;
+  isOwn: boolean;
+  canDelete: boolean;
+  readers?: string[];
+  reply?: ReplyPreview;
+  actions: MessageActions;
+}) {
+  const { event } = row;
+  const deleted = event.redacted;
+  return (
+    <article
+      aria-label={`${profile.name} at ${timeFormat.format(event.ts)}`}
+      data-event-id={event.id}
+      className={`group relative flex gap-3 px-4 hover:bg-slate-50 dark:hover:bg-slate-900/60 ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
+    >
+      <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
+      <div className="min-w-0 flex-1 pb-0.5">
+        {row.startsGroup && (
+          <header className="flex items-baseline gap-2">
+            <span className="truncate font-semibold" title={profile.userId}>
+              {profile.name}
+            </span>
+            <time className="text-xs text-slate-500" dateTime={new Date(event.ts).toISOString()}>
+              {timeFormat.format(event.ts)}
+            </time>
+          </header>
+        )}
+        {reply && (
+          <blockquote className="my-1 border-l-2 border-slate-300 pl-2 text-sm text-slate-500 dark:border-slate-600">
+            <span className="font-medium">{reply.name}</span>: <span className="line-clamp-2">{reply.text}</span>
+          </blockquote>
+        )}
+        {deleted ? (
+          <p className="italic text-slate-500">Message deleted</p>
+        ) : (
+          <div className={event.status === 'sending' ? 'opacity-60' : ''}>
+            <MessageBody content={row.content} senderName={profile.name} />
+          </div>
+        )}
+        <div className="flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
+          {row.edited && <span>(edited)</span>}
+          {event.status === 'sending' && <span role="status">Sending…</span>}
+          {event.status === 'failed' && (
+            <span role="alert" className="text-red-700 dark:text-red-400">
+              Not sent.{' '}
+              <button className="font-medium underline" onClick={() => actions.onRetry(row)}>
+                Retry
+              </button>{' '}
+              <button className="underline" onClick={() => actions.onDiscard(row)}>
+                Discard
+              </button>
+            </span>
+          )}
+          {readers && readers.length > 0 && <span aria-label={`Seen by ${readers.join(', ')}`}>Seen by {readers.join(', ')}</span>}
+        </div>
+      </div>
+      {!deleted && event.status === 'sent' && (
+        <div className="absolute right-3 top-0 flex gap-1 rounded-md border border-slate-200 bg-white px-1 opacity-0 shadow-sm group-hover:opacity-100 group-focus-within:opacity-100 dark:border-slate-700 dark:bg-slate-900 max-md:static max-md:self-start max-md:border-0 max-md:bg-transparent max-md:opacity-100 max-md:shadow-none">
+          <button className={actionButton} aria-label={`Reply to ${profile.name}`} onClick={() => actions.onReply(row)}>
+            Reply
+          </button>
+          {isOwn && (
+            <button className={actionButton} aria-label="Edit message" onClick={() => actions.onEdit(row)}>
+              Edit
+            </button>
+          )}
+          {canDelete && (
+            <button className={actionButton} aria-label="Delete message" onClick={() => actions.onDelete(row)}>
+              Delete
+            </button>
+          )}
+        </div>
+      )}
+    </article>
+  );
+});

@@ -1,0 +1,39 @@
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { Room } from 'matrix-js-sdk';
+import { useClient } from '../../app/clientContext';
+import { useChat } from '../../state/chatStore';
+import { buildTimelineRows, type TimelineRow } from './timeline';
+import { roomTimelineEvents } from './fromSdk';
+import { nameOfUser } from '../identity/describeSender';
+
+/** Rows for a room, re-derived whenever the bindings bump its revision; plus back-pagination. */
+export function useRoomTimeline(room: Room | null) {
+  const client = useClient();
+  const revision = useChat((s) => (room ? (s.roomRevision[room.roomId] ?? 0) : 0));
+  const rows: TimelineRow[] = useMemo(
+    () => (room ? buildTimelineRows(roomTimelineEvents(room), (id) => nameOfUser(room, id)) : []),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [room, revision],
+  );
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const busy = useRef(false);
+  const canLoadOlder = !!room && room.oldState.paginationToken !== null;
+
+  const loadOlder = useCallback(async () => {
+    if (!room || busy.current || room.oldState.paginationToken === null) return;
+    busy.current = true;
+    setLoadingOlder(true);
+    setError(undefined);
+    try {
+      await client.scrollback(room, 50);
+    } catch (err) {
+      setError(err);
+    } finally {
+      busy.current = false;
+      setLoadingOlder(false);
+    }
+  }, [client, room]);
+
+  return { rows, loadOlder, loadingOlder, canLoadOlder, error, revision };
+}

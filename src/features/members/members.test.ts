@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { roleOf, sortMembers, type MemberSummary } from './members';
+
+const m = (name: string, powerLevel: number, membership: 'join' | 'invite' = 'join'): MemberSummary => ({
+  userId: `@${name}:x`,
+  identity: `@${name}:x`,
+  name,
+  powerLevel,
+  membership,
+});
+
+describe('members', () => {
+  it('names power levels like Element', () => {
+    expect(roleOf(100)).toBe('Admin');
+    expect(roleOf(50)).toBe('Moderator');
+    expect(roleOf(99)).toBe('Moderator');
+    expect(roleOf(0)).toBeUndefined();
+  });
+  it('lists joined members by power then name, invites last', () => {
+    expect(sortMembers([m('zed', 0), m('amy', 0), m('inv', 100, 'invite'), m('boss', 100)]).map((x) => x.name)).toEqual(['boss', 'amy', 'zed', 'inv']);
+  });
+});

@@ -1,0 +1,110 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Preset, Visibility } from 'matrix-js-sdk';
+import { useClient } from '../../app/clientContext';
+import { describeMatrixError } from '../../matrix/errors';
+import { chatStore } from '../../state/chatStore';
+import { Dialog } from '../../ui/Dialog';
+import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+
+interface RoomVersions {
+  default: string;
+  available: string[];
+}
+
+export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
+  const client = useClient();
+  const [name, setName] = useState('');
+  const [topic, setTopic] = useState('');
+  const [isPublic, setIsPublic] = useState(false);
+  const [versions, setVersions] = useState<RoomVersions>();
+  const [version, setVersion] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    client.getCapabilities().then(
+      (caps) => {
+        const rv = caps['m.room_versions'];
+        if (!rv) return;
+        setVersions({ default: rv.default, available: Object.keys(rv.available) });
+        setVersion(rv.default);
+      },
+      () => undefined, // no capabilities: the server picks its default
+    );
+  }, [client]);
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    if (!name.trim()) {
+      setError('Give the room a name.');
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { room_id } = await client.createRoom({
+        name: name.trim(),
+        topic: topic.trim() || undefined,
+        visibility: isPublic ? Visibility.Public : Visibility.Private,
+        preset: isPublic ? Preset.PublicChat : Preset.PrivateChat,
+        room_version: version && version !== versions?.default ? version : undefined,
+      });
+      chatStore.getState().selectRoom(room_id);
+      onClose();
+    } catch (err) {
+      setError(describeMatrixError(err, 'Could not create the room'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title="Create a room" onClose={onClose}>
+      <form className="space-y-3" onSubmit={onSubmit} noValidate>
+        <label className="block space-y-1">
+          <span className="text-sm">Room name</span>
+          <input className={inputClass} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+        </label>
+        <label className="block space-y-1">
+          <span className="text-sm">Topic (optional)</span>
+          <input className={inputClass} value={topic} onChange={(e) => setTopic(e.target.value)} />
+        </label>
+        <fieldset className="space-y-1">
+          <legend className="text-sm">Who can join</legend>
+          <label className="flex items-center gap-2">
+            <input type="radio" name="visibility" checked={!isPublic} onChange={() => setIsPublic(false)} /> Private (invite only)
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="radio" name="visibility" checked={isPublic} onChange={() => setIsPublic(true)} /> Public (anyone can join)
+          </label>
+        </fieldset>
+        {versions && (
+          <label className="block space-y-1">
+            <span className="text-sm">Room version</span>
+            <select className={inputClass} value={version} onChange={(e) => setVersion(e.target.value)}>
+              {versions.available.map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                  {v === versions.default ? ' (server default)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {error && (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+            {error}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button type="button" className={secondaryButton} onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className={primaryButton} disabled={busy}>
+            {busy ? 'Creating…' : 'Create room'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,63 @@
+import { useState, type FormEvent } from 'react';
+import { useClient } from '../../app/clientContext';
+import { describeMatrixError } from '../../matrix/errors';
+import { chatStore } from '../../state/chatStore';
+import { Dialog } from '../../ui/Dialog';
+import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+
+/** Room IDs start with !, aliases with #: anything else is a typo worth pointing out before asking the server. */
+export function checkRoomAddress(text: string): string | undefined {
+  const value = text.trim();
+  if (!value) return 'Enter a room ID (!…) or alias (#name:server).';
+  if (!/^[!#]\S+$/.test(value)) return 'A room address starts with # (alias) or ! (room ID), with no spaces.';
+  if (value.startsWith('#') && !value.includes(':')) return 'An alias needs a server, like #room:example.org.';
+  return undefined;
+}
+
+export function JoinRoomDialog({ onClose }: { onClose: () => void }) {
+  const client = useClient();
+  const [address, setAddress] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    const problem = checkRoomAddress(address);
+    if (problem) return setError(problem);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const room = await client.joinRoom(address.trim());
+      chatStore.getState().selectRoom(room.roomId);
+      onClose();
+    } catch (err) {
+      setError(describeMatrixError(err, 'Could not join'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Dialog title="Join a room" onClose={onClose}>
+      <form className="space-y-3" onSubmit={onSubmit} noValidate>
+        <label className="block space-y-1">
+          <span className="text-sm">Room ID or alias</span>
+          <input className={inputClass} value={address} onChange={(e) => setAddress(e.target.value)} placeholder="#room:example.org" autoFocus spellCheck={false} />
+        </label>
+        {error && (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+            {error}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button type="button" className={secondaryButton} onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className={primaryButton} disabled={busy}>
+            {busy ? 'Joining…' : 'Join'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,158 @@
+import { useMemo, useState } from 'react';
+import { useClient } from '../../app/clientContext';
+import { useSignOut } from '../../app/MainScreen';
+import { describeMatrixError } from '../../matrix/errors';
+import { chatStore, useChat } from '../../state/chatStore';
+import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
+import { Avatar } from '../../ui/Avatar';
+import { badgeText, visibleRooms, type RoomSummary } from './roomList';
+import { CreateRoomDialog } from './CreateRoomDialog';
+import { JoinRoomDialog } from './JoinRoomDialog';
+import { nameOfUser } from '../identity/describeSender';
+
+export function RoomListPanel() {
+  const client = useClient();
+  const signOut = useSignOut(client);
+  const rooms = useChat((s) => s.rooms);
+  const filter = useChat((s) => s.roomFilter);
+  const selected = useChat((s) => s.selectedRoomId);
+  const shown = useMemo(() => visibleRooms(rooms, filter), [rooms, filter]);
+  const [dialog, setDialog] = useState<'create' | 'join' | undefined>();
+  const [signingOut, setSigningOut] = useState(false);
+  const invites = shown.filter((r) => r.membership === 'invite');
+  const joined = shown.filter((r) => r.membership === 'join');
+
+  return (
+    <nav aria-label="Rooms" className="flex w-full flex-col border-r border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-900">
+      <header className="flex items-center gap-2 border-b border-slate-200 p-3 dark:border-slate-800">
+        <div className="min-w-0 flex-1">
+          <p className="font-semibold">Wayfarer</p>
+          <p className="truncate text-xs text-slate-500" title={client.getUserId() ?? ''}>
+            {client.getUserId()}
+          </p>
+        </div>
+        <button
+          className={iconButton}
+          disabled={signingOut}
+          onClick={() => {
+            setSigningOut(true);
+            void signOut();
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <div className="space-y-2 p-3">
+        <div className="flex gap-2">
+          <button className={`flex-1 ${secondaryButton}`} onClick={() => setDialog('create')}>
+            New room
+          </button>
+          <button className={`flex-1 ${secondaryButton}`} onClick={() => setDialog('join')}>
+            Join room
+          </button>
+        </div>
+        <input
+          type="search"
+          aria-label="Filter rooms"
+          placeholder="Filter rooms"
+          className={inputClass}
+          value={filter}
+          onChange={(e) => chatStore.getState().setRoomFilter(e.target.value)}
+        />
+      </div>
+      <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
+        {invites.length > 0 && (
+          <section aria-label="Invites" className="mb-3">
+            <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Invites</h2>
+            <ul className="space-y-1">
+              {invites.map((room) => (
+                <InviteItem key={room.roomId} room={room} />
+              ))}
+            </ul>
+          </section>
+        )}
+        <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Rooms</h2>
+        {joined.length === 0 ? (
+          <p className="px-2 text-sm text-slate-500">{filter ? 'No rooms match.' : 'No rooms yet.'}</p>
+        ) : (
+          <ul className="space-y-0.5">
+            {joined.map((room) => (
+              <RoomItem key={room.roomId} room={room} selected={room.roomId === selected} />
+            ))}
+          </ul>
+        )}
+      </div>
+      {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'join' && <JoinRoomDialog onClose={() => setDialog(undefined)} />}
+    </nav>
+  );
+}
+
+function RoomItem({ room, selected }: { room: RoomSummary; selected: boolean }) {
+  const label = [room.name, room.isDirect ? 'direct message' : '', room.unread ? `${room.unread} unread` : '', room.highlights ? `${room.highlights} mentions` : '']
+    .filter(Boolean)
+    .join(', ');
+  return (
+    <li>
+      <button
+        aria-label={label}
+        aria-current={selected ? 'page' : undefined}
+        onClick={() => chatStore.getState().selectRoom(room.roomId)}
+        className={`flex w-full items-center gap-2 rounded-md px-2 py-2 text-left focus-visible:outline-2 focus-visible:outline-indigo-500 ${
+          selected ? 'bg-indigo-100 dark:bg-indigo-950' : 'hover:bg-slate-200 dark:hover:bg-slate-800'
+        }`}
+      >
+        <Avatar name={room.name} mxc={room.avatarMxc} size={32} />
+        <span className={`min-w-0 flex-1 truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+        {room.isDirect && (
+          <span className="rounded bg-slate-200 px-1.5 text-[10px] uppercase text-slate-600 dark:bg-slate-700 dark:text-slate-300" aria-hidden>
+            DM
+          </span>
+        )}
+        {room.unread > 0 && (
+          <span aria-hidden className={`rounded-full px-1.5 text-xs font-semibold text-white ${room.highlights ? 'bg-red-600' : 'bg-slate-500'}`}>
+            {badgeText(room.unread)}
+          </span>
+        )}
+      </button>
+    </li>
+  );
+}
+
+function InviteItem({ room }: { room: RoomSummary }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const inviter = room.inviter ? nameOfUser(client.getRoom(room.roomId), room.inviter) : undefined;
+  async function act(accept: boolean) {
+    setBusy(true);
+    try {
+      if (accept) {
+        await client.joinRoom(room.roomId);
+        chatStore.getState().selectRoom(room.roomId);
+      } else {
+        await client.leave(room.roomId);
+      }
+    } catch (err) {
+      chatStore.getState().showNotice(describeMatrixError(err, accept ? 'Could not join' : 'Could not decline'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <li className="rounded-md border border-slate-200 p-2 dark:border-slate-700">
+      <p className="truncate font-medium">
+        {room.name}
+        {room.isDirect && <span className="ml-1 text-xs text-slate-500">(direct message)</span>}
+      </p>
+      {inviter && <p className="truncate text-xs text-slate-500">Invited by {inviter}</p>}
+      <div className="mt-2 flex gap-2">
+        <button disabled={busy} aria-label={`Accept invite to ${room.name}`} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
+          Accept
+        </button>
+        <button disabled={busy} aria-label={`Decline invite to ${room.name}`} className="rounded border border-slate-300 px-2 py-1 text-sm dark:border-slate-600" onClick={() => act(false)}>
+          Decline
+        </button>
+      </div>
+    </li>
+  );
+}

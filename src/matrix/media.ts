@@ -1,0 +1,51 @@
+// Authenticated media (Matrix 1.11+): the browser cannot put a bearer token on <img src>, so media is
+// fetched with the header and shown through a blob URL, cached per URL for the page's life.
+import { useContext, useEffect, useState } from 'react';
+import type { MatrixClient } from 'matrix-js-sdk';
+import { ClientContext } from '../app/clientContext';
+
+const cache = new Map<string, Promise<string>>();
+
+async function fetchBlobUrl(client: MatrixClient, url: string): Promise<string> {
+  const token = client.getAccessToken();
+  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new Error(`media ${response.status}`);
+  return URL.createObjectURL(await response.blob());
+}
+
+export function mediaUrl(client: MatrixClient, mxc: string, size?: { width: number; height: number }): string | null {
+  if (!mxc.startsWith('mxc://')) return null;
+  return size
+    ? client.mxcUrlToHttp(mxc, size.width, size.height, 'scale', false, true, true)
+    : client.mxcUrlToHttp(mxc, undefined, undefined, undefined, false, true, true);
+}
+
+export type MediaState = { status: 'loading' } | { status: 'ready'; url: string } | { status: 'failed' } | { status: 'none' };
+
+export function useAuthedMedia(mxc: string | undefined, size?: { width: number; height: number }): MediaState {
+  const client = useContext(ClientContext);
+  const url = client && mxc ? mediaUrl(client, mxc, size) : null;
+  const [state, setState] = useState<MediaState>(url ? { status: 'loading' } : { status: 'none' });
+  useEffect(() => {
+    if (!client || !url) {
+      setState({ status: 'none' });
+      return;
+    }
+    let live = true;
+    let promise = cache.get(url);
+    if (!promise) {
+      promise = fetchBlobUrl(client, url);
+      promise.catch(() => cache.delete(url)); // failed fetches may be retried later
+      cache.set(url, promise);
+    }
+    setState({ status: 'loading' });
+    promise.then(
+      (blobUrl) => live && setState({ status: 'ready', url: blobUrl }),
+      () => live && setState({ status: 'failed' }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, url]);
+  return state;
+}

@@ -39,6 +39,7 @@ export type MemberInfoMap = Record<string, MemberInfo>;
  * A field that is present but not a valid key is skipped rather than trusted.
  */
 export function senderIdentity(event: { sender?: unknown; sender_key?: unknown; unsigned?: unknown }): string {
+  if (typeof event !== 'object' || event === null) throw new ProtocolError('invalid_event', 'an event must be a JSON object');
   const fromKey = tryNormalise(event.sender_key);
   if (fromKey !== undefined) return fromKey;
   const unsigned = event.unsigned;

@@ -25,6 +25,7 @@ const CONTENT_V1: ContentRules = {
 const { 'm.room.aliases': _aliases, ...CONTENT_V6 } = CONTENT_V1; // MSC2432
 const CONTENT_V8: ContentRules = { ...CONTENT_V6, 'm.room.join_rules': ['join_rule', 'allow'] };
 const CONTENT_V9: ContentRules = { ...CONTENT_V8, 'm.room.member': ['membership', 'join_authorised_via_users_server'] };
+// v11 also keeps the `signed` part (only) of a member event's `third_party_invite`.
 const CONTENT_V11: ContentRules = {
   ...CONTENT_V9,
   'm.room.member': ['membership', 'join_authorised_via_users_server', 'third_party_invite'],
@@ -56,12 +57,12 @@ export function redactEvent<T extends object>(event: T, roomVersion: string | Ro
     if (Object.hasOwn(event, key)) redacted[key] = event[key];
   }
   if (Object.hasOwn(event, 'content')) {
-    redacted.content = redactContent(event.type, event.content, rules.content, rules === RULES.v11 || rules === RULES.member_keys);
+    redacted.content = redactContent(event.type, event.content, rules.content);
   }
   return redacted;
 }
 
-function redactContent(type: unknown, content: unknown, rules: ContentRules, keepsSignedInvite: boolean): unknown {
+function redactContent(type: unknown, content: unknown, rules: ContentRules): unknown {
   if (!isRecord(content)) return {};
   const rule = typeof type === 'string' && Object.hasOwn(rules, type) ? rules[type] : undefined;
   if (rule === undefined) return {};
@@ -69,14 +70,8 @@ function redactContent(type: unknown, content: unknown, rules: ContentRules, kee
   const kept: Record<string, unknown> = {};
   for (const key of rule) {
     if (!Object.hasOwn(content, key)) continue;
-    kept[key] = key === 'third_party_invite' && keepsSignedInvite ? keepSignedOnly(content[key]) : content[key];
+    if (key !== 'third_party_invite') kept[key] = content[key];
+    else if (isRecord(content[key]) && Object.hasOwn(content[key], 'signed')) kept[key] = { signed: content[key].signed };
   }
-  if (Object.hasOwn(kept, 'third_party_invite') && kept.third_party_invite === undefined) delete kept.third_party_invite;
   return kept;
-}
-
-// v11 keeps only the `signed` key of a member event's `third_party_invite`.
-function keepSignedOnly(invite: unknown): unknown {
-  if (!isRecord(invite) || !Object.hasOwn(invite, 'signed')) return undefined;
-  return { signed: invite.signed };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   accountKeyProofBytes,
+  claimedUserId,
+  findSharedHandles,
   deriveAccountKey,
   encodeBase64,
   encodeBase64Url,
@@ -54,5 +56,18 @@ describe('account-key login proof', () => {
     expect(await verifyAccountKeyProof({ ...fields, homeserver: 'beta' }, signature)).toBe(false);
     expect(await verifyAccountKeyProof({ ...fields, account_key: 'junk' }, signature)).toBe(false);
     expect(await verifyAccountKeyProof(fields, '***')).toBe(false);
+  });
+});
+
+describe('shared handles', () => {
+  it('lists only handles that more than one identity claims', () => {
+    const shared = findSharedHandles([
+      { identity: 'keyA', handle: claimedUserId('alice', 'alpha') },
+      { identity: 'keyB', handle: '@alice:alpha' },
+      { identity: 'keyA', handle: '@alice:alpha' },
+      { identity: 'keyC', handle: '@carol:beta' },
+      { identity: 'keyD', handle: null },
+    ]);
+    expect([...shared]).toEqual([['@alice:alpha', ['keyA', 'keyB']]]);
   });
 });

@@ -83,3 +83,25 @@ function toLocalpartChars(text: string): string {
   }
   return out;
 }
+
+/** The handle a link claims, `@localpart:domain`. */
+export function claimedUserId(localpart: string, domain: string): string {
+  return `@${localpart}:${domain}`;
+}
+
+/**
+ * Handles claimed by more than one identity: two keys with one handle are two people, and a client must say so.
+ * Returns handle → the distinct identities claiming it, only for handles with two or more.
+ */
+export function findSharedHandles(claims: Iterable<{ identity: string; handle: string | null | undefined }>): Map<string, string[]> {
+  const byHandle = new Map<string, Set<string>>();
+  for (const { identity, handle } of claims) {
+    if (!handle) continue;
+    let identities = byHandle.get(handle);
+    if (!identities) byHandle.set(handle, (identities = new Set()));
+    identities.add(identity);
+  }
+  const shared = new Map<string, string[]>();
+  for (const [handle, identities] of byHandle) if (identities.size > 1) shared.set(handle, [...identities]);
+  return shared;
+}

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readSharedVectors } from './testing/vectors';
 import { canonicalJson, canonicalJsonBytes, compareCodePoints, MAX_JSON_DEPTH, parseJson, ProtocolError } from './index';
 
 type Vector = { name: string; input: string; expected: string };
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/spec/vectors/canonical-json.json', import.meta.url), 'utf8'),
-) as Vector[];
+const vectors = readSharedVectors<Vector[]>('canonical-json.json');
 
 describe('canonical JSON: spec vectors', () => {
   it('has vectors', () => expect(vectors.length).toBeGreaterThan(5));

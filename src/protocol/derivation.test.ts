@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readLocalVectors } from './testing/vectors';
 import {
   decodeBase64,
   deriveAccountKey,
@@ -24,7 +24,7 @@ type Case = {
   creator_member_keys: { nonce: string; seed_base64: string; member_id: string }[];
 };
 // Made by vectors/generate.py (Python `cryptography`), an implementation independent of this one.
-const cases = JSON.parse(readFileSync(new URL('./vectors/key-derivation.json', import.meta.url), 'utf8')) as Case[];
+const cases = readLocalVectors<Case[]>('key-derivation.json');
 
 describe('key derivation (PROTOCOL.md §2): committed vectors', () => {
   it('has vectors', () => expect(cases.length).toBe(3));

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readLocalVectors, readSharedVectors } from './testing/vectors';
 import {
   addContentHash,
   canonicalJson,
@@ -29,7 +29,7 @@ type SpecVector = {
   key: { seed_base64: string; server_name: string; key_id: string };
   derived: Record<string, string>;
 };
-const specVectors = (JSON.parse(readFileSync(new URL('../../../shared/spec/vectors/signing.json', import.meta.url), 'utf8')) as SpecVector[]).filter(
+const specVectors = readSharedVectors<SpecVector[]>("signing.json").filter(
   (v) => v.kind === 'event-signing',
 );
 
@@ -54,7 +54,7 @@ type OwnVectors = {
   cases: Case[];
 };
 // Made by vectors/generate.py (Python `cryptography` + hashlib), an implementation independent of this one.
-const own = JSON.parse(readFileSync(new URL('./vectors/events.json', import.meta.url), 'utf8')) as OwnVectors;
+const own = readLocalVectors<OwnVectors>('events.json');
 const seedFor = (signer: string) => decodeBase64(signer.startsWith('@') && !signer.includes(':') ? own.member_key.seed_base64 : own.server_key.seed_base64);
 
 describe('event signing: spec vectors (room versions 1–10 redaction)', () => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readSharedVectors } from './testing/vectors';
 import { checkRecoveryKey, decodeRecoveryKey, encodeRecoveryKey, generateRecoverySecret, RecoveryKeyError, type RecoveryKeyErrorKind } from './index';
 
 type Vectors = {
@@ -8,7 +8,7 @@ type Vectors = {
   decode_only: { name: string; input: string; expected: { key_hex: string } }[];
   invalid: { name: string; input: string; expected: { error: string } }[];
 };
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors/recovery-key.json', import.meta.url), 'utf8')) as Vectors;
+const vectors = readSharedVectors<Vectors>('recovery-key.json');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 

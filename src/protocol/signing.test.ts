@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readSharedVectors } from './testing/vectors';
 import {
   decodeBase64,
   ed25519Backend,
@@ -25,7 +25,7 @@ type SigningVector = {
   key?: { seed_base64: string; server_name: string; key_id: string };
   derived?: { signed_bytes_canonical_json?: string };
 };
-const vectors = JSON.parse(readFileSync(new URL('../../../shared/spec/vectors/signing.json', import.meta.url), 'utf8')) as SigningVector[];
+const vectors = readSharedVectors<SigningVector[]>('signing.json');
 const keyVector = vectors.find((v) => v.name === 'signing-key-from-seed')!;
 const seed = decodeBase64((keyVector.input as { seed_base64: string }).seed_base64);
 const keyPair = keyPairFromSeed(seed);

@@ -1,0 +1,129 @@
+// Room aliases, the public room directory, and the user's joined rooms.
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
+import type { RequestContext, Router } from '../http/router';
+import { asObject, optionalInteger, optionalObject, optionalString, requiredString } from '../http/validate';
+import { powerLevelOf, requiredLevel } from '../rooms/authorization';
+import { toAuthState } from '../rooms/room-service';
+
+export function registerDirectory(router: Router, hs: Homeserver): void {
+  const aliasParam = (ctx: RequestContext) => {
+    const alias = ctx.params.alias!;
+    if (!/^#[^:]+:.+$/.test(alias)) throw invalidParam(`${alias} is not a room alias`);
+    return alias;
+  };
+
+  router.get('~/directory/room/{alias}', (ctx) => {
+    const alias = aliasParam(ctx);
+    const entry = hs.directory.lookup(alias);
+    if (!entry) throw notFound(`Room alias ${alias} not found`);
+    return { room_id: entry.room_id, servers: [hs.config.serverName] };
+  });
+
+  router.put('~/directory/room/{alias}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const alias = aliasParam(ctx);
+    if (!alias.endsWith(`:${hs.config.serverName}`)) throw invalidParam('Aliases must be on this server');
+    const roomId = requiredString(asObject(await ctx.json()), 'room_id');
+    hs.rooms.versionOf(roomId);
+    if (hs.events.membership(roomId, session.userId)?.membership !== 'join') throw forbidden('Join the room before giving it an alias');
+    if (!hs.directory.add(alias, roomId, session.userId)) throw new MatrixError(409, 'M_UNKNOWN', `${alias} already exists`);
+    return {};
+  });
+
+  router.delete('~/directory/room/{alias}', (ctx) => {
+    const session = requireSession(hs, ctx);
+    const alias = aliasParam(ctx);
+    const entry = hs.directory.lookup(alias);
+    if (!entry) throw notFound(`Room alias ${alias} not found`);
+    if (entry.creator !== session.userId && !isRoomModerator(hs, entry.room_id, session.userId)) throw forbidden('Not allowed to remove this alias');
+    hs.directory.remove(alias);
+    return {};
+  });
+
+  router.get('~/directory/list/room/{roomId}', (ctx) => {
+    const room = hs.events.room(ctx.params.roomId!);
+    if (!room) throw notFound('Unknown room');
+    return { visibility: room.is_public ? 'public' : 'private' };
+  });
+
+  router.put('~/directory/list/room/{roomId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    hs.rooms.versionOf(roomId);
+    const visibility = optionalString(asObject(await ctx.json()), 'visibility') ?? 'public';
+    if (visibility !== 'public' && visibility !== 'private') throw invalidParam("visibility must be 'public' or 'private'");
+    if (!isRoomModerator(hs, roomId, session.userId)) throw forbidden('Only moderators can publish a room');
+    hs.events.setPublic(roomId, visibility === 'public');
+    return {};
+  });
+
+  const publicRooms = async (ctx: RequestContext, params: { limit?: number; since?: string; term?: string }) => {
+    await hs.links.ensureRooms(hs.events.publicRoomIds());
+    let chunk = hs.events.publicRoomIds().map((roomId) => describeRoom(hs, roomId));
+    if (params.term) {
+      const term = params.term.toLowerCase();
+      chunk = chunk.filter((r) => [r.name, r.topic, r.canonical_alias].some((v) => typeof v === 'string' && v.toLowerCase().includes(term)));
+    }
+    const start = params.since ? Number(/^p(\d{1,9})$/.exec(params.since)?.[1] ?? NaN) : 0;
+    if (!Number.isInteger(start)) throw invalidParam('Invalid since token');
+    const limit = params.limit ?? chunk.length;
+    const page = chunk.slice(start, start + limit);
+    return {
+      chunk: page,
+      total_room_count_estimate: chunk.length,
+      ...(start + limit < chunk.length ? { next_batch: `p${start + limit}` } : {}),
+      ...(start > 0 ? { prev_batch: `p${Math.max(0, start - limit)}` } : {}),
+    };
+  };
+  router.get('~/publicRooms', (ctx) => {
+    const limitText = ctx.query.get('limit');
+    if (limitText !== null && !/^\d{1,6}$/.test(limitText)) throw invalidParam('limit must be a non-negative integer');
+    return publicRooms(ctx, { limit: limitText === null ? undefined : Number(limitText), since: ctx.query.get('since') ?? undefined });
+  });
+  router.post('~/publicRooms', async (ctx) => {
+    requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const filter = optionalObject(body, 'filter');
+    return publicRooms(ctx, {
+      limit: optionalInteger(body, 'limit'),
+      since: optionalString(body, 'since'),
+      term: filter ? optionalString(filter, 'generic_search_term') : undefined,
+    });
+  });
+
+  router.get('~/joined_rooms', (ctx) => {
+    const session = requireSession(hs, ctx);
+    return { joined_rooms: hs.events.membershipsOf(session.userId).filter((m) => m.membership === 'join').map((m) => m.room_id) };
+  });
+}
+
+function isRoomModerator(hs: Homeserver, roomId: string, userId: string): boolean {
+  const version = hs.rooms.versionOf(roomId);
+  const memberKey = hs.memberKeys.forUser(roomId, userId)?.member_key;
+  const memberId = memberKey ?? userId;
+  const state = toAuthState(hs.events.currentState(roomId));
+  return powerLevelOf(memberId, state, version) >= requiredLevel('kick', state);
+}
+
+function describeRoom(hs: Homeserver, roomId: string) {
+  const state = hs.events.currentState(roomId);
+  const content = (type: string) => state.get(`${type}\u0000`)?.pdu.content;
+  const joined = [...state.values()].filter((e) => e.pdu.type === 'm.room.member' && e.pdu.content.membership === 'join').length;
+  const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const entry: Record<string, unknown> = {
+    room_id: roomId,
+    num_joined_members: joined,
+    world_readable: content('m.room.history_visibility')?.history_visibility === 'world_readable',
+    guest_can_join: content('m.room.guest_access')?.guest_access === 'can_join',
+    join_rule: str(content('m.room.join_rules')?.join_rule) ?? 'invite',
+    room_type: str(content('m.room.create')?.type),
+    name: str(content('m.room.name')?.name),
+    topic: str(content('m.room.topic')?.topic),
+    canonical_alias: str(content('m.room.canonical_alias')?.alias),
+    avatar_url: str(content('m.room.avatar')?.url),
+  };
+  for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
+  return entry as { name?: string; topic?: string; canonical_alias?: string };
+}

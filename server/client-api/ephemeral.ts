@@ -1,0 +1,57 @@
+// Typing notifications, read receipts and read markers.
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { badJson, forbidden, invalidParam, notFound } from '../http/errors';
+import type { Router } from '../http/router';
+import { asObject, optionalInteger, optionalString } from '../http/validate';
+import { requireJoined } from './room-access';
+
+const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'];
+
+export function registerEphemeral(router: Router, hs: Homeserver): void {
+  router.put('~/rooms/{roomId}/typing/{userId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const { roomId, userId } = ctx.params as { roomId: string; userId: string };
+    if (userId !== session.userId) throw forbidden('Cannot set typing for another user');
+    const body = asObject(await ctx.json());
+    const typing = body.typing;
+    if (typeof typing !== 'boolean') throw badJson("'typing' must be a boolean");
+    const timeout = optionalInteger(body, 'timeout') ?? 30_000;
+    requireJoined(hs, roomId, session.userId);
+    hs.typing.set(roomId, session.userId, typing, timeout);
+    return {};
+  });
+
+  const markRead = (roomId: string, userId: string, receiptType: string, eventId: string, threadId: string) => {
+    const event = hs.events.event(eventId);
+    if (!event || event.roomId !== roomId) throw notFound('Event not found in this room');
+    if (receiptType === 'm.fully_read') hs.accountData.put(userId, roomId, 'm.fully_read', { event_id: eventId });
+    else hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
+  };
+
+  router.post('~/rooms/{roomId}/receipt/{receiptType}/{eventId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const { roomId, receiptType, eventId } = ctx.params as { roomId: string; receiptType: string; eventId: string };
+    if (!RECEIPT_TYPES.includes(receiptType)) throw invalidParam(`Unknown receipt type ${receiptType}`);
+    const body = asObject(await ctx.json());
+    const threadId = optionalString(body, 'thread_id') ?? '';
+    if (receiptType === 'm.fully_read' && threadId !== '') throw invalidParam('m.fully_read cannot be threaded');
+    requireJoined(hs, roomId, session.userId);
+    markRead(roomId, session.userId, receiptType, eventId, threadId === 'main' ? 'main' : threadId);
+    hs.notifier.notify();
+    return {};
+  });
+
+  router.post('~/rooms/{roomId}/read_markers', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const body = asObject(await ctx.json());
+    requireJoined(hs, roomId, session.userId);
+    for (const type of RECEIPT_TYPES) {
+      const eventId = optionalString(body, type);
+      if (eventId !== undefined) markRead(roomId, session.userId, type, eventId, '');
+    }
+    hs.notifier.notify();
+    return {};
+  });
+}

@@ -1,0 +1,106 @@
+// Joining, leaving, forgetting, and acting on other members (invite, kick, ban, unban).
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { badJson, forbidden, MatrixError, notFound } from '../http/errors';
+import type { RequestContext, Router } from '../http/router';
+import { asObject, optionalString, requiredString } from '../http/validate';
+
+export function registerMembership(router: Router, hs: Homeserver): void {
+  const join = async (ctx: RequestContext, roomIdOrAlias: string) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const roomId = resolveRoom(hs, roomIdOrAlias);
+    const version = hs.rooms.versionOf(roomId);
+    const seed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
+    const current = hs.events.membership(roomId, session.userId);
+    if (current?.membership === 'join' && !seed) return { room_id: roomId };
+    const memberId = hs.rooms.memberIdFor(roomId, version, session.userId, seed);
+    const user = hs.accounts.getUser(session.userId);
+    const reason = optionalString(body, 'reason');
+    hs.rooms.send(roomId, session.userId, {
+      type: 'm.room.member',
+      stateKey: memberId,
+      content: {
+        membership: 'join',
+        ...(user?.displayname ? { displayname: user.displayname } : {}),
+        ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      },
+    });
+    return { room_id: roomId };
+  };
+  router.post('~/join/{roomIdOrAlias}', (ctx) => join(ctx, ctx.params.roomIdOrAlias!));
+  router.post('~/rooms/{roomId}/join', (ctx) => join(ctx, ctx.params.roomId!));
+
+  router.post('~/rooms/{roomId}/leave', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const roomId = ctx.params.roomId!;
+    const version = hs.rooms.versionOf(roomId);
+    const current = hs.events.membership(roomId, session.userId);
+    if (!current) throw forbidden(`${session.userId} is not in ${roomId}`);
+    if (current.membership === 'leave' || current.membership === 'ban') return {};
+    const reason = optionalString(body, 'reason');
+    hs.rooms.send(roomId, session.userId, {
+      type: 'm.room.member',
+      stateKey: hs.rooms.memberIdFor(roomId, version, session.userId),
+      content: { membership: 'leave', ...(reason !== undefined ? { reason } : {}) },
+    });
+    return {};
+  });
+
+  router.post('~/rooms/{roomId}/forget', (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    hs.rooms.versionOf(roomId);
+    const current = hs.events.membership(roomId, session.userId);
+    if (current?.membership === 'join' || current?.membership === 'invite') throw new MatrixError(400, 'M_UNKNOWN', 'Leave the room before forgetting it');
+    if (current) hs.events.forget(roomId, session.userId);
+    return {};
+  });
+
+  const actOn = (membership: 'invite' | 'leave' | 'ban', expect?: string) => async (ctx: RequestContext) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const roomId = ctx.params.roomId!;
+    const userId = requiredString(body, 'user_id');
+    if (!userId.startsWith('@')) throw badJson("'user_id' must be a user ID");
+    const reason = optionalString(body, 'reason');
+    const version = hs.rooms.versionOf(roomId);
+    if (hs.events.membership(roomId, session.userId)?.membership !== 'join') throw forbidden(`${session.userId} is not joined to ${roomId}`);
+    if (membership === 'invite' && userId.includes(':') && userId.endsWith(`:${hs.config.serverName}`) && !hs.accounts.getUser(userId)) {
+      throw notFound(`Unknown user ${userId}`);
+    }
+    const target = hs.rooms.resolveTarget(roomId, version, userId);
+    if (expect) {
+      const current = hs.events.currentStateEventId(roomId, 'm.room.member', target);
+      const currentMembership = current ? hs.events.event(current)?.pdu.content.membership : undefined;
+      if (currentMembership !== expect) throw forbidden(`${userId} is not ${expect === 'ban' ? 'banned' : expect === 'join' ? 'joined' : expect}`);
+    }
+    const invitedUser = membership === 'invite' ? hs.accounts.getUser(userId) : undefined;
+    hs.rooms.send(roomId, session.userId, {
+      type: 'm.room.member',
+      stateKey: target,
+      content: {
+        membership,
+        ...(reason !== undefined ? { reason } : {}),
+        ...(invitedUser?.displayname ? { displayname: invitedUser.displayname } : {}),
+      },
+    });
+    return {};
+  };
+  router.post('~/rooms/{roomId}/invite', actOn('invite'));
+  router.post('~/rooms/{roomId}/kick', actOn('leave'));
+  router.post('~/rooms/{roomId}/ban', actOn('ban'));
+  router.post('~/rooms/{roomId}/unban', actOn('leave', 'ban'));
+}
+
+export function resolveRoom(hs: Homeserver, roomIdOrAlias: string): string {
+  if (roomIdOrAlias.startsWith('!')) return roomIdOrAlias;
+  if (roomIdOrAlias.startsWith('#')) {
+    const entry = hs.directory.lookup(roomIdOrAlias);
+    if (!entry) throw notFound(`No room with alias ${roomIdOrAlias}`);
+    return entry.room_id;
+  }
+  throw new MatrixError(400, 'M_INVALID_PARAM', `${roomIdOrAlias} is neither a room ID nor an alias`);
+}

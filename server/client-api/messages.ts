@@ -1,0 +1,167 @@
+// Reading history: /messages (both directions, filters), /context, /event, /members, /joined_members.
+import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { badJson, invalidParam, MatrixError, notFound } from '../http/errors';
+import type { Router } from '../http/router';
+import { isObject } from '../http/validate';
+import { ClientFormatter } from '../rooms/client-format';
+import { usesMemberKeys } from '../rooms/room-versions';
+import type { StoredEvent } from '../storage/events';
+import { stateKeyOf } from '../storage/events';
+import { eventMatches, parseEventFilter, type EventFilter } from '../sync/filter';
+import { formatPaginationToken, parsePosition } from '../sync/tokens';
+import { roomViewFor } from './room-access';
+
+const MAX_LIMIT = 1000;
+
+function parseLimit(text: string | null, fallback: number): number {
+  if (text === null) return fallback;
+  if (!/^\d{1,6}$/.test(text)) throw invalidParam('limit must be a non-negative integer');
+  return Math.min(Number(text), MAX_LIMIT);
+}
+
+function parseRoomEventFilter(text: string | null): EventFilter {
+  if (!text) return parseEventFilter({});
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+  }
+  if (!isObject(json)) throw badJson('filter must be a JSON object');
+  return parseEventFilter(json);
+}
+
+export function registerMessages(router: Router, hs: Homeserver): void {
+  router.get('~/rooms/{roomId}/messages', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const view = roomViewFor(hs, roomId, session.userId);
+    await hs.links.ensureRooms([roomId]);
+    const dir = ctx.query.get('dir');
+    if (dir !== 'b' && dir !== 'f') throw invalidParam("dir must be 'b' or 'f'");
+    const limit = parseLimit(ctx.query.get('limit'), 10);
+    const filter = parseRoomEventFilter(ctx.query.get('filter'));
+    const fromText = ctx.query.get('from');
+    const toText = ctx.query.get('to');
+    const from = Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : 0, view.ceiling);
+    const to = toText ? parsePosition(toText) : undefined;
+    const formatter = new ClientFormatter(hs, session);
+
+    const chunk: StoredEvent[] = [];
+    let cursor = from;
+    let exhausted = false;
+    const batch = Math.max(limit * 2, 20);
+    while (chunk.length < limit && !exhausted) {
+      const rows =
+        dir === 'b'
+          ? hs.events.eventsBackward(roomId, cursor, to ?? 0, batch)
+          : hs.events.eventsForward(roomId, cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
+      if (rows.length < batch) exhausted = true;
+      for (const row of rows) {
+        cursor = dir === 'b' ? row.streamOrdering - 1 : row.streamOrdering;
+        if (!eventMatches(filter, formatter.event(row))) continue;
+        chunk.push(row);
+        if (chunk.length === limit) break;
+      }
+    }
+    const body: Record<string, unknown> = {
+      start: formatPaginationToken(from),
+      chunk: chunk.map((e) => formatter.event(e)),
+    };
+    // No `end` once the room's start (or the visible end) is reached: that tells clients to stop paginating.
+    if (!exhausted || chunk.length === limit) body.end = formatPaginationToken(cursor);
+    if (filter.lazyLoadMembers) body.state = lazyMemberState(hs, formatter, roomId, chunk, view.ceiling);
+    return body;
+  });
+
+  router.get('~/rooms/{roomId}/context/{eventId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const view = roomViewFor(hs, roomId, session.userId);
+    await hs.links.ensureRooms([roomId]);
+    const event = hs.events.event(ctx.params.eventId!);
+    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling) throw notFound('Event not found');
+    const limit = parseLimit(ctx.query.get('limit'), 10);
+    const filter = parseRoomEventFilter(ctx.query.get('filter'));
+    const formatter = new ClientFormatter(hs, session);
+    const keep = (rows: StoredEvent[]) => rows.filter((e) => eventMatches(filter, formatter.event(e)));
+    const beforeCount = Math.floor(limit / 2);
+    const before = keep(hs.events.eventsBackward(roomId, event.streamOrdering - 1, 0, beforeCount));
+    const after = keep(hs.events.eventsForward(roomId, event.streamOrdering, view.ceiling, limit - beforeCount));
+    const state = [...hs.events.stateAt(roomId, event.streamOrdering).values()];
+    const lazy = filter.lazyLoadMembers;
+    const senders = new Set([event, ...before, ...after].map((e) => e.pdu.sender));
+    return {
+      event: formatter.event(event),
+      events_before: before.map((e) => formatter.event(e)),
+      events_after: after.map((e) => formatter.event(e)),
+      start: formatPaginationToken((before.at(-1)?.streamOrdering ?? event.streamOrdering) - 1),
+      end: formatPaginationToken(after.at(-1)?.streamOrdering ?? event.streamOrdering),
+      state: state.filter((e) => !lazy || e.pdu.type !== 'm.room.member' || senders.has(e.pdu.state_key!)).map((e) => formatter.event(e)),
+    };
+  });
+
+  router.get('~/rooms/{roomId}/event/{eventId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const view = roomViewFor(hs, roomId, session.userId);
+    await hs.links.ensureRooms([roomId]);
+    const event = hs.events.event(ctx.params.eventId!);
+    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling) throw notFound('Event not found');
+    return new ClientFormatter(hs, session).event(event);
+  });
+
+  router.get('~/rooms/{roomId}/members', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const view = roomViewFor(hs, roomId, session.userId);
+    await hs.links.ensureRooms([roomId]);
+    const at = ctx.query.get('at');
+    const position = Math.min(at ? parsePosition(at) : view.ceiling, view.ceiling);
+    const membership = ctx.query.get('membership');
+    const notMembership = ctx.query.get('not_membership');
+    const formatter = new ClientFormatter(hs, session);
+    const members = [...hs.events.stateAt(roomId, position).values()].filter((e) => {
+      if (e.pdu.type !== 'm.room.member') return false;
+      const m = e.pdu.content.membership;
+      return (!membership || m === membership) && (!notMembership || m !== notMembership);
+    });
+    const body: Record<string, unknown> = { chunk: members.map((e) => formatter.event(e)) };
+    if (usesMemberKeys(view.version)) body[MEMBER_INFO_FIELD] = memberInfoMap(hs, roomId, members);
+    return body;
+  });
+
+  router.get('~/rooms/{roomId}/joined_members', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const view = roomViewFor(hs, roomId, session.userId);
+    await hs.links.ensureRooms([roomId]);
+    const memberKeys = usesMemberKeys(view.version);
+    const joined: Record<string, unknown> = {};
+    for (const event of hs.events.stateAt(roomId, view.ceiling).values()) {
+      if (event.pdu.type !== 'm.room.member' || event.pdu.content.membership !== 'join') continue;
+      const { displayname, avatar_url } = event.pdu.content;
+      // MSC4428: keyed by stable ID (the member key in member-key rooms), with the linked user ID alongside.
+      joined[event.pdu.state_key!] = {
+        ...(typeof displayname === 'string' ? { display_name: displayname } : {}),
+        ...(typeof avatar_url === 'string' ? { avatar_url } : {}),
+        ...(memberKeys ? { user_id: hs.links.memberInfo(roomId, event.pdu.state_key!).user_id } : {}),
+      };
+    }
+    return { joined };
+  });
+}
+
+function lazyMemberState(hs: Homeserver, formatter: ClientFormatter, roomId: string, chunk: StoredEvent[], ceiling: number) {
+  const state = hs.events.stateAt(roomId, ceiling);
+  const senders = new Set(chunk.map((e) => e.pdu.sender));
+  return [...senders].map((s) => state.get(stateKeyOf('m.room.member', s))).filter((e): e is StoredEvent => !!e).map((e) => formatter.event(e));
+}
+
+function memberInfoMap(hs: Homeserver, roomId: string, members: StoredEvent[]): Record<string, MemberInfo> {
+  const map: Record<string, MemberInfo> = {};
+  for (const event of members) map[event.pdu.state_key!] = hs.links.memberInfo(roomId, event.pdu.state_key!);
+  return map;
+}

@@ -1,0 +1,47 @@
+// Discovery and capability endpoints, plus the server key (federation-ready, CORS like everything else).
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import type { Router } from '../http/router';
+import { DEFAULT_ROOM_VERSION, SERVED_ROOM_VERSIONS } from '../rooms/room-versions';
+
+export const SPEC_VERSIONS = ['r0.6.1', 'v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.8', 'v1.9', 'v1.10', 'v1.11', 'v1.12'];
+
+export function registerMisc(router: Router, hs: Homeserver): void {
+  const baseUrl = () => `${hs.config.insecureHttp ? 'http' : 'https'}://${hs.config.serverName}`;
+
+  router.get('/_matrix/client/versions', () => ({
+    versions: SPEC_VERSIONS,
+    unstable_features: { 'org.matrix.msc4428': true, 'org.matrix.msc4430': true },
+  }));
+  router.get('/.well-known/matrix/client', () => ({ 'm.homeserver': { base_url: baseUrl() } }));
+  router.get('/.well-known/matrix/server', () => ({ 'm.server': hs.config.serverName }));
+
+  router.get('~/capabilities', (ctx) => {
+    requireSession(hs, ctx);
+    return {
+      capabilities: {
+        'm.change_password': { enabled: false },
+        'm.room_versions': {
+          default: DEFAULT_ROOM_VERSION,
+          available: Object.fromEntries(SERVED_ROOM_VERSIONS.map((v) => [v, v === '11' ? 'stable' : 'unstable'])),
+        },
+        'm.set_displayname': { enabled: true },
+        'm.set_avatar_url': { enabled: true },
+        'm.3pid_changes': { enabled: false },
+        'm.get_login_token': { enabled: false },
+      },
+    };
+  });
+
+  router.get('~/voip/turnServer', (ctx) => {
+    requireSession(hs, ctx);
+    return {};
+  });
+  router.get('~/thirdparty/protocols', (ctx) => {
+    requireSession(hs, ctx);
+    return {};
+  });
+
+  router.get('/_matrix/key/v2/server', () => hs.links.ownKeyResponse());
+  router.get('/_matrix/key/v2/server/{keyId}', () => hs.links.ownKeyResponse());
+}

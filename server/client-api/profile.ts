@@ -1,0 +1,67 @@
+// Profiles: display name and avatar; a change is also sent as a new member event in every joined room.
+import type { Homeserver } from '../homeserver';
+import { isLocalUserId } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { forbidden, MatrixError, notFound } from '../http/errors';
+import type { Router } from '../http/router';
+import { asObject } from '../http/validate';
+
+export function registerProfile(router: Router, hs: Homeserver): void {
+  const profileOf = (userId: string) => {
+    const user = isLocalUserId(hs, userId) ? hs.accounts.getUser(userId) : undefined;
+    if (!user) throw notFound('Profile not found');
+    return {
+      ...(user.displayname !== null ? { displayname: user.displayname } : {}),
+      ...(user.avatar_url !== null ? { avatar_url: user.avatar_url } : {}),
+    };
+  };
+
+  router.get('~/profile/{userId}', (ctx) => profileOf(ctx.params.userId!));
+  router.get('~/profile/{userId}/displayname', (ctx) => {
+    const profile = profileOf(ctx.params.userId!);
+    return profile.displayname === undefined ? {} : { displayname: profile.displayname };
+  });
+  router.get('~/profile/{userId}/avatar_url', (ctx) => {
+    const profile = profileOf(ctx.params.userId!);
+    return profile.avatar_url === undefined ? {} : { avatar_url: profile.avatar_url };
+  });
+
+  const setField = (field: 'displayname' | 'avatar_url') => async (ctx: Parameters<Parameters<Router['put']>[1]>[0]) => {
+    const session = requireSession(hs, ctx);
+    if (ctx.params.userId !== session.userId) throw forbidden("Cannot set another user's profile");
+    const body = asObject(await ctx.json());
+    const value = body[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') throw new MatrixError(400, 'M_BAD_JSON', `'${field}' must be a string`);
+    if (typeof value === 'string' && value.length > 256 && field === 'displayname') throw new MatrixError(400, 'M_INVALID_PARAM', 'Display name too long');
+    if (field === 'avatar_url' && typeof value === 'string' && value !== '' && !value.startsWith('mxc://')) {
+      throw new MatrixError(400, 'M_INVALID_PARAM', 'avatar_url must be an mxc:// URI');
+    }
+    const next = typeof value === 'string' && value !== '' ? value : null;
+    if (field === 'displayname') hs.accounts.setDisplayname(session.userId, next);
+    else hs.accounts.setAvatarUrl(session.userId, next);
+    propagateToRooms(hs, session.userId);
+    return {};
+  };
+  router.put('~/profile/{userId}/displayname', setField('displayname'));
+  router.put('~/profile/{userId}/avatar_url', setField('avatar_url'));
+}
+
+/** Re-sends the user's join event with the new profile in each joined room, as Synapse does. */
+function propagateToRooms(hs: Homeserver, userId: string): void {
+  const user = hs.accounts.getUser(userId)!;
+  for (const membership of hs.events.membershipsOf(userId)) {
+    if (membership.membership !== 'join') continue;
+    const current = hs.events.event(membership.event_id);
+    const content: Record<string, unknown> = { ...(current?.pdu.content ?? {}), membership: 'join' };
+    delete content.displayname;
+    delete content.avatar_url;
+    if (user.displayname !== null) content.displayname = user.displayname;
+    if (user.avatar_url !== null) content.avatar_url = user.avatar_url;
+    try {
+      const version = hs.rooms.versionOf(membership.room_id);
+      hs.rooms.send(membership.room_id, userId, { type: 'm.room.member', stateKey: hs.rooms.memberIdFor(membership.room_id, version, userId), content });
+    } catch (error) {
+      if (!(error instanceof MatrixError)) throw error;
+    }
+  }
+}

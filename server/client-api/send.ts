@@ -1,0 +1,120 @@
+// Sending: messages (with txnId idempotency), state events and redactions.
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { badJson, MatrixError, notFound } from '../http/errors';
+import type { RequestContext, Router } from '../http/router';
+import { asObject, optionalString, type JsonObject } from '../http/validate';
+import { ClientFormatter } from '../rooms/client-format';
+import { usesMemberKeys } from '../rooms/room-versions';
+import { requireJoined, roomViewFor } from './room-access';
+
+const MAX_CONTENT_BYTES = 60 * 1024;
+
+export function registerSend(router: Router, hs: Homeserver): void {
+  const sendOnce = (ctx: RequestContext, userId: string, deviceId: string, txnKind: string, run: () => string) => {
+    const txnId = ctx.params.txnId!;
+    const path = `${txnKind}:${ctx.params.roomId}`;
+    const existing = hs.events.transactionEvent(userId, deviceId, path, txnId);
+    if (existing) return { event_id: existing };
+    const eventId = run();
+    hs.events.recordTransaction(userId, deviceId, path, txnId, eventId);
+    return { event_id: eventId };
+  };
+
+  router.put('~/rooms/{roomId}/send/{type}/{txnId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const content = contentOf(await ctx.json());
+    const { roomId, type } = ctx.params as { roomId: string; type: string };
+    return sendOnce(ctx, session.userId, session.deviceId, 'send', () => {
+      requireJoined(hs, roomId, session.userId);
+      return hs.rooms.send(roomId, session.userId, { type, content }, { deviceId: session.deviceId, txnId: ctx.params.txnId }).eventId;
+    });
+  });
+
+  router.put('~/rooms/{roomId}/redact/{eventId}/{txnId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const reason = optionalString(body, 'reason');
+    const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
+    return sendOnce(ctx, session.userId, session.deviceId, 'redact', () => {
+      requireJoined(hs, roomId, session.userId);
+      const content: JsonObject = { redacts: eventId, ...(reason !== undefined ? { reason } : {}) };
+      return hs.rooms.send(roomId, session.userId, { type: 'm.room.redaction', content }, { deviceId: session.deviceId, txnId: ctx.params.txnId }).eventId;
+    });
+  });
+
+  const putState = async (ctx: RequestContext) => {
+    const session = requireSession(hs, ctx);
+    const content = contentOf(await ctx.json());
+    const { roomId, type } = ctx.params as { roomId: string; type: string };
+    let stateKey = ctx.params.stateKey ?? '';
+    const version = requireJoined(hs, roomId, session.userId);
+    let finalContent = content;
+    if (usesMemberKeys(version)) {
+      if (type === 'm.room.member') stateKey = hs.rooms.resolveTarget(roomId, version, stateKey);
+      if (type === 'm.room.power_levels') finalContent = powerLevelsToMemberKeys(hs, roomId, version, content);
+    }
+    if (type === 'm.room.canonical_alias') checkCanonicalAlias(hs, roomId, content);
+    const event = hs.rooms.send(roomId, session.userId, { type, stateKey, content: finalContent }, { deviceId: session.deviceId });
+    return { event_id: event.eventId };
+  };
+  router.put('~/rooms/{roomId}/state/{type}', putState);
+  router.put('~/rooms/{roomId}/state/{type}/', putState);
+  router.put('~/rooms/{roomId}/state/{type}/{stateKey*}', putState);
+
+  router.get('~/rooms/{roomId}/state', (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    const view = roomViewFor(hs, roomId, session.userId);
+    const state = view.membership.membership === 'join' ? hs.events.currentState(roomId) : hs.events.stateAt(roomId, view.ceiling);
+    const formatter = new ClientFormatter(hs, session);
+    return [...state.values()].map((e) => formatter.event(e));
+  });
+
+  const getState = (ctx: RequestContext) => {
+    const session = requireSession(hs, ctx);
+    const { roomId, type } = ctx.params as { roomId: string; type: string };
+    const view = roomViewFor(hs, roomId, session.userId);
+    let stateKey = ctx.params.stateKey ?? '';
+    if (type === 'm.room.member' && usesMemberKeys(view.version) && stateKey.includes(':')) {
+      stateKey = hs.memberKeys.forUser(roomId, stateKey)?.member_key ?? stateKey;
+    }
+    const state = view.membership.membership === 'join' ? hs.events.currentState(roomId) : hs.events.stateAt(roomId, view.ceiling);
+    const event = state.get(`${type}\u0000${stateKey}`);
+    if (!event) throw notFound('State event not found');
+    const formatted = new ClientFormatter(hs, session).event(event);
+    return ctx.query.get('format') === 'event' ? formatted : formatted.content;
+  };
+  router.get('~/rooms/{roomId}/state/{type}', getState);
+  router.get('~/rooms/{roomId}/state/{type}/', getState);
+  router.get('~/rooms/{roomId}/state/{type}/{stateKey*}', getState);
+}
+
+function contentOf(body: unknown): JsonObject {
+  const content = asObject(body, 'event content');
+  if (Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES) throw new MatrixError(413, 'M_TOO_LARGE', 'Event content is too large');
+  return content;
+}
+
+/** Clients key power levels by user ID; in member-key rooms the stored event keys them by member key. */
+export function powerLevelsToMemberKeys(hs: Homeserver, roomId: string, version: string, content: JsonObject): JsonObject {
+  if (content.users === undefined) return content;
+  if (typeof content.users !== 'object' || content.users === null || Array.isArray(content.users)) throw badJson("'users' must be an object");
+  const byDisplayId = new Map<string, string>();
+  for (const event of hs.events.currentState(roomId).values()) {
+    if (event.pdu.type === 'm.room.member' && event.pdu.state_key) byDisplayId.set(hs.links.displayId(roomId, event.pdu.state_key), event.pdu.state_key);
+  }
+  const users: JsonObject = {};
+  for (const [id, level] of Object.entries(content.users as JsonObject)) {
+    users[byDisplayId.get(id) ?? hs.rooms.resolveTarget(roomId, version, id)] = level;
+  }
+  return { ...content, users };
+}
+
+function checkCanonicalAlias(hs: Homeserver, roomId: string, content: JsonObject): void {
+  const aliases = [content.alias, ...(Array.isArray(content.alt_aliases) ? content.alt_aliases : [])].filter((a) => a !== undefined && a !== null);
+  for (const alias of aliases) {
+    if (typeof alias !== 'string') throw new MatrixError(400, 'M_INVALID_PARAM', 'aliases must be strings');
+    if (hs.directory.lookup(alias)?.room_id !== roomId) throw new MatrixError(400, 'M_BAD_ALIAS', `${alias} does not point to this room`);
+  }
+}

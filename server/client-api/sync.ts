@@ -1,0 +1,52 @@
+// GET /sync: builds the response at once, or long-polls until something for this user changes or `timeout` passes.
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { badJson, invalidParam, MatrixError } from '../http/errors';
+import type { Router } from '../http/router';
+import { isObject } from '../http/validate';
+import { parseFilter, type Filter } from '../sync/filter';
+import { buildSync } from '../sync/sync-builder';
+import { parseSyncToken } from '../sync/tokens';
+
+const MAX_TIMEOUT_MS = 60_000;
+
+export function registerSync(router: Router, hs: Homeserver): void {
+  router.get('~/sync', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    hs.accounts.touchDevice(session, ctx.remoteAddress);
+    const filter = resolveFilter(hs, session.userId, ctx.query.get('filter'));
+    const sinceText = ctx.query.get('since');
+    const since = sinceText ? parseSyncToken(sinceText) : undefined;
+    const timeoutText = ctx.query.get('timeout') ?? '0';
+    if (!/^\d{1,9}$/.test(timeoutText)) throw invalidParam('timeout must be a non-negative integer (milliseconds)');
+    const deadline = Date.now() + Math.min(Number(timeoutText), MAX_TIMEOUT_MS);
+    const fullState = ctx.query.get('full_state') === 'true';
+    const request = { session, filter, since, fullState };
+    for (;;) {
+      const result = await buildSync(hs, request);
+      const remaining = deadline - Date.now();
+      if (!since || result.hasUpdates || remaining <= 0 || ctx.signal.aborted) return result.body;
+      // Anything written while the response was being built? Then build again rather than sleep.
+      if (hs.stream.current() !== result.next.position || hs.typing.current() !== result.next.typing) continue;
+      await hs.notifier.wait(remaining, ctx.signal);
+      if (ctx.signal.aborted) return result.body;
+    }
+  });
+}
+
+export function resolveFilter(hs: Homeserver, userId: string, text: string | null): Filter {
+  if (!text) return parseFilter({});
+  if (text.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+    }
+    if (!isObject(json)) throw badJson('filter must be a JSON object');
+    return parseFilter(json);
+  }
+  const stored = hs.accountData.getFilter(userId, text);
+  if (!stored) throw invalidParam(`Unknown filter ${JSON.stringify(text.slice(0, 20))}`);
+  return parseFilter(stored);
+}

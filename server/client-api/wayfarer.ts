@@ -1,0 +1,24 @@
+// Wayfarer extensions under /_matrix/client/unstable/dev.wayfarer (PROTOCOL.md §5).
+import { WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { invalidParam, notFound } from '../http/errors';
+import type { Router } from '../http/router';
+import { usesMemberKeys } from '../rooms/room-versions';
+import { stateKeyOf } from '../storage/events';
+import { roomViewFor } from './room-access';
+
+export function registerWayfarer(router: Router, hs: Homeserver): void {
+  /** The member's current m.room.member event in federation format, so a browser can verify the link itself. */
+  router.get(`${WAYFARER_CLIENT_PREFIX}/rooms/{roomId}/member_event/{memberKey}`, (ctx) => {
+    const session = requireSession(hs, ctx);
+    const { roomId, memberKey } = ctx.params as { roomId: string; memberKey: string };
+    const view = roomViewFor(hs, roomId, session.userId);
+    if (!usesMemberKeys(view.version)) throw invalidParam('This room does not use member keys');
+    const stableId = memberKey.startsWith('@') ? memberKey : `@${memberKey}`;
+    const event = hs.events.stateAt(roomId, view.ceiling).get(stateKeyOf('m.room.member', stableId));
+    if (!event) throw notFound('No member event for that key');
+    // Exactly as stored and signed: adding fields (even event_id) would change what the signatures cover.
+    return event.pdu;
+  });
+}

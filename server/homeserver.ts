@@ -1,0 +1,70 @@
+// The parts of one homeserver instance, wired together once and handed to every API module.
+import { mkdirSync } from 'node:fs';
+import type { Config } from './config';
+import { openDatabase, StreamCounter, type Db } from './storage/database';
+import { AccountStore } from './storage/accounts';
+import { AccountDataStore } from './storage/account-data';
+import { EventStore } from './storage/events';
+import { MemberKeyStore } from './storage/member-keys';
+import { DirectoryStore } from './storage/directory';
+import { ReceiptStore } from './storage/receipts';
+import { MediaStore } from './media/media-store';
+import { Notifier } from './sync/notifier';
+import { TypingTracker } from './sync/typing';
+import { loadOrCreateSigningKey, type SigningKey } from './signing-key';
+import { RoomService } from './rooms/room-service';
+import { LinkService } from './links/link-service';
+
+export interface Homeserver {
+  config: Config;
+  db: Db;
+  stream: StreamCounter;
+  notifier: Notifier;
+  signingKey: SigningKey;
+  accounts: AccountStore;
+  accountData: AccountDataStore;
+  events: EventStore;
+  memberKeys: MemberKeyStore;
+  receipts: ReceiptStore;
+  directory: DirectoryStore;
+  typing: TypingTracker;
+  media: MediaStore;
+  links: LinkService;
+  rooms: RoomService;
+  close(): void;
+}
+
+export function createHomeserver(config: Config): Homeserver {
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDatabase(config.dataDir);
+  const stream = new StreamCounter(db);
+  const notifier = new Notifier();
+  const hs = {
+    config,
+    db,
+    stream,
+    notifier,
+    signingKey: loadOrCreateSigningKey(config.dataDir),
+    accounts: new AccountStore(db),
+    accountData: new AccountDataStore(db, stream),
+    events: new EventStore(db),
+    memberKeys: new MemberKeyStore(db),
+    receipts: new ReceiptStore(db, stream),
+    directory: new DirectoryStore(db),
+    typing: new TypingTracker(() => notifier.notify()),
+    media: new MediaStore(db, config.dataDir),
+  } as Homeserver;
+  hs.links = new LinkService(hs);
+  hs.rooms = new RoomService(hs);
+  hs.close = () => {
+    notifier.close();
+    hs.typing.close();
+    db.close();
+  };
+  return hs;
+}
+
+/** `@localpart:server` for a local user. */
+export const localUserId = (hs: Homeserver, localpart: string) => `@${localpart}:${hs.config.serverName}`;
+export const isLocalUserId = (hs: Homeserver, userId: string) => userId.endsWith(`:${hs.config.serverName}`) && userId.startsWith('@');
+export const localpartOf = (userId: string) => userId.slice(1, userId.indexOf(':'));

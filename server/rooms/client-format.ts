@@ -1,0 +1,98 @@
+// Turns stored PDUs into the Client-Server API's event format. In member-key rooms this is where PROTOCOL.md §5
+// happens: `sender`/member `state_key` become the linked user ID, `sender_key` and the stable IDs are added, and
+// power level `users` are keyed by the same display IDs (clients reason about power by user ID).
+import { encodeBase64, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD } from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import type { Session } from '../storage/accounts';
+import type { StoredEvent } from '../storage/events';
+import { usesMemberKeys } from './room-versions';
+
+export type ClientEvent = Record<string, unknown> & { type: string; event_id: string; content: Record<string, unknown> };
+
+/** Formats events for one viewer; memoises room versions and member display IDs across a response. */
+export class ClientFormatter {
+  private readonly versions = new Map<string, string>();
+  private readonly displayIds = new Map<string, string>();
+
+  constructor(
+    private readonly hs: Homeserver,
+    private readonly viewer: Session | undefined,
+  ) {}
+
+  version(roomId: string): string {
+    let version = this.versions.get(roomId);
+    if (!version) {
+      version = this.hs.rooms.versionOf(roomId);
+      this.versions.set(roomId, version);
+    }
+    return version;
+  }
+
+  /** What a client sees for a member ID: itself in classic rooms, the §5 mapping in member-key rooms. */
+  displayId(roomId: string, memberId: string): string {
+    const version = this.version(roomId);
+    if (!usesMemberKeys(version) || memberId.includes(':')) return memberId;
+    const cacheKey = `${roomId}\u0000${memberId}`;
+    let id = this.displayIds.get(cacheKey);
+    if (!id) {
+      id = this.hs.links.displayId(roomId, memberId);
+      this.displayIds.set(cacheKey, id);
+    }
+    return id;
+  }
+
+  event(stored: StoredEvent, options: { withRedactedBecause?: boolean } = {}): ClientEvent {
+    const { pdu, roomId } = stored;
+    const version = this.version(roomId);
+    const memberKeys = usesMemberKeys(version);
+    const unsigned: Record<string, unknown> = { age: Math.max(0, Date.now() - pdu.origin_server_ts) };
+    const event: ClientEvent = {
+      type: pdu.type,
+      content: memberKeys ? this.mapContent(roomId, pdu.type, pdu.content) : pdu.content,
+      event_id: stored.eventId,
+      room_id: roomId,
+      sender: this.displayId(roomId, pdu.sender),
+      origin_server_ts: pdu.origin_server_ts,
+      unsigned,
+    };
+    if (pdu.state_key !== undefined) {
+      event.state_key = pdu.type === 'm.room.member' ? this.displayId(roomId, pdu.state_key) : pdu.state_key;
+    }
+    if (pdu.type === 'm.room.redaction' && typeof pdu.content.redacts === 'string') event.redacts = pdu.content.redacts;
+    if (memberKeys) {
+      event.sender_key = encodeBase64(publicKeyFromMemberId(pdu.sender));
+      unsigned[STABLE_ID_FIELD] = pdu.sender;
+      if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) unsigned[STABLE_ID_STATE_KEY_FIELD] = pdu.state_key;
+    }
+    if (stored.replacesState) {
+      const previous = this.hs.events.event(stored.replacesState);
+      if (previous) {
+        unsigned.replaces_state = previous.eventId;
+        unsigned.prev_content = memberKeys ? this.mapContent(roomId, previous.pdu.type, previous.pdu.content) : previous.pdu.content;
+        if (previous.pdu.type === 'm.room.member') unsigned.prev_sender = this.displayId(roomId, previous.pdu.sender);
+      }
+    }
+    if (pdu.type === 'm.room.member' && typeof pdu.content.membership === 'string') unsigned.membership = pdu.content.membership;
+    if (this.viewer && stored.txnId && stored.senderUserId === this.viewer.userId && stored.txnDeviceId === this.viewer.deviceId) {
+      unsigned.transaction_id = stored.txnId;
+    }
+    if (stored.redactedBy && options.withRedactedBecause !== false) {
+      const redaction = this.hs.events.event(stored.redactedBy);
+      if (redaction) unsigned.redacted_because = this.event(redaction, { withRedactedBecause: false });
+    }
+    return event;
+  }
+
+  /** Stripped state (invites): type, state_key, content, sender. */
+  stripped(stored: StoredEvent): Record<string, unknown> {
+    const full = this.event(stored);
+    return { type: full.type, state_key: full.state_key, content: full.content, sender: full.sender };
+  }
+
+  private mapContent(roomId: string, type: string, content: Record<string, unknown>): Record<string, unknown> {
+    if (type !== 'm.room.power_levels' || typeof content.users !== 'object' || content.users === null) return content;
+    const users: Record<string, unknown> = {};
+    for (const [member, level] of Object.entries(content.users as Record<string, unknown>)) users[this.displayId(roomId, member)] = level;
+    return { ...content, users };
+  }
+}

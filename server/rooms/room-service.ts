@@ -1,0 +1,251 @@
+// Builds, authorises and persists events for local users: picks prev_events/auth_events/depth, signs with the
+// right key (server key or member key), runs the auth rules against the current state, and stores the PDU.
+import { randomBytes } from 'node:crypto';
+import { computeRoomIdFromCreate, CREATOR_NONCE_FIELD, decodeBase64, generateCreatorNonce, encodeBase64, keyPairFromSeed, memberIdFromPublicKey, redactEvent } from '../../src/protocol';
+import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
+import type { Homeserver } from '../homeserver';
+import { isLocalUserId, localpartOf } from '../homeserver';
+import type { StateMap, StoredEvent } from '../storage/events';
+import { stateKeyOf } from '../storage/events';
+import { AuthError, checkAuth, mayRedact, type AuthState } from './authorization';
+import { sealPdu, type Pdu } from './pdu';
+import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
+
+export interface EventDraft {
+  type: string;
+  stateKey?: string;
+  content: Record<string, unknown>;
+}
+
+export interface SendContext {
+  deviceId?: string;
+  txnId?: string;
+}
+
+export const toAuthState = (state: StateMap): AuthState => new Map([...state].map(([key, event]) => [key, event.pdu]));
+
+export class RoomService {
+  constructor(private readonly hs: Homeserver) {}
+
+  /** The room's version; 404 when this server doesn't know the room. */
+  versionOf(roomId: string): string {
+    const room = this.hs.events.room(roomId);
+    if (!room) throw notFound(`Unknown room ${roomId}`);
+    return room.room_version;
+  }
+
+  /** A seed the server makes and keeps for a user's member key (password accounts: PROTOCOL.md §2). */
+  newMemberSeed(): Uint8Array {
+    return new Uint8Array(randomBytes(32));
+  }
+
+  /** Parses a client-supplied `dev.wayfarer.member_seed` (unpadded base64 of 32 bytes). */
+  parseMemberSeed(value: unknown): Uint8Array | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw invalidParam('dev.wayfarer.member_seed must be a base64 string');
+    let seed: Uint8Array;
+    try {
+      seed = decodeBase64(value);
+    } catch {
+      throw invalidParam('dev.wayfarer.member_seed is not valid base64');
+    }
+    if (seed.length !== 32) throw invalidParam('dev.wayfarer.member_seed must encode 32 bytes');
+    return seed;
+  }
+
+  /**
+   * The member ID of a local user in a room: the user ID in classic rooms; in member-key rooms the user's
+   * member key, made (from `seed`, or a fresh server-held seed) when the user has none yet.
+   */
+  memberIdFor(roomId: string, version: string, userId: string, seed?: Uint8Array): string {
+    if (!usesMemberKeys(version)) return userId;
+    const existing = this.hs.memberKeys.forUser(roomId, userId);
+    const requested = seed ? memberIdFromPublicKey(keyPairFromSeed(seed).publicKey) : undefined;
+    if (existing) {
+      if (requested && requested !== existing.member_key) {
+        throw invalidParam(`this account already has member key ${existing.member_key} in ${roomId}`);
+      }
+      return existing.member_key;
+    }
+    if (!isLocalUserId(this.hs, userId)) throw invalidParam(`${userId} is not a user of this server; remote users need federation`);
+    const useSeed = seed ?? this.newMemberSeed();
+    const memberKey = requested ?? memberIdFromPublicKey(keyPairFromSeed(useSeed).publicKey);
+    const owner = this.hs.memberKeys.forKey(roomId, memberKey);
+    if (owner && owner.user_id !== userId) throw invalidParam(`member key ${memberKey} already belongs to another account in ${roomId}`);
+    this.hs.memberKeys.put(roomId, memberKey, userId, encodeBase64(useSeed));
+    return memberKey;
+  }
+
+  /** Local user ID behind a member ID (undefined for remote or unknown members). */
+  localUserOf(roomId: string, version: string, memberId: string): string | undefined {
+    if (!usesMemberKeys(version)) return isLocalUserId(this.hs, memberId) ? memberId : undefined;
+    return this.hs.memberKeys.forKey(roomId, memberId)?.user_id;
+  }
+
+  /** A client names users by user ID; member-key rooms address them by member key. Accepts either. */
+  resolveTarget(roomId: string, version: string, userIdOrKey: string): string {
+    if (!usesMemberKeys(version)) return userIdOrKey;
+    if (!userIdOrKey.includes(':')) {
+      if (!/^@[A-Za-z0-9_-]{43}$/.test(userIdOrKey)) throw invalidParam(`${userIdOrKey} is neither a user ID nor a member key`);
+      return userIdOrKey;
+    }
+    return this.memberIdFor(roomId, version, userIdOrKey);
+  }
+
+  private seedFor(roomId: string, version: string, userId: string): Uint8Array | undefined {
+    if (!usesMemberKeys(version)) return undefined;
+    const row = this.hs.memberKeys.forUser(roomId, userId);
+    if (!row?.seed) throw forbidden('the server holds no member key for this account in this room');
+    return decodeBase64(row.seed);
+  }
+
+  /** Member event content gets the §3 claim (`localpart`, `domain`) for local targets in member-key rooms. */
+  private decorateMemberContent(roomId: string, version: string, draft: EventDraft): EventDraft {
+    if (draft.type !== 'm.room.member' || !usesMemberKeys(version) || draft.stateKey === undefined) return draft;
+    const target = this.localUserOf(roomId, version, draft.stateKey);
+    if (!target) return draft;
+    return { ...draft, content: { ...draft.content, localpart: localpartOf(target), domain: this.hs.config.serverName } };
+  }
+
+  /** Builds, signs, authorises and stores one event from a local user. Throws 403 when the auth rules refuse it. */
+  send(roomId: string, userId: string, draftIn: EventDraft, context: SendContext = {}): StoredEvent {
+    const stored = this.hs.events.transaction(() => {
+      const version = this.versionOf(roomId);
+      const sender = this.memberIdFor(roomId, version, userId);
+      const draft = this.decorateMemberContent(roomId, version, draftIn);
+      const state = this.hs.events.currentState(roomId);
+      const prevIds = this.hs.events.forwardExtremities(roomId);
+      const prevEvents = prevIds.map((id) => this.hs.events.event(id)).filter((e): e is StoredEvent => !!e);
+      const unsealed: Pdu = {
+        type: draft.type,
+        room_id: roomId,
+        sender,
+        ...(draft.stateKey !== undefined ? { state_key: draft.stateKey } : {}),
+        content: draft.content,
+        origin_server_ts: Date.now(),
+        depth: Math.max(0, ...prevEvents.map((e) => e.pdu.depth)) + 1,
+        prev_events: prevIds,
+        auth_events: selectAuthEvents(draft, sender, state, version),
+      };
+      const { pdu, eventId } = sealPdu(unsealed, version, this.hs.config.serverName, this.hs.signingKey, this.seedFor(roomId, version, userId));
+      const authState = toAuthState(state);
+      const onlyPrevIsCreate = prevEvents.length === 1 && prevEvents[0]!.pdu.type === 'm.room.create';
+      try {
+        checkAuth(pdu, authState, version, onlyPrevIsCreate);
+      } catch (error) {
+        if (error instanceof AuthError) throw forbidden(error.message);
+        throw error;
+      }
+      let target: StoredEvent | undefined;
+      if (pdu.type === 'm.room.redaction') {
+        const redacts = pdu.content.redacts;
+        target = typeof redacts === 'string' ? this.hs.events.event(redacts) : undefined;
+        if (!target || target.roomId !== roomId) throw notFound('The event to redact is not in this room');
+        if (!mayRedact(pdu.sender, target.pdu, authState, version)) throw forbidden('not allowed to redact this event');
+      }
+      const event = this.persist(roomId, version, eventId, pdu, state, userId, context);
+      if (target && !target.redactedBy) {
+        this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
+        this.hs.links.forgetEvent(target.eventId);
+      }
+      return event;
+    });
+    this.hs.notifier.notify();
+    return stored;
+  }
+
+  /** Stores a sealed, authorised event and moves the room's state, extremities and local memberships forward. */
+  private persist(roomId: string, version: string, eventId: string, pdu: Pdu, state: StateMap, userId: string | null, context: SendContext): StoredEvent {
+    const streamOrdering = this.hs.stream.next();
+    const replacesState = pdu.state_key !== undefined ? (state.get(stateKeyOf(pdu.type, pdu.state_key))?.eventId ?? null) : null;
+    const row = {
+      streamOrdering,
+      eventId,
+      roomId,
+      pdu,
+      replacesState,
+      senderUserId: userId,
+      txnDeviceId: context.deviceId ?? null,
+      txnId: context.txnId ?? null,
+    };
+    this.hs.events.insertEvent(row);
+    if (pdu.state_key !== undefined) this.hs.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
+    this.hs.events.setForwardExtremities(roomId, [eventId]);
+    if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
+      const member = this.localUserOf(roomId, version, pdu.state_key);
+      if (member) this.hs.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
+    }
+    return { ...row, redactedBy: null };
+  }
+
+  /**
+   * Creates a room: the create event and the creator's join, sealed and authorised like any other event.
+   * Returns the new room ID; the caller sends the remaining initial state with `send`.
+   */
+  createRoomWithCreator(options: {
+    userId: string;
+    version: string;
+    createContent: Record<string, unknown>;
+    memberContent: Record<string, unknown>;
+    creatorSeed?: Uint8Array;
+    creatorNonce?: string;
+    isPublic: boolean;
+  }): string {
+    const { userId, version } = options;
+    const serverName = this.hs.config.serverName;
+    const roomId = this.hs.events.transaction(() => {
+      let sender = userId;
+      let seed: Uint8Array | undefined;
+      const content: Record<string, unknown> = { ...options.createContent, room_version: version };
+      if (usesMemberKeys(version)) {
+        seed = options.creatorSeed ?? this.newMemberSeed();
+        sender = memberIdFromPublicKey(keyPairFromSeed(seed).publicKey);
+        // PROTOCOL.md §2: the creator's key can't depend on the room ID, so it is bound to a nonce in the create event.
+        content[CREATOR_NONCE_FIELD] = options.creatorNonce ?? generateCreatorNonce();
+      }
+      const roomIdForClassic = usesMemberKeys(version) ? undefined : `!${randomBytes(12).toString('base64url')}:${serverName}`;
+      const unsealed: Pdu = {
+        type: 'm.room.create',
+        ...(roomIdForClassic ? { room_id: roomIdForClassic } : {}),
+        sender,
+        state_key: '',
+        content,
+        origin_server_ts: Date.now(),
+        depth: 1,
+        prev_events: [],
+        auth_events: [],
+      };
+      const { pdu, eventId } = sealPdu(unsealed, version, serverName, this.hs.signingKey, seed);
+      try {
+        checkAuth(pdu, new Map(), version, false);
+      } catch (error) {
+        if (error instanceof AuthError) throw invalidParam(error.message);
+        throw error;
+      }
+      const roomId = roomIdForClassic ?? computeRoomIdFromCreate(pdu, version);
+      if (this.hs.events.room(roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'That room already exists');
+      this.hs.events.createRoom(roomId, version, userId, options.isPublic);
+      if (seed) this.hs.memberKeys.put(roomId, sender, userId, encodeBase64(seed));
+      this.persist(roomId, version, eventId, pdu, new Map(), userId, {});
+      return roomId;
+    });
+    this.send(roomId, userId, { type: 'm.room.member', stateKey: this.memberIdFor(roomId, version, userId), content: options.memberContent });
+    return roomId;
+  }
+}
+
+/** The spec's auth event selection ("Auth events selection"); v12 rooms leave out the create event. */
+export function selectAuthEvents(draft: EventDraft, sender: string, state: StateMap, version: string): string[] {
+  const pick = (type: string, stateKey: string) => state.get(stateKeyOf(type, stateKey))?.eventId;
+  const ids = new Set<string>();
+  const add = (id: string | undefined) => id && ids.add(id);
+  if (!hasRoomIdFromCreate(version)) add(pick('m.room.create', ''));
+  add(pick('m.room.power_levels', ''));
+  add(pick('m.room.member', sender));
+  if (draft.type === 'm.room.member' && draft.stateKey !== undefined) {
+    add(pick('m.room.member', draft.stateKey));
+    const membership = draft.content.membership;
+    if (membership === 'join' || membership === 'invite' || membership === 'knock') add(pick('m.room.join_rules', ''));
+  }
+  return [...ids];
+}

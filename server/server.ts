@@ -1,0 +1,83 @@
+// Assembles the HTTP server: the router with every API area, on node:http.
+import { createServer, type Server } from 'node:http';
+import type { Config } from './config';
+import { createHomeserver, type Homeserver } from './homeserver';
+import { Router } from './http/router';
+import { registerAccountData } from './client-api/account-data';
+import { registerAuth } from './client-api/auth';
+import { registerCreateRoom } from './client-api/create-room';
+import { registerDevices } from './client-api/devices';
+import { registerDirectory } from './client-api/directory';
+import { registerEphemeral } from './client-api/ephemeral';
+import { registerMedia } from './client-api/media';
+import { registerMembership } from './client-api/membership';
+import { registerMessages } from './client-api/messages';
+import { registerMisc } from './client-api/misc';
+import { registerProfile } from './client-api/profile';
+import { registerPushRules } from './client-api/pushrules';
+import { registerSend } from './client-api/send';
+import { registerSync } from './client-api/sync';
+import { registerWayfarer } from './client-api/wayfarer';
+
+export interface RunningServer {
+  hs: Homeserver;
+  http: Server;
+  close(): Promise<void>;
+}
+
+export function buildRouter(hs: Homeserver): Router {
+  const router = new Router(hs.config.maxJsonBytes);
+  for (const register of [
+    registerMisc,
+    registerAuth,
+    registerDevices,
+    registerProfile,
+    registerAccountData,
+    registerPushRules,
+    registerCreateRoom,
+    registerMembership,
+    registerSend,
+    registerMessages,
+    registerEphemeral,
+    registerDirectory,
+    registerSync,
+    registerMedia,
+    registerWayfarer,
+  ]) {
+    register(router, hs);
+  }
+  return router;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const hs = createHomeserver(config);
+  const router = buildRouter(hs);
+  const http = createServer((req, res) => {
+    router.handle(req, res).catch((error: unknown) => {
+      console.error('unhandled request error', error);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  http.headersTimeout = 30_000;
+  http.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, '127.0.0.1', () => resolve());
+  });
+  return {
+    hs,
+    http,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Wake long-polls so they answer now, stop accepting, then close the database (WAL checkpoint).
+        hs.notifier.close();
+        http.close(() => {
+          hs.close();
+          resolve();
+        });
+        http.closeIdleConnections();
+        setTimeout(() => http.closeAllConnections(), 2000).unref();
+      }),
+  };
+}

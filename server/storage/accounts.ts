@@ -1,0 +1,135 @@
+// Accounts, devices and access tokens. Tokens are 256-bit random and only their SHA-256 is stored.
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { Db } from './database';
+
+export interface Session {
+  userId: string;
+  deviceId: string;
+}
+
+export interface DeviceRow {
+  device_id: string;
+  display_name: string | null;
+  last_seen_ts: number | null;
+  last_seen_ip: string | null;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password.normalize('NFKC'), salt, 32);
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export function checkPassword(password: string, stored: string | null): boolean {
+  if (!stored) return false;
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = scryptSync(password.normalize('NFKC'), Buffer.from(salt, 'base64'), expected.length);
+  return timingSafeEqual(expected, actual);
+}
+
+export class AccountStore {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      insertUser: db.prepare('INSERT INTO users (user_id, localpart, password_hash, displayname, created_ts) VALUES (?, ?, ?, ?, ?)'),
+      userById: db.prepare('SELECT user_id, password_hash, displayname, avatar_url, deactivated FROM users WHERE user_id = ?'),
+      insertDevice: db.prepare(
+        'INSERT INTO devices (user_id, device_id, display_name, last_seen_ts, last_seen_ip) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, device_id) DO UPDATE SET display_name = COALESCE(excluded.display_name, display_name), last_seen_ts = excluded.last_seen_ts, last_seen_ip = excluded.last_seen_ip',
+      ),
+      insertToken: db.prepare('INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts) VALUES (?, ?, ?, ?)'),
+      session: db.prepare('SELECT user_id AS userId, device_id AS deviceId FROM access_tokens WHERE token_hash = ?'),
+      deleteToken: db.prepare('DELETE FROM access_tokens WHERE token_hash = ?'),
+      deleteDeviceTokens: db.prepare('DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?'),
+      deleteUserTokens: db.prepare('DELETE FROM access_tokens WHERE user_id = ?'),
+      deleteDevice: db.prepare('DELETE FROM devices WHERE user_id = ? AND device_id = ?'),
+      deleteUserDevices: db.prepare('DELETE FROM devices WHERE user_id = ?'),
+      devices: db.prepare('SELECT device_id, display_name, last_seen_ts, last_seen_ip FROM devices WHERE user_id = ? ORDER BY device_id'),
+      device: db.prepare('SELECT device_id, display_name, last_seen_ts, last_seen_ip FROM devices WHERE user_id = ? AND device_id = ?'),
+      renameDevice: db.prepare('UPDATE devices SET display_name = ? WHERE user_id = ? AND device_id = ?'),
+      touchDevice: db.prepare('UPDATE devices SET last_seen_ts = ?, last_seen_ip = ? WHERE user_id = ? AND device_id = ?'),
+      setDisplayname: db.prepare('UPDATE users SET displayname = ? WHERE user_id = ?'),
+      setAvatar: db.prepare('UPDATE users SET avatar_url = ? WHERE user_id = ?'),
+      allUsers: db.prepare('SELECT user_id FROM users ORDER BY created_ts'),
+    };
+  }
+
+  createUser(userId: string, localpart: string, password: string | undefined): void {
+    this.statements.insertUser.run(userId, localpart, password === undefined ? null : hashPassword(password), localpart, Date.now());
+  }
+
+  getUser(userId: string): { user_id: string; password_hash: string | null; displayname: string | null; avatar_url: string | null; deactivated: number } | undefined {
+    return this.statements.userById.get(userId) as never;
+  }
+
+  /** Creates (or reuses) a device and issues a fresh access token for it. */
+  createSession(userId: string, deviceId: string | undefined, displayName: string | undefined, ip: string): { accessToken: string; deviceId: string } {
+    const device = deviceId ?? randomBytes(6).toString('hex').toUpperCase();
+    const accessToken = `wf_${randomBytes(32).toString('base64url')}`;
+    this.db.transaction(() => {
+      // Logging in again with an existing device ID replaces that device's old tokens, as in Synapse.
+      this.statements.deleteDeviceTokens.run(userId, device);
+      this.statements.insertDevice.run(userId, device, displayName ?? null, Date.now(), ip);
+      this.statements.insertToken.run(hashToken(accessToken), userId, device, Date.now());
+    })();
+    return { accessToken, deviceId: device };
+  }
+
+  sessionForToken(token: string): Session | undefined {
+    return this.statements.session.get(hashToken(token)) as Session | undefined;
+  }
+
+  touchDevice(session: Session, ip: string): void {
+    this.statements.touchDevice.run(Date.now(), ip, session.userId, session.deviceId);
+  }
+
+  logout(token: string): void {
+    const session = this.sessionForToken(token);
+    this.db.transaction(() => {
+      this.statements.deleteToken.run(hashToken(token));
+      if (session) this.statements.deleteDevice.run(session.userId, session.deviceId);
+    })();
+  }
+
+  logoutAll(userId: string): void {
+    this.db.transaction(() => {
+      this.statements.deleteUserTokens.run(userId);
+      this.statements.deleteUserDevices.run(userId);
+    })();
+  }
+
+  devices(userId: string): DeviceRow[] {
+    return this.statements.devices.all(userId) as DeviceRow[];
+  }
+
+  device(userId: string, deviceId: string): DeviceRow | undefined {
+    return this.statements.device.get(userId, deviceId) as DeviceRow | undefined;
+  }
+
+  renameDevice(userId: string, deviceId: string, name: string): void {
+    this.statements.renameDevice.run(name, userId, deviceId);
+  }
+
+  deleteDevice(userId: string, deviceId: string): void {
+    this.db.transaction(() => {
+      this.statements.deleteDeviceTokens.run(userId, deviceId);
+      this.statements.deleteDevice.run(userId, deviceId);
+    })();
+  }
+
+  setDisplayname(userId: string, name: string | null): void {
+    this.statements.setDisplayname.run(name, userId);
+  }
+
+  setAvatarUrl(userId: string, url: string | null): void {
+    this.statements.setAvatar.run(url, userId);
+  }
+
+  allUserIds(): string[] {
+    return (this.statements.allUsers.all() as { user_id: string }[]).map((r) => r.user_id);
+  }
+}

@@ -1,0 +1,263 @@
+// Rooms, events (full PDUs), current state, forward extremities and local memberships.
+import type { Db } from './database';
+import type { Pdu } from '../rooms/pdu';
+
+export interface StoredEvent {
+  streamOrdering: number;
+  eventId: string;
+  roomId: string;
+  pdu: Pdu;
+  redactedBy: string | null;
+  replacesState: string | null;
+  senderUserId: string | null;
+  txnDeviceId: string | null;
+  txnId: string | null;
+}
+
+interface EventRow {
+  stream_ordering: number;
+  event_id: string;
+  room_id: string;
+  pdu: string;
+  redacted_by: string | null;
+  replaces_state: string | null;
+  sender_user_id: string | null;
+  txn_device_id: string | null;
+  txn_id: string | null;
+}
+
+const COLUMNS = 'stream_ordering, event_id, room_id, pdu, redacted_by, replaces_state, sender_user_id, txn_device_id, txn_id';
+
+function toStored(row: EventRow): StoredEvent {
+  return {
+    streamOrdering: row.stream_ordering,
+    eventId: row.event_id,
+    roomId: row.room_id,
+    pdu: JSON.parse(row.pdu) as Pdu,
+    redactedBy: row.redacted_by,
+    replacesState: row.replaces_state,
+    senderUserId: row.sender_user_id,
+    txnDeviceId: row.txn_device_id,
+    txnId: row.txn_id,
+  };
+}
+
+export interface RoomRow {
+  room_id: string;
+  room_version: string;
+  creator: string;
+  is_public: number;
+}
+
+export interface MembershipRow {
+  room_id: string;
+  user_id: string;
+  membership: string;
+  event_id: string;
+  stream_ordering: number;
+  forgotten: number;
+}
+
+export type StateMap = Map<string, StoredEvent>;
+export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
+
+export class EventStore {
+  private readonly s;
+  constructor(private readonly db: Db) {
+    this.s = {
+      insertRoom: db.prepare('INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts) VALUES (?, ?, ?, ?, ?)'),
+      room: db.prepare('SELECT room_id, room_version, creator, is_public FROM rooms WHERE room_id = ?'),
+      setPublic: db.prepare('UPDATE rooms SET is_public = ? WHERE room_id = ?'),
+      publicRooms: db.prepare('SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts'),
+      insertEvent: db.prepare(
+        `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, pdu, replaces_state, sender_user_id, txn_device_id, txn_id)
+         VALUES (@streamOrdering, @eventId, @roomId, @type, @stateKey, @sender, @depth, @ts, @pdu, @replacesState, @senderUserId, @txnDeviceId, @txnId)`,
+      ),
+      insertRejected: db.prepare('INSERT OR IGNORE INTO rejected_events (event_id, room_id, reason, pdu) VALUES (?, ?, ?, ?)'),
+      event: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
+      eventByStream: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_ordering = ?`),
+      setRedacted: db.prepare('UPDATE events SET redacted_by = ?, pdu = ? WHERE event_id = ?'),
+      currentState: db.prepare(`SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = ?`),
+      currentStateEvent: db.prepare('SELECT event_id FROM current_state WHERE room_id = ? AND type = ? AND state_key = ?'),
+      putState: db.prepare('INSERT INTO current_state (room_id, type, state_key, event_id) VALUES (?, ?, ?, ?) ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id'),
+      stateAt: db.prepare(
+        `SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM events e JOIN (
+           SELECT MAX(stream_ordering) AS so FROM events WHERE room_id = ? AND state_key IS NOT NULL AND stream_ordering <= ? GROUP BY type, state_key
+         ) s ON e.stream_ordering = s.so`,
+      ),
+      stateChanges: db.prepare(
+        `SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM events e JOIN (
+           SELECT MAX(stream_ordering) AS so FROM events WHERE room_id = ? AND state_key IS NOT NULL AND stream_ordering > ? AND stream_ordering <= ? GROUP BY type, state_key
+         ) s ON e.stream_ordering = s.so`,
+      ),
+      extremities: db.prepare('SELECT event_id FROM forward_extremities WHERE room_id = ?'),
+      clearExtremities: db.prepare('DELETE FROM forward_extremities WHERE room_id = ?'),
+      addExtremity: db.prepare('INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)'),
+      putMembership: db.prepare(
+        `INSERT INTO local_memberships (room_id, user_id, membership, event_id, stream_ordering, forgotten) VALUES (?, ?, ?, ?, ?, 0)
+         ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, stream_ordering = excluded.stream_ordering, forgotten = 0`,
+      ),
+      membership: db.prepare('SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE room_id = ? AND user_id = ?'),
+      membershipsOf: db.prepare('SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE user_id = ?'),
+      forget: db.prepare('UPDATE local_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?'),
+      roomMembers: db.prepare("SELECT user_id FROM local_memberships WHERE room_id = ? AND membership = 'join'"),
+      timelineBackward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering <= ? AND stream_ordering > ? ORDER BY stream_ordering DESC LIMIT ?`),
+      timelineForward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? ORDER BY stream_ordering ASC LIMIT ?`),
+      countRange: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ?'),
+      latestStream: db.prepare('SELECT MAX(stream_ordering) AS m FROM events WHERE room_id = ?'),
+      redactionOf: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
+      txn: db.prepare('SELECT event_id FROM transactions WHERE user_id = ? AND device_id = ? AND path = ? AND txn_id = ?'),
+      putTxn: db.prepare('INSERT OR IGNORE INTO transactions (user_id, device_id, path, txn_id, event_id) VALUES (?, ?, ?, ?, ?)'),
+      countUnread: db.prepare(
+        `SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND (sender_user_id IS NULL OR sender_user_id != ?)
+         AND type IN ('m.room.message', 'm.room.encrypted', 'm.sticker') AND redacted_by IS NULL`,
+      ),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  createRoom(roomId: string, version: string, creator: string, isPublic: boolean): void {
+    this.s.insertRoom.run(roomId, version, creator, isPublic ? 1 : 0, Date.now());
+  }
+
+  room(roomId: string): RoomRow | undefined {
+    return this.s.room.get(roomId) as RoomRow | undefined;
+  }
+
+  setPublic(roomId: string, isPublic: boolean): void {
+    this.s.setPublic.run(isPublic ? 1 : 0, roomId);
+  }
+
+  publicRoomIds(): string[] {
+    return (this.s.publicRooms.all() as { room_id: string }[]).map((r) => r.room_id);
+  }
+
+  insertEvent(event: {
+    streamOrdering: number;
+    eventId: string;
+    roomId: string;
+    pdu: Pdu;
+    replacesState: string | null;
+    senderUserId: string | null;
+    txnDeviceId: string | null;
+    txnId: string | null;
+  }): void {
+    this.s.insertEvent.run({
+      streamOrdering: event.streamOrdering,
+      eventId: event.eventId,
+      roomId: event.roomId,
+      type: event.pdu.type,
+      stateKey: event.pdu.state_key ?? null,
+      sender: event.pdu.sender,
+      depth: event.pdu.depth,
+      ts: event.pdu.origin_server_ts,
+      pdu: JSON.stringify(event.pdu),
+      replacesState: event.replacesState,
+      senderUserId: event.senderUserId,
+      txnDeviceId: event.txnDeviceId,
+      txnId: event.txnId,
+    });
+  }
+
+  recordRejected(eventId: string, roomId: string, reason: string, pdu: Pdu): void {
+    this.s.insertRejected.run(eventId, roomId, reason, JSON.stringify(pdu));
+  }
+
+  event(eventId: string): StoredEvent | undefined {
+    const row = this.s.event.get(eventId) as EventRow | undefined;
+    return row && toStored(row);
+  }
+
+  markRedacted(eventId: string, redactionId: string, redactedPdu: Pdu): void {
+    this.s.setRedacted.run(redactionId, JSON.stringify(redactedPdu), eventId);
+  }
+
+  currentState(roomId: string): StateMap {
+    return toStateMap(this.s.currentState.all(roomId) as EventRow[]);
+  }
+
+  currentStateEventId(roomId: string, type: string, stateKey: string): string | undefined {
+    return (this.s.currentStateEvent.get(roomId, type, stateKey) as { event_id: string } | undefined)?.event_id;
+  }
+
+  setCurrentState(roomId: string, type: string, stateKey: string, eventId: string): void {
+    this.s.putState.run(roomId, type, stateKey, eventId);
+  }
+
+  /** The room state after the event at `position` (inclusive). */
+  stateAt(roomId: string, position: number): StateMap {
+    return toStateMap(this.s.stateAt.all(roomId, position) as EventRow[]);
+  }
+
+  /** The latest state event per key among events in (from, to]. */
+  stateChanges(roomId: string, from: number, to: number): StoredEvent[] {
+    return (this.s.stateChanges.all(roomId, from, to) as EventRow[]).map(toStored);
+  }
+
+  forwardExtremities(roomId: string): string[] {
+    return (this.s.extremities.all(roomId) as { event_id: string }[]).map((r) => r.event_id);
+  }
+
+  setForwardExtremities(roomId: string, eventIds: string[]): void {
+    this.s.clearExtremities.run(roomId);
+    for (const id of eventIds) this.s.addExtremity.run(roomId, id);
+  }
+
+  setMembership(roomId: string, userId: string, membership: string, eventId: string, streamOrdering: number): void {
+    this.s.putMembership.run(roomId, userId, membership, eventId, streamOrdering);
+  }
+
+  membership(roomId: string, userId: string): MembershipRow | undefined {
+    return this.s.membership.get(roomId, userId) as MembershipRow | undefined;
+  }
+
+  membershipsOf(userId: string): MembershipRow[] {
+    return this.s.membershipsOf.all(userId) as MembershipRow[];
+  }
+
+  forget(roomId: string, userId: string): void {
+    this.s.forget.run(roomId, userId);
+  }
+
+  localJoinedUsers(roomId: string): string[] {
+    return (this.s.roomMembers.all(roomId) as { user_id: string }[]).map((r) => r.user_id);
+  }
+
+  /** Up to `limit` events with stream in (floor, upTo], newest first. */
+  eventsBackward(roomId: string, upTo: number, floor: number, limit: number): StoredEvent[] {
+    return (this.s.timelineBackward.all(roomId, upTo, floor, limit) as EventRow[]).map(toStored);
+  }
+
+  /** Up to `limit` events with stream in (after, ceiling], oldest first. */
+  eventsForward(roomId: string, after: number, ceiling: number, limit: number): StoredEvent[] {
+    return (this.s.timelineForward.all(roomId, after, ceiling, limit) as EventRow[]).map(toStored);
+  }
+
+  latestStream(roomId: string): number {
+    return (this.s.latestStream.get(roomId) as { m: number | null }).m ?? 0;
+  }
+
+  transactionEvent(userId: string, deviceId: string, path: string, txnId: string): string | undefined {
+    return (this.s.txn.get(userId, deviceId, path, txnId) as { event_id: string } | undefined)?.event_id;
+  }
+
+  recordTransaction(userId: string, deviceId: string, path: string, txnId: string, eventId: string): void {
+    this.s.putTxn.run(userId, deviceId, path, txnId, eventId);
+  }
+
+  unreadCount(roomId: string, after: number, userId: string): number {
+    return (this.s.countUnread.get(roomId, after, userId) as { n: number }).n;
+  }
+}
+
+function toStateMap(rows: EventRow[]): StateMap {
+  const map: StateMap = new Map();
+  for (const row of rows) {
+    const event = toStored(row);
+    map.set(stateKeyOf(event.pdu.type, event.pdu.state_key ?? ''), event);
+  }
+  return map;
+}

@@ -1,0 +1,268 @@
+// Builds one /sync response for one device between two stream positions.
+import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { ClientFormatter, type ClientEvent } from '../rooms/client-format';
+import { usesMemberKeys } from '../rooms/room-versions';
+import type { Session } from '../storage/accounts';
+import type { MembershipRow, StoredEvent } from '../storage/events';
+import { stateKeyOf } from '../storage/events';
+import { defaultPushRules } from '../client-api/pushrules';
+import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
+import { formatPaginationToken, formatSyncToken, type SyncToken } from './tokens';
+
+export const DEFAULT_TIMELINE_LIMIT = 10;
+const MAX_TIMELINE_LIMIT = 500;
+
+export interface SyncRequest {
+  session: Session;
+  filter: Filter;
+  since?: SyncToken;
+  fullState: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+export async function buildSync(hs: Homeserver, request: SyncRequest): Promise<{ body: Json; hasUpdates: boolean; next: SyncToken }> {
+  const { session, filter } = request;
+  const memberships = hs.events.membershipsOf(session.userId).filter((m) => !m.forgotten && roomAllowed(filter.room, m.room_id));
+  await hs.links.ensureRooms(memberships.map((m) => m.room_id));
+  // Everything below is synchronous, so `to` is an exact snapshot.
+  const next: SyncToken = { position: hs.stream.current(), typing: hs.typing.current() };
+  const builder = new RoomSyncBuilder(hs, request, next);
+  const rooms = { join: {} as Json, invite: {} as Json, leave: {} as Json, knock: {} as Json };
+  let hasUpdates = false;
+  for (const membership of memberships) {
+    const section = builder.room(membership);
+    if (!section) continue;
+    rooms[section.kind][membership.room_id] = section.body;
+    hasUpdates = true;
+  }
+  const accountData = globalAccountData(hs, session.userId, request.since, filter.accountData);
+  if (accountData.length > 0) hasUpdates = true;
+  const body: Json = {
+    next_batch: formatSyncToken(next),
+    rooms,
+    account_data: { events: accountData },
+    presence: { events: [] },
+    to_device: { events: [] },
+    device_lists: { changed: [], left: [] },
+    device_one_time_keys_count: {},
+  };
+  return { body, hasUpdates, next };
+}
+
+function globalAccountData(hs: Homeserver, userId: string, since: SyncToken | undefined, filter: EventFilter): Json[] {
+  const rows = hs.accountData.changedSince(userId, since?.position ?? 0).filter((r) => r.room_id === '');
+  const events = rows.map((r) => ({ type: r.type, content: JSON.parse(r.content) as Json }));
+  if (!since && !events.some((e) => e.type === 'm.push_rules')) {
+    events.push({ type: 'm.push_rules', content: defaultPushRules(userId, userId.slice(1, userId.indexOf(':'))) });
+  }
+  return events.filter((e) => eventMatches(filter, e)).slice(0, filter.limit ?? Infinity);
+}
+
+class RoomSyncBuilder {
+  private readonly formatter: ClientFormatter;
+  constructor(
+    private readonly hs: Homeserver,
+    private readonly request: SyncRequest,
+    private readonly next: SyncToken,
+  ) {
+    this.formatter = new ClientFormatter(hs, request.session);
+  }
+
+  room(membership: MembershipRow): { kind: 'join' | 'invite' | 'leave'; body: Json } | undefined {
+    const since = this.request.since;
+    const changedSince = since === undefined || membership.stream_ordering > since.position;
+    switch (membership.membership) {
+      case 'join': {
+        const body = this.roomBody(membership.room_id, this.next.position, this.isNewlyJoined(membership));
+        return body ? { kind: 'join', body } : undefined;
+      }
+      case 'invite':
+        return changedSince ? { kind: 'invite', body: this.inviteBody(membership) } : undefined;
+      case 'leave':
+      case 'ban': {
+        if (!changedSince || (since === undefined && !this.request.filter.room.includeLeave)) return undefined;
+        const body = this.roomBody(membership.room_id, membership.stream_ordering, since === undefined, true);
+        return body ? { kind: 'leave', body } : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Joined since the last sync (not just a profile change re-sending the join): the room starts over. */
+  private isNewlyJoined(membership: MembershipRow): boolean {
+    const since = this.request.since;
+    if (since === undefined || this.request.fullState) return true;
+    if (membership.stream_ordering <= since.position) return false;
+    const version = this.formatter.version(membership.room_id);
+    const memberId = this.hs.rooms.memberIdFor(membership.room_id, version, this.request.session.userId);
+    const before = this.hs.events.stateAt(membership.room_id, since.position).get(stateKeyOf('m.room.member', memberId));
+    return before?.pdu.content.membership !== 'join';
+  }
+
+  private roomBody(roomId: string, upTo: number, fromStart: boolean, leaving = false): Json | undefined {
+    const { filter, since, session } = this.request;
+    const floor = fromStart ? 0 : (since?.position ?? 0);
+    const timelineFilter = filter.room.timeline;
+    const limit = Math.min(timelineFilter.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
+    const { events: timeline, limited, firstPosition } = this.timeline(roomId, floor, upTo, limit, timelineFilter);
+    const stateStart = timeline.length > 0 ? firstPosition - 1 : upTo;
+
+    let stateEvents: StoredEvent[];
+    if (fromStart) stateEvents = [...this.hs.events.stateAt(roomId, stateStart).values()];
+    else if (limited) stateEvents = this.hs.events.stateChanges(roomId, floor, stateStart);
+    else stateEvents = [];
+    const timelineIds = new Set(timeline.map((e) => e.eventId));
+    stateEvents = stateEvents.filter((e) => !timelineIds.has(e.eventId));
+    if (filter.room.state.lazyLoadMembers) stateEvents = this.lazyMembers(roomId, stateEvents, timeline, stateStart, fromStart);
+    stateEvents = stateEvents.filter((e) => eventMatches(filter.room.state, this.formatter.event(e)));
+
+    const body: Json = {
+      timeline: {
+        events: timeline.map((e) => this.formatter.event(e)),
+        limited,
+        prev_batch: formatPaginationToken(timeline.length > 0 ? firstPosition - 1 : upTo),
+      },
+      state: { events: stateEvents.map((e) => this.formatter.event(e)) },
+      account_data: { events: this.roomAccountData(roomId) },
+    };
+    let hasContent = timeline.length > 0 || stateEvents.length > 0 || (body.account_data as { events: unknown[] }).events.length > 0;
+    if (!leaving) {
+      const ephemeral = this.ephemeral(roomId);
+      body.ephemeral = { events: ephemeral };
+      if (ephemeral.length > 0) hasContent = true;
+      body.unread_notifications = this.unread(roomId);
+      body.summary = this.summary(roomId);
+    }
+    const memberInfo = this.memberInfo(roomId, fromStart, floor, upTo);
+    if (memberInfo) {
+      body[MEMBER_INFO_FIELD] = memberInfo;
+      if (Object.keys(memberInfo).length > 0) hasContent = true;
+    }
+    return hasContent || fromStart ? body : undefined;
+  }
+
+  /** Newest `limit` events in (floor, upTo] that pass the filter, oldest first. */
+  private timeline(roomId: string, floor: number, upTo: number, limit: number, eventFilter: EventFilter) {
+    const picked: StoredEvent[] = [];
+    let cursor = upTo;
+    let limited = false;
+    const batch = Math.max(limit * 2, 20);
+    while (picked.length < limit) {
+      const rows = this.hs.events.eventsBackward(roomId, cursor, floor, batch);
+      for (const row of rows) {
+        cursor = row.streamOrdering - 1;
+        if (!eventMatches(eventFilter, this.formatter.event(row))) continue;
+        picked.push(row);
+        if (picked.length === limit) break;
+      }
+      if (rows.length < batch) break;
+    }
+    if (picked.length === limit && limit > 0) limited = this.hs.events.eventsBackward(roomId, cursor, floor, 1).length > 0;
+    if (limit === 0) limited = this.hs.events.eventsBackward(roomId, upTo, floor, 1).length > 0;
+    picked.reverse();
+    return { events: picked, limited, firstPosition: picked[0]?.streamOrdering ?? upTo + 1 };
+  }
+
+  /** Lazy-loading: keep only the member events of timeline senders (and the user's own), and add missing ones. */
+  private lazyMembers(roomId: string, state: StoredEvent[], timeline: StoredEvent[], statePosition: number, fromStart: boolean): StoredEvent[] {
+    const needed = new Set(timeline.map((e) => e.pdu.sender));
+    const version = this.formatter.version(roomId);
+    needed.add(this.hs.rooms.memberIdFor(roomId, version, this.request.session.userId));
+    const inTimeline = new Set(timeline.filter((e) => e.pdu.type === 'm.room.member').map((e) => e.pdu.state_key));
+    const kept = state.filter((e) => e.pdu.type !== 'm.room.member' || needed.has(e.pdu.state_key!));
+    const present = new Set(kept.filter((e) => e.pdu.type === 'm.room.member').map((e) => e.pdu.state_key));
+    const atStart = this.hs.events.stateAt(roomId, statePosition);
+    for (const member of needed) {
+      if (present.has(member) || (inTimeline.has(member) && !fromStart)) continue;
+      const event = atStart.get(stateKeyOf('m.room.member', member));
+      if (event && !inTimeline.has(member)) kept.push(event);
+    }
+    return kept;
+  }
+
+  private roomAccountData(roomId: string): Json[] {
+    const rows = this.hs.accountData.changedSince(this.request.session.userId, this.request.since?.position ?? 0).filter((r) => r.room_id === roomId);
+    return rows.map((r) => ({ type: r.type, content: JSON.parse(r.content) as Json })).filter((e) => eventMatches(this.request.filter.room.accountData, e));
+  }
+
+  private ephemeral(roomId: string): Json[] {
+    const since = this.request.since;
+    const events: Json[] = [];
+    const typing = this.hs.typing.changedSince(roomId, since?.typing ?? 0);
+    if (typing) events.push({ type: 'm.typing', content: { user_ids: typing } });
+    const receipts = this.hs.receipts.since(roomId, since?.position ?? 0);
+    const content: Record<string, Record<string, Record<string, Json>>> = {};
+    for (const receipt of receipts) {
+      if (receipt.receipt_type === 'm.read.private' && receipt.user_id !== this.request.session.userId) continue;
+      const byType = (content[receipt.event_id] ??= {});
+      const byUser = (byType[receipt.receipt_type] ??= {});
+      byUser[receipt.user_id] = { ts: receipt.ts, ...(receipt.thread_id !== '' ? { thread_id: receipt.thread_id } : {}) };
+    }
+    if (Object.keys(content).length > 0) events.push({ type: 'm.receipt', content });
+    return events.filter((e) => eventMatches(this.request.filter.room.ephemeral, e as { type: string }));
+  }
+
+  private unread(roomId: string): { notification_count: number; highlight_count: number } {
+    const userId = this.request.session.userId;
+    let after = 0;
+    for (const eventId of this.hs.receipts.ownReadEvents(roomId, userId)) {
+      const event = this.hs.events.event(eventId);
+      if (event) after = Math.max(after, event.streamOrdering);
+    }
+    const membership = this.hs.events.membership(roomId, userId);
+    return { notification_count: this.hs.events.unreadCount(roomId, Math.max(after, membership?.stream_ordering ?? 0), userId), highlight_count: 0 };
+  }
+
+  private summary(roomId: string): Json {
+    const state = this.hs.events.currentState(roomId);
+    const own = this.hs.rooms.memberIdFor(roomId, this.formatter.version(roomId), this.request.session.userId);
+    let joined = 0;
+    let invited = 0;
+    const heroes: string[] = [];
+    for (const event of state.values()) {
+      if (event.pdu.type !== 'm.room.member') continue;
+      const membership = event.pdu.content.membership;
+      if (membership === 'join') joined++;
+      if (membership === 'invite') invited++;
+      if ((membership === 'join' || membership === 'invite') && event.pdu.state_key !== own && heroes.length < 5) {
+        heroes.push(this.formatter.displayId(roomId, event.pdu.state_key!));
+      }
+    }
+    const hasName = state.has(stateKeyOf('m.room.name', '')) || state.has(stateKeyOf('m.room.canonical_alias', ''));
+    return { 'm.joined_member_count': joined, 'm.invited_member_count': invited, ...(hasName ? {} : { 'm.heroes': heroes }) };
+  }
+
+  /** MSC4428 member_info: the whole map on a fresh room, else only members whose member events changed. */
+  private memberInfo(roomId: string, fromStart: boolean, floor: number, upTo: number): Record<string, MemberInfo> | undefined {
+    if (!usesMemberKeys(this.formatter.version(roomId))) return undefined;
+    const keys = new Set<string>();
+    const source = fromStart ? this.hs.events.stateAt(roomId, upTo).values() : this.hs.events.stateChanges(roomId, floor, upTo).values();
+    for (const event of source) if (event.pdu.type === 'm.room.member' && event.pdu.state_key) keys.add(event.pdu.state_key);
+    const map: Record<string, MemberInfo> = {};
+    for (const key of keys) map[key] = this.hs.links.memberInfo(roomId, key);
+    return map;
+  }
+
+  private inviteBody(membership: MembershipRow): Json {
+    const roomId = membership.room_id;
+    const state = this.hs.events.stateAt(roomId, membership.stream_ordering);
+    const types = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'];
+    const stripped: Json[] = [];
+    for (const type of types) {
+      const event = state.get(stateKeyOf(type, ''));
+      if (event) stripped.push(this.formatter.stripped(event));
+    }
+    const invite = this.hs.events.event(membership.event_id);
+    if (invite) {
+      stripped.push(this.formatter.stripped(invite));
+      const inviter = state.get(stateKeyOf('m.room.member', invite.pdu.sender));
+      if (inviter) stripped.push(this.formatter.stripped(inviter));
+    }
+    return { invite_state: { events: stripped } };
+  }
+}
+
+export type { ClientEvent };

@@ -27,7 +27,8 @@ export function signBytes(message: Uint8Array, seed: Uint8Array): Uint8Array {
 export function verifyBytesSync(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!hasShape(signature, message, publicKey)) return false;
   try {
-    return ed.verify(signature, message, publicKey);
+    // RFC 8032 rules, as WebCrypto applies them: both backends must agree on every signature.
+    return ed.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;
   }
@@ -46,7 +47,8 @@ export async function verifyWithWebCrypto(signature: Uint8Array, message: Uint8A
   if (!subtle) throw new ProtocolError('invalid_argument', 'this runtime has no WebCrypto');
   if (!hasShape(signature, message, publicKey)) return false;
   try {
-    return await subtle.verify('Ed25519', await importVerifyKey(subtle, publicKey), signature, message);
+    const key = await importVerifyKey(subtle, publicKey);
+    return key !== null && (await subtle.verify('Ed25519', key, signature, message));
   } catch {
     return false; // e.g. a public key that is not a curve point
   }
@@ -86,18 +88,34 @@ async function detectBackend(): Promise<Ed25519Backend> {
 }
 
 // Importing a key costs about as much as a verification; members sign many events with one key.
-const importedKeys = new Map<string, Promise<WebCryptoKey>>();
+const importedKeys = new Map<string, Promise<WebCryptoKey | null>>();
 const MAX_CACHED_KEYS = 4096;
 
-function importVerifyKey(subtle: WebSubtleCrypto, publicKey: Uint8Array): Promise<WebCryptoKey> {
+/** Null for keys no signature may verify against (see isStrictPublicKey). */
+function importVerifyKey(subtle: WebSubtleCrypto, publicKey: Uint8Array): Promise<WebCryptoKey | null> {
   const id = encodeBase64(publicKey);
   const cached = importedKeys.get(id);
   if (cached) return cached;
   if (importedKeys.size >= MAX_CACHED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string);
-  const key = subtle.importKey('raw', Uint8Array.from(publicKey), { name: 'Ed25519' }, false, ['verify']);
+  const key = isStrictPublicKey(publicKey)
+    ? subtle.importKey('raw', Uint8Array.from(publicKey), { name: 'Ed25519' }, false, ['verify'])
+    : Promise.resolve(null);
   key.catch(() => importedKeys.delete(id));
   importedKeys.set(id, key);
   return key;
+}
+
+/**
+ * OpenSSL (Node's WebCrypto) accepts any signature R = identity, S = 0 for a small-order public key such as
+ * 0x01 00…00, so anyone could "sign" as such a key. noble's strict mode refuses those keys; apply the same rule
+ * before WebCrypto so that both backends agree on every signature.
+ */
+export function isStrictPublicKey(publicKey: Uint8Array): boolean {
+  try {
+    return !ed.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false; // not a canonical encoding of a curve point
+  }
 }
 
 function hasShape(signature: unknown, message: unknown, publicKey: unknown): boolean {

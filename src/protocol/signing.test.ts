@@ -15,6 +15,7 @@ import {
   verifyJsonSignature,
   verifyJsonSignatureSync,
   verifyWithWebCrypto,
+  isStrictPublicKey,
 } from './index';
 
 type SigningVector = {
@@ -104,5 +105,27 @@ describe('Ed25519 backends', () => {
     expect(await verifyWithWebCrypto(bad, message, keyPair.publicKey)).toBe(false);
     expect(verifyBytesSync(bad, message, keyPair.publicKey)).toBe(false);
     expect(await verifyBytes(signature.slice(1), message, keyPair.publicKey)).toBe(false);
+  });
+
+  it('agree on edge cases: small-order keys and non-canonical S are refused by both', async () => {
+    const message = new TextEncoder().encode('any message at all');
+    const identityKey = new Uint8Array(32);
+    identityKey[0] = 1; // the neutral point: OpenSSL alone would accept R = identity, S = 0 for it
+    const forgery = new Uint8Array(64);
+    forgery[0] = 1;
+    expect(isStrictPublicKey(identityKey)).toBe(false);
+    expect(isStrictPublicKey(keyPair.publicKey)).toBe(true);
+    expect(verifyBytesSync(forgery, message, identityKey)).toBe(false);
+    expect(await verifyWithWebCrypto(forgery, message, identityKey)).toBe(false);
+    // S + L (the group order) is the same scalar, written non-canonically: RFC 8032 refuses it.
+    const signature = signBytes(message, seed);
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let scalar = 0n;
+    for (let i = 63; i >= 32; i--) scalar = (scalar << 8n) | BigInt(signature[i]!);
+    let bumped = scalar + L;
+    const malleated = Uint8Array.from(signature);
+    for (let i = 32; i < 64; i++, bumped >>= 8n) malleated[i] = Number(bumped & 0xffn);
+    expect(verifyBytesSync(malleated, message, keyPair.publicKey)).toBe(false);
+    expect(await verifyWithWebCrypto(malleated, message, keyPair.publicKey)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientEvent, createClient, EventType, MatrixClient, MatrixEvent, MsgType, Room, RoomEvent, SyncState } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
+import type { Logger as LogLevelLogger } from 'loglevel';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 
 const SERVER = 'alpha.localhost:18503';
@@ -10,7 +11,8 @@ let server: RunningHomeserver;
 let alice: MatrixClient;
 let bob: MatrixClient;
 
-logger.setLevel('silent' as never);
+// The SDK logs every sync at info level; the test output should show test results, not that.
+(logger as unknown as LogLevelLogger).setLevel('silent');
 
 async function registerClient(username: string): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl: server.baseUrl });
@@ -30,14 +32,14 @@ async function registerClient(username: string): Promise<MatrixClient> {
 }
 
 /** Resolves once `check` holds, re-checking on every sync the client processes. */
-function until<T>(client: MatrixClient, check: () => T | undefined | false): Promise<T> {
+function until<T>(client: MatrixClient, check: () => T | null | undefined | false): Promise<NonNullable<T>> {
   return new Promise((resolve) => {
     const attempt = () => {
       const value = check();
       if (value) {
         client.off(ClientEvent.Sync, attempt);
         client.off(RoomEvent.Timeline, attempt);
-        resolve(value);
+        resolve(value as NonNullable<T>);
       }
     };
     client.on(ClientEvent.Sync, attempt);

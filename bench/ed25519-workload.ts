@@ -36,7 +36,7 @@ export function buildWorkload(count = 5000, senders = 100, targetBytes = 500): S
       origin_server_ts: 1_800_000_000_000 + i,
       depth: 10 + i,
       prev_events: [`$${i.toString(36).padStart(43, 'p')}`],
-      auth_events: [`$${'a'.repeat(43)}`, `$${'b'.repeat(43)}`, `$${'c'.repeat(43)}`],
+      auth_events: [`$${'a'.repeat(43)}`, `$${'b'.repeat(43)}`],
       content: { msgtype: 'm.text', body: '' },
     };
     const filler = targetBytes - canonicalJsonBytes(addContentHash(base)).length;

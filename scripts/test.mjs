@@ -1,13 +1,15 @@
 // `npm test`: type-check, unit tests, production build, e2e — installing what is missing first.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensureChromium, ensureNodeModules, mustRun, root, run } from './ensure.mjs';
+import { ensureChromium, ensureDebianPackage, ensureNodeModules, mustRun, root, run } from './ensure.mjs';
 
 const started = Date.now();
 const step = (name) => console.log(`\n━━ ${name} ━━ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
 ensureNodeModules();
 ensureChromium();
+// The homeserver's tests drive matrix-nio with Debian's /usr/bin/python3 (the pyenv python3 on PATH can't see it).
+ensureDebianPackage('python3-matrix-nio', '/usr/lib/python3/dist-packages/nio/__init__.py');
 
 const results = path.join(root, 'test-results');
 mkdirSync(results, { recursive: true });

@@ -1,8 +1,15 @@
+import { useEffect } from 'react';
 import { useChat, chatStore } from '../state/chatStore';
 
 /** Errors from actions (create, join, invite…) in words, until dismissed. */
 export function NoticeToast() {
   const notice = useChat((s) => s.notice);
+  // Confirmations fade on their own; errors stay until read.
+  useEffect(() => {
+    if (notice?.tone !== 'info') return;
+    const timer = setTimeout(() => chatStore.getState().clearNotice(), 4000);
+    return () => clearTimeout(timer);
+  }, [notice]);
   if (!notice) return null;
   return (
     <div

@@ -27,7 +27,9 @@ export async function createSessionClient(session: Session): Promise<MatrixClien
     userId: session.userId,
     deviceId: session.deviceId,
     store,
-    timelineSupport: true,
+    // Without it, a gappy sync replaces the live timeline and back-pagination refills it; with it, old
+    // events would stay in a separate, linked timeline that a plain live-timeline view never shows.
+    timelineSupport: false,
     useAuthorizationHeader: true,
   });
 }

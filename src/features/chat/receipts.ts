@@ -1,4 +1,4 @@
-import { ReceiptType, type MatrixClient, type Room } from 'matrix-js-sdk';
+import { ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import { nameOfUser } from '../identity/describeSender';
 
 /** Event ID → names of the other members whose read receipt sits on it. */
@@ -8,8 +8,6 @@ export function readersByEvent(room: Room, me: string): Map<string, string[]> {
     if (member.userId === me) continue;
     const eventId = room.getEventReadUpTo(member.userId, true);
     if (!eventId) continue;
-    const event = room.findEventById(eventId);
-    if (event?.getSender() === member.userId) continue; // reading your own message says nothing
     const names = map.get(eventId) ?? [];
     names.push(nameOfUser(room, member.userId));
     map.set(eventId, names);
@@ -17,16 +15,25 @@ export function readersByEvent(room: Room, me: string): Map<string, string[]> {
   return map;
 }
 
-/** Marks the newest event as read, if it isn't already. */
+const lastSent = new Map<string, string>();
+
+/** Marks the newest event as read, if it isn't already (your own messages count as read). */
 export async function markRead(client: MatrixClient, room: Room): Promise<void> {
   const events = room.getLiveTimeline().getEvents();
   const me = client.getUserId() ?? '';
-  for (let i = events.length - 1; i >= 0; i--) {
+  let latest: MatrixEvent | undefined;
+  for (let i = events.length - 1; i >= 0 && !latest; i--) {
     const event = events[i]!;
-    if (!event.getId() || event.status !== null) continue; // local echo: no ID to acknowledge yet
-    if (room.getEventReadUpTo(me, true) === event.getId()) return;
-    if (room.hasUserReadEvent(me, event.getId()!) && event.getSender() === me) return;
-    await client.sendReadReceipt(event, ReceiptType.Read);
-    return;
+    if (event.getId() && event.status === null) latest = event; // local echoes have no ID to acknowledge yet
+  }
+  const id = latest?.getId();
+  if (!latest || !id || latest.getSender() === me) return;
+  if (room.getEventReadUpTo(me, true) === id || lastSent.get(room.roomId) === id) return;
+  lastSent.set(room.roomId, id);
+  try {
+    await client.sendReadReceipt(latest, ReceiptType.Read);
+  } catch (err) {
+    lastSent.delete(room.roomId); // try again on the next update
+    throw err;
   }
 }

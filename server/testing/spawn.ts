@@ -41,8 +41,10 @@ export async function startHomeserver(options: HomeserverOptions): Promise<Runni
   if (!Number.isInteger(port) || port <= 0) throw new Error(`no port in ${options.serverName}`);
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), `wayfarer-${options.serverName.split(':')[0]}-`));
+  // tsx as a loader in this one process (not tsx's CLI, which forks a child): a SIGKILL must really kill the server.
   const args = [
-    path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+    '--import',
+    'tsx',
     path.join(root, 'server', 'main.ts'),
     '--server-name', options.serverName,
     '--port', String(port),

@@ -58,6 +58,8 @@ describe('restart', () => {
     await server.kill();
     stop = true;
     await sender;
+    // Really gone (not a surviving child process still answering).
+    await expect(fetch(`${server.baseUrl}/_matrix/client/versions`)).rejects.toThrow();
     await server.restart();
     for (const eventId of acknowledged) {
       const reply = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(eventId)}`);

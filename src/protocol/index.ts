@@ -15,3 +15,4 @@ export * from './server-keys';
 export * from './links';
 export * from './identity';
 export * from './account-key-login';
+export * from './x-matrix';

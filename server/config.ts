@@ -13,6 +13,9 @@ export interface Config {
   maxUploadBytes: number;
   /** Login/register token bucket per client address. */
   authRateLimit: { burst: number; perSecond: number };
+  /** Account-key login (PROTOCOL.md §5): how long a challenge stays valid, and the token bucket per account key. */
+  accountKeyChallengeTtlMs: number;
+  accountKeyRateLimit: { burst: number; perSecond: number };
 }
 
 export class ConfigError extends Error {}
@@ -32,6 +35,10 @@ export function parseConfig(argv: string[]): Config {
         'insecure-http': { type: 'boolean', default: false },
         'registration-token': { type: 'string' },
         'max-upload-bytes': { type: 'string' },
+        // For tests: short challenge lifetimes and tight or loose rate limits ("BURST,PER_SECOND").
+        'account-key-challenge-ttl-ms': { type: 'string' },
+        'auth-rate-limit': { type: 'string' },
+        'account-key-rate-limit': { type: 'string' },
       },
       strict: true,
     }));
@@ -45,6 +52,8 @@ export function parseConfig(argv: string[]): Config {
   if (!values.data) throw new ConfigError('--data DIR is required');
   const maxUpload = values['max-upload-bytes'] === undefined ? 50 * 1024 * 1024 : Number(values['max-upload-bytes']);
   if (!Number.isInteger(maxUpload) || maxUpload <= 0) throw new ConfigError('--max-upload-bytes must be a positive integer');
+  const challengeTtl = values['account-key-challenge-ttl-ms'] === undefined ? 120_000 : Number(values['account-key-challenge-ttl-ms']);
+  if (!Number.isInteger(challengeTtl) || challengeTtl <= 0) throw new ConfigError('--account-key-challenge-ttl-ms must be a positive integer');
   return {
     serverName,
     port,
@@ -54,6 +63,15 @@ export function parseConfig(argv: string[]): Config {
     registrationToken: values['registration-token'] ?? process.env.WAYFARER_REGISTRATION_TOKEN,
     maxJsonBytes: 1024 * 1024,
     maxUploadBytes: maxUpload,
-    authRateLimit: { burst: 30, perSecond: 3 },
+    authRateLimit: parseRateLimit('--auth-rate-limit', values['auth-rate-limit'], { burst: 30, perSecond: 3 }),
+    accountKeyChallengeTtlMs: challengeTtl,
+    accountKeyRateLimit: parseRateLimit('--account-key-rate-limit', values['account-key-rate-limit'], { burst: 10, perSecond: 0.2 }),
   };
+}
+
+function parseRateLimit(flag: string, text: string | undefined, fallback: { burst: number; perSecond: number }) {
+  if (text === undefined) return fallback;
+  const [burst, perSecond] = text.split(',').map(Number);
+  if (!Number.isInteger(burst) || burst! < 1 || !(perSecond! > 0)) throw new ConfigError(`${flag} takes BURST,PER_SECOND, e.g. 30,3`);
+  return { burst: burst!, perSecond: perSecond! };
 }

@@ -14,6 +14,8 @@ import { TypingTracker } from './sync/typing';
 import { loadOrCreateSigningKey, type SigningKey } from './signing-key';
 import { RoomService } from './rooms/room-service';
 import { LinkService } from './links/link-service';
+import { AccountKeyStore } from './storage/account-keys';
+import { AccountKeyProofs } from './client-api/account-key-proof';
 
 export interface Homeserver {
   config: Config;
@@ -31,6 +33,8 @@ export interface Homeserver {
   media: MediaStore;
   links: LinkService;
   rooms: RoomService;
+  accountKeys: AccountKeyStore;
+  accountKeyProofs: AccountKeyProofs;
   close(): void;
 }
 
@@ -53,6 +57,12 @@ export function createHomeserver(config: Config): Homeserver {
     directory: new DirectoryStore(db),
     typing: new TypingTracker(() => notifier.notify()),
     media: new MediaStore(db, config.dataDir),
+    accountKeys: new AccountKeyStore(db),
+    accountKeyProofs: new AccountKeyProofs({
+      serverName: config.serverName,
+      challengeTtlMs: config.accountKeyChallengeTtlMs,
+      perKeyLimit: config.accountKeyRateLimit,
+    }),
   } as Homeserver;
   hs.links = new LinkService(hs);
   hs.rooms = new RoomService(hs);

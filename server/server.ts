@@ -18,6 +18,7 @@ import { registerPushRules } from './client-api/pushrules';
 import { registerSend } from './client-api/send';
 import { registerSync } from './client-api/sync';
 import { registerWayfarer } from './client-api/wayfarer';
+import { registerPortableIdentity } from './client-api/portable-identity';
 
 export interface RunningServer {
   hs: Homeserver;
@@ -43,6 +44,7 @@ export function buildRouter(hs: Homeserver): Router {
     registerSync,
     registerMedia,
     registerWayfarer,
+    registerPortableIdentity,
   ]) {
     register(router, hs);
   }

@@ -8,6 +8,8 @@ import { RateLimiter } from '../http/rate-limit';
 import type { RequestContext, Router } from '../http/router';
 import { asObject, isObject, optionalBoolean, optionalString, type JsonObject } from '../http/validate';
 import { checkPassword } from '../storage/accounts';
+import { ACCOUNT_KEY_LOGIN_TYPE } from '../../src/protocol';
+import { accountKeyForRegistration, userForAccountKeyLogin } from './portable-identity';
 
 const LOCALPART = /^[a-z0-9._=\-/+]+$/;
 
@@ -16,12 +18,17 @@ export function registerAuth(router: Router, hs: Homeserver): void {
   const limit = (ctx: RequestContext, action: string) => limiter.take(`${action}:${ctx.remoteAddress}`);
   const uiaSessions = new Set<string>();
 
-  router.get('~/login', () => ({ flows: [{ type: 'm.login.password' }] }));
+  router.get('~/login', () => ({ flows: [{ type: 'm.login.password' }, { type: ACCOUNT_KEY_LOGIN_TYPE }] }));
 
   router.post('~/login', async (ctx) => {
     limit(ctx, 'login');
     const body = asObject(await ctx.json());
     const type = optionalString(body, 'type');
+    if (type === ACCOUNT_KEY_LOGIN_TYPE) {
+      const userId = await userForAccountKeyLogin(hs, body);
+      const session = hs.accounts.createSession(userId, optionalString(body, 'device_id'), optionalString(body, 'initial_device_display_name'), ctx.remoteAddress);
+      return loginResponse(hs, userId, session);
+    }
     if (type !== 'm.login.password') throw new MatrixError(400, 'M_UNKNOWN', `Unsupported login type ${JSON.stringify(type)}`);
     const userId = loginUserId(hs, body);
     const password = optionalString(body, 'password');
@@ -53,11 +60,19 @@ export function registerAuth(router: Router, hs: Homeserver): void {
     const password = optionalString(body, 'password');
     if (hs.accounts.getUser(userId)) throw new MatrixError(400, 'M_USER_IN_USE', 'That user ID is taken');
     completeUserInteractiveAuth(hs, body.auth, flows, uiaSessions);
-    if (password === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', "'password' is required");
-    if (password.length > 512) throw new MatrixError(400, 'M_INVALID_PARAM', 'Password too long');
+    // A portable account proves its account key instead of setting a password (PROTOCOL.md §5).
+    const accountKey = isObject(body.auth) && body.auth.type === ACCOUNT_KEY_LOGIN_TYPE ? await accountKeyForRegistration(hs, body.auth) : undefined;
+    if (!accountKey) {
+      if (password === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', "'password' is required");
+      if (password.length > 512) throw new MatrixError(400, 'M_INVALID_PARAM', 'Password too long');
+    }
     try {
-      hs.accounts.createUser(userId, localpart, password);
+      hs.db.transaction(() => {
+        hs.accounts.createUser(userId, localpart, accountKey ? undefined : password);
+        if (accountKey) hs.accountKeys.bind(accountKey, userId);
+      })();
     } catch (error) {
+      if (String(error).includes('account_keys')) throw new MatrixError(400, 'M_USER_IN_USE', 'This account key already has an account here');
       if (String(error).includes('UNIQUE')) throw new MatrixError(400, 'M_USER_IN_USE', 'That user ID is taken');
       throw error;
     }
@@ -119,7 +134,7 @@ function validateLocalpart(username: string): string {
 
 function registrationFlows(hs: Homeserver): Array<{ stages: string[] }> {
   const flows: Array<{ stages: string[] }> = [];
-  if (hs.config.openRegistration) flows.push({ stages: ['m.login.dummy'] });
+  if (hs.config.openRegistration) flows.push({ stages: ['m.login.dummy'] }, { stages: [ACCOUNT_KEY_LOGIN_TYPE] });
   if (hs.config.registrationToken) flows.push({ stages: ['m.login.registration_token'] });
   return flows;
 }

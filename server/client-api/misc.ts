@@ -1,4 +1,5 @@
 // Discovery and capability endpoints, plus the server key (federation-ready, CORS like everything else).
+import { PORTABLE_IDENTITY_FEATURE } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import type { Router } from '../http/router';
@@ -11,7 +12,7 @@ export function registerMisc(router: Router, hs: Homeserver): void {
 
   router.get('/_matrix/client/versions', () => ({
     versions: SPEC_VERSIONS,
-    unstable_features: { 'org.matrix.msc4428': true, 'org.matrix.msc4430': true },
+    unstable_features: { 'org.matrix.msc4428': true, 'org.matrix.msc4430': true, [PORTABLE_IDENTITY_FEATURE]: true },
   }));
   router.get('/.well-known/matrix/client', () => ({ 'm.homeserver': { base_url: baseUrl() } }));
   router.get('/.well-known/matrix/server', () => ({ 'm.server': hs.config.serverName }));

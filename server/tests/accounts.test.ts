@@ -15,11 +15,11 @@ beforeAll(async () => {
 afterAll(() => server?.dispose());
 
 describe('discovery', () => {
-  it('serves /versions and .well-known per the spec, without the portable identity flag yet', async () => {
+  it('serves /versions and .well-known per the spec, with the portable identity flag', async () => {
     const versions = await alice.get('/_matrix/client/versions');
     assertMatchesSpec('/versions', 'get', 200, versions.body);
     expect(versions.body.versions).toContain('v1.1');
-    expect(versions.body.unstable_features['dev.wayfarer.portable_identity']).toBeUndefined();
+    expect(versions.body.unstable_features['dev.wayfarer.portable_identity']).toBe(true);
     const wellKnown = await alice.get('/.well-known/matrix/client');
     expect(wellKnown.body['m.homeserver'].base_url).toBe('http://alpha.localhost:18501');
   });
@@ -54,7 +54,7 @@ describe('registration and login', () => {
     const reply = await new TestClient(server.baseUrl).post('/_matrix/client/v3/register', { username: 'uia', password: 'pw' });
     expect(reply.status).toBe(401);
     assertMatchesSpec('/register', 'post', 401, reply.body);
-    expect(reply.body.flows).toEqual([{ stages: ['m.login.dummy'] }]);
+    expect(reply.body.flows).toEqual([{ stages: ['m.login.dummy'] }, { stages: ['dev.wayfarer.login.account_key'] }]);
     expect(typeof reply.body.session).toBe('string');
   });
 

@@ -1,0 +1,50 @@
+// Portable identity (PROTOCOL.md §5): the account-key challenge, `account/portable`, and the login and
+// registration steps that auth.ts hands over for `dev.wayfarer.login.account_key`.
+import { WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { forbidden, MatrixError, notFound } from '../http/errors';
+import { RateLimiter } from '../http/rate-limit';
+import type { Router } from '../http/router';
+import { asObject, type JsonObject } from '../http/validate';
+
+/** Set on the 403 of a valid proof for a key no account here is bound to, so a client can offer to register. */
+export const UNKNOWN_ACCOUNT_KEY_FLAG = 'dev.wayfarer.unknown_account_key';
+
+export function registerPortableIdentity(router: Router, hs: Homeserver): void {
+  const perAddress = new RateLimiter(hs.config.authRateLimit);
+
+  router.post(`${WAYFARER_CLIENT_PREFIX}/account_key/challenge`, async (ctx) => {
+    perAddress.take(`challenge:${ctx.remoteAddress}`);
+    return hs.accountKeyProofs.issueChallenge(asObject(await ctx.json()));
+  });
+
+  router.get(`${WAYFARER_CLIENT_PREFIX}/account/portable`, (ctx) => {
+    const session = requireSession(hs, ctx);
+    const row = hs.accountKeys.forUser(session.userId);
+    if (!row) throw notFound('This account has no account key: it was registered with a password, so it is not portable');
+    return { account_key: row.account_key, ...(row.moved_to ? { moved_to: row.moved_to } : {}) };
+  });
+}
+
+/** Login: the user bound to the proven account key. */
+export async function userForAccountKeyLogin(hs: Homeserver, body: JsonObject): Promise<string> {
+  const accountKey = await hs.accountKeyProofs.prove(body);
+  const row = hs.accountKeys.forKey(accountKey);
+  const user = row ? hs.accounts.getUser(row.user_id) : undefined;
+  if (!row || !user) {
+    throw new MatrixError(403, 'M_FORBIDDEN', `No account on ${hs.config.serverName} belongs to this account key. Register to bring this identity here.`, {
+      [UNKNOWN_ACCOUNT_KEY_FLAG]: true,
+    });
+  }
+  if (user.deactivated) throw forbidden('This account has been deactivated');
+  return row.user_id;
+}
+
+/** Registration: the proven account key, which must not have an account here yet (one account per key). */
+export async function accountKeyForRegistration(hs: Homeserver, auth: JsonObject): Promise<string> {
+  const accountKey = await hs.accountKeyProofs.prove(auth);
+  const existing = hs.accountKeys.forKey(accountKey);
+  if (existing) throw new MatrixError(400, 'M_USER_IN_USE', `This account key already has an account here: ${existing.user_id}. Sign in with it instead.`);
+  return accountKey;
+}

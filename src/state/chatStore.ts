@@ -46,11 +46,13 @@ export function createChatStore() {
     membersOpen: false,
     setConnection: (connection) => set({ connection }),
     setRooms: (rooms) =>
-      set((state) => ({
-        rooms,
-        // A room we left disappears from the selection too.
-        selectedRoomId: state.selectedRoomId && rooms.some((r) => r.roomId === state.selectedRoomId) ? state.selectedRoomId : undefined,
-      })),
+      set((state) => {
+        const selected = state.selectedRoomId;
+        // A room we left disappears from the selection too; one just created or joined may not have
+        // arrived by sync yet, so it stays selected until it does.
+        const left = selected !== undefined && state.rooms.some((r) => r.roomId === selected) && !rooms.some((r) => r.roomId === selected);
+        return { rooms, selectedRoomId: left ? undefined : selected };
+      }),
     touchRooms: (roomIds) =>
       set((state) => {
         const roomRevision = { ...state.roomRevision };

@@ -82,6 +82,16 @@ describe('chat store', () => {
     expect(store.getState().selectedRoomId).toBeUndefined();
   });
 
+  it('keeps a just-created room selected until sync brings it', () => {
+    const store = createChatStore();
+    store.getState().setRooms([room('!a')]);
+    store.getState().selectRoom('!new');
+    store.getState().setRooms([room('!a')]);
+    expect(store.getState().selectedRoomId).toBe('!new');
+    store.getState().setRooms([room('!a'), room('!new')]);
+    expect(store.getState().selectedRoomId).toBe('!new');
+  });
+
   it('bumps room revisions so views re-derive', () => {
     const store = createChatStore();
     store.getState().touchRooms(['!a', '!a', '!b']);

@@ -13,21 +13,26 @@ import { markRead, readersByEvent } from './receipts';
 import { findSdkEvent } from './fromSdk';
 import { editableText } from './composerContent';
 import type { TimelineRow } from './timeline';
-import { describeSender } from '../identity/describeSender';
-import { senderIdentity } from '../identity/sender';
+import { describeSender, memberIdentity } from '../identity/describeSender';
 
 export default function ChatView({ roomId }: { roomId: string }) {
   const client = useClient();
   const revision = useChat((s) => s.roomRevision[roomId] ?? 0);
   const room = client.getRoom(roomId);
-  if (!room) return <div className="m-auto text-slate-500">This room is not available.</div>;
+  // A room just created or joined shows up with the next sync.
+  if (!room)
+    return (
+      <div role="status" className="m-auto text-slate-500">
+        Opening the room…
+      </div>
+    );
   return <RoomChat room={room} revision={revision} />;
 }
 
 function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const client = useClient();
   const me = client.getUserId() ?? '';
-  const myIdentity = senderIdentity({ sender: me });
+  const myIdentity = memberIdentity(room, me);
   const { rows, loadOlder, loadingOlder, canLoadOlder, error } = useRoomTimeline(room);
   const membersOpen = useChat((s) => s.membersOpen);
   const listRef = useRef<TimelineListHandle>(null);

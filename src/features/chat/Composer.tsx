@@ -4,7 +4,7 @@ import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { buildMessageContent, editableText } from './composerContent';
 import { lastEditableMessage, type TimelineRow } from './timeline';
-import { senderIdentity } from '../identity/sender';
+import { memberIdentity } from '../identity/describeSender';
 import { primaryButton } from '../../ui/controls';
 
 const typingTimeoutMs = 5000;
@@ -17,7 +17,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   const typingSince = useRef(0);
   const [composing, setComposing] = useState(false);
   const me = client.getUserId() ?? '';
-  const myIdentity = senderIdentity({ sender: me });
+  const myIdentity = memberIdentity(room, me);
 
   useEffect(() => {
     ref.current?.focus();

@@ -17,17 +17,17 @@ function sendStatus(event: MatrixEvent): SendStatus {
   }
 }
 
-const cache = new WeakMap<MatrixEvent, { key: string; value: TimelineEvent }>();
+const cache = new WeakMap<MatrixEvent, { key: string; raw: object; value: TimelineEvent }>();
 
 export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
   const redacted = event.isRedacted();
   const status = sendStatus(event);
   const id = event.getId() ?? event.getTxnId() ?? '';
-  // Events are mutable in the SDK (status, redaction, remote echo): cache on what can change.
+  const raw = event.event;
+  // Events are mutable in the SDK (status, redaction, remote echo replacing the raw event): cache on all of it.
   const key = `${id}|${status}|${redacted}`;
   const hit = cache.get(event);
-  if (hit && hit.key === key) return hit.value;
-  const raw = event.event;
+  if (hit && hit.key === key && hit.raw === raw) return hit.value;
   const value: TimelineEvent = {
     id,
     type: event.getType(),
@@ -40,18 +40,24 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
     redacted,
     status,
   };
-  cache.set(event, { key, value });
+  cache.set(event, { key, raw, value });
   return value;
 }
 
-/** The room's loaded live timeline followed by its unsent local echoes. */
-export function roomTimelineEvents(room: Room): TimelineEvent[] {
+/**
+ * The room's loaded live timeline followed by its local echoes. Local echoes are ours by definition, but
+ * carry no sender key until the server's copy arrives: they get `ownIdentity` so they group and edit as ours.
+ */
+export function roomTimelineEvents(room: Room, ownIdentity: string): TimelineEvent[] {
   const live = room.getLiveTimeline().getEvents();
   const pending = room.getPendingEvents();
   const out = new Array<TimelineEvent>(live.length + pending.length);
   let i = 0;
   for (const e of live) out[i++] = toTimelineEvent(e);
-  for (const e of pending) out[i++] = toTimelineEvent(e);
+  for (const e of pending) {
+    const event = toTimelineEvent(e);
+    out[i++] = event.identity === ownIdentity ? event : { ...event, identity: ownIdentity };
+  }
   return out;
 }
 

@@ -4,16 +4,16 @@ import { useClient } from '../../app/clientContext';
 import { useChat } from '../../state/chatStore';
 import { buildTimelineRows, type TimelineRow } from './timeline';
 import { roomTimelineEvents } from './fromSdk';
-import { nameOfUser } from '../identity/describeSender';
+import { memberIdentity, nameOfUser } from '../identity/describeSender';
 
 /** Rows for a room, re-derived whenever the bindings bump its revision; plus back-pagination. */
 export function useRoomTimeline(room: Room | null) {
   const client = useClient();
   const revision = useChat((s) => (room ? (s.roomRevision[room.roomId] ?? 0) : 0));
   const rows: TimelineRow[] = useMemo(
-    () => (room ? buildTimelineRows(roomTimelineEvents(room), (id) => nameOfUser(room, id)) : []),
+    () => (room ? buildTimelineRows(roomTimelineEvents(room, memberIdentity(room, client.getUserId() ?? '')), (id) => nameOfUser(room, id)) : []),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [room, revision],
+    [client, room, revision],
   );
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<unknown>();

@@ -1,6 +1,7 @@
 // Names and avatars for "who sent this". Every view that shows a person goes through here, keyed by
 // the sender identity (features/identity/sender), so the member-key issue changes one file.
 import type { Room } from 'matrix-js-sdk';
+import { senderIdentity, type SenderFields } from './sender';
 
 export interface SenderProfile {
   identity: string;
@@ -27,4 +28,11 @@ export function localpartOf(userId: string): string {
 
 export function nameOfUser(room: Room | null | undefined, userId: string): string {
   return describeSender(room, { identity: userId, sender: userId }).name;
+}
+
+/** A member's identity in a room: the key their member event carries (member-key rooms), else the user ID. */
+export function memberIdentity(room: Room, userId: string): string {
+  const memberEvent = room.getMember(userId)?.events.member;
+  const raw = memberEvent?.event as SenderFields | undefined;
+  return raw ? senderIdentity(raw) : senderIdentity({ sender: userId });
 }

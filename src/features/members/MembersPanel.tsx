@@ -3,8 +3,7 @@ import { useClient } from '../../app/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
-import { describeSender } from '../identity/describeSender';
-import { senderIdentity } from '../identity/sender';
+import { describeSender, memberIdentity } from '../identity/describeSender';
 import { roleOf, sortMembers, type MemberSummary } from './members';
 
 export default function MembersPanel({ roomId }: { roomId: string }) {
@@ -16,7 +15,7 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
     const list: MemberSummary[] = [];
     for (const member of room.getMembers()) {
       if (member.membership !== 'join' && member.membership !== 'invite') continue;
-      const identity = senderIdentity({ sender: member.userId });
+      const identity = memberIdentity(room, member.userId);
       const profile = describeSender(room, { identity, sender: member.userId });
       list.push({ userId: member.userId, identity, name: profile.name, membership: member.membership, powerLevel: member.powerLevel, avatarMxc: profile.avatarMxc });
     }

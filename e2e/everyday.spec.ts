@@ -1,0 +1,129 @@
+// Sign-in errors in words, keyboard-only use, phone width, dark theme, invites and the room list.
+import { expect, test } from '@playwright/test';
+import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { message, newUserPage, register, screenshot, sendMessage, signIn } from './support/chat';
+
+const serverName = 'alpha.localhost:18611';
+let hs: RunningHomeserver;
+
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
+
+test.beforeAll(async () => {
+  hs = await startHomeserver({ serverName });
+});
+
+test.afterAll(async () => {
+  await hs?.dispose();
+});
+
+test('sign-in explains what went wrong: unreachable, not Matrix, wrong password', async ({ browser }) => {
+  const page = await newUserPage(browser);
+  await page.goto('/');
+  await screenshot(page, 'sign-in-light');
+  await page.getByLabel('Homeserver').fill('alpha.localhost:18698'); // nothing listens there
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('x');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText("Can't reach http://alpha.localhost:18698");
+
+  await page.getByLabel('Homeserver').fill('http://127.0.0.1:8480'); // a web server, not Matrix
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText("isn't a Matrix homeserver");
+
+  await page.getByLabel('Homeserver').fill(serverName);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong username or password');
+});
+
+test('keyboard only: register, create a room, send, edit with the Up arrow, sign out', async ({ browser }) => {
+  const page = await newUserPage(browser, { colorScheme: 'dark' });
+  await page.goto('/');
+  await screenshot(page, 'sign-in-dark');
+  // Tab order: homeserver, username, password, sign in, create-account toggle.
+  await page.getByLabel('Homeserver').focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Create an account instead' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Homeserver').focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type(serverName);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('carol');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('carol-password');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
+
+  await page.getByRole('button', { name: 'New room' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('Room name')).toBeFocused();
+  await page.keyboard.type('Keyboard club');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Keyboard club' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Message' })).toBeFocused();
+  await page.keyboard.type('typed without a mouse');
+  await page.keyboard.press('Enter');
+  await expect(message(page, 'typed without a mouse')).toBeVisible();
+  await expect(message(page, 'typed without a mouse').getByText('Sending…')).toBeHidden(); // only sent messages can be edited
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByText('Editing your message')).toBeVisible();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('typed without a mouse, fixed');
+  await page.keyboard.press('Enter');
+  await expect(message(page, 'typed without a mouse, fixed').getByText('(edited)')).toBeVisible();
+  await screenshot(page, 'chat-keyboard-dark');
+
+  await page.getByRole('button', { name: 'Sign out' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible();
+});
+
+test('phone width: invites, accept, chat, back to the list, filter', async ({ browser }) => {
+  const dave = await newUserPage(browser, { width: 375 });
+  const erin = await newUserPage(browser, { width: 375, colorScheme: 'dark' });
+  await register(dave, serverName, 'dave', 'dave-password');
+  await register(erin, serverName, 'erin', 'erin-password');
+
+  for (const name of ['Garden', 'Book club']) {
+    await dave.getByRole('button', { name: 'New room' }).click();
+    await dave.getByLabel('Room name').fill(name);
+    await dave.getByRole('button', { name: 'Create room' }).click();
+    await expect(dave.getByRole('heading', { name })).toBeVisible();
+    await dave.getByRole('button', { name: 'Invite' }).click();
+    await dave.getByLabel('User ID').fill('erin'); // not a user ID: caught before asking the server
+    await dave.getByRole('button', { name: 'Send invite' }).click();
+    await expect(dave.getByRole('dialog').getByRole('alert')).toContainText('@alice:example.org');
+    await dave.getByLabel('User ID').fill(`@erin:${serverName}`);
+    await dave.getByRole('button', { name: 'Send invite' }).click();
+    await expect(dave.getByRole('dialog')).toBeHidden();
+    await screenshot(dave, `phone-chat-${name === 'Garden' ? 'garden' : 'books'}-light`);
+    await dave.getByRole('button', { name: 'Back to rooms' }).click();
+  }
+
+  await expect(erin.getByRole('region', { name: 'Invites' }).getByRole('listitem')).toHaveCount(2);
+  await expect(erin.getByText('Invited by dave').first()).toBeVisible();
+  await screenshot(erin, 'phone-invites-dark');
+  await erin.getByRole('button', { name: 'Decline invite to Book club' }).click();
+  await expect(erin.getByRole('button', { name: 'Accept invite to Book club' })).toBeHidden();
+  await erin.getByRole('button', { name: 'Accept invite to Garden' }).click();
+  await expect(erin.getByRole('heading', { name: 'Garden' })).toBeVisible();
+  await sendMessage(erin, 'Tomatoes are in! See https://example.org/tomatoes');
+  await expect(erin.getByRole('link', { name: 'https://example.org/tomatoes' })).toHaveAttribute('rel', /noopener/);
+  await screenshot(erin, 'phone-chat-dark');
+
+  // Dave, on the list screen, sees the unread count and the newest room first.
+  await expect(dave.getByRole('button', { name: /^Garden, 1 unread/ })).toBeVisible();
+  await dave.getByRole('searchbox', { name: 'Filter rooms' }).fill('book');
+  await expect(dave.getByRole('button', { name: /^Garden/ })).toBeHidden();
+  await expect(dave.getByRole('button', { name: /^Book club/ })).toBeVisible();
+  await dave.getByRole('searchbox', { name: 'Filter rooms' }).fill('');
+  await screenshot(dave, 'phone-rooms-light');
+  await dave.getByRole('button', { name: /^Garden/ }).click();
+  await expect(message(dave, 'Tomatoes are in!')).toBeVisible();
+  await expect(dave.getByRole('button', { name: /^Garden, 1 unread/ })).toBeHidden();
+});

@@ -1,6 +1,11 @@
 // `npm start`: installs what is missing, builds the client and serves it with the demo homeservers.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { ensureNodeModules, mustRun, root } from './ensure.mjs';
+
+// The demo homeservers; federation (next issue) adds beta, gamma… here.
+const DEMO_SERVERS = [{ name: 'alpha', serverName: 'alpha.localhost:8481', port: 8481 }];
 
 ensureNodeModules();
 console.log('• building the client…');
@@ -8,21 +13,65 @@ mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
 
 const children = [];
 function stopAll() {
-  for (const child of children) child.kill('SIGTERM');
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
 process.on('SIGINT', () => { stopAll(); process.exit(0); });
 process.on('SIGTERM', () => { stopAll(); process.exit(0); });
+
+/** Starts one homeserver (tsx as a loader, one process) and resolves when it prints its ready line. */
+function startHomeserver({ name, serverName, port }) {
+  const dataDir = path.join(root, '.data', name);
+  mkdirSync(dataDir, { recursive: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--server-name', serverName, '--port', String(port), '--data', dataDir, '--open-registration', '--insecure-http'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes(`listening on http://127.0.0.1:${port}`)) resolve({ name, serverName, port, dataDir });
+    });
+    child.on('exit', (code) => {
+      reject(new Error(`homeserver ${serverName} exited (${code}) before it was ready:\n${output}`));
+      stopAll();
+      process.exit(code ?? 1);
+    });
+  });
+}
+
+console.log('• starting the demo homeservers…');
+const servers = await Promise.all(DEMO_SERVERS.map(startHomeserver));
+const seeded = [];
+for (const server of servers) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/demo/seed.ts', '--base-url', `http://127.0.0.1:${server.port}`, '--server-name', server.serverName], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.error(`✖ seeding ${server.serverName} failed:\n${result.stderr}${result.stdout}`);
+    stopAll();
+    process.exit(1);
+  }
+  seeded.push({ server, ...JSON.parse(result.stdout.trim().split('\n').at(-1)) });
+}
 
 const client = spawn('npx', ['vite', 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 children.push(client);
+let announced = false;
 client.stdout.on('data', (chunk) => {
-  if (String(chunk).includes('8480')) {
-    console.log('\nWayfarer is running:');
-    console.log('  client   http://127.0.0.1:8480');
-    console.log('\nPress Ctrl-C to stop.');
+  if (announced || !String(chunk).includes('8480')) return;
+  announced = true;
+  console.log('\nWayfarer is running:');
+  console.log('  client       http://127.0.0.1:8480');
+  for (const { server, users, rooms } of seeded) {
+    console.log(`  homeserver   http://${server.serverName}  (also http://127.0.0.1:${server.port}; data in ${path.relative(root, server.dataDir)})`);
+    console.log('  demo users   (sign in with the homeserver URL above)');
+    for (const user of users) console.log(`    ${user.userId.padEnd(32)} password ${user.password}`);
+    console.log(`  demo rooms   #lobby:${server.serverName} (member keys), #classic:${server.serverName} (v11), a DM alice↔bob`);
+    void rooms;
   }
+  console.log('\nPress Ctrl-C to stop.');
 });
 client.on('exit', (code) => { stopAll(); process.exit(code ?? 0); });

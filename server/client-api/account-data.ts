@@ -33,6 +33,28 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
   router.put('~/user/{userId}/rooms/{roomId}/account_data/{type}', put(true));
   router.get('~/user/{userId}/rooms/{roomId}/account_data/{type}', get(true));
 
+  // Room tags live in the room's m.tag account data, as the spec describes.
+  const tagsOf = (userId: string, roomId: string) => ((hs.accountData.get(userId, roomId, 'm.tag')?.tags ?? {}) as Record<string, unknown>);
+  router.get('~/user/{userId}/rooms/{roomId}/tags', (ctx) => ({ tags: tagsOf(ownUser(ctx).userId, ctx.params.roomId!) }));
+  router.put('~/user/{userId}/rooms/{roomId}/tags/{tag}', async (ctx) => {
+    const session = ownUser(ctx);
+    const body = asObject(await ctx.json(), 'tag');
+    if (body.order !== undefined && typeof body.order !== 'number') throw badJson("'order' must be a number");
+    requireRoom(hs, ctx.params.roomId!);
+    const tags = { ...tagsOf(session.userId, ctx.params.roomId!), [ctx.params.tag!]: body };
+    hs.accountData.put(session.userId, ctx.params.roomId!, 'm.tag', { tags });
+    hs.notifier.notify();
+    return {};
+  });
+  router.delete('~/user/{userId}/rooms/{roomId}/tags/{tag}', (ctx) => {
+    const session = ownUser(ctx);
+    const tags = { ...tagsOf(session.userId, ctx.params.roomId!) };
+    delete tags[ctx.params.tag!];
+    hs.accountData.put(session.userId, ctx.params.roomId!, 'm.tag', { tags });
+    hs.notifier.notify();
+    return {};
+  });
+
   router.post('~/user/{userId}/filter', async (ctx) => {
     const session = ownUser(ctx);
     const body = asObject(await ctx.json(), 'filter');

@@ -26,7 +26,10 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     const event = hs.events.event(eventId);
     if (!event || event.roomId !== roomId) throw notFound('Event not found in this room');
     if (receiptType === 'm.fully_read') hs.accountData.put(userId, roomId, 'm.fully_read', { event_id: eventId });
-    else hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
+    else {
+      hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
+      hs.events.recountUnread(roomId, userId, event.streamOrdering);
+    }
   };
 
   router.post('~/rooms/{roomId}/receipt/{receiptType}/{eventId}', async (ctx) => {

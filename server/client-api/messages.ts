@@ -45,7 +45,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const fromText = ctx.query.get('from');
     const toText = ctx.query.get('to');
-    const from = Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : 0, view.ceiling);
+    const from = Math.max(Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : 0, view.ceiling), view.floor);
     const to = toText ? parsePosition(toText) : undefined;
     const formatter = new ClientFormatter(hs, session);
 
@@ -56,7 +56,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     while (chunk.length < limit && !exhausted) {
       const rows =
         dir === 'b'
-          ? hs.events.eventsBackward(roomId, cursor, to ?? 0, batch)
+          ? hs.events.eventsBackward(roomId, cursor, Math.max(to ?? 0, view.floor), batch)
           : hs.events.eventsForward(roomId, cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
       if (rows.length < batch) exhausted = true;
       for (const row of rows) {
@@ -82,13 +82,13 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const view = roomViewFor(hs, roomId, session.userId);
     await hs.links.ensureRooms([roomId]);
     const event = hs.events.event(ctx.params.eventId!);
-    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling) throw notFound('Event not found');
+    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || event.streamOrdering <= view.floor) throw notFound('Event not found');
     const limit = parseLimit(ctx.query.get('limit'), 10);
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const formatter = new ClientFormatter(hs, session);
     const keep = (rows: StoredEvent[]) => rows.filter((e) => eventMatches(filter, formatter.event(e)));
     const beforeCount = Math.floor(limit / 2);
-    const before = keep(hs.events.eventsBackward(roomId, event.streamOrdering - 1, 0, beforeCount));
+    const before = keep(hs.events.eventsBackward(roomId, event.streamOrdering - 1, view.floor, beforeCount));
     const after = keep(hs.events.eventsForward(roomId, event.streamOrdering, view.ceiling, limit - beforeCount));
     const state = [...hs.events.stateAt(roomId, event.streamOrdering).values()];
     const lazy = filter.lazyLoadMembers;
@@ -109,7 +109,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const view = roomViewFor(hs, roomId, session.userId);
     await hs.links.ensureRooms([roomId]);
     const event = hs.events.event(ctx.params.eventId!);
-    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling) throw notFound('Event not found');
+    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || event.streamOrdering <= view.floor) throw notFound('Event not found');
     return new ClientFormatter(hs, session).event(event);
   });
 

@@ -2,6 +2,7 @@
 import { PORTABLE_IDENTITY_FEATURE } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
+import { MatrixError } from '../http/errors';
 import type { Router } from '../http/router';
 import { DEFAULT_ROOM_VERSION, SERVED_ROOM_VERSIONS } from '../rooms/room-versions';
 
@@ -40,6 +41,17 @@ export function registerMisc(router: Router, hs: Homeserver): void {
   });
   router.get('~/thirdparty/protocols', (ctx) => {
     requireSession(hs, ctx);
+    return {};
+  });
+
+  // Presence is not tracked yet: answer honestly that everyone is offline, and accept updates.
+  router.get('~/presence/{userId}/status', (ctx) => {
+    requireSession(hs, ctx);
+    return { presence: 'offline' };
+  });
+  router.put('~/presence/{userId}/status', (ctx) => {
+    const session = requireSession(hs, ctx);
+    if (ctx.params.userId !== session.userId) throw new MatrixError(403, 'M_FORBIDDEN', "Cannot set another user's presence");
     return {};
   });
 

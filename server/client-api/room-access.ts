@@ -8,6 +8,8 @@ export interface RoomView {
   membership: MembershipRow;
   /** Highest stream position this user may see in the room. */
   ceiling: number;
+  /** Events at or below this position are hidden by the room's history visibility. */
+  floor: number;
 }
 
 export function roomViewFor(hs: Homeserver, roomId: string, userId: string): RoomView {
@@ -16,12 +18,27 @@ export function roomViewFor(hs: Homeserver, roomId: string, userId: string): Roo
   const membership = hs.events.membership(roomId, userId);
   if (!membership || membership.membership === 'invite' || membership.membership === 'knock') {
     if (isWorldReadable(hs, roomId)) {
-      return { version: room.room_version, membership: membership ?? noMembership(roomId, userId), ceiling: hs.stream.current() };
+      return { version: room.room_version, membership: membership ?? noMembership(roomId, userId), ceiling: hs.stream.current(), floor: 0 };
     }
     throw forbidden(`${userId} is not in room ${roomId}`);
   }
   const ceiling = membership.membership === 'join' ? hs.stream.current() : membership.stream_ordering;
-  return { version: room.room_version, membership, ceiling };
+  return { version: room.room_version, membership, ceiling, floor: historyFloor(hs, roomId, userId, room.room_version) };
+}
+
+/**
+ * History visibility, judged by the room's current setting (not per event, a simplification): `joined` hides
+ * what came before the user's first join, `invited` what came before their first invite; `shared` and
+ * `world_readable` hide nothing from members.
+ */
+export function historyFloor(hs: Homeserver, roomId: string, userId: string, version: string): number {
+  const id = hs.events.currentStateEventId(roomId, 'm.room.history_visibility', '');
+  const visibility = id ? hs.events.event(id)?.pdu.content.history_visibility : 'shared';
+  if (visibility !== 'joined' && visibility !== 'invited') return 0;
+  const memberId = hs.memberKeys.forUser(roomId, userId)?.member_key ?? (version === '11' ? userId : undefined);
+  if (!memberId) return 0;
+  const first = hs.events.firstMembership(roomId, memberId, visibility === 'joined' ? ['join'] : ['invite', 'join']);
+  return first === undefined ? 0 : first - 1;
 }
 
 export function requireJoined(hs: Homeserver, roomId: string, userId: string): string {

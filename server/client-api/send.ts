@@ -5,29 +5,29 @@ import { badJson, MatrixError, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { asObject, optionalString, type JsonObject } from '../http/validate';
 import { ClientFormatter } from '../rooms/client-format';
+import type { SendContext } from '../rooms/room-service';
 import { usesMemberKeys } from '../rooms/room-versions';
 import { requireJoined, roomViewFor } from './room-access';
 
 const MAX_CONTENT_BYTES = 60 * 1024;
 
 export function registerSend(router: Router, hs: Homeserver): void {
-  const sendOnce = (ctx: RequestContext, userId: string, deviceId: string, txnKind: string, run: () => string) => {
+  /** txnId idempotency: a retried PUT returns the first event; the mapping is stored with the event itself. */
+  const sendOnce = (ctx: RequestContext, userId: string, deviceId: string, txnKind: string, run: (context: SendContext) => string) => {
     const txnId = ctx.params.txnId!;
-    const path = `${txnKind}:${ctx.params.roomId}`;
-    const existing = hs.events.transactionEvent(userId, deviceId, path, txnId);
+    const transactionPath = `${txnKind}:${ctx.params.roomId}`;
+    const existing = hs.events.transactionEvent(userId, deviceId, transactionPath, txnId);
     if (existing) return { event_id: existing };
-    const eventId = run();
-    hs.events.recordTransaction(userId, deviceId, path, txnId, eventId);
-    return { event_id: eventId };
+    return { event_id: run({ deviceId, txnId, transactionPath }) };
   };
 
   router.put('~/rooms/{roomId}/send/{type}/{txnId}', async (ctx) => {
     const session = requireSession(hs, ctx);
     const content = contentOf(await ctx.json());
     const { roomId, type } = ctx.params as { roomId: string; type: string };
-    return sendOnce(ctx, session.userId, session.deviceId, 'send', () => {
+    return sendOnce(ctx, session.userId, session.deviceId, 'send', (context) => {
       requireJoined(hs, roomId, session.userId);
-      return hs.rooms.send(roomId, session.userId, { type, content }, { deviceId: session.deviceId, txnId: ctx.params.txnId }).eventId;
+      return hs.rooms.send(roomId, session.userId, { type, content }, context).eventId;
     });
   });
 
@@ -36,10 +36,10 @@ export function registerSend(router: Router, hs: Homeserver): void {
     const body = asObject(await ctx.json());
     const reason = optionalString(body, 'reason');
     const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
-    return sendOnce(ctx, session.userId, session.deviceId, 'redact', () => {
+    return sendOnce(ctx, session.userId, session.deviceId, 'redact', (context) => {
       requireJoined(hs, roomId, session.userId);
       const content: JsonObject = { redacts: eventId, ...(reason !== undefined ? { reason } : {}) };
-      return hs.rooms.send(roomId, session.userId, { type: 'm.room.redaction', content }, { deviceId: session.deviceId, txnId: ctx.params.txnId }).eventId;
+      return hs.rooms.send(roomId, session.userId, { type: 'm.room.redaction', content }, context).eventId;
     });
   });
 

@@ -6,7 +6,7 @@ import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
 import type { Homeserver } from '../homeserver';
 import { isLocalUserId, localpartOf } from '../homeserver';
 import type { StateMap, StoredEvent } from '../storage/events';
-import { stateKeyOf } from '../storage/events';
+import { NOTIFYING_TYPES, stateKeyOf } from '../storage/events';
 import { AuthError, checkAuth, mayRedact, type AuthState } from './authorization';
 import { sealPdu, type Pdu } from './pdu';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
@@ -20,6 +20,8 @@ export interface EventDraft {
 export interface SendContext {
   deviceId?: string;
   txnId?: string;
+  /** Records (path, txnId) → event ID in the same transaction as the event, so a retry after a crash is idempotent too. */
+  transactionPath?: string;
 }
 
 export const toAuthState = (state: StateMap): AuthState => new Map([...state].map(([key, event]) => [key, event.pdu]));
@@ -169,11 +171,21 @@ export class RoomService {
       txnId: context.txnId ?? null,
     };
     this.hs.events.insertEvent(row);
+    if (userId && context.deviceId && context.txnId && context.transactionPath) {
+      this.hs.events.recordTransaction(userId, context.deviceId, context.transactionPath, context.txnId, eventId);
+    }
     if (pdu.state_key !== undefined) this.hs.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
     this.hs.events.setForwardExtremities(roomId, [eventId]);
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
       const member = this.localUserOf(roomId, version, pdu.state_key);
-      if (member) this.hs.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
+      if (member) {
+        const previous = this.hs.events.membership(roomId, member)?.membership;
+        this.hs.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
+        if (pdu.content.membership === 'join' && previous !== 'join') this.hs.events.resetUnread(roomId, member);
+      }
+    }
+    if (NOTIFYING_TYPES.includes(pdu.type)) {
+      for (const member of this.hs.events.localJoinedUsers(roomId)) if (member !== userId) this.hs.events.bumpUnread(roomId, member);
     }
     return { ...row, redactedBy: null };
   }

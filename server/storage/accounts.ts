@@ -33,6 +33,7 @@ export function checkPassword(password: string, stored: string | null): boolean 
 
 export class AccountStore {
   private readonly statements;
+  private readonly lastTouched = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     this.statements = {
@@ -83,8 +84,13 @@ export class AccountStore {
     return this.statements.session.get(hashToken(token)) as Session | undefined;
   }
 
+  /** Records last-seen, at most once a minute per device: every /sync calls this, and each write is an fsync. */
   touchDevice(session: Session, ip: string): void {
-    this.statements.touchDevice.run(Date.now(), ip, session.userId, session.deviceId);
+    const key = `${session.userId}\u0000${session.deviceId}`;
+    const now = Date.now();
+    if (now - (this.lastTouched.get(key) ?? 0) < 60_000) return;
+    this.lastTouched.set(key, now);
+    this.statements.touchDevice.run(now, ip, session.userId, session.deviceId);
   }
 
   logout(token: string): void {

@@ -147,6 +147,15 @@ const migrations: string[] = [
     created_ts INTEGER NOT NULL
   );
   `,
+  // Unread counts kept up to date on write, so /sync doesn't count a room's history on every request.
+  `
+  CREATE TABLE notification_counts (
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  );
+  `,
 ];
 
 export function openDatabase(dataDir: string): Db {

@@ -59,6 +59,9 @@ export interface MembershipRow {
 }
 
 export type StateMap = Map<string, StoredEvent>;
+
+/** Event types that count as unread notifications (the default push rules notify for these). */
+export const NOTIFYING_TYPES = ['m.room.message', 'm.room.encrypted', 'm.sticker'];
 export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
 
 export class EventStore {
@@ -90,6 +93,7 @@ export class EventStore {
            SELECT MAX(stream_ordering) AS so FROM events WHERE room_id = ? AND state_key IS NOT NULL AND stream_ordering > ? AND stream_ordering <= ? GROUP BY type, state_key
          ) s ON e.stream_ordering = s.so`,
       ),
+      memberHistory: db.prepare(`SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? ORDER BY stream_ordering`),
       extremities: db.prepare('SELECT event_id FROM forward_extremities WHERE room_id = ?'),
       clearExtremities: db.prepare('DELETE FROM forward_extremities WHERE room_id = ?'),
       addExtremity: db.prepare('INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)'),
@@ -110,8 +114,15 @@ export class EventStore {
       putTxn: db.prepare('INSERT OR IGNORE INTO transactions (user_id, device_id, path, txn_id, event_id) VALUES (?, ?, ?, ?, ?)'),
       countUnread: db.prepare(
         `SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND (sender_user_id IS NULL OR sender_user_id != ?)
-         AND type IN ('m.room.message', 'm.room.encrypted', 'm.sticker') AND redacted_by IS NULL`,
+         AND type IN (${NOTIFYING_TYPES.map((t) => `'${t}'`).join(', ')}) AND redacted_by IS NULL`,
       ),
+      bumpUnread: db.prepare(
+        'INSERT INTO notification_counts (room_id, user_id, count) VALUES (?, ?, 1) ON CONFLICT (room_id, user_id) DO UPDATE SET count = count + 1',
+      ),
+      setUnread: db.prepare(
+        'INSERT INTO notification_counts (room_id, user_id, count) VALUES (?, ?, ?) ON CONFLICT (room_id, user_id) DO UPDATE SET count = excluded.count',
+      ),
+      getUnread: db.prepare('SELECT count FROM notification_counts WHERE room_id = ? AND user_id = ?'),
     };
   }
 
@@ -197,6 +208,14 @@ export class EventStore {
     return (this.s.stateChanges.all(roomId, from, to) as EventRow[]).map(toStored);
   }
 
+  /** Stream position of the member's first event with one of these memberships (undefined if none). */
+  firstMembership(roomId: string, memberId: string, memberships: string[]): number | undefined {
+    for (const row of this.s.memberHistory.iterate(roomId, memberId) as Iterable<{ stream_ordering: number; pdu: string }>) {
+      if (memberships.includes((JSON.parse(row.pdu) as Pdu).content.membership as string)) return row.stream_ordering;
+    }
+    return undefined;
+  }
+
   forwardExtremities(roomId: string): string[] {
     return (this.s.extremities.all(roomId) as { event_id: string }[]).map((r) => r.event_id);
   }
@@ -248,8 +267,22 @@ export class EventStore {
     this.s.putTxn.run(userId, deviceId, path, txnId, eventId);
   }
 
-  unreadCount(roomId: string, after: number, userId: string): number {
-    return (this.s.countUnread.get(roomId, after, userId) as { n: number }).n;
+  /** Counts the user's unread notifying events after `after` from scratch (on a read receipt) and stores it. */
+  recountUnread(roomId: string, userId: string, after: number): void {
+    const n = (this.s.countUnread.get(roomId, after, userId) as { n: number }).n;
+    this.s.setUnread.run(roomId, userId, n);
+  }
+
+  bumpUnread(roomId: string, userId: string): void {
+    this.s.bumpUnread.run(roomId, userId);
+  }
+
+  resetUnread(roomId: string, userId: string): void {
+    this.s.setUnread.run(roomId, userId, 0);
+  }
+
+  unreadCount(roomId: string, userId: string): number {
+    return (this.s.getUnread.get(roomId, userId) as { count: number } | undefined)?.count ?? 0;
   }
 }
 

@@ -20,7 +20,6 @@ export class ReceiptStore {
          ON CONFLICT (room_id, user_id, receipt_type, thread_id) DO UPDATE SET event_id = excluded.event_id, ts = excluded.ts, stream_id = excluded.stream_id`,
       ),
       since: db.prepare('SELECT room_id, user_id, receipt_type, thread_id, event_id, ts, stream_id FROM receipts WHERE room_id = ? AND stream_id > ?'),
-      own: db.prepare("SELECT event_id FROM receipts WHERE room_id = ? AND user_id = ? AND receipt_type IN ('m.read', 'm.read.private') ORDER BY stream_id DESC"),
     };
   }
 
@@ -32,10 +31,5 @@ export class ReceiptStore {
 
   since(roomId: string, since: number): ReceiptRow[] {
     return this.s.since.all(roomId, since) as ReceiptRow[];
-  }
-
-  /** Event IDs the user has marked read in the room, newest first. */
-  ownReadEvents(roomId: string, userId: string): string[] {
-    return (this.s.own.all(roomId, userId) as { event_id: string }[]).map((r) => r.event_id);
   }
 }

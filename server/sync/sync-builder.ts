@@ -7,6 +7,7 @@ import type { Session } from '../storage/accounts';
 import type { MembershipRow, StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
+import { historyFloor } from '../client-api/room-access';
 import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
 import { formatPaginationToken, formatSyncToken, type SyncToken } from './tokens';
 
@@ -104,7 +105,8 @@ class RoomSyncBuilder {
 
   private roomBody(roomId: string, upTo: number, fromStart: boolean, leaving = false): Json | undefined {
     const { filter, since, session } = this.request;
-    const floor = fromStart ? 0 : (since?.position ?? 0);
+    const visibleFrom = historyFloor(this.hs, roomId, session.userId, this.formatter.version(roomId));
+    const floor = Math.max(fromStart ? 0 : (since?.position ?? 0), visibleFrom);
     const timelineFilter = filter.room.timeline;
     const limit = Math.min(timelineFilter.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
     const { events: timeline, limited, firstPosition } = this.timeline(roomId, floor, upTo, limit, timelineFilter);
@@ -206,14 +208,7 @@ class RoomSyncBuilder {
   }
 
   private unread(roomId: string): { notification_count: number; highlight_count: number } {
-    const userId = this.request.session.userId;
-    let after = 0;
-    for (const eventId of this.hs.receipts.ownReadEvents(roomId, userId)) {
-      const event = this.hs.events.event(eventId);
-      if (event) after = Math.max(after, event.streamOrdering);
-    }
-    const membership = this.hs.events.membership(roomId, userId);
-    return { notification_count: this.hs.events.unreadCount(roomId, Math.max(after, membership?.stream_ordering ?? 0), userId), highlight_count: 0 };
+    return { notification_count: this.hs.events.unreadCount(roomId, this.request.session.userId), highlight_count: 0 };
   }
 
   private summary(roomId: string): Json {

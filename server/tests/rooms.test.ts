@@ -286,6 +286,39 @@ describe('member-key specifics', () => {
   });
 });
 
+describe('history visibility and tags', () => {
+  it('"joined" history visibility hides what came before a member joined', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', initial_state: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }] });
+    const roomId = created.body.room_id;
+    const secret = await send(alice, roomId, 'before carol joined');
+    await carol.post(`/_matrix/client/v3/join/${enc(roomId)}`, {});
+    const after = await send(alice, roomId, 'after carol joined');
+    const history = await carol.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100`);
+    const ids = history.body.chunk.map((e: any) => e.event_id);
+    expect(ids).toContain(after);
+    expect(ids).not.toContain(secret);
+    expect((await carol.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(secret)}`)).status).toBe(404);
+    const initial = await sync(carol);
+    expect(initial.rooms.join[roomId].timeline.events.map((e: any) => e.event_id)).not.toContain(secret);
+    // Alice, who was there, still sees it.
+    const aliceHistory = await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100`);
+    expect(aliceHistory.body.chunk.map((e: any) => e.event_id)).toContain(secret);
+  });
+
+  it('stores room tags and reports them as m.tag room account data', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', {});
+    const roomId = created.body.room_id;
+    const base = await sync(alice);
+    const me = enc(alice.userId!);
+    expect((await alice.put(`/_matrix/client/v3/user/${me}/rooms/${enc(roomId)}/tags/m.favourite`, { order: 0.5 })).status).toBe(200);
+    const tags = await alice.get(`/_matrix/client/v3/user/${me}/rooms/${enc(roomId)}/tags`);
+    assertMatchesSpec('/user/{userId}/rooms/{roomId}/tags', 'get', 200, tags.body);
+    expect(tags.body.tags).toEqual({ 'm.favourite': { order: 0.5 } });
+    const next = await sync(alice, `since=${base.next_batch}`);
+    expect(next.rooms.join[roomId].account_data.events).toContainEqual({ type: 'm.tag', content: { tags: { 'm.favourite': { order: 0.5 } } } });
+  });
+});
+
 describe('directory and media', () => {
   it('lists public rooms (GET and POST with a search term)', async () => {
     const created = await alice.post('/_matrix/client/v3/createRoom', { visibility: 'public', name: 'Lobby of Wayfarer', preset: 'public_chat' });

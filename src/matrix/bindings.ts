@@ -18,12 +18,28 @@ import type { ChatStore } from '../state/chatStore';
 import type { RoomSummary } from '../features/rooms/roomList';
 import { cameBack, connectionFromSync, type SdkSyncState } from './connection';
 import { resendUnsent } from './client';
+import { nameOfUser } from '../features/identity/describeSender';
 
 export function directRoomIds(client: MatrixClient): Set<string> {
   const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};
   const ids = new Set<string>();
   for (const rooms of Object.values(content)) if (Array.isArray(rooms)) for (const id of rooms) ids.add(id);
   return ids;
+}
+
+/** "name: text" for the newest visible message, so the list says what is going on. */
+export function previewOf(room: Room): string | undefined {
+  const events = room.getLiveTimeline().getEvents();
+  for (let i = events.length - 1; i >= Math.max(0, events.length - 30); i--) {
+    const event = events[i]!;
+    if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace')) continue;
+    const name = nameOfUser(room, event.getSender() ?? '');
+    if (event.isRedacted()) return `${name}: Message deleted`;
+    const content = event.getContent();
+    const body = typeof content.body === 'string' ? content.body.split('\n')[0]! : '';
+    return content.msgtype === 'm.emote' ? `* ${name} ${body}` : content.msgtype === 'm.image' ? `${name} sent an image` : `${name}: ${body}`;
+  }
+  return undefined;
 }
 
 export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<string>): RoomSummary | undefined {
@@ -44,6 +60,7 @@ export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<stri
     inviter,
     avatarMxc: room.getMxcAvatarUrl() ?? undefined,
     alias: room.getCanonicalAlias() ?? undefined,
+    preview: membership === KnownMembership.Join ? previewOf(room) : undefined,
   };
 }
 

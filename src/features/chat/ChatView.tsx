@@ -12,6 +12,7 @@ import { useRoomTimeline } from './useRoomTimeline';
 import { markRead, readersByEvent } from './receipts';
 import { findSdkEvent } from './fromSdk';
 import { editableText } from './composerContent';
+import { previewText } from './sanitize';
 import type { TimelineRow } from './timeline';
 import { describeSender, memberIdentity } from '../identity/describeSender';
 
@@ -71,7 +72,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
           kind: 'reply',
           eventId: row.event.id,
           senderName: profile.name,
-          preview: String(row.content.body ?? '').slice(0, 120),
+          preview: previewText(row.content).slice(0, 120),
         });
       },
       onEdit(row) {
@@ -103,7 +104,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
       if (row.replyTo) {
         const target = byId.get(row.replyTo);
         reply = target
-          ? { name: describeSender(room, target.event).name, text: target.event.redacted ? 'Message deleted' : String(target.content.body ?? '') }
+          ? { name: describeSender(room, target.event).name, text: target.event.redacted ? 'Message deleted' : previewText(target.content) }
           : { name: 'A message', text: 'not loaded' };
       }
       return (

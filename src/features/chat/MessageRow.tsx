@@ -65,7 +65,9 @@ export const MessageRow = memo(function MessageRow({
     <article
       aria-label={`${profile.name} at ${timeFormat.format(event.ts)}`}
       data-event-id={event.id}
-      className={`group relative flex gap-3 px-4 hover:bg-slate-50 dark:hover:bg-slate-900/60 ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
+      // Focusable by tap (not by Tab) so phones can reveal the actions; keyboards reach the buttons directly.
+      tabIndex={-1}
+      className={`group relative flex gap-3 px-4 outline-none hover:bg-slate-50 dark:hover:bg-slate-900/60 ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
       <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
       <div className="min-w-0 flex-1 pb-0.5">
@@ -107,24 +109,24 @@ export const MessageRow = memo(function MessageRow({
           )}
           {readers && readers.length > 0 && <span aria-label={`Seen by ${readers.join(', ')}`}>Seen by {readers.join(', ')}</span>}
         </div>
+        {!deleted && event.status === 'sent' && (
+          <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-slate-200 md:bg-white md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100 md:dark:border-slate-700 md:dark:bg-slate-900">
+            <button className={actionButton} aria-label={`Reply to ${profile.name}`} onClick={() => actions.onReply(row)}>
+              Reply
+            </button>
+            {isOwn && (
+              <button className={actionButton} aria-label="Edit message" onClick={() => actions.onEdit(row)}>
+                Edit
+              </button>
+            )}
+            {canDelete && (
+              <button className={actionButton} aria-label="Delete message" onClick={() => actions.onDelete(row)}>
+                Delete
+              </button>
+            )}
+          </div>
+        )}
       </div>
-      {!deleted && event.status === 'sent' && (
-        <div className="absolute right-3 top-0 flex gap-1 rounded-md border border-slate-200 bg-white px-1 opacity-0 shadow-sm group-hover:opacity-100 group-focus-within:opacity-100 dark:border-slate-700 dark:bg-slate-900 max-md:static max-md:self-start max-md:border-0 max-md:bg-transparent max-md:opacity-100 max-md:shadow-none">
-          <button className={actionButton} aria-label={`Reply to ${profile.name}`} onClick={() => actions.onReply(row)}>
-            Reply
-          </button>
-          {isOwn && (
-            <button className={actionButton} aria-label="Edit message" onClick={() => actions.onEdit(row)}>
-              Edit
-            </button>
-          )}
-          {canDelete && (
-            <button className={actionButton} aria-label="Delete message" onClick={() => actions.onDelete(row)}>
-              Delete
-            </button>
-          )}
-        </div>
-      )}
     </article>
   );
 });

@@ -37,3 +37,12 @@ describe('sanitizeMessageHtml', () => {
     expect(stripReplyFallbackBody('> a quote I wrote')).toBe('> a quote I wrote');
   });
 });
+
+describe('previewText', () => {
+  it('uses the text of formatted messages and folds whitespace', async () => {
+    const { previewText } = await import('./sanitize');
+    expect(previewText({ body: 'Hello **Bob**', format: 'org.matrix.custom.html', formatted_body: 'Hello <strong>Bob</strong>' })).toBe('Hello Bob');
+    expect(previewText({ body: 'one\ntwo' })).toBe('one two');
+    expect(previewText({ body: '> <@a:b> q\n\nanswer' })).toBe('answer');
+  });
+});

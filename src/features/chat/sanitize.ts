@@ -74,3 +74,14 @@ export function sanitizeMessageHtml(html: string): string {
     KEEP_CONTENT: true,
   }) as string;
 }
+
+/** One-line text of a message for previews (replies): the formatted body's text, else the body. */
+export function previewText(content: Record<string, unknown>): string {
+  const html = content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
+  if (html !== undefined) {
+    const doc = new DOMParser().parseFromString(sanitizeMessageHtml(html), 'text/html');
+    return (doc.body.textContent ?? '').replace(/\s+/g, ' ').trim();
+  }
+  const body = typeof content.body === 'string' ? stripReplyFallbackBody(content.body) : '';
+  return body.replace(/\s+/g, ' ').trim();
+}

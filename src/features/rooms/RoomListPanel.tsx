@@ -103,7 +103,10 @@ function RoomItem({ room, selected }: { room: RoomSummary; selected: boolean }) 
         }`}
       >
         <Avatar name={room.name} mxc={room.avatarMxc} size={32} />
-        <span className={`min-w-0 flex-1 truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+        <span className="min-w-0 flex-1">
+          <span className={`block truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+          {room.preview && <span className="block truncate text-xs text-slate-500">{room.preview}</span>}
+        </span>
         {room.isDirect && (
           <span className="rounded bg-slate-200 px-1.5 text-[10px] uppercase text-slate-600 dark:bg-slate-700 dark:text-slate-300" aria-hidden>
             DM

@@ -14,6 +14,8 @@ export interface RoomSummary {
   avatarMxc?: string;
   /** Canonical alias, for the filter box. */
   alias?: string;
+  /** The newest message, e.g. "erin: Tomatoes are in!". */
+  preview?: string;
 }
 
 /** Invites first (they need an answer), then joined rooms by most recent activity; ties by name. */

@@ -10,6 +10,7 @@ import { ClientContext } from './clientContext';
 import { RoomListPanel } from '../features/rooms/RoomListPanel';
 import { ConnectionBanner } from './ConnectionBanner';
 import { NoticeToast } from './NoticeToast';
+import { forgetMemberRoots } from '../features/portable/deviceKeys';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
@@ -33,6 +34,8 @@ function clientFor(session: Session): Promise<MatrixClient> {
 
 async function endSession(client: MatrixClient, notice?: string): Promise<void> {
   await signOutClient(client);
+  // A remembered member-key root must not outlive the session on this browser.
+  await forgetMemberRoots().catch(() => undefined);
   running.clear();
   chatStore.setState(chatStore.getInitialState(), true);
   await sessionStore.getState().signedOut(notice);

@@ -4,6 +4,8 @@ import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { CreatePortableIdentity } from '../portable/CreatePortableIdentity';
+import { PortableSignIn } from '../portable/PortableSignIn';
 
 type Mode = 'sign-in' | 'register';
 
@@ -16,6 +18,7 @@ export function SignInScreen() {
   const [busy, setBusy] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const notice = useSession((s) => s.notice);
+  const [portable, setPortable] = useState<'recovery-key' | 'create'>();
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -36,6 +39,15 @@ export function SignInScreen() {
     } finally {
       setBusy(undefined);
     }
+  }
+
+  if (portable) {
+    const Screen = portable === 'create' ? CreatePortableIdentity : PortableSignIn;
+    return (
+      <main className="flex min-h-screen items-center justify-center p-4">
+        <Screen initialHomeserver={homeserver} onBack={() => setPortable(undefined)} />
+      </main>
+    );
   }
 
   const title = mode === 'sign-in' ? 'Sign in to Wayfarer' : 'Create an account';
@@ -102,6 +114,15 @@ export function SignInScreen() {
         >
           {mode === 'sign-in' ? 'Create an account instead' : 'I already have an account'}
         </button>
+        <div className="space-y-2 border-t border-slate-200 pt-4 dark:border-slate-800">
+          <p className="text-sm text-slate-600 dark:text-slate-300">Or use an identity that belongs to you, not to a server:</p>
+          <button type="button" className={`w-full ${secondaryButton}`} onClick={() => setPortable('recovery-key')}>
+            Use a recovery key
+          </button>
+          <button type="button" className={`w-full ${secondaryButton}`} onClick={() => setPortable('create')}>
+            Create a portable identity
+          </button>
+        </div>
       </form>
     </main>
   );

@@ -5,6 +5,9 @@ import { describeMatrixError } from '../../matrix/errors';
 import { chatStore } from '../../state/chatStore';
 import { Dialog } from '../../ui/Dialog';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { loadMemberRoot } from '../portable/deviceKeys';
+import { MemberRootPrompt } from '../portable/MemberRootPrompt';
+import { createRoomWithMemberRoot, memberRootNeed, versionUsesMemberKeys, waitForRoom } from '../portable/portableRooms';
 
 interface RoomVersions {
   default: string;
@@ -20,6 +23,8 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [version, setVersion] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  // Portable accounts without a remembered member-key root are asked for the recovery key first.
+  const [askFor, setAskFor] = useState<string>();
 
   useEffect(() => {
     client.getCapabilities().then(
@@ -42,20 +47,50 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      const { room_id } = await client.createRoom({
-        name: name.trim(),
-        topic: topic.trim() || undefined,
-        visibility: isPublic ? Visibility.Public : Visibility.Private,
-        preset: isPublic ? Preset.PublicChat : Preset.PrivateChat,
-        room_version: version && version !== versions?.default ? version : undefined,
-      });
-      chatStore.getState().selectRoom(room_id);
-      onClose();
+      // Unknown capabilities: the server's default may well use member keys.
+      const needsMemberKey = !versions || versionUsesMemberKeys(version || versions.default);
+      const need = needsMemberKey ? await memberRootNeed(client, loadMemberRoot) : ({ kind: 'not-portable' } as const);
+      if (need.kind === 'ask') return setAskFor(need.accountKey);
+      await create(need.kind === 'root' ? need.memberRoot : undefined);
     } catch (err) {
       setError(describeMatrixError(err, 'Could not create the room'));
     } finally {
       setBusy(false);
     }
+  }
+
+  async function create(memberRoot: Uint8Array | undefined) {
+    const options = {
+      name: name.trim(),
+      topic: topic.trim() || undefined,
+      visibility: isPublic ? Visibility.Public : Visibility.Private,
+      preset: isPublic ? Preset.PublicChat : Preset.PrivateChat,
+      room_version: version && version !== versions?.default ? version : undefined,
+    };
+    const roomId = memberRoot ? await createRoomWithMemberRoot(client, options, memberRoot) : (await client.createRoom(options)).room_id;
+    if (memberRoot) await waitForRoom(client, roomId);
+    chatStore.getState().selectRoom(roomId);
+    onClose();
+  }
+
+  if (askFor) {
+    return (
+      <Dialog title="Create a room" onClose={onClose}>
+        <MemberRootPrompt
+          userId={client.getSafeUserId()}
+          accountKey={askFor}
+          action="create this room"
+          onCancel={() => setAskFor(undefined)}
+          onRoot={(root) => {
+            setAskFor(undefined);
+            setBusy(true);
+            create(root)
+              .catch((err) => setError(describeMatrixError(err, 'Could not create the room')))
+              .finally(() => setBusy(false));
+          }}
+        />
+      </Dialog>
+    );
   }
 
   return (

@@ -4,6 +4,9 @@ import { describeMatrixError } from '../../matrix/errors';
 import { chatStore } from '../../state/chatStore';
 import { Dialog } from '../../ui/Dialog';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { loadMemberRoot } from '../portable/deviceKeys';
+import { MemberRootPrompt } from '../portable/MemberRootPrompt';
+import { joinWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/portableRooms';
 
 /** Room IDs start with !, aliases with #: anything else is a typo worth pointing out before asking the server. */
 export function checkRoomAddress(text: string): string | undefined {
@@ -19,6 +22,8 @@ export function JoinRoomDialog({ onClose }: { onClose: () => void }) {
   const [address, setAddress] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  // Portable accounts without a remembered member-key root are asked for the recovery key first.
+  const [askFor, setAskFor] = useState<string>();
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -27,14 +32,46 @@ export function JoinRoomDialog({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      const room = await client.joinRoom(address.trim());
-      chatStore.getState().selectRoom(room.roomId);
-      onClose();
+      const need = await memberRootNeed(client, loadMemberRoot);
+      if (need.kind === 'ask') return setAskFor(need.accountKey);
+      await join(need.kind === 'root' ? need.memberRoot : undefined);
     } catch (err) {
       setError(describeMatrixError(err, 'Could not join'));
     } finally {
       setBusy(false);
     }
+  }
+
+  async function join(memberRoot: Uint8Array | undefined) {
+    let roomId: string;
+    if (memberRoot) {
+      roomId = await joinWithMemberRoot(client, address.trim(), memberRoot);
+      await waitForRoom(client, roomId);
+    } else {
+      roomId = (await client.joinRoom(address.trim())).roomId;
+    }
+    chatStore.getState().selectRoom(roomId);
+    onClose();
+  }
+
+  if (askFor) {
+    return (
+      <Dialog title="Join a room" onClose={onClose}>
+        <MemberRootPrompt
+          userId={client.getSafeUserId()}
+          accountKey={askFor}
+          action="join this room"
+          onCancel={() => setAskFor(undefined)}
+          onRoot={(root) => {
+            setAskFor(undefined);
+            setBusy(true);
+            join(root)
+              .catch((err) => setError(describeMatrixError(err, 'Could not join')))
+              .finally(() => setBusy(false));
+          }}
+        />
+      </Dialog>
+    );
   }
 
   return (

@@ -1,0 +1,199 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { encodeRecoveryKey, generateRecoverySecret } from '../../protocol';
+import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
+import { AuthError } from '../../matrix/auth';
+import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { registerWithAccountKey, serverNameFromInput } from './accountKeyAuth';
+import { finishPortableSignIn } from './finishSignIn';
+import { pickConfirmationGroups, recoveryKeyFileText, recoveryKeyGroups } from './recoveryKeyInput';
+import { RememberCheckbox } from './RememberCheckbox';
+import { UsernameField } from './UsernameField';
+import { useUsernameCheck } from './useUsernameCheck';
+
+type Step = 'show' | 'confirm' | 'register';
+
+/** Makes a new identity: show the recovery key, have it re-typed in part, then register with its account key. */
+export function CreatePortableIdentity({ initialHomeserver, onBack }: { initialHomeserver: string; onBack: () => void }) {
+  // crypto.getRandomValues, via the protocol core; the secret lives only in this component's memory.
+  const [secret] = useState(generateRecoverySecret);
+  const recoveryKey = useMemo(() => encodeRecoveryKey(secret), [secret]);
+  const groups = useMemo(() => recoveryKeyGroups(recoveryKey), [recoveryKey]);
+  const [step, setStep] = useState<Step>('show');
+
+  return (
+    <div className="w-full max-w-md space-y-4">
+      <h1 className="text-2xl font-semibold">Create a portable identity</h1>
+      <ol className="flex gap-2 text-xs text-slate-500 dark:text-slate-400" aria-label="Steps">
+        {(['Save your recovery key', 'Confirm it', 'Choose a server'] as const).map((label, i) => (
+          <li key={label} aria-current={(['show', 'confirm', 'register'] as Step[])[i] === step ? 'step' : undefined} className="aria-[current=step]:font-semibold aria-[current=step]:text-indigo-700 dark:aria-[current=step]:text-indigo-300">
+            {i + 1}. {label}
+          </li>
+        ))}
+      </ol>
+      {step === 'show' && <ShowKey recoveryKey={recoveryKey} groups={groups} onSaved={() => setStep('confirm')} onBack={onBack} />}
+      {step === 'confirm' && <ConfirmKey groups={groups} onConfirmed={() => setStep('register')} onShowAgain={() => setStep('show')} />}
+      {step === 'register' && <RegisterIdentity secret={secret} initialHomeserver={initialHomeserver} onBack={() => setStep('show')} />}
+    </div>
+  );
+}
+
+function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string; groups: string[]; onSaved: () => void; onBack: () => void }) {
+  const [copied, setCopied] = useState<string>();
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(recoveryKey);
+      setCopied('Copied to the clipboard.');
+    } catch {
+      setCopied('This browser did not allow copying: select the key and copy it by hand, or download it.');
+    }
+  }
+  function download() {
+    const url = URL.createObjectURL(new Blob([recoveryKeyFileText(recoveryKey, new Date().toISOString().slice(0, 10))], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = 'wayfarer-recovery-key.txt';
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  return (
+    <div className="space-y-4">
+      <p className="text-sm text-slate-600 dark:text-slate-300">
+        This recovery key <strong>is</strong> your identity. It signs you in on any homeserver and recreates your room keys. Nobody can recover it for you,
+        not even your server: save it somewhere safe before you go on.
+      </p>
+      <figure className="rounded-md border border-slate-300 bg-slate-50 p-3 dark:border-slate-700 dark:bg-slate-900">
+        <figcaption className="mb-2 text-sm font-medium">Your recovery key</figcaption>
+        <output aria-label="Your recovery key" className="grid grid-cols-4 gap-x-3 gap-y-1 font-mono text-lg select-all">
+          {groups.map((group, i) => (
+            <span key={i} title={`Group ${i + 1}`}>
+              {group}
+            </span>
+          ))}
+        </output>
+      </figure>
+      <div className="flex gap-2">
+        <button type="button" className={`flex-1 ${secondaryButton}`} onClick={copy}>
+          Copy recovery key
+        </button>
+        <button type="button" className={`flex-1 ${secondaryButton}`} onClick={download}>
+          Download as a text file
+        </button>
+      </div>
+      {copied && (
+        <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
+          {copied}
+        </p>
+      )}
+      <button type="button" className={`w-full ${primaryButton}`} onClick={onSaved}>
+        I have saved my recovery key
+      </button>
+      <button type="button" className={`w-full ${secondaryButton}`} onClick={onBack}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; onConfirmed: () => void; onShowAgain: () => void }) {
+  const [positions] = useState(() => pickConfirmationGroups(groups.length));
+  const [typed, setTyped] = useState<[string, string]>(['', '']);
+  const [error, setError] = useState<string>();
+  function confirm(event: FormEvent) {
+    event.preventDefault();
+    const wrong = positions.filter((position, i) => typed[i]!.replace(/\s/g, '') !== groups[position]);
+    if (wrong.length > 0) {
+      setError(`${wrong.map((p) => `Group ${p + 1}`).join(' and ')} ${wrong.length > 1 ? "don't" : "doesn't"} match. Check your saved copy: letters are case-sensitive.`);
+      return;
+    }
+    onConfirmed();
+  }
+  return (
+    <form className="space-y-4" onSubmit={confirm} noValidate>
+      <p className="text-sm text-slate-600 dark:text-slate-300">To be sure you saved it, type two groups of your recovery key from your copy.</p>
+      <div className="flex gap-3">
+        {positions.map((position, i) => (
+          <label key={position} className="block flex-1 space-y-1">
+            <span className="text-sm">Group {position + 1}</span>
+            <input
+              className={`${inputClass} font-mono`}
+              value={typed[i]}
+              maxLength={8}
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              autoFocus={i === 0}
+              onChange={(e) => setTyped((t) => (i === 0 ? [e.target.value, t[1]] : [t[0], e.target.value]))}
+            />
+          </label>
+        ))}
+      </div>
+      {error && (
+        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          {error}
+        </p>
+      )}
+      <button type="submit" className={`w-full ${primaryButton}`}>
+        Confirm
+      </button>
+      <button type="button" className={`w-full ${secondaryButton}`} onClick={onShowAgain}>
+        Show the key again
+      </button>
+    </form>
+  );
+}
+
+function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8Array; initialHomeserver: string; onBack: () => void }) {
+  const [homeserver, setHomeserver] = useState(initialHomeserver);
+  const [username, setUsername] = useState('');
+  const [remember, setRemember] = useState(false);
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const status = useUsernameCheck(homeserver, username);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    if (!username.trim()) return setError('Choose a username.');
+    setError(undefined);
+    try {
+      setBusy('Finding your homeserver…');
+      const server = { baseUrl: await discoverHomeserver(homeserver), serverName: serverNameFromInput(homeserver) };
+      setBusy('Creating your account…');
+      const session = await registerWithAccountKey(server, secret, username);
+      await finishPortableSignIn(session, secret, remember);
+    } catch (err) {
+      setError(err instanceof HomeserverError || err instanceof AuthError ? err.message : `Something went wrong: ${String(err)}`);
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  return (
+    <form className="space-y-4" onSubmit={create} noValidate>
+      <p className="text-sm text-slate-600 dark:text-slate-300">
+        Choose the homeserver that will host you. Only your public account key is sent; you can bring the same identity to other servers later.
+      </p>
+      <label className="block space-y-1">
+        <span className="text-sm">Homeserver</span>
+        <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
+      </label>
+      <UsernameField value={username} onChange={setUsername} status={status} />
+      <RememberCheckbox checked={remember} onChange={setRemember} />
+      {error && (
+        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          {error}
+        </p>
+      )}
+      {busy && (
+        <p role="status" className="text-center text-sm text-slate-500 dark:text-slate-400">
+          {busy}
+        </p>
+      )}
+      <button type="submit" disabled={!!busy || status.state === 'unavailable'} className={`w-full ${primaryButton}`}>
+        Create portable identity
+      </button>
+      <button type="button" className={`w-full ${secondaryButton}`} onClick={onBack}>
+        Back to the recovery key
+      </button>
+    </form>
+  );
+}

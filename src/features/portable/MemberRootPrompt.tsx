@@ -1,0 +1,80 @@
+import { useState, type FormEvent } from 'react';
+import { deriveMemberRoot, normaliseKey } from '../../protocol';
+import { primaryButton, secondaryButton } from '../../ui/controls';
+import { accountKeyId } from './accountKeyAuth';
+import { rememberMemberRoot } from './deviceKeys';
+import { readRecoveryKeyField } from './recoveryKeyInput';
+import { RecoveryKeyField } from './RecoveryKeyField';
+import { RememberCheckbox } from './RememberCheckbox';
+
+/** Does this recovery secret belong to the account key the server reports? (Either base64 form.) */
+export function secretMatchesAccountKey(secret: Uint8Array, accountKey: string): boolean {
+  try {
+    return normaliseKey(accountKeyId(secret)) === normaliseKey(accountKey);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Asks for the recovery key when a new member key must be derived and K is not remembered on this device.
+ * Checks that the key is this account's before handing K on.
+ */
+export function MemberRootPrompt({
+  userId,
+  accountKey,
+  action,
+  onRoot,
+  onCancel,
+}: {
+  userId: string;
+  accountKey: string;
+  /** What the key is needed for, e.g. "join this room". */
+  action: string;
+  onRoot: (memberRoot: Uint8Array) => void;
+  onCancel: () => void;
+}) {
+  const [recoveryKey, setRecoveryKey] = useState('');
+  const [remember, setRemember] = useState(false);
+  const [tried, setTried] = useState(false);
+  const [error, setError] = useState<string>();
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setTried(true);
+    const field = readRecoveryKeyField(recoveryKey);
+    if (field.state !== 'valid') return;
+    if (!secretMatchesAccountKey(field.secret, accountKey)) {
+      setError(`This recovery key is valid, but it belongs to a different identity than ${userId}.`);
+      return;
+    }
+    const root = deriveMemberRoot(field.secret);
+    if (remember) await rememberMemberRoot(userId, root);
+    setRecoveryKey('');
+    onRoot(root);
+  }
+
+  return (
+    <form className="space-y-3" onSubmit={submit} noValidate aria-label="Recovery key needed">
+      <p className="text-sm text-slate-600 dark:text-slate-300">
+        To {action}, Wayfarer makes your key for this room from your recovery key, so that your recovery key alone can bring it back. Your recovery key is not
+        kept on this device: enter it again.
+      </p>
+      <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
+      <RememberCheckbox checked={remember} onChange={setRemember} />
+      {error && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      )}
+      <div className="flex justify-end gap-2">
+        <button type="button" className={secondaryButton} onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className={primaryButton}>
+          Continue
+        </button>
+      </div>
+    </form>
+  );
+}

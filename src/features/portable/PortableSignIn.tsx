@@ -1,0 +1,126 @@
+import { useState, type FormEvent } from 'react';
+import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
+import { AuthError } from '../../matrix/auth';
+import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { loginWithAccountKey, registerWithAccountKey, serverNameFromInput, UnknownAccountKeyError, type HomeserverAddress } from './accountKeyAuth';
+import { finishPortableSignIn } from './finishSignIn';
+import { readRecoveryKeyField } from './recoveryKeyInput';
+import { RecoveryKeyField } from './RecoveryKeyField';
+import { RememberCheckbox } from './RememberCheckbox';
+import { UsernameField } from './UsernameField';
+import { useUsernameCheck } from './useUsernameCheck';
+
+const errorText = (error: unknown) => (error instanceof HomeserverError || error instanceof AuthError ? error.message : `Something went wrong: ${String(error)}`);
+
+/** Sign in by proving the recovery key; when the server has no account for it, offer to bring the identity there. */
+export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserver: string; onBack: () => void }) {
+  const [homeserver, setHomeserver] = useState(initialHomeserver);
+  const [recoveryKey, setRecoveryKey] = useState('');
+  const [remember, setRemember] = useState(false);
+  const [tried, setTried] = useState(false);
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [bring, setBring] = useState<{ server: HomeserverAddress; secret: Uint8Array }>();
+  const [username, setUsername] = useState('');
+  const usernameStatus = useUsernameCheck(bring ? homeserver : '', username);
+
+  async function signIn(event: FormEvent) {
+    event.preventDefault();
+    setTried(true);
+    setError(undefined);
+    const field = readRecoveryKeyField(recoveryKey);
+    if (field.state !== 'valid') return;
+    try {
+      setBusy('Finding your homeserver…');
+      const server = { baseUrl: await discoverHomeserver(homeserver), serverName: serverNameFromInput(homeserver) };
+      setBusy('Proving your recovery key…');
+      try {
+        const session = await loginWithAccountKey(server, field.secret);
+        await finishPortableSignIn(session, field.secret, remember);
+      } catch (err) {
+        if (!(err instanceof UnknownAccountKeyError)) throw err;
+        setBring({ server, secret: field.secret });
+      }
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  async function bringHere(event: FormEvent) {
+    event.preventDefault();
+    if (!bring) return;
+    if (!username.trim()) return setError('Choose a username on this server.');
+    setError(undefined);
+    try {
+      setBusy('Creating your account…');
+      const session = await registerWithAccountKey(bring.server, bring.secret, username);
+      await finishPortableSignIn(session, bring.secret, remember);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  const feedback = (
+    <>
+      {error && (
+        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          {error}
+        </p>
+      )}
+      {busy && (
+        <p role="status" className="text-center text-sm text-slate-500 dark:text-slate-400">
+          {busy}
+        </p>
+      )}
+    </>
+  );
+
+  if (bring) {
+    const name = bring.server.serverName;
+    return (
+      <form onSubmit={bringHere} className="w-full max-w-md space-y-4" aria-labelledby="bring-title" noValidate>
+        <h1 id="bring-title" className="text-2xl font-semibold">
+          Bring this identity to {name}
+        </h1>
+        <p className="text-sm text-slate-600 dark:text-slate-300">
+          Your recovery key is valid, but {name} has no account for it yet. Pick a username there: the new account is bound to the same identity, so your
+          recovery key signs you in on both servers. This is also the first step of moving to {name}.
+        </p>
+        <UsernameField value={username} onChange={setUsername} status={usernameStatus} />
+        {feedback}
+        <button type="submit" disabled={!!busy || usernameStatus.state === 'unavailable'} className={`w-full ${primaryButton}`}>
+          Bring this identity to {name}
+        </button>
+        <button type="button" className={`w-full ${secondaryButton}`} onClick={() => (setBring(undefined), setError(undefined))}>
+          Back
+        </button>
+      </form>
+    );
+  }
+
+  return (
+    <form onSubmit={signIn} className="w-full max-w-md space-y-4" aria-labelledby="recovery-sign-in-title" noValidate>
+      <h1 id="recovery-sign-in-title" className="text-2xl font-semibold">
+        Sign in with your recovery key
+      </h1>
+      <p className="text-sm text-slate-600 dark:text-slate-300">Your key never leaves this browser: Wayfarer uses it to sign a one-time challenge from the server.</p>
+      <label className="block space-y-1">
+        <span className="text-sm">Homeserver</span>
+        <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
+      </label>
+      <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
+      <RememberCheckbox checked={remember} onChange={setRemember} />
+      {feedback}
+      <button type="submit" disabled={!!busy} className={`w-full ${primaryButton}`}>
+        Sign in with recovery key
+      </button>
+      <button type="button" className={`w-full ${secondaryButton}`} onClick={onBack}>
+        Back to password sign-in
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,46 @@
+import { useId } from 'react';
+import { inputClass } from '../../ui/controls';
+import { readRecoveryKeyField } from './recoveryKeyInput';
+
+/**
+ * A recovery-key text area that checks the key as it is typed or pasted (spaces and line breaks are fine).
+ * `strict` turns "keep typing" into an error, for when the user has tried to submit.
+ */
+export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = false }: { value: string; onChange: (value: string) => void; strict?: boolean; autoFocus?: boolean }) {
+  const id = useId();
+  const field = readRecoveryKeyField(value);
+  const problem = field.state === 'invalid' || (strict && field.state === 'incomplete') ? field.message : strict && field.state === 'empty' ? 'Enter your recovery key.' : undefined;
+  return (
+    <div className="space-y-1">
+      <label htmlFor={`${id}-input`} className="block text-sm">
+        Recovery key
+      </label>
+      <textarea
+        id={`${id}-input`}
+        className={`${inputClass} font-mono`}
+        rows={3}
+        value={value}
+        autoFocus={autoFocus}
+        autoComplete="off"
+        autoCapitalize="none"
+        autoCorrect="off"
+        spellCheck={false}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={`${id}-status`}
+        placeholder="EsT… (48 characters, spaces optional)"
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <div id={`${id}-status`} className="min-h-5 text-sm">
+        {problem ? (
+          <p role="alert" className="text-red-700 dark:text-red-300">
+            {problem}
+          </p>
+        ) : field.state === 'incomplete' ? (
+          <p className="text-slate-500 dark:text-slate-400">{`${field.typed} of 48 characters`}</p>
+        ) : field.state === 'valid' ? (
+          <p className="text-emerald-700 dark:text-emerald-300">✓ This recovery key checks out.</p>
+        ) : null}
+      </div>
+    </div>
+  );
+}

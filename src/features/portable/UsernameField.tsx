@@ -1,0 +1,31 @@
+import { useId } from 'react';
+import { inputClass } from '../../ui/controls';
+import type { UsernameStatus } from './useUsernameCheck';
+
+export function UsernameField({ value, onChange, status }: { value: string; onChange: (value: string) => void; status: UsernameStatus }) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm">
+        Username
+      </label>
+      <input
+        id={id}
+        className={inputClass}
+        value={value}
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        aria-invalid={status.state === 'unavailable' ? true : undefined}
+        aria-describedby={`${id}-status`}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <p id={`${id}-status`} aria-live="polite" className="min-h-5 text-sm">
+        {status.state === 'checking' && <span className="text-slate-500 dark:text-slate-400">Checking…</span>}
+        {status.state === 'available' && <span className="text-emerald-700 dark:text-emerald-300">✓ Available</span>}
+        {status.state === 'unavailable' && <span className="text-red-700 dark:text-red-300">{status.message}</span>}
+        {status.state === 'unknown' && <span className="text-amber-700 dark:text-amber-300">{status.message}</span>}
+      </p>
+    </div>
+  );
+}

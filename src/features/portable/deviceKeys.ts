@@ -1,0 +1,69 @@
+// The member-key root K on this device, only when the user ticks "Remember on this device" (PROTOCOL.md §2).
+// K is encrypted with an AES-GCM key that WebCrypto creates non-extractable: IndexedDB can hold the CryptoKey
+// object, but no script (ours included) can read its bytes, so a copied database alone does not reveal K.
+// The recovery key itself is never stored anywhere.
+import { createStore, clear, del, get, set, type UseStore } from 'idb-keyval';
+
+/** Where wrapped roots live; an interface so tests can use a Map instead of IndexedDB. */
+export interface KeyValueStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+interface WrappedRoot {
+  version: 1;
+  wrappingKey: CryptoKey;
+  iv: Uint8Array<ArrayBuffer>;
+  ciphertext: ArrayBuffer;
+}
+
+let idbStore: UseStore | undefined;
+const keysStore = () => (idbStore ??= createStore('wayfarer-keys', 'member-roots'));
+
+export const indexedDbKeyStore: KeyValueStore = {
+  get: (key) => get(key, keysStore()),
+  set: (key, value) => set(key, value, keysStore()),
+  delete: (key) => del(key, keysStore()),
+  clear: () => clear(keysStore()),
+};
+
+function isWrappedRoot(value: unknown): value is WrappedRoot {
+  const v = value as Partial<WrappedRoot> | null;
+  return !!v && v.version === 1 && typeof v.wrappingKey === 'object' && v.iv instanceof Uint8Array && v.iv.buffer instanceof ArrayBuffer && v.ciphertext instanceof ArrayBuffer;
+}
+
+/** The user ID doubles as additional authenticated data, so a root copied to another account's slot won't decrypt. */
+const aad = (userId: string) => new TextEncoder().encode(`wayfarer member root for ${userId}`);
+
+export async function rememberMemberRoot(userId: string, memberRoot: Uint8Array, store: KeyValueStore = indexedDbKeyStore): Promise<void> {
+  const wrappingKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad(userId) }, wrappingKey, Uint8Array.from(memberRoot));
+  const record: WrappedRoot = { version: 1, wrappingKey, iv, ciphertext };
+  await store.set(userId, record);
+}
+
+/** The remembered root, or undefined when none is stored or it can no longer be decrypted (then it is dropped). */
+export async function loadMemberRoot(userId: string, store: KeyValueStore = indexedDbKeyStore): Promise<Uint8Array | undefined> {
+  let record: unknown;
+  try {
+    record = await store.get(userId);
+  } catch {
+    return undefined;
+  }
+  if (!isWrappedRoot(record)) return undefined;
+  try {
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: record.iv, additionalData: aad(userId) }, record.wrappingKey, record.ciphertext);
+    return new Uint8Array(plain);
+  } catch {
+    await store.delete(userId).catch(() => undefined);
+    return undefined;
+  }
+}
+
+/** Sign-out: every remembered root on this browser goes. */
+export async function forgetMemberRoots(store: KeyValueStore = indexedDbKeyStore): Promise<void> {
+  await store.clear();
+}

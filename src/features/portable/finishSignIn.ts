@@ -1,0 +1,13 @@
+import { deriveMemberRoot } from '../../protocol';
+import type { Session } from '../../matrix/session';
+import { sessionStore } from '../../state/sessionStore';
+import { rememberMemberRoot } from './deviceKeys';
+
+/** After a proof succeeded: keep K only if asked to (wrapped, see deviceKeys), then enter the app. */
+export async function finishPortableSignIn(session: Session, secret: Uint8Array, remember: boolean): Promise<void> {
+  if (remember) await rememberMemberRoot(session.userId, deriveMemberRoot(secret));
+  await sessionStore.getState().signedIn(session);
+}
+
+export const REMEMBER_HELP =
+  'Keeps the key that makes your room keys on this browser, locked with a key the browser will not export. Without it, Wayfarer asks for your recovery key when you join or create a room.';

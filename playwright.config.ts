@@ -10,7 +10,12 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
+// Overridable so several people can run e2e at once on one machine without sharing a port, a build or results.
+const clientPort = Number(process.env.WAYFARER_E2E_CLIENT_PORT ?? 8480);
+const distDir = process.env.WAYFARER_E2E_DIST ?? 'dist';
+
 export default defineConfig({
+  outputDir: process.env.WAYFARER_E2E_OUTPUT ?? 'test-results',
   testDir: 'e2e',
   timeout: 60_000,
   expect: { timeout: 10_000 },
@@ -19,7 +24,7 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:8480',
+    baseURL: `http://127.0.0.1:${clientPort}`,
     browserName: 'chromium',
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
     trace: 'retain-on-failure',
@@ -27,8 +32,8 @@ export default defineConfig({
   },
   webServer: {
     // The production build, as users get it; `npm test` builds it first.
-    command: 'npx vite preview --port 8480 --strictPort --host 127.0.0.1',
-    url: 'http://127.0.0.1:8480',
+    command: `npx vite preview --port ${clientPort} --strictPort --host 127.0.0.1 --outDir ${distDir}`,
+    url: `http://127.0.0.1:${clientPort}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },

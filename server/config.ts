@@ -13,6 +13,12 @@ export interface Config {
   maxUploadBytes: number;
   /** Login/register token bucket per client address. */
   authRateLimit: { burst: number; perSecond: number };
+  /** `--dev-admin TOKEN`: enables the loopback-only /_wayfarer/dev API (demos and tests). */
+  devAdminToken?: string;
+  /** How often every member-key link is re-checked (one key fetch per domain). */
+  linkRecheckSeconds: number;
+  /** Cap of the per-destination federation retry backoff. */
+  federationMaxBackoffMs: number;
   /** Account-key login (PROTOCOL.md §5): how long a challenge stays valid, and the token bucket per account key. */
   accountKeyChallengeTtlMs: number;
   accountKeyRateLimit: { burst: number; perSecond: number };
@@ -35,6 +41,9 @@ export function parseConfig(argv: string[]): Config {
         'insecure-http': { type: 'boolean', default: false },
         'registration-token': { type: 'string' },
         'max-upload-bytes': { type: 'string' },
+        'dev-admin': { type: 'string' },
+        'link-recheck-seconds': { type: 'string' },
+        'federation-max-backoff-ms': { type: 'string' },
         // For tests: short challenge lifetimes and tight or loose rate limits ("BURST,PER_SECOND").
         'account-key-challenge-ttl-ms': { type: 'string' },
         'auth-rate-limit': { type: 'string' },
@@ -52,6 +61,11 @@ export function parseConfig(argv: string[]): Config {
   if (!values.data) throw new ConfigError('--data DIR is required');
   const maxUpload = values['max-upload-bytes'] === undefined ? 50 * 1024 * 1024 : Number(values['max-upload-bytes']);
   if (!Number.isInteger(maxUpload) || maxUpload <= 0) throw new ConfigError('--max-upload-bytes must be a positive integer');
+  const linkRecheckSeconds = values['link-recheck-seconds'] === undefined ? 86_400 : Number(values['link-recheck-seconds']);
+  if (!Number.isInteger(linkRecheckSeconds) || linkRecheckSeconds < 1) throw new ConfigError('--link-recheck-seconds must be a positive integer');
+  const maxBackoff = values['federation-max-backoff-ms'] === undefined ? 60_000 : Number(values['federation-max-backoff-ms']);
+  if (!Number.isInteger(maxBackoff) || maxBackoff < 100) throw new ConfigError('--federation-max-backoff-ms must be an integer ≥ 100');
+  if (values['dev-admin'] !== undefined && values['dev-admin'].length < 8) throw new ConfigError('--dev-admin TOKEN must be at least 8 characters');
   const challengeTtl = values['account-key-challenge-ttl-ms'] === undefined ? 120_000 : Number(values['account-key-challenge-ttl-ms']);
   if (!Number.isInteger(challengeTtl) || challengeTtl <= 0) throw new ConfigError('--account-key-challenge-ttl-ms must be a positive integer');
   return {
@@ -62,6 +76,9 @@ export function parseConfig(argv: string[]): Config {
     insecureHttp: values['insecure-http'] ?? false,
     registrationToken: values['registration-token'] ?? process.env.WAYFARER_REGISTRATION_TOKEN,
     maxJsonBytes: 1024 * 1024,
+    devAdminToken: values['dev-admin'],
+    linkRecheckSeconds,
+    federationMaxBackoffMs: maxBackoff,
     maxUploadBytes: maxUpload,
     authRateLimit: parseRateLimit('--auth-rate-limit', values['auth-rate-limit'], { burst: 30, perSecond: 3 }),
     accountKeyChallengeTtlMs: challengeTtl,

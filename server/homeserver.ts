@@ -14,6 +14,7 @@ import { TypingTracker } from './sync/typing';
 import { loadOrCreateSigningKey, type SigningKey } from './signing-key';
 import { RoomService } from './rooms/room-service';
 import { LinkService } from './links/link-service';
+import { Federation } from './federation/federation';
 import { AccountKeyStore } from './storage/account-keys';
 import { AccountKeyProofs } from './client-api/account-key-proof';
 
@@ -32,6 +33,7 @@ export interface Homeserver {
   typing: TypingTracker;
   media: MediaStore;
   links: LinkService;
+  federation: Federation;
   rooms: RoomService;
   accountKeys: AccountKeyStore;
   accountKeyProofs: AccountKeyProofs;
@@ -66,8 +68,11 @@ export function createHomeserver(config: Config): Homeserver {
   } as Homeserver;
   hs.links = new LinkService(hs);
   hs.rooms = new RoomService(hs);
+  hs.federation = new Federation(hs);
   hs.close = () => {
     notifier.close();
+    hs.federation.stop();
+    hs.links.stop();
     hs.typing.close();
     db.close();
   };

@@ -18,6 +18,8 @@ import { registerPushRules } from './client-api/pushrules';
 import { registerSend } from './client-api/send';
 import { registerSync } from './client-api/sync';
 import { registerWayfarer } from './client-api/wayfarer';
+import { registerFederation } from './federation/api';
+import { registerDevAdmin } from './federation/dev-admin';
 import { registerPortableIdentity } from './client-api/portable-identity';
 
 export interface RunningServer {
@@ -29,6 +31,8 @@ export interface RunningServer {
 export function buildRouter(hs: Homeserver): Router {
   const router = new Router(hs.config.maxJsonBytes);
   for (const register of [
+    registerFederation,
+    registerDevAdmin,
     registerMisc,
     registerAuth,
     registerDevices,
@@ -67,6 +71,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     http.once('error', reject);
     http.listen(config.port, '127.0.0.1', () => resolve());
   });
+  hs.federation.start();
+  hs.links.startSchedule(config.linkRecheckSeconds);
   return {
     hs,
     http,

@@ -19,6 +19,7 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     const timeout = optionalInteger(body, 'timeout') ?? 30_000;
     requireJoined(hs, roomId, session.userId);
     hs.typing.set(roomId, session.userId, typing, timeout);
+    hs.federation.sendEdu(roomId, 'm.typing', { room_id: roomId, user_id: session.userId, typing });
     return {};
   });
 
@@ -29,6 +30,9 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     else {
       hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
       hs.events.recountUnread(roomId, userId, event.streamOrdering);
+      if (receiptType === 'm.read') {
+        hs.federation.sendEdu(roomId, 'm.receipt', { [roomId]: { 'm.read': { [userId]: { event_ids: [eventId], data: { ts: Date.now() } } } } });
+      }
     }
   };
 

@@ -4,19 +4,35 @@ import { requireSession } from '../http/auth';
 import { badJson, forbidden, MatrixError, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { asObject, optionalString, requiredString } from '../http/validate';
+import { isLocalUserId } from '../homeserver';
+import { usesMemberKeys } from '../rooms/room-versions';
 
 export function registerMembership(router: Router, hs: Homeserver): void {
   const join = async (ctx: RequestContext, roomIdOrAlias: string) => {
     const session = requireSession(hs, ctx);
     const body = asObject(await ctx.json());
-    const roomId = resolveRoom(hs, roomIdOrAlias);
-    const version = hs.rooms.versionOf(roomId);
+    const { roomId, servers: aliasServers } = await resolveRoomAnywhere(hs, roomIdOrAlias);
     const seed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
     const current = hs.events.membership(roomId, session.userId);
     if (current?.membership === 'join' && !seed) return { room_id: roomId };
-    const memberId = hs.rooms.memberIdFor(roomId, version, session.userId, seed);
     const user = hs.accounts.getUser(session.userId);
     const reason = optionalString(body, 'reason');
+    const profile = {
+      ...(user?.displayname ? { displayname: user.displayname } : {}),
+      ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    };
+    // Not in the room here: join through a server that is (federation make_join/send_join).
+    if (!hs.federation.isResident(roomId)) {
+      const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via'), ...aliasServers];
+      const servers = [...via, ...hs.federation.serversInRoom(roomId), ...(roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [])];
+      if (servers.some((s) => s !== hs.config.serverName) || hs.federation.outliers.serverHints(roomId).length > 0) {
+        await hs.federation.joinRemote(roomId, session.userId, servers, { seed, content: profile });
+        return { room_id: roomId };
+      }
+    }
+    const version = hs.rooms.versionOf(roomId);
+    const memberId = hs.rooms.memberIdFor(roomId, version, session.userId, seed);
     hs.rooms.send(roomId, session.userId, {
       type: 'm.room.member',
       stateKey: memberId,
@@ -41,6 +57,11 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     if (!current) throw forbidden(`${session.userId} is not in ${roomId}`);
     if (current.membership === 'leave' || current.membership === 'ban') return {};
     const reason = optionalString(body, 'reason');
+    // Rejecting an invite to a room that lives elsewhere goes through the inviting server.
+    if (current.membership === 'invite' && !hs.federation.isResident(roomId) && hs.federation.outliers.serverHints(roomId).length > 0) {
+      await hs.federation.leaveRemote(roomId, session.userId);
+      return {};
+    }
     hs.rooms.send(roomId, session.userId, {
       type: 'm.room.member',
       stateKey: hs.rooms.memberIdFor(roomId, version, session.userId),
@@ -71,7 +92,11 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     if (membership === 'invite' && userId.includes(':') && userId.endsWith(`:${hs.config.serverName}`) && !hs.accounts.getUser(userId)) {
       throw notFound(`Unknown user ${userId}`);
     }
-    const target = hs.rooms.resolveTarget(roomId, version, userId);
+    if (membership === 'invite' && userId.includes(':') && !isLocalUserId(hs, userId)) {
+      await hs.federation.inviteRemote(roomId, session.userId, userId, reason !== undefined ? { reason } : {});
+      return {};
+    }
+    const target = usesMemberKeys(version) && userId.includes(':') && !isLocalUserId(hs, userId) ? remoteMemberKey(hs, roomId, userId) : hs.rooms.resolveTarget(roomId, version, userId);
     if (expect) {
       const current = hs.events.currentStateEventId(roomId, 'm.room.member', target);
       const currentMembership = current ? hs.events.event(current)?.pdu.content.membership : undefined;
@@ -93,6 +118,33 @@ export function registerMembership(router: Router, hs: Homeserver): void {
   router.post('~/rooms/{roomId}/kick', actOn('leave'));
   router.post('~/rooms/{roomId}/ban', actOn('ban'));
   router.post('~/rooms/{roomId}/unban', actOn('leave', 'ban'));
+}
+
+/** A remote member of a member-key room, named by the user ID its member event claims. */
+function remoteMemberKey(hs: Homeserver, roomId: string, userId: string): string {
+  const localpart = userId.slice(1, userId.indexOf(':'));
+  const domain = userId.slice(userId.indexOf(':') + 1);
+  for (const event of hs.events.currentState(roomId).values()) {
+    const { pdu } = event;
+    if (pdu.type === 'm.room.member' && pdu.content.localpart === localpart && pdu.content.domain === domain) return pdu.state_key!;
+  }
+  throw notFound(`${userId} has no member key in ${roomId}`);
+}
+
+/** Room ID from an ID or alias; remote aliases are asked of their server (federation query/directory). */
+async function resolveRoomAnywhere(hs: Homeserver, roomIdOrAlias: string): Promise<{ roomId: string; servers: string[] }> {
+  if (roomIdOrAlias.startsWith('#') && roomIdOrAlias.includes(':') && !roomIdOrAlias.endsWith(`:${hs.config.serverName}`)) {
+    const server = roomIdOrAlias.slice(roomIdOrAlias.indexOf(':') + 1);
+    const reply = await hs.federation.client
+      .request<{ room_id?: unknown; servers?: unknown }>(server, 'GET', `/_matrix/federation/v1/query/directory?${new URLSearchParams({ room_alias: roomIdOrAlias })}`)
+      .catch(() => {
+        throw notFound(`No room with alias ${roomIdOrAlias} (asked ${server})`);
+      });
+    if (typeof reply.room_id !== 'string') throw notFound(`No room with alias ${roomIdOrAlias}`);
+    const servers = Array.isArray(reply.servers) ? reply.servers.filter((s): s is string => typeof s === 'string') : [server];
+    return { roomId: reply.room_id, servers };
+  }
+  return { roomId: resolveRoom(hs, roomIdOrAlias), servers: [] };
 }
 
 export function resolveRoom(hs: Homeserver, roomIdOrAlias: string): string {

@@ -1,33 +1,115 @@
 // Is member key K really @localpart:domain? (PROTOCOL.md §4, checked by src/protocol's verifyLinkWithKeys.)
-// On one server every local claim is checked against our own published key; claims on other domains count
-// as unreachable (never verified → unverified) until federation (next issue) fetches their keys.
-// Verdicts are cached per member event: an event's signatures don't change, and a redaction drops its entry.
+// Each claimed domain's current keys are fetched once and cached until the next re-check (`--link-recheck-seconds`),
+// never once per member. Verdicts are cached per member event and persisted per member (with the key last verified,
+// for failing open across restarts); a change of status gets a stream position, so /sync reports it in member_info.
 import {
-  buildServerKeyResponse,
-  createLinkVerifier,
   erasedUserId,
   LINK_FIELD,
   unverifiedUserId,
-  type KeyFetchOutcome,
+  type KnownLinkKey,
   type LinkInfo,
+  type LinkVerdict,
   type MemberInfo,
 } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
-import type { StoredEvent } from '../storage/events';
+import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
+import type { Db } from '../storage/database';
+import type { StoredEvent } from '../storage/events';
+import { checkLinks, createDomainKeyCache, type DomainKeyCache, type LinkCheckItem } from './recheck';
+
+/** Verdicts that a re-signed copy of the event (MSC4430: after a key rotation) may turn around. */
+const RESIGNABLE = new Set(['key_moved_to_old', 'key_missing', 'key_changed', 'bad_co_signature']);
+
+interface LinkRow {
+  room_id: string;
+  member_key: string;
+  event_id: string;
+  info: string;
+  known_key: string | null;
+  stream_id: number;
+}
+
+class LinkStore {
+  private readonly s;
+  constructor(db: Db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS link_state (
+        room_id TEXT NOT NULL,
+        member_key TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        info TEXT NOT NULL,
+        known_key TEXT,
+        stream_id INTEGER NOT NULL,
+        PRIMARY KEY (room_id, member_key)
+      );
+      CREATE INDEX IF NOT EXISTS link_state_stream ON link_state (room_id, stream_id);
+    `);
+    this.s = {
+      get: db.prepare('SELECT room_id, member_key, event_id, info, known_key, stream_id FROM link_state WHERE room_id = ? AND member_key = ?'),
+      put: db.prepare(
+        `INSERT INTO link_state (room_id, member_key, event_id, info, known_key, stream_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (room_id, member_key) DO UPDATE SET event_id = excluded.event_id, info = excluded.info, known_key = excluded.known_key, stream_id = excluded.stream_id`,
+      ),
+      changed: db.prepare('SELECT member_key FROM link_state WHERE room_id = ? AND stream_id > ? AND stream_id <= ?'),
+      maxStream: db.prepare('SELECT MAX(stream_id) AS m FROM link_state'),
+    };
+  }
+  get(roomId: string, memberKey: string): LinkRow | undefined {
+    return this.s.get.get(roomId, memberKey) as LinkRow | undefined;
+  }
+  put(row: LinkRow): void {
+    this.s.put.run(row.room_id, row.member_key, row.event_id, row.info, row.known_key, row.stream_id);
+  }
+  changed(roomId: string, from: number, to: number): string[] {
+    return (this.s.changed.all(roomId, from, to) as { member_key: string }[]).map((r) => r.member_key);
+  }
+  maxStream(): number {
+    return (this.s.maxStream.get() as { m: number | null }).m ?? 0;
+  }
+}
+
+export interface RecheckReport {
+  members: number;
+  domains: number;
+  key_fetches: number;
+  changed: number;
+}
 
 export class LinkService {
   private readonly byEvent = new Map<string, LinkInfo>();
-  constructor(private readonly hs: Homeserver) {}
+  private readonly store: LinkStore;
+  private cache: DomainKeyCache | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly hs: Homeserver) {
+    this.store = new LinkStore(hs.db);
+    // Link changes take stream positions too: never hand out a position twice after a restart.
+    while (hs.stream.current() < this.store.maxStream()) hs.stream.next();
+  }
 
   /** Our own key response, as another server would fetch it. */
   ownKeyResponse() {
-    const key = this.hs.signingKey;
-    return buildServerKeyResponse(this.hs.config.serverName, key.keyId, key.seed, Date.now() + 24 * 3600 * 1000);
+    return this.hs.federation.ownKeys.response();
   }
 
-  private fetchKeys = async (domain: string): Promise<KeyFetchOutcome> =>
-    domain === this.hs.config.serverName ? { kind: 'ok', response: this.ownKeyResponse() } : { kind: 'unreachable', detail: 'federation is not implemented yet' };
+  /** Re-checks every link every `seconds` (one key fetch per domain per pass). */
+  startSchedule(seconds: number): void {
+    this.timer = setInterval(() => void this.recheck().catch((error: unknown) => console.error('link re-check failed:', error)), seconds * 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private domainKeys(): DomainKeyCache {
+    const now = Date.now();
+    if (!this.cache || now - this.cache.createdTs > this.hs.config.linkRecheckSeconds * 1000) {
+      this.cache = createDomainKeyCache((domain) => this.hs.federation.keyRing.fetchKeys(domain), now);
+    }
+    return this.cache;
+  }
 
   /** Checks (once) every member event that is current state in these rooms, so formatting can read the cache. */
   async ensureRooms(roomIds: Iterable<string>): Promise<void> {
@@ -47,33 +129,113 @@ export class LinkService {
     await this.check(events.filter((e) => e.pdu.type === 'm.room.member' && !this.byEvent.has(e.eventId)));
   }
 
-  private async check(events: StoredEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const now = Date.now();
-    const verifier = createLinkVerifier(this.fetchKeys, now);
-    await Promise.all(
-      events.map(async (event) => {
-        const version = this.hs.events.room(event.roomId)!.room_version;
-        const verdict = await verifier.verify(event.pdu, version);
-        const info: LinkInfo = { status: verdict.status, checked_ts: now, reason: verdict.reason };
-        if (verdict.localpart !== undefined) info.localpart = verdict.localpart;
-        if (verdict.domain !== undefined) info.domain = verdict.domain;
-        if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
-        this.byEvent.set(event.eventId, info);
-      }),
-    );
+  /** The link of the member who sent an event, checked now if it never was. */
+  async linkOfSender(roomId: string, memberKey: string): Promise<LinkInfo> {
+    const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const event = eventId ? this.hs.events.event(eventId) : undefined;
+    if (event && !this.byEvent.has(event.eventId)) await this.check([event]);
+    return this.linkOfMember(roomId, memberKey);
   }
 
-  /** A redacted member event must be checked again (it may now be erased). */
+  /** Re-checks every link now: fresh keys for each domain (one fetch each), verdicts recomputed, changes recorded. */
+  async recheck(): Promise<RecheckReport> {
+    this.cache = createDomainKeyCache((domain) => this.hs.federation.keyRing.fetchKeys(domain), Date.now());
+    const events: StoredEvent[] = [];
+    for (const { room_id: roomId, room_version: version } of this.hs.federation.store.allRooms()) {
+      if (!usesMemberKeys(version)) continue;
+      for (const event of this.hs.events.currentState(roomId).values()) if (event.pdu.type === 'm.room.member') events.push(event);
+    }
+    const changed = await this.check(events);
+    return { members: events.length, domains: this.cache.fetches(), key_fetches: this.cache.fetches(), changed };
+  }
+
+  /** Returns how many members' link status changed. */
+  private async check(events: StoredEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const now = Date.now();
+    const cache = this.domainKeys();
+    const items: LinkCheckItem[] = events.map((event) => ({
+      id: event.eventId,
+      memberEvent: event.pdu as unknown as Record<string, unknown>,
+      roomVersion: this.hs.events.room(event.roomId)!.room_version,
+      previous: this.knownKey(event.roomId, event.pdu.state_key!),
+    }));
+    const verdicts = await checkLinks(items, cache, now);
+    let changed = 0;
+    await Promise.all(
+      events.map(async (event, i) => {
+        let verdict = verdicts.get(event.eventId)!;
+        if (RESIGNABLE.has(verdict.code) && verdict.domain && verdict.domain !== this.hs.config.serverName) {
+          verdict = (await this.tryResignedCopy(event, items[i]!, cache, now)) ?? verdict;
+        }
+        if (this.record(event, verdict, now)) changed++;
+      }),
+    );
+    if (changed > 0) this.hs.notifier.notify();
+    return changed;
+  }
+
+  /** MSC4430: ask the claimed domain for the event again; a copy re-signed with its current key keeps the link. */
+  private async tryResignedCopy(event: StoredEvent, item: LinkCheckItem, cache: DomainKeyCache, now: number): Promise<LinkVerdict | undefined> {
+    const domain = String(event.pdu.content.domain);
+    let fresh: Pdu | undefined;
+    try {
+      const reply = await this.hs.federation.client.request<{ pdus?: Pdu[] }>(domain, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(event.eventId)}`, { timeoutMs: 4000 });
+      fresh = reply.pdus?.[0];
+    } catch {
+      return undefined;
+    }
+    if (!fresh || typeof fresh !== 'object' || typeof fresh.signatures !== 'object' || fresh.signatures === null) return undefined;
+    // Only the signatures may differ: take theirs onto our copy, so nothing hashed can change.
+    const candidate: Pdu = { ...event.pdu, signatures: { ...event.pdu.signatures, [domain]: (fresh.signatures as Record<string, Record<string, string>>)[domain] ?? {} } };
+    const [verdict] = (await checkLinks([{ ...item, memberEvent: candidate as unknown as Record<string, unknown> }], cache, now)).values();
+    if (verdict?.status !== 'verified') return undefined;
+    this.hs.federation.store.updatePdu(event.eventId, candidate);
+    return verdict;
+  }
+
+  private knownKey(roomId: string, memberKey: string): KnownLinkKey | null {
+    const row = this.store.get(roomId, memberKey);
+    return row?.known_key ? (JSON.parse(row.known_key) as KnownLinkKey) : null;
+  }
+
+  /** Caches and persists a verdict; true when the member's link status or reason changed. */
+  private record(event: StoredEvent, verdict: LinkVerdict, now: number): boolean {
+    const info: LinkInfo = { status: verdict.status, checked_ts: now, reason: verdict.reason };
+    if (verdict.localpart !== undefined) info.localpart = verdict.localpart;
+    if (verdict.domain !== undefined) info.domain = verdict.domain;
+    if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
+    this.byEvent.set(event.eventId, info);
+    const memberKey = event.pdu.state_key!;
+    const current = this.hs.events.currentStateEventId(event.roomId, 'm.room.member', memberKey);
+    if (current !== event.eventId) return false;
+    const row = this.store.get(event.roomId, memberKey);
+    const before = row ? (JSON.parse(row.info) as LinkInfo) : undefined;
+    const knownKey = verdict.knownKey ? JSON.stringify(verdict.knownKey) : (row?.known_key ?? null);
+    const same = row && row.event_id === event.eventId && before?.status === info.status && before?.reason === info.reason;
+    const streamId = same ? row.stream_id : this.hs.stream.next();
+    this.store.put({ room_id: event.roomId, member_key: memberKey, event_id: event.eventId, info: JSON.stringify(info), known_key: knownKey, stream_id: streamId });
+    return !same && before !== undefined && row!.event_id === event.eventId;
+  }
+
+  /** A redacted or re-signed member event must be checked again. */
   forgetEvent(eventId: string): void {
     this.byEvent.delete(eventId);
+  }
+
+  /** Members of a room whose link changed in (from, to]: /sync sends their member_info again. */
+  changedMembers(roomId: string, from: number, to: number): string[] {
+    return this.store.changed(roomId, from, to);
   }
 
   /** The link of a member key from its current member event (call ensureRooms first). */
   linkOfMember(roomId: string, memberKey: string): LinkInfo {
     const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
     const cached = eventId ? this.byEvent.get(eventId) : undefined;
-    return cached ?? { status: 'unverified', checked_ts: Date.now(), reason: eventId ? 'not checked yet' : 'no member event for this key' };
+    if (cached) return cached;
+    const row = eventId ? this.store.get(roomId, memberKey) : undefined;
+    if (row && row.event_id === eventId) return JSON.parse(row.info) as LinkInfo;
+    return { status: 'unverified', checked_ts: Date.now(), reason: eventId ? 'not checked yet' : 'no member event for this key' };
   }
 
   memberInfo(roomId: string, memberKey: string): MemberInfo {

@@ -17,6 +17,13 @@ export interface EventDraft {
   content: Record<string, unknown>;
 }
 
+export interface SealedEvent {
+  roomId: string;
+  version: string;
+  eventId: string;
+  pdu: Pdu;
+}
+
 export interface SendContext {
   deviceId?: string;
   txnId?: string;
@@ -94,7 +101,8 @@ export class RoomService {
     return this.memberIdFor(roomId, version, userIdOrKey);
   }
 
-  private seedFor(roomId: string, version: string, userId: string): Uint8Array | undefined {
+  /** The seed of a local user's server-held member key (member-key rooms), to sign with. */
+  seedOf(roomId: string, version: string, userId: string): Uint8Array | undefined {
     if (!usesMemberKeys(version)) return undefined;
     const row = this.hs.memberKeys.forUser(roomId, userId);
     if (!row?.seed) throw forbidden('the server holds no member key for this account in this room');
@@ -111,49 +119,66 @@ export class RoomService {
 
   /** Builds, signs, authorises and stores one event from a local user. Throws 403 when the auth rules refuse it. */
   send(roomId: string, userId: string, draftIn: EventDraft, context: SendContext = {}): StoredEvent {
-    const stored = this.hs.events.transaction(() => {
-      const version = this.versionOf(roomId);
-      const sender = this.memberIdFor(roomId, version, userId);
-      const draft = this.decorateMemberContent(roomId, version, draftIn);
-      const state = this.hs.events.currentState(roomId);
-      const prevIds = this.hs.events.forwardExtremities(roomId);
-      const prevEvents = prevIds.map((id) => this.hs.events.event(id)).filter((e): e is StoredEvent => !!e);
-      const unsealed: Pdu = {
-        type: draft.type,
-        room_id: roomId,
-        sender,
-        ...(draft.stateKey !== undefined ? { state_key: draft.stateKey } : {}),
-        content: draft.content,
-        origin_server_ts: Date.now(),
-        depth: Math.max(0, ...prevEvents.map((e) => e.pdu.depth)) + 1,
-        prev_events: prevIds,
-        auth_events: selectAuthEvents(draft, sender, state, version),
-      };
-      const { pdu, eventId } = sealPdu(unsealed, version, this.hs.config.serverName, this.hs.signingKey, this.seedFor(roomId, version, userId));
-      const authState = toAuthState(state);
-      const onlyPrevIsCreate = prevEvents.length === 1 && prevEvents[0]!.pdu.type === 'm.room.create';
-      try {
-        checkAuth(pdu, authState, version, onlyPrevIsCreate);
-      } catch (error) {
-        if (error instanceof AuthError) throw forbidden(error.message);
-        throw error;
-      }
-      let target: StoredEvent | undefined;
-      if (pdu.type === 'm.room.redaction') {
-        const redacts = pdu.content.redacts;
-        target = typeof redacts === 'string' ? this.hs.events.event(redacts) : undefined;
-        if (!target || target.roomId !== roomId) throw notFound('The event to redact is not in this room');
-        if (!mayRedact(pdu.sender, target.pdu, authState, version)) throw forbidden('not allowed to redact this event');
-      }
-      const event = this.persist(roomId, version, eventId, pdu, state, userId, context);
-      if (target && !target.redactedBy) {
-        this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
-        this.hs.links.forgetEvent(target.eventId);
-      }
-      return event;
-    });
+    const stored = this.hs.events.transaction(() => this.commitInTransaction(this.seal(roomId, userId, draftIn), userId, context));
     this.hs.notifier.notify();
     return stored;
+  }
+
+  /** Builds and signs an event from a local user without storing it (a remote invite needs the invitee's signature first). */
+  seal(roomId: string, userId: string, draftIn: EventDraft): SealedEvent {
+    const version = this.versionOf(roomId);
+    const sender = this.memberIdFor(roomId, version, userId);
+    const draft = this.decorateMemberContent(roomId, version, draftIn);
+    const state = this.hs.events.currentState(roomId);
+    const prevIds = this.hs.events.forwardExtremities(roomId);
+    const prevEvents = prevIds.map((id) => this.hs.events.event(id)).filter((e): e is StoredEvent => !!e);
+    const unsealed: Pdu = {
+      type: draft.type,
+      room_id: roomId,
+      sender,
+      ...(draft.stateKey !== undefined ? { state_key: draft.stateKey } : {}),
+      content: draft.content,
+      origin_server_ts: Date.now(),
+      depth: Math.max(0, ...prevEvents.map((e) => e.pdu.depth)) + 1,
+      prev_events: prevIds,
+      auth_events: selectAuthEvents(draft, sender, state, version),
+    };
+    const { pdu, eventId } = sealPdu(unsealed, version, this.hs.config.serverName, this.hs.signingKey, this.seedOf(roomId, version, userId));
+    return { roomId, version, eventId, pdu };
+  }
+
+  /** Authorises a sealed event against the current state and stores it. */
+  commit(sealed: SealedEvent, userId: string, context: SendContext = {}): StoredEvent {
+    const stored = this.hs.events.transaction(() => this.commitInTransaction(sealed, userId, context));
+    this.hs.notifier.notify();
+    return stored;
+  }
+
+  private commitInTransaction(sealed: SealedEvent, userId: string, context: SendContext): StoredEvent {
+    const { roomId, version, eventId, pdu } = sealed;
+    const state = this.hs.events.currentState(roomId);
+    const authState = toAuthState(state);
+    const createId = state.get(stateKeyOf('m.room.create', ''))?.eventId;
+    const onlyPrevIsCreate = pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
+    try {
+      checkAuth(pdu, authState, version, onlyPrevIsCreate);
+    } catch (error) {
+      if (error instanceof AuthError) throw forbidden(error.message);
+      throw error;
+    }
+    let target: StoredEvent | undefined;
+    if (pdu.type === 'm.room.redaction') {
+      const redacts = pdu.content.redacts;
+      target = typeof redacts === 'string' ? this.hs.events.event(redacts) : undefined;
+      if (!target || target.roomId !== roomId) throw notFound('The event to redact is not in this room');
+      if (!mayRedact(pdu.sender, target.pdu, authState, version)) throw forbidden('not allowed to redact this event');
+    }
+    const event = this.persist(roomId, version, eventId, pdu, state, userId, context);
+    if (target && !target.redactedBy) {
+      this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
+      this.hs.links.forgetEvent(target.eventId);
+    }
+    return event;
   }
 
   /** Stores a sealed, authorised event and moves the room's state, extremities and local memberships forward. */
@@ -175,7 +200,8 @@ export class RoomService {
       this.hs.events.recordTransaction(userId, context.deviceId, context.transactionPath, context.txnId, eventId);
     }
     if (pdu.state_key !== undefined) this.hs.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
-    this.hs.events.setForwardExtremities(roomId, [eventId]);
+    // Events that arrived over federation since this one was sealed stay extremities.
+    this.hs.events.setForwardExtremities(roomId, [...this.hs.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)), eventId]);
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
       const member = this.localUserOf(roomId, version, pdu.state_key);
       if (member) {
@@ -187,7 +213,9 @@ export class RoomService {
     if (NOTIFYING_TYPES.includes(pdu.type)) {
       for (const member of this.hs.events.localJoinedUsers(roomId)) if (member !== userId) this.hs.events.bumpUnread(roomId, member);
     }
-    return { ...row, redactedBy: null };
+    const stored = { ...row, redactedBy: null };
+    this.hs.federation?.onLocalEvent(stored, version);
+    return stored;
   }
 
   /**

@@ -236,6 +236,8 @@ class RoomSyncBuilder {
     const keys = new Set<string>();
     const source = fromStart ? this.hs.events.stateAt(roomId, upTo).values() : this.hs.events.stateChanges(roomId, floor, upTo).values();
     for (const event of source) if (event.pdu.type === 'm.room.member' && event.pdu.state_key) keys.add(event.pdu.state_key);
+    // A link that changed status (a re-check) reaches clients here, without any new event in the room.
+    if (!fromStart) for (const key of this.hs.links.changedMembers(roomId, floor, upTo)) keys.add(key);
     const map: Record<string, MemberInfo> = {};
     for (const key of keys) map[key] = this.hs.links.memberInfo(roomId, key);
     return map;
@@ -252,6 +254,11 @@ class RoomSyncBuilder {
     }
     const invite = this.hs.events.event(membership.event_id);
     if (invite) {
+      // An invite over federation to a room this server is not in: the inviting server's stripped state.
+      const remoteState = invite.pdu.unsigned?.invite_room_state;
+      if (!state.has(stateKeyOf('m.room.create', '')) && Array.isArray(remoteState)) {
+        for (const e of remoteState as Record<string, unknown>[]) stripped.push({ type: e.type, state_key: e.state_key, content: e.content, sender: e.sender });
+      }
       stripped.push(this.formatter.stripped(invite));
       const inviter = state.get(stateKeyOf('m.room.member', invite.pdu.sender));
       if (inviter) stripped.push(this.formatter.stripped(inviter));

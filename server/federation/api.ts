@@ -1,0 +1,362 @@
+// Server-Server API endpoints (spec v1.19) and MSC4430's member-key lookup. Every /_matrix/federation request
+// is authenticated with X-Matrix; key endpoints are public (and answer CORS, so browsers can check links).
+import {
+  computeEventId,
+  MEMBER_KEY_FEDERATION_PREFIX,
+  MEMBER_KEYS_ROOM_VERSION,
+  parseXMatrixHeader,
+  ProtocolError,
+  signEvent,
+  signJson,
+  verifyXMatrixRequest,
+} from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { isLocalUserId } from '../homeserver';
+import { badJson, forbidden, MatrixError, missingParam, notFound } from '../http/errors';
+import type { RequestContext, Router } from '../http/router';
+import { AuthError, checkAuth } from '../rooms/authorization';
+import type { Pdu } from '../rooms/pdu';
+import { isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
+import { selectAuthEvents } from '../rooms/room-service';
+import { stateKeyOf } from '../storage/events';
+import { memberDomain, PduError, serverOfUserId } from './federation';
+import { stripUnsigned } from './outbound';
+
+const FED = '/_matrix/federation';
+type Json = Record<string, unknown>;
+
+export function registerFederation(router: Router, hs: Homeserver): void {
+  const fed = hs.federation;
+  const unavailable = () => new MatrixError(503, 'M_UNAVAILABLE', 'federation is switched off on this server');
+
+  /** Checks X-Matrix; returns the origin server. Any request from a server also tells us it is up again. */
+  const authenticate = async (ctx: RequestContext): Promise<string> => {
+    if (!fed.client.enabled) throw unavailable();
+    const header = ctx.headers.authorization;
+    if (typeof header !== 'string') throw new MatrixError(401, 'M_UNAUTHORIZED', 'Missing X-Matrix Authorization header');
+    let auth;
+    try {
+      auth = parseXMatrixHeader(header);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw new MatrixError(401, 'M_UNAUTHORIZED', error.message);
+      throw error;
+    }
+    if (auth.destination !== undefined && auth.destination !== hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', `this server is ${hs.config.serverName}, not ${auth.destination}`);
+    if (auth.origin === hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', 'a request from ourselves');
+    const key = await fed.keyRing.verifyKey(auth.origin, auth.key);
+    if (!key) throw new MatrixError(401, 'M_UNAUTHORIZED', `cannot obtain ${auth.origin}'s key ${auth.key}`);
+    const hasBody = ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'DELETE';
+    const content = hasBody ? await ctx.json() : undefined;
+    const search = ctx.query.toString();
+    const uri = ctx.path + (search ? `?${search}` : '');
+    const valid = await verifyXMatrixRequest(auth, { method: ctx.method, uri, destination: hs.config.serverName, ...(content !== undefined ? { content } : {}) }, key);
+    if (!valid) throw new MatrixError(401, 'M_UNAUTHORIZED', 'invalid X-Matrix signature');
+    fed.outbound.kick(auth.origin, true);
+    return auth.origin;
+  };
+
+  /** The origin must share the room (a joined member on its domain), or it learns nothing. */
+  const requireInRoom = (roomId: string, origin: string): string => {
+    const room = hs.events.room(roomId);
+    if (!room) throw notFound(`Unknown room ${roomId}`);
+    const inRoom = [...hs.events.currentState(roomId).values()].some(
+      (e) => e.pdu.type === 'm.room.member' && ['join', 'invite', 'leave'].includes(String(e.pdu.content.membership)) && memberDomain(room.room_version, e.pdu) === origin,
+    );
+    if (!inRoom) throw forbidden(`${origin} is not in ${roomId}`);
+    return room.room_version;
+  };
+
+  // ---- keys --------------------------------------------------------------------------------------------
+
+  const serverKeys = async (ctx: RequestContext) => {
+    if (!fed.client.enabled) throw unavailable();
+    if (fed.keyEndpointMode === '404') throw notFound('No keys here');
+    if (fed.keyEndpointMode === 'hang') {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+      return {};
+    }
+    return fed.ownKeys.response();
+  };
+  router.get('/_matrix/key/v2/server', serverKeys);
+  router.get('/_matrix/key/v2/server/{keyId}', serverKeys);
+
+  /** Notary: other servers' keys as we fetch them, countersigned by us. */
+  const notary = async (servers: string[]) => {
+    const responses: unknown[] = [];
+    for (const server of servers.slice(0, 20)) {
+      const outcome = await fed.keyRing.fetchKeys(server);
+      if (outcome.kind !== 'ok') continue;
+      responses.push(signJson(outcome.response as Json, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed));
+    }
+    return { server_keys: responses };
+  };
+  router.post('/_matrix/key/v2/query', async (ctx) => {
+    if (!fed.client.enabled) throw unavailable();
+    const body = (await ctx.json()) as { server_keys?: unknown };
+    if (typeof body.server_keys !== 'object' || body.server_keys === null) throw badJson('server_keys must be an object');
+    return notary(Object.keys(body.server_keys));
+  });
+  router.get('/_matrix/key/v2/query/{serverName}', async (ctx) => {
+    if (!fed.client.enabled) throw unavailable();
+    return notary([ctx.params.serverName!]);
+  });
+
+  router.get(`${FED}/v1/version`, () => ({ server: { name: 'wayfarer-reference', version: '0.1.0' } }));
+
+  // ---- transactions ---------------------------------------------------------------------------------------
+
+  router.put(`${FED}/v1/send/{txnId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const body = (await ctx.json()) as { pdus?: unknown; edus?: unknown };
+    if (!Array.isArray(body.pdus ?? [])) throw badJson('pdus must be an array');
+    const pdus = (body.pdus ?? []) as unknown[];
+    const edus = Array.isArray(body.edus) ? body.edus : [];
+    if (pdus.length > 50 || edus.length > 100) throw badJson('at most 50 PDUs and 100 EDUs per transaction');
+    const results: Record<string, Json> = {};
+    for (const raw of pdus) {
+      const roomId = (raw as Json)?.room_id;
+      try {
+        const eventId = await fed.receivePdu(origin, raw);
+        results[eventId] = {};
+      } catch (error) {
+        if (!(error instanceof PduError) && !(error instanceof MatrixError)) console.error('PDU from', origin, 'failed:', error);
+        const id = typeof roomId === 'string' && hs.events.room(roomId) ? safeEventId(raw, hs.events.room(roomId)!.room_version) : undefined;
+        if (id) results[id] = { error: (error as Error).message };
+      }
+    }
+    for (const edu of edus) fed.receiveEdu(origin, edu);
+    return { pdus: results };
+  });
+
+  // ---- events, state, history -------------------------------------------------------------------------------
+
+  router.get(`${FED}/v1/event/{eventId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const found = fed.findPdu(ctx.params.eventId!);
+    if (!found) throw notFound('Unknown event');
+    requireInRoom(found.roomId, origin);
+    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: [stripUnsigned(found.pdu)] };
+  });
+
+  const stateAt = (roomId: string, eventId: string | null, version: string) => {
+    if (!eventId) return fed.currentStateIds(roomId);
+    const found = fed.findPdu(eventId);
+    if (!found || found.roomId !== roomId) throw notFound('Unknown event in this room');
+    return fed.stateBefore(roomId, found.pdu, fed.createEventId(roomId, version), version);
+  };
+  router.get(`${FED}/v1/state_ids/{roomId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const roomId = ctx.params.roomId!;
+    const version = requireInRoom(roomId, origin);
+    const eventId = ctx.query.get('event_id');
+    if (!eventId) throw missingParam('event_id is required');
+    const ids = [...stateAt(roomId, eventId, version).values()];
+    return { pdu_ids: ids, auth_chain_ids: fed.authChain(ids) };
+  });
+  router.get(`${FED}/v1/state/{roomId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const roomId = ctx.params.roomId!;
+    const version = requireInRoom(roomId, origin);
+    const eventId = ctx.query.get('event_id');
+    if (!eventId) throw missingParam('event_id is required');
+    const ids = [...stateAt(roomId, eventId, version).values()];
+    const pdus = (list: string[]) => list.map((id) => fed.findPdu(id)?.pdu).filter((p): p is Pdu => !!p).map(stripUnsigned);
+    return { pdus: pdus(ids), auth_chain: pdus(fed.authChain(ids)) };
+  });
+
+  router.post(`${FED}/v1/get_missing_events/{roomId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const roomId = ctx.params.roomId!;
+    requireInRoom(roomId, origin);
+    const body = (await ctx.json()) as Json;
+    const earliest = stringList(body.earliest_events);
+    const latest = stringList(body.latest_events);
+    const limit = Math.min(Number.isSafeInteger(body.limit) ? (body.limit as number) : 10, 100);
+    const minDepth = Number.isSafeInteger(body.min_depth) ? (body.min_depth as number) : 0;
+    const starts = latest.flatMap((id) => fed.findPdu(id)?.pdu.prev_events ?? []);
+    const events = fed.walkBack(starts, limit, new Set(earliest), minDepth).filter((e) => e.room_id === roomId);
+    return { events: events.sort((a, b) => a.depth - b.depth).map(stripUnsigned) };
+  });
+
+  router.get(`${FED}/v1/backfill/{roomId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const roomId = ctx.params.roomId!;
+    requireInRoom(roomId, origin);
+    const from = ctx.query.getAll('v');
+    if (from.length === 0) throw missingParam('v is required');
+    const limitText = ctx.query.get('limit');
+    const limit = Math.min(limitText && /^\d{1,5}$/.test(limitText) ? Number(limitText) : 10, 500);
+    const pdus = fed.walkBack(from, limit).filter((e) => e.room_id === roomId);
+    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: pdus.map(stripUnsigned) };
+  });
+
+  // ---- queries ---------------------------------------------------------------------------------------------
+
+  router.get(`${FED}/v1/query/profile`, async (ctx) => {
+    await authenticate(ctx);
+    const userId = ctx.query.get('user_id');
+    if (!userId) throw missingParam('user_id is required');
+    const user = isLocalUserId(hs, userId) ? hs.accounts.getUser(userId) : undefined;
+    if (!user) throw notFound('Unknown user');
+    const field = ctx.query.get('field');
+    const profile: Json = {};
+    if (user.displayname && (!field || field === 'displayname')) profile.displayname = user.displayname;
+    if (user.avatar_url && (!field || field === 'avatar_url')) profile.avatar_url = user.avatar_url;
+    return profile;
+  });
+
+  router.get(`${FED}/v1/query/directory`, async (ctx) => {
+    await authenticate(ctx);
+    const alias = ctx.query.get('room_alias');
+    if (!alias) throw missingParam('room_alias is required');
+    const entry = hs.directory.lookup(alias);
+    if (!entry) throw notFound(`No room with alias ${alias}`);
+    return { room_id: entry.room_id, servers: [hs.config.serverName, ...fed.serversInRoom(entry.room_id)] };
+  });
+
+  router.get(`${MEMBER_KEY_FEDERATION_PREFIX}/member_key/{roomId}/{userId}`, async (ctx) => {
+    await authenticate(ctx);
+    const { roomId, userId } = ctx.params as { roomId: string; userId: string };
+    if (!isLocalUserId(hs, userId) || !hs.accounts.getUser(userId)) throw notFound('Unknown user');
+    return { member_key: hs.rooms.memberIdFor(roomId, MEMBER_KEYS_ROOM_VERSION, userId) };
+  });
+
+  // ---- membership handshakes ----------------------------------------------------------------------------------
+
+  const makeMembership = (membership: 'join' | 'leave') => async (ctx: RequestContext) => {
+    const origin = await authenticate(ctx);
+    const { roomId, userId: memberId } = ctx.params as { roomId: string; userId: string };
+    const room = hs.events.room(roomId);
+    if (!room || !fed.isResident(roomId)) throw notFound(`This server is not in ${roomId}`);
+    const version = room.room_version;
+    if (membership === 'join') {
+      const accepted = ctx.query.getAll('ver');
+      if (!accepted.includes(version) && !(accepted.length === 0 && version === '1')) {
+        throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `the room is version ${version}`, { room_version: version });
+      }
+    }
+    if (!usesMemberKeys(version) && serverOfUserId(memberId) !== origin) throw forbidden(`${origin} cannot act for ${memberId}`);
+    const state = hs.events.currentState(roomId);
+    const prevIds = hs.events.forwardExtremities(roomId);
+    const depth = Math.max(0, ...prevIds.map((id) => hs.events.event(id)?.pdu.depth ?? 0)) + 1;
+    const draft = { type: 'm.room.member', stateKey: memberId, content: { membership } };
+    const template: Pdu = {
+      type: 'm.room.member',
+      room_id: roomId,
+      sender: memberId,
+      state_key: memberId,
+      content: { membership },
+      origin_server_ts: Date.now(),
+      depth,
+      prev_events: prevIds,
+      auth_events: selectAuthEvents(draft, memberId, state, version),
+    };
+    try {
+      checkAuth(template, new Map([...state].map(([k, e]) => [k, e.pdu])), version, false);
+    } catch (error) {
+      if (error instanceof AuthError) throw forbidden(`cannot ${membership}: ${error.message}`);
+      throw error;
+    }
+    return { room_version: version, event: template };
+  };
+  router.get(`${FED}/v1/make_join/{roomId}/{userId}`, makeMembership('join'));
+  router.get(`${FED}/v1/make_leave/{roomId}/{userId}`, makeMembership('leave'));
+
+  const sendMembership = (membership: 'join' | 'leave') => async (ctx: RequestContext) => {
+    const origin = await authenticate(ctx);
+    const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
+    const room = hs.events.room(roomId);
+    if (!room || !fed.isResident(roomId)) throw notFound(`This server is not in ${roomId}`);
+    const version = room.room_version;
+    const pdu = (await ctx.json()) as Pdu;
+    if (pdu?.type !== 'm.room.member' || pdu.content?.membership !== membership || pdu.sender !== pdu.state_key || pdu.room_id !== roomId) {
+      throw badJson(`expected a ${membership} member event for this room`);
+    }
+    let computed: string;
+    try {
+      computed = computeEventId(pdu, version);
+    } catch {
+      throw badJson('cannot compute the event ID');
+    }
+    if (computed !== eventId) throw badJson('the event ID does not match the event');
+    if (!usesMemberKeys(version) && serverOfUserId(pdu.sender) !== origin) throw forbidden(`${origin} cannot act for ${pdu.sender}`);
+    const stateBefore = fed.stateBefore(roomId, pdu, fed.createEventId(roomId, version), version);
+    try {
+      await fed.receivePdu(origin, pdu);
+    } catch (error) {
+      if (error instanceof PduError) throw badJson(error.message);
+      throw error;
+    }
+    if (!hs.events.event(eventId)) throw forbidden(`the ${membership} was not accepted`);
+    // The resident server tells the rest of the room.
+    const others = fed.serversInRoom(roomId).filter((s) => s !== origin);
+    fed.outbound.enqueuePdu(others, eventId);
+    others.forEach((s) => fed.outbound.kick(s));
+    if (membership === 'leave') return {};
+    const stateIds = [...stateBefore.values()];
+    const pdus = (list: string[]) => list.map((id) => fed.findPdu(id)?.pdu).filter((p): p is Pdu => !!p).map(stripUnsigned);
+    return { origin: hs.config.serverName, state: pdus(stateIds), auth_chain: pdus(fed.authChain([...stateIds, eventId])), event: stripUnsigned(hs.events.event(eventId)!.pdu), members_omitted: false };
+  };
+  router.put(`${FED}/v2/send_join/{roomId}/{eventId}`, sendMembership('join'));
+  router.put(`${FED}/v2/send_leave/{roomId}/{eventId}`, sendMembership('leave'));
+
+  router.put(`${FED}/v2/invite/{roomId}/{eventId}`, async (ctx) => {
+    const origin = await authenticate(ctx);
+    const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
+    const body = (await ctx.json()) as { room_version?: unknown; event?: Pdu; invite_room_state?: unknown };
+    const version = body.room_version;
+    const event = body.event;
+    if (typeof version !== 'string' || !isSupportedRoomVersion(version)) {
+      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${String(version)} is not supported`, { room_version: version });
+    }
+    if (!event || event.type !== 'm.room.member' || event.content?.membership !== 'invite' || event.room_id !== roomId || typeof event.state_key !== 'string') {
+      throw badJson('expected an invite member event for this room');
+    }
+    let checked;
+    try {
+      checked = await fed.checkPdu(event, version);
+    } catch (error) {
+      if (error instanceof PduError) throw forbidden(error.message);
+      throw error;
+    }
+    if (checked.eventId !== eventId) throw badJson('the event ID does not match the event');
+    const userId = usesMemberKeys(version) ? hs.memberKeys.forKey(roomId, event.state_key)?.user_id : event.state_key;
+    if (!userId || !isLocalUserId(hs, userId) || !hs.accounts.getUser(userId)) throw notFound('The invitee is not a user of this server');
+    if (usesMemberKeys(version) && event.content.domain !== hs.config.serverName) throw forbidden('the invite claims another domain for our user');
+    const signed = signEvent(event, version, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed) as Pdu;
+    const inviteState = Array.isArray(body.invite_room_state) ? body.invite_room_state.filter((e) => typeof e === 'object' && e !== null).slice(0, 50) : [];
+    hs.events.transaction(() => {
+      if (!hs.events.room(roomId)) hs.events.createRoom(roomId, version, event.sender, false);
+      fed.outliers.addServerHint(roomId, origin);
+      if (hs.events.event(eventId)) return;
+      const streamOrdering = hs.stream.next();
+      const stored: Pdu = { ...signed, unsigned: { invite_room_state: inviteState } };
+      const resident = fed.isResident(roomId);
+      hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu: stored, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null });
+      if (resident) {
+        const before = fed.currentStateIds(roomId);
+        const after = new Map(before).set(stateKeyOf('m.room.member', event.state_key!), eventId);
+        fed.store.setStateAfter(roomId, eventId, after);
+        hs.events.setForwardExtremities(roomId, [...hs.events.forwardExtremities(roomId).filter((id) => !event.prev_events.includes(id)), eventId]);
+        fed.applyCurrentState(roomId, version, before, after);
+      } else {
+        hs.events.setMembership(roomId, userId, 'invite', eventId, streamOrdering);
+      }
+    });
+    hs.notifier.notify();
+    return { event: signed };
+  });
+}
+
+function safeEventId(raw: unknown, version: string): string | undefined {
+  try {
+    return computeEventId(raw as object, version);
+  } catch {
+    return undefined;
+  }
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').slice(0, 50) : [];
+}
+

@@ -1,0 +1,640 @@
+// The Server-Server side of one homeserver: receiving PDUs (checks, auth, state resolution, soft-fail), sending
+// local events to the other servers of a room, and the membership dances (join, invite, leave) with remote servers.
+import {
+  checkContentHash,
+  computeEventId,
+  MEMBER_KEY_ID,
+  MEMBER_KEYS_ROOM_VERSION,
+  publicKeyFromMemberId,
+  redactEvent,
+  SERVED_ROOM_VERSIONS,
+  verifyEventSignature,
+} from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { isLocalUserId, localpartOf } from '../homeserver';
+import { forbidden, MatrixError } from '../http/errors';
+import { authKey, AuthError, checkAuth, mayRedact } from '../rooms/authorization';
+import { sealPdu, type Pdu } from '../rooms/pdu';
+import { hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
+import type { StoredEvent } from '../storage/events';
+import { FederationClient, FederationError } from './client';
+import { KeyRing, OwnKeys } from './keys';
+import { OutboundQueue } from './outbound';
+import { resolveState, type StateIds } from './state-res';
+import { FederationStore, OutlierStore } from './store';
+
+const MAX_PDU_BYTES = 65_536;
+const MISSING_EVENTS_LIMIT = 50;
+export const BACKFILL_ON_JOIN = 100;
+
+export class PduError extends Error {}
+
+type Json = Record<string, unknown>;
+
+/** The domain a member event routes to: the user ID's server, or the claimed `domain` in member-key rooms. */
+export function memberDomain(version: string, member: Pdu): string | undefined {
+  if (usesMemberKeys(version)) return typeof member.content.domain === 'string' ? member.content.domain : undefined;
+  const id = member.state_key ?? '';
+  const colon = id.indexOf(':');
+  return colon > 0 ? id.slice(colon + 1) : undefined;
+}
+
+export const serverOfUserId = (userId: string) => userId.slice(userId.indexOf(':') + 1);
+
+export class Federation {
+  readonly store: FederationStore;
+  readonly outliers: OutlierStore;
+  readonly client: FederationClient;
+  readonly ownKeys: OwnKeys;
+  readonly keyRing: KeyRing;
+  readonly outbound: OutboundQueue;
+  /** Dev switch for `/_matrix/key/v2/server`: answer, answer 404, or never answer. */
+  keyEndpointMode: 'normal' | '404' | 'hang' = 'normal';
+  private readonly roomLocks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly hs: Homeserver) {
+    this.store = new FederationStore(hs.db);
+    this.outliers = new OutlierStore(hs.db);
+    this.client = new FederationClient(hs);
+    this.ownKeys = new OwnKeys(hs);
+    this.keyRing = new KeyRing(hs, this.ownKeys, this.client, this.store);
+    this.outbound = new OutboundQueue({
+      serverName: hs.config.serverName,
+      store: this.store,
+      client: this.client,
+      findPdu: (id) => this.findPdu(id)?.pdu,
+      maxBackoffMs: hs.config.federationMaxBackoffMs,
+    });
+  }
+
+  get serverName(): string {
+    return this.hs.config.serverName;
+  }
+
+  /** Resumes the queues and tells every server we share a room with that we are back (an empty transaction). */
+  start(): void {
+    this.outbound.start();
+    const peers = new Set<string>();
+    for (const roomId of this.store.allRoomIds()) for (const server of this.serversInRoom(roomId)) peers.add(server);
+    for (const peer of peers) {
+      void this.client
+        .request(peer, 'PUT', `/_matrix/federation/v1/send/hello-${Date.now()}`, { body: { origin: this.serverName, origin_server_ts: Date.now(), pdus: [], edus: [] } })
+        .catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.outbound.stop();
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------------------
+
+  findPdu(eventId: string): { pdu: Pdu; roomId: string; stored?: StoredEvent } | undefined {
+    const stored = this.hs.events.event(eventId);
+    if (stored) return { pdu: stored.pdu, roomId: stored.roomId, stored };
+    const soft = this.store.softFailed(eventId);
+    if (soft) return { pdu: soft.pdu, roomId: soft.roomId };
+    const outlier = this.outliers.get(eventId);
+    return outlier ? { pdu: outlier, roomId: outlier.room_id ?? '' } : undefined;
+  }
+
+  private have(eventId: string): boolean {
+    return this.findPdu(eventId) !== undefined || this.store.isRejected(eventId);
+  }
+
+  createEventId(roomId: string, version: string): string | undefined {
+    if (hasRoomIdFromCreate(version)) return `$${roomId.slice(1)}`;
+    return this.hs.events.currentStateEventId(roomId, 'm.room.create', '');
+  }
+
+  currentStateIds(roomId: string): StateIds {
+    const ids: StateIds = new Map();
+    for (const [key, event] of this.hs.events.currentState(roomId)) ids.set(key, event.eventId);
+    return ids;
+  }
+
+  /** Servers with joined members (never ourselves). */
+  serversInRoom(roomId: string): string[] {
+    const room = this.hs.events.room(roomId);
+    if (!room) return [];
+    const servers = new Set<string>();
+    for (const event of this.hs.events.currentState(roomId).values()) {
+      if (event.pdu.type !== 'm.room.member' || event.pdu.content.membership !== 'join') continue;
+      const domain = memberDomain(room.room_version, event.pdu);
+      if (domain) servers.add(domain);
+    }
+    servers.delete(this.serverName);
+    return [...servers];
+  }
+
+  private async withRoomLock<T>(roomId: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.roomLocks.get(roomId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(run);
+    this.roomLocks.set(roomId, next);
+    try {
+      return await next;
+    } finally {
+      if (this.roomLocks.get(roomId) === next) this.roomLocks.delete(roomId);
+    }
+  }
+
+  // ---- outgoing -----------------------------------------------------------------------------------------
+
+  /** RoomService calls this inside the transaction that stored a local event: snapshot state, queue for peers. */
+  onLocalEvent(event: StoredEvent, version: string): void {
+    this.store.setStateAfter(event.roomId, event.eventId, this.currentStateIds(event.roomId));
+    const destinations = new Set(this.serversInRoom(event.roomId));
+    const { pdu } = event;
+    // A member leaving or being kicked/banned still hears about it.
+    if (pdu.type === 'm.room.member') {
+      const domain = memberDomain(version, pdu);
+      if (domain && domain !== this.serverName) destinations.add(domain);
+    }
+    if (destinations.size === 0) return;
+    this.outbound.enqueuePdu(destinations, event.eventId);
+    setImmediate(() => destinations.forEach((d) => this.outbound.kick(d)));
+  }
+
+  sendEdu(roomId: string, eduType: string, content: unknown): void {
+    const destinations = this.serversInRoom(roomId);
+    if (destinations.length === 0) return;
+    this.outbound.enqueueEdu(destinations, { edu_type: eduType, content });
+    setImmediate(() => destinations.forEach((d) => this.outbound.kick(d)));
+  }
+
+  // ---- incoming PDUs ------------------------------------------------------------------------------------
+
+  /** Checks one PDU from `origin` and stores it (or soft-fails or rejects it). Returns its event ID. */
+  async receivePdu(origin: string, raw: unknown, fetchMissing = true): Promise<string> {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new PduError('a PDU must be a JSON object');
+    const roomId = (raw as Json).room_id;
+    if (typeof roomId !== 'string') throw new PduError('room_id is missing');
+    const room = this.hs.events.room(roomId);
+    if (!room) throw new PduError(`this server is not in ${roomId}`);
+    return this.withRoomLock(roomId, () => this.receiveInRoom(origin, raw as Pdu, room.room_version, fetchMissing));
+  }
+
+  private async receiveInRoom(origin: string, raw: Pdu, version: string, fetchMissing: boolean): Promise<string> {
+    const checked = await this.checkPdu(raw, version);
+    const { eventId } = checked;
+    let pdu = checked.pdu;
+    if (this.have(eventId)) return eventId;
+    const roomId = pdu.room_id!;
+    const createId = this.createEventId(roomId, version);
+
+    for (const authId of pdu.auth_events) if (!this.have(authId)) await this.fetchOutlier(origin, authId, version).catch(() => undefined);
+    try {
+      checkAuth(pdu, this.authStateFromAuthEvents(pdu, createId), version, this.previousIsCreate(pdu, createId));
+    } catch (error) {
+      if (error instanceof AuthError) return this.reject(eventId, roomId, pdu, `auth events: ${error.message}`);
+      throw error;
+    }
+
+    if (fetchMissing && pdu.prev_events.some((id) => !this.have(id))) await this.fetchMissingEvents(origin, roomId, pdu, eventId, version);
+
+    const stateBefore = this.stateBefore(roomId, pdu, createId, version);
+    try {
+      checkAuth(pdu, this.authState(stateBefore), version, this.previousIsCreate(pdu, createId));
+    } catch (error) {
+      if (error instanceof AuthError) return this.reject(eventId, roomId, pdu, `state before the event: ${error.message}`);
+      throw error;
+    }
+
+    let softFail: string | undefined;
+    const current = this.currentStateIds(roomId);
+    try {
+      checkAuth(pdu, this.authState(current), version, this.previousIsCreate(pdu, createId));
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      softFail = `fails auth against the current state: ${error.message}`;
+    }
+    if (!softFail && usesMemberKeys(version) && pdu.state_key === undefined) {
+      const link = await this.hs.links.linkOfSender(roomId, pdu.sender);
+      if (link.status !== 'verified') softFail = `the sender's link is ${link.status}: ${link.reason ?? ''}`;
+    }
+    if (pdu.type === 'm.room.redaction' && !softFail) {
+      const target = typeof pdu.content.redacts === 'string' ? this.hs.events.event(pdu.content.redacts) : undefined;
+      if (target && target.roomId === roomId && !mayRedact(pdu.sender, target.pdu, this.authState(stateBefore), version)) {
+        softFail = 'not allowed to redact that event';
+      }
+    }
+    pdu = { ...pdu };
+    this.persistRemote(roomId, version, eventId, pdu, stateBefore, softFail);
+    return eventId;
+  }
+
+  /** Format, signature and hash checks. A bad hash means a redacted copy is kept (spec: "Checks performed on receipt"). */
+  async checkPdu(raw: Pdu, version: string): Promise<{ pdu: Pdu; eventId: string }> {
+    const size = JSON.stringify(raw).length;
+    if (size > MAX_PDU_BYTES) throw new PduError('PDU larger than 65536 bytes');
+    const ok =
+      typeof raw.type === 'string' &&
+      typeof raw.sender === 'string' &&
+      typeof raw.content === 'object' && raw.content !== null &&
+      Number.isSafeInteger(raw.depth) &&
+      Number.isSafeInteger(raw.origin_server_ts) &&
+      Array.isArray(raw.prev_events) && raw.prev_events.every((e) => typeof e === 'string') &&
+      Array.isArray(raw.auth_events) && raw.auth_events.every((e) => typeof e === 'string') &&
+      (raw.state_key === undefined || typeof raw.state_key === 'string');
+    if (!ok) throw new PduError('malformed PDU');
+    if (raw.prev_events.length > 20 || raw.auth_events.length > 10) throw new PduError('too many prev_events or auth_events');
+    let eventId: string;
+    try {
+      eventId = computeEventId(raw, version);
+    } catch (error) {
+      throw new PduError(`cannot compute the event ID: ${(error as Error).message}`);
+    }
+    if (!(await this.signatureValid(raw, version))) throw new PduError(`${eventId} is not validly signed by its sender`);
+    const pdu = checkContentHash(raw) ? raw : (redactEvent(raw, version) as unknown as Pdu);
+    return { pdu, eventId };
+  }
+
+  private async signatureValid(pdu: Pdu, version: string): Promise<boolean> {
+    if (usesMemberKeys(version)) {
+      try {
+        return await verifyEventSignature(pdu, version, pdu.sender, MEMBER_KEY_ID, publicKeyFromMemberId(pdu.sender));
+      } catch {
+        return false;
+      }
+    }
+    const server = serverOfUserId(pdu.sender);
+    const bySigner = pdu.signatures?.[server];
+    if (!bySigner) return false;
+    for (const keyId of Object.keys(bySigner)) {
+      const key = await this.keyRing.verifyKey(server, keyId).catch(() => undefined);
+      if (key && (await verifyEventSignature(pdu, version, server, keyId, key))) return true;
+    }
+    return false;
+  }
+
+  private reject(eventId: string, roomId: string, pdu: Pdu, reason: string): string {
+    this.hs.events.recordRejected(eventId, roomId, reason, pdu);
+    return eventId;
+  }
+
+  private previousIsCreate(pdu: Pdu, createId: string | undefined): boolean {
+    return pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
+  }
+
+  private authStateFromAuthEvents(pdu: Pdu, createId: string | undefined): Map<string, Pdu> {
+    const state = new Map<string, Pdu>();
+    const ids = [...pdu.auth_events, ...(createId ? [createId] : [])];
+    for (const id of ids) {
+      const event = this.findPdu(id)?.pdu;
+      if (event && event.state_key !== undefined) state.set(authKey(event.type, event.state_key), event);
+    }
+    return state;
+  }
+
+  authState(ids: StateIds): Map<string, Pdu> {
+    const state = new Map<string, Pdu>();
+    for (const [key, id] of ids) {
+      const event = this.findPdu(id)?.pdu;
+      if (event) state.set(key, event);
+    }
+    return state;
+  }
+
+  /** The state before an event: the resolution of the states after its prev_events we know. */
+  stateBefore(roomId: string, pdu: Pdu, createId: string | undefined, version: string): StateIds {
+    const states = pdu.prev_events.map((id) => this.store.stateAfter(id)).filter((s): s is StateIds => !!s);
+    if (states.length === 0) return this.currentStateIds(roomId);
+    return resolveState({ version, states, lookup: (id) => this.findPdu(id)?.pdu, createEventId: createId ?? '' });
+  }
+
+  private async fetchOutlier(origin: string, eventId: string, version: string): Promise<void> {
+    const reply = await this.client.request<{ pdus?: unknown[] }>(origin, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`);
+    const raw = reply.pdus?.[0];
+    if (!raw) return;
+    const { pdu, eventId: computed } = await this.checkPdu(raw as Pdu, version);
+    if (computed !== eventId) throw new PduError(`${origin} sent a different event for ${eventId}`);
+    this.outliers.put(eventId, pdu.room_id ?? '', pdu);
+  }
+
+  private async fetchMissingEvents(origin: string, roomId: string, pdu: Pdu, eventId: string, version: string): Promise<void> {
+    let reply: { events?: unknown[] };
+    try {
+      reply = await this.client.request(origin, 'POST', `/_matrix/federation/v1/get_missing_events/${encodeURIComponent(roomId)}`, {
+        body: { earliest_events: this.hs.events.forwardExtremities(roomId), latest_events: [eventId], limit: MISSING_EVENTS_LIMIT, min_depth: 0 },
+      });
+    } catch {
+      return;
+    }
+    const events = (reply.events ?? []).filter((e): e is Pdu => typeof e === 'object' && e !== null).sort((a, b) => a.depth - b.depth);
+    for (const event of events) {
+      try {
+        await this.receiveInRoom(origin, event, version, false);
+      } catch {
+        // a bad missing event is skipped; the gap stays
+      }
+    }
+  }
+
+  /** Stores a checked remote event and moves the room forward: state snapshot, extremities, resolved current state. */
+  private persistRemote(roomId: string, version: string, eventId: string, pdu: Pdu, stateBefore: StateIds, softFail: string | undefined): void {
+    this.hs.events.transaction(() => {
+      if (softFail) {
+        this.store.putSoftFailed(eventId, roomId, pdu, softFail);
+        return;
+      }
+      const stateAfter = new Map(stateBefore);
+      if (pdu.state_key !== undefined) stateAfter.set(authKey(pdu.type, pdu.state_key), eventId);
+      const previousCurrent = this.currentStateIds(roomId);
+      const replacesState = pdu.state_key !== undefined ? (stateBefore.get(authKey(pdu.type, pdu.state_key)) ?? null) : null;
+      const streamOrdering = this.hs.stream.next();
+      this.hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState, senderUserId: null, txnDeviceId: null, txnId: null });
+      this.store.setStateAfter(roomId, eventId, stateAfter);
+      const prevs = new Set(pdu.prev_events);
+      const extremities = [...this.hs.events.forwardExtremities(roomId).filter((id) => !prevs.has(id)), eventId];
+      this.hs.events.setForwardExtremities(roomId, extremities);
+      const states = extremities.map((id) => (id === eventId ? stateAfter : (this.store.stateAfter(id) ?? previousCurrent)));
+      const createId = this.createEventId(roomId, version) ?? '';
+      const resolved = resolveState({ version, states, lookup: (id) => this.findPdu(id)?.pdu, createEventId: createId });
+      this.applyCurrentState(roomId, version, previousCurrent, resolved);
+      if (pdu.type === 'm.room.redaction' && typeof pdu.content.redacts === 'string') {
+        const target = this.hs.events.event(pdu.content.redacts);
+        if (target && target.roomId === roomId && !target.redactedBy) {
+          this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
+          this.hs.links.forgetEvent(target.eventId);
+        }
+      }
+    });
+    this.hs.notifier.notify();
+  }
+
+  /** Writes the keys that changed into current_state and the local membership table. */
+  applyCurrentState(roomId: string, version: string, before: StateIds, after: StateIds): void {
+    for (const [key, id] of after) {
+      if (before.get(key) === id) continue;
+      const [type, stateKey] = key.split('\u0000') as [string, string];
+      this.hs.events.setCurrentState(roomId, type, stateKey, id);
+      if (type !== 'm.room.member') continue;
+      const member = this.hs.rooms.localUserOf(roomId, version, stateKey);
+      const event = this.hs.events.event(id);
+      if (member && event) this.hs.events.setMembership(roomId, member, String(event.pdu.content.membership), id, event.streamOrdering);
+    }
+  }
+
+  // ---- incoming EDUs ------------------------------------------------------------------------------------
+
+  receiveEdu(origin: string, edu: unknown): void {
+    if (typeof edu !== 'object' || edu === null) return;
+    const { edu_type: type, content } = edu as { edu_type?: unknown; content?: unknown };
+    if (typeof content !== 'object' || content === null) return;
+    if (type === 'm.typing') {
+      const { room_id: roomId, user_id: userId, typing } = content as Json;
+      if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof typing !== 'boolean') return;
+      if (serverOfUserId(userId) !== origin || !this.hs.events.room(roomId)) return;
+      this.hs.typing.set(roomId, userId, typing, 30_000);
+    } else if (type === 'm.receipt') {
+      for (const [roomId, byType] of Object.entries(content as Json)) {
+        if (!this.hs.events.room(roomId) || typeof byType !== 'object' || byType === null) continue;
+        const reads = (byType as Json)['m.read'];
+        if (typeof reads !== 'object' || reads === null) continue;
+        for (const [userId, receipt] of Object.entries(reads as Json)) {
+          const eventIds = (receipt as { event_ids?: unknown }).event_ids;
+          if (serverOfUserId(userId) !== origin || !Array.isArray(eventIds) || typeof eventIds[0] !== 'string') continue;
+          if (!this.hs.events.event(eventIds[0])) continue;
+          this.hs.receipts.put(roomId, userId, 'm.read', '', eventIds[0]);
+        }
+      }
+      this.hs.notifier.notify();
+    }
+  }
+
+  // ---- serving: history and state ------------------------------------------------------------------------
+
+  /** The full auth chain of some events (IDs), from what we hold. */
+  authChain(eventIds: string[]): string[] {
+    const seen = new Set<string>();
+    const stack = eventIds.flatMap((id) => this.findPdu(id)?.pdu.auth_events ?? []);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      const found = this.findPdu(id);
+      if (!found) continue;
+      seen.add(id);
+      stack.push(...found.pdu.auth_events);
+    }
+    return [...seen];
+  }
+
+  /** Walks prev_events backwards from `from` (inclusive), breadth first, up to `limit` events. */
+  walkBack(from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): Pdu[] {
+    const out: Pdu[] = [];
+    const seen = new Set<string>(from);
+    const queue = [...from];
+    while (queue.length > 0 && out.length < limit) {
+      const id = queue.shift()!;
+      if (stopAt.has(id)) continue;
+      const found = this.findPdu(id);
+      if (!found || found.pdu.depth < minDepth) continue;
+      out.push(found.pdu);
+      for (const prev of found.pdu.prev_events) if (!seen.has(prev)) (seen.add(prev), queue.push(prev));
+    }
+    return out;
+  }
+
+  // ---- joining a room that lives elsewhere ----------------------------------------------------------------
+
+  /** Joins `userId` to a room this server is not in, through the first of `servers` that answers. */
+  async joinRemote(roomId: string, userId: string, servers: string[], options: { seed?: Uint8Array; content?: Json } = {}): Promise<string> {
+    const candidates = [...new Set([...servers, ...this.outliers.serverHints(roomId)])].filter((s) => s !== this.serverName);
+    if (candidates.length === 0) throw new MatrixError(404, 'M_NOT_FOUND', `No server to join ${roomId} through; give server_name (via)`);
+    let lastError: unknown;
+    for (const server of candidates) {
+      try {
+        return await this.joinThrough(server, roomId, userId, options);
+      } catch (error) {
+        lastError = error;
+        if (error instanceof MatrixError && error.status === 403) throw error;
+      }
+    }
+    if (lastError instanceof FederationError && lastError.status === 403) throw forbidden(lastError.message);
+    if (lastError instanceof MatrixError) throw lastError;
+    throw new MatrixError(502, 'M_UNKNOWN', `Could not join ${roomId} through ${candidates.join(', ')}: ${(lastError as Error)?.message}`);
+  }
+
+  private guessVersion(roomId: string): string {
+    return this.hs.events.room(roomId)?.room_version ?? (roomId.includes(':') ? '11' : MEMBER_KEYS_ROOM_VERSION);
+  }
+
+  private async joinThrough(server: string, roomId: string, userId: string, options: { seed?: Uint8Array; content?: Json }): Promise<string> {
+    const guessed = this.guessVersion(roomId);
+    const memberId = this.hs.rooms.memberIdFor(roomId, guessed, userId, options.seed);
+    const versions = new URLSearchParams(SERVED_ROOM_VERSIONS.map((v) => ['ver', v])).toString();
+    const made = await this.client
+      .request<{ event?: Pdu; room_version?: string }>(server, 'GET', `/_matrix/federation/v1/make_join/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}?${versions}`)
+      .catch((error: unknown) => {
+        if (error instanceof FederationError && error.status === 403) throw forbidden(`${server} refused the join: ${(error.body as { error?: string })?.error ?? ''}`);
+        throw error;
+      });
+    const version = made.room_version ?? '1';
+    if (!isSupportedRoomVersion(version) || version !== guessed) throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${version} is not what ${roomId} should be`);
+    const template = made.event;
+    if (!template || !Array.isArray(template.prev_events) || !Array.isArray(template.auth_events)) throw new PduError(`${server} sent a bad join template`);
+    const seed = this.hs.rooms.seedOf(roomId, version, userId);
+    const content: Json = { ...(options.content ?? {}), membership: 'join' };
+    if (usesMemberKeys(version)) Object.assign(content, { localpart: localpartOf(userId), domain: this.serverName });
+    const unsealed: Pdu = {
+      type: 'm.room.member',
+      room_id: roomId,
+      sender: memberId,
+      state_key: memberId,
+      content,
+      origin_server_ts: Date.now(),
+      depth: template.depth,
+      prev_events: template.prev_events,
+      auth_events: template.auth_events,
+    };
+    const { pdu, eventId } = sealPdu(unsealed, version, this.serverName, this.hs.signingKey, seed);
+    const reply = await this.client.request<{ state?: unknown[]; auth_chain?: unknown[] }>(
+      server,
+      'PUT',
+      `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
+      { body: pdu },
+    );
+    await this.completeJoin(server, roomId, version, userId, eventId, pdu, reply);
+    return eventId;
+  }
+
+  private async checkedList(list: unknown, version: string): Promise<Map<string, Pdu>> {
+    const out = new Map<string, Pdu>();
+    if (!Array.isArray(list)) return out;
+    for (const raw of list) {
+      try {
+        const { pdu, eventId } = await this.checkPdu(raw as Pdu, version);
+        out.set(eventId, pdu);
+      } catch {
+        // events that fail the checks are left out
+      }
+    }
+    return out;
+  }
+
+  private async completeJoin(server: string, roomId: string, version: string, userId: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
+    const state = await this.checkedList(reply.state, version);
+    const authChain = await this.checkedList(reply.auth_chain, version);
+    const create = [...state.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
+    if (!create) throw new PduError(`${server} sent no create event in the room state`);
+    let history = new Map<string, Pdu>();
+    try {
+      const params = new URLSearchParams(join.prev_events.map((id) => ['v', id])).toString();
+      const backfill = await this.client.request<{ pdus?: unknown[] }>(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${params}&limit=${BACKFILL_ON_JOIN}`);
+      history = await this.checkedList(backfill.pdus, version);
+    } catch {
+      // history is a nicety: the join stands without it
+    }
+    await this.withRoomLock(roomId, async () => {
+      this.hs.events.transaction(() => {
+        if (!this.hs.events.room(roomId)) this.hs.events.createRoom(roomId, version, create.sender, false);
+        const insert = (id: string, pdu: Pdu) => {
+          if (this.hs.events.event(id)) return;
+          this.hs.events.insertEvent({ streamOrdering: this.hs.stream.next(), eventId: id, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null });
+        };
+        const byDepth = (m: Map<string, Pdu>) => [...m].sort(([, a], [, b]) => a.depth - b.depth);
+        // History first, then the current state: stored state queries take the latest event per key.
+        for (const [id, pdu] of byDepth(history)) if (!state.has(id)) insert(id, pdu);
+        for (const [id, pdu] of byDepth(state)) insert(id, pdu);
+        for (const [id, pdu] of authChain) if (!state.has(id) && !history.has(id)) this.outliers.put(id, roomId, pdu);
+        const stateIds: StateIds = new Map([...state].map(([id, pdu]) => [authKey(pdu.type, pdu.state_key ?? ''), id]));
+        for (const prev of join.prev_events) this.store.setStateAfter(roomId, prev, stateIds);
+        const before = this.currentStateIds(roomId);
+        insert(joinId, join);
+        const after = new Map(stateIds).set(authKey('m.room.member', join.state_key!), joinId);
+        this.store.setStateAfter(roomId, joinId, after);
+        this.hs.events.setForwardExtremities(roomId, [joinId]);
+        this.applyCurrentState(roomId, version, new Map([...before].filter(([k, id]) => after.get(k) === id)), after);
+        this.outliers.addServerHint(roomId, server);
+      });
+    });
+    this.hs.notifier.notify();
+  }
+
+  // ---- invites and leaves of remote users -------------------------------------------------------------------
+
+  /** Invites a user of another server: asks their server for a member key (member-key rooms), then for its signature. */
+  async inviteRemote(roomId: string, inviterUserId: string, targetUserId: string, extraContent: Json): Promise<string> {
+    const version = this.hs.rooms.versionOf(roomId);
+    const domain = serverOfUserId(targetUserId);
+    let target = targetUserId;
+    const content: Json = { ...extraContent, membership: 'invite' };
+    try {
+      if (usesMemberKeys(version)) {
+        const reply = await this.client.request<{ member_key?: unknown }>(
+          domain,
+          'GET',
+          `/_matrix/federation/unstable/org.matrix.msc4430/member_key/${encodeURIComponent(roomId)}/${encodeURIComponent(targetUserId)}`,
+        );
+        if (typeof reply.member_key !== 'string' || !/^@[A-Za-z0-9_-]{43}$/.test(reply.member_key)) throw new PduError(`${domain} sent no usable member key`);
+        target = reply.member_key;
+        Object.assign(content, { localpart: localpartOf(targetUserId), domain });
+      }
+      const sealed = this.hs.rooms.seal(roomId, inviterUserId, { type: 'm.room.member', stateKey: target, content });
+      const reply = await this.client.request<{ event?: Pdu }>(domain, 'PUT', `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(sealed.eventId)}`, {
+        body: { room_version: version, event: sealed.pdu, invite_room_state: this.strippedState(roomId) },
+      });
+      const signed = reply.event;
+      if (!signed || computeEventId(signed, version) !== sealed.eventId) throw new PduError(`${domain} returned a different invite event`);
+      return this.hs.rooms.commit({ ...sealed, pdu: { ...sealed.pdu, signatures: signed.signatures } }, inviterUserId).eventId;
+    } catch (error) {
+      if (error instanceof FederationError) {
+        if (error.status === 404) throw new MatrixError(404, 'M_NOT_FOUND', `Unknown user ${targetUserId}`);
+        if (error.status === 403) throw forbidden(`${domain} refused the invite: ${error.message}`);
+        throw new MatrixError(502, 'M_UNKNOWN', `Could not invite ${targetUserId}: ${error.message}`);
+      }
+      if (error instanceof PduError) throw new MatrixError(502, 'M_UNKNOWN', error.message);
+      throw error;
+    }
+  }
+
+  /** Stripped state for invites: the events a client needs to show the room before joining (full PDUs, MSC4311). */
+  strippedState(roomId: string): Pdu[] {
+    const state = this.hs.events.currentState(roomId);
+    const types = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'];
+    return types.map((t) => state.get(authKey(t, ''))?.pdu).filter((p): p is Pdu => !!p);
+  }
+
+  /** Rejects an invite to a room this server is not in: make_leave/send_leave through the inviting server. */
+  async leaveRemote(roomId: string, userId: string): Promise<string> {
+    const version = this.hs.rooms.versionOf(roomId);
+    const memberId = this.hs.rooms.memberIdFor(roomId, version, userId);
+    const servers = this.outliers.serverHints(roomId);
+    let lastError: unknown = new Error('no server to leave through');
+    for (const server of servers) {
+      try {
+        const made = await this.client.request<{ event?: Pdu }>(server, 'GET', `/_matrix/federation/v1/make_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}`);
+        const template = made.event;
+        if (!template) throw new PduError('bad leave template');
+        const content: Json = { membership: 'leave', ...(usesMemberKeys(version) ? { localpart: localpartOf(userId), domain: this.serverName } : {}) };
+        const { pdu, eventId } = sealPdu(
+          { type: 'm.room.member', room_id: roomId, sender: memberId, state_key: memberId, content, origin_server_ts: Date.now(), depth: template.depth, prev_events: template.prev_events, auth_events: template.auth_events },
+          version,
+          this.serverName,
+          this.hs.signingKey,
+          this.hs.rooms.seedOf(roomId, version, userId),
+        );
+        await this.client.request(server, 'PUT', `/_matrix/federation/v2/send_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`, { body: pdu });
+        this.hs.events.transaction(() => {
+          const streamOrdering = this.hs.stream.next();
+          this.hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState: null, senderUserId: userId, txnDeviceId: null, txnId: null });
+          this.hs.events.setMembership(roomId, userId, 'leave', eventId, streamOrdering);
+        });
+        this.hs.notifier.notify();
+        return eventId;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new MatrixError(502, 'M_UNKNOWN', `Could not leave ${roomId}: ${(lastError as Error).message}`);
+  }
+
+  /** Are any local users joined? (Otherwise a join must go through a resident server.) */
+  isResident(roomId: string): boolean {
+    return this.hs.events.localJoinedUsers(roomId).length > 0;
+  }
+
+  isLocalUser(userId: string): boolean {
+    return isLocalUserId(this.hs, userId);
+  }
+}

@@ -1,0 +1,208 @@
+// Federation's own tables (created IF NOT EXISTS, beside the code that uses them): the persisted outbound queue,
+// per-destination backoff, remote server keys, soft-failed events, and state snapshots per event.
+import type { Db } from '../storage/database';
+import type { Pdu } from '../rooms/pdu';
+
+export interface OutboxRow {
+  id: number;
+  destination: string;
+  kind: 'pdu' | 'edu';
+  payload: string;
+}
+
+export interface RemoteKeyRow {
+  server_name: string;
+  key_id: string;
+  key: string;
+  valid_until_ts: number;
+  expired_ts: number | null;
+}
+
+export class FederationStore {
+  private readonly s;
+  constructor(private readonly db: Db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS fed_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        destination TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_ts INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS fed_outbox_destination ON fed_outbox (destination, id);
+      CREATE TABLE IF NOT EXISTS fed_destinations (
+        destination TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        retry_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS fed_server_keys (
+        server_name TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        valid_until_ts INTEGER NOT NULL,
+        expired_ts INTEGER,
+        PRIMARY KEY (server_name, key_id)
+      );
+      CREATE TABLE IF NOT EXISTS fed_soft_failed (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        pdu TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        received_ts INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS fed_state_groups (
+        group_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        room_id TEXT NOT NULL,
+        state TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS fed_event_state (
+        event_id TEXT PRIMARY KEY,
+        group_id INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS fed_received_txns (
+        origin TEXT NOT NULL,
+        txn_id TEXT NOT NULL,
+        PRIMARY KEY (origin, txn_id)
+      );
+    `);
+    this.s = {
+      enqueue: db.prepare('INSERT INTO fed_outbox (destination, kind, payload, created_ts) VALUES (?, ?, ?, ?)'),
+      pending: db.prepare('SELECT id, destination, kind, payload FROM fed_outbox WHERE destination = ? AND kind = ? ORDER BY id LIMIT ?'),
+      remove: db.prepare('DELETE FROM fed_outbox WHERE id = ?'),
+      destinationsWithWork: db.prepare('SELECT DISTINCT destination FROM fed_outbox'),
+      backoff: db.prepare('SELECT failures, retry_at FROM fed_destinations WHERE destination = ?'),
+      setBackoff: db.prepare(
+        'INSERT INTO fed_destinations (destination, failures, retry_at) VALUES (?, ?, ?) ON CONFLICT (destination) DO UPDATE SET failures = excluded.failures, retry_at = excluded.retry_at',
+      ),
+      putKey: db.prepare(
+        `INSERT INTO fed_server_keys (server_name, key_id, key, valid_until_ts, expired_ts) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (server_name, key_id) DO UPDATE SET key = excluded.key, valid_until_ts = excluded.valid_until_ts, expired_ts = excluded.expired_ts`,
+      ),
+      key: db.prepare('SELECT server_name, key_id, key, valid_until_ts, expired_ts FROM fed_server_keys WHERE server_name = ? AND key_id = ?'),
+      keysOf: db.prepare('SELECT server_name, key_id, key, valid_until_ts, expired_ts FROM fed_server_keys WHERE server_name = ?'),
+      putSoftFailed: db.prepare('INSERT OR IGNORE INTO fed_soft_failed (event_id, room_id, pdu, reason, received_ts) VALUES (?, ?, ?, ?, ?)'),
+      softFailed: db.prepare('SELECT pdu, room_id, reason FROM fed_soft_failed WHERE event_id = ?'),
+      rejected: db.prepare('SELECT reason FROM rejected_events WHERE event_id = ?'),
+      newGroup: db.prepare('INSERT INTO fed_state_groups (room_id, state) VALUES (?, ?)'),
+      group: db.prepare('SELECT state FROM fed_state_groups WHERE group_id = ?'),
+      setEventGroup: db.prepare('INSERT OR REPLACE INTO fed_event_state (event_id, group_id) VALUES (?, ?)'),
+      eventGroup: db.prepare('SELECT group_id FROM fed_event_state WHERE event_id = ?'),
+      latestGroup: db.prepare('SELECT group_id, state FROM fed_state_groups WHERE room_id = ? ORDER BY group_id DESC LIMIT 1'),
+      updatePdu: db.prepare('UPDATE events SET pdu = ? WHERE event_id = ?'),
+      seenTxn: db.prepare('SELECT 1 FROM fed_received_txns WHERE origin = ? AND txn_id = ?'),
+      putTxn: db.prepare('INSERT OR IGNORE INTO fed_received_txns (origin, txn_id) VALUES (?, ?)'),
+      allRooms: db.prepare('SELECT room_id, room_version FROM rooms'),
+    };
+  }
+
+  enqueue(destination: string, kind: 'pdu' | 'edu', payload: unknown): void {
+    this.s.enqueue.run(destination, kind, JSON.stringify(payload), Date.now());
+  }
+  pending(destination: string, kind: 'pdu' | 'edu', limit: number): OutboxRow[] {
+    return this.s.pending.all(destination, kind, limit) as OutboxRow[];
+  }
+  removeOutbox(ids: number[]): void {
+    this.db.transaction(() => ids.forEach((id) => this.s.remove.run(id)))();
+  }
+  destinationsWithWork(): string[] {
+    return (this.s.destinationsWithWork.all() as { destination: string }[]).map((r) => r.destination);
+  }
+  backoff(destination: string): { failures: number; retry_at: number } {
+    return (this.s.backoff.get(destination) as { failures: number; retry_at: number } | undefined) ?? { failures: 0, retry_at: 0 };
+  }
+  setBackoff(destination: string, failures: number, retryAt: number): void {
+    this.s.setBackoff.run(destination, failures, retryAt);
+  }
+
+  putRemoteKey(row: RemoteKeyRow): void {
+    this.s.putKey.run(row.server_name, row.key_id, row.key, row.valid_until_ts, row.expired_ts);
+  }
+  remoteKey(serverName: string, keyId: string): RemoteKeyRow | undefined {
+    return this.s.key.get(serverName, keyId) as RemoteKeyRow | undefined;
+  }
+  remoteKeysOf(serverName: string): RemoteKeyRow[] {
+    return this.s.keysOf.all(serverName) as RemoteKeyRow[];
+  }
+
+  putSoftFailed(eventId: string, roomId: string, pdu: Pdu, reason: string): void {
+    this.s.putSoftFailed.run(eventId, roomId, JSON.stringify(pdu), reason, Date.now());
+  }
+  softFailed(eventId: string): { pdu: Pdu; roomId: string; reason: string } | undefined {
+    const row = this.s.softFailed.get(eventId) as { pdu: string; room_id: string; reason: string } | undefined;
+    return row && { pdu: JSON.parse(row.pdu) as Pdu, roomId: row.room_id, reason: row.reason };
+  }
+  isRejected(eventId: string): boolean {
+    return this.s.rejected.get(eventId) !== undefined;
+  }
+
+  /** Records the state after an event, reusing the room's latest snapshot when it is identical. */
+  setStateAfter(roomId: string, eventId: string, state: Map<string, string>): void {
+    const text = JSON.stringify([...state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const latest = this.s.latestGroup.get(roomId) as { group_id: number; state: string } | undefined;
+    const groupId = latest && latest.state === text ? latest.group_id : Number(this.s.newGroup.run(roomId, text).lastInsertRowid);
+    this.s.setEventGroup.run(eventId, groupId);
+  }
+  stateAfter(eventId: string): Map<string, string> | undefined {
+    const group = this.s.eventGroup.get(eventId) as { group_id: number } | undefined;
+    if (!group) return undefined;
+    const row = this.s.group.get(group.group_id) as { state: string };
+    return new Map(JSON.parse(row.state) as [string, string][]);
+  }
+
+  /** Replaces a stored PDU's JSON (signatures only: the event ID does not change). */
+  updatePdu(eventId: string, pdu: Pdu): void {
+    this.s.updatePdu.run(JSON.stringify(pdu), eventId);
+  }
+
+  allRoomIds(): string[] {
+    return (this.s.allRooms.all() as { room_id: string }[]).map((r) => r.room_id);
+  }
+  allRooms(): { room_id: string; room_version: string }[] {
+    return this.s.allRooms.all() as { room_id: string; room_version: string }[];
+  }
+
+  seenTransaction(origin: string, txnId: string): boolean {
+    return this.s.seenTxn.get(origin, txnId) !== undefined;
+  }
+  recordTransaction(origin: string, txnId: string): void {
+    this.s.putTxn.run(origin, txnId);
+  }
+}
+
+/** Events we hold only as auth or state references (not part of the timeline), and hints about where rooms live. */
+export class OutlierStore {
+  private readonly s;
+  constructor(db: Db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS fed_outliers (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        pdu TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS fed_room_servers (
+        room_id TEXT NOT NULL,
+        server_name TEXT NOT NULL,
+        PRIMARY KEY (room_id, server_name)
+      );
+    `);
+    this.s = {
+      put: db.prepare('INSERT OR IGNORE INTO fed_outliers (event_id, room_id, pdu) VALUES (?, ?, ?)'),
+      get: db.prepare('SELECT pdu FROM fed_outliers WHERE event_id = ?'),
+      putHint: db.prepare('INSERT OR IGNORE INTO fed_room_servers (room_id, server_name) VALUES (?, ?)'),
+      hints: db.prepare('SELECT server_name FROM fed_room_servers WHERE room_id = ?'),
+    };
+  }
+  put(eventId: string, roomId: string, pdu: Pdu): void {
+    this.s.put.run(eventId, roomId, JSON.stringify(pdu));
+  }
+  get(eventId: string): Pdu | undefined {
+    const row = this.s.get.get(eventId) as { pdu: string } | undefined;
+    return row && (JSON.parse(row.pdu) as Pdu);
+  }
+  addServerHint(roomId: string, serverName: string): void {
+    this.s.putHint.run(roomId, serverName);
+  }
+  serverHints(roomId: string): string[] {
+    return (this.s.hints.all(roomId) as { server_name: string }[]).map((r) => r.server_name);
+  }
+}

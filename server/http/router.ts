@@ -1,6 +1,7 @@
 // A small router over node:http: path patterns with named segments, JSON bodies with a size limit,
 // CORS on every response, and every thrown error turned into the spec's error JSON (never a crash).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProtocolError } from '../../src/protocol';
 import { MatrixError, unrecognized } from './errors';
 
 export interface RawResponse {
@@ -96,6 +97,8 @@ export class Router {
       throw unrecognized();
     } catch (error) {
       if (error instanceof MatrixError) return sendJson(res, error.status, error.toJSON());
+      // The protocol core refuses what can't be signed (floats, out-of-range integers, bad keys): the client's input.
+      if (error instanceof ProtocolError) return sendJson(res, 400, { errcode: 'M_BAD_JSON', error: error.message });
       console.error('internal error', error);
       return sendJson(res, 500, { errcode: 'M_UNKNOWN', error: 'Internal server error' });
     }

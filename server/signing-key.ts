@@ -13,7 +13,8 @@ export interface SigningKey extends KeyPair {
 export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   const file = path.join(dataDir, 'signing.key');
   if (!existsSync(file)) {
-    const id = `a_${randomBytes(3).toString('base64url')}`;
+    // Key IDs may only use [a-zA-Z0-9_] (spec; src/protocol and X-Matrix parsing refuse others): no '-'.
+    const id = `a_${randomBytes(3).toString('base64url').replace(/-/g, '_')}`;
     writeFileSync(file, `ed25519 ${id} ${encodeBase64(randomBytes(32))}\n`, { mode: 0o600, flag: 'wx' });
   }
   const [algorithm, id, seedText] = readFileSync(file, 'utf8').trim().split(/\s+/);

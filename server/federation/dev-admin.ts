@@ -90,4 +90,15 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
     hs.rooms.commit({ ...sealed, pdu, eventId }, userId);
     return { event_id: eventId };
   });
+
+  /** Where an event ended up here: stored, soft-failed (with why), rejected, or unknown. */
+  router.post(`${DEV}/event_status`, async (ctx) => {
+    const body = await guard(ctx);
+    if (typeof body.event_id !== 'string') throw badJson('event_id is required');
+    if (hs.events.event(body.event_id)) return { status: 'stored' };
+    const soft = hs.federation.store.softFailed(body.event_id);
+    if (soft) return { status: 'soft_failed', reason: soft.reason };
+    if (hs.federation.store.isRejected(body.event_id)) return { status: 'rejected' };
+    return { status: 'unknown' };
+  });
 }

@@ -447,6 +447,7 @@ export class Federation {
         return await this.joinThrough(server, roomId, userId, options);
       } catch (error) {
         lastError = error;
+        console.error(`join of ${roomId} through ${server} failed:`, (error as Error).message);
         if (error instanceof MatrixError && error.status === 403) throw error;
       }
     }

@@ -5,8 +5,8 @@ import { enc, TestClient } from './http-client';
 
 export const DEV_TOKEN = 'dev-admin-token-for-tests';
 
-export async function startServers(names: string[], extraArgs: string[] = []): Promise<RunningHomeserver[]> {
-  return Promise.all(
+export async function startServers<const Names extends readonly string[]>(names: Names, extraArgs: string[] = []): Promise<{ -readonly [K in keyof Names]: RunningHomeserver }> {
+  const servers = await Promise.all(
     names.map((serverName) =>
       startHomeserver({
         serverName,
@@ -14,6 +14,7 @@ export async function startServers(names: string[], extraArgs: string[] = []): P
       }),
     ),
   );
+  return servers as { -readonly [K in keyof Names]: RunningHomeserver };
 }
 
 export async function devAdmin(server: RunningHomeserver, action: string, body: unknown = {}): Promise<any> {

@@ -1,0 +1,138 @@
+// Multi-process federation: real homeserver processes on loopback share rooms in both room versions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningHomeserver } from '../testing/spawn';
+import type { TestClient } from '../testing/http-client';
+import { bodies, devAdmin, enc, roomState, say, startServers, user, waitFor } from '../testing/federation-harness';
+
+const VERSIONS = ['org.matrix.12.4430', '11'] as const;
+
+let alpha: RunningHomeserver;
+let beta: RunningHomeserver;
+let gamma: RunningHomeserver;
+let alice: TestClient;
+let bob: TestClient;
+let gina: TestClient;
+
+beforeAll(async () => {
+  [alpha, beta, gamma] = await startServers(['alpha.localhost:18711', 'beta.localhost:18712', 'gamma.localhost:18713']);
+  [alice, bob, gina] = await Promise.all([user(alpha, 'alice'), user(beta, 'bob'), user(gamma, 'gina')]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));
+});
+
+async function sharedRoom(version: string, options: Record<string, unknown> = {}): Promise<string> {
+  const created = await alice.post('/_matrix/client/v3/createRoom', { room_version: version, ...options });
+  expect(created.status).toBe(200);
+  const roomId: string = created.body.room_id;
+  const invite = await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: bob.userId });
+  expect(invite.status, JSON.stringify(invite.body)).toBe(200);
+  // The invite reaches bob's server and shows in his sync before he joins.
+  await waitFor('the invite in bob’s sync', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+  const join = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
+  expect(join.status, JSON.stringify(join.body)).toBe(200);
+  return roomId;
+}
+
+const seen = (client: TestClient, roomId: string, wanted: string[]) =>
+  waitFor(`${client.userId} to see ${wanted.join(', ')}`, async () => {
+    const got = await bodies(client, roomId);
+    return wanted.every((w) => got.includes(w)) && got;
+  });
+
+describe.each(VERSIONS)('federation in room version %s', (version) => {
+  it('invites across servers, joins, and chats both ways; senders keep their identity', async () => {
+    const roomId = await sharedRoom(version);
+    await say(alice, roomId, `alpha says hi (${version})`);
+    await seen(bob, roomId, [`alpha says hi (${version})`]);
+    await say(bob, roomId, `beta answers (${version})`);
+    const onAlpha = await seen(alice, roomId, [`alpha says hi (${version})`, `beta answers (${version})`]);
+    expect(onAlpha.indexOf(`alpha says hi (${version})`)).toBeLessThan(onAlpha.indexOf(`beta answers (${version})`));
+
+    const messages = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[];
+    const fromBob = messages.find((e) => e.content?.body === `beta answers (${version})`);
+    expect(fromBob.sender).toBe(bob.userId);
+    if (version !== '11') expect(typeof fromBob.sender_key).toBe('string');
+    const members = (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`)).body.joined;
+    // Member-key rooms key joined_members by stable ID (MSC4428), with the verified user ID alongside.
+    const userIds = Object.entries(members as Record<string, { user_id?: string }>).map(([id, m]) => (version === '11' ? id : m.user_id));
+    expect(userIds.sort()).toEqual([alice.userId, bob.userId].sort());
+  }, 60_000);
+
+  it('a third server joins late by alias and backfills the history', async () => {
+    const alias = `#late-${version.replace(/\W/g, '')}:${alpha.serverName}`;
+    const created = await alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', room_alias_name: alias.slice(1, alias.indexOf(':')) });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const roomId: string = created.body.room_id;
+    const history = Array.from({ length: 12 }, (_, i) => `history ${i} (${version})`);
+    for (const line of history) await say(alice, roomId, line);
+    const join = await gina.post(`/_matrix/client/v3/join/${enc(alias)}`, {});
+    expect(join.status, JSON.stringify(join.body)).toBe(200);
+    expect(join.body.room_id).toBe(roomId);
+    expect(await bodies(gina, roomId)).toEqual(history);
+    await say(gina, roomId, `gamma arrives (${version})`);
+    await seen(alice, roomId, [`gamma arrives (${version})`]);
+  }, 60_000);
+});
+
+describe('resilience', () => {
+  it('a server that stops and restarts catches up with no lost message, both ways', async () => {
+    const roomId = await sharedRoom('org.matrix.12.4430');
+    await say(alice, roomId, 'before the outage');
+    await seen(bob, roomId, ['before the outage']);
+    await beta.stop();
+    const during = ['during 1', 'during 2', 'during 3'];
+    for (const line of during) await say(alice, roomId, line);
+    // Another destination is not held up by beta being down.
+    await beta.restart();
+    await seen(bob, roomId, ['before the outage', ...during]);
+    await say(bob, roomId, 'back again');
+    const onAlpha = await seen(alice, roomId, ['back again']);
+    const onBeta = await seen(bob, roomId, ['back again']);
+    expect(onBeta).toEqual(onAlpha);
+  }, 90_000);
+
+  it('a destination that is down does not block the others', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', { room_version: 'org.matrix.12.4430', preset: 'public_chat' });
+    const roomId: string = created.body.room_id;
+    await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: bob.userId });
+    await bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
+    expect((await gina.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+    await devAdmin(beta, 'federation', { enabled: false });
+    try {
+      await say(alice, roomId, 'while beta is offline');
+      await seen(gina, roomId, ['while beta is offline']);
+      expect(await bodies(bob, roomId)).not.toContain('while beta is offline');
+    } finally {
+      await devAdmin(beta, 'federation', { enabled: true });
+    }
+    await seen(bob, roomId, ['while beta is offline']);
+  }, 60_000);
+
+  it.each(VERSIONS)('concurrent state changes on two servers converge to the same state (%s)', async (version) => {
+    const roomId = await sharedRoom(version, { power_level_content_override: { events: { 'm.room.name': 0, 'm.room.power_levels': 100 } } });
+    await say(alice, roomId, 'fork base');
+    await seen(bob, roomId, ['fork base']);
+    await devAdmin(beta, 'federation', { enabled: false });
+    try {
+      expect((await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'named on alpha' })).status).toBe(200);
+      expect((await bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'named on beta' })).status).toBe(200);
+      await say(alice, roomId, 'alpha side of the fork');
+      await say(bob, roomId, 'beta side of the fork');
+    } finally {
+      await devAdmin(beta, 'federation', { enabled: true });
+    }
+    await seen(alice, roomId, ['beta side of the fork']);
+    await seen(bob, roomId, ['alpha side of the fork']);
+    const names = await waitFor('both servers to agree on the name', async () => {
+      const [a, b] = await Promise.all([roomState(alice, roomId, 'm.room.name'), roomState(bob, roomId, 'm.room.name')]);
+      return a?.name === b?.name && [a?.name, b?.name];
+    });
+    expect(['named on alpha', 'named on beta']).toContain(names[0]);
+    // The whole state agrees, event for event.
+    const stateIds = async (client: TestClient) =>
+      ((await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`)).body as any[]).map((e) => e.event_id).sort();
+    expect(await stateIds(alice)).toEqual(await stateIds(bob));
+  }, 60_000);
+});

@@ -320,3 +320,16 @@ describe('member keys of a portable account come from the recovery key', () => {
     expect(reply.body.error).toMatch(/already belongs to another account/);
   });
 });
+
+describe('persistence', () => {
+  it('the account-key binding survives a restart; open challenges do not (they live only in memory)', async () => {
+    const id = identity();
+    await registerWithAccountKey(alphaAddress, id.secret, 'durable');
+    const pending = await signedLogin(alpha, ALPHA, id);
+    await alpha.restart();
+    await expectRefusedWithoutSession(alpha, () => login(alpha, pending), 403, /already used or was never issued/);
+    const session = await loginWithAccountKey(alphaAddress, id.secret);
+    expect(session.userId).toBe(`@durable:${ALPHA}`);
+    expect(await fetchPortableAccount(session)).toEqual({ account_key: id.accountKey });
+  }, 60_000);
+});

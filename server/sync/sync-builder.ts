@@ -136,7 +136,9 @@ class RoomSyncBuilder {
       body.ephemeral = { events: ephemeral };
       if (ephemeral.length > 0) hasContent = true;
       body.unread_notifications = this.unread(roomId);
-      body.summary = this.summary(roomId);
+      // The summary only changes with membership: send it for a fresh room or when members changed.
+      const membersChanged = [...timeline, ...stateEvents].some((e) => e.pdu.type === 'm.room.member');
+      if (fromStart || membersChanged) body.summary = this.summary(roomId);
     }
     const memberInfo = this.memberInfo(roomId, fromStart, floor, upTo);
     if (memberInfo) {

@@ -1,9 +1,12 @@
 // Accounts over real HTTP: register, login, whoami, devices, profile, account data, filters, push rules,
 // capabilities, CORS, and bad input (M_NOT_JSON, M_BAD_JSON, 429), each checked against the spec's OpenAPI.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 import { enc, TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
+
+// Real server processes and real clients: under `npm test` every file runs at once on two cores, so allow time.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: RunningHomeserver;
 let alice: TestClient;

@@ -1,9 +1,12 @@
 // The `npm start` demo seeding: users, a member-key room, a classic room and a DM with history; running it
 // again (every `npm start`) changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedDemo } from '../demo/seed';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 import { enc, TestClient } from '../testing/http-client';
+
+// Real server processes and real clients: under `npm test` every file runs at once on two cores, so allow time.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SERVER = 'alpha.localhost:18507';
 let server: RunningHomeserver;

@@ -1,9 +1,12 @@
 // Bad input never crashes the server or yields a 500: arbitrary JSON bodies, query strings and path segments
 // against every writing endpoint, with a clear errcode on every refusal.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 import { enc, TestClient } from '../testing/http-client';
+
+// Real server processes and real clients: under `npm test` every file runs at once on two cores, so allow time.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: RunningHomeserver;
 let alice: TestClient;

@@ -1,10 +1,13 @@
 // matrix-js-sdk (a real client, not ours) against a spawned homeserver: two users create a room, invite,
 // join, chat, paginate, redact and leave, in both room versions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClientEvent, createClient, EventType, MatrixClient, MatrixEvent, MsgType, Room, RoomEvent, SyncState } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
+
+// Real server processes and real clients: under `npm test` every file runs at once on two cores, so allow time.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SERVER = 'alpha.localhost:18503';
 let server: RunningHomeserver;

@@ -1,8 +1,11 @@
 // Durability: a clean restart keeps accounts, rooms, events and tokens, and sync resumes from the same `since`;
 // a SIGKILL in the middle of a stream of sends loses no acknowledged event.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 import { enc, TestClient } from '../testing/http-client';
+
+// Real server processes and real clients: under `npm test` every file runs at once on two cores, so allow time.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let server: RunningHomeserver;
 let alice: TestClient;

@@ -1,10 +1,13 @@
 // Rooms over real HTTP in both room versions: create, invite, join, send, sync, paginate, context, state,
 // members, redact, typing, receipts, kick/ban/leave/forget — responses checked against the spec's OpenAPI.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLinkVerifier, keyPairFromSeed, memberIdFromPublicKey, encodeBase64, verifyEventSignature, computeEventId } from '../../src/protocol';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 import { enc, TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
+
+// Real server processes and real clients: under `npm test` every file runs at once on two cores, so allow time.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SERVER = 'alpha.localhost:18502';
 let server: RunningHomeserver;

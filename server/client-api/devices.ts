@@ -5,6 +5,7 @@ import { MatrixError, notFound } from '../http/errors';
 import type { Router } from '../http/router';
 import { asObject, isObject, optionalString } from '../http/validate';
 import { checkPassword, type DeviceRow } from '../storage/accounts';
+import { requireAccountKeyAuth } from './portable-identity';
 
 const toDevice = (row: DeviceRow) => ({
   device_id: row.device_id,
@@ -32,7 +33,10 @@ export function registerDevices(router: Router, hs: Homeserver): void {
   });
 
   const deleteDevices = async (userId: string, deviceIds: string[], auth: unknown) => {
-    requirePasswordAuth(hs, userId, auth);
+    // Portable accounts have no password: they prove their account key instead.
+    const portable = hs.accountKeys.forUser(userId);
+    if (portable) await requireAccountKeyAuth(hs, userId, portable.account_key, auth, 'device-delete');
+    else requirePasswordAuth(hs, userId, auth);
     for (const id of deviceIds) hs.accounts.deleteDevice(userId, id);
     return {};
   };

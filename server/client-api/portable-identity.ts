@@ -1,12 +1,12 @@
 // Portable identity (PROTOCOL.md §5): the account-key challenge, `account/portable`, and the login and
 // registration steps that auth.ts hands over for `dev.wayfarer.login.account_key`.
-import { WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import { ACCOUNT_KEY_LOGIN_TYPE, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { forbidden, MatrixError, notFound } from '../http/errors';
 import { RateLimiter } from '../http/rate-limit';
 import type { Router } from '../http/router';
-import { asObject, type JsonObject } from '../http/validate';
+import { asObject, isObject, type JsonObject } from '../http/validate';
 
 /** Set on the 403 of a valid proof for a key no account here is bound to, so a client can offer to register. */
 export const UNKNOWN_ACCOUNT_KEY_FLAG = 'dev.wayfarer.unknown_account_key';
@@ -47,4 +47,23 @@ export async function accountKeyForRegistration(hs: Homeserver, auth: JsonObject
   const existing = hs.accountKeys.forKey(accountKey);
   if (existing) throw new MatrixError(400, 'M_USER_IN_USE', `This account key already has an account here: ${existing.user_id}. Sign in with it instead.`);
   return accountKey;
+}
+
+/**
+ * User-interactive auth for a portable account (e.g. deleting devices): it has no password, so it proves its
+ * account key again. Failures are the spec's 401 with the flows, carrying the proof's own error text.
+ */
+export async function requireAccountKeyAuth(hs: Homeserver, userId: string, accountKey: string, auth: unknown, session: string): Promise<void> {
+  const flows = [{ stages: [ACCOUNT_KEY_LOGIN_TYPE] }];
+  const refuse = (message: string) => new MatrixError(401, 'M_FORBIDDEN', message, { flows, params: {}, session, completed: [] });
+  if (!isObject(auth)) throw new MatrixError(401, '', '', { flows, params: {}, session });
+  if (auth.type !== ACCOUNT_KEY_LOGIN_TYPE) throw refuse(`${userId} has no password: confirm with your recovery key (${ACCOUNT_KEY_LOGIN_TYPE})`);
+  let proven: string;
+  try {
+    proven = await hs.accountKeyProofs.prove(auth);
+  } catch (error) {
+    if (error instanceof MatrixError && error.status === 403) throw refuse(error.message);
+    throw error;
+  }
+  if (proven !== accountKey) throw refuse(`That proof is for a different account key than ${userId}'s`);
 }

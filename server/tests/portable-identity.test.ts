@@ -333,3 +333,34 @@ describe('persistence', () => {
     expect(await fetchPortableAccount(session)).toEqual({ account_key: id.accountKey });
   }, 60_000);
 });
+
+describe('user-interactive auth for a portable account', () => {
+  it('deleting a device asks for an account-key proof (no password exists) and refuses another key', async () => {
+    const id = identity();
+    const main = await registerWithAccountKey(alphaAddress, id.secret, 'device-owner');
+    const second = await loginWithAccountKey(alphaAddress, id.secret);
+    const client = new TestClient(alpha.baseUrl);
+    client.accessToken = main.accessToken;
+    const path = `/_matrix/client/v3/devices/${enc(second.deviceId)}`;
+    const challenge = await client.request('DELETE', path, {});
+    expect(challenge.status).toBe(401);
+    expect(challenge.body.flows).toEqual([{ stages: [ACCOUNT_KEY_LOGIN_TYPE] }]);
+    const password = await client.request('DELETE', path, { auth: { type: 'm.login.password', password: '' } });
+    expect(password.status).toBe(401);
+    expect(password.body.error).toMatch(/has no password/);
+    const other = identity();
+    await registerWithAccountKey(alphaAddress, other.secret, 'someone-else');
+    const wrongKey = await client.request('DELETE', path, { auth: { ...(await signedLogin(alpha, ALPHA, other)), session: challenge.body.session } });
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.body.error).toMatch(/different account key/);
+    const replay = await signedLogin(alpha, ALPHA, id);
+    const ok = await client.request('DELETE', path, { auth: { ...replay, session: challenge.body.session } });
+    expect(ok.status).toBe(200);
+    const secondClient = new TestClient(alpha.baseUrl);
+    secondClient.accessToken = second.accessToken;
+    expect((await secondClient.get('/_matrix/client/v3/account/whoami')).status).toBe(401);
+    const again = await client.request('DELETE', `/_matrix/client/v3/devices/${enc(main.deviceId)}`, { auth: replay });
+    expect(again.status).toBe(401);
+    expect(again.body.error).toMatch(/already used/);
+  });
+});

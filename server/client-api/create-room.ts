@@ -14,7 +14,13 @@ export function registerCreateRoom(router: Router, hs: Homeserver): void {
   router.post('~/createRoom', async (ctx) => {
     const session = requireSession(hs, ctx);
     const body = asObject(await ctx.json());
-    return { room_id: createRoom(hs, session.userId, body) };
+    // Users of other servers are invited over federation once the room exists (member keys come from their server).
+    const invites = Array.isArray(body.invite) ? body.invite : [];
+    const remote = invites.filter((u): u is string => typeof u === 'string' && /^@[^:]+:.+$/.test(u) && !u.endsWith(`:${hs.config.serverName}`));
+    const roomId = createRoom(hs, session.userId, remote.length > 0 ? { ...body, invite: invites.filter((u) => !remote.includes(u as string)) } : body);
+    const isDirect = body.is_direct === true;
+    for (const invitee of remote) await hs.federation.inviteRemote(roomId, session.userId, invitee, isDirect ? { is_direct: true } : {});
+    return { room_id: roomId };
   });
 }
 

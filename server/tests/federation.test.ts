@@ -76,6 +76,28 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
   }, 60_000);
 });
 
+describe('direct messages and ephemeral events', () => {
+  it('creates a DM with a user of another server; typing and read receipts cross over', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [bob.userId] });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const roomId: string = created.body.room_id;
+    const invite = await waitFor('the DM invite on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+    const inviteEvent = (invite.invite_state.events as any[]).find((e) => e.type === 'm.room.member' && e.content.membership === 'invite');
+    expect(inviteEvent.content.is_direct).toBe(true);
+    expect((await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
+    const ephemeral = async (client: TestClient, type: string) =>
+      ((await client.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.join?.[roomId]?.ephemeral?.events as any[] | undefined)?.find((e) => e.type === type);
+
+    expect((await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(alice.userId!)}`, { typing: true, timeout: 20_000 })).status).toBe(200);
+    await waitFor('alice typing on beta', async () => (await ephemeral(bob, 'm.typing'))?.content.user_ids.includes(alice.userId));
+
+    const eventId = await say(bob, roomId, 'read me');
+    await seen(alice, roomId, ['read me']);
+    expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, {})).status).toBe(200);
+    await waitFor('alice’s receipt on beta', async () => (await ephemeral(bob, 'm.receipt'))?.content[eventId]?.['m.read']?.[alice.userId!]);
+  }, 60_000);
+});
+
 describe('resilience', () => {
   it('a server that stops and restarts catches up with no lost message, both ways', async () => {
     const roomId = await sharedRoom('org.matrix.12.4430');

@@ -6,7 +6,8 @@ import type { RequestContext, Router } from '../http/router';
 import { asObject, optionalString, type JsonObject } from '../http/validate';
 import { ClientFormatter } from '../rooms/client-format';
 import type { SendContext } from '../rooms/room-service';
-import { usesMemberKeys } from '../rooms/room-versions';
+import { creatorsOf } from '../rooms/authorization';
+import { hasRoomIdFromCreate, usesMemberKeys } from '../rooms/room-versions';
 import { requireJoined, roomViewFor } from './room-access';
 
 const MAX_CONTENT_BYTES = 60 * 1024;
@@ -104,9 +105,14 @@ export function powerLevelsToMemberKeys(hs: Homeserver, roomId: string, version:
   for (const event of hs.events.currentState(roomId).values()) {
     if (event.pdu.type === 'm.room.member' && event.pdu.state_key) byDisplayId.set(hs.links.displayId(roomId, event.pdu.state_key), event.pdu.state_key);
   }
+  const createId = hs.events.currentStateEventId(roomId, 'm.room.create', '');
+  const create = createId ? hs.events.event(createId) : undefined;
+  const creators = new Set(create && hasRoomIdFromCreate(version) ? creatorsOf(create.pdu, version) : []);
   const users: JsonObject = {};
   for (const [id, level] of Object.entries(content.users as JsonObject)) {
-    users[byDisplayId.get(id) ?? hs.rooms.resolveTarget(roomId, version, id)] = level;
+    const memberKey = byDisplayId.get(id) ?? hs.rooms.resolveTarget(roomId, version, id);
+    // Creators are shown with CREATOR_POWER_LEVEL but may not be listed (room version 12): drop them.
+    if (!creators.has(memberKey)) users[memberKey] = level;
   }
   return { ...content, users };
 }

@@ -5,7 +5,11 @@ import { encodeBase64, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_K
 import type { Homeserver } from '../homeserver';
 import type { Session } from '../storage/accounts';
 import type { StoredEvent } from '../storage/events';
-import { usesMemberKeys } from './room-versions';
+import { creatorsOf } from './authorization';
+import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
+
+/** How room creators (unlimited power in room version 12) appear in power levels shown to clients. */
+export const CREATOR_POWER_LEVEL = Number.MAX_SAFE_INTEGER;
 
 export type ClientEvent = Record<string, unknown> & { type: string; event_id: string; content: Record<string, unknown> };
 
@@ -90,9 +94,21 @@ export class ClientFormatter {
   }
 
   private mapContent(roomId: string, type: string, content: Record<string, unknown>): Record<string, unknown> {
-    if (type !== 'm.room.power_levels' || typeof content.users !== 'object' || content.users === null) return content;
+    if (type !== 'm.room.power_levels') return content;
     const users: Record<string, unknown> = {};
-    for (const [member, level] of Object.entries(content.users as Record<string, unknown>)) users[this.displayId(roomId, member)] = level;
+    const stored = typeof content.users === 'object' && content.users !== null ? (content.users as Record<string, unknown>) : {};
+    for (const [member, level] of Object.entries(stored)) users[this.displayId(roomId, member)] = level;
+    // Room version 12 gives creators unlimited power without listing them; clients that predate it (our pinned
+    // matrix-js-sdk) would think a creator has users_default. Show creators at the highest level JSON allows;
+    // powerLevelsToMemberKeys drops them again when a client sends the content back.
+    for (const creator of this.creators(roomId)) users[this.displayId(roomId, creator)] = CREATOR_POWER_LEVEL;
     return { ...content, users };
+  }
+
+  private creators(roomId: string): string[] {
+    if (!hasRoomIdFromCreate(this.version(roomId))) return [];
+    const createId = this.hs.events.currentStateEventId(roomId, 'm.room.create', '');
+    const create = createId ? this.hs.events.event(createId) : undefined;
+    return create ? creatorsOf(create.pdu, this.version(roomId)) : [];
   }
 }

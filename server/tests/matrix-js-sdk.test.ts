@@ -121,6 +121,16 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect((redacted as MatrixEvent).getContent()).toEqual({});
     });
 
+    it('the creator has full power in the SDK\'s eyes and promotes bob', async () => {
+      const room = alice.getRoom(roomId)!;
+      expect(room.currentState.maySendStateEvent('m.room.power_levels', alice.getUserId()!)).toBe(true);
+      expect(room.currentState.maySendStateEvent('m.room.name', bob.getUserId()!)).toBe(false);
+      await alice.setPowerLevel(roomId, bob.getUserId()!, 50);
+      await until(bob, () => bob.getRoom(roomId)?.getMember(bob.getUserId()!)?.powerLevel === 50);
+      await bob.setRoomName(roomId, `renamed by bob ${version}`);
+      await until(alice, () => alice.getRoom(roomId)?.name === `renamed by bob ${version}`);
+    });
+
     it('bob leaves and alice sees it', async () => {
       await bob.leave(roomId);
       await until(alice, () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'leave');

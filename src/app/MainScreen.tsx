@@ -17,13 +17,15 @@ const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
 
 // One client per session for the page's life (React StrictMode mounts effects twice).
 const running = new Map<string, Promise<MatrixClient>>();
+// A signed-out client must stop writing to the chat store, or a late flush could blank the next session's rooms.
+const unbinders = new WeakMap<MatrixClient, () => void>();
 
 function clientFor(session: Session): Promise<MatrixClient> {
   let promise = running.get(session.accessToken);
   if (!promise) {
     promise = (async () => {
       const client = await createSessionClient(session);
-      bindClient(client, chatStore, () => void endSession(client, 'Your session ended on the server. Sign in again.'));
+      unbinders.set(client, bindClient(client, chatStore, () => void endSession(client, 'Your session ended on the server. Sign in again.')));
       await startSessionClient(client);
       return client;
     })();
@@ -33,6 +35,7 @@ function clientFor(session: Session): Promise<MatrixClient> {
 }
 
 async function endSession(client: MatrixClient, notice?: string): Promise<void> {
+  unbinders.get(client)?.();
   await signOutClient(client);
   // A remembered member-key root must not outlive the session on this browser.
   await forgetMemberRoots().catch(() => undefined);

@@ -1,11 +1,18 @@
 // `npm start`: installs what is missing, builds the client and serves it with the demo homeservers.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureNodeModules, mustRun, root } from './ensure.mjs';
 
-// The demo homeservers; federation (next issue) adds beta, gamma… here.
-const DEMO_SERVERS = [{ name: 'alpha', serverName: 'alpha.localhost:8481', port: 8481 }];
+// Three federating demo homeservers. The dev admin API (loopback only) lets the seed forge one link, and lets a
+// demo rotate keys or take a server offline; its token is new on every start.
+const DEMO_SERVERS = [
+  { name: 'alpha', serverName: 'alpha.localhost:8481', port: 8481 },
+  { name: 'beta', serverName: 'beta.localhost:8482', port: 8482 },
+  { name: 'gamma', serverName: 'gamma.localhost:8483', port: 8483 },
+];
+const DEV_ADMIN_TOKEN = randomBytes(16).toString('hex');
 
 ensureNodeModules();
 console.log('• building the client…');
@@ -22,7 +29,7 @@ process.on('SIGTERM', () => { stopAll(); process.exit(0); });
 function startHomeserver({ name, serverName, port }) {
   const dataDir = path.join(root, '.data', name);
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--server-name', serverName, '--port', String(port), '--data', dataDir, '--open-registration', '--insecure-http'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--server-name', serverName, '--port', String(port), '--data', dataDir, '--open-registration', '--insecure-http', '--dev-admin', DEV_ADMIN_TOKEN], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -53,6 +60,17 @@ for (const server of servers) {
   }
   seeded.push({ server, ...JSON.parse(result.stdout.trim().split('\n').at(-1)) });
 }
+const federationSeed = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', 'server/demo/federation-seed.ts', ...servers.flatMap((s) => ['--server', `${s.serverName}=http://127.0.0.1:${s.port}`]), '--dev-token', DEV_ADMIN_TOKEN],
+  { cwd: root, encoding: 'utf8' },
+);
+if (federationSeed.status !== 0) {
+  console.error(`✖ seeding the federated rooms failed:\n${federationSeed.stderr}${federationSeed.stdout}`);
+  stopAll();
+  process.exit(1);
+}
+const federated = JSON.parse(federationSeed.stdout.trim().split('\n').at(-1));
 
 const client = spawn('npx', ['vite', 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'], {
   cwd: root,
@@ -72,6 +90,12 @@ client.stdout.on('data', (chunk) => {
     console.log(`  demo rooms   #lobby:${server.serverName} (member keys), #classic:${server.serverName} (v11), a DM alice↔bob`);
     void rooms;
   }
+  console.log('  across servers');
+  console.log(`    #commons:${servers[0].serverName}  member-key room on alpha, beta and gamma, with history`);
+  console.log(`    #harbour:${servers[1].serverName}   classic (v11) room on beta that alpha and gamma joined`);
+  console.log(`    a DM between @alice:${servers[0].serverName} and @bob:${servers[1].serverName}`);
+  for (const user of federated.users.filter((u) => u.note)) console.log(`    ${user.userId} (password ${user.password}): ${user.note} → shows as unverified`);
+  console.log(`  dev admin token (loopback only): ${DEV_ADMIN_TOKEN}`);
   console.log('\nPress Ctrl-C to stop.');
 });
 client.on('exit', (code) => { stopAll(); process.exit(code ?? 0); });

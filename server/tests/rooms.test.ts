@@ -26,6 +26,7 @@ afterAll(() => server?.dispose());
 const send = async (client: TestClient, roomId: string, body: string, txn = `t${Math.random()}`) => {
   const reply = await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  assertMatchesSpec('/rooms/{roomId}/send/{eventType}/{txnId}', 'put', 200, reply.body);
   return reply.body.event_id as string;
 };
 
@@ -67,6 +68,7 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect(types).toEqual(expect.arrayContaining(['m.room.create', 'm.room.name', 'm.room.member']));
       const join = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {});
       expect(join.status, JSON.stringify(join.body)).toBe(200);
+      assertMatchesSpec('/join/{roomIdOrAlias}', 'post', 200, join.body);
       const after = await sync(bob, `since=${initial.next_batch}`);
       expect(after.rooms.join[roomId]).toBeDefined();
       expect(after.rooms.invite[roomId]).toBeUndefined();
@@ -158,6 +160,8 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       assertMatchesSpec('/rooms/{roomId}/state', 'get', 200, state.body);
       const name = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`);
       expect(name.body).toEqual({ name: `Room ${version}` });
+      const topic = await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.topic/`, { topic: 'changed' });
+      assertMatchesSpec('/rooms/{roomId}/state/{eventType}/{stateKey}', 'put', 200, topic.body);
       const members = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`);
       assertMatchesSpec('/rooms/{roomId}/members', 'get', 200, members.body);
       const joinedIds = members.body.chunk.filter((e: any) => e.content.membership === 'join').map((e: any) => e.state_key).sort();

@@ -25,7 +25,7 @@ export function registerSync(router: Router, hs: Homeserver): void {
     for (;;) {
       const result = await buildSync(hs, request);
       const remaining = deadline - Date.now();
-      if (!since || result.hasUpdates || remaining <= 0 || ctx.signal.aborted) return result.body;
+      if (!since || result.hasUpdates || remaining <= 0 || ctx.signal.aborted || hs.notifier.isClosed) return result.body;
       // Anything written while the response was being built? Then build again rather than sleep.
       if (hs.stream.current() !== result.next.position || hs.typing.current() !== result.next.typing) continue;
       await hs.notifier.wait(remaining, ctx.signal);

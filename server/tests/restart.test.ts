@@ -24,10 +24,18 @@ afterAll(() => server?.dispose());
 const sendText = (body: string, txn: string) => alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });
 
 describe('restart', () => {
-  it('continues a sync session from the same since token after SIGTERM and restart', async () => {
+  it('answers an in-flight long-poll on SIGTERM, and sync continues from the same since token after a restart', async () => {
     const before = (await bob.get('/_matrix/client/v3/sync')).body;
-    const sent = (await sendText('sent before the restart', 'before-restart')).body.event_id;
+    // A long-poll in flight when SIGTERM arrives gets a proper (empty) answer, not a dropped connection.
+    const inFlight = bob.get(`/_matrix/client/v3/sync?since=${before.next_batch}&timeout=30000`);
+    // A full round trip started after the poll: by then the server has read the poll's request.
+    await alice.get('/_matrix/client/v3/account/whoami');
+    await server.stop();
+    const answered = await inFlight;
+    expect(answered.status).toBe(200);
+    expect(answered.body.next_batch).toBe(before.next_batch);
     await server.restart();
+    const sent = (await sendText('sent before the restart', 'before-restart')).body.event_id;
     const after = await bob.get(`/_matrix/client/v3/sync?since=${before.next_batch}`);
     expect(after.status).toBe(200);
     const events = after.body.rooms.join[roomId].timeline.events;

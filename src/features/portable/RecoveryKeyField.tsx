@@ -29,6 +29,13 @@ export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = 
         aria-describedby={`${id}-status`}
         placeholder="EsT… (48 characters, spaces optional)"
         onChange={(e) => onChange(e.target.value)}
+        // Enter submits, as in a one-line field; pasted line breaks still arrive through onChange.
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            e.currentTarget.form?.requestSubmit();
+          }
+        }}
       />
       <div id={`${id}-status`} className="min-h-5 text-sm">
         {problem ? (

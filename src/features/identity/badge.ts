@@ -1,0 +1,154 @@
+// The badge of one identity (a member key, or a user ID in classic rooms), as a small state machine fed by
+// three inputs: the homeserver's member_info (PROTOCOL.md §5), the member events of that key seen in the room
+// (its handle history), and this browser's own link check. Bluesky's "⚠ Invalid Handle" is the model: an
+// unverified claim is never shown as if it were a handle.
+import type { LinkInfo, LinkStatus, LinkVerdictCode } from '../../protocol';
+
+/** One m.room.member event of a key: the handle it claimed at that time. */
+export type HandleRecord = {
+  eventId: string;
+  ts: number;
+  localpart?: string;
+  domain?: string;
+  membership?: string;
+};
+
+/** What this browser found when it verified the link itself. */
+export type BrowserCheck =
+  | { state: 'checking'; startedTs: number }
+  | { state: 'done'; status: LinkStatus; code: LinkVerdictCode | 'fetch_failed'; reason: string; domain?: string; keyId?: string; checkedTs: number; eventId?: string };
+
+export type KeyIdentityState = {
+  identity: string;
+  /** False in classic rooms: the user ID is the identity and there is no link to check. */
+  isKey: boolean;
+  link?: LinkInfo;
+  history: HandleRecord[];
+  browser?: BrowserCheck;
+};
+
+export type IdentityAction =
+  | { type: 'member_info'; link: LinkInfo | undefined }
+  | { type: 'member_event'; record: HandleRecord }
+  | { type: 'browser_check'; check: BrowserCheck };
+
+export function initialIdentityState(identity: string, isKey: boolean): KeyIdentityState {
+  return { identity, isKey, history: [] };
+}
+
+export function reduceIdentity(state: KeyIdentityState, action: IdentityAction): KeyIdentityState {
+  switch (action.type) {
+    case 'member_info':
+      return { ...state, link: action.link };
+    case 'member_event': {
+      if (state.history.some((r) => r.eventId === action.record.eventId)) return state;
+      const history = [...state.history, action.record].sort((a, b) => a.ts - b.ts);
+      return { ...state, history };
+    }
+    case 'browser_check':
+      return { ...state, browser: action.check };
+  }
+}
+
+export type Badge =
+  /** Classic room: the user ID is the identity and is shown as it is. */
+  | { kind: 'plain'; handle: string }
+  | { kind: 'verified'; handle: string; domain: string; keyId?: string; checkedTs?: number }
+  | { kind: 'unverified'; claimedHandle?: string; reason: string }
+  | { kind: 'erased'; shortKey: string }
+  /** The key's handle moved between domains and back: someone may still be signing as it on the old server. */
+  | { kind: 'contested'; claimedHandle?: string; reason: string; linkStatus: LinkStatus };
+
+/** The first 8 characters of a key, as erased members are named (PROTOCOL.md §5). */
+export function shortKey(identity: string): string {
+  return identity.slice(0, 8);
+}
+
+export function handleOf(localpart: string | undefined, domain: string | undefined): string | undefined {
+  return localpart && domain ? `@${localpart}:${domain}` : undefined;
+}
+
+/** The domains a key's handle lived on, in order, with repeats of consecutive entries folded. */
+export function domainTrail(history: readonly HandleRecord[]): string[] {
+  const trail: string[] = [];
+  for (const record of history) if (record.domain && trail.at(-1) !== record.domain) trail.push(record.domain);
+  return trail;
+}
+
+/** Why a key is contested, or undefined: its handle went back to a domain it had left (A → B → A). */
+export function contestedReason(history: readonly HandleRecord[], link?: LinkInfo): string | undefined {
+  const trail = domainTrail(history);
+  for (let i = 2; i < trail.length; i++) {
+    if (trail.slice(0, i - 1).includes(trail[i]!)) {
+      return `this key’s handle moved from ${trail[i - 1]} back to ${trail[i]} (${trail.join(' → ')}): a server it left may still be signing as it`;
+    }
+  }
+  // The homeserver reports a claim on a domain the key had moved away from.
+  const last = trail.at(-1);
+  if (link?.domain && last && link.domain !== last && trail.includes(link.domain)) {
+    return `the homeserver reports a claim on ${link.domain}, which this key left for ${last}`;
+  }
+  return undefined;
+}
+
+export function badgeOf(state: KeyIdentityState): Badge {
+  if (!state.isKey) return { kind: 'plain', handle: state.identity };
+  const link = state.link;
+  const latest = state.history.at(-1);
+  const claimedHandle = handleOf(link?.localpart ?? latest?.localpart, link?.domain ?? latest?.domain);
+  if (link?.status === 'erased') return { kind: 'erased', shortKey: shortKey(state.identity) };
+  const contested = contestedReason(state.history, link);
+  if (contested) return { kind: 'contested', claimedHandle, reason: contested, linkStatus: link?.status ?? 'unverified' };
+  if (link?.status === 'verified' && link.localpart && link.domain) {
+    const badge: Badge = { kind: 'verified', handle: `@${link.localpart}:${link.domain}`, domain: link.domain, checkedTs: link.checked_ts };
+    if (link.key_id) badge.keyId = link.key_id;
+    return badge;
+  }
+  if (!link) return { kind: 'unverified', claimedHandle, reason: 'your homeserver has not reported this link yet' };
+  return { kind: 'unverified', claimedHandle, reason: link.reason ?? 'the link is not verified' };
+}
+
+/**
+ * Where this browser's own verdict and the homeserver's differ, the words to say so
+ * ("your homeserver says verified; this browser found: …"); undefined when they agree or nothing was checked.
+ */
+export function disagreement(state: KeyIdentityState): string | undefined {
+  const browser = state.browser;
+  if (!state.isKey || browser?.state !== 'done' || !state.link) return undefined;
+  if (browser.status === state.link.status) return undefined;
+  return `your homeserver says ${state.link.status}; this browser found: ${browser.status} — ${browser.reason}`;
+}
+
+/** The text that stands where a handle would be: never an unverified claim. */
+export function badgeLabel(badge: Badge): string {
+  switch (badge.kind) {
+    case 'plain':
+    case 'verified':
+      return badge.handle;
+    case 'unverified':
+      return '⚠ Unverified handle';
+    case 'erased':
+      return `Erased member ${badge.shortKey}`;
+    case 'contested':
+      return '⚠ Contested handle';
+  }
+}
+
+/** What a screen reader says for the badge, and the tooltip with the claim and the reason. */
+export function badgeDescription(badge: Badge): { accessibleName: string; tooltip: string } {
+  switch (badge.kind) {
+    case 'plain':
+      return { accessibleName: badge.handle, tooltip: badge.handle };
+    case 'verified':
+      return { accessibleName: `${badge.handle}, verified handle`, tooltip: `${badge.handle}: co-signed by ${badge.domain}${badge.keyId ? ` (${badge.keyId})` : ''}` };
+    case 'unverified':
+      return {
+        accessibleName: 'unverified handle',
+        tooltip: `${badge.claimedHandle ? `Claims ${badge.claimedHandle}, not verified` : 'No verified handle'}: ${badge.reason}`,
+      };
+    case 'erased':
+      return { accessibleName: `erased member ${badge.shortKey}`, tooltip: `This member’s handle was erased (key ${badge.shortKey}…)` };
+    case 'contested':
+      return { accessibleName: 'contested handle', tooltip: `${badge.claimedHandle ? `Claims ${badge.claimedHandle}; ` : ''}contested: ${badge.reason}` };
+  }
+}

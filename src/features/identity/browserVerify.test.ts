@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildServerKeyResponse,
+  keyPairFromSeed,
+  MEMBER_KEY_ID,
+  MEMBER_KEYS_ROOM_VERSION,
+  memberIdFromPublicKey,
+  normaliseKey,
+  signEvent,
+  WAYFARER_CLIENT_PREFIX,
+} from '../../protocol';
+import { createBrowserVerifier, keyServerUrl, memoryCache, tamperedContent } from './browserVerify';
+
+const ROOM = '!room:alpha';
+const seed = (n: number) => new Uint8Array(32).fill(n);
+
+/** A tiny "internet": two domains' key endpoints and a homeserver's member_event endpoint, counting requests. */
+function world(now: number) {
+  const domains = new Map([
+    ['alpha.localhost:1', { keyId: 'ed25519:a1', seed: seed(1), mode: 'ok' as 'ok' | '404' | 'down' }],
+    ['beta.example', { keyId: 'ed25519:b1', seed: seed(2), mode: 'ok' as 'ok' | '404' | 'down' }],
+  ]);
+  const members = new Map<string, Record<string, unknown>>();
+  const keyRequests: string[] = [];
+  function addMember(i: number, domain: string, localpart: string) {
+    const memberSeed = seed(100 + i);
+    const memberId = memberIdFromPublicKey(keyPairFromSeed(memberSeed).publicKey);
+    const d = domains.get(domain)!;
+    const event = { type: 'm.room.member', room_id: ROOM, sender: memberId, state_key: memberId, content: { membership: 'join', localpart, domain }, origin_server_ts: now, depth: 3, prev_events: [], auth_events: [] };
+    members.set(normaliseKey(memberId), signEvent(signEvent(event, MEMBER_KEYS_ROOM_VERSION, memberId, MEMBER_KEY_ID, memberSeed), MEMBER_KEYS_ROOM_VERSION, domain, d.keyId, d.seed));
+    return normaliseKey(memberId);
+  }
+  const fetchFn = (async (input: string | URL | Request) => {
+    const url = new URL(String(input));
+    if (url.pathname === '/_matrix/key/v2/server') {
+      keyRequests.push(url.host);
+      const d = domains.get(url.host);
+      if (!d || d.mode === '404') return new Response('{}', { status: 404 });
+      if (d.mode === 'down') throw new TypeError('Failed to fetch');
+      return Response.json(buildServerKeyResponse(url.host, d.keyId, d.seed, now + 86_400_000));
+    }
+    const prefix = `${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_event/`;
+    if (url.pathname.startsWith(prefix)) {
+      const event = members.get(normaliseKey(decodeURIComponent(url.pathname.slice(prefix.length))));
+      return event ? Response.json(event) : Response.json({ errcode: 'M_NOT_FOUND', error: 'No member event for that key' }, { status: 404 });
+    }
+    return new Response('not here', { status: 500 });
+  }) as typeof fetch;
+  return { domains, members, keyRequests, addMember, fetchFn };
+}
+
+describe('browser link verification', () => {
+  const now = 1_800_000_000_000;
+  const setup = () => {
+    const w = world(now);
+    const cache = memoryCache();
+    const verifier = createBrowserVerifier({ fetch: w.fetchFn, homeserverUrl: 'http://hs.localhost:1', accessToken: 't', cache, now: () => now });
+    return { w, cache, verifier };
+  };
+
+  it('uses http only for loopback development names', () => {
+    expect(keyServerUrl('beta.localhost:8482')).toBe('http://beta.localhost:8482/_matrix/key/v2/server');
+    expect(keyServerUrl('matrix.org')).toBe('https://matrix.org/_matrix/key/v2/server');
+  });
+
+  it('verifies a room with one key fetch per domain, then serves repeats from the cache; Verify now fetches again', async () => {
+    const { w, verifier } = setup();
+    const ids = Array.from({ length: 12 }, (_, i) => w.addMember(i, i % 2 ? 'beta.example' : 'alpha.localhost:1', `user${i}`));
+    const first = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, ids.map((identity) => ({ identity })));
+    expect([...first.values()].every((c) => c.state === 'done' && c.status === 'verified')).toBe(true);
+    expect(w.keyRequests.sort()).toEqual(['alpha.localhost:1', 'beta.example']);
+    await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, ids.map((identity) => ({ identity })));
+    expect(w.keyRequests).toHaveLength(2);
+    await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: ids[0]! }], { force: true });
+    expect(w.keyRequests).toHaveLength(3);
+  });
+
+  it('finds a rotated key (the co-signing key is gone) on Verify now, with the reason', async () => {
+    const { w, verifier } = setup();
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    expect((await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({ status: 'verified', keyId: 'ed25519:b1' });
+    w.domains.set('beta.example', { keyId: 'ed25519:b2', seed: seed(9), mode: 'ok' });
+    const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }], { force: true })).get(bob)!;
+    expect(check).toMatchObject({ state: 'done', status: 'unverified', code: 'key_missing' });
+    expect(check.state === 'done' && check.reason).toContain('ed25519:b1');
+  });
+
+  it('fails a tampered member event (one byte of content changed) with the reason', async () => {
+    const { w, verifier } = setup();
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    const event = w.members.get(bob)!;
+    w.members.set(bob, { ...event, content: { ...(event.content as object), localpart: 'bot' } });
+    expect(tamperedContent(w.members.get(bob))).toBe(true);
+    const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)!;
+    expect(check).toMatchObject({ status: 'unverified' });
+    expect(check.state === 'done' && check.reason).toMatch(/content hash/);
+  });
+
+  it('fails a changed domain (signed fields) on the member signature', async () => {
+    const { w, verifier } = setup();
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    const event = w.members.get(bob)!;
+    w.members.set(bob, { ...event, content: { ...(event.content as object), domain: 'alpha.localhost:1' } });
+    expect((await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({ status: 'unverified' });
+  });
+
+  it('404 is unverified; an unreachable domain fails open only for a link this browser verified before', async () => {
+    const { w, verifier } = setup();
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    const alice = w.addMember(2, 'alpha.localhost:1', 'alice');
+    await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }]);
+    w.domains.get('beta.example')!.mode = 'down';
+    w.domains.get('alpha.localhost:1')!.mode = '404';
+    const checks = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }, { identity: alice }], { force: true });
+    expect(checks.get(bob)).toMatchObject({ status: 'verified', code: 'verified_with_last_known_key' });
+    expect(checks.get(alice)).toMatchObject({ status: 'unverified', code: 'domain_not_found' });
+  });
+
+  it('says so when the homeserver will not hand over the member event', async () => {
+    const { verifier } = setup();
+    const stranger = normaliseKey(memberIdFromPublicKey(keyPairFromSeed(seed(77)).publicKey));
+    const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: stranger }])).get(stranger)!;
+    expect(check).toMatchObject({ status: 'unverified', code: 'fetch_failed' });
+    expect(check.state === 'done' && check.reason).toContain('404');
+  });
+});

@@ -1,0 +1,63 @@
+// Timeline grouping keys on identity (features/chat/timeline's continuesGroup compares `identity`): one key stays
+// one group even when its handle changes between two of its messages, and two keys never share a group however
+// alike their names. What a handle change adds is a compact inline notice, which must not break the group.
+import { sameDay, type TimelineEvent, type TimelineRow } from '../chat/timeline';
+
+export type HandleChange = { from?: string; to?: string };
+
+function handle(content: Record<string, unknown> | undefined): string | undefined {
+  const localpart = content?.localpart;
+  const domain = content?.domain;
+  return typeof localpart === 'string' && localpart !== '' && typeof domain === 'string' && domain !== '' ? `@${localpart}:${domain}` : undefined;
+}
+
+/** A member event of a key that stays joined but claims another handle (a move, or a change of localpart). */
+export function handleChangeOf(event: TimelineEvent): HandleChange | undefined {
+  if (event.type !== 'm.room.member' || event.redacted) return undefined;
+  if (event.content.membership !== 'join' || event.prevContent?.membership !== 'join') return undefined;
+  const from = handle(event.prevContent);
+  const to = handle(event.content);
+  if (from === to || (from === undefined && to === undefined)) return undefined;
+  return { from, to };
+}
+
+/** "Alice's handle changed from @alice:alpha… to @alice:beta…" */
+export function describeHandleChange(name: string, change: HandleChange): string {
+  if (!change.to) return `${name}’s handle was erased`;
+  if (!change.from) return `${name} now claims the handle ${change.to}`;
+  return `${name}’s handle changed from ${change.from} to ${change.to}`;
+}
+
+export type NoticeRow = Extract<TimelineRow, { kind: 'notice' }>;
+
+/**
+ * Adds a notice row for every handle change among `events`, at its place in the timeline, without touching
+ * `startsGroup` of the messages around it: the key's messages before and after stay one group.
+ */
+export function withHandleChangeNotices(events: readonly TimelineEvent[], rows: readonly TimelineRow[], nameOf: (identity: string) => string): TimelineRow[] {
+  const notices: { index: number; row: NoticeRow }[] = [];
+  const position = new Map<string, number>();
+  events.forEach((event, index) => {
+    position.set(event.id, index);
+    const change = handleChangeOf(event);
+    if (change) notices.push({ index, row: { kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(nameOf(event.identity), change) } });
+  });
+  if (notices.length === 0) return rows as TimelineRow[];
+  const out: TimelineRow[] = [];
+  const eventIndexOf = (row: TimelineRow | undefined) => (row && row.kind !== 'day' ? position.get(row.event.id) : undefined);
+  let next = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.kind === 'day') {
+      // Notices of earlier days go before the separator; those of its own day after it.
+      const at = eventIndexOf(rows[i + 1]);
+      while (next < notices.length && at !== undefined && notices[next]!.index < at && !sameDay(notices[next]!.row.event.ts, row.ts)) out.push(notices[next++]!.row);
+    } else {
+      const at = eventIndexOf(row);
+      while (next < notices.length && at !== undefined && notices[next]!.index < at) out.push(notices[next++]!.row);
+    }
+    out.push(row);
+  }
+  while (next < notices.length) out.push(notices[next++]!.row);
+  return out;
+}

@@ -1,0 +1,79 @@
+// Identity view state, apart from the views: each room's MSC4428 member_info as the homeserver last reported it
+// (read from the raw /sync and /members responses: matrix-js-sdk 37 ignores the field), this browser's own link
+// checks, and which identity the inspector shows. A member_info change bumps the room's revision, so every rendered
+// sender of that room re-derives at once, without any new event.
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { normaliseKey, type MemberInfo } from '../../protocol';
+import type { BrowserCheck } from './badge';
+
+export interface IdentityState {
+  /** roomId → identity (normalised member key) → what the homeserver says about that member's link. */
+  memberInfo: Record<string, Record<string, MemberInfo>>;
+  /** Bumped per room on every member_info change. */
+  revision: Record<string, number>;
+  /** `${roomId} ${identity}` → this browser's own verdict. */
+  browser: Record<string, BrowserCheck>;
+  inspector?: { roomId: string; identity: string };
+
+  /** `replace`: the whole map (initial sync or /members); otherwise changes only (incremental sync). */
+  ingestMemberInfo(roomId: string, map: unknown, replace: boolean): void;
+  setBrowserCheck(roomId: string, identity: string, check: BrowserCheck): void;
+  openInspector(roomId: string, identity: string): void;
+  closeInspector(): void;
+}
+
+export const browserKey = (roomId: string, identity: string) => `${roomId} ${identity}`;
+
+/** A member_info map as received, keyed by normalised member key; entries that are not objects or not keyed by a key are dropped. */
+export function normaliseMemberInfo(map: unknown): Record<string, MemberInfo> {
+  const out: Record<string, MemberInfo> = {};
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) return out;
+  for (const [stableId, info] of Object.entries(map)) {
+    if (typeof info !== 'object' || info === null || Array.isArray(info)) continue;
+    try {
+      out[normaliseKey(stableId)] = info as MemberInfo;
+    } catch {
+      // not a member key: ignore rather than trust
+    }
+  }
+  return out;
+}
+
+export function createIdentityStore() {
+  return createStore<IdentityState>()((set) => ({
+    memberInfo: {},
+    revision: {},
+    browser: {},
+    ingestMemberInfo: (roomId, map, replace) =>
+      set((state) => {
+        const incoming = normaliseMemberInfo(map);
+        if (!replace && Object.keys(incoming).length === 0) return state;
+        const merged = replace ? incoming : { ...state.memberInfo[roomId], ...incoming };
+        return {
+          memberInfo: { ...state.memberInfo, [roomId]: merged },
+          revision: { ...state.revision, [roomId]: (state.revision[roomId] ?? 0) + 1 },
+        };
+      }),
+    setBrowserCheck: (roomId, identity, check) => set((state) => ({ browser: { ...state.browser, [browserKey(roomId, identity)]: check } })),
+    openInspector: (roomId, identity) => set({ inspector: { roomId, identity } }),
+    closeInspector: () => set({ inspector: undefined }),
+  }));
+}
+
+export type IdentityStore = ReturnType<typeof createIdentityStore>;
+export const identityStore = createIdentityStore();
+
+export function useIdentity<T>(selector: (state: IdentityState) => T): T {
+  return useStore(identityStore, selector);
+}
+
+/** Feeds the store from a raw /sync body: the whole map for rooms synced from the start, changes otherwise. */
+export function ingestSyncBody(store: IdentityStore, body: unknown, initial: boolean): void {
+  const rooms = (body as { rooms?: { join?: Record<string, Record<string, unknown>> } } | null)?.rooms?.join;
+  if (typeof rooms !== 'object' || rooms === null) return;
+  for (const [roomId, room] of Object.entries(rooms)) {
+    const map = room?.['org.matrix.msc4428.member_info'];
+    if (map !== undefined) store.getState().ingestMemberInfo(roomId, map, initial);
+  }
+}

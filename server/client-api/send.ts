@@ -8,18 +8,26 @@ import { ClientFormatter } from '../rooms/client-format';
 import type { SendContext } from '../rooms/room-service';
 import { creatorsOf } from '../rooms/authorization';
 import { hasRoomIdFromCreate, usesMemberKeys } from '../rooms/room-versions';
+import { WriteBatcher } from '../storage/write-batcher';
 import { requireJoined, roomViewFor } from './room-access';
 
 const MAX_CONTENT_BYTES = 60 * 1024;
 
 export function registerSend(router: Router, hs: Homeserver): void {
-  /** txnId idempotency: a retried PUT returns the first event; the mapping is stored with the event itself. */
-  const sendOnce = (ctx: RequestContext, userId: string, deviceId: string, txnKind: string, run: (context: SendContext) => string) => {
+  // Sends that arrive together are committed together (one fsync for the batch).
+  const batcher = new WriteBatcher(hs.db);
+
+  /**
+   * txnId idempotency: a retried PUT returns the first event; the mapping is stored with the event itself.
+   * The check runs inside the batch, so two copies of one request in the same batch still make one event.
+   */
+  const sendOnce = async (ctx: RequestContext, userId: string, deviceId: string, txnKind: string, run: (context: SendContext) => string) => {
     const txnId = ctx.params.txnId!;
     const transactionPath = `${txnKind}:${ctx.params.roomId}`;
-    const existing = hs.events.transactionEvent(userId, deviceId, transactionPath, txnId);
-    if (existing) return { event_id: existing };
-    return { event_id: run({ deviceId, txnId, transactionPath }) };
+    const eventId = await batcher.run(
+      () => hs.events.transactionEvent(userId, deviceId, transactionPath, txnId) ?? run({ deviceId, txnId, transactionPath }),
+    );
+    return { event_id: eventId };
   };
 
   router.put('~/rooms/{roomId}/send/{type}/{txnId}', async (ctx) => {

@@ -59,6 +59,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   const requireInRoom = (roomId: string, origin: string): string => {
     const room = hs.events.room(roomId);
     if (!room) throw notFound(`Unknown room ${roomId}`);
+    if (fed.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false)');
     const inRoom = [...hs.events.currentState(roomId).values()].some(
       (e) => e.pdu.type === 'm.room.member' && ['join', 'invite', 'leave'].includes(String(e.pdu.content.membership)) && memberDomain(room.room_version, e.pdu) === origin,
     );
@@ -228,6 +229,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const { roomId, userId: memberId } = ctx.params as { roomId: string; userId: string };
     const room = hs.events.room(roomId);
     if (!room || !fed.isResident(roomId)) throw notFound(`This server is not in ${roomId}`);
+    if (fed.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false)');
     const version = room.room_version;
     if (membership === 'join') {
       const accepted = ctx.query.getAll('ver');

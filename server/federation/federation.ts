@@ -142,7 +142,10 @@ export class Federation {
 
   /** RoomService calls this inside the transaction that stored a local event: snapshot state, queue for peers. */
   onLocalEvent(event: StoredEvent, version: string): void {
-    this.store.setStateAfter(event.roomId, event.eventId, this.currentStateIds(event.roomId));
+    const { pdu: sent } = event;
+    const shared = sent.state_key === undefined && sent.prev_events.length === 1 && this.store.shareStateGroup(sent.prev_events[0]!, event.eventId);
+    if (!shared) this.store.setStateAfter(event.roomId, event.eventId, this.currentStateIds(event.roomId));
+    if (this.federationForbidden(event.roomId)) return;
     const destinations = new Set(this.serversInRoom(event.roomId));
     const { pdu } = event;
     // A member leaving or being kicked/banned still hears about it.
@@ -174,7 +177,15 @@ export class Federation {
     return this.withRoomLock(roomId, () => this.receiveInRoom(origin, raw as Pdu, room.room_version, fetchMissing));
   }
 
+  /** MSC4430: with `m.federate: false` a member-key room accepts no federation traffic at all (classic: as the spec says). */
+  federationForbidden(roomId: string): boolean {
+    const createId = this.hs.events.currentStateEventId(roomId, 'm.room.create', '');
+    const create = createId ? this.hs.events.event(createId) : undefined;
+    return create?.pdu.content['m.federate'] === false;
+  }
+
   private async receiveInRoom(origin: string, raw: Pdu, version: string, fetchMissing: boolean): Promise<string> {
+    if (this.federationForbidden(raw.room_id!)) throw new PduError('this room does not federate (m.federate is false)');
     const checked = await this.checkPdu(raw, version);
     const { eventId } = checked;
     let pdu = checked.pdu;
@@ -343,7 +354,8 @@ export class Federation {
       const replacesState = pdu.state_key !== undefined ? (stateBefore.get(authKey(pdu.type, pdu.state_key)) ?? null) : null;
       const streamOrdering = this.hs.stream.next();
       this.hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState, senderUserId: null, txnDeviceId: null, txnId: null });
-      this.store.setStateAfter(roomId, eventId, stateAfter);
+      const shared = pdu.state_key === undefined && pdu.prev_events.length === 1 && this.store.shareStateGroup(pdu.prev_events[0]!, eventId);
+      if (!shared) this.store.setStateAfter(roomId, eventId, stateAfter);
       const prevs = new Set(pdu.prev_events);
       const extremities = [...this.hs.events.forwardExtremities(roomId).filter((id) => !prevs.has(id)), eventId];
       this.hs.events.setForwardExtremities(roomId, extremities);
@@ -557,6 +569,7 @@ export class Federation {
   /** Invites a user of another server: asks their server for a member key (member-key rooms), then for its signature. */
   async inviteRemote(roomId: string, inviterUserId: string, targetUserId: string, extraContent: Json): Promise<string> {
     const version = this.hs.rooms.versionOf(roomId);
+    if (this.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false): only local users can join');
     const domain = serverOfUserId(targetUserId);
     let target = targetUserId;
     const content: Json = { ...extraContent, membership: 'invite' };

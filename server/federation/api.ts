@@ -259,7 +259,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
       if (error instanceof AuthError) throw forbidden(`cannot ${membership}: ${error.message}`);
       throw error;
     }
-    return { room_version: version, event: template };
+    // `origin` is the spec's (legacy) template field naming the resident server; joiners build their own event.
+    return { room_version: version, event: { ...template, origin: hs.config.serverName } };
   };
   router.get(`${FED}/v1/make_join/{roomId}/{userId}`, makeMembership('join'));
   router.get(`${FED}/v1/make_leave/{roomId}/{userId}`, makeMembership('leave'));

@@ -8,6 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLIENT_SERVER_API_DIR = path.resolve(root, '..', 'shared', 'spec', 'data', 'api', 'client-server');
+export const SERVER_SERVER_API_DIR = path.resolve(root, '..', 'shared', 'spec', 'data', 'api', 'server-server');
+
+/** Where to look for an operation: the Client-Server API by default; `file` when a path exists in several (v1/v2). */
+export interface SpecLocation {
+  dir?: string;
+  file?: string;
+}
 
 type Json = Record<string, unknown>;
 const fileCache = new Map<string, Json>();
@@ -93,12 +100,13 @@ ajv.addFormat('float', { type: 'number', validate: () => true });
 const validators = new Map<string, ValidateFunction>();
 
 /** The response schema for `METHOD path` (spec path template, e.g. `/rooms/{roomId}/messages`) and status. */
-export function responseValidator(specPath: string, method: string, status: number): ValidateFunction {
-  const key = `${method} ${specPath} ${status}`;
+export function responseValidator(specPath: string, method: string, status: number, where: SpecLocation = {}): ValidateFunction {
+  const dir = where.dir ?? CLIENT_SERVER_API_DIR;
+  const key = `${dir} ${where.file ?? ''} ${method} ${specPath} ${status}`;
   let validator = validators.get(key);
   if (validator) return validator;
-  for (const name of readdirSync(CLIENT_SERVER_API_DIR).filter((f) => f.endsWith('.yaml'))) {
-    const file = path.join(CLIENT_SERVER_API_DIR, name);
+  for (const name of where.file ? [where.file] : readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+    const file = path.join(dir, name);
     // Only parse files that define this path: a few spec files use YAML that js-yaml 5 is too strict for.
     const text = readFileSync(file, 'utf8');
     if (!text.includes(`\n  ${specPath}:`) && !text.includes(`\n  "${specPath}":`)) continue;
@@ -118,8 +126,8 @@ export function responseValidator(specPath: string, method: string, status: numb
 }
 
 /** Throws with ajv's messages when `body` does not match the spec's schema. */
-export function assertMatchesSpec(specPath: string, method: string, status: number, body: unknown): void {
-  const validate = responseValidator(specPath, method, status);
+export function assertMatchesSpec(specPath: string, method: string, status: number, body: unknown, where: SpecLocation = {}): void {
+  const validate = responseValidator(specPath, method, status, where);
   if (!validate(body)) {
     throw new Error(`${method} ${specPath} ${status} does not match the spec:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body).slice(0, 2000)}`);
   }

@@ -16,6 +16,7 @@ import {
 import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
 import { devAdmin, enc, startServers, user } from '../testing/federation-harness';
+import { assertMatchesSpec, SERVER_SERVER_API_DIR } from '../testing/openapi';
 
 const EVIL = 'evil.localhost:18752';
 const EVIL_KEY = { keyId: 'ed25519:evil', seed: new Uint8Array(randomBytes(32)) };
@@ -28,6 +29,8 @@ let eve: { id: string; seed: Uint8Array };
 let joinId: string;
 let powerLevelsId: string;
 let depth: number;
+let madeJoin: unknown;
+let sentJoin: unknown;
 
 async function fed(method: string, path: string, body?: unknown, signer = EVIL_KEY, destination?: string) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -81,6 +84,7 @@ beforeAll(async () => {
   eve = memberKey();
   const made = await fed('GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(eve.id)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
   expect(made.status, JSON.stringify(made.body)).toBe(200);
+  madeJoin = made.body;
   const template = made.body.event;
   const join = signEvent(
     signEvent({ ...template, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() }, MEMBER_KEYS_ROOM_VERSION, eve.id, MEMBER_KEY_ID, eve.seed),
@@ -92,6 +96,7 @@ beforeAll(async () => {
   joinId = computeEventId(join, MEMBER_KEYS_ROOM_VERSION);
   const sent = await fed('PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, join);
   expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+  sentJoin = sent.body;
   powerLevelsId = computeEventId((sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels'), MEMBER_KEYS_ROOM_VERSION);
   depth = join.depth;
 }, 60_000);
@@ -110,6 +115,55 @@ describe('requests from another server', () => {
     const ok = await fed('GET', path);
     expect(ok.status).toBe(200);
     expect(ok.body.pdu_ids.length).toBeGreaterThan(3);
+  });
+});
+
+describe('responses match the spec’s Server-Server OpenAPI', () => {
+  const spec = (file: string) => ({ dir: SERVER_SERVER_API_DIR, file });
+  it('keys, notary and version', async () => {
+    const keys = await fetch(`${alpha.baseUrl}/_matrix/key/v2/server`);
+    expect(keys.headers.get('access-control-allow-origin')).toBe('*');
+    assertMatchesSpec('/server', 'GET', 200, await keys.json(), spec('keys_server.yaml'));
+    const query = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query`, { method: 'POST', body: JSON.stringify({ server_keys: { [EVIL]: {} } }) });
+    const notary = await query.json();
+    assertMatchesSpec('/query', 'POST', 200, notary, spec('keys_query.yaml'));
+    expect(notary.server_keys[0].server_name).toBe(EVIL);
+    expect(Object.keys(notary.server_keys[0].signatures).sort()).toEqual([EVIL, alpha.serverName].sort());
+    assertMatchesSpec('/query/{serverName}', 'GET', 200, await (await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(alpha.serverName)}`)).json(), spec('keys_query.yaml'));
+    assertMatchesSpec('/version', 'GET', 200, (await fed('GET', '/_matrix/federation/v1/version')).body, spec('version.yaml'));
+  });
+
+  it('joins, leaves, events, state and history', async () => {
+    assertMatchesSpec('/make_join/{roomId}/{userId}', 'GET', 200, madeJoin, spec('joins-v1.yaml'));
+    assertMatchesSpec('/send_join/{roomId}/{eventId}', 'PUT', 200, sentJoin, spec('joins-v2.yaml'));
+    const leave = await fed('GET', `/_matrix/federation/v1/make_leave/${enc(roomId)}/${enc(eve.id)}`);
+    assertMatchesSpec('/make_leave/{roomId}/{userId}', 'GET', 200, leave.body, spec('leaving-v1.yaml'));
+    const query = `?event_id=${enc(joinId)}`;
+    assertMatchesSpec('/state_ids/{roomId}', 'GET', 200, (await fed('GET', `/_matrix/federation/v1/state_ids/${enc(roomId)}${query}`)).body, spec('events.yaml'));
+    assertMatchesSpec('/state/{roomId}', 'GET', 200, (await fed('GET', `/_matrix/federation/v1/state/${enc(roomId)}${query}`)).body, spec('events.yaml'));
+    const event = (await fed('GET', `/_matrix/federation/v1/event/${enc(joinId)}`)).body;
+    assertMatchesSpec('/event/{eventId}', 'GET', 200, event, spec('events.yaml'));
+    expect(computeEventId(event.pdus[0], MEMBER_KEYS_ROOM_VERSION)).toBe(joinId);
+    const backfill = (await fed('GET', `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(joinId)}&limit=5`)).body;
+    assertMatchesSpec('/backfill/{roomId}', 'GET', 200, backfill, spec('backfill.yaml'));
+    expect(backfill.pdus.length).toBe(5);
+    const missing = (await fed('POST', `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`, { earliest_events: [], latest_events: [joinId], limit: 3 })).body;
+    assertMatchesSpec('/get_missing_events/{roomId}', 'POST', 200, missing, spec('backfill.yaml'));
+    expect(missing.events.length).toBe(3);
+    assertMatchesSpec('/send/{txnId}', 'PUT', 200, (await sendTxn([])).body, spec('transactions.yaml'));
+  });
+
+  it('profile and directory queries', async () => {
+    await alice.put(`/_matrix/client/v3/profile/${enc(alice.userId!)}/displayname`, { displayname: 'Alice A.' });
+    const profile = await fed('GET', `/_matrix/federation/v1/query/profile?user_id=${enc(alice.userId!)}`);
+    assertMatchesSpec('/query/profile', 'GET', 200, profile.body, spec('query.yaml'));
+    expect(profile.body.displayname).toBe('Alice A.');
+    expect((await fed('GET', `/_matrix/federation/v1/query/profile?user_id=${enc(`@nobody:${alpha.serverName}`)}`)).status).toBe(404);
+    await alice.put(`/_matrix/client/v3/directory/room/${enc(`#hostile:${alpha.serverName}`)}`, { room_id: roomId });
+    const directory = await fed('GET', `/_matrix/federation/v1/query/directory?room_alias=${enc(`#hostile:${alpha.serverName}`)}`);
+    assertMatchesSpec('/query/directory', 'GET', 200, directory.body, spec('query.yaml'));
+    expect(directory.body.room_id).toBe(roomId);
+    expect(directory.body.servers).toEqual(expect.arrayContaining([alpha.serverName, EVIL]));
   });
 });
 

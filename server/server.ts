@@ -21,6 +21,7 @@ import { registerWayfarer } from './client-api/wayfarer';
 import { registerFederation } from './federation/api';
 import { registerDevAdmin } from './federation/dev-admin';
 import { registerPortableIdentity } from './client-api/portable-identity';
+import { registerMigration } from './client-api/migration';
 
 export interface RunningServer {
   hs: Homeserver;
@@ -48,6 +49,7 @@ export function buildRouter(hs: Homeserver): Router {
     registerSync,
     registerMedia,
     registerWayfarer,
+    registerMigration,
     registerPortableIdentity,
   ]) {
     register(router, hs);

@@ -77,6 +77,7 @@ export class RoomService {
       return existing.member_key;
     }
     if (!isLocalUserId(this.hs, userId)) throw invalidParam(`${userId} is not a user of this server; remote users need federation`);
+    this.refuseIfMoved(userId);
     const useSeed = seed ?? this.newMemberSeed();
     const memberKey = requested ?? memberIdFromPublicKey(keyPairFromSeed(useSeed).publicKey);
     const owner = this.hs.memberKeys.forKey(roomId, memberKey);
@@ -105,8 +106,15 @@ export class RoomService {
   seedOf(roomId: string, version: string, userId: string): Uint8Array | undefined {
     if (!usesMemberKeys(version)) return undefined;
     const row = this.hs.memberKeys.forUser(roomId, userId);
+    if (!row?.seed) this.refuseIfMoved(userId);
     if (!row?.seed) throw forbidden('the server holds no member key for this account in this room');
     return decodeBase64(row.seed);
+  }
+
+  /** A portable account that moved away (PROTOCOL.md §7) has had its member keys forgotten here: nothing is signed as it. */
+  private refuseIfMoved(userId: string): void {
+    const movedTo = this.hs.accountKeys.forUser(userId)?.moved_to;
+    if (movedTo) throw forbidden(`${userId} has moved to ${movedTo}; this server no longer holds its member keys`);
   }
 
   /** Member event content gets the §3 claim (`localpart`, `domain`) for local targets in member-key rooms. */

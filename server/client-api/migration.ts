@@ -1,0 +1,162 @@
+// Account migration (PROTOCOL.md §5, §7). On the target server, `migrate/adopt` takes over a membership for the
+// same member key (join → join, `domain` = this server, co-signed by its key). On the old server, `account/moved`
+// marks a portable account as moved away: the server forgets the member keys' seeds and so can no longer sign as them.
+import { keyPairFromSeed, memberIdFromPublicKey, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import type { Homeserver } from '../homeserver';
+import { isLocalUserId, localpartOf } from '../homeserver';
+import { requireSession } from '../http/auth';
+import { badJson, forbidden, invalidParam, MatrixError, missingParam } from '../http/errors';
+import type { Router } from '../http/router';
+import { asObject, optionalString, optionalStringArray, requiredString, type JsonObject } from '../http/validate';
+import type { Pdu } from '../rooms/pdu';
+import { usesMemberKeys } from '../rooms/room-versions';
+import { stateKeyOf } from '../storage/events';
+import { requireAccountKeyAuth } from './portable-identity';
+
+export const MIGRATION_PREFIX = `${WAYFARER_CLIENT_PREFIX}/migrate`;
+
+export interface AdoptRequest {
+  roomId: string;
+  seed: Uint8Array;
+  via: string[];
+  /** Profile overrides; when absent, the member's current display name and avatar in the room are kept. */
+  displayname?: string;
+  avatarUrl?: string;
+}
+
+export interface AdoptResult {
+  room_id: string;
+  member_key: string;
+  event_id: string;
+  /** False when the membership was already adopted by this account (idempotent repeat). */
+  changed: boolean;
+}
+
+export function parseAdoptRequest(hs: Homeserver, body: JsonObject): AdoptRequest {
+  const roomId = requiredString(body, 'room_id');
+  if (!roomId.startsWith('!')) throw invalidParam("'room_id' must be a room ID (starting with '!')");
+  if (body.seed === undefined) throw missingParam("'seed' is required: the member key's seed, unpadded base64 of 32 bytes");
+  const seed = hs.rooms.parseMemberSeed(body.seed);
+  if (!seed) throw invalidParam("'seed' must be unpadded base64 of 32 bytes");
+  const via = optionalStringArray(body, 'via') ?? [];
+  const displayname = optionalString(body, 'displayname');
+  const avatarUrl = optionalString(body, 'avatar_url');
+  return { roomId, seed, via, ...(displayname !== undefined ? { displayname } : {}), ...(avatarUrl !== undefined ? { avatarUrl } : {}) };
+}
+
+/** The current member event of `memberKey` in a room this server knows, if any. */
+function currentMemberEvent(hs: Homeserver, roomId: string, memberKey: string) {
+  return hs.events.currentState(roomId).get(stateKeyOf('m.room.member', memberKey));
+}
+
+/** True when the key's current membership already is this account's, on this server: adopting again changes nothing. */
+function alreadyAdopted(hs: Homeserver, roomId: string, memberKey: string, userId: string): string | undefined {
+  const event = currentMemberEvent(hs, roomId, memberKey);
+  if (!event) return undefined;
+  const { content } = event.pdu;
+  const ours = hs.memberKeys.forUser(roomId, userId)?.member_key === memberKey;
+  return ours && content.membership === 'join' && content.domain === hs.config.serverName && content.localpart === localpartOf(userId) ? event.eventId : undefined;
+}
+
+/** Display name and avatar carried over from the member's previous event, unless the request overrides them. */
+function carriedProfile(previous: Pdu | undefined, request: AdoptRequest): Record<string, string> {
+  const displayname = request.displayname ?? (typeof previous?.content.displayname === 'string' ? previous.content.displayname : undefined);
+  const avatarUrl = request.avatarUrl ?? (typeof previous?.content.avatar_url === 'string' ? previous.content.avatar_url : undefined);
+  return { ...(displayname !== undefined ? { displayname } : {}), ...(avatarUrl !== undefined ? { avatar_url: avatarUrl } : {}) };
+}
+
+/** One adoption at a time per room and key, so a retried request cannot race its first attempt into two events. */
+const inFlight = new Map<string, Promise<AdoptResult>>();
+
+export async function adoptMembership(hs: Homeserver, userId: string, request: AdoptRequest): Promise<AdoptResult> {
+  const memberKey = memberIdFromPublicKey(keyPairFromSeed(request.seed).publicKey);
+  const lockKey = `${request.roomId}\n${memberKey}`;
+  const running = inFlight.get(lockKey);
+  if (running) await running.catch(() => undefined);
+  const attempt = adoptOnce(hs, userId, request, memberKey);
+  inFlight.set(lockKey, attempt);
+  try {
+    return await attempt;
+  } finally {
+    if (inFlight.get(lockKey) === attempt) inFlight.delete(lockKey);
+  }
+}
+
+async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, memberKey: string): Promise<AdoptResult> {
+  const { roomId } = request;
+  const known = hs.events.room(roomId);
+  if (known && !usesMemberKeys(known.room_version)) {
+    throw invalidParam(`${roomId} is a classic room (version ${known.room_version}): its members are user IDs, so only the re-invite path can move it`);
+  }
+  const done = known ? alreadyAdopted(hs, roomId, memberKey, userId) : undefined;
+  if (done) return { room_id: roomId, member_key: memberKey, event_id: done, changed: false };
+
+  if (!known || !hs.federation.isResident(roomId)) {
+    const servers = request.via.filter((s) => s !== hs.config.serverName);
+    if (servers.length === 0 && hs.federation.outliers.serverHints(roomId).length === 0) {
+      throw new MatrixError(404, 'M_NOT_FOUND', `${hs.config.serverName} is not in ${roomId}; give 'via': servers that are`);
+    }
+    // Remote join for the same key: the resident server checks it as join → join. The profile is unknown until
+    // we hold the room's state, so it is carried over by a second member event below when it differs.
+    const profile = carriedProfile(undefined, request);
+    const eventId = await hs.federation.joinRemote(roomId, userId, servers, { seed: request.seed, content: profile });
+    const joined = hs.events.event(eventId);
+    // The resident server's template names the key's previous member event among the join's auth events.
+    const previous = (joined?.pdu.auth_events ?? [])
+      .map((id) => hs.events.event(id)?.pdu)
+      .find((pdu) => pdu?.type === 'm.room.member' && pdu.state_key === memberKey);
+    const wanted = carriedProfile(previous, request);
+    const now = joined?.pdu.content ?? {};
+    if (wanted.displayname !== now.displayname || wanted.avatar_url !== now.avatar_url) {
+      const fixed = hs.rooms.send(roomId, userId, { type: 'm.room.member', stateKey: memberKey, content: { membership: 'join', ...wanted } });
+      return { room_id: roomId, member_key: memberKey, event_id: fixed.eventId, changed: true };
+    }
+    return { room_id: roomId, member_key: memberKey, event_id: eventId, changed: true };
+  }
+
+  const previous = currentMemberEvent(hs, roomId, memberKey);
+  if (previous?.pdu.content.membership !== 'join') {
+    throw forbidden(`member key ${memberKey} is not joined to ${roomId}: adopting takes over a joined membership (join → join)`);
+  }
+  // Binds the key to this account here (refuses a key that is another local account's, or a second key for this one).
+  hs.rooms.memberIdFor(roomId, known.room_version, userId, request.seed);
+  const sent = hs.rooms.send(roomId, userId, { type: 'm.room.member', stateKey: memberKey, content: { membership: 'join', ...carriedProfile(previous.pdu, request) } });
+  return { room_id: roomId, member_key: memberKey, event_id: sent.eventId, changed: true };
+}
+
+/** Marks a portable account as moved to `movedTo` and forgets the seeds of its member keys. */
+export function markMoved(hs: Homeserver, userId: string, movedTo: string): { forgotten_keys: number } {
+  return hs.db.transaction(() => {
+    hs.db.prepare('UPDATE account_keys SET moved_to = ? WHERE user_id = ?').run(movedTo, userId);
+    const forgotten = hs.db.prepare('UPDATE member_keys SET seed = NULL WHERE user_id = ? AND seed IS NOT NULL').run(userId);
+    return { forgotten_keys: forgotten.changes };
+  })();
+}
+
+export function parseMovedTo(hs: Homeserver, body: JsonObject): string {
+  const movedTo = requiredString(body, 'moved_to');
+  if (!/^@[^:\s]+:[^\s]+$/.test(movedTo)) throw badJson("'moved_to' must be a user ID like @alice:example.org");
+  if (isLocalUserId(hs, movedTo)) throw invalidParam(`'moved_to' must be an account on another server than ${hs.config.serverName}`);
+  return movedTo;
+}
+
+export function registerMigration(router: Router, hs: Homeserver): void {
+  router.post(`${MIGRATION_PREFIX}/adopt`, async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const request = parseAdoptRequest(hs, asObject(await ctx.json()));
+    if (hs.accountKeys.forUser(session.userId)?.moved_to) throw forbidden(`${session.userId} has moved away; it cannot adopt memberships`);
+    return adoptMembership(hs, session.userId, request);
+  });
+
+  /** Marks this (portable) account moved. Confirmed with an account-key proof: it cannot be undone by a stolen token alone. */
+  router.post(`${WAYFARER_CLIENT_PREFIX}/account/moved`, async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const portable = hs.accountKeys.forUser(session.userId);
+    if (!portable) throw invalidParam('Only portable accounts can be marked moved: a password account has no identity to take along');
+    const movedTo = parseMovedTo(hs, body);
+    if (portable.moved_to === movedTo) return { moved_to: movedTo, forgotten_keys: 0 };
+    await requireAccountKeyAuth(hs, session.userId, portable.account_key, body.auth, 'account-moved');
+    return { moved_to: movedTo, ...markMoved(hs, session.userId, movedTo) };
+  });
+}

@@ -11,6 +11,7 @@ import { RoomListPanel } from '../features/rooms/RoomListPanel';
 import { ConnectionBanner } from './ConnectionBanner';
 import { NoticeToast } from './NoticeToast';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
+import { identityStore } from '../features/identity/identityStore';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
@@ -41,6 +42,7 @@ async function endSession(client: MatrixClient, notice?: string): Promise<void> 
   await forgetMemberRoots().catch(() => undefined);
   running.clear();
   chatStore.setState(chatStore.getInitialState(), true);
+  identityStore.setState(identityStore.getInitialState(), true);
   await sessionStore.getState().signedOut(notice);
 }
 

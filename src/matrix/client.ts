@@ -10,6 +10,8 @@ import {
   type MatrixEvent,
 } from 'matrix-js-sdk';
 import type { Session } from './session';
+import { memberInfoFetch } from '../features/identity/memberInfoFetch';
+import { identityStore } from '../features/identity/identityStore';
 
 const syncDbName = 'wayfarer-sync';
 
@@ -31,10 +33,33 @@ export async function createSessionClient(session: Session): Promise<MatrixClien
     // events would stay in a separate, linked timeline that a plain live-timeline view never shows.
     timelineSupport: false,
     useAuthorizationHeader: true,
+    // member_info (link status per member key) is not read by the SDK: the identity store takes it from the raw responses.
+    fetchFn: memberInfoFetch(window.fetch.bind(window), identityStore),
   });
 }
 
+/**
+ * matrix-js-sdk writes its sync cache at most every five minutes; a reload (or a reload while offline)
+ * should show what you saw a moment ago, so save within a couple of seconds of each sync instead.
+ */
+export function keepSyncCacheFresh(client: MatrixClient, delayMs = 2000): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const save = () => {
+    timer = undefined;
+    void client.store.save(true).catch(() => undefined);
+  };
+  const onSync = (state: string) => {
+    if (state === 'SYNCING' || state === 'PREPARED') timer ??= setTimeout(save, delayMs);
+  };
+  client.on(ClientEvent.Sync, onSync);
+  return () => {
+    if (timer) clearTimeout(timer);
+    client.off(ClientEvent.Sync, onSync);
+  };
+}
+
 export async function startSessionClient(client: MatrixClient): Promise<void> {
+  keepSyncCacheFresh(client);
   await client.startClient({
     initialSyncLimit: 30,
     lazyLoadMembers: true,

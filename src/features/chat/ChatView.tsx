@@ -14,7 +14,10 @@ import { findSdkEvent } from './fromSdk';
 import { editableText } from './composerContent';
 import { previewText } from './sanitize';
 import type { TimelineRow } from './timeline';
-import { describeSender, memberIdentity } from '../identity/describeSender';
+import { describeSender, memberIdentity, nameOfUser } from '../identity/describeSender';
+import { identityStore, useIdentity } from '../identity/identityStore';
+import { IdentityInspector } from '../identity/IdentityInspector';
+import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
 
 export default function ChatView({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -35,6 +38,9 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const me = client.getUserId() ?? '';
   const myIdentity = memberIdentity(room, me);
   const { rows, loadOlder, loadingOlder, canLoadOlder, error } = useRoomTimeline(room);
+  // Link changes (member_info) and browser checks re-render every sender of the room at once.
+  const identityRevision = useIdentity((s) => `${s.revision[room.roomId] ?? 0}|${s.browserRevision}`);
+  const hasMemberInfo = useIdentity((s) => s.memberInfo[room.roomId] !== undefined);
   const membersOpen = useChat((s) => s.membersOpen);
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -47,6 +53,11 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
     return map;
   }, [rows]);
   const canRedactOthers = room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0);
+
+  // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
+  useEffect(() => {
+    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion())) void loadRoomMemberInfo(client, room.roomId).catch(() => undefined);
+  }, [client, room, hasMemberInfo]);
 
   // Fill the screen: a short first page pulls older history until it scrolls.
   useEffect(() => {
@@ -90,6 +101,9 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         const event = findSdkEvent(room, row.event.id);
         if (event) client.cancelPendingEvent(event);
       },
+      onInspect(row) {
+        identityStore.getState().openInspector(room.roomId, row.event.identity || row.event.sender);
+      },
     }),
     [client, room],
   );
@@ -119,13 +133,14 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         />
       );
     },
-    [room, myIdentity, byId, readers, actions, canRedactOthers],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [room, myIdentity, byId, readers, actions, canRedactOthers, identityRevision],
   );
 
   const typing = room
     .getJoinedMembers()
     .filter((m) => m.typing && m.userId !== me)
-    .map((m) => m.name);
+    .map((m) => nameOfUser(room, m.userId));
   const topic = room.currentState.getStateEvents('m.room.topic', '')?.getContent().topic as string | undefined;
 
   const header = loadingOlder ? (
@@ -183,6 +198,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         </p>
       </div>
       <Composer client={client} room={room} rows={rows} />
+      <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}
     </section>

@@ -3,6 +3,7 @@ import type { TimelineRow } from './timeline';
 import { MessageBody } from './MessageBody';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../identity/describeSender';
+import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 
 type MessageRowData = Extract<TimelineRow, { kind: 'message' }>;
 
@@ -12,6 +13,8 @@ export interface MessageActions {
   onDelete(row: MessageRowData): void;
   onRetry(row: MessageRowData): void;
   onDiscard(row: MessageRowData): void;
+  /** Opens the identity inspector for the sender. */
+  onInspect(row: MessageRowData): void;
 }
 
 export interface ReplyPreview {
@@ -72,10 +75,12 @@ export const MessageRow = memo(function MessageRow({
       <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
-          <header className="flex items-baseline gap-2">
-            <span className="truncate font-semibold" title={profile.userId}>
+          <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
+            <button className="truncate font-semibold hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500" aria-label={`${profile.name}: show identity`} onClick={() => actions.onInspect(row)}>
               {profile.name}
-            </span>
+            </button>
+            <HandleBadge badge={profile.badge} />
+            <SameNameWarning warnings={profile.warnings} />
             <time className="text-xs text-slate-500" dateTime={new Date(event.ts).toISOString()}>
               {timeFormat.format(event.ts)}
             </time>

@@ -4,14 +4,23 @@ import { useClient } from '../../app/clientContext';
 import { useChat } from '../../state/chatStore';
 import { buildTimelineRows, type TimelineRow } from './timeline';
 import { roomTimelineEvents } from './fromSdk';
-import { memberIdentity, nameOfUser } from '../identity/describeSender';
+import { describeSender, memberIdentity, nameOfUser } from '../identity/describeSender';
+import { withHandleChangeNotices } from '../identity/handleChanges';
 
 /** Rows for a room, re-derived whenever the bindings bump its revision; plus back-pagination. */
 export function useRoomTimeline(room: Room | null) {
   const client = useClient();
   const revision = useChat((s) => (room ? (s.roomRevision[room.roomId] ?? 0) : 0));
   const rows: TimelineRow[] = useMemo(
-    () => (room ? buildTimelineRows(roomTimelineEvents(room, memberIdentity(room, client.getUserId() ?? '')), (id) => nameOfUser(room, id)) : []),
+    () => {
+      if (!room) return [];
+      const events = roomTimelineEvents(room, memberIdentity(room, client.getUserId() ?? ''));
+      // Grouping keys on identity; a key's handle change is an inline notice that keeps its group together.
+      return withHandleChangeNotices(events, buildTimelineRows(events, (id) => nameOfUser(room, id)), (identity) => {
+        const profile = describeSender(room, { identity, sender: identity });
+        return { name: profile.name, verified: profile.badge.kind === 'verified' || profile.badge.kind === 'plain' };
+      });
+    },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, room, revision],
   );

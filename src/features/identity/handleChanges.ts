@@ -21,9 +21,13 @@ export function handleChangeOf(event: TimelineEvent): HandleChange | undefined {
   return { from, to };
 }
 
-/** "Alice's handle changed from @alice:alpha… to @alice:beta…" */
-export function describeHandleChange(name: string, change: HandleChange): string {
+/**
+ * "Alice's handle changed from @alice:alpha… to @alice:beta…". A claim its key's link does not (or no longer)
+ * verify is said to be a claim, never shown as a handle.
+ */
+export function describeHandleChange(name: string, change: HandleChange, verified = true): string {
   if (!change.to) return `${name}’s handle was erased`;
+  if (!verified) return `${name} now claims ${change.to} (⚠ unverified handle)`;
   if (!change.from) return `${name} now claims the handle ${change.to}`;
   return `${name}’s handle changed from ${change.from} to ${change.to}`;
 }
@@ -34,13 +38,19 @@ export type NoticeRow = Extract<TimelineRow, { kind: 'notice' }>;
  * Adds a notice row for every handle change among `events`, at its place in the timeline, without touching
  * `startsGroup` of the messages around it: the key's messages before and after stay one group.
  */
-export function withHandleChangeNotices(events: readonly TimelineEvent[], rows: readonly TimelineRow[], nameOf: (identity: string) => string): TimelineRow[] {
+export function withHandleChangeNotices(
+  events: readonly TimelineEvent[],
+  rows: readonly TimelineRow[],
+  describe: (identity: string) => { name: string; verified: boolean },
+): TimelineRow[] {
   const notices: { index: number; row: NoticeRow }[] = [];
   const position = new Map<string, number>();
   events.forEach((event, index) => {
     position.set(event.id, index);
     const change = handleChangeOf(event);
-    if (change) notices.push({ index, row: { kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(nameOf(event.identity), change) } });
+    if (!change) return;
+    const who = describe(event.identity);
+    notices.push({ index, row: { kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(who.name, change, who.verified) } });
   });
   if (notices.length === 0) return rows as TimelineRow[];
   const out: TimelineRow[] = [];

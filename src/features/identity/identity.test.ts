@@ -41,7 +41,7 @@ describe('grouping by key', () => {
     });
     const second = event({ identity: keyA, sender: '@alice:beta' });
     const events = [first, move, second];
-    const rows = withHandleChangeNotices(events, buildTimelineRows(events, () => 'x'), () => 'Alice');
+    const rows = withHandleChangeNotices(events, buildTimelineRows(events, () => 'x'), () => ({ name: 'Alice', verified: true }));
     expect(messages(rows).map((r) => r.startsGroup)).toEqual([true, false]);
     const notice = rows.find((r) => r.kind === 'notice');
     expect(notice && notice.kind === 'notice' && notice.text).toBe('Alice’s handle changed from @alice:alpha to @alice:beta');
@@ -57,6 +57,8 @@ describe('grouping by key', () => {
     const rename = event({ identity: keyA, type: 'm.room.member', content: { membership: 'join', localpart: 'a', domain: 'x' }, prevContent: { membership: 'join', localpart: 'a', domain: 'x' } });
     expect(handleChangeOf(rename)).toBeUndefined();
     expect(describeHandleChange('Bob', { from: '@bob:beta' })).toBe('Bob’s handle was erased');
+    // An unverified claim is said to be one, not shown as a handle change.
+    expect(describeHandleChange('Member 3Tim', { from: '@mallory:gamma', to: '@bob:beta' }, false)).toBe('Member 3Tim now claims @bob:beta (⚠ unverified handle)');
   });
 });
 

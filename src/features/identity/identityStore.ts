@@ -14,11 +14,15 @@ export interface IdentityState {
   revision: Record<string, number>;
   /** `${roomId} ${identity}` → this browser's own verdict. */
   browser: Record<string, BrowserCheck>;
+  /** Bumped on every browser check, so derived views re-read them. */
+  browserRevision: number;
   inspector?: { roomId: string; identity: string };
 
   /** `replace`: the whole map (initial sync or /members); otherwise changes only (incremental sync). */
   ingestMemberInfo(roomId: string, map: unknown, replace: boolean): void;
   setBrowserCheck(roomId: string, identity: string, check: BrowserCheck): void;
+  /** Many at once (a whole room's links): one update, one render. */
+  setBrowserChecks(roomId: string, checks: Iterable<[identity: string, check: BrowserCheck]>): void;
   openInspector(roomId: string, identity: string): void;
   closeInspector(): void;
 }
@@ -45,6 +49,7 @@ export function createIdentityStore() {
     memberInfo: {},
     revision: {},
     browser: {},
+    browserRevision: 0,
     ingestMemberInfo: (roomId, map, replace) =>
       set((state) => {
         const incoming = normaliseMemberInfo(map);
@@ -55,7 +60,13 @@ export function createIdentityStore() {
           revision: { ...state.revision, [roomId]: (state.revision[roomId] ?? 0) + 1 },
         };
       }),
-    setBrowserCheck: (roomId, identity, check) => set((state) => ({ browser: { ...state.browser, [browserKey(roomId, identity)]: check } })),
+    setBrowserCheck: (roomId, identity, check) => set((state) => ({ browser: { ...state.browser, [browserKey(roomId, identity)]: check }, browserRevision: state.browserRevision + 1 })),
+    setBrowserChecks: (roomId, checks) =>
+      set((state) => {
+        const browser = { ...state.browser };
+        for (const [identity, check] of checks) browser[browserKey(roomId, identity)] = check;
+        return { browser, browserRevision: state.browserRevision + 1 };
+      }),
     openInspector: (roomId, identity) => set({ inspector: { roomId, identity } }),
     closeInspector: () => set({ inspector: undefined }),
   }));

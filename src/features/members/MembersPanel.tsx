@@ -1,27 +1,44 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useClient } from '../../app/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
-import { describeSender, memberIdentity } from '../identity/describeSender';
+import { describeSender, roomIdentities, type SenderProfile } from '../identity/describeSender';
+import { identityStore, useIdentity } from '../identity/identityStore';
+import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
+import { verifyInBrowser } from '../identity/verifyInBrowser';
 import { roleOf, sortMembers, type MemberSummary } from './members';
 
 export default function MembersPanel({ roomId }: { roomId: string }) {
   const client = useClient();
   const revision = useChat((s) => s.roomRevision[roomId] ?? 0);
+  const identityRevision = useIdentity((s) => `${s.revision[roomId] ?? 0}|${s.browserRevision}`);
   const room = client.getRoom(roomId);
-  const members = useMemo(() => {
-    if (!room) return [];
+  // One row per identity (member key): the SDK may hold several user IDs for one key after a move or a link change.
+  const { members, profiles } = useMemo(() => {
+    const profiles = new Map<string, SenderProfile>();
+    if (!room) return { members: [], profiles };
     const list: MemberSummary[] = [];
-    for (const member of room.getMembers()) {
+    for (const [identity, member] of roomIdentities(room)) {
       if (member.membership !== 'join' && member.membership !== 'invite') continue;
-      const identity = memberIdentity(room, member.userId);
       const profile = describeSender(room, { identity, sender: member.userId });
+      profiles.set(identity, profile);
       list.push({ userId: member.userId, identity, name: profile.name, membership: member.membership, powerLevel: member.powerLevel, avatarMxc: profile.avatarMxc });
     }
-    return sortMembers(list);
+    return { members: sortMembers(list), profiles };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [room, revision]);
+  }, [room, revision, identityRevision]);
+  const [checking, setChecking] = useState(false);
+  const keyed = members.filter((m) => !m.identity.startsWith('@'));
+  async function checkAll() {
+    if (!room) return;
+    setChecking(true);
+    try {
+      await verifyInBrowser(client, room, keyed.map((m) => m.identity), true);
+    } finally {
+      setChecking(false);
+    }
+  }
 
   // Lazy-loaded members: fetch the full list when the panel opens.
   useEffect(() => {
@@ -42,26 +59,41 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
         </button>
       </header>
       <div className="min-h-0 flex-1 overflow-y-auto p-2">
-        <MemberList title="Joined" members={joined} />
-        {invited.length > 0 && <MemberList title="Invited" members={invited} />}
+        {keyed.length > 0 && (
+          <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-indigo-700 hover:bg-slate-100 disabled:opacity-60 dark:text-indigo-300 dark:hover:bg-slate-800" disabled={checking} onClick={() => void checkAll()}>
+            {checking ? 'Checking links in this browser…' : 'Check every link in this browser'}
+          </button>
+        )}
+        <MemberList title="Joined" roomId={roomId} members={joined} profiles={profiles} />
+        {invited.length > 0 && <MemberList title="Invited" roomId={roomId} members={invited} profiles={profiles} />}
       </div>
     </aside>
   );
 }
 
-function MemberList({ title, members }: { title: string; members: MemberSummary[] }) {
+function MemberList({ title, roomId, members, profiles }: { title: string; roomId: string; members: MemberSummary[]; profiles: Map<string, SenderProfile> }) {
   return (
     <section aria-label={title} className="mb-3">
       <h3 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h3>
       <ul>
         {members.map((member) => {
           const role = roleOf(member.powerLevel);
+          const profile = profiles.get(member.identity)!;
           return (
-            <li key={member.userId} className="flex items-center gap-2 rounded-md px-2 py-1.5">
+            <li key={member.identity} data-identity={member.identity} className="flex items-center gap-2 rounded-md px-2 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
               <Avatar name={member.name} mxc={member.avatarMxc} seed={member.identity} size={28} />
               <div className="min-w-0 flex-1">
-                <p className="truncate text-sm">{member.name}</p>
-                <p className="truncate text-xs text-slate-500">{member.userId}</p>
+                <button
+                  className="block max-w-full truncate text-left text-sm hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500"
+                  aria-label={`${member.name}: show identity`}
+                  onClick={() => identityStore.getState().openInspector(roomId, member.identity)}
+                >
+                  {member.name}
+                </button>
+                <p className="flex min-w-0 flex-wrap items-center gap-1">
+                  <HandleBadge badge={profile.badge} />
+                  <SameNameWarning warnings={profile.warnings} />
+                </p>
               </div>
               {role && (
                 <span className={`rounded px-1.5 text-xs ${role === 'Admin' ? 'bg-indigo-100 text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200' : 'bg-slate-200 dark:bg-slate-800'}`}>

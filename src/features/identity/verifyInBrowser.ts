@@ -1,0 +1,38 @@
+// Runs this browser's own link checks for a room's members and puts the verdicts in the identity store.
+// One verifier per signed-in client; its cache lives in IndexedDB (idb-keyval), so a reload keeps it.
+import type { MatrixClient, Room } from 'matrix-js-sdk';
+import { createStore as createIdbStore, get, set } from 'idb-keyval';
+import { createBrowserVerifier, type BrowserVerifier, type VerificationCache } from './browserVerify';
+import { identityStore } from './identityStore';
+
+let idb: ReturnType<typeof createIdbStore> | undefined;
+function indexedDbCache(): VerificationCache {
+  idb ??= createIdbStore('wayfarer-identity', 'link-checks');
+  const store = idb;
+  return { get: (key) => get(key, store), set: (key, value) => set(key, value, store) };
+}
+
+const verifiers = new WeakMap<MatrixClient, BrowserVerifier>();
+
+export function browserVerifierFor(client: MatrixClient): BrowserVerifier {
+  let verifier = verifiers.get(client);
+  if (!verifier) {
+    verifier = createBrowserVerifier({
+      fetch: window.fetch.bind(window),
+      homeserverUrl: client.getHomeserverUrl(),
+      accessToken: client.getAccessToken() ?? '',
+      cache: indexedDbCache(),
+    });
+    verifiers.set(client, verifier);
+  }
+  return verifier;
+}
+
+/** Checks these members' links from this browser; `force` ("Verify now") ignores every cached answer. */
+export async function verifyInBrowser(client: MatrixClient, room: Room, identities: readonly string[], force = false): Promise<void> {
+  const store = identityStore.getState();
+  const startedTs = Date.now();
+  store.setBrowserChecks(room.roomId, identities.map((identity) => [identity, { state: 'checking', startedTs }]));
+  const results = await browserVerifierFor(client).verifyRoom(room.roomId, room.getVersion(), identities.map((identity) => ({ identity })), { force });
+  identityStore.getState().setBrowserChecks(room.roomId, results);
+}

@@ -1,0 +1,263 @@
+// The steps of a migration against real homeservers (Client-Server API and PROTOCOL.md §5), each idempotent: it
+// first looks whether its effect is already there, so running it again after a crash changes nothing.
+// Plain fetch, no matrix-js-sdk: the same code runs in the browser, in tests and in the benchmark.
+import {
+  deriveCreatorMemberKey,
+  deriveMemberKey,
+  encodeBase64,
+  memberIdFromPublicKey,
+  normaliseKey,
+  verifyLink,
+  WAYFARER_CLIENT_PREFIX,
+} from '../../protocol';
+import { fetchDomainKeys, fetchMemberEvent } from '../identity/browserVerify';
+import { movedRoomIds, type MigrationJournal, type StepRecord } from './journal';
+import { rewriteDirect, rewriteIgnored, viaServers, type RoomSnapshot } from './plan';
+import type { StepExecutor } from './runner';
+
+type Fetch = typeof fetch;
+
+/** A refusal or failure of one HTTP call, in words, with the server's errcode when there is one. */
+export class MigrationHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly errcode?: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface Endpoint {
+  baseUrl: string;
+  accessToken: string;
+}
+
+export async function call<T = any>(fetchImpl: Fetch, endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetchImpl(`${endpoint.baseUrl.replace(/\/$/, '')}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${endpoint.accessToken}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new MigrationHttpError(`cannot reach ${new URL(endpoint.baseUrl).host} (${error instanceof Error ? error.message : String(error)})`, 0);
+  }
+  const text = await response.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = {};
+  }
+  if (!response.ok) {
+    const host = new URL(endpoint.baseUrl).host;
+    throw new MigrationHttpError(`${host} answered ${response.status}${json?.error ? `: ${json.error}` : ''}`, response.status, json?.errcode, json);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export interface ExecutorDeps {
+  fetch: Fetch;
+  /** The old account's session; its server may be offline (the portable path never needs it). */
+  source: Endpoint;
+  /** Portable path: the member-key root derived from the recovery key, kept in memory only. */
+  memberRoot?: Uint8Array;
+  /** The notice posted in each room on the classic path. */
+  noticeText?: (journal: MigrationJournal) => string;
+}
+
+/** The seed of the old account's key in a room, made again from the recovery key (creator rooms use the nonce). */
+export function memberSeedFor(memberRoot: Uint8Array, room: RoomSnapshot): Uint8Array | undefined {
+  const candidates = [deriveMemberKey(memberRoot, room.roomId), ...(room.creatorNonce ? [deriveCreatorMemberKey(memberRoot, room.creatorNonce)] : [])];
+  const wanted = room.memberKey ? normaliseKey(room.memberKey) : undefined;
+  return candidates.find((pair) => normaliseKey(memberIdFromPublicKey(pair.publicKey)) === wanted)?.seed;
+}
+
+function roomOf(journal: MigrationJournal, step: StepRecord): RoomSnapshot {
+  const roomId = journal.items.find((i) => i.id === step.itemId)?.roomId;
+  const room = journal.snapshot.rooms.find((r) => r.roomId === roomId);
+  if (!room) throw new Error(`The plan has no room for ${step.itemId}`);
+  return room;
+}
+
+/** The target's membership of a room, or undefined when it does not know it. */
+async function targetMembership(deps: ExecutorDeps, journal: MigrationJournal, roomId: string): Promise<string | undefined> {
+  try {
+    const joined = await call<{ joined_rooms: string[] }>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/joined_rooms');
+    return joined.joined_rooms.includes(roomId) ? 'join' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createExecutor(deps: ExecutorDeps): StepExecutor {
+  const steps: Record<StepRecord['kind'], (step: StepRecord, journal: MigrationJournal) => Promise<string | void>> = {
+    async adopt(step, journal) {
+      const room = roomOf(journal, step);
+      if (!deps.memberRoot) throw new Error('Enter your recovery key to continue: member keys are made from it and never stored');
+      const seed = memberSeedFor(deps.memberRoot, room);
+      if (!seed) throw new Error('This room’s member key does not come from your recovery key');
+      const reply = await call<{ changed: boolean; event_id: string }>(deps.fetch, journal.target, 'POST', `${WAYFARER_CLIENT_PREFIX}/migrate/adopt`, {
+        room_id: room.roomId,
+        seed: encodeBase64(seed),
+        via: viaServers(room, journal.source.serverName, journal.target.serverName),
+        ...(room.displayname !== undefined ? { displayname: room.displayname } : {}),
+        ...(room.avatarUrl !== undefined ? { avatar_url: room.avatarUrl } : {}),
+      });
+      return reply.changed ? `adopted (${reply.event_id})` : 'already adopted';
+    },
+
+    async invite(step, journal) {
+      const room = roomOf(journal, step);
+      if ((await targetMembership(deps, journal, room.roomId)) === 'join') return 'the new account is already in the room';
+      try {
+        await call(deps.fetch, deps.source, 'POST', `/_matrix/client/v3/rooms/${enc(room.roomId)}/invite`, { user_id: journal.target.userId, reason: 'Moving my account' });
+        return 'invited';
+      } catch (error) {
+        // Already invited (a retry after the invite went through): the auth rules refuse a second one.
+        if (error instanceof MigrationHttpError && error.status === 403 && /already|invite/i.test(error.message)) {
+          const pending = await call<any>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/sync?timeout=0&filter=' + enc(JSON.stringify({ room: { timeline: { limit: 0 } } }))).catch(() => undefined);
+          if (pending?.rooms?.invite?.[room.roomId]) return 'already invited';
+        }
+        throw error;
+      }
+    },
+
+    async join(step, journal) {
+      const room = roomOf(journal, step);
+      if ((await targetMembership(deps, journal, room.roomId)) === 'join') return 'already joined';
+      const via = viaServers(room, journal.source.serverName, journal.target.serverName);
+      const query = via.map((s) => `server_name=${enc(s)}&via=${enc(s)}`).join('&');
+      await call(deps.fetch, journal.target, 'POST', `/_matrix/client/v3/join/${enc(room.roomId)}?${query}`, {});
+      return 'joined';
+    },
+
+    async power(step, journal) {
+      const room = roomOf(journal, step);
+      const item = journal.items.find((i) => i.id === step.itemId)!;
+      const level = item.carryPowerLevel!;
+      const path = `/_matrix/client/v3/rooms/${enc(room.roomId)}/state/m.room.power_levels/`;
+      const current = await call<Record<string, any>>(deps.fetch, deps.source, 'GET', path);
+      const users = (current.users ?? {}) as Record<string, number>;
+      if ((users[journal.target.userId] ?? current.users_default ?? 0) >= level) return `already at ${users[journal.target.userId]}`;
+      await call(deps.fetch, deps.source, 'PUT', path, { ...current, users: { ...users, [journal.target.userId]: level } });
+      return `power level ${level}`;
+    },
+
+    async notice(step, journal) {
+      const room = roomOf(journal, step);
+      // The transaction ID makes a repeated send the same event (the spec's idempotent send).
+      const txnId = `wayfarer-migration-${journal.id}-${step.itemId}`.replace(/[^A-Za-z0-9._~-]/g, '_');
+      const body = deps.noticeText?.(journal) ?? `${journal.source.userId} has moved to ${journal.target.userId}.`;
+      const reply = await call<{ event_id: string }>(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/rooms/${enc(room.roomId)}/send/m.room.message/${enc(txnId)}`, { msgtype: 'm.notice', body });
+      return reply.event_id;
+    },
+
+    async verify(step, journal) {
+      const room = roomOf(journal, step);
+      const item = journal.items.find((i) => i.id === step.itemId)!;
+      if ((await targetMembership(deps, journal, room.roomId)) !== 'join') throw new Error(`${journal.target.serverName} does not list the room as joined`);
+      if (item.action !== 'adopt' || !room.memberKey) return 'joined on the target';
+      // The target's verdict on the link, then this browser's own check of the co-signature with the target's keys.
+      const members = await call<Record<string, any>>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(room.roomId)}/members`);
+      const info = members['org.matrix.msc4428.member_info']?.[`@${normaliseKey(room.memberKey)}`] ?? members['org.matrix.msc4428.member_info']?.[room.memberKey];
+      const byTarget = info?.['dev.wayfarer.link'];
+      if (info?.user_id !== journal.target.userId || byTarget?.status !== 'verified') {
+        throw new Error(`the target does not yet see your key linked to ${journal.target.userId} (${byTarget?.status ?? 'no link'}${byTarget?.reason ? `: ${byTarget.reason}` : ''})`);
+      }
+      const memberEvent = await fetchMemberEvent({ fetch: deps.fetch, homeserverUrl: journal.target.baseUrl, accessToken: journal.target.accessToken }, room.roomId, room.memberKey);
+      const verdict = await verifyLink({ memberEvent, roomVersion: room.version, fetch: await fetchDomainKeys(deps.fetch, journal.target.serverName), nowMs: Date.now() });
+      if (verdict.status !== 'verified' || verdict.domain !== journal.target.serverName) throw new Error(`this browser could not verify the new link: ${verdict.reason}`);
+      return `link verified by ${journal.target.serverName} and by this browser`;
+    },
+
+    async leave(step, journal) {
+      const room = roomOf(journal, step);
+      await call(deps.fetch, deps.source, 'POST', `/_matrix/client/v3/rooms/${enc(room.roomId)}/leave`, { reason: `Moved to ${journal.target.userId}` });
+      return 'left';
+    },
+
+    async profile(_step, journal) {
+      const { displayname, avatarUrl } = journal.snapshot;
+      const path = `/_matrix/client/v3/profile/${enc(journal.target.userId)}`;
+      if (displayname !== undefined) await call(deps.fetch, journal.target, 'PUT', `${path}/displayname`, { displayname });
+      if (avatarUrl !== undefined) await call(deps.fetch, journal.target, 'PUT', `${path}/avatar_url`, { avatar_url: avatarUrl });
+      return 'copied';
+    },
+
+    async direct(_step, journal) {
+      const held = movedRoomIds(journal);
+      const direct = rewriteDirect(journal.snapshot.direct ?? {}, journal.source.userId, journal.target.userId, held);
+      await call(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/user/${enc(journal.target.userId)}/account_data/m.direct`, direct);
+      return `${Object.values(direct).flat().length} DMs`;
+    },
+
+    async tags(_step, journal) {
+      const held = movedRoomIds(journal);
+      let count = 0;
+      for (const room of journal.snapshot.rooms) {
+        if (!held.has(room.roomId)) continue;
+        for (const [tag, value] of Object.entries(room.tags)) {
+          await call(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/user/${enc(journal.target.userId)}/rooms/${enc(room.roomId)}/tags/${enc(tag)}`, value ?? {});
+          count += 1;
+        }
+      }
+      return `${count} tags`;
+    },
+
+    async 'push-rules'(_step, journal) {
+      const rules = journal.snapshot.pushRules ?? [];
+      const theirs = await call<{ global?: Record<string, { rule_id: string; enabled: boolean; actions: unknown[] }[]> }>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/pushrules/');
+      let changed = 0;
+      for (const rule of rules) {
+        const base = `/_matrix/client/v3/pushrules/global/${rule.kind}/${enc(rule.ruleId)}`;
+        const existing = theirs.global?.[rule.kind]?.find((r) => r.rule_id === rule.ruleId);
+        if (!rule.isDefault && !existing) {
+          await call(deps.fetch, journal.target, 'PUT', base, { actions: rule.actions, ...(rule.conditions ? { conditions: rule.conditions } : {}), ...(rule.pattern !== undefined ? { pattern: rule.pattern } : {}) });
+          changed += 1;
+        }
+        if (!existing && rule.isDefault) continue; // the target has no such default: nothing to carry
+        if (JSON.stringify(existing?.actions) !== JSON.stringify(rule.actions)) {
+          await call(deps.fetch, journal.target, 'PUT', `${base}/actions`, { actions: rule.actions });
+          changed += 1;
+        }
+        if ((existing?.enabled ?? true) !== rule.enabled) {
+          await call(deps.fetch, journal.target, 'PUT', `${base}/enabled`, { enabled: rule.enabled });
+          changed += 1;
+        }
+      }
+      return `${changed} changes`;
+    },
+
+    async ignored(_step, journal) {
+      const ignored = rewriteIgnored(journal.snapshot.ignoredUsers ?? [], journal.target.userId);
+      await call(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/user/${enc(journal.target.userId)}/account_data/m.ignored_user_list`, {
+        ignored_users: Object.fromEntries(ignored.map((id) => [id, {}])),
+      });
+      return `${ignored.length} users`;
+    },
+  };
+  return (step, journal) => steps[step.kind](step, journal);
+}
+
+/**
+ * Marks the old account moved (PROTOCOL.md §7 step 5). `prove` makes an account-key proof for the old server; the
+ * first call without one yields the user-interactive-auth session to send it in. Marking again is a no-op.
+ */
+export async function markOldAccountMoved(fetchImpl: Fetch, source: Endpoint, movedTo: string, prove: () => Promise<Record<string, unknown>>): Promise<void> {
+  const path = `${WAYFARER_CLIENT_PREFIX}/account/moved`;
+  let session: string | undefined;
+  try {
+    await call(fetchImpl, source, 'POST', path, { moved_to: movedTo });
+    return;
+  } catch (error) {
+    if (!(error instanceof MigrationHttpError) || error.status !== 401) throw error;
+    session = (error.body as { session?: string } | undefined)?.session;
+  }
+  await call(fetchImpl, source, 'POST', path, { moved_to: movedTo, auth: { ...(await prove()), ...(session ? { session } : {}) } });
+}

@@ -1,0 +1,187 @@
+// What a migration will do (PROTOCOL.md §7), decided from a snapshot of the old account taken on this device, so
+// the plan can be made (and resumed) with the old server offline. Pure: no I/O, no matrix-js-sdk.
+
+export type MigrationPath = 'portable' | 'classic';
+
+/** One joined room as the old account saw it when the plan was made. */
+export interface RoomSnapshot {
+  roomId: string;
+  name: string;
+  version: string;
+  /** The room version gives members their own keys (PROTOCOL.md §3). */
+  memberKeys: boolean;
+  /** The old account's member key in member-key rooms (`@` + URL-safe base64). */
+  memberKey?: string;
+  /** `dev.wayfarer.creator_nonce` of the create event, when this account's key is the creator's. */
+  creatorNonce?: string;
+  /** Other servers with joined members: the `via` for joining without the old server. */
+  servers: string[];
+  joinRule: string;
+  myPowerLevel: number;
+  usersDefault: number;
+  invitePowerLevel: number;
+  /** Level needed to send m.room.power_levels (to grant the new account its level). */
+  powerLevelsChangeLevel: number;
+  /** Display name and avatar of the old account's member event in this room. */
+  displayname?: string;
+  avatarUrl?: string;
+  tags: Record<string, { order?: number }>;
+}
+
+export interface AccountSnapshot {
+  takenTs: number;
+  userId: string;
+  serverName: string;
+  baseUrl: string;
+  portable: boolean;
+  displayname?: string;
+  avatarUrl?: string;
+  /** `m.direct`: user ID → DM room IDs. */
+  direct?: Record<string, string[]>;
+  ignoredUsers?: string[];
+  /** Push rules: the server's defaults as the user set them (enabled, actions) and the user's own rules. */
+  pushRules?: PushRuleCopy[];
+  rooms: RoomSnapshot[];
+}
+
+export interface PushRuleCopy {
+  kind: 'override' | 'underride' | 'sender' | 'room' | 'content';
+  ruleId: string;
+  /** A server default (ID starting with '.'): only its `enabled` and `actions` are carried. */
+  isDefault: boolean;
+  enabled: boolean;
+  actions: unknown[];
+  conditions?: unknown[];
+  pattern?: string;
+}
+
+export type RoomAction = 'adopt' | 'reinvite' | 'join-public' | 'cannot';
+export type ItemKind = 'room' | 'profile' | 'direct' | 'tags' | 'push-rules' | 'ignored';
+
+export interface PlanItem {
+  id: string;
+  kind: ItemKind;
+  label: string;
+  /** What will happen, in words ("moves seamlessly (same identity)"). */
+  summary: string;
+  /** Why, and for `cannot`, what would unblock it. */
+  reason?: string;
+  selected: boolean;
+  /** False for items that cannot be moved: they are listed but never run. */
+  movable: boolean;
+  roomId?: string;
+  action?: RoomAction;
+  /** Power level to give the new account (re-invite path), when above the room's default. */
+  carryPowerLevel?: number;
+  /** The new account may not get it (the old one can't grant it): said in `reason`, not attempted. */
+  powerNotCarried?: boolean;
+}
+
+export interface PlanInput {
+  snapshot: AccountSnapshot;
+  path: MigrationPath;
+  targetUserId: string;
+  /** Portable path: which rooms' member keys can be made again from the recovery key. */
+  keyIsDerivable?: (room: RoomSnapshot) => boolean;
+}
+
+const SEAMLESS = 'moves seamlessly (same identity)';
+const REINVITE = 're-invite: the old account invites the new one';
+const JOIN_PUBLIC = 'public room: the new account joins, no invite needed';
+
+export function roomItemId(roomId: string): string {
+  return `room:${roomId}`;
+}
+
+/** What happens to one room, and why. */
+export function planRoom(room: RoomSnapshot, input: PlanInput): PlanItem {
+  const base = { id: roomItemId(room.roomId), kind: 'room' as const, label: room.name || room.roomId, roomId: room.roomId };
+  if (input.path === 'portable' && room.memberKeys && room.memberKey && (input.keyIsDerivable?.(room) ?? true)) {
+    return {
+      ...base,
+      action: 'adopt',
+      summary: SEAMLESS,
+      reason: 'Your member key comes from your recovery key: the new server takes it over, with your history, name and power level.',
+      selected: true,
+      movable: true,
+    };
+  }
+  const why = input.path === 'portable' ? classicReasonFor(room) : undefined;
+  const carry = room.myPowerLevel > room.usersDefault ? room.myPowerLevel : undefined;
+  const mayGrant = carry !== undefined && room.myPowerLevel >= room.powerLevelsChangeLevel;
+  const powerNote = carry === undefined ? '' : mayGrant ? ` Your power level ${carry} is given to the new account.` : ` Your power level ${carry} cannot be carried: the old account may not change power levels here (needs ${room.powerLevelsChangeLevel}).`;
+  const power = carry === undefined ? {} : { carryPowerLevel: carry, ...(mayGrant ? {} : { powerNotCarried: true }) };
+  if (room.myPowerLevel >= room.invitePowerLevel) {
+    return { ...base, action: 'reinvite', summary: REINVITE, reason: `${why ?? 'A classic move: the new account is a new member.'}${powerNote}`, selected: true, movable: true, ...power };
+  }
+  if (room.joinRule === 'public') {
+    return { ...base, action: 'join-public', summary: JOIN_PUBLIC, reason: `${why ?? 'A classic move: the new account is a new member.'}${powerNote}`, selected: true, movable: true, ...power };
+  }
+  return {
+    ...base,
+    action: 'cannot',
+    summary: 'cannot move',
+    reason: `The room is ${room.joinRule === 'knock' ? 'knock-only' : 'invite-only'} and the old account may not invite (needs power level ${room.invitePowerLevel}, has ${room.myPowerLevel}). Ask a moderator to invite ${input.targetUserId}, then join from the new account.`,
+    selected: false,
+    movable: false,
+  };
+}
+
+function classicReasonFor(room: RoomSnapshot): string {
+  if (!room.memberKeys) return 'A classic room: members are user IDs, so your identity cannot move; the new account joins as a new member.';
+  if (!room.memberKey) return 'Your member key in this room is not known on this device, so it cannot be taken over.';
+  return 'Your member key here was made by the old server, not from your recovery key, so it cannot be taken over.';
+}
+
+/** The whole plan: every joined room, then the profile and account data (which follow the rooms they mention). */
+export function buildPlan(input: PlanInput): PlanItem[] {
+  const { snapshot } = input;
+  const rooms = [...snapshot.rooms].sort((a, b) => (a.name || a.roomId).localeCompare(b.name || b.roomId)).map((room) => planRoom(room, input));
+  const items: PlanItem[] = [...rooms];
+  if (snapshot.displayname !== undefined || snapshot.avatarUrl !== undefined) {
+    items.push({ id: 'profile', kind: 'profile', label: 'Profile', summary: `display name${snapshot.avatarUrl ? ' and avatar' : ''} copied`, reason: snapshot.displayname ? `“${snapshot.displayname}”` : undefined, selected: true, movable: true });
+  }
+  const directCount = Object.values(snapshot.direct ?? {}).reduce((n, ids) => n + ids.length, 0);
+  if (directCount > 0) items.push({ id: 'direct', kind: 'direct', label: 'Direct messages (m.direct)', summary: `${directCount} DM${directCount === 1 ? '' : 's'} kept marked as DMs`, selected: true, movable: true });
+  const tagged = snapshot.rooms.filter((r) => Object.keys(r.tags).length > 0).length;
+  if (tagged > 0) items.push({ id: 'tags', kind: 'tags', label: 'Room tags', summary: `tags of ${tagged} room${tagged === 1 ? '' : 's'} (favourites, low priority…)`, selected: true, movable: true });
+  const rules = snapshot.pushRules ?? [];
+  if (rules.length > 0) {
+    const own = rules.filter((r) => !r.isDefault).length;
+    items.push({ id: 'push-rules', kind: 'push-rules', label: 'Notification rules', summary: `your notification settings${own > 0 ? ` and ${own} rule${own === 1 ? '' : 's'} of your own` : ''}`, selected: true, movable: true });
+  }
+  const ignored = snapshot.ignoredUsers?.length ?? 0;
+  if (ignored > 0) items.push({ id: 'ignored', kind: 'ignored', label: 'Ignored users', summary: `${ignored} ignored user${ignored === 1 ? '' : 's'}`, selected: true, movable: true });
+  return items;
+}
+
+/** Ticks or unticks an item; items that cannot move stay unticked. */
+export function toggleItem(items: PlanItem[], itemId: string, selected: boolean): PlanItem[] {
+  return items.map((item) => (item.id === itemId && item.movable ? { ...item, selected } : item));
+}
+
+/**
+ * `m.direct` for the new account: the rooms it will hold, and the old account's own ID (a DM with oneself,
+ * or a partner entry naming the old account) rewritten to the new one.
+ */
+export function rewriteDirect(direct: Record<string, string[]>, oldUserId: string, newUserId: string, keptRoomIds: ReadonlySet<string>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [partner, roomIds] of Object.entries(direct)) {
+    const kept = roomIds.filter((id) => keptRoomIds.has(id));
+    if (kept.length === 0) continue;
+    const key = partner === oldUserId ? newUserId : partner;
+    out[key] = [...new Set([...(out[key] ?? []), ...kept])];
+  }
+  return out;
+}
+
+/** Ignored users for the new account: never itself (the old account may be in there if it ignored itself by mistake). */
+export function rewriteIgnored(ignored: string[], newUserId: string): string[] {
+  return [...new Set(ignored)].filter((id) => id !== newUserId);
+}
+
+/** Servers to join through without the old one: the room's other servers, never the old server first. */
+export function viaServers(room: RoomSnapshot, oldServer: string, targetServer: string): string[] {
+  const others = room.servers.filter((s) => s !== oldServer && s !== targetServer);
+  return [...new Set([...others, oldServer])];
+}

@@ -1,7 +1,7 @@
 // Sign-in errors in words, keyboard-only use, phone width, dark theme, invites and the room list.
 import { expect, test } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { message, newUserPage, register, screenshot, sendMessage, signIn } from './support/chat';
+import { clientUrl, message, newUserPage, register, screenshot, sendMessage, signIn } from './support/chat';
 
 const serverName = 'alpha.localhost:18611';
 let hs: RunningHomeserver;
@@ -26,7 +26,7 @@ test('sign-in explains what went wrong: unreachable, not Matrix, wrong password'
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText("Can't reach http://alpha.localhost:18698");
 
-  await page.getByLabel('Homeserver').fill('http://127.0.0.1:8480'); // a web server, not Matrix
+  await page.getByLabel('Homeserver').fill(clientUrl()); // a web server, not Matrix
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText("isn't a Matrix homeserver");
 

@@ -1,6 +1,7 @@
 // Helpers for driving the client like a person would: through labels and roles only.
-import { expect, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 
 export const screensDir = 'test-results/screens';
 
@@ -9,9 +10,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${screensDir}/${name}.png` });
 }
 
+/** The client's URL from playwright.config.ts (contexts made by hand do not inherit it). */
+export function clientUrl(): string {
+  const url = test.info().project.use.baseURL;
+  if (!url) throw new Error('playwright.config.ts sets no baseURL');
+  return url;
+}
+
 export async function newUserPage(browser: Browser, options: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<Page> {
   const context = await browser.newContext({
-    baseURL: 'http://127.0.0.1:8480',
+    baseURL: clientUrl(),
     colorScheme: options.colorScheme ?? 'light',
     viewport: { width: options.width ?? 1200, height: 800 },
   });
@@ -78,4 +86,50 @@ export async function apiJoinedRoomId(baseUrl: string, token: string): Promise<s
   const body = (await response.json()) as { joined_rooms: string[] };
   if (body.joined_rooms.length !== 1) throw new Error(`expected one room, got ${JSON.stringify(body)}`);
   return body.joined_rooms[0]!;
+}
+
+/** A 48×32 PNG (indigo with a white bar), made here so the test needs no files. */
+export function testPng(): Buffer {
+  const width = 48;
+  const height = 32;
+  const rows: number[] = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0); // filter: none
+    for (let x = 0; x < width; x++) rows.push(...(y > 12 && y < 20 ? [255, 255, 255] : [79, 70, 229]));
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.writeUInt8(8, 8); // bit depth
+  header.writeUInt8(2, 9); // truecolour
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export async function apiSendImage(baseUrl: string, token: string, roomId: string, png: Buffer, name: string): Promise<void> {
+  const upload = await fetch(`${baseUrl}/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'image/png', Authorization: `Bearer ${token}` },
+    body: new Uint8Array(png),
+  });
+  const { content_uri } = (await upload.json()) as { content_uri?: string };
+  if (!content_uri) throw new Error(`upload failed: ${upload.status}`);
+  const response = await fetch(`${baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/img-${Date.now()}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ msgtype: 'm.image', body: name, url: content_uri, info: { w: 48, h: 32, mimetype: 'image/png', size: png.length } }),
+  });
+  if (!response.ok) throw new Error(`send failed: ${response.status}`);
 }

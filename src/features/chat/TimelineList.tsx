@@ -1,4 +1,4 @@
-import { useEffect, useImperativeHandle, useRef, useState, type ReactNode, type Ref } from 'react';
+import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { TimelineRow } from './timeline';
 
@@ -28,6 +28,9 @@ export function TimelineList({
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
+  // Following the newest message: true while the reader is at the bottom. Content that grows without a
+  // scroll (a burst of messages, an image finishing loading) keeps the view pinned to the end.
+  const stickToBottom = useRef(true);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -40,27 +43,72 @@ export function TimelineList({
     },
     getItemKey: (i) => rows[i]?.key ?? i,
     overscan: 8,
-    anchorTo: 'end',
-    followOnAppend: true,
-    scrollEndThreshold: 48,
     initialOffset: () => Number.MAX_SAFE_INTEGER, // open at the newest message
   });
 
-  useImperativeHandle(handle, () => ({ scrollToLatest: () => virtualizer.scrollToEnd() }), [virtualizer]);
+  useImperativeHandle(
+    handle,
+    () => ({
+      scrollToLatest: () => {
+        stickToBottom.current = true;
+        virtualizer.scrollToEnd();
+      },
+    }),
+    [virtualizer],
+  );
 
-  // Start at the bottom once the first rows are measured.
-  const placed = useRef(false);
-  useEffect(() => {
-    if (!placed.current && rows.length > 0) {
-      placed.current = true;
-      virtualizer.scrollToEnd();
+  // Reading older messages: the first message on screen and its distance from the top, so rows loaded
+  // above it (back-pagination) do not move it. Day separators are skipped: their keys change on prepend.
+  const anchor = useRef<{ key: string; delta: number } | undefined>(undefined);
+  const captureAnchor = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const top = el.scrollTop;
+    // Over all measured positions (not just the rendered range, which may lag this scroll event).
+    const items = virtualizer.measurementsCache;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid]!.end > top) hi = mid;
+      else lo = mid + 1;
     }
-  }, [rows.length, virtualizer]);
+    while (lo < items.length && rows[lo]?.kind === 'day') lo++;
+    const item = items[lo];
+    anchor.current = item && rows[lo] ? { key: rows[lo]!.key, delta: item.start - top } : undefined;
+  };
+
+  const sizerRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (rows.length === 0) return;
+    if (stickToBottom.current) {
+      virtualizer.scrollToEnd();
+      return;
+    }
+    const kept = anchor.current;
+    if (!kept) return;
+    const index = rows.findIndex((r) => r.key === kept.key);
+    const item = index >= 0 ? virtualizer.measurementsCache[index] : undefined;
+    const el = scrollRef.current;
+    // A direct write, before paint: the virtualiser picks the new offset up from the scroll event.
+    if (item && el && Math.abs(item.start - kept.delta - el.scrollTop) > 1) el.scrollTop = item.start - kept.delta;
+  }, [rows, virtualizer]);
+  useEffect(() => {
+    const sizer = sizerRef.current;
+    if (!sizer) return;
+    const observer = new ResizeObserver(() => {
+      if (stickToBottom.current) virtualizer.scrollToEnd();
+    });
+    observer.observe(sizer);
+    return () => observer.disconnect();
+  }, [virtualizer]);
 
   function onScroll() {
     const el = scrollRef.current;
     if (!el) return;
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    stickToBottom.current = bottom;
+    captureAnchor();
     if (bottom !== atBottom) {
       setAtBottom(bottom);
       onAtBottomChange?.(bottom);
@@ -81,7 +129,7 @@ export function TimelineList({
       tabIndex={0}
       className="relative min-h-0 flex-1 overflow-y-auto overscroll-contain focus-visible:outline-2 focus-visible:outline-indigo-500"
     >
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+      <div ref={sizerRef} style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
         {items.map((item) => {
           const row = rows[item.index];
           if (!row) return null;

@@ -43,6 +43,12 @@ export function sameDay(a: number, b: number): boolean {
   return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
 }
 
+/** One key per calendar day, so a day separator keeps its identity when older messages load above it. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
 /** Element's rule: same sender identity, within 5 minutes, on the same day (callers reset on other rows). */
 export function continuesGroup(previous: TimelineEvent, next: TimelineEvent): boolean {
   return previous.identity === next.identity && next.ts - previous.ts <= groupWindowMs && next.ts >= previous.ts && sameDay(previous.ts, next.ts);
@@ -145,7 +151,7 @@ export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: Name
     if (!isMessage && notice === undefined) continue;
 
     if (lastTs === undefined || !sameDay(lastTs, event.ts)) {
-      rows.push({ kind: 'day', key: `day-${event.id}`, ts: event.ts });
+      rows.push({ kind: 'day', key: `day-${dayKey(event.ts)}`, ts: event.ts });
       lastMessage = undefined;
     }
     lastTs = event.ts;

@@ -97,7 +97,15 @@ export class LinkService {
 
   /** Re-checks every link every `seconds` (one key fetch per domain per pass). */
   startSchedule(seconds: number): void {
-    this.timer = setInterval(() => void this.recheck().catch((error: unknown) => console.error('link re-check failed:', error)), seconds * 1000);
+    let running = false;
+    this.timer = setInterval(() => {
+      // Passes never overlap: a slow domain (fail-open timeout) must not pile them up.
+      if (running) return;
+      running = true;
+      this.recheck()
+        .catch((error: unknown) => console.error('link re-check failed:', error))
+        .finally(() => (running = false));
+    }, seconds * 1000);
     this.timer.unref();
   }
 
@@ -204,6 +212,9 @@ export class LinkService {
 
   /** Caches and persists a verdict; true when the member's link status or reason changed. */
   private record(event: StoredEvent, verdict: LinkVerdict, now: number): boolean {
+    // A check that started before the last recorded one (a slow pass finishing late) must not undo it.
+    const latest = this.byEvent.get(event.eventId);
+    if (latest && latest.checked_ts > now) return false;
     const info: LinkInfo = { status: verdict.status, checked_ts: now, reason: verdict.reason };
     if (verdict.localpart !== undefined) info.localpart = verdict.localpart;
     if (verdict.domain !== undefined) info.domain = verdict.domain;

@@ -7,6 +7,8 @@ import { bodies, devAdmin, enc, memberInfo, say, startServers, user, waitFor } f
 
 let alpha: RunningHomeserver;
 let beta: RunningHomeserver;
+let gamma: RunningHomeserver;
+let gina: TestClient;
 let alice: TestClient;
 let bob: TestClient;
 let mallory: TestClient;
@@ -18,6 +20,8 @@ const statusOf = async (viewer: TestClient, stableId: string) => (await linkOf(v
 
 beforeAll(async () => {
   [alpha, beta] = await startServers(['alpha.localhost:18721', 'beta.localhost:18722'], ['--link-recheck-seconds', '3600']);
+  // Gamma re-checks on its own schedule, every second.
+  [gamma] = await startServers(['gamma.localhost:18723'], ['--link-recheck-seconds', '1']);
   [alice, bob, mallory] = await Promise.all([user(alpha, 'alice'), user(beta, 'bob'), user(alpha, 'mallory')]);
   roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id;
   expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: bob.userId })).status).toBe(200);
@@ -27,10 +31,13 @@ beforeAll(async () => {
   await waitFor('bob’s first message on alpha', async () => (await bodies(alice, roomId)).includes('bob is here'));
   const found = ((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[]).find((e) => e.content?.body === 'bob is here');
   bobKey = found.unsigned['org.matrix.msc4428.stable_id'];
+  gina = await user(gamma, 'gina');
+  const ginaJoined = await gina.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
+  expect(ginaJoined.status, JSON.stringify(ginaJoined.body)).toBe(200);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([alpha, beta].filter(Boolean).map((s) => s.dispose()));
+  await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));
 });
 
 describe('links across servers', () => {
@@ -44,7 +51,8 @@ describe('links across servers', () => {
     await devAdmin(beta, 'key_endpoint', { mode: '404' });
     try {
       const report = await devAdmin(alpha, 'recheck_links');
-      expect(report.key_fetches).toBe(1);
+      // Three members of three domains: one fetch each for beta and gamma (alpha's own key needs none).
+      expect(report).toMatchObject({ members: 3, domains: 3, key_fetches: 2 });
       const link = (await linkOf(alice, bobKey))['dev.wayfarer.link'];
       expect(link.status).toBe('unverified');
       expect(link.reason).toMatch(/404/);
@@ -100,6 +108,10 @@ describe('links across servers', () => {
     expect(change.user_id).toBeNull();
     expect(change['dev.wayfarer.link']).toMatchObject({ status: 'unverified' });
     expect(change['dev.wayfarer.link'].reason).toMatch(/old_verify_keys|retired/);
+    // Old events now carry the unverified form as sender (PROTOCOL.md §5); the key stays the identity.
+    const earlier = ((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[]).find((e) => e.content?.body === 'bob is here');
+    expect(earlier.sender).toMatch(/^@_unverified_bob_/);
+    expect(earlier.unsigned['org.matrix.msc4428.stable_id']).toBe(bobKey);
 
     const hidden = await say(bob, roomId, 'sent while unverified');
     const status = await waitFor('alpha to receive the message', async () => {
@@ -115,5 +127,21 @@ describe('links across servers', () => {
     await say(bob, roomId, 'verified again');
     await waitFor('bob’s message after re-signing', async () => (await bodies(alice, roomId)).includes('verified again'));
     expect(await bodies(alice, roomId)).not.toContain('sent while unverified');
+  }, 30_000);
+
+  it('a server re-checks on its own schedule (--link-recheck-seconds), without being asked', async () => {
+    // Gamma settles on its own after the earlier tests (its passes never overlap; a hang costs one timeout).
+    await waitFor('gamma to see bob verified', async () => (await statusOf(gina, bobKey)) === 'verified');
+    await devAdmin(beta, 'key_endpoint', { mode: '404' });
+    try {
+      const link = await waitFor('gamma’s scheduled re-check to see the 404', async () => {
+        const l = (await linkOf(gina, bobKey))?.['dev.wayfarer.link'];
+        return l?.status === 'unverified' && l;
+      });
+      expect(link.reason).toMatch(/404/);
+    } finally {
+      await devAdmin(beta, 'key_endpoint', { mode: 'normal' });
+    }
+    await waitFor('gamma to verify bob again', async () => (await statusOf(gina, bobKey)) === 'verified');
   }, 30_000);
 });

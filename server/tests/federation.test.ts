@@ -60,6 +60,20 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
     expect(userIds.sort()).toEqual([alice.userId, bob.userId].sort());
   }, 60_000);
 
+  it('rejecting an invite to a room on another server goes through make_leave/send_leave', async () => {
+    const roomId = (await alice.post('/_matrix/client/v3/createRoom', { room_version: version })).body.room_id as string;
+    expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: bob.userId })).status).toBe(200);
+    await waitFor('the invite on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+    const rejected = await bob.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {});
+    expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
+    const leave = await waitFor('the rejection on alpha', async () => {
+      const members = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`)).body.chunk as any[];
+      return members.find((e) => e.state_key === bob.userId && e.content.membership === 'leave');
+    });
+    expect(leave.sender).toBe(bob.userId);
+    expect((await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]).toBeUndefined();
+  }, 60_000);
+
   it('a third server joins late by alias and backfills the history', async () => {
     const alias = `#late-${version.replace(/\W/g, '')}:${alpha.serverName}`;
     const created = await alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', room_alias_name: alias.slice(1, alias.indexOf(':')) });

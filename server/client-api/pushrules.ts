@@ -3,6 +3,7 @@ import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { MatrixError } from '../http/errors';
 import type { Router } from '../http/router';
+import { deleteUserRule, effectiveRuleset, putUserRule, validateActions } from '../push/ruleset';
 
 const notify = ['notify'];
 const sound = (value: string) => ({ set_tweak: 'sound', value });
@@ -29,10 +30,19 @@ export function defaultPushRules(userId: string, localpart: string) {
           conditions: [{ kind: 'event_property_contains', key: 'content.m\\.mentions.user_ids', value: userId }],
           actions: [...notify, sound('default'), highlight],
         },
+        { rule_id: '.m.rule.contains_display_name', default: true, enabled: true, conditions: [{ kind: 'contains_display_name' }], actions: [...notify, sound('default'), highlight] },
         {
           rule_id: '.m.rule.is_room_mention', default: true, enabled: true,
           conditions: [
             { kind: 'event_property_is', key: 'content.m\\.mentions.room', value: true },
+            { kind: 'sender_notification_permission', key: 'room' },
+          ],
+          actions: [...notify, highlight],
+        },
+        {
+          rule_id: '.m.rule.roomnotif', default: true, enabled: true,
+          conditions: [
+            { kind: 'event_match', key: 'content.body', pattern: '@room' },
             { kind: 'sender_notification_permission', key: 'room' },
           ],
           actions: [...notify, highlight],
@@ -83,10 +93,10 @@ export function defaultPushRules(userId: string, localpart: string) {
 type Ruleset = ReturnType<typeof defaultPushRules>;
 const KINDS = ['override', 'underride', 'sender', 'room', 'content'] as const;
 
-/** The user's rules: stored changes (account data `m.push_rules`, which /sync also reports) or the defaults. */
-function rulesOf(hs: Homeserver, userId: string): Ruleset {
-  const stored = hs.accountData.get(userId, '', 'm.push_rules') as Ruleset | undefined;
-  return stored ?? defaultPushRules(userId, userId.slice(1, userId.indexOf(':')));
+/** The user's rules: the defaults merged with stored changes (account data `m.push_rules`, which /sync also reports). */
+export function rulesOf(hs: Homeserver, userId: string): Ruleset {
+  const defaults = defaultPushRules(userId, userId.slice(1, userId.indexOf(':')));
+  return effectiveRuleset(defaults, hs.accountData.get(userId, '', 'm.push_rules')) as Ruleset;
 }
 
 export function registerPushRules(router: Router, hs: Homeserver): void {
@@ -121,9 +131,25 @@ export function registerPushRules(router: Router, hs: Homeserver): void {
   router.put('~/pushrules/global/{kind}/{ruleId}/actions', async (ctx) => {
     const session = requireSession(hs, ctx);
     const body = (await ctx.json()) as { actions?: unknown };
-    if (!Array.isArray(body?.actions)) throw new MatrixError(400, 'M_BAD_JSON', "'actions' must be an array");
+    const actions = validateActions(body?.actions);
     const rules = rulesOf(hs, session.userId);
-    findRule(rules, ctx.params.kind!, ctx.params.ruleId!).actions = body.actions;
+    findRule(rules, ctx.params.kind!, ctx.params.ruleId!).actions = actions;
+    hs.accountData.put(session.userId, '', 'm.push_rules', rules);
+    hs.notifier.notify();
+    return {};
+  });
+  router.put('~/pushrules/global/{kind}/{ruleId}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const body = await ctx.json();
+    const position = { before: ctx.query.get('before') ?? undefined, after: ctx.query.get('after') ?? undefined };
+    const rules = putUserRule(rulesOf(hs, session.userId), ctx.params.kind!, ctx.params.ruleId!, body, position);
+    hs.accountData.put(session.userId, '', 'm.push_rules', rules);
+    hs.notifier.notify();
+    return {};
+  });
+  router.delete('~/pushrules/global/{kind}/{ruleId}', (ctx) => {
+    const session = requireSession(hs, ctx);
+    const rules = deleteUserRule(rulesOf(hs, session.userId), ctx.params.kind!, ctx.params.ruleId!);
     hs.accountData.put(session.userId, '', 'm.push_rules', rules);
     hs.notifier.notify();
     return {};

@@ -1,0 +1,206 @@
+// Push-rule evaluation (Client-Server API, "Push Rules"): a pure function of a ruleset, an event and what the
+// server knows about the room and the user; it decides whether the event notifies and highlights.
+
+export const RULE_KINDS = ['override', 'content', 'room', 'sender', 'underride'] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+export interface PushCondition {
+  kind: string;
+  [field: string]: unknown;
+}
+
+export interface PushRule {
+  rule_id: string;
+  default?: boolean;
+  enabled: boolean;
+  conditions?: PushCondition[];
+  pattern?: string;
+  actions: unknown[];
+}
+
+export interface PushRuleset {
+  global: Partial<Record<RuleKind, PushRule[]>>;
+}
+
+/** The event as push rules see it: the client-format fields they can match on. */
+export type PushEvent = Record<string, unknown> & { type: string; sender: string; content: Record<string, unknown> };
+
+export interface PushContext {
+  /** The user the rules belong to. */
+  userId: string;
+  /** The user's display name in the room (from their member event), if any. */
+  displayName?: string;
+  /** Joined members of the room. */
+  memberCount: number;
+  senderPowerLevel: number;
+  /** The room's `m.room.power_levels` `notifications` object (absent keys default to 50). */
+  notificationLevels?: Record<string, unknown>;
+}
+
+export interface PushOutcome {
+  notify: boolean;
+  highlight: boolean;
+  sound?: string;
+  /** The rule that matched, or undefined when none did. */
+  ruleId?: string;
+}
+
+const NOTHING: PushOutcome = { notify: false, highlight: false };
+
+/** Deprecated since v1.7: the spec enables these only for events without `m.mentions`. */
+const LEGACY_MENTION_RULES = new Set(['.m.rule.contains_display_name', '.m.rule.roomnotif', '.m.rule.contains_user_name']);
+
+/** Runs the rules in the spec's order (override, content, room, sender, underride); the first enabled match decides. */
+export function evaluatePushRules(ruleset: PushRuleset, event: PushEvent, context: PushContext): PushOutcome {
+  const hasMentions = isObject(event.content) && Object.prototype.hasOwnProperty.call(event.content, 'm.mentions');
+  for (const kind of RULE_KINDS) {
+    const rules = ruleset.global?.[kind];
+    if (!Array.isArray(rules)) continue;
+    for (const rule of rules) {
+      if (!rule || rule.enabled === false) continue;
+      if (hasMentions && LEGACY_MENTION_RULES.has(rule.rule_id)) continue;
+      const conditions = conditionsOf(kind, rule);
+      if (conditions && conditions.every((condition) => conditionMatches(condition, event, context))) {
+        return { ...outcomeOf(rule.actions), ruleId: rule.rule_id };
+      }
+    }
+  }
+  return NOTHING;
+}
+
+/** Content, room and sender rules are shorthands for one `event_match` condition; undefined when the rule is malformed. */
+function conditionsOf(kind: RuleKind, rule: PushRule): PushCondition[] | undefined {
+  switch (kind) {
+    case 'content':
+      return typeof rule.pattern === 'string' ? [{ kind: 'event_match', key: 'content.body', pattern: rule.pattern }] : undefined;
+    case 'room':
+      return [{ kind: 'event_match', key: 'room_id', pattern: rule.rule_id }];
+    case 'sender':
+      return [{ kind: 'event_match', key: 'sender', pattern: rule.rule_id }];
+    default:
+      return Array.isArray(rule.conditions) ? rule.conditions : rule.conditions === undefined ? [] : undefined;
+  }
+}
+
+/** `notify` notifies; `set_tweak: highlight` highlights (value defaults to true); `dont_notify`/`coalesce` are no-ops. */
+export function outcomeOf(actions: unknown): PushOutcome {
+  if (!Array.isArray(actions)) return NOTHING;
+  let notify = false;
+  let highlight = false;
+  let sound: string | undefined;
+  for (const action of actions) {
+    if (action === 'notify') notify = true;
+    else if (isObject(action) && action.set_tweak === 'highlight') highlight = action.value === undefined || action.value === true;
+    else if (isObject(action) && action.set_tweak === 'sound' && typeof action.value === 'string') sound = action.value;
+  }
+  return { notify, highlight, ...(sound !== undefined ? { sound } : {}) };
+}
+
+/** Unknown condition kinds never match (the spec: the rule is then ignored). */
+export function conditionMatches(condition: PushCondition, event: PushEvent, context: PushContext): boolean {
+  switch (condition.kind) {
+    case 'event_match':
+      return eventMatch(condition, event);
+    case 'event_property_is': {
+      const value = valueAt(event, condition.key);
+      return isPrimitive(condition.value) && value === condition.value;
+    }
+    case 'event_property_contains': {
+      const value = valueAt(event, condition.key);
+      return isPrimitive(condition.value) && Array.isArray(value) && value.some((item) => item === condition.value);
+    }
+    case 'contains_display_name': {
+      const body = event.content.body;
+      const name = context.displayName;
+      return typeof body === 'string' && typeof name === 'string' && name !== '' && containsWord(body, escapeRegExp(name));
+    }
+    case 'room_member_count':
+      return memberCountMatches(condition.is, context.memberCount);
+    case 'sender_notification_permission': {
+      if (typeof condition.key !== 'string') return false;
+      const required = context.notificationLevels?.[condition.key];
+      return context.senderPowerLevel >= (Number.isSafeInteger(required) ? (required as number) : 50);
+    }
+    default:
+      return false;
+  }
+}
+
+function eventMatch(condition: PushCondition, event: PushEvent): boolean {
+  if (typeof condition.key !== 'string' || typeof condition.pattern !== 'string') return false;
+  const value = valueAt(event, condition.key);
+  if (typeof value !== 'string') return false;
+  const pattern = globToRegExpSource(condition.pattern);
+  // content.body matches whole words anywhere in the text; every other key matches the entire value.
+  if (condition.key === 'content.body') return containsWord(value, pattern);
+  return new RegExp(`^${pattern}$`, 'isu').test(value);
+}
+
+/** A word boundary is the start or end of the text or any character outside [A-Za-z0-9_]. */
+function containsWord(text: string, patternSource: string): boolean {
+  return new RegExp(`(?:^|[^A-Za-z0-9_])${patternSource}(?:[^A-Za-z0-9_]|$)`, 'isu').test(text);
+}
+
+/** `*` is any run of characters, `?` exactly one; everything else is literal. */
+export function globToRegExpSource(glob: string): string {
+  let source = '';
+  for (const char of glob) {
+    if (char === '*') source += '.*?';
+    else if (char === '?') source += '.';
+    else source += escapeRegExp(char);
+  }
+  return source;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** Splits a dotted key, where `\.` is a literal dot and `\\` a literal backslash. */
+export function splitKey(key: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < key.length; i++) {
+    const char = key[i]!;
+    const next = key[i + 1];
+    if (char === '\\' && (next === '.' || next === '\\')) {
+      current += next;
+      i++;
+    } else if (char === '.') {
+      parts.push(current);
+      current = '';
+    } else current += char;
+  }
+  parts.push(current);
+  return parts;
+}
+
+function valueAt(event: PushEvent, key: unknown): unknown {
+  if (typeof key !== 'string') return undefined;
+  let value: unknown = event;
+  for (const part of splitKey(key)) {
+    if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    value = value[part];
+  }
+  return value;
+}
+
+function memberCountMatches(is: unknown, count: number): boolean {
+  if (typeof is !== 'string') return false;
+  const match = /^(==|<=|>=|<|>)?([0-9]+)$/.exec(is);
+  if (!match) return false;
+  const bound = Number(match[2]);
+  switch (match[1] ?? '==') {
+    case '<':
+      return count < bound;
+    case '>':
+      return count > bound;
+    case '<=':
+      return count <= bound;
+    case '>=':
+      return count >= bound;
+    default:
+      return count === bound;
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPrimitive = (value: unknown) => value === null || typeof value === 'string' || typeof value === 'boolean' || Number.isSafeInteger(value);

@@ -17,6 +17,7 @@ import { LinkService } from './links/link-service';
 import { Federation } from './federation/federation';
 import { AccountKeyStore } from './storage/account-keys';
 import { AccountKeyProofs } from './client-api/account-key-proof';
+import { NotificationCounts } from './push/notification-counts';
 
 export interface Homeserver {
   config: Config;
@@ -37,6 +38,7 @@ export interface Homeserver {
   rooms: RoomService;
   accountKeys: AccountKeyStore;
   accountKeyProofs: AccountKeyProofs;
+  push: NotificationCounts;
   close(): void;
 }
 
@@ -66,6 +68,7 @@ export function createHomeserver(config: Config): Homeserver {
       perKeyLimit: config.accountKeyRateLimit,
     }),
   } as Homeserver;
+  hs.push = new NotificationCounts(db, hs);
   hs.links = new LinkService(hs);
   hs.rooms = new RoomService(hs);
   hs.federation = new Federation(hs);

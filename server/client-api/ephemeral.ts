@@ -29,7 +29,7 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     if (receiptType === 'm.fully_read') hs.accountData.put(userId, roomId, 'm.fully_read', { event_id: eventId });
     else {
       hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
-      hs.events.recountUnread(roomId, userId, event.streamOrdering);
+      hs.push.markRead(roomId, userId, event.streamOrdering);
       if (receiptType === 'm.read') {
         hs.federation.sendEdu(roomId, 'm.receipt', { [roomId]: { 'm.read': { [userId]: { event_ids: [eventId], data: { ts: Date.now() } } } } });
       }

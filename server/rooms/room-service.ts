@@ -6,7 +6,7 @@ import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
 import type { Homeserver } from '../homeserver';
 import { isLocalUserId, localpartOf } from '../homeserver';
 import type { StateMap, StoredEvent } from '../storage/events';
-import { NOTIFYING_TYPES, stateKeyOf } from '../storage/events';
+import { stateKeyOf } from '../storage/events';
 import { AuthError, checkAuth, mayRedact, type AuthState } from './authorization';
 import { sealPdu, type Pdu } from './pdu';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
@@ -185,6 +185,7 @@ export class RoomService {
     if (target && !target.redactedBy) {
       this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
       this.hs.links.forgetEvent(target.eventId);
+      this.hs.push.forgetEvent(target.eventId);
     }
     return event;
   }
@@ -215,12 +216,10 @@ export class RoomService {
       if (member) {
         const previous = this.hs.events.membership(roomId, member)?.membership;
         this.hs.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
-        if (pdu.content.membership === 'join' && previous !== 'join') this.hs.events.resetUnread(roomId, member);
+        if (pdu.content.membership === 'join' && previous !== 'join') this.hs.push.resetRoom(roomId, member);
       }
     }
-    if (NOTIFYING_TYPES.includes(pdu.type)) {
-      for (const member of this.hs.events.localJoinedUsers(roomId)) if (member !== userId) this.hs.events.bumpUnread(roomId, member);
-    }
+    this.hs.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });
     const stored = { ...row, redactedBy: null };
     this.hs.federation?.onLocalEvent(stored, version);
     return stored;

@@ -60,8 +60,6 @@ export interface MembershipRow {
 
 export type StateMap = Map<string, StoredEvent>;
 
-/** Event types that count as unread notifications (the default push rules notify for these). */
-export const NOTIFYING_TYPES = ['m.room.message', 'm.room.encrypted', 'm.sticker'];
 export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
 
 export class EventStore {
@@ -112,17 +110,6 @@ export class EventStore {
       redactionOf: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
       txn: db.prepare('SELECT event_id FROM transactions WHERE user_id = ? AND device_id = ? AND path = ? AND txn_id = ?'),
       putTxn: db.prepare('INSERT OR IGNORE INTO transactions (user_id, device_id, path, txn_id, event_id) VALUES (?, ?, ?, ?, ?)'),
-      countUnread: db.prepare(
-        `SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND (sender_user_id IS NULL OR sender_user_id != ?)
-         AND type IN (${NOTIFYING_TYPES.map((t) => `'${t}'`).join(', ')}) AND redacted_by IS NULL`,
-      ),
-      bumpUnread: db.prepare(
-        'INSERT INTO notification_counts (room_id, user_id, count) VALUES (?, ?, 1) ON CONFLICT (room_id, user_id) DO UPDATE SET count = count + 1',
-      ),
-      setUnread: db.prepare(
-        'INSERT INTO notification_counts (room_id, user_id, count) VALUES (?, ?, ?) ON CONFLICT (room_id, user_id) DO UPDATE SET count = excluded.count',
-      ),
-      getUnread: db.prepare('SELECT count FROM notification_counts WHERE room_id = ? AND user_id = ?'),
     };
   }
 
@@ -265,24 +252,6 @@ export class EventStore {
 
   recordTransaction(userId: string, deviceId: string, path: string, txnId: string, eventId: string): void {
     this.s.putTxn.run(userId, deviceId, path, txnId, eventId);
-  }
-
-  /** Counts the user's unread notifying events after `after` from scratch (on a read receipt) and stores it. */
-  recountUnread(roomId: string, userId: string, after: number): void {
-    const n = (this.s.countUnread.get(roomId, after, userId) as { n: number }).n;
-    this.s.setUnread.run(roomId, userId, n);
-  }
-
-  bumpUnread(roomId: string, userId: string): void {
-    this.s.bumpUnread.run(roomId, userId);
-  }
-
-  resetUnread(roomId: string, userId: string): void {
-    this.s.setUnread.run(roomId, userId, 0);
-  }
-
-  unreadCount(roomId: string, userId: string): number {
-    return (this.s.getUnread.get(roomId, userId) as { count: number } | undefined)?.count ?? 0;
   }
 }
 

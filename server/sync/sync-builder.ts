@@ -210,7 +210,7 @@ class RoomSyncBuilder {
   }
 
   private unread(roomId: string): { notification_count: number; highlight_count: number } {
-    return { notification_count: this.hs.events.unreadCount(roomId, this.request.session.userId), highlight_count: 0 };
+    return this.hs.push.counts(roomId, this.request.session.userId);
   }
 
   private summary(roomId: string): Json {

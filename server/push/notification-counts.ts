@@ -1,0 +1,125 @@
+// Per-user notification and highlight counts, from each local member's push rules evaluated as an event is
+// stored (like Synapse's event_push_actions). Only events that notify get a row; a read receipt deletes the
+// rows up to the event it names, so a room's counts are just its remaining rows.
+import type { Homeserver } from '../homeserver';
+import type { Pdu } from '../rooms/pdu';
+import { powerLevelOf, type AuthState } from '../rooms/authorization';
+import { usesMemberKeys } from '../rooms/room-versions';
+import type { Db } from '../storage/database';
+import { stateKeyOf, type StateMap } from '../storage/events';
+import { rulesOf } from '../client-api/pushrules';
+import { evaluatePushRules, type PushContext, type PushEvent } from './evaluator';
+
+export interface UnreadNotifications {
+  notification_count: number;
+  highlight_count: number;
+}
+
+export interface StoredEventForPush {
+  roomId: string;
+  version: string;
+  eventId: string;
+  streamOrdering: number;
+  pdu: Pdu;
+  /** The local account that sent the event, when known (member-key rooms also map the sender's key). */
+  senderUserId: string | null;
+  /** The room state the event was sent against. */
+  state: StateMap;
+}
+
+export class NotificationCounts {
+  private readonly s;
+  constructor(
+    db: Db,
+    private readonly hs: Homeserver,
+  ) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS push_actions (
+        room_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        stream_ordering INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        highlight INTEGER NOT NULL,
+        PRIMARY KEY (room_id, user_id, stream_ordering)
+      );
+    `);
+    this.s = {
+      insert: db.prepare('INSERT OR REPLACE INTO push_actions (room_id, user_id, stream_ordering, event_id, highlight) VALUES (?, ?, ?, ?, ?)'),
+      readUpTo: db.prepare('DELETE FROM push_actions WHERE room_id = ? AND user_id = ? AND stream_ordering <= ?'),
+      clearRoom: db.prepare('DELETE FROM push_actions WHERE room_id = ? AND user_id = ?'),
+      forgetEvent: db.prepare('DELETE FROM push_actions WHERE event_id = ?'),
+      counts: db.prepare('SELECT COUNT(*) AS notifications, COALESCE(SUM(highlight), 0) AS highlights FROM push_actions WHERE room_id = ? AND user_id = ?'),
+    };
+  }
+
+  /** Evaluates every other local joined member's push rules for a new event; records it for those it notifies. */
+  recordEvent(event: StoredEventForPush): void {
+    const { roomId, version, pdu, state } = event;
+    const senderLocalUser = event.senderUserId ?? this.hs.rooms.localUserOf(roomId, version, pdu.sender);
+    const recipients = this.hs.events.localJoinedUsers(roomId).filter((userId) => userId !== senderLocalUser);
+    if (recipients.length === 0) return;
+    const pushEvent = toPushEvent(pdu, roomId, event.eventId);
+    const roomFacts = roomFactsOf(state, pdu.sender, version);
+    for (const userId of recipients) {
+      const context: PushContext = { ...roomFacts, userId, displayName: this.displayNameOf(roomId, version, userId, state) };
+      const outcome = evaluatePushRules(rulesOf(this.hs, userId), pushEvent, context);
+      if (outcome.notify) this.s.insert.run(roomId, userId, event.streamOrdering, event.eventId, outcome.highlight ? 1 : 0);
+    }
+  }
+
+  /** A read receipt: everything up to and including `streamOrdering` is read. */
+  markRead(roomId: string, userId: string, streamOrdering: number): void {
+    this.s.readUpTo.run(roomId, userId, streamOrdering);
+  }
+
+  /** A (re)join starts the room's counts over. */
+  resetRoom(roomId: string, userId: string): void {
+    this.s.clearRoom.run(roomId, userId);
+  }
+
+  /** A redacted event no longer counts. */
+  forgetEvent(eventId: string): void {
+    this.s.forgetEvent.run(eventId);
+  }
+
+  counts(roomId: string, userId: string): UnreadNotifications {
+    const row = this.s.counts.get(roomId, userId) as { notifications: number; highlights: number };
+    return { notification_count: row.notifications, highlight_count: row.highlights };
+  }
+
+  private displayNameOf(roomId: string, version: string, userId: string, state: StateMap): string | undefined {
+    const memberId = usesMemberKeys(version) ? this.hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
+    const name = memberId ? state.get(stateKeyOf('m.room.member', memberId))?.pdu.content.displayname : undefined;
+    return typeof name === 'string' ? name : undefined;
+  }
+}
+
+/** The client-format fields push rules match on. */
+export function toPushEvent(pdu: Pdu, roomId: string, eventId: string): PushEvent {
+  return {
+    type: pdu.type,
+    content: pdu.content,
+    sender: pdu.sender,
+    room_id: roomId,
+    event_id: eventId,
+    ...(pdu.state_key !== undefined ? { state_key: pdu.state_key } : {}),
+  };
+}
+
+/** What every member's evaluation shares: joined member count, the sender's power and the room's notification levels. */
+export function roomFactsOf(state: StateMap, sender: string, version: string): Omit<PushContext, 'userId' | 'displayName'> {
+  let memberCount = 0;
+  for (const event of state.values()) if (event.pdu.type === 'm.room.member' && event.pdu.content.membership === 'join') memberCount++;
+  const authState: AuthState = new Map(
+    ['m.room.create', 'm.room.power_levels'].flatMap((type) => {
+      const event = state.get(stateKeyOf(type, ''));
+      return event ? [[stateKeyOf(type, ''), event.pdu] as const] : [];
+    }),
+  );
+  const levels = state.get(stateKeyOf('m.room.power_levels', ''))?.pdu.content.notifications;
+  return {
+    memberCount,
+    senderPowerLevel: powerLevelOf(sender, authState, version),
+    notificationLevels: typeof levels === 'object' && levels !== null && !Array.isArray(levels) ? (levels as Record<string, unknown>) : undefined,
+  };
+}

@@ -131,7 +131,10 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
     async join(step, journal) {
       const room = roomOf(journal, step);
       if ((await targetMembership(deps, journal, room.roomId)) === 'join') return 'already joined';
-      const via = viaServers(room, journal.source.serverName, journal.target.serverName);
+      const item = journal.items.find((i) => i.id === step.itemId)!;
+      const others = viaServers(room, journal.source.serverName, journal.target.serverName);
+      // After an invite, join through the inviting (old) server: the others may not have seen the invite yet.
+      const via = item.action === 'reinvite' ? [journal.source.serverName, ...others.filter((s) => s !== journal.source.serverName)] : others;
       const query = via.map((s) => `server_name=${enc(s)}&via=${enc(s)}`).join('&');
       await call(deps.fetch, journal.target, 'POST', `/_matrix/client/v3/join/${enc(room.roomId)}?${query}`, {});
       return 'joined';

@@ -108,6 +108,9 @@ export function registerFederation(router: Router, hs: Homeserver): void {
 
   router.put(`${FED}/v1/send/{txnId}`, async (ctx) => {
     const origin = await authenticate(ctx);
+    const txnId = ctx.params.txnId!;
+    // A retried transaction (the sender never saw our answer) is answered again without reprocessing.
+    if (fed.store.seenTransaction(origin, txnId)) return { pdus: {} };
     const body = (await ctx.json()) as { pdus?: unknown; edus?: unknown };
     if (!Array.isArray(body.pdus ?? [])) throw badJson('pdus must be an array');
     const pdus = (body.pdus ?? []) as unknown[];
@@ -126,6 +129,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
       }
     }
     for (const edu of edus) fed.receiveEdu(origin, edu);
+    fed.store.recordTransaction(origin, txnId);
     return { pdus: results };
   });
 

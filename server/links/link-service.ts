@@ -20,6 +20,8 @@ import { checkLinks, createDomainKeyCache, type DomainKeyCache, type LinkCheckIt
 
 /** Verdicts that a re-signed copy of the event (MSC4430: after a key rotation) may turn around. */
 const RESIGNABLE = new Set(['key_moved_to_old', 'key_missing', 'key_changed', 'bad_co_signature']);
+/** An unreachable domain is asked again after this long, not only at the next scheduled re-check. */
+const UNREACHABLE_RETRY_MS = 60_000;
 
 interface LinkRow {
   room_id: string;
@@ -115,10 +117,17 @@ export class LinkService {
 
   private domainKeys(): DomainKeyCache {
     const now = Date.now();
-    if (!this.cache || now - this.cache.createdTs > this.hs.config.linkRecheckSeconds * 1000) {
-      this.cache = createDomainKeyCache((domain) => this.hs.federation.keyRing.fetchKeys(domain), now);
-    }
+    if (!this.cache || now - this.cache.createdTs > this.hs.config.linkRecheckSeconds * 1000) this.cache = this.newCache(now);
     return this.cache;
+  }
+
+  private newCache(now: number): DomainKeyCache {
+    const cache: DomainKeyCache = createDomainKeyCache(async (domain) => {
+      const outcome = await this.hs.federation.keyRing.fetchKeys(domain);
+      if (outcome.kind === 'unreachable') setTimeout(() => cache.forget(domain), UNREACHABLE_RETRY_MS).unref();
+      return outcome;
+    }, now);
+    return cache;
   }
 
   /** Checks (once) every member event that is current state in these rooms, so formatting can read the cache. */
@@ -149,7 +158,7 @@ export class LinkService {
 
   /** Re-checks every link now: fresh keys for each domain (one fetch each), verdicts recomputed, changes recorded. */
   async recheck(): Promise<RecheckReport> {
-    this.cache = createDomainKeyCache((domain) => this.hs.federation.keyRing.fetchKeys(domain), Date.now());
+    this.cache = this.newCache(Date.now());
     const fetchesBefore = this.hs.federation.keyRing.fetchCount;
     const events: StoredEvent[] = [];
     for (const { room_id: roomId, room_version: version } of this.hs.federation.store.allRooms()) {
@@ -210,7 +219,7 @@ export class LinkService {
     return row?.known_key ? (JSON.parse(row.known_key) as KnownLinkKey) : null;
   }
 
-  /** Caches and persists a verdict; true when the member's link status or reason changed. */
+  /** Caches and persists a verdict; true when the member's link status (or the key behind it) changed. */
   private record(event: StoredEvent, verdict: LinkVerdict, now: number): boolean {
     // A check that started before the last recorded one (a slow pass finishing late) must not undo it.
     const latest = this.byEvent.get(event.eventId);
@@ -226,9 +235,12 @@ export class LinkService {
     const row = this.store.get(event.roomId, memberKey);
     const before = row ? (JSON.parse(row.info) as LinkInfo) : undefined;
     const knownKey = verdict.knownKey ? JSON.stringify(verdict.knownKey) : (row?.known_key ?? null);
-    const same = row && row.event_id === event.eventId && before?.status === info.status && before?.reason === info.reason;
+    // Only a change clients act on takes a stream position (a reworded reason must not wake every /sync).
+    const same = row && row.event_id === event.eventId && before?.status === info.status && before?.key_id === info.key_id;
     const streamId = same ? row.stream_id : this.hs.stream.next();
     this.store.put({ room_id: event.roomId, member_key: memberKey, event_id: event.eventId, info: JSON.stringify(info), known_key: knownKey, stream_id: streamId });
+    // Never verified and unreachable: look again on the next read (the domain is retried after a minute).
+    if (verdict.code === 'never_verified') this.byEvent.delete(event.eventId);
     return !same && before !== undefined && row!.event_id === event.eventId;
   }
 

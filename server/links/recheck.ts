@@ -6,6 +6,8 @@ export interface DomainKeyCache {
   keysFor(domain: string): Promise<DomainKeys>;
   /** Domains fetched so far in this pass. */
   fetches(): number;
+  /** Drops a domain's result so the next lookup fetches again (e.g. it was unreachable). */
+  forget(domain: string): void;
   readonly createdTs: number;
 }
 
@@ -14,6 +16,7 @@ export function createDomainKeyCache(fetchKeys: (domain: string) => Promise<KeyF
   return {
     createdTs: nowMs,
     fetches: () => byDomain.size,
+    forget: (domain: string) => void byDomain.delete(domain),
     keysFor(domain: string) {
       let keys = byDomain.get(domain);
       if (!keys) {

@@ -4,6 +4,7 @@
 // - the production bundle's JavaScript size, raw and gzip (initial screen vs. everything).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +12,8 @@ import { chromium } from '@playwright/test';
 import { preview } from 'vite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist');
+// Its own build directory: never disturbs a dist/ that e2e runs are serving.
+const dist = path.join(os.tmpdir(), 'wayfarer-bench-dist');
 const port = 18699; // inside the client's port range, away from the e2e homeservers
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const eventCount = 10_000;
@@ -26,7 +28,7 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function build() {
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error', '--outDir', dist, '--emptyOutDir'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('vite build failed');
 }
 
@@ -59,7 +61,7 @@ function bundleSizes() {
 async function main() {
   build();
   const sizes = bundleSizes();
-  const server = await preview({ root, logLevel: 'error', preview: { port, strictPort: true, host: '127.0.0.1' } });
+  const server = await preview({ root, logLevel: 'error', build: { outDir: dist }, preview: { port, strictPort: true, host: '127.0.0.1' } });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   try {
     const results: { sdkMs: number; renderMs: number; totalMs: number; renderedRows: number }[] = [];

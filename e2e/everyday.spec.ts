@@ -1,7 +1,7 @@
 // Sign-in errors in words, keyboard-only use, phone width, dark theme, invites and the room list.
 import { expect, test } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { clientUrl, message, newUserPage, register, screenshot, sendMessage, signIn } from './support/chat';
+import { apiJoinedRoomId, apiLogin, clientUrl, message, newUserPage, timeline, register, screenshot, sendMessage, signIn } from './support/chat';
 
 const serverName = 'alpha.localhost:18611';
 let hs: RunningHomeserver;
@@ -126,4 +126,44 @@ test('phone width: invites, accept, chat, back to the list, filter', async ({ br
   await dave.getByRole('button', { name: /^Garden/ }).click();
   await expect(message(dave, 'Tomatoes are in!')).toBeVisible();
   await expect(dave.getByRole('button', { name: /^Garden, 1 unread/ })).toBeHidden();
+});
+
+test('join by room ID, leave, and the offline banner', async ({ browser }) => {
+  const frank = await newUserPage(browser);
+  const gina = await newUserPage(browser);
+  await register(frank, serverName, 'frank', 'frank-password');
+  await register(gina, serverName, 'gina', 'gina-password');
+
+  await frank.getByRole('button', { name: 'New room' }).click();
+  await frank.getByLabel('Room name').fill('Town square');
+  await frank.getByLabel('Public (anyone can join)').check();
+  await frank.getByRole('button', { name: 'Create room' }).click();
+  await expect(frank.getByRole('heading', { name: 'Town square' })).toBeVisible();
+  const token = await apiLogin(hs.baseUrl, 'frank', 'frank-password');
+  const roomId = await apiJoinedRoomId(hs.baseUrl, token);
+
+  await gina.getByRole('button', { name: 'Join room' }).click();
+  const join = gina.getByRole('dialog', { name: 'Join a room' });
+  await join.getByLabel('Room ID or alias').fill('town square');
+  await join.getByRole('button', { name: 'Join' }).click();
+  await expect(join.getByRole('alert')).toContainText('starts with # (alias) or ! (room ID)');
+  await join.getByLabel('Room ID or alias').fill('#nowhere:' + serverName);
+  await join.getByRole('button', { name: 'Join' }).click();
+  await expect(join.getByRole('alert')).toContainText('Could not join');
+  await join.getByLabel('Room ID or alias').fill(roomId);
+  await join.getByRole('button', { name: 'Join' }).click();
+  await expect(gina.getByRole('heading', { name: 'Town square' })).toBeVisible();
+  await sendMessage(gina, 'hello square');
+  await expect(message(frank, 'hello square')).toBeVisible();
+
+  // The browser goes offline: the banner says so and comes back by itself.
+  await gina.context().setOffline(true);
+  await expect(gina.getByRole('status', { name: 'Connection' })).toContainText("You're offline");
+  await gina.context().setOffline(false);
+  await expect(gina.getByRole('status', { name: 'Connection' })).toHaveAttribute('data-state', 'syncing', { timeout: 30_000 });
+
+  await gina.getByRole('button', { name: 'Leave' }).click();
+  await gina.getByRole('dialog', { name: 'Leave Town square?' }).getByRole('button', { name: 'Leave room' }).click();
+  await expect(gina.getByRole('button', { name: /^Town square/ })).toBeHidden();
+  await expect(timeline(frank).getByText('gina left')).toBeVisible();
 });

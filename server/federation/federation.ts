@@ -354,6 +354,7 @@ export class Federation {
       const replacesState = pdu.state_key !== undefined ? (stateBefore.get(authKey(pdu.type, pdu.state_key)) ?? null) : null;
       const streamOrdering = this.hs.stream.next();
       this.hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState, senderUserId: null, txnDeviceId: null, txnId: null });
+      this.hs.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: null, state: this.hs.events.currentState(roomId) });
       const shared = pdu.state_key === undefined && pdu.prev_events.length === 1 && this.store.shareStateGroup(pdu.prev_events[0]!, eventId);
       if (!shared) this.store.setStateAfter(roomId, eventId, stateAfter);
       const prevs = new Set(pdu.prev_events);
@@ -368,6 +369,7 @@ export class Federation {
         if (target && target.roomId === roomId && !target.redactedBy) {
           this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
           this.hs.links.forgetEvent(target.eventId);
+          this.hs.push.forgetEvent(target.eventId);
         }
       }
     });

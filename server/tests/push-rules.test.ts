@@ -6,6 +6,7 @@ import { conditionMatches, evaluatePushRules, globToRegExpSource, splitKey, type
 import { deleteUserRule, effectiveRuleset, putUserRule } from '../push/ruleset';
 import { MatrixError } from '../http/errors';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
+import { say, startServers, user, waitFor } from '../testing/federation-harness';
 import { enc, TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
 
@@ -300,4 +301,53 @@ describe('over HTTP', () => {
     await send(alice, roomId, { msgtype: 'm.text', body: 'ask robert tables' });
     expect(await unread(bob, roomId)).toEqual({ notification_count: 1, highlight_count: 1 });
   });
+});
+
+describe('over federation', () => {
+  let alpha: RunningHomeserver;
+  let beta: RunningHomeserver;
+  let alice: TestClient;
+  let bob: TestClient;
+
+  beforeAll(async () => {
+    [alpha, beta] = await startServers(['alpha.localhost:19132', 'beta.localhost:19133']);
+    [alice, bob] = await Promise.all([user(alpha, 'alice'), user(beta, 'bob')]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([alpha, beta].filter(Boolean).map((s) => s.dispose()));
+  });
+
+  const unread = async (client: TestClient, roomId: string) =>
+    (await client.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.join?.[roomId]?.unread_notifications as { notification_count: number; highlight_count: number } | undefined;
+
+  for (const version of ['11', 'org.matrix.12.4430']) {
+    it(`room version ${version}: events from another server count by the receiving user's rules`, async () => {
+      const roomId = (await alice.post('/_matrix/client/v3/createRoom', { room_version: version, invite: [bob.userId] })).body.room_id as string;
+      await waitFor('the invite on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+      const join = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
+      expect(join.status, JSON.stringify(join.body)).toBe(200);
+
+      await say(alice, roomId, 'hello beta');
+      const mention = await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/m${Math.random()}`, {
+        msgtype: 'm.text',
+        body: 'bob?',
+        'm.mentions': { user_ids: [bob.userId] },
+      });
+      expect(mention.status).toBe(200);
+      const onBeta = await waitFor('both messages counted on beta', async () => {
+        const counts = await unread(bob, roomId);
+        return counts && counts.notification_count >= 2 && counts;
+      });
+      expect(onBeta).toEqual({ notification_count: 2, highlight_count: 1 });
+
+      // Bob's answer reaches alpha and counts for alice; it never counts for bob himself.
+      await say(bob, roomId, 'here');
+      const onAlpha = await waitFor('bob’s answer counted on alpha', async () => {
+        const counts = await unread(alice, roomId);
+        return counts && counts.notification_count >= 1 && counts;
+      });
+      expect(onAlpha).toEqual({ notification_count: 1, highlight_count: 0 });
+      expect(await unread(bob, roomId)).toEqual({ notification_count: 2, highlight_count: 1 });
+    });
+  }
 });

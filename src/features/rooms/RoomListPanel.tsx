@@ -9,6 +9,7 @@ import { badgeText, visibleRooms, type RoomSummary } from './roomList';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
 import { nameOfUser } from '../identity/describeSender';
+import { MoveAccountButton } from '../migration/MoveAccountButton';
 
 export function RoomListPanel() {
   const client = useClient();
@@ -31,6 +32,7 @@ export function RoomListPanel() {
             {client.getUserId()}
           </p>
         </div>
+        <MoveAccountButton />
         <button
           className={iconButton}
           disabled={signingOut}

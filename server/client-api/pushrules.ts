@@ -3,6 +3,7 @@ import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { MatrixError } from '../http/errors';
 import type { Router } from '../http/router';
+import type { PushRuleset } from '../push/evaluator';
 import { deleteUserRule, effectiveRuleset, putUserRule, validateActions } from '../push/ruleset';
 
 const notify = ['notify'];
@@ -99,6 +100,12 @@ export function rulesOf(hs: Homeserver, userId: string): Ruleset {
   return effectiveRuleset(defaults, hs.accountData.get(userId, '', 'm.push_rules')) as Ruleset;
 }
 
+function saveRules(hs: Homeserver, userId: string, rules: Ruleset | PushRuleset): void {
+  hs.accountData.put(userId, '', 'm.push_rules', rules);
+  hs.push.forgetRules(userId);
+  hs.notifier.notify();
+}
+
 export function registerPushRules(router: Router, hs: Homeserver): void {
   router.get('~/pushrules/', (ctx) => rulesOf(hs, requireSession(hs, ctx).userId));
   router.get('~/pushrules', (ctx) => rulesOf(hs, requireSession(hs, ctx).userId));
@@ -124,8 +131,7 @@ export function registerPushRules(router: Router, hs: Homeserver): void {
     if (typeof body?.enabled !== 'boolean') throw new MatrixError(400, 'M_BAD_JSON', "'enabled' must be a boolean");
     const rules = rulesOf(hs, session.userId);
     findRule(rules, ctx.params.kind!, ctx.params.ruleId!).enabled = body.enabled;
-    hs.accountData.put(session.userId, '', 'm.push_rules', rules);
-    hs.notifier.notify();
+    saveRules(hs, session.userId, rules);
     return {};
   });
   router.put('~/pushrules/global/{kind}/{ruleId}/actions', async (ctx) => {
@@ -134,8 +140,7 @@ export function registerPushRules(router: Router, hs: Homeserver): void {
     const actions = validateActions(body?.actions);
     const rules = rulesOf(hs, session.userId);
     findRule(rules, ctx.params.kind!, ctx.params.ruleId!).actions = actions;
-    hs.accountData.put(session.userId, '', 'm.push_rules', rules);
-    hs.notifier.notify();
+    saveRules(hs, session.userId, rules);
     return {};
   });
   router.put('~/pushrules/global/{kind}/{ruleId}', async (ctx) => {
@@ -143,15 +148,13 @@ export function registerPushRules(router: Router, hs: Homeserver): void {
     const body = await ctx.json();
     const position = { before: ctx.query.get('before') ?? undefined, after: ctx.query.get('after') ?? undefined };
     const rules = putUserRule(rulesOf(hs, session.userId), ctx.params.kind!, ctx.params.ruleId!, body, position);
-    hs.accountData.put(session.userId, '', 'm.push_rules', rules);
-    hs.notifier.notify();
+    saveRules(hs, session.userId, rules);
     return {};
   });
   router.delete('~/pushrules/global/{kind}/{ruleId}', (ctx) => {
     const session = requireSession(hs, ctx);
     const rules = deleteUserRule(rulesOf(hs, session.userId), ctx.params.kind!, ctx.params.ruleId!);
-    hs.accountData.put(session.userId, '', 'm.push_rules', rules);
-    hs.notifier.notify();
+    saveRules(hs, session.userId, rules);
     return {};
   });
 }

@@ -112,7 +112,7 @@ export function conditionMatches(condition: PushCondition, event: PushEvent, con
     case 'contains_display_name': {
       const body = event.content.body;
       const name = context.displayName;
-      return typeof body === 'string' && typeof name === 'string' && name !== '' && containsWord(body, escapeRegExp(name));
+      return typeof body === 'string' && typeof name === 'string' && name !== '' && containsWord(body, name);
     }
     case 'room_member_count':
       return memberCountMatches(condition.is, context.memberCount);
@@ -130,15 +130,33 @@ function eventMatch(condition: PushCondition, event: PushEvent): boolean {
   if (typeof condition.key !== 'string' || typeof condition.pattern !== 'string') return false;
   const value = valueAt(event, condition.key);
   if (typeof value !== 'string') return false;
-  const pattern = globToRegExpSource(condition.pattern);
   // content.body matches whole words anywhere in the text; every other key matches the entire value.
-  if (condition.key === 'content.body') return containsWord(value, pattern);
-  return new RegExp(`^${pattern}$`, 'isu').test(value);
+  const words = condition.key === 'content.body';
+  return cached(words ? wordRegExps : wholeRegExps, condition.pattern, () => (words ? wordRegExp(globToRegExpSource(condition.pattern as string)) : new RegExp(`^${globToRegExpSource(condition.pattern as string)}$`, 'isu'))).test(value);
 }
 
 /** A word boundary is the start or end of the text or any character outside [A-Za-z0-9_]. */
-function containsWord(text: string, patternSource: string): boolean {
-  return new RegExp(`(?:^|[^A-Za-z0-9_])${patternSource}(?:[^A-Za-z0-9_]|$)`, 'isu').test(text);
+function containsWord(text: string, literal: string): boolean {
+  return cached(literalWordRegExps, literal, () => wordRegExp(escapeRegExp(literal))).test(text);
+}
+
+const wordRegExp = (source: string) => new RegExp(`(?:^|[^A-Za-z0-9_])${source}(?:[^A-Za-z0-9_]|$)`, 'isu');
+
+// Every stored event is evaluated once per local member against mostly the same keys and patterns: parse and
+// compile each once. The caches are bounded; a full one starts over.
+const CACHE_LIMIT = 2000;
+const wholeRegExps = new Map<string, RegExp>();
+const wordRegExps = new Map<string, RegExp>();
+const literalWordRegExps = new Map<string, RegExp>();
+const keyPaths = new Map<string, string[]>();
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
 }
 
 /** `*` is any run of characters, `?` exactly one; everything else is literal. */
@@ -176,7 +194,7 @@ export function splitKey(key: string): string[] {
 function valueAt(event: PushEvent, key: unknown): unknown {
   if (typeof key !== 'string') return undefined;
   let value: unknown = event;
-  for (const part of splitKey(key)) {
+  for (const part of cached(keyPaths, key, () => splitKey(key))) {
     if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
     value = value[part];
   }

@@ -8,7 +8,7 @@ import { usesMemberKeys } from '../rooms/room-versions';
 import type { Db } from '../storage/database';
 import { stateKeyOf, type StateMap } from '../storage/events';
 import { rulesOf } from '../client-api/pushrules';
-import { evaluatePushRules, type PushContext, type PushEvent } from './evaluator';
+import { evaluatePushRules, type PushContext, type PushEvent, type PushRuleset } from './evaluator';
 
 export interface UnreadNotifications {
   notification_count: number;
@@ -27,8 +27,12 @@ export interface StoredEventForPush {
   state: StateMap;
 }
 
+const RULES_CACHE_LIMIT = 10_000;
+
 export class NotificationCounts {
   private readonly s;
+  /** Each user's effective rules, so a busy room doesn't rebuild them per member per event; /pushrules writes drop them. */
+  private readonly rulesByUser = new Map<string, PushRuleset>();
   constructor(
     db: Db,
     private readonly hs: Homeserver,
@@ -62,7 +66,7 @@ export class NotificationCounts {
     const roomFacts = roomFactsOf(state, pdu.sender, version);
     for (const userId of recipients) {
       const context: PushContext = { ...roomFacts, userId, displayName: this.displayNameOf(roomId, version, userId, state) };
-      const outcome = evaluatePushRules(rulesOf(this.hs, userId), pushEvent, context);
+      const outcome = evaluatePushRules(this.rulesOf(userId), pushEvent, context);
       if (outcome.notify) this.s.insert.run(roomId, userId, event.streamOrdering, event.eventId, outcome.highlight ? 1 : 0);
     }
   }
@@ -85,6 +89,21 @@ export class NotificationCounts {
   counts(roomId: string, userId: string): UnreadNotifications {
     const row = this.s.counts.get(roomId, userId) as { notifications: number; highlights: number };
     return { notification_count: row.notifications, highlight_count: row.highlights };
+  }
+
+  /** Called whenever the user's stored push rules change. */
+  forgetRules(userId: string): void {
+    this.rulesByUser.delete(userId);
+  }
+
+  private rulesOf(userId: string): PushRuleset {
+    let rules = this.rulesByUser.get(userId);
+    if (!rules) {
+      if (this.rulesByUser.size >= RULES_CACHE_LIMIT) this.rulesByUser.clear();
+      rules = rulesOf(this.hs, userId) as PushRuleset;
+      this.rulesByUser.set(userId, rules);
+    }
+    return rules;
   }
 
   private displayNameOf(roomId: string, version: string, userId: string, state: StateMap): string | undefined {

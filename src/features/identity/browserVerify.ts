@@ -65,6 +65,8 @@ export interface BrowserVerifierDeps {
   accessToken: string;
   cache: VerificationCache;
   now?: () => number;
+  /** Member events fetched at once: a browser refuses thousands of parallel requests (and a homeserver should not get them). */
+  concurrency?: number;
 }
 
 export interface MemberToCheck {
@@ -140,11 +142,14 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     const startedTs = now();
     const verifier = createLinkVerifier((domain) => keysOf(domain, force), startedTs);
     const results = new Map<string, BrowserCheck>();
-    await Promise.all(
-      members.map(async ({ identity }) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < members.length) {
+        const { identity } = members[next++]!;
         results.set(identity, await verifyOne(verifier, roomId, roomVersion, identity, force, startedTs));
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 16, members.length) }, worker));
     return results;
   }
 

@@ -175,5 +175,20 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await page.unroute('**/dev.wayfarer/rooms/*/member_event/*');
   await panel.getByRole('button', { name: 'Close identity' }).click();
   await screenshot(page, 'identity-timeline-dark');
-  await expect(timeline(page)).toBeVisible();
+
+  // Mentions autocomplete: one option per key, the badge instead of an unverified claim; Enter inserts a mention.
+  const composer = page.getByRole('textbox', { name: 'Message' });
+  await composer.fill('thanks @');
+  const suggestions = page.getByRole('listbox', { name: 'Mention someone' });
+  await expect(suggestions.getByRole('option')).toHaveCount(4); // everyone but Carol herself
+  const impostorOption = suggestions.getByRole('option', { name: /Member/ });
+  await expect(impostorOption.getByRole('img', { name: 'unverified handle' })).toBeVisible();
+  await expect(impostorOption).not.toContainText('@bob');
+  await screenshot(page, 'identity-mentions-dark');
+  await composer.pressSequentially('Bo');
+  await expect(suggestions.getByRole('option')).toHaveCount(1);
+  await composer.press('Enter');
+  await expect(composer).toHaveValue(`thanks [Bob](https://matrix.to/#/@bob:${beta.serverName}) `);
+  await composer.press('Enter');
+  await expect(message(page, 'thanks').getByRole('link', { name: 'Bob' })).toBeVisible();
 });

@@ -1,10 +1,12 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { buildMessageContent, editableText } from './composerContent';
 import { lastEditableMessage, type TimelineRow } from './timeline';
 import { memberIdentity } from '../identity/describeSender';
+import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
+import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { primaryButton } from '../../ui/controls';
 
 const typingTimeoutMs = 5000;
@@ -18,6 +20,26 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   const [composing, setComposing] = useState(false);
   const me = client.getUserId() ?? '';
   const myIdentity = memberIdentity(room, me);
+  // Mentions autocomplete: the @query before the caret, matched against the room's members (one per key).
+  const [caret, setCaret] = useState(0);
+  const [mentionActive, setMentionActive] = useState(0);
+  const [dismissedAt, setDismissedAt] = useState<number>();
+  const query = mentionQuery(text, caret);
+  const mentionOptions = useMemo(
+    () => (query && query.start !== dismissedAt ? matchMentions(mentionCandidates(room, myIdentity), query.query) : []),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [room, myIdentity, query?.query, query?.start, dismissedAt],
+  );
+  const showMentions = mentionOptions.length > 0;
+
+  function pickMention(candidate: MentionCandidate) {
+    if (!query) return;
+    const next = insertMention(text, query.start, caret, candidate);
+    setText(next.text);
+    setCaret(next.caret);
+    setMentionActive(0);
+    requestAnimationFrame(() => ref.current?.setSelectionRange(next.caret, next.caret));
+  }
 
   useEffect(() => {
     ref.current?.focus();
@@ -65,6 +87,24 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
     if (composing || event.nativeEvent.isComposing) return;
+    if (showMentions) {
+      const active = Math.min(mentionActive, mentionOptions.length - 1);
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        setMentionActive((active + (event.key === 'ArrowDown' ? 1 : mentionOptions.length - 1)) % mentionOptions.length);
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        pickMention(mentionOptions[active]!);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        setDismissedAt(query?.start);
+        return;
+      }
+    }
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       send();
@@ -104,19 +144,27 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
         </div>
       )}
       <form
-        className="flex items-end gap-2"
+        className="relative flex items-end gap-2"
         onSubmit={(e) => {
           e.preventDefault();
           send();
         }}
       >
+        {showMentions && <MentionSuggestions options={mentionOptions} active={Math.min(mentionActive, mentionOptions.length - 1)} onPick={pickMention} />}
         <textarea
           ref={ref}
           rows={1}
           aria-label="Message"
+          aria-autocomplete="list"
+          aria-controls={showMentions ? mentionListId : undefined}
+          aria-activedescendant={showMentions ? mentionOptionId(Math.min(mentionActive, mentionOptions.length - 1)) : undefined}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           placeholder={`Message ${room.name}`}
           value={text}
-          onChange={(e) => setText(e.target.value)}
+          onChange={(e) => {
+            setText(e.target.value);
+            setCaret(e.target.selectionStart);
+          }}
           onKeyDown={onKeyDown}
           onBlur={stopTyping}
           onCompositionStart={() => setComposing(true)}

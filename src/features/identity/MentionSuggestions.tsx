@@ -1,0 +1,50 @@
+// The mentions autocomplete list: one option per key, its name and its handle or badge (never an unverified claim).
+import type { Room } from 'matrix-js-sdk';
+import { Avatar } from '../../ui/Avatar';
+import { describeSender, roomIdentities } from './describeSender';
+import { HandleBadge } from './HandleBadge';
+import type { MentionCandidate } from './mentions';
+
+export const mentionListId = 'mention-suggestions';
+export const mentionOptionId = (index: number) => `mention-option-${index}`;
+
+/** Joined and invited members of the room, one per identity, excluding `exceptIdentity` (yourself). */
+export function mentionCandidates(room: Room, exceptIdentity: string): MentionCandidate[] {
+  const out: MentionCandidate[] = [];
+  for (const [identity, member] of roomIdentities(room)) {
+    if (identity === exceptIdentity || (member.membership !== 'join' && member.membership !== 'invite')) continue;
+    const profile = describeSender(room, { identity, sender: member.userId });
+    out.push({ identity, userId: member.userId, name: profile.name, badge: profile.badge });
+  }
+  return out;
+}
+
+export function MentionSuggestions({ options, active, onPick }: { options: readonly MentionCandidate[]; active: number; onPick(candidate: MentionCandidate): void }) {
+  return (
+    <ul
+      id={mentionListId}
+      role="listbox"
+      aria-label="Mention someone"
+      className="absolute bottom-full left-2 z-20 mb-1 max-h-72 w-[min(24rem,calc(100%-1rem))] overflow-y-auto rounded-md border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900"
+    >
+      {options.map((option, index) => (
+        <li
+          key={option.identity}
+          id={mentionOptionId(index)}
+          role="option"
+          aria-selected={index === active}
+          // mousedown, not click: the textarea must keep its focus and caret.
+          onMouseDown={(event) => {
+            event.preventDefault();
+            onPick(option);
+          }}
+          className={`flex cursor-pointer items-center gap-2 px-2 py-1 ${index === active ? 'bg-indigo-100 dark:bg-indigo-950' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+        >
+          <Avatar name={option.name} seed={option.identity} size={24} />
+          <span className="truncate text-sm">{option.name}</span>
+          <HandleBadge badge={option.badge} />
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -167,3 +167,17 @@ test('join by room ID, leave, and the offline banner', async ({ browser }) => {
   await expect(gina.getByRole('button', { name: /^Town square/ })).toBeHidden();
   await expect(timeline(frank).getByText('gina left')).toBeVisible();
 });
+
+test('a session ended on the server lands on the sign-in screen with a reason, and the local data is gone', async ({ browser }) => {
+  const page = await newUserPage(browser);
+  await register(page, serverName, 'hank', 'hank-password');
+  // "Sign out everywhere" from another device revokes this browser's token.
+  const token = await apiLogin(hs.baseUrl, 'hank', 'hank-password');
+  const response = await fetch(`${hs.baseUrl}/_matrix/client/v3/logout/all`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  expect(response.ok).toBe(true);
+  // The client finds out with its next request: at the latest when the current long-poll sync returns.
+  await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Your session ended on the server. Sign in again.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible();
+});

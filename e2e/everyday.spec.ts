@@ -168,7 +168,7 @@ test('join by room ID, leave, and the offline banner', async ({ browser }) => {
   await expect(timeline(frank).getByText('gina left')).toBeVisible();
 });
 
-test('a session ended on the server lands on the sign-in screen with a reason, and the local data is gone', async ({ browser }) => {
+test('a session ended on the server lands on the sign-in screen with a reason, and stays signed out after a reload', async ({ browser }) => {
   const page = await newUserPage(browser);
   await register(page, serverName, 'hank', 'hank-password');
   // "Sign out everywhere" from another device revokes this browser's token.

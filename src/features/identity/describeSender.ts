@@ -8,6 +8,7 @@ import { findConfusableMembers, type ConfusableMatch } from '../../protocol/conf
 import { senderIdentity, type SenderFields } from './sender';
 import { badgeLabel, badgeOf, handleOf, reduceIdentity, shortKey, initialIdentityState, type Badge, type HandleRecord, type KeyIdentityState } from './badge';
 import { browserKey, identityStore } from './identityStore';
+import { chatStore } from '../../state/chatStore';
 
 export interface SenderProfile {
   identity: string;
@@ -62,8 +63,10 @@ const cache = new WeakMap<Room, RoomIdentities>();
 
 function stampOf(room: Room): string {
   const state = identityStore.getState();
-  // Member events move the state's member map; timeline events move the live timeline's length.
-  return `${room.currentState.getMembers().length}|${room.getLiveTimeline().getEvents().length}|${state.revision[room.roomId] ?? 0}|${state.browserRevision}`;
+  // The chat revision moves with every event, member change and pagination the bindings see; the identity
+  // revisions with member_info and browser checks. Lengths cover callers outside the bindings (tests, benches).
+  const chat = chatStore.getState().roomRevision[room.roomId] ?? 0;
+  return `${chat}|${room.currentState.getMembers().length}|${room.getLiveTimeline().getEvents().length}|${state.revision[room.roomId] ?? 0}|${state.browserRevision}`;
 }
 
 function recordOf(raw: { event_id?: string; origin_server_ts?: number; content?: Record<string, unknown> }): HandleRecord {

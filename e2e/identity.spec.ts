@@ -133,6 +133,10 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(memberRow(page, keys.bob!)).toContainText(`@bob:${beta.serverName}`);
   await expect(message(page, 'bob here').getByRole('img', { name: 'unverified handle' })).toBeHidden();
 
+  // The browser checks every link of the room itself (one key fetch per domain) and agrees with gamma.
+  await members(page).getByRole('button', { name: 'Check every link in this browser' }).click();
+  await expect(members(page).getByRole('status')).toHaveText('Checked 5 links in this browser: 4 verified, 1 unverified.');
+
   // The inspector on the impostor: key in groups, status and reason from the homeserver, history, the browser's verdict.
   await memberRow(page, keys.mallory!).getByRole('button', { name: /show identity/ }).click();
   const panel = inspector(page);

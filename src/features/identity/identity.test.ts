@@ -4,7 +4,7 @@ import { buildTimelineRows, type TimelineEvent, type TimelineRow } from '../chat
 import { senderIdentity } from './sender';
 import { badgeDescription, badgeLabel, badgeOf, disagreement, initialIdentityState, reduceIdentity, type IdentityAction, type KeyIdentityState } from './badge';
 import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from './handleChanges';
-import { createIdentityStore, ingestSyncBody } from './identityStore';
+import { createIdentityStore, ingestSyncBody, summarizeBrowserChecks } from './identityStore';
 import type { LinkInfo } from '../../protocol';
 
 const keyA = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';
@@ -127,5 +127,17 @@ describe('member_info from /sync', () => {
     ingestSyncBody(store, { rooms: { join: { '!r': { timeline: { events: [] } } } } }, false);
     expect(store.getState().revision['!r']).toBe(before! + 1);
     expect(() => ingestSyncBody(store, null, false)).not.toThrow();
+  });
+});
+
+describe('browser check summary', () => {
+  it('counts verdicts and disagreements with the homeserver', () => {
+    const store = createIdentityStore();
+    store.getState().ingestMemberInfo('!r', { [`@${keyA}`]: { user_id: null, 'dev.wayfarer.link': link({}) }, [`@${keyB}`]: { user_id: null, 'dev.wayfarer.link': link({ status: 'unverified' }) } }, true);
+    store.getState().setBrowserChecks('!r', [
+      [keyA, { state: 'done', status: 'unverified', code: 'key_missing', reason: 'gone', checkedTs: 1 }],
+      [keyB, { state: 'done', status: 'unverified', code: 'no_co_signature', reason: 'never', checkedTs: 1 }],
+    ]);
+    expect(summarizeBrowserChecks('!r', [keyA, keyB], store.getState())).toBe('Checked 2 links in this browser: 2 unverified; 1 disagrees with your homeserver (open the member to see why).');
   });
 });

@@ -88,3 +88,20 @@ export function ingestSyncBody(store: IdentityStore, body: unknown, initial: boo
     if (map !== undefined) store.getState().ingestMemberInfo(roomId, map, initial);
   }
 }
+
+/** "Checked 5 links in this browser: 4 verified, 1 unverified; 1 disagrees with your homeserver." */
+export function summarizeBrowserChecks(roomId: string, identities: readonly string[], state: Pick<IdentityState, 'browser' | 'memberInfo'> = identityStore.getState()): string {
+  const counts = new Map<string, number>();
+  let disagreeing = 0;
+  for (const identity of identities) {
+    const check = state.browser[browserKey(roomId, identity)];
+    if (check?.state !== 'done') continue;
+    counts.set(check.status, (counts.get(check.status) ?? 0) + 1);
+    const server = state.memberInfo[roomId]?.[identity]?.['dev.wayfarer.link']?.status;
+    if (server && server !== check.status) disagreeing++;
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const parts = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+  const disagreement = disagreeing ? `; ${disagreeing} ${disagreeing === 1 ? 'disagrees' : 'disagree'} with your homeserver (open the member to see why)` : '';
+  return `Checked ${total} ${total === 1 ? 'link' : 'links'} in this browser: ${parts || 'none'}${disagreement}.`;
+}

@@ -4,7 +4,7 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
 import { describeSender, roomIdentities, type SenderProfile } from '../identity/describeSender';
-import { identityStore, useIdentity } from '../identity/identityStore';
+import { identityStore, summarizeBrowserChecks, useIdentity } from '../identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
 import { roleOf, sortMembers, type MemberSummary } from './members';
@@ -29,12 +29,17 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [room, revision, identityRevision]);
   const [checking, setChecking] = useState(false);
+  const [summary, setSummary] = useState<string>();
   const keyed = members.filter((m) => !m.identity.startsWith('@'));
   async function checkAll() {
     if (!room) return;
     setChecking(true);
+    setSummary(undefined);
     try {
       await verifyInBrowser(client, room, keyed.map((m) => m.identity), true);
+      setSummary(summarizeBrowserChecks(roomId, keyed.map((m) => m.identity)));
+    } catch (error) {
+      setSummary(`Could not check: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       setChecking(false);
     }
@@ -63,6 +68,11 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
           <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-indigo-700 hover:bg-slate-100 disabled:opacity-60 dark:text-indigo-300 dark:hover:bg-slate-800" disabled={checking} onClick={() => void checkAll()}>
             {checking ? 'Checking links in this browser…' : 'Check every link in this browser'}
           </button>
+        )}
+        {summary && (
+          <p role="status" className="mb-2 px-2 text-xs text-slate-600 dark:text-slate-300">
+            {summary}
+          </p>
         )}
         <MemberList title="Joined" roomId={roomId} members={joined} profiles={profiles} />
         {invited.length > 0 && <MemberList title="Invited" roomId={roomId} members={invited} profiles={profiles} />}

@@ -1,14 +1,18 @@
 import { ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
-import { nameOfUser } from '../identity/describeSender';
+import { identityOfUser, nameOfUser } from '../identity/describeSender';
 
-/** Event ID → names of the other members whose read receipt sits on it. */
+/** Event ID → names of the other members whose read receipt sits on it (one per identity: a key the SDK knows under two user IDs reads once). */
 export function readersByEvent(room: Room, me: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
+  const seen = new Set<string>([identityOfUser(room, me)]);
   for (const member of room.getJoinedMembers()) {
     if (member.userId === me) continue;
+    const identity = identityOfUser(room, member.userId);
+    if (seen.has(identity)) continue;
     const eventId = room.getEventReadUpTo(member.userId, true);
     if (!eventId) continue;
     const names = map.get(eventId) ?? [];
+    seen.add(identity);
     names.push(nameOfUser(room, member.userId));
     map.set(eventId, names);
   }

@@ -102,10 +102,12 @@ async function downloadSummary(page: Page): Promise<any> {
   return JSON.parse(readFileSync(await download.path(), 'utf8'));
 }
 
-/** Member events of `key` in the room as gamma stores them that claim beta: one per adoption. */
+/** Takeovers of `key` in the room as gamma stores them: member events that moved its claim to beta. */
 async function adoptionsOnGamma(roomId: string, key: string): Promise<number> {
   const chunk = (await ok(bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`))).chunk as any[];
-  return chunk.filter((e) => e.type === 'm.room.member' && e.unsigned?.['org.matrix.msc4428.stable_id_state_key'] === key && e.content.domain === beta.serverName).length;
+  return chunk.filter(
+    (e) => e.type === 'm.room.member' && e.unsigned?.['org.matrix.msc4428.stable_id_state_key'] === key && e.content.domain === beta.serverName && e.unsigned?.prev_content?.domain !== beta.serverName,
+  ).length;
 }
 
 test('portable: alice moves alpha → beta through the wizard; bob on gamma sees one identity, now verified as @alice:beta', async ({ browser }) => {

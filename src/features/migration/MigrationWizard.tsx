@@ -68,7 +68,8 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
   const userId = client.getSafeUserId();
   const [stage, setStage] = useState<Stage>('loading');
   const [journal, setJournal] = useState<MigrationJournal>();
-  const [oldPortable, setOldPortable] = useState<{ portable: boolean; accountKey?: string }>({ portable: false });
+  // `portable: undefined`: the old server could not be asked (offline); the recovery key and the plan decide.
+  const [oldPortable, setOldPortable] = useState<{ portable: boolean | undefined; accountKey?: string }>({ portable: undefined });
   const [target, setTarget] = useState<TargetServer>();
   const [path, setPath] = useState<MigrationPath>('classic');
   const [session, setSession] = useState<TargetSession>();
@@ -80,9 +81,9 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
   useEffect(() => {
     let live = true;
     void (async () => {
-      const status = await portableStatus(client).catch(() => ({ portable: false as const }));
+      const status = await portableStatus(client).catch(() => undefined);
       if (!live) return;
-      setOldPortable(status.portable ? { portable: true, accountKey: status.accountKey } : { portable: false });
+      setOldPortable(status === undefined ? { portable: undefined } : status.portable ? { portable: true, accountKey: status.accountKey } : { portable: false });
       const saved = await store.load(userId).catch(() => undefined);
       if (!live) return;
       if (saved) {
@@ -138,7 +139,7 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
             onDone={async (s, key) => {
               if (key) setSecret(key);
               setSession(s);
-              const snap = await takeSnapshot(client, oldPortable.portable);
+              const snap = await takeSnapshot(client, oldPortable.portable ?? path === 'portable');
               const root = key ? deriveMemberRoot(key) : undefined;
               setSnapshot(snap);
               setItems(buildPlan({ snapshot: snap, path, targetUserId: s.userId, ...(root ? { keyIsDerivable: (room) => memberSeedFor(root, room) !== undefined } : {}) }));
@@ -188,7 +189,7 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
   );
 }
 
-function TargetStage({ sourceServer, oldPortable, onDone }: { sourceServer: string; oldPortable: boolean; onDone: (target: TargetServer, path: MigrationPath) => void }) {
+function TargetStage({ sourceServer, oldPortable, onDone }: { sourceServer: string; oldPortable: boolean | undefined; onDone: (target: TargetServer, path: MigrationPath) => void }) {
   const [input, setInput] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();

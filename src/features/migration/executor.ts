@@ -188,9 +188,18 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
     async profile(_step, journal) {
       const { displayname, avatarUrl } = journal.snapshot;
       const path = `/_matrix/client/v3/profile/${enc(journal.target.userId)}`;
-      if (displayname !== undefined) await call(deps.fetch, journal.target, 'PUT', `${path}/displayname`, { displayname });
-      if (avatarUrl !== undefined) await call(deps.fetch, journal.target, 'PUT', `${path}/avatar_url`, { avatar_url: avatarUrl });
-      return 'copied';
+      // Only what differs: a profile change makes a new member event in every joined room.
+      const current = await call<{ displayname?: string; avatar_url?: string }>(deps.fetch, journal.target, 'GET', path).catch(() => ({}) as { displayname?: string; avatar_url?: string });
+      const changed: string[] = [];
+      if (displayname !== undefined && current.displayname !== displayname) {
+        await call(deps.fetch, journal.target, 'PUT', `${path}/displayname`, { displayname });
+        changed.push('display name');
+      }
+      if (avatarUrl !== undefined && current.avatar_url !== avatarUrl) {
+        await call(deps.fetch, journal.target, 'PUT', `${path}/avatar_url`, { avatar_url: avatarUrl });
+        changed.push('avatar');
+      }
+      return changed.length > 0 ? `copied ${changed.join(' and ')}` : 'already the same';
     },
 
     async direct(_step, journal) {

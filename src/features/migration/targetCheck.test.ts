@@ -19,6 +19,7 @@ describe('target check', () => {
     expect(target).toEqual({ baseUrl: 'http://beta.localhost:8482', serverName: 'beta.localhost:8482', supportsPortable: true });
     expect(choosePath(true, target).path).toBe('portable');
     expect(choosePath(false, target).path).toBe('classic');
+    expect(choosePath(undefined, target)).toMatchObject({ path: 'portable', explanation: expect.stringMatching(/cannot be reached/) });
     expect(choosePath(true, { ...target, supportsPortable: false }).explanation).toMatch(/only the classic path/);
   });
 

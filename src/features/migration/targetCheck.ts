@@ -35,7 +35,10 @@ export async function checkTarget(input: string, sourceServerName: string, fetch
 }
 
 /** Which path the move takes, and what that means, in words. */
-export function choosePath(oldIsPortable: boolean, target: TargetServer): { path: MigrationPath; explanation: string } {
+export function choosePath(oldIsPortable: boolean | undefined, target: TargetServer): { path: MigrationPath; explanation: string } {
+  if (oldIsPortable === undefined && target.supportsPortable) {
+    return { path: 'portable', explanation: `Your old server cannot be reached to ask whether this account is portable. If you made it with a recovery key, your identity moves with it to ${target.serverName}; the plan checks every room's key against your recovery key.` };
+  }
   if (oldIsPortable && target.supportsPortable) {
     return { path: 'portable', explanation: `${target.serverName} supports portable identities: in rooms with member keys you keep your identity, history and power level; other rooms use a re-invite.` };
   }

@@ -13,6 +13,8 @@ let beta: RunningHomeserver;
 let gamma: RunningHomeserver;
 let roomId: string;
 const keys: Record<string, string> = {};
+let admin: TestClient; // Alice on alpha, the room's creator
+let forgedEventId: string;
 
 async function account(server: RunningHomeserver, name: string, displayname: string): Promise<TestClient> {
   const client = await new TestClient(server.baseUrl).register(name, PASSWORD);
@@ -46,7 +48,7 @@ async function join(client: TestClient): Promise<string> {
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   [alpha, beta, gamma] = await startServers(['alpha.localhost:18901', 'beta.localhost:18902', 'gamma.localhost:18903'], ['--link-recheck-seconds', '3600']);
-  const alice = await account(alpha, 'alice', 'Alice');
+  const alice = (admin = await account(alpha, 'alice', 'Alice'));
   const bob = await account(beta, 'bob', 'Bob');
   const otherAlice = await account(beta, 'alice', 'Alice'); // same display name, another key
   const carol = await account(gamma, 'carol', 'Carol');
@@ -62,6 +64,7 @@ test.beforeAll(async () => {
   // Mallory, on gamma, claims to be @bob on beta: beta never co-signs that.
   const forged = await devAdmin(gamma, 'forge_member', { room_id: roomId, user_id: mallory.userId, claimed_domain: beta.serverName, localpart: 'bob' });
   keys.mallory = await memberKeyOf(mallory, forged.event_id);
+  forgedEventId = forged.event_id;
 
   await say(alice, roomId, 'hello from alice');
   await waitFor('the first message on beta', async () => (await bodies(otherAlice, roomId)).includes('hello from alice'));
@@ -195,4 +198,13 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(composer).toHaveValue(`thanks [Bob](https://matrix.to/#/@bob:${beta.serverName}) `);
   await composer.press('Enter');
   await expect(message(page, 'thanks').getByRole('link', { name: 'Bob' })).toBeVisible();
+
+  // The room's admin redacts the impostor's member event: its localpart is gone, the member is erased.
+  const redaction = await admin.put(`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(forgedEventId)}/erase-1`, { reason: 'impersonation' });
+  expect(redaction.status).toBe(200);
+  await expect(async () => {
+    await devAdmin(gamma, 'recheck_links');
+    await expect(memberRow(page, keys.mallory!).getByRole('img', { name: `erased member ${keys.mallory!.slice(0, 8)}` })).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(memberRow(page, keys.mallory!)).toContainText(`Erased member ${keys.mallory!.slice(0, 8)}`);
 });

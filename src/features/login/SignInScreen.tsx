@@ -1,11 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import { CreatePortableIdentity } from '../portable/CreatePortableIdentity';
-import { PortableSignIn } from '../portable/PortableSignIn';
+
+// Behind their buttons, with their key crypto: not part of the first screen's download.
+const CreatePortableIdentity = lazy(() => import('../portable/CreatePortableIdentity').then((m) => ({ default: m.CreatePortableIdentity })));
+const PortableSignIn = lazy(() => import('../portable/PortableSignIn').then((m) => ({ default: m.PortableSignIn })));
 
 type Mode = 'sign-in' | 'register';
 
@@ -45,7 +47,9 @@ export function SignInScreen() {
     const Screen = portable === 'create' ? CreatePortableIdentity : PortableSignIn;
     return (
       <main className="flex min-h-screen items-center justify-center p-4">
-        <Screen initialHomeserver={homeserver} onBack={() => setPortable(undefined)} />
+        <Suspense fallback={<p role="status" className="text-slate-500">Loading…</p>}>
+          <Screen initialHomeserver={homeserver} onBack={() => setPortable(undefined)} />
+        </Suspense>
       </main>
     );
   }

@@ -95,16 +95,14 @@ const MIN_LOCALPART_FOR_EDITS = 4;
  */
 export function findConfusableMembers(claims: readonly NameClaim[]): Map<string, ConfusableMatch[]> {
   const result = new Map<string, ConfusableMatch[]>();
-  const seen = new Set<string>();
+  // One match per pair is enough: the strongest kind found first wins (exact before confusable before similar).
+  const matched = new Set<string>();
+  const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
   const add = (a: string, b: string, kind: ConfusableKind, detail: string) => {
-    if (a === b) return;
+    if (a === b || matched.has(pairKey(a, b))) return;
+    matched.add(pairKey(a, b));
     for (const [self, other] of [[a, b], [b, a]] as const) {
-      const tag = `${self}\u0000${other}\u0000${kind}`;
-      if (seen.has(tag)) continue;
-      seen.add(tag);
-      // One match per pair is enough: the strongest kind found first wins (exact before confusable before similar).
       const list = result.get(self) ?? [];
-      if (list.some((m) => m.other === other)) continue;
       list.push({ other, kind, detail });
       result.set(self, list);
     }
@@ -149,7 +147,7 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
     pairs(indices, (i, j) => {
       const a = handles[i]!;
       const b = handles[j]!;
-      if (a.identity === b.identity || a.skeleton === b.skeleton) return;
+      if (a.identity === b.identity || a.skeleton === b.skeleton || matched.has(pairKey(a.identity, b.identity))) return;
       if (!longEnough(a.handle, b.handle)) return;
       if (editDistance(a.skeleton, b.skeleton, 1) === 1) add(a.identity, b.identity, 'similar_handle', `${a.handle} and ${b.handle} differ by one character`);
     });
@@ -185,8 +183,12 @@ function pairs<T>(items: readonly T[], visit: (a: T, b: T) => void): void {
 }
 
 function deletionVariants(text: string): string[] {
-  const chars = [...text];
   const out = [text];
+  if (!/[\uD800-\uDFFF]/.test(text)) {
+    for (let i = 0; i < text.length; i++) out.push(text.slice(0, i) + text.slice(i + 1));
+    return out;
+  }
+  const chars = [...text]; // astral characters: delete whole code points
   for (let i = 0; i < chars.length; i++) out.push(chars.slice(0, i).join('') + chars.slice(i + 1).join(''));
   return out;
 }

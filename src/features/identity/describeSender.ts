@@ -152,10 +152,16 @@ export function confusableWarnings(room: Room): Map<string, ConfusableMatch[]> {
       const handle = state.isKey ? handleOf(state.link?.localpart ?? latest?.localpart, state.link?.domain ?? latest?.domain) : identity;
       return { identity, displayName: displayNameOf(member), handle };
     });
-    ids.warnings = findConfusableMembers(claims);
+    // Names and handles change far less often than the room's revision: reuse the last answer for the same claims.
+    const signature = claims.map((c) => `${c.identity}\u0000${c.displayName ?? ''}\u0000${c.handle ?? ''}`).join('\u0001');
+    const previous = warningsCache.get(room);
+    ids.warnings = previous?.signature === signature ? previous.warnings : findConfusableMembers(claims);
+    warningsCache.set(room, { signature, warnings: ids.warnings });
   }
   return ids.warnings;
 }
+
+const warningsCache = new WeakMap<Room, { signature: string; warnings: Map<string, ConfusableMatch[]> }>();
 
 function displayNameOf(member: RoomMember | undefined): string | undefined {
   const name = member?.events.member?.getContent().displayname;

@@ -83,7 +83,7 @@ async function main() {
       console.log(`  scrolling top to bottom, ${scroll.frames} frames of 1500 px: p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms per frame`);
     }
     console.log('production bundle JavaScript:');
-    console.log(`  first screen (${sizes.initialFiles.length} file): ${kb(sizes.initial.raw)} raw, ${kb(sizes.initial.gz)} gzip`);
+    console.log(`  first screen (${sizes.initialFiles.length} files): ${kb(sizes.initial.raw)} raw, ${kb(sizes.initial.gz)} gzip`);
     console.log(`  all chunks (${sizes.chunks} files, loaded on demand): ${kb(sizes.total.raw)} raw, ${kb(sizes.total.gz)} gzip`);
     console.log(`  (plus ${kb(sizes.wasmRaw)} of matrix-sdk-crypto WebAssembly, never fetched: Wayfarer does not start the SDK's crypto)`);
   } finally {

@@ -138,6 +138,9 @@ describe('classic path', () => {
     await ok(bob.post(`/_matrix/client/v3/rooms/${enc(closed)}/invite`, { user_id: carl.userId }));
     await waitFor('carl’s invite', async () => (await carl.post(`/_matrix/client/v3/join/${enc(closed)}?server_name=${enc(gamma.serverName)}`, {})).status === 200);
 
+    // A member-key room carl created: power levels name members by key there.
+    const keyed = (await ok(carl.post('/_matrix/client/v3/createRoom', { name: 'Carl’s keyed room', preset: 'private_chat' }))).room_id;
+
     const snapshot = await snapshotOf(carl, alpha, false);
     const carlBeta = await user(beta, 'carl');
     const journal = journalOf('flow-classic', 'classic', snapshot, alpha, carlBeta, beta, { notice: true, leaveOld: true });
@@ -149,11 +152,14 @@ describe('classic path', () => {
     const execute = createExecutor({ fetch: loopbackFetch, source: { baseUrl: alpha.baseUrl, accessToken: carl.accessToken! } });
     const done = await runMigration(journal, execute, { save: memoryJournalStore().save });
     expect(progressOf(done).items.filter((i) => i.state === 'failed').map((i) => [i.item.label, i.error])).toEqual([]);
-    expect((await ok(carlBeta.get('/_matrix/client/v3/joined_rooms'))).joined_rooms).toEqual([open]);
+    expect((await ok(carlBeta.get('/_matrix/client/v3/joined_rooms'))).joined_rooms.sort()).toEqual([open, keyed].sort());
+    // In the member-key room the level went to the new account's key: it may now change power levels itself.
+    expect((await carlBeta.put(`/_matrix/client/v3/rooms/${enc(keyed)}/state/m.room.topic/`, { topic: 'still in charge' })).status).toBe(200);
     const levels = await ok(bob.get(`/_matrix/client/v3/rooms/${enc(open)}/state/m.room.power_levels/`));
     expect(levels.users[carlBeta.userId!]).toBe(100);
     // The old account left only after the check, and the room was told.
     expect((await ok(carl.get('/_matrix/client/v3/joined_rooms'))).joined_rooms).toEqual([closed]);
+    expect(done.steps.find((s) => s.id === `room:${keyed}#power`)?.outcome).toBe('power level 100');
     const messages = (await ok(bob.get(`/_matrix/client/v3/rooms/${enc(open)}/messages?dir=b&limit=30`))).chunk as any[];
     expect(messages.filter((e) => e.content?.msgtype === 'm.notice' && e.content.body.includes(carlBeta.userId!))).toHaveLength(1);
     expect(summaryOf(done).items.find((i) => i.roomId === closed)!.outcome).toBe('cannot move');

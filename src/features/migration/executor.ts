@@ -7,6 +7,7 @@ import {
   encodeBase64,
   memberIdFromPublicKey,
   normaliseKey,
+  STABLE_ID_STATE_KEY_FIELD,
   verifyLink,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
@@ -95,6 +96,16 @@ async function targetMembership(deps: ExecutorDeps, journal: MigrationJournal, r
   }
 }
 
+/** The new account's member key in a member-key room, from its own member event on the target. */
+async function targetMemberKey(deps: ExecutorDeps, journal: MigrationJournal, roomId: string): Promise<string> {
+  const state = await call<any[]>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
+  const localpart = journal.target.userId.slice(1, journal.target.userId.indexOf(':'));
+  const own = state.find((e) => e?.type === 'm.room.member' && e.content?.localpart === localpart && e.content?.domain === journal.target.serverName && e.content?.membership === 'join');
+  const key = own?.unsigned?.[STABLE_ID_STATE_KEY_FIELD];
+  if (typeof key !== 'string') throw new Error(`${journal.target.serverName} does not show the new account's member key in this room yet`);
+  return key;
+}
+
 export function createExecutor(deps: ExecutorDeps): StepExecutor {
   const steps: Record<StepRecord['kind'], (step: StepRecord, journal: MigrationJournal) => Promise<string | void>> = {
     async adopt(step, journal) {
@@ -147,8 +158,10 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       const path = `/_matrix/client/v3/rooms/${enc(room.roomId)}/state/m.room.power_levels/`;
       const current = await call<Record<string, any>>(deps.fetch, deps.source, 'GET', path);
       const users = (current.users ?? {}) as Record<string, number>;
-      if ((users[journal.target.userId] ?? current.users_default ?? 0) >= level) return `already at ${users[journal.target.userId]}`;
-      await call(deps.fetch, deps.source, 'PUT', path, { ...current, users: { ...users, [journal.target.userId]: level } });
+      // Member-key rooms name members by key in power levels: the new account's key, as its own member event says.
+      const subject = room.memberKeys ? await targetMemberKey(deps, journal, room.roomId) : journal.target.userId;
+      if ((users[subject] ?? users[journal.target.userId] ?? current.users_default ?? 0) >= level) return `already at ${level}`;
+      await call(deps.fetch, deps.source, 'PUT', path, { ...current, users: { ...users, [subject]: level } });
       return `power level ${level}`;
     },
 

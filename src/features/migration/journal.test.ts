@@ -75,6 +75,12 @@ describe('plan', () => {
     expect(fallback.reason).toMatch(/made by the old server/);
   });
 
+  it('a creator (room version 12: unbounded power) hands the new account power level 100', () => {
+    const item = buildPlan({ snapshot: snapshot([room({ roomId: '!x', myPowerLevel: Number.MAX_SAFE_INTEGER })]), path: 'classic', targetUserId: '@n:b' })[0]!;
+    expect(item).toMatchObject({ carryPowerLevel: 100 });
+    expect(item.reason).toMatch(/creators cannot be added/);
+  });
+
   it('a power level the old account may not grant is listed, not attempted', () => {
     const item = buildPlan({ snapshot: snapshot([room({ roomId: '!x', memberKeys: false, myPowerLevel: 50, powerLevelsChangeLevel: 100 })]), path: 'classic', targetUserId: '@n:b' })[0]!;
     expect(item).toMatchObject({ carryPowerLevel: 50, powerNotCarried: true });

@@ -107,9 +107,18 @@ export function planRoom(room: RoomSnapshot, input: PlanInput): PlanItem {
     };
   }
   const why = input.path === 'portable' ? classicReasonFor(room) : undefined;
-  const carry = room.myPowerLevel > room.usersDefault ? room.myPowerLevel : undefined;
+  // A room version 12 creator shows as the largest safe integer: creators can't be added later, so the new account gets 100.
+  const isCreator = room.myPowerLevel >= Number.MAX_SAFE_INTEGER;
+  const carry = room.myPowerLevel > room.usersDefault ? (isCreator ? 100 : room.myPowerLevel) : undefined;
   const mayGrant = carry !== undefined && room.myPowerLevel >= room.powerLevelsChangeLevel;
-  const powerNote = carry === undefined ? '' : mayGrant ? ` Your power level ${carry} is given to the new account.` : ` Your power level ${carry} cannot be carried: the old account may not change power levels here (needs ${room.powerLevelsChangeLevel}).`;
+  const powerNote =
+    carry === undefined
+      ? ''
+      : !mayGrant
+        ? ` Your power level ${carry} cannot be carried: the old account may not change power levels here (needs ${room.powerLevelsChangeLevel}).`
+        : isCreator
+          ? ' You created this room; creators cannot be added, so the new account gets power level 100.'
+          : ` Your power level ${carry} is given to the new account.`;
   const power = carry === undefined ? {} : { carryPowerLevel: carry, ...(mayGrant ? {} : { powerNotCarried: true }) };
   if (room.myPowerLevel >= room.invitePowerLevel) {
     return { ...base, action: 'reinvite', summary: REINVITE, reason: `${why ?? 'A classic move: the new account is a new member.'}${powerNote}`, selected: true, movable: true, ...power };

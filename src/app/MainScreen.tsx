@@ -12,6 +12,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 import { NoticeToast } from './NoticeToast';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
 import { identityStore } from '../features/identity/identityStore';
+import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
@@ -43,6 +44,7 @@ async function endSession(client: MatrixClient, notice?: string): Promise<void> 
   running.clear();
   chatStore.setState(chatStore.getInitialState(), true);
   identityStore.setState(identityStore.getInitialState(), true);
+  await forgetLinkChecks().catch(() => undefined);
   await sessionStore.getState().signedOut(notice);
 }
 

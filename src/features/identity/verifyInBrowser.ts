@@ -1,15 +1,20 @@
 // Runs this browser's own link checks for a room's members and puts the verdicts in the identity store.
 // One verifier per signed-in client; its cache lives in IndexedDB (idb-keyval), so a reload keeps it.
 import type { MatrixClient, Room } from 'matrix-js-sdk';
-import { createStore as createIdbStore, get, set } from 'idb-keyval';
+import { clear, createStore as createIdbStore, get, set } from 'idb-keyval';
 import { createBrowserVerifier, type BrowserVerifier, type VerificationCache } from './browserVerify';
 import { identityStore } from './identityStore';
 
 let idb: ReturnType<typeof createIdbStore> | undefined;
+const linkStore = () => (idb ??= createIdbStore('wayfarer-identity', 'link-checks'));
 function indexedDbCache(): VerificationCache {
-  idb ??= createIdbStore('wayfarer-identity', 'link-checks');
-  const store = idb;
+  const store = linkStore();
   return { get: (key) => get(key, store), set: (key, value) => set(key, value, store) };
+}
+
+/** On sign-out: which rooms' members this browser checked is nobody else's business. */
+export async function forgetLinkChecks(): Promise<void> {
+  await clear(linkStore());
 }
 
 const verifiers = new WeakMap<MatrixClient, BrowserVerifier>();

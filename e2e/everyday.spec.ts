@@ -61,6 +61,7 @@ test('keyboard only: register, create a room, send, edit with the Up arrow, sign
   await page.keyboard.press('Enter');
   await expect(page.getByLabel('Room name')).toBeFocused();
   await page.keyboard.type('Keyboard club');
+  await screenshot(page, 'create-room-dark');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Keyboard club' })).toBeVisible();
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeFocused();

@@ -153,7 +153,18 @@ export class LinkService {
     const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
     const event = eventId ? this.hs.events.event(eventId) : undefined;
     if (event && !this.byEvent.has(event.eventId)) await this.check([event]);
-    return this.linkOfMember(roomId, memberKey);
+    const link = this.linkOfMember(roomId, memberKey);
+    // Soft-failing is for good: never decide it on a stale "unreachable" (the domain may be back by now).
+    if (event && link.status !== 'verified' && link.domain) {
+      const cache = this.domainKeys();
+      if ((await cache.keysFor(link.domain)).kind === 'unreachable') {
+        cache.forget(link.domain);
+        this.byEvent.delete(event.eventId);
+        await this.check([event]);
+        return this.linkOfMember(roomId, memberKey);
+      }
+    }
+    return link;
   }
 
   /** Re-checks every link now: fresh keys for each domain (one fetch each), verdicts recomputed, changes recorded. */

@@ -87,7 +87,10 @@ describe('links across servers', () => {
     const event = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(forged.event_id)}`)).body;
     const malloryKey = event.unsigned['org.matrix.msc4428.stable_id_state_key'];
     for (const viewer of [alice, bob]) {
-      const link = await waitFor('the forged member on both servers', async () => (await linkOf(viewer, malloryKey))?.['dev.wayfarer.link']);
+      const link = await waitFor('the forged member, checked, on both servers', async () => {
+        const l = (await linkOf(viewer, malloryKey))?.['dev.wayfarer.link'];
+        return l?.domain && l;
+      });
       expect(link).toMatchObject({ status: 'unverified', localpart: 'bob', domain: beta.serverName });
       expect(link.reason).toMatch(/not co-signed/);
       expect((await linkOf(viewer, malloryKey)).user_id).toBeNull();

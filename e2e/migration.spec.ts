@@ -188,7 +188,7 @@ test('resume: the tab closes mid-move; reopening the wizard continues and every 
   const page = await newUserPage(browser);
   await signInWithRecoveryKey(page, alpha, secret);
   await planPortableMove(page, secret, 'rita');
-  // The second adoption never gets an answer: the tab is closed while it hangs.
+  // The second adoption never gets an answer (the tab is closed while it hangs); the third fails once (502).
   let adopts = 0;
   let held!: () => void;
   const hanging = new Promise<void>((resolve) => (held = resolve));
@@ -198,6 +198,7 @@ test('resume: the tab closes mid-move; reopening the wizard continues and every 
       held();
       return; // never continued
     }
+    if (adopts === 3) return route.fulfill({ status: 502, contentType: 'application/json', body: JSON.stringify({ errcode: 'M_UNKNOWN', error: 'bad gateway' }) });
     await route.continue();
   });
   await wizard(page).getByRole('button', { name: 'Start moving' }).click();
@@ -207,11 +208,18 @@ test('resume: the tab closes mid-move; reopening the wizard continues and every 
 
   const reopened = await page.context().newPage();
   await reopened.goto('/');
-  await reopened.getByRole('button', { name: 'Move account' }).click();
+  await reopened.getByRole('button', { name: 'Resume move' }).click();
   const w = wizard(reopened);
   await expect(w.getByText('Enter your recovery key to continue the move where it stopped.')).toBeVisible();
   await w.getByLabel('Recovery key', { exact: true }).fill(encodeRecoveryKey(secret));
   await w.getByRole('button', { name: 'Continue the move' }).click();
+  // The rest goes on; the failed room waits with its error and a Retry.
+  await expect(w.getByText('1 item failed')).toBeVisible({ timeout: 60_000 });
+  const items = w.getByRole('list', { name: 'Items' });
+  await expect(items.getByRole('alert')).toContainText('answered 502: bad gateway');
+  await expect(items).toContainText('failed while taking over your membership on the new server');
+  await screenshot(reopened, 'migration-failed-item');
+  await items.getByRole('button', { name: /^Retry Resume / }).click();
   await expect(w.getByText('Everything moved')).toBeVisible({ timeout: 60_000 });
   const summary = await downloadSummary(reopened);
   const roomItems = summary.items.filter((i: any) => i.kind === 'room');

@@ -1,18 +1,32 @@
-import { lazy, Suspense, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useClient } from '../../app/clientContext';
 import { iconButton } from '../../ui/controls';
+import { progressOf } from './journal';
+import { indexedDbJournalStore } from './persistence';
 
 // The wizard loads only when opened.
 const MigrationWizard = lazy(() => import('./MigrationWizard'));
 
-/** Opens the migration wizard; a move left unfinished resumes when it opens. */
+/** Opens the migration wizard; a move left unfinished (closed tab, crash) says so and resumes when opened. */
 export function MoveAccountButton() {
   const client = useClient();
   const [open, setOpen] = useState(false);
+  const [unfinished, setUnfinished] = useState(false);
+  useEffect(() => {
+    if (open) return;
+    let live = true;
+    indexedDbJournalStore
+      .load(client.getSafeUserId())
+      .then((journal) => live && setUnfinished(!!journal && !progressOf(journal).finished))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [client, open]);
   return (
     <>
       <button className={iconButton} onClick={() => setOpen(true)}>
-        Move account
+        {unfinished ? 'Resume move' : 'Move account'}
       </button>
       {open && (
         <Suspense fallback={<div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-white dark:bg-slate-950">Loading…</div>}>

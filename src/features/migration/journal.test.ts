@@ -124,7 +124,12 @@ describe('journal', () => {
     expect(nextStep(j)!.id).toBe('room:!b#adopt');
     const failed = progressOf(j).items.find((i) => i.item.id === 'room:!a')!;
     expect(failed).toMatchObject({ state: 'failed', current: 'taking over your membership on the new server', error: 'beta answered 502' });
+    expect(progressOf(j).finished).toBe(false);
+    j = markDone(markRunning(j, 'room:!b#adopt'), 'room:!b#adopt');
+    for (let step = nextStep(j); step; step = nextStep(j)) j = markDone(markRunning(j, step.id), step.id);
+    expect(progressOf(j)).toMatchObject({ finished: true, failed: 1 });
     j = retryItem(j, 'room:!a');
+    expect(progressOf(j).finished).toBe(false);
     expect(nextStep(j)!.id).toBe('room:!a#adopt');
   });
 

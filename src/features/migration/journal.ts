@@ -196,6 +196,7 @@ export interface Progress {
   total: number;
   failed: number;
   items: ItemProgress[];
+  /** Nothing more can run until a failed item is retried (or everything is done). */
   finished: boolean;
 }
 
@@ -213,7 +214,8 @@ export function progressOf(journal: MigrationJournal): Progress {
   });
   const done = journal.steps.filter((s) => s.status === 'done').length;
   const failed = items.filter((i) => i.state === 'failed').length;
-  return { done, total: journal.steps.length, failed, items, finished: journal.steps.every((s) => s.status === 'done' || s.status === 'failed') };
+  // Finished: nothing left that could run without a retry (steps behind a failed one wait for it).
+  return { done, total: journal.steps.length, failed, items, finished: nextStep(journal) === undefined };
 }
 
 export interface MigrationSummary {

@@ -80,6 +80,7 @@ describe('portable path', () => {
     await ok(aliceAlpha.put(`/_matrix/client/v3/user/${enc(aliceAlpha.userId!)}/account_data/m.direct`, { [bob.userId!]: [r2] }));
     await ok(aliceAlpha.put(`/_matrix/client/v3/user/${enc(aliceAlpha.userId!)}/account_data/m.ignored_user_list`, { ignored_users: { '@troll:gamma.localhost:19013': {} } }));
     await ok(aliceAlpha.put('/_matrix/client/v3/pushrules/global/override/.m.rule.suppress_notices/enabled', { enabled: false }));
+    await ok(aliceAlpha.put('/_matrix/client/v3/pushrules/global/content/wayfarer-word', { actions: ['notify'], pattern: 'wayfarer' }));
 
     const snapshot = await snapshotOf(aliceAlpha, alpha, true);
     expect(snapshot.rooms.map((r) => r.roomId).sort()).toEqual([r1, r2, r3].sort());
@@ -112,6 +113,7 @@ describe('portable path', () => {
       expect((await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/rooms/${enc(r1)}/tags`))).tags).toEqual({ 'm.favourite': { order: 0.5 } });
       expect(await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/account_data/m.ignored_user_list`))).toEqual({ ignored_users: { '@troll:gamma.localhost:19013': {} } });
       expect((await ok(aliceBeta.get('/_matrix/client/v3/pushrules/global/override/.m.rule.suppress_notices/enabled'))).enabled).toBe(false);
+      expect(await ok(aliceBeta.get('/_matrix/client/v3/pushrules/global/content/wayfarer-word'))).toMatchObject({ actions: ['notify'], pattern: 'wayfarer', enabled: true });
       expect((await ok(aliceBeta.get(`/_matrix/client/v3/profile/${enc(aliceBeta.userId!)}`))).displayname).toBe('Alice');
 
       // Running every step again (as after a crash at the worst moment) changes nothing on the servers.

@@ -26,6 +26,9 @@ const STAGES: { stage: Stage; title: string }[] = [
   { stage: 'move', title: 'Move' },
 ];
 
+/** The run under way per old account, across openings of the wizard in this page: never two at once. */
+const activeRuns = new Map<string, Promise<unknown>>();
+
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 const localpartOf = (userId: string) => userId.slice(1, userId.indexOf(':'));
 
@@ -473,33 +476,55 @@ function MoveStage(props: {
   const progress = useMemo(() => progressOf(journal), [journal]);
   const needsSecret = journal.path === 'portable' && !props.secret.current && journal.steps.some((s) => s.kind === 'adopt' && s.status !== 'done');
 
+  // Closing the wizard stops taking new steps; the one under way finishes and is recorded.
+  const stops = useRef(new Set<AbortController>());
+  useEffect(() => {
+    const current = stops.current;
+    return () => current.forEach((stop) => stop.abort());
+  }, []);
+
   const run = useCallback(
     async (from: MigrationJournal) => {
       setRunning(true);
       setError(undefined);
+      const owner = from.source.userId;
+      const stop = new AbortController();
+      stops.current.add(stop);
+      let mine: Promise<unknown> | undefined;
       try {
+        // A run from an earlier opening of the wizard may still be finishing its step: wait, then go on from what it saved.
+        const earlier = activeRuns.get(owner);
+        if (earlier) {
+          await earlier.catch(() => undefined);
+          from = (await store.load(owner)) ?? from;
+          onJournal(from);
+        }
         const execute = createExecutor({
           fetch: window.fetch.bind(window),
           source: { baseUrl: from.source.baseUrl, accessToken: client.getAccessToken() ?? '' },
           ...(props.secret.current ? { memberRoot: deriveMemberRoot(props.secret.current) } : {}),
         });
-        await runMigration(from, execute, { save: store.save, onChange: onJournal });
+        mine = runMigration(from, execute, { save: store.save, onChange: onJournal, signal: stop.signal });
+        activeRuns.set(owner, mine);
+        await mine;
       } catch (err) {
         setError(`The move stopped: ${errorText(err)}. Nothing is lost; continue when ready.`);
       } finally {
+        if (mine && activeRuns.get(owner) === mine) activeRuns.delete(owner);
+        stops.current.delete(stop);
         setRunning(false);
       }
     },
     [client, store, onJournal, props.secret],
   );
 
-  // Resume on open: steps left 'running' by a closed tab run again (each is idempotent).
-  const started = useRef(false);
+  // Resume on open: steps left 'running' by a closed tab run again (each is idempotent). Once per mount; a second
+  // mount (StrictMode in development, or reopening the wizard) waits for the earlier run through activeRuns.
   useEffect(() => {
-    if (started.current || needsSecret || progress.finished) return;
-    started.current = true;
+    if (needsSecret || progress.finished) return;
     void run(journal);
-  }, [needsSecret, progress.finished, run, journal]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const retry = async (itemId: string) => {
     const next = retryItem(journal, itemId);

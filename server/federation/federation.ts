@@ -148,10 +148,13 @@ export class Federation {
     if (this.federationForbidden(event.roomId)) return;
     const destinations = new Set(this.serversInRoom(event.roomId));
     const { pdu } = event;
-    // A member leaving or being kicked/banned still hears about it.
+    // A member leaving or being kicked/banned still hears about it (a kick carries no claim: use the previous one).
     if (pdu.type === 'm.room.member') {
-      const domain = memberDomain(version, pdu);
-      if (domain && domain !== this.serverName) destinations.add(domain);
+      const previous = event.replacesState ? this.hs.events.event(event.replacesState)?.pdu : undefined;
+      for (const member of [pdu, previous]) {
+        const domain = member && memberDomain(version, member);
+        if (domain && domain !== this.serverName) destinations.add(domain);
+      }
     }
     if (destinations.size === 0) return;
     this.outbound.enqueuePdu(destinations, event.eventId);

@@ -187,7 +187,7 @@ export class LinkService {
     const cache = this.domainKeys();
     const items: LinkCheckItem[] = events.map((event) => ({
       id: event.eventId,
-      memberEvent: event.pdu as unknown as Record<string, unknown>,
+      memberEvent: this.claimEvent(event).pdu as unknown as Record<string, unknown>,
       roomVersion: this.hs.events.room(event.roomId)!.room_version,
       previous: this.knownKey(event.roomId, event.pdu.state_key!),
     }));
@@ -197,7 +197,7 @@ export class LinkService {
       events.map(async (event, i) => {
         let verdict = verdicts.get(event.eventId)!;
         if (RESIGNABLE.has(verdict.code) && verdict.domain && verdict.domain !== this.hs.config.serverName) {
-          verdict = (await this.tryResignedCopy(event, items[i]!, cache, now)) ?? verdict;
+          verdict = (await this.tryResignedCopy(this.claimEvent(event), items[i]!, cache, now)) ?? verdict;
         }
         if (this.record(event, verdict, now)) changed++;
       }),
@@ -206,8 +206,23 @@ export class LinkService {
     return changed;
   }
 
+  /**
+   * The member event that carries the member's claim: a kick or ban by someone else has no `domain` of its own
+   * (the kicker cannot claim for the kicked), so the claim stays the one of the member's previous event.
+   */
+  private claimEvent(event: StoredEvent): StoredEvent {
+    let current = event;
+    for (let hops = 0; hops < 20 && current.pdu.content.domain === undefined && current.pdu.sender !== current.pdu.state_key && current.replacesState; hops++) {
+      const previous = this.hs.events.event(current.replacesState);
+      if (!previous) break;
+      current = previous;
+    }
+    return current;
+  }
+
   /** MSC4430: ask the claimed domain for the event again; a copy re-signed with its current key keeps the link. */
-  private async tryResignedCopy(event: StoredEvent, item: LinkCheckItem, cache: DomainKeyCache, now: number): Promise<LinkVerdict | undefined> {
+  private async tryResignedCopy(claim: StoredEvent, item: LinkCheckItem, cache: DomainKeyCache, now: number): Promise<LinkVerdict | undefined> {
+    const event = claim;
     const domain = String(event.pdu.content.domain);
     let fresh: Pdu | undefined;
     try {

@@ -60,6 +60,15 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
     // Member-key rooms key joined_members by stable ID (MSC4428), with the verified user ID alongside.
     const userIds = Object.entries(members as Record<string, { user_id?: string }>).map(([id, m]) => (version === '11' ? id : m.user_id));
     expect(userIds.sort()).toEqual([alice.userId, bob.userId].sort());
+
+    // A kick by user ID reaches the kicked member's server (member-key rooms find bob's key from his claim).
+    const kick = await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: bob.userId, reason: 'bye' });
+    expect(kick.status, JSON.stringify(kick.body)).toBe(200);
+    await waitFor('bob to be out of the room on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.leave?.[roomId] ?? !((await bob.get('/_matrix/client/v3/joined_rooms')).body.joined_rooms as string[]).includes(roomId));
+    expect((await say(bob, roomId, 'still here?').catch((e: Error) => e.message))).toMatch(/403/);
+    // The kick carries no claim of its own: bob keeps his verified handle in the member list.
+    const memberEvents = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`)).body.chunk as any[];
+    expect(memberEvents.find((e) => e.content.membership === 'leave')?.state_key).toBe(bob.userId);
   }, 60_000);
 
   it('rejecting an invite to a room on another server goes through make_leave/send_leave', async () => {

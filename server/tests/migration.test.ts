@@ -172,6 +172,28 @@ describe('migrate/adopt', () => {
   });
 });
 
+describe('hostile bodies', () => {
+  it('200 random bodies to migrate/adopt and account/moved each get a typed 4xx, never a 500', async () => {
+    const fc = (await import('fast-check')).default;
+    const bodies = fc.sample(
+      fc.oneof(
+        fc.anything(),
+        fc.record({ room_id: fc.oneof(fc.string(), fc.constant('!x'), fc.integer()), seed: fc.oneof(fc.string(), fc.base64String(), fc.constant(null)), via: fc.anything() }, { requiredKeys: [] }),
+        fc.record({ moved_to: fc.oneof(fc.string(), fc.constant('@a:b'), fc.integer()), auth: fc.anything() }, { requiredKeys: [] }),
+      ),
+      200,
+    );
+    for (const body of bodies) {
+      for (const path of [`${PREFIX}/migrate/adopt`, `${PREFIX}/account/moved`]) {
+        const reply = await carol.request('POST', path, undefined, { raw: JSON.stringify(body) ?? 'null' });
+        expect(reply.status, `${path} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+        expect(reply.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+        expect(typeof reply.body.errcode, JSON.stringify(reply.body)).toBe('string');
+      }
+    }
+  });
+});
+
 describe('account/moved on the old server', () => {
   it('needs an account-key proof, then forgets the member keys and refuses to sign as them', async () => {
     const { roomId } = await gammaRoomWithAlice(false);

@@ -41,6 +41,29 @@ export function memberDomain(version: string, member: Pdu): string | undefined {
 
 export const serverOfUserId = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
+/**
+ * The room state a resident server hands a joining one, keeping only events that pass the auth rules against
+ * their own auth events (from the state and auth chain it sent): a resident cannot slip in unauthorised state.
+ */
+export function authorisedByTheirAuthEvents(state: Map<string, Pdu>, authChain: Map<string, Pdu>, version: string, createId: string): Map<string, Pdu> {
+  const all = new Map([...authChain, ...state]);
+  const kept = new Map<string, Pdu>();
+  for (const [id, pdu] of state) {
+    const authState = new Map<string, Pdu>();
+    for (const authId of [...pdu.auth_events, ...(pdu.type === 'm.room.create' ? [] : [createId])]) {
+      const auth = all.get(authId);
+      if (auth && auth.state_key !== undefined) authState.set(authKey(auth.type, auth.state_key), auth);
+    }
+    try {
+      checkAuth(pdu, authState, version, pdu.prev_events.length === 1 && pdu.prev_events[0] === createId);
+      kept.set(id, pdu);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+    }
+  }
+  return kept;
+}
+
 export class Federation {
   readonly store: FederationStore;
   readonly outliers: OutlierStore;
@@ -531,10 +554,13 @@ export class Federation {
   }
 
   private async completeJoin(server: string, roomId: string, version: string, userId: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
-    const state = await this.checkedList(reply.state, version);
+    const checkedState = await this.checkedList(reply.state, version);
     const authChain = await this.checkedList(reply.auth_chain, version);
-    const create = [...state.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
+    const create = [...checkedState.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
     if (!create) throw new PduError(`${server} sent no create event in the room state`);
+    const createId = hasRoomIdFromCreate(version) ? `$${roomId.slice(1)}` : [...checkedState].find(([, e]) => e === create)![0];
+    if (hasRoomIdFromCreate(version) && computeEventId(create, version) !== createId) throw new PduError(`${server} sent a create event that is not this room's`);
+    const state = authorisedByTheirAuthEvents(checkedState, authChain, version, createId);
     let history = new Map<string, Pdu>();
     try {
       const params = new URLSearchParams(join.prev_events.map((id) => ['v', id])).toString();

@@ -166,6 +166,8 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await panel.getByRole('button', { name: 'Verify now' }).click();
   await expect(panel.getByTestId('browser-verdict')).toContainText('verified');
   await expect(panel.getByTestId('browser-verdict')).not.toContainText('unverified');
+  await expect(panel.getByRole('region', { name: 'Handle history' })).toContainText(`co-signed by ${beta.serverName}`);
+  await expect(panel.getByRole('region', { name: 'Handle history' })).toContainText('checked by this browser');
   await page.route('**/dev.wayfarer/rooms/*/member_event/*', async (route) => {
     if (route.request().method() !== 'GET') return route.continue(); // the CORS preflight
     // Node (where route.fetch runs) does not resolve *.localhost: same server, by its loopback address.

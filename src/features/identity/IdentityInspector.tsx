@@ -7,6 +7,7 @@ import { Avatar } from '../../ui/Avatar';
 import { secondaryButton, iconButton } from '../../ui/controls';
 import { roleOf } from '../members/members';
 import { badgeOf, disagreement, handleOf, type BrowserCheck } from './badge';
+import type { LinkInfo } from '../../protocol';
 import { describeSender, handleHistory, identityState, memberOfIdentity } from './describeSender';
 import { HandleBadge } from './HandleBadge';
 import { identityStore, useIdentity, browserKey } from './identityStore';
@@ -14,6 +15,19 @@ import { fetchMemberEvent } from './browserVerify';
 import { verifyInBrowser } from './verifyInBrowser';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/**
+ * Who co-signed a member event: for the current one, what the checks found; for older ones only the domain that
+ * was asked to (their signatures are not kept by clients).
+ */
+function coSignature(domain: string | undefined, current?: { link?: LinkInfo; browser?: BrowserCheck }): string {
+  if (!domain) return 'no domain claimed';
+  const browser = current?.browser;
+  if (browser?.state === 'done' && browser.status === 'verified' && browser.domain === domain) return `co-signed by ${domain} (${browser.keyId}), checked by this browser`;
+  if (current?.link?.status === 'verified' && current.link.domain === domain) return `co-signed by ${domain}${current.link.key_id ? ` (${current.link.key_id})` : ''}, checked by your homeserver`;
+  if (current) return `no valid co-signature by ${domain} found`;
+  return `co-signature asked of ${domain}`;
+}
 
 /** The key in groups of four, so two people can read it to each other. */
 export function keyGroups(identity: string): string {
@@ -167,15 +181,14 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
         <section aria-label="Handle history" className="space-y-1 text-sm">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Handle history in this room</h3>
           <ol className="space-y-1">
-            {history.map((record) => (
+            {history.map((record, index) => (
               <li key={record.eventId} className="flex flex-wrap gap-x-2">
                 <time className="text-slate-500" dateTime={new Date(record.ts).toISOString()}>
                   {dateTime.format(record.ts)}
                 </time>
                 <span>{handleOf(record.localpart, record.domain) ?? 'handle erased'}</span>
                 <span className="text-slate-500">
-                  {record.membership ?? ''}
-                  {record.domain ? ` · co-signature claimed from ${record.domain}` : ''}
+                  {record.membership ?? ''} · {coSignature(record.domain, index === history.length - 1 ? { link, browser } : undefined)}
                 </span>
               </li>
             ))}

@@ -11,7 +11,7 @@ import {
   verifyEventSignature,
 } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
-import { isLocalUserId, localpartOf } from '../homeserver';
+import { localpartOf } from '../homeserver';
 import { forbidden, MatrixError } from '../http/errors';
 import { authKey, AuthError, checkAuth, mayRedact } from '../rooms/authorization';
 import { sealPdu, type Pdu } from '../rooms/pdu';
@@ -214,7 +214,7 @@ export class Federation {
     if (this.federationForbidden(raw.room_id!)) throw new PduError('this room does not federate (m.federate is false)');
     const checked = await this.checkPdu(raw, version);
     const { eventId } = checked;
-    let pdu = checked.pdu;
+    const pdu = checked.pdu;
     if (this.have(eventId)) return eventId;
     const roomId = pdu.room_id!;
     const createId = this.createEventId(roomId, version);
@@ -227,7 +227,7 @@ export class Federation {
       throw error;
     }
 
-    if (fetchMissing && pdu.prev_events.some((id) => !this.have(id))) await this.fetchMissingEvents(origin, roomId, pdu, eventId, version);
+    if (fetchMissing && pdu.prev_events.some((id) => !this.have(id))) await this.fetchMissingEvents(origin, roomId, eventId, version);
 
     const stateBefore = this.stateBefore(roomId, pdu, createId, version);
     try {
@@ -255,7 +255,6 @@ export class Federation {
         softFail = 'not allowed to redact that event';
       }
     }
-    pdu = { ...pdu };
     this.persistRemote(roomId, version, eventId, pdu, stateBefore, softFail);
     return eventId;
   }
@@ -348,7 +347,7 @@ export class Federation {
     this.outliers.put(eventId, pdu.room_id ?? '', pdu);
   }
 
-  private async fetchMissingEvents(origin: string, roomId: string, pdu: Pdu, eventId: string, version: string): Promise<void> {
+  private async fetchMissingEvents(origin: string, roomId: string, eventId: string, version: string): Promise<void> {
     let reply: { events?: unknown[] };
     try {
       reply = await this.client.request(origin, 'POST', `/_matrix/federation/v1/get_missing_events/${encodeURIComponent(roomId)}`, {
@@ -535,7 +534,7 @@ export class Federation {
       `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
       { body: pdu },
     );
-    await this.completeJoin(server, roomId, version, userId, eventId, pdu, reply);
+    await this.completeJoin(server, roomId, version, eventId, pdu, reply);
     return eventId;
   }
 
@@ -553,7 +552,7 @@ export class Federation {
     return out;
   }
 
-  private async completeJoin(server: string, roomId: string, version: string, userId: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
+  private async completeJoin(server: string, roomId: string, version: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
     const checkedState = await this.checkedList(reply.state, version);
     const authChain = await this.checkedList(reply.auth_chain, version);
     const create = [...checkedState.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
@@ -677,9 +676,5 @@ export class Federation {
   /** Are any local users joined? (Otherwise a join must go through a resident server.) */
   isResident(roomId: string): boolean {
     return this.hs.events.localJoinedUsers(roomId).length > 0;
-  }
-
-  isLocalUser(userId: string): boolean {
-    return isLocalUserId(this.hs, userId);
   }
 }

@@ -7,7 +7,19 @@ import type { Router } from '../http/router';
 import { asObject } from '../http/validate';
 
 export function registerProfile(router: Router, hs: Homeserver): void {
-  const profileOf = (userId: string) => {
+  const profileOf = async (userId: string): Promise<{ displayname?: string; avatar_url?: string }> => {
+    // Users of other servers: ask their server (federation query/profile).
+    if (!isLocalUserId(hs, userId) && /^@[^:]+:.+$/.test(userId)) {
+      const remote = await hs.federation.client
+        .request<Record<string, unknown>>(userId.slice(userId.indexOf(':') + 1), 'GET', `/_matrix/federation/v1/query/profile?${new URLSearchParams({ user_id: userId })}`, { timeoutMs: 5000 })
+        .catch(() => {
+          throw notFound('Profile not found');
+        });
+      return {
+        ...(typeof remote.displayname === 'string' ? { displayname: remote.displayname } : {}),
+        ...(typeof remote.avatar_url === 'string' ? { avatar_url: remote.avatar_url } : {}),
+      };
+    }
     const user = isLocalUserId(hs, userId) ? hs.accounts.getUser(userId) : undefined;
     if (!user) throw notFound('Profile not found');
     return {
@@ -17,12 +29,12 @@ export function registerProfile(router: Router, hs: Homeserver): void {
   };
 
   router.get('~/profile/{userId}', (ctx) => profileOf(ctx.params.userId!));
-  router.get('~/profile/{userId}/displayname', (ctx) => {
-    const profile = profileOf(ctx.params.userId!);
+  router.get('~/profile/{userId}/displayname', async (ctx) => {
+    const profile = await profileOf(ctx.params.userId!);
     return profile.displayname === undefined ? {} : { displayname: profile.displayname };
   });
-  router.get('~/profile/{userId}/avatar_url', (ctx) => {
-    const profile = profileOf(ctx.params.userId!);
+  router.get('~/profile/{userId}/avatar_url', async (ctx) => {
+    const profile = await profileOf(ctx.params.userId!);
     return profile.avatar_url === undefined ? {} : { avatar_url: profile.avatar_url };
   });
 

@@ -120,6 +120,11 @@ describe('direct messages and ephemeral events', () => {
     await seen(alice, roomId, ['read me']);
     expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, {})).status).toBe(200);
     await waitFor('alice’s receipt on beta', async () => (await ephemeral(bob, 'm.receipt'))?.content[eventId]?.['m.read']?.[alice.userId!]);
+
+    // Profiles of users of other servers come from their server (federation query/profile).
+    expect((await bob.put(`/_matrix/client/v3/profile/${enc(bob.userId!)}/displayname`, { displayname: 'Bob of Beta' })).status).toBe(200);
+    expect((await alice.get(`/_matrix/client/v3/profile/${enc(bob.userId!)}`)).body).toMatchObject({ displayname: 'Bob of Beta' });
+    expect((await alice.get(`/_matrix/client/v3/profile/${enc(`@nobody:${beta.serverName}`)}`)).status).toBe(404);
   }, 60_000);
 });
 

@@ -27,8 +27,11 @@ export function ensureNodeModules() {
   const lock = path.join(root, 'package-lock.json');
   const installed = path.join(root, 'node_modules', '.package-lock.json');
   if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
-  console.log('• installing npm dependencies (npm ci)…');
-  mustRun('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: the registry here lacks some other platforms' optional packages
+  // (e.g. @tailwindcss/oxide-darwin-*), which npm leaves out of the lockfile and `npm ci` then refuses.
+  // With a lockfile present, `npm install` still installs exactly the locked versions.
+  console.log('• installing npm dependencies (npm install)…');
+  mustRun('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 let aptUpdated = false;

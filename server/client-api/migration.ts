@@ -1,7 +1,7 @@
 // Account migration (PROTOCOL.md §5, §7). On the target server, `migrate/adopt` takes over a membership for the
 // same member key (join → join, `domain` = this server, co-signed by its key). On the old server, `account/moved`
 // marks a portable account as moved away: the server forgets the member keys' seeds and so can no longer sign as them.
-import { keyPairFromSeed, memberIdFromPublicKey, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import { keyPairFromSeed, memberIdFromPublicKey, signEvent, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { isLocalUserId, localpartOf } from '../homeserver';
 import { requireSession } from '../http/auth';
@@ -124,13 +124,51 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
   return { room_id: roomId, member_key: memberKey, event_id: sent.eventId, changed: true };
 }
 
-/** Marks a portable account as moved to `movedTo` and forgets the seeds of its member keys. */
-export function markMoved(hs: Homeserver, userId: string, movedTo: string): { forgotten_keys: number } {
-  return hs.db.transaction(() => {
+/**
+ * Marks a portable account as moved to `movedTo`, forgets the seeds of its member keys, and disowns the links
+ * this server co-signed for them. A link verifies against the domain's *current* keys (PROTOCOL.md §4), so the
+ * only way to withdraw one co-signature is a new server key: the server rotates it and re-signs every other
+ * member event that claims it, leaving the moved account's claims under the retired key. Other servers see
+ * those links turn unverified at their next re-check; everyone else stays verified.
+ */
+export function markMoved(hs: Homeserver, userId: string, movedTo: string): { forgotten_keys: number; disowned_links: number; resigned_links: number } {
+  const forgotten = hs.db.transaction(() => {
     hs.db.prepare('UPDATE account_keys SET moved_to = ? WHERE user_id = ?').run(movedTo, userId);
-    const forgotten = hs.db.prepare('UPDATE member_keys SET seed = NULL WHERE user_id = ? AND seed IS NOT NULL').run(userId);
-    return { forgotten_keys: forgotten.changes };
+    return hs.db.prepare('UPDATE member_keys SET seed = NULL WHERE user_id = ? AND seed IS NOT NULL').run(userId).changes;
   })();
+  const movedKeys = new Set((hs.db.prepare('SELECT member_key FROM member_keys WHERE user_id = ?').all(userId) as { member_key: string }[]).map((r) => r.member_key));
+  const claims = ourMemberClaims(hs);
+  const disowned = claims.filter((c) => movedKeys.has(c.memberKey));
+  if (disowned.length === 0) return { forgotten_keys: forgotten, disowned_links: 0, resigned_links: 0 };
+  hs.federation.ownKeys.rotate();
+  let resigned = 0;
+  for (const claim of claims) {
+    if (movedKeys.has(claim.memberKey)) {
+      hs.links.forgetEvent(claim.eventId);
+      continue;
+    }
+    // MSC4430 re-signing after a rotation: the same event, co-signed by the new key.
+    const { [hs.config.serverName]: _retired, ...others } = claim.pdu.signatures ?? {};
+    const pdu = signEvent({ ...claim.pdu, signatures: others }, claim.version, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed) as Pdu;
+    hs.federation.store.updatePdu(claim.eventId, pdu);
+    hs.links.forgetEvent(claim.eventId);
+    resigned += 1;
+  }
+  return { forgotten_keys: forgotten, disowned_links: disowned.length, resigned_links: resigned };
+}
+
+/** Current member events, in every member-key room, whose claimed domain is this server. */
+function ourMemberClaims(hs: Homeserver): { eventId: string; memberKey: string; pdu: Pdu; version: string }[] {
+  const out: { eventId: string; memberKey: string; pdu: Pdu; version: string }[] = [];
+  for (const { room_id: roomId, room_version: version } of hs.federation.store.allRooms()) {
+    if (!usesMemberKeys(version)) continue;
+    for (const event of hs.events.currentState(roomId).values()) {
+      if (event.pdu.type === 'm.room.member' && event.pdu.content.domain === hs.config.serverName && event.pdu.state_key) {
+        out.push({ eventId: event.eventId, memberKey: event.pdu.state_key, pdu: event.pdu, version });
+      }
+    }
+  }
+  return out;
 }
 
 export function parseMovedTo(hs: Homeserver, body: JsonObject): string {
@@ -155,8 +193,11 @@ export function registerMigration(router: Router, hs: Homeserver): void {
     const portable = hs.accountKeys.forUser(session.userId);
     if (!portable) throw invalidParam('Only portable accounts can be marked moved: a password account has no identity to take along');
     const movedTo = parseMovedTo(hs, body);
-    if (portable.moved_to === movedTo) return { moved_to: movedTo, forgotten_keys: 0 };
+    if (portable.moved_to === movedTo) return { moved_to: movedTo, forgotten_keys: 0, disowned_links: 0, resigned_links: 0 };
     await requireAccountKeyAuth(hs, session.userId, portable.account_key, body.auth, 'account-moved');
-    return { moved_to: movedTo, ...markMoved(hs, session.userId, movedTo) };
+    const result = markMoved(hs, session.userId, movedTo);
+    // Our own view of our members' links must use the new key at once (the per-domain key cache predates it).
+    if (result.disowned_links > 0) await hs.links.recheck();
+    return { moved_to: movedTo, ...result };
   });
 }

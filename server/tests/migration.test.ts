@@ -7,7 +7,7 @@ import { proveAccountKey, registerWithAccountKey } from '../../src/features/port
 import { createRoomSeedFields, joinSeedFields } from '../../src/features/portable/memberSeeds';
 import type { RunningHomeserver } from '../testing/spawn';
 import { TestClient } from '../testing/http-client';
-import { bodies, enc, memberInfo, say, startServers, user, waitFor } from '../testing/federation-harness';
+import { bodies, devAdmin, enc, memberInfo, say, startServers, user, waitFor } from '../testing/federation-harness';
 
 const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
 let alpha: RunningHomeserver;
@@ -195,8 +195,17 @@ describe('hostile bodies', () => {
 });
 
 describe('account/moved on the old server', () => {
-  it('needs an account-key proof, then forgets the member keys and refuses to sign as them', async () => {
-    const { roomId } = await gammaRoomWithAlice(false);
+  it('needs an account-key proof, then forgets the member keys and refuses to sign as them; other servers see its old links stop verifying', async () => {
+    const { roomId, memberKey: aliceKey } = await gammaRoomWithAlice(false);
+    // Dora, another alpha account in the same room, must stay verified.
+    const dora = await user(alpha, 'dora');
+    expect((await dora.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, {})).status).toBe(200);
+    const linkOf = async (userIdOrKey: string) => {
+      const info = await memberInfo(bob, roomId);
+      const entry = info[userIdOrKey] ?? Object.values(info).find((e: any) => e.user_id === userIdOrKey || e['dev.wayfarer.link']?.localpart === userIdOrKey);
+      return entry?.['dev.wayfarer.link']?.status as string | undefined;
+    };
+    await waitFor('both verified on gamma', async () => (await linkOf(aliceKey)) === 'verified' && (await linkOf('dora')) === 'verified');
     await waitFor('alpha to be back in federation', async () => (await say(aliceAlpha, roomId, 'still on alpha')) !== undefined);
     const body = { moved_to: aliceBeta.userId };
     const bare = await aliceAlpha.post(`${PREFIX}/account/moved`, body);
@@ -211,6 +220,20 @@ describe('account/moved on the old server', () => {
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect(moved.body.moved_to).toBe(aliceBeta.userId);
     expect(moved.body.forgotten_keys).toBeGreaterThan(0);
+    expect(moved.body.disowned_links).toBeGreaterThan(0);
+    expect(moved.body.resigned_links).toBeGreaterThan(0);
+    await devAdmin(gamma, 'recheck_links');
+    await waitFor('alice’s old link unverified on gamma', async () => (await linkOf(aliceKey)) === 'unverified');
+    expect(await linkOf('dora')).toBe('verified');
+    // Alpha itself goes on serving its other users after the rotation.
+    const afterSync = await dora.get('/_matrix/client/v3/sync?timeout=0');
+    expect(afterSync.status, JSON.stringify(afterSync.body).slice(0, 500)).toBe(200);
+    const newcomer = await user(alpha, 'newcomer');
+    expect((await newcomer.get('/_matrix/client/v3/sync?timeout=0')).status).toBe(200);
+    // …and its links settle: incremental syncs with nothing new keep the same position (no endless link "changes").
+    const second = await dora.get(`/_matrix/client/v3/sync?timeout=0&since=${enc(afterSync.body.next_batch)}`);
+    const third = await dora.get(`/_matrix/client/v3/sync?timeout=0&since=${enc(second.body.next_batch)}`);
+    expect(third.body.next_batch).toBe(second.body.next_batch);
     expect((await aliceAlpha.get(`${PREFIX}/account/portable`)).body).toEqual({ account_key: encodeBase64Url(await accountKeyBytes()), moved_to: aliceBeta.userId });
 
     const send = await aliceAlpha.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/after-moved`, { msgtype: 'm.text', body: 'should not be sent' });

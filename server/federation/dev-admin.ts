@@ -83,7 +83,9 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
     const version = hs.rooms.versionOf(roomId);
     if (!usesMemberKeys(version)) throw badJson('forged links only exist in member-key rooms');
     const memberKey = hs.rooms.memberIdFor(roomId, version, userId);
-    const sealed = hs.rooms.seal(roomId, userId, { type: 'm.room.member', stateKey: memberKey, content: { membership: 'join' } });
+    const displayname = hs.accounts.getUser(userId)?.displayname;
+    const content = { membership: 'join', ...(displayname ? { displayname } : {}) };
+    const sealed = hs.rooms.seal(roomId, userId, { type: 'm.room.member', stateKey: memberKey, content });
     const { hashes: _h, signatures: _s, ...unsealed } = sealed.pdu;
     const forged = { ...unsealed, content: { ...unsealed.content, localpart, domain } };
     const { pdu, eventId } = sealPdu(forged, version, hs.config.serverName, hs.signingKey, hs.rooms.seedOf(roomId, version, userId));

@@ -4,12 +4,12 @@ import { expect, test } from '@playwright/test';
 import { seedFederation } from '../server/demo/federation-seed';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { DEV_TOKEN, startServers } from '../server/testing/federation-harness';
-import { newUserPage, screenshot, signIn, timeline } from './support/chat';
+import { message, newUserPage, screenshot, signIn, timeline } from './support/chat';
 
 let servers: RunningHomeserver[] = [];
 
 test.beforeAll(async () => {
-  servers = await startServers(['alpha.localhost:18761', 'beta.localhost:18762', 'gamma.localhost:18763']);
+  servers = await startServers(['alpha.localhost:19361', 'beta.localhost:19362', 'gamma.localhost:19363']);
   const [alpha, beta, gamma] = servers.map((s) => ({ serverName: s.serverName, baseUrl: s.baseUrl }));
   await seedFederation(alpha!, beta!, gamma!, DEV_TOKEN);
 });
@@ -28,6 +28,31 @@ test('a room over three servers: verified handles from alpha, beta and gamma; th
   await expect(timeline(page).getByText('it’s Bob')).toHaveCount(0);
   // Verified handles of three servers, and the real Bob flagged: a second key (the forged link) claims his handle.
   for (const server of servers) await expect(timeline(page).getByText(new RegExp(`:${server.serverName.replace(/\./g, '\\.')}`)).first()).toBeVisible();
-  await expect(timeline(page).getByText('Same name as another member')).toBeVisible();
+  const bobsMessage = message(page, 'Hello from beta! My handle is co-signed by beta.');
+  await expect(bobsMessage.getByRole('img', { name: 'same name as another member' })).toBeVisible();
+  // On alpha the impostor shows only through its join notice: that line carries the badge and the warning too,
+  // never the claimed handle as if it were one.
+  const [alpha, beta] = servers;
+  const impostorJoin = timeline(page).locator('[data-notice]').filter({ hasText: 'Bob (really) joined' });
+  await expect(impostorJoin.getByRole('img', { name: 'unverified handle' })).toBeVisible();
+  await expect(impostorJoin.getByRole('img', { name: 'unverified handle' })).toHaveAttribute('title', new RegExp(`Claims @bob:${beta!.serverName.replace(/\./g, '\\.')}, not verified: .+`));
+  await expect(impostorJoin.getByRole('img', { name: 'same name as another member' })).toBeVisible();
+  await expect(impostorJoin).not.toContainText(`@bob:${beta!.serverName}`);
+  // The real Bob's join notice shows his verified handle.
+  const bobJoin = timeline(page).locator('[data-notice]').filter({ hasText: /^Bob joined/ });
+  await expect(bobJoin).toContainText(`@bob:${beta!.serverName}`);
+  await expect(bobJoin.getByRole('img', { name: 'same name as another member' })).toBeVisible();
+  await expect(timeline(page).locator('[data-notice]').filter({ hasText: 'Alice joined' })).toContainText(`@alice:${alpha!.serverName}`);
   await screenshot(page, 'federation-commons');
+
+  // The member list: both keys that claim @bob on beta carry the warning; the impostor's row never shows the claim.
+  await page.getByRole('button', { name: 'Members' }).click();
+  const members = page.getByRole('complementary', { name: 'Members' });
+  const impostorRow = members.locator('li[data-identity]').filter({ hasText: 'Bob (really)' });
+  await expect(impostorRow.getByRole('img', { name: 'unverified handle' })).toBeVisible();
+  await expect(impostorRow.getByRole('img', { name: 'same name as another member' })).toBeVisible();
+  await expect(impostorRow).not.toContainText(`@bob:${beta!.serverName}`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 375, height: 800 });
+  await screenshot(page, 'federation-commons-members-dark-375');
 });

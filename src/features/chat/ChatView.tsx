@@ -111,7 +111,10 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const renderRow = useCallback(
     (row: TimelineRow) => {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
-      if (row.kind === 'notice') return <NoticeRow text={row.text} ts={row.event.ts} />;
+      if (row.kind === 'notice') {
+        const subject = row.event.subject ? describeSender(room, { identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject }) : undefined;
+        return <NoticeRow text={row.text} ts={row.event.ts} subject={subject} />;
+      }
       const profile = describeSender(room, row.event);
       const isOwn = row.event.identity === myIdentity;
       let reply: ReplyPreview | undefined;

@@ -35,10 +35,18 @@ export function DaySeparator({ ts }: { ts: number }) {
   );
 }
 
-export function NoticeRow({ text, ts }: { text: string; ts: number }) {
+/**
+ * A compact line for a state change. A membership notice carries its member's handle, or the badge that stands
+ * in its place, and the look-alike warning: an impostor's "joined" line must not read like the real member's.
+ */
+export function NoticeRow({ text, ts, subject }: { text: string; ts: number; subject?: SenderProfile }) {
+  const showBadge = subject && subject.badge.kind !== 'plain';
   return (
-    <div className="px-4 py-0.5 pl-14 text-xs text-slate-500">
-      {text} <span className="opacity-70">· {timeFormat.format(ts)}</span>
+    <div data-notice className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-slate-500">
+      <span>{text}</span>
+      {showBadge && <HandleBadge badge={subject.badge} />}
+      {subject && <SameNameWarning warnings={subject.warnings} />}
+      <span className="opacity-70">· {timeFormat.format(ts)}</span>
     </div>
   );
 }

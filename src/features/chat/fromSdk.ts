@@ -2,6 +2,7 @@
 import { EventStatus, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import type { SendStatus, TimelineEvent } from './timeline';
 import { senderIdentity } from '../identity/sender';
+import { identityOfMemberEvent } from '../identity/describeSender';
 
 function sendStatus(event: MatrixEvent): SendStatus {
   switch (event.status) {
@@ -36,6 +37,7 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
     ts: event.getTs(),
     content: redacted ? {} : (event.getOriginalContent() as Record<string, unknown>),
     stateKey: event.getStateKey(),
+    subject: event.getType() === 'm.room.member' ? identityOfMemberEvent(raw) || undefined : undefined,
     prevContent: event.getPrevContent() as Record<string, unknown>,
     redacted,
     status,

@@ -14,6 +14,8 @@ export interface TimelineEvent {
   ts: number;
   content: Record<string, unknown>;
   stateKey?: string;
+  /** Member events: the identity of the member the event is about (its state key's key), for its badge. */
+  subject?: string;
   prevContent?: Record<string, unknown>;
   redacted: boolean;
   status: SendStatus;

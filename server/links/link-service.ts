@@ -84,6 +84,8 @@ export class LinkService {
   private readonly byEvent = new Map<string, LinkInfo>();
   private readonly store: LinkStore;
   private cache: DomainKeyCache | undefined;
+  /** Our signing key when our own entry of `cache` was filled. */
+  private cachedOwnKeyId: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly hs: Homeserver) {
@@ -118,6 +120,12 @@ export class LinkService {
   private domainKeys(): DomainKeyCache {
     const now = Date.now();
     if (!this.cache || now - this.cache.createdTs > this.hs.config.linkRecheckSeconds * 1000) this.cache = this.newCache(now);
+    // Our own keys need no fetch and must never be stale: after a rotation, members co-signed with the new key
+    // would otherwise read as unverified on their own server until the next scheduled re-check.
+    if (this.cachedOwnKeyId !== this.hs.signingKey.keyId) {
+      this.cache.forget(this.hs.config.serverName);
+      this.cachedOwnKeyId = this.hs.signingKey.keyId;
+    }
     return this.cache;
   }
 

@@ -170,13 +170,17 @@ class RoomSyncBuilder {
     return { events: picked, limited, firstPosition: picked[0]?.streamOrdering ?? upTo + 1 };
   }
 
-  /** Lazy-loading: keep only the member events of timeline senders (and the user's own), and add missing ones. */
+  /**
+   * Lazy-loading: keep only the member events of timeline senders (and, in a fresh room, the user's own), and add
+   * missing ones. An incremental sync adds members only for senders in its timeline: re-sending unchanged member
+   * events in an otherwise empty response would end every long-poll at once (a client then spins on /sync).
+   */
   private lazyMembers(roomId: string, state: StoredEvent[], timeline: StoredEvent[], statePosition: number, fromStart: boolean): StoredEvent[] {
     const needed = new Set(timeline.map((e) => e.pdu.sender));
-    const version = this.formatter.version(roomId);
-    needed.add(this.hs.rooms.memberIdFor(roomId, version, this.request.session.userId));
+    const own = this.hs.rooms.memberIdFor(roomId, this.formatter.version(roomId), this.request.session.userId);
+    if (fromStart) needed.add(own);
     const inTimeline = new Set(timeline.filter((e) => e.pdu.type === 'm.room.member').map((e) => e.pdu.state_key));
-    const kept = state.filter((e) => e.pdu.type !== 'm.room.member' || needed.has(e.pdu.state_key!));
+    const kept = state.filter((e) => e.pdu.type !== 'm.room.member' || needed.has(e.pdu.state_key!) || e.pdu.state_key === own);
     const present = new Set(kept.filter((e) => e.pdu.type === 'm.room.member').map((e) => e.pdu.state_key));
     const atStart = this.hs.events.stateAt(roomId, statePosition);
     for (const member of needed) {

@@ -7,7 +7,8 @@ import { lastEditableMessage, type TimelineRow } from './timeline';
 import { memberIdentity } from '../identity/describeSender';
 import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
-import { primaryButton } from '../../ui/controls';
+import { iconButton, primaryButton } from '../../ui/controls';
+import { discardUpload, formatBytes, isImageFile, retryUpload, sendImage, useRoomUploads, type PendingUpload } from './imageUpload';
 
 const typingTimeoutMs = 5000;
 
@@ -31,6 +32,15 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
     [room, myIdentity, query?.query, query?.start, dismissedAt],
   );
   const showMentions = mentionOptions.length > 0;
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+
+  /** Picked, pasted or dropped images: each is size-checked, uploaded with progress and sent as m.image. */
+  function attach(files: Iterable<File>) {
+    for (const file of files) {
+      void sendImage(client, roomId, file).then((refusal) => refusal && chatStore.getState().showNotice(`Image not sent: ${refusal}.`));
+    }
+  }
 
   function pickMention(candidate: MentionCandidate) {
     if (!query) return;
@@ -143,13 +153,47 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           </button>
         </div>
       )}
+      <PendingUploads client={client} roomId={roomId} />
       <form
-        className="relative flex items-end gap-2"
+        className={`relative flex items-end gap-2 rounded-md ${dragging ? 'outline-2 outline-dashed outline-indigo-500' : ''}`}
         onSubmit={(e) => {
           e.preventDefault();
           send();
         }}
+        onDragOver={(e) => {
+          if (!e.dataTransfer.types.includes('Files')) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          setDragging(false);
+          if (e.dataTransfer.files.length === 0) return;
+          e.preventDefault();
+          attach(e.dataTransfer.files);
+        }}
       >
+        <input
+          ref={fileInput}
+          type="file"
+          accept="image/*"
+          multiple
+          hidden
+          aria-hidden
+          tabIndex={-1}
+          onChange={(e) => {
+            attach([...(e.target.files ?? [])]);
+            e.target.value = ''; // the same file can be picked again
+          }}
+        />
+        <button type="button" className={`${iconButton} min-h-10 shrink-0 border border-slate-300 dark:border-slate-700`} aria-label="Attach image" title="Attach image (or paste / drop one)" onClick={() => fileInput.current?.click()}>
+          {/* A drawn icon: emoji fonts are missing on some systems (Debian's Chromium shows a box). */}
+          <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+            <rect x="3" y="4" width="18" height="16" rx="2" />
+            <circle cx="9" cy="10" r="2" />
+            <path d="m21 16-5-5-9 9" />
+          </svg>
+        </button>
         {showMentions && <MentionSuggestions options={mentionOptions} active={Math.min(mentionActive, mentionOptions.length - 1)} onPick={pickMention} />}
         <textarea
           ref={ref}
@@ -166,6 +210,12 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
             setCaret(e.target.selectionStart);
           }}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const images = [...e.clipboardData.files].filter(isImageFile);
+            if (images.length === 0) return; // text pastes as usual
+            e.preventDefault();
+            attach(images);
+          }}
           onBlur={stopTyping}
           onCompositionStart={() => setComposing(true)}
           onCompositionEnd={() => setComposing(false)}
@@ -175,7 +225,47 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           {mode.kind === 'edit' ? 'Save' : 'Send'}
         </button>
       </form>
-      <p className="sr-only">Enter sends, Shift+Enter adds a line, Up arrow edits your last message.</p>
+      <p className="sr-only">Enter sends, Shift+Enter adds a line, Up arrow edits your last message. Paste or drop an image to send it.</p>
     </div>
+  );
+}
+
+/** Images on their way up: progress while uploading, the reason and Retry / Discard when it failed. */
+function PendingUploads({ client, roomId }: { client: MatrixClient; roomId: string }) {
+  const uploads = useRoomUploads(roomId);
+  if (uploads.length === 0) return null;
+  return (
+    <ul aria-label="Images being sent" className="mb-2 flex flex-col gap-1">
+      {uploads.map((upload) => (
+        <UploadRow key={upload.id} upload={upload} client={client} />
+      ))}
+    </ul>
+  );
+}
+
+function UploadRow({ upload, client }: { upload: PendingUpload; client: MatrixClient }) {
+  const name = upload.file.name || 'image';
+  return (
+    <li data-upload={upload.status} className="flex flex-wrap items-center gap-2 rounded-md bg-slate-100 px-2 py-1 text-sm dark:bg-slate-800">
+      <span className="min-w-0 flex-1 truncate">{name}</span>
+      {upload.status === 'uploading' ? (
+        <>
+          <progress className="h-2 w-32" max={upload.total || 1} value={upload.loaded} aria-label={`Uploading ${name}`} />
+          <span role="status" className="text-xs text-slate-600 dark:text-slate-300">
+            Uploading… {formatBytes(upload.loaded)} of {formatBytes(upload.total)}
+          </span>
+        </>
+      ) : (
+        <span role="alert" className="text-xs text-red-700 dark:text-red-400">
+          Not sent: {upload.error}{' '}
+          <button className="font-medium underline" onClick={() => retryUpload(client, upload.id)}>
+            Retry
+          </button>{' '}
+          <button className="underline" onClick={() => discardUpload(upload.id)}>
+            Discard
+          </button>
+        </span>
+      )}
+    </li>
   );
 }

@@ -1,0 +1,108 @@
+// Sending images from the composer (attach button, paste, drop), with upload progress, a failed upload retried, and a
+// file over the server's m.upload.size refused in words; the other member sees each image rendered.
+import { expect, test, type Page } from '@playwright/test';
+import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { apiLogin, newUserPage, register, screenshot, testPng, timeline } from './support/chat';
+
+const serverName = 'alpha.localhost:19381';
+const UPLOAD_LIMIT = 4096;
+let hs: RunningHomeserver;
+
+test.describe.configure({ timeout: 120_000 });
+
+test.beforeAll(async () => {
+  hs = await startHomeserver({ serverName, extraArgs: ['--max-upload-bytes', String(UPLOAD_LIMIT)] });
+});
+
+test.afterAll(async () => {
+  await hs?.dispose();
+});
+
+async function attachThroughButton(page: Page, file: { name: string; mimeType: string; buffer: Buffer }) {
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Attach image' }).click();
+  await (await chooser).setFiles(file);
+}
+
+function renderedImage(page: Page, name: string) {
+  return timeline(page).getByRole('img', { name });
+}
+
+test('images: attach, paste and drop, progress, a failed upload retried, too large refused; the other member sees them', async ({ browser }) => {
+  const alice = await newUserPage(browser);
+  const bob = await newUserPage(browser, { colorScheme: 'dark' });
+  await register(alice, serverName, 'alice', 'alice-password');
+  await register(bob, serverName, 'bob', 'bob-password');
+  await alice.getByRole('button', { name: 'New room' }).click();
+  const create = alice.getByRole('dialog', { name: 'Create a room' });
+  await create.getByLabel('Room name').fill('Pictures');
+  await create.getByRole('button', { name: 'Create room' }).click();
+  await expect(alice.getByRole('heading', { name: 'Pictures' })).toBeVisible();
+  await alice.getByRole('button', { name: 'Invite' }).click();
+  const invite = alice.getByRole('dialog', { name: 'Invite to Pictures' });
+  await invite.getByLabel('User ID').fill(`@bob:${serverName}`);
+  await invite.getByRole('button', { name: 'Send invite' }).click();
+  await bob.getByRole('button', { name: 'Accept invite to Pictures' }).click();
+  await expect(bob.getByRole('heading', { name: 'Pictures' })).toBeVisible();
+
+  // The attach button: the upload is held on its way, so the progress shows; then it goes on and Bob sees it.
+  const png = testPng();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await alice.route('**/_matrix/media/v3/upload**', async (route) => {
+    if (route.request().method() === 'POST') await held; // not the CORS preflight
+    await route.continue();
+  });
+  await attachThroughButton(alice, { name: 'banner.png', mimeType: 'image/png', buffer: png });
+  await expect(alice.getByRole('progressbar', { name: 'Uploading banner.png' })).toBeVisible();
+  await expect(alice.getByRole('status').filter({ hasText: 'Uploading…' })).toBeVisible();
+  await screenshot(alice, 'images-uploading');
+  release();
+  await expect(renderedImage(alice, 'banner.png')).toBeVisible();
+  await alice.unroute('**/_matrix/media/v3/upload**');
+  const seen = renderedImage(bob, 'banner.png');
+  await expect(seen).toBeVisible();
+  await expect(seen).toHaveAttribute('src', /^blob:/);
+  expect(await seen.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
+  await expect(alice.getByRole('progressbar')).toHaveCount(0);
+
+  // What went over the wire: m.image with mimetype, size and the pixel size the browser measured.
+  const token = await apiLogin(hs.baseUrl, 'bob', 'bob-password');
+  const roomId = (await (await fetch(`${hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${token}` } })).json()).joined_rooms[0];
+  const history = await (await fetch(`${hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const sent = history.chunk.find((e: any) => e.content?.body === 'banner.png');
+  expect(sent.content).toMatchObject({ msgtype: 'm.image', url: expect.stringMatching(/^mxc:\/\//), info: { mimetype: 'image/png', size: png.length, w: 48, h: 32 } });
+
+  // The upload fails: the row says so with Retry; Retry sends it.
+  await alice.route('**/_matrix/media/v3/upload**', (route) => route.abort('connectionfailed'));
+  await attachThroughButton(alice, { name: 'retry-me.png', mimeType: 'image/png', buffer: png });
+  const failed = alice.getByRole('alert').filter({ hasText: 'Not sent' });
+  await expect(failed).toBeVisible();
+  await screenshot(alice, 'images-upload-failed');
+  await alice.unroute('**/_matrix/media/v3/upload**');
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await expect(renderedImage(bob, 'retry-me.png')).toBeVisible();
+
+  // Pasting an image into the composer sends it.
+  await alice.getByRole('textbox', { name: 'Message' }).evaluate((textarea, bytes) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+    textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, [...png]);
+  await expect(renderedImage(bob, 'pasted.png')).toBeVisible();
+
+  // Dropping one on the composer sends it too.
+  await alice.getByRole('textbox', { name: 'Message' }).evaluate((textarea, bytes) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    textarea.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, [...png]);
+  await expect(renderedImage(bob, 'dropped.png')).toBeVisible();
+
+  // Over the server's limit: refused before any upload, with the sizes in words.
+  const big = Buffer.concat([png, Buffer.alloc(UPLOAD_LIMIT)]);
+  await attachThroughButton(alice, { name: 'huge.png', mimeType: 'image/png', buffer: big });
+  await expect(alice.getByRole('alert')).toContainText(/huge\.png is [\d.]+ KB; your homeserver accepts files up to 4\.0 KB\./);
+  await expect(alice.getByRole('progressbar')).toHaveCount(0);
+  await screenshot(bob, 'images-received-dark');
+});

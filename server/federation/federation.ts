@@ -408,6 +408,7 @@ export class Federation {
       const [type, stateKey] = key.split('\u0000') as [string, string];
       this.hs.events.setCurrentState(roomId, type, stateKey, id);
       if (type !== 'm.room.member') continue;
+      if (usesMemberKeys(version)) this.hs.links.checkSoon(roomId);
       const member = this.hs.rooms.localUserOf(roomId, version, stateKey);
       const event = this.hs.events.event(id);
       if (member && event) this.hs.events.setMembership(roomId, member, String(event.pdu.content.membership), id, event.streamOrdering);

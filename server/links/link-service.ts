@@ -5,6 +5,7 @@
 import {
   erasedUserId,
   LINK_FIELD,
+  normaliseKey,
   unverifiedUserId,
   type KnownLinkKey,
   type LinkInfo,
@@ -87,6 +88,8 @@ export class LinkService {
   /** Our signing key when our own entry of `cache` was filled. */
   private cachedOwnKeyId: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly soon = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly hs: Homeserver) {
     this.store = new LinkStore(hs.db);
@@ -114,6 +117,7 @@ export class LinkService {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
   }
 
@@ -149,6 +153,21 @@ export class LinkService {
       }
     }
     await this.check(pending);
+  }
+
+  /**
+   * A member event became current state: check its link right away (in the background), so clients see the
+   * verdict soon instead of "not checked yet" until their next request that checks. Passes per room never pile up.
+   */
+  checkSoon(roomId: string): void {
+    if (this.soon.has(roomId)) return;
+    this.soon.add(roomId);
+    setImmediate(() => {
+      this.soon.delete(roomId);
+      if (this.stopped) return;
+      // A check still running at shutdown may meet a closed database: nothing to report then.
+      this.ensureRooms([roomId]).catch((error: unknown) => this.stopped || console.error(`link check of ${roomId} failed:`, error));
+    });
   }
 
   /** Checks specific member events (e.g. historical ones a response includes). */
@@ -201,16 +220,20 @@ export class LinkService {
     }));
     const verdicts = await checkLinks(items, cache, now);
     let changed = 0;
+    let moved = false;
     await Promise.all(
       events.map(async (event, i) => {
         let verdict = verdicts.get(event.eventId)!;
         if (RESIGNABLE.has(verdict.code) && verdict.domain && verdict.domain !== this.hs.config.serverName) {
           verdict = (await this.tryResignedCopy(this.claimEvent(event), items[i]!, cache, now)) ?? verdict;
         }
-        if (this.record(event, verdict, now)) changed++;
+        const outcome = this.record(event, verdict, now);
+        if (outcome.statusChanged) changed++;
+        if (outcome.newPosition) moved = true;
       }),
     );
-    if (changed > 0) this.hs.notifier.notify();
+    // A new position is something /sync reports (member_info): wake the long-polls that wait for it.
+    if (moved) this.hs.notifier.notify();
     return changed;
   }
 
@@ -253,11 +276,15 @@ export class LinkService {
     return row?.known_key ? (JSON.parse(row.known_key) as KnownLinkKey) : null;
   }
 
-  /** Caches and persists a verdict; true when the member's link status (or the key behind it) changed. */
-  private record(event: StoredEvent, verdict: LinkVerdict, now: number): boolean {
+  /**
+   * Caches and persists a verdict. `statusChanged`: the member's link status (or the key behind it) changed for the
+   * same member event; `newPosition`: the verdict took a stream position, so /sync has something to report.
+   */
+  private record(event: StoredEvent, verdict: LinkVerdict, now: number): { statusChanged: boolean; newPosition: boolean } {
+    const unchanged = { statusChanged: false, newPosition: false };
     // A check that started before the last recorded one (a slow pass finishing late) must not undo it.
     const latest = this.byEvent.get(event.eventId);
-    if (latest && latest.checked_ts > now) return false;
+    if (latest && latest.checked_ts > now) return unchanged;
     const info: LinkInfo = { status: verdict.status, checked_ts: now, reason: verdict.reason };
     if (verdict.localpart !== undefined) info.localpart = verdict.localpart;
     if (verdict.domain !== undefined) info.domain = verdict.domain;
@@ -265,7 +292,7 @@ export class LinkService {
     this.byEvent.set(event.eventId, info);
     const memberKey = event.pdu.state_key!;
     const current = this.hs.events.currentStateEventId(event.roomId, 'm.room.member', memberKey);
-    if (current !== event.eventId) return false;
+    if (current !== event.eventId) return unchanged;
     const row = this.store.get(event.roomId, memberKey);
     const before = row ? (JSON.parse(row.info) as LinkInfo) : undefined;
     const knownKey = verdict.knownKey ? JSON.stringify(verdict.knownKey) : (row?.known_key ?? null);
@@ -275,7 +302,7 @@ export class LinkService {
     this.store.put({ room_id: event.roomId, member_key: memberKey, event_id: event.eventId, info: JSON.stringify(info), known_key: knownKey, stream_id: streamId });
     // Never verified and unreachable: look again on the next read (the domain is retried after a minute).
     if (verdict.code === 'never_verified') this.byEvent.delete(event.eventId);
-    return !same && before !== undefined && row!.event_id === event.eventId;
+    return { statusChanged: !same && before !== undefined && row!.event_id === event.eventId, newPosition: !same };
   }
 
   /** A redacted or re-signed member event must be checked again. */
@@ -295,7 +322,9 @@ export class LinkService {
     if (cached) return cached;
     const row = eventId ? this.store.get(roomId, memberKey) : undefined;
     if (row && row.event_id === eventId) return JSON.parse(row.info) as LinkInfo;
-    return { status: 'unverified', checked_ts: Date.now(), reason: eventId ? 'not checked yet' : 'no member event for this key' };
+    const event = eventId ? this.hs.events.event(eventId) : undefined;
+    if (!event) return { status: 'unverified', checked_ts: Date.now(), reason: 'no member event for this key' };
+    return uncheckedLink(this.claimEvent(event));
   }
 
   memberInfo(roomId: string, memberKey: string): MemberInfo {
@@ -305,10 +334,26 @@ export class LinkService {
 
   /** What a client sees as `sender` / member `state_key` (PROTOCOL.md §5). */
   displayId(roomId: string, memberKey: string): string {
-    const link = this.linkOfMember(roomId, memberKey);
-    const serverName = this.hs.config.serverName;
-    if (link.status === 'verified') return `@${link.localpart}:${link.domain}`;
-    if (link.status === 'erased' || link.localpart === undefined) return erasedUserId(memberKey, serverName);
-    return unverifiedUserId(link.localpart, link.domain ?? 'unknown', serverName);
+    return displayIdOf(this.linkOfMember(roomId, memberKey), memberKey, this.hs.config.serverName);
   }
+}
+
+/**
+ * PROTOCOL.md §5's mapping of a link to a user ID. Erased is only a redacted `localpart`; any other link that is
+ * not verified is unverified, named by its claim (or, lacking a readable claim, by its key).
+ */
+export function displayIdOf(link: LinkInfo, memberKey: string, serverName: string): string {
+  if (link.status === 'verified') return `@${link.localpart}:${link.domain}`;
+  if (link.status === 'erased') return erasedUserId(memberKey, serverName);
+  return unverifiedUserId(link.localpart ?? `key_${normaliseKey(memberKey).slice(0, 8)}`, link.domain ?? 'unknown', serverName);
+}
+
+/** A member event whose link has not been checked yet: unverified, by what it claims (erased when redacted). */
+function uncheckedLink(claim: StoredEvent): LinkInfo {
+  const { localpart, domain } = claim.pdu.content;
+  if (claim.redactedBy && typeof localpart !== 'string') return { status: 'erased', checked_ts: Date.now(), reason: 'the member event was redacted: its localpart is gone' };
+  const info: LinkInfo = { status: 'unverified', checked_ts: Date.now(), reason: 'not checked yet' };
+  if (typeof localpart === 'string' && localpart !== '') info.localpart = localpart;
+  if (typeof domain === 'string' && domain !== '') info.domain = domain;
+  return info;
 }

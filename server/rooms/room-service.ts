@@ -212,6 +212,7 @@ export class RoomService {
     // Events that arrived over federation since this one was sealed stay extremities.
     this.hs.events.setForwardExtremities(roomId, [...this.hs.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)), eventId]);
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
+      if (usesMemberKeys(version)) this.hs.links.checkSoon(roomId);
       const member = this.localUserOf(roomId, version, pdu.state_key);
       if (member) {
         const previous = this.hs.events.membership(roomId, member)?.membership;

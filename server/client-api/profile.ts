@@ -58,17 +58,17 @@ export function registerProfile(router: Router, hs: Homeserver): void {
   router.put('~/profile/{userId}/avatar_url', setField('avatar_url'));
 }
 
-/** Re-sends the user's join event with the new profile in each joined room, as Synapse does. */
+/**
+ * Re-sends the user's join event with the new profile in each joined room, as Synapse does, skipping rooms whose
+ * member event already shows it (a new event there changes nothing but costs every member a state change).
+ */
 function propagateToRooms(hs: Homeserver, userId: string): void {
   const user = hs.accounts.getUser(userId)!;
   for (const membership of hs.events.membershipsOf(userId)) {
     if (membership.membership !== 'join') continue;
     const current = hs.events.event(membership.event_id);
-    const content: Record<string, unknown> = { ...(current?.pdu.content ?? {}), membership: 'join' };
-    delete content.displayname;
-    delete content.avatar_url;
-    if (user.displayname !== null) content.displayname = user.displayname;
-    if (user.avatar_url !== null) content.avatar_url = user.avatar_url;
+    const content = memberContentWithProfile(current?.pdu.content ?? {}, user);
+    if (!content) continue;
     try {
       const version = hs.rooms.versionOf(membership.room_id);
       hs.rooms.send(membership.room_id, userId, { type: 'm.room.member', stateKey: hs.rooms.memberIdFor(membership.room_id, version, userId), content });
@@ -76,4 +76,19 @@ function propagateToRooms(hs: Homeserver, userId: string): void {
       if (!(error instanceof MatrixError)) throw error;
     }
   }
+}
+
+/** The join content that shows this profile, or undefined when `current` already shows it. */
+export function memberContentWithProfile(
+  current: Record<string, unknown>,
+  profile: { displayname: string | null; avatar_url: string | null },
+): Record<string, unknown> | undefined {
+  const same = (field: 'displayname' | 'avatar_url') => (current[field] ?? null) === profile[field];
+  if (current.membership === 'join' && same('displayname') && same('avatar_url')) return undefined;
+  const content: Record<string, unknown> = { ...current, membership: 'join' };
+  delete content.displayname;
+  delete content.avatar_url;
+  if (profile.displayname !== null) content.displayname = profile.displayname;
+  if (profile.avatar_url !== null) content.avatar_url = profile.avatar_url;
+  return content;
 }

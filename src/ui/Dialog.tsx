@@ -1,12 +1,21 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
-/** A modal on the native <dialog>: focus trapping and Escape come from the browser. */
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+/**
+ * Opens a native <dialog> as a modal once mounted: the browser traps focus inside it, makes the rest of the
+ * page inert and closes it on Escape (its `close` event is the place to react). Guarded for React's double mount.
+ */
+export function useModalDialog() {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
   }, []);
+  return ref;
+}
+
+/** A modal on the native <dialog>: focus trapping and Escape come from the browser. */
+export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useModalDialog();
   return (
     <dialog
       ref={ref}

@@ -5,6 +5,7 @@ import type { MatrixClient } from 'matrix-js-sdk';
 import { deriveMemberRoot } from '../../protocol';
 import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { useModalDialog } from '../../ui/Dialog';
 import { accountKeyId, loginWithAccountKey, proveAccountKey, registerWithAccountKey, UnknownAccountKeyError } from '../portable/accountKeyAuth';
 import { portableStatus } from '../portable/portableRooms';
 import { RecoveryKeyField } from '../portable/RecoveryKeyField';
@@ -80,6 +81,7 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
   const [snapshot, setSnapshot] = useState<AccountSnapshot>();
   const secret = useRef<Uint8Array | undefined>(undefined);
   const [, setHasSecret] = useState(false);
+  const dialogRef = useModalDialog();
 
   useEffect(() => {
     let live = true;
@@ -105,7 +107,13 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
   };
 
   return (
-    <div className="fixed inset-0 z-40 overflow-y-auto bg-white text-slate-900 dark:bg-slate-950 dark:text-slate-100" role="dialog" aria-modal="true" aria-label="Move your account">
+    // A native modal: focus stays inside the wizard, the app behind it is inert, Escape closes it like Close does.
+    <dialog
+      ref={dialogRef}
+      onClose={onClose}
+      aria-label="Move your account"
+      className="fixed inset-0 m-0 h-dvh max-h-none w-full max-w-none overflow-y-auto border-0 bg-white p-0 text-slate-900 dark:bg-slate-950 dark:text-slate-100"
+    >
       <div className="mx-auto max-w-2xl space-y-6 p-4 sm:p-8">
         <header className="flex items-center gap-3">
           <h1 className="flex-1 text-2xl font-bold">Move your account</h1>
@@ -188,7 +196,7 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
           />
         )}
       </div>
-    </div>
+    </dialog>
   );
 }
 

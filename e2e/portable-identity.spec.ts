@@ -10,7 +10,7 @@ import { memberIdFromPublicKey } from '../src/protocol/keys';
 import { decodeRecoveryKey } from '../src/protocol/recovery-key';
 import type { Session } from '../src/matrix/session';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { newUserPage, screenshot } from './support/chat';
+import { clientUrl, newUserPage, screenshot } from './support/chat';
 
 const ALPHA = 'alpha.localhost:18811';
 const BETA = 'beta.localhost:18812';
@@ -65,7 +65,8 @@ async function typeRecoveryKey(page: Page, text: string) {
 
 test('create a portable identity on alpha, sign back in with the recovery key, bring it to beta', async ({ browser }) => {
   const page = await newUserPage(browser);
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 'http://127.0.0.1:8480' });
+  // The client's own origin, wherever the config serves it (WAYFARER_E2E_CLIENT_PORT moves it off 8480).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(clientUrl()).origin });
   const alphaBase = { baseUrl: alpha.baseUrl, serverName: ALPHA };
 
   // A password account takes a name, to see the availability check refuse it.

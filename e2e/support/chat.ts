@@ -56,6 +56,28 @@ export function timeline(page: Page) {
   return page.getByRole('log', { name: 'Messages' });
 }
 
+/**
+ * Waits until the virtualised timeline stops moving: two animation frames in a row with the same scroll
+ * position, content height and row positions (rows render, get measured, and the list corrects for them
+ * over a few frames; a measurement taken mid-way is a race).
+ */
+export async function waitForTimelineToSettle(page: Page): Promise<void> {
+  const settled = await timeline(page).evaluate(async (log) => {
+    const snapshot = () =>
+      [log.scrollTop, log.scrollHeight, ...[...log.querySelectorAll('article')].map((a) => `${a.dataset.eventId}@${a.getBoundingClientRect().top}`)].join('|');
+    let previous = snapshot();
+    let stableFrames = 0;
+    for (let frame = 0; frame < 600 && stableFrames < 2; frame++) {
+      await new Promise(requestAnimationFrame);
+      const current = snapshot();
+      stableFrames = current === previous ? stableFrames + 1 : 0;
+      previous = current;
+    }
+    return stableFrames >= 2;
+  });
+  if (!settled) throw new Error('the timeline kept moving for 600 frames');
+}
+
 export function message(page: Page, text: string) {
   return timeline(page).getByRole('article').filter({ hasText: text });
 }

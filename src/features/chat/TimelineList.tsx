@@ -45,6 +45,9 @@ export function TimelineList({
     overscan: 8,
     initialOffset: () => Number.MAX_SAFE_INTEGER, // open at the newest message
   });
+  // The anchor below keeps the reader's place from the rendered DOM; the virtualiser's own correction for
+  // rows measured above the fold would scroll a second time for the same shift.
+  virtualizer.shouldAdjustScrollPositionOnItemSizeChange = () => false;
 
   useImperativeHandle(
     handle,
@@ -57,42 +60,44 @@ export function TimelineList({
     [virtualizer],
   );
 
-  // Reading older messages: the first message on screen and its distance from the top, so rows loaded
-  // above it (back-pagination) do not move it. Day separators are skipped: their keys change on prepend.
-  const anchor = useRef<{ key: string; delta: number } | undefined>(undefined);
+  // Reading older messages: the first row on screen and where it sits in the content, as rendered. When
+  // rows above it change (older messages prepended, estimated rows measured) it moves down the content by
+  // some amount, and the view scrolls by that same amount, so what the reader sees stays put. Read from
+  // the DOM after each render, because the virtualiser's positions of rows above are estimates until
+  // they render; day separators are skipped (a day's separator moves to the top when its older messages load).
+  const anchor = useRef<RowAnchor | undefined>(undefined);
+  const sizerRef = useRef<HTMLDivElement>(null);
   const captureAnchor = () => {
     const el = scrollRef.current;
-    if (!el) return;
-    const top = el.scrollTop;
-    // Over all measured positions (not just the rendered range, which may lag this scroll event).
-    const items = virtualizer.measurementsCache;
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (items[mid]!.end > top) hi = mid;
-      else lo = mid + 1;
-    }
-    while (lo < items.length && rows[lo]?.kind === 'day') lo++;
-    const item = items[lo];
-    anchor.current = item && rows[lo] ? { key: rows[lo]!.key, delta: item.start - top } : undefined;
+    const sizer = sizerRef.current;
+    if (!el || !sizer) return;
+    // None rendered in view: the virtualiser has not caught up with this scroll yet; the old anchor still
+    // tracks the content, and the next scroll event re-picks once the rows are rendered.
+    anchor.current = firstVisibleRow(el, sizer, (index) => rows[index]?.kind !== 'day') ?? anchor.current;
   };
 
-  const sizerRef = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
-    if (rows.length === 0) return;
-    if (stickToBottom.current) {
-      virtualizer.scrollToEnd();
+    if (rows.length > 0 && stickToBottom.current) virtualizer.scrollToEnd();
+  }, [rows, virtualizer]);
+  // After every render (new rows, rows measured, an image grown): keep the anchor where the reader saw it.
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const sizer = sizerRef.current;
+    const kept = anchor.current;
+    if (!el || !sizer || !kept || stickToBottom.current) return;
+    const index = rows.findIndex((r) => r.key === kept.key);
+    if (index < 0) {
+      anchor.current = undefined;
       return;
     }
-    const kept = anchor.current;
-    if (!kept) return;
-    const index = rows.findIndex((r) => r.key === kept.key);
-    const item = index >= 0 ? virtualizer.measurementsCache[index] : undefined;
-    const el = scrollRef.current;
-    // A direct write, before paint: the virtualiser picks the new offset up from the scroll event.
-    if (item && el && Math.abs(item.start - kept.delta - el.scrollTop) > 1) el.scrollTop = item.start - kept.delta;
-  }, [rows, virtualizer]);
+    // Not rendered when the prepend moved it out of the rendered range: the virtualiser's position for it
+    // is the best there is until the scroll below brings it back into the DOM, where the next pass corrects.
+    const start = renderedStart(sizer, kept.key) ?? virtualizer.measurementsCache[index]?.start;
+    if (start === undefined) return;
+    const shift = start - kept.start;
+    kept.start = start;
+    if (Math.abs(shift) >= 0.5) el.scrollTop += shift;
+  });
   useEffect(() => {
     const sizer = sizerRef.current;
     if (!sizer) return;
@@ -137,6 +142,7 @@ export function TimelineList({
             <div
               key={item.key}
               data-index={item.index}
+              data-row-key={row.key}
               ref={virtualizer.measureElement}
               style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
             >
@@ -148,4 +154,34 @@ export function TimelineList({
     </div>
     </div>
   );
+}
+
+/** A row and its top within the list's content (independent of scrolling). */
+interface RowAnchor {
+  key: string;
+  start: number;
+}
+
+/** The rendered row's top within the content, or undefined when it is not in the DOM. */
+function renderedStart(sizer: HTMLElement, key: string): number | undefined {
+  for (const child of sizer.children) {
+    if (child instanceof HTMLElement && child.dataset.rowKey === key) {
+      return child.getBoundingClientRect().top - sizer.getBoundingClientRect().top;
+    }
+  }
+  return undefined;
+}
+
+/** The first rendered row that shows at the top of the scroll view and may anchor it. */
+function firstVisibleRow(view: HTMLElement, sizer: HTMLElement, canAnchor: (index: number) => boolean): RowAnchor | undefined {
+  const viewTop = view.getBoundingClientRect().top;
+  const sizerTop = sizer.getBoundingClientRect().top;
+  let best: { key: string; top: number } | undefined;
+  for (const child of sizer.children) {
+    if (!(child instanceof HTMLElement) || child.dataset.rowKey === undefined) continue;
+    const rect = child.getBoundingClientRect();
+    if (rect.bottom <= viewTop + 0.5 || !canAnchor(Number(child.dataset.index))) continue;
+    if (!best || rect.top < best.top) best = { key: child.dataset.rowKey, top: rect.top };
+  }
+  return best && { key: best.key, start: best.top - sizerTop };
 }

@@ -72,7 +72,8 @@ if (federationSeed.status !== 0) {
 }
 const federated = JSON.parse(federationSeed.stdout.trim().split('\n').at(-1));
 
-const client = spawn('npx', ['vite', 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'], {
+// Vite itself, not through npx: a SIGTERM to this script must reach the process that holds the port.
+const client = spawn(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
 });

@@ -10,7 +10,9 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.{ts,tsx}', 'server/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Server suites spawn real homeservers; on two busy cores a start can take well over 30 s (see
+    // server/testing/spawn.ts, which gives up after 120 s): hooks that start servers get more than that.
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
   },
 });

@@ -6,7 +6,7 @@ import { enc, TestClient } from './http-client';
 export const DEV_TOKEN = 'dev-admin-token-for-tests';
 
 export async function startServers<const Names extends readonly string[]>(names: Names, extraArgs: string[] = []): Promise<{ -readonly [K in keyof Names]: RunningHomeserver }> {
-  const servers = await Promise.all(
+  const started = await Promise.allSettled(
     names.map((serverName) =>
       startHomeserver({
         serverName,
@@ -14,7 +14,13 @@ export async function startServers<const Names extends readonly string[]>(names:
       }),
     ),
   );
-  return servers as { -readonly [K in keyof Names]: RunningHomeserver };
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    // One server failed to start: stop the others, or they would outlive the suite and hold their ports.
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.dispose() : undefined)));
+    throw failed.reason;
+  }
+  return started.map((s) => (s as PromiseFulfilledResult<RunningHomeserver>).value) as { -readonly [K in keyof Names]: RunningHomeserver };
 }
 
 export async function devAdmin(server: RunningHomeserver, action: string, body: unknown = {}): Promise<any> {

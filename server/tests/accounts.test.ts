@@ -14,7 +14,7 @@ let alice: TestClient;
 beforeAll(async () => {
   server = await startHomeserver({ serverName: 'alpha.localhost:18501' });
   alice = await new TestClient(server.baseUrl).register('alice', 'alice-password');
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 describe('discovery', () => {

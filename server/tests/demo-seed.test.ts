@@ -13,7 +13,7 @@ let server: RunningHomeserver;
 
 beforeAll(async () => {
   server = await startHomeserver({ serverName: SERVER });
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 describe('demo seed', () => {

@@ -9,7 +9,7 @@ let servers: RunningHomeserver[];
 
 beforeAll(async () => {
   servers = await startServers(['alpha.localhost:18741', 'beta.localhost:18742', 'gamma.localhost:18743']);
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all((servers ?? []).map((s) => s.dispose()));

@@ -99,7 +99,7 @@ beforeAll(async () => {
   sentJoin = sent.body;
   powerLevelsId = computeEventId((sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels'), MEMBER_KEYS_ROOM_VERSION);
   depth = join.depth;
-}, 60_000);
+});
 
 afterAll(async () => {
   await alpha?.dispose();

@@ -34,7 +34,7 @@ beforeAll(async () => {
   gina = await user(gamma, 'gina');
   const ginaJoined = await gina.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
   expect(ginaJoined.status, JSON.stringify(ginaJoined.body)).toBe(200);
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));

@@ -16,7 +16,7 @@ let gina: TestClient;
 beforeAll(async () => {
   [alpha, beta, gamma] = await startServers(['alpha.localhost:18711', 'beta.localhost:18712', 'gamma.localhost:18713']);
   [alice, bob, gina] = await Promise.all([user(alpha, 'alice'), user(beta, 'bob'), user(gamma, 'gina')]);
-}, 60_000);
+});
 
 afterAll(async () => {
   // FED_DEBUG=1 prints the servers' logs (federation failures are logged there).

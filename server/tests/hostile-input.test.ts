@@ -16,7 +16,7 @@ beforeAll(async () => {
   server = await startHomeserver({ serverName: 'alpha.localhost:18508' });
   alice = await new TestClient(server.baseUrl).register('alice');
   roomId = (await alice.post('/_matrix/client/v3/createRoom', { name: 'target' })).body.room_id;
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 const endpoints = (segment: string): Array<[string, string]> => [

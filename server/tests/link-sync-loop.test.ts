@@ -22,7 +22,7 @@ beforeAll(async () => {
   const joined = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
   expect(joined.status, JSON.stringify(joined.body)).toBe(200);
   await say(alice, roomId, 'hello');
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all([alpha, beta].filter(Boolean).map((s) => s.dispose()));

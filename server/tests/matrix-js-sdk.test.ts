@@ -58,7 +58,7 @@ beforeAll(async () => {
   server = await startHomeserver({ serverName: SERVER });
   alice = await registerClient('alice');
   bob = await registerClient('bob');
-}, 60_000);
+});
 
 afterAll(async () => {
   alice?.stopClient();

@@ -15,7 +15,7 @@ let server: RunningHomeserver;
 
 beforeAll(async () => {
   server = await startHomeserver({ serverName: 'alpha.localhost:18504' });
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 async function runNio(roomVersion: string) {

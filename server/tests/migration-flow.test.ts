@@ -30,7 +30,7 @@ export const loopbackFetch: typeof fetch = (input, init) => {
 beforeAll(async () => {
   [alpha, beta, gamma] = await startServers(['alpha.localhost:19011', 'beta.localhost:19012', 'gamma.localhost:19013']);
   bob = await user(gamma, 'bob');
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));

@@ -37,7 +37,7 @@ beforeAll(async () => {
   aliceAlpha = await portableClient(alpha, 'alice');
   aliceBeta = await portableClient(beta, 'alice');
   await aliceAlpha.put(`/_matrix/client/v3/profile/${enc(aliceAlpha.userId!)}/displayname`, { displayname: 'Alice A.' });
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));

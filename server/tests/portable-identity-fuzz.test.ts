@@ -15,7 +15,7 @@ let server: RunningHomeserver;
 
 beforeAll(async () => {
   server = await startHomeserver({ serverName: NAME, extraArgs: ['--auth-rate-limit', '1000000,1000000', '--account-key-rate-limit', '1000000,1000000'] });
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 function tokenCount(): number {

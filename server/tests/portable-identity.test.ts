@@ -45,7 +45,7 @@ beforeAll(async () => {
     }),
   ]);
   alphaAddress = { baseUrl: alpha.baseUrl, serverName: ALPHA };
-}, 60_000);
+});
 afterAll(async () => {
   await Promise.all([alpha?.dispose(), tight?.dispose()]);
 });

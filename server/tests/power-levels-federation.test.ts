@@ -30,7 +30,7 @@ beforeAll(async () => {
   for (const member of [carl, mallory]) expect((await member.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
   const joined = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
   expect(joined.status, JSON.stringify(joined.body)).toBe(200);
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all([alpha, beta].filter(Boolean).map((s) => s.dispose()));

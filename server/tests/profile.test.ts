@@ -17,7 +17,7 @@ beforeAll(async () => {
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     rooms.push(reply.body.room_id);
   }
-}, 120_000);
+});
 
 afterAll(async () => {
   await alpha?.dispose();

@@ -18,7 +18,7 @@ beforeAll(async () => {
   bob = await new TestClient(server.baseUrl).register('bob');
   roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: 'durable' })).body.room_id;
   expect((await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 const sendText = (body: string, txn: string) => alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   alice = await new TestClient(server.baseUrl).register('alice');
   bob = await new TestClient(server.baseUrl).register('bob');
   carol = await new TestClient(server.baseUrl).register('carol');
-}, 60_000);
+});
 afterAll(() => server?.dispose());
 
 const send = async (client: TestClient, roomId: string, body: string, txn = `t${Math.random()}`) => {

@@ -13,6 +13,9 @@ import { NoticeToast } from './NoticeToast';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
 import { identityStore } from '../features/identity/identityStore';
 import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
+import { bindNotifications } from '../features/notifications/notifier';
+import { notificationSettings } from '../features/notifications/settings';
+import { useTabTitle } from '../features/notifications/useTabTitle';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
@@ -27,7 +30,13 @@ function clientFor(session: Session): Promise<MatrixClient> {
   if (!promise) {
     promise = (async () => {
       const client = await createSessionClient(session);
-      unbinders.set(client, bindClient(client, chatStore, () => void endSession(client, 'Your session ended on the server. Sign in again.')));
+      const unbindChat = bindClient(client, chatStore, () => void endSession(client, 'Your session ended on the server. Sign in again.'));
+      void notificationSettings.getState().load();
+      const unbindNotifications = bindNotifications(client);
+      unbinders.set(client, () => {
+        unbindChat();
+        unbindNotifications();
+      });
       await startSessionClient(client);
       return client;
     })();
@@ -57,6 +66,7 @@ export default function MainScreen({ session }: { session: Session }) {
   const [error, setError] = useState<string>();
   const selectedRoomId = useChat((s) => s.selectedRoomId);
   const membersOpen = useChat((s) => s.membersOpen);
+  useTabTitle();
 
   useEffect(() => {
     let live = true;

@@ -10,6 +10,7 @@ import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
 import { nameOfUser } from '../identity/describeSender';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
+import { NotificationToggle } from '../notifications/NotificationToggle';
 
 export function RoomListPanel() {
   const client = useClient();
@@ -84,6 +85,9 @@ export function RoomListPanel() {
           </ul>
         )}
       </div>
+      <footer className="border-t border-slate-200 dark:border-slate-800">
+        <NotificationToggle />
+      </footer>
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'join' && <JoinRoomDialog onClose={() => setDialog(undefined)} />}
     </nav>

@@ -1,0 +1,82 @@
+// Wires matrix-js-sdk to system notifications: each new timeline event goes through decideNotification with
+// the homeserver's push actions, the sender as describeSender resolves it, and the app's state.
+import { ClientEvent, RoomEvent, SyncState, type IRoomTimelineData, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import { chatStore } from '../../state/chatStore';
+import { describeSender, identityOfUser } from '../identity/describeSender';
+import { senderIdentity } from '../identity/sender';
+import { decideNotification, type NotifiableEvent, type NotificationPlan, type PushVerdict } from './decide';
+import { notificationSettings } from './settings';
+
+/** Shows a plan as a system notification; clicking it brings the tab forward and opens the room. */
+export function showSystemNotification(plan: NotificationPlan, openRoom: (roomId: string) => void): Notification | undefined {
+  if (typeof Notification === 'undefined') return undefined;
+  try {
+    const notification = new Notification(plan.title, { body: plan.body, tag: plan.tag });
+    notification.onclick = () => {
+      window.focus();
+      openRoom(plan.roomId);
+      notification.close();
+    };
+    return notification;
+  } catch {
+    // Some browsers refuse the constructor (Android Chrome wants a service worker): no notification, no crash.
+    return undefined;
+  }
+}
+
+export function notifiableEvent(client: MatrixClient, room: Room, event: MatrixEvent, live: boolean): NotifiableEvent {
+  const me = client.getUserId() ?? '';
+  const identity = identityOfEvent(event);
+  const sender = event.getSender() ?? '';
+  return {
+    roomId: room.roomId,
+    eventId: event.getId() ?? '',
+    type: event.getType(),
+    content: event.getContent(),
+    redacted: event.isRedacted(),
+    // In member-key rooms the server may map our own key to another user ID: compare identities too.
+    isOwn: sender === me || (identity !== '' && identity === identityOfUser(room, me)),
+    isLive: live && event.status === null && event.getId() !== undefined,
+    isEdit: event.isRelation('m.replace'),
+  };
+}
+
+/** Starts notifying for `client`; returns a function that stops it. */
+export function bindNotifications(client: MatrixClient, openRoom = (roomId: string) => chatStore.getState().selectRoom(roomId)): () => void {
+  // Only after the first sync is in (PREPARED): initial sync and the sync cache replay old events as if new.
+  let started = client.isInitialSyncComplete();
+  const onSync = (state: SyncState) => {
+    if (state === SyncState.Prepared) started = true;
+    if (state === SyncState.Stopped) started = false;
+  };
+  const onTimeline = (event: MatrixEvent, room: Room | undefined, toStartOfTimeline: boolean | undefined, removed: boolean, data: IRoomTimelineData) => {
+    if (!room || removed) return;
+    const live = started && !toStartOfTimeline && data.liveEvent === true;
+    if (!live) return; // cheap exit before push rules and identity
+    const settings = notificationSettings.getState();
+    const state = chatStore.getState();
+    const plan = decideNotification(
+      notifiableEvent(client, room, event, live),
+      pushVerdict(client.getPushActionsForEvent(event)),
+      { enabled: settings.enabled, permission: settings.permission, membership: room.getMyMembership(), selectedRoomId: state.selectedRoomId, tabVisible: document.visibilityState === 'visible' },
+      room.name || room.roomId,
+      describeSender(room, { identity: identityOfEvent(event), sender: event.getSender() ?? '' }),
+    );
+    if (plan) showSystemNotification(plan, openRoom);
+  };
+  client.on(ClientEvent.Sync, onSync);
+  client.on(RoomEvent.Timeline, onTimeline);
+  return () => {
+    client.off(ClientEvent.Sync, onSync);
+    client.off(RoomEvent.Timeline, onTimeline);
+  };
+}
+
+export function pushVerdict(actions: ReturnType<MatrixClient['getPushActionsForEvent']>): PushVerdict | null {
+  return actions ? { notify: actions.notify, highlight: actions.tweaks.highlight === true } : null;
+}
+
+function identityOfEvent(event: MatrixEvent): string {
+  const raw = event.event;
+  return senderIdentity({ sender: raw.sender, sender_key: (raw as { sender_key?: string }).sender_key, unsigned: raw.unsigned as Record<string, unknown> | undefined });
+}

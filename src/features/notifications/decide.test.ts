@@ -100,6 +100,11 @@ describe('decideNotification: senders through identity', () => {
     expect(senderLabel({ name: 'Old name', badge: { kind: 'erased', shortKey: 'bbbbbbbb' } })).toBe('Erased member');
   });
 
+  it('a contested handle is a warning too, not a bare name', () => {
+    const body = decideNotification(event(), notify, app(), 'Garden', { name: 'Bob', badge: { kind: 'contested', claimedHandle: '@bob:beta', reason: 'moved back', linkStatus: 'verified' } })?.body;
+    expect(body).toBe('⚠ Contested handle Bob: lunch at noon, @carol?');
+  });
+
   it('a classic sender reads by name; emotes and images read as sentences', () => {
     expect(decideNotification(event({ content: { msgtype: 'm.emote', body: 'waves' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('* Dave waves');
     expect(decideNotification(event({ content: { msgtype: 'm.image', body: 'cat.png' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('Dave sent an image');

@@ -237,6 +237,12 @@ export class Federation {
       throw error;
     }
 
+    // Pushed by the origin itself (not fetched as someone's missing event): the origin signed as the sender.
+    if (fetchMissing && usesMemberKeys(version)) {
+      const before = stateBefore.get(authKey('m.room.member', pdu.sender));
+      this.hs.links.noteSigner(roomId, pdu.sender, origin, eventId, pdu.origin_server_ts, before ? this.findPdu(before)?.pdu : undefined);
+    }
+
     let softFail: string | undefined;
     const current = this.currentStateIds(roomId);
     try {

@@ -17,6 +17,7 @@ import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { Db } from '../storage/database';
 import type { StoredEvent } from '../storage/events';
+import { ContestedStore, signedAfterMove } from './contested';
 import { checkLinks, createDomainKeyCache, type DomainKeyCache, type LinkCheckItem } from './recheck';
 
 /** Verdicts that a re-signed copy of the event (MSC4430: after a key rotation) may turn around. */
@@ -84,6 +85,7 @@ export interface RecheckReport {
 export class LinkService {
   private readonly byEvent = new Map<string, LinkInfo>();
   private readonly store: LinkStore;
+  private readonly contested: ContestedStore;
   private cache: DomainKeyCache | undefined;
   /** Our signing key when our own entry of `cache` was filled. */
   private cachedOwnKeyId: string | undefined;
@@ -93,8 +95,10 @@ export class LinkService {
 
   constructor(private readonly hs: Homeserver) {
     this.store = new LinkStore(hs.db);
+    this.contested = new ContestedStore(hs.db);
     // Link changes take stream positions too: never hand out a position twice after a restart.
-    while (hs.stream.current() < this.store.maxStream()) hs.stream.next();
+    const highest = Math.max(this.store.maxStream(), this.contested.maxStream());
+    while (hs.stream.current() < highest) hs.stream.next();
   }
 
   /** Our own key response, as another server would fetch it. */
@@ -310,9 +314,31 @@ export class LinkService {
     this.byEvent.delete(eventId);
   }
 
-  /** Members of a room whose link changed in (from, to]: /sync sends their member_info again. */
+  /** Members of a room whose link changed (or became contested) in (from, to]: /sync sends their member_info again. */
   changedMembers(roomId: string, from: number, to: number): string[] {
-    return this.store.changed(roomId, from, to);
+    return [...new Set([...this.store.changed(roomId, from, to), ...this.contested.changed(roomId, from, to)])];
+  }
+
+  /**
+   * A PDU signed by `memberKey` arrived in a transaction from `origin`, with `memberBefore` the key's member event
+   * in the state before it: if the key had moved away from `origin`, record that `origin` contests it.
+   */
+  noteSigner(roomId: string, memberKey: string, origin: string, eventId: string, pduTs: number, memberBefore: Pdu | undefined): boolean {
+    const memberChain: Pdu[] = [];
+    let id = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    for (let hops = 0; id && hops < 50; hops++) {
+      const event = this.hs.events.event(id);
+      if (!event) break;
+      memberChain.push(event.pdu);
+      id = event.replacesState ?? undefined;
+    }
+    if (!signedAfterMove({ origin, memberChain, memberBefore, pduTs })) return false;
+    const added = this.contested.record(roomId, memberKey, origin, Date.now(), eventId, () => this.hs.stream.next());
+    if (added) {
+      console.warn(`${origin} signed ${eventId} as member ${memberKey} of ${roomId}, a key that moved away from it`);
+      this.hs.notifier.notify();
+    }
+    return added;
   }
 
   /** The link of a member key from its current member event (call ensureRooms first). */
@@ -328,8 +354,17 @@ export class LinkService {
   }
 
   memberInfo(roomId: string, memberKey: string): MemberInfo {
-    const link = this.linkOfMember(roomId, memberKey);
+    const found = this.linkOfMember(roomId, memberKey);
+    const contested = this.contested.current(roomId, memberKey, this.currentClaimDomain(roomId, memberKey));
+    const link = contested ? { ...found, contested } : found;
     return { user_id: link.status === 'verified' ? `@${link.localpart}:${link.domain}` : null, [LINK_FIELD]: link };
+  }
+
+  private currentClaimDomain(roomId: string, memberKey: string): string | undefined {
+    const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const event = eventId ? this.hs.events.event(eventId) : undefined;
+    const domain = event ? this.claimEvent(event).pdu.content.domain : undefined;
+    return typeof domain === 'string' ? domain : undefined;
   }
 
   /** What a client sees as `sender` / member `state_key` (PROTOCOL.md §5). */

@@ -23,7 +23,12 @@ export type LinkInfo = {
   key_id?: string;
   checked_ts: number;
   reason?: string;
+  /** The key's old server `by` kept signing as it after the key moved to `domain` (seen by this homeserver). */
+  contested?: ContestedInfo;
 };
+
+/** First event that showed a server signing as a member key after the key had moved away from it. */
+export type ContestedInfo = { by: string; since_ts: number; event_id: string };
 
 /** One entry of `org.matrix.msc4428.member_info`, keyed by stable ID (`@<member key, URL-safe>`). */
 export type MemberInfo = {

@@ -44,11 +44,12 @@ async function recordNotifications(page: Page): Promise<void> {
 
 const shownNotifications = (page: Page) => page.evaluate(() => [...(window as unknown as { shownNotifications: Shown[] }).shownNotifications]);
 
-async function createRoom(page: Page, name: string): Promise<void> {
+/** A classic room (version 11), or with `memberKeys` the server's default version, whose members are keys. */
+async function createRoom(page: Page, name: string, options: { memberKeys?: boolean } = {}): Promise<void> {
   await page.getByRole('button', { name: 'New room' }).click();
   const create = page.getByRole('dialog', { name: 'Create a room' });
   await create.getByLabel('Room name').fill(name);
-  await create.getByLabel('Room version').selectOption('11');
+  if (!options.memberKeys) await create.getByLabel('Room version').selectOption('11');
   await create.getByRole('button', { name: 'Create room' }).click();
   await expect(page.getByRole('heading', { name })).toBeVisible();
 }
@@ -111,6 +112,23 @@ test('a mention in another room notifies with the sender from identity; click op
   await sendMention(bobToken, rooms.joined_rooms[0]!, 'alice: still there?', `@alice:${serverName}`, 'mention-2');
   await expect(message(alice, 'still there?')).toBeVisible();
   expect(await shownNotifications(alice)).toHaveLength(1);
+
+  // A member-key room: the sender is a key, resolved through identity to Bob's verified name.
+  await createRoom(alice, 'Studio', { memberKeys: true });
+  await alice.getByRole('button', { name: 'Invite' }).click();
+  const studioInvite = alice.getByRole('dialog', { name: 'Invite to Studio' });
+  await studioInvite.getByLabel('User ID').fill(`@bob:${serverName}`);
+  await studioInvite.getByRole('button', { name: 'Send invite' }).click();
+  await bob.getByRole('button', { name: 'Accept invite to Studio' }).click();
+  await expect(timeline(alice).getByText('bob joined')).toBeVisible();
+  await alice.getByRole('button', { name: /^Lounge/ }).click();
+  await expect(alice.getByRole('heading', { name: 'Lounge' })).toBeVisible();
+  const bobRooms = (await (await fetch(`${hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
+  const studioId = bobRooms.joined_rooms.find((id) => id !== rooms.joined_rooms[0]);
+  expect(studioId).toBeDefined();
+  await sendMention(bobToken, studioId!, 'alice: the studio is free', `@alice:${serverName}`, 'mention-3');
+  await expect.poll(async () => (await shownNotifications(alice)).at(-1)).toEqual({ title: 'Studio', body: 'bob: alice: the studio is free' });
+  await expect(alice).toHaveTitle('(1) Wayfarer');
 
   // The setting is kept across a reload.
   await alice.reload();

@@ -106,6 +106,17 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
         </p>
       )}
 
+      {badge.kind === 'contested' && (
+        <p role="alert" data-testid="contested-warning" className="rounded-md border border-red-400 bg-red-50 p-3 text-sm font-medium text-red-900 dark:border-red-500/60 dark:bg-red-950 dark:text-red-100">
+          ⚠ Contested identity: {badge.reason}.
+          {badge.signer && (
+            <span className="mt-1 block font-normal">
+              Your homeserver first saw it {dateTime.format(badge.signer.sinceTs)}, in event <code className="break-all font-mono text-xs">{badge.signer.eventId}</code>.
+            </span>
+          )}
+        </p>
+      )}
+
       {state.isKey ? (
         <section aria-label="Member key" className="space-y-1">
           <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Member key</h3>

@@ -56,8 +56,14 @@ export type Badge =
   | { kind: 'verified'; handle: string; domain: string; keyId?: string; checkedTs?: number }
   | { kind: 'unverified'; claimedHandle?: string; reason: string }
   | { kind: 'erased'; shortKey: string }
-  /** The key's handle moved between domains and back: someone may still be signing as it on the old server. */
-  | { kind: 'contested'; claimedHandle?: string; reason: string; linkStatus: LinkStatus };
+  /**
+   * Someone may be signing as this key besides its owner: its handle moved between domains and back, or the
+   * homeserver saw the key's old server (`signer`) keep signing as it after it moved.
+   */
+  | { kind: 'contested'; claimedHandle?: string; reason: string; linkStatus: LinkStatus; signer?: ContestingSigner };
+
+/** The homeserver's report that a key's old server kept signing as it after the key moved away. */
+export type ContestingSigner = { by: string; movedTo?: string; sinceTs: number; eventId: string };
 
 /** The first 8 characters of a key, as erased members are named (PROTOCOL.md §5). */
 export function shortKey(identity: string): string {
@@ -91,12 +97,31 @@ export function contestedReason(history: readonly HandleRecord[], link?: LinkInf
   return undefined;
 }
 
+/**
+ * The homeserver's `contested` report, if well formed and still about another server than the one the key now
+ * claims (a key back on its old server is not contested by it). Malformed reports are ignored, not trusted.
+ */
+export function contestingSigner(link: LinkInfo | undefined): ContestingSigner | undefined {
+  const report: unknown = link?.contested;
+  if (typeof report !== 'object' || report === null) return undefined;
+  const { by, since_ts: sinceTs, event_id: eventId } = report as Record<string, unknown>;
+  if (typeof by !== 'string' || by === '' || typeof sinceTs !== 'number' || !Number.isFinite(sinceTs) || typeof eventId !== 'string') return undefined;
+  if (by === link?.domain) return undefined;
+  return link?.domain ? { by, movedTo: link.domain, sinceTs, eventId } : { by, sinceTs, eventId };
+}
+
+export function signerReason(signer: ContestingSigner): string {
+  return `${signer.by} kept signing as this key after it moved to ${signer.movedTo ?? 'another server'}: messages from this key may not be from its owner`;
+}
+
 export function badgeOf(state: KeyIdentityState): Badge {
   if (!state.isKey) return { kind: 'plain', handle: state.identity };
   const link = state.link;
   const latest = state.history.at(-1);
   const claimedHandle = handleOf(link?.localpart ?? latest?.localpart, link?.domain ?? latest?.domain);
   if (link?.status === 'erased') return { kind: 'erased', shortKey: shortKey(state.identity) };
+  const signer = contestingSigner(link);
+  if (signer) return { kind: 'contested', claimedHandle, reason: signerReason(signer), linkStatus: link?.status ?? 'unverified', signer };
   const contested = contestedReason(state.history, link);
   if (contested) return { kind: 'contested', claimedHandle, reason: contested, linkStatus: link?.status ?? 'unverified' };
   if (link?.status === 'verified' && link.localpart && link.domain) {
@@ -149,6 +174,6 @@ export function badgeDescription(badge: Badge): { accessibleName: string; toolti
     case 'erased':
       return { accessibleName: `erased member ${badge.shortKey}`, tooltip: `This member’s handle was erased (key ${badge.shortKey}…)` };
     case 'contested':
-      return { accessibleName: 'contested handle', tooltip: `${badge.claimedHandle ? `Claims ${badge.claimedHandle}; ` : ''}contested: ${badge.reason}` };
+      return { accessibleName: 'contested identity', tooltip: `${badge.claimedHandle ? `Claims ${badge.claimedHandle}; ` : ''}contested: ${badge.reason}` };
   }
 }

@@ -99,7 +99,7 @@ describe('badge state machine', () => {
     const badge = badgeOf(state);
     expect(badge).toMatchObject({ kind: 'contested', linkStatus: 'verified' });
     expect(badge.kind === 'contested' && badge.reason).toContain('alpha → beta → alpha');
-    expect(badgeDescription(badge).accessibleName).toBe('contested handle');
+    expect(badgeDescription(badge).accessibleName).toBe('contested identity');
     // A single move is not contested.
     expect(badgeOf(run(initialIdentityState(keyA, true), { type: 'member_info', link: link({}) }, record('$1', 1, 'alpha'), record('$2', 2, 'beta'))).kind).toBe('verified');
   });

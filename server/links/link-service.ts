@@ -326,6 +326,9 @@ export class LinkService {
   noteSigner(roomId: string, memberKey: string, origin: string, eventId: string, pduTs: number, memberBefore: Pdu | undefined): boolean {
     const memberChain: Pdu[] = [];
     let id = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    // The common case, a key's own server sending: no history walk.
+    const current = id ? this.hs.events.event(id) : undefined;
+    if (!current || current.pdu.content.domain === origin) return false;
     for (let hops = 0; id && hops < 50; hops++) {
       const event = this.hs.events.event(id);
       if (!event) break;

@@ -1,34 +1,9 @@
 // One pass of link checks (PROTOCOL.md §4) over many member events: each claimed domain's keys are fetched and
 // checked once per pass, however many members claim it; each member then costs two signature checks.
-import { prepareDomainKeys, verifyLinkWithKeys, type DomainKeys, type KeyFetchOutcome, type KnownLinkKey, type LinkVerdict } from '../../src/protocol';
+import { verifyLinkWithKeys, type DomainKeyCache, type KnownLinkKey, type LinkVerdict } from '../../src/protocol';
 
-export interface DomainKeyCache {
-  keysFor(domain: string): Promise<DomainKeys>;
-  /** Domains fetched so far in this pass. */
-  fetches(): number;
-  /** Drops a domain's result so the next lookup fetches again (e.g. it was unreachable). */
-  forget(domain: string): void;
-  readonly createdTs: number;
-}
-
-export function createDomainKeyCache(fetchKeys: (domain: string) => Promise<KeyFetchOutcome>, nowMs: number): DomainKeyCache {
-  const byDomain = new Map<string, Promise<DomainKeys>>();
-  return {
-    createdTs: nowMs,
-    fetches: () => byDomain.size,
-    forget: (domain: string) => void byDomain.delete(domain),
-    keysFor(domain: string) {
-      let keys = byDomain.get(domain);
-      if (!keys) {
-        keys = fetchKeys(domain)
-          .catch((error: unknown): KeyFetchOutcome => ({ kind: 'unreachable', detail: String(error) }))
-          .then((outcome) => prepareDomainKeys(domain, outcome, nowMs));
-        byDomain.set(domain, keys);
-      }
-      return keys;
-    },
-  };
-}
+// The per-pass cache lives in the protocol core (the browser's checks use the same one).
+export { createDomainKeyCache, type DomainKeyCache } from '../../src/protocol';
 
 export interface LinkCheckItem {
   /** The caller's name for this member (e.g. its event ID). */

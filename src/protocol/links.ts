@@ -113,25 +113,46 @@ export async function verifyLinkWithKeys(
   return checkCoSignature(event, version, claim, byDomain, keys.keys, input.previous ?? null, input.nowMs);
 }
 
+/** Each claimed domain's keys, fetched and checked at most once for as long as the cache is kept (one pass). */
+export interface DomainKeyCache {
+  keysFor(domain: string): Promise<DomainKeys>;
+  /** Domains fetched so far. */
+  fetches(): number;
+  domainsFetched(): string[];
+  /** Drops a domain's result so the next lookup fetches again (e.g. it was unreachable). */
+  forget(domain: string): void;
+  readonly createdTs: number;
+}
+
+export function createDomainKeyCache(fetchKeys: (domain: string) => Promise<KeyFetchOutcome>, nowMs: number): DomainKeyCache {
+  const byDomain = new Map<string, Promise<DomainKeys>>();
+  return {
+    createdTs: nowMs,
+    fetches: () => byDomain.size,
+    domainsFetched: () => [...byDomain.keys()],
+    forget: (domain: string) => void byDomain.delete(domain),
+    keysFor(domain: string) {
+      let keys = byDomain.get(domain);
+      if (!keys) {
+        keys = fetchKeys(domain)
+          .catch((error: unknown): KeyFetchOutcome => ({ kind: 'unreachable', detail: String(error) }))
+          .then((outcome) => prepareDomainKeys(domain, outcome, nowMs));
+        byDomain.set(domain, keys);
+      }
+      return keys;
+    },
+  };
+}
+
 /** Verifies many member events, fetching each claimed domain's keys once (through the caller's `fetchKeys`). */
 export function createLinkVerifier(fetchKeys: (domain: string) => Promise<KeyFetchOutcome>, nowMs: number) {
-  const byDomain = new Map<string, Promise<DomainKeys>>();
-  const keysFor = (domain: string) => {
-    let keys = byDomain.get(domain);
-    if (!keys) {
-      keys = fetchKeys(domain)
-        .catch((error: unknown): KeyFetchOutcome => ({ kind: 'unreachable', detail: String(error) }))
-        .then((outcome) => prepareDomainKeys(domain, outcome, nowMs));
-      byDomain.set(domain, keys);
-    }
-    return keys;
-  };
+  const cache = createDomainKeyCache(fetchKeys, nowMs);
   return {
     async verify(memberEvent: unknown, roomVersion: string, previous?: KnownLinkKey | null): Promise<LinkVerdict> {
       const domain = claimedDomain(memberEvent) ?? '';
-      return verifyLinkWithKeys({ memberEvent, roomVersion, previous: previous ?? null, nowMs }, await keysFor(domain));
+      return verifyLinkWithKeys({ memberEvent, roomVersion, previous: previous ?? null, nowMs }, await cache.keysFor(domain));
     },
-    domainsFetched: () => [...byDomain.keys()],
+    domainsFetched: cache.domainsFetched,
   };
 }
 

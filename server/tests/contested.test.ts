@@ -91,6 +91,12 @@ describe('a key whose old server keeps signing after a move', () => {
     const entry = incremental.rooms?.join?.[roomId]?.['org.matrix.msc4428.member_info']?.[memberKey];
     expect(entry?.['dev.wayfarer.link']?.contested?.by).toBe(alpha.serverName);
 
+    // A second message changes nothing; the record outlives a restart.
+    await say(aliceAlpha, roomId, 'alpha signing again');
+    await waitFor('gamma to have the second message', async () => (await bodies(bob, roomId)).includes('alpha signing again'));
+    await gamma.restart();
+    expect((await memberInfo(bob, roomId))[memberKey]['dev.wayfarer.link'].contested).toEqual(contested);
+
   });
 
   it('once told of the move (account/moved), alpha refuses to sign as the key, so nothing is contested', async () => {

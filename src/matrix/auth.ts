@@ -24,13 +24,23 @@ function isLoginResponse(body: unknown): body is LoginResponse {
   return !!b && typeof b.user_id === 'string' && typeof b.access_token === 'string' && typeof b.device_id === 'string';
 }
 
-async function postJson(url: string, body: unknown, fetchImpl: typeof fetch): Promise<{ status: number; body: unknown }> {
+/** One JSON request to a homeserver; a network failure becomes an AuthError a person can read. */
+export async function requestJson(
+  fetchImpl: typeof fetch,
+  method: string,
+  url: string,
+  body?: unknown,
+  accessToken?: string,
+): Promise<{ status: number; body: any }> {
   let response: Response;
   try {
     response = await fetchImpl(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
+      method,
+      headers: {
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new AuthError("Can't reach the server. Check your connection and try again.", 0, undefined);
@@ -43,6 +53,8 @@ async function postJson(url: string, body: unknown, fetchImpl: typeof fetch): Pr
   }
   return { status: response.status, body: json };
 }
+
+const postJson = (url: string, body: unknown, fetchImpl: typeof fetch) => requestJson(fetchImpl, 'POST', url, body);
 
 function toAuthError(status: number, body: unknown): AuthError {
   const b = (body ?? {}) as { errcode?: string; error?: string; retry_after_ms?: number };

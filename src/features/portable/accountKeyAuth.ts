@@ -8,7 +8,7 @@ import {
   signAccountKeyProof,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
-import { AuthError, deviceDisplayName } from '../../matrix/auth';
+import { AuthError, deviceDisplayName, requestJson as request } from '../../matrix/auth';
 import type { Session } from '../../matrix/session';
 
 type Fetch = typeof fetch;
@@ -27,26 +27,6 @@ export interface AccountKeyProof {
 export interface HomeserverAddress {
   baseUrl: string;
   serverName: string;
-}
-
-async function request(fetchImpl: Fetch, method: string, url: string, body?: unknown, accessToken?: string): Promise<{ status: number; body: any }> {
-  let response: Response;
-  try {
-    response = await fetchImpl(url, {
-      method,
-      headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new AuthError("Can't reach the server. Check your connection and try again.", 0);
-  }
-  let json: unknown;
-  try {
-    json = await response.json();
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, body: json };
 }
 
 function errorFrom(status: number, body: any): AuthError {

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { primaryButton, secondaryButton } from './controls';
 
 /**
  * Opens a native <dialog> as a modal once mounted: the browser traps focus inside it, makes the rest of the
@@ -28,5 +29,29 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
         {children}
       </div>
     </dialog>
+  );
+}
+
+/** A form's error line, announced to screen readers. */
+export function FormError({ error }: { error?: string | null }) {
+  if (!error) return null;
+  return (
+    <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+      {error}
+    </p>
+  );
+}
+
+/** Cancel + submit, the row every dialog form ends with. */
+export function DialogActions({ submit, busy = false, busyLabel, onCancel }: { submit: string; busy?: boolean; busyLabel?: string; onCancel: () => void }) {
+  return (
+    <div className="flex justify-end gap-2">
+      <button type="button" className={secondaryButton} onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" className={primaryButton} disabled={busy}>
+        {busy && busyLabel ? busyLabel : submit}
+      </button>
+    </div>
   );
 }

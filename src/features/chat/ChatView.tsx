@@ -3,7 +3,7 @@ import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../app/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
-import { Dialog } from '../../ui/Dialog';
+import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NoticeRow, type MessageActions, type ReplyPreview } from './MessageRow';
@@ -243,19 +243,8 @@ function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
           <span className="text-sm">User ID</span>
           <input className={inputClass} value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="@alice:example.org" autoFocus spellCheck={false} />
         </label>
-        {error && (
-          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className={secondaryButton} onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className={primaryButton} disabled={busy}>
-            {busy ? 'Inviting…' : 'Send invite'}
-          </button>
-        </div>
+        <FormError error={error} />
+        <DialogActions submit="Send invite" busy={busy} busyLabel="Inviting…" onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -279,11 +268,7 @@ function LeaveDialog({ room, onClose }: { room: Room; onClose: () => void }) {
   return (
     <Dialog title={`Leave ${room.name}?`} onClose={onClose}>
       <p className="text-sm">You can come back if the room is public or someone invites you again.</p>
-      {error && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="flex justify-end gap-2">
         <button className={secondaryButton} onClick={onClose}>
           Stay

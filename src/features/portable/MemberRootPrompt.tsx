@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { deriveMemberRoot, normaliseKey } from '../../protocol';
-import { primaryButton, secondaryButton } from '../../ui/controls';
 import { accountKeyId } from './accountKeyAuth';
 import { rememberMemberRoot } from './deviceKeys';
 import { readRecoveryKeyField } from './recoveryKeyInput';
 import { RecoveryKeyField } from './RecoveryKeyField';
 import { RememberCheckbox } from './RememberCheckbox';
+import { DialogActions, FormError } from '../../ui/Dialog';
 
 /** Does this recovery secret belong to the account key the server reports? (Either base64 form.) */
 export function secretMatchesAccountKey(secret: Uint8Array, accountKey: string): boolean {
@@ -62,19 +62,8 @@ export function MemberRootPrompt({
       </p>
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
       <RememberCheckbox checked={remember} onChange={setRemember} />
-      {error && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          {error}
-        </p>
-      )}
-      <div className="flex justify-end gap-2">
-        <button type="button" className={secondaryButton} onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className={primaryButton}>
-          Continue
-        </button>
-      </div>
+      <FormError error={error} />
+      <DialogActions submit="Continue" onCancel={onCancel} />
     </form>
   );
 }

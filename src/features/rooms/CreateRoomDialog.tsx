@@ -3,8 +3,8 @@ import { Preset, Visibility } from 'matrix-js-sdk';
 import { useClient } from '../../app/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore } from '../../state/chatStore';
-import { Dialog } from '../../ui/Dialog';
-import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
+import { inputClass } from '../../ui/controls';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootPrompt } from '../portable/MemberRootPrompt';
 import { createRoomWithMemberRoot, memberRootNeed, versionUsesMemberKeys, waitForRoom } from '../portable/portableRooms';
@@ -126,19 +126,8 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
             </select>
           </label>
         )}
-        {error && (
-          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className={secondaryButton} onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className={primaryButton} disabled={busy}>
-            {busy ? 'Creating…' : 'Create room'}
-          </button>
-        </div>
+        <FormError error={error} />
+        <DialogActions submit="Create room" busy={busy} busyLabel="Creating…" onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useClient } from '../../app/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore } from '../../state/chatStore';
-import { Dialog } from '../../ui/Dialog';
-import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
+import { inputClass } from '../../ui/controls';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootPrompt } from '../portable/MemberRootPrompt';
 import { joinWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/portableRooms';
@@ -81,19 +81,8 @@ export function JoinRoomDialog({ onClose }: { onClose: () => void }) {
           <span className="text-sm">Room ID or alias</span>
           <input className={inputClass} value={address} onChange={(e) => setAddress(e.target.value)} placeholder="#room:example.org" autoFocus spellCheck={false} />
         </label>
-        {error && (
-          <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-            {error}
-          </p>
-        )}
-        <div className="flex justify-end gap-2">
-          <button type="button" className={secondaryButton} onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className={primaryButton} disabled={busy}>
-            {busy ? 'Joining…' : 'Join'}
-          </button>
-        </div>
+        <FormError error={error} />
+        <DialogActions submit="Join" busy={busy} busyLabel="Joining…" onCancel={onClose} />
       </form>
     </Dialog>
   );

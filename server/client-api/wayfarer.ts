@@ -8,8 +8,15 @@ import { usesMemberKeys } from '../rooms/room-versions';
 import { stateKeyOf } from '../storage/events';
 import { roomViewFor } from './room-access';
 
+/** How many member events `?history=true` returns at most: the latest ones. */
+export const MEMBER_HISTORY_LIMIT = 100;
+
 export function registerWayfarer(router: Router, hs: Homeserver): void {
-  /** The member's current m.room.member event in federation format, so a browser can verify the link itself. */
+  /**
+   * The member's current m.room.member event in federation format, so a browser can verify the link itself.
+   * With `?history=true`: `{event, history}`, history being the member's latest member events the requester
+   * may see, oldest first, for the inspector's handle history with each event's co-signers.
+   */
   router.get(`${WAYFARER_CLIENT_PREFIX}/rooms/{roomId}/member_event/{memberKey}`, (ctx) => {
     const session = requireSession(hs, ctx);
     const { roomId, memberKey } = ctx.params as { roomId: string; memberKey: string };
@@ -19,6 +26,8 @@ export function registerWayfarer(router: Router, hs: Homeserver): void {
     const event = hs.events.stateAt(roomId, view.ceiling).get(stateKeyOf('m.room.member', stableId));
     if (!event) throw notFound('No member event for that key');
     // Exactly as stored and signed: adding fields (even event_id) would change what the signatures cover.
-    return event.pdu;
+    if (ctx.query.get('history') !== 'true') return event.pdu;
+    const history = hs.events.memberEvents(roomId, stableId, view.ceiling, MEMBER_HISTORY_LIMIT).map((e) => e.pdu);
+    return { event: event.pdu, history };
   });
 }

@@ -92,6 +92,9 @@ export class EventStore {
          ) s ON e.stream_ordering = s.so`,
       ),
       memberHistory: db.prepare(`SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? ORDER BY stream_ordering`),
+      recentMemberEvents: db.prepare(
+        `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND stream_ordering <= ? ORDER BY stream_ordering DESC LIMIT ?`,
+      ),
       extremities: db.prepare('SELECT event_id FROM forward_extremities WHERE room_id = ?'),
       clearExtremities: db.prepare('DELETE FROM forward_extremities WHERE room_id = ?'),
       addExtremity: db.prepare('INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)'),
@@ -201,6 +204,11 @@ export class EventStore {
       if (memberships.includes((JSON.parse(row.pdu) as Pdu).content.membership as string)) return row.stream_ordering;
     }
     return undefined;
+  }
+
+  /** The member's latest `limit` member events at or below `ceiling`, oldest first. */
+  memberEvents(roomId: string, memberId: string, ceiling: number, limit: number): StoredEvent[] {
+    return (this.s.recentMemberEvents.all(roomId, memberId, ceiling, limit) as EventRow[]).map(toStored).reverse();
   }
 
   forwardExtremities(roomId: string): string[] {

@@ -362,3 +362,73 @@ describe('directory and media', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('member event history (?history=true), on its own server', () => {
+  const HISTORY_SERVER = 'alpha.localhost:19700';
+  let historyServer: RunningHomeserver;
+  let dora: TestClient;
+  let erin: TestClient;
+  let roomId: string;
+  let doraKey: string;
+  const memberEventPath = (query = '') => `/_matrix/client/unstable/dev.wayfarer/rooms/${enc(roomId)}/member_event/${enc(doraKey)}${query}`;
+  const rename = async (name: string) => {
+    const reply = await dora.put(`/_matrix/client/v3/profile/${enc(dora.userId!)}/displayname`, { displayname: name });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  };
+
+  beforeAll(async () => {
+    historyServer = await startHomeserver({ serverName: HISTORY_SERVER });
+    dora = await new TestClient(historyServer.baseUrl).register('dora');
+    erin = await new TestClient(historyServer.baseUrl).register('erin');
+    roomId = (await dora.post('/_matrix/client/v3/createRoom', { name: 'history' })).body.room_id;
+    const members = await dora.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`);
+    doraKey = members.body.chunk[0].unsigned['org.matrix.msc4428.stable_id_state_key'];
+  });
+  afterAll(() => historyServer?.dispose());
+
+  it('lists every member event of the key, oldest first, in federation format; the plain answer is unchanged', async () => {
+    await rename('Dora One');
+    await rename('Dora Two');
+    const reply = await dora.get(memberEventPath('?history=true'));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    const history = reply.body.history as any[];
+    expect(history).toHaveLength(3);
+    expect(history[0].content.membership).toBe('join');
+    expect(history.map((e) => e.content.displayname).slice(1)).toEqual(['Dora One', 'Dora Two']);
+    for (const event of history) {
+      expect(event.state_key).toBe(doraKey);
+      expect(event.event_id).toBeUndefined();
+      expect(event.hashes.sha256).toEqual(expect.any(String));
+      // Co-signed by the member key and by the server of the claimed domain.
+      expect(Object.keys(event.signatures).sort()).toEqual([HISTORY_SERVER, doraKey].sort());
+    }
+    const ids = history.map((e) => computeEventId(e, 'org.matrix.12.4430'));
+    expect(new Set(ids).size).toBe(3);
+    const plain = await dora.get(memberEventPath());
+    expect(plain.status).toBe(200);
+    expect(plain.body).toEqual(history[2]);
+    expect(reply.body.event).toEqual(plain.body);
+    expect(plain.body.history).toBeUndefined();
+    const current = await dora.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(dora.userId!)}?format=event`);
+    expect(current.body.event_id).toBe(ids[2]);
+  });
+
+  it('caps the history at the latest 100 events, still oldest first', async () => {
+    for (let i = 0; i < 100; i += 1) await rename(`Dora ${i}`);
+    const reply = await dora.get(memberEventPath('?history=true'));
+    expect(reply.status).toBe(200);
+    const names = (reply.body.history as any[]).map((e) => e.content.displayname);
+    expect(names).toHaveLength(100);
+    expect(names[0]).toBe('Dora 0');
+    expect(names[99]).toBe('Dora 99');
+    expect(reply.body.event.content.displayname).toBe('Dora 99');
+  });
+
+  it('refuses a requester who is not in the room, with or without history', async () => {
+    for (const query of ['', '?history=true']) {
+      const reply = await erin.get(memberEventPath(query));
+      expect(reply.status).toBe(403);
+      expect(reply.body.errcode).toBe('M_FORBIDDEN');
+    }
+  });
+});

@@ -148,7 +148,15 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(panel.getByText('This key is specific to this room', { exact: false })).toBeVisible();
   await expect(panel.getByTestId('homeserver-verdict')).toContainText('unverified');
   await expect(panel.getByTestId('homeserver-verdict')).toContainText('not co-signed');
-  await expect(panel.getByRole('region', { name: 'Handle history' })).toContainText(`@bob:${beta.serverName}`);
+  // Every member event of the key, signed: her own join, co-signed by gamma; then the forged claim, which beta never
+  // co-signed (gamma's forge_member signs it with the member key only).
+  const history = panel.getByRole('region', { name: 'Handle history' });
+  await expect(history.getByTestId('handle-history-entry')).toHaveCount(2);
+  await expect(history.getByTestId('handle-history-entry').first()).toContainText(`@mallory:${gamma.serverName}`);
+  await expect(history.getByTestId('handle-history-entry').first()).toContainText(`co-signed by ${gamma.serverName}`);
+  await expect(history.getByTestId('handle-history-entry').last()).toContainText('⚠ Unverified handle');
+  await expect(history.getByTestId('handle-history-entry').last()).toContainText(`no co-signature: the claimed ${beta.serverName} did not sign it`);
+  await expect(history).not.toContainText(`@bob:${beta.serverName}`);
   await expect(panel.getByTestId('browser-verdict')).toContainText(`${beta.serverName} has not co-signed this member event`);
   await panel.getByRole('button', { name: 'Verify now' }).click();
   await expect(panel.getByTestId('browser-verdict')).toContainText('unverified');
@@ -170,6 +178,7 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(panel.getByRole('region', { name: 'Handle history' })).toContainText('checked by this browser');
   await page.route('**/dev.wayfarer/rooms/*/member_event/*', async (route) => {
     if (route.request().method() !== 'GET') return route.continue(); // the CORS preflight
+    if (new URL(route.request().url()).searchParams.has('history')) return route.continue(); // only the link check's fetch is tampered with
     // Node (where route.fetch runs) does not resolve *.localhost: same server, by its loopback address.
     const response = await route.fetch({ url: route.request().url().replace(/\/\/[^/:]+\.localhost:/, '//127.0.0.1:') });
     const event = await response.json();

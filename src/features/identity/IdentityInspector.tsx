@@ -1,33 +1,20 @@
 // Who is this, really? The identity inspector: name and avatar, the handle and its badge, the member key (for
 // reading aloud), the link as the homeserver and as this browser see it, the key's handle history in this room,
 // look-alike members, power and membership, "Verify now" and "Copy member event JSON".
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { Avatar } from '../../ui/Avatar';
 import { secondaryButton, iconButton } from '../../ui/controls';
 import { roleOf } from '../members/members';
 import { badgeOf, disagreement, handleOf, type BrowserCheck } from './badge';
-import type { LinkInfo } from '../../protocol';
-import { describeSender, handleHistory, identityState, memberOfIdentity } from './describeSender';
+import { describeSender, identityState, memberOfIdentity } from './describeSender';
 import { HandleBadge } from './HandleBadge';
 import { identityStore, useIdentity, browserKey } from './identityStore';
 import { fetchMemberEvent } from './browserVerify';
-import { verifyInBrowser } from './verifyInBrowser';
+import { loadHandleHistory, verifyInBrowser } from './verifyInBrowser';
+import type { HandleHistoryEntry } from './handleHistory';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-/**
- * Who co-signed a member event: for the current one, what the checks found; for older ones only the domain that
- * was asked to (their signatures are not kept by clients).
- */
-function coSignature(domain: string | undefined, current?: { link?: LinkInfo; browser?: BrowserCheck }): string {
-  if (!domain) return 'no domain claimed';
-  const browser = current?.browser;
-  if (browser?.state === 'done' && browser.status === 'verified' && browser.domain === domain) return `co-signed by ${domain} (${browser.keyId}), checked by this browser`;
-  if (current?.link?.status === 'verified' && current.link.domain === domain) return `co-signed by ${domain}${current.link.key_id ? ` (${current.link.key_id})` : ''}, checked by your homeserver`;
-  if (current) return `no valid co-signature by ${domain} found`;
-  return `co-signature asked of ${domain}`;
-}
 
 /** The key in groups of four, so two people can read it to each other. */
 export function keyGroups(identity: string): string {
@@ -70,7 +57,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
   const state = identityState(room, identity);
   const badge = badgeOf(state);
   const member = memberOfIdentity(room, identity);
-  const history = state.isKey ? handleHistory(room, identity) : [];
+  const [history, reloadHistory] = useHandleHistory(client, room, identity, state.isKey);
   const conflict = disagreement(state);
   const [copyStatus, setCopyStatus] = useState<string>();
   const link = state.link;
@@ -173,7 +160,14 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
             </dd>
           </dl>
           <div className="flex flex-wrap gap-2">
-            <button className={secondaryButton + ' text-sm'} disabled={browser?.state === 'checking'} onClick={() => void verifyInBrowser(client, room, [identity], true).catch(() => undefined)}>
+            <button
+              className={secondaryButton + ' text-sm'}
+              disabled={browser?.state === 'checking'}
+              onClick={() => {
+                void verifyInBrowser(client, room, [identity], true).catch(() => undefined);
+                reloadHistory(true);
+              }}
+            >
               {browser?.state === 'checking' ? 'Verifying…' : 'Verify now'}
             </button>
             <button className={secondaryButton + ' text-sm'} onClick={() => void copyMemberEvent()}>
@@ -188,24 +182,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
         </section>
       )}
 
-      {history.length > 0 && (
-        <section aria-label="Handle history" className="space-y-1 text-sm">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Handle history in this room</h3>
-          <ol className="space-y-1">
-            {history.map((record, index) => (
-              <li key={record.eventId} className="flex flex-wrap gap-x-2">
-                <time className="text-slate-500" dateTime={new Date(record.ts).toISOString()}>
-                  {dateTime.format(record.ts)}
-                </time>
-                <span>{handleOf(record.localpart, record.domain) ?? 'handle erased'}</span>
-                <span className="text-slate-500">
-                  {record.membership ?? ''} · {coSignature(record.domain, index === history.length - 1 ? { link, browser } : undefined)}
-                </span>
-              </li>
-            ))}
-          </ol>
-        </section>
-      )}
+      {state.isKey && <HandleHistorySection history={history} />}
 
       {profile.warnings.length > 0 && (
         <section aria-label="Look-alike members" className="space-y-1 text-sm">
@@ -238,5 +215,61 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
         </dl>
       </section>
     </div>
+  );
+}
+
+type HistoryLoad = { kind: 'loading' } | { kind: 'loaded'; entries: HandleHistoryEntry[] } | { kind: 'failed'; reason: string };
+
+/** The key's handle history, fetched when the inspector opens and again on demand ("Verify now"). */
+function useHandleHistory(client: MatrixClient, room: Room, identity: string, isKey: boolean): [HistoryLoad, (force: boolean) => void] {
+  const [load, setLoad] = useState<HistoryLoad>({ kind: 'loading' });
+  const latest = useRef(0);
+  const reload = useCallback(
+    (force: boolean) => {
+      if (!isKey) return;
+      // Only the newest request may land: an older answer must not overwrite a fresher one.
+      const request = ++latest.current;
+      setLoad({ kind: 'loading' });
+      loadHandleHistory(client, room, identity, force).then(
+        (entries) => request === latest.current && setLoad({ kind: 'loaded', entries }),
+        (error: unknown) => request === latest.current && setLoad({ kind: 'failed', reason: error instanceof Error ? error.message : String(error) }),
+      );
+    },
+    [client, room, identity, isKey],
+  );
+  useEffect(() => {
+    reload(false);
+    return () => void ++latest.current;
+  }, [reload]);
+  return [load, reload];
+}
+
+/** Each member event of the key: date, handle (or the badge words), membership, and who co-signed it. */
+export function HandleHistorySection({ history }: { history: HistoryLoad }) {
+  return (
+    <section aria-label="Handle history" aria-busy={history.kind === 'loading'} className="space-y-1 text-sm">
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Handle history in this room</h3>
+      {history.kind === 'loading' && <p className="text-slate-500">Loading the signed member events…</p>}
+      {history.kind === 'failed' && <p className="text-red-700 dark:text-red-300">Could not load the handle history: {history.reason}</p>}
+      {history.kind === 'loaded' && history.entries.length === 0 && <p className="text-slate-500">No member events.</p>}
+      {history.kind === 'loaded' && history.entries.length > 0 && (
+        <ol className="space-y-1">
+          {history.entries.map((entry) => (
+            <li key={entry.key} data-testid="handle-history-entry" className="flex flex-wrap gap-x-2">
+              <time className="text-slate-500" dateTime={new Date(entry.ts).toISOString()}>
+                {dateTime.format(entry.ts)}
+              </time>
+              <span className={entry.verified ? '' : 'font-medium text-amber-700 dark:text-amber-300'} title={entry.claim ? `Claims ${entry.claim}, not verified` : undefined}>
+                {entry.label}
+              </span>
+              <span className="text-slate-500">{entry.membership ?? ''} ·</span>
+              <span data-testid="co-signature" className={entry.coSignedByClaimedDomain ? 'text-slate-500' : 'font-medium text-red-700 dark:text-red-300'}>
+                {entry.coSignature}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

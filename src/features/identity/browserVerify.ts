@@ -80,7 +80,19 @@ export interface VerifyOptions {
 
 /** Fetches a member event in federation format; throws an Error with words for people when it cannot. */
 export async function fetchMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string): Promise<unknown> {
-  const url = `${deps.homeserverUrl.replace(/\/$/, '')}${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(roomId)}/member_event/${encodeURIComponent(`@${normaliseKey(identity)}`)}`;
+  return getMemberEvent(deps, roomId, identity, '');
+}
+
+/**
+ * The homeserver's `{event, history}` for a key: its member events in this room, oldest first, in federation
+ * format (see handleHistory.ts's parseMemberHistory). Throws an Error with words for people when it cannot.
+ */
+export async function fetchMemberHistory(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string): Promise<unknown> {
+  return getMemberEvent(deps, roomId, identity, '?history=true');
+}
+
+async function getMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string, query: string): Promise<unknown> {
+  const url = `${deps.homeserverUrl.replace(/\/$/, '')}${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(roomId)}/member_event/${encodeURIComponent(`@${normaliseKey(identity)}`)}${query}`;
   let response: Response;
   try {
     response = await deps.fetch(url, { headers: { Authorization: `Bearer ${deps.accessToken}` }, cache: 'no-store' });
@@ -176,18 +188,36 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     if (tamperedContent(memberEvent)) {
       return { state: 'done', status: 'unverified', code: 'malformed_event', reason: 'the member event’s content does not match its content hash: it was altered after it was signed', checkedTs: startedTs, ...(eventId ? { eventId } : {}) };
     }
+    const verdict = await verifyWithKnownKey(verifier, memberEvent, roomVersion);
+    const check = checkFromVerdict(verdict, startedTs, eventId);
+    await deps.cache.set(verdictKey, { check, expiresTs: startedTs + VERDICT_TTL_MS } satisfies CachedVerdict).catch(() => undefined);
+    return check;
+  }
+
+  /** One member event, with the key it was last verified with (to notice changed bytes); remembers a verifying key. */
+  async function verifyWithKnownKey(verifier: ReturnType<typeof createLinkVerifier>, memberEvent: unknown, roomVersion: string): Promise<LinkVerdict> {
     const content = isRecord(memberEvent) && isRecord(memberEvent.content) ? memberEvent.content : {};
     const domain = typeof content.domain === 'string' ? content.domain : '';
     const signedKeyIds = isRecord(memberEvent) && isRecord(memberEvent.signatures) && isRecord(memberEvent.signatures[domain]) ? Object.keys(memberEvent.signatures[domain] as object) : [];
     const previous = await knownKey(domain, signedKeyIds[0]);
     const verdict = await verifier.verify(memberEvent, roomVersion, previous);
     if (verdict.knownKey) await deps.cache.set(`key ${verdict.knownKey.domain} ${verdict.knownKey.keyId}`, verdict.knownKey).catch(() => undefined);
-    const check = checkFromVerdict(verdict, startedTs, eventId);
-    await deps.cache.set(verdictKey, { check, expiresTs: startedTs + VERDICT_TTL_MS } satisfies CachedVerdict).catch(() => undefined);
-    return check;
+    return verdict;
   }
 
-  return { verifyRoom, keyFetches: () => keyFetches };
+  /**
+   * Verdicts on given member events (a key's handle history), in order: each claimed domain's keys fetched at
+   * most once per call, none while a cached response is fresh unless `force`.
+   */
+  async function verifyEvents(roomVersion: string, memberEvents: readonly unknown[], options: VerifyOptions = {}): Promise<LinkVerdict[]> {
+    const force = options.force ?? false;
+    const verifier = createLinkVerifier((domain) => keysOf(domain, force), now());
+    const verdicts: LinkVerdict[] = [];
+    for (const memberEvent of memberEvents) verdicts.push(await verifyWithKnownKey(verifier, memberEvent, roomVersion));
+    return verdicts;
+  }
+
+  return { verifyRoom, verifyEvents, keyFetches: () => keyFetches };
 }
 
 export type BrowserVerifier = ReturnType<typeof createBrowserVerifier>;

@@ -128,11 +128,6 @@ export function identityState(room: Room | null | undefined, identity: string): 
   return state;
 }
 
-/** The member-event history of one key in this room, oldest first (what the inspector lists). */
-export function handleHistory(room: Room, identity: string): HandleRecord[] {
-  return (identitiesOf(room).history.get(identity) ?? []).filter((r) => !r.eventId.endsWith('~before'));
-}
-
 export function memberOfIdentity(room: Room, identity: string): RoomMember | undefined {
   return identitiesOf(room).byIdentity.get(identity);
 }

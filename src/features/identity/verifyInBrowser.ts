@@ -2,7 +2,8 @@
 // One verifier per signed-in client; its cache lives in IndexedDB (idb-keyval), so a reload keeps it.
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { clear, createStore as createIdbStore, get, set } from 'idb-keyval';
-import { createBrowserVerifier, type BrowserVerifier, type VerificationCache } from './browserVerify';
+import { createBrowserVerifier, fetchMemberHistory, type BrowserVerifier, type VerificationCache } from './browserVerify';
+import { describeHandleHistory, parseMemberHistory, type HandleHistoryEntry } from './handleHistory';
 import { identityStore } from './identityStore';
 
 let idb: ReturnType<typeof createIdbStore> | undefined;
@@ -40,4 +41,15 @@ export async function verifyInBrowser(client: MatrixClient, room: Room, identiti
   store.setBrowserChecks(room.roomId, identities.map((identity) => [identity, { state: 'checking', startedTs }]));
   const results = await browserVerifierFor(client).verifyRoom(room.roomId, room.getVersion(), identities.map((identity) => ({ identity })), { force });
   identityStore.getState().setBrowserChecks(room.roomId, results);
+}
+
+/**
+ * The key's handle history in this room from the homeserver, each member event checked by this browser; throws
+ * an Error with words for people (MemberHistoryError for a malformed answer) when it cannot.
+ */
+export async function loadHandleHistory(client: MatrixClient, room: Room, identity: string, force = false): Promise<HandleHistoryEntry[]> {
+  const body = await fetchMemberHistory({ fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' }, room.roomId, identity);
+  const events = parseMemberHistory(body);
+  const verdicts = await browserVerifierFor(client).verifyEvents(room.getVersion(), events, { force });
+  return describeHandleHistory(events, identity, room.getVersion(), verdicts);
 }

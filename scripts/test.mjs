@@ -47,6 +47,7 @@ if (existsSync(vitestJson)) {
 if (existsSync(playwrightJson)) {
   const p = JSON.parse(readFileSync(playwrightJson, 'utf8'));
   passed += (p.stats?.expected ?? 0) + (p.stats?.flaky ?? 0);
+  if (p.stats?.flaky) console.log(`\n⚠ ${p.stats.flaky} e2e test(s) passed only on retry (flaky): see the list above`);
   failed += p.stats?.unexpected ?? 0;
   skipped += p.stats?.skipped ?? 0;
 } else if (e2eStatus !== 0) failed += 1;

@@ -4,28 +4,17 @@
 // Gamma sees the transaction's origin and reports `contested.by = alpha` in member_info; beta's messages do not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveMemberKey, deriveMemberRoot, encodeBase64, generateRecoverySecret, memberIdFromPublicKey } from '../../src/protocol';
-import { proveAccountKey, registerWithAccountKey } from '../../src/features/portable/accountKeyAuth';
+import { proveAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { joinSeedFields } from '../../src/features/portable/memberSeeds';
-import type { RunningHomeserver } from '../testing/spawn';
-import { TestClient } from '../testing/http-client';
-import { bodies, enc, memberInfo, say, startServers, user, waitFor } from '../testing/federation-harness';
+import type { TestClient } from '../testing/http-client';
+import { bodies, enc, memberInfo, say, waitFor } from '../testing/federation-harness';
+import { startMoveCast, type MoveCast } from '../testing/move-cast';
 
 const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
-let alpha: RunningHomeserver;
-let beta: RunningHomeserver;
-let gamma: RunningHomeserver;
-let bob: TestClient;
 const secret = generateRecoverySecret();
 const memberRoot = deriveMemberRoot(secret);
-let aliceAlpha: TestClient;
-let aliceBeta: TestClient;
-
-async function portableClient(server: RunningHomeserver, username: string): Promise<TestClient> {
-  const session = await registerWithAccountKey({ baseUrl: server.baseUrl, serverName: server.serverName }, secret, username);
-  const client = new TestClient(server.baseUrl);
-  Object.assign(client, { accessToken: session.accessToken, userId: session.userId, deviceId: session.deviceId });
-  return client;
-}
+// Filled in by beforeAll.
+let { alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = {} as MoveCast;
 
 const memberEvent = async (client: TestClient, roomId: string, memberKey: string) =>
   (await client.get(`${PREFIX}/rooms/${enc(roomId)}/member_event/${enc(memberKey)}`)).body;
@@ -51,10 +40,7 @@ async function roomWithMovedAlice(): Promise<{ roomId: string; memberKey: string
 }
 
 beforeAll(async () => {
-  [alpha, beta, gamma] = await startServers(['alpha.localhost:19501', 'beta.localhost:19502', 'gamma.localhost:19503']);
-  bob = await user(gamma, 'bob');
-  aliceAlpha = await portableClient(alpha, 'alice');
-  aliceBeta = await portableClient(beta, 'alice');
+  ({ alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = await startMoveCast(['alpha.localhost:19501', 'beta.localhost:19502', 'gamma.localhost:19503'], secret));
 });
 
 afterAll(async () => {

@@ -3,7 +3,6 @@
 // for the classic path with a room that cannot move.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveMemberRoot, generateRecoverySecret } from '../../src/protocol';
-import { registerWithAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { createRoomSeedFields, joinSeedFields } from '../../src/features/portable/memberSeeds';
 import { buildPlan } from '../../src/features/migration/plan';
 import { createJournal, progressOf, summaryOf, type MigrationJournal } from '../../src/features/migration/journal';
@@ -14,6 +13,7 @@ import { snapshotFromSync } from '../../src/features/migration/snapshot';
 import type { RunningHomeserver } from '../testing/spawn';
 import { TestClient } from '../testing/http-client';
 import { enc, memberInfo, startServers, user, waitFor } from '../testing/federation-harness';
+import { portableClient } from '../testing/move-cast';
 
 let alpha: RunningHomeserver;
 let beta: RunningHomeserver;
@@ -36,9 +36,6 @@ afterAll(async () => {
   await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));
 });
 
-const ref = (server: RunningHomeserver) => ({ baseUrl: server.baseUrl, serverName: server.serverName });
-const asClient = (server: RunningHomeserver, session: { accessToken: string; userId: string; deviceId: string }) =>
-  Object.assign(new TestClient(server.baseUrl), session);
 const ok = async <T>(reply: Promise<{ status: number; body: T }>): Promise<T> => {
   const r = await reply;
   if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
@@ -67,7 +64,7 @@ describe('portable path', () => {
   it('moves alice from alpha to beta with alpha offline: same keys verified on gamma, account data on beta, nothing repeated on a re-run', async () => {
     const secret = generateRecoverySecret();
     const memberRoot = deriveMemberRoot(secret);
-    const aliceAlpha = asClient(alpha, await registerWithAccountKey(ref(alpha), secret, 'alice'));
+    const aliceAlpha = await portableClient(alpha, secret, 'alice');
     await ok(aliceAlpha.put(`/_matrix/client/v3/profile/${enc(aliceAlpha.userId!)}/displayname`, { displayname: 'Alice' }));
     // R1: alice's own room (creator key from a nonce); R2: bob's room on gamma; R3: a public classic room on gamma.
     const r1 = (await ok(aliceAlpha.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: 'Alice’s room', ...createRoomSeedFields(memberRoot) }))).room_id;
@@ -85,7 +82,7 @@ describe('portable path', () => {
     const snapshot = await snapshotOf(aliceAlpha, alpha, true);
     expect(snapshot.rooms.map((r) => r.roomId).sort()).toEqual([r1, r2, r3].sort());
     expect(snapshot.rooms.find((r) => r.roomId === r2)!.servers).toEqual([gamma.serverName]);
-    const aliceBeta = asClient(beta, await registerWithAccountKey(ref(beta), secret, 'alice'));
+    const aliceBeta = await portableClient(beta, secret, 'alice');
     const journal = journalOf('flow-portable', 'portable', snapshot, alpha, aliceBeta, beta, undefined, (room) => memberSeedFor(memberRoot, room) !== undefined);
     expect(journal.items.filter((i) => i.kind === 'room').map((i) => [i.roomId, i.action])).toEqual(
       expect.arrayContaining([[r1, 'adopt'], [r2, 'adopt'], [r3, 'join-public']]),

@@ -3,39 +3,26 @@
 // server, once told the account moved, forgets the keys and refuses to sign as them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveMemberRoot, encodeBase64, generateRecoverySecret, deriveMemberKey, deriveCreatorMemberKey, memberIdFromPublicKey, encodeBase64Url } from '../../src/protocol';
-import { proveAccountKey, registerWithAccountKey } from '../../src/features/portable/accountKeyAuth';
+import { proveAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { createRoomSeedFields, joinSeedFields } from '../../src/features/portable/memberSeeds';
-import type { RunningHomeserver } from '../testing/spawn';
 import { TestClient } from '../testing/http-client';
-import { bodies, devAdmin, enc, memberInfo, say, startServers, user, waitFor } from '../testing/federation-harness';
+import { bodies, devAdmin, enc, memberInfo, say, user, waitFor } from '../testing/federation-harness';
+import { startMoveCast, type MoveCast } from '../testing/move-cast';
 
 const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
-let alpha: RunningHomeserver;
-let beta: RunningHomeserver;
-let gamma: RunningHomeserver;
-let bob: TestClient;
-let carol: TestClient;
 const secret = generateRecoverySecret();
 const memberRoot = deriveMemberRoot(secret);
-let aliceAlpha: TestClient;
-let aliceBeta: TestClient;
-
-async function portableClient(server: RunningHomeserver, username: string): Promise<TestClient> {
-  const session = await registerWithAccountKey({ baseUrl: server.baseUrl, serverName: server.serverName }, secret, username);
-  const client = new TestClient(server.baseUrl);
-  Object.assign(client, { accessToken: session.accessToken, userId: session.userId, deviceId: session.deviceId });
-  return client;
-}
+// Filled in by beforeAll.
+let { alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = {} as MoveCast;
+let carol: TestClient;
 
 const adopt = (client: TestClient, body: unknown) => client.post(`${PREFIX}/migrate/adopt`, body);
 const memberEvent = async (client: TestClient, roomId: string, memberKey: string) =>
   (await client.get(`${PREFIX}/rooms/${enc(roomId)}/member_event/${enc(memberKey)}`)).body;
 
 beforeAll(async () => {
-  [alpha, beta, gamma] = await startServers(['alpha.localhost:19001', 'beta.localhost:19002', 'gamma.localhost:19003']);
-  [bob, carol] = await Promise.all([user(gamma, 'bob'), user(beta, 'carol')]);
-  aliceAlpha = await portableClient(alpha, 'alice');
-  aliceBeta = await portableClient(beta, 'alice');
+  ({ alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = await startMoveCast(['alpha.localhost:19001', 'beta.localhost:19002', 'gamma.localhost:19003'], secret));
+  carol = await user(beta, 'carol');
   await aliceAlpha.put(`/_matrix/client/v3/profile/${enc(aliceAlpha.userId!)}/displayname`, { displayname: 'Alice A.' });
 });
 

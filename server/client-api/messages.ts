@@ -2,14 +2,13 @@
 import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
-import { badJson, invalidParam, MatrixError, notFound } from '../http/errors';
+import { invalidParam, notFound } from '../http/errors';
 import type { Router } from '../http/router';
-import { isObject } from '../http/validate';
 import { ClientFormatter } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
-import { eventMatches, parseEventFilter, type EventFilter } from '../sync/filter';
+import { eventMatches, parseEventFilter, parseInlineFilter, type EventFilter } from '../sync/filter';
 import { formatPaginationToken, parsePosition } from '../sync/tokens';
 import { roomViewFor } from './room-access';
 
@@ -22,15 +21,7 @@ function parseLimit(text: string | null, fallback: number): number {
 }
 
 function parseRoomEventFilter(text: string | null): EventFilter {
-  if (!text) return parseEventFilter({});
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
-  }
-  if (!isObject(json)) throw badJson('filter must be a JSON object');
-  return parseEventFilter(json);
+  return parseEventFilter(text ? parseInlineFilter(text) : {});
 }
 
 export function registerMessages(router: Router, hs: Homeserver): void {

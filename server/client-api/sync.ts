@@ -1,10 +1,9 @@
 // GET /sync: builds the response at once, or long-polls until something for this user changes or `timeout` passes.
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
-import { badJson, invalidParam, MatrixError } from '../http/errors';
+import { invalidParam } from '../http/errors';
 import type { Router } from '../http/router';
-import { isObject } from '../http/validate';
-import { parseFilter, type Filter } from '../sync/filter';
+import { parseFilter, parseInlineFilter, type Filter } from '../sync/filter';
 import { buildSync } from '../sync/sync-builder';
 import { parseSyncToken } from '../sync/tokens';
 
@@ -36,16 +35,7 @@ export function registerSync(router: Router, hs: Homeserver): void {
 
 export function resolveFilter(hs: Homeserver, userId: string, text: string | null): Filter {
   if (!text) return parseFilter({});
-  if (text.startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
-    }
-    if (!isObject(json)) throw badJson('filter must be a JSON object');
-    return parseFilter(json);
-  }
+  if (text.startsWith('{')) return parseFilter(parseInlineFilter(text));
   const stored = hs.accountData.getFilter(userId, text);
   if (!stored) throw invalidParam(`Unknown filter ${JSON.stringify(text.slice(0, 20))}`);
   return parseFilter(stored);

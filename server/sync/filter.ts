@@ -1,5 +1,5 @@
 // Sync/messages filters (the spec's Filter and RoomEventFilter), parsed once into a typed shape.
-import { badJson } from '../http/errors';
+import { badJson, MatrixError } from '../http/errors';
 import { isObject, type JsonObject } from '../http/validate';
 
 export interface EventFilter {
@@ -33,6 +33,18 @@ function stringList(value: unknown, name: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw badJson(`filter field ${name} must be an array of strings`);
   return value as string[];
+}
+
+/** The JSON object of a `filter` query parameter given inline (not as a stored filter's id). */
+export function parseInlineFilter(text: string): JsonObject {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
+  }
+  if (!isObject(json)) throw badJson('filter must be a JSON object');
+  return json;
 }
 
 export function parseEventFilter(value: unknown, name = 'filter'): EventFilter {

@@ -19,6 +19,7 @@ import type { RoomSummary } from '../features/rooms/roomList';
 import { cameBack, connectionFromSync, type SdkSyncState } from './connection';
 import { resendUnsent } from './client';
 import { nameOfUser } from '../features/identity/describeSender';
+import { directPartnerOf } from '../features/rooms/directPartner';
 
 export function directRoomIds(client: MatrixClient): Set<string> {
   const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};
@@ -49,6 +50,7 @@ export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<stri
   const myMember = room.getMember(me);
   const inviter = membership === KnownMembership.Invite ? (myMember?.events.member?.getSender() ?? room.getDMInviter()) : undefined;
   const isDirectInvite = membership === KnownMembership.Invite && myMember?.events.member?.getContent().is_direct === true;
+  const isDirect = direct.has(room.roomId) || isDirectInvite;
   return {
     roomId: room.roomId,
     name: room.name || room.roomId,
@@ -56,7 +58,8 @@ export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<stri
     lastActivity: room.getLastActiveTimestamp() > 0 ? room.getLastActiveTimestamp() : (myMember?.events.member?.getTs() ?? 0),
     unread: membership === KnownMembership.Join ? room.getUnreadNotificationCount(NotificationCountType.Total) : 0,
     highlights: membership === KnownMembership.Join ? room.getUnreadNotificationCount(NotificationCountType.Highlight) : 0,
-    isDirect: direct.has(room.roomId) || isDirectInvite,
+    isDirect,
+    ...(isDirect ? directPartnerOf(room, me) : {}),
     inviter,
     avatarMxc: room.getMxcAvatarUrl() ?? undefined,
     alias: room.getCanonicalAlias() ?? undefined,

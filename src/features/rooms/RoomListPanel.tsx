@@ -5,7 +5,7 @@ import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
 import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
 import { Avatar } from '../../ui/Avatar';
-import { badgeText, visibleRooms, type RoomSummary } from './roomList';
+import { badgeText, visibleRooms, type RoomListEntry } from './roomList';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
 import { nameOfUser } from '../identity/describeSender';
@@ -94,8 +94,8 @@ export function RoomListPanel() {
   );
 }
 
-function RoomItem({ room, selected }: { room: RoomSummary; selected: boolean }) {
-  const label = [room.name, room.isDirect ? 'direct message' : '', room.unread ? `${room.unread} unread` : '', room.highlights ? `${room.highlights} mentions` : '']
+function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }) {
+  const label = [room.name, room.hint ?? '', room.isDirect ? 'direct message' : '', room.unread ? `${room.unread} unread` : '', room.highlights ? `${room.highlights} mentions` : '']
     .filter(Boolean)
     .join(', ');
   return (
@@ -110,7 +110,10 @@ function RoomItem({ room, selected }: { room: RoomSummary; selected: boolean }) 
       >
         <Avatar name={room.name} mxc={room.avatarMxc} size={32} />
         <span className="min-w-0 flex-1">
-          <span className={`block truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+          <span className="flex min-w-0 items-baseline gap-1.5">
+            <span className={`min-w-0 truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+            {room.hint && <RoomHint hint={room.hint} />}
+          </span>
           {room.preview && <span className="block truncate text-xs text-slate-500">{room.preview}</span>}
         </span>
         {room.isDirect && (
@@ -128,10 +131,20 @@ function RoomItem({ room, selected }: { room: RoomSummary; selected: boolean }) 
   );
 }
 
-function InviteItem({ room }: { room: RoomSummary }) {
+/** What tells this room apart from others of the same name; the full text on hover when it is cut. */
+function RoomHint({ hint }: { hint: string }) {
+  return (
+    <span className="min-w-0 shrink-[2] truncate text-xs text-slate-500 dark:text-slate-400" title={hint}>
+      {hint}
+    </span>
+  );
+}
+
+function InviteItem({ room }: { room: RoomListEntry }) {
   const client = useClient();
   const [busy, setBusy] = useState(false);
   const inviter = room.inviter ? nameOfUser(client.getRoom(room.roomId), room.inviter) : undefined;
+  const target = room.hint ? `${room.name} (${room.hint})` : room.name;
   async function act(accept: boolean) {
     setBusy(true);
     try {
@@ -153,12 +166,17 @@ function InviteItem({ room }: { room: RoomSummary }) {
         {room.name}
         {room.isDirect && <span className="ml-1 text-xs text-slate-500">(direct message)</span>}
       </p>
+      {room.hint && (
+        <p className="truncate text-xs text-slate-500 dark:text-slate-400" title={room.hint}>
+          {room.hint}
+        </p>
+      )}
       {inviter && <p className="truncate text-xs text-slate-500">Invited by {inviter}</p>}
       <div className="mt-2 flex gap-2">
-        <button disabled={busy} aria-label={`Accept invite to ${room.name}`} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
+        <button disabled={busy} aria-label={`Accept invite to ${target}`} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
           Accept
         </button>
-        <button disabled={busy} aria-label={`Decline invite to ${room.name}`} className="rounded border border-slate-300 px-2 py-1 text-sm dark:border-slate-600" onClick={() => act(false)}>
+        <button disabled={busy} aria-label={`Decline invite to ${target}`} className="rounded border border-slate-300 px-2 py-1 text-sm dark:border-slate-600" onClick={() => act(false)}>
           Decline
         </button>
       </div>

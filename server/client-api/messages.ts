@@ -3,14 +3,14 @@ import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { invalidParam, notFound } from '../http/errors';
-import type { Router } from '../http/router';
+import type { RequestContext, Router } from '../http/router';
 import { ClientFormatter } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { eventMatches, parseEventFilter, parseInlineFilter, type EventFilter } from '../sync/filter';
 import { formatPaginationToken, parsePosition } from '../sync/tokens';
-import { roomViewFor } from './room-access';
+import { roomViewFor, type RoomView } from './room-access';
 
 const MAX_LIMIT = 1000;
 
@@ -24,12 +24,25 @@ function parseRoomEventFilter(text: string | null): EventFilter {
   return parseEventFilter(text ? parseInlineFilter(text) : {});
 }
 
+/** The caller's session and view of the path's room, its members' links checked first (the history answers carry them). */
+async function openRoom(hs: Homeserver, ctx: RequestContext): Promise<{ session: ReturnType<typeof requireSession>; roomId: string; view: RoomView }> {
+  const session = requireSession(hs, ctx);
+  const roomId = ctx.params.roomId!;
+  const view = roomViewFor(hs, roomId, session.userId);
+  await hs.links.ensureRooms([roomId]);
+  return { session, roomId, view };
+}
+
+/** The event, if it is in this room and within what the caller may see of it. */
+function visibleEvent(hs: Homeserver, roomId: string, view: RoomView, eventId: string): StoredEvent {
+  const event = hs.events.event(eventId);
+  if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || event.streamOrdering <= view.floor) throw notFound('Event not found');
+  return event;
+}
+
 export function registerMessages(router: Router, hs: Homeserver): void {
   router.get('~/rooms/{roomId}/messages', async (ctx) => {
-    const session = requireSession(hs, ctx);
-    const roomId = ctx.params.roomId!;
-    const view = roomViewFor(hs, roomId, session.userId);
-    await hs.links.ensureRooms([roomId]);
+    const { session, roomId, view } = await openRoom(hs, ctx);
     const dir = ctx.query.get('dir');
     if (dir !== 'b' && dir !== 'f') throw invalidParam("dir must be 'b' or 'f'");
     const limit = parseLimit(ctx.query.get('limit'), 10);
@@ -68,12 +81,8 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   });
 
   router.get('~/rooms/{roomId}/context/{eventId}', async (ctx) => {
-    const session = requireSession(hs, ctx);
-    const roomId = ctx.params.roomId!;
-    const view = roomViewFor(hs, roomId, session.userId);
-    await hs.links.ensureRooms([roomId]);
-    const event = hs.events.event(ctx.params.eventId!);
-    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || event.streamOrdering <= view.floor) throw notFound('Event not found');
+    const { session, roomId, view } = await openRoom(hs, ctx);
+    const event = visibleEvent(hs, roomId, view, ctx.params.eventId!);
     const limit = parseLimit(ctx.query.get('limit'), 10);
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const formatter = new ClientFormatter(hs, session);
@@ -95,20 +104,13 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   });
 
   router.get('~/rooms/{roomId}/event/{eventId}', async (ctx) => {
-    const session = requireSession(hs, ctx);
-    const roomId = ctx.params.roomId!;
-    const view = roomViewFor(hs, roomId, session.userId);
-    await hs.links.ensureRooms([roomId]);
-    const event = hs.events.event(ctx.params.eventId!);
-    if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || event.streamOrdering <= view.floor) throw notFound('Event not found');
+    const { session, roomId, view } = await openRoom(hs, ctx);
+    const event = visibleEvent(hs, roomId, view, ctx.params.eventId!);
     return new ClientFormatter(hs, session).event(event);
   });
 
   router.get('~/rooms/{roomId}/members', async (ctx) => {
-    const session = requireSession(hs, ctx);
-    const roomId = ctx.params.roomId!;
-    const view = roomViewFor(hs, roomId, session.userId);
-    await hs.links.ensureRooms([roomId]);
+    const { session, roomId, view } = await openRoom(hs, ctx);
     const at = ctx.query.get('at');
     const position = Math.min(at ? parsePosition(at) : view.ceiling, view.ceiling);
     const membership = ctx.query.get('membership');
@@ -125,10 +127,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   });
 
   router.get('~/rooms/{roomId}/joined_members', async (ctx) => {
-    const session = requireSession(hs, ctx);
-    const roomId = ctx.params.roomId!;
-    const view = roomViewFor(hs, roomId, session.userId);
-    await hs.links.ensureRooms([roomId]);
+    const { session, roomId, view } = await openRoom(hs, ctx);
     const memberKeys = usesMemberKeys(view.version);
     const joined: Record<string, unknown> = {};
     for (const event of hs.events.stateAt(roomId, view.ceiling).values()) {

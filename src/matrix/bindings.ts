@@ -123,23 +123,29 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   };
   const onLoggedOutEvent = () => onLoggedOut();
 
-  client.on(ClientEvent.Sync, onSync);
-  client.on(RoomEvent.Timeline, onTimeline);
-  client.on(RoomEvent.TimelineReset, onRoomEvent as never);
-  client.on(RoomEvent.Redaction, onRoomEvent);
-  client.on(RoomEvent.LocalEchoUpdated, onLocalEcho);
-  client.on(RoomEvent.Receipt, onReceipt);
-  client.on(RoomEvent.Name, onRoom);
-  client.on(RoomEvent.MyMembership, onMyMembership);
-  client.on(ClientEvent.Room, onRoom);
-  client.on(ClientEvent.DeleteRoom, onDelete);
-  client.on(ClientEvent.AccountData, onAccountData);
-  client.on(RoomMemberEvent.Typing, onMember);
-  client.on(RoomMemberEvent.Name, onMember);
-  client.on(RoomMemberEvent.PowerLevel, onMember);
-  client.on(RoomMemberEvent.Membership, onMember);
-  client.on(RoomStateEvent.Members, onRoomEvent as never);
-  client.on(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
+  // Each listener is taken off again by the returned cleanup, so on and off cannot drift apart.
+  const unsubscribes: (() => void)[] = [];
+  const listen: typeof client.on = (event, listener) => {
+    unsubscribes.push(() => client.off(event, listener));
+    return client.on(event, listener);
+  };
+  listen(ClientEvent.Sync, onSync);
+  listen(RoomEvent.Timeline, onTimeline);
+  listen(RoomEvent.TimelineReset, onRoomEvent as never);
+  listen(RoomEvent.Redaction, onRoomEvent);
+  listen(RoomEvent.LocalEchoUpdated, onLocalEcho);
+  listen(RoomEvent.Receipt, onReceipt);
+  listen(RoomEvent.Name, onRoom);
+  listen(RoomEvent.MyMembership, onMyMembership);
+  listen(ClientEvent.Room, onRoom);
+  listen(ClientEvent.DeleteRoom, onDelete);
+  listen(ClientEvent.AccountData, onAccountData);
+  listen(RoomMemberEvent.Typing, onMember);
+  listen(RoomMemberEvent.Name, onMember);
+  listen(RoomMemberEvent.PowerLevel, onMember);
+  listen(RoomMemberEvent.Membership, onMember);
+  listen(RoomStateEvent.Members, onRoomEvent as never);
+  listen(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
   window.addEventListener('online', updateConnection);
   window.addEventListener('offline', updateConnection);
   roomsDirty = true;
@@ -147,23 +153,7 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
 
   return () => {
     if (timer) clearTimeout(timer);
-    client.off(ClientEvent.Sync, onSync);
-    client.off(RoomEvent.Timeline, onTimeline);
-    client.off(RoomEvent.TimelineReset, onRoomEvent as never);
-    client.off(RoomEvent.Redaction, onRoomEvent);
-    client.off(RoomEvent.LocalEchoUpdated, onLocalEcho);
-    client.off(RoomEvent.Receipt, onReceipt);
-    client.off(RoomEvent.Name, onRoom);
-    client.off(RoomEvent.MyMembership, onMyMembership);
-    client.off(ClientEvent.Room, onRoom);
-    client.off(ClientEvent.DeleteRoom, onDelete);
-    client.off(ClientEvent.AccountData, onAccountData);
-    client.off(RoomMemberEvent.Typing, onMember);
-    client.off(RoomMemberEvent.Name, onMember);
-    client.off(RoomMemberEvent.PowerLevel, onMember);
-    client.off(RoomMemberEvent.Membership, onMember);
-    client.off(RoomStateEvent.Members, onRoomEvent as never);
-    client.off(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
+    for (const unsubscribe of unsubscribes) unsubscribe();
     window.removeEventListener('online', updateConnection);
     window.removeEventListener('offline', updateConnection);
   };

@@ -110,10 +110,8 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
       >
         <Avatar name={room.name} mxc={room.avatarMxc} size={32} />
         <span className="min-w-0 flex-1">
-          <span className="flex min-w-0 items-baseline gap-1.5">
-            <span className={`min-w-0 truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
-            {room.hint && <RoomHint hint={room.hint} />}
-          </span>
+          <span className={`block truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+          {room.hint && <RoomHint hint={room.hint} />}
           {room.preview && <span className="block truncate text-xs text-slate-500">{room.preview}</span>}
         </span>
         {room.isDirect && (
@@ -131,10 +129,10 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
   );
 }
 
-/** What tells this room apart from others of the same name; the full text on hover when it is cut. */
+/** What tells this room apart from others of the same name: a line of its own, so a long name cannot hide it. */
 function RoomHint({ hint }: { hint: string }) {
   return (
-    <span className="min-w-0 shrink-[2] truncate text-xs text-slate-500 dark:text-slate-400" title={hint}>
+    <span className="block truncate text-xs text-slate-600 dark:text-slate-400" title={hint}>
       {hint}
     </span>
   );

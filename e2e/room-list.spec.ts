@@ -90,6 +90,11 @@ test('rooms that share a name are told apart by the DM partner’s handle, the a
   await expect(bobby).toHaveAttribute('aria-current', 'page');
   await expect(bob).not.toHaveAttribute('aria-current', 'page');
 
+  // After a reload the client resumes from its stored sync: the handles are still there.
+  await page.reload();
+  await expect(bob).toBeVisible({ timeout: 20_000 });
+  await expect(bobby).toBeVisible();
+
   await screenshot(page, 'room-list-shared-names-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, 'room-list-shared-names-dark');

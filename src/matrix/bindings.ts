@@ -20,6 +20,7 @@ import { cameBack, connectionFromSync, type SdkSyncState } from './connection';
 import { resendUnsent } from './client';
 import { nameOfUser } from '../features/identity/describeSender';
 import { directPartnerOf } from '../features/rooms/directPartner';
+import { identityStore } from '../features/identity/identityStore';
 
 export function directRoomIds(client: MatrixClient): Set<string> {
   const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};
@@ -131,23 +132,24 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   };
   listen(ClientEvent.Sync, onSync);
   listen(RoomEvent.Timeline, onTimeline);
-  listen(RoomEvent.TimelineReset, onRoomEvent as never);
   listen(RoomEvent.Redaction, onRoomEvent);
+  for (const event of [RoomEvent.TimelineReset, RoomStateEvent.Members] as const) listen(event, onRoomEvent as never);
   listen(RoomEvent.LocalEchoUpdated, onLocalEcho);
   listen(RoomEvent.Receipt, onReceipt);
-  listen(RoomEvent.Name, onRoom);
+  for (const event of [RoomEvent.Name, ClientEvent.Room] as const) listen(event, onRoom);
   listen(RoomEvent.MyMembership, onMyMembership);
-  listen(ClientEvent.Room, onRoom);
   listen(ClientEvent.DeleteRoom, onDelete);
   listen(ClientEvent.AccountData, onAccountData);
-  listen(RoomMemberEvent.Typing, onMember);
-  listen(RoomMemberEvent.Name, onMember);
-  listen(RoomMemberEvent.PowerLevel, onMember);
-  listen(RoomMemberEvent.Membership, onMember);
-  listen(RoomStateEvent.Members, onRoomEvent as never);
+  for (const event of [RoomMemberEvent.Typing, RoomMemberEvent.Name, RoomMemberEvent.PowerLevel, RoomMemberEvent.Membership] as const) listen(event, onMember);
   listen(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
   window.addEventListener('online', updateConnection);
   window.addEventListener('offline', updateConnection);
+  // A DM's hint in the list is its partner's handle, which hangs on the link: re-derive when links change.
+  unsubscribes.push(
+    identityStore.subscribe((next, previous) => {
+      if (next.memberInfo !== previous.memberInfo || next.browser !== previous.browser) touchRoom(undefined);
+    }),
+  );
   roomsDirty = true;
   schedule();
 

@@ -8,6 +8,7 @@ import { Avatar } from '../../ui/Avatar';
 import { badgeText, visibleRooms, type RoomListEntry } from './roomList';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
+import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { nameOfUser } from '../identity/describeSender';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
 import { NotificationToggle } from '../notifications/NotificationToggle';
@@ -19,6 +20,7 @@ export function RoomListPanel() {
   const filter = useChat((s) => s.roomFilter);
   const selected = useChat((s) => s.selectedRoomId);
   const shown = useMemo(() => visibleRooms(rooms, filter), [rooms, filter]);
+  useDirectPartnerLinks(shown);
   const [dialog, setDialog] = useState<'create' | 'join' | undefined>();
   const [signingOut, setSigningOut] = useState(false);
   const invites = shown.filter((r) => r.membership === 'invite');

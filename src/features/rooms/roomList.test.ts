@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { roomIdServer, shortRoomId, visibleRooms, withHints, type RoomSummary } from './roomList';
+import { directRoomsAwaitingLinks, roomIdServer, shortRoomId, visibleRooms, withHints, type RoomSummary } from './roomList';
 
 const room = (roomId: string, extra: Partial<RoomSummary> = {}): RoomSummary => ({
   roomId,
@@ -127,5 +127,19 @@ describe('room list helpers', () => {
     ];
     const shown = visibleRooms(rooms, 'beta');
     expect(shown.map((r) => [r.roomId, r.hint])).toEqual([['!dm2:alpha', '@bob:beta.localhost']]);
+  });
+});
+
+describe('directRoomsAwaitingLinks', () => {
+  it('lists joined DMs hinted by a member-key partner whose links are unknown, and nothing else', () => {
+    const rooms = withHints([
+      room('!keyed', { name: 'Bob', isDirect: true, dmHandle: '⚠ Unverified handle', dmKey: 'Abcd1234' }),
+      room('!known', { name: 'Bob', isDirect: true, dmHandle: '@bob:beta', dmKey: 'Wxyz9876' }),
+      room('!classic:alpha', { name: 'Bob', isDirect: true, dmHandle: '@bob:alpha' }),
+      room('!invite', { name: 'Bob', isDirect: true, membership: 'invite', dmHandle: '⚠ Unverified handle', dmKey: 'Qrst5555' }),
+      room('!group', { name: 'Bob' }),
+      room('!alone', { name: 'Carol', isDirect: true, dmHandle: '⚠ Unverified handle', dmKey: 'Carol123' }),
+    ]);
+    expect(directRoomsAwaitingLinks(rooms, (roomId) => roomId === '!known')).toEqual(['!keyed']);
   });
 });

@@ -5,6 +5,8 @@ import { AuthError } from '../../matrix/auth';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { registerWithAccountKey, serverNameFromInput } from './accountKeyAuth';
 import { finishPortableSignIn } from './finishSignIn';
+import { FormFeedback } from './FormFeedback';
+import { HomeserverField } from './HomeserverField';
 import { pickConfirmationGroups, recoveryKeyFileText, recoveryKeyGroups } from './recoveryKeyInput';
 import { RememberCheckbox } from './RememberCheckbox';
 import { UsernameField } from './UsernameField';
@@ -127,11 +129,7 @@ function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; on
           </label>
         ))}
       </div>
-      {error && (
-        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
-          {error}
-        </p>
-      )}
+      <FormFeedback error={error} />
       <button type="submit" className={`w-full ${primaryButton}`}>
         Confirm
       </button>
@@ -172,22 +170,10 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
       <p className="text-sm text-slate-600 dark:text-slate-300">
         Choose the homeserver that will host you. Only your public account key is sent; you can bring the same identity to other servers later.
       </p>
-      <label className="block space-y-1">
-        <span className="text-sm">Homeserver</span>
-        <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
-      </label>
+      <HomeserverField value={homeserver} onChange={setHomeserver} />
       <UsernameField value={username} onChange={setUsername} status={status} />
       <RememberCheckbox checked={remember} onChange={setRemember} />
-      {error && (
-        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
-          {error}
-        </p>
-      )}
-      {busy && (
-        <p role="status" className="text-center text-sm text-slate-500 dark:text-slate-400">
-          {busy}
-        </p>
-      )}
+      <FormFeedback error={error} busy={busy} />
       <button type="submit" disabled={!!busy || status.state === 'unavailable'} className={`w-full ${primaryButton}`}>
         Create portable identity
       </button>

@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { AuthError } from '../../matrix/auth';
-import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { primaryButton, secondaryButton } from '../../ui/controls';
 import { loginWithAccountKey, registerWithAccountKey, serverNameFromInput, UnknownAccountKeyError, type HomeserverAddress } from './accountKeyAuth';
 import { finishPortableSignIn } from './finishSignIn';
+import { FormFeedback } from './FormFeedback';
+import { HomeserverField } from './HomeserverField';
 import { readRecoveryKeyField } from './recoveryKeyInput';
 import { RecoveryKeyField } from './RecoveryKeyField';
 import { RememberCheckbox } from './RememberCheckbox';
@@ -64,21 +66,6 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
     }
   }
 
-  const feedback = (
-    <>
-      {error && (
-        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
-          {error}
-        </p>
-      )}
-      {busy && (
-        <p role="status" className="text-center text-sm text-slate-500 dark:text-slate-400">
-          {busy}
-        </p>
-      )}
-    </>
-  );
-
   if (bring) {
     const name = bring.server.serverName;
     return (
@@ -91,7 +78,7 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
           recovery key signs you in on both servers. This is also the first step of moving to {name}.
         </p>
         <UsernameField value={username} onChange={setUsername} status={usernameStatus} />
-        {feedback}
+        <FormFeedback error={error} busy={busy} />
         <button type="submit" disabled={!!busy || usernameStatus.state === 'unavailable'} className={`w-full ${primaryButton}`}>
           Bring this identity to {name}
         </button>
@@ -108,13 +95,10 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
         Sign in with your recovery key
       </h1>
       <p className="text-sm text-slate-600 dark:text-slate-300">Your key never leaves this browser: Wayfarer uses it to sign a one-time challenge from the server.</p>
-      <label className="block space-y-1">
-        <span className="text-sm">Homeserver</span>
-        <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
-      </label>
+      <HomeserverField value={homeserver} onChange={setHomeserver} />
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
       <RememberCheckbox checked={remember} onChange={setRemember} />
-      {feedback}
+      <FormFeedback error={error} busy={busy} />
       <button type="submit" disabled={!!busy} className={`w-full ${primaryButton}`}>
         Sign in with recovery key
       </button>

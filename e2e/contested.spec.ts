@@ -3,15 +3,15 @@
 // alice's messages and member row, and the inspector says which server kept signing — with no reload.
 import { expect, test, type Page } from '@playwright/test';
 // Single protocol modules, not the index: Playwright's Node loader refuses the index's JSON import (confusables).
-import { signAccountKeyProof } from '../src/protocol/account-key-login';
-import { encodeBase64, encodeBase64Url } from '../src/protocol/base64';
-import { deriveAccountKey, deriveMemberKey, deriveMemberRoot } from '../src/protocol/derivation';
+import { encodeBase64 } from '../src/protocol/base64';
+import { deriveMemberKey, deriveMemberRoot } from '../src/protocol/derivation';
 import { memberIdFromPublicKey } from '../src/protocol/keys';
 import { generateRecoverySecret } from '../src/protocol/recovery-key';
 import type { RunningHomeserver } from '../server/testing/spawn';
-import { TestClient } from '../server/testing/http-client';
+import { ok, TestClient } from '../server/testing/http-client';
 import { bodies, enc, memberInfo, say, startServers, waitFor } from '../server/testing/federation-harness';
 import { message, newUserPage, screenshot, signIn } from './support/chat';
+import { portableAccount } from './support/portable';
 
 const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
 const PASSWORD = 'contested-e2e-password';
@@ -25,32 +25,14 @@ let roomId: string;
 let aliceKey: string;
 const secret = generateRecoverySecret();
 
-async function ok<T = any>(reply: Promise<{ status: number; body: T }>): Promise<T> {
-  const r = await reply;
-  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-/** A portable account made over HTTP: the register round trip with a signed account-key proof. */
-async function portableAccount(server: RunningHomeserver, username: string): Promise<TestClient> {
-  const account = deriveAccountKey(secret);
-  const account_key = encodeBase64Url(account.publicKey);
-  const client = new TestClient(server.baseUrl);
-  const uia = await client.post('/_matrix/client/v3/register', { username });
-  const { challenge } = await ok(client.post(`${PREFIX}/account_key/challenge`, { account_key }));
-  const signature = signAccountKeyProof({ challenge, homeserver: server.serverName, account_key }, account.seed);
-  const reply = await ok(client.post('/_matrix/client/v3/register', { username, auth: { type: 'dev.wayfarer.login.account_key', account_key, challenge, signature, session: uia.body.session } }));
-  return Object.assign(client, { accessToken: reply.access_token, userId: reply.user_id, deviceId: reply.device_id });
-}
-
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   [alpha, beta, gamma] = await startServers(['alpha.localhost:19511', 'beta.localhost:19512', 'gamma.localhost:19513']);
   bob = await new TestClient(gamma.baseUrl).register('bob', PASSWORD);
-  aliceAlpha = await portableAccount(alpha, 'alice');
-  aliceBeta = await portableAccount(beta, 'alice');
+  aliceAlpha = await portableAccount(alpha, 'alice', secret);
+  aliceBeta = await portableAccount(beta, 'alice', secret);
   await ok(aliceAlpha.put(`/_matrix/client/v3/profile/${enc(aliceAlpha.userId!)}/displayname`, { displayname: 'Alice' }));
 
   roomId = (await ok(bob.post('/_matrix/client/v3/createRoom', { name: 'Garden', preset: 'public_chat' }))).room_id;

@@ -4,15 +4,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 // Single protocol modules, not the index: Playwright's Node loader refuses the index's JSON import (confusables).
-import { signAccountKeyProof } from '../src/protocol/account-key-login';
-import { encodeBase64, encodeBase64Url } from '../src/protocol/base64';
-import { deriveAccountKey, deriveCreatorMemberKey, deriveMemberKey, deriveMemberRoot } from '../src/protocol/derivation';
+import { encodeBase64 } from '../src/protocol/base64';
+import { deriveCreatorMemberKey, deriveMemberKey, deriveMemberRoot } from '../src/protocol/derivation';
 import { memberIdFromPublicKey } from '../src/protocol/keys';
 import { encodeRecoveryKey, generateRecoverySecret } from '../src/protocol/recovery-key';
 import type { RunningHomeserver } from '../server/testing/spawn';
-import { TestClient } from '../server/testing/http-client';
+import { ok, TestClient } from '../server/testing/http-client';
 import { bodies, enc, memberInfo, say, startServers, waitFor } from '../server/testing/federation-harness';
 import { message, newUserPage, screenshot, signIn } from './support/chat';
+import { loginPortable, portableAccount } from './support/portable';
 
 const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
 const PASSWORD = 'migration-e2e-password';
@@ -33,34 +33,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));
 });
-
-async function ok<T = any>(reply: Promise<{ status: number; body: T }>): Promise<T> {
-  const r = await reply;
-  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-/** A portable account made over HTTP: the register round trip with a signed account-key proof. */
-async function portableAccount(server: RunningHomeserver, username: string, secret: Uint8Array): Promise<TestClient> {
-  const account = deriveAccountKey(secret);
-  const account_key = encodeBase64Url(account.publicKey);
-  const client = new TestClient(server.baseUrl);
-  const uia = await client.post('/_matrix/client/v3/register', { username });
-  const { challenge } = await ok(client.post(`${PREFIX}/account_key/challenge`, { account_key }));
-  const signature = signAccountKeyProof({ challenge, homeserver: server.serverName, account_key }, account.seed);
-  const reply = await ok(client.post('/_matrix/client/v3/register', { username, auth: { type: 'dev.wayfarer.login.account_key', account_key, challenge, signature, session: uia.body.session } }));
-  return Object.assign(client, { accessToken: reply.access_token, userId: reply.user_id, deviceId: reply.device_id });
-}
-
-async function loginPortable(server: RunningHomeserver, secret: Uint8Array): Promise<TestClient> {
-  const account = deriveAccountKey(secret);
-  const account_key = encodeBase64Url(account.publicKey);
-  const client = new TestClient(server.baseUrl);
-  const { challenge } = await ok(client.post(`${PREFIX}/account_key/challenge`, { account_key }));
-  const signature = signAccountKeyProof({ challenge, homeserver: server.serverName, account_key }, account.seed);
-  const reply = await ok(client.post('/_matrix/client/v3/login', { type: 'dev.wayfarer.login.account_key', account_key, challenge, signature }));
-  return Object.assign(client, { accessToken: reply.access_token, userId: reply.user_id, deviceId: reply.device_id });
-}
 
 /** Bob's public member-key room on gamma that `member` joins with the key derived from its recovery secret. */
 async function bobsRoomWith(member: TestClient, secret: Uint8Array, name: string): Promise<{ roomId: string; key: string }> {

@@ -48,3 +48,10 @@ export class TestClient {
 }
 
 export const enc = encodeURIComponent;
+
+/** The reply's body when it is a 200, else an error naming the status and body (for set-up steps that must work). */
+export async function ok<T = any>(reply: Promise<Reply<T>>): Promise<T> {
+  const r = await reply;
+  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}

@@ -11,7 +11,7 @@ import { createExecutor, memberSeedFor } from '../../src/features/migration/exec
 import { memoryJournalStore } from '../../src/features/migration/persistence';
 import { snapshotFromSync } from '../../src/features/migration/snapshot';
 import type { RunningHomeserver } from '../testing/spawn';
-import { TestClient } from '../testing/http-client';
+import { ok, TestClient } from '../testing/http-client';
 import { enc, memberInfo, startServers, user, waitFor } from '../testing/federation-harness';
 import { portableClient } from '../testing/move-cast';
 
@@ -36,11 +36,6 @@ afterAll(async () => {
   await Promise.all([alpha, beta, gamma].filter(Boolean).map((s) => s.dispose()));
 });
 
-const ok = async <T>(reply: Promise<{ status: number; body: T }>): Promise<T> => {
-  const r = await reply;
-  if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-};
 
 async function snapshotOf(client: TestClient, server: RunningHomeserver, portable: boolean) {
   const sync = await ok(client.get('/_matrix/client/v3/sync?timeout=0'));

@@ -2,7 +2,7 @@
 // file over the server's m.upload.size refused in words; the other member sees each image rendered.
 import { expect, test, type Page } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { apiLogin, newUserPage, register, screenshot, testPng, timeline } from './support/chat';
+import { apiLogin, createRoom, inviteAndAccept, screenshot, signedUpPage, testPng, timeline } from './support/chat';
 
 const serverName = 'alpha.localhost:19381';
 const UPLOAD_LIMIT = 4096;
@@ -29,20 +29,10 @@ function renderedImage(page: Page, name: string) {
 }
 
 test('images: attach, paste and drop, progress, a failed upload retried, too large refused; the other member sees them', async ({ browser }) => {
-  const alice = await newUserPage(browser);
-  const bob = await newUserPage(browser, { colorScheme: 'dark' });
-  await register(alice, serverName, 'alice', 'alice-password');
-  await register(bob, serverName, 'bob', 'bob-password');
-  await alice.getByRole('button', { name: 'New room' }).click();
-  const create = alice.getByRole('dialog', { name: 'Create a room' });
-  await create.getByLabel('Room name').fill('Pictures');
-  await create.getByRole('button', { name: 'Create room' }).click();
-  await expect(alice.getByRole('heading', { name: 'Pictures' })).toBeVisible();
-  await alice.getByRole('button', { name: 'Invite' }).click();
-  const invite = alice.getByRole('dialog', { name: 'Invite to Pictures' });
-  await invite.getByLabel('User ID').fill(`@bob:${serverName}`);
-  await invite.getByRole('button', { name: 'Send invite' }).click();
-  await bob.getByRole('button', { name: 'Accept invite to Pictures' }).click();
+  const alice = await signedUpPage(browser, serverName, 'alice');
+  const bob = await signedUpPage(browser, serverName, 'bob', { colorScheme: 'dark' });
+  await createRoom(alice, 'Pictures');
+  await inviteAndAccept(alice, bob, 'Pictures', `@bob:${serverName}`);
   await expect(bob.getByRole('heading', { name: 'Pictures' })).toBeVisible();
 
   // The attach button: the upload is held on its way, so the progress shows; then it goes on and Bob sees it.

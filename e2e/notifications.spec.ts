@@ -2,9 +2,10 @@
 // sender went through identity, clicking it opens the room, and the tab title counts what is unread.
 import { expect, test, type Page } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { apiLogin, clientUrl, message, newUserPage, register, screenshot, sendMessage, timeline } from './support/chat';
+import { apiLogin, clientUrl, createRoom, inviteAndAccept, message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
 
 const serverName = 'alpha.localhost:19601';
+const CLASSIC = '11'; // a room version whose members are user IDs, not keys
 let hs: RunningHomeserver;
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
@@ -44,16 +45,6 @@ async function recordNotifications(page: Page): Promise<void> {
 
 const shownNotifications = (page: Page) => page.evaluate(() => [...(window as unknown as { shownNotifications: Shown[] }).shownNotifications]);
 
-/** A classic room (version 11), or with `memberKeys` the server's default version, whose members are keys. */
-async function createRoom(page: Page, name: string, options: { memberKeys?: boolean } = {}): Promise<void> {
-  await page.getByRole('button', { name: 'New room' }).click();
-  const create = page.getByRole('dialog', { name: 'Create a room' });
-  await create.getByLabel('Room name').fill(name);
-  if (!options.memberKeys) await create.getByLabel('Room version').selectOption('11');
-  await create.getByRole('button', { name: 'Create room' }).click();
-  await expect(page.getByRole('heading', { name })).toBeVisible();
-}
-
 async function sendMention(token: string, roomId: string, body: string, userId: string, txnId: string): Promise<void> {
   const response = await fetch(`${hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txnId}`, {
     method: 'PUT',
@@ -64,11 +55,8 @@ async function sendMention(token: string, roomId: string, body: string, userId: 
 }
 
 test('a mention in another room notifies with the sender from identity; click opens the room; tab title counts unread', async ({ browser }) => {
-  const alice = await newUserPage(browser);
-  await recordNotifications(alice);
-  const bob = await newUserPage(browser, { colorScheme: 'dark' });
-  await register(alice, serverName, 'alice', 'alice-password');
-  await register(bob, serverName, 'bob', 'bob-password');
+  const alice = await signedUpPage(browser, serverName, 'alice', { beforeSignUp: recordNotifications });
+  const bob = await signedUpPage(browser, serverName, 'bob', { colorScheme: 'dark' });
 
   // Off until the user turns it on; turning it on asks permission (granted to this context).
   const toggle = alice.getByRole('switch', { name: 'Desktop notifications' });
@@ -77,17 +65,13 @@ test('a mention in another room notifies with the sender from identity; click op
   await expect(toggle).toBeChecked();
 
   // Alice makes Garden, invites Bob; Bob joins. Then Alice opens Lounge and stays there.
-  await createRoom(alice, 'Garden');
-  await alice.getByRole('button', { name: 'Invite' }).click();
-  const invite = alice.getByRole('dialog', { name: 'Invite to Garden' });
-  await invite.getByLabel('User ID').fill(`@bob:${serverName}`);
-  await invite.getByRole('button', { name: 'Send invite' }).click();
-  await bob.getByRole('button', { name: 'Accept invite to Garden' }).click();
+  await createRoom(alice, 'Garden', { version: CLASSIC });
+  await inviteAndAccept(alice, bob, 'Garden', `@bob:${serverName}`);
   await expect(timeline(alice).getByText('bob joined')).toBeVisible();
   // Bob's own message in the open room: neither his tab nor Alice's (she is looking at it) notifies.
   await sendMessage(bob, 'Hello from the garden');
   await expect(message(alice, 'Hello from the garden')).toBeVisible();
-  await createRoom(alice, 'Lounge');
+  await createRoom(alice, 'Lounge', { version: CLASSIC });
   await expect(alice).toHaveTitle('Wayfarer');
   expect(await shownNotifications(alice)).toEqual([]);
 
@@ -114,12 +98,9 @@ test('a mention in another room notifies with the sender from identity; click op
   expect(await shownNotifications(alice)).toHaveLength(1);
 
   // A member-key room: the sender is a key, resolved through identity to Bob's verified name.
-  await createRoom(alice, 'Studio', { memberKeys: true });
-  await alice.getByRole('button', { name: 'Invite' }).click();
-  const studioInvite = alice.getByRole('dialog', { name: 'Invite to Studio' });
-  await studioInvite.getByLabel('User ID').fill(`@bob:${serverName}`);
-  await studioInvite.getByRole('button', { name: 'Send invite' }).click();
-  await bob.getByRole('button', { name: 'Accept invite to Studio' }).click();
+  // The server's default version: its members are keys.
+  await createRoom(alice, 'Studio');
+  await inviteAndAccept(alice, bob, 'Studio', `@bob:${serverName}`);
   await expect(timeline(alice).getByText('bob joined')).toBeVisible();
   await alice.getByRole('button', { name: /^Lounge/ }).click();
   await expect(alice.getByRole('heading', { name: 'Lounge' })).toBeVisible();

@@ -36,6 +36,42 @@ export async function register(page: Page, serverName: string, username: string,
   await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
 }
 
+/**
+ * A person in their own browser context, signed up on `serverName` with the password `<username>-password`.
+ * `beforeSignUp` runs on the page first, for init scripts that must be in place before the app loads.
+ */
+export async function signedUpPage(
+  browser: Browser,
+  serverName: string,
+  username: string,
+  options: Parameters<typeof newUserPage>[1] & { beforeSignUp?: (page: Page) => Promise<void> } = {},
+): Promise<Page> {
+  const page = await newUserPage(browser, options);
+  await options.beforeSignUp?.(page);
+  await register(page, serverName, username, `${username}-password`);
+  return page;
+}
+
+/** Creates a room from the New room dialog and waits until it is open; `version` picks e.g. a classic '11' room. */
+export async function createRoom(page: Page, name: string, options: { topic?: string; version?: string } = {}): Promise<void> {
+  await page.getByRole('button', { name: 'New room' }).click();
+  const create = page.getByRole('dialog', { name: 'Create a room' });
+  await create.getByLabel('Room name').fill(name);
+  if (options.topic) await create.getByLabel('Topic (optional)').fill(options.topic);
+  if (options.version) await create.getByLabel('Room version').selectOption(options.version);
+  await create.getByRole('button', { name: 'Create room' }).click();
+  await expect(page.getByRole('heading', { name })).toBeVisible();
+}
+
+/** From the open room `roomName`, `inviter` invites `userId`, and `invitee` (that user's page) accepts. */
+export async function inviteAndAccept(inviter: Page, invitee: Page, roomName: string, userId: string): Promise<void> {
+  await inviter.getByRole('button', { name: 'Invite' }).click();
+  const invite = inviter.getByRole('dialog', { name: `Invite to ${roomName}` });
+  await invite.getByLabel('User ID').fill(userId);
+  await invite.getByRole('button', { name: 'Send invite' }).click();
+  await invitee.getByRole('button', { name: `Accept invite to ${roomName}` }).click();
+}
+
 export async function signIn(page: Page, serverName: string, username: string, password: string): Promise<void> {
   await page.goto('/');
   await page.getByLabel('Homeserver').fill(serverName);

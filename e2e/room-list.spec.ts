@@ -3,31 +3,25 @@
 // its own stays as it is.
 import { expect, test } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { enc, TestClient } from '../server/testing/http-client';
+import { enc, ok, TestClient } from '../server/testing/http-client';
 import { newUserPage, screenshot, signIn } from './support/chat';
 
 const serverName = 'alpha.localhost:20201';
 let hs: RunningHomeserver;
 const COMMITTEE = 'Neighbourhood allotment committee';
 
-async function ok<T = any>(reply: Promise<{ status: number; body: T }>, what: string): Promise<T> {
-  const result = await reply;
-  if (result.status !== 200) throw new Error(`${what}: ${result.status} ${JSON.stringify(result.body)}`);
-  return result.body;
-}
-
 async function user(localpart: string, displayname: string): Promise<TestClient> {
   const client = await new TestClient(hs.baseUrl).register(localpart, `${localpart}-password`);
-  await ok(client.put(`/_matrix/client/v3/profile/${enc(client.userId!)}/displayname`, { displayname }), `${localpart} display name`);
+  await ok(client.put(`/_matrix/client/v3/profile/${enc(client.userId!)}/displayname`, { displayname }));
   return client;
 }
 
 async function directMessage(alice: TestClient, other: TestClient, direct: Record<string, string[]>): Promise<void> {
-  const { room_id: roomId } = await ok(alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [other.userId] }), 'create DM');
-  await ok(other.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}), 'join DM');
-  await ok(other.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/hello`, { msgtype: 'm.text', body: 'Hi Alice!' }), 'say hello');
+  const { room_id: roomId } = await ok(alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [other.userId] }));
+  await ok(other.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
+  await ok(other.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/hello`, { msgtype: 'm.text', body: 'Hi Alice!' }));
   direct[other.userId!] = [roomId];
-  await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`, direct), 'alice m.direct');
+  await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`, direct));
 }
 
 test.describe.configure({ timeout: 120_000 });
@@ -41,11 +35,11 @@ test.beforeAll(async () => {
   await directMessage(alice, bob, direct);
   await directMessage(alice, bobby, direct);
   // One Garden with an alias (member keys: the room ID has no server part), one classic Garden without.
-  await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Garden', room_alias_name: 'garden', preset: 'private_chat' }), 'create Garden');
-  await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Garden', room_version: '11', preset: 'private_chat' }), 'create classic Garden');
-  await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Lounge', preset: 'private_chat' }), 'create Lounge');
+  await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Garden', room_alias_name: 'garden', preset: 'private_chat' }));
+  await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Garden', room_version: '11', preset: 'private_chat' }));
+  await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Lounge', preset: 'private_chat' }));
   // Two classic rooms of one server, no alias, a long name: the server is not enough, the room ID's start is added.
-  for (let i = 0; i < 2; i++) await ok(alice.post('/_matrix/client/v3/createRoom', { name: COMMITTEE, room_version: '11', preset: 'private_chat' }), 'create committee');
+  for (let i = 0; i < 2; i++) await ok(alice.post('/_matrix/client/v3/createRoom', { name: COMMITTEE, room_version: '11', preset: 'private_chat' }));
 });
 
 test.afterAll(async () => {

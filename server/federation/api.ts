@@ -149,22 +149,21 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (!found || found.roomId !== roomId) throw notFound('Unknown event in this room');
     return fed.stateBefore(roomId, found.pdu, fed.createEventId(roomId, version), version);
   };
-  router.get(`${FED}/v1/state_ids/{roomId}`, async (ctx) => {
+  /** The state event IDs before the request's `event_id`, for a requester in the room (/state and /state_ids). */
+  const requestedStateIds = async (ctx: RequestContext): Promise<string[]> => {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
     const version = requireInRoom(roomId, origin);
     const eventId = ctx.query.get('event_id');
     if (!eventId) throw missingParam('event_id is required');
-    const ids = [...stateAt(roomId, eventId, version).values()];
+    return [...stateAt(roomId, eventId, version).values()];
+  };
+  router.get(`${FED}/v1/state_ids/{roomId}`, async (ctx) => {
+    const ids = await requestedStateIds(ctx);
     return { pdu_ids: ids, auth_chain_ids: fed.authChain(ids) };
   });
   router.get(`${FED}/v1/state/{roomId}`, async (ctx) => {
-    const origin = await authenticate(ctx);
-    const roomId = ctx.params.roomId!;
-    const version = requireInRoom(roomId, origin);
-    const eventId = ctx.query.get('event_id');
-    if (!eventId) throw missingParam('event_id is required');
-    const ids = [...stateAt(roomId, eventId, version).values()];
+    const ids = await requestedStateIds(ctx);
     const pdus = (list: string[]) => list.map((id) => fed.findPdu(id)?.pdu).filter((p): p is Pdu => !!p).map(stripUnsigned);
     return { pdus: pdus(ids), auth_chain: pdus(fed.authChain(ids)) };
   });

@@ -3,12 +3,12 @@
 // timeline headers and the member list show).
 import { describe, expect, it } from 'vitest';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { createClient, MatrixEvent, Room } from 'matrix-js-sdk';
 import type { LinkInfo } from '../../protocol';
 import { badgeDescription, badgeLabel, badgeOf, contestingSigner, initialIdentityState, reduceIdentity } from './badge';
 import { describeSender } from './describeSender';
 import { HandleBadge } from './HandleBadge';
 import { identityStore } from './identityStore';
+import { keyMemberEvent, roomWithState } from './keyRoomFixtures';
 
 const key = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';
 const contested = { by: 'alpha.localhost', since_ts: 1_700_000_000_000, event_id: '$sent-by-alpha' };
@@ -52,20 +52,11 @@ describe('contested by the homeserver’s report', () => {
   });
 
   it('reaches timeline headers and the member list through describeSender, from member_info alone', () => {
-    const client = createClient({ baseUrl: 'http://hs.invalid', userId: '@bob:gamma' });
-    const room = new Room('!contested:x', client, '@bob:gamma');
-    room.currentState.setStateEvents([
-      new MatrixEvent({
-        type: 'm.room.member',
-        event_id: '$move',
-        room_id: room.roomId,
-        sender: '@alice:beta.localhost',
-        state_key: '@alice:beta.localhost',
-        origin_server_ts: 2,
-        content: { membership: 'join', displayname: 'Alice', localpart: 'alice', domain: 'beta.localhost' },
-        unsigned: { 'org.matrix.msc4428.stable_id_state_key': `@${key}`, 'org.matrix.msc4428.stable_id': `@${key}` },
-      }),
-    ]);
+    const room = roomWithState(
+      '!contested:x',
+      [keyMemberEvent('!contested:x', '@alice:beta.localhost', key, { displayname: 'Alice', localpart: 'alice', domain: 'beta.localhost' }, 2)],
+      '@bob:gamma',
+    );
     const info = (link: LinkInfo) => ({ [`@${key}`]: { user_id: '@alice:beta.localhost', 'dev.wayfarer.link': link } });
     identityStore.getState().ingestMemberInfo(room.roomId, info(linkOnBeta()), true);
     expect(describeSender(room, { identity: key, sender: '@alice:beta.localhost' }).badge.kind).toBe('verified');

@@ -1,42 +1,24 @@
 // describeSender over a real matrix-js-sdk Room: members indexed by key, not by the user ID the server mapped them to.
 import { describe, expect, it } from 'vitest';
-import { createClient, MatrixEvent, Room } from 'matrix-js-sdk';
+import { MatrixEvent } from 'matrix-js-sdk';
 import { describeSender, identityOfUser, nameOfUser, roomIdentities } from './describeSender';
+import { keyMemberEvent, roomWithState } from './keyRoomFixtures';
 import { identityStore } from './identityStore';
 
+const ROOM = '!r:x';
 const keyBob = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';
 const keyImpostor = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaE';
 
-function member(stateKey: string, key: string, content: Record<string, unknown>, ts: number) {
-  return new MatrixEvent({
-    type: 'm.room.member',
-    event_id: `$m${ts}`,
-    room_id: '!r:x',
-    sender: stateKey,
-    state_key: stateKey,
-    origin_server_ts: ts,
-    content: { membership: 'join', ...content },
-    unsigned: { 'org.matrix.msc4428.stable_id_state_key': `@${key}`, 'org.matrix.msc4428.stable_id': `@${key}` },
-  });
-}
-
-function roomWith(events: MatrixEvent[]): Room {
-  const client = createClient({ baseUrl: 'http://hs.invalid', userId: '@carol:gamma' });
-  const room = new Room('!r:x', client, '@carol:gamma');
-  room.currentState.setStateEvents(events);
-  return room;
-}
-
 describe('describeSender', () => {
   it('one identity per key, even when the SDK holds two user IDs for it; badges from member_info', () => {
-    const room = roomWith([
-      member('@bob:beta', keyBob, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 1),
+    const room = roomWithState(ROOM, [
+      keyMemberEvent(ROOM, '@bob:beta', keyBob, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 1),
       // After a link change the server maps the same key to another user ID.
-      member('@_unverified_bob_beta:gamma', keyBob, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 2),
-      member('@_unverified_bob_beta2:gamma', keyImpostor, { localpart: 'bob', domain: 'beta' }, 3),
+      keyMemberEvent(ROOM, '@_unverified_bob_beta:gamma', keyBob, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 2),
+      keyMemberEvent(ROOM, '@_unverified_bob_beta2:gamma', keyImpostor, { localpart: 'bob', domain: 'beta' }, 3),
     ]);
     identityStore.getState().ingestMemberInfo(
-      '!r:x',
+      ROOM,
       {
         [`@${keyBob}`]: { user_id: '@bob:beta', 'dev.wayfarer.link': { status: 'verified', localpart: 'bob', domain: 'beta', checked_ts: 1 } },
         [`@${keyImpostor}`]: { user_id: null, 'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 1, reason: 'beta has not co-signed this member event' } },
@@ -57,13 +39,13 @@ describe('describeSender', () => {
     expect(impostor.warnings.map((w) => [w.other, w.kind])).toEqual([[keyBob, 'same_handle']]);
 
     // A member_info change alone (no event) changes what is shown.
-    identityStore.getState().ingestMemberInfo('!r:x', { [`@${keyBob}`]: { user_id: null, 'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 2, reason: 'key retired' } } }, false);
+    identityStore.getState().ingestMemberInfo(ROOM, { [`@${keyBob}`]: { user_id: null, 'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 2, reason: 'key retired' } } }, false);
     expect(describeSender(room, { identity: keyBob, sender: '@bob:beta' }).handleLabel).toBe('⚠ Unverified handle');
     expect(nameOfUser(room, '@bob:beta')).toBe('Bob');
   });
 
   it('classic rooms: the user ID is the identity and is shown as the handle', () => {
-    const room = roomWith([new MatrixEvent({ type: 'm.room.member', event_id: '$c', room_id: '!r:x', sender: '@dave:x', state_key: '@dave:x', origin_server_ts: 1, content: { membership: 'join', displayname: 'Dave' } })]);
+    const room = roomWithState(ROOM, [new MatrixEvent({ type: 'm.room.member', event_id: '$c', room_id: ROOM, sender: '@dave:x', state_key: '@dave:x', origin_server_ts: 1, content: { membership: 'join', displayname: 'Dave' } })]);
     expect(describeSender(room, { identity: '@dave:x', sender: '@dave:x' })).toMatchObject({ name: 'Dave', handleLabel: '@dave:x', badge: { kind: 'plain' } });
   });
 });

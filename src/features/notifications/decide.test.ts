@@ -1,39 +1,26 @@
 // The notification decision, with senders resolved through describeSender over a real matrix-js-sdk Room.
 import { describe, expect, it } from 'vitest';
-import { createClient, MatrixEvent, Room } from 'matrix-js-sdk';
+import type { Room } from 'matrix-js-sdk';
 import { describeSender } from '../identity/describeSender';
 import { identityStore } from '../identity/identityStore';
+import { keyMemberEvent, roomWithState } from '../identity/keyRoomFixtures';
 import { decideNotification, messageText, senderLabel, tabTitle, type NotifiableEvent, type NotificationAppState } from './decide';
 import { pushVerdict } from './notifier';
 
+const ROOM = '!n:x';
 const keyBob = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';
 const keyMallory = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaE';
 const keyErased = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbE';
 
-function member(stateKey: string, key: string, content: Record<string, unknown>, ts: number) {
-  return new MatrixEvent({
-    type: 'm.room.member',
-    event_id: `$m${ts}`,
-    room_id: '!n:x',
-    sender: stateKey,
-    state_key: stateKey,
-    origin_server_ts: ts,
-    content: { membership: 'join', ...content },
-    unsigned: { 'org.matrix.msc4428.stable_id_state_key': `@${key}`, 'org.matrix.msc4428.stable_id': `@${key}` },
-  });
-}
-
 function keyRoom(): Room {
-  const client = createClient({ baseUrl: 'http://hs.invalid', userId: '@carol:gamma' });
-  const room = new Room('!n:x', client, '@carol:gamma');
-  room.currentState.setStateEvents([
-    member('@bob:beta', keyBob, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 1),
-    member('@_unverified_bob_beta:gamma', keyMallory, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 2),
+  const room = roomWithState(ROOM, [
+    keyMemberEvent(ROOM, '@bob:beta', keyBob, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 1),
+    keyMemberEvent(ROOM, '@_unverified_bob_beta:gamma', keyMallory, { displayname: 'Bob', localpart: 'bob', domain: 'beta' }, 2),
     // A redacted member event keeps only the membership: the member is erased.
-    member('@_erased_1:gamma', keyErased, {}, 3),
+    keyMemberEvent(ROOM, '@_erased_1:gamma', keyErased, {}, 3),
   ]);
   identityStore.getState().ingestMemberInfo(
-    '!n:x',
+    ROOM,
     {
       [`@${keyBob}`]: { user_id: '@bob:beta', 'dev.wayfarer.link': { status: 'verified', localpart: 'bob', domain: 'beta', checked_ts: 1 } },
       [`@${keyMallory}`]: { user_id: null, 'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 1, reason: 'beta has not co-signed this member event' } },
@@ -45,7 +32,7 @@ function keyRoom(): Room {
 }
 
 const event = (overrides: Partial<NotifiableEvent> = {}): NotifiableEvent => ({
-  roomId: '!n:x',
+  roomId: ROOM,
   eventId: '$e1',
   type: 'm.room.message',
   content: { msgtype: 'm.text', body: 'lunch at noon, @carol?' },
@@ -77,7 +64,7 @@ describe('decideNotification: senders through identity', () => {
   it('a verified sender reads by display name', () => {
     expect(bob.badge.kind).toBe('verified');
     expect(decideNotification(event(), notify, app(), 'Garden', bob)).toEqual({
-      roomId: '!n:x',
+      roomId: ROOM,
       eventId: '$e1',
       title: 'Garden',
       body: 'Bob: lunch at noon, @carol?',
@@ -129,8 +116,8 @@ describe('decideNotification: when not to notify', () => {
   });
 
   it('not for the open room while the tab is visible; yes when the tab is hidden', () => {
-    expect(decideNotification(event(), notify, app({ selectedRoomId: '!n:x' }), 'Lounge', plainSender)).toBeNull();
-    expect(decideNotification(event(), notify, app({ selectedRoomId: '!n:x', tabVisible: false }), 'Lounge', plainSender)).not.toBeNull();
+    expect(decideNotification(event(), notify, app({ selectedRoomId: ROOM }), 'Lounge', plainSender)).toBeNull();
+    expect(decideNotification(event(), notify, app({ selectedRoomId: ROOM, tabVisible: false }), 'Lounge', plainSender)).not.toBeNull();
   });
 
   it('only when the user turned it on and the browser allows it', () => {

@@ -1,7 +1,11 @@
 // `?bench=timeline&events=N`: the real ChatView on a real matrix-js-sdk Room filled with N events, no
 // server involved, timed from "sync data ready" to the first painted timeline. Read by bench/client.bench.ts.
+// `&loaded=M`: only the newest M messages are in the room; older ones come through the SDK's real
+// back-pagination from an in-page `/messages` (e2e/timeline-scroll.spec.ts measures the reader's place
+// while they load; `window.__timelineBenchMessages.hold()` keeps the next response until `release()`).
 import { useLayoutEffect, useState } from 'react';
-import { createClient, Room, PendingEventOrdering, type MatrixClient } from 'matrix-js-sdk';
+import { createClient, Direction, Room, RoomEvent, PendingEventOrdering, type MatrixClient } from 'matrix-js-sdk';
+import { bindClient } from '../../matrix/bindings';
 import { ClientContext } from '../clientContext';
 import ChatView from '../../features/chat/ChatView';
 import { chatStore } from '../../state/chatStore';
@@ -22,16 +26,24 @@ declare global {
   interface Window {
     __timelineBench?: TimelineBenchResult;
     __timelineBenchScroll?: () => Promise<{ frames: number; p50: number; p95: number; max: number }>;
+    __timelineBenchMessages?: { hold(): void; release(): void; served: number };
   }
 }
 
 const roomId = '!bench:bench.localhost';
 const me = '@alice:bench.localhost';
 
-async function prepare(count: number): Promise<{ client: MatrixClient; t0: number; tRoom: number }> {
+async function prepare(count: number, loaded?: number): Promise<{ client: MatrixClient; t0: number; tRoom: number }> {
   const raw = generateRoomEvents(roomId, count);
-  // Nothing listens on this port: the bench never talks to a server.
-  const client = createClient({ baseUrl: 'http://127.0.0.1:9', userId: me, accessToken: 'bench', deviceId: 'BENCH' });
+  const rawMessages = raw.filter((e) => e.state_key === undefined);
+  // Nothing listens on this port: the bench never talks to a server; `/messages` is answered in-page.
+  const client = createClient({
+    baseUrl: 'http://127.0.0.1:9',
+    userId: me,
+    accessToken: 'bench',
+    deviceId: 'BENCH',
+    fetchFn: (input, init) => answerMessages(rawMessages, input, init),
+  });
   const t0 = performance.now(); // the events are in hand, as after /sync and /messages responses
   const room = new Room(roomId, client, me, { pendingEventOrdering: PendingEventOrdering.Detached });
   const mapper = client.getEventMapper();
@@ -41,20 +53,26 @@ async function prepare(count: number): Promise<{ client: MatrixClient; t0: numbe
   const state = events.filter((e) => e.isState());
   const messages = events.filter((e) => !e.isState());
   room.getLiveTimeline().initialiseState(state);
-  await room.addLiveEvents(messages.slice(-30), { addToState: false });
-  room.addEventsToTimeline(messages.slice(0, -30).reverse(), true, false, room.getLiveTimeline());
-  room.oldState.paginationToken = null; // the whole history is loaded
+  const first = loaded === undefined ? 0 : Math.max(0, messages.length - loaded);
+  const live = Math.min(30, messages.length - first);
+  await room.addLiveEvents(messages.slice(-live), { addToState: false });
+  room.addEventsToTimeline(messages.slice(first, -live).reverse(), true, false, room.getLiveTimeline());
+  // The whole history is loaded, or the rest is one back-pagination token away.
+  room.getLiveTimeline().setPaginationToken(first > 0 ? `before_${first}` : null, Direction.Backward);
   client.store.storeRoom(room);
+  // As the SDK's sync does for each room, and the app's bindings: older pages re-render the timeline.
+  client.reEmitter.reEmit(room, [RoomEvent.Timeline, RoomEvent.TimelineReset]);
+  bindClient(client, chatStore, () => undefined);
   chatStore.getState().selectRoom(roomId);
   const tRoom = performance.now();
   return { client, t0, tRoom };
 }
 
-export default function TimelineBench({ count }: { count: number }) {
+export default function TimelineBench({ count, loaded }: { count: number; loaded?: number }) {
   const [ready, setReady] = useState<{ client: MatrixClient; t0: number; tRoom: number }>();
   useLayoutEffect(() => {
-    void prepare(count).then(setReady);
-  }, [count]);
+    void prepare(count, loaded).then(setReady);
+  }, [count, loaded]);
   useLayoutEffect(() => {
     if (!ready) return;
     // After React commits, the next frame's paint is the first painted timeline.
@@ -101,3 +119,39 @@ async function scrollThrough(): Promise<{ frames: number; p50: number; p95: numb
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
   return { frames: times.length, p50: at(0.5), p95: at(0.95), max: times[times.length - 1] ?? 0 };
 }
+
+/**
+ * `GET /rooms/{id}/messages?dir=b&from=before_N` over the generated history, as a homeserver answers it
+ * (newest first, `end` for the next page); every other request fails like the unreachable port would.
+ */
+async function answerMessages(messages: readonly unknown[], input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+  const from = /^before_(\d+)$/.exec(url.searchParams.get('from') ?? '');
+  if (!url.pathname.endsWith('/messages') || !from) return fetch(input, init);
+  await messagesGate.wait();
+  const before = Number(from[1]);
+  const start = Math.max(0, before - Number(url.searchParams.get('limit') ?? 10));
+  const chunk = messages.slice(start, before).reverse();
+  messagesGate.served++;
+  const body = { chunk, start: `before_${before}`, ...(start > 0 ? { end: `before_${start}` } : {}) };
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+/** Lets a test hold back-pagination's response until it has measured the reader's place. */
+const messagesGate = (() => {
+  let held: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  const gate = {
+    served: 0,
+    hold() {
+      held ??= new Promise<void>((resolve) => (open = resolve));
+    },
+    release() {
+      open?.();
+      held = open = undefined;
+    },
+    wait: () => held ?? Promise.resolve(),
+  };
+  window.__timelineBenchMessages = gate;
+  return gate;
+})();

@@ -1,0 +1,49 @@
+// The reader's place while older messages load, measured on the real ChatView and matrix-js-sdk
+// back-pagination (the bench page's in-page `/messages`, so no server timing is involved), with the CPU
+// slowed down the way a busy machine slows it: rows render late and get measured over several frames.
+import { expect, test, type Page } from '@playwright/test';
+import { timeline, waitForTimelineToSettle } from './support/chat';
+
+interface Gate {
+  hold(): void;
+  release(): void;
+  served: number;
+}
+const gate = (page: Page) => page.evaluate(() => (window as unknown as { __timelineBenchMessages: Gate }).__timelineBenchMessages.served);
+
+/** The first message at the top of the view and its position on screen. */
+async function topMessage(page: Page): Promise<{ id: string; top: number }> {
+  return timeline(page).evaluate((log) => {
+    const logTop = log.getBoundingClientRect().top;
+    const first = [...log.querySelectorAll('article')].find((a) => a.getBoundingClientRect().bottom > logTop + 1)!;
+    return { id: first.dataset.eventId!, top: first.getBoundingClientRect().top };
+  });
+}
+
+for (const cpuSlowdown of [1, 6]) {
+  test(`older messages load above without moving the message being read (CPU ×${cpuSlowdown})`, async ({ page }) => {
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await page.goto('/?bench=timeline&events=1500&loaded=60');
+    await page.waitForFunction(() => (window as unknown as { __timelineBench?: unknown }).__timelineBench !== undefined);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuSlowdown });
+
+    for (let page_ = 1; page_ <= 4; page_++) {
+      const served = await gate(page);
+      // Hold the response until the place is measured: it is taken before the older rows arrive.
+      await page.evaluate(() => (window as unknown as { __timelineBenchMessages: Gate }).__timelineBenchMessages.hold());
+      await timeline(page).evaluate((log) => log.scrollTo({ top: 0 }));
+      await expect(page.getByText('Loading older messages…')).toBeVisible();
+      await waitForTimelineToSettle(page);
+      const before = await topMessage(page);
+      await page.evaluate(() => (window as unknown as { __timelineBenchMessages: Gate }).__timelineBenchMessages.release());
+      await expect.poll(() => gate(page)).toBe(served + 1);
+      await expect(page.getByText('Loading older messages…')).toBeHidden();
+      await expect.poll(() => timeline(page).evaluate((log) => log.scrollTop)).toBeGreaterThan(200);
+      await waitForTimelineToSettle(page);
+      const after = await page.locator(`article[data-event-id="${before.id}"]`).evaluate((a) => a.getBoundingClientRect().top);
+      // Within a line of where it was (a naive list would show the older messages and push it away).
+      expect(Math.abs(after - before.top), `page ${page_}: ${before.id} moved from ${before.top} to ${after}`).toBeLessThan(24);
+    }
+  });
+}

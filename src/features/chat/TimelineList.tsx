@@ -29,7 +29,9 @@ export function TimelineList({
   const scrollRef = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
   // Following the newest message: true while the reader is at the bottom. Content that grows without a
-  // scroll (a burst of messages, an image finishing loading) keeps the view pinned to the end.
+  // scroll (a burst of messages, an image finishing loading) keeps the view pinned to the end. Content
+  // shorter than the view sits at the bottom (next to the composer, as in any chat), so older messages
+  // loading above it while pinned leave what the reader sees where it is.
   const stickToBottom = useRef(true);
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -111,7 +113,9 @@ export function TimelineList({
   function onScroll() {
     const el = scrollRef.current;
     if (!el) return;
-    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    // A few pixels of slack for fractional scroll offsets, no more: a reader a line above the end is
+    // reading, and older messages arriving must keep their place rather than pull the view to the end.
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < atBottomSlack;
     stickToBottom.current = bottom;
     captureAnchor();
     if (bottom !== atBottom) {
@@ -132,9 +136,13 @@ export function TimelineList({
       aria-label="Messages"
       aria-live="polite"
       tabIndex={0}
-      className="relative min-h-0 flex-1 overflow-y-auto overscroll-contain focus-visible:outline-2 focus-visible:outline-indigo-500"
+      // The browser's own scroll anchoring would correct a second time for what the anchor above corrects.
+      className="relative flex min-h-0 flex-1 flex-col overflow-y-auto overscroll-contain [overflow-anchor:none] focus-visible:outline-2 focus-visible:outline-indigo-500"
     >
-      <div ref={sizerRef} style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+      <div
+        ref={sizerRef}
+        style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%', flexShrink: 0, marginTop: 'auto' }}
+      >
         {items.map((item) => {
           const row = rows[item.index];
           if (!row) return null;
@@ -172,16 +180,28 @@ function renderedStart(sizer: HTMLElement, key: string): number | undefined {
   return undefined;
 }
 
-/** The first rendered row that shows at the top of the scroll view and may anchor it. */
+/** Within this many pixels of the end, the reader is at the bottom and follows new messages. */
+const atBottomSlack = 4;
+
+/**
+ * The row that anchors the view: the first rendered row that starts inside it, so a row cut by the top
+ * edge (perhaps an image still loading) may grow or shrink above it without moving what the reader
+ * sees; the cut row itself only when nothing else starts in view. Only rows on screen count: right after
+ * a jump the DOM still holds the rows of the old position until the virtualiser catches up.
+ */
 function firstVisibleRow(view: HTMLElement, sizer: HTMLElement, canAnchor: (index: number) => boolean): RowAnchor | undefined {
-  const viewTop = view.getBoundingClientRect().top;
+  const { top: viewTop, bottom: viewBottom } = view.getBoundingClientRect();
   const sizerTop = sizer.getBoundingClientRect().top;
   let best: { key: string; top: number } | undefined;
+  let cut: { key: string; top: number } | undefined;
   for (const child of sizer.children) {
     if (!(child instanceof HTMLElement) || child.dataset.rowKey === undefined) continue;
     const rect = child.getBoundingClientRect();
-    if (rect.bottom <= viewTop + 0.5 || !canAnchor(Number(child.dataset.index))) continue;
-    if (!best || rect.top < best.top) best = { key: child.dataset.rowKey, top: rect.top };
+    if (rect.bottom <= viewTop + 0.5 || rect.top >= viewBottom - 0.5 || !canAnchor(Number(child.dataset.index))) continue;
+    const row = { key: child.dataset.rowKey, top: rect.top };
+    if (rect.top < viewTop - 0.5) cut = row;
+    else if (!best || rect.top < best.top) best = row;
   }
+  best ??= cut;
   return best && { key: best.key, start: best.top - sizerTop };
 }

@@ -47,3 +47,25 @@ for (const cpuSlowdown of [1, 6]) {
     }
   });
 }
+
+test('jump to latest from the top of a long history lands at the very end, however late rows get measured', async ({ page }) => {
+  await page.setViewportSize({ width: 1200, height: 800 });
+  await page.goto('/?bench=timeline&events=3000');
+  await page.waitForFunction(() => (window as unknown as { __timelineBench?: unknown }).__timelineBench !== undefined);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  // Up through the history in big steps, as a reader flinging the wheel would: most rows in between are never
+  // rendered, so their heights are estimates until the jump measures them.
+  await timeline(page).evaluate(async (log) => {
+    while (log.scrollTop > 0) {
+      log.scrollTop = Math.max(0, log.scrollTop - 20_000);
+      await new Promise(requestAnimationFrame);
+    }
+  });
+  await waitForTimelineToSettle(page);
+  await page.getByRole('button', { name: 'Jump to latest' }).click();
+  await waitForTimelineToSettle(page);
+  const gap = await timeline(page).evaluate((log) => log.scrollHeight - log.scrollTop - log.clientHeight);
+  expect(gap).toBeLessThan(2);
+  await expect(page.getByRole('button', { name: 'Jump to latest' })).toBeHidden();
+});

@@ -33,6 +33,7 @@ export function TimelineList({
   // shorter than the view sits at the bottom (next to the composer, as in any chat), so older messages
   // loading above it while pinned leave what the reader sees where it is.
   const stickToBottom = useRef(true);
+  const lastScrollTop = useRef(0);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -113,10 +114,15 @@ export function TimelineList({
   function onScroll() {
     const el = scrollRef.current;
     if (!el) return;
-    // A few pixels of slack for fractional scroll offsets, no more: a reader a line above the end is
-    // reading, and older messages arriving must keep their place rather than pull the view to the end.
-    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < atBottomSlack;
-    stickToBottom.current = bottom;
+    // Reaching the end follows it; only scrolling up leaves it. A scroll down that ends short of the end is
+    // ours (rows below measured taller between following the end and this event) or the reader's on the
+    // way down: neither is a reader who left. A few pixels of slack for fractional offsets, no more: a
+    // reader a line above the end is reading, and older messages arriving must keep their place.
+    const top = el.scrollTop;
+    if (el.scrollHeight - top - el.clientHeight < atBottomSlack) stickToBottom.current = true;
+    else if (top < lastScrollTop.current) stickToBottom.current = false;
+    lastScrollTop.current = top;
+    const bottom = stickToBottom.current;
     captureAnchor();
     if (bottom !== atBottom) {
       setAtBottom(bottom);

@@ -83,6 +83,8 @@ test('rooms that share a name are told apart by the DM partner’s handle, the a
   await bobby.click();
   await expect(bobby).toHaveAttribute('aria-current', 'page');
   await expect(bob).not.toHaveAttribute('aria-current', 'page');
+  // The open room's header says which Bob too.
+  await expect(page.getByRole('region', { name: 'Bob' }).locator(':scope > header')).toContainText(`@bobby:${serverName}`);
 
   // After a reload the client resumes from its stored sync: the handles are still there.
   await page.reload();

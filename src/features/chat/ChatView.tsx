@@ -18,6 +18,7 @@ import { describeSender, memberIdentity, nameOfUser } from '../identity/describe
 import { identityStore, useIdentity } from '../identity/identityStore';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
+import { withHints } from '../rooms/roomList';
 
 export default function ChatView({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -42,6 +43,9 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const identityRevision = useIdentity((s) => `${s.revision[room.roomId] ?? 0}|${s.browserRevision}`);
   const hasMemberInfo = useIdentity((s) => s.memberInfo[room.roomId] !== undefined);
   const membersOpen = useChat((s) => s.membersOpen);
+  // The same words that tell this room apart from others of its name in the room list.
+  const rooms = useChat((s) => s.rooms);
+  const hint = useMemo(() => withHints(rooms).find((r) => r.roomId === room.roomId)?.hint, [rooms, room.roomId]);
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   const [dialog, setDialog] = useState<'invite' | 'leave' | undefined>();
@@ -167,7 +171,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         </button>
         <div className="min-w-0 flex-1 px-1">
           <h1 className="truncate font-semibold">{room.name}</h1>
-          {topic && <p className="truncate text-xs text-slate-500">{topic}</p>}
+          {(hint || topic) && <p className="truncate text-xs text-slate-500">{[hint, topic].filter(Boolean).join(' · ')}</p>}
         </div>
         <button className={iconButton} onClick={() => setDialog('invite')}>
           Invite

@@ -27,7 +27,9 @@ function ImageBody({ content }: { content: Record<string, unknown> }) {
   const h = typeof info.w === 'number' && typeof info.h === 'number' && info.w > 0 ? Math.round((info.h * w) / info.w) : 200;
   const media = useAuthedMedia(mxc, { width: 640, height: 640 });
   const alt = typeof content.body === 'string' ? content.body : 'image';
-  if (media.status === 'ready') return <img src={media.url} alt={alt} style={{ width: w, maxWidth: '100%' }} className="mt-1 rounded-md" />;
+  // With the sender's dimensions the image keeps its box while it decodes: rows below don't jump.
+  const ratio = typeof info.w === 'number' && typeof info.h === 'number' && info.w > 0 && info.h > 0 ? `${info.w} / ${info.h}` : undefined;
+  if (media.status === 'ready') return <img src={media.url} alt={alt} style={{ width: w, maxWidth: '100%', aspectRatio: ratio }} className="mt-1 rounded-md" />;
   return (
     <div style={{ width: w, height: Math.min(h, 320), maxWidth: '100%' }} className="mt-1 flex items-center justify-center rounded-md bg-slate-200 text-sm text-slate-500 dark:bg-slate-800">
       {media.status === 'failed' ? `Image could not be loaded: ${alt}` : media.status === 'none' ? alt : 'Loading image…'}

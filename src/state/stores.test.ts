@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createChatStore, selectComposerMode, selectSelectedRoom, selectTotalUnread, selectVisibleRooms } from './chatStore';
 import { createSessionStore, type SessionPersistence } from './sessionStore';
 import type { Session } from '../matrix/session';
-import type { RoomSummary } from '../features/rooms/roomList';
 import { badgeText } from '../features/rooms/roomList';
+import { roomSummary } from '../features/rooms/roomFixtures';
 import { cameBack, connectionFromSync } from '../matrix/connection';
 
 function memoryPersistence(initial?: Session): SessionPersistence & { stored?: Session } {
@@ -47,16 +47,7 @@ describe('session store', () => {
   });
 });
 
-const room = (roomId: string, extra: Partial<RoomSummary> = {}): RoomSummary => ({
-  roomId,
-  name: roomId.slice(1),
-  membership: 'join',
-  lastActivity: 0,
-  unread: 0,
-  highlights: 0,
-  isDirect: false,
-  ...extra,
-});
+const room = roomSummary;
 
 describe('chat store', () => {
   it('lists invites first, then rooms by recent activity, filtered by name or alias', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { directRoomsAwaitingLinks, roomIdServer, shortRoomId, visibleRooms, withHints, type RoomSummary } from './roomList';
+import { roomSummary } from './roomFixtures';
 
-const room = (roomId: string, extra: Partial<RoomSummary> = {}): RoomSummary => ({
-  roomId,
-  name: roomId.slice(1).split(':')[0]!,
-  membership: 'join',
-  lastActivity: 0,
-  unread: 0,
-  highlights: 0,
-  isDirect: false,
-  ...extra,
-});
+const room = roomSummary;
 
 const hintsOf = (rooms: RoomSummary[]) => Object.fromEntries(withHints(rooms).map((r) => [r.roomId, r.hint]));
 

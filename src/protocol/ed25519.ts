@@ -20,7 +20,21 @@ export function keyPairFromSeed(seed: Uint8Array): KeyPair {
 
 export function signBytes(message: Uint8Array, seed: Uint8Array): Uint8Array {
   checkSeed(seed);
-  return ed.sign(message, seed);
+  return signer(message, seed);
+}
+
+/**
+ * Signs synchronously. Ed25519 signatures are deterministic, so any correct implementation gives the same
+ * bytes: a runtime with a faster native one (the reference homeserver on Node) may install it.
+ */
+export type Ed25519Signer = (message: Uint8Array, seed: Uint8Array) => Uint8Array;
+
+const nobleSigner: Ed25519Signer = (message, seed) => ed.sign(message, seed);
+let signer = nobleSigner;
+
+/** Installs a native signer; `undefined` goes back to noble. */
+export function setEd25519Signer(next: Ed25519Signer | undefined): void {
+  signer = next ?? nobleSigner;
 }
 
 /** Noble, synchronous. Malformed keys or signatures verify as false rather than throwing. */

@@ -117,6 +117,24 @@ test('phone width: invites, accept, chat, back to the list, filter', async ({ br
   await expect(erin.getByRole('link', { name: 'https://example.org/tomatoes' })).toHaveAttribute('rel', /noopener/);
   await screenshot(erin, 'phone-chat-dark');
 
+  // On a phone the members panel covers the room as a modal dialog: focus moves in, Tab stays in it,
+  // Escape closes it and gives focus back to the Members button.
+  await erin.getByRole('button', { name: 'Members' }).focus();
+  await erin.keyboard.press('Enter');
+  const members = erin.getByRole('dialog', { name: 'Members' });
+  await expect(members).toBeVisible();
+  await expect(members.getByRole('button', { name: 'Close members' })).toBeFocused();
+  for (let i = 0; i < 6; i++) {
+    await erin.keyboard.press('Tab');
+    const inPanel = await erin.evaluate(() => !document.activeElement || document.activeElement === document.body || !!document.activeElement.closest('[aria-modal="true"]'));
+    expect(inPanel, `Tab ${i + 1} left the members dialog`).toBe(true);
+  }
+  await screenshot(erin, 'phone-members-dark');
+  await members.getByRole('button', { name: 'Close members' }).focus();
+  await erin.keyboard.press('Escape');
+  await expect(members).toBeHidden();
+  await expect(erin.getByRole('button', { name: 'Members' })).toBeFocused();
+
   // Dave, on the list screen, sees the unread count and the newest room first.
   await expect(dave.getByRole('button', { name: /^Garden, 1 unread/ })).toBeVisible();
   await dave.getByRole('searchbox', { name: 'Filter rooms' }).fill('book');

@@ -16,6 +16,7 @@ import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
 import { bindNotifications } from '../features/notifications/notifier';
 import { notificationSettings } from '../features/notifications/settings';
 import { useTabTitle } from '../features/notifications/useTabTitle';
+import { phoneQuery, useMediaQuery } from '../ui/useMediaQuery';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
@@ -66,6 +67,9 @@ export default function MainScreen({ session }: { session: Session }) {
   const [error, setError] = useState<string>();
   const selectedRoomId = useChat((s) => s.selectedRoomId);
   const membersOpen = useChat((s) => s.membersOpen);
+  // On a phone the members panel is a modal dialog over the room: nothing behind it takes focus or clicks.
+  const phone = useMediaQuery(phoneQuery);
+  const behindModal = phone && membersOpen && selectedRoomId !== undefined;
   useTabTitle();
 
   useEffect(() => {
@@ -101,10 +105,10 @@ export default function MainScreen({ session }: { session: Session }) {
       <div className="flex h-dvh flex-col overflow-hidden">
         <ConnectionBanner />
         <div className="flex min-h-0 flex-1">
-          <div className={`${selectedRoomId ? 'hidden md:flex' : 'flex'} w-full min-w-0 md:w-80 md:shrink-0`}>
+          <div inert={behindModal} className={`${selectedRoomId ? 'hidden md:flex' : 'flex'} w-full min-w-0 md:w-80 md:shrink-0`}>
             <RoomListPanel />
           </div>
-          <div className={`${selectedRoomId ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
+          <div inert={behindModal} className={`${selectedRoomId ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
             {selectedRoomId ? (
               <Suspense fallback={<div role="status" className="m-auto text-slate-500">Loading…</div>}>
                 <ChatView key={selectedRoomId} roomId={selectedRoomId} />

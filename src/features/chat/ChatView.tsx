@@ -43,6 +43,15 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const identityRevision = useIdentity((s) => `${s.revision[room.roomId] ?? 0}|${s.browserRevision}`);
   const hasMemberInfo = useIdentity((s) => s.memberInfo[room.roomId] !== undefined);
   const membersOpen = useChat((s) => s.membersOpen);
+  // Closing the members panel takes the focus with it (its close button is gone): give it back to the
+  // button that opens the panel, unless the reader has already put it somewhere.
+  const membersButton = useRef<HTMLButtonElement>(null);
+  const membersWereOpen = useRef(membersOpen);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (membersWereOpen.current && !membersOpen && (!active || active === document.body)) membersButton.current?.focus();
+    membersWereOpen.current = membersOpen;
+  }, [membersOpen]);
   // The same words that tell this room apart from others of its name in the room list.
   const rooms = useChat((s) => s.rooms);
   const hint = useMemo(() => withHints(rooms).find((r) => r.roomId === room.roomId)?.hint, [rooms, room.roomId]);
@@ -176,7 +185,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         <button className={iconButton} onClick={() => setDialog('invite')}>
           Invite
         </button>
-        <button className={iconButton} aria-pressed={membersOpen} onClick={() => chatStore.getState().toggleMembers()}>
+        <button ref={membersButton} className={iconButton} aria-pressed={membersOpen} onClick={() => chatStore.getState().toggleMembers()}>
           Members
         </button>
         <button className={iconButton} onClick={() => setDialog('leave')}>

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useClient } from '../../app/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
+import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
 import { describeSender, roomIdentities, type SenderProfile } from '../identity/describeSender';
 import { identityStore, summarizeBrowserChecks, useIdentity } from '../identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
@@ -50,16 +51,35 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
     void room?.loadMembersIfNeeded().catch(() => undefined);
   }, [room]);
 
+  // On a phone the panel covers the room: a modal dialog (MainScreen makes the rest inert), so focus moves
+  // in when it opens. The room's Members button takes it back when the panel closes.
+  const phone = useMediaQuery(phoneQuery);
+  const closeButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (phone) closeButton.current?.focus();
+  }, [phone]);
+  const close = () => chatStore.getState().toggleMembers(false);
+  function onKeyDown(event: KeyboardEvent<HTMLElement>) {
+    // Only keys pressed in the panel itself: the identity inspector is a dialog of its own (a portal, whose
+    // events still bubble here through React) and handles its own Escape.
+    if (event.key === 'Escape' && event.currentTarget.contains(event.target as Node)) {
+      event.preventDefault();
+      close();
+    }
+  }
+
   const joined = members.filter((m) => m.membership === 'join');
   const invited = members.filter((m) => m.membership === 'invite');
   return (
     <aside
       aria-label="Members"
+      {...(phone ? { role: 'dialog', 'aria-modal': true } : {})}
+      onKeyDown={onKeyDown}
       className="fixed inset-0 z-40 flex w-full flex-col bg-white md:static md:w-64 md:border-l md:border-slate-200 dark:bg-slate-950 md:dark:border-slate-800"
     >
       <header className="flex items-center border-b border-slate-200 p-3 dark:border-slate-800">
         <h2 className="flex-1 font-semibold">Members ({joined.length})</h2>
-        <button className={iconButton} aria-label="Close members" onClick={() => chatStore.getState().toggleMembers(false)}>
+        <button ref={closeButton} className={iconButton} aria-label="Close members" onClick={close}>
           ✕
         </button>
       </header>

@@ -80,7 +80,7 @@ async function main() {
     console.log(`  raw event JSON → first painted timeline (both):                  ${median(results.map((r) => r.totalMs)).toFixed(1)} ms`);
     console.log(`  rows in the DOM (virtualised):            ${results[0]!.renderedRows}`);
     if (scroll) {
-      console.log(`  scrolling top to bottom, ${scroll.frames} frames of 1500 px: p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms per frame`);
+      console.log(`  scrolling bottom to top, ${scroll.frames} frames of 1500 px: p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms per frame`);
     }
     console.log('production bundle JavaScript:');
     console.log(`  first screen (${sizes.initialFiles.length} files): ${kb(sizes.initial.raw)} raw, ${kb(sizes.initial.gz)} gzip`);

@@ -6,7 +6,8 @@ import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
-import { DaySeparator, MessageRow, NoticeRow, type MessageActions, type ReplyPreview } from './MessageRow';
+import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions, type ReplyPreview } from './MessageRow';
+import { removeUpload, retryUpload } from './imageUpload';
 import { Composer } from './Composer';
 import { useRoomTimeline } from './useRoomTimeline';
 import { markRead, readersByEvent } from './receipts';
@@ -121,6 +122,9 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
     [client, room],
   );
 
+  const retryPendingUpload = useCallback((id: string) => retryUpload(client, id), [client]);
+  const removePendingUpload = useCallback((id: string) => removeUpload(client, id), [client]);
+
   const renderRow = useCallback(
     (row: TimelineRow) => {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
@@ -129,6 +133,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         return <NoticeRow text={row.text} ts={row.event.ts} subject={subject} />;
       }
       const profile = describeSender(room, row.event);
+      if (row.kind === 'upload') return <PendingImageRow row={row} profile={profile} onRetry={retryPendingUpload} onRemove={removePendingUpload} />;
       const isOwn = row.event.identity === myIdentity;
       let reply: ReplyPreview | undefined;
       if (row.replyTo) {
@@ -150,7 +155,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
       );
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [room, myIdentity, byId, readers, actions, canRedactOthers, identityRevision],
+    [room, myIdentity, byId, readers, actions, canRedactOthers, identityRevision, retryPendingUpload, removePendingUpload],
   );
 
   const typing = room

@@ -8,7 +8,7 @@ import { memberIdentity } from '../identity/describeSender';
 import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
-import { discardUpload, formatBytes, isImageFile, retryUpload, sendImage, useRoomUploads, type PendingUpload } from './imageUpload';
+import { isImageFile, sendImage } from './imageUpload';
 
 const typingTimeoutMs = 5000;
 
@@ -153,7 +153,6 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           </button>
         </div>
       )}
-      <PendingUploads client={client} roomId={roomId} />
       <form
         className={`relative flex items-end gap-2 rounded-md ${dragging ? 'outline-2 outline-dashed outline-indigo-500' : ''}`}
         onSubmit={(e) => {
@@ -227,45 +226,5 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
       </form>
       <p className="sr-only">Enter sends, Shift+Enter adds a line, Up arrow edits your last message. Paste or drop an image to send it.</p>
     </div>
-  );
-}
-
-/** Images on their way up: progress while uploading, the reason and Retry / Discard when it failed. */
-function PendingUploads({ client, roomId }: { client: MatrixClient; roomId: string }) {
-  const uploads = useRoomUploads(roomId);
-  if (uploads.length === 0) return null;
-  return (
-    <ul aria-label="Images being sent" className="mb-2 flex flex-col gap-1">
-      {uploads.map((upload) => (
-        <UploadRow key={upload.id} upload={upload} client={client} />
-      ))}
-    </ul>
-  );
-}
-
-function UploadRow({ upload, client }: { upload: PendingUpload; client: MatrixClient }) {
-  const name = upload.file.name || 'image';
-  return (
-    <li data-upload={upload.status} className="flex flex-wrap items-center gap-2 rounded-md bg-slate-100 px-2 py-1 text-sm dark:bg-slate-800">
-      <span className="min-w-0 flex-1 truncate">{name}</span>
-      {upload.status === 'uploading' ? (
-        <>
-          <progress className="h-2 w-32" max={upload.total || 1} value={upload.loaded} aria-label={`Uploading ${name}`} />
-          <span role="status" className="text-xs text-slate-600 dark:text-slate-300">
-            Uploading… {formatBytes(upload.loaded)} of {formatBytes(upload.total)}
-          </span>
-        </>
-      ) : (
-        <span role="alert" className="text-xs text-red-700 dark:text-red-400">
-          Not sent: {upload.error}{' '}
-          <button className="font-medium underline" onClick={() => retryUpload(client, upload.id)}>
-            Retry
-          </button>{' '}
-          <button className="underline" onClick={() => discardUpload(upload.id)}>
-            Discard
-          </button>
-        </span>
-      )}
-    </li>
   );
 }

@@ -1,7 +1,8 @@
-import { memo, useMemo } from 'react';
+import { memo, useEffect, useMemo } from 'react';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
 import { splitLinks } from './linkify';
 import { useAuthedMedia } from '../../matrix/media';
+import { localImagePreview, releaseLocalPreview } from './imageUpload';
 
 function PlainText({ text }: { text: string }) {
   return (
@@ -19,22 +20,43 @@ function PlainText({ text }: { text: string }) {
   );
 }
 
+const maxImageWidth = 320;
+
+/**
+ * The box an image takes in the timeline from the sender's pixel size: at most 320 px wide, the sender's aspect
+ * ratio, so it keeps its place while it decodes. Shared by pending uploads and sent images: same box, no jump.
+ */
+export function imageBox(info: { w?: unknown; h?: unknown }): { width: number; height: number; ratio?: string } {
+  const w = typeof info.w === 'number' && info.w > 0 ? info.w : undefined;
+  const h = typeof info.h === 'number' && info.h > 0 ? info.h : undefined;
+  const width = w !== undefined ? Math.min(w, maxImageWidth) : maxImageWidth;
+  const height = w !== undefined && h !== undefined ? Math.round((h * width) / w) : 200;
+  return { width, height: Math.min(height, 320), ratio: w !== undefined && h !== undefined ? `${w} / ${h}` : undefined };
+}
+
+/** An image in its box, or the box with a word in it while there is nothing to show. */
+export function ImageInBox({ src, alt, box, note, className = '' }: { src?: string; alt: string; box: ReturnType<typeof imageBox>; note?: string; className?: string }) {
+  if (src) return <img src={src} alt={alt} style={{ width: box.width, maxWidth: '100%', aspectRatio: box.ratio }} className={`mt-1 rounded-md ${className}`} />;
+  return (
+    <div style={{ width: box.width, height: box.height, maxWidth: '100%' }} className={`mt-1 flex items-center justify-center rounded-md bg-slate-200 text-sm text-slate-500 dark:bg-slate-800 ${className}`}>
+      {note ?? alt}
+    </div>
+  );
+}
+
 function ImageBody({ content }: { content: Record<string, unknown> }) {
   const info = (content.info ?? {}) as { w?: number; h?: number };
   const mxc = typeof content.url === 'string' ? content.url : undefined;
-  const maxW = 320;
-  const w = typeof info.w === 'number' && info.w > 0 ? Math.min(info.w, maxW) : maxW;
-  const h = typeof info.w === 'number' && typeof info.h === 'number' && info.w > 0 ? Math.round((info.h * w) / info.w) : 200;
   const media = useAuthedMedia(mxc, { width: 640, height: 640 });
   const alt = typeof content.body === 'string' ? content.body : 'image';
-  // With the sender's dimensions the image keeps its box while it decodes: rows below don't jump.
-  const ratio = typeof info.w === 'number' && typeof info.h === 'number' && info.w > 0 && info.h > 0 ? `${info.w} / ${info.h}` : undefined;
-  if (media.status === 'ready') return <img src={media.url} alt={alt} style={{ width: w, maxWidth: '100%', aspectRatio: ratio }} className="mt-1 rounded-md" />;
-  return (
-    <div style={{ width: w, height: Math.min(h, 320), maxWidth: '100%' }} className="mt-1 flex items-center justify-center rounded-md bg-slate-200 text-sm text-slate-500 dark:bg-slate-800">
-      {media.status === 'failed' ? `Image could not be loaded: ${alt}` : media.status === 'none' ? alt : 'Loading image…'}
-    </div>
-  );
+  // An image this page just uploaded shows from the local file until the server's copy is ready.
+  const local = localImagePreview(mxc);
+  useEffect(() => {
+    if (media.status === 'ready' && mxc && local) releaseLocalPreview(mxc);
+  }, [media.status, mxc, local]);
+  const src = media.status === 'ready' ? media.url : local;
+  const note = media.status === 'failed' ? `Image could not be loaded: ${alt}` : media.status === 'none' ? alt : 'Loading image…';
+  return <ImageInBox src={src} alt={alt} box={imageBox(info)} note={note} />;
 }
 
 /** The body of a message: sanitised HTML, linkified text, or an image. */

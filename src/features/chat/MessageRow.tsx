@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { TimelineRow } from './timeline';
-import { MessageBody } from './MessageBody';
+import { ImageInBox, MessageBody, imageBox } from './MessageBody';
+import { formatBytes } from './imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
@@ -139,6 +140,72 @@ export const MessageRow = memo(function MessageRow({
             )}
           </div>
         )}
+      </div>
+    </article>
+  );
+});
+
+type UploadRowData = Extract<TimelineRow, { kind: 'upload' }>;
+
+/**
+ * An image still uploading, laid out like the user's own message it becomes (same avatar column, header and
+ * image box): progress and Cancel while the bytes travel; "Not sent" with Retry and Remove when it failed.
+ */
+export const PendingImageRow = memo(function PendingImageRow({
+  row,
+  profile,
+  onRetry,
+  onRemove,
+}: {
+  row: UploadRowData;
+  profile: SenderProfile;
+  onRetry(id: string): void;
+  onRemove(id: string): void;
+}) {
+  const { upload } = row;
+  const percent = upload.total > 0 ? Math.min(100, Math.floor((upload.loaded / upload.total) * 100)) : 0;
+  return (
+    <article
+      aria-label={`${profile.name} at ${timeFormat.format(upload.ts)}`}
+      data-upload={upload.status}
+      tabIndex={-1}
+      className={`group relative flex gap-3 px-4 outline-none ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
+    >
+      <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
+      <div className="min-w-0 flex-1 pb-0.5">
+        {row.startsGroup && (
+          <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
+            <span className="truncate font-semibold">{profile.name}</span>
+            <HandleBadge badge={profile.badge} />
+            <time className="text-xs text-slate-500" dateTime={new Date(upload.ts).toISOString()}>
+              {timeFormat.format(upload.ts)}
+            </time>
+          </header>
+        )}
+        <ImageInBox src={upload.w !== undefined ? upload.previewUrl : undefined} alt={upload.name} box={imageBox(upload)} className={upload.status === 'uploading' ? 'opacity-60' : ''} />
+        <div className="flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
+          {upload.status === 'uploading' ? (
+            <>
+              <progress className="h-1.5 w-24 accent-indigo-600" max={100} value={percent} aria-label={`Uploading ${upload.name}, ${percent}%`} />
+              <span role="status">
+                Uploading… {formatBytes(upload.loaded)} of {formatBytes(upload.total)}
+              </span>
+              <button className="underline" aria-label={`Cancel sending ${upload.name}`} onClick={() => onRemove(upload.id)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <span role="alert" className="text-red-700 dark:text-red-400">
+              Not sent: {upload.error}{' '}
+              <button className="font-medium underline" onClick={() => onRetry(upload.id)}>
+                Retry
+              </button>{' '}
+              <button className="underline" onClick={() => onRemove(upload.id)}>
+                Remove
+              </button>
+            </span>
+          )}
+        </div>
       </div>
     </article>
   );

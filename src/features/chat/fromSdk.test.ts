@@ -26,4 +26,12 @@ describe('toTimelineEvent', () => {
     const message = new MatrixEvent({ type: 'm.room.message', event_id: '$m', sender: '@alice:alpha', origin_server_ts: 3, content: { msgtype: 'm.text', body: 'hi' } });
     expect(toTimelineEvent(message).subject).toBeUndefined();
   });
+
+  it('keeps the transaction ID of a message sent from this page through its remote echo (its row keeps its key)', () => {
+    const echo = new MatrixEvent({ type: 'm.room.message', event_id: '~!r:t1', sender: '@alice:alpha', origin_server_ts: 4, content: { msgtype: 'm.image', body: 'a.png' } });
+    echo.setTxnId('t1');
+    expect(toTimelineEvent(echo)).toMatchObject({ id: '~!r:t1', txnId: 't1' });
+    echo.handleRemoteEcho({ type: 'm.room.message', event_id: '$sent', sender: '@alice:alpha', origin_server_ts: 5, content: { msgtype: 'm.image', body: 'a.png' } });
+    expect(toTimelineEvent(echo)).toMatchObject({ id: '$sent', txnId: 't1' });
+  });
 });

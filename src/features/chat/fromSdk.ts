@@ -41,6 +41,7 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
     prevContent: event.getPrevContent() as Record<string, unknown>,
     redacted,
     status,
+    txnId: event.getTxnId(),
   };
   cache.set(event, { key, raw, value });
   return value;

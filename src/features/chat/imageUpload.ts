@@ -1,21 +1,17 @@
 // Sending images: size check against the server's m.upload.size, upload through matrix-js-sdk's uploadContent
 // with progress, then an m.image message whose local echo behaves like a text one. While the bytes travel there
-// is no event yet, so the upload itself is view state here (uploading / failed, with retry and discard).
+// is no event yet, so the upload itself is view state here (uploading / failed, with retry, cancel and remove);
+// the timeline shows it as the user's own pending message (timeline.ts withPendingUploads). Nothing here
+// survives a reload: the File lives only in this page.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { MatrixClient } from 'matrix-js-sdk';
+import type { MatrixClient, UploadResponse } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
+import type { PendingImage } from './timeline';
 
-export type UploadStatus = 'uploading' | 'failed';
-
-export interface PendingUpload {
-  id: string;
+export interface PendingUpload extends PendingImage {
   roomId: string;
   file: File;
-  loaded: number;
-  total: number;
-  status: UploadStatus;
-  error?: string;
 }
 
 export interface ImageInfo {
@@ -106,11 +102,31 @@ function update(id: string, patch: Partial<PendingUpload>): void {
   uploadStore.setState((s) => ({ uploads: s.uploads.map((u) => (u.id === id ? { ...u, ...patch } : u)) }));
 }
 
-function remove(id: string): void {
+/** Drops the upload; its preview URL is revoked unless it was handed on to the sent message. */
+function remove(id: string, revokePreview: boolean): void {
+  const upload = uploadStore.getState().uploads.find((u) => u.id === id);
+  if (!upload) return;
   uploadStore.setState((s) => ({ uploads: s.uploads.filter((u) => u.id !== id) }));
+  if (revokePreview) URL.revokeObjectURL(upload.previewUrl);
 }
 
-let counter = 0;
+// The SDK's upload promises, for cancelling one that is on its way.
+const inFlight = new Map<string, Promise<UploadResponse>>();
+
+// Previews of images just uploaded, by mxc URL: the sent message shows the local file until the server's copy
+// has loaded (no blank box between the pending row and the message), then the URL is revoked.
+const localPreviews = new Map<string, string>();
+
+export function localImagePreview(mxc: string | undefined): string | undefined {
+  return mxc === undefined ? undefined : localPreviews.get(mxc);
+}
+
+export function releaseLocalPreview(mxc: string): void {
+  const url = localPreviews.get(mxc);
+  if (url === undefined) return;
+  localPreviews.delete(mxc);
+  URL.revokeObjectURL(url);
+}
 
 /**
  * Checks the size, uploads with progress and sends m.image. Returns a refusal in words when the file is not
@@ -118,32 +134,53 @@ let counter = 0;
  */
 export async function sendImage(client: MatrixClient, roomId: string, file: File): Promise<string | undefined> {
   if (!isImageFile(file)) return `${file.name || 'That file'} is not an image`;
-  const refusal = uploadRefusal(file, await uploadLimit(client));
+  // The pixel size is known before the row shows, so the preview gets its final box at once.
+  const [limit, dimensions] = await Promise.all([uploadLimit(client), imageDimensions(file)]);
+  const refusal = uploadRefusal(file, limit);
   if (refusal) return refusal;
-  const id = `upload-${Date.now()}-${counter++}`;
-  uploadStore.setState((s) => ({ uploads: [...s.uploads, { id, roomId, file, loaded: 0, total: file.size, status: 'uploading' }] }));
+  // The transaction ID the m.image will be sent with: the message's row takes over this upload's row.
+  const id = client.makeTxnId();
+  const upload: PendingUpload = {
+    id,
+    roomId,
+    file,
+    name: file.name || 'image',
+    ts: Date.now(),
+    previewUrl: URL.createObjectURL(file),
+    ...dimensions,
+    loaded: 0,
+    total: file.size,
+    status: 'uploading',
+  };
+  uploadStore.setState((s) => ({ uploads: [...s.uploads, upload] }));
   void runUpload(client, id);
   return undefined;
 }
 
 async function runUpload(client: MatrixClient, id: string): Promise<void> {
   const upload = uploadStore.getState().uploads.find((u) => u.id === id);
-  if (!upload) return;
+  if (!upload || inFlight.has(id)) return;
   update(id, { status: 'uploading', loaded: 0, error: undefined });
   const { file, roomId } = upload;
+  const request = client.uploadContent(file, { name: file.name, type: file.type, progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }) });
+  inFlight.set(id, request);
   try {
-    const [dimensions, response] = await Promise.all([
-      imageDimensions(file),
-      client.uploadContent(file, { name: file.name, type: file.type, progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }) }),
-    ]);
-    if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // discarded meanwhile
-    remove(id);
-    // From here the SDK's local echo shows sending / not sent with its own retry, as for text.
-    await client.sendMessage(roomId, imageContent(file.name || 'image', response.content_uri, { mimetype: file.type, size: file.size, ...dimensions }) as never).catch(() => undefined);
+    const response = await request;
+    if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // removed meanwhile
+    const content = imageContent(upload.name, response.content_uri, { mimetype: file.type, size: file.size, w: upload.w, h: upload.h });
+    localPreviews.set(response.content_uri, upload.previewUrl);
+    // sendMessage adds its local echo synchronously, with this upload's ID as its transaction ID: the echo's row
+    // replaces the pending one in the same render. From here the echo shows sending / not sent with its own retry.
+    const sent = client.sendMessage(roomId, content as never, id);
+    remove(id, false);
+    await sent.catch(() => undefined);
   } catch (err) {
+    if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // cancelled
     // No automatic retry for uploads (unlike the SDK's message queue): say so plainly; Retry is the user's.
     const answered = typeof (err as { httpStatus?: unknown })?.httpStatus === 'number';
     update(id, { status: 'failed', error: answered ? describeMatrixError(err, 'Upload refused') : 'the upload could not reach your homeserver.' });
+  } finally {
+    inFlight.delete(id);
   }
 }
 
@@ -151,6 +188,9 @@ export function retryUpload(client: MatrixClient, id: string): void {
   void runUpload(client, id);
 }
 
-export function discardUpload(id: string): void {
-  remove(id);
+/** Cancels an upload on its way, or removes a failed one. */
+export function removeUpload(client: MatrixClient, id: string): void {
+  remove(id, true);
+  const request = inFlight.get(id);
+  if (request) client.cancelUpload(request);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildTimelineRows, continuesGroup, groupWindowMs, lastEditableMessage, type TimelineEvent, type TimelineRow } from './timeline';
+import { buildTimelineRows, continuesGroup, groupWindowMs, lastEditableMessage, withPendingUploads, type PendingImage, type TimelineEvent, type TimelineRow } from './timeline';
 import { senderIdentity } from '../identity/sender';
 
 const noon = new Date(2026, 10, 20, 12, 0, 0).getTime();
@@ -142,5 +142,73 @@ describe('lastEditableMessage', () => {
     );
     expect(lastEditableMessage(rows, '@me:x')?.event.id).toBe(mine.id);
     expect(lastEditableMessage(rows, '@c:x')).toBeUndefined();
+  });
+});
+
+describe('pending image uploads', () => {
+  const me = { sender: '@me:x', identity: '@me:x' };
+  const upload = (id: string, ts: number, extra: Partial<PendingImage> = {}): PendingImage => ({
+    id,
+    name: `${id}.png`,
+    ts,
+    previewUrl: `blob:${id}`,
+    w: 48,
+    h: 32,
+    loaded: 0,
+    total: 100,
+    status: 'uploading',
+    ...extra,
+  });
+  const summary = (rows: TimelineRow[]) => rows.map((r) => (r.kind === 'day' ? 'day' : `${r.kind}:${r.key}${'startsGroup' in r && r.startsGroup ? '+' : ''}`));
+
+  it('come last, in the order they started, after local echoes, as my own messages', () => {
+    const rows = buildTimelineRows([message('@b:x', noon), message('@me:x', noon + minute, 'echo', { id: '~!r:t1', txnId: 't1', status: 'sending' })], nameOf);
+    const merged = withPendingUploads(rows, [upload('t3', noon + 3 * minute), upload('t2', noon + 2 * minute, { status: 'failed', error: 'offline' })], me);
+    expect(summary(merged).slice(-3)).toEqual(['message:t1+', 'upload:t2', 'upload:t3']);
+    const last = merged[merged.length - 1]!;
+    expect(last.kind === 'upload' && last.event).toMatchObject({ sender: '@me:x', identity: '@me:x', status: 'sending', content: { msgtype: 'm.image', body: 't3.png' } });
+    const failed = merged[merged.length - 2]!;
+    expect(failed.kind === 'upload' && failed.event.status).toBe('failed');
+  });
+
+  it('group with my messages just above, not with someone else’s or after the grouping window', () => {
+    const mine = buildTimelineRows([message('@me:x', noon)], nameOf);
+    expect(summary(withPendingUploads(mine, [upload('u', noon + minute)], me))).toEqual(['day', `message:${mine[1]!.key}+`, 'upload:u']);
+    expect(summary(withPendingUploads(mine, [upload('u', noon + groupWindowMs + 1)], me)).at(-1)).toBe('upload:u+');
+    const theirs = buildTimelineRows([message('@b:x', noon)], nameOf);
+    expect(summary(withPendingUploads(theirs, [upload('u', noon + minute)], me)).at(-1)).toBe('upload:u+');
+    const notice: TimelineEvent = { ...message('@me:x', noon + 1), type: 'm.room.name', stateKey: '', content: { name: 'Lounge' } };
+    expect(summary(withPendingUploads(buildTimelineRows([notice], nameOf), [upload('u', noon + minute)], me)).at(-1)).toBe('upload:u+');
+  });
+
+  it('start a day separator on a new day, and in an empty room', () => {
+    const lateEvening = new Date(2026, 10, 20, 23, 59).getTime();
+    const rows = buildTimelineRows([message('@me:x', lateEvening)], nameOf);
+    const merged = withPendingUploads(rows, [upload('u', lateEvening + 2 * minute)], me);
+    expect(merged.map((r) => r.kind)).toEqual(['day', 'message', 'day', 'upload']);
+    expect(merged[2]!.key).not.toBe(merged[0]!.key);
+    expect(withPendingUploads([], [upload('u', noon)], me).map((r) => r.kind)).toEqual(['day', 'upload']);
+  });
+
+  it('give way to their event: the message sent with the upload’s transaction ID takes over the same row key, once', () => {
+    const pending = withPendingUploads(buildTimelineRows([message('@me:x', noon)], nameOf), [upload('t9', noon + minute)], me);
+    // The local echo (event ID "~room:txn"), then the remote echo (a real event ID): the key stays the transaction ID.
+    const echo = (id: string, status: TimelineEvent['status']) => message('@me:x', noon + minute, 't9.png', { id, txnId: 't9', status, content: { msgtype: 'm.image', body: 't9.png', url: 'mxc://x/1' } });
+    const first = buildTimelineRows([message('@me:x', noon), echo('~!r:t9', 'sending')], nameOf);
+    // The upload still in the store for a moment: one row, the event's.
+    const both = withPendingUploads(first, [upload('t9', noon + minute)], me);
+    expect(both.filter((r) => r.key === 't9').map((r) => r.kind)).toEqual(['message']);
+    const sent = buildTimelineRows([message('@me:x', noon), echo('$real', 'sent')], nameOf);
+    expect(pending.at(-1)!.key).toBe('t9');
+    expect(both.at(-1)!.key).toBe('t9');
+    const sentRow = sent.at(-1)!;
+    expect(sentRow.key).toBe('t9');
+    expect(sentRow.kind === 'message' && sentRow.event.id).toBe('$real');
+    expect(pending.length).toBe(both.length);
+  });
+
+  it('leave the rows untouched when there are none', () => {
+    const rows = buildTimelineRows([message('@me:x', noon)], nameOf);
+    expect(withPendingUploads(rows, [], me)).toBe(rows);
   });
 });

@@ -19,6 +19,24 @@ export interface TimelineEvent {
   prevContent?: Record<string, unknown>;
   redacted: boolean;
   status: SendStatus;
+  /** The transaction ID of an event sent from this session: keeps its row's key from local echo to remote echo. */
+  txnId?: string;
+}
+
+/** An image on its way up: no event exists yet, only the local file (seen through `previewUrl`). */
+export interface PendingImage {
+  /** Also the transaction ID its m.image is sent with, so the event's row takes over this row's key. */
+  id: string;
+  name: string;
+  /** When the upload started. */
+  ts: number;
+  previewUrl: string;
+  w?: number;
+  h?: number;
+  loaded: number;
+  total: number;
+  status: 'uploading' | 'failed';
+  error?: string;
 }
 
 export type TimelineRow =
@@ -34,7 +52,15 @@ export type TimelineRow =
       startsGroup: boolean;
       replyTo?: string;
     }
-  | { kind: 'notice'; key: string; event: TimelineEvent; text: string };
+  | { kind: 'notice'; key: string; event: TimelineEvent; text: string }
+  | {
+      kind: 'upload';
+      key: string;
+      /** The message-to-be, as the user's own: grouping and the sender's name hang off it like a local echo's. */
+      event: TimelineEvent;
+      upload: PendingImage;
+      startsGroup: boolean;
+    };
 
 /** Element's grouping window. */
 export const groupWindowMs = 5 * 60 * 1000;
@@ -123,6 +149,11 @@ export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): string
   }
 }
 
+/** A row's key: the transaction ID while there is one, so a local echo's row stays the same row once sent. */
+function rowKey(event: TimelineEvent): string {
+  return event.txnId ?? event.id;
+}
+
 /**
  * Builds the rows for a run of events in timeline order. Edits fold into their target (latest edit by
  * the same identity wins), redactions and hidden state vanish, day separators and group starts are set.
@@ -159,7 +190,7 @@ export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: Name
     lastTs = event.ts;
 
     if (notice !== undefined) {
-      rows.push({ kind: 'notice', key: event.id, event, text: notice });
+      rows.push({ kind: 'notice', key: rowKey(event), event, text: notice });
       lastMessage = undefined;
       continue;
     }
@@ -169,7 +200,7 @@ export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: Name
     const startsGroup = !lastMessage || !continuesGroup(lastMessage, event);
     rows.push({
       kind: 'message',
-      key: event.id,
+      key: rowKey(event),
       event,
       content,
       edited: !!edit && !event.redacted,
@@ -191,4 +222,41 @@ export function lastEditableMessage(rows: readonly TimelineRow[], identity: stri
     if (msgtype === 'm.text' || msgtype === 'm.emote' || msgtype === 'm.notice') return row;
   }
   return undefined;
+}
+
+/** Who is sending: pending uploads are the user's own messages. */
+export interface OwnSender {
+  sender: string;
+  identity: string;
+}
+
+/**
+ * Pending image uploads as rows after the timeline's own (local echoes included), in the order they started:
+ * at the bottom, grouped with the user's messages just above, under a day separator when the day changed.
+ * An upload whose event already has a row (same transaction ID) is left out: one copy, never two.
+ */
+export function withPendingUploads(rows: readonly TimelineRow[], uploads: readonly PendingImage[], own: OwnSender): TimelineRow[] {
+  if (uploads.length === 0) return rows as TimelineRow[];
+  const keys = new Set(rows.map((r) => r.key));
+  const out = rows.slice();
+  for (const upload of [...uploads].sort((a, b) => a.ts - b.ts)) {
+    if (keys.has(upload.id)) continue;
+    const last = out[out.length - 1];
+    const previous = last && last.kind !== 'day' ? last.event : undefined;
+    if (!previous || !sameDay(previous.ts, upload.ts)) out.push({ kind: 'day', key: `day-${dayKey(upload.ts)}`, ts: upload.ts });
+    const event: TimelineEvent = {
+      id: upload.id,
+      txnId: upload.id,
+      type: 'm.room.message',
+      sender: own.sender,
+      identity: own.identity,
+      ts: upload.ts,
+      content: { msgtype: 'm.image', body: upload.name },
+      redacted: false,
+      status: upload.status === 'failed' ? 'failed' : 'sending',
+    };
+    const continues = previous !== undefined && (last!.kind === 'message' || last!.kind === 'upload') && continuesGroup(previous, event);
+    out.push({ kind: 'upload', key: upload.id, event, upload, startsGroup: !continues });
+  }
+  return out;
 }

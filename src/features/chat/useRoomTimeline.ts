@@ -2,16 +2,17 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../app/clientContext';
 import { useChat } from '../../state/chatStore';
-import { buildTimelineRows, type TimelineRow } from './timeline';
+import { buildTimelineRows, withPendingUploads, type TimelineRow } from './timeline';
+import { useRoomUploads } from './imageUpload';
 import { roomTimelineEvents } from './fromSdk';
 import { describeSender, memberIdentity, nameOfUser } from '../identity/describeSender';
 import { withHandleChangeNotices } from '../identity/handleChanges';
 
-/** Rows for a room, re-derived whenever the bindings bump its revision; plus back-pagination. */
+/** Rows for a room (its images still uploading at the end), re-derived whenever the bindings bump its revision; plus back-pagination. */
 export function useRoomTimeline(room: Room | null) {
   const client = useClient();
   const revision = useChat((s) => (room ? (s.roomRevision[room.roomId] ?? 0) : 0));
-  const rows: TimelineRow[] = useMemo(
+  const eventRows: TimelineRow[] = useMemo(
     () => {
       if (!room) return [];
       const events = roomTimelineEvents(room, memberIdentity(room, client.getUserId() ?? ''));
@@ -24,6 +25,12 @@ export function useRoomTimeline(room: Room | null) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, room, revision],
   );
+  const uploads = useRoomUploads(room?.roomId ?? '');
+  const rows = useMemo(() => {
+    if (!room || uploads.length === 0) return eventRows;
+    const me = client.getUserId() ?? '';
+    return withPendingUploads(eventRows, uploads, { sender: me, identity: memberIdentity(room, me) });
+  }, [client, room, eventRows, uploads]);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<unknown>();
   const busy = useRef(false);

@@ -2,6 +2,7 @@
 import type { Homeserver } from '../homeserver';
 import { forbidden, notFound } from '../http/errors';
 import type { MembershipRow } from '../storage/events';
+import { NO_HISTORY_FLOOR } from '../sync/tokens';
 
 export interface RoomView {
   version: string;
@@ -18,7 +19,7 @@ export function roomViewFor(hs: Homeserver, roomId: string, userId: string): Roo
   const membership = hs.events.membership(roomId, userId);
   if (!membership || membership.membership === 'invite' || membership.membership === 'knock') {
     if (isWorldReadable(hs, roomId)) {
-      return { version: room.room_version, membership: membership ?? noMembership(roomId, userId), ceiling: hs.stream.current(), floor: 0 };
+      return { version: room.room_version, membership: membership ?? noMembership(roomId, userId), ceiling: hs.stream.current(), floor: NO_HISTORY_FLOOR };
     }
     throw forbidden(`${userId} is not in room ${roomId}`);
   }
@@ -34,11 +35,11 @@ export function roomViewFor(hs: Homeserver, roomId: string, userId: string): Roo
 export function historyFloor(hs: Homeserver, roomId: string, userId: string, version: string): number {
   const id = hs.events.currentStateEventId(roomId, 'm.room.history_visibility', '');
   const visibility = id ? hs.events.event(id)?.pdu.content.history_visibility : 'shared';
-  if (visibility !== 'joined' && visibility !== 'invited') return 0;
+  if (visibility !== 'joined' && visibility !== 'invited') return NO_HISTORY_FLOOR;
   const memberId = hs.memberKeys.forUser(roomId, userId)?.member_key ?? (version === '11' ? userId : undefined);
-  if (!memberId) return 0;
+  if (!memberId) return NO_HISTORY_FLOOR;
   const first = hs.events.firstMembership(roomId, memberId, visibility === 'joined' ? ['join'] : ['invite', 'join']);
-  return first === undefined ? 0 : first - 1;
+  return first === undefined ? NO_HISTORY_FLOOR : first - 1;
 }
 
 export function requireJoined(hs: Homeserver, roomId: string, userId: string): string {

@@ -156,6 +156,11 @@ const migrations: string[] = [
     PRIMARY KEY (room_id, user_id)
   );
   `,
+  // Outliers: events held for state and auth (a joined room's state from send_join) that are not in the timeline
+  // until backfill reaches them. Backfilled history gets stream orderings below zero, under everything live.
+  `
+  ALTER TABLE events ADD COLUMN outlier INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function openDatabase(dataDir: string): Db {

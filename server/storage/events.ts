@@ -71,8 +71,8 @@ export class EventStore {
       setPublic: db.prepare('UPDATE rooms SET is_public = ? WHERE room_id = ?'),
       publicRooms: db.prepare('SELECT room_id FROM rooms WHERE is_public = 1 ORDER BY created_ts'),
       insertEvent: db.prepare(
-        `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, pdu, replaces_state, sender_user_id, txn_device_id, txn_id)
-         VALUES (@streamOrdering, @eventId, @roomId, @type, @stateKey, @sender, @depth, @ts, @pdu, @replacesState, @senderUserId, @txnDeviceId, @txnId)`,
+        `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, pdu, replaces_state, sender_user_id, txn_device_id, txn_id, outlier)
+         VALUES (@streamOrdering, @eventId, @roomId, @type, @stateKey, @sender, @depth, @ts, @pdu, @replacesState, @senderUserId, @txnDeviceId, @txnId, @outlier)`,
       ),
       insertRejected: db.prepare('INSERT OR IGNORE INTO rejected_events (event_id, room_id, reason, pdu) VALUES (?, ?, ?, ?)'),
       event: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
@@ -106,9 +106,14 @@ export class EventStore {
       membershipsOf: db.prepare('SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE user_id = ?'),
       forget: db.prepare('UPDATE local_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?'),
       roomMembers: db.prepare("SELECT user_id FROM local_memberships WHERE room_id = ? AND membership = 'join'"),
-      timelineBackward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering <= ? AND stream_ordering > ? ORDER BY stream_ordering DESC LIMIT ?`),
-      timelineForward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? ORDER BY stream_ordering ASC LIMIT ?`),
-      countRange: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ?'),
+      timelineBackward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering <= ? AND stream_ordering > ? AND outlier = 0 ORDER BY stream_ordering DESC LIMIT ?`),
+      timelineForward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND outlier = 0 ORDER BY stream_ordering ASC LIMIT ?`),
+      countRange: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND outlier = 0'),
+      oldestInTimeline: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND outlier = 0 ORDER BY stream_ordering ASC LIMIT ?`),
+      inTimeline: db.prepare('SELECT 1 FROM events WHERE event_id = ? AND outlier = 0'),
+      lowestStream: db.prepare('SELECT MIN(stream_ordering) AS m FROM events'),
+      sameKeyBetween: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND type = ? AND state_key = ? AND stream_ordering > ? AND stream_ordering < ?'),
+      moveIntoTimeline: db.prepare('UPDATE events SET stream_ordering = ?, outlier = 0 WHERE event_id = ? AND outlier = 1'),
       latestStream: db.prepare('SELECT MAX(stream_ordering) AS m FROM events WHERE room_id = ?'),
       redactionOf: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
       txn: db.prepare('SELECT event_id FROM transactions WHERE user_id = ? AND device_id = ? AND path = ? AND txn_id = ?'),
@@ -145,6 +150,8 @@ export class EventStore {
     senderUserId: string | null;
     txnDeviceId: string | null;
     txnId: string | null;
+    /** Held for state only, not shown in the timeline (until backfill reaches it). */
+    outlier?: boolean;
   }): void {
     this.s.insertEvent.run({
       streamOrdering: event.streamOrdering,
@@ -160,7 +167,33 @@ export class EventStore {
       senderUserId: event.senderUserId,
       txnDeviceId: event.txnDeviceId,
       txnId: event.txnId,
+      outlier: event.outlier ? 1 : 0,
     });
+  }
+
+  /** The room's `limit` oldest timeline events, oldest first: where backfill looks for a gap. */
+  oldestInTimeline(roomId: string, limit: number): StoredEvent[] {
+    return (this.s.oldestInTimeline.all(roomId, limit) as EventRow[]).map(toStored);
+  }
+
+  isInTimeline(eventId: string): boolean {
+    return this.s.inTimeline.get(eventId) !== undefined;
+  }
+
+  /** The lowest stream ordering of any event (0 when none is below zero): backfilled history goes under it. */
+  lowestStream(): number {
+    return Math.min((this.s.lowestStream.get() as { m: number | null }).m ?? 0, 0);
+  }
+
+  /**
+   * Puts a held-for-state event (outlier) into the timeline at `position`, which backfill chose below everything.
+   * Refused (false) if another event of the same state key lies in between: stateAt() takes the highest ordering
+   * per key, so moving past one would let an older state event win.
+   */
+  moveIntoTimeline(event: StoredEvent, position: number): boolean {
+    const { pdu } = event;
+    if (pdu.state_key !== undefined && (this.s.sameKeyBetween.get(event.roomId, pdu.type, pdu.state_key, position, event.streamOrdering) as { n: number }).n > 0) return false;
+    return this.s.moveIntoTimeline.run(position, event.eventId).changes === 1;
   }
 
   recordRejected(eventId: string, roomId: string, reason: string, pdu: Pdu): void {

@@ -49,33 +49,45 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const fromText = ctx.query.get('from');
     const toText = ctx.query.get('to');
-    const from = Math.max(Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : 0, view.ceiling), view.floor);
+    const from = Math.max(Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : view.floor, view.ceiling), view.floor);
     const to = toText ? parsePosition(toText) : undefined;
     const formatter = new ClientFormatter(hs, session);
 
     const chunk: StoredEvent[] = [];
     let cursor = from;
     let exhausted = false;
+    let backfilled = 0;
+    let askedPeers = false;
     const batch = Math.max(limit * 2, 20);
-    while (chunk.length < limit && !exhausted) {
-      const rows =
-        dir === 'b'
-          ? hs.events.eventsBackward(roomId, cursor, Math.max(to ?? 0, view.floor), batch)
-          : hs.events.eventsForward(roomId, cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
-      if (rows.length < batch) exhausted = true;
-      for (const row of rows) {
-        cursor = dir === 'b' ? row.streamOrdering - 1 : row.streamOrdering;
-        if (!eventMatches(filter, formatter.event(row))) continue;
-        chunk.push(row);
-        if (chunk.length === limit) break;
+    const lowest = Math.max(to ?? view.floor, view.floor);
+    for (;;) {
+      while (chunk.length < limit && !exhausted) {
+        const rows =
+          dir === 'b'
+            ? hs.events.eventsBackward(roomId, cursor, lowest, batch)
+            : hs.events.eventsForward(roomId, cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
+        if (rows.length < batch) exhausted = true;
+        for (const row of rows) {
+          cursor = dir === 'b' ? row.streamOrdering - 1 : row.streamOrdering;
+          if (!eventMatches(filter, formatter.event(row))) continue;
+          chunk.push(row);
+          if (chunk.length === limit) break;
+        }
       }
+      // Out of local history going back: other servers may hold what came before (once per page).
+      if (dir !== 'b' || !exhausted || chunk.length === limit || askedPeers || !mayBackfillBelow(hs, roomId, lowest)) break;
+      askedPeers = true;
+      backfilled = await hs.federation.backfill(roomId, limit - chunk.length);
+      if (backfilled === 0) break;
+      exhausted = false;
     }
     const body: Record<string, unknown> = {
       start: formatPaginationToken(from),
       chunk: chunk.map((e) => formatter.event(e)),
     };
-    // No `end` once the room's start (or the visible end) is reached: that tells clients to stop paginating.
-    if (!exhausted || chunk.length === limit) body.end = formatPaginationToken(cursor);
+    // No `end` once the room's start (or the visible end) is reached: that tells clients to stop paginating. After
+    // a backfill that brought events, there may be more behind them: the next page asks again.
+    if (!exhausted || chunk.length === limit || backfilled > 0) body.end = formatPaginationToken(cursor);
     if (filter.lazyLoadMembers) body.state = lazyMemberState(hs, formatter, roomId, chunk, view.ceiling);
     return body;
   });
@@ -142,6 +154,12 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     }
     return { joined };
   });
+}
+
+/** Backfill only helps if the room's oldest timeline event is visible to the caller (history visibility) and not below `to`. */
+function mayBackfillBelow(hs: Homeserver, roomId: string, lowest: number): boolean {
+  const oldest = hs.events.oldestInTimeline(roomId, 1)[0];
+  return oldest !== undefined && oldest.streamOrdering > lowest;
 }
 
 function lazyMemberState(hs: Homeserver, formatter: ClientFormatter, roomId: string, chunk: StoredEvent[], ceiling: number) {

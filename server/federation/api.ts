@@ -19,7 +19,7 @@ import type { Pdu } from '../rooms/pdu';
 import { isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import { selectAuthEvents } from '../rooms/room-service';
 import { stateKeyOf } from '../storage/events';
-import { memberDomain, PduError, serverOfUserId } from './federation';
+import { belongsToRoom, memberDomain, PduError, serverOfUserId } from './federation';
 import { stripUnsigned } from './outbound';
 
 const FED = '/_matrix/federation';
@@ -185,12 +185,12 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.get(`${FED}/v1/backfill/{roomId}`, async (ctx) => {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
-    requireInRoom(roomId, origin);
+    const version = requireInRoom(roomId, origin);
     const from = ctx.query.getAll('v');
     if (from.length === 0) throw missingParam('v is required');
     const limitText = ctx.query.get('limit');
     const limit = Math.min(limitText && /^\d{1,5}$/.test(limitText) ? Number(limitText) : 10, 500);
-    const pdus = fed.walkBack(from, limit).filter((e) => e.room_id === roomId);
+    const pdus = fed.walkBack(from, limit).filter((e) => belongsToRoom(e, roomId, version));
     return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: pdus.map(stripUnsigned) };
   });
 

@@ -26,6 +26,12 @@ import { FederationStore, OutlierStore } from './store';
 const MAX_PDU_BYTES = 65_536;
 const MISSING_EVENTS_LIMIT = 50;
 export const BACKFILL_ON_JOIN = 100;
+/** Servers one /messages page may ask for older history (then it answers with what is local). */
+const BACKFILL_SERVERS_PER_PAGE = 2;
+const BACKFILL_MAX_EVENTS = 200;
+const BACKFILL_TIMEOUT_MS = 10_000;
+/** How many of the oldest timeline events are looked at for prev_events we lack. */
+const BACKWARD_EDGE_SCAN = 20;
 
 export class PduError extends Error {}
 
@@ -40,6 +46,18 @@ export function memberDomain(version: string, member: Pdu): string | undefined {
 }
 
 export const serverOfUserId = (userId: string) => userId.slice(userId.indexOf(':') + 1);
+
+/** Is the PDU in this room? The create event of a room whose ID derives from it carries no room_id. */
+export function belongsToRoom(pdu: Pdu, roomId: string, version: string): boolean {
+  if (pdu.room_id !== undefined) return pdu.room_id === roomId;
+  return pdu.type === 'm.room.create' && hasRoomIdFromCreate(version) && computeEventId(pdu, version) === `$${roomId.slice(1)}`;
+}
+
+/** Whom to ask for history: the room's origin first when it still has members here, then the other servers. */
+export function backfillCandidates(origin: string | undefined, joinedServers: string[], self: string): string[] {
+  const others = joinedServers.filter((s) => s !== self);
+  return origin && others.includes(origin) ? [origin, ...others.filter((s) => s !== origin)] : others;
+}
 
 /**
  * The room state a resident server hands a joining one, keeping only events that pass the auth rules against
@@ -74,6 +92,8 @@ export class Federation {
   /** Dev switch for `/_matrix/key/v2/server`: answer, answer 404, or never answer. */
   keyEndpointMode: 'normal' | '404' | 'hang' = 'normal';
   private readonly roomLocks = new Map<string, Promise<unknown>>();
+  /** One backfill per room at a time: concurrent pages share it. */
+  private readonly backfills = new Map<string, Promise<number>>();
 
   constructor(private readonly hs: Homeserver) {
     this.store = new FederationStore(hs.db);
@@ -318,11 +338,11 @@ export class Federation {
     return pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
   }
 
-  private authStateFromAuthEvents(pdu: Pdu, createId: string | undefined): Map<string, Pdu> {
+  private authStateFromAuthEvents(pdu: Pdu, createId: string | undefined, lookup = (id: string) => this.findPdu(id)?.pdu): Map<string, Pdu> {
     const state = new Map<string, Pdu>();
     const ids = [...pdu.auth_events, ...(createId ? [createId] : [])];
     for (const id of ids) {
-      const event = this.findPdu(id)?.pdu;
+      const event = lookup(id);
       if (event && event.state_key !== undefined) state.set(authKey(event.type, event.state_key), event);
     }
     return state;
@@ -481,6 +501,119 @@ export class Federation {
     return out;
   }
 
+  // ---- backfill: older history on demand ------------------------------------------------------------------
+
+  /** The room's oldest timeline events whose prev_events are not in our timeline: the edge of a history gap. */
+  backwardEdge(roomId: string): string[] {
+    const missing = (id: string) => !this.hs.events.isInTimeline(id) && !this.store.isRejected(id) && !this.store.softFailed(id);
+    return this.hs.events
+      .oldestInTimeline(roomId, BACKWARD_EDGE_SCAN)
+      .filter((e) => e.pdu.prev_events.some(missing))
+      .map((e) => e.eventId);
+  }
+
+  private roomOrigin(roomId: string, version: string): string | undefined {
+    const createId = this.hs.events.currentStateEventId(roomId, 'm.room.create', '');
+    const creator = createId ? this.hs.events.event(createId)?.pdu.sender : undefined;
+    if (!creator) return undefined;
+    if (!usesMemberKeys(version)) return serverOfUserId(creator);
+    const memberId = this.hs.events.currentStateEventId(roomId, 'm.room.member', creator);
+    const member = memberId ? this.hs.events.event(memberId)?.pdu : undefined;
+    return member && memberDomain(version, member);
+  }
+
+  /**
+   * Fills the gap behind the room's oldest timeline events from other servers, as history below everything
+   * live. Asks at most a couple of servers once; a dead or lying server is skipped. Resolves to the number of
+   * events that joined the timeline (0 when there is no gap or no server helped); never rejects.
+   */
+  backfill(roomId: string, wanted: number): Promise<number> {
+    const running = this.backfills.get(roomId);
+    if (running) return running;
+    const job = this.backfillFromPeers(roomId, wanted)
+      .catch((error: unknown) => {
+        console.warn(`backfill of ${roomId} failed: ${(error as Error).message}`);
+        return 0;
+      })
+      .finally(() => this.backfills.delete(roomId));
+    this.backfills.set(roomId, job);
+    return job;
+  }
+
+  private async backfillFromPeers(roomId: string, wanted: number): Promise<number> {
+    const room = this.hs.events.room(roomId);
+    if (!room || this.federationForbidden(roomId)) return 0;
+    const edge = this.backwardEdge(roomId);
+    if (edge.length === 0) return 0;
+    const version = room.room_version;
+    const limit = Math.min(wanted + edge.length + 10, BACKFILL_MAX_EVENTS);
+    const query = new URLSearchParams([...edge.map((id) => ['v', id]), ['limit', String(limit)]]).toString();
+    const servers = backfillCandidates(this.roomOrigin(roomId, version), this.serversInRoom(roomId), this.serverName).slice(0, BACKFILL_SERVERS_PER_PAGE);
+    for (const server of servers) {
+      try {
+        const reply = await this.client.request<{ pdus?: unknown }>(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${query}`, {
+          timeoutMs: BACKFILL_TIMEOUT_MS,
+        });
+        const pdus = Array.isArray(reply.pdus) ? reply.pdus.slice(0, limit) : [];
+        const stored = await this.storeBackfilled(server, roomId, version, pdus);
+        if (stored > 0) return stored;
+        console.warn(`backfill of ${roomId} from ${server}: nothing new and valid`);
+      } catch (error) {
+        console.warn(`backfill of ${roomId} from ${server} failed: ${(error as Error).message}`);
+      }
+    }
+    if (servers.length > 0) console.warn(`backfill of ${roomId}: no server filled the gap; answering with local history`);
+    return 0;
+  }
+
+  /**
+   * Checks backfilled PDUs like any received PDU (format, signature, hash with redaction, auth against their auth
+   * events) and stores the good ones below all stream positions: history, so no sync, push or state change.
+   */
+  private async storeBackfilled(origin: string, roomId: string, version: string, raw: unknown[]): Promise<number> {
+    const checked = await this.checkedList(raw, version);
+    const fresh = [...checked]
+      .filter(([id, pdu]) => belongsToRoom(pdu, roomId, version) && !this.hs.events.isInTimeline(id) && !this.store.isRejected(id) && !this.store.softFailed(id))
+      .sort(([, a], [, b]) => a.depth - b.depth);
+    const batch = new Map(fresh);
+    const lookup = (id: string) => batch.get(id) ?? this.findPdu(id)?.pdu;
+    const createId = this.createEventId(roomId, version);
+    const accepted: [string, Pdu][] = [];
+    // Oldest first, so an event's auth events from the same batch have been judged before it.
+    for (const [eventId, pdu] of fresh) {
+      if (this.hs.events.event(eventId)) {
+        accepted.push([eventId, pdu]); // held for state (an outlier): authorised when it was stored
+        continue;
+      }
+      for (const authId of pdu.auth_events) if (!lookup(authId)) await this.fetchOutlier(origin, authId, version).catch(() => undefined);
+      try {
+        checkAuth(pdu, this.authStateFromAuthEvents(pdu, createId, lookup), version, this.previousIsCreate(pdu, createId));
+        accepted.push([eventId, pdu]);
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        batch.delete(eventId);
+        this.reject(eventId, roomId, pdu, `backfilled, auth events: ${error.message}`);
+      }
+    }
+    if (accepted.length === 0) return 0;
+    return this.withRoomLock(roomId, async () =>
+      this.hs.events.transaction(() => {
+        // Newest first, each one position lower: the timeline reads them back in DAG order, under what we had.
+        let position = this.hs.events.lowestStream() - 1;
+        let stored = 0;
+        for (const [eventId, pdu] of accepted.reverse()) {
+          if (this.hs.events.isInTimeline(eventId)) continue;
+          const held = this.hs.events.event(eventId);
+          const placed = held
+            ? this.hs.events.moveIntoTimeline(held, position)
+            : (this.hs.events.insertEvent({ streamOrdering: position, eventId, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null }), true);
+          if (placed) (position--, stored++);
+        }
+        return stored;
+      }),
+    );
+  }
+
   // ---- joining a room that lives elsewhere ----------------------------------------------------------------
 
   /** Joins `userId` to a room this server is not in, through the first of `servers` that answers. */
@@ -578,14 +711,15 @@ export class Federation {
     await this.withRoomLock(roomId, async () => {
       this.hs.events.transaction(() => {
         if (!this.hs.events.room(roomId)) this.hs.events.createRoom(roomId, version, create.sender, false);
-        const insert = (id: string, pdu: Pdu) => {
+        const insert = (id: string, pdu: Pdu, outlier = false) => {
           if (this.hs.events.event(id)) return;
-          this.hs.events.insertEvent({ streamOrdering: this.hs.stream.next(), eventId: id, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null });
+          this.hs.events.insertEvent({ streamOrdering: this.hs.stream.next(), eventId: id, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null, outlier });
         };
         const byDepth = (m: Map<string, Pdu>) => [...m].sort(([, a], [, b]) => a.depth - b.depth);
-        // History first, then the current state: stored state queries take the latest event per key.
+        // History first, then the current state: stored state queries take the latest event per key. State that
+        // is not in the history we got is held as outliers: out of the timeline until backfill reaches it.
         for (const [id, pdu] of byDepth(history)) if (!state.has(id)) insert(id, pdu);
-        for (const [id, pdu] of byDepth(state)) insert(id, pdu);
+        for (const [id, pdu] of byDepth(state)) insert(id, pdu, !history.has(id));
         for (const [id, pdu] of authChain) if (!state.has(id) && !history.has(id)) this.outliers.put(id, roomId, pdu);
         const stateIds: StateIds = new Map([...state].map(([id, pdu]) => [authKey(pdu.type, pdu.state_key ?? ''), id]));
         for (const prev of join.prev_events) this.store.setStateAfter(roomId, prev, stateIds);

@@ -143,6 +143,22 @@ describe('/messages backfills from other servers', () => {
     expect(fresh.state.events.find((e: any) => e.type === 'm.room.name').content.name).toBe('whole: Second');
   }, 180_000);
 
+  it('fetches nothing the caller may not see: with history_visibility joined, no backfill before their join', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      preset: 'public_chat',
+      initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }],
+    });
+    const roomId: string = created.body.room_id;
+    const first = await send(alice, roomId, 'm.room.message', { msgtype: 'm.text', body: 'before bob 0' });
+    for (let i = 1; i < 120; i++) await send(alice, roomId, 'm.room.message', { msgtype: 'm.text', body: `before bob ${i}` });
+    await joinOnBeta(roomId);
+    await send(bob, roomId, 'm.room.message', { msgtype: 'm.text', body: 'bob is here' });
+
+    const { events } = await pageBack(bob, roomId);
+    expect(messageBodies(events)).toEqual(['bob is here']);
+    expect((await devAdmin(beta, 'event_status', { event_id: first })).status).toBe('unknown');
+  }, 120_000);
+
   describe('with alpha down after the join, and a lying server in the room', () => {
     let roomId: string;
     let bodies: string[];

@@ -609,9 +609,23 @@ export class Federation {
             : (this.hs.events.insertEvent({ streamOrdering: position, eventId, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null }), true);
           if (placed) (position--, stored++);
         }
+        this.applyStoredRedactions(roomId, version, accepted);
         return stored;
       }),
     );
+  }
+
+  /** History that arrives after its redaction (already stored, or in the same batch) is kept redacted. */
+  private applyStoredRedactions(roomId: string, version: string, arrived: [string, Pdu][]): void {
+    const redactions = this.hs.events.redactionsByTarget(roomId);
+    if (redactions.size === 0) return;
+    const powerState = this.authState(this.currentStateIds(roomId));
+    for (const [eventId] of arrived) {
+      const redaction = redactions.get(eventId);
+      const target = redaction && this.hs.events.event(eventId);
+      if (!target || target.redactedBy || !mayRedact(redaction.sender, target.pdu, powerState, version)) continue;
+      this.hs.events.markRedacted(eventId, redaction.eventId, redactEvent(target.pdu, version) as unknown as Pdu);
+    }
   }
 
   // ---- joining a room that lives elsewhere ----------------------------------------------------------------

@@ -113,6 +113,7 @@ export class EventStore {
       inTimeline: db.prepare('SELECT 1 FROM events WHERE event_id = ? AND outlier = 0'),
       lowestStream: db.prepare('SELECT MIN(stream_ordering) AS m FROM events'),
       sameKeyBetween: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND type = ? AND state_key = ? AND stream_ordering > ? AND stream_ordering < ?'),
+      redactionsInRoom: db.prepare(`SELECT event_id, sender, json_extract(pdu, '$.content.redacts') AS target FROM events WHERE room_id = ? AND type = 'm.room.redaction'`),
       moveIntoTimeline: db.prepare('UPDATE events SET stream_ordering = ?, outlier = 0 WHERE event_id = ? AND outlier = 1'),
       latestStream: db.prepare('SELECT MAX(stream_ordering) AS m FROM events WHERE room_id = ?'),
       redactionOf: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
@@ -183,6 +184,15 @@ export class EventStore {
   /** The lowest stream ordering of any event (0 when none is below zero): backfilled history goes under it. */
   lowestStream(): number {
     return Math.min((this.s.lowestStream.get() as { m: number | null }).m ?? 0, 0);
+  }
+
+  /** The room's redactions by target event ID (redaction event ID and sender), for history arriving late. */
+  redactionsByTarget(roomId: string): Map<string, { eventId: string; sender: string }> {
+    const map = new Map<string, { eventId: string; sender: string }>();
+    for (const row of this.s.redactionsInRoom.iterate(roomId) as Iterable<{ event_id: string; sender: string; target: unknown }>) {
+      if (typeof row.target === 'string' && !map.has(row.target)) map.set(row.target, { eventId: row.event_id, sender: row.sender });
+    }
+    return map;
   }
 
   /**

@@ -29,8 +29,8 @@ let beta: RunningHomeserver;
 let evilServer: Server;
 let alice: TestClient;
 let bob: TestClient;
-/** What evil answers to /backfill, and how often it was asked. */
-const evil = { backfillPdus: [] as unknown[], backfillRequests: 0 };
+/** What evil answers to /backfill per room, and how often it was asked. */
+const evil = { backfillPdus: new Map<string, unknown[]>(), backfillRequests: 0 };
 
 async function toAlpha(method: string, path: string, body?: unknown) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -50,7 +50,8 @@ beforeAll(async () => {
     if (url.startsWith('/_matrix/key/v2/server')) return reply(res, 200, buildServerKeyResponse(EVIL, EVIL_KEY.keyId, EVIL_KEY.seed, Date.now() + 3_600_000));
     if (url.startsWith('/_matrix/federation/v1/backfill/')) {
       evil.backfillRequests++;
-      return reply(res, 200, { origin: EVIL, origin_server_ts: Date.now(), pdus: evil.backfillPdus });
+      const roomId = decodeURIComponent(url.split('/')[5]!.split('?')[0]!);
+      return reply(res, 200, { origin: EVIL, origin_server_ts: Date.now(), pdus: evil.backfillPdus.get(roomId) ?? [] });
     }
     if (url.startsWith('/_matrix/federation/v1/send/')) return reply(res, 200, { pdus: {} });
     reply(res, 404, { errcode: 'M_UNRECOGNIZED', error: 'no' });
@@ -77,16 +78,17 @@ async function send(client: TestClient, roomId: string, type: string, content: u
 }
 
 /** A room on alpha with `MESSAGES` numbered messages, renamed half-way ("First" then "Second"). */
-async function roomWithHistory(label: string): Promise<{ roomId: string; bodies: string[] }> {
+async function roomWithHistory(label: string): Promise<{ roomId: string; bodies: string[]; ids: string[] }> {
   const created = await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: `${label}: First` });
   expect(created.status, JSON.stringify(created.body)).toBe(200);
   const roomId: string = created.body.room_id;
   const bodies = Array.from({ length: MESSAGES }, (_, i) => `${label} ${i}`);
+  const ids: string[] = [];
   for (const [i, body] of bodies.entries()) {
     if (i === 20) await send(alice, roomId, 'm.room.name', { name: `${label}: Second` }, '');
-    await send(alice, roomId, 'm.room.message', { msgtype: 'm.text', body });
+    ids.push(await send(alice, roomId, 'm.room.message', { msgtype: 'm.text', body }));
   }
-  return { roomId, bodies };
+  return { roomId, bodies, ids };
 }
 
 async function joinOnBeta(roomId: string): Promise<void> {
@@ -111,17 +113,36 @@ async function pageBack(client: TestClient, roomId: string, limit = 10): Promise
   throw new Error('pagination never ended');
 }
 
+/** Eve of evil joins through alpha (a member key in this room version), so beta counts evil as a resident. */
+async function eveJoins(roomId: string) {
+  const eveSeed = new Uint8Array(randomBytes(32));
+  const eveId = memberIdFromPublicKey(keyPairFromSeed(eveSeed).publicKey);
+  const made = await toAlpha('GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(eveId)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
+  expect(made.status, JSON.stringify(made.body)).toBe(200);
+  const asEve = signEvent({ ...made.body.event, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() }, MEMBER_KEYS_ROOM_VERSION, eveId, MEMBER_KEY_ID, eveSeed);
+  const join = signEvent(asEve, MEMBER_KEYS_ROOM_VERSION, EVIL, EVIL_KEY.keyId, EVIL_KEY.seed);
+  const joinId = computeEventId(join, MEMBER_KEYS_ROOM_VERSION);
+  const sent = await toAlpha('PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, join);
+  expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+  const powerLevels = (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels');
+  return { eveSeed, eveId, joinId, powerLevels, depth: join.depth as number };
+}
+
 const messageBodies = (events: any[]) => events.filter((e) => e.type === 'm.room.message').map((e) => e.content.body as string).reverse();
 const roomName = async (roomId: string) => (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`)).body.name;
 
 describe('/messages backfills from other servers', () => {
   it('pages back to the create event: every message once, in order; backfill is history, not live', async () => {
-    const { roomId, bodies } = await roomWithHistory('whole');
+    const { roomId, bodies, ids: sentIds } = await roomWithHistory('whole');
+    // Redacted after the fact: beta gets the redaction with the join-time history, its target only by backfill.
+    const redacted = await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(sentIds[5]!)}/r1`, { reason: 'oops' });
+    expect(redacted.status, JSON.stringify(redacted.body)).toBe(200);
     await joinOnBeta(roomId);
     const since: string = (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.next_batch;
 
     const { events, pages } = await pageBack(bob, roomId);
-    expect(messageBodies(events)).toEqual(bodies);
+    expect(messageBodies(events)).toEqual(bodies.map((body, i) => (i === 5 ? undefined : body)));
+    expect(events.find((e) => e.event_id === sentIds[5]).content).toEqual({});
     const ids = events.map((e) => e.event_id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(events.at(-1).type).toBe('m.room.create');
@@ -164,19 +185,12 @@ describe('/messages backfills from other servers', () => {
     let bodies: string[];
     let forgedId: string;
 
+    let redactRoomId: string;
+    let originalId: string;
+
     beforeAll(async () => {
       ({ roomId, bodies } = await roomWithHistory('down'));
-      // Eve of evil joins through alpha (a member key in this room version), so beta counts evil as a resident.
-      const eveSeed = new Uint8Array(randomBytes(32));
-      const eveId = memberIdFromPublicKey(keyPairFromSeed(eveSeed).publicKey);
-      const made = await toAlpha('GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(eveId)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
-      expect(made.status, JSON.stringify(made.body)).toBe(200);
-      const asEve = signEvent({ ...made.body.event, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() }, MEMBER_KEYS_ROOM_VERSION, eveId, MEMBER_KEY_ID, eveSeed);
-      const join = signEvent(asEve, MEMBER_KEYS_ROOM_VERSION, EVIL, EVIL_KEY.keyId, EVIL_KEY.seed);
-      const joinId = computeEventId(join, MEMBER_KEYS_ROOM_VERSION);
-      const sent = await toAlpha('PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, join);
-      expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-      const powerLevels = (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels');
+      const { eveId, joinId, powerLevels } = await eveJoins(roomId);
 
       // Evil's /backfill answers with a message that claims Eve as sender but is signed by another key.
       const forged = signEvent(
@@ -196,9 +210,32 @@ describe('/messages backfills from other servers', () => {
         new Uint8Array(randomBytes(32)),
       );
       forgedId = computeEventId(forged, MEMBER_KEYS_ROOM_VERSION);
-      evil.backfillPdus = [forged, { type: 'garbage' }, 'not even an object'];
+      evil.backfillPdus.set(roomId, [forged, { type: 'garbage' }, 'not even an object']);
+
+      // Another room: Eve's message and her redaction of it lie beyond beta's join-time history; evil serves the
+      // original (validly signed) with the redaction, so beta must keep it redacted.
+      redactRoomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id;
+      const eve = await eveJoins(redactRoomId);
+      const eveEvent = (type: string, content: Record<string, unknown>, prev: string, depth: number) => {
+        const pdu = signEvent(
+          { type, room_id: redactRoomId, sender: eve.eveId, content, origin_server_ts: Date.now(), depth, prev_events: [prev], auth_events: [computeEventId(eve.powerLevels, MEMBER_KEYS_ROOM_VERSION), eve.joinId] },
+          MEMBER_KEYS_ROOM_VERSION,
+          eve.eveId,
+          MEMBER_KEY_ID,
+          eve.eveSeed,
+        );
+        return { pdu, id: computeEventId(pdu, MEMBER_KEYS_ROOM_VERSION) };
+      };
+      const original = eveEvent('m.room.message', { msgtype: 'm.text', body: 'regrettable' }, eve.joinId, eve.depth + 1);
+      const redaction = eveEvent('m.room.redaction', { redacts: original.id }, original.id, eve.depth + 2);
+      originalId = original.id;
+      const txn = await toAlpha('PUT', `/_matrix/federation/v1/send/r${Date.now()}`, { origin: EVIL, origin_server_ts: Date.now(), pdus: [original.pdu, redaction.pdu], edus: [] });
+      expect(txn.status, JSON.stringify(txn.body)).toBe(200);
+      for (let i = 0; i < 110; i++) await send(alice, redactRoomId, 'm.room.message', { msgtype: 'm.text', body: `after ${i}` });
+      evil.backfillPdus.set(redactRoomId, [redaction.pdu, original.pdu]);
 
       await joinOnBeta(roomId);
+      await joinOnBeta(redactRoomId);
       await alpha.stop();
     }, 180_000);
 
@@ -212,6 +249,15 @@ describe('/messages backfills from other servers', () => {
       expect(evil.backfillRequests).toBeGreaterThan(0);
       expect(got).not.toContain('forged history');
       expect((await devAdmin(beta, 'event_status', { event_id: forgedId })).status).toBe('unknown');
+    }, 120_000);
+
+    it('keeps history redacted when its redaction came in the same backfill', async () => {
+      const { events } = await pageBack(bob, redactRoomId);
+      expect(evil.backfillPdus.get(redactRoomId)!.length).toBe(2);
+      const original = events.find((e) => e.event_id === originalId);
+      expect(original?.type).toBe('m.room.message');
+      expect(original.content).toEqual({});
+      expect(events.some((e) => e.type === 'm.room.redaction' && e.content.redacts === originalId)).toBe(true);
     }, 120_000);
 
     it('after alpha restarts, paging back fills in the rest', async () => {

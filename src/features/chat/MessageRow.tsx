@@ -187,8 +187,9 @@ export const PendingImageRow = memo(function PendingImageRow({
           {upload.status === 'uploading' ? (
             <>
               <progress className="h-1.5 w-24 accent-indigo-600" max={100} value={percent} aria-label={`Uploading ${upload.name}, ${percent}%`} />
+              {/* A live region inside the live log: it changes in steps of 10 % so a screen reader isn't read every byte. */}
               <span role="status">
-                Uploading… {formatBytes(upload.loaded)} of {formatBytes(upload.total)}
+                Uploading… {Math.floor(percent / 10) * 10}% of {formatBytes(upload.total)}
               </span>
               <button className="underline" aria-label={`Cancel sending ${upload.name}`} onClick={() => onRemove(upload.id)}>
                 Cancel
@@ -201,7 +202,7 @@ export const PendingImageRow = memo(function PendingImageRow({
                 Retry
               </button>{' '}
               <button className="underline" onClick={() => onRemove(upload.id)}>
-                Remove
+                Discard
               </button>
             </span>
           )}

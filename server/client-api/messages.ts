@@ -9,8 +9,8 @@ import { usesMemberKeys } from '../rooms/room-versions';
 import type { StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { eventMatches, parseEventFilter, parseInlineFilter, type EventFilter } from '../sync/filter';
-import { formatPaginationToken, parsePosition } from '../sync/tokens';
-import { roomViewFor, type RoomView } from './room-access';
+import { formatPaginationToken, NO_HISTORY_FLOOR, parsePosition } from '../sync/tokens';
+import { roomViewFor, userHistoryView, type HistoryView, type RoomView } from './room-access';
 
 const MAX_LIMIT = 1000;
 
@@ -34,10 +34,24 @@ async function openRoom(hs: Homeserver, ctx: RequestContext): Promise<{ session:
 }
 
 /** The event, if it is in this room and within what the caller may see of it. */
-function visibleEvent(hs: Homeserver, roomId: string, view: RoomView, eventId: string): StoredEvent {
+function visibleEvent(view: RoomView, hs: Homeserver, roomId: string, eventId: string): StoredEvent {
   const event = hs.events.event(eventId);
-  if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || event.streamOrdering <= view.floor) throw notFound('Event not found');
+  if (!event || event.roomId !== roomId || event.streamOrdering > view.ceiling || !view.history.canSee(event)) {
+    throw notFound('Event not found');
+  }
   return event;
+}
+
+/** The first `count` events of `events` that `keep` accepts. */
+function take(events: Iterable<StoredEvent>, count: number, keep: (e: StoredEvent) => boolean): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  if (count <= 0) return out;
+  for (const event of events) {
+    if (!keep(event)) continue;
+    out.push(event);
+    if (out.length === count) break;
+  }
+  return out;
 }
 
 export function registerMessages(router: Router, hs: Homeserver): void {
@@ -49,7 +63,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const fromText = ctx.query.get('from');
     const toText = ctx.query.get('to');
-    const from = Math.max(Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : view.floor, view.ceiling), view.floor);
+    const from = Math.max(Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : NO_HISTORY_FLOOR, view.ceiling), NO_HISTORY_FLOOR);
     const to = toText ? parsePosition(toText) : undefined;
     const formatter = new ClientFormatter(hs, session);
 
@@ -59,27 +73,32 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     let backfilled = 0;
     let askedPeers = false;
     const batch = Math.max(limit * 2, 20);
-    const lowest = Math.max(to ?? view.floor, view.floor);
+    const lowest = Math.max(to ?? NO_HISTORY_FLOOR, NO_HISTORY_FLOOR);
+    let history = view.history;
     for (;;) {
-      while (chunk.length < limit && !exhausted) {
-        const rows =
-          dir === 'b'
-            ? hs.events.eventsBackward(roomId, cursor, lowest, batch)
-            : hs.events.eventsForward(roomId, cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
-        if (rows.length < batch) exhausted = true;
-        for (const row of rows) {
-          cursor = dir === 'b' ? row.streamOrdering - 1 : row.streamOrdering;
-          if (!eventMatches(filter, formatter.event(row))) continue;
-          chunk.push(row);
-          if (chunk.length === limit) break;
+      if (limit === 0) {
+        exhausted = false;
+        break;
+      }
+      // Hidden runs of history are skipped whole; the cursor still moves past the visible events read.
+      const rows = dir === 'b' ? history.backward(cursor, lowest, batch) : history.forward(cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
+      exhausted = true;
+      for (const row of rows) {
+        cursor = dir === 'b' ? row.streamOrdering - 1 : row.streamOrdering;
+        if (!eventMatches(filter, formatter.event(row))) continue;
+        chunk.push(row);
+        if (chunk.length === limit) {
+          exhausted = false;
+          break;
         }
       }
       // Out of local history going back: other servers may hold what came before (once per page).
-      if (dir !== 'b' || !exhausted || chunk.length === limit || askedPeers || !mayBackfillBelow(hs, roomId, lowest)) break;
+      if (dir !== 'b' || !exhausted || askedPeers || !mayBackfillBelow(hs, roomId, lowest, history)) break;
       askedPeers = true;
       backfilled = await hs.federation.backfill(roomId, limit - chunk.length);
       if (backfilled === 0) break;
-      exhausted = false;
+      // Backfilled history may bring older visibility and membership changes.
+      history = userHistoryView(hs, roomId, session.userId, view.version);
     }
     const body: Record<string, unknown> = {
       start: formatPaginationToken(from),
@@ -94,14 +113,15 @@ export function registerMessages(router: Router, hs: Homeserver): void {
 
   router.get('~/rooms/{roomId}/context/{eventId}', async (ctx) => {
     const { session, roomId, view } = await openRoom(hs, ctx);
-    const event = visibleEvent(hs, roomId, view, ctx.params.eventId!);
+    const event = visibleEvent(view, hs, roomId, ctx.params.eventId!);
     const limit = parseLimit(ctx.query.get('limit'), 10);
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const formatter = new ClientFormatter(hs, session);
-    const keep = (rows: StoredEvent[]) => rows.filter((e) => eventMatches(filter, formatter.event(e)));
+    const keep = (e: StoredEvent) => eventMatches(filter, formatter.event(e));
     const beforeCount = Math.floor(limit / 2);
-    const before = keep(hs.events.eventsBackward(roomId, event.streamOrdering - 1, view.floor, beforeCount));
-    const after = keep(hs.events.eventsForward(roomId, event.streamOrdering, view.ceiling, limit - beforeCount));
+    const batch = Math.max(limit, 20);
+    const before = take(view.history.backward(event.streamOrdering - 1, NO_HISTORY_FLOOR, batch), beforeCount, keep);
+    const after = take(view.history.forward(event.streamOrdering, view.ceiling, batch), limit - beforeCount, keep);
     const state = [...hs.events.stateAt(roomId, event.streamOrdering).values()];
     const lazy = filter.lazyLoadMembers;
     const senders = new Set([event, ...before, ...after].map((e) => e.pdu.sender));
@@ -117,7 +137,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
 
   router.get('~/rooms/{roomId}/event/{eventId}', async (ctx) => {
     const { session, roomId, view } = await openRoom(hs, ctx);
-    const event = visibleEvent(hs, roomId, view, ctx.params.eventId!);
+    const event = visibleEvent(view, hs, roomId, ctx.params.eventId!);
     return new ClientFormatter(hs, session).event(event);
   });
 
@@ -156,10 +176,13 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   });
 }
 
-/** Backfill only helps if the room's oldest timeline event is visible to the caller (history visibility) and not below `to`. */
-function mayBackfillBelow(hs: Homeserver, roomId: string, lowest: number): boolean {
+/**
+ * Backfill only helps if the room's oldest timeline event is above `to` and the caller could see what came just
+ * before it, judged by the history visibility and membership we hold there (`joined` before their join: no).
+ */
+function mayBackfillBelow(hs: Homeserver, roomId: string, lowest: number, history: HistoryView): boolean {
   const oldest = hs.events.oldestInTimeline(roomId, 1)[0];
-  return oldest !== undefined && oldest.streamOrdering > lowest;
+  return oldest !== undefined && oldest.streamOrdering > lowest && history.canSeeBelow(oldest.streamOrdering);
 }
 
 function lazyMemberState(hs: Homeserver, formatter: ClientFormatter, roomId: string, chunk: StoredEvent[], ceiling: number) {

@@ -1,45 +1,120 @@
-// Who may read a room: joined members see it live; former members see it as it was when they left.
+// Who may read a room, and which of its events: joined members see it live, former members as it was when they
+// left, and each event only if the history visibility and the reader's membership at that event allow it.
 import type { Homeserver } from '../homeserver';
 import { forbidden, notFound } from '../http/errors';
-import type { MembershipRow } from '../storage/events';
-import { NO_HISTORY_FLOOR } from '../sync/tokens';
+import type { Pdu } from '../rooms/pdu';
+import { usesMemberKeys } from '../rooms/room-versions';
+import type { MembershipRow, StoredEvent } from '../storage/events';
+import { isVisibleAt, visibilityOf, visibleRanges, visibleSegments, type Change, type Segment } from './history-visibility';
 
 export interface RoomView {
   version: string;
   membership: MembershipRow;
   /** Highest stream position this user may see in the room. */
   ceiling: number;
-  /** Events at or below this position are hidden by the room's history visibility. */
-  floor: number;
+  /** Which of the room's events this user may see. */
+  history: HistoryView;
 }
 
 export function roomViewFor(hs: Homeserver, roomId: string, userId: string): RoomView {
   const room = hs.events.room(roomId);
   if (!room) throw notFound(`Unknown room ${roomId}`);
   const membership = hs.events.membership(roomId, userId);
+  const history = userHistoryView(hs, roomId, userId, room.room_version);
   if (!membership || membership.membership === 'invite' || membership.membership === 'knock') {
     if (isWorldReadable(hs, roomId)) {
-      return { version: room.room_version, membership: membership ?? noMembership(roomId, userId), ceiling: hs.stream.current(), floor: NO_HISTORY_FLOOR };
+      return { version: room.room_version, membership: membership ?? noMembership(roomId, userId), ceiling: hs.stream.current(), history };
     }
     throw forbidden(`${userId} is not in room ${roomId}`);
   }
   const ceiling = membership.membership === 'join' ? hs.stream.current() : membership.stream_ordering;
-  return { version: room.room_version, membership, ceiling, floor: historyFloor(hs, roomId, userId, room.room_version) };
+  return { version: room.room_version, membership, ceiling, history };
 }
 
 /**
- * History visibility, judged by the room's current setting (not per event, a simplification): `joined` hides
- * what came before the user's first join, `invited` what came before their first invite; `shared` and
- * `world_readable` hide nothing from members.
+ * The events of one room a reader may see, as runs of positions. Built from the few state events that change
+ * the verdict (history visibility, the reader's membership), so a page of events costs no state lookups.
  */
-export function historyFloor(hs: Homeserver, roomId: string, userId: string, version: string): number {
-  const id = hs.events.currentStateEventId(roomId, 'm.room.history_visibility', '');
-  const visibility = id ? hs.events.event(id)?.pdu.content.history_visibility : 'shared';
-  if (visibility !== 'joined' && visibility !== 'invited') return NO_HISTORY_FLOOR;
-  const memberId = hs.memberKeys.forUser(roomId, userId)?.member_key ?? (version === '11' ? userId : undefined);
-  if (!memberId) return NO_HISTORY_FLOOR;
-  const first = hs.events.firstMembership(roomId, memberId, visibility === 'joined' ? ['join'] : ['invite', 'join']);
-  return first === undefined ? NO_HISTORY_FLOOR : first - 1;
+export class HistoryView {
+  constructor(
+    private readonly hs: Homeserver,
+    readonly roomId: string,
+    private readonly segments: Segment[],
+  ) {}
+
+  canSee(event: StoredEvent): boolean {
+    return event.roomId === this.roomId && isVisibleAt(this.segments, event.streamOrdering);
+  }
+
+  canSeeAt(position: number): boolean {
+    return isVisibleAt(this.segments, position);
+  }
+
+  /** Could the reader see an event just below `position`, by the state we hold there? (before asking peers for history) */
+  canSeeBelow(position: number): boolean {
+    return isVisibleAt(this.segments, position - 1);
+  }
+
+  /** Visible timeline events in (floor, upTo], newest first, read run by run in batches of `batch`. */
+  *backward(upTo: number, floor: number, batch: number): Generator<StoredEvent> {
+    for (const range of visibleRanges(this.segments, floor + 1, upTo).reverse()) {
+      let cursor = range.hi;
+      for (;;) {
+        const rows = this.hs.events.eventsBackward(this.roomId, cursor, range.lo - 1, batch);
+        yield* rows;
+        if (rows.length < batch) break;
+        cursor = rows.at(-1)!.streamOrdering - 1;
+      }
+    }
+  }
+
+  /** Visible timeline events in (after, ceiling], oldest first, read run by run in batches of `batch`. */
+  *forward(after: number, ceiling: number, batch: number): Generator<StoredEvent> {
+    for (const range of visibleRanges(this.segments, after + 1, ceiling)) {
+      let cursor = range.lo - 1;
+      for (;;) {
+        const rows = this.hs.events.eventsForward(this.roomId, cursor, range.hi, batch);
+        yield* rows;
+        if (rows.length < batch) break;
+        cursor = rows.at(-1)!.streamOrdering;
+      }
+    }
+  }
+}
+
+/** What a user may see of a room: their member (the member key in member-key rooms) judged at each event. */
+export function userHistoryView(hs: Homeserver, roomId: string, userId: string, version: string): HistoryView {
+  const memberId = usesMemberKeys(version) ? hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
+  const members = memberId ? [membershipChanges(hs.events.keyHistory(roomId, 'm.room.member', memberId))] : [];
+  return new HistoryView(hs, roomId, visibleSegments({ ...roomSettings(hs, roomId), members }));
+}
+
+/**
+ * What a server may see of a room (federation /backfill, /event): an event is visible if one of the server's
+ * members could see it, so `joined` and `invited` are judged by that server's members at the event.
+ */
+export function serverHistoryView(hs: Homeserver, roomId: string, domainOf: (member: Pdu) => string | undefined, server: string): HistoryView {
+  const byMember = new Map<string, { position: number; pdu: Pdu }[]>();
+  for (const row of hs.events.memberEventsOfRoom(roomId)) {
+    const key = row.pdu.state_key!;
+    const rows = byMember.get(key);
+    if (rows) rows.push(row);
+    else byMember.set(key, [row]);
+  }
+  // A member belongs to the server its latest member event names (its domain claim, or its user ID's server).
+  const members = [...byMember.values()].filter((rows) => domainOf(rows.at(-1)!.pdu) === server).map(membershipChanges);
+  return new HistoryView(hs, roomId, visibleSegments({ ...roomSettings(hs, roomId), members }));
+}
+
+function roomSettings(hs: Homeserver, roomId: string): { visibility: Change[]; createPosition?: number } {
+  const visibility = hs.events.keyHistory(roomId, 'm.room.history_visibility', '').map((r) => ({ position: r.position, value: visibilityOf(r.pdu.content) }));
+  const createId = hs.events.currentStateEventId(roomId, 'm.room.create', '');
+  const createPosition = createId ? hs.events.event(createId)?.streamOrdering : undefined;
+  return { visibility, ...(createPosition !== undefined ? { createPosition } : {}) };
+}
+
+function membershipChanges(rows: { position: number; pdu: Pdu }[]): Change[] {
+  return rows.map((r) => ({ position: r.position, value: String(r.pdu.content.membership) }));
 }
 
 export function requireJoined(hs: Homeserver, roomId: string, userId: string): string {

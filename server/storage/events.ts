@@ -91,7 +91,8 @@ export class EventStore {
            SELECT MAX(stream_ordering) AS so FROM events WHERE room_id = ? AND state_key IS NOT NULL AND stream_ordering > ? AND stream_ordering <= ? GROUP BY type, state_key
          ) s ON e.stream_ordering = s.so`,
       ),
-      memberHistory: db.prepare(`SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? ORDER BY stream_ordering`),
+      keyHistory: db.prepare('SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = ? AND state_key = ? ORDER BY stream_ordering'),
+      membersOfRoom: db.prepare(`SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key IS NOT NULL ORDER BY stream_ordering`),
       recentMemberEvents: db.prepare(
         `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND stream_ordering <= ? ORDER BY stream_ordering DESC LIMIT ?`,
       ),
@@ -241,12 +242,14 @@ export class EventStore {
     return (this.s.stateChanges.all(roomId, from, to) as EventRow[]).map(toStored);
   }
 
-  /** Stream position of the member's first event with one of these memberships (undefined if none). */
-  firstMembership(roomId: string, memberId: string, memberships: string[]): number | undefined {
-    for (const row of this.s.memberHistory.iterate(roomId, memberId) as Iterable<{ stream_ordering: number; pdu: string }>) {
-      if (memberships.includes((JSON.parse(row.pdu) as Pdu).content.membership as string)) return row.stream_ordering;
-    }
-    return undefined;
+  /** Every event of one state key (timeline, history and held for state), oldest first: where that key changed. */
+  keyHistory(roomId: string, type: string, stateKey: string): { position: number; pdu: Pdu }[] {
+    return (this.s.keyHistory.all(roomId, type, stateKey) as { stream_ordering: number; pdu: string }[]).map((r) => ({ position: r.stream_ordering, pdu: JSON.parse(r.pdu) as Pdu }));
+  }
+
+  /** Every member event of the room, oldest first (a server's members, for what that server may see). */
+  memberEventsOfRoom(roomId: string): { position: number; pdu: Pdu }[] {
+    return (this.s.membersOfRoom.all(roomId) as { stream_ordering: number; pdu: string }[]).map((r) => ({ position: r.stream_ordering, pdu: JSON.parse(r.pdu) as Pdu }));
   }
 
   /** The member's latest `limit` member events at or below `ceiling`, oldest first. */

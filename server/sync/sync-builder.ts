@@ -7,7 +7,7 @@ import type { Session } from '../storage/accounts';
 import type { MembershipRow, StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
-import { historyFloor } from '../client-api/room-access';
+import { userHistoryView, type HistoryView } from '../client-api/room-access';
 import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
 import { formatPaginationToken, formatSyncToken, type SyncToken } from './tokens';
 
@@ -105,11 +105,12 @@ class RoomSyncBuilder {
 
   private roomBody(roomId: string, upTo: number, fromStart: boolean, leaving = false): Json | undefined {
     const { filter, since, session } = this.request;
-    const visibleFrom = historyFloor(this.hs, roomId, session.userId, this.formatter.version(roomId));
-    const floor = Math.max(fromStart ? 0 : (since?.position ?? 0), visibleFrom);
+    // The live timeline starts at 0 (backfilled history lies below it, reached by paginating from prev_batch).
+    const floor = fromStart ? 0 : (since?.position ?? 0);
+    const history = userHistoryView(this.hs, roomId, session.userId, this.formatter.version(roomId));
     const timelineFilter = filter.room.timeline;
     const limit = Math.min(timelineFilter.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    const { events: timeline, limited, firstPosition } = this.timeline(roomId, floor, upTo, limit, timelineFilter);
+    const { events: timeline, limited, firstPosition } = this.timeline(history, floor, upTo, limit, timelineFilter);
     const stateStart = timeline.length > 0 ? firstPosition - 1 : upTo;
 
     let stateEvents: StoredEvent[];
@@ -148,24 +149,25 @@ class RoomSyncBuilder {
     return hasContent || fromStart ? body : undefined;
   }
 
-  /** Newest `limit` events in (floor, upTo] that pass the filter, oldest first. */
-  private timeline(roomId: string, floor: number, upTo: number, limit: number, eventFilter: EventFilter) {
+  /**
+   * Newest `limit` events in (floor, upTo] that the user may see and that pass the filter, oldest first. `limited`
+   * when a visible event is left behind them (hidden history alone leaves no gap to fill).
+   */
+  private timeline(history: HistoryView, floor: number, upTo: number, limit: number, eventFilter: EventFilter) {
     const picked: StoredEvent[] = [];
-    let cursor = upTo;
     let limited = false;
-    const batch = Math.max(limit * 2, 20);
-    while (picked.length < limit) {
-      const rows = this.hs.events.eventsBackward(roomId, cursor, floor, batch);
+    const rows = history.backward(upTo, floor, Math.max(limit * 2, 20));
+    if (limit > 0) {
       for (const row of rows) {
-        cursor = row.streamOrdering - 1;
         if (!eventMatches(eventFilter, this.formatter.event(row))) continue;
         picked.push(row);
         if (picked.length === limit) break;
       }
-      if (rows.length < batch) break;
     }
-    if (picked.length === limit && limit > 0) limited = this.hs.events.eventsBackward(roomId, cursor, floor, 1).length > 0;
-    if (limit === 0) limited = this.hs.events.eventsBackward(roomId, upTo, floor, 1).length > 0;
+    if (picked.length === limit) {
+      const oldest = picked.at(-1)?.streamOrdering ?? upTo + 1;
+      limited = !history.backward(oldest - 1, floor, 1).next().done;
+    }
     picked.reverse();
     return { events: picked, limited, firstPosition: picked[0]?.streamOrdering ?? upTo + 1 };
   }

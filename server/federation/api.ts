@@ -6,6 +6,7 @@ import {
   MEMBER_KEYS_ROOM_VERSION,
   parseXMatrixHeader,
   ProtocolError,
+  redactEvent,
   signEvent,
   signJson,
   verifyXMatrixRequest,
@@ -21,6 +22,8 @@ import { selectAuthEvents } from '../rooms/room-service';
 import { stateKeyOf } from '../storage/events';
 import { belongsToRoom, memberDomain, PduError, serverOfUserId } from './federation';
 import { stripUnsigned } from './outbound';
+import { serverHistoryView, type HistoryView } from '../client-api/room-access';
+import { LOWEST_POSITION } from '../client-api/history-visibility';
 
 const FED = '/_matrix/federation';
 type Json = Record<string, unknown>;
@@ -65,6 +68,19 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     );
     if (!inRoom) throw forbidden(`${origin} is not in ${roomId}`);
     return room.room_version;
+  };
+
+  /** What `origin` may see of the room: an event is visible if one of its members could see it (history visibility). */
+  const serverView = (roomId: string, version: string, origin: string) => serverHistoryView(hs, roomId, (member) => memberDomain(version, member), origin);
+  /**
+   * The PDU as the requesting server may have it: whole if visible to it, else redacted, as real servers do, so the
+   * DAG stays walkable and auth events stay checkable while the content stays hidden. An event held only for auth
+   * (no timeline position) is judged as the oldest history.
+   */
+  const asSeenBy = (view: HistoryView, eventId: string, pdu: Pdu, version: string): Pdu => {
+    const stored = hs.events.event(eventId);
+    const visible = stored ? view.canSee(stored) : view.canSeeAt(LOWEST_POSITION);
+    return visible ? pdu : (redactEvent(pdu, version) as unknown as Pdu);
   };
 
   // ---- keys --------------------------------------------------------------------------------------------
@@ -137,10 +153,12 @@ export function registerFederation(router: Router, hs: Homeserver): void {
 
   router.get(`${FED}/v1/event/{eventId}`, async (ctx) => {
     const origin = await authenticate(ctx);
-    const found = fed.findPdu(ctx.params.eventId!);
+    const eventId = ctx.params.eventId!;
+    const found = fed.findPdu(eventId);
     if (!found) throw notFound('Unknown event');
-    requireInRoom(found.roomId, origin);
-    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: [stripUnsigned(found.pdu)] };
+    const version = requireInRoom(found.roomId, origin);
+    const seen = asSeenBy(serverView(found.roomId, version, origin), eventId, found.pdu, version);
+    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: [stripUnsigned(seen)] };
   });
 
   const stateAt = (roomId: string, eventId: string | null, version: string) => {
@@ -190,8 +208,9 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (from.length === 0) throw missingParam('v is required');
     const limitText = ctx.query.get('limit');
     const limit = Math.min(limitText && /^\d{1,5}$/.test(limitText) ? Number(limitText) : 10, 500);
-    const pdus = fed.walkBack(from, limit).filter((e) => belongsToRoom(e, roomId, version));
-    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: pdus.map(stripUnsigned) };
+    const view = serverView(roomId, version, origin);
+    const pdus = fed.walkBackWithIds(from, limit).filter(([, e]) => belongsToRoom(e, roomId, version));
+    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: pdus.map(([id, pdu]) => stripUnsigned(asSeenBy(view, id, pdu, version))) };
   });
 
   // ---- queries ---------------------------------------------------------------------------------------------

@@ -487,7 +487,12 @@ export class Federation {
 
   /** Walks prev_events backwards from `from` (inclusive), breadth first, up to `limit` events. */
   walkBack(from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): Pdu[] {
-    const out: Pdu[] = [];
+    return this.walkBackWithIds(from, limit, stopAt, minDepth).map(([, pdu]) => pdu);
+  }
+
+  /** walkBack with each event's ID. */
+  walkBackWithIds(from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): [string, Pdu][] {
+    const out: [string, Pdu][] = [];
     const seen = new Set<string>(from);
     const queue = [...from];
     while (queue.length > 0 && out.length < limit) {
@@ -495,7 +500,7 @@ export class Federation {
       if (stopAt.has(id)) continue;
       const found = this.findPdu(id);
       if (!found || found.pdu.depth < minDepth) continue;
-      out.push(found.pdu);
+      out.push([id, found.pdu]);
       for (const prev of found.pdu.prev_events) if (!seen.has(prev)) (seen.add(prev), queue.push(prev));
     }
     return out;

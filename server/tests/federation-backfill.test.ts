@@ -180,6 +180,30 @@ describe('/messages backfills from other servers', () => {
     expect((await devAdmin(beta, 'event_status', { event_id: first })).status).toBe('unknown');
   }, 120_000);
 
+  it('answers other servers by what their members could see: under joined, /event and /backfill redact what came before', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      preset: 'public_chat',
+      initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'joined' } }],
+    });
+    const roomId: string = created.body.room_id;
+    const secret = await send(alice, roomId, 'm.room.message', { msgtype: 'm.text', body: 'before eve' });
+    await eveJoins(roomId);
+    const after = await send(alice, roomId, 'm.room.message', { msgtype: 'm.text', body: 'after eve' });
+
+    const hidden = await toAlpha('GET', `/_matrix/federation/v1/event/${enc(secret)}`);
+    expect(hidden.status, JSON.stringify(hidden.body)).toBe(200);
+    expect(hidden.body.pdus[0]).toMatchObject({ type: 'm.room.message', content: {} });
+    expect((await toAlpha('GET', `/_matrix/federation/v1/event/${enc(after)}`)).body.pdus[0].content.body).toBe('after eve');
+
+    const backfill = await toAlpha('GET', `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(after)}&limit=20`);
+    expect(backfill.status, JSON.stringify(backfill.body)).toBe(200);
+    const pdus = backfill.body.pdus as any[];
+    expect(pdus.filter((e) => e.type === 'm.room.message').map((e) => e.content.body)).toEqual(['after eve', undefined]);
+    // What came before the setting (shared then) is whole, and redaction keeps what auth needs.
+    expect(pdus.find((e) => e.type === 'm.room.history_visibility').content.history_visibility).toBe('joined');
+    expect(pdus.find((e) => e.type === 'm.room.power_levels').content.users).toBeDefined();
+  }, 60_000);
+
   describe('with alpha down after the join, and a lying server in the room', () => {
     let roomId: string;
     let bodies: string[];

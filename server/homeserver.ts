@@ -55,7 +55,7 @@ export function createHomeserver(config: Config): Homeserver {
     stream,
     notifier,
     signingKey: loadOrCreateSigningKey(config.dataDir),
-    accounts: new AccountStore(db),
+    accounts: new AccountStore(db, () => notifier.notify()),
     accountData: new AccountDataStore(db, stream),
     events: new EventStore(db),
     memberKeys: new MemberKeyStore(db),

@@ -29,6 +29,9 @@ export function registerSync(router: Router, hs: Homeserver): void {
       if (hs.stream.current() !== result.next.position || hs.typing.current() !== result.next.typing) continue;
       await hs.notifier.wait(remaining, ctx.signal);
       if (ctx.signal.aborted) return result.body;
+      // Woken perhaps because this session was ended (logout, device deleted elsewhere): say so now rather
+      // than when the long-poll runs out.
+      requireSession(hs, ctx);
     }
   });
 }

@@ -35,7 +35,11 @@ export class AccountStore {
   private readonly statements;
   private readonly lastTouched = new Map<string, number>();
 
-  constructor(private readonly db: Db) {
+  /** `sessionsEnded` runs after access tokens are revoked, so long-polls holding one can answer now. */
+  constructor(
+    private readonly db: Db,
+    private readonly sessionsEnded: () => void = () => undefined,
+  ) {
     this.statements = {
       insertUser: db.prepare('INSERT INTO users (user_id, localpart, password_hash, displayname, created_ts) VALUES (?, ?, ?, ?, ?)'),
       userById: db.prepare('SELECT user_id, password_hash, displayname, avatar_url, deactivated FROM users WHERE user_id = ?'),
@@ -77,6 +81,7 @@ export class AccountStore {
       this.statements.insertDevice.run(userId, device, displayName ?? null, Date.now(), ip);
       this.statements.insertToken.run(hashToken(accessToken), userId, device, Date.now());
     })();
+    if (deviceId !== undefined) this.sessionsEnded(); // it may have replaced that device's tokens
     return { accessToken, deviceId: device };
   }
 
@@ -99,6 +104,7 @@ export class AccountStore {
       this.statements.deleteToken.run(hashToken(token));
       if (session) this.statements.deleteDevice.run(session.userId, session.deviceId);
     })();
+    this.sessionsEnded();
   }
 
   logoutAll(userId: string): void {
@@ -106,6 +112,7 @@ export class AccountStore {
       this.statements.deleteUserTokens.run(userId);
       this.statements.deleteUserDevices.run(userId);
     })();
+    this.sessionsEnded();
   }
 
   devices(userId: string): DeviceRow[] {
@@ -125,6 +132,7 @@ export class AccountStore {
       this.statements.deleteDeviceTokens.run(userId, deviceId);
       this.statements.deleteDevice.run(userId, deviceId);
     })();
+    this.sessionsEnded();
   }
 
   setDisplayname(userId: string, name: string | null): void {

@@ -107,6 +107,23 @@ describe('registration and login', () => {
     expect((await alice.get('/_matrix/client/v3/account/whoami')).status).toBe(200);
   });
 
+  it('a long-polling /sync answers 401 as soon as its session ends elsewhere, not when the poll runs out', async () => {
+    const phone = new TestClient(server.baseUrl);
+    phone.accessToken = (await phone.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'alice', password: 'alice-password', device_id: 'POLLER' })).body.access_token;
+    const since = (await phone.get('/_matrix/client/v3/sync')).body.next_batch as string;
+    // Without the wake-up this poll would answer 200 (empty) after 50 s, beyond the test's time limit.
+    const poll = phone.get(`/_matrix/client/v3/sync?since=${since}&timeout=50000`);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the poll start waiting
+    const challenge = await alice.request('DELETE', '/_matrix/client/v3/devices/POLLER', {});
+    const done = await alice.request('DELETE', '/_matrix/client/v3/devices/POLLER', {
+      auth: { type: 'm.login.password', session: challenge.body.session, identifier: { type: 'm.id.user', user: 'alice' }, password: 'alice-password' },
+    });
+    expect(done.status).toBe(200);
+    const ended = await poll;
+    expect(ended.status).toBe(401);
+    expect(ended.body.errcode).toBe('M_UNKNOWN_TOKEN');
+  }, 30_000);
+
   it('logout/all ends every session of the user', async () => {
     const carol = await new TestClient(server.baseUrl).register('carol');
     const second = new TestClient(server.baseUrl);

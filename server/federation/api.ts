@@ -58,6 +58,11 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     return auth.origin;
   };
 
+  /** Server ACLs: a room's m.room.server_acl shuts a denied server out of every room-scoped endpoint (403). */
+  const requireAllowedByAcl = (roomId: string, origin: string): void => {
+    if (hs.events.room(roomId) && !fed.serverAllowed(roomId, origin)) throw forbidden(`${origin} is denied by the server ACL of ${roomId}`);
+  };
+
   /** The origin must share the room (a joined member on its domain), or it learns nothing. */
   const requireInRoom = (roomId: string, origin: string): string => {
     const room = hs.events.room(roomId);
@@ -135,6 +140,13 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const results: Record<string, Json> = {};
     for (const raw of pdus) {
       const roomId = (raw as Json)?.room_id;
+      const room = typeof roomId === 'string' ? hs.events.room(roomId) : undefined;
+      // Per PDU, as the spec says: a denied origin's PDU is ignored with an error; the rest of the transaction goes on.
+      if (room && !fed.serverAllowed(room.room_id, origin)) {
+        const id = safeEventId(raw, room.room_version);
+        if (id) results[id] = { error: `${origin} is denied by the server ACL of ${room.room_id}` };
+        continue;
+      }
       try {
         const eventId = await fed.receivePdu(origin, raw);
         results[eventId] = {};
@@ -156,6 +168,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const eventId = ctx.params.eventId!;
     const found = fed.findPdu(eventId);
     if (!found) throw notFound('Unknown event');
+    requireAllowedByAcl(found.roomId, origin);
     const version = requireInRoom(found.roomId, origin);
     const seen = asSeenBy(serverView(found.roomId, version, origin), eventId, found.pdu, version);
     return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: [stripUnsigned(seen)] };
@@ -171,6 +184,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   const requestedStateIds = async (ctx: RequestContext): Promise<string[]> => {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
+    requireAllowedByAcl(roomId, origin);
     const version = requireInRoom(roomId, origin);
     const eventId = ctx.query.get('event_id');
     if (!eventId) throw missingParam('event_id is required');
@@ -189,6 +203,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.post(`${FED}/v1/get_missing_events/{roomId}`, async (ctx) => {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
+    requireAllowedByAcl(roomId, origin);
     requireInRoom(roomId, origin);
     const body = (await ctx.json()) as Json;
     const earliest = stringList(body.earliest_events);
@@ -203,6 +218,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.get(`${FED}/v1/backfill/{roomId}`, async (ctx) => {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
+    requireAllowedByAcl(roomId, origin);
     const version = requireInRoom(roomId, origin);
     const from = ctx.query.getAll('v');
     if (from.length === 0) throw missingParam('v is required');
@@ -238,8 +254,9 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   });
 
   router.get(`${MEMBER_KEY_FEDERATION_PREFIX}/member_key/{roomId}/{userId}`, async (ctx) => {
-    await authenticate(ctx);
+    const origin = await authenticate(ctx);
     const { roomId, userId } = ctx.params as { roomId: string; userId: string };
+    requireAllowedByAcl(roomId, origin);
     if (!isLocalUserId(hs, userId) || !hs.accounts.getUser(userId)) throw notFound('Unknown user');
     return { member_key: hs.rooms.memberIdFor(roomId, MEMBER_KEYS_ROOM_VERSION, userId) };
   });
@@ -249,6 +266,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   const makeMembership = (membership: 'join' | 'leave') => async (ctx: RequestContext) => {
     const origin = await authenticate(ctx);
     const { roomId, userId: memberId } = ctx.params as { roomId: string; userId: string };
+    requireAllowedByAcl(roomId, origin);
     const room = hs.events.room(roomId);
     if (!room || !fed.isResident(roomId)) throw notFound(`This server is not in ${roomId}`);
     if (fed.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false)');
@@ -290,6 +308,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   const sendMembership = (membership: 'join' | 'leave') => async (ctx: RequestContext) => {
     const origin = await authenticate(ctx);
     const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
+    requireAllowedByAcl(roomId, origin);
     const room = hs.events.room(roomId);
     if (!room || !fed.isResident(roomId)) throw notFound(`This server is not in ${roomId}`);
     const version = room.room_version;
@@ -328,6 +347,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.put(`${FED}/v2/invite/{roomId}/{eventId}`, async (ctx) => {
     const origin = await authenticate(ctx);
     const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
+    requireAllowedByAcl(roomId, origin);
     const body = (await ctx.json()) as { room_version?: unknown; event?: Pdu; invite_room_state?: unknown };
     const version = body.room_version;
     const event = body.event;

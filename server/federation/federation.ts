@@ -20,6 +20,7 @@ import type { StoredEvent } from '../storage/events';
 import { FederationClient, FederationError } from './client';
 import { KeyRing, OwnKeys } from './keys';
 import { OutboundQueue } from './outbound';
+import { ServerAclCache } from './server-acl';
 import { resolveState, type StateIds } from './state-res';
 import { FederationStore, OutlierStore } from './store';
 
@@ -89,6 +90,7 @@ export class Federation {
   readonly ownKeys: OwnKeys;
   readonly keyRing: KeyRing;
   readonly outbound: OutboundQueue;
+  readonly serverAcls: ServerAclCache;
   /** Dev switch for `/_matrix/key/v2/server`: answer, answer 404, or never answer. */
   keyEndpointMode: 'normal' | '404' | 'hang' = 'normal';
   private readonly roomLocks = new Map<string, Promise<unknown>>();
@@ -107,6 +109,11 @@ export class Federation {
       client: this.client,
       findPdu: (id) => this.findPdu(id)?.pdu,
       maxBackoffMs: hs.config.federationMaxBackoffMs,
+    });
+    this.serverAcls = new ServerAclCache((roomId) => {
+      const eventId = hs.events.currentStateEventId(roomId, 'm.room.server_acl', '');
+      const event = eventId ? hs.events.event(eventId) : undefined;
+      return event ? { eventId: event.eventId, content: event.pdu.content } : undefined;
     });
   }
 
@@ -450,11 +457,11 @@ export class Federation {
     if (type === 'm.typing') {
       const { room_id: roomId, user_id: userId, typing } = content as Json;
       if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof typing !== 'boolean') return;
-      if (serverOfUserId(userId) !== origin || !this.hs.events.room(roomId)) return;
+      if (serverOfUserId(userId) !== origin || !this.hs.events.room(roomId) || !this.serverAllowed(roomId, origin)) return;
       this.hs.typing.set(roomId, userId, typing, 30_000);
     } else if (type === 'm.receipt') {
       for (const [roomId, byType] of Object.entries(content as Json)) {
-        if (!this.hs.events.room(roomId) || typeof byType !== 'object' || byType === null) continue;
+        if (!this.hs.events.room(roomId) || !this.serverAllowed(roomId, origin) || typeof byType !== 'object' || byType === null) continue;
         const reads = (byType as Json)['m.read'];
         if (typeof reads !== 'object' || reads === null) continue;
         for (const [userId, receipt] of Object.entries(reads as Json)) {
@@ -831,6 +838,11 @@ export class Federation {
       }
     }
     throw new MatrixError(502, 'M_UNKNOWN', `Could not leave ${roomId}: ${(lastError as Error).message}`);
+  }
+
+  /** May `server` take part in the room? The room's current m.room.server_acl decides (none: everyone may). */
+  serverAllowed(roomId: string, server: string): boolean {
+    return this.serverAcls.allows(roomId, server);
   }
 
   /** Are any local users joined? (Otherwise a join must go through a resident server.) */

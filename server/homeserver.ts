@@ -8,6 +8,7 @@ import { EventStore } from './storage/events';
 import { MemberKeyStore } from './storage/member-keys';
 import { DirectoryStore } from './storage/directory';
 import { ReceiptStore } from './storage/receipts';
+import { SearchIndex } from './storage/search-index';
 import { MediaStore } from './media/media-store';
 import { Notifier } from './sync/notifier';
 import { TypingTracker } from './sync/typing';
@@ -31,6 +32,7 @@ export interface Homeserver {
   events: EventStore;
   memberKeys: MemberKeyStore;
   receipts: ReceiptStore;
+  search: SearchIndex;
   directory: DirectoryStore;
   typing: TypingTracker;
   media: MediaStore;
@@ -60,6 +62,7 @@ export function createHomeserver(config: Config): Homeserver {
     events: new EventStore(db),
     memberKeys: new MemberKeyStore(db),
     receipts: new ReceiptStore(db, stream),
+    search: new SearchIndex(db),
     directory: new DirectoryStore(db),
     typing: new TypingTracker(() => notifier.notify()),
     media: new MediaStore(db, config.dataDir),

@@ -15,6 +15,7 @@ import { registerMessages } from './client-api/messages';
 import { registerMisc } from './client-api/misc';
 import { registerProfile } from './client-api/profile';
 import { registerPushRules } from './client-api/pushrules';
+import { registerSearch } from './client-api/search';
 import { registerSend } from './client-api/send';
 import { registerSync } from './client-api/sync';
 import { registerWayfarer } from './client-api/wayfarer';
@@ -44,6 +45,7 @@ export function buildRouter(hs: Homeserver): Router {
     registerMembership,
     registerSend,
     registerMessages,
+    registerSearch,
     registerEphemeral,
     registerDirectory,
     registerSync,

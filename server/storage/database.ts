@@ -161,6 +161,22 @@ const migrations: string[] = [
   `
   ALTER TABLE events ADD COLUMN outlier INTEGER NOT NULL DEFAULT 0;
   `,
+  // Relations (m.relates_to with rel_type and event_id), indexed by parent for /relations, /threads and bundled
+  // aggregations; the rows of events already stored are filled in here, later ones as events are stored.
+  `
+  CREATE TABLE event_relations (
+    event_id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    relates_to TEXT NOT NULL,
+    rel_type TEXT NOT NULL
+  );
+  CREATE INDEX event_relations_parent ON event_relations (relates_to, rel_type);
+  CREATE INDEX event_relations_room_type ON event_relations (room_id, rel_type);
+  INSERT OR IGNORE INTO event_relations (event_id, room_id, relates_to, rel_type)
+    SELECT event_id, room_id, json_extract(pdu, '$.content."m.relates_to".event_id'), json_extract(pdu, '$.content."m.relates_to".rel_type')
+    FROM events
+    WHERE json_type(pdu, '$.content."m.relates_to".event_id') = 'text' AND json_type(pdu, '$.content."m.relates_to".rel_type') = 'text';
+  `,
 ];
 
 export function openDatabase(dataDir: string): Db {

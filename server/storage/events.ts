@@ -1,6 +1,7 @@
 // Rooms, events (full PDUs), current state, forward extremities and local memberships.
 import type { Db } from './database';
 import type { Pdu } from '../rooms/pdu';
+import { RelationStore } from './relations';
 
 export interface StoredEvent {
   streamOrdering: number;
@@ -64,7 +65,10 @@ export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${st
 
 export class EventStore {
   private readonly s;
+  /** The relation index, kept up to date as events are stored. */
+  readonly relations: RelationStore;
   constructor(private readonly db: Db) {
+    this.relations = new RelationStore(db);
     this.s = {
       insertRoom: db.prepare('INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts) VALUES (?, ?, ?, ?, ?)'),
       room: db.prepare('SELECT room_id, room_version, creator, is_public FROM rooms WHERE room_id = ?'),
@@ -171,6 +175,7 @@ export class EventStore {
       txnId: event.txnId,
       outlier: event.outlier ? 1 : 0,
     });
+    this.relations.record(event.eventId, event.roomId, event.pdu);
   }
 
   /** The room's `limit` oldest timeline events, oldest first: where backfill looks for a gap. */

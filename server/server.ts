@@ -12,6 +12,7 @@ import { registerEphemeral } from './client-api/ephemeral';
 import { registerMedia } from './client-api/media';
 import { registerMembership } from './client-api/membership';
 import { registerMessages } from './client-api/messages';
+import { registerRelations } from './client-api/relations';
 import { registerMisc } from './client-api/misc';
 import { registerProfile } from './client-api/profile';
 import { registerPushRules } from './client-api/pushrules';
@@ -45,6 +46,7 @@ export function buildRouter(hs: Homeserver): Router {
     registerMembership,
     registerSend,
     registerMessages,
+    registerRelations,
     registerSearch,
     registerEphemeral,
     registerDirectory,

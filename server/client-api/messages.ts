@@ -102,7 +102,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     }
     const body: Record<string, unknown> = {
       start: formatPaginationToken(from),
-      chunk: chunk.map((e) => formatter.event(e)),
+      chunk: chunk.map((e) => formatter.withAggregations(e)),
     };
     // No `end` once the room's start (or the visible end) is reached: that tells clients to stop paginating. After
     // a backfill that brought events, there may be more behind them: the next page asks again.
@@ -126,9 +126,9 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const lazy = filter.lazyLoadMembers;
     const senders = new Set([event, ...before, ...after].map((e) => e.pdu.sender));
     return {
-      event: formatter.event(event),
-      events_before: before.map((e) => formatter.event(e)),
-      events_after: after.map((e) => formatter.event(e)),
+      event: formatter.withAggregations(event),
+      events_before: before.map((e) => formatter.withAggregations(e)),
+      events_after: after.map((e) => formatter.withAggregations(e)),
       start: formatPaginationToken((before.at(-1)?.streamOrdering ?? event.streamOrdering) - 1),
       end: formatPaginationToken(after.at(-1)?.streamOrdering ?? event.streamOrdering),
       state: state.filter((e) => !lazy || e.pdu.type !== 'm.room.member' || senders.has(e.pdu.state_key!)).map((e) => formatter.event(e)),
@@ -138,7 +138,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   router.get('~/rooms/{roomId}/event/{eventId}', async (ctx) => {
     const { session, roomId, view } = await openRoom(hs, ctx);
     const event = visibleEvent(view, hs, roomId, ctx.params.eventId!);
-    return new ClientFormatter(hs, session).event(event);
+    return new ClientFormatter(hs, session).withAggregations(event);
   });
 
   router.get('~/rooms/{roomId}/members', async (ctx) => {

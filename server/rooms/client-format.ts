@@ -5,6 +5,8 @@ import { encodeBase64, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_K
 import type { Homeserver } from '../homeserver';
 import type { Session } from '../storage/accounts';
 import type { StoredEvent } from '../storage/events';
+import { userHistoryView, type HistoryView } from '../client-api/room-access';
+import { bundledAggregations, type AggregationContext } from './aggregations';
 import { creatorsOf } from './authorization';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
 
@@ -17,6 +19,7 @@ export type ClientEvent = Record<string, unknown> & { type: string; event_id: st
 export class ClientFormatter {
   private readonly versions = new Map<string, string>();
   private readonly displayIds = new Map<string, string>();
+  private readonly histories = new Map<string, HistoryView>();
 
   constructor(
     private readonly hs: Homeserver,
@@ -85,6 +88,37 @@ export class ClientFormatter {
       if (redaction) unsigned.redacted_because = this.event(redaction, { withRedactedBecause: false });
     }
     return event;
+  }
+
+  /**
+   * A timeline event with its bundled aggregations in unsigned["m.relations"] (threads, latest edit, references),
+   * counting only children the viewer may see. `depth` stops the nesting after one level (a thread's latest event).
+   */
+  withAggregations(stored: StoredEvent, depth = 0): ClientEvent {
+    const event = this.event(stored);
+    if (!this.viewer || depth > 1) return event;
+    const relations = bundledAggregations(this.aggregationContext, stored, depth);
+    if (relations) (event.unsigned as Record<string, unknown>)['m.relations'] = relations;
+    return event;
+  }
+
+  private get aggregationContext(): AggregationContext {
+    return {
+      hs: this.hs,
+      canSee: (event) => this.historyOf(event.roomId).canSee(event),
+      ownSenderId: (roomId) => (usesMemberKeys(this.version(roomId)) ? this.hs.memberKeys.forUser(roomId, this.viewer!.userId)?.member_key : this.viewer!.userId),
+      format: (event, depth) => this.withAggregations(event, depth),
+    };
+  }
+
+  /** The viewer's history view of a room, built once per response. */
+  historyOf(roomId: string): HistoryView {
+    let history = this.histories.get(roomId);
+    if (!history) {
+      history = userHistoryView(this.hs, roomId, this.viewer!.userId, this.version(roomId));
+      this.histories.set(roomId, history);
+    }
+    return history;
   }
 
   /** Stripped state (invites): type, state_key, content, sender. */

@@ -124,7 +124,7 @@ class RoomSyncBuilder {
 
     const body: Json = {
       timeline: {
-        events: timeline.map((e) => this.formatter.event(e)),
+        events: timeline.map((e) => this.formatter.withAggregations(e)),
         limited,
         prev_batch: formatPaginationToken(timeline.length > 0 ? firstPosition - 1 : upTo),
       },

@@ -20,6 +20,7 @@ import { identityStore, useIdentity } from '../identity/identityStore';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
 import { withHints } from '../rooms/roomList';
+import { SearchPanel } from '../search/SearchPanel';
 
 export default function ChatView({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -58,7 +59,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const hint = useMemo(() => withHints(rooms).find((r) => r.roomId === room.roomId)?.hint, [rooms, room.roomId]);
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
-  const [dialog, setDialog] = useState<'invite' | 'leave' | undefined>();
+  const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
 
   const readers = useMemo(() => readersByEvent(room, me), [room, me, revision]);
   const byId = useMemo(() => {
@@ -187,6 +188,9 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
           <h1 className="truncate font-semibold">{room.name}</h1>
           {(hint || topic) && <p className="truncate text-xs text-slate-500">{[hint, topic].filter(Boolean).join(' · ')}</p>}
         </div>
+        <button className={iconButton} onClick={() => setDialog('search')}>
+          Search
+        </button>
         <button className={iconButton} onClick={() => setDialog('invite')}>
           Invite
         </button>
@@ -222,6 +226,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
       <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'search' && <SearchPanel client={client} room={room} onClose={() => setDialog(undefined)} />}
     </section>
   );
 }

@@ -1,0 +1,196 @@
+// Search the open room's messages (server-side POST /search): a modal on the native <dialog> (focus trapped,
+// Escape closes, focus goes back to the Search button), results newest first with the sender as the timeline
+// shows them, the date, the matched words marked, and the message before and after. "Load more" follows next_batch.
+import { useRef, useState, type FormEvent } from 'react';
+import type { MatrixClient, Room } from 'matrix-js-sdk';
+import { describeMatrixError } from '../../matrix/errors';
+import { useModalDialog } from '../../ui/Dialog';
+import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { describeSender } from '../identity/describeSender';
+import { HandleBadge } from '../identity/HandleBadge';
+import { appendPage, highlightSegments, roomSearchBody, toSearchPage, type SearchHitRow, type SearchLine, type SearchPage } from './searchResults';
+
+type SearchState =
+  | { phase: 'idle' }
+  | { phase: 'searching'; term: string }
+  | { phase: 'done'; term: string; page: SearchPage; loadingMore: boolean; moreError?: string }
+  | { phase: 'failed'; term: string; error: string };
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+async function fetchPage(client: MatrixClient, roomId: string, term: string, nextBatch?: string): Promise<SearchPage> {
+  const body = roomSearchBody(roomId, term);
+  return toSearchPage(await client.search({ body: body as never, ...(nextBatch ? { next_batch: nextBatch } : {}) }));
+}
+
+export function SearchPanel({ client, room, onClose }: { client: MatrixClient; room: Room; onClose: () => void }) {
+  const ref = useModalDialog();
+  const [text, setText] = useState('');
+  const [state, setState] = useState<SearchState>({ phase: 'idle' });
+  // Only the latest search may write its answer: a slow earlier one must not replace it.
+  const generation = useRef(0);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const term = text.trim();
+    if (!/[\p{L}\p{N}]/u.test(term)) {
+      setState({ phase: 'failed', term, error: 'Type at least one word (letters or digits) to search for.' });
+      return;
+    }
+    const mine = ++generation.current;
+    setState({ phase: 'searching', term });
+    try {
+      const page = await fetchPage(client, room.roomId, term);
+      if (mine === generation.current) setState({ phase: 'done', term, page, loadingMore: false });
+    } catch (error) {
+      if (mine === generation.current) setState({ phase: 'failed', term, error: describeMatrixError(error, 'Search failed') });
+    }
+  };
+
+  const loadMore = async () => {
+    if (state.phase !== 'done' || !state.page.nextBatch || state.loadingMore) return;
+    const mine = generation.current;
+    setState({ ...state, loadingMore: true, moreError: undefined });
+    try {
+      const next = await fetchPage(client, room.roomId, state.term, state.page.nextBatch);
+      if (mine === generation.current) setState({ ...state, page: appendPage(state.page, next), loadingMore: false });
+    } catch (error) {
+      if (mine === generation.current) setState({ ...state, loadingMore: false, moreError: describeMatrixError(error, 'Could not load more results') });
+    }
+  };
+
+  return (
+    <dialog
+      ref={ref}
+      aria-label={`Search messages in ${room.name}`}
+      onClose={onClose}
+      className="m-0 h-dvh max-h-none w-full max-w-none bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 sm:m-auto sm:h-[min(40rem,calc(100dvh-2rem))] sm:w-[min(40rem,calc(100vw-2rem))] sm:rounded-lg dark:bg-slate-900 dark:text-slate-100"
+    >
+      <div className="flex h-full flex-col">
+        <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
+          <h2 className="min-w-0 flex-1 truncate text-lg font-semibold">Search in {room.name}</h2>
+          <button className={iconButton} aria-label="Close search" onClick={() => ref.current?.close()}>
+            ✕
+          </button>
+        </div>
+        <form role="search" className="flex gap-2 px-3 py-3" onSubmit={(e) => void submit(e)}>
+          <input
+            type="search"
+            aria-label="Search messages"
+            placeholder="Words to find"
+            className={inputClass}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            autoFocus
+          />
+          <button type="submit" className={primaryButton} disabled={state.phase === 'searching'}>
+            Search
+          </button>
+        </form>
+        <div className="min-h-0 flex-1 overflow-y-auto px-3 pb-3">
+          <SearchBody state={state} room={room} onLoadMore={() => void loadMore()} />
+        </div>
+      </div>
+    </dialog>
+  );
+}
+
+function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Room; onLoadMore: () => void }) {
+  switch (state.phase) {
+    case 'idle':
+      return <p className="text-sm text-slate-500">Type words to find messages in this room. Encrypted messages can't be searched on the server.</p>;
+    case 'searching':
+      return (
+        <p role="status" className="text-sm text-slate-500">
+          Searching for “{state.term}”…
+        </p>
+      );
+    case 'failed':
+      return (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {state.error}
+        </p>
+      );
+    case 'done': {
+      const { page } = state;
+      if (page.rows.length === 0) {
+        return (
+          <p role="status" className="text-sm text-slate-500">
+            No messages match “{state.term}”.
+          </p>
+        );
+      }
+      return (
+        <>
+          <p role="status" className="mb-2 text-sm text-slate-500">
+            {page.count === 1 ? '1 message matches' : `${page.count} messages match`} “{state.term}”.
+          </p>
+          <ol aria-label="Search results" className="space-y-2">
+            {page.rows.map((row) => (
+              <SearchResult key={row.eventId} row={row} room={room} highlights={page.highlights} />
+            ))}
+          </ol>
+          {page.nextBatch && (
+            <button className={`${secondaryButton} mt-3 w-full`} disabled={state.loadingMore} onClick={onLoadMore}>
+              {state.loadingMore ? 'Loading more…' : 'Load more'}
+            </button>
+          )}
+          {state.moreError && (
+            <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-300">
+              {state.moreError}
+            </p>
+          )}
+        </>
+      );
+    }
+  }
+}
+
+function SearchResult({ row, room, highlights }: { row: SearchHitRow; room: Room; highlights: string[] }) {
+  const profile = describeSender(room, row.sender);
+  return (
+    <li>
+      <article aria-label={`${profile.name}, ${dateFormat.format(row.ts)}`} className="rounded-md border border-slate-200 p-2 dark:border-slate-800" data-event-id={row.eventId}>
+        {row.before && <ContextLine line={row.before} room={room} label="Before" />}
+        <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
+          <span className="truncate font-semibold">{profile.name}</span>
+          <HandleBadge badge={profile.badge} />
+          <time className="text-xs text-slate-500" dateTime={new Date(row.ts).toISOString()}>
+            {dateFormat.format(row.ts)}
+          </time>
+        </header>
+        <p className="whitespace-pre-wrap break-words">
+          <Highlighted text={row.text} words={highlights} />
+        </p>
+        {row.after && <ContextLine line={row.after} room={room} label="After" />}
+      </article>
+    </li>
+  );
+}
+
+function ContextLine({ line, room, label }: { line: SearchLine; room: Room; label: string }) {
+  const name = describeSender(room, line.sender).name;
+  return (
+    <p className="truncate text-xs text-slate-500">
+      <span className="sr-only">{label}: </span>
+      <span className="font-medium">{name}</span>: {line.text}
+    </p>
+  );
+}
+
+/** Text with the matched words in <mark>, built as React text nodes: nothing from a message is read as HTML. */
+function Highlighted({ text, words }: { text: string; words: string[] }) {
+  return (
+    <>
+      {highlightSegments(text, words).map((segment, i) =>
+        segment.match ? (
+          <mark key={i} className="rounded-sm bg-amber-200 px-0.5 text-slate-900 dark:bg-amber-500/40 dark:text-amber-50">
+            {segment.text}
+          </mark>
+        ) : (
+          <span key={i}>{segment.text}</span>
+        ),
+      )}
+    </>
+  );
+}

@@ -20,7 +20,7 @@ import { identityStore, useIdentity } from '../identity/identityStore';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
 import { withHints } from '../rooms/roomList';
-import { SearchPanel } from '../search/SearchPanel';
+import { SearchButton, SearchPanel } from '../search/SearchPanel';
 
 export default function ChatView({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -188,9 +188,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
           <h1 className="truncate font-semibold">{room.name}</h1>
           {(hint || topic) && <p className="truncate text-xs text-slate-500">{[hint, topic].filter(Boolean).join(' · ')}</p>}
         </div>
-        <button className={iconButton} onClick={() => setDialog('search')}>
-          Search
-        </button>
+        <SearchButton onClick={() => setDialog('search')} />
         <button className={iconButton} onClick={() => setDialog('invite')}>
           Invite
         </button>

@@ -1,7 +1,7 @@
 // Search the open room's messages (server-side POST /search): a modal on the native <dialog> (focus trapped,
 // Escape closes, focus goes back to the Search button), results newest first with the sender as the timeline
 // shows them, the date, the matched words marked, and the message before and after. "Load more" follows next_batch.
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import { useModalDialog } from '../../ui/Dialog';
@@ -23,8 +23,26 @@ async function fetchPage(client: MatrixClient, roomId: string, term: string, nex
   return toSearchPage(await client.search({ body: body as never, ...(nextBatch ? { next_batch: nextBatch } : {}) }));
 }
 
+/** The room header's button: a magnifier on a phone (the room name needs the width), the word on wider screens. */
+export function SearchButton({ onClick }: { onClick: () => void }) {
+  return (
+    <button className={iconButton} aria-label="Search" title="Search messages" onClick={onClick}>
+      <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5 sm:hidden" fill="none" stroke="currentColor" strokeWidth="2">
+        <circle cx="8.5" cy="8.5" r="5.5" />
+        <path d="m13 13 4.5 4.5" strokeLinecap="round" />
+      </svg>
+      <span aria-hidden className="hidden sm:inline">
+        Search
+      </span>
+    </button>
+  );
+}
+
 export function SearchPanel({ client, room, onClose }: { client: MatrixClient; room: Room; onClose: () => void }) {
   const ref = useModalDialog();
+  const input = useRef<HTMLInputElement>(null);
+  // showModal() (in useModalDialog's effect, which runs first) focuses the first control, the close button: start in the box instead.
+  useEffect(() => input.current?.focus(), []);
   const [text, setText] = useState('');
   const [state, setState] = useState<SearchState>({ phase: 'idle' });
   // Only the latest search may write its answer: a slow earlier one must not replace it.
@@ -64,6 +82,12 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
       ref={ref}
       aria-label={`Search messages in ${room.name}`}
       onClose={onClose}
+      // A search box swallows Escape (it clears the box): Escape closes the search from anywhere in it.
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape') return;
+        e.preventDefault();
+        ref.current?.close();
+      }}
       className="m-0 h-dvh max-h-none w-full max-w-none bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 sm:m-auto sm:h-[min(40rem,calc(100dvh-2rem))] sm:w-[min(40rem,calc(100vw-2rem))] sm:rounded-lg dark:bg-slate-900 dark:text-slate-100"
     >
       <div className="flex h-full flex-col">
@@ -81,7 +105,7 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
             className={inputClass}
             value={text}
             onChange={(e) => setText(e.target.value)}
-            autoFocus
+            ref={input}
           />
           <button type="submit" className={primaryButton} disabled={state.phase === 'searching'}>
             Search
@@ -160,6 +184,7 @@ function SearchResult({ row, room, highlights }: { row: SearchHitRow; room: Room
           </time>
         </header>
         <p className="whitespace-pre-wrap break-words">
+          {row.kind !== 'message' && <span className="text-sm text-slate-500">{row.kind === 'name' ? 'Room name: ' : 'Topic: '}</span>}
           <Highlighted text={row.text} words={highlights} />
         </p>
         {row.after && <ContextLine line={row.after} room={room} label="After" />}

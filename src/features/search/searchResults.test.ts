@@ -74,6 +74,24 @@ describe('toSearchPage', () => {
     expect(row!.sender.identity).not.toBe('@bob:beta');
     expect(row!.before?.text).toBe('earlier');
     expect(row!.after?.text).toBe('later');
+    expect(row!.kind).toBe('message');
+  });
+
+  it('marks room name and topic results, and takes only messages as context', () => {
+    const page = toSearchPage({
+      search_categories: {
+        room_events: {
+          results: [
+            {
+              result: { event_id: '$n', type: 'm.room.name', sender: '@a:x', state_key: '', content: { name: 'Garden' } },
+              context: { events_before: [{ event_id: '$c', type: 'm.room.create', sender: '@a:x', content: {} }], events_after: [{ event_id: '$t', type: 'm.room.topic', sender: '@a:x', content: { topic: 't' } }, message('$m', 'hi')] },
+            },
+          ],
+        },
+      },
+    });
+    expect(page.rows[0]).toMatchObject({ kind: 'name', text: 'Garden', after: { eventId: '$m' } });
+    expect(page.rows[0]!.before).toBeUndefined();
   });
 
   it('takes an empty or odd answer as no results', () => {

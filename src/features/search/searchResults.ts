@@ -5,6 +5,8 @@ import { senderIdentity, type SenderFields } from '../identity/sender';
 
 export interface SearchLine {
   eventId: string;
+  /** A message, or a change of the room's name or topic (searched too). */
+  kind: 'message' | 'name' | 'topic';
   /** Who sent it, as the identity feature reads it (key first, then user ID). */
   sender: { identity: string; sender: string };
   ts: number;
@@ -53,18 +55,19 @@ function lineOf(event: unknown): SearchLine | undefined {
   if (typeof raw.event_id !== 'string' || text === undefined) return undefined;
   return {
     eventId: raw.event_id,
+    kind: raw.type === 'm.room.name' ? 'name' : raw.type === 'm.room.topic' ? 'topic' : 'message',
     sender: { identity: senderIdentity(raw), sender: typeof raw.sender === 'string' ? raw.sender : '' },
     ts: typeof raw.origin_server_ts === 'number' ? raw.origin_server_ts : 0,
     text,
   };
 }
 
-/** The context message nearest the result that has words (events_before is newest first, events_after oldest first). */
+/** The message nearest the result (events_before is newest first, events_after oldest first); state events are skipped. */
 function nearest(events: unknown): SearchLine | undefined {
   if (!Array.isArray(events)) return undefined;
   for (const event of events) {
     const line = lineOf(event);
-    if (line) return line;
+    if (line?.kind === 'message') return line;
   }
   return undefined;
 }

@@ -69,6 +69,22 @@ describe('visibleSegments', () => {
     expect(seen(invited, range(3, 10))).toEqual([5, 6, 7, 8, 9, 10]);
   });
 
+  it("an invitee who declines (or is banned) before joining sees their own leave, and nothing else of the room", () => {
+    for (const ending of ['leave', 'ban']) {
+      const declined: VisibilityInput = {
+        createPosition: 1,
+        visibility: [{ position: 2, value: 'shared' }],
+        members: [
+          [
+            { position: 5, value: 'invite' },
+            { position: 7, value: ending },
+          ],
+        ],
+      };
+      expect(seen(declined, range(1, 9))).toEqual([7]);
+    }
+  });
+
   it('a member who left is judged by the membership at each event; rejoining under shared shows the gap', () => {
     const input: VisibilityInput = {
       createPosition: 1,
@@ -139,7 +155,8 @@ describe('visibleSegments', () => {
         const judge = (p: number, strict: boolean) => mayRead(visibilityOf({ history_visibility: at(visibility, p, strict) ?? 'shared' }), [at(member, p, strict)], lastJoin >= p);
         for (let p = 1; p <= 42; p++) {
           const special = positions.includes(p);
-          expect(isVisibleAt(segments, p)).toBe(judge(p, false) || (special && judge(p, true)));
+          const ownEnding = member.some((c) => c.position === p && (c.value === 'leave' || c.value === 'ban'));
+          expect(isVisibleAt(segments, p)).toBe(ownEnding || judge(p, false) || (special && judge(p, true)));
         }
       }),
     );

@@ -78,6 +78,9 @@ export function visibleSegments(input: VisibilityInput): Segment[] {
 
   // A visibility event or one of the reader's member events is visible if the state before *or* after it allows.
   const special = new Set([...visibility, ...members.flat()].map((c) => c.position));
+  // The reader's own leave or ban is always theirs to see (as in Synapse): someone invited to a `shared` or
+  // `joined` room who declines, or is banned before joining, must still learn the invite is gone.
+  const ownEnding = new Set(members.flat().filter((c) => c.value === 'leave' || c.value === 'ban').map((c) => c.position));
   const points = [...new Set([...special, ...(input.createPosition !== undefined ? [input.createPosition] : [])])].sort((a, b) => a - b);
   const segments: Segment[] = [];
   const push = (lo: number, hi: number, visible: boolean) => {
@@ -89,7 +92,7 @@ export function visibleSegments(input: VisibilityInput): Segment[] {
   let from = LOWEST_POSITION;
   for (const point of points) {
     push(from, point - 1, verdictAt(from, false));
-    push(point, point, verdictAt(point, false) || (special.has(point) && verdictAt(point, true)));
+    push(point, point, ownEnding.has(point) || verdictAt(point, false) || (special.has(point) && verdictAt(point, true)));
     from = point + 1;
   }
   push(from, HIGHEST_POSITION, verdictAt(from, false));

@@ -138,6 +138,20 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect(texts(initial.rooms.join[roomId].timeline.events)).toEqual(['while invited', 'after join']);
     });
 
+    it('declining an invite reaches the invitee’s next /sync as a leave (their own leave is theirs to see)', async () => {
+      const roomId = ok(await alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'private_chat' })).room_id;
+      await send(alice, roomId, 'members talk');
+      ok(await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: dave.userId }));
+      const since = ok(await dave.get('/_matrix/client/v3/sync')).next_batch as string;
+      ok(await dave.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {}));
+      const next = ok(await dave.get(`/_matrix/client/v3/sync?since=${since}&timeout=0`));
+      const left = next.rooms?.leave?.[roomId];
+      expect(left, 'the declined room is in rooms.leave').toBeDefined();
+      const events = left.timeline.events as any[];
+      expect(events.map((e) => `${e.type}:${e.content.membership ?? ''}`)).toEqual(['m.room.member:leave']);
+      expect(texts(events)).toEqual([]); // nothing else of the room
+    });
+
     it('world_readable: a non-member reads /messages and /event; a later switch to joined hides only what follows', async () => {
       const roomId = ok(await alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat' })).room_id;
       await setVisibility(roomId, 'world_readable');

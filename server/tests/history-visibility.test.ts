@@ -1,26 +1,20 @@
 // History visibility judged per event, over real HTTP in both room versions: the setting in force at each event
 // and the reader's membership at it decide, in /messages (both ways), /context, /event and /sync timelines.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
+import type { RunningHomeserver } from '../testing/spawn';
+import { serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SERVER = 'alpha.localhost:20450';
+const fixture = serverWithUsers(SERVER, ['alice', 'bob', 'carol', 'dave']);
 let server: RunningHomeserver;
 let alice: TestClient;
 let bob: TestClient;
 let carol: TestClient;
 let dave: TestClient;
-
-beforeAll(async () => {
-  server = await startHomeserver({ serverName: SERVER });
-  alice = await new TestClient(server.baseUrl).register('alice');
-  bob = await new TestClient(server.baseUrl).register('bob');
-  carol = await new TestClient(server.baseUrl).register('carol');
-  dave = await new TestClient(server.baseUrl).register('dave');
-});
-afterAll(() => server?.dispose());
+beforeAll(() => ({ server, alice, bob, carol, dave } = fixture));
 
 const ok = (reply: { status: number; body: any }) => {
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);

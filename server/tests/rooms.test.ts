@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLinkVerifier, keyPairFromSeed, memberIdFromPublicKey, encodeBase64, verifyEventSignature, computeEventId } from '../../src/protocol';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
+import { serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
 
@@ -10,18 +11,12 @@ import { assertMatchesSpec } from '../testing/openapi';
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SERVER = 'alpha.localhost:18502';
+const fixture = serverWithUsers(SERVER, ['alice', 'bob', 'carol']);
 let server: RunningHomeserver;
 let alice: TestClient;
 let bob: TestClient;
 let carol: TestClient;
-
-beforeAll(async () => {
-  server = await startHomeserver({ serverName: SERVER });
-  alice = await new TestClient(server.baseUrl).register('alice');
-  bob = await new TestClient(server.baseUrl).register('bob');
-  carol = await new TestClient(server.baseUrl).register('carol');
-});
-afterAll(() => server?.dispose());
+beforeAll(() => ({ server, alice, bob, carol } = fixture));
 
 const send = async (client: TestClient, roomId: string, body: string, txn = `t${Math.random()}`) => {
   const reply = await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';
-import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
+import type { RunningHomeserver } from '../testing/spawn';
+import { serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
 
@@ -13,18 +14,12 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 (logger as unknown as LogLevelLogger).setLevel('silent');
 
 const SERVER = 'alpha.localhost:20700';
+const fixture = serverWithUsers(SERVER, ['alice', 'bob', 'carol']);
 let server: RunningHomeserver;
 let alice: TestClient;
 let bob: TestClient;
 let carol: TestClient;
-
-beforeAll(async () => {
-  server = await startHomeserver({ serverName: SERVER });
-  alice = await new TestClient(server.baseUrl).register('alice');
-  bob = await new TestClient(server.baseUrl).register('bob');
-  carol = await new TestClient(server.baseUrl).register('carol');
-});
-afterAll(() => server?.dispose());
+beforeAll(() => ({ server, alice, bob, carol } = fixture));
 
 const ok = (reply: { status: number; body: any }) => {
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);

@@ -21,7 +21,8 @@ function sendStatus(event: MatrixEvent): SendStatus {
 const cache = new WeakMap<MatrixEvent, { key: string; raw: object; value: TimelineEvent }>();
 
 export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
-  const redacted = event.isRedacted();
+  // A reaction being taken back is gone at once (local echo of the redaction); a failed redaction is cancelled, which restores it.
+  const redacted = event.isRedacted() || (event.getType() === 'm.reaction' && event.localRedactionEvent() !== null && event.localRedactionEvent() !== undefined);
   const status = sendStatus(event);
   const id = event.getId() ?? event.getTxnId() ?? '';
   const raw = event.event;

@@ -1,5 +1,6 @@
 // The timeline as view data: pure functions from plain events to rows (day separators, message groups,
 // compact notices, edits, redactions). No matrix-js-sdk here, so the bench and tests feed it directly.
+import { aggregateReactions, type ReactionGroup } from './reactions';
 
 export type SendStatus = 'sent' | 'sending' | 'failed';
 
@@ -51,6 +52,8 @@ export type TimelineRow =
       /** First message of a group: shows the sender's name and avatar. */
       startsGroup: boolean;
       replyTo?: string;
+      /** Reactions to this message, grouped by key then identity (see reactions.ts); empty when none. */
+      reactions: ReactionGroup[];
     }
   | { kind: 'notice'; key: string; event: TimelineEvent; text: string }
   | {
@@ -172,6 +175,9 @@ export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: Name
     if (!current || event.ts >= current.ts) latestEdit.set(target, event);
   }
 
+  const reactions = aggregateReactions(events);
+  const noReactions: ReactionGroup[] = [];
+
   const rows: TimelineRow[] = [];
   let lastMessage: TimelineEvent | undefined; // reset by anything that breaks a group
   let lastTs: number | undefined;
@@ -206,6 +212,8 @@ export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: Name
       edited: !!edit && !event.redacted,
       startsGroup,
       replyTo: event.redacted ? undefined : relation(event.content).inReplyTo,
+      // A deleted message keeps no reactions (Element hides them too). Keyed by event ID: a local echo has none yet.
+      reactions: event.redacted ? noReactions : (reactions.get(event.id) ?? noReactions),
     });
     lastMessage = event;
   }

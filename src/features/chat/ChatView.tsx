@@ -12,6 +12,8 @@ import { Composer } from './Composer';
 import { useRoomTimeline } from './useRoomTimeline';
 import { markRead, readersByEvent } from './receipts';
 import { findSdkEvent } from './fromSdk';
+import { toggleReaction } from './toggleReaction';
+import type { ReactorName } from './Reactions';
 import { editableText } from './composerContent';
 import { previewText } from './sanitize';
 import type { TimelineRow } from './timeline';
@@ -119,9 +121,14 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
       onInspect(row) {
         identityStore.getState().openInspector(room.roomId, row.event.identity || row.event.sender);
       },
+      onToggleReaction(row, key) {
+        void toggleReaction(client, room, row.event.id, row.reactions, key, myIdentity);
+      },
     }),
-    [client, room],
+    [client, room, myIdentity],
   );
+  // Reactors are named like senders: by identity, so an impostor's reaction is not read as the real member's.
+  const reactorName: ReactorName = useCallback((reactor) => describeSender(room, reactor).name, [room]);
 
   const retryPendingUpload = useCallback((id: string) => retryUpload(client, id), [client]);
   const removePendingUpload = useCallback((id: string) => removeUpload(client, id), [client]);
@@ -152,11 +159,13 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
           readers={readers.get(row.event.id)}
           reply={reply}
           actions={actions}
+          myIdentity={myIdentity}
+          reactorName={reactorName}
         />
       );
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [room, myIdentity, byId, readers, actions, canRedactOthers, identityRevision, retryPendingUpload, removePendingUpload],
+    [room, myIdentity, byId, readers, actions, reactorName, canRedactOthers, identityRevision, retryPendingUpload, removePendingUpload],
   );
 
   const typing = room

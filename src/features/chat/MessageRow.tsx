@@ -5,6 +5,7 @@ import { formatBytes } from './imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
+import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
 
 type MessageRowData = Extract<TimelineRow, { kind: 'message' }>;
 
@@ -16,6 +17,8 @@ export interface MessageActions {
   onDiscard(row: MessageRowData): void;
   /** Opens the identity inspector for the sender. */
   onInspect(row: MessageRowData): void;
+  /** Adds your reaction with `key`, or takes yours back when there is one. */
+  onToggleReaction(row: MessageRowData, key: string): void;
 }
 
 export interface ReplyPreview {
@@ -62,9 +65,13 @@ export const MessageRow = memo(function MessageRow({
   readers,
   reply,
   actions,
+  myIdentity,
+  reactorName,
 }: {
   row: MessageRowData;
   profile: SenderProfile;
+  myIdentity: string;
+  reactorName: ReactorName;
   isOwn: boolean;
   canDelete: boolean;
   readers?: string[];
@@ -123,8 +130,10 @@ export const MessageRow = memo(function MessageRow({
           )}
           {readers && readers.length > 0 && <span aria-label={`Seen by ${readers.join(', ')}`}>Seen by {readers.join(', ')}</span>}
         </div>
+        {!deleted && <ReactionPills groups={row.reactions} myIdentity={myIdentity} nameOf={reactorName} onToggle={(key) => actions.onToggleReaction(row, key)} />}
         {!deleted && event.status === 'sent' && (
           <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-slate-200 md:bg-white md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100 md:dark:border-slate-700 md:dark:bg-slate-900">
+            <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
             <button className={actionButton} aria-label={`Reply to ${profile.name}`} onClick={() => actions.onReply(row)}>
               Reply
             </button>

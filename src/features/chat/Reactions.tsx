@@ -1,0 +1,141 @@
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { ownReaction, quickReactions, reactionLabel, type ReactionGroup, type Reactor } from './reactions';
+
+/** Names a reactor as the timeline names senders (through describeSender, keyed by identity). */
+export type ReactorName = (reactor: Reactor) => string;
+
+/**
+ * The pills under a message: emoji and count, pressed when one of them is yours; the accessible name and the
+ * tooltip say who reacted. Pressing adds yours or takes it back.
+ */
+export function ReactionPills({
+  groups,
+  myIdentity,
+  nameOf,
+  onToggle,
+}: {
+  groups: readonly ReactionGroup[];
+  myIdentity: string;
+  nameOf: ReactorName;
+  onToggle(key: string): void;
+}) {
+  if (groups.length === 0) return null;
+  return (
+    <ul aria-label="Reactions" className="mt-1 flex flex-wrap gap-1">
+      {groups.map((group) => {
+        const mine = ownReaction(group, myIdentity);
+        const names = group.reactors.map(nameOf);
+        return (
+          <li key={group.key}>
+            <button
+              type="button"
+              aria-pressed={!!mine}
+              aria-label={reactionLabel(group.key, names, !!mine)}
+              title={names.join(', ')}
+              // Yours still on its way can't be taken back yet (there is no event to redact).
+              aria-disabled={mine !== undefined && mine.status !== 'sent'}
+              onClick={() => (mine === undefined || mine.status === 'sent') && onToggle(group.key)}
+              className={`flex min-h-7 items-center gap-1 rounded-full border px-2 py-0.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-500 ${
+                mine
+                  ? 'border-indigo-400 bg-indigo-50 text-indigo-900 dark:border-indigo-500 dark:bg-indigo-950 dark:text-indigo-100'
+                  : 'border-slate-200 bg-white text-slate-700 hover:border-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:border-slate-500'
+              } ${mine && mine.status !== 'sent' ? 'opacity-70' : ''}`}
+            >
+              <span aria-hidden="true">{group.key}</span>
+              <span aria-hidden="true" className="text-xs tabular-nums">
+                {group.reactors.length}
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/**
+ * "React" in a message's action row: a menu of quick emoji, keyboard-usable like any menu (arrows, Home/End,
+ * Enter, Escape closes and gives the focus back to the button).
+ */
+export function ReactButton({ className, onPick }: { className: string; onPick(key: string): void }) {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const menu = useRef<HTMLDivElement>(null);
+  const menuId = useId();
+
+  useEffect(() => {
+    if (!open) return;
+    menu.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus();
+    // A click elsewhere closes it, as any menu.
+    const onPointer = (event: PointerEvent) => {
+      if (!menu.current?.contains(event.target as Node) && event.target !== button.current) setOpen(false);
+    };
+    document.addEventListener('pointerdown', onPointer);
+    return () => document.removeEventListener('pointerdown', onPointer);
+  }, [open]);
+
+  function close() {
+    setOpen(false);
+    button.current?.focus();
+  }
+
+  function onMenuKey(event: KeyboardEvent) {
+    const items = [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+    const at = items.indexOf(document.activeElement as HTMLButtonElement);
+    const moveTo = (i: number) => items[(i + items.length) % items.length]?.focus();
+    if (event.key === 'Escape') close();
+    else if (event.key === 'ArrowRight' || event.key === 'ArrowDown') moveTo(at + 1);
+    else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') moveTo(at - 1);
+    else if (event.key === 'Home') moveTo(0);
+    else if (event.key === 'End') moveTo(items.length - 1);
+    else if (event.key === 'Tab') setOpen(false);
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  }
+
+  return (
+    <span className="relative">
+      <button
+        ref={button}
+        type="button"
+        className={className}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? menuId : undefined}
+        aria-label="React"
+        onClick={() => setOpen((was) => !was)}
+      >
+        React
+      </button>
+      {open && (
+        <div
+          ref={menu}
+          id={menuId}
+          role="menu"
+          aria-label="Quick reactions"
+          aria-orientation="horizontal"
+          onKeyDown={onMenuKey}
+          className="absolute left-0 top-full z-20 mt-1 flex gap-0.5 rounded-lg border border-slate-200 bg-white p-1 shadow-lg md:left-auto md:right-0 dark:border-slate-700 dark:bg-slate-900"
+        >
+          {quickReactions.map((key) => (
+            <button
+              key={key}
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
+              aria-label={`React with ${key}`}
+              className="rounded px-1.5 py-1 text-lg leading-none hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800"
+              onClick={() => {
+                onPick(key);
+                close();
+              }}
+            >
+              {key}
+            </button>
+          ))}
+        </div>
+      )}
+    </span>
+  );
+}

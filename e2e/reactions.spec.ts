@@ -1,0 +1,97 @@
+// Reactions: two people in their own browsers react to a message through a real homeserver. Alice reacts 👍 to
+// Bob's message from the React menu (keyboard); Bob sees "👍 1" with Alice's name, adds his (2); Alice takes hers
+// back (1) on both sides, and after a reload too. Dark theme and a 375 px phone.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { createRoom, inviteAndAccept, message, newUserPage, register, sendMessage } from './support/chat';
+
+const serverName = 'alpha.localhost:20901';
+let hs: RunningHomeserver;
+
+test.describe.configure({ mode: 'serial', timeout: 180_000 });
+
+test.beforeAll(async () => {
+  hs = await startHomeserver({ serverName });
+});
+
+test.afterAll(async () => {
+  await hs?.dispose();
+});
+
+const screensDir = path.join(process.env.WAYFARER_E2E_OUTPUT ?? 'test-results', 'screens');
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screensDir, { recursive: true });
+  await page.screenshot({ path: path.join(screensDir, `${name}.png`) });
+}
+
+const thumbsUp = (page: Page, text: string) => message(page, text).getByRole('button', { name: /^👍 \d+ reactions?: / });
+
+test('alice reacts to bob’s message, bob adds his, alice takes hers back: both sides agree, after a reload too', async ({ browser }) => {
+  const alice = await newUserPage(browser);
+  const bob = await newUserPage(browser, { colorScheme: 'dark', width: 375 });
+  await register(alice, serverName, 'alice', 'alice-password');
+  await register(bob, serverName, 'bob', 'bob-password');
+  await createRoom(alice, 'Orchard');
+  await inviteAndAccept(alice, bob, 'Orchard', `@bob:${serverName}`);
+  await expect(bob.getByRole('heading', { name: 'Orchard' })).toBeVisible();
+  const text = 'The apples are ripe';
+  await sendMessage(bob, text);
+  await sendMessage(bob, 'Bring baskets');
+  await expect(message(alice, text)).toBeVisible();
+
+  // Alice opens the React menu from the message's action row with the keyboard and picks 👍.
+  const react = message(alice, text).getByRole('button', { name: 'React' });
+  await react.focus();
+  await alice.keyboard.press('Enter');
+  const menu = alice.getByRole('menu', { name: 'Quick reactions' });
+  await expect(menu.getByRole('menuitem', { name: 'React with 👍' })).toBeFocused();
+  // Escape closes it and gives the focus back.
+  await alice.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+  await expect(react).toBeFocused();
+  await alice.keyboard.press('Enter');
+  await alice.keyboard.press('ArrowRight');
+  await expect(menu.getByRole('menuitem', { name: 'React with ❤️' })).toBeFocused();
+  await alice.keyboard.press('ArrowLeft');
+  await screenshot(alice, 'reactions-menu-light');
+  await alice.keyboard.press('Enter');
+  await expect(menu).toHaveCount(0);
+
+  await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 1 reaction: alice — press to remove yours');
+  await expect(thumbsUp(alice, text)).toHaveAttribute('aria-pressed', 'true');
+  await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 1 reaction: alice — press to add yours');
+  await expect(thumbsUp(bob, text)).toHaveAttribute('aria-pressed', 'false');
+  await expect(thumbsUp(bob, text)).toHaveAttribute('title', 'alice');
+  await expect(thumbsUp(bob, text)).toHaveText('👍1');
+  // Reactions are no rows of their own and never the room's preview.
+  await expect(message(bob, text)).toHaveCount(1);
+  await expect(bob.getByRole('article')).toHaveCount(2);
+
+  // Bob adds his by pressing the pill.
+  await thumbsUp(bob, text).click();
+  await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 2 reactions: alice, bob — press to remove yours');
+  await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 2 reactions: alice, bob — press to remove yours');
+  await screenshot(bob, 'reactions-two-dark-375');
+  await screenshot(alice, 'reactions-two-light');
+
+  // Alice takes hers back.
+  await thumbsUp(alice, text).click();
+  await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 1 reaction: bob — press to add yours');
+  await expect(thumbsUp(alice, text)).toHaveAttribute('aria-pressed', 'false');
+  await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 1 reaction: bob — press to remove yours');
+
+  // Both reload: the room list's preview is the last message, not the newer reactions; the room shows the same from the server.
+  for (const page of [alice, bob]) {
+    await page.reload();
+    await expect(page.getByRole('navigation', { name: 'Rooms' })).toContainText('bob: Bring baskets', { timeout: 20_000 });
+  }
+  await screenshot(bob, 'reactions-room-list-dark-375');
+  for (const page of [alice, bob]) await page.getByRole('button', { name: /^Orchard/ }).click();
+  await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 1 reaction: bob — press to add yours');
+  await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 1 reaction: bob — press to remove yours');
+  await expect(thumbsUp(bob, text)).toHaveAttribute('aria-pressed', 'true');
+  await expect(message(bob, 'Bring baskets').getByRole('list', { name: 'Reactions' })).toHaveCount(0);
+  await screenshot(bob, 'reactions-after-reload-dark-375');
+});

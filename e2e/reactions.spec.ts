@@ -81,6 +81,8 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 1 reaction: bob — press to add yours');
   await expect(thumbsUp(alice, text)).toHaveAttribute('aria-pressed', 'false');
   await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 1 reaction: bob — press to remove yours');
+  // Alice read up to Bob's reaction, which has no row: her receipt shows on the message before it.
+  await expect(message(bob, 'Bring baskets')).toContainText('Seen by alice');
 
   // Both reload: the room list's preview is the last message, not the newer reactions; the room shows the same from the server.
   for (const page of [alice, bob]) {

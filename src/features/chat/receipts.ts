@@ -4,12 +4,13 @@ import { identityOfUser, nameOfUser } from '../identity/describeSender';
 /** Event ID → names of the other members whose read receipt sits on it (one per identity: a key the SDK knows under two user IDs reads once). */
 export function readersByEvent(room: Room, me: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
+  const events = room.getLiveTimeline().getEvents();
   const seen = new Set<string>([identityOfUser(room, me)]);
   for (const member of room.getJoinedMembers()) {
     if (member.userId === me) continue;
     const identity = identityOfUser(room, member.userId);
     if (seen.has(identity)) continue;
-    const eventId = room.getEventReadUpTo(member.userId, true);
+    const eventId = rowEventAtOrBefore(events, room.getEventReadUpTo(member.userId, true));
     if (!eventId) continue;
     const names = map.get(eventId) ?? [];
     seen.add(identity);
@@ -17,6 +18,20 @@ export function readersByEvent(room: Room, me: string): Map<string, string[]> {
     map.set(eventId, names);
   }
   return map;
+}
+
+/** Events folded into another row (reactions, edits, redactions) have none: a receipt on one shows on the row before it. */
+function foldedIntoAnother(event: MatrixEvent): boolean {
+  const type = event.getType();
+  return type === 'm.reaction' || type === 'm.room.redaction' || event.isRelation('m.replace');
+}
+
+function rowEventAtOrBefore(events: readonly MatrixEvent[], eventId: string | null): string | null {
+  if (!eventId) return eventId;
+  let i = events.findIndex((e) => e.getId() === eventId);
+  if (i < 0) return eventId;
+  while (i > 0 && foldedIntoAnother(events[i]!)) i--;
+  return events[i]!.getId() ?? eventId;
 }
 
 const lastSent = new Map<string, string>();

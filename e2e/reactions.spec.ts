@@ -42,7 +42,7 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await expect(message(alice, text)).toBeVisible();
 
   // Alice opens the React menu from the message's action row with the keyboard and picks 👍.
-  const react = message(alice, text).getByRole('button', { name: 'React' });
+  const react = message(alice, text).getByRole('button', { name: 'React', exact: true });
   await react.focus();
   await alice.keyboard.press('Enter');
   const menu = alice.getByRole('menu', { name: 'Quick reactions' });
@@ -83,6 +83,22 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 1 reaction: bob — press to remove yours');
   // Alice read up to Bob's reaction, which has no row: her receipt shows on the message before it.
   await expect(message(bob, 'Bring baskets')).toContainText('Seen by alice');
+
+  // The server refuses: the reaction shows at once, then goes away with a clear message; the same for taking one back.
+  const refuse = { status: 403, contentType: 'application/json', body: JSON.stringify({ errcode: 'M_FORBIDDEN', error: 'No reactions today' }) };
+  await alice.route(/\/send\/m\.reaction\//, (route) => route.fulfill(refuse));
+  await message(alice, text).getByRole('button', { name: 'React', exact: true }).click();
+  await alice.getByRole('menuitem', { name: 'React with 😮' }).click();
+  await expect(alice.getByText(/^Could not react with 😮: /)).toBeVisible();
+  await expect(message(alice, text).getByRole('button', { name: /^😮/ })).toHaveCount(0);
+  await bob.route(/\/redact\//, (route) => route.fulfill(refuse));
+  await thumbsUp(bob, text).click();
+  await expect(bob.getByText(/^Could not remove your 👍 reaction: /)).toBeVisible();
+  await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 1 reaction: bob — press to remove yours');
+  await expect(thumbsUp(bob, text)).toHaveAttribute('aria-pressed', 'true');
+  await screenshot(bob, 'reactions-refused-dark-375');
+  await alice.unroute(/\/send\/m\.reaction\//);
+  await bob.unroute(/\/redact\//);
 
   // Both reload: the room list's preview is the last message, not the newer reactions; the room shows the same from the server.
   for (const page of [alice, bob]) {

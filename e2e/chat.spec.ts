@@ -1,20 +1,12 @@
 // Two people in two browser contexts chatting through a real reference homeserver.
 import { expect, test, type Page } from '@playwright/test';
-import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { homeserverForSpec } from './support/homeserver';
 import { apiJoinedRoomId, apiLogin, apiSend, apiSendImage, message, newUserPage, register, screenshot, sendMessage, signIn, testPng, timeline, waitForTimelineToSettle } from './support/chat';
 
 const serverName = 'alpha.localhost:18601';
-let hs: RunningHomeserver;
+const server = homeserverForSpec(serverName);
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
-
-test.beforeAll(async () => {
-  hs = await startHomeserver({ serverName });
-});
-
-test.afterAll(async () => {
-  await hs?.dispose();
-});
 
 test('two users chat: invite, messages both ways, typing, receipts, edit, delete, reload, history, offline send', async ({ browser }) => {
   const alice = await newUserPage(browser);
@@ -77,9 +69,9 @@ test('two users chat: invite, messages both ways, typing, receipts, edit, delete
   await expect(message(alice, 'Replying here').locator('blockquote')).toContainText('Hello Bob');
 
   // An image, fetched through authenticated media.
-  const token = await apiLogin(hs.baseUrl, 'alice', 'alice-password');
-  const roomId = await apiJoinedRoomId(hs.baseUrl, token);
-  await apiSendImage(hs.baseUrl, token, roomId, testPng(), 'banner.png');
+  const token = await apiLogin(server.hs.baseUrl, 'alice', 'alice-password');
+  const roomId = await apiJoinedRoomId(server.hs.baseUrl, token);
+  await apiSendImage(server.hs.baseUrl, token, roomId, testPng(), 'banner.png');
   const image = timeline(bob).getByRole('img', { name: 'banner.png' });
   await expect(image).toBeVisible();
   await expect(image).toHaveAttribute('src', /^blob:/);
@@ -109,7 +101,7 @@ test('two users chat: invite, messages both ways, typing, receipts, edit, delete
 
   // History: 80 more messages; Bob follows them live, then signs in on a second device (whose first sync
   // holds only the newest page) and scrolls back to the very first message.
-  for (let i = 1; i <= 80; i++) await apiSend(hs.baseUrl, token, roomId, `history ${i}`, `hist-${i}`);
+  for (let i = 1; i <= 80; i++) await apiSend(server.hs.baseUrl, token, roomId, `history ${i}`, `hist-${i}`);
   await expect(message(bob, 'history 80')).toBeVisible();
   const bobLaptop = await newUserPage(browser, { colorScheme: 'dark' });
   await signIn(bobLaptop, serverName, 'bob', 'bob-password');
@@ -125,7 +117,7 @@ test('two users chat: invite, messages both ways, typing, receipts, edit, delete
   await bobLaptop.context().close();
 
   // Offline: the server stops, Alice sends, the server comes back, Bob gets it.
-  await hs.stop();
+  await server.hs.stop();
   await sendMessage(alice, 'sent while the server was down');
   await expect(alice.getByRole('status', { name: 'Connection' })).toContainText(/Can't reach the server|offline/, { timeout: 60_000 });
   await expect(message(alice, 'sent while the server was down').getByText(/Not sent|Sending/)).toBeVisible();
@@ -134,7 +126,7 @@ test('two users chat: invite, messages both ways, typing, receipts, edit, delete
   await alice.reload();
   await alice.getByRole('button', { name: /^Lounge/ }).click();
   await expect(message(alice, 'sent while the server was down').getByText('Not sent')).toBeVisible();
-  await hs.restart();
+  await server.hs.restart();
   await expect(message(alice, 'sent while the server was down').getByText(/Not sent|Sending/)).toBeHidden({ timeout: 60_000 });
   await expect(message(bob, 'sent while the server was down')).toBeVisible({ timeout: 60_000 });
 });

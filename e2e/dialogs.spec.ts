@@ -1,18 +1,10 @@
 // Dialogs are modal: Tab and Shift+Tab stay inside the open one (native <dialog> with showModal), Escape closes it.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { homeserverForSpec } from './support/homeserver';
 import { newUserPage, register, screenshot } from './support/chat';
 
 const serverName = 'alpha.localhost:19385';
-let hs: RunningHomeserver;
-
-test.beforeAll(async () => {
-  hs = await startHomeserver({ serverName });
-});
-
-test.afterAll(async () => {
-  await hs?.dispose();
-});
+homeserverForSpec(serverName); // the tests only talk to it through the client
 
 /**
  * Presses `key` `times` times. After each press focus must be inside `dialog`, or on no element of the page at

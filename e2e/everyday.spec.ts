@@ -1,20 +1,12 @@
 // Sign-in errors in words, keyboard-only use, phone width, dark theme, invites and the room list.
 import { expect, test } from '@playwright/test';
-import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { homeserverForSpec } from './support/homeserver';
 import { apiJoinedRoomId, apiLogin, clientUrl, message, newUserPage, timeline, register, screenshot, sendMessage, signIn } from './support/chat';
 
 const serverName = 'alpha.localhost:18611';
-let hs: RunningHomeserver;
+const server = homeserverForSpec(serverName);
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
-
-test.beforeAll(async () => {
-  hs = await startHomeserver({ serverName });
-});
-
-test.afterAll(async () => {
-  await hs?.dispose();
-});
 
 test('sign-in explains what went wrong: unreachable, not Matrix, wrong password', async ({ browser }) => {
   const page = await newUserPage(browser);
@@ -158,8 +150,8 @@ test('join by room ID, leave, and the offline banner', async ({ browser }) => {
   await frank.getByLabel('Public (anyone can join)').check();
   await frank.getByRole('button', { name: 'Create room' }).click();
   await expect(frank.getByRole('heading', { name: 'Town square' })).toBeVisible();
-  const token = await apiLogin(hs.baseUrl, 'frank', 'frank-password');
-  const roomId = await apiJoinedRoomId(hs.baseUrl, token);
+  const token = await apiLogin(server.hs.baseUrl, 'frank', 'frank-password');
+  const roomId = await apiJoinedRoomId(server.hs.baseUrl, token);
 
   await gina.getByRole('button', { name: 'Join room' }).click();
   const join = gina.getByRole('dialog', { name: 'Join a room' });
@@ -191,8 +183,8 @@ test('a session ended on the server lands on the sign-in screen with a reason, a
   const page = await newUserPage(browser);
   await register(page, serverName, 'hank', 'hank-password');
   // "Sign out everywhere" from another device revokes this browser's token.
-  const token = await apiLogin(hs.baseUrl, 'hank', 'hank-password');
-  const response = await fetch(`${hs.baseUrl}/_matrix/client/v3/logout/all`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  const token = await apiLogin(server.hs.baseUrl, 'hank', 'hank-password');
+  const response = await fetch(`${server.hs.baseUrl}/_matrix/client/v3/logout/all`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
   expect(response.ok).toBe(true);
   // The client finds out with its next request: at the latest when the current long-poll sync returns.
   await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible({ timeout: 60_000 });

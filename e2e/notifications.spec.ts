@@ -1,22 +1,14 @@
 // Browser notifications: a mention in a room you are not looking at shows a system notification whose
 // sender went through identity, clicking it opens the room, and the tab title counts what is unread.
 import { expect, test, type Page } from '@playwright/test';
-import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
+import { homeserverForSpec } from './support/homeserver';
 import { apiLogin, clientUrl, createRoom, inviteAndAccept, message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
 
 const serverName = 'alpha.localhost:19601';
 const CLASSIC = '11'; // a room version whose members are user IDs, not keys
-let hs: RunningHomeserver;
+const server = homeserverForSpec(serverName);
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
-
-test.beforeAll(async () => {
-  hs = await startHomeserver({ serverName });
-});
-
-test.afterAll(async () => {
-  await hs?.dispose();
-});
 
 interface Shown {
   title: string;
@@ -46,7 +38,7 @@ async function recordNotifications(page: Page): Promise<void> {
 const shownNotifications = (page: Page) => page.evaluate(() => [...(window as unknown as { shownNotifications: Shown[] }).shownNotifications]);
 
 async function sendMention(token: string, roomId: string, body: string, userId: string, txnId: string): Promise<void> {
-  const response = await fetch(`${hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txnId}`, {
+  const response = await fetch(`${server.hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txnId}`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
     body: JSON.stringify({ msgtype: 'm.text', body, 'm.mentions': { user_ids: [userId] } }),
@@ -76,8 +68,8 @@ test('a mention in another room notifies with the sender from identity; click op
   expect(await shownNotifications(alice)).toEqual([]);
 
   // Bob mentions Alice in Garden while she reads Lounge.
-  const bobToken = await apiLogin(hs.baseUrl, 'bob', 'bob-password');
-  const rooms = (await (await fetch(`${hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
+  const bobToken = await apiLogin(server.hs.baseUrl, 'bob', 'bob-password');
+  const rooms = (await (await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
   expect(rooms.joined_rooms).toHaveLength(1);
   await sendMention(bobToken, rooms.joined_rooms[0]!, 'alice: lunch at noon?', `@alice:${serverName}`, 'mention-1');
 
@@ -104,7 +96,7 @@ test('a mention in another room notifies with the sender from identity; click op
   await expect(timeline(alice).getByText('bob joined')).toBeVisible();
   await alice.getByRole('button', { name: /^Lounge/ }).click();
   await expect(alice.getByRole('heading', { name: 'Lounge' })).toBeVisible();
-  const bobRooms = (await (await fetch(`${hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
+  const bobRooms = (await (await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
   const studioId = bobRooms.joined_rooms.find((id) => id !== rooms.joined_rooms[0]);
   expect(studioId).toBeDefined();
   await sendMention(bobToken, studioId!, 'alice: the studio is free', `@alice:${serverName}`, 'mention-3');

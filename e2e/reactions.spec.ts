@@ -1,30 +1,14 @@
 // Reactions: two people in their own browsers react to a message through a real homeserver. Alice reacts 👍 to
 // Bob's message from the React menu (keyboard); Bob sees "👍 1" with Alice's name, adds his (2); Alice takes hers
 // back (1) on both sides, and after a reload too. Dark theme and a 375 px phone.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { createRoom, inviteAndAccept, message, newUserPage, register, sendMessage } from './support/chat';
+import { homeserverForSpec } from './support/homeserver';
+import { createRoom, inviteAndAccept, message, newUserPage, register, screenshot, sendMessage } from './support/chat';
 
 const serverName = 'alpha.localhost:20901';
-let hs: RunningHomeserver;
+homeserverForSpec(serverName); // the tests only talk to it through the client
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
-
-test.beforeAll(async () => {
-  hs = await startHomeserver({ serverName });
-});
-
-test.afterAll(async () => {
-  await hs?.dispose();
-});
-
-const screensDir = path.join(process.env.WAYFARER_E2E_OUTPUT ?? 'test-results', 'screens');
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(screensDir, { recursive: true });
-  await page.screenshot({ path: path.join(screensDir, `${name}.png`) });
-}
 
 const thumbsUp = (page: Page, text: string) => message(page, text).getByRole('button', { name: /^👍 \d+ reactions?: / });
 

@@ -1,30 +1,14 @@
 // Message search: two people chat through a real homeserver; one searches the room and finds the right messages
 // with the words marked and the sender named as the timeline names them; a word never sent finds nothing; many
 // results load page by page; Escape closes; dark theme and a 375 px phone.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { apiJoinedRoomId, apiLogin, apiSend, createRoom, inviteAndAccept, message, newUserPage, register, sendMessage } from './support/chat';
+import { homeserverForSpec } from './support/homeserver';
+import { apiJoinedRoomId, apiLogin, apiSend, createRoom, inviteAndAccept, message, newUserPage, register, screenshot, sendMessage } from './support/chat';
 
 const serverName = 'alpha.localhost:20751';
-let hs: RunningHomeserver;
+const server = homeserverForSpec(serverName);
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
-
-test.beforeAll(async () => {
-  hs = await startHomeserver({ serverName });
-});
-
-test.afterAll(async () => {
-  await hs?.dispose();
-});
-
-const screensDir = path.join(process.env.WAYFARER_E2E_OUTPUT ?? 'test-results', 'screens');
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(screensDir, { recursive: true });
-  await page.screenshot({ path: path.join(screensDir, `${name}.png`) });
-}
 
 const searchDialog = (page: Page) => page.getByRole('dialog', { name: /^Search messages in / });
 async function search(page: Page, words: string): Promise<void> {
@@ -83,9 +67,9 @@ test('two users chat; one searches: the right messages, marked, with the sender;
   await expect(searchButton).toBeFocused();
 
   // Many matches: a page of 20, then Load more brings the rest.
-  const token = await apiLogin(hs.baseUrl, 'alice', 'alice-password');
-  const roomId = await apiJoinedRoomId(hs.baseUrl, token);
-  for (let i = 1; i <= 23; i++) await apiSend(hs.baseUrl, token, roomId, `seedling tray ${i}`, `seed-${i}`);
+  const token = await apiLogin(server.hs.baseUrl, 'alice', 'alice-password');
+  const roomId = await apiJoinedRoomId(server.hs.baseUrl, token);
+  for (let i = 1; i <= 23; i++) await apiSend(server.hs.baseUrl, token, roomId, `seedling tray ${i}`, `seed-${i}`);
   await alice.getByRole('button', { name: 'Search', exact: true }).click();
   await search(alice, 'seedl');
   await expect(results(alice)).toHaveCount(20);

@@ -1,13 +1,15 @@
 // Helpers for driving the client like a person would: through labels and roles only.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 
-export const screensDir = 'test-results/screens';
+// Next to the run's other results (playwright.config.ts's outputDir), so concurrent runs keep theirs apart.
+export const screensDir = path.join(process.env.WAYFARER_E2E_OUTPUT ?? 'test-results', 'screens');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screensDir, { recursive: true });
-  await page.screenshot({ path: `${screensDir}/${name}.png` });
+  await page.screenshot({ path: path.join(screensDir, `${name}.png`) });
 }
 
 /** The client's URL from playwright.config.ts (contexts made by hand do not inherit it). */

@@ -1,6 +1,6 @@
 // The set-up most server test files share: one homeserver for the file, started before its tests with a few
 // users registered (TestClient.register's default password), stopped after them.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startHomeserver, type RunningHomeserver } from './spawn';
 import { TestClient } from './http-client';
 
@@ -15,4 +15,11 @@ export function serverWithUsers<const Name extends string>(serverName: string, n
   });
   afterAll(() => fixture.server?.dispose());
   return fixture;
+}
+
+/** The body of a 200 reply; anything else fails the test with the reply's body in the message. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectOk(reply: { status: number; body: any }): any {
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body;
 }

@@ -2,7 +2,7 @@
 // and the reader's membership at it decide, in /messages (both ways), /context, /event and /sync timelines.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningHomeserver } from '../testing/spawn';
-import { serverWithUsers } from '../testing/one-server';
+import { expectOk as ok, serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -16,10 +16,6 @@ let carol: TestClient;
 let dave: TestClient;
 beforeAll(() => ({ server, alice, bob, carol, dave } = fixture));
 
-const ok = (reply: { status: number; body: any }) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body;
-};
 const send = async (client: TestClient, roomId: string, body: string) =>
   ok(await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/t${Math.random()}`, { msgtype: 'm.text', body })).event_id as string;
 const setVisibility = (roomId: string, history_visibility: string) =>

@@ -6,7 +6,7 @@ import { createClient } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';
 import type { RunningHomeserver } from '../testing/spawn';
-import { serverWithUsers } from '../testing/one-server';
+import { expectOk as ok, serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
 
@@ -21,10 +21,6 @@ let bob: TestClient;
 let carol: TestClient;
 beforeAll(() => ({ server, alice, bob, carol } = fixture));
 
-const ok = (reply: { status: number; body: any }) => {
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body;
-};
 let txn = 0;
 const send = async (client: TestClient, roomId: string, body: string, type = 'm.room.message') =>
   ok(await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/t${++txn}`, type === 'm.room.message' ? { msgtype: 'm.text', body } : body)).event_id as string;

@@ -15,10 +15,10 @@ import type { Homeserver } from '../homeserver';
 import { isLocalUserId } from '../homeserver';
 import { badJson, forbidden, MatrixError, missingParam, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
-import { AuthError, checkAuth } from '../rooms/authorization';
+import { AuthError, authKey, checkAuth } from '../rooms/authorization';
 import type { Pdu } from '../rooms/pdu';
 import { isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
-import { selectAuthEvents } from '../rooms/room-service';
+import { selectAuthEvents, toAuthState } from '../rooms/room-service';
 import { stateKeyOf } from '../storage/events';
 import { belongsToRoom, memberDomain, PduError, serverOfUserId } from './federation';
 import { stripUnsigned } from './outbound';
@@ -368,7 +368,26 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const userId = usesMemberKeys(version) ? hs.memberKeys.forKey(roomId, event.state_key)?.user_id : event.state_key;
     if (!userId || !isLocalUserId(hs, userId) || !hs.accounts.getUser(userId)) throw notFound('The invitee is not a user of this server');
     if (usesMemberKeys(version) && event.content.domain !== hs.config.serverName) throw forbidden('the invite claims another domain for our user');
+    const known = hs.events.room(roomId);
+    if (known && known.room_version !== version) {
+      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `${roomId} is room version ${known.room_version} here, not ${version}`, { room_version: known.room_version });
+    }
+    // Classic rooms: the sender's user ID names its server, and only that server may send its invites.
+    if (!usesMemberKeys(version) && serverOfUserId(event.sender) !== origin) throw forbidden(`the invite's sender ${event.sender} is not a user of ${origin}`);
     const signed = signEvent(event, version, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed) as Pdu;
+    if (fed.isResident(roomId)) {
+      // We are in the room: its state is ours to check the invite against, and the invite is an ordinary PDU of it.
+      checkInviteInRoom(hs, origin, roomId, version, event);
+      try {
+        await fed.receivePdu(origin, signed);
+      } catch (error) {
+        if (error instanceof PduError) throw forbidden(`the invite was refused: ${error.message}`);
+        throw error;
+      }
+      if (!hs.events.event(eventId)) throw forbidden('the invite was not accepted: it fails the auth rules against the room state');
+      fed.outliers.addServerHint(roomId, origin);
+      return { event: signed };
+    }
     const inviteState = Array.isArray(body.invite_room_state) ? body.invite_room_state.filter((e) => typeof e === 'object' && e !== null).slice(0, 50) : [];
     hs.events.transaction(() => {
       if (!hs.events.room(roomId)) hs.events.createRoom(roomId, version, event.sender, false);
@@ -376,21 +395,46 @@ export function registerFederation(router: Router, hs: Homeserver): void {
       if (hs.events.event(eventId)) return;
       const streamOrdering = hs.stream.next();
       const stored: Pdu = { ...signed, unsigned: { invite_room_state: inviteState } };
-      const resident = fed.isResident(roomId);
       hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu: stored, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null });
-      if (resident) {
-        const before = fed.currentStateIds(roomId);
-        const after = new Map(before).set(stateKeyOf('m.room.member', event.state_key!), eventId);
-        fed.store.setStateAfter(roomId, eventId, after);
-        hs.events.setForwardExtremities(roomId, [...hs.events.forwardExtremities(roomId).filter((id) => !event.prev_events.includes(id)), eventId]);
-        fed.applyCurrentState(roomId, version, before, after);
-      } else {
-        hs.events.setMembership(roomId, userId, 'invite', eventId, streamOrdering);
-      }
+      hs.events.setMembership(roomId, userId, 'invite', eventId, streamOrdering);
     });
     hs.notifier.notify();
     return { event: signed };
   });
+}
+
+/**
+ * An invite over /v2/invite to a room this server is in: it must come from the server of a member who may invite
+ * (classic rooms: the sender's user ID's server; member-key rooms: the `domain` the sender's current member event
+ * claims), and pass the spec's auth rules against both its own auth events and the room's current state (so an
+ * invite for a member who is already joined or banned is refused). Throws 403 M_FORBIDDEN saying which check failed.
+ */
+function checkInviteInRoom(hs: Homeserver, origin: string, roomId: string, version: string, event: Pdu): void {
+  const fed = hs.federation;
+  const current = hs.events.currentState(roomId);
+  const senderMember = current.get(stateKeyOf('m.room.member', event.sender))?.pdu;
+  if (usesMemberKeys(version)) {
+    const domain = senderMember ? memberDomain(version, senderMember) : undefined;
+    if (!senderMember) throw forbidden(`the invite's sender ${event.sender} is not a member of ${roomId}`);
+    if (domain !== origin) throw forbidden(`the invite's sender ${event.sender} is a member of ${domain ?? 'no server'}, not of ${origin}`);
+  }
+  const createId = fed.createEventId(roomId, version);
+  const byAuthEvents = new Map<string, Pdu>();
+  for (const id of [...event.auth_events, ...(createId ? [createId] : [])]) {
+    const found = fed.findPdu(id);
+    if (found && found.pdu.state_key !== undefined && (id === createId || belongsToRoom(found.pdu, roomId, version))) byAuthEvents.set(authKey(found.pdu.type, found.pdu.state_key), found.pdu);
+  }
+  for (const [against, state] of [
+    ['its auth events', byAuthEvents],
+    ["the room's current state", toAuthState(current)],
+  ] as const) {
+    try {
+      checkAuth(event, state, version, false);
+    } catch (error) {
+      if (error instanceof AuthError) throw forbidden(`the invite fails the auth rules against ${against}: ${error.message}`);
+      throw error;
+    }
+  }
 }
 
 function safeEventId(raw: unknown, version: string): string | undefined {

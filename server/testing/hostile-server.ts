@@ -179,15 +179,18 @@ export class HostileServer {
     return { pdu: signed, eventId: computeEventId(signed, version) };
   }
 
-  /** Joins `localpart` of this server to `roomId` on `target`, as a real server does; returns the member. */
-  async join(target: RunningHomeserver, roomId: string, localpart: string, version: string): Promise<HostileMember> {
+  /**
+   * Joins `localpart` of this server to `roomId` on `target`, as a real server does; returns the member. `content`
+   * overrides the join's content (e.g. `{ domain: 'beta…' }`: a member key claiming another server's user).
+   */
+  async join(target: RunningHomeserver, roomId: string, localpart: string, version: string, content: Json = {}): Promise<HostileMember> {
     const memberKeys = usesMemberKeys(version);
     const key = memberKeys ? HostileServer.memberKey() : undefined;
     const id = key ? key.id : `@${localpart}:${this.serverName}`;
     const made = await this.fed(target, 'GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(id)}?ver=${enc(version)}`);
     if (made.status !== 200) throw new Error(`make_join: ${made.status} ${JSON.stringify(made.body)}`);
-    const content: Json = { membership: 'join', ...(memberKeys ? { localpart, domain: this.serverName } : {}) };
-    const { pdu, eventId } = this.sign({ ...made.body.event, content, origin_server_ts: Date.now() }, version, key?.seed);
+    const joinContent: Json = { membership: 'join', ...(memberKeys ? { localpart, domain: this.serverName } : {}), ...content };
+    const { pdu, eventId } = this.sign({ ...made.body.event, content: joinContent, origin_server_ts: Date.now() }, version, key?.seed);
     const sent = await this.fed(target, 'PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(eventId)}`, pdu);
     if (sent.status !== 200) throw new Error(`send_join: ${sent.status} ${JSON.stringify(sent.body)}`);
     const member: HostileMember = { roomId, version, id, seed: key?.seed, localpart, joinId: eventId, state: new Map(), pdus: new Map(), latest: eventId, depth: pdu.depth };
@@ -243,6 +246,18 @@ export class HostileServer {
       if (base.state_key !== undefined) member.state.set(stateKey(type, base.state_key), signed.eventId);
     }
     return signed;
+  }
+
+  /** PUT /v2/invite with this (signed) invite event, as the inviting server does. */
+  invite(target: RunningHomeserver, version: string, invite: { pdu: Json; eventId: string }, inviteRoomState: unknown[] = []): Promise<FedReply> {
+    return this.fed(target, 'PUT', `/_matrix/federation/v2/invite/${enc(invite.pdu.room_id)}/${enc(invite.eventId)}`, { room_version: version, event: invite.pdu, invite_room_state: inviteRoomState });
+  }
+
+  /** The member key `target` hands out for its user in a member-key room (MSC4430's member_key lookup). */
+  async memberKeyOf(target: RunningHomeserver, roomId: string, userId: string): Promise<string> {
+    const reply = await this.fed(target, 'GET', `/_matrix/federation/unstable/org.matrix.msc4430/member_key/${enc(roomId)}/${enc(userId)}`);
+    if (reply.status !== 200) throw new Error(`member_key: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body.member_key;
   }
 
   /** Answers the target's GET /event/{id} for every PDU this member knows (so it can fetch what we reference). */

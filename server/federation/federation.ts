@@ -450,6 +450,11 @@ export class Federation {
 
   // ---- incoming EDUs ------------------------------------------------------------------------------------
 
+  /**
+   * Typing notices and read receipts from `origin`. Each is about one user in one room, and is dropped unless that
+   * user is a joined member of the room whose server is `origin` (and the room lets `origin` in: ACL). Other EDU
+   * types (presence, to-device, device lists) are not handled and are dropped.
+   */
   receiveEdu(origin: string, edu: unknown): void {
     if (typeof edu !== 'object' || edu === null) return;
     const { edu_type: type, content } = edu as { edu_type?: unknown; content?: unknown };
@@ -457,22 +462,41 @@ export class Federation {
     if (type === 'm.typing') {
       const { room_id: roomId, user_id: userId, typing } = content as Json;
       if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof typing !== 'boolean') return;
-      if (serverOfUserId(userId) !== origin || !this.hs.events.room(roomId) || !this.serverAllowed(roomId, origin)) return;
+      if (!this.isJoinedMemberOf(roomId, userId, origin)) return;
       this.hs.typing.set(roomId, userId, typing, 30_000);
     } else if (type === 'm.receipt') {
       for (const [roomId, byType] of Object.entries(content as Json)) {
-        if (!this.hs.events.room(roomId) || !this.serverAllowed(roomId, origin) || typeof byType !== 'object' || byType === null) continue;
+        if (typeof byType !== 'object' || byType === null) continue;
         const reads = (byType as Json)['m.read'];
         if (typeof reads !== 'object' || reads === null) continue;
         for (const [userId, receipt] of Object.entries(reads as Json)) {
-          const eventIds = (receipt as { event_ids?: unknown }).event_ids;
-          if (serverOfUserId(userId) !== origin || !Array.isArray(eventIds) || typeof eventIds[0] !== 'string') continue;
-          if (!this.hs.events.event(eventIds[0])) continue;
+          const eventIds = (receipt as { event_ids?: unknown } | null)?.event_ids;
+          if (!Array.isArray(eventIds) || typeof eventIds[0] !== 'string') continue;
+          if (this.hs.events.event(eventIds[0])?.roomId !== roomId) continue; // a receipt names an event of its room
+          if (!this.isJoinedMemberOf(roomId, userId, origin)) continue;
           this.hs.receipts.put(roomId, userId, 'm.read', '', eventIds[0]);
         }
       }
       this.hs.notifier.notify();
     }
+  }
+
+  /**
+   * Is `userId` a joined member of the room, on server `origin`? Classic rooms: its member event is `join` and its
+   * user ID is on `origin`. Member-key rooms (EDUs name users by user ID, as this server sends them; a member key is
+   * taken too): a joined member event whose claim (`localpart`, `domain`) is that user ID, with `domain` = `origin`.
+   */
+  private isJoinedMemberOf(roomId: string, userId: string, origin: string): boolean {
+    const room = this.hs.events.room(roomId);
+    if (!room || !this.serverAllowed(roomId, origin)) return false;
+    const state = this.hs.events.currentState(roomId);
+    const joined = (member: Pdu | undefined) => member?.type === 'm.room.member' && member.content.membership === 'join' && memberDomain(room.room_version, member) === origin;
+    if (!usesMemberKeys(room.room_version) || !userId.includes(':')) return joined(state.get(authKey('m.room.member', userId))?.pdu);
+    const colon = userId.indexOf(':');
+    const [localpart, domain] = [userId.slice(1, colon), userId.slice(colon + 1)];
+    if (domain !== origin) return false;
+    for (const { pdu } of state.values()) if (pdu.type === 'm.room.member' && pdu.content.localpart === localpart && joined(pdu)) return true;
+    return false;
   }
 
   // ---- serving: history and state ------------------------------------------------------------------------

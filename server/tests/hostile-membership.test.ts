@@ -126,4 +126,40 @@ describe.each(VERSIONS)('room version %s', (version) => {
     await say(carol, roomId, `carol joins in (${version})`);
     expect(await joinedRooms(carol)).toContain(roomId);
   }, 60_000);
+
+  it('drops typing and receipts from a server with no member in the room', async () => {
+    const mallory = `@mallory:${outsider.serverName}`;
+    const eventId = await say(alice, roomId, 'something to read');
+    const reply = await outsider.sendTxn(alpha, [], [typing(roomId, mallory), receipt(roomId, mallory, eventId)]);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(await typers(roomId)).not.toContain(mallory);
+    expect(await readers(roomId, eventId)).not.toContain(mallory);
+  }, 60_000);
+
+  it('drops typing and receipts from a member’s server about anyone but its member, and receipts for another room’s event', async () => {
+    const eveUserId = `@eve:${evil.serverName}`;
+    const stranger = `@mallory:${evil.serverName}`;
+    const eventId = await say(alice, roomId, 'read by eve');
+    // About another server's user, about a user of its own who is not in the room, and a receipt naming another room's event.
+    await sent(evil.sendTxn(alpha, [], [typing(roomId, bob.userId!), typing(roomId, stranger), receipt(roomId, stranger, eventId), receipt(roomId, eveUserId, otherRoomEventId)]));
+    const typing1 = await typers(roomId);
+    expect(typing1).not.toContain(bob.userId);
+    expect(typing1).not.toContain(stranger);
+    expect(await readers(roomId, eventId)).not.toContain(stranger);
+    expect(await readers(roomId, otherRoomEventId)).toEqual([]);
+    // Its own member, about an event of the room: taken.
+    await sent(evil.sendTxn(alpha, [], [typing(roomId, eveUserId), receipt(roomId, eveUserId, eventId)]));
+    expect(await typers(roomId)).toContain(eveUserId);
+    expect(await readers(roomId, eventId)).toContain(eveUserId);
+    await sent(evil.sendTxn(alpha, [], [{ edu_type: 'm.typing', content: { room_id: roomId, user_id: eveUserId, typing: false } }]));
+  }, 60_000);
+
+  it('takes typing and receipts from beta for its own member', async () => {
+    const eventId = await say(alice, roomId, 'read by bob');
+    await waitFor('the message on beta', async () => ((await ok(bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=5`))).chunk as any[]).some((e) => e.event_id === eventId));
+    await ok(bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(bob.userId!)}`, { typing: true, timeout: 20_000 }));
+    await waitFor('bob typing on alpha', async () => (await typers(roomId)).includes(bob.userId!));
+    await ok(bob.post(`/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, {}));
+    await waitFor('bob’s receipt on alpha', async () => (await readers(roomId, eventId)).includes(bob.userId!));
+  }, 60_000);
 });

@@ -5,7 +5,6 @@ import { badJson, forbidden, MatrixError, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { asObject, optionalString, requiredString } from '../http/validate';
 import { isLocalUserId } from '../homeserver';
-import { usesMemberKeys } from '../rooms/room-versions';
 
 export function registerMembership(router: Router, hs: Homeserver): void {
   const join = async (ctx: RequestContext, roomIdOrAlias: string) => {
@@ -96,7 +95,8 @@ export function registerMembership(router: Router, hs: Homeserver): void {
       await hs.federation.inviteRemote(roomId, session.userId, userId, reason !== undefined ? { reason } : {});
       return {};
     }
-    const target = usesMemberKeys(version) && userId.includes(':') && !isLocalUserId(hs, userId) ? remoteMemberKey(hs, roomId, userId) : hs.rooms.resolveTarget(roomId, version, userId);
+    // Member-key rooms: `user_id` may be the member key (stable ID); a user ID that several keys claim is refused.
+    const target = hs.rooms.resolveTarget(roomId, version, userId);
     if (expect) {
       const current = hs.events.currentStateEventId(roomId, 'm.room.member', target);
       const currentMembership = current ? hs.events.event(current)?.pdu.content.membership : undefined;
@@ -118,17 +118,6 @@ export function registerMembership(router: Router, hs: Homeserver): void {
   router.post('~/rooms/{roomId}/kick', actOn('leave'));
   router.post('~/rooms/{roomId}/ban', actOn('ban'));
   router.post('~/rooms/{roomId}/unban', actOn('leave', 'ban'));
-}
-
-/** A remote member of a member-key room, named by the user ID its member event claims. */
-function remoteMemberKey(hs: Homeserver, roomId: string, userId: string): string {
-  const localpart = userId.slice(1, userId.indexOf(':'));
-  const domain = userId.slice(userId.indexOf(':') + 1);
-  for (const event of hs.events.currentState(roomId).values()) {
-    const { pdu } = event;
-    if (pdu.type === 'm.room.member' && pdu.content.localpart === localpart && pdu.content.domain === domain) return pdu.state_key!;
-  }
-  throw notFound(`${userId} has no member key in ${roomId}`);
 }
 
 /** Room ID from an ID or alias; remote aliases are asked of their server (federation query/directory). */

@@ -92,14 +92,40 @@ export class RoomService {
     return this.hs.memberKeys.forKey(roomId, memberId)?.user_id;
   }
 
-  /** A client names users by user ID; member-key rooms address them by member key. Accepts either. */
+  /**
+   * The member a client means when it acts on one (invite, kick, ban, unban, a member state event): the user ID in
+   * classic rooms. Member-key rooms take the member key (stable ID `@<key>`) as is. A user ID of this server names
+   * the key this server holds for that account (made if it has none yet): we know it, whatever others claim. A user
+   * ID of another server names the member key whose current member event claims it (`localpart`, `domain`); that
+   * claim is only a claim, so when more than one key makes it the request is refused (400 M_INVALID_PARAM) rather
+   * than picking one, and none is 404.
+   */
   resolveTarget(roomId: string, version: string, userIdOrKey: string): string {
     if (!usesMemberKeys(version)) return userIdOrKey;
     if (!userIdOrKey.includes(':')) {
       if (!/^@[A-Za-z0-9_-]{43}$/.test(userIdOrKey)) throw invalidParam(`${userIdOrKey} is neither a user ID nor a member key`);
       return userIdOrKey;
     }
-    return this.memberIdFor(roomId, version, userIdOrKey);
+    if (isLocalUserId(this.hs, userIdOrKey)) return this.memberIdFor(roomId, version, userIdOrKey);
+    const claimers = this.claimersOf(roomId, userIdOrKey);
+    if (claimers.length > 1) {
+      throw invalidParam(
+        `${userIdOrKey} is claimed by ${claimers.length} member keys in ${roomId} (${claimers.join(', ')}); name the member by its member key (stable ID) instead`,
+      );
+    }
+    if (claimers.length === 0) throw notFound(`${userIdOrKey} has no member key in ${roomId}`);
+    return claimers[0]!;
+  }
+
+  /** Member keys whose current member event (any membership) claims this user ID (member-key rooms). */
+  private claimersOf(roomId: string, userId: string): string[] {
+    const colon = userId.indexOf(':');
+    const [localpart, domain] = [userId.slice(1, colon), userId.slice(colon + 1)];
+    const keys: string[] = [];
+    for (const { pdu } of this.hs.events.currentState(roomId).values()) {
+      if (pdu.type === 'm.room.member' && pdu.state_key !== undefined && pdu.content.localpart === localpart && pdu.content.domain === domain) keys.push(pdu.state_key);
+    }
+    return keys.sort();
   }
 
   /** The seed of a local user's server-held member key (member-key rooms), to sign with. */

@@ -163,3 +163,40 @@ describe.each(VERSIONS)('room version %s', (version) => {
     await waitFor('bob’s receipt on alpha', async () => (await readers(roomId, eventId)).includes(bob.userId!));
   }, 60_000);
 });
+
+describe('membership actions in a member-key room where an impostor claims bob', () => {
+  let roomId: string;
+  let impostor: HostileMember;
+  let bobKey: string;
+  const membershipOf = async (key: string) => (await ok(alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(key)}`))).membership;
+
+  beforeAll(async () => {
+    roomId = await roomWithBob(MEMBER_KEYS);
+    // A member key on evil claiming `bob` of beta (beta never co-signed it).
+    impostor = await evil.join(alpha, roomId, 'bob', MEMBER_KEYS, { domain: beta.serverName });
+    bobKey = await waitFor('bob’s verified key in alice’s member info', async () =>
+      Object.entries(await memberInfo(alice, roomId)).find(([, info]) => info.user_id === bob.userId)?.[0],
+    );
+    expect(bobKey).not.toBe(impostor.id);
+  }, 60_000);
+
+  it('refuses kick and ban by a user ID that two member keys claim, and says to use the member key', async () => {
+    for (const action of ['kick', 'ban']) {
+      const reply = await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/${action}`, { user_id: bob.userId });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+      expect(reply.body.errcode).toBe('M_INVALID_PARAM');
+      expect(reply.body.error).toMatch(/claimed by 2 member keys.*member key \(stable ID\)/);
+    }
+    expect(await membershipOf(bobKey)).toBe('join');
+    expect(await membershipOf(impostor.id)).toBe('join');
+  }, 60_000);
+
+  it('kicks the impostor by its key, and bob by his stable ID', async () => {
+    await ok(alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: impostor.id }));
+    expect(await membershipOf(impostor.id)).toBe('leave');
+    expect(await membershipOf(bobKey)).toBe('join');
+    await ok(alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: bobKey }));
+    expect(await membershipOf(bobKey)).toBe('leave');
+    await waitFor('bob out of the room on beta', async () => !(await joinedRooms(bob)).includes(roomId));
+  }, 60_000);
+});

@@ -27,11 +27,10 @@ export function ensureNodeModules() {
   const lock = path.join(root, 'package-lock.json');
   const installed = path.join(root, 'node_modules', '.package-lock.json');
   if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
-  // `npm install`, not `npm ci`: the registry here lacks some other platforms' optional packages
-  // (e.g. @tailwindcss/oxide-darwin-*), which npm leaves out of the lockfile and `npm ci` then refuses.
-  // With a lockfile present, `npm install` still installs exactly the locked versions.
-  console.log('• installing npm dependencies (npm install)…');
-  mustRun('npm', ['install', '--no-audit', '--no-fund']);
+  // `npm ci`: exactly the committed lockfile, which lists every platform's optional packages (tailwind's oxide
+  // builds among them), so a fresh clone installs the same tree and leaves package-lock.json untouched.
+  console.log('• installing npm dependencies (npm ci)…');
+  mustRun('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 let aptUpdated = false;

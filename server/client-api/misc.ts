@@ -2,11 +2,14 @@
 import { PORTABLE_IDENTITY_FEATURE } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
-import { MatrixError } from '../http/errors';
+import { badJson, MatrixError } from '../http/errors';
 import type { Router } from '../http/router';
+import { asObject, optionalString } from '../http/validate';
 import { DEFAULT_ROOM_VERSION, SERVED_ROOM_VERSIONS } from '../rooms/room-versions';
 
 export const SPEC_VERSIONS = ['r0.6.1', 'v1.1', 'v1.2', 'v1.3', 'v1.4', 'v1.5', 'v1.6', 'v1.7', 'v1.8', 'v1.9', 'v1.10', 'v1.11', 'v1.12'];
+
+const PRESENCE_STATES = ['online', 'offline', 'unavailable'];
 
 export function registerMisc(router: Router, hs: Homeserver): void {
   const baseUrl = () => `${hs.config.insecureHttp ? 'http' : 'https'}://${hs.config.serverName}`;
@@ -49,9 +52,13 @@ export function registerMisc(router: Router, hs: Homeserver): void {
     requireSession(hs, ctx);
     return { presence: 'offline' };
   });
-  router.put('~/presence/{userId}/status', (ctx) => {
+  router.put('~/presence/{userId}/status', async (ctx) => {
     const session = requireSession(hs, ctx);
     if (ctx.params.userId !== session.userId) throw new MatrixError(403, 'M_FORBIDDEN', "Cannot set another user's presence");
+    // Not stored yet, but checked as the spec describes it, so a client learns of a malformed update.
+    const body = asObject(await ctx.json());
+    if (!PRESENCE_STATES.includes(body.presence as string)) throw badJson(`'presence' must be one of ${PRESENCE_STATES.join(', ')}`);
+    optionalString(body, 'status_msg');
     return {};
   });
 

@@ -2,6 +2,7 @@
 // whatever the system resolver says), signs each request with X-Matrix, and turns every failure into a typed error.
 import { signXMatrixRequest } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
+import { MAX_FEDERATION_JSON_DEPTH, parseBoundedJson } from '../http/json';
 
 export class FederationError extends Error {
   constructor(
@@ -92,7 +93,7 @@ export class FederationClient {
     }
     let body: unknown;
     try {
-      body = text ? JSON.parse(text) : {};
+      body = text ? parseBoundedJson(text, MAX_FEDERATION_JSON_DEPTH) : {};
     } catch {
       if (response.status === 200) throw new FederationError(destination, 0, `${destination} answered with invalid JSON`);
       body = { error: text.slice(0, 200) };

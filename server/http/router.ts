@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProtocolError } from '../../src/protocol';
 import { MatrixError, unrecognized } from './errors';
+import { MAX_CLIENT_JSON_DEPTH, MAX_FEDERATION_JSON_DEPTH, parseRequestBody } from './json';
 
 export interface RawResponse {
   raw: true;
@@ -20,7 +21,10 @@ export interface RequestContext {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   remoteAddress: string;
-  /** The parsed JSON body (read lazily, once). */
+  /**
+   * The parsed JSON body (read lazily, once): always an object, `{}` when empty; 400 when it is not JSON, not an
+   * object, or nested too deeply (json.ts).
+   */
   json(): Promise<unknown>;
   /** The raw body, for uploads. */
   bytes(limit: number): Promise<Buffer>;
@@ -32,6 +36,8 @@ export type Handler = (ctx: RequestContext) => Promise<HandlerResult> | HandlerR
 
 interface Route {
   method: string;
+  /** As registered, e.g. `~/rooms/{roomId}/send/{type}/{txnId}`. */
+  path: string;
   pattern: RegExp;
   names: string[];
   handler: Handler;
@@ -64,7 +70,12 @@ export class Router {
         return match[2] ? '(.+)' : '([^/]+)';
       })
       .join('');
-    this.routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    this.routes.push({ method, path, pattern: new RegExp(`^${source}$`), names, handler });
+  }
+
+  /** Every registered route as `{method, path}` (paths as registered, `~` for the Client-Server prefix). */
+  routeTable(): Array<{ method: string; path: string }> {
+    return this.routes.map(({ method, path }) => ({ method, path }));
   }
 
   get(path: string, handler: Handler) { this.add('GET', path, handler); }
@@ -119,11 +130,9 @@ export class Router {
       json: async () => {
         const body = await bytes(this.maxJsonBytes);
         if (body.length === 0) return {};
-        try {
-          return JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new MatrixError(400, 'M_NOT_JSON', 'Request body is not valid JSON');
-        }
+        // Server-Server documents carry whole PDUs, so they may nest a little deeper than a client's body.
+        const federation = url.pathname.startsWith('/_matrix/federation/') || url.pathname.startsWith('/_matrix/key/');
+        return parseRequestBody(body.toString('utf8'), federation ? MAX_FEDERATION_JSON_DEPTH : MAX_CLIENT_JSON_DEPTH);
       },
     };
   }

@@ -1,5 +1,6 @@
 // Global and per-room account data, and sync filters.
 import type { Db, StreamCounter } from './database';
+import { jsonDepthExceeds, MAX_FEDERATION_JSON_DEPTH, parseStoredJson } from '../http/json';
 
 export interface AccountDataRow {
   room_id: string;
@@ -32,11 +33,15 @@ export class AccountDataStore {
 
   get(userId: string, roomId: string, type: string): Record<string, unknown> | undefined {
     const row = this.statements.get.get(userId, roomId, type) as { content: string } | undefined;
-    return row ? JSON.parse(row.content) : undefined;
+    return row ? parseStoredJson(row.content) : undefined;
   }
 
+  /**
+   * Rows changed since `since`. A row too deep to serve (stored before request bodies had a depth limit) is left
+   * out: it must not fail the user's whole /sync. Setting it again replaces it.
+   */
   changedSince(userId: string, since: number): AccountDataRow[] {
-    return this.statements.since.all(userId, since) as AccountDataRow[];
+    return (this.statements.since.all(userId, since) as AccountDataRow[]).filter((row) => !jsonDepthExceeds(row.content, MAX_FEDERATION_JSON_DEPTH));
   }
 
   putFilter(userId: string, filter: unknown): string {
@@ -49,6 +54,6 @@ export class AccountDataStore {
   getFilter(userId: string, filterId: string): Record<string, unknown> | undefined {
     if (!/^\d+$/.test(filterId)) return undefined;
     const row = this.statements.getFilter.get(userId, Number(filterId)) as { filter_json: string } | undefined;
-    return row ? JSON.parse(row.filter_json) : undefined;
+    return row ? parseStoredJson(row.filter_json) : undefined;
   }
 }

@@ -1,5 +1,6 @@
 // Sync/messages filters (the spec's Filter and RoomEventFilter), parsed once into a typed shape.
 import { badJson, MatrixError } from '../http/errors';
+import { JsonTooDeepError, MAX_CLIENT_JSON_DEPTH, parseBoundedJson } from '../http/json';
 import { isObject, type JsonObject } from '../http/validate';
 
 export interface EventFilter {
@@ -39,8 +40,9 @@ function stringList(value: unknown, name: string): string[] | undefined {
 export function parseInlineFilter(text: string): JsonObject {
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
+    json = parseBoundedJson(text, MAX_CLIENT_JSON_DEPTH);
+  } catch (error) {
+    if (error instanceof JsonTooDeepError) throw badJson(`filter is nested deeper than ${MAX_CLIENT_JSON_DEPTH} levels`);
     throw new MatrixError(400, 'M_NOT_JSON', 'filter is not valid JSON');
   }
   if (!isObject(json)) throw badJson('filter must be a JSON object');

@@ -131,8 +131,12 @@ export class HostileServer {
 
   // ---- talking to a target -----------------------------------------------------------------------------
 
-  /** A federation request to `target`, signed with X-Matrix by `signer` (our current key by default; null: unsigned). */
-  async fed(target: RunningHomeserver, method: string, path: string, body?: unknown, options: { signer?: SigningKeyPair | null; destination?: string; origin?: string } = {}): Promise<FedReply> {
+  /**
+   * A federation request to `target`, signed with X-Matrix by `signer` (our current key by default; null: unsigned).
+   * `raw` sends that text as the body instead of `body` as JSON; the signature still covers `body` when it is given
+   * (so hostile text that canonical JSON cannot encode, e.g. nested too deep, goes out signed without content).
+   */
+  async fed(target: RunningHomeserver, method: string, path: string, body?: unknown, options: { signer?: SigningKeyPair | null; destination?: string; origin?: string; raw?: string } = {}): Promise<FedReply> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     const signer = options.signer === undefined ? this.key : options.signer;
     if (signer) {
@@ -142,7 +146,7 @@ export class HostileServer {
         signer.seed,
       );
     }
-    const response = await fetch(`${target.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${target.baseUrl}${path}`, { method, headers, body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
     const text = await response.text();
     let parsed: unknown = text;
     try {

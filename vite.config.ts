@@ -1,12 +1,24 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
 
-export default defineConfig({
+/** Where `vite build --mode bench` writes the benchmark pages (never the production dist/). */
+export const BENCH_OUT_DIR = 'dist-bench';
+
+export default defineConfig(({ mode }) => ({
   plugins: [react(), tailwindcss()],
   server: { port: 8480, strictPort: true, host: '127.0.0.1' },
   preview: { port: 8480, strictPort: true, host: '127.0.0.1' },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // The bench build has only the benchmark page (bench/timeline.html) and its own output directory; the
+    // production build has only index.html, so no bench code ships (scripts/check-bundle.mjs asserts it).
+    ...(mode === 'bench'
+      ? { outDir: BENCH_OUT_DIR, rolldownOptions: { input: fileURLToPath(new URL('bench/timeline.html', import.meta.url)) } }
+      : {}),
+  },
   test: {
     include: ['src/**/*.test.{ts,tsx}', 'server/**/*.test.ts'],
     environment: 'node',
@@ -15,4 +27,4 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },
-});
+}));

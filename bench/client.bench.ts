@@ -1,6 +1,7 @@
-// Client figures, measured in Debian's Chromium through Playwright on the production build:
+// Client figures, measured in Debian's Chromium through Playwright:
 // - time from sync data ready to the first painted timeline for a room with 10,000 events;
 // - scrolling the whole 10,000-event timeline: frame times;
+//   (both on the bench build's page, bench/timeline.html: `vite build --mode bench`, minified like production)
 // - the production bundle's JavaScript size, raw and gzip (initial screen vs. everything).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { chromium } from '@playwright/test';
 import { preview } from 'vite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// Its own build directory: never disturbs a dist/ that e2e runs are serving.
+// Their own build directories: never disturb a dist/ that e2e runs are serving.
 const dist = path.join(os.tmpdir(), 'wayfarer-bench-dist');
+const benchDist = path.join(os.tmpdir(), 'wayfarer-bench-pages');
 const port = 18699; // inside the client's port range, away from the e2e homeservers
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const eventCount = 10_000;
@@ -27,9 +29,10 @@ interface BenchWindow {
 const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function build() {
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error', '--outDir', dist, '--emptyOutDir'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('vite build failed');
+function build(outDir: string, mode = 'production') {
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '--mode', mode, '--logLevel', 'error', '--outDir', outDir, '--emptyOutDir'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`vite build --mode ${mode} failed`);
 }
 
 /** Entry script plus the chunks it imports statically (modulepreload): what the first screen downloads. */
@@ -59,16 +62,17 @@ function bundleSizes() {
 }
 
 async function main() {
-  build();
+  build(dist);
+  build(benchDist, 'bench');
   const sizes = bundleSizes();
-  const server = await preview({ root, logLevel: 'error', build: { outDir: dist }, preview: { port, strictPort: true, host: '127.0.0.1' } });
+  const server = await preview({ root, configFile: false, logLevel: 'error', build: { outDir: benchDist }, preview: { port, strictPort: true, host: '127.0.0.1' } });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   try {
     const results: { sdkMs: number; renderMs: number; totalMs: number; renderedRows: number }[] = [];
     let scroll: { frames: number; p50: number; p95: number; max: number } | undefined;
     for (let i = 0; i < runs; i++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(`http://127.0.0.1:${port}/?bench=timeline&events=${eventCount}`);
+      await page.goto(`http://127.0.0.1:${port}/bench/timeline.html?events=${eventCount}`);
       await page.waitForFunction(() => (window as unknown as BenchWindow).__timelineBench !== undefined, undefined, { timeout: 60_000 });
       results.push((await page.evaluate(() => (window as unknown as BenchWindow).__timelineBench))!);
       if (i === runs - 1) scroll = await page.evaluate(() => (window as unknown as BenchWindow).__timelineBenchScroll!());

@@ -1,8 +1,11 @@
 // The reader's place while older messages load, measured on the real ChatView and matrix-js-sdk
-// back-pagination (the bench page's in-page `/messages`, so no server timing is involved), with the CPU
+// back-pagination (the bench build's page and its in-page `/messages`, so no server timing is involved), with the CPU
 // slowed down the way a busy machine slows it: rows render late and get measured over several frames.
 import { expect, test, type Page } from '@playwright/test';
+import { serveBenchBuild } from './support/bench';
 import { timeline, waitForTimelineToSettle } from './support/chat';
+
+const { benchPage } = serveBenchBuild();
 
 interface Gate {
   hold(): void;
@@ -23,7 +26,7 @@ async function topMessage(page: Page): Promise<{ id: string; top: number }> {
 for (const cpuSlowdown of [1, 6]) {
   test(`older messages load above without moving the message being read (CPU ×${cpuSlowdown})`, async ({ page }) => {
     await page.setViewportSize({ width: 1200, height: 800 });
-    await page.goto('/?bench=timeline&events=1500&loaded=60');
+    await page.goto(benchPage('events=1500&loaded=60'));
     await page.waitForFunction(() => (window as unknown as { __timelineBench?: unknown }).__timelineBench !== undefined);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuSlowdown });
@@ -50,7 +53,7 @@ for (const cpuSlowdown of [1, 6]) {
 
 test('jump to latest from the top of a long history lands at the very end, however late rows get measured', async ({ page }) => {
   await page.setViewportSize({ width: 1200, height: 800 });
-  await page.goto('/?bench=timeline&events=3000');
+  await page.goto(benchPage('events=3000'));
   await page.waitForFunction(() => (window as unknown as { __timelineBench?: unknown }).__timelineBench !== undefined);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });

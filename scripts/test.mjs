@@ -1,4 +1,4 @@
-// `npm test`: type-check, unit tests, production build, e2e — installing what is missing first.
+// `npm test`: type-check, unit tests, production build (checked free of bench code) and bench build, e2e — installing what is missing first.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureChromium, ensureDebianPackage, ensureNodeModules, mustRun, root, run } from './ensure.mjs';
@@ -28,8 +28,10 @@ mustRun('npx', ['tsc', '-p', 'tsconfig.node.json']);
 step('unit tests (vitest)');
 const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
 
-step('build (vite)');
+step('build (vite): production, then the bench page e2e/timeline-scroll.spec.ts reads');
 mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
+mustRun('node', ['scripts/check-bundle.mjs', 'dist']);
+mustRun('npx', ['vite', 'build', '--mode', 'bench', '--logLevel', 'warn']);
 
 step('end-to-end tests (playwright, Debian chromium)');
 const e2eStatus = run('npx', ['playwright', 'test', '--reporter=list,json'], {

@@ -1,4 +1,4 @@
-import { lazy, StrictMode, Suspense } from 'react';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './index.css';
 import { App } from './app/App';
@@ -6,20 +6,9 @@ import { App } from './app/App';
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
-// `?bench=timeline&events=N[&loaded=M]` renders the timeline benchmark page instead of the app (bench/client.bench.ts).
-const params = new URLSearchParams(location.search);
-const TimelineBench = lazy(() => import('./app/bench/TimelineBench'));
-const benchEvents = Math.max(1, Math.min(200_000, Number(params.get('events')) || 10_000));
-const benchLoaded = params.has('loaded') ? Math.max(1, Number(params.get('loaded')) || 30) : undefined;
-
+// The timeline benchmark page is a separate entry (bench/timeline.html) that only the bench build has.
 createRoot(root).render(
   <StrictMode>
-    {params.get('bench') === 'timeline' ? (
-      <Suspense fallback={null}>
-        <TimelineBench count={benchEvents} loaded={benchLoaded} />
-      </Suspense>
-    ) : (
-      <App />
-    )}
+    <App />
   </StrictMode>,
 );

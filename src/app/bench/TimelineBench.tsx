@@ -1,4 +1,4 @@
-// `?bench=timeline&events=N`: the real ChatView on a real matrix-js-sdk Room filled with N events, no
+// bench/timeline.html?events=N (the bench build only): the real ChatView on a real matrix-js-sdk Room filled with N events, no
 // server involved, timed from "sync data ready" to the first painted timeline. Read by bench/client.bench.ts.
 // `&loaded=M`: only the newest M messages are in the room; older ones come through the SDK's real
 // back-pagination from an in-page `/messages` (e2e/timeline-scroll.spec.ts measures the reader's place

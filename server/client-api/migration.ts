@@ -103,7 +103,9 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
     const joined = hs.events.event(eventId);
     // The resident server's template names the key's previous member event among the join's auth events.
     const previous = (joined?.pdu.auth_events ?? [])
-      .map((id) => hs.events.event(id)?.pdu)
+      .map((id) => hs.events.event(id))
+      .filter((event) => event?.roomId === roomId)
+      .map((event) => event?.pdu)
       .find((pdu) => pdu?.type === 'm.room.member' && pdu.state_key === memberKey);
     const wanted = carriedProfile(previous, request);
     const now = joined?.pdu.content ?? {};

@@ -192,12 +192,13 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   };
   router.get(`${FED}/v1/state_ids/{roomId}`, async (ctx) => {
     const ids = await requestedStateIds(ctx);
-    return { pdu_ids: ids, auth_chain_ids: fed.authChain(ids) };
+    return { pdu_ids: ids, auth_chain_ids: fed.authChain(ctx.params.roomId!, ids) };
   });
   router.get(`${FED}/v1/state/{roomId}`, async (ctx) => {
     const ids = await requestedStateIds(ctx);
-    const pdus = (list: string[]) => list.map((id) => fed.findPdu(id)?.pdu).filter((p): p is Pdu => !!p).map(stripUnsigned);
-    return { pdus: pdus(ids), auth_chain: pdus(fed.authChain(ids)) };
+    const roomId = ctx.params.roomId!;
+    const pdus = (list: string[]) => list.map((id) => fed.findInRoom(id, roomId)).filter((p): p is Pdu => !!p).map(stripUnsigned);
+    return { pdus: pdus(ids), auth_chain: pdus(fed.authChain(roomId, ids)) };
   });
 
   router.post(`${FED}/v1/get_missing_events/{roomId}`, async (ctx) => {
@@ -210,8 +211,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const latest = stringList(body.latest_events);
     const limit = Math.min(Number.isSafeInteger(body.limit) ? (body.limit as number) : 10, 100);
     const minDepth = Number.isSafeInteger(body.min_depth) ? (body.min_depth as number) : 0;
-    const starts = latest.flatMap((id) => fed.findPdu(id)?.pdu.prev_events ?? []);
-    const events = fed.walkBack(starts, limit, new Set(earliest), minDepth).filter((e) => e.room_id === roomId);
+    const starts = latest.flatMap((id) => fed.findInRoom(id, roomId)?.prev_events ?? []);
+    const events = fed.walkBack(roomId, starts, limit, new Set(earliest), minDepth).filter((e) => e.room_id === roomId);
     return { events: events.sort((a, b) => a.depth - b.depth).map(stripUnsigned) };
   });
 
@@ -225,7 +226,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const limitText = ctx.query.get('limit');
     const limit = Math.min(limitText && /^\d{1,5}$/.test(limitText) ? Number(limitText) : 10, 500);
     const view = serverView(roomId, version, origin);
-    const pdus = fed.walkBackWithIds(from, limit).filter(([, e]) => belongsToRoom(e, roomId, version));
+    const pdus = fed.walkBackWithIds(roomId, from, limit).filter(([, e]) => belongsToRoom(e, roomId, version));
     return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: pdus.map(([id, pdu]) => stripUnsigned(asSeenBy(view, id, pdu, version))) };
   });
 
@@ -338,8 +339,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     others.forEach((s) => fed.outbound.kick(s));
     if (membership === 'leave') return {};
     const stateIds = [...stateBefore.values()];
-    const pdus = (list: string[]) => list.map((id) => fed.findPdu(id)?.pdu).filter((p): p is Pdu => !!p).map(stripUnsigned);
-    return { origin: hs.config.serverName, state: pdus(stateIds), auth_chain: pdus(fed.authChain([...stateIds, eventId])), event: stripUnsigned(hs.events.event(eventId)!.pdu), members_omitted: false };
+    const pdus = (list: string[]) => list.map((id) => fed.findInRoom(id, roomId)).filter((p): p is Pdu => !!p).map(stripUnsigned);
+    return { origin: hs.config.serverName, state: pdus(stateIds), auth_chain: pdus(fed.authChain(roomId, [...stateIds, eventId])), event: stripUnsigned(hs.events.event(eventId)!.pdu), members_omitted: false };
   };
   router.put(`${FED}/v2/send_join/{roomId}/{eventId}`, sendMembership('join'));
   router.put(`${FED}/v2/send_leave/{roomId}/{eventId}`, sendMembership('leave'));

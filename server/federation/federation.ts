@@ -54,6 +54,16 @@ export function belongsToRoom(pdu: Pdu, roomId: string, version: string): boolea
   return pdu.type === 'm.room.create' && hasRoomIdFromCreate(version) && computeEventId(pdu, version) === `$${roomId.slice(1)}`;
 }
 
+/**
+ * Is the event we hold under `eventId` one of `roomId`'s? Every event names its room, except the create event of a
+ * room whose ID derives from it (room version 12 line), whose own ID is the room's (`$` for `!`). `eventId` must be
+ * the event's computed ID (as every store keys it), so this needs no hashing.
+ */
+export function pduInRoom(eventId: string, pdu: Pdu, roomId: string): boolean {
+  if (pdu.room_id !== undefined) return pdu.room_id === roomId;
+  return pdu.type === 'm.room.create' && eventId === `$${roomId.slice(1)}`;
+}
+
 /** Whom to ask for history: the room's origin first when it still has members here, then the other servers. */
 export function backfillCandidates(origin: string | undefined, joinedServers: string[], self: string): string[] {
   const others = joinedServers.filter((s) => s !== self);
@@ -148,6 +158,30 @@ export class Federation {
     return outlier ? { pdu: outlier, roomId: outlier.room_id ?? '' } : undefined;
   }
 
+  /**
+   * An event we hold, but only if it is one of `roomId`'s. Event IDs are global, and our stores are keyed by event
+   * ID alone: every lookup that feeds a room's state, auth checks or DAG walks goes through here.
+   */
+  findInRoom(eventId: string, roomId: string): Pdu | undefined {
+    const found = this.findPdu(eventId);
+    if (!found || (found.roomId !== '' && found.roomId !== roomId) || !pduInRoom(eventId, found.pdu, roomId)) return undefined;
+    return found.pdu;
+  }
+
+  /**
+   * The first of `ids` that is an event of another room (or of no room we can tell): one we hold (stored, soft-failed,
+   * held for auth, or rejected) for another room, or one a server handed us for another room (`foreign`).
+   */
+  foreignEvent(roomId: string, ids: readonly string[], foreign: ReadonlySet<string> = new Set()): string | undefined {
+    return ids.find((id) => {
+      if (foreign.has(id)) return true;
+      const found = this.findPdu(id);
+      if (found) return (found.roomId !== '' && found.roomId !== roomId) || !pduInRoom(id, found.pdu, roomId);
+      const rejectedIn = this.store.rejectedRoom(id);
+      return rejectedIn !== undefined && rejectedIn !== roomId;
+    });
+  }
+
   private have(eventId: string): boolean {
     return this.findPdu(eventId) !== undefined || this.store.isRejected(eventId);
   }
@@ -193,7 +227,7 @@ export class Federation {
   /** RoomService calls this inside the transaction that stored a local event: snapshot state, queue for peers. */
   onLocalEvent(event: StoredEvent, version: string): void {
     const { pdu: sent } = event;
-    const shared = sent.state_key === undefined && sent.prev_events.length === 1 && this.store.shareStateGroup(sent.prev_events[0]!, event.eventId);
+    const shared = sent.state_key === undefined && sent.prev_events.length === 1 && this.store.shareStateGroup(event.roomId, sent.prev_events[0]!, event.eventId);
     if (!shared) this.store.setStateAfter(event.roomId, event.eventId, this.currentStateIds(event.roomId));
     if (this.federationForbidden(event.roomId)) return;
     const destinations = new Set(this.serversInRoom(event.roomId));
@@ -246,19 +280,30 @@ export class Federation {
     const roomId = pdu.room_id!;
     const createId = this.createEventId(roomId, version);
 
-    for (const authId of pdu.auth_events) if (!this.have(authId)) await this.fetchOutlier(origin, authId, version).catch(() => undefined);
+    // The DAG and the auth chain stay inside the room: an event that names another room's event (one we hold, or one
+    // the origin hands us when we ask) as a prev or auth event is rejected, before any state is computed from it.
+    const foreign = new Set<string>();
+    for (const authId of pdu.auth_events) if (!this.have(authId)) await this.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
+    const crossAuth = this.foreignEvent(roomId, pdu.auth_events, foreign);
+    if (crossAuth) return this.reject(eventId, roomId, pdu, `auth event ${crossAuth} is not an event of this room`);
+    const crossPrev = this.foreignEvent(roomId, pdu.prev_events);
+    if (crossPrev) return this.reject(eventId, roomId, pdu, `prev event ${crossPrev} is not an event of this room`);
     try {
-      checkAuth(pdu, this.authStateFromAuthEvents(pdu, createId), version, this.previousIsCreate(pdu, createId));
+      checkAuth(pdu, this.authStateFromAuthEvents(pdu, createId, (id) => this.findInRoom(id, roomId)), version, this.previousIsCreate(pdu, createId));
     } catch (error) {
       if (error instanceof AuthError) return this.reject(eventId, roomId, pdu, `auth events: ${error.message}`);
       throw error;
     }
 
-    if (fetchMissing && pdu.prev_events.some((id) => !this.have(id))) await this.fetchMissingEvents(origin, roomId, eventId, version);
+    if (fetchMissing && pdu.prev_events.some((id) => !this.have(id))) {
+      await this.fetchMissingEvents(origin, roomId, eventId, version, foreign);
+      const crossFetched = this.foreignEvent(roomId, pdu.prev_events, foreign);
+      if (crossFetched) return this.reject(eventId, roomId, pdu, `prev event ${crossFetched} is not an event of this room`);
+    }
 
     const stateBefore = this.stateBefore(roomId, pdu, createId, version);
     try {
-      checkAuth(pdu, this.authState(stateBefore), version, this.previousIsCreate(pdu, createId));
+      checkAuth(pdu, this.authState(roomId, stateBefore), version, this.previousIsCreate(pdu, createId));
     } catch (error) {
       if (error instanceof AuthError) return this.reject(eventId, roomId, pdu, `state before the event: ${error.message}`);
       throw error;
@@ -267,13 +312,13 @@ export class Federation {
     // Pushed by the origin itself (not fetched as someone's missing event): the origin signed as the sender.
     if (fetchMissing && usesMemberKeys(version)) {
       const before = stateBefore.get(authKey('m.room.member', pdu.sender));
-      this.hs.links.noteSigner(roomId, pdu.sender, origin, eventId, pdu.origin_server_ts, before ? this.findPdu(before)?.pdu : undefined);
+      this.hs.links.noteSigner(roomId, pdu.sender, origin, eventId, pdu.origin_server_ts, before ? this.findInRoom(before, roomId) : undefined);
     }
 
     let softFail: string | undefined;
     const current = this.currentStateIds(roomId);
     try {
-      checkAuth(pdu, this.authState(current), version, this.previousIsCreate(pdu, createId));
+      checkAuth(pdu, this.authState(roomId, current), version, this.previousIsCreate(pdu, createId));
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       softFail = `fails auth against the current state: ${error.message}`;
@@ -284,7 +329,7 @@ export class Federation {
     }
     if (pdu.type === 'm.room.redaction' && !softFail) {
       const target = typeof pdu.content.redacts === 'string' ? this.hs.events.event(pdu.content.redacts) : undefined;
-      if (target && target.roomId === roomId && !mayRedact(pdu.sender, target.pdu, this.authState(stateBefore), version)) {
+      if (target && target.roomId === roomId && !mayRedact(pdu.sender, target.pdu, this.authState(roomId, stateBefore), version)) {
         softFail = 'not allowed to redact that event';
       }
     }
@@ -345,7 +390,8 @@ export class Federation {
     return pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
   }
 
-  private authStateFromAuthEvents(pdu: Pdu, createId: string | undefined, lookup = (id: string) => this.findPdu(id)?.pdu): Map<string, Pdu> {
+  /** The state an event's own auth events make; `lookup` must only find events of the event's room. */
+  private authStateFromAuthEvents(pdu: Pdu, createId: string | undefined, lookup: (id: string) => Pdu | undefined): Map<string, Pdu> {
     const state = new Map<string, Pdu>();
     const ids = [...pdu.auth_events, ...(createId ? [createId] : [])];
     for (const id of ids) {
@@ -355,32 +401,38 @@ export class Federation {
     return state;
   }
 
-  authState(ids: StateIds): Map<string, Pdu> {
+  authState(roomId: string, ids: StateIds): Map<string, Pdu> {
     const state = new Map<string, Pdu>();
     for (const [key, id] of ids) {
-      const event = this.findPdu(id)?.pdu;
+      const event = this.findInRoom(id, roomId);
       if (event) state.set(key, event);
     }
     return state;
   }
 
-  /** The state before an event: the resolution of the states after its prev_events we know. */
+  /** The state before an event: the resolution of the states after its prev_events we know (this room's only). */
   stateBefore(roomId: string, pdu: Pdu, createId: string | undefined, version: string): StateIds {
-    const states = pdu.prev_events.map((id) => this.store.stateAfter(id)).filter((s): s is StateIds => !!s);
+    const states = pdu.prev_events.map((id) => this.store.stateAfter(roomId, id)).filter((s): s is StateIds => !!s);
     if (states.length === 0) return this.currentStateIds(roomId);
-    return resolveState({ version, states, lookup: (id) => this.findPdu(id)?.pdu, createEventId: createId ?? '' });
+    return resolveState({ version, states, lookup: (id) => this.findInRoom(id, roomId), createEventId: createId ?? '' });
   }
 
-  private async fetchOutlier(origin: string, eventId: string, version: string): Promise<void> {
+  /** Fetches an auth event we lack and holds it for `roomId`; one of another room is not kept but noted in `foreign`. */
+  private async fetchOutlier(origin: string, eventId: string, roomId: string, version: string, foreign: Set<string>): Promise<void> {
     const reply = await this.client.request<{ pdus?: unknown[] }>(origin, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`);
     const raw = reply.pdus?.[0];
     if (!raw) return;
     const { pdu, eventId: computed } = await this.checkPdu(raw as Pdu, version);
     if (computed !== eventId) throw new PduError(`${origin} sent a different event for ${eventId}`);
-    this.outliers.put(eventId, pdu.room_id ?? '', pdu);
+    if (!pduInRoom(eventId, pdu, roomId)) {
+      foreign.add(eventId);
+      return;
+    }
+    this.outliers.put(eventId, roomId, pdu);
   }
 
-  private async fetchMissingEvents(origin: string, roomId: string, eventId: string, version: string): Promise<void> {
+  /** Asks `origin` for the events between our extremities and `eventId`; those of another room are noted in `foreign`, not taken. */
+  private async fetchMissingEvents(origin: string, roomId: string, eventId: string, version: string, foreign: Set<string>): Promise<void> {
     let reply: { events?: unknown[] };
     try {
       reply = await this.client.request(origin, 'POST', `/_matrix/federation/v1/get_missing_events/${encodeURIComponent(roomId)}`, {
@@ -389,7 +441,16 @@ export class Federation {
     } catch {
       return;
     }
-    const events = (reply.events ?? []).filter((e): e is Pdu => typeof e === 'object' && e !== null).sort((a, b) => a.depth - b.depth);
+    const objects = Array.isArray(reply.events) ? reply.events.filter((e): e is Pdu => typeof e === 'object' && e !== null) : [];
+    const events: Pdu[] = [];
+    for (const event of objects) {
+      if (belongsToRoom(event, roomId, version)) events.push(event);
+      else {
+        const id = safeEventId(event, version);
+        if (id) foreign.add(id);
+      }
+    }
+    events.sort((a, b) => a.depth - b.depth);
     for (const event of events) {
       try {
         await this.receiveInRoom(origin, event, version, false);
@@ -413,14 +474,14 @@ export class Federation {
       const streamOrdering = this.hs.stream.next();
       this.hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState, senderUserId: null, txnDeviceId: null, txnId: null });
       this.hs.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: null, state: this.hs.events.currentState(roomId) });
-      const shared = pdu.state_key === undefined && pdu.prev_events.length === 1 && this.store.shareStateGroup(pdu.prev_events[0]!, eventId);
+      const shared = pdu.state_key === undefined && pdu.prev_events.length === 1 && this.store.shareStateGroup(roomId, pdu.prev_events[0]!, eventId);
       if (!shared) this.store.setStateAfter(roomId, eventId, stateAfter);
       const prevs = new Set(pdu.prev_events);
       const extremities = [...this.hs.events.forwardExtremities(roomId).filter((id) => !prevs.has(id)), eventId];
       this.hs.events.setForwardExtremities(roomId, extremities);
-      const states = extremities.map((id) => (id === eventId ? stateAfter : (this.store.stateAfter(id) ?? previousCurrent)));
+      const states = extremities.map((id) => (id === eventId ? stateAfter : (this.store.stateAfter(roomId, id) ?? previousCurrent)));
       const createId = this.createEventId(roomId, version) ?? '';
-      const resolved = resolveState({ version, states, lookup: (id) => this.findPdu(id)?.pdu, createEventId: createId });
+      const resolved = resolveState({ version, states, lookup: (id) => this.findInRoom(id, roomId), createEventId: createId });
       this.applyCurrentState(roomId, version, previousCurrent, resolved);
       if (pdu.type === 'm.room.redaction' && typeof pdu.content.redacts === 'string') {
         const target = this.hs.events.event(pdu.content.redacts);
@@ -501,38 +562,38 @@ export class Federation {
 
   // ---- serving: history and state ------------------------------------------------------------------------
 
-  /** The full auth chain of some events (IDs), from what we hold. */
-  authChain(eventIds: string[]): string[] {
+  /** The full auth chain of some events (IDs) of `roomId`, from what we hold of that room. */
+  authChain(roomId: string, eventIds: string[]): string[] {
     const seen = new Set<string>();
-    const stack = eventIds.flatMap((id) => this.findPdu(id)?.pdu.auth_events ?? []);
+    const stack = eventIds.flatMap((id) => this.findInRoom(id, roomId)?.auth_events ?? []);
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
-      const found = this.findPdu(id);
+      const found = this.findInRoom(id, roomId);
       if (!found) continue;
       seen.add(id);
-      stack.push(...found.pdu.auth_events);
+      stack.push(...found.auth_events);
     }
     return [...seen];
   }
 
-  /** Walks prev_events backwards from `from` (inclusive), breadth first, up to `limit` events. */
-  walkBack(from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): Pdu[] {
-    return this.walkBackWithIds(from, limit, stopAt, minDepth).map(([, pdu]) => pdu);
+  /** Walks prev_events of `roomId` backwards from `from` (inclusive), breadth first, up to `limit` events. */
+  walkBack(roomId: string, from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): Pdu[] {
+    return this.walkBackWithIds(roomId, from, limit, stopAt, minDepth).map(([, pdu]) => pdu);
   }
 
-  /** walkBack with each event's ID. */
-  walkBackWithIds(from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): [string, Pdu][] {
+  /** walkBack with each event's ID. Never leaves the room: events of another room are neither served nor followed. */
+  walkBackWithIds(roomId: string, from: string[], limit: number, stopAt: Set<string> = new Set(), minDepth = 0): [string, Pdu][] {
     const out: [string, Pdu][] = [];
     const seen = new Set<string>(from);
     const queue = [...from];
     while (queue.length > 0 && out.length < limit) {
       const id = queue.shift()!;
       if (stopAt.has(id)) continue;
-      const found = this.findPdu(id);
-      if (!found || found.pdu.depth < minDepth) continue;
-      out.push([id, found.pdu]);
-      for (const prev of found.pdu.prev_events) if (!seen.has(prev)) (seen.add(prev), queue.push(prev));
+      const found = this.findInRoom(id, roomId);
+      if (!found || found.depth < minDepth) continue;
+      out.push([id, found]);
+      for (const prev of found.prev_events) if (!seen.has(prev)) (seen.add(prev), queue.push(prev));
     }
     return out;
   }
@@ -607,21 +668,28 @@ export class Federation {
    * events) and stores the good ones below all stream positions: history, so no sync, push or state change.
    */
   private async storeBackfilled(origin: string, roomId: string, version: string, raw: unknown[]): Promise<number> {
-    const checked = await this.checkedList(raw, version);
+    const checked = await this.checkedList(raw, version, roomId);
     const fresh = [...checked]
       .filter(([id, pdu]) => belongsToRoom(pdu, roomId, version) && !this.hs.events.isInTimeline(id) && !this.store.isRejected(id) && !this.store.softFailed(id))
       .sort(([, a], [, b]) => a.depth - b.depth);
     const batch = new Map(fresh);
-    const lookup = (id: string) => batch.get(id) ?? this.findPdu(id)?.pdu;
+    const lookup = (id: string) => batch.get(id) ?? this.findInRoom(id, roomId);
     const createId = this.createEventId(roomId, version);
     const accepted: [string, Pdu][] = [];
+    const foreign = new Set<string>();
     // Oldest first, so an event's auth events from the same batch have been judged before it.
     for (const [eventId, pdu] of fresh) {
       if (this.hs.events.event(eventId)) {
         accepted.push([eventId, pdu]); // held for state (an outlier): authorised when it was stored
         continue;
       }
-      for (const authId of pdu.auth_events) if (!lookup(authId)) await this.fetchOutlier(origin, authId, version).catch(() => undefined);
+      for (const authId of pdu.auth_events) if (!lookup(authId) && !this.have(authId)) await this.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
+      const cross = this.foreignEvent(roomId, [...pdu.auth_events, ...pdu.prev_events], foreign);
+      if (cross) {
+        batch.delete(eventId);
+        this.reject(eventId, roomId, pdu, `backfilled, ${cross} is not an event of this room`);
+        continue;
+      }
       try {
         checkAuth(pdu, this.authStateFromAuthEvents(pdu, createId, lookup), version, this.previousIsCreate(pdu, createId));
         accepted.push([eventId, pdu]);
@@ -655,7 +723,7 @@ export class Federation {
   private applyStoredRedactions(roomId: string, version: string, arrived: [string, Pdu][]): void {
     const redactions = this.hs.events.redactionsByTarget(roomId);
     if (redactions.size === 0) return;
-    const powerState = this.authState(this.currentStateIds(roomId));
+    const powerState = this.authState(roomId, this.currentStateIds(roomId));
     for (const [eventId] of arrived) {
       const redaction = redactions.get(eventId);
       const target = redaction && this.hs.events.event(eventId);
@@ -728,13 +796,14 @@ export class Federation {
     return eventId;
   }
 
-  private async checkedList(list: unknown, version: string): Promise<Map<string, Pdu>> {
+  /** The PDUs of `list` that pass the checks on receipt and are events of `roomId`. */
+  private async checkedList(list: unknown, version: string, roomId: string): Promise<Map<string, Pdu>> {
     const out = new Map<string, Pdu>();
     if (!Array.isArray(list)) return out;
     for (const raw of list) {
       try {
         const { pdu, eventId } = await this.checkPdu(raw as Pdu, version);
-        out.set(eventId, pdu);
+        if (pduInRoom(eventId, pdu, roomId)) out.set(eventId, pdu);
       } catch {
         // events that fail the checks are left out
       }
@@ -743,8 +812,9 @@ export class Federation {
   }
 
   private async completeJoin(server: string, roomId: string, version: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
-    const checkedState = await this.checkedList(reply.state, version);
-    const authChain = await this.checkedList(reply.auth_chain, version);
+    // Only this room's events: a resident could hand over another room's events as this room's state or auth chain.
+    const checkedState = await this.checkedList(reply.state, version, roomId);
+    const authChain = await this.checkedList(reply.auth_chain, version, roomId);
     const create = [...checkedState.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
     if (!create) throw new PduError(`${server} sent no create event in the room state`);
     const createId = hasRoomIdFromCreate(version) ? `$${roomId.slice(1)}` : [...checkedState].find(([, e]) => e === create)![0];
@@ -754,7 +824,7 @@ export class Federation {
     try {
       const params = new URLSearchParams(join.prev_events.map((id) => ['v', id])).toString();
       const backfill = await this.client.request<{ pdus?: unknown[] }>(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${params}&limit=${BACKFILL_ON_JOIN}`);
-      history = await this.checkedList(backfill.pdus, version);
+      history = await this.checkedList(backfill.pdus, version, roomId);
     } catch {
       // history is a nicety: the join stands without it
     }
@@ -772,7 +842,7 @@ export class Federation {
         for (const [id, pdu] of byDepth(state)) insert(id, pdu, !history.has(id));
         for (const [id, pdu] of authChain) if (!state.has(id) && !history.has(id)) this.outliers.put(id, roomId, pdu);
         const stateIds: StateIds = new Map([...state].map(([id, pdu]) => [authKey(pdu.type, pdu.state_key ?? ''), id]));
-        for (const prev of join.prev_events) this.store.setStateAfter(roomId, prev, stateIds);
+        for (const prev of join.prev_events) if (!this.foreignEvent(roomId, [prev])) this.store.setStateAfter(roomId, prev, stateIds);
         const before = this.currentStateIds(roomId);
         insert(joinId, join);
         const after = new Map(stateIds).set(authKey('m.room.member', join.state_key!), joinId);
@@ -872,5 +942,13 @@ export class Federation {
   /** Are any local users joined? (Otherwise a join must go through a resident server.) */
   isResident(roomId: string): boolean {
     return this.hs.events.localJoinedUsers(roomId).length > 0;
+  }
+}
+
+function safeEventId(raw: unknown, version: string): string | undefined {
+  try {
+    return computeEventId(raw as object, version);
+  } catch {
+    return undefined;
   }
 }

@@ -84,9 +84,10 @@ export class FederationStore {
       softFailed: db.prepare('SELECT pdu, room_id, reason FROM fed_soft_failed WHERE event_id = ?'),
       rejected: db.prepare('SELECT reason FROM rejected_events WHERE event_id = ?'),
       newGroup: db.prepare('INSERT INTO fed_state_groups (room_id, state) VALUES (?, ?)'),
-      group: db.prepare('SELECT state FROM fed_state_groups WHERE group_id = ?'),
       setEventGroup: db.prepare('INSERT OR REPLACE INTO fed_event_state (event_id, group_id) VALUES (?, ?)'),
-      eventGroup: db.prepare('SELECT group_id FROM fed_event_state WHERE event_id = ?'),
+      eventGroupInRoom: db.prepare('SELECT s.group_id, g.state FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ? AND g.room_id = ?'),
+      groupRoom: db.prepare('SELECT g.room_id FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ?'),
+      rejectedRoom: db.prepare('SELECT room_id FROM rejected_events WHERE event_id = ?'),
       latestGroup: db.prepare('SELECT group_id, state FROM fed_state_groups WHERE room_id = ? ORDER BY group_id DESC LIMIT 1'),
       updatePdu: db.prepare('UPDATE events SET pdu = ? WHERE event_id = ?'),
       seenTxn: db.prepare('SELECT 1 FROM fed_received_txns WHERE origin = ? AND txn_id = ?'),
@@ -134,27 +135,36 @@ export class FederationStore {
   isRejected(eventId: string): boolean {
     return this.s.rejected.get(eventId) !== undefined;
   }
+  /** The room a rejected event was sent for (undefined: not rejected). */
+  rejectedRoom(eventId: string): string | undefined {
+    return (this.s.rejectedRoom.get(eventId) as { room_id: string } | undefined)?.room_id;
+  }
 
-  /** Records the state after an event, reusing the room's latest snapshot when it is identical. */
+  /**
+   * Records the state after an event, reusing the room's latest snapshot when it is identical. An event whose state
+   * is already recorded for another room keeps it: event IDs name one event of one room, and no room's snapshot may
+   * be replaced through another room (a join's prev_events come from the resident server).
+   */
   setStateAfter(roomId: string, eventId: string, state: Map<string, string>): void {
+    const existing = (this.s.groupRoom.get(eventId) as { room_id: string } | undefined)?.room_id;
+    if (existing !== undefined && existing !== roomId) return;
     const text = JSON.stringify([...state].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const latest = this.s.latestGroup.get(roomId) as { group_id: number; state: string } | undefined;
     const groupId = latest && latest.state === text ? latest.group_id : Number(this.s.newGroup.run(roomId, text).lastInsertRowid);
     this.s.setEventGroup.run(eventId, groupId);
   }
-  /** A message event leaves the state as its single prev_event left it: share that snapshot (no copy). */
-  shareStateGroup(fromEventId: string, toEventId: string): boolean {
-    const group = this.s.eventGroup.get(fromEventId) as { group_id: number } | undefined;
+  /** A message event leaves the state as its single prev_event left it: share that snapshot (no copy), same room only. */
+  shareStateGroup(roomId: string, fromEventId: string, toEventId: string): boolean {
+    const group = this.s.eventGroupInRoom.get(fromEventId, roomId) as { group_id: number } | undefined;
     if (!group) return false;
     this.s.setEventGroup.run(toEventId, group.group_id);
     return true;
   }
 
-  stateAfter(eventId: string): Map<string, string> | undefined {
-    const group = this.s.eventGroup.get(eventId) as { group_id: number } | undefined;
-    if (!group) return undefined;
-    const row = this.s.group.get(group.group_id) as { state: string };
-    return new Map(JSON.parse(row.state) as [string, string][]);
+  /** The state after an event of `roomId` (undefined when unknown, or when that event's snapshot is another room's). */
+  stateAfter(roomId: string, eventId: string): Map<string, string> | undefined {
+    const row = this.s.eventGroupInRoom.get(eventId, roomId) as { group_id: number; state: string } | undefined;
+    return row && new Map(JSON.parse(row.state) as [string, string][]);
   }
 
   /** Replaces a stored PDU's JSON (signatures only: the event ID does not change). */

@@ -185,11 +185,19 @@ export class HostileServer {
 
   /**
    * Joins `localpart` of this server to `roomId` on `target`, as a real server does; returns the member. `content`
-   * overrides the join's content (e.g. `{ domain: 'beta…' }`: a member key claiming another server's user).
+   * overrides the join's content (e.g. `{ domain: 'beta…' }`: a member key claiming another server's user). In
+   * member-key rooms `options.key` reuses a member key (e.g. one already joined to another room) instead of a fresh one.
    */
-  async join(target: RunningHomeserver, roomId: string, localpart: string, version: string, content: Json = {}): Promise<HostileMember> {
+  async join(
+    target: RunningHomeserver,
+    roomId: string,
+    localpart: string,
+    version: string,
+    content: Json = {},
+    options: { key?: { id: string; seed: Uint8Array } } = {},
+  ): Promise<HostileMember> {
     const memberKeys = usesMemberKeys(version);
-    const key = memberKeys ? HostileServer.memberKey() : undefined;
+    const key = memberKeys ? (options.key ?? HostileServer.memberKey()) : undefined;
     const id = key ? key.id : `@${localpart}:${this.serverName}`;
     const made = await this.fed(target, 'GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(id)}?ver=${enc(version)}`);
     if (made.status !== 200) throw new Error(`make_join: ${made.status} ${JSON.stringify(made.body)}`);

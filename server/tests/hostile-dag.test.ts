@@ -1,0 +1,145 @@
+// A hostile server attacks the room DAG: events of one room that point (prev_events, auth_events) into another room,
+// and a flood of sibling events that would make alpha's own events too wide for other servers to accept.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMBER_KEYS_ROOM_VERSION } from '../../src/protocol';
+import { HostileServer, type HostileMember } from '../testing/hostile-server';
+import type { RunningHomeserver } from '../testing/spawn';
+import { ok, type TestClient } from '../testing/http-client';
+import { bodies, devAdmin, enc, roomState, say, startServers, user, waitFor } from '../testing/federation-harness';
+
+const statusOf = async (server: RunningHomeserver, eventId: string) => (await devAdmin(server, 'event_status', { event_id: eventId })).status as string;
+
+async function createRoom(client: TestClient, version: string, name: string): Promise<string> {
+  return (await ok(client.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', room_version: version, name }))).room_id;
+}
+
+/** The event IDs of the room's current state (type → event ID) for the state keys an attack would change. */
+async function stateIds(client: TestClient, roomId: string): Promise<Record<string, string>> {
+  const state = await ok(client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`));
+  const ids: Record<string, string> = {};
+  for (const event of state as any[]) if (['m.room.create', 'm.room.power_levels', 'm.room.name', 'm.room.join_rules'].includes(event.type)) ids[event.type] = event.event_id;
+  return ids;
+}
+
+describe('cross-room DAG: events must only reference events of their own room', () => {
+  let alpha: RunningHomeserver;
+  let evil: HostileServer;
+
+  beforeAll(async () => {
+    evil = await HostileServer.start(20101);
+    [alpha] = await startServers(['alpha.localhost:20100']);
+  });
+  afterAll(async () => {
+    await alpha?.dispose();
+    await evil?.close();
+  });
+
+  for (const version of [MEMBER_KEYS_ROOM_VERSION, '11']) {
+    describe(`room version ${version}`, () => {
+      let alice: TestClient;
+      let mallory: TestClient;
+      let victim: string;
+      let attacker: string;
+      /** Eve in VICTIM, and the same Eve (same member key in member-key rooms) in ATTACKER. */
+      let eve: HostileMember;
+      let eveInAttacker: HostileMember;
+      /** ATTACKER's newest event: mallory's power levels that make eve an admin there. */
+      let attackerLatest: string;
+      let attackerPowerLevels: string;
+      let before: Record<string, string>;
+      let alicePower: number;
+
+      /** Alice's member ID (her member key in member-key rooms): the sender of VICTIM's create event. */
+      const aliceMember = async () => {
+        const state = await ok(alice.get(`/_matrix/client/v3/rooms/${enc(victim)}/state`));
+        return (state as any[]).find((e) => e.type === 'm.room.create').sender as string;
+      };
+
+      /** VICTIM is as alice made it: same create, power levels and name, and alice can still talk and rename. */
+      const victimIsIntact = async (label: string) => {
+        expect(await stateIds(alice, victim), label).toEqual(before);
+        expect((await roomState(alice, victim, 'm.room.name')).name).toBe('Victim');
+        const levels = await roomState(alice, victim, 'm.room.power_levels');
+        expect(levels.users[await aliceMember()]).toBe(alicePower);
+        expect(levels.users[eve.id]).toBeUndefined();
+        await say(alice, victim, `alice still talks (${label})`);
+        expect((await bodies(alice, victim)).at(-1)).toBe(`alice still talks (${label})`);
+      };
+
+      beforeAll(async () => {
+        const tag = version.replace(/\W/g, '');
+        alice = await user(alpha, `alice${tag}`);
+        mallory = await user(alpha, `mallory${tag}`);
+        victim = await createRoom(alice, version, 'Victim');
+        attacker = await createRoom(mallory, version, 'pwned');
+        eve = await evil.join(alpha, victim, 'eve', version);
+        eveInAttacker = await evil.join(alpha, attacker, 'eve', version, {}, { key: eve.seed ? { id: eve.id, seed: eve.seed } : undefined });
+        expect(eveInAttacker.id).toBe(eve.id);
+        // Mallory, eve's accomplice on alpha, makes eve an admin of ATTACKER.
+        const levels = await roomState(mallory, attacker, 'm.room.power_levels');
+        attackerLatest = (await ok(mallory.put(`/_matrix/client/v3/rooms/${enc(attacker)}/state/m.room.power_levels/`, { ...levels, users: { ...levels.users, [eve.id]: 100 } }))).event_id;
+        attackerPowerLevels = attackerLatest;
+        eveInAttacker.state.set('m.room.power_levels\u0000', attackerPowerLevels);
+        eveInAttacker.latest = attackerLatest;
+        before = await stateIds(alice, victim);
+        alicePower = (await roomState(alice, victim, 'm.room.power_levels')).users[await aliceMember()];
+        expect(before['m.room.create']).toBeDefined();
+      });
+
+      it('a message whose prev_event is the latest event of another room is rejected; VICTIM keeps its state, also after a restart', async () => {
+        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'merge ATTACKER into VICTIM' }, { prev_events: [attackerLatest] }, false);
+        const reply = await evil.sendTxn(alpha, [attack.pdu]);
+        expect(reply.status).toBe(200);
+        expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
+        await victimIsIntact('after the attack');
+        await ok(alice.put(`/_matrix/client/v3/rooms/${enc(victim)}/state/m.room.topic/`, { topic: 'still mine' }));
+        await alpha.restart();
+        expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
+        await victimIsIntact('after a restart');
+        expect((await roomState(alice, victim, 'm.room.topic')).topic).toBe('still mine');
+        before = await stateIds(alice, victim);
+      });
+
+      it('a message whose auth_events are events of another room is rejected', async () => {
+        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'authorised by ATTACKER' }, { auth_events: [attackerPowerLevels, eveInAttacker.joinId] }, false);
+        expect((await evil.sendTxn(alpha, [attack.pdu])).status).toBe(200);
+        expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
+        await victimIsIntact('after the auth_events attack');
+      });
+
+      it('an auth event fetched from the hostile server that is of another room gets the event rejected', async () => {
+        // An ATTACKER power levels event alpha has never seen, making eve an admin; served on request.
+        const hidden = evil.event(eveInAttacker, 'm.room.power_levels', { users: { [eve.id]: 100 } }, { state_key: '' }, false);
+        evil.on(({ path }) => (path === `/_matrix/federation/v1/event/${enc(hidden.eventId)}` ? { status: 200, body: { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [hidden.pdu] } } : undefined));
+        const auth = [...evil.authEventsFor(eve, 'm.room.message').filter((id) => id !== eve.state.get('m.room.power_levels\u0000')), hidden.eventId];
+        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'authorised by a fetched event' }, { auth_events: auth }, false);
+        expect((await evil.sendTxn(alpha, [attack.pdu])).status).toBe(200);
+        expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
+        await victimIsIntact('after the fetched auth event');
+      });
+
+      it('a prev event fetched with get_missing_events that is of another room gets the event rejected and is not taken as VICTIM state', async () => {
+        // X: a fresh ATTACKER event (eve is an admin there), unknown to alpha; the attack names it as its prev_event.
+        const x = evil.event(eveInAttacker, 'm.room.name', { name: 'pwned through a missing event' }, { state_key: '' });
+        evil.on(({ method, path }) =>
+          method === 'POST' && path === `/_matrix/federation/v1/get_missing_events/${enc(victim)}` ? { status: 200, body: { events: [x.pdu] } } : undefined,
+        );
+        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'after a missing event' }, { prev_events: [x.eventId], depth: eveInAttacker.depth + 1 }, false);
+        expect((await evil.sendTxn(alpha, [attack.pdu])).status).toBe(200);
+        expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
+        await victimIsIntact('after the missing-event attack');
+        expect((await roomState(mallory, attacker, 'm.room.name')).name).toBe('pwned');
+      });
+    });
+  }
+
+  it('the attack events never reach the room as the victim sees it (sanity: eve may still talk normally)', async () => {
+    const carol = await user(alpha, 'carol');
+    const room = await createRoom(carol, MEMBER_KEYS_ROOM_VERSION, 'Plain');
+    const member = await evil.join(alpha, room, 'eve', MEMBER_KEYS_ROOM_VERSION);
+    const fine = evil.event(member, 'm.room.message', { msgtype: 'm.text', body: 'hello from eve' });
+    expect((await evil.sendTxn(alpha, [fine.pdu])).status).toBe(200);
+    expect(await statusOf(alpha, fine.eventId)).toBe('stored');
+    await waitFor('eve’s message', async () => (await bodies(carol, room)).includes('hello from eve'));
+  });
+});

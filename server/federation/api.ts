@@ -280,8 +280,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     }
     if (!usesMemberKeys(version) && serverOfUserId(memberId) !== origin) throw forbidden(`${origin} cannot act for ${memberId}`);
     const state = hs.events.currentState(roomId);
-    const prevIds = hs.events.forwardExtremities(roomId);
-    const depth = Math.max(0, ...prevIds.map((id) => hs.events.event(id)?.pdu.depth ?? 0)) + 1;
+    const { prevEvents: prevIds, depth } = hs.rooms.prevEventsFor(roomId);
     const draft = { type: 'm.room.member', stateKey: memberId, content: { membership } };
     const template: Pdu = {
       type: 'm.room.member',

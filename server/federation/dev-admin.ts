@@ -93,6 +93,13 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
     return { event_id: eventId };
   });
 
+  /** A room's forward extremities (the events a new event would build on). */
+  router.post(`${DEV}/forward_extremities`, async (ctx) => {
+    const body = await guard(ctx);
+    if (typeof body.room_id !== 'string') throw badJson('room_id is required');
+    return { event_ids: hs.events.forwardExtremities(body.room_id) };
+  });
+
   /** Where an event ended up here: stored, soft-failed (with why), rejected, or unknown. */
   router.post(`${DEV}/event_status`, async (ctx) => {
     const body = await guard(ctx);

@@ -31,6 +31,14 @@ export const BACKFILL_ON_JOIN = 100;
 const BACKFILL_SERVERS_PER_PAGE = 2;
 const BACKFILL_MAX_EVENTS = 200;
 const BACKFILL_TIMEOUT_MS = 10_000;
+/**
+ * Above this many forward extremities a local member sends a dummy event that names the deepest of them (Synapse's
+ * `dummy_events_threshold`, 10), so the set stays small however many siblings other servers send.
+ */
+export const EXTREMITIES_THRESHOLD = 10;
+/** At most this many dummy events per burst of extremities (each ties up to MAX_PREV_EVENTS of them together). */
+const DUMMY_EVENTS_PER_BURST = 6;
+export const DUMMY_EVENT_TYPE = 'org.matrix.dummy_event';
 /** How many of the oldest timeline events are looked at for prev_events we lack. */
 const BACKWARD_EDGE_SCAN = 20;
 
@@ -106,6 +114,8 @@ export class Federation {
   private readonly roomLocks = new Map<string, Promise<unknown>>();
   /** One backfill per room at a time: concurrent pages share it. */
   private readonly backfills = new Map<string, Promise<number>>();
+  /** Rooms with too many forward extremities, waiting for their dummy events. */
+  private readonly extremityTrims = new Set<string>();
 
   constructor(private readonly hs: Homeserver) {
     this.store = new FederationStore(hs.db);
@@ -334,7 +344,44 @@ export class Federation {
       }
     }
     this.persistRemote(roomId, version, eventId, pdu, stateBefore, softFail);
+    if (!softFail && this.hs.events.forwardExtremities(roomId).length > EXTREMITIES_THRESHOLD) this.scheduleExtremityTrim(roomId);
     return eventId;
+  }
+
+  /**
+   * Keeps a room's forward extremities few (Synapse's approach): when remote events leave more than
+   * EXTREMITIES_THRESHOLD, a local member who may send sends `org.matrix.dummy_event`s, each naming up to
+   * MAX_PREV_EVENTS of the deepest extremities, until the set is back under the threshold. Deferred, so a whole
+   * transaction of siblings is tied up at once; a room without such a member waits for its next local event.
+   */
+  private scheduleExtremityTrim(roomId: string): void {
+    if (this.extremityTrims.has(roomId)) return;
+    this.extremityTrims.add(roomId);
+    setImmediate(() => {
+      this.extremityTrims.delete(roomId);
+      void this.withRoomLock(roomId, async () => this.trimExtremities(roomId)).catch((error: unknown) => {
+        console.warn(`dummy events for ${roomId} failed: ${(error as Error).message}`);
+      });
+    });
+  }
+
+  /** Sends dummy events while the room has too many extremities; returns how many were sent. */
+  trimExtremities(roomId: string): number {
+    let sent = 0;
+    while (sent < DUMMY_EVENTS_PER_BURST && this.hs.events.forwardExtremities(roomId).length > EXTREMITIES_THRESHOLD) {
+      const sender = this.hs.events.localJoinedUsers(roomId).find((userId) => {
+        try {
+          this.hs.rooms.send(roomId, userId, { type: DUMMY_EVENT_TYPE, content: {} });
+          return true;
+        } catch (error) {
+          if (error instanceof MatrixError) return false; // no power to send, or no server-held member key: the next member
+          throw error;
+        }
+      });
+      if (!sender) break;
+      sent++;
+    }
+    return sent;
   }
 
   /** Format, signature and hash checks. A bad hash means a redacted copy is kept (spec: "Checks performed on receipt"). */

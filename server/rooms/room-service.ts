@@ -31,6 +31,12 @@ export interface SendContext {
   transactionPath?: string;
 }
 
+/**
+ * How many prev_events a new event of ours names (Synapse's choice; the spec's limit is 20, and servers refuse more).
+ * The deepest forward extremities are picked; the rest stay extremities for the next event.
+ */
+export const MAX_PREV_EVENTS = 10;
+
 export const toAuthState = (state: StateMap): AuthState => new Map([...state].map(([key, event]) => [key, event.pdu]));
 
 export class RoomService {
@@ -164,8 +170,7 @@ export class RoomService {
     const sender = this.memberIdFor(roomId, version, userId);
     const draft = this.decorateMemberContent(roomId, version, draftIn);
     const state = this.hs.events.currentState(roomId);
-    const prevIds = this.hs.events.forwardExtremities(roomId);
-    const prevEvents = prevIds.map((id) => this.hs.events.event(id)).filter((e): e is StoredEvent => !!e);
+    const { prevEvents: prevIds, depth } = this.prevEventsFor(roomId);
     const unsealed: Pdu = {
       type: draft.type,
       room_id: roomId,
@@ -173,12 +178,18 @@ export class RoomService {
       ...(draft.stateKey !== undefined ? { state_key: draft.stateKey } : {}),
       content: draft.content,
       origin_server_ts: Date.now(),
-      depth: Math.max(0, ...prevEvents.map((e) => e.pdu.depth)) + 1,
+      depth,
       prev_events: prevIds,
       auth_events: selectAuthEvents(draft, sender, state, version),
     };
     const { pdu, eventId } = sealPdu(unsealed, version, this.hs.config.serverName, this.hs.signingKey, this.seedOf(roomId, version, userId));
     return { roomId, version, eventId, pdu };
+  }
+
+  /** The prev_events of a new event in the room (at most MAX_PREV_EVENTS extremities, the deepest) and its depth. */
+  prevEventsFor(roomId: string): { prevEvents: string[]; depth: number } {
+    const chosen = this.hs.events.deepestExtremities(roomId, MAX_PREV_EVENTS);
+    return { prevEvents: chosen.map((e) => e.event_id), depth: Math.max(0, ...chosen.map((e) => e.depth)) + 1 };
   }
 
   /** Authorises a sealed event against the current state and stores it. */

@@ -101,6 +101,10 @@ export class EventStore {
         `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND stream_ordering <= ? ORDER BY stream_ordering DESC LIMIT ?`,
       ),
       extremities: db.prepare('SELECT event_id FROM forward_extremities WHERE room_id = ?'),
+      deepestExtremities: db.prepare(
+        `SELECT e.event_id, e.depth FROM forward_extremities f JOIN events e ON e.event_id = f.event_id AND e.room_id = f.room_id
+         WHERE f.room_id = ? ORDER BY e.depth DESC, e.stream_ordering DESC LIMIT ?`,
+      ),
       clearExtremities: db.prepare('DELETE FROM forward_extremities WHERE room_id = ?'),
       addExtremity: db.prepare('INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)'),
       putMembership: db.prepare(
@@ -264,6 +268,11 @@ export class EventStore {
 
   forwardExtremities(roomId: string): string[] {
     return (this.s.extremities.all(roomId) as { event_id: string }[]).map((r) => r.event_id);
+  }
+
+  /** The room's `limit` deepest forward extremities (newest first among equals) that we hold, with their depth. */
+  deepestExtremities(roomId: string, limit: number): { event_id: string; depth: number }[] {
+    return this.s.deepestExtremities.all(roomId, limit) as { event_id: string; depth: number }[];
   }
 
   setForwardExtremities(roomId: string, eventIds: string[]): void {

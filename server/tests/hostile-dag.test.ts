@@ -143,3 +143,79 @@ describe('cross-room DAG: events must only reference events of their own room', 
     await waitFor('eve’s message', async () => (await bodies(carol, room)).includes('hello from eve'));
   });
 });
+
+describe('forward extremities: a flood of sibling events does not cut alpha off from other servers', () => {
+  let alpha: RunningHomeserver;
+  let beta: RunningHomeserver;
+  let evil: HostileServer;
+  let alice: TestClient;
+  let bob: TestClient;
+  let roomId: string;
+  let eve: HostileMember;
+
+  const extremities = async () => (await devAdmin(alpha, 'forward_extremities', { room_id: roomId })).event_ids as string[];
+  /** The PDU of one of alpha's events, as alpha serves it to a server in the room. */
+  const pduOf = async (eventId: string) => {
+    const reply = await evil.fed(alpha, 'GET', `/_matrix/federation/v1/event/${enc(eventId)}`);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    return reply.body.pdus[0];
+  };
+
+  beforeAll(async () => {
+    evil = await HostileServer.start(20112);
+    [alpha, beta] = await startServers(['alpha.localhost:20110', 'beta.localhost:20111']);
+    alice = await user(alpha, 'alice');
+    bob = await user(beta, 'bob');
+    roomId = await createRoom(alice, MEMBER_KEYS_ROOM_VERSION, 'Flooded');
+    await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {}));
+    eve = await evil.join(alpha, roomId, 'eve', MEMBER_KEYS_ROOM_VERSION);
+    evil.serveEventsOf(eve);
+    await say(alice, roomId, 'before the flood');
+    await waitFor('bob sees the room', async () => (await bodies(bob, roomId)).includes('before the flood'));
+  });
+  afterAll(async () => {
+    await Promise.all([alpha?.dispose(), beta?.dispose()]);
+    await evil?.close();
+  });
+
+  it('after 30 siblings in one transaction, alpha’s events name at most 10 prev_events, reach beta, and beta users can still join', async () => {
+    const siblings = Array.from({ length: 30 }, (_, i) => evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: `sibling ${i}` }, {}, false));
+    expect(new Set(siblings.map((s) => s.pdu.prev_events[0])).size).toBe(1);
+    for (const s of siblings) eve.pdus.set(s.eventId, s.pdu);
+    const reply = await evil.sendTxn(alpha, siblings.map((s) => s.pdu));
+    expect(reply.status).toBe(200);
+    for (const s of siblings) expect(await statusOf(alpha, s.eventId)).toBe('stored');
+
+    const sent = await say(alice, roomId, 'after the flood');
+    const pdu = await pduOf(sent);
+    expect(pdu.prev_events.length).toBeGreaterThan(0);
+    expect(pdu.prev_events.length).toBeLessThanOrEqual(10);
+    await waitFor('bob receives alice’s message after the flood', async () => (await bodies(bob, roomId)).includes('after the flood'), 30_000);
+
+    // A user of beta joins through alpha: alpha's make_join template names at most 10 prev_events, and beta accepts it.
+    const made = await evil.fed(alpha, 'GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(HostileServer.memberKey().id)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
+    expect(made.status).toBe(200);
+    expect(made.body.event.prev_events.length).toBeLessThanOrEqual(10);
+    const carol = await user(beta, 'carol');
+    await ok(carol.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {}));
+    await say(carol, roomId, 'carol made it');
+    await waitFor('alice sees carol', async () => (await bodies(alice, roomId)).includes('carol made it'), 30_000);
+  });
+
+  it('the extremity set stays bounded: a dummy event ties the siblings together without waiting for a local event, and every event alpha made names at most 10', async () => {
+    const more = Array.from({ length: 30 }, (_, i) => evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: `second wave ${i}` }, {}, false));
+    expect((await evil.sendTxn(alpha, more.map((s) => s.pdu))).status).toBe(200);
+    await waitFor('at most 10 extremities with no local message', async () => (await extremities()).length <= 10);
+    for (const text of ['one', 'two', 'three']) await say(alice, roomId, text);
+    expect((await extremities()).length).toBeLessThanOrEqual(10);
+    const timeline = await ok(alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`));
+    let checked = 0;
+    for (const event of timeline.chunk as any[]) {
+      const found = await pduOf(event.event_id);
+      if (found.sender === eve.id) continue;
+      expect(found.prev_events.length, `${found.type} ${event.event_id}`).toBeLessThanOrEqual(10);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+});

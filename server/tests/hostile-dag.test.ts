@@ -133,6 +133,72 @@ describe('cross-room DAG: events must only reference events of their own room', 
     });
   }
 
+  describe('joining a room on the hostile server (room version 11)', () => {
+    const version = '11';
+    let alice: TestClient;
+    let bob: TestClient;
+    let victim: string;
+    let eve: HostileMember;
+    let last: string;
+
+    /**
+     * Evil's own room: mal creates it, eve is an admin there. Its make_join template names `prev` as prev_events and
+     * its send_join answer adds `foreign` (events of another room) to the state and auth chain. Returns the room ID.
+     */
+    const evilRoom = (name: string, prev: (own: string) => string[], foreign: any[]): string => {
+      const mal = `@mal:${evil.serverName}`;
+      const roomId = `!${name}${Date.now()}:${evil.serverName}`;
+      const at = { room_id: roomId, origin_server_ts: Date.now() };
+      const create = evil.sign({ ...at, type: 'm.room.create', sender: mal, state_key: '', content: { room_version: version }, depth: 1, prev_events: [], auth_events: [] }, version);
+      const malJoin = evil.sign({ ...at, type: 'm.room.member', sender: mal, state_key: mal, content: { membership: 'join' }, depth: 2, prev_events: [create.eventId], auth_events: [create.eventId] }, version);
+      const levels = evil.sign({ ...at, type: 'm.room.power_levels', sender: mal, state_key: '', content: { users: { [mal]: 100, [eve.id]: 100 } }, depth: 3, prev_events: [malJoin.eventId], auth_events: [create.eventId, malJoin.eventId] }, version);
+      const rules = evil.sign({ ...at, type: 'm.room.join_rules', sender: mal, state_key: '', content: { join_rule: 'public' }, depth: 4, prev_events: [levels.eventId], auth_events: [create.eventId, levels.eventId, malJoin.eventId] }, version);
+      const eveJoin = evil.sign({ ...at, type: 'm.room.member', sender: eve.id, state_key: eve.id, content: { membership: 'join' }, depth: 5, prev_events: [rules.eventId], auth_events: [create.eventId, levels.eventId, rules.eventId] }, version);
+      const own = [create, malJoin, levels, rules, eveJoin].map((e) => e.pdu);
+      const path = (what: string) => `/_matrix/federation/${what}/${enc(roomId)}/`;
+      evil.on(({ method, path: p, body }) => {
+        if (method === 'GET' && p.startsWith(path('v1/make_join'))) {
+          const userId = decodeURIComponent(p.slice(path('v1/make_join').length));
+          const template = { type: 'm.room.member', room_id: roomId, sender: userId, state_key: userId, content: { membership: 'join' }, origin_server_ts: Date.now(), depth: 6, prev_events: prev(eveJoin.eventId), auth_events: [create.eventId, levels.eventId, rules.eventId], origin: evil.serverName };
+          return { status: 200, body: { room_version: version, event: template } };
+        }
+        if (method === 'PUT' && p.startsWith(path('v2/send_join'))) return { status: 200, body: { origin: evil.serverName, state: [...own, ...foreign], auth_chain: [...own, ...foreign], event: body } };
+        if (method === 'GET' && p.startsWith(path('v1/backfill'))) return { status: 200, body: { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [] } };
+        return undefined;
+      });
+      return roomId;
+    };
+
+    beforeAll(async () => {
+      alice = await user(alpha, 'alicejoin');
+      bob = await user(alpha, 'bobjoin');
+      victim = await createRoom(alice, version, 'Victim');
+      eve = await evil.join(alpha, victim, 'eve', version);
+      last = await say(alice, victim, 'the event evil’s join template will name');
+    });
+
+    it('another room’s events in send_join’s state and auth chain are left out', async () => {
+      // VICTIM's events, which evil holds as a member there, handed over as if they were this room's.
+      const roomId = evilRoom('foreign', (own) => [own], [...eve.pdus.values()].filter((e) => e.room_id === victim));
+      await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(evil.serverName)}`, {}));
+      expect(await roomState(bob, roomId, 'm.room.name')).toBeUndefined();
+      expect((await roomState(bob, roomId, 'm.room.power_levels')).users[eve.id]).toBe(100);
+    });
+
+    it('a join template whose prev_events name another room’s event does not replace that room’s state', async () => {
+      const before = await stateIds(alice, victim);
+      const roomId = evilRoom('prev', () => [last], []);
+      await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(evil.serverName)}`, {}));
+      // Eve now builds on that same VICTIM event, as any member may: VICTIM's state after it is still VICTIM's.
+      const message = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'building on the event the join named' }, { prev_events: [last] });
+      expect((await evil.sendTxn(alpha, [message.pdu])).status).toBe(200);
+      expect(await statusOf(alpha, message.eventId)).toBe('stored');
+      expect(await stateIds(alice, victim)).toEqual(before);
+      expect((await roomState(alice, victim, 'm.room.power_levels')).users[eve.id]).toBeUndefined();
+      await ok(alice.put(`/_matrix/client/v3/rooms/${enc(victim)}/state/m.room.name/`, { name: 'Victim, still' }));
+    });
+  });
+
   it('the attack events never reach the room as the victim sees it (sanity: eve may still talk normally)', async () => {
     const carol = await user(alpha, 'carol');
     const room = await createRoom(carol, MEMBER_KEYS_ROOM_VERSION, 'Plain');

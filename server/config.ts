@@ -17,6 +17,11 @@ export interface Config {
   devAdminToken?: string;
   /** How often every member-key link is re-checked (one key fetch per domain). */
   linkRecheckSeconds: number;
+  /**
+   * A key ID we have not seen makes us fetch its server's keys again, at most once per this many seconds per server
+   * (first fetches and fetches of expired keys are not limited; never more than one fetch in flight per server).
+   */
+  keyRefetchSeconds: number;
   /** Cap of the per-destination federation retry backoff. */
   federationMaxBackoffMs: number;
   /** Account-key login (PROTOCOL.md §5): how long a challenge stays valid, and the token bucket per account key. */
@@ -43,6 +48,7 @@ export function parseConfig(argv: string[]): Config {
         'max-upload-bytes': { type: 'string' },
         'dev-admin': { type: 'string' },
         'link-recheck-seconds': { type: 'string' },
+        'key-refetch-seconds': { type: 'string' },
         'federation-max-backoff-ms': { type: 'string' },
         // For tests: short challenge lifetimes and tight or loose rate limits ("BURST,PER_SECOND").
         'account-key-challenge-ttl-ms': { type: 'string' },
@@ -63,6 +69,8 @@ export function parseConfig(argv: string[]): Config {
   if (!Number.isInteger(maxUpload) || maxUpload <= 0) throw new ConfigError('--max-upload-bytes must be a positive integer');
   const linkRecheckSeconds = values['link-recheck-seconds'] === undefined ? 86_400 : Number(values['link-recheck-seconds']);
   if (!Number.isInteger(linkRecheckSeconds) || linkRecheckSeconds < 1) throw new ConfigError('--link-recheck-seconds must be a positive integer');
+  const keyRefetchSeconds = values['key-refetch-seconds'] === undefined ? 30 : Number(values['key-refetch-seconds']);
+  if (!Number.isInteger(keyRefetchSeconds) || keyRefetchSeconds < 1) throw new ConfigError('--key-refetch-seconds must be a positive integer');
   const maxBackoff = values['federation-max-backoff-ms'] === undefined ? 60_000 : Number(values['federation-max-backoff-ms']);
   if (!Number.isInteger(maxBackoff) || maxBackoff < 100) throw new ConfigError('--federation-max-backoff-ms must be an integer ≥ 100');
   if (values['dev-admin'] !== undefined && values['dev-admin'].length < 8) throw new ConfigError('--dev-admin TOKEN must be at least 8 characters');
@@ -78,6 +86,7 @@ export function parseConfig(argv: string[]): Config {
     maxJsonBytes: 1024 * 1024,
     devAdminToken: values['dev-admin'],
     linkRecheckSeconds,
+    keyRefetchSeconds,
     federationMaxBackoffMs: maxBackoff,
     maxUploadBytes: maxUpload,
     authRateLimit: parseRateLimit('--auth-rate-limit', values['auth-rate-limit'], { burst: 30, perSecond: 3 }),

@@ -46,8 +46,9 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     }
     if (auth.destination !== undefined && auth.destination !== hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', `this server is ${hs.config.serverName}, not ${auth.destination}`);
     if (auth.origin === hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', 'a request from ourselves');
-    const key = await fed.keyRing.verifyKey(auth.origin, auth.key);
-    if (!key) throw new MatrixError(401, 'M_UNAUTHORIZED', `cannot obtain ${auth.origin}'s key ${auth.key}`);
+    // Only a current key authenticates a request: a key the origin lists under old_verify_keys never does.
+    const key = await fed.keyRing.requestKey(auth.origin, auth.key);
+    if (!key) throw new MatrixError(401, 'M_UNAUTHORIZED', `${auth.key} is not a current key of ${auth.origin} (unknown, unobtainable, or retired)`);
     const hasBody = ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'DELETE';
     const content = hasBody ? await ctx.json() : undefined;
     const search = ctx.query.toString();

@@ -35,6 +35,8 @@ export interface FederationRequestOptions {
   timeoutMs?: number;
   /** Unsigned (key fetches need no authentication). */
   unsigned?: boolean;
+  /** Refuse an answer larger than this many bytes. */
+  maxBytes?: number;
 }
 
 export class FederationClient {

@@ -422,7 +422,8 @@ export class Federation {
     const bySigner = pdu.signatures?.[server];
     if (!bySigner) return false;
     for (const keyId of Object.keys(bySigner)) {
-      const key = await this.keyRing.verifyKey(server, keyId).catch(() => undefined);
+      // A retired key verifies only events sent before its expired_ts.
+      const key = await this.keyRing.eventKey(server, keyId, pdu.origin_server_ts).catch(() => undefined);
       if (key && (await verifyEventSignature(pdu, version, server, keyId, key))) return true;
     }
     return false;

@@ -11,6 +11,8 @@ import type { FederationStore } from './store';
 
 const KEY_VALIDITY_MS = 24 * 3600 * 1000;
 export const KEY_FETCH_TIMEOUT_MS = 4_000;
+/** A key answer is a few hundred bytes; a server answering more is refused. */
+export const MAX_KEY_RESPONSE_BYTES = 64 * 1024;
 
 type OldKeys = Record<string, { key: string; expired_ts: number }>;
 
@@ -59,10 +61,27 @@ function readOldKeys(file: string): OldKeys {
   return keys;
 }
 
-/** Other servers' keys, for checking event signatures and X-Matrix requests. */
+/** A key of another server as we hold it: `expiredTs` is null for a current key, else when it was retired. */
+interface HeldKey {
+  key: Uint8Array;
+  expiredTs: number | null;
+}
+
+/**
+ * Other servers' keys, for checking event signatures and X-Matrix requests. Only a server's current keys
+ * (`verify_keys`) authenticate its requests; a key it lists under `old_verify_keys` only verifies its events sent
+ * before the key's `expired_ts`. At most one fetch per server is in flight; a key ID that the server's latest answer
+ * does not list makes us fetch again at most once per `--key-refetch-seconds` (first fetches and fetches of expired
+ * keys are not limited), so a stream of made-up key IDs cannot make us hammer a server.
+ */
 export class KeyRing {
   /** Key fetches per domain, for tests and benches (one per domain per re-check). */
   fetchCount = 0;
+  private readonly inFlight = new Map<string, Promise<KeyFetchOutcome>>();
+  /** Each server's latest answer, and when it came. */
+  private readonly latest = new Map<string, { outcome: KeyFetchOutcome; ts: number }>();
+  /** When we last fetched a server's keys again because of a key ID its answer did not list. */
+  private readonly lastUnknownRefetch = new Map<string, number>();
   constructor(
     private readonly hs: Homeserver,
     private readonly own: OwnKeys,
@@ -70,20 +89,68 @@ export class KeyRing {
     private readonly store: FederationStore,
   ) {}
 
-  /** GET /_matrix/key/v2/server on `domain`, as PROTOCOL.md §4 classifies outcomes (200 / 404 / unreachable). */
-  async fetchKeys(domain: string): Promise<KeyFetchOutcome> {
-    if (domain === this.hs.config.serverName) return { kind: 'ok', response: this.own.response() };
-    this.fetchCount++;
-    try {
-      const { status, body } = await this.client.raw(domain, 'GET', '/_matrix/key/v2/server', { unsigned: true, timeoutMs: KEY_FETCH_TIMEOUT_MS });
-      if (status === 404) return { kind: 'not_found' };
-      if (status !== 200) return { kind: 'unreachable', detail: `HTTP ${status}` };
-      await this.remember(domain, body);
-      return { kind: 'ok', response: body };
-    } catch (error) {
-      if (error instanceof FederationError) return { kind: 'unreachable', detail: error.message };
-      throw error;
+  private get refetchMs(): number {
+    return this.hs.config.keyRefetchSeconds * 1000;
+  }
+
+  /** GET /_matrix/key/v2/server on `domain`, as PROTOCOL.md §4 classifies outcomes (200 / 404 / unreachable). One at a time per domain. */
+  fetchKeys(domain: string): Promise<KeyFetchOutcome> {
+    if (domain === this.hs.config.serverName) return Promise.resolve({ kind: 'ok', response: this.own.response() });
+    let pending = this.inFlight.get(domain);
+    if (!pending) {
+      pending = this.fetchOnce(domain).finally(() => this.inFlight.delete(domain));
+      this.inFlight.set(domain, pending);
     }
+    return pending;
+  }
+
+  private async fetchOnce(domain: string): Promise<KeyFetchOutcome> {
+    this.fetchCount++;
+    let outcome: KeyFetchOutcome;
+    try {
+      const { status, body } = await this.client.raw(domain, 'GET', '/_matrix/key/v2/server', { unsigned: true, timeoutMs: KEY_FETCH_TIMEOUT_MS, maxBytes: MAX_KEY_RESPONSE_BYTES });
+      if (status === 404) outcome = { kind: 'not_found' };
+      else if (status !== 200) outcome = { kind: 'unreachable', detail: `HTTP ${status}` };
+      else {
+        await this.remember(domain, body);
+        outcome = { kind: 'ok', response: body };
+      }
+    } catch (error) {
+      if (!(error instanceof FederationError)) throw error;
+      outcome = { kind: 'unreachable', detail: error.message };
+    }
+    this.latest.set(domain, { outcome, ts: Date.now() });
+    return outcome;
+  }
+
+  /**
+   * `domain`'s keys, when they should list `keyId`: its latest answer if that lists the key (current or old), else a
+   * new fetch, unless the rate limit above holds it back (then undefined: try again at `nextRefetchAt`).
+   */
+  async keysListing(domain: string, keyId: string): Promise<KeyFetchOutcome | undefined> {
+    if (domain === this.hs.config.serverName) return this.fetchKeys(domain);
+    const pending = this.inFlight.get(domain);
+    if (pending) {
+      const outcome = await pending;
+      if (listsKey(outcome, keyId)) return outcome;
+    }
+    const latest = this.latest.get(domain);
+    if (latest && listsKey(latest.outcome, keyId)) return latest.outcome;
+    const now = Date.now();
+    const recent = latest !== undefined && now - latest.ts < this.refetchMs;
+    if (recent) {
+      const last = this.lastUnknownRefetch.get(domain);
+      if (last !== undefined && now - last < this.refetchMs) return undefined;
+      this.lastUnknownRefetch.set(domain, now);
+    }
+    return this.fetchKeys(domain);
+  }
+
+  /** When `keysListing` may fetch `domain`'s keys again for an unknown key ID. */
+  nextRefetchAt(domain: string): number {
+    const latest = this.latest.get(domain)?.ts ?? 0;
+    const last = this.lastUnknownRefetch.get(domain) ?? 0;
+    return Math.min(latest, last) + this.refetchMs;
   }
 
   private async remember(domain: string, response: unknown): Promise<void> {
@@ -97,18 +164,33 @@ export class KeyRing {
     }
   }
 
-  /** The public key `server` signs with under `keyId`, fetching when unknown or expired; undefined when unobtainable. */
-  async verifyKey(server: string, keyId: string): Promise<Uint8Array | undefined> {
+  /** The key `server` holds under `keyId`, current or old, fetching when unknown or expired; undefined when unobtainable. */
+  private async heldKey(server: string, keyId: string): Promise<HeldKey | undefined> {
     if (server === this.hs.config.serverName) {
-      if (keyId === this.hs.signingKey.keyId) return this.hs.signingKey.publicKey;
+      if (keyId === this.hs.signingKey.keyId) return { key: this.hs.signingKey.publicKey, expiredTs: null };
       const old = this.own.oldKeys()[keyId];
-      return old ? decodeBase64(old.key) : undefined;
+      return old ? { key: decodeBase64(old.key), expiredTs: old.expired_ts } : undefined;
     }
     const cached = this.store.remoteKey(server, keyId);
-    if (cached && (cached.expired_ts !== null || cached.valid_until_ts > Date.now())) return decodeBase64(cached.key);
-    await this.fetchKeys(server);
+    // A retired key never comes back: no fetch for it (a request signed with one must not make us fetch).
+    if (cached && cached.expired_ts !== null) return { key: decodeBase64(cached.key), expiredTs: cached.expired_ts };
+    if (cached && cached.valid_until_ts > Date.now()) return { key: decodeBase64(cached.key), expiredTs: null };
+    await this.keysListing(server, keyId);
     const fresh = this.store.remoteKey(server, keyId) ?? cached;
-    return fresh ? decodeBase64(fresh.key) : undefined;
+    return fresh ? { key: decodeBase64(fresh.key), expiredTs: fresh.expired_ts } : undefined;
+  }
+
+  /** A current key of `server`: what may authenticate its requests (X-Matrix). An old key never does. */
+  async requestKey(server: string, keyId: string): Promise<Uint8Array | undefined> {
+    const held = await this.heldKey(server, keyId);
+    return held && held.expiredTs === null ? held.key : undefined;
+  }
+
+  /** A key that may verify an event of `server` sent at `originServerTs`: a current key, or an old one it used before `expired_ts`. */
+  async eventKey(server: string, keyId: string, originServerTs: number): Promise<Uint8Array | undefined> {
+    const held = await this.heldKey(server, keyId);
+    if (!held) return undefined;
+    return held.expiredTs === null || originServerTs < held.expiredTs ? held.key : undefined;
   }
 
   /** Notary view (`/_matrix/key/v2/query`): the key responses we hold for a server, as we last saw them. */
@@ -116,4 +198,11 @@ export class KeyRing {
     if (server === this.hs.config.serverName) return this.own.response();
     return undefined;
   }
+}
+
+/** Does a key answer list `keyId`, current or old? */
+function listsKey(outcome: KeyFetchOutcome, keyId: string): boolean {
+  if (outcome.kind !== 'ok') return false;
+  const body = outcome.response as { verify_keys?: Record<string, unknown>; old_verify_keys?: Record<string, unknown> } | null;
+  return typeof body === 'object' && body !== null && (Object.hasOwn(body.verify_keys ?? {}, keyId) || Object.hasOwn(body.old_verify_keys ?? {}, keyId));
 }

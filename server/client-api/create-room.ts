@@ -6,6 +6,7 @@ import type { Router } from '../http/router';
 import { asObject, isObject, optionalArray, optionalBoolean, optionalObject, optionalString, optionalStringArray, type JsonObject } from '../http/validate';
 import { DEFAULT_ROOM_VERSION, hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import { powerLevelsToMemberKeys } from './send';
+import { requireServerName } from '../federation/client';
 
 type Preset = 'private_chat' | 'trusted_private_chat' | 'public_chat';
 const PRESETS: Preset[] = ['private_chat', 'trusted_private_chat', 'public_chat'];
@@ -17,6 +18,7 @@ export function registerCreateRoom(router: Router, hs: Homeserver): void {
     // Users of other servers are invited over federation once the room exists (member keys come from their server).
     const invites = Array.isArray(body.invite) ? body.invite : [];
     const remote = invites.filter((u): u is string => typeof u === 'string' && /^@[^:]+:.+$/.test(u) && !u.endsWith(`:${hs.config.serverName}`));
+    for (const invitee of remote) requireServerName(invitee.slice(invitee.indexOf(':') + 1), `invite of ${invitee}`);
     const roomId = createRoom(hs, session.userId, remote.length > 0 ? { ...body, invite: invites.filter((u) => !remote.includes(u as string)) } : body);
     const isDirect = body.is_direct === true;
     for (const invitee of remote) await hs.federation.inviteRemote(roomId, session.userId, invitee, isDirect ? { is_direct: true } : {});

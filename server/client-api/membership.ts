@@ -5,6 +5,7 @@ import { badJson, forbidden, MatrixError, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { asObject, optionalString, requiredString } from '../http/validate';
 import { isLocalUserId } from '../homeserver';
+import { isServerName, requireServerName } from '../federation/client';
 
 export function registerMembership(router: Router, hs: Homeserver): void {
   const join = async (ctx: RequestContext, roomIdOrAlias: string) => {
@@ -23,8 +24,10 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     };
     // Not in the room here: join through a server that is (federation make_join/send_join).
     if (!hs.federation.isResident(roomId)) {
-      const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via'), ...aliasServers];
-      const servers = [...via, ...hs.federation.serversInRoom(roomId), ...(roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [])];
+      const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via')].map((s) => requireServerName(s, 'via'));
+      const fromRoomId = roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [];
+      // Servers we were told about (an alias's answer, the room ID) are asked only when they are server names.
+      const servers = [...via, ...aliasServers.filter(isServerName), ...hs.federation.serversInRoom(roomId), ...fromRoomId.filter(isServerName)];
       if (servers.some((s) => s !== hs.config.serverName) || hs.federation.outliers.serverHints(roomId).length > 0) {
         await hs.federation.joinRemote(roomId, session.userId, servers, { seed, content: profile });
         return { room_id: roomId };
@@ -92,6 +95,7 @@ export function registerMembership(router: Router, hs: Homeserver): void {
       throw notFound(`Unknown user ${userId}`);
     }
     if (membership === 'invite' && userId.includes(':') && !isLocalUserId(hs, userId)) {
+      requireServerName(userId.slice(userId.indexOf(':') + 1), `invite of ${userId}`);
       await hs.federation.inviteRemote(roomId, session.userId, userId, reason !== undefined ? { reason } : {});
       return {};
     }
@@ -123,7 +127,7 @@ export function registerMembership(router: Router, hs: Homeserver): void {
 /** Room ID from an ID or alias; remote aliases are asked of their server (federation query/directory). */
 async function resolveRoomAnywhere(hs: Homeserver, roomIdOrAlias: string): Promise<{ roomId: string; servers: string[] }> {
   if (roomIdOrAlias.startsWith('#') && roomIdOrAlias.includes(':') && !roomIdOrAlias.endsWith(`:${hs.config.serverName}`)) {
-    const server = roomIdOrAlias.slice(roomIdOrAlias.indexOf(':') + 1);
+    const server = requireServerName(roomIdOrAlias.slice(roomIdOrAlias.indexOf(':') + 1), `alias ${roomIdOrAlias}`);
     const reply = await hs.federation.client
       .request<{ room_id?: unknown; servers?: unknown }>(server, 'GET', `/_matrix/federation/v1/query/directory?${new URLSearchParams({ room_alias: roomIdOrAlias })}`)
       .catch(() => {

@@ -5,13 +5,15 @@ import { requireSession } from '../http/auth';
 import { forbidden, MatrixError, notFound } from '../http/errors';
 import type { Router } from '../http/router';
 import { asObject } from '../http/validate';
+import { requireServerName } from '../federation/client';
 
 export function registerProfile(router: Router, hs: Homeserver): void {
   const profileOf = async (userId: string): Promise<{ displayname?: string; avatar_url?: string }> => {
     // Users of other servers: ask their server (federation query/profile).
     if (!isLocalUserId(hs, userId) && /^@[^:]+:.+$/.test(userId)) {
+      const server = requireServerName(userId.slice(userId.indexOf(':') + 1), `profile of ${userId}`);
       const remote = await hs.federation.client
-        .request<Record<string, unknown>>(userId.slice(userId.indexOf(':') + 1), 'GET', `/_matrix/federation/v1/query/profile?${new URLSearchParams({ user_id: userId })}`, { timeoutMs: 5000 })
+        .request<Record<string, unknown>>(server, 'GET', `/_matrix/federation/v1/query/profile?${new URLSearchParams({ user_id: userId })}`, { timeoutMs: 5000 })
         .catch(() => {
           throw notFound('Profile not found');
         });

@@ -22,6 +22,7 @@ import { selectAuthEvents, toAuthState } from '../rooms/room-service';
 import { stateKeyOf } from '../storage/events';
 import { belongsToRoom, memberDomain, PduError, serverOfUserId } from './federation';
 import { stripUnsigned } from './outbound';
+import { isServerName } from './client';
 import { serverHistoryView, type HistoryView } from '../client-api/room-access';
 import { LOWEST_POSITION } from '../client-api/history-visibility';
 
@@ -103,11 +104,16 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.get('/_matrix/key/v2/server', serverKeys);
   router.get('/_matrix/key/v2/server/{keyId}', serverKeys);
 
-  /** Notary: other servers' keys as we fetch them, countersigned by us. */
+  /**
+   * Notary: other servers' keys as we fetch them (or fetched them moments ago), countersigned by us. Only server
+   * names are looked up (400 M_INVALID_PARAM otherwise), and the client's address policy applies to each fetch.
+   */
   const notary = async (servers: string[]) => {
+    const invalid = servers.find((server) => !isServerName(server));
+    if (invalid !== undefined) throw new MatrixError(400, 'M_INVALID_PARAM', `${JSON.stringify(invalid)} is not a server name`);
     const responses: unknown[] = [];
     for (const server of servers.slice(0, 20)) {
-      const outcome = await fed.keyRing.fetchKeys(server);
+      const outcome = await fed.keyRing.recentKeys(server);
       if (outcome.kind !== 'ok') continue;
       responses.push(signJson(outcome.response as Json, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed));
     }
@@ -116,7 +122,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.post('/_matrix/key/v2/query', async (ctx) => {
     if (!fed.client.enabled) throw unavailable();
     const body = (await ctx.json()) as { server_keys?: unknown };
-    if (typeof body.server_keys !== 'object' || body.server_keys === null) throw badJson('server_keys must be an object');
+    if (typeof body.server_keys !== 'object' || body.server_keys === null || Array.isArray(body.server_keys)) throw badJson('server_keys must be an object');
     return notary(Object.keys(body.server_keys));
   });
   router.get('/_matrix/key/v2/query/{serverName}', async (ctx) => {

@@ -1,6 +1,12 @@
-// Outgoing Server-Server requests: resolves a server name to a base URL (`*.localhost` is always 127.0.0.1,
-// whatever the system resolver says), signs each request with X-Matrix, and turns every failure into a typed error.
+// Outgoing Server-Server requests: checks that the destination is a server name, resolves it (`*.localhost` is always
+// 127.0.0.1, whatever the system resolver says) and refuses private and loopback addresses outside --insecure-http,
+// signs each request with X-Matrix, bounds its time and answer size, and turns every failure into a typed error.
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { signXMatrixRequest } from '../../src/protocol';
+import { MatrixError } from '../http/errors';
 import type { Homeserver } from '../homeserver';
 import { MAX_FEDERATION_JSON_DEPTH, parseBoundedJson } from '../http/json';
 
@@ -20,15 +26,95 @@ export class FederationError extends Error {
   }
 }
 
-/** `https://host:port` (8448 by default) for a server name; plain HTTP when `insecure`. */
-export function baseUrlFor(serverName: string, insecure: boolean): string {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(serverName);
-  if (!match) throw new Error(`${JSON.stringify(serverName)} is not a server name`);
-  const host = match[1]!;
-  const port = match[2] ?? '8448';
-  const isLocalhost = host === 'localhost' || host.endsWith('.localhost');
-  return `${insecure ? 'http' : 'https'}://${isLocalhost ? '127.0.0.1' : host}:${port}`;
+/** A parsed Matrix server name (spec appendix "Server Name"): hostname (IPv4, [IPv6] or DNS name) and optional port. */
+export interface ServerName {
+  /** Host as written, IPv6 without its brackets. */
+  host: string;
+  port: number | undefined;
+  kind: 'ipv4' | 'ipv6' | 'dns';
 }
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+const DNS_NAME = /^[A-Za-z0-9.-]{1,255}$/;
+
+/** The spec's server-name grammar (ports must also fit in 16 bits); undefined when `name` is not a server name. */
+export function parseServerName(name: string): ServerName | undefined {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 261) return undefined;
+  const match = /^(\[[0-9A-Fa-f:.]{2,45}\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(name);
+  if (!match) return undefined;
+  const rawHost = match[1]!;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  if (rawHost.startsWith('[')) {
+    const host = rawHost.slice(1, -1);
+    return isIP(host) === 6 ? { host, port, kind: 'ipv6' } : undefined;
+  }
+  if (IPV4.test(rawHost)) return isIP(rawHost) === 4 ? { host: rawHost, port, kind: 'ipv4' } : undefined;
+  return DNS_NAME.test(rawHost) ? { host: rawHost, port, kind: 'dns' } : undefined;
+}
+
+export const isServerName = (name: string): boolean => parseServerName(name) !== undefined;
+
+/** For client requests naming another server (a user ID's, an alias's, a `via`): 400 M_INVALID_PARAM before anything is resolved. */
+export function requireServerName(name: string, what: string): string {
+  if (!isServerName(name)) throw new MatrixError(400, 'M_INVALID_PARAM', `${what}: ${JSON.stringify(name)} is not a server name`);
+  return name;
+}
+
+/**
+ * Addresses a federation request may never reach outside `--insecure-http` development mode: loopback, private,
+ * link-local, unspecified, shared (CGNAT), multicast and reserved ranges, IPv4 and IPv6 (IPv4-mapped IPv6 included).
+ */
+const PRIVATE = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+  PRIVATE.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** `https://host:port` (8448 by default) for a server name; plain HTTP when `insecure`. `*.localhost` names 127.0.0.1. */
+export function baseUrlFor(serverName: string, insecure: boolean): string {
+  const parsed = parseServerName(serverName);
+  if (!parsed) throw new Error(`${JSON.stringify(serverName)} is not a server name`);
+  const host = parsed.kind === 'ipv6' ? `[${parsed.host}]` : isLocalhostName(parsed.host) ? '127.0.0.1' : parsed.host;
+  return `${insecure ? 'http' : 'https'}://${host}:${parsed.port ?? 8448}`;
+}
+
+const isLocalhostName = (host: string) => host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost');
+
+type Resolved = { address: string; family: 4 | 6 };
+
+/**
+ * The addresses to connect to for a server name, checked: outside `insecure` mode every address the name resolves
+ * to must be public, or the request is refused before any connection. `*.localhost` is always 127.0.0.1.
+ */
+export async function resolveTarget(name: ServerName, insecure: boolean, destination: string): Promise<Resolved[]> {
+  let addresses: Resolved[];
+  if (name.kind !== 'dns') addresses = [{ address: name.host, family: name.kind === 'ipv4' ? 4 : 6 }];
+  else if (isLocalhostName(name.host)) addresses = [{ address: '127.0.0.1', family: 4 }];
+  else {
+    try {
+      addresses = (await lookup(name.host, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+    } catch (error) {
+      throw new FederationError(destination, 0, `${destination} does not resolve (${(error as { code?: string }).code ?? 'DNS error'})`);
+    }
+    if (addresses.length === 0) throw new FederationError(destination, 0, `${destination} does not resolve`);
+  }
+  if (!insecure) {
+    const refused = addresses.find((a) => isPrivateAddress(a.address));
+    if (refused) throw new FederationError(destination, 0, `${destination} is a private or loopback address (${refused.address}): refused outside --insecure-http development mode`);
+  }
+  return addresses;
+}
+
+/** Every outgoing federation answer is read up to this size at most (a key answer: much less, see keys.ts). */
+export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface FederationRequestOptions {
   body?: unknown;
@@ -53,20 +139,34 @@ export class FederationClient {
     return body as T;
   }
 
-  /** The HTTP status and parsed body, or FederationError(status 0) when no valid HTTP response came. */
+  /**
+   * The HTTP status and parsed body, or FederationError(status 0) when no valid HTTP response came. The destination
+   * must be a server name; it is resolved here and every address checked (see `resolveTarget`), and the connection
+   * goes to a checked address (no second lookup). The whole exchange has a deadline and the answer a size limit.
+   */
   async raw(destination: string, method: string, pathAndQuery: string, options: FederationRequestOptions = {}): Promise<{ status: number; body: unknown }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
     if (destination === this.hs.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
+    const name = parseServerName(destination);
+    if (!name) throw new FederationError(destination, 0, `${JSON.stringify(destination)} is not a server name`);
+    const insecure = this.hs.config.insecureHttp;
     let url: URL;
     try {
-      url = new URL(baseUrlFor(destination, this.hs.config.insecureHttp) + pathAndQuery);
+      url = new URL(baseUrlFor(destination, insecure) + pathAndQuery);
     } catch (error) {
       throw new FederationError(destination, 0, (error as Error).message);
     }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`));
     // Sign the URI exactly as it goes on the wire (after URL normalisation).
     const uri = url.pathname + url.search;
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+    if (payload) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
     if (!options.unsigned) {
       const key = this.hs.signingKey;
       headers.Authorization = signXMatrixRequest(
@@ -75,31 +175,64 @@ export class FederationClient {
         key.seed,
       );
     }
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-      throw new FederationError(destination, 0, `${destination} is unreachable (${cause})`);
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new FederationError(destination, 0, `${destination} broke off its answer (${(error as Error).name})`);
-    }
+    const { status, text } = await send(url, method, headers, payload, addresses, Math.max(1, deadline - Date.now()), options.maxBytes ?? MAX_RESPONSE_BYTES, destination);
     let body: unknown;
     try {
       body = text ? parseBoundedJson(text, MAX_FEDERATION_JSON_DEPTH) : {};
     } catch {
-      if (response.status === 200) throw new FederationError(destination, 0, `${destination} answered with invalid JSON`);
+      if (status === 200) throw new FederationError(destination, 0, `${destination} answered with invalid JSON`);
       body = { error: text.slice(0, 200) };
     }
-    return { status: response.status, body };
+    return { status, body };
   }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** One HTTP(S) exchange to already-checked addresses, with a deadline and a cap on the answer's size. */
+function send(url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined, addresses: Resolved[], timeoutMs: number, maxBytes: number, destination: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      reject(new FederationError(destination, 0, message));
+    };
+    // Connect only to the addresses checked above: the name is never looked up again.
+    const pinned = ((_host: string, opts: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+      if (opts?.all) callback(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    }) as unknown as LookupFunction;
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, lookup: pinned, agent: false });
+    const timer = setTimeout(() => fail(`${destination} is unreachable (timed out after ${timeoutMs} ms)`), timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) => fail(`${destination} is unreachable (${error.code ?? error.name})`));
+    request.on('response', (response) => {
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) return fail(`${destination} answered with more than ${maxBytes} bytes`);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) return fail(`${destination} answered with more than ${maxBytes} bytes`);
+        chunks.push(chunk);
+      });
+      response.on('error', (error) => fail(`${destination} broke off its answer (${error.name})`));
+      response.on('aborted', () => fail(`${destination} broke off its answer`));
+      response.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    request.end(payload);
+  });
 }

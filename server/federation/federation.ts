@@ -17,7 +17,7 @@ import { authKey, AuthError, checkAuth, mayRedact } from '../rooms/authorization
 import { sealPdu, type Pdu } from '../rooms/pdu';
 import { hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import type { StoredEvent } from '../storage/events';
-import { FederationClient, FederationError } from './client';
+import { FederationClient, FederationError, requireServerName } from './client';
 import { KeyRing, OwnKeys } from './keys';
 import { OutboundQueue } from './outbound';
 import { ServerAclCache } from './server-acl';
@@ -909,7 +909,7 @@ export class Federation {
   async inviteRemote(roomId: string, inviterUserId: string, targetUserId: string, extraContent: Json): Promise<string> {
     const version = this.hs.rooms.versionOf(roomId);
     if (this.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false): only local users can join');
-    const domain = serverOfUserId(targetUserId);
+    const domain = requireServerName(serverOfUserId(targetUserId), `invite of ${targetUserId}`);
     let target = targetUserId;
     const content: Json = { ...extraContent, membership: 'invite' };
     try {

@@ -146,6 +146,13 @@ export class KeyRing {
     return this.fetchKeys(domain);
   }
 
+  /** For the notary: `domain`'s latest answer when it came less than `--key-refetch-seconds` ago, else a fetch. */
+  recentKeys(domain: string): Promise<KeyFetchOutcome> {
+    const latest = this.latest.get(domain);
+    if (latest && latest.outcome.kind === 'ok' && Date.now() - latest.ts < this.refetchMs) return Promise.resolve(latest.outcome);
+    return this.fetchKeys(domain);
+  }
+
   /** When `keysListing` may fetch `domain`'s keys again for an unknown key ID. */
   nextRefetchAt(domain: string): number {
     const latest = this.latest.get(domain)?.ts ?? 0;

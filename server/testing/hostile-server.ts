@@ -54,8 +54,10 @@ export class HostileServer {
   key: SigningKeyPair = { keyId: 'ed25519:evil1', seed: new Uint8Array(randomBytes(32)) };
   /** Keys published under old_verify_keys. */
   readonly oldKeys = new Map<string, { pair: SigningKeyPair; expiredTs: number }>();
-  /** What /_matrix/key/v2/server does: answer, answer 404, or never answer. */
-  keyMode: 'normal' | '404' | 'hang' = 'normal';
+  /** What /_matrix/key/v2/server does: answer, answer 404, never answer, or answer a valid key response padded past 12 MiB. */
+  keyMode: 'normal' | '404' | 'hang' | 'oversized' = 'normal';
+  /** TCP connections the target opened to us (a refused target must not even connect). */
+  connections = 0;
   /** Requests the target made to us (method and path), newest last: a test can assert what was fetched. */
   readonly requests: { method: string; path: string }[] = [];
   private readonly handlers: HostileHandler[] = [];
@@ -72,6 +74,7 @@ export class HostileServer {
     let self: HostileServer | undefined;
     const http = createServer((req, res) => void self!.answer(req, res));
     self = new HostileServer(port, http, name);
+    http.on('connection', () => self!.connections++);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(port, '127.0.0.1', () => resolve());
@@ -120,6 +123,7 @@ export class HostileServer {
     if (url.pathname.startsWith('/_matrix/key/v2/server')) {
       if (this.keyMode === 'hang') return; // never answers
       if (this.keyMode === '404') return reply(404, { errcode: 'M_NOT_FOUND', error: 'no keys' });
+      if (this.keyMode === 'oversized') return reply(200, { ...this.keyResponse(), padding: 'x'.repeat(12 * 1024 * 1024) });
       return reply(200, this.keyResponse());
     }
     for (const handler of this.handlers) {

@@ -5,6 +5,7 @@ import { HostileServer, type SigningKeyPair } from '../testing/hostile-server';
 import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
 import { devAdmin, enc, startServers, user } from '../testing/federation-harness';
+import { startHomeserver } from '../testing/spawn';
 
 let alpha: RunningHomeserver;
 let alice: TestClient;
@@ -78,5 +79,80 @@ describe('retired server keys (old_verify_keys)', () => {
     expect(sentAfter.status).toBe(200);
     expect(sentAfter.body.pdus[after.eventId]?.error, JSON.stringify(sentAfter.body)).toMatch(/not validly signed/);
     expect(await statusOf(alpha, after.eventId)).toBe('unknown');
+  });
+});
+
+describe('what the server fetches when told to', () => {
+  let target: HostileServer;
+  let secure: RunningHomeserver;
+
+  beforeAll(async () => {
+    target = await HostileServer.start(20311, 'target');
+    hostiles.push(target);
+    // Production mode: no --insecure-http (HTTPS out, and no private or loopback targets).
+    secure = await startHomeserver({ serverName: 'gamma.localhost:20310', insecureHttp: false });
+  });
+  afterAll(async () => {
+    await secure?.dispose();
+  });
+
+  it('key queries for names that are not server names are refused with 400 M_INVALID_PARAM (GET and POST notary)', async () => {
+    for (const name of ['user@evil.localhost:20311', 'evil.localhost:20311/x', 'evil.localhost:99999', 'a b', 'x:1:2']) {
+      const got = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(name)}`);
+      expect(got.status, name).toBe(400);
+      expect((await got.json()).errcode).toBe('M_INVALID_PARAM');
+      const posted = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query`, { method: 'POST', body: JSON.stringify({ server_keys: { [name]: {} } }) });
+      expect(posted.status, name).toBe(400);
+      expect((await posted.json()).errcode).toBe('M_INVALID_PARAM');
+    }
+  });
+
+  it('outside --insecure-http, loopback and private targets are refused before any connection (IP literals and names)', async () => {
+    for (const name of [`127.0.0.1:${target.port}`, `target.localhost:${target.port}`, `localhost:${target.port}`, `[::ffff:127.0.0.1]:${target.port}`]) {
+      const got = await fetch(`${secure.baseUrl}/_matrix/key/v2/query/${enc(name)}`);
+      expect(got.status, name).toBe(200);
+      expect((await got.json()).server_keys, name).toEqual([]);
+    }
+    expect(target.connections).toBe(0);
+    expect(target.requests).toEqual([]);
+    // The production server is still well: its own keys through its own notary.
+    const own = await (await fetch(`${secure.baseUrl}/_matrix/key/v2/query/${enc(secure.serverName)}`)).json();
+    expect(own.server_keys[0].server_name).toBe(secure.serverName);
+  });
+
+  it('in development mode (--insecure-http) the same loopback target is reachable', async () => {
+    const got = await (await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(target.serverName)}`)).json();
+    expect(got.server_keys.map((k: any) => k.server_name)).toEqual([target.serverName]);
+    expect(target.requests.length).toBeGreaterThan(0);
+  });
+
+  it('invites, joins and profile lookups naming a non-server-name are refused (400) before anything is resolved', async () => {
+    const roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'private_chat' })).body.room_id;
+    for (const userId of ['@x:bad_host', '@x:evil.localhost:99999', '@x:a b']) {
+      const invited = await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: userId });
+      expect(invited.status, `${userId}: ${JSON.stringify(invited.body)}`).toBe(400);
+      expect(invited.body.errcode).toBe('M_INVALID_PARAM');
+      const profile = await alice.get(`/_matrix/client/v3/profile/${enc(userId)}`);
+      expect(profile.status, `${userId}: ${JSON.stringify(profile.body)}`).toBe(400);
+      const created = await alice.post('/_matrix/client/v3/createRoom', { invite: [userId] });
+      expect(created.status, `${userId}: ${JSON.stringify(created.body)}`).toBe(400);
+    }
+    const joined = await alice.post(`/_matrix/client/v3/join/${enc('!nowhere:elsewhere.localhost')}?server_name=${enc('bad_host/x')}`, {});
+    expect(joined.status, JSON.stringify(joined.body)).toBe(400);
+    expect(joined.body.errcode).toBe('M_INVALID_PARAM');
+  });
+
+  it('an oversized answer is refused cleanly and the server stays up', async () => {
+    const huge = await HostileServer.start(20312, 'huge');
+    hostiles.push(huge);
+    huge.keyMode = 'oversized';
+    const got = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(huge.serverName)}`);
+    expect(got.status).toBe(200);
+    expect((await got.json()).server_keys).toEqual([]);
+    expect(huge.requests.length).toBeGreaterThan(0);
+    // Still answering, and still fetching well-behaved servers.
+    huge.keyMode = 'normal';
+    const again = await (await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(huge.serverName)}`)).json();
+    expect(again.server_keys.map((k: any) => k.server_name)).toEqual([huge.serverName]);
   });
 });

@@ -335,7 +335,11 @@ export class Federation {
     }
     if (!softFail && usesMemberKeys(version) && pdu.state_key === undefined) {
       const link = await this.hs.links.linkOfSender(roomId, pdu.sender);
-      if (link.status !== 'verified') softFail = `the sender's link is ${link.status}: ${link.reason ?? ''}`;
+      if (link.status !== 'verified') {
+        softFail = `the sender's link is ${link.status}: ${link.reason ?? ''}`;
+        // Held for release if the link waits only for the domain's keys (LinkService.hold).
+        this.hs.links.hold(roomId, pdu.sender, eventId);
+      }
     }
     if (pdu.type === 'm.room.redaction' && !softFail) {
       const target = typeof pdu.content.redacts === 'string' ? this.hs.events.event(pdu.content.redacts) : undefined;
@@ -382,6 +386,38 @@ export class Federation {
       sent++;
     }
     return sent;
+  }
+
+  /**
+   * A soft-failed event held only for its sender's link (LinkService.hold), whose link has since verified: stored as
+   * a normal event if it still passes the auth rules against the room's current state (and, for a redaction, may
+   * redact its target). Returns whether it was stored.
+   */
+  async releaseSoftFailed(eventId: string): Promise<boolean> {
+    const soft = this.store.softFailed(eventId);
+    const room = soft ? this.hs.events.room(soft.roomId) : undefined;
+    if (!soft || !room) return false;
+    const { roomId, pdu } = soft;
+    const version = room.room_version;
+    return this.withRoomLock(roomId, async () => {
+      if (this.hs.events.event(eventId) || !this.store.softFailed(eventId)) return false;
+      const createId = this.createEventId(roomId, version);
+      try {
+        checkAuth(pdu, this.authState(roomId, this.currentStateIds(roomId)), version, this.previousIsCreate(pdu, createId));
+      } catch (error) {
+        if (error instanceof AuthError) return false;
+        throw error;
+      }
+      if (pdu.type === 'm.room.redaction') {
+        const target = typeof pdu.content.redacts === 'string' ? this.hs.events.event(pdu.content.redacts) : undefined;
+        if (target && target.roomId === roomId && !mayRedact(pdu.sender, target.pdu, this.authState(roomId, this.currentStateIds(roomId)), version)) return false;
+      }
+      const stateBefore = this.stateBefore(roomId, pdu, createId, version);
+      this.persistRemote(roomId, version, eventId, pdu, stateBefore, undefined);
+      this.store.deleteSoftFailed(eventId);
+      if (this.hs.events.forwardExtremities(roomId).length > EXTREMITIES_THRESHOLD) this.scheduleExtremityTrim(roomId);
+      return true;
+    });
   }
 
   /** Format, signature and hash checks. A bad hash means a redacted copy is kept (spec: "Checks performed on receipt"). */

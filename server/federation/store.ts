@@ -82,6 +82,7 @@ export class FederationStore {
       keysOf: db.prepare('SELECT server_name, key_id, key, valid_until_ts, expired_ts FROM fed_server_keys WHERE server_name = ?'),
       putSoftFailed: db.prepare('INSERT OR IGNORE INTO fed_soft_failed (event_id, room_id, pdu, reason, received_ts) VALUES (?, ?, ?, ?, ?)'),
       softFailed: db.prepare('SELECT pdu, room_id, reason FROM fed_soft_failed WHERE event_id = ?'),
+      deleteSoftFailed: db.prepare('DELETE FROM fed_soft_failed WHERE event_id = ?'),
       rejected: db.prepare('SELECT reason FROM rejected_events WHERE event_id = ?'),
       newGroup: db.prepare('INSERT INTO fed_state_groups (room_id, state) VALUES (?, ?)'),
       setEventGroup: db.prepare('INSERT OR REPLACE INTO fed_event_state (event_id, group_id) VALUES (?, ?)'),
@@ -131,6 +132,9 @@ export class FederationStore {
   softFailed(eventId: string): { pdu: Pdu; roomId: string; reason: string } | undefined {
     const row = this.s.softFailed.get(eventId) as { pdu: string; room_id: string; reason: string } | undefined;
     return row && { pdu: JSON.parse(row.pdu) as Pdu, roomId: row.room_id, reason: row.reason };
+  }
+  deleteSoftFailed(eventId: string): void {
+    this.s.deleteSoftFailed.run(eventId);
   }
   isRejected(eventId: string): boolean {
     return this.s.rejected.get(eventId) !== undefined;

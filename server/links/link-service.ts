@@ -7,6 +7,7 @@ import {
   LINK_FIELD,
   normaliseKey,
   unverifiedUserId,
+  type KeyFetchOutcome,
   type KnownLinkKey,
   type LinkInfo,
   type LinkVerdict,
@@ -24,6 +25,13 @@ import { checkLinks, createDomainKeyCache, type DomainKeyCache, type LinkCheckIt
 const RESIGNABLE = new Set(['key_moved_to_old', 'key_missing', 'key_changed', 'bad_co_signature']);
 /** An unreachable domain is asked again after this long, not only at the next scheduled re-check. */
 const UNREACHABLE_RETRY_MS = 60_000;
+/**
+ * Verdicts that mean only "we lack the domain's current keys": the co-signing key is not in the answer we hold, or
+ * the domain was never reachable. A message held for one of these is released once the link verifies (see `hold`).
+ */
+const AWAITING_KEYS = new Set(['key_missing', 'never_verified']);
+/** Retries for a co-signing key the domain does not list yet: the refetch interval, doubling, this many times. */
+const KEY_RETRY_ATTEMPTS = 8;
 
 interface LinkRow {
   room_id: string;
@@ -48,6 +56,14 @@ class LinkStore {
         PRIMARY KEY (room_id, member_key)
       );
       CREATE INDEX IF NOT EXISTS link_state_stream ON link_state (room_id, stream_id);
+      CREATE TABLE IF NOT EXISTS link_held_events (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        member_key TEXT NOT NULL,
+        member_event_id TEXT NOT NULL,
+        key_ids TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS link_held_member ON link_held_events (room_id, member_key);
     `);
     this.s = {
       get: db.prepare('SELECT room_id, member_key, event_id, info, known_key, stream_id FROM link_state WHERE room_id = ? AND member_key = ?'),
@@ -57,6 +73,9 @@ class LinkStore {
       ),
       changed: db.prepare('SELECT member_key FROM link_state WHERE room_id = ? AND stream_id > ? AND stream_id <= ?'),
       maxStream: db.prepare('SELECT MAX(stream_id) AS m FROM link_state'),
+      hold: db.prepare('INSERT OR IGNORE INTO link_held_events (event_id, room_id, member_key, member_event_id, key_ids) VALUES (?, ?, ?, ?, ?)'),
+      held: db.prepare('SELECT event_id, member_event_id, key_ids FROM link_held_events WHERE room_id = ? AND member_key = ?'),
+      unhold: db.prepare('DELETE FROM link_held_events WHERE event_id = ?'),
     };
   }
   get(roomId: string, memberKey: string): LinkRow | undefined {
@@ -70,6 +89,15 @@ class LinkStore {
   }
   maxStream(): number {
     return (this.s.maxStream.get() as { m: number | null }).m ?? 0;
+  }
+  hold(eventId: string, roomId: string, memberKey: string, memberEventId: string, keyIds: string[]): void {
+    this.s.hold.run(eventId, roomId, memberKey, memberEventId, JSON.stringify(keyIds));
+  }
+  held(roomId: string, memberKey: string): { event_id: string; member_event_id: string; key_ids: string[] }[] {
+    return (this.s.held.all(roomId, memberKey) as { event_id: string; member_event_id: string; key_ids: string }[]).map((r) => ({ ...r, key_ids: JSON.parse(r.key_ids) as string[] }));
+  }
+  unhold(eventId: string): void {
+    this.s.unhold.run(eventId);
   }
 }
 
@@ -92,6 +120,12 @@ export class LinkService {
   private timer: NodeJS.Timeout | undefined;
   private readonly soon = new Set<string>();
   private stopped = false;
+  /** Member events whose link waits only for the domain's keys (AWAITING_KEYS): event ID → domain and co-signing key IDs. */
+  private readonly awaiting = new Map<string, { roomId: string; domain: string; keyIds: string[] }>();
+  /** Key answers fetched for a key ID the current cache did not know, to put into it (see `renewDomains`). */
+  private readonly renewed = new Map<string, KeyFetchOutcome>();
+  /** Scheduled retries per domain for a co-signing key the domain does not list yet. */
+  private readonly keyRetries = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
 
   constructor(private readonly hs: Homeserver) {
     this.store = new LinkStore(hs.db);
@@ -123,6 +157,7 @@ export class LinkService {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const retry of this.keyRetries.values()) clearTimeout(retry.timer);
   }
 
   private domainKeys(): DomainKeyCache {
@@ -138,7 +173,13 @@ export class LinkService {
   }
 
   private newCache(now: number): DomainKeyCache {
+    this.renewed.clear();
     const cache: DomainKeyCache = createDomainKeyCache(async (domain) => {
+      const renewed = this.renewed.get(domain);
+      if (renewed) {
+        this.renewed.delete(domain);
+        return renewed;
+      }
       const outcome = await this.hs.federation.keyRing.fetchKeys(domain);
       if (outcome.kind === 'unreachable') setTimeout(() => cache.forget(domain), UNREACHABLE_RETRY_MS).unref();
       return outcome;
@@ -223,6 +264,17 @@ export class LinkService {
       previous: this.knownKey(event.roomId, event.pdu.state_key!),
     }));
     const verdicts = await checkLinks(items, cache, now);
+    // A co-signing key this pass's keys do not list: the domain may have rotated since we fetched. Fetch its keys
+    // at once (rate-limited per domain by the key ring) and check those members again, instead of waiting for the
+    // next scheduled re-check.
+    const renewedDomains = await this.renewDomains(items, verdicts, cache);
+    if (renewedDomains.size > 0) {
+      const again = items.filter((item) => renewedDomains.has(verdicts.get(item.id)?.domain ?? ''));
+      for (const [id, verdict] of await checkLinks(again, cache, now)) verdicts.set(id, verdict);
+    }
+    for (const domain of new Set(items.map((item) => verdicts.get(item.id)).filter((v) => v?.code === 'key_missing' && v.domain !== this.hs.config.serverName).map((v) => v!.domain!))) {
+      this.scheduleKeyRetry(domain);
+    }
     let changed = 0;
     let moved = false;
     await Promise.all(
@@ -253,6 +305,99 @@ export class LinkService {
       current = previous;
     }
     return current;
+  }
+
+  /**
+   * For each domain whose keys (as this pass holds them) lack a key that co-signed one of these members: the domain's
+   * keys as they list that key, fetched now unless the key ring's per-domain rate limit holds the fetch back. Returns
+   * the domains whose cache entry was replaced.
+   */
+  private async renewDomains(items: LinkCheckItem[], verdicts: Map<string, LinkVerdict>, cache: DomainKeyCache): Promise<Set<string>> {
+    const missing = new Map<string, string>();
+    for (const item of items) {
+      const verdict = verdicts.get(item.id);
+      if (verdict?.code === 'key_missing' && verdict.domain && verdict.keyId && verdict.domain !== this.hs.config.serverName) missing.set(verdict.domain, verdict.keyId);
+    }
+    const renewed = new Set<string>();
+    await Promise.all(
+      [...missing].map(async ([domain, keyId]) => {
+        const outcome = await this.hs.federation.keyRing.keysListing(domain, keyId).catch(() => undefined);
+        if (!outcome || outcome.kind !== 'ok') return;
+        this.renewed.set(domain, outcome);
+        cache.forget(domain);
+        renewed.add(domain);
+      }),
+    );
+    return renewed;
+  }
+
+  /**
+   * A member co-signed by a key its domain does not list (yet): look again when the key ring allows the next fetch,
+   * then at doubling intervals, a few times; after that the scheduled re-check takes over.
+   */
+  private scheduleKeyRetry(domain: string): void {
+    const retry = this.keyRetries.get(domain) ?? { attempt: 0 };
+    if (retry.timer || retry.attempt >= KEY_RETRY_ATTEMPTS || this.stopped) return;
+    const keyRing = this.hs.federation.keyRing;
+    const base = this.hs.config.keyRefetchSeconds * 1000;
+    const delay = Math.min(Math.max(keyRing.nextRefetchAt(domain) - Date.now(), base * 2 ** retry.attempt), this.hs.config.linkRecheckSeconds * 1000);
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      retry.attempt++;
+      if (this.stopped) return;
+      const events: StoredEvent[] = [];
+      for (const [eventId, waiting] of this.awaiting) {
+        if (waiting.domain !== domain) continue;
+        const event = this.hs.events.event(eventId);
+        if (event) {
+          this.byEvent.delete(eventId);
+          events.push(event);
+        }
+      }
+      this.check(events).catch((error: unknown) => this.stopped || console.error(`key retry for ${domain} failed:`, error));
+    }, delay);
+    retry.timer.unref();
+    this.keyRetries.set(domain, retry);
+  }
+
+  /**
+   * Federation soft-failed `eventId` (a PDU of `memberKey`) for its sender's link alone (it passed the auth rules
+   * against the current state). If that link waits only for the domain's keys (AWAITING_KEYS), the event is held:
+   * it is released (stored as a normal event) when the same member event verifies with a key that co-signed it,
+   * i.e. the claim was valid all along and only our key cache was behind. Returns whether it was held.
+   */
+  hold(roomId: string, memberKey: string, eventId: string): boolean {
+    const memberEventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const waiting = memberEventId ? this.awaiting.get(memberEventId) : undefined;
+    if (!memberEventId || !waiting || waiting.keyIds.length === 0) return false;
+    this.store.hold(eventId, roomId, memberKey, memberEventId, waiting.keyIds);
+    return true;
+  }
+
+  /** The member's link verified with `keyId` for `memberEventId`: release the events held for it (see `hold`). */
+  private releaseHeld(roomId: string, memberKey: string, memberEventId: string, keyId: string | undefined): void {
+    const held = this.store.held(roomId, memberKey).filter((row) => row.member_event_id === memberEventId && keyId !== undefined && row.key_ids.includes(keyId));
+    if (held.length === 0) return;
+    setImmediate(async () => {
+      let released = 0;
+      for (const row of held) {
+        if (this.stopped) return;
+        try {
+          // Released only if it still passes the auth rules against the room's current state; held no longer either way.
+          if (await this.hs.federation.releaseSoftFailed(row.event_id)) released++;
+          this.store.unhold(row.event_id);
+        } catch (error) {
+          if (!this.stopped) console.error(`releasing ${row.event_id} failed:`, error);
+        }
+      }
+      if (released > 0) console.log(`released ${released} event(s) of ${memberKey} in ${roomId}: its link verified once we had its domain's keys`);
+    });
+  }
+
+  /** The key IDs with which `domain` co-signed a member event. */
+  private coSigningKeyIds(pdu: Pdu, domain: string): string[] {
+    const byDomain = (pdu.signatures as Record<string, Record<string, string>> | undefined)?.[domain];
+    return byDomain && typeof byDomain === 'object' ? Object.keys(byDomain) : [];
   }
 
   /** MSC4430: ask the claimed domain for the event again; a copy re-signed with its current key keeps the link. */
@@ -295,6 +440,15 @@ export class LinkService {
     if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
     this.byEvent.set(event.eventId, info);
     const memberKey = event.pdu.state_key!;
+    if (AWAITING_KEYS.has(verdict.code) && verdict.domain && verdict.domain !== this.hs.config.serverName) {
+      this.awaiting.set(event.eventId, { roomId: event.roomId, domain: verdict.domain, keyIds: this.coSigningKeyIds(this.claimEvent(event).pdu, verdict.domain) });
+    } else {
+      this.awaiting.delete(event.eventId);
+    }
+    if (info.status === 'verified') {
+      if (verdict.domain) this.keyRetries.delete(verdict.domain);
+      this.releaseHeld(event.roomId, memberKey, event.eventId, verdict.keyId);
+    }
     const current = this.hs.events.currentStateEventId(event.roomId, 'm.room.member', memberKey);
     if (current !== event.eventId) return unchanged;
     const row = this.store.get(event.roomId, memberKey);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostileServer, type SigningKeyPair } from '../testing/hostile-server';
 import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
-import { devAdmin, enc, startServers, user } from '../testing/federation-harness';
+import { bodies, devAdmin, enc, memberInfo, startServers, user, waitFor } from '../testing/federation-harness';
+import { computeEventId, MEMBER_KEYS_ROOM_VERSION } from '../../src/protocol';
 import { startHomeserver } from '../testing/spawn';
 
 let alpha: RunningHomeserver;
@@ -154,5 +155,82 @@ describe('what the server fetches when told to', () => {
     huge.keyMode = 'normal';
     const again = await (await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(huge.serverName)}`)).json();
     expect(again.server_keys.map((k: any) => k.server_name)).toEqual([huge.serverName]);
+  });
+});
+
+describe('after a signing-key rotation, new members are verified at once', () => {
+  const MKV = MEMBER_KEYS_ROOM_VERSION;
+  const linkOf = async (viewer: TestClient, roomId: string, memberKey: string) => (await memberInfo(viewer, roomId))[memberKey]?.['dev.wayfarer.link'];
+
+  it('a member co-signed with the new key is verified promptly and its message reaches /sync (default settings)', async () => {
+    const evil = await HostileServer.start(20302, 'rotating');
+    hostiles.push(evil);
+    const roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id;
+    const first = await evil.join(alpha, roomId, 'first', MKV);
+    await waitFor('the first member verified with evil’s first key', async () => (await linkOf(alice, roomId, first.id))?.status === 'verified');
+
+    evil.rotateKey();
+    const second = await evil.join(alpha, roomId, 'second', MKV);
+    const message = evil.event(second, 'm.room.message', { msgtype: 'm.text', body: 'hello from the second member' });
+    expect((await evil.sendTxn(alpha, [message.pdu])).status).toBe(200);
+
+    const link = await waitFor('the second member verified with evil’s new key', async () => {
+      const found = await linkOf(alice, roomId, second.id);
+      return found?.status === 'verified' && found;
+    });
+    expect(link.key_id).toBe(evil.key.keyId);
+    await waitFor('the second member’s message in alice’s timeline', async () => (await bodies(alice, roomId)).includes('hello from the second member'));
+    const sync = await alice.get('/_matrix/client/v3/sync?timeout=0');
+    const timeline = sync.body.rooms.join[roomId].timeline.events as any[];
+    expect(timeline.map((e) => e.event_id)).toContain(message.eventId);
+  });
+
+  describe('a message soft-failed only because the key was not published yet', () => {
+    let delta: RunningHomeserver;
+    let dora: TestClient;
+
+    beforeAll(async () => {
+      [delta] = await startServers(['delta.localhost:20320'], ['--key-refetch-seconds', '2']);
+      dora = await user(delta, 'dora');
+    });
+    afterAll(async () => {
+      await delta?.dispose();
+    });
+
+    it('is released (stored, in /sync) once delta finds the key and the link verifies', async () => {
+      const evil = await HostileServer.start(20321, 'lagging');
+      hostiles.push(evil);
+      const roomId = (await dora.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id;
+      // Evil rotates, but its key endpoint still serves the answer from before (a stale cache in front of it): the
+      // new key co-signs the member, requests are still signed with the published key.
+      const published = evil.key;
+      const stale = evil.keyResponse();
+      evil.rotateKey();
+      evil.keyResponse = () => stale;
+      const key = HostileServer.memberKey();
+      const made = await evil.fed(delta, 'GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(key.id)}?ver=${enc(MKV)}`, undefined, { signer: published });
+      expect(made.status, JSON.stringify(made.body)).toBe(200);
+      const join = evil.sign({ ...made.body.event, content: { membership: 'join', localpart: 'late', domain: evil.serverName }, origin_server_ts: Date.now() }, MKV, key.seed);
+      const sent = await evil.fed(delta, 'PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(join.eventId)}`, join.pdu, { signer: published });
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+
+      const powerLevels = (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels');
+      const plId = computeEventId(powerLevels, MKV);
+      const base = { room_id: roomId, sender: key.id, depth: join.pdu.depth + 1, prev_events: [join.eventId], auth_events: [plId, join.eventId] };
+      const message = evil.sign({ ...base, type: 'm.room.message', content: { msgtype: 'm.text', body: 'sent before the key was published' }, origin_server_ts: Date.now() }, MKV, key.seed);
+      const txn = await evil.fed(delta, 'PUT', `/_matrix/federation/v1/send/held${Date.now()}`, { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [message.pdu], edus: [] }, { signer: published });
+      expect(txn.status, JSON.stringify(txn.body)).toBe(200);
+      const held = await devAdmin(delta, 'event_status', { event_id: message.eventId });
+      expect(held.status, JSON.stringify(held)).toBe('soft_failed');
+      expect(held.reason).toMatch(/link/);
+
+      // The key endpoint catches up: delta looks again on its own (rate-limited), verifies, and releases the message.
+      delete (evil as { keyResponse?: unknown }).keyResponse;
+      await waitFor('the late member verified', async () => (await linkOf(dora, roomId, key.id))?.status === 'verified');
+      await waitFor('the held message in dora’s timeline', async () => (await bodies(dora, roomId)).includes('sent before the key was published'));
+      expect(await statusOf(delta, message.eventId)).toBe('stored');
+      const sync = await dora.get('/_matrix/client/v3/sync?timeout=0');
+      expect((sync.body.rooms.join[roomId].timeline.events as any[]).map((e) => e.event_id)).toContain(message.eventId);
+    });
   });
 });

@@ -2,8 +2,8 @@
 // 127.0.0.1, whatever the system resolver says) and refuses private and loopback addresses outside --insecure-http,
 // signs each request with X-Matrix, bounds its time and answer size, and turns every failure into a typed error.
 import { lookup } from 'node:dns/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { signXMatrixRequest } from '../../src/protocol';
 import { MatrixError } from '../http/errors';
@@ -195,6 +195,12 @@ function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Connections are kept alive per destination (host and port): a pooled connection was opened to an address checked
+ * for that same name, so reusing it keeps the address policy.
+ */
+const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 16 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
+
 /** One HTTP(S) exchange to already-checked addresses, with a deadline and a cap on the answer's size. */
 function send(url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined, addresses: Resolved[], timeoutMs: number, maxBytes: number, destination: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -211,7 +217,8 @@ function send(url: URL, method: string, headers: Record<string, string>, payload
       if (opts?.all) callback(null, addresses);
       else callback(null, addresses[0]!.address, addresses[0]!.family);
     }) as unknown as LookupFunction;
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers, lookup: pinned, agent: false });
+    const secure = url.protocol === 'https:';
+    const request = (secure ? httpsRequest : httpRequest)(url, { method, headers, lookup: pinned, agent: secure ? agents.https : agents.http });
     const timer = setTimeout(() => fail(`${destination} is unreachable (timed out after ${timeoutMs} ms)`), timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => fail(`${destination} is unreachable (${error.code ?? error.name})`));
     request.on('response', (response) => {

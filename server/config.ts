@@ -18,8 +18,9 @@ export interface Config {
   /** How often every member-key link is re-checked (one key fetch per domain). */
   linkRecheckSeconds: number;
   /**
-   * A key ID we have not seen makes us fetch its server's keys again, at most once per this many seconds per server
-   * (first fetches and fetches of expired keys are not limited; never more than one fetch in flight per server).
+   * A key ID we have not seen makes us fetch its server's keys again: three times in a row, then at most once per
+   * this many seconds per server (first fetches and fetches of keys older than this are not limited; never more than
+   * one fetch in flight per server).
    */
   keyRefetchSeconds: number;
   /** Cap of the per-destination federation retry backoff. */

@@ -13,6 +13,11 @@ const KEY_VALIDITY_MS = 24 * 3600 * 1000;
 export const KEY_FETCH_TIMEOUT_MS = 4_000;
 /** A key answer is a few hundred bytes; a server answering more is refused. */
 export const MAX_KEY_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Refetches of a server's keys for key IDs its latest answer does not list: this many at once (a server may rotate
+ * twice in a row, e.g. when a migration disowns links), then one per `--key-refetch-seconds`.
+ */
+const REFETCH_BURST = 3;
 
 type OldKeys = Record<string, { key: string; expired_ts: number }>;
 
@@ -71,8 +76,8 @@ interface HeldKey {
  * Other servers' keys, for checking event signatures and X-Matrix requests. Only a server's current keys
  * (`verify_keys`) authenticate its requests; a key it lists under `old_verify_keys` only verifies its events sent
  * before the key's `expired_ts`. At most one fetch per server is in flight; a key ID that the server's latest answer
- * does not list makes us fetch again at most once per `--key-refetch-seconds` (first fetches and fetches of expired
- * keys are not limited), so a stream of made-up key IDs cannot make us hammer a server.
+ * (less than `--key-refetch-seconds` old) does not list makes us fetch again, REFETCH_BURST times in a row and then
+ * at most once per `--key-refetch-seconds`, so a stream of made-up key IDs cannot make us hammer a server.
  */
 export class KeyRing {
   /** Key fetches per domain, for tests and benches (one per domain per re-check). */
@@ -80,8 +85,8 @@ export class KeyRing {
   private readonly inFlight = new Map<string, Promise<KeyFetchOutcome>>();
   /** Each server's latest answer, and when it came. */
   private readonly latest = new Map<string, { outcome: KeyFetchOutcome; ts: number }>();
-  /** When we last fetched a server's keys again because of a key ID its answer did not list. */
-  private readonly lastUnknownRefetch = new Map<string, number>();
+  /** Per server: refetches for key IDs its latest answer did not list (a token bucket, see REFETCH_BURST). */
+  private readonly refetchTokens = new Map<string, { tokens: number; ts: number }>();
   constructor(
     private readonly hs: Homeserver,
     private readonly own: OwnKeys,
@@ -139,11 +144,19 @@ export class KeyRing {
     const now = Date.now();
     const recent = latest !== undefined && now - latest.ts < this.refetchMs;
     if (recent) {
-      const last = this.lastUnknownRefetch.get(domain);
-      if (last !== undefined && now - last < this.refetchMs) return undefined;
-      this.lastUnknownRefetch.set(domain, now);
+      const bucket = this.bucket(domain, now);
+      if (bucket.tokens < 1) return undefined;
+      bucket.tokens -= 1;
     }
     return this.fetchKeys(domain);
+  }
+
+  private bucket(domain: string, now: number): { tokens: number; ts: number } {
+    const bucket = this.refetchTokens.get(domain) ?? { tokens: REFETCH_BURST, ts: now };
+    bucket.tokens = Math.min(REFETCH_BURST, bucket.tokens + (now - bucket.ts) / this.refetchMs);
+    bucket.ts = now;
+    this.refetchTokens.set(domain, bucket);
+    return bucket;
   }
 
   /** For the notary: `domain`'s latest answer when it came less than `--key-refetch-seconds` ago, else a fetch. */
@@ -155,9 +168,11 @@ export class KeyRing {
 
   /** When `keysListing` may fetch `domain`'s keys again for an unknown key ID. */
   nextRefetchAt(domain: string): number {
+    const now = Date.now();
     const latest = this.latest.get(domain)?.ts ?? 0;
-    const last = this.lastUnknownRefetch.get(domain) ?? 0;
-    return Math.min(latest, last) + this.refetchMs;
+    const bucket = this.bucket(domain, now);
+    if (bucket.tokens >= 1 || latest + this.refetchMs <= now) return now;
+    return Math.min(latest + this.refetchMs, now + (1 - bucket.tokens) * this.refetchMs);
   }
 
   private async remember(domain: string, response: unknown): Promise<void> {

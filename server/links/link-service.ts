@@ -74,7 +74,7 @@ class LinkStore {
       changed: db.prepare('SELECT member_key FROM link_state WHERE room_id = ? AND stream_id > ? AND stream_id <= ?'),
       maxStream: db.prepare('SELECT MAX(stream_id) AS m FROM link_state'),
       hold: db.prepare('INSERT OR IGNORE INTO link_held_events (event_id, room_id, member_key, member_event_id, key_ids) VALUES (?, ?, ?, ?, ?)'),
-      held: db.prepare('SELECT event_id, member_event_id, key_ids FROM link_held_events WHERE room_id = ? AND member_key = ?'),
+      held: db.prepare('SELECT event_id, member_event_id, key_ids FROM link_held_events WHERE room_id = ? AND member_key = ? ORDER BY rowid'),
       unhold: db.prepare('DELETE FROM link_held_events WHERE event_id = ?'),
     };
   }

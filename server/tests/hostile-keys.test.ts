@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostileServer, type SigningKeyPair } from '../testing/hostile-server';
 import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
-import { bodies, devAdmin, enc, memberInfo, startServers, user, waitFor } from '../testing/federation-harness';
+import { bodies, devAdmin, enc, memberInfo, say, startServers, user, waitFor } from '../testing/federation-harness';
 import { computeEventId, MEMBER_KEYS_ROOM_VERSION } from '../../src/protocol';
 import { startHomeserver } from '../testing/spawn';
 
@@ -197,7 +197,7 @@ describe('after a signing-key rotation, new members are verified at once', () =>
       await delta?.dispose();
     });
 
-    it('is released (stored, in /sync) once delta finds the key and the link verifies', async () => {
+    it('is released (stored, in /sync) once delta finds the key and the link verifies, unless it fails the checks against the current state', async () => {
       const evil = await HostileServer.start(20321, 'lagging');
       hostiles.push(evil);
       const roomId = (await dora.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id;
@@ -217,18 +217,25 @@ describe('after a signing-key rotation, new members are verified at once', () =>
       const powerLevels = (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels');
       const plId = computeEventId(powerLevels, MKV);
       const base = { room_id: roomId, sender: key.id, depth: join.pdu.depth + 1, prev_events: [join.eventId], auth_events: [plId, join.eventId] };
+      // Held the same way, but it may not do what it does (redact dora's message): never released.
+      const dorasId = await say(dora, roomId, 'dora was here');
+      const redaction = evil.sign({ ...base, type: 'm.room.redaction', redacts: dorasId, content: { redacts: dorasId }, origin_server_ts: Date.now() }, MKV, key.seed);
       const message = evil.sign({ ...base, type: 'm.room.message', content: { msgtype: 'm.text', body: 'sent before the key was published' }, origin_server_ts: Date.now() }, MKV, key.seed);
-      const txn = await evil.fed(delta, 'PUT', `/_matrix/federation/v1/send/held${Date.now()}`, { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [message.pdu], edus: [] }, { signer: published });
+      const txn = await evil.fed(delta, 'PUT', `/_matrix/federation/v1/send/held${Date.now()}`, { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [redaction.pdu, message.pdu], edus: [] }, { signer: published });
       expect(txn.status, JSON.stringify(txn.body)).toBe(200);
       const held = await devAdmin(delta, 'event_status', { event_id: message.eventId });
       expect(held.status, JSON.stringify(held)).toBe('soft_failed');
       expect(held.reason).toMatch(/link/);
+      expect(await statusOf(delta, redaction.eventId)).toBe('soft_failed');
 
       // The key endpoint catches up: delta looks again on its own (rate-limited), verifies, and releases the message.
       delete (evil as { keyResponse?: unknown }).keyResponse;
       await waitFor('the late member verified', async () => (await linkOf(dora, roomId, key.id))?.status === 'verified');
       await waitFor('the held message in dora’s timeline', async () => (await bodies(dora, roomId)).includes('sent before the key was published'));
       expect(await statusOf(delta, message.eventId)).toBe('stored');
+      // Held events are re-checked in arrival order: the redaction was decided before the message was stored.
+      expect(await statusOf(delta, redaction.eventId)).toBe('soft_failed');
+      expect(await bodies(dora, roomId)).toContain('dora was here');
       const sync = await dora.get('/_matrix/client/v3/sync?timeout=0');
       expect((sync.body.rooms.join[roomId].timeline.events as any[]).map((e) => e.event_id)).toContain(message.eventId);
     });

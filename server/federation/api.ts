@@ -47,6 +47,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     }
     if (auth.destination !== undefined && auth.destination !== hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', `this server is ${hs.config.serverName}, not ${auth.destination}`);
     if (auth.origin === hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', 'a request from ourselves');
+    if (!isServerName(auth.origin)) throw new MatrixError(401, 'M_UNAUTHORIZED', `origin ${JSON.stringify(auth.origin)} is not a server name`);
     // Only a current key authenticates a request: a key the origin lists under old_verify_keys never does.
     const key = await fed.keyRing.requestKey(auth.origin, auth.key);
     if (!key) throw new MatrixError(401, 'M_UNAUTHORIZED', `${auth.key} is not a current key of ${auth.origin} (unknown, unobtainable, or retired)`);

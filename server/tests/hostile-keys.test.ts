@@ -143,6 +143,13 @@ describe('what the server fetches when told to', () => {
     expect(joined.body.errcode).toBe('M_INVALID_PARAM');
   });
 
+  it('an X-Matrix origin that is not a server name is refused (401) without fetching anything', async () => {
+    const before = target.requests.length;
+    const asked = await target.fed(alpha, 'GET', `/_matrix/federation/v1/query/profile?user_id=${enc(alice.userId!)}`, undefined, { origin: `user@target.localhost:${target.port}` });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(401);
+    expect(target.requests.length).toBe(before);
+  });
+
   it('an oversized answer is refused cleanly and the server stays up', async () => {
     const huge = await HostileServer.start(20312, 'huge');
     hostiles.push(huge);

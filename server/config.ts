@@ -13,6 +13,8 @@ export interface Config {
   maxUploadBytes: number;
   /** Login/register token bucket per client address. */
   authRateLimit: { burst: number; perSecond: number };
+  /** Password login: per-account exponential back-off that failed passwords feed (FREE,BASE_MS,MAX_MS). */
+  passwordBackoff: { freeFailures: number; baseMs: number; maxMs: number };
   /** `--dev-admin TOKEN`: enables the loopback-only /_wayfarer/dev API (demos and tests). */
   devAdminToken?: string;
   /** How often every member-key link is re-checked (one key fetch per domain). */
@@ -25,7 +27,7 @@ export interface Config {
   keyRefetchSeconds: number;
   /** Cap of the per-destination federation retry backoff. */
   federationMaxBackoffMs: number;
-  /** Account-key login (PROTOCOL.md §5): how long a challenge stays valid, and the token bucket per account key. */
+  /** Account-key login (PROTOCOL.md §5): how long a challenge stays valid, and the bucket of failed proofs per account key. */
   accountKeyChallengeTtlMs: number;
   accountKeyRateLimit: { burst: number; perSecond: number };
 }
@@ -55,6 +57,7 @@ export function parseConfig(argv: string[]): Config {
         'account-key-challenge-ttl-ms': { type: 'string' },
         'auth-rate-limit': { type: 'string' },
         'account-key-rate-limit': { type: 'string' },
+        'password-backoff': { type: 'string' },
       },
       strict: true,
     }));
@@ -91,9 +94,20 @@ export function parseConfig(argv: string[]): Config {
     federationMaxBackoffMs: maxBackoff,
     maxUploadBytes: maxUpload,
     authRateLimit: parseRateLimit('--auth-rate-limit', values['auth-rate-limit'], { burst: 30, perSecond: 3 }),
+    passwordBackoff: parseBackoff(values['password-backoff']),
     accountKeyChallengeTtlMs: challengeTtl,
     accountKeyRateLimit: parseRateLimit('--account-key-rate-limit', values['account-key-rate-limit'], { burst: 10, perSecond: 0.2 }),
   };
+}
+
+/** `--password-backoff FREE,BASE_MS,MAX_MS`: 5 free failures, then 1 s doubling up to a minute by default. */
+function parseBackoff(text: string | undefined) {
+  if (text === undefined) return { freeFailures: 5, baseMs: 1000, maxMs: 60_000 };
+  const [freeFailures, baseMs, maxMs] = text.split(',').map(Number);
+  if (!Number.isInteger(freeFailures) || freeFailures! < 0 || !Number.isInteger(baseMs) || baseMs! < 1 || !Number.isInteger(maxMs) || maxMs! < baseMs!) {
+    throw new ConfigError('--password-backoff takes FREE_FAILURES,BASE_MS,MAX_MS, e.g. 5,1000,60000');
+  }
+  return { freeFailures: freeFailures!, baseMs: baseMs!, maxMs: maxMs! };
 }
 
 function parseRateLimit(flag: string, text: string | undefined, fallback: { burst: number; perSecond: number }) {

@@ -1,10 +1,11 @@
-// Registration, login, logout and whoami. Passwords are scrypt-hashed; login and register are rate-limited.
+// Registration, login, logout and whoami. Passwords are scrypt-hashed; login and register are rate-limited per
+// address, and failed passwords make their account back off exponentially (Synapse limits both ways too).
 import { randomBytes } from 'node:crypto';
 import type { Homeserver } from '../homeserver';
 import { localUserId } from '../homeserver';
 import { accessTokenOf, requireSession } from '../http/auth';
 import { forbidden, MatrixError } from '../http/errors';
-import { RateLimiter } from '../http/rate-limit';
+import { FailureBackoff, RateLimiter } from '../http/rate-limit';
 import type { RequestContext, Router } from '../http/router';
 import { asObject, isObject, optionalBoolean, optionalString, type JsonObject } from '../http/validate';
 import { checkPassword } from '../storage/accounts';
@@ -16,6 +17,7 @@ const LOCALPART = /^[a-z0-9._=\-/+]+$/;
 export function registerAuth(router: Router, hs: Homeserver): void {
   const limiter = new RateLimiter(hs.config.authRateLimit);
   const limit = (ctx: RequestContext, action: string) => limiter.take(`${action}:${ctx.remoteAddress}`);
+  const passwordFailures = new FailureBackoff(hs.config.passwordBackoff);
   const uiaSessions = new Set<string>();
 
   router.get('~/login', () => ({ flows: [{ type: 'm.login.password' }, { type: ACCOUNT_KEY_LOGIN_TYPE }] }));
@@ -32,10 +34,14 @@ export function registerAuth(router: Router, hs: Homeserver): void {
     if (type !== 'm.login.password') throw new MatrixError(400, 'M_UNKNOWN', `Unsupported login type ${JSON.stringify(type)}`);
     const userId = loginUserId(hs, body);
     const password = optionalString(body, 'password');
+    // Per account, whether it exists or not (the answer must not tell which): refused unchecked while backing off.
+    if (userId) passwordFailures.check(userId);
     const account = userId ? hs.accounts.getUser(userId) : undefined;
     if (!account || account.deactivated || password === undefined || !checkPassword(password, account.password_hash)) {
+      if (userId) passwordFailures.fail(userId);
       throw forbidden('Invalid username or password');
     }
+    passwordFailures.succeed(account.user_id);
     const session = hs.accounts.createSession(account.user_id, optionalString(body, 'device_id'), optionalString(body, 'initial_device_display_name'), ctx.remoteAddress);
     return loginResponse(hs, account.user_id, session);
   });

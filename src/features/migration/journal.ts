@@ -51,7 +51,7 @@ export interface MigrationOptions {
 }
 
 export interface MigrationJournal {
-  format: 1;
+  format: typeof JOURNAL_FORMAT;
   id: string;
   createdTs: number;
   path: MigrationPath;
@@ -114,12 +114,39 @@ export function createJournal(init: Omit<MigrationJournal, 'format' | 'steps' | 
   const steps = init.items.flatMap((item) =>
     stepKindsFor(item, init.options).map((kind): StepRecord => ({ id: `${item.id}#${kind}`, itemId: item.id, kind, status: 'pending', attempts: 0 })),
   );
-  return { format: 1, createdTs: init.createdTs ?? Date.now(), ...init, steps };
+  return { format: JOURNAL_FORMAT, createdTs: init.createdTs ?? Date.now(), ...init, steps };
 }
+
+/** The journal format this version writes and reads. */
+export const JOURNAL_FORMAT = 1;
 
 export function isJournal(value: unknown): value is MigrationJournal {
   const v = value as Partial<MigrationJournal> | null;
-  return !!v && v.format === 1 && typeof v.id === 'string' && Array.isArray(v.items) && Array.isArray(v.steps) && typeof v.target?.accessToken === 'string';
+  return !!v && v.format === JOURNAL_FORMAT && typeof v.id === 'string' && Array.isArray(v.items) && Array.isArray(v.steps) && typeof v.target?.accessToken === 'string';
+}
+
+/**
+ * Something is stored where a journal belongs but this version cannot use it: written by a newer version
+ * ('newer-format') or damaged. It may be an unfinished move, so a new plan must never overwrite it.
+ */
+export class UnreadableJournalError extends Error {
+  constructor(
+    readonly reason: 'newer-format' | 'damaged',
+    /** The stored value as it is, for the user to keep. */
+    readonly stored: unknown,
+    readonly format?: number,
+  ) {
+    super(reason === 'newer-format' ? `the saved move has journal format ${format}; this version reads format ${JOURNAL_FORMAT}` : 'the saved move is not a journal this version can read');
+  }
+}
+
+/** A stored value as a journal: undefined when nothing is stored, UnreadableJournalError when it can't be used. */
+export function readJournal(stored: unknown): MigrationJournal | undefined {
+  if (stored === undefined || stored === null) return undefined;
+  if (isJournal(stored)) return stored;
+  const format = (stored as { format?: unknown }).format;
+  if (typeof format === 'number' && format > JOURNAL_FORMAT) throw new UnreadableJournalError('newer-format', stored, format);
+  throw new UnreadableJournalError('damaged', stored, typeof format === 'number' ? format : undefined);
 }
 
 /**

@@ -1,9 +1,10 @@
 // Where migration journals live on this device: IndexedDB through idb-keyval, one entry per migration, keyed by
 // the old account (one migration at a time per account). Only this and the journal's shape touch storage.
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import { isJournal, type MigrationJournal } from './journal';
+import { readJournal, type MigrationJournal } from './journal';
 
 export interface JournalStore {
+  /** The account's journal, or undefined when none is stored; rejects with UnreadableJournalError when one is stored that this version can't read. */
   load(sourceUserId: string): Promise<MigrationJournal | undefined>;
   save(journal: MigrationJournal): Promise<void>;
   remove(sourceUserId: string): Promise<void>;
@@ -13,25 +14,31 @@ let idbStore: UseStore | undefined;
 const journals = () => (idbStore ??= createStore('wayfarer-migration', 'journals'));
 
 export const indexedDbJournalStore: JournalStore = {
-  async load(sourceUserId) {
-    const value = await get(sourceUserId, journals());
-    return isJournal(value) ? value : undefined;
-  },
+  load: async (sourceUserId) => readJournal(await get(sourceUserId, journals())),
   save: (journal) => set(journal.source.userId, journal, journals()),
   remove: (sourceUserId) => del(sourceUserId, journals()),
 };
 
+export interface MemoryJournalStore extends JournalStore {
+  saves: number;
+  /** Stores any value as the account's entry, as a newer version or a damaged disk might leave it. */
+  put(sourceUserId: string, stored: unknown): void;
+  /** A second store over the same entries: what a new page sees of the same IndexedDB after a crash. */
+  reopen(): MemoryJournalStore;
+}
+
 /** A Map-backed store for tests and the benchmark; `structuredClone` keeps it honest about what survives a save. */
-export function memoryJournalStore(): JournalStore & { saves: number } {
-  const entries = new Map<string, MigrationJournal>();
-  const store = {
+export function memoryJournalStore(entries = new Map<string, unknown>()): MemoryJournalStore {
+  const store: MemoryJournalStore = {
     saves: 0,
-    load: async (id: string) => (entries.has(id) ? structuredClone(entries.get(id)) : undefined),
-    save: async (journal: MigrationJournal) => {
+    load: async (id) => readJournal(structuredClone(entries.get(id))),
+    save: async (journal) => {
       store.saves += 1;
       entries.set(journal.source.userId, structuredClone(journal));
     },
-    remove: async (id: string) => void entries.delete(id),
+    remove: async (id) => void entries.delete(id),
+    put: (id, stored) => void entries.set(id, structuredClone(stored)),
+    reopen: () => memoryJournalStore(entries),
   };
   return store;
 }

@@ -1,0 +1,125 @@
+// Steps 4 and 5, "Move" and "Check and finish": progress per item from the journal, retries, the recovery key
+// when a resumed portable move needs it, the summary to download and marking the old account moved.
+import { useState } from 'react';
+import { primaryButton, secondaryButton } from '../../../ui/controls';
+import { RecoveryKeyField } from '../../portable/RecoveryKeyField';
+import { readRecoveryKeyField } from '../../portable/recoveryKeyInput';
+import type { ItemProgress } from '../journal';
+import type { MigrationController } from '../migrationController';
+import { Bar, Card, downloadJson, Problem, useWizard } from './StageCard';
+
+function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: () => void; disabled: boolean }) {
+  const { item, state } = entry;
+  const words = state === 'done' ? 'done' : state === 'failed' ? `failed while ${entry.current}` : state === 'running' ? entry.current : state === 'waiting' ? `waiting: ${entry.current}` : item.movable ? 'not selected' : 'cannot move';
+  return (
+    <li className="space-y-1 py-2" aria-label={item.label}>
+      <div className="flex items-center gap-2">
+        <span className="min-w-0 flex-1 truncate font-medium">{item.label}</span>
+        <span className="text-sm text-slate-600 dark:text-slate-400" data-state={state}>
+          {state === 'done' ? '✓ ' : state === 'failed' ? '✗ ' : ''}
+          {words}
+        </span>
+      </div>
+      {entry.total > 0 && <Bar label={`${item.label} progress`} value={entry.done} max={entry.total} />}
+      {state === 'failed' && (
+        <div className="flex items-start gap-2">
+          <p role="alert" className="flex-1 text-sm text-red-700 dark:text-red-300">
+            {entry.error}
+          </p>
+          <button className={secondaryButton} disabled={disabled} onClick={onRetry} aria-label={`Retry ${item.label}`}>
+            Retry
+          </button>
+        </div>
+      )}
+      {state === 'skipped' && !item.movable && item.reason && <p className="text-sm text-slate-600 dark:text-slate-400">{item.reason}</p>}
+    </li>
+  );
+}
+
+/** The recovery key, asked for when a resumed move or the marking needs it; never stored. */
+function RecoveryKeyPrompt({ controller, forMarking }: { controller: MigrationController; forMarking: boolean }) {
+  const [recoveryKey, setRecoveryKey] = useState('');
+  const [tried, setTried] = useState(false);
+  return (
+    <form
+      className="space-y-3 rounded-md border border-amber-300 p-3 dark:border-amber-700"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setTried(true);
+        const field = readRecoveryKeyField(recoveryKey);
+        if (field.state === 'valid') controller.provideSecret(field.secret);
+      }}
+    >
+      <p>{forMarking ? 'Enter your recovery key to confirm to your old server that you moved.' : 'Enter your recovery key to continue the move where it stopped.'} It is not stored anywhere.</p>
+      <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
+      <button className={primaryButton}>{forMarking ? 'Confirm' : 'Continue the move'}</button>
+    </form>
+  );
+}
+
+export function MoveStage({ controller, onDone }: { controller: MigrationController; onDone: () => void }) {
+  const journal = useWizard(controller, (s) => s.journal);
+  const progress = useWizard(controller, (s) => s.progress);
+  const running = useWizard(controller, (s) => s.running);
+  const needsSecret = useWizard(controller, (s) => s.needsSecret);
+  const askKeyToMark = useWizard(controller, (s) => s.askKeyToMark);
+  const error = useWizard(controller, (s) => s.moveError);
+  const marking = useWizard(controller, (s) => s.marking);
+  if (!journal || !progress) return null;
+
+  const finished = progress.finished && !running;
+  const rooms = progress.items.filter((i) => i.item.kind === 'room');
+  return (
+    <Card title={finished ? 'Check and finish' : 'Move'} step={finished ? 5 : 4}>
+      <p>
+        From <strong>{journal.source.userId}</strong> to <strong>{journal.target.userId}</strong> ({journal.path === 'portable' ? 'portable path: same identity' : 'classic path: re-invite'}).
+      </p>
+      {(needsSecret || askKeyToMark) && <RecoveryKeyPrompt controller={controller} forMarking={askKeyToMark} />}
+      <div className="space-y-1">
+        <div className="flex justify-between text-sm">
+          <span>{finished ? (progress.failed > 0 ? `${progress.failed} item${progress.failed === 1 ? '' : 's'} failed` : 'Everything moved') : running ? 'Moving…' : 'Paused'}</span>
+          <span>
+            {progress.done} of {progress.total} steps
+          </span>
+        </div>
+        <Bar label="Overall progress" value={progress.done} max={progress.total} />
+      </div>
+      <Problem text={error} />
+      <ul aria-label="Items" className="divide-y divide-slate-200 dark:divide-slate-800">
+        {progress.items.map((entry) => (
+          <ItemRow key={entry.item.id} entry={entry} onRetry={() => void controller.retry(entry.item.id)} disabled={running || needsSecret} />
+        ))}
+      </ul>
+      {finished && (
+        <div className="space-y-3">
+          <h3 className="font-semibold">What {journal.target.serverName} sees</h3>
+          <ul aria-label="Check of moved rooms" className="space-y-1 text-sm">
+            {rooms.map(({ item }) => {
+              const check = journal.steps.find((s) => s.itemId === item.id && s.kind === 'verify');
+              return (
+                <li key={item.id}>
+                  {check?.status === 'done' ? '✓' : '–'} {item.label}: {check?.status === 'done' ? check.outcome : check ? 'not checked' : item.movable ? 'not selected' : 'cannot move'}
+                </li>
+              );
+            })}
+          </ul>
+          <div className="flex flex-wrap gap-2">
+            <button className={primaryButton} onClick={() => downloadJson(controller.summary(), `wayfarer-migration-${journal.id}.json`)}>
+              Download summary (JSON)
+            </button>
+            {journal.path === 'portable' && !journal.markedMovedTs && (
+              <button className={secondaryButton} disabled={!!marking && marking.endsWith('…')} onClick={() => void controller.markMoved()}>
+                Mark the old account as moved
+              </button>
+            )}
+            <button className={secondaryButton} onClick={() => void controller.finish().then(onDone)}>
+              Done
+            </button>
+          </div>
+          {journal.markedMovedTs && <p role="status">✓ {journal.source.serverName} knows this account moved to {journal.target.userId}; it no longer holds your member keys.</p>}
+          {marking && <p role="status">{marking}</p>}
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,82 @@
+// Step 3, "Plan": every room and setting with what will happen and why; the user unticks what stays behind.
+import { primaryButton } from '../../../ui/controls';
+import type { MigrationController } from '../migrationController';
+import type { PlanItem } from '../plan';
+import { Card, Problem, useWizard } from './StageCard';
+
+const ACTION_STYLE: Record<string, string> = {
+  adopt: 'text-emerald-700 dark:text-emerald-300',
+  reinvite: 'text-amber-700 dark:text-amber-300',
+  'join-public': 'text-amber-700 dark:text-amber-300',
+  cannot: 'text-red-700 dark:text-red-300',
+};
+
+function PlanRow({ item, onToggle }: { item: PlanItem; onToggle: (selected: boolean) => void }) {
+  return (
+    <li className="flex gap-3 py-2">
+      <input
+        id={`plan-${item.id}`}
+        type="checkbox"
+        className="mt-1 h-4 w-4"
+        checked={item.selected}
+        disabled={!item.movable}
+        onChange={(e) => onToggle(e.target.checked)}
+        aria-describedby={`plan-${item.id}-why`}
+      />
+      <div className="min-w-0 flex-1">
+        <label htmlFor={`plan-${item.id}`} className="font-medium">
+          {item.label}
+        </label>
+        <p className={`text-sm ${ACTION_STYLE[item.action ?? ''] ?? ''}`}>{item.summary}</p>
+        {item.reason && (
+          <p id={`plan-${item.id}-why`} className="text-sm text-slate-600 dark:text-slate-400">
+            {item.reason}
+          </p>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export function PlanStage({ controller }: { controller: MigrationController }) {
+  const items = useWizard(controller, (s) => s.items);
+  const options = useWizard(controller, (s) => s.options);
+  const busy = useWizard(controller, (s) => s.starting);
+  const error = useWizard(controller, (s) => s.planError);
+  const classicRooms = items.some((i) => i.kind === 'room' && i.selected && i.action !== 'adopt');
+  const rooms = items.filter((i) => i.kind === 'room');
+  const rest = items.filter((i) => i.kind !== 'room');
+  const row = (item: PlanItem) => <PlanRow key={item.id} item={item} onToggle={(on) => controller.toggle(item.id, on)} />;
+  return (
+    <Card title="Plan" step={3}>
+      <p>Every room you are in, with what will happen and why. Untick what you want to leave behind. Nothing on your old account is removed before the new server holds it.</p>
+      <h3 className="font-semibold">Rooms ({rooms.length})</h3>
+      <ul aria-label="Rooms to move" className="divide-y divide-slate-200 dark:divide-slate-800">
+        {rooms.map(row)}
+      </ul>
+      {rest.length > 0 && (
+        <>
+          <h3 className="font-semibold">Profile and settings</h3>
+          <ul aria-label="Profile and settings to copy" className="divide-y divide-slate-200 dark:divide-slate-800">
+            {rest.map(row)}
+          </ul>
+        </>
+      )}
+      {classicRooms && (
+        <fieldset className="space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700">
+          <legend className="px-1 font-medium">Rooms moved by re-invite</legend>
+          <label className="flex items-center gap-2">
+            <input type="checkbox" checked={options.notice} onChange={(e) => controller.setOptions({ notice: e.target.checked })} /> Post a notice in each room that I moved
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="checkbox" checked={options.leaveOld} onChange={(e) => controller.setOptions({ leaveOld: e.target.checked })} /> Old account leaves each room once the new one is in
+          </label>
+        </fieldset>
+      )}
+      <button className={primaryButton} disabled={busy || !items.some((i) => i.selected)} onClick={() => void controller.start()}>
+        Start moving
+      </button>
+      <Problem text={error} />
+    </Card>
+  );
+}

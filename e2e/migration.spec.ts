@@ -1,6 +1,7 @@
 // The migration wizard (issue 8) in real Chromium against three real federating homeservers: a portable account
 // moves from alpha to beta and gamma's bob sees one identity throughout; a tab closed mid-move resumes without
-// repeating anything; alpha offline from the start; the classic path with a room that cannot move.
+// repeating anything; alpha offline from the start; the classic path with a room that cannot move; a saved move
+// this version can't read blocks a new one.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 // Single protocol modules, not the index: Playwright's Node loader refuses the index's JSON import (confusables).
@@ -56,15 +57,17 @@ function wizard(page: Page) {
 }
 
 /** Steps 1–3 of the wizard for a portable account; leaves it on the plan. */
-async function planPortableMove(page: Page, secret: Uint8Array, username: string) {
+async function planPortableMove(page: Page, secret: Uint8Array, username: string, screenshots = false) {
   await page.getByRole('button', { name: 'Move account' }).click();
   const w = wizard(page);
   await w.getByLabel('New homeserver').fill(beta.serverName);
   await w.getByRole('button', { name: 'Check server' }).click();
   await expect(w.getByText(`✓ ${beta.serverName} is reachable and supports portable identities.`)).toBeVisible();
+  if (screenshots) await screenshot(page, 'migration-target-light');
   await w.getByRole('button', { name: 'Continue with the portable path' }).click();
   await w.getByLabel('Recovery key', { exact: true }).fill(encodeRecoveryKey(secret));
   await w.getByLabel(/^Username on/).fill(username);
+  if (screenshots) await screenshot(page, 'migration-prove-light');
   await w.getByRole('button', { name: 'Prove and continue' }).click();
   await expect(w.getByRole('heading', { name: 'Plan' })).toBeVisible({ timeout: 20_000 });
 }
@@ -110,7 +113,7 @@ test('portable: alice moves alpha → beta through the wizard; bob on gamma sees
 
   const page = await newUserPage(browser);
   await signInWithRecoveryKey(page, alpha, secret);
-  await planPortableMove(page, secret, 'alice');
+  await planPortableMove(page, secret, 'alice', true);
   const w = wizard(page);
   const plan = w.getByRole('list', { name: 'Rooms to move' });
   await expect(plan.getByRole('listitem').filter({ hasText: 'Garden' })).toContainText('moves seamlessly (same identity)');
@@ -221,6 +224,57 @@ test('offline: alpha is stopped before the move starts; the portable migration c
   await page.context().close();
 });
 
+/** Writes `value` where the wizard keeps `userId`'s journal (idb-keyval's database and store), as another version would. */
+async function putSavedMove(page: Page, userId: string, value: unknown): Promise<void> {
+  await page.evaluate(
+    ([key, stored]) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('wayfarer-migration');
+        open.onupgradeneeded = () => open.result.createObjectStore('journals');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('journals', 'readwrite');
+          tx.objectStore('journals').put(stored, key);
+          tx.oncomplete = () => (open.result.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    [userId, value] as const,
+  );
+}
+
+test('a move saved by a newer version blocks a new plan: the wizard says why, offers it as a download, and only an explicit discard clears the way', async ({ browser }) => {
+  const dora = await new TestClient(alpha.baseUrl).register('dora', PASSWORD);
+  const page = await newUserPage(browser);
+  await signIn(page, alpha.serverName, 'dora', PASSWORD);
+  const future = { format: 2, id: 'from-the-future', steps: [{ id: 'room:!x#teleport', status: 'running' }] };
+  await putSavedMove(page, dora.userId!, future);
+  await page.getByRole('button', { name: 'Move account' }).click();
+  const w = wizard(page);
+  await expect(w.getByRole('heading', { name: 'A saved move is in the way' })).toBeVisible();
+  await expect(w.getByRole('alert')).toContainText(`This device holds a move of ${dora.userId} saved by a newer version of Wayfarer (the saved move has journal format 2; this version reads format 1)`);
+  await expect(w.getByLabel('New homeserver')).toHaveCount(0);
+  await screenshot(page, 'migration-blocked-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'migration-blocked-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Closing and reopening changes nothing; the saved move downloads as it is.
+  await w.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Move account' }).click();
+  await expect(w.getByRole('heading', { name: 'A saved move is in the way' })).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent('download'), w.getByRole('button', { name: 'Download the saved move (JSON)' }).click()]);
+  expect(JSON.parse(readFileSync(await download.path(), 'utf8'))).toEqual(future);
+
+  await w.getByRole('button', { name: 'Discard it and plan a new move…' }).click();
+  await w.getByRole('button', { name: 'Keep it' }).click();
+  await w.getByRole('button', { name: 'Discard it and plan a new move…' }).click();
+  await w.getByRole('button', { name: 'Discard it for good' }).click();
+  await expect(w.getByLabel('New homeserver')).toBeVisible();
+  await expect(w.getByRole('list', { name: 'Steps' }).locator('[aria-current="step"]')).toHaveText('1. Where to');
+  await page.context().close();
+});
+
 test('classic: a password account moves by re-invite; a room where it may not invite is reported as "cannot move" with the reason', async ({ browser }) => {
   const carl = await new TestClient(alpha.baseUrl).register('carl', PASSWORD);
   const open = (await ok(carl.post('/_matrix/client/v3/createRoom', { name: 'Carl’s room', room_version: '11', preset: 'private_chat' }))).room_id;
@@ -238,9 +292,11 @@ test('classic: a password account moves by re-invite; a room where it may not in
   await w.getByLabel('New homeserver').fill(beta.serverName);
   await w.getByRole('button', { name: 'Check server' }).click();
   await expect(w.getByText(/made with a password, so its identity cannot move/)).toBeVisible();
+  await screenshot(page, 'migration-target-classic-dark');
   await w.getByRole('button', { name: 'Continue with the classic path' }).click();
   await w.getByLabel(/^Username on/).fill('carl2');
   await w.getByLabel('Password').fill(PASSWORD);
+  await screenshot(page, 'migration-prove-classic-dark');
   await w.getByRole('button', { name: 'Create account and continue' }).click();
   const plan = w.getByRole('list', { name: 'Rooms to move' });
   await expect(plan.getByRole('listitem').filter({ hasText: 'Carl’s room' })).toContainText('re-invite: the old account invites the new one');
@@ -251,6 +307,7 @@ test('classic: a password account moves by re-invite; a room where it may not in
   await screenshot(page, 'migration-plan-classic-dark');
   await w.getByRole('button', { name: 'Start moving' }).click();
   await expect(w.getByText('Everything moved')).toBeVisible({ timeout: 60_000 });
+  await expect(w.getByRole('list', { name: 'Steps' }).locator('[aria-current="step"]')).toHaveText('5. Check and finish');
   const carl2 = await new TestClient(beta.baseUrl);
   const login = await ok(carl2.post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'carl2' }, password: PASSWORD }));
   carl2.accessToken = login.access_token;

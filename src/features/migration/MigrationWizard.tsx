@@ -87,11 +87,13 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
 
 function Stages({ controller, onClose }: { controller: MigrationController; onClose: () => void }) {
   const stage = useWizard(controller, (s) => s.stage);
+  // A finished move is on step 5, "Check and finish", as its card says.
+  const step = useWizard(controller, (s) => (s.stage === 'move' && s.progress?.finished && !s.running ? 'finish' : s.stage));
   return (
     <>
       <ol aria-label="Steps" className="flex flex-wrap gap-2 text-sm">
         {STEPS.map((s, i) => (
-          <li key={s.title} aria-current={s.stage === stage ? 'step' : undefined} className={`rounded-full px-3 py-1 ${s.stage === stage ? 'bg-indigo-600 text-white' : 'bg-slate-100 dark:bg-slate-800'}`}>
+          <li key={s.title} aria-current={s.stage === step ? 'step' : undefined} className={`rounded-full px-3 py-1 ${s.stage === step ? 'bg-indigo-600 text-white' : 'bg-slate-100 dark:bg-slate-800'}`}>
             {i + 1}. {s.title}
           </li>
         ))}

@@ -27,6 +27,8 @@ export interface HomeserverOptions {
   verbose?: boolean;
   /** Give up on a start (and kill the process) after this long; DEFAULT_START_TIMEOUT_MS when omitted. */
   startTimeoutMs?: number;
+  /** Extra flags for node itself (e.g. `--cpu-prof`); WAYFARER_SERVER_NODE_FLAGS (space-separated) adds more. */
+  nodeFlags?: string[];
 }
 
 export interface RunningHomeserver {
@@ -34,6 +36,8 @@ export interface RunningHomeserver {
   port: number;
   baseUrl: string;
   dataDir: string;
+  /** The server process's ID (while it runs). */
+  pid(): number | undefined;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
   /** SIGKILL: a crash, for durability tests. */
@@ -51,7 +55,9 @@ export async function startHomeserver(options: HomeserverOptions): Promise<Runni
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), `wayfarer-${options.serverName.split(':')[0]}-`));
   // tsx as a loader in this one process (not tsx's CLI, which forks a child): a SIGKILL must really kill the server.
+  const nodeFlags = [...(options.nodeFlags ?? []), ...(process.env.WAYFARER_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const args = [
+    ...nodeFlags,
     '--import',
     'tsx',
     path.join(root, 'server', 'main.ts'),
@@ -111,6 +117,7 @@ export async function startHomeserver(options: HomeserverOptions): Promise<Runni
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
+    pid: () => child?.pid,
     stop: () => waitExit('SIGTERM'),
     kill: () => waitExit('SIGKILL'),
     restart: async () => {

@@ -49,16 +49,19 @@ export class RelationStore {
   private readonly s;
 
   constructor(db: Db) {
+    // Walk from the parent through event_relations_parent, then look each child up: CROSS JOIN fixes that order
+    // and `+room_id` keeps the room index out. Left to itself (no ANALYZE statistics) SQLite scanned the room's
+    // relations and the events table's whole stream range, once per event in every /sync.
     const children = (order: 'ASC' | 'DESC') =>
       db.prepare(`
         WITH RECURSIVE related(event_id, hops) AS (
-          SELECT event_id, 1 FROM event_relations WHERE relates_to = @parentId AND room_id = @roomId
+          SELECT event_id, 1 FROM event_relations WHERE relates_to = @parentId AND +room_id = @roomId
           UNION
-          SELECT r.event_id, related.hops + 1 FROM event_relations r JOIN related ON r.relates_to = related.event_id
-          WHERE related.hops < @depth AND r.room_id = @roomId
+          SELECT r.event_id, related.hops + 1 FROM related CROSS JOIN event_relations r ON r.relates_to = related.event_id
+          WHERE related.hops < @depth AND +r.room_id = @roomId
         )
         SELECT DISTINCT e.event_id, r.rel_type, e.type, e.sender, e.stream_ordering
-        FROM related JOIN event_relations r ON r.event_id = related.event_id JOIN events e ON e.event_id = related.event_id
+        FROM related CROSS JOIN event_relations r ON r.event_id = related.event_id CROSS JOIN events e ON e.event_id = related.event_id
         WHERE e.outlier = 0 AND e.stream_ordering > @after AND e.stream_ordering <= @upTo
           AND (@relType IS NULL OR r.rel_type = @relType) AND (@eventType IS NULL OR e.type = @eventType)
         ORDER BY e.stream_ordering ${order} LIMIT @limit`);

@@ -2,6 +2,7 @@
 import type { Db } from './database';
 import type { Pdu } from '../rooms/pdu';
 import { RelationStore } from './relations';
+import { StateCache } from './state-cache';
 
 export interface StoredEvent {
   streamOrdering: number;
@@ -67,8 +68,10 @@ export class EventStore {
   private readonly s;
   /** The relation index, kept up to date as events are stored. */
   readonly relations: RelationStore;
+  private readonly stateCache: StateCache;
   constructor(private readonly db: Db) {
     this.relations = new RelationStore(db);
+    this.stateCache = new StateCache(db);
     this.s = {
       insertRoom: db.prepare('INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts) VALUES (?, ?, ?, ?, ?)'),
       room: db.prepare('SELECT room_id, room_version, creator, is_public FROM rooms WHERE room_id = ?'),
@@ -229,8 +232,9 @@ export class EventStore {
     this.s.setRedacted.run(redactionId, JSON.stringify(redactedPdu), eventId);
   }
 
+  /** The room's current state (a fresh map each call; its events are shared and frozen). */
   currentState(roomId: string): StateMap {
-    return toStateMap(this.s.currentState.all(roomId) as EventRow[]);
+    return this.stateCache.get(roomId, () => toStateMap(this.s.currentState.all(roomId) as EventRow[]));
   }
 
   currentStateEventId(roomId: string, type: string, stateKey: string): string | undefined {

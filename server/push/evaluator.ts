@@ -68,6 +68,88 @@ export function evaluatePushRules(ruleset: PushRuleset, event: PushEvent, contex
   return NOTHING;
 }
 
+/**
+ * A ruleset prepared once for many evaluations: each rule's conditions resolved (shorthands expanded), its actions
+ * read, and every condition given a key that says what its verdict depends on. See PushEvaluation.
+ */
+export interface CompiledPushRules {
+  readonly rules: readonly CompiledRule[];
+}
+
+interface CompiledRule {
+  readonly ruleId: string;
+  readonly legacyMention: boolean;
+  readonly conditions: readonly CompiledCondition[];
+  readonly outcome: PushOutcome;
+}
+
+interface CompiledCondition {
+  readonly condition: PushCondition;
+  /**
+   * Equal keys give equal verdicts for one event: the verdict depends only on the condition's own fields, the
+   * event and what all of the event's recipients share (member count, sender power, notification levels);
+   * `contains_display_name` also on the display name, so that goes into the key at evaluation time.
+   */
+  readonly key: string;
+  readonly byDisplayName: boolean;
+}
+
+export function compilePushRules(ruleset: PushRuleset): CompiledPushRules {
+  const rules: CompiledRule[] = [];
+  for (const kind of RULE_KINDS) {
+    const list = ruleset.global?.[kind];
+    if (!Array.isArray(list)) continue;
+    for (const rule of list) {
+      if (!rule || rule.enabled === false) continue;
+      const conditions = conditionsOf(kind, rule);
+      if (!conditions) continue; // malformed: never matches
+      rules.push({
+        ruleId: rule.rule_id,
+        legacyMention: LEGACY_MENTION_RULES.has(rule.rule_id),
+        conditions: conditions.map((condition) => ({ condition, key: JSON.stringify(condition) ?? '', byDisplayName: condition?.kind === 'contains_display_name' })),
+        outcome: { ...outcomeOf(rule.actions), ruleId: rule.rule_id },
+      });
+    }
+  }
+  return { rules };
+}
+
+/**
+ * One event evaluated for each of its recipients, with the same verdicts as `evaluatePushRules`: conditions that
+ * every recipient's rules share (nearly all of the defaults) are tested once per event instead of once per member.
+ */
+export class PushEvaluation {
+  private readonly memo = new Map<string, boolean>();
+  private readonly hasMentions: boolean;
+  constructor(
+    private readonly event: PushEvent,
+    private readonly shared: Omit<PushContext, 'userId' | 'displayName'>,
+  ) {
+    this.hasMentions = isObject(event.content) && Object.prototype.hasOwnProperty.call(event.content, 'm.mentions');
+  }
+
+  evaluate(compiled: CompiledPushRules, userId: string, displayName: string | undefined): PushOutcome {
+    for (const rule of compiled.rules) {
+      if (this.hasMentions && rule.legacyMention) continue;
+      let matches = true;
+      for (const { condition, key, byDisplayName } of rule.conditions) {
+        const memoKey = byDisplayName ? `${key}\u0000${displayName ?? ''}` : key;
+        let verdict = this.memo.get(memoKey);
+        if (verdict === undefined) {
+          verdict = conditionMatches(condition, this.event, { ...this.shared, userId, displayName });
+          this.memo.set(memoKey, verdict);
+        }
+        if (!verdict) {
+          matches = false;
+          break;
+        }
+      }
+      if (matches) return { ...rule.outcome };
+    }
+    return NOTHING;
+  }
+}
+
 /** Content, room and sender rules are shorthands for one `event_match` condition; undefined when the rule is malformed. */
 function conditionsOf(kind: RuleKind, rule: PushRule): PushCondition[] | undefined {
   switch (kind) {

@@ -8,7 +8,7 @@ import { usesMemberKeys } from '../rooms/room-versions';
 import type { Db } from '../storage/database';
 import { stateKeyOf, type StateMap } from '../storage/events';
 import { rulesOf } from '../client-api/pushrules';
-import { evaluatePushRules, type PushContext, type PushEvent, type PushRuleset } from './evaluator';
+import { compilePushRules, PushEvaluation, type CompiledPushRules, type PushContext, type PushEvent, type PushRuleset } from './evaluator';
 
 export interface UnreadNotifications {
   notification_count: number;
@@ -32,7 +32,7 @@ const RULES_CACHE_LIMIT = 10_000;
 export class NotificationCounts {
   private readonly s;
   /** Each user's effective rules, so a busy room doesn't rebuild them per member per event; /pushrules writes drop them. */
-  private readonly rulesByUser = new Map<string, PushRuleset>();
+  private readonly rulesByUser = new Map<string, CompiledPushRules>();
   constructor(
     db: Db,
     private readonly hs: Homeserver,
@@ -62,11 +62,13 @@ export class NotificationCounts {
     const senderLocalUser = event.senderUserId ?? this.hs.rooms.localUserOf(roomId, version, pdu.sender);
     const recipients = this.hs.events.localJoinedUsers(roomId).filter((userId) => userId !== senderLocalUser);
     if (recipients.length === 0) return;
-    const pushEvent = toPushEvent(pdu, roomId, event.eventId);
-    const roomFacts = roomFactsOf(state, pdu.sender, version);
+    // One evaluation shared by all recipients (conditions that don't depend on the member are tested once), and
+    // one read of the room's member keys rather than one per recipient.
+    const evaluation = new PushEvaluation(toPushEvent(pdu, roomId, event.eventId), roomFactsOf(state, pdu.sender, version));
+    const memberKeys = usesMemberKeys(version) ? new Map(this.hs.memberKeys.inRoom(roomId).map((row) => [row.user_id, row.member_key])) : undefined;
     for (const userId of recipients) {
-      const context: PushContext = { ...roomFacts, userId, displayName: this.displayNameOf(roomId, version, userId, state) };
-      const outcome = evaluatePushRules(this.rulesOf(userId), pushEvent, context);
+      const memberId = memberKeys ? memberKeys.get(userId) : userId;
+      const outcome = evaluation.evaluate(this.compiledRulesOf(userId), userId, displayNameIn(state, memberId));
       if (outcome.notify) this.s.insert.run(roomId, userId, event.streamOrdering, event.eventId, outcome.highlight ? 1 : 0);
     }
   }
@@ -96,21 +98,20 @@ export class NotificationCounts {
     this.rulesByUser.delete(userId);
   }
 
-  private rulesOf(userId: string): PushRuleset {
+  private compiledRulesOf(userId: string): CompiledPushRules {
     let rules = this.rulesByUser.get(userId);
     if (!rules) {
       if (this.rulesByUser.size >= RULES_CACHE_LIMIT) this.rulesByUser.clear();
-      rules = rulesOf(this.hs, userId) as PushRuleset;
+      rules = compilePushRules(rulesOf(this.hs, userId) as PushRuleset);
       this.rulesByUser.set(userId, rules);
     }
     return rules;
   }
+}
 
-  private displayNameOf(roomId: string, version: string, userId: string, state: StateMap): string | undefined {
-    const memberId = usesMemberKeys(version) ? this.hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
-    const name = memberId ? state.get(stateKeyOf('m.room.member', memberId))?.pdu.content.displayname : undefined;
-    return typeof name === 'string' ? name : undefined;
-  }
+function displayNameIn(state: StateMap, memberId: string | undefined): string | undefined {
+  const name = memberId ? state.get(stateKeyOf('m.room.member', memberId))?.pdu.content.displayname : undefined;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** The client-format fields push rules match on. */

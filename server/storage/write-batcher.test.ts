@@ -1,5 +1,8 @@
 // Group commit: one transaction per batch, one savepoint per write.
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WriteBatcher } from './write-batcher';
 
@@ -40,5 +43,98 @@ describe('WriteBatcher', () => {
     const batcher = new WriteBatcher(db);
     const [, seen] = await Promise.all([batcher.run(() => insert.run(1)), batcher.run(() => count())]);
     expect(seen).toBe(1);
+  });
+});
+
+describe('WriteBatcher durability', () => {
+  /** A sync the test releases by hand, recording the synchronous setting seen while each batch committed. */
+  function manualSync() {
+    const pending: Array<() => void> = [];
+    let calls = 0;
+    return {
+      sync: () =>
+        new Promise<void>((resolve) => {
+          calls++;
+          pending.push(resolve);
+        }),
+      release: () => pending.shift()!(),
+      calls: () => calls,
+    };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('acknowledges a write only after the sync that follows its commit', async () => {
+    const { db, insert, count } = table();
+    const manual = manualSync();
+    const batcher = new WriteBatcher(db, { sync: manual.sync });
+    let acknowledged = false;
+    const write = batcher.run(() => insert.run(1)).then(() => (acknowledged = true));
+    await tick();
+    await tick();
+    expect(count()).toBe(1); // committed
+    expect(manual.calls()).toBe(1);
+    expect(acknowledged).toBe(false); // but not acknowledged before the sync
+    manual.release();
+    await write;
+    expect(acknowledged).toBe(true);
+  });
+
+  it('commits without an fsync on the main thread, and puts synchronous = FULL back for every other writer', async () => {
+    const { db, insert } = table();
+    const seen: unknown[] = [];
+    const batcher = new WriteBatcher(db, { sync: async () => {} });
+    await batcher.run(() => {
+      seen.push(db.pragma('synchronous', { simple: true }));
+      return insert.run(1);
+    });
+    expect(seen).toEqual([1]); // NORMAL while the batch commits
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL afterwards
+  });
+
+  it('batches committed while an fsync runs share the next one', async () => {
+    const { db, insert } = table();
+    const manual = manualSync();
+    const batcher = new WriteBatcher(db, { sync: manual.sync });
+    const first = batcher.run(() => insert.run(1));
+    await tick();
+    expect(manual.calls()).toBe(1);
+    const later = [batcher.run(() => insert.run(2))];
+    await tick();
+    later.push(batcher.run(() => insert.run(3)));
+    await tick();
+    expect(manual.calls()).toBe(1); // still the first fsync
+    manual.release();
+    await first;
+    await tick();
+    expect(manual.calls()).toBe(2); // one more for both later batches
+    manual.release();
+    await Promise.all(later);
+  });
+
+  it('a failed sync refuses the writes it was to make durable', async () => {
+    const { db, insert } = table();
+    const batcher = new WriteBatcher(db, { sync: () => Promise.reject(new Error('EIO')) });
+    await expect(batcher.run(() => insert.run(1))).rejects.toThrow('EIO');
+  });
+
+  it('on a database file, fsyncs its WAL and the writes are there when it is opened again', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'batcher-'));
+    try {
+      const file = path.join(dir, 'db.sqlite');
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec('CREATE TABLE t (x INTEGER)');
+      const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+      const batcher = new WriteBatcher(db);
+      await Promise.all([1, 2, 3].map((x) => batcher.run(() => insert.run(x))));
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      db.close();
+      const reopened = new Database(file);
+      expect((reopened.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(3);
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

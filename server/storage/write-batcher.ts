@@ -1,6 +1,12 @@
-// Group commit: writes that arrive together share one SQLite transaction, so one fsync (synchronous=FULL)
-// acknowledges many sends. Each write runs in its own savepoint, so one refused write rolls back alone;
-// every caller hears back only after the shared transaction has committed.
+// Group commit: writes that arrive together share one SQLite transaction, and one fsync acknowledges them all.
+// Each write runs in its own savepoint, so one refused write rolls back alone; every caller hears back only after
+// the shared transaction has committed and reached the disk.
+//
+// The fsync runs off the main thread: the batch commits with synchronous=NORMAL (SQLite writes the WAL but does not
+// sync it), then the WAL file is fsynced on libuv's thread pool, and only then are the writes acknowledged. Batches
+// committed while one fsync runs share the next. What a caller is told has been written is on disk, as with
+// synchronous=FULL (which every other writer keeps), but the event loop serves requests while the disk works.
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Db } from './database';
 
 interface Pending {
@@ -11,15 +17,28 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+export interface WriteBatcherOptions {
+  /** Makes everything committed so far durable; by default fsyncs the database's WAL file (none for in-memory). */
+  sync?: () => Promise<void>;
+}
+
 export class WriteBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
   /** Largest batch committed so far (for benchmarks and curiosity). */
   largestBatch = 0;
+  private readonly sync: (() => Promise<void>) | undefined;
+  private syncing = false;
+  private awaitingSync: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: WriteBatcherOptions = {},
+  ) {
+    this.sync = options.sync ?? (db.memory ? undefined : walSyncer(`${db.name}-wal`));
+  }
 
-  /** Runs `write` (synchronous, SQLite only) in the next group transaction; resolves after the commit. */
+  /** Runs `write` (synchronous, SQLite only) in the next group transaction; resolves once it is committed and durable. */
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
@@ -37,24 +56,79 @@ export class WriteBatcher {
     this.queue = [];
     this.largestBatch = Math.max(this.largestBatch, batch.length);
     const outcomes: Outcome[] = [];
+    const deferSync = this.sync !== undefined && !this.db.inTransaction;
+    const synchronous = deferSync ? (this.db.pragma('synchronous', { simple: true }) as number) : 0;
     try {
-      this.db.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(item.run)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+      if (deferSync) this.db.pragma('synchronous = NORMAL');
+      try {
+        this.db.transaction(() => {
+          for (const item of batch) {
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(item.run)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      })();
+        })();
+      } finally {
+        if (deferSync) this.db.pragma(`synchronous = ${synchronous}`);
+      }
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    if (!deferSync) return settle();
+    this.durable().then(settle, (error: unknown) => {
+      // Committed but not known to be on disk: not acknowledged (a client's retry with the same txnId finds it).
+      for (const item of batch) item.reject(error);
     });
   }
+
+  /** Resolves after an fsync that started after this call: one fsync at a time, shared by whoever waits for it. */
+  private durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.awaitingSync.push({ resolve, reject });
+      if (!this.syncing) this.startSync();
+    });
+  }
+
+  private startSync(): void {
+    const group = this.awaitingSync;
+    this.awaitingSync = [];
+    this.syncing = true;
+    this.sync!().then(
+      () => group.forEach((g) => g.resolve()),
+      (error: unknown) => group.forEach((g) => g.reject(error)),
+    ).finally(() => {
+      this.syncing = false;
+      if (this.awaitingSync.length > 0) this.startSync();
+    });
+  }
+}
+
+/**
+ * fsyncs the WAL through one handle kept open (opening and closing it per batch took more main-thread time than the
+ * fsync). SQLite keeps the WAL file (the same inode: a checkpoint truncates or rewrites it) while a connection is
+ * open. A sync that fails is retried once on a fresh handle before the error reaches the writers.
+ */
+function walSyncer(file: string): () => Promise<void> {
+  let handle: FileHandle | undefined;
+  return async () => {
+    handle ??= await open(file, 'r');
+    try {
+      await handle.sync();
+    } catch {
+      const stale = handle;
+      handle = undefined;
+      await stale.close().catch(() => {});
+      handle = await open(file, 'r');
+      await handle.sync();
+    }
+  };
 }

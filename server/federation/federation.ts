@@ -298,6 +298,8 @@ export class Federation {
     if (crossAuth) return this.reject(eventId, roomId, pdu, `auth event ${crossAuth} is not an event of this room`);
     const crossPrev = this.foreignEvent(roomId, pdu.prev_events);
     if (crossPrev) return this.reject(eventId, roomId, pdu, `prev event ${crossPrev} is not an event of this room`);
+    const badAuth = this.authEventsProblem(pdu, roomId, version);
+    if (badAuth) return this.reject(eventId, roomId, pdu, `auth events: ${badAuth}`);
     try {
       checkAuth(pdu, this.authStateFromAuthEvents(pdu, createId, (id) => this.findInRoom(id, roomId)), version, this.previousIsCreate(pdu, createId));
     } catch (error) {
@@ -472,6 +474,34 @@ export class Federation {
 
   private previousIsCreate(pdu: Pdu, createId: string | undefined): boolean {
     return pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
+  }
+
+  /**
+   * The spec's auth rule about the event's `auth_events` themselves ("Considering the event's auth_events"), for the
+   * entries we hold: none we rejected, no two for one (type, state_key), and none that the auth events selection
+   * would not pick for this event (room version 12 leaves the create event out of them).
+   */
+  private authEventsProblem(pdu: Pdu, roomId: string, version: string): string | undefined {
+    const allowed = new Set([authKey('m.room.power_levels', ''), authKey('m.room.member', pdu.sender)]);
+    if (!hasRoomIdFromCreate(version)) allowed.add(authKey('m.room.create', ''));
+    if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
+      allowed.add(authKey('m.room.member', pdu.state_key));
+      const { membership, third_party_invite: thirdParty } = pdu.content as { membership?: unknown; third_party_invite?: { signed?: { token?: unknown } } };
+      if (membership === 'join' || membership === 'invite' || membership === 'knock') allowed.add(authKey('m.room.join_rules', ''));
+      const token = thirdParty?.signed?.token;
+      if (membership === 'invite' && typeof token === 'string') allowed.add(authKey('m.room.third_party_invite', token));
+    }
+    const seen = new Set<string>();
+    for (const id of pdu.auth_events) {
+      if (this.store.isRejected(id)) return `${id} was rejected`;
+      const event = this.findInRoom(id, roomId);
+      if (!event) continue;
+      const key = authKey(event.type, event.state_key ?? '');
+      if (event.state_key === undefined || !allowed.has(key)) return `${id} (${event.type}) is not an auth event the selection picks for this event`;
+      if (seen.has(key)) return `two auth events for (${event.type}, ${event.state_key})`;
+      seen.add(key);
+    }
+    return undefined;
   }
 
   /** The state an event's own auth events make; `lookup` must only find events of the event's room. */
@@ -769,9 +799,10 @@ export class Federation {
       }
       for (const authId of pdu.auth_events) if (!lookup(authId) && !this.have(authId)) await this.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
       const cross = this.foreignEvent(roomId, [...pdu.auth_events, ...pdu.prev_events], foreign);
-      if (cross) {
+      const problem = cross ? `${cross} is not an event of this room` : this.authEventsProblem(pdu, roomId, version);
+      if (problem) {
         batch.delete(eventId);
-        this.reject(eventId, roomId, pdu, `backfilled, ${cross} is not an event of this room`);
+        this.reject(eventId, roomId, pdu, `backfilled, ${problem}`);
         continue;
       }
       try {

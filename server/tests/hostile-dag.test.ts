@@ -130,6 +130,29 @@ describe('cross-room DAG: events must only reference events of their own room', 
         await victimIsIntact('after the missing-event attack');
         expect((await roomState(mallory, attacker, 'm.room.name')).name).toBe('pwned');
       });
+
+      it('auth_events the selection would not pick, two for one state key, or a rejected one get the event rejected', async () => {
+        const plKey = 'm.room.power_levels\u0000';
+        const normal = evil.authEventsFor(eve, 'm.room.message');
+        // A power levels event eve may not send (rejected), then named as her message's power levels.
+        const grab = evil.event(eve, 'm.room.power_levels', { users: { [eve.id]: 100 } }, { state_key: '' }, false);
+        expect((await evil.sendTxn(alpha, [grab.pdu])).status).toBe(200);
+        expect(await statusOf(alpha, grab.eventId)).toBe('rejected');
+        const withRejected = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'rejected auth event' }, { auth_events: [...normal.filter((id) => id !== eve.state.get(plKey)), grab.eventId] }, false);
+        // VICTIM's name event: not an auth event of a message.
+        const withName = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'name as auth event' }, { auth_events: [...normal, eve.state.get('m.room.name\u0000')!] }, false);
+        // Eve's display name change: then her join and her new member event both as auth events.
+        const rename = evil.event(eve, 'm.room.member', { membership: 'join', displayname: 'Eve', ...(eve.seed ? { localpart: 'eve', domain: evil.serverName } : {}) }, { state_key: eve.id });
+        expect((await evil.sendTxn(alpha, [rename.pdu])).status).toBe(200);
+        expect(await statusOf(alpha, rename.eventId)).toBe('stored');
+        const twice = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'two member events' }, { auth_events: [...evil.authEventsFor(eve, 'm.room.message'), eve.joinId] }, false);
+        const fine = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'proper auth events' });
+        expect((await evil.sendTxn(alpha, [withRejected.pdu, withName.pdu, twice.pdu, fine.pdu])).status).toBe(200);
+        expect(await statusOf(alpha, withRejected.eventId)).toBe('rejected');
+        expect(await statusOf(alpha, withName.eventId)).toBe('rejected');
+        expect(await statusOf(alpha, twice.eventId)).toBe('rejected');
+        expect(await statusOf(alpha, fine.eventId)).toBe('stored');
+      });
     });
   }
 

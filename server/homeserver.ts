@@ -19,7 +19,7 @@ import { Federation } from './federation/federation';
 import { AccountKeyStore } from './storage/account-keys';
 import { AccountKeyProofs } from './client-api/account-key-proof';
 import { NotificationCounts } from './push/notification-counts';
-import { useNativeEd25519Signing } from './crypto/native-ed25519';
+import { useNativeEd25519Signing, useNativeEd25519Verification } from './crypto/native-ed25519';
 
 export interface Homeserver {
   config: Config;
@@ -47,6 +47,7 @@ export interface Homeserver {
 
 export function createHomeserver(config: Config): Homeserver {
   useNativeEd25519Signing();
+  useNativeEd25519Verification();
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(config.dataDir);
   const stream = new StreamCounter(db);

@@ -37,9 +37,36 @@ export function setEd25519Signer(next: Ed25519Signer | undefined): void {
   signer = next ?? nobleSigner;
 }
 
-/** Noble, synchronous. Malformed keys or signatures verify as false rather than throwing. */
+/**
+ * Verifies synchronously. A runtime with a faster native Ed25519 may install it (the reference homeserver installs
+ * Node's OpenSSL: server/crypto/native-ed25519.ts). It is only ever called on a well-shaped signature and message
+ * with a public key that passed `isStrictPublicKey`; it must itself refuse S ≥ L and any R that is not the
+ * canonical encoding of SB − kA. Together that refuses everything noble's strict mode refuses (proven by
+ * server/crypto/native-ed25519-verify.test.ts); it may refuse more (see there), never less.
+ */
+export type Ed25519Verifier = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+
+let verifier: Ed25519Verifier | undefined;
+
+/** Installs a native verifier for verifyBytes and verifyBytesSync; `undefined` goes back to WebCrypto/noble. */
+export function setEd25519Verifier(next: Ed25519Verifier | undefined): void {
+  verifier = next;
+}
+
+/** The installed verifier behind the checks it relies on: shape, then a strict (canonical, not small-order) key. */
+function verifyInstalled(installed: Ed25519Verifier, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (!isStrictPublicKeyCached(publicKey)) return false;
+  try {
+    return installed(signature, message, publicKey) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Noble (or the installed verifier), synchronous. Malformed keys or signatures verify as false rather than throwing. */
 export function verifyBytesSync(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!hasShape(signature, message, publicKey)) return false;
+  if (verifier) return verifyInstalled(verifier, signature, message, publicKey);
   try {
     // RFC 8032 rules, as WebCrypto applies them: both backends must agree on every signature.
     return ed.verify(signature, message, publicKey, { zip215: false });
@@ -48,9 +75,10 @@ export function verifyBytesSync(signature: Uint8Array, message: Uint8Array, publ
   }
 }
 
-/** WebCrypto when the runtime has Ed25519 (≈15× faster in Chromium), else noble. */
+/** The installed verifier if any, else WebCrypto when the runtime has Ed25519 (≈15× faster in Chromium), else noble. */
 export async function verifyBytes(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
   if (!hasShape(signature, message, publicKey)) return false;
+  if (verifier) return verifyInstalled(verifier, signature, message, publicKey);
   if ((await ed25519Backend()) === 'noble') return verifyBytesSync(signature, message, publicKey);
   return verifyWithWebCrypto(signature, message, publicKey);
 }
@@ -130,6 +158,20 @@ export function isStrictPublicKey(publicKey: Uint8Array): boolean {
   } catch {
     return false; // not a canonical encoding of a curve point
   }
+}
+
+// Decoding a key (a square root mod p) costs about as much as a verification: members sign many events with one key.
+const strictKeys = new Map<string, boolean>();
+
+function isStrictPublicKeyCached(publicKey: Uint8Array): boolean {
+  const id = encodeBase64(publicKey);
+  let strict = strictKeys.get(id);
+  if (strict === undefined) {
+    strict = isStrictPublicKey(publicKey);
+    if (strictKeys.size >= MAX_CACHED_KEYS) strictKeys.delete(strictKeys.keys().next().value as string);
+    strictKeys.set(id, strict);
+  }
+  return strict;
 }
 
 function hasShape(signature: unknown, message: unknown, publicKey: unknown): boolean {

@@ -50,7 +50,7 @@ async function bundle(): Promise<string> {
   });
   const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []));
   const code = chunks.find((c) => c.type === 'chunk');
-  if (!code || code.type !== 'chunk') throw new Error('bench bundle: no JavaScript chunk');
+  if (code?.type !== 'chunk') throw new Error('bench bundle: no JavaScript chunk');
   return code.code;
 }
 

@@ -1,7 +1,7 @@
 // Sign-in errors in words, keyboard-only use, phone width, dark theme, invites and the room list.
 import { expect, test } from '@playwright/test';
 import { homeserverForSpec } from './support/homeserver';
-import { apiJoinedRoomId, apiLogin, clientUrl, message, newUserPage, timeline, register, screenshot, sendMessage, signIn } from './support/chat';
+import { apiJoinedRoomId, apiLogin, clientUrl, message, newUserPage, timeline, register, screenshot, sendMessage } from './support/chat';
 
 const serverName = 'alpha.localhost:18611';
 const server = homeserverForSpec(serverName);

@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { TestClient } from '../server/testing/http-client';
 import { bodies, devAdmin, enc, say, startServers, waitFor } from '../server/testing/federation-harness';
-import { message, newUserPage, screenshot, signIn, timeline } from './support/chat';
+import { message, newUserPage, screenshot, signIn } from './support/chat';
 
 const PASSWORD = 'identity-e2e-password';
 let alpha: RunningHomeserver;

@@ -1,4 +1,4 @@
-// `npm test`: type-check, unit tests, production build (checked free of bench code) and bench build, e2e — installing what is missing first.
+// `npm test`: type-check, lint, unit tests, production build (checked free of bench code) and bench build, e2e — installing what is missing first.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureChromium, ensureDebianPackage, ensureNodeModules, mustRun, root, run } from './ensure.mjs';
@@ -24,6 +24,9 @@ step('type-check (client, protocol, server, tests)');
 mustRun('npx', ['tsc', '-p', 'tsconfig.json']);
 mustRun('npx', ['tsc', '-p', 'src/protocol/tsconfig.json']);
 mustRun('npx', ['tsc', '-p', 'tsconfig.node.json']);
+
+step('lint (biome: recommended rules, React hooks, the client\'s layers)');
+mustRun('npx', ['biome', 'lint']);
 
 step('unit tests (vitest)');
 const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);

@@ -59,7 +59,7 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
     return {};
   });
 
-  const publicRooms = async (ctx: RequestContext, params: { limit?: number; since?: string; term?: string }) => {
+  const publicRooms = async (_ctx: RequestContext, params: { limit?: number; since?: string; term?: string }) => {
     await hs.links.ensureRooms(hs.events.publicRoomIds());
     let chunk = hs.events.publicRoomIds().map((roomId) => describeRoom(hs, roomId));
     if (params.term) {

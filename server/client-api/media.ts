@@ -12,6 +12,7 @@ export function registerMedia(router: Router, hs: Homeserver): void {
     const bytes = await ctx.bytes(hs.config.maxUploadBytes);
     const contentType = (ctx.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
     const filename = ctx.query.get('filename') ?? undefined;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the filename check refuses
     if (filename !== undefined && (filename.length > 255 || /[\u0000-\u001f/\\]/.test(filename))) throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid filename');
     const mediaId = hs.media.save(bytes, contentType, filename, session.userId);
     return { content_uri: `mxc://${hs.config.serverName}/${mediaId}` };

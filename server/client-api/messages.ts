@@ -159,7 +159,7 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   });
 
   router.get('~/rooms/{roomId}/joined_members', async (ctx) => {
-    const { session, roomId, view } = await openRoom(hs, ctx);
+    const { roomId, view } = await openRoom(hs, ctx);
     const memberKeys = usesMemberKeys(view.version);
     const joined: Record<string, unknown> = {};
     for (const event of hs.events.stateAt(roomId, view.ceiling).values()) {

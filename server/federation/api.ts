@@ -362,7 +362,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (typeof version !== 'string' || !isSupportedRoomVersion(version)) {
       throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${String(version)} is not supported`, { room_version: version });
     }
-    if (!event || event.type !== 'm.room.member' || event.content?.membership !== 'invite' || event.room_id !== roomId || typeof event.state_key !== 'string') {
+    if (event?.type !== 'm.room.member' || event.content?.membership !== 'invite' || event.room_id !== roomId || typeof event.state_key !== 'string') {
       throw badJson('expected an invite member event for this room');
     }
     let checked;

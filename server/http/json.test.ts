@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MatrixError } from './errors';
+import type { MatrixError } from './errors';
 import { jsonDepthExceeds, MAX_CLIENT_JSON_DEPTH, parseRequestBody, parseStoredJson } from './json';
 
 const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);

@@ -322,7 +322,7 @@ export class LinkService {
     await Promise.all(
       [...missing].map(async ([domain, keyId]) => {
         const outcome = await this.hs.federation.keyRing.keysListing(domain, keyId).catch(() => undefined);
-        if (!outcome || outcome.kind !== 'ok') return;
+        if (outcome?.kind !== 'ok') return;
         this.renewed.set(domain, outcome);
         cache.forget(domain);
         renewed.add(domain);

@@ -52,7 +52,7 @@ const LEGACY_MENTION_RULES = new Set(['.m.rule.contains_display_name', '.m.rule.
 
 /** Runs the rules in the spec's order (override, content, room, sender, underride); the first enabled match decides. */
 export function evaluatePushRules(ruleset: PushRuleset, event: PushEvent, context: PushContext): PushOutcome {
-  const hasMentions = isObject(event.content) && Object.prototype.hasOwnProperty.call(event.content, 'm.mentions');
+  const hasMentions = isObject(event.content) && Object.hasOwn(event.content, 'm.mentions');
   for (const kind of RULE_KINDS) {
     const rules = ruleset.global?.[kind];
     if (!Array.isArray(rules)) continue;
@@ -60,7 +60,7 @@ export function evaluatePushRules(ruleset: PushRuleset, event: PushEvent, contex
       if (!rule || rule.enabled === false) continue;
       if (hasMentions && LEGACY_MENTION_RULES.has(rule.rule_id)) continue;
       const conditions = conditionsOf(kind, rule);
-      if (conditions && conditions.every((condition) => conditionMatches(condition, event, context))) {
+      if (conditions?.every((condition) => conditionMatches(condition, event, context))) {
         return { ...outcomeOf(rule.actions), ruleId: rule.rule_id };
       }
     }
@@ -125,7 +125,7 @@ export class PushEvaluation {
     private readonly event: PushEvent,
     private readonly shared: Omit<PushContext, 'userId' | 'displayName'>,
   ) {
-    this.hasMentions = isObject(event.content) && Object.prototype.hasOwnProperty.call(event.content, 'm.mentions');
+    this.hasMentions = isObject(event.content) && Object.hasOwn(event.content, 'm.mentions');
   }
 
   evaluate(compiled: CompiledPushRules, userId: string, displayName: string | undefined): PushOutcome {
@@ -277,7 +277,7 @@ function valueAt(event: PushEvent, key: unknown): unknown {
   if (typeof key !== 'string') return undefined;
   let value: unknown = event;
   for (const part of cached(keyPaths, key, () => splitKey(key))) {
-    if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    if (!isObject(value) || !Object.hasOwn(value, part)) return undefined;
     value = value[part];
   }
   return value;

@@ -18,7 +18,6 @@ export function serverWithUsers<const Name extends string>(serverName: string, n
 }
 
 /** The body of a 200 reply; anything else fails the test with the reply's body in the message. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function expectOk(reply: { status: number; body: any }): any {
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   return reply.body;

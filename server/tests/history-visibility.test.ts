@@ -1,9 +1,9 @@
 // History visibility judged per event, over real HTTP in both room versions: the setting in force at each event
 // and the reader's membership at it decide, in /messages (both ways), /context, /event and /sync timelines.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningHomeserver } from '../testing/spawn';
 import { expectOk as ok, serverWithUsers } from '../testing/one-server';
-import { enc, TestClient } from '../testing/http-client';
+import { enc, type TestClient } from '../testing/http-client';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 

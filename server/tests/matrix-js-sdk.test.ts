@@ -1,7 +1,7 @@
 // matrix-js-sdk (a real client, not ours) against a spawned homeserver: two users create a room, invite,
 // join, chat, paginate, redact and leave, in both room versions.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ClientEvent, createClient, EventType, MatrixClient, MatrixEvent, MsgType, Room, RoomEvent, SyncState } from 'matrix-js-sdk';
+import { ClientEvent, createClient, EventType, type MatrixClient, type MatrixEvent, MsgType, type Room, RoomEvent, SyncState } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';

@@ -11,7 +11,7 @@ import { createExecutor, memberSeedFor } from '../../src/features/migration/exec
 import { memoryJournalStore } from '../../src/features/migration/persistence';
 import { snapshotFromSync } from '../../src/features/migration/snapshot';
 import type { RunningHomeserver } from '../testing/spawn';
-import { ok, TestClient } from '../testing/http-client';
+import { ok, type TestClient } from '../testing/http-client';
 import { enc, memberInfo, startServers, user, waitFor } from '../testing/federation-harness';
 import { portableClient } from '../testing/move-cast';
 
@@ -21,7 +21,7 @@ let gamma: RunningHomeserver;
 let bob: TestClient;
 
 /** Node does not resolve `*.localhost` everywhere: send those names to loopback, as Chromium does. */
-export const loopbackFetch: typeof fetch = (input, init) => {
+const loopbackFetch: typeof fetch = (input, init) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
   if (url.hostname.endsWith('.localhost')) url.hostname = '127.0.0.1';
   return fetch(url, init);

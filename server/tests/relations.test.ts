@@ -1,13 +1,13 @@
 // Relations over real HTTP: /relations (filters, both directions, pages, recursion, visibility, redacted children),
 // /threads (latest activity first, participated, pages) and bundled aggregations (m.thread, m.replace, m.reference)
 // in /event, /messages, /context and /sync; then matrix-js-sdk's relations() and thread list against it.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, Direction, FeatureSupport, Thread, ThreadFilterType } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';
 import type { RunningHomeserver } from '../testing/spawn';
 import { expectOk as ok, serverWithUsers } from '../testing/one-server';
-import { enc, TestClient } from '../testing/http-client';
+import { enc, type TestClient } from '../testing/http-client';
 import { assertMatchesSpec } from '../testing/openapi';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });

@@ -1,7 +1,7 @@
 // POST /search over real HTTP against a spawned homeserver, in both room versions: rank and recent order,
 // next_batch pages, room and sender filters, what a user may not see (other rooms, hidden history, after a leave,
 // redacted or encrypted events), context with profiles, bad input, a restart, and matrix-js-sdk's searchRoomEvents.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';

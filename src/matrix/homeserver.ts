@@ -54,7 +54,7 @@ export function baseUrlFromWellKnown(document: unknown): string | undefined {
   if (typeof document !== 'object' || document === null) return undefined;
   const homeserver = (document as Record<string, unknown>)['m.homeserver'];
   if (typeof homeserver !== 'object' || homeserver === null) return undefined;
-  const baseUrl = (homeserver as Record<string, unknown>)['base_url'];
+  const baseUrl = (homeserver as Record<string, unknown>).base_url;
   if (typeof baseUrl !== 'string' || !/^https?:\/\//i.test(baseUrl)) return undefined;
   try {
     return new URL(baseUrl).href.replace(/\/+$/, '');

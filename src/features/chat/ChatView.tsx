@@ -63,6 +63,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const [atBottom, setAtBottom] = useState(true);
   const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: revision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
   const readers = useMemo(() => readersByEvent(room, me), [room, me, revision]);
   const byId = useMemo(() => {
     const map = new Map<string, Extract<TimelineRow, { kind: 'message' }>>();
@@ -82,6 +83,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   }, [rows.length, canLoadOlder, loadingOlder, loadOlder]);
 
   // Read receipts: what is on screen at the bottom of a visible page has been read.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each change of the room's revision is a chance to mark it read
   useEffect(() => {
     if (!atBottom || document.visibilityState !== 'visible') return;
     void markRead(client, room).catch(() => undefined);
@@ -133,6 +135,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const retryPendingUpload = useCallback((id: string) => retryUpload(client, id), [client]);
   const removePendingUpload = useCallback((id: string) => removeUpload(client, id), [client]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: identityRevision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
   const renderRow = useCallback(
     (row: TimelineRow) => {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
@@ -164,7 +167,6 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         />
       );
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [room, myIdentity, byId, readers, actions, reactorName, canRedactOthers, identityRevision, retryPendingUpload, removePendingUpload],
   );
 

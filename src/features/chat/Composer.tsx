@@ -26,10 +26,11 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   const [mentionActive, setMentionActive] = useState(0);
   const [dismissedAt, setDismissedAt] = useState<number>();
   const query = mentionQuery(text, caret);
+  const queryText = query?.query;
+  const queryStart = query?.start;
   const mentionOptions = useMemo(
-    () => (query && query.start !== dismissedAt ? matchMentions(mentionCandidates(room, myIdentity), query.query) : []),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [room, myIdentity, query?.query, query?.start, dismissedAt],
+    () => (queryText !== undefined && queryStart !== dismissedAt ? matchMentions(mentionCandidates(room, myIdentity), queryText) : []),
+    [room, myIdentity, queryText, queryStart, dismissedAt],
   );
   const showMentions = mentionOptions.length > 0;
   const fileInput = useRef<HTMLInputElement>(null);
@@ -51,11 +52,13 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
     requestAnimationFrame(() => ref.current?.setSelectionRange(next.caret, next.caret));
   }
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new mode (reply, edit) puts the focus back in the composer
   useEffect(() => {
     ref.current?.focus();
   }, [mode]);
 
   // Grow with the text up to a limit.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the height is measured again whenever the text changes
   useEffect(() => {
     const el = ref.current;
     if (!el) return;

@@ -69,6 +69,7 @@ export const MessageBody = memo(function MessageBody({ content, senderName }: { 
   const tone = msgtype === 'm.notice' ? 'text-slate-500 dark:text-slate-400' : '';
   const text =
     safeHtml !== undefined ? (
+      // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitizeMessageHtml (DOMPurify, an allow-list of the spec's tags) made it safe
       <div className="message-html" dangerouslySetInnerHTML={{ __html: safeHtml }} />
     ) : (
       <PlainText text={body} />

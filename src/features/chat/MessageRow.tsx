@@ -31,6 +31,7 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'nu
 
 export function DaySeparator({ ts }: { ts: number }) {
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an <hr> can't hold the date it announces
     <div role="separator" aria-label={dayFormat.format(ts)} className="flex items-center gap-3 px-4 py-2 text-xs font-medium text-slate-500">
       <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
       {dayFormat.format(ts)}
@@ -128,7 +129,7 @@ export const MessageRow = memo(function MessageRow({
               </button>
             </span>
           )}
-          {readers && readers.length > 0 && <span aria-label={`Seen by ${readers.join(', ')}`}>Seen by {readers.join(', ')}</span>}
+          {readers && readers.length > 0 && <span>Seen by {readers.join(', ')}</span>}
         </div>
         {!deleted && <ReactionPills groups={row.reactions} myIdentity={myIdentity} nameOf={reactorName} onToggle={(key) => actions.onToggleReaction(row, key)} />}
         {!deleted && event.status === 'sent' && (

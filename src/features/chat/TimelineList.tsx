@@ -141,6 +141,7 @@ export function TimelineList({
       role="log"
       aria-label="Messages"
       aria-live="polite"
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must take focus so the keyboard can scroll it
       tabIndex={0}
       // The browser's own scroll anchoring would correct a second time for what the anchor above corrects.
       className="relative flex min-h-0 flex-1 flex-col overflow-y-auto overscroll-contain [overflow-anchor:none] focus-visible:outline-2 focus-visible:outline-indigo-500"

@@ -12,6 +12,7 @@ import { withHandleChangeNotices } from '../identity/handleChanges';
 export function useRoomTimeline(room: Room | null) {
   const client = useClient();
   const revision = useChat((s) => (room ? (s.roomRevision[room.roomId] ?? 0) : 0));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: revision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
   const eventRows: TimelineRow[] = useMemo(
     () => {
       if (!room) return [];
@@ -22,7 +23,6 @@ export function useRoomTimeline(room: Room | null) {
         return { name: profile.name, verified: profile.badge.kind === 'verified' || profile.badge.kind === 'plain' };
       });
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [client, room, revision],
   );
   const uploads = useRoomUploads(room?.roomId ?? '');

@@ -20,17 +20,21 @@ export function mentionCandidates(room: Room, exceptIdentity: string): MentionCa
 }
 
 export function MentionSuggestions({ options, active, onPick }: { options: readonly MentionCandidate[]; active: number; onPick(candidate: MentionCandidate): void }) {
+  // The ARIA combobox pattern: focus stays in the composer, which points at the active option (aria-activedescendant).
   return (
     <ul
       id={mentionListId}
+      // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the combobox pattern's listbox, driven from the composer
       role="listbox"
       aria-label="Mention someone"
       className="absolute bottom-full left-2 z-20 mb-1 max-h-72 w-[min(24rem,calc(100%-1rem))] overflow-y-auto rounded-md border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900"
     >
       {options.map((option, index) => (
+        // biome-ignore lint/a11y/useFocusableInteractive: the composer keeps the focus and points at the active option
         <li
           key={option.identity}
           id={mentionOptionId(index)}
+          // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the combobox pattern's options
           role="option"
           aria-selected={index === active}
           // mousedown, not click: the textarea must keep its focus and caret.

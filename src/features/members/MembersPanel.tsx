@@ -16,6 +16,7 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
   const identityRevision = useIdentity((s) => `${s.revision[roomId] ?? 0}|${s.browserRevision}`);
   const room = client.getRoom(roomId);
   // One row per identity (member key): the SDK may hold several user IDs for one key after a move or a link change.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: revision and identityRevision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
   const { members, profiles } = useMemo(() => {
     const profiles = new Map<string, SenderProfile>();
     if (!room) return { members: [], profiles };
@@ -27,7 +28,6 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
       list.push({ userId: member.userId, identity, name: profile.name, membership: member.membership, powerLevel: member.powerLevel, avatarMxc: profile.avatarMxc });
     }
     return { members: sortMembers(list), profiles };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [room, revision, identityRevision]);
   const [checking, setChecking] = useState(false);
   const [summary, setSummary] = useState<string>();

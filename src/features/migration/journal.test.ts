@@ -156,12 +156,11 @@ describe('runner', () => {
     const seenBeforeRun: string[] = [];
     const result = await runMigration(
       j,
-      async (step, journal) => {
+      async (step) => {
         const saved = await store.load('@alice:alpha');
         seenBeforeRun.push(saved!.steps.find((s) => s.id === step.id)!.status);
         if (step.id === 'room:!b#adopt') throw new Error('beta is down');
         return `did ${step.kind}`;
-        void journal;
       },
       { save: store.save, concurrency: 2 },
     );

@@ -5,7 +5,6 @@ import { createJournal, JOURNAL_FORMAT, type MigrationJournal, type StepRecord }
 import { createMigrationController, type MigrationController, type MigrationControllerDeps, type MigrationWizardState } from './migrationController';
 import { memoryJournalStore, type JournalStore, type MemoryJournalStore } from './persistence';
 import { buildPlan, type AccountSnapshot, type RoomSnapshot } from './plan';
-import type { StepExecutor } from './runner';
 
 const ALICE = '@alice:alpha';
 const secret = generateRecoverySecret();

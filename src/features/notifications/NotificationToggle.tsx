@@ -17,6 +17,7 @@ export function NotificationToggle() {
       <span>Desktop notifications</span>
       <input
         type="checkbox"
+        // biome-ignore lint/a11y/useAriaPropsForRole: a native checkbox states aria-checked itself
         role="switch"
         aria-label="Desktop notifications"
         className="h-4 w-4 accent-indigo-600"

@@ -97,6 +97,7 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
             ✕
           </button>
         </div>
+        {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is the landmark every browser knows; <search> is new */}
         <form role="search" className="flex gap-2 px-3 py-3" onSubmit={(e) => void submit(e)}>
           <input
             type="search"

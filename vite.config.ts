@@ -1,13 +1,32 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import type { Plugin } from 'vite';
+import { compileMessage } from '@lingui/message-utils/compileMessage';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
 
 /** Where `vite build --mode bench` writes the benchmark pages (never the production dist/). */
 export const BENCH_OUT_DIR = 'dist-bench';
 
+/**
+ * The message catalogues (src/i18n/*.json, ICU MessageFormat) compiled at build time into Lingui's message form,
+ * so the bundle carries only Lingui's small runtime and not the MessageFormat parser. The output stays JSON.
+ */
+function compiledCatalogues(): Plugin {
+  return {
+    name: 'wayfarer:compiled-catalogues',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]src[\\/]i18n[\\/][a-z-]+\.json$/.test(id.split('?')[0] ?? '')) return;
+      const source = JSON.parse(code) as Record<string, string>;
+      const compiled = Object.fromEntries(Object.entries(source).map(([key, message]) => [key, compileMessage(message)]));
+      return { code: JSON.stringify(compiled), map: null };
+    },
+  };
+}
+
 export default defineConfig(({ mode }) => ({
-  plugins: [react(), tailwindcss()],
+  plugins: [compiledCatalogues(), react(), tailwindcss()],
   server: { port: 8480, strictPort: true, host: '127.0.0.1' },
   preview: { port: 8480, strictPort: true, host: '127.0.0.1' },
   build: {

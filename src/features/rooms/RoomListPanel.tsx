@@ -12,6 +12,7 @@ import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { nameOfUser } from '../identity/describeSender';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
 import { NotificationToggle } from '../notifications/NotificationToggle';
+import { ThemeControl } from '../../ui/ThemeControl';
 
 export function RoomListPanel() {
   const client = useClient();
@@ -89,6 +90,7 @@ export function RoomListPanel() {
       </div>
       <footer className="border-t border-slate-200 dark:border-slate-800">
         <NotificationToggle />
+        <ThemeControl />
       </footer>
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'join' && <JoinRoomDialog onClose={() => setDialog(undefined)} />}

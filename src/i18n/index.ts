@@ -1,0 +1,28 @@
+// One t() for every sentence the client shows. The English catalogue (en.json) is ICU MessageFormat, so plurals,
+// selects and placeholders follow the Unicode CLDR rules of the language ({count, plural, one {…} other {…}}).
+// Lingui's runtime formats them; the catalogue is compiled at build time (vite.config.ts), so no parser ships.
+import { i18n, type Messages } from '@lingui/core';
+import en from './en.json';
+
+export type MessageKey = keyof typeof en;
+export type MessageValues = Record<string, string | number>;
+
+/** A sentence as data: pure modules return these, views render them with t(). */
+export interface Message {
+  key: MessageKey;
+  values?: MessageValues;
+}
+
+i18n.loadAndActivate({ locale: 'en', messages: en as unknown as Messages });
+
+/** A descriptor, so pure code names a sentence without building its English. */
+export function msg(key: MessageKey, values?: MessageValues): Message {
+  return values ? { key, values } : { key };
+}
+
+/** The sentence in the active language. */
+export function t(message: Message): string;
+export function t(key: MessageKey, values?: MessageValues): string;
+export function t(message: MessageKey | Message, values?: MessageValues): string {
+  return typeof message === 'string' ? i18n._(message, values) : i18n._(message.key, message.values);
+}

@@ -7,7 +7,7 @@ const MainScreen = lazy(() => import('./MainScreen'));
 
 function Loading({ label }: { label: string }) {
   return (
-    <div role="status" className="flex min-h-screen items-center justify-center text-slate-500">
+    <div role="status" className="flex min-h-screen items-center justify-center text-subtle">
       {label}
     </div>
   );

@@ -15,7 +15,7 @@ export function ConnectionBanner() {
       className={
         healthy
           ? 'sr-only'
-          : 'flex items-center justify-center gap-3 bg-amber-100 px-3 py-1.5 text-sm text-amber-950 dark:bg-amber-900 dark:text-amber-50'
+          : 'flex items-center justify-center gap-3 bg-warning-surface px-3 py-1.5 text-sm text-warning-fg'
       }
     >
       <span>{connectionLabel[connection]}</span>

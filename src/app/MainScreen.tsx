@@ -95,7 +95,7 @@ export default function MainScreen({ session }: { session: Session }) {
   }
   if (!client) {
     return (
-      <div role="status" className="flex min-h-screen items-center justify-center text-slate-500">
+      <div role="status" className="flex min-h-screen items-center justify-center text-subtle">
         Opening your rooms…
       </div>
     );
@@ -110,11 +110,11 @@ export default function MainScreen({ session }: { session: Session }) {
           </div>
           <div inert={behindModal} className={`${selectedRoomId ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
             {selectedRoomId ? (
-              <Suspense fallback={<div role="status" className="m-auto text-slate-500">Loading…</div>}>
+              <Suspense fallback={<div role="status" className="m-auto text-subtle">Loading…</div>}>
                 <ChatView key={selectedRoomId} roomId={selectedRoomId} />
               </Suspense>
             ) : (
-              <div className="m-auto p-6 text-center text-slate-500">Pick a room, or create one.</div>
+              <div className="m-auto p-6 text-center text-subtle">Pick a room, or create one.</div>
             )}
           </div>
           {selectedRoomId && membersOpen && (

@@ -15,7 +15,7 @@ export function NoticeToast() {
     <div
       role={notice.tone === 'error' ? 'alert' : 'status'}
       className={`fixed inset-x-2 bottom-20 z-50 mx-auto flex max-w-lg items-start gap-3 rounded-md p-3 text-sm shadow-lg md:bottom-4 ${
-        notice.tone === 'error' ? 'bg-red-100 text-red-950 dark:bg-red-950 dark:text-red-50' : 'bg-slate-100 text-slate-900 dark:bg-slate-800 dark:text-slate-50'
+        notice.tone === 'error' ? 'bg-danger-surface text-danger-fg' : 'bg-surface-muted text-fg'
       }`}
     >
       <p className="flex-1">{notice.text}</p>

@@ -22,7 +22,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
       ref={ref}
       aria-label={title}
       onClose={onClose}
-      className="m-auto w-[min(28rem,calc(100vw-1rem))] rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:bg-slate-900 dark:text-slate-100"
+      className="m-auto w-[min(28rem,calc(100vw-1rem))] rounded-lg bg-surface-raised p-0 text-fg shadow-xl backdrop:bg-black/50"
     >
       <div className="space-y-4 p-5">
         <h2 className="text-lg font-semibold">{title}</h2>
@@ -36,7 +36,7 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
 export function FormError({ error }: { error?: string | null }) {
   if (!error) return null;
   return (
-    <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+    <p role="alert" className="text-sm text-danger">
       {error}
     </p>
   );

@@ -31,7 +31,7 @@ export default function ChatView({ roomId }: { roomId: string }) {
   // A room just created or joined shows up with the next sync.
   if (!room)
     return (
-      <div role="status" className="m-auto text-slate-500">
+      <div role="status" className="m-auto text-subtle">
         Opening the room…
       </div>
     );
@@ -177,11 +177,11 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   const topic = room.currentState.getStateEvents('m.room.topic', '')?.getContent().topic as string | undefined;
 
   const header = loadingOlder ? (
-    <span role="status" className="rounded-full bg-slate-200 px-3 py-1 text-xs dark:bg-slate-800">
+    <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
       Loading older messages…
     </span>
   ) : error ? (
-    <span role="alert" className="pointer-events-auto rounded-full bg-red-100 px-3 py-1 text-xs text-red-900 dark:bg-red-950 dark:text-red-100">
+    <span role="alert" className="pointer-events-auto rounded-full bg-danger-surface px-3 py-1 text-xs text-danger-fg">
       {describeMatrixError(error, 'Could not load history')}{' '}
       <button className="underline" onClick={() => void loadOlder()}>
         Try again
@@ -191,13 +191,13 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
 
   return (
     <section aria-label={room.name} className="flex min-w-0 flex-1 flex-col">
-      <header className="flex items-center gap-2 border-b border-slate-200 px-2 py-2 dark:border-slate-800">
+      <header className="flex items-center gap-2 border-b border-line px-2 py-2">
         <button className={`${iconButton} md:hidden`} aria-label="Back to rooms" onClick={() => chatStore.getState().selectRoom(undefined)}>
           ←
         </button>
         <div className="min-w-0 flex-1 px-1">
           <h1 className="truncate font-semibold">{room.name}</h1>
-          {(hint || topic) && <p className="truncate text-xs text-slate-500">{[hint, topic].filter(Boolean).join(' · ')}</p>}
+          {(hint || topic) && <p className="truncate text-xs text-subtle">{[hint, topic].filter(Boolean).join(' · ')}</p>}
         </div>
         <SearchButton onClick={() => setDialog('search')} />
         <button className={iconButton} onClick={() => setDialog('invite')}>
@@ -227,7 +227,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
             Jump to latest
           </button>
         )}
-        <p aria-live="polite" className="h-5 px-4 text-xs text-slate-500">
+        <p aria-live="polite" className="h-5 px-4 text-xs text-subtle">
           {typing.length === 1 ? `${typing[0]} is typing…` : typing.length > 1 ? `${typing.slice(0, 3).join(', ')} are typing…` : ''}
         </p>
       </div>

@@ -139,9 +139,9 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   }
 
   return (
-    <div className="border-t border-slate-200 p-2 dark:border-slate-800">
+    <div className="border-t border-line p-2">
       {mode.kind !== 'normal' && (
-        <div className="mb-1 flex items-center gap-2 rounded-md bg-slate-100 px-2 py-1 text-sm dark:bg-slate-800">
+        <div className="mb-1 flex items-center gap-2 rounded-md bg-surface-muted px-2 py-1 text-sm">
           <span className="min-w-0 flex-1 truncate">
             {mode.kind === 'reply' ? (
               <>
@@ -188,7 +188,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
             e.target.value = ''; // the same file can be picked again
           }}
         />
-        <button type="button" className={`${iconButton} min-h-10 shrink-0 border border-slate-300 dark:border-slate-700`} aria-label="Attach image" title="Attach image (or paste / drop one)" onClick={() => fileInput.current?.click()}>
+        <button type="button" className={`${iconButton} min-h-10 shrink-0 border border-line-strong`} aria-label="Attach image" title="Attach image (or paste / drop one)" onClick={() => fileInput.current?.click()}>
           {/* A drawn icon: emoji fonts are missing on some systems (Debian's Chromium shows a box). */}
           <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
             <rect x="3" y="4" width="18" height="16" rx="2" />
@@ -221,7 +221,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           onBlur={stopTyping}
           onCompositionStart={() => setComposing(true)}
           onCompositionEnd={() => setComposing(false)}
-          className="max-h-[200px] min-h-10 flex-1 resize-none rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900 focus:outline-2 focus:outline-indigo-500"
+          className="max-h-[200px] min-h-10 flex-1 resize-none rounded-md border border-line-strong bg-surface-raised px-3 py-2 focus:outline-2 focus:outline-indigo-500"
         />
         <button type="submit" className={primaryButton} disabled={!text.trim()}>
           {mode.kind === 'edit' ? 'Save' : 'Send'}

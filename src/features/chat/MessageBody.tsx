@@ -11,7 +11,7 @@ function PlainText({ text }: { text: string }) {
         part.kind === 'text' ? (
           <span key={i}>{part.text}</span>
         ) : (
-          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow" className="text-indigo-600 underline dark:text-indigo-400">
+          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow" className="text-accent underline">
             {part.href}
           </a>
         ),
@@ -38,7 +38,7 @@ export function imageBox(info: { w?: unknown; h?: unknown }): { width: number; h
 export function ImageInBox({ src, alt, box, note, className = '' }: { src?: string; alt: string; box: ReturnType<typeof imageBox>; note?: string; className?: string }) {
   if (src) return <img src={src} alt={alt} style={{ width: box.width, maxWidth: '100%', aspectRatio: box.ratio }} className={`mt-1 rounded-md ${className}`} />;
   return (
-    <div style={{ width: box.width, height: box.height, maxWidth: '100%' }} className={`mt-1 flex items-center justify-center rounded-md bg-slate-200 text-sm text-slate-500 dark:bg-slate-800 ${className}`}>
+    <div style={{ width: box.width, height: box.height, maxWidth: '100%' }} className={`mt-1 flex items-center justify-center rounded-md bg-surface-strong text-sm text-subtle ${className}`}>
       {note ?? alt}
     </div>
   );
@@ -66,7 +66,7 @@ export const MessageBody = memo(function MessageBody({ content, senderName }: { 
   const html = content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
   const safeHtml = useMemo(() => (html !== undefined ? sanitizeMessageHtml(html) : undefined), [html]);
   if (msgtype === 'm.image') return <ImageBody content={content} />;
-  const tone = msgtype === 'm.notice' ? 'text-slate-500 dark:text-slate-400' : '';
+  const tone = msgtype === 'm.notice' ? 'text-subtle' : '';
   const text =
     safeHtml !== undefined ? (
       // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitizeMessageHtml (DOMPurify, an allow-list of the spec's tags) made it safe
@@ -82,7 +82,7 @@ export const MessageBody = memo(function MessageBody({ content, senderName }: { 
     );
   }
   if (msgtype === 'm.file' || msgtype === 'm.audio' || msgtype === 'm.video') {
-    return <div className="break-words text-slate-600 dark:text-slate-300">📎 {body} (attachments open in another client for now)</div>;
+    return <div className="break-words text-muted">📎 {body} (attachments open in another client for now)</div>;
   }
   return <div className={`whitespace-pre-wrap break-words ${tone}`}>{text}</div>;
 });

@@ -32,10 +32,10 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'nu
 export function DaySeparator({ ts }: { ts: number }) {
   return (
     // biome-ignore lint/a11y/useSemanticElements: an <hr> can't hold the date it announces
-    <div role="separator" aria-label={dayFormat.format(ts)} className="flex items-center gap-3 px-4 py-2 text-xs font-medium text-slate-500">
-      <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
+    <div role="separator" aria-label={dayFormat.format(ts)} className="flex items-center gap-3 px-4 py-2 text-xs font-medium text-subtle">
+      <span className="h-px flex-1 bg-surface-strong" />
       {dayFormat.format(ts)}
-      <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
+      <span className="h-px flex-1 bg-surface-strong" />
     </div>
   );
 }
@@ -47,7 +47,7 @@ export function DaySeparator({ ts }: { ts: number }) {
 export function NoticeRow({ text, ts, subject }: { text: string; ts: number; subject?: SenderProfile }) {
   const showBadge = subject && subject.badge.kind !== 'plain';
   return (
-    <div data-notice className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-slate-500">
+    <div data-notice className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-subtle">
       <span>{text}</span>
       {showBadge && <HandleBadge badge={subject.badge} />}
       {subject && <SameNameWarning warnings={subject.warnings} />}
@@ -56,7 +56,7 @@ export function NoticeRow({ text, ts, subject }: { text: string; ts: number; sub
   );
 }
 
-const actionButton = 'rounded px-1.5 py-0.5 text-xs text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-indigo-500';
+const actionButton = 'rounded px-1.5 py-0.5 text-xs text-muted hover:bg-surface-strong focus-visible:outline-2 focus-visible:outline-indigo-500';
 
 export const MessageRow = memo(function MessageRow({
   row,
@@ -87,7 +87,7 @@ export const MessageRow = memo(function MessageRow({
       data-event-id={event.id}
       // Focusable by tap (not by Tab) so phones can reveal the actions; keyboards reach the buttons directly.
       tabIndex={-1}
-      className={`group relative flex gap-3 px-4 outline-none hover:bg-slate-50 dark:hover:bg-slate-900/60 ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
+      className={`group relative flex gap-3 px-4 outline-none hover:bg-surface-sunken ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
       <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
       <div className="min-w-0 flex-1 pb-0.5">
@@ -98,28 +98,28 @@ export const MessageRow = memo(function MessageRow({
             </button>
             <HandleBadge badge={profile.badge} />
             <SameNameWarning warnings={profile.warnings} />
-            <time className="text-xs text-slate-500" dateTime={new Date(event.ts).toISOString()}>
+            <time className="text-xs text-subtle" dateTime={new Date(event.ts).toISOString()}>
               {timeFormat.format(event.ts)}
             </time>
           </header>
         )}
         {reply && (
-          <blockquote className="my-1 border-l-2 border-slate-300 pl-2 text-sm text-slate-500 dark:border-slate-600">
+          <blockquote className="my-1 border-l-2 border-line-strong pl-2 text-sm text-subtle">
             <span className="font-medium">{reply.name}</span>: <span className="line-clamp-2">{reply.text}</span>
           </blockquote>
         )}
         {deleted ? (
-          <p className="italic text-slate-500">Message deleted</p>
+          <p className="italic text-subtle">Message deleted</p>
         ) : (
           <div className={event.status === 'sending' ? 'opacity-60' : ''}>
             <MessageBody content={row.content} senderName={profile.name} />
           </div>
         )}
-        <div className="flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
+        <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {row.edited && <span>(edited)</span>}
           {event.status === 'sending' && <span role="status">Sending…</span>}
           {event.status === 'failed' && (
-            <span role="alert" className="text-red-700 dark:text-red-400">
+            <span role="alert" className="text-danger">
               Not sent.{' '}
               <button className="font-medium underline" onClick={() => actions.onRetry(row)}>
                 Retry
@@ -133,7 +133,7 @@ export const MessageRow = memo(function MessageRow({
         </div>
         {!deleted && <ReactionPills groups={row.reactions} myIdentity={myIdentity} nameOf={reactorName} onToggle={(key) => actions.onToggleReaction(row, key)} />}
         {!deleted && event.status === 'sent' && (
-          <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-slate-200 md:bg-white md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100 md:dark:border-slate-700 md:dark:bg-slate-900">
+          <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-line md:bg-surface-raised md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100">
             <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
             <button className={actionButton} aria-label={`Reply to ${profile.name}`} onClick={() => actions.onReply(row)}>
               Reply
@@ -187,13 +187,13 @@ export const PendingImageRow = memo(function PendingImageRow({
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
             <span className="truncate font-semibold">{profile.name}</span>
             <HandleBadge badge={profile.badge} />
-            <time className="text-xs text-slate-500" dateTime={new Date(upload.ts).toISOString()}>
+            <time className="text-xs text-subtle" dateTime={new Date(upload.ts).toISOString()}>
               {timeFormat.format(upload.ts)}
             </time>
           </header>
         )}
         <ImageInBox src={upload.w !== undefined ? upload.previewUrl : undefined} alt={upload.name} box={imageBox(upload)} className={upload.status === 'uploading' ? 'opacity-60' : ''} />
-        <div className="flex flex-wrap items-center gap-x-2 text-xs text-slate-500">
+        <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {upload.status === 'uploading' ? (
             <>
               <progress className="h-1.5 w-24 accent-indigo-600" max={100} value={percent} aria-label={`Uploading ${upload.name}, ${percent}%`} />
@@ -206,7 +206,7 @@ export const PendingImageRow = memo(function PendingImageRow({
               </button>
             </>
           ) : (
-            <span role="alert" className="text-red-700 dark:text-red-400">
+            <span role="alert" className="text-danger">
               Not sent: {upload.error}{' '}
               <button className="font-medium underline" onClick={() => onRetry(upload.id)}>
                 Retry

@@ -37,8 +37,8 @@ export function ReactionPills({
               onClick={() => (mine === undefined || mine.status === 'sent') && onToggle(group.key)}
               className={`flex min-h-7 items-center gap-1 rounded-full border px-2 py-0.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-500 ${
                 mine
-                  ? 'border-indigo-400 bg-indigo-50 text-indigo-900 dark:border-indigo-500 dark:bg-indigo-950 dark:text-indigo-100'
-                  : 'border-slate-200 bg-white text-slate-700 hover:border-slate-400 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:border-slate-500'
+                  ? 'border-accent-line bg-accent-surface text-accent-fg'
+                  : 'border-line bg-surface-raised text-fg-soft hover:border-subtle'
               } ${mine && mine.status !== 'sent' ? 'opacity-70' : ''}`}
             >
               <span aria-hidden="true">{group.key}</span>
@@ -116,7 +116,7 @@ export function ReactButton({ className, onPick }: { className: string; onPick(k
           aria-label="Quick reactions"
           aria-orientation="horizontal"
           onKeyDown={onMenuKey}
-          className="absolute left-0 top-full z-20 mt-1 flex gap-0.5 rounded-lg border border-slate-200 bg-white p-1 shadow-lg md:left-auto md:right-0 dark:border-slate-700 dark:bg-slate-900"
+          className="absolute left-0 top-full z-20 mt-1 flex gap-0.5 rounded-lg border border-line bg-surface-raised p-1 shadow-lg md:left-auto md:right-0"
         >
           {quickReactions.map((key) => (
             <button
@@ -125,7 +125,7 @@ export function ReactButton({ className, onPick }: { className: string; onPick(k
               role="menuitem"
               tabIndex={-1}
               aria-label={`React with ${key}`}
-              className="rounded px-1.5 py-1 text-lg leading-none hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:hover:bg-slate-800"
+              className="rounded px-1.5 py-1 text-lg leading-none hover:bg-surface-muted focus-visible:outline-2 focus-visible:outline-indigo-500"
               onClick={() => {
                 onPick(key);
                 close();

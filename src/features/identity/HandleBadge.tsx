@@ -4,18 +4,18 @@ import { badgeDescription, badgeLabel, type Badge } from './badge';
 import type { ConfusableMatch } from '../../protocol/confusables';
 
 const warningChip =
-  'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-amber-400 bg-amber-100 text-amber-950 dark:border-amber-500/60 dark:bg-amber-950 dark:text-amber-100';
+  'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-warning-line bg-warning-surface text-warning-fg';
 const contestedChip =
-  'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-red-400 bg-red-100 text-red-950 dark:border-red-500/60 dark:bg-red-950 dark:text-red-100';
+  'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-danger-line bg-danger-surface text-danger-fg';
 const erasedChip =
-  'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-slate-300 bg-slate-100 text-slate-700 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-200';
+  'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-line-strong bg-surface-muted text-fg-soft';
 
 export function HandleBadge({ badge, className = '' }: { badge: Badge; className?: string }) {
   const { accessibleName, tooltip } = badgeDescription(badge);
   const label = badgeLabel(badge);
   if (badge.kind === 'plain' || badge.kind === 'verified') {
     return (
-      <span className={`truncate text-xs text-slate-500 dark:text-slate-400 ${className}`} title={tooltip} data-badge={badge.kind}>
+      <span className={`truncate text-xs text-subtle ${className}`} title={tooltip} data-badge={badge.kind}>
         {label}
       </span>
     );

@@ -45,7 +45,7 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
       ref={ref}
       aria-label="Identity"
       onClose={close}
-      className="m-auto max-h-[calc(100dvh-2rem)] w-[min(36rem,calc(100vw-1rem))] overflow-y-auto rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:bg-slate-900 dark:text-slate-100"
+      className="m-auto max-h-[calc(100dvh-2rem)] w-[min(36rem,calc(100vw-1rem))] overflow-y-auto rounded-lg bg-surface-raised p-0 text-fg shadow-xl backdrop:bg-black/50"
     >
       <InspectorBody key={target} client={client} room={room} identity={target} browser={browser} onClose={close} />
     </dialog>
@@ -88,13 +88,13 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
       </header>
 
       {conflict && (
-        <p role="alert" className="rounded-md border border-red-400 bg-red-50 p-3 text-sm font-medium text-red-900 dark:border-red-500/60 dark:bg-red-950 dark:text-red-100">
+        <p role="alert" className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg">
           ⚠ {conflict[0]!.toUpperCase() + conflict.slice(1)}
         </p>
       )}
 
       {badge.kind === 'contested' && (
-        <p role="alert" data-testid="contested-warning" className="rounded-md border border-red-400 bg-red-50 p-3 text-sm font-medium text-red-900 dark:border-red-500/60 dark:bg-red-950 dark:text-red-100">
+        <p role="alert" data-testid="contested-warning" className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg">
           ⚠ Contested identity: {badge.reason}.
           {badge.signer && (
             <span className="mt-1 block font-normal">
@@ -106,42 +106,42 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
 
       {state.isKey ? (
         <section aria-label="Member key" className="space-y-1">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Member key</h3>
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">Member key</h3>
           <p className="flex items-start gap-2">
-            <code className="flex-1 break-all rounded bg-slate-100 px-2 py-1 font-mono text-sm dark:bg-slate-800" data-testid="member-key">
+            <code className="flex-1 break-all rounded bg-surface-muted px-2 py-1 font-mono text-sm" data-testid="member-key">
               {keyGroups(identity)}
             </code>
             <button className={secondaryButton + ' text-sm'} onClick={() => void navigator.clipboard.writeText(identity).then(() => setCopyStatus('Member key copied'), () => setCopyStatus('Could not copy the key'))}>
               Copy key
             </button>
           </p>
-          <p className="text-xs text-slate-500">This key is specific to this room: the same person has a different key in every room.</p>
+          <p className="text-xs text-subtle">This key is specific to this room: the same person has a different key in every room.</p>
         </section>
       ) : (
-        <p className="text-sm text-slate-500">A classic room: the user ID {identity} is the identity; there is no member key or link to check.</p>
+        <p className="text-sm text-subtle">A classic room: the user ID {identity} is the identity; there is no member key or link to check.</p>
       )}
 
       {state.isKey && (
         <section aria-label="Link" className="space-y-2 text-sm">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Link</h3>
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">Link</h3>
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-            <dt className="text-slate-500">Claims</dt>
+            <dt className="text-subtle">Claims</dt>
             <dd>{claimed ?? 'no handle'}</dd>
-            <dt className="text-slate-500">Domain</dt>
+            <dt className="text-subtle">Domain</dt>
             <dd>{link?.domain ?? state.history.at(-1)?.domain ?? '—'}</dd>
-            <dt className="text-slate-500">Homeserver says</dt>
+            <dt className="text-subtle">Homeserver says</dt>
             <dd data-testid="homeserver-verdict">
               {link ? (
                 <>
                   <strong>{link.status}</strong>
                   {link.key_id && <> with {link.key_id}</>}, checked {dateTime.format(link.checked_ts)}
-                  {link.status !== 'verified' && link.reason && <span className="block text-slate-600 dark:text-slate-300">Reason: {link.reason}</span>}
+                  {link.status !== 'verified' && link.reason && <span className="block text-muted">Reason: {link.reason}</span>}
                 </>
               ) : (
                 'not reported yet'
               )}
             </dd>
-            <dt className="text-slate-500">This browser</dt>
+            <dt className="text-subtle">This browser</dt>
             <dd data-testid="browser-verdict" aria-live="polite">
               {!browser ? (
                 'not checked'
@@ -151,7 +151,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
                 <>
                   <strong>{browser.status}</strong>
                   {browser.keyId && <> with {browser.keyId}</>}, checked {dateTime.format(browser.checkedTs)}
-                  <span className="block text-slate-600 dark:text-slate-300">
+                  <span className="block text-muted">
                     {browser.status === 'verified' ? '' : 'Reason: '}
                     {browser.reason}
                   </span>
@@ -175,7 +175,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
             </button>
           </div>
           {copyStatus && (
-            <p role="status" className="text-xs text-slate-500">
+            <p role="status" className="text-xs text-subtle">
               {copyStatus}
             </p>
           )}
@@ -186,7 +186,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
 
       {profile.warnings.length > 0 && (
         <section aria-label="Look-alike members" className="space-y-1 text-sm">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-amber-700 dark:text-amber-300">⚠ Same or similar name as</h3>
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-warning">⚠ Same or similar name as</h3>
           <ul className="space-y-1">
             {profile.warnings.map((warning) => {
               const other = describeSender(room, { identity: warning.other, sender: warning.other });
@@ -195,7 +195,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
                   <button className="underline" onClick={() => identityStore.getState().openInspector(room.roomId, warning.other)}>
                     {other.name}
                   </button>{' '}
-                  <span className="text-slate-500">({other.handleLabel}) — {warning.detail}</span>
+                  <span className="text-subtle">({other.handleLabel}) — {warning.detail}</span>
                 </li>
               );
             })}
@@ -205,9 +205,9 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
 
       <section aria-label="Membership" className="text-sm">
         <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-          <dt className="text-slate-500">Membership</dt>
+          <dt className="text-subtle">Membership</dt>
           <dd>{member?.membership ?? 'unknown'}</dd>
-          <dt className="text-slate-500">Power level</dt>
+          <dt className="text-subtle">Power level</dt>
           <dd>
             {member?.powerLevel ?? 0}
             {member && roleOf(member.powerLevel) ? ` (${roleOf(member.powerLevel)})` : ''}
@@ -248,22 +248,22 @@ function useHandleHistory(client: MatrixClient, room: Room, identity: string, is
 export function HandleHistorySection({ history }: { history: HistoryLoad }) {
   return (
     <section aria-label="Handle history" aria-busy={history.kind === 'loading'} className="space-y-1 text-sm">
-      <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Handle history in this room</h3>
-      {history.kind === 'loading' && <p className="text-slate-500">Loading the signed member events…</p>}
-      {history.kind === 'failed' && <p className="text-red-700 dark:text-red-300">Could not load the handle history: {history.reason}</p>}
-      {history.kind === 'loaded' && history.entries.length === 0 && <p className="text-slate-500">No member events.</p>}
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">Handle history in this room</h3>
+      {history.kind === 'loading' && <p className="text-subtle">Loading the signed member events…</p>}
+      {history.kind === 'failed' && <p className="text-danger">Could not load the handle history: {history.reason}</p>}
+      {history.kind === 'loaded' && history.entries.length === 0 && <p className="text-subtle">No member events.</p>}
       {history.kind === 'loaded' && history.entries.length > 0 && (
         <ol className="space-y-1">
           {history.entries.map((entry) => (
             <li key={entry.key} data-testid="handle-history-entry" className="flex flex-wrap gap-x-2">
-              <time className="text-slate-500" dateTime={new Date(entry.ts).toISOString()}>
+              <time className="text-subtle" dateTime={new Date(entry.ts).toISOString()}>
                 {dateTime.format(entry.ts)}
               </time>
-              <span className={entry.verified ? '' : 'font-medium text-amber-700 dark:text-amber-300'} title={entry.claim ? `Claims ${entry.claim}, not verified` : undefined}>
+              <span className={entry.verified ? '' : 'font-medium text-warning'} title={entry.claim ? `Claims ${entry.claim}, not verified` : undefined}>
                 {entry.label}
               </span>
-              <span className="text-slate-500">{entry.membership ?? ''} ·</span>
-              <span data-testid="co-signature" className={entry.coSignedByClaimedDomain ? 'text-slate-500' : 'font-medium text-red-700 dark:text-red-300'}>
+              <span className="text-subtle">{entry.membership ?? ''} ·</span>
+              <span data-testid="co-signature" className={entry.coSignedByClaimedDomain ? 'text-subtle' : 'font-medium text-danger'}>
                 {entry.coSignature}
               </span>
             </li>

@@ -27,7 +27,7 @@ export function MentionSuggestions({ options, active, onPick }: { options: reado
       // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the combobox pattern's listbox, driven from the composer
       role="listbox"
       aria-label="Mention someone"
-      className="absolute bottom-full left-2 z-20 mb-1 max-h-72 w-[min(24rem,calc(100%-1rem))] overflow-y-auto rounded-md border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900"
+      className="absolute bottom-full left-2 z-20 mb-1 max-h-72 w-[min(24rem,calc(100%-1rem))] overflow-y-auto rounded-md border border-line bg-surface-raised py-1 shadow-lg"
     >
       {options.map((option, index) => (
         // biome-ignore lint/a11y/useFocusableInteractive: the composer keeps the focus and points at the active option
@@ -42,7 +42,7 @@ export function MentionSuggestions({ options, active, onPick }: { options: reado
             event.preventDefault();
             onPick(option);
           }}
-          className={`flex cursor-pointer items-center gap-2 px-2 py-1 ${index === active ? 'bg-indigo-100 dark:bg-indigo-950' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+          className={`flex cursor-pointer items-center gap-2 px-2 py-1 ${index === active ? 'bg-accent-surface' : 'hover:bg-surface-muted'}`}
         >
           <Avatar name={option.name} seed={option.identity} size={24} />
           <span className="truncate text-sm">{option.name}</span>

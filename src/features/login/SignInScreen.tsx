@@ -47,7 +47,7 @@ export function SignInScreen() {
     const Screen = portable === 'create' ? CreatePortableIdentity : PortableSignIn;
     return (
       <main className="flex min-h-screen items-center justify-center p-4">
-        <Suspense fallback={<p role="status" className="text-slate-500">Loading…</p>}>
+        <Suspense fallback={<p role="status" className="text-subtle">Loading…</p>}>
           <Screen initialHomeserver={homeserver} onBack={() => setPortable(undefined)} />
         </Suspense>
       </main>
@@ -57,16 +57,16 @@ export function SignInScreen() {
   const title = mode === 'sign-in' ? 'Sign in to Wayfarer' : 'Create an account';
   return (
     <main className="flex min-h-screen items-center justify-center p-4">
-      <form onSubmit={onSubmit} className="w-full max-w-sm space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800" aria-labelledby="sign-in-title" noValidate>
+      <form onSubmit={onSubmit} className="w-full max-w-sm space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="sign-in-title" noValidate>
         <div className="space-y-1">
-          <p className="text-sm font-medium tracking-wide text-indigo-600 dark:text-indigo-400">Wayfarer</p>
+          <p className="text-sm font-medium tracking-wide text-accent">Wayfarer</p>
           <h1 id="sign-in-title" className="text-2xl font-semibold">
             {title}
           </h1>
-          <p className="text-sm text-slate-500">Chat on any Matrix homeserver.</p>
+          <p className="text-sm text-subtle">Chat on any Matrix homeserver.</p>
         </div>
         {notice && (
-          <p role="status" className="rounded-md bg-amber-100 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+          <p role="status" className="rounded-md bg-warning-surface p-3 text-sm text-warning-fg">
             {notice}
           </p>
         )}
@@ -96,7 +96,7 @@ export function SignInScreen() {
           />
         </label>
         {error && (
-          <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+          <p role="alert" className="rounded-md bg-danger-surface p-3 text-sm text-danger-fg">
             {error}
           </p>
         )}
@@ -104,7 +104,7 @@ export function SignInScreen() {
           {mode === 'sign-in' ? 'Sign in' : 'Create account'}
         </button>
         {busy && (
-          <p role="status" className="text-center text-sm text-slate-500">
+          <p role="status" className="text-center text-sm text-subtle">
             {busy}
           </p>
         )}
@@ -118,8 +118,8 @@ export function SignInScreen() {
         >
           {mode === 'sign-in' ? 'Create an account instead' : 'I already have an account'}
         </button>
-        <div className="space-y-2 border-t border-slate-200 pt-4 dark:border-slate-800">
-          <p className="text-sm text-slate-600 dark:text-slate-300">Or use an identity that belongs to you, not to a server:</p>
+        <div className="space-y-2 border-t border-line pt-4">
+          <p className="text-sm text-muted">Or use an identity that belongs to you, not to a server:</p>
           <button type="button" className={`w-full ${secondaryButton}`} onClick={() => setPortable('recovery-key')}>
             Use a recovery key
           </button>

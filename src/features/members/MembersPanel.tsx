@@ -75,9 +75,9 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
       aria-label="Members"
       {...(phone ? { role: 'dialog', 'aria-modal': true } : {})}
       onKeyDown={onKeyDown}
-      className="fixed inset-0 z-40 flex w-full flex-col bg-white md:static md:w-64 md:border-l md:border-slate-200 dark:bg-slate-950 md:dark:border-slate-800"
+      className="fixed inset-0 z-40 flex w-full flex-col bg-surface md:static md:w-64 md:border-l md:border-line"
     >
-      <header className="flex items-center border-b border-slate-200 p-3 dark:border-slate-800">
+      <header className="flex items-center border-b border-line p-3">
         <h2 className="flex-1 font-semibold">Members ({joined.length})</h2>
         <button ref={closeButton} className={iconButton} aria-label="Close members" onClick={close}>
           ✕
@@ -85,12 +85,12 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
       </header>
       <div className="min-h-0 flex-1 overflow-y-auto p-2">
         {keyed.length > 0 && (
-          <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-indigo-700 hover:bg-slate-100 disabled:opacity-60 dark:text-indigo-300 dark:hover:bg-slate-800" disabled={checking} onClick={() => void checkAll()}>
+          <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60" disabled={checking} onClick={() => void checkAll()}>
             {checking ? 'Checking links in this browser…' : 'Check every link in this browser'}
           </button>
         )}
         {summary && (
-          <p role="status" className="mb-2 px-2 text-xs text-slate-600 dark:text-slate-300">
+          <p role="status" className="mb-2 px-2 text-xs text-muted">
             {summary}
           </p>
         )}
@@ -104,13 +104,13 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
 function MemberList({ title, roomId, members, profiles }: { title: string; roomId: string; members: MemberSummary[]; profiles: Map<string, SenderProfile> }) {
   return (
     <section aria-label={title} className="mb-3">
-      <h3 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">{title}</h3>
+      <h3 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">{title}</h3>
       <ul>
         {members.map((member) => {
           const role = roleOf(member.powerLevel);
           const profile = profiles.get(member.identity)!;
           return (
-            <li key={member.identity} data-identity={member.identity} className="flex items-center gap-2 rounded-md px-2 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
+            <li key={member.identity} data-identity={member.identity} className="flex items-center gap-2 rounded-md px-2 py-1.5 hover:bg-surface-muted">
               <Avatar name={member.name} mxc={member.avatarMxc} seed={member.identity} size={28} />
               <div className="min-w-0 flex-1">
                 <button
@@ -126,7 +126,7 @@ function MemberList({ title, roomId, members, profiles }: { title: string; roomI
                 </p>
               </div>
               {role && (
-                <span className={`rounded px-1.5 text-xs ${role === 'Admin' ? 'bg-indigo-100 text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200' : 'bg-slate-200 dark:bg-slate-800'}`}>
+                <span className={`rounded px-1.5 text-xs ${role === 'Admin' ? 'bg-accent-surface text-accent-fg' : 'bg-surface-strong'}`}>
                   {role}
                 </span>
               )}

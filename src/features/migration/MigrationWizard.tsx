@@ -70,7 +70,7 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
       ref={dialogRef}
       onClose={onClose}
       aria-label="Move your account"
-      className="fixed inset-0 m-0 h-dvh max-h-none w-full max-w-none overflow-y-auto border-0 bg-white p-0 text-slate-900 dark:bg-slate-950 dark:text-slate-100"
+      className="fixed inset-0 m-0 h-dvh max-h-none w-full max-w-none overflow-y-auto border-0 bg-surface p-0 text-fg"
     >
       <div className="mx-auto max-w-2xl space-y-6 p-4 sm:p-8">
         <header className="flex items-center gap-3">
@@ -93,7 +93,7 @@ function Stages({ controller, onClose }: { controller: MigrationController; onCl
     <>
       <ol aria-label="Steps" className="flex flex-wrap gap-2 text-sm">
         {STEPS.map((s, i) => (
-          <li key={s.title} aria-current={s.stage === step ? 'step' : undefined} className={`rounded-full px-3 py-1 ${s.stage === step ? 'bg-indigo-600 text-white' : 'bg-slate-100 dark:bg-slate-800'}`}>
+          <li key={s.title} aria-current={s.stage === step ? 'step' : undefined} className={`rounded-full px-3 py-1 ${s.stage === step ? 'bg-indigo-600 text-white' : 'bg-surface-muted'}`}>
             {i + 1}. {s.title}
           </li>
         ))}

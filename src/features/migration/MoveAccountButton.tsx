@@ -29,7 +29,7 @@ export function MoveAccountButton() {
         {unfinished ? 'Resume move' : 'Move account'}
       </button>
       {open && (
-        <Suspense fallback={<div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-white dark:bg-slate-950">Loading…</div>}>
+        <Suspense fallback={<div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-surface">Loading…</div>}>
           <MigrationWizard client={client} onClose={() => setOpen(false)} />
         </Suspense>
       )}

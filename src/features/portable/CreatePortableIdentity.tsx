@@ -23,11 +23,11 @@ export function CreatePortableIdentity({ initialHomeserver, onBack }: { initialH
   const [step, setStep] = useState<Step>('show');
 
   return (
-    <div className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800">
+    <div className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm">
       <h1 className="text-2xl font-semibold">Create a portable identity</h1>
-      <ol className="flex gap-2 text-xs text-slate-500 dark:text-slate-400" aria-label="Steps">
+      <ol className="flex gap-2 text-xs text-subtle" aria-label="Steps">
         {(['Save your recovery key', 'Confirm it', 'Choose a server'] as const).map((label, i) => (
-          <li key={label} aria-current={(['show', 'confirm', 'register'] as Step[])[i] === step ? 'step' : undefined} className="aria-[current=step]:font-semibold aria-[current=step]:text-indigo-700 dark:aria-[current=step]:text-indigo-300">
+          <li key={label} aria-current={(['show', 'confirm', 'register'] as Step[])[i] === step ? 'step' : undefined} className="aria-[current=step]:font-semibold aria-[current=step]:text-accent">
             {i + 1}. {label}
           </li>
         ))}
@@ -59,11 +59,11 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
   }
   return (
     <div className="space-y-4">
-      <p className="text-sm text-slate-600 dark:text-slate-300">
+      <p className="text-sm text-muted">
         This recovery key <strong>is</strong> your identity. It signs you in on any homeserver and recreates your room keys. Nobody can recover it for you,
         not even your server: save it somewhere safe before you go on.
       </p>
-      <figure className="rounded-md border border-slate-300 bg-slate-50 p-3 dark:border-slate-700 dark:bg-slate-900">
+      <figure className="rounded-md border border-line-strong bg-surface-sunken p-3">
         <figcaption className="mb-2 text-sm font-medium">Your recovery key</figcaption>
         <output aria-label="Your recovery key" className="grid grid-cols-4 gap-x-3 gap-y-1 font-mono text-lg select-all">
           {groups.map((group, i) => (
@@ -82,7 +82,7 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
         </button>
       </div>
       {copied && (
-        <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
+        <p role="status" className="text-sm text-muted">
           {copied}
         </p>
       )}
@@ -104,14 +104,14 @@ function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; on
     event.preventDefault();
     const wrong = positions.filter((position, i) => typed[i]!.replace(/\s/g, '') !== groups[position]);
     if (wrong.length > 0) {
-      setError(`${wrong.map((p) => `Group ${p + 1}`).join(' and ')} ${wrong.length > 1 ? "don't" : "doesn't"} match. Check your saved copy: letters are case-sensitive.`);
+      setError(`${wrong.map((p) => `Group ${p + 1}`).join(' and')} ${wrong.length > 1 ? "don't" : "doesn't"} match. Check your saved copy: letters are case-sensitive.`);
       return;
     }
     onConfirmed();
   }
   return (
     <form className="space-y-4" onSubmit={confirm} noValidate>
-      <p className="text-sm text-slate-600 dark:text-slate-300">To be sure you saved it, type two groups of your recovery key from your copy.</p>
+      <p className="text-sm text-muted">To be sure you saved it, type two groups of your recovery key from your copy.</p>
       <div className="flex gap-3">
         {positions.map((position, i) => (
           <label key={position} className="block flex-1 space-y-1">
@@ -167,7 +167,7 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
 
   return (
     <form className="space-y-4" onSubmit={create} noValidate>
-      <p className="text-sm text-slate-600 dark:text-slate-300">
+      <p className="text-sm text-muted">
         Choose the homeserver that will host you. Only your public account key is sent; you can bring the same identity to other servers later.
       </p>
       <HomeserverField value={homeserver} onChange={setHomeserver} />

@@ -3,12 +3,12 @@ export function FormFeedback({ error, busy }: { error?: string; busy?: string })
   return (
     <>
       {error && (
-        <p role="alert" className="rounded-md bg-red-100 p-3 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+        <p role="alert" className="rounded-md bg-danger-surface p-3 text-sm text-danger-fg">
           {error}
         </p>
       )}
       {busy && (
-        <p role="status" className="text-center text-sm text-slate-500 dark:text-slate-400">
+        <p role="status" className="text-center text-sm text-subtle">
           {busy}
         </p>
       )}

@@ -56,7 +56,7 @@ export function MemberRootPrompt({
 
   return (
     <form className="space-y-3" onSubmit={submit} noValidate aria-label="Unlock your room keys">
-      <p className="text-sm text-slate-600 dark:text-slate-300">
+      <p className="text-sm text-muted">
         To {action}, Wayfarer makes your key for this room from your recovery key, so that your recovery key alone can bring it back. Your recovery key is not
         kept on this device: enter it again.
       </p>

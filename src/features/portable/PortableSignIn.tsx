@@ -69,11 +69,11 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   if (bring) {
     const name = bring.server.serverName;
     return (
-      <form onSubmit={bringHere} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800" aria-labelledby="bring-title" noValidate>
+      <form onSubmit={bringHere} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="bring-title" noValidate>
         <h1 id="bring-title" className="text-2xl font-semibold">
           Bring this identity to {name}
         </h1>
-        <p className="text-sm text-slate-600 dark:text-slate-300">
+        <p className="text-sm text-muted">
           Your recovery key is valid, but {name} has no account for it yet. Pick a username there: the new account is bound to the same identity, so your
           recovery key signs you in on both servers. This is also the first step of moving to {name}.
         </p>
@@ -90,11 +90,11 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   }
 
   return (
-    <form onSubmit={signIn} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-slate-200 sm:p-8 sm:shadow-sm dark:sm:border-slate-800" aria-labelledby="recovery-sign-in-title" noValidate>
+    <form onSubmit={signIn} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="recovery-sign-in-title" noValidate>
       <h1 id="recovery-sign-in-title" className="text-2xl font-semibold">
         Sign in with your recovery key
       </h1>
-      <p className="text-sm text-slate-600 dark:text-slate-300">Your key never leaves this browser: Wayfarer uses it to sign a one-time challenge from the server.</p>
+      <p className="text-sm text-muted">Your key never leaves this browser: Wayfarer uses it to sign a one-time challenge from the server.</p>
       <HomeserverField value={homeserver} onChange={setHomeserver} />
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
       <RememberCheckbox checked={remember} onChange={setRemember} />

@@ -39,13 +39,13 @@ export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = 
       />
       <div id={`${id}-status`} className="min-h-5 text-sm">
         {problem ? (
-          <p role="alert" className="text-red-700 dark:text-red-300">
+          <p role="alert" className="text-danger">
             {problem}
           </p>
         ) : field.state === 'incomplete' ? (
-          <p className="text-slate-500 dark:text-slate-400">{`${field.typed} of 48 characters`}</p>
+          <p className="text-subtle">{`${field.typed} of 48 characters`}</p>
         ) : field.state === 'valid' ? (
-          <p className="text-emerald-700 dark:text-emerald-300">✓ This recovery key checks out.</p>
+          <p className="text-success">✓ This recovery key checks out.</p>
         ) : null}
       </div>
     </div>

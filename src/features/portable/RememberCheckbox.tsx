@@ -10,7 +10,7 @@ export function RememberCheckbox({ checked, onChange }: { checked: boolean; onCh
         <label htmlFor={id} className="text-sm">
           Remember on this device
         </label>
-        <p id={`${id}-help`} className="text-xs text-slate-500 dark:text-slate-400">
+        <p id={`${id}-help`} className="text-xs text-subtle">
           {REMEMBER_HELP}
         </p>
       </div>

@@ -21,10 +21,10 @@ export function UsernameField({ value, onChange, status }: { value: string; onCh
         onChange={(e) => onChange(e.target.value)}
       />
       <p id={`${id}-status`} aria-live="polite" className="min-h-5 text-sm">
-        {status.state === 'checking' && <span className="text-slate-500 dark:text-slate-400">Checking…</span>}
-        {status.state === 'available' && <span className="text-emerald-700 dark:text-emerald-300">✓ Available</span>}
-        {status.state === 'unavailable' && <span className="text-red-700 dark:text-red-300">{status.message}</span>}
-        {status.state === 'unknown' && <span className="text-amber-700 dark:text-amber-300">{status.message}</span>}
+        {status.state === 'checking' && <span className="text-subtle">Checking…</span>}
+        {status.state === 'available' && <span className="text-success">✓ Available</span>}
+        {status.state === 'unavailable' && <span className="text-danger">{status.message}</span>}
+        {status.state === 'unknown' && <span className="text-warning">{status.message}</span>}
       </p>
     </div>
   );

@@ -28,11 +28,11 @@ export function RoomListPanel() {
   const joined = shown.filter((r) => r.membership === 'join');
 
   return (
-    <nav aria-label="Rooms" className="flex w-full flex-col border-r border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-900">
-      <header className="flex items-center gap-2 border-b border-slate-200 p-3 dark:border-slate-800">
+    <nav aria-label="Rooms" className="flex w-full flex-col border-r border-line bg-surface-sunken">
+      <header className="flex items-center gap-2 border-b border-line p-3">
         <div className="min-w-0 flex-1">
           <p className="font-semibold">Wayfarer</p>
-          <p className="truncate text-xs text-slate-500" title={client.getUserId() ?? ''}>
+          <p className="truncate text-xs text-subtle" title={client.getUserId() ?? ''}>
             {client.getUserId()}
           </p>
         </div>
@@ -69,7 +69,7 @@ export function RoomListPanel() {
       <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
         {invites.length > 0 && (
           <section aria-label="Invites" className="mb-3">
-            <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Invites</h2>
+            <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">Invites</h2>
             <ul className="space-y-1">
               {invites.map((room) => (
                 <InviteItem key={room.roomId} room={room} />
@@ -77,9 +77,9 @@ export function RoomListPanel() {
             </ul>
           </section>
         )}
-        <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Rooms</h2>
+        <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">Rooms</h2>
         {joined.length === 0 ? (
-          <p className="px-2 text-sm text-slate-500">{filter ? 'No rooms match.' : 'No rooms yet.'}</p>
+          <p className="px-2 text-sm text-subtle">{filter ? 'No rooms match.' : 'No rooms yet.'}</p>
         ) : (
           <ul className="space-y-0.5">
             {joined.map((room) => (
@@ -88,7 +88,7 @@ export function RoomListPanel() {
           </ul>
         )}
       </div>
-      <footer className="border-t border-slate-200 dark:border-slate-800">
+      <footer className="border-t border-line">
         <NotificationToggle />
         <ThemeControl />
       </footer>
@@ -109,17 +109,17 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
         aria-current={selected ? 'page' : undefined}
         onClick={() => chatStore.getState().selectRoom(room.roomId)}
         className={`flex w-full items-center gap-2 rounded-md px-2 py-2 text-left focus-visible:outline-2 focus-visible:outline-indigo-500 ${
-          selected ? 'bg-indigo-100 dark:bg-indigo-950' : 'hover:bg-slate-200 dark:hover:bg-slate-800'
+          selected ? 'bg-accent-surface' : 'hover:bg-surface-strong'
         }`}
       >
         <Avatar name={room.name} mxc={room.avatarMxc} size={32} />
         <span className="min-w-0 flex-1">
           <span className={`block truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
           {room.hint && <RoomHint hint={room.hint} />}
-          {room.preview && <span className="block truncate text-xs text-slate-500">{room.preview}</span>}
+          {room.preview && <span className="block truncate text-xs text-subtle">{room.preview}</span>}
         </span>
         {room.isDirect && (
-          <span className="rounded bg-slate-200 px-1.5 text-[10px] uppercase text-slate-600 dark:bg-slate-700 dark:text-slate-300" aria-hidden>
+          <span className="rounded bg-surface-strong px-1.5 text-[10px] uppercase text-muted" aria-hidden>
             DM
           </span>
         )}
@@ -136,7 +136,7 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
 /** What tells this room apart from others of the same name: a line of its own, so a long name cannot hide it. */
 function RoomHint({ hint }: { hint: string }) {
   return (
-    <span className="block truncate text-xs text-slate-600 dark:text-slate-400" title={hint}>
+    <span className="block truncate text-xs text-muted" title={hint}>
       {hint}
     </span>
   );
@@ -163,22 +163,22 @@ function InviteItem({ room }: { room: RoomListEntry }) {
     }
   }
   return (
-    <li className="rounded-md border border-slate-200 p-2 dark:border-slate-700">
+    <li className="rounded-md border border-line p-2">
       <p className="truncate font-medium">
         {room.name}
-        {room.isDirect && <span className="ml-1 text-xs text-slate-500">(direct message)</span>}
+        {room.isDirect && <span className="ml-1 text-xs text-subtle">(direct message)</span>}
       </p>
       {room.hint && (
-        <p className="truncate text-xs text-slate-500 dark:text-slate-400" title={room.hint}>
+        <p className="truncate text-xs text-subtle" title={room.hint}>
           {room.hint}
         </p>
       )}
-      {inviter && <p className="truncate text-xs text-slate-500">Invited by {inviter}</p>}
+      {inviter && <p className="truncate text-xs text-subtle">Invited by {inviter}</p>}
       <div className="mt-2 flex gap-2">
         <button disabled={busy} aria-label={`Accept invite to ${target}`} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
           Accept
         </button>
-        <button disabled={busy} aria-label={`Decline invite to ${target}`} className="rounded border border-slate-300 px-2 py-1 text-sm dark:border-slate-600" onClick={() => act(false)}>
+        <button disabled={busy} aria-label={`Decline invite to ${target}`} className="rounded border border-line-strong px-2 py-1 text-sm" onClick={() => act(false)}>
           Decline
         </button>
       </div>

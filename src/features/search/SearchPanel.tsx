@@ -88,10 +88,10 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
         e.preventDefault();
         ref.current?.close();
       }}
-      className="m-0 h-dvh max-h-none w-full max-w-none bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 sm:m-auto sm:h-[min(40rem,calc(100dvh-2rem))] sm:w-[min(40rem,calc(100vw-2rem))] sm:rounded-lg dark:bg-slate-900 dark:text-slate-100"
+      className="m-0 h-dvh max-h-none w-full max-w-none bg-surface-raised p-0 text-fg shadow-xl backdrop:bg-black/50 sm:m-auto sm:h-[min(40rem,calc(100dvh-2rem))] sm:w-[min(40rem,calc(100vw-2rem))] sm:rounded-lg"
     >
       <div className="flex h-full flex-col">
-        <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2 dark:border-slate-800">
+        <div className="flex items-center gap-2 border-b border-line px-3 py-2">
           <h2 className="min-w-0 flex-1 truncate text-lg font-semibold">Search in {room.name}</h2>
           <button className={iconButton} aria-label="Close search" onClick={() => ref.current?.close()}>
             ✕
@@ -123,16 +123,16 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
 function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Room; onLoadMore: () => void }) {
   switch (state.phase) {
     case 'idle':
-      return <p className="text-sm text-slate-500">Type words to find messages in this room. Encrypted messages can't be searched on the server.</p>;
+      return <p className="text-sm text-subtle">Type words to find messages in this room. Encrypted messages can't be searched on the server.</p>;
     case 'searching':
       return (
-        <p role="status" className="text-sm text-slate-500">
+        <p role="status" className="text-sm text-subtle">
           Searching for “{state.term}”…
         </p>
       );
     case 'failed':
       return (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+        <p role="alert" className="text-sm text-danger">
           {state.error}
         </p>
       );
@@ -140,14 +140,14 @@ function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Roo
       const { page } = state;
       if (page.rows.length === 0) {
         return (
-          <p role="status" className="text-sm text-slate-500">
+          <p role="status" className="text-sm text-subtle">
             No messages match “{state.term}”.
           </p>
         );
       }
       return (
         <>
-          <p role="status" className="mb-2 text-sm text-slate-500">
+          <p role="status" className="mb-2 text-sm text-subtle">
             {page.count === 1 ? '1 message matches' : `${page.count} messages match`} “{state.term}”.
           </p>
           <ol aria-label="Search results" className="space-y-2">
@@ -161,7 +161,7 @@ function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Roo
             </button>
           )}
           {state.moreError && (
-            <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-300">
+            <p role="alert" className="mt-2 text-sm text-danger">
               {state.moreError}
             </p>
           )}
@@ -175,17 +175,17 @@ function SearchResult({ row, room, highlights }: { row: SearchHitRow; room: Room
   const profile = describeSender(room, row.sender);
   return (
     <li>
-      <article aria-label={`${profile.name}, ${dateFormat.format(row.ts)}`} className="rounded-md border border-slate-200 p-2 dark:border-slate-800" data-event-id={row.eventId}>
+      <article aria-label={`${profile.name}, ${dateFormat.format(row.ts)}`} className="rounded-md border border-line p-2" data-event-id={row.eventId}>
         {row.before && <ContextLine line={row.before} room={room} label="Before" />}
         <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
           <span className="truncate font-semibold">{profile.name}</span>
           <HandleBadge badge={profile.badge} />
-          <time className="text-xs text-slate-500" dateTime={new Date(row.ts).toISOString()}>
+          <time className="text-xs text-subtle" dateTime={new Date(row.ts).toISOString()}>
             {dateFormat.format(row.ts)}
           </time>
         </header>
         <p className="whitespace-pre-wrap break-words">
-          {row.kind !== 'message' && <span className="text-sm text-slate-500">{row.kind === 'name' ? 'Room name: ' : 'Topic: '}</span>}
+          {row.kind !== 'message' && <span className="text-sm text-subtle">{row.kind === 'name' ? 'Room name: ' : 'Topic: '}</span>}
           <Highlighted text={row.text} words={highlights} />
         </p>
         {row.after && <ContextLine line={row.after} room={room} label="After" />}
@@ -197,7 +197,7 @@ function SearchResult({ row, room, highlights }: { row: SearchHitRow; room: Room
 function ContextLine({ line, room, label }: { line: SearchLine; room: Room; label: string }) {
   const name = describeSender(room, line.sender).name;
   return (
-    <p className="truncate text-xs text-slate-500">
+    <p className="truncate text-xs text-subtle">
       <span className="sr-only">{label}: </span>
       <span className="font-medium">{name}</span>: {line.text}
     </p>
@@ -210,7 +210,7 @@ function Highlighted({ text, words }: { text: string; words: string[] }) {
     <>
       {highlightSegments(text, words).map((segment, i) =>
         segment.match ? (
-          <mark key={i} className="rounded-sm bg-amber-200 px-0.5 text-slate-900 dark:bg-amber-500/40 dark:text-amber-50">
+          <mark key={i} className="rounded-sm bg-warning-strong px-0.5 text-warning-fg">
             {segment.text}
           </mark>
         ) : (

@@ -15,7 +15,7 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
     <li className="space-y-1 py-2" aria-label={item.label}>
       <div className="flex items-center gap-2">
         <span className="min-w-0 flex-1 truncate font-medium">{item.label}</span>
-        <span className="text-sm text-slate-600 dark:text-slate-400" data-state={state}>
+        <span className="text-sm text-muted" data-state={state}>
           {state === 'done' ? '✓ ' : state === 'failed' ? '✗ ' : ''}
           {words}
         </span>
@@ -23,7 +23,7 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
       {entry.total > 0 && <Bar label={`${item.label} progress`} value={entry.done} max={entry.total} />}
       {state === 'failed' && (
         <div className="flex items-start gap-2">
-          <p role="alert" className="flex-1 text-sm text-red-700 dark:text-red-300">
+          <p role="alert" className="flex-1 text-sm text-danger">
             {entry.error}
           </p>
           <button className={secondaryButton} disabled={disabled} onClick={onRetry} aria-label={`Retry ${item.label}`}>
@@ -31,7 +31,7 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
           </button>
         </div>
       )}
-      {state === 'skipped' && !item.movable && item.reason && <p className="text-sm text-slate-600 dark:text-slate-400">{item.reason}</p>}
+      {state === 'skipped' && !item.movable && item.reason && <p className="text-sm text-muted">{item.reason}</p>}
     </li>
   );
 }
@@ -42,7 +42,7 @@ function RecoveryKeyPrompt({ controller, forMarking }: { controller: MigrationCo
   const [tried, setTried] = useState(false);
   return (
     <form
-      className="space-y-3 rounded-md border border-amber-300 p-3 dark:border-amber-700"
+      className="space-y-3 rounded-md border border-warning-line p-3"
       onSubmit={(e) => {
         e.preventDefault();
         setTried(true);
@@ -85,7 +85,7 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
         <Bar label="Overall progress" value={progress.done} max={progress.total} />
       </div>
       <Problem text={error} />
-      <ul aria-label="Items" className="divide-y divide-slate-200 dark:divide-slate-800">
+      <ul aria-label="Items" className="divide-y divide-line">
         {progress.items.map((entry) => (
           <ItemRow key={entry.item.id} entry={entry} onRetry={() => void controller.retry(entry.item.id)} disabled={running || needsSecret} />
         ))}

@@ -5,10 +5,10 @@ import type { PlanItem } from '../plan';
 import { Card, Problem, useWizard } from './StageCard';
 
 const ACTION_STYLE: Record<string, string> = {
-  adopt: 'text-emerald-700 dark:text-emerald-300',
-  reinvite: 'text-amber-700 dark:text-amber-300',
-  'join-public': 'text-amber-700 dark:text-amber-300',
-  cannot: 'text-red-700 dark:text-red-300',
+  adopt: 'text-success',
+  reinvite: 'text-warning',
+  'join-public': 'text-warning',
+  cannot: 'text-danger',
 };
 
 function PlanRow({ item, onToggle }: { item: PlanItem; onToggle: (selected: boolean) => void }) {
@@ -29,7 +29,7 @@ function PlanRow({ item, onToggle }: { item: PlanItem; onToggle: (selected: bool
         </label>
         <p className={`text-sm ${ACTION_STYLE[item.action ?? ''] ?? ''}`}>{item.summary}</p>
         {item.reason && (
-          <p id={`plan-${item.id}-why`} className="text-sm text-slate-600 dark:text-slate-400">
+          <p id={`plan-${item.id}-why`} className="text-sm text-muted">
             {item.reason}
           </p>
         )}
@@ -51,19 +51,19 @@ export function PlanStage({ controller }: { controller: MigrationController }) {
     <Card title="Plan" step={3}>
       <p>Every room you are in, with what will happen and why. Untick what you want to leave behind. Nothing on your old account is removed before the new server holds it.</p>
       <h3 className="font-semibold">Rooms ({rooms.length})</h3>
-      <ul aria-label="Rooms to move" className="divide-y divide-slate-200 dark:divide-slate-800">
+      <ul aria-label="Rooms to move" className="divide-y divide-line">
         {rooms.map(row)}
       </ul>
       {rest.length > 0 && (
         <>
           <h3 className="font-semibold">Profile and settings</h3>
-          <ul aria-label="Profile and settings to copy" className="divide-y divide-slate-200 dark:divide-slate-800">
+          <ul aria-label="Profile and settings to copy" className="divide-y divide-line">
             {rest.map(row)}
           </ul>
         </>
       )}
       {classicRooms && (
-        <fieldset className="space-y-2 rounded-md border border-slate-200 p-3 text-sm dark:border-slate-700">
+        <fieldset className="space-y-2 rounded-md border border-line p-3 text-sm">
           <legend className="px-1 font-medium">Rooms moved by re-invite</legend>
           <label className="flex items-center gap-2">
             <input type="checkbox" checked={options.notice} onChange={(e) => controller.setOptions({ notice: e.target.checked })} /> Post a notice in each room that I moved

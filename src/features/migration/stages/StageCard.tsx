@@ -11,7 +11,7 @@ export function useWizard<T>(controller: MigrationController, select: (state: Mi
 export function Card({ title, step, children }: { title: string; step?: number; children: ReactNode }) {
   return (
     <section aria-labelledby="migration-stage" className="space-y-4">
-      {step !== undefined && <p className="text-sm text-slate-500 dark:text-slate-400">Step {step} of 5</p>}
+      {step !== undefined && <p className="text-sm text-subtle">Step {step} of 5</p>}
       <h2 id="migration-stage" className="text-xl font-semibold">
         {title}
       </h2>
@@ -22,7 +22,7 @@ export function Card({ title, step, children }: { title: string; step?: number; 
 
 export function Problem({ text }: { text?: string }) {
   return text ? (
-    <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+    <p role="alert" className="rounded-md bg-danger-surface p-2 text-sm text-danger-fg">
       {text}
     </p>
   ) : null;

@@ -28,7 +28,7 @@ export function TargetStage({ controller }: { controller: MigrationController })
       </form>
       <Problem text={error} />
       {checked && choice && (
-        <div className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700" role="status">
+        <div className="space-y-3 rounded-md border border-line p-3" role="status">
           <p className="font-medium">✓ {checked.serverName} is reachable{checked.supportsPortable ? ' and supports portable identities' : ''}.</p>
           <p className="text-sm">{choice.explanation}</p>
           <button className={primaryButton} onClick={() => controller.chooseTarget()}>

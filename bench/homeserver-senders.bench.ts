@@ -10,7 +10,7 @@ const PER_SENDER = Number(process.env.BENCH_PER_SENDER ?? 40);
 async function main(): Promise<void> {
   const server = await startHomeserver({
     // BENCH_SENDERS_PORT moves the server off the default port.
-    serverName: `alpha.localhost:${process.env.BENCH_SENDERS_PORT ?? 18507}`,
+    serverName: `alpha.localhost:${process.env.BENCH_SENDERS_PORT ?? 20590}`,
     extraArgs: ['--auth-rate-limit', '100000,100000'],
   });
   try {

@@ -47,15 +47,47 @@ export class NotificationCounts {
         PRIMARY KEY (room_id, user_id, stream_ordering)
       );
     `);
+    // Each (room, user)'s counts, kept by triggers as rows come and go: /sync reads them for every room it reports,
+    // and counting a reader's unread rows each time made a long unread stretch cost more with every message.
+    db.transaction(() => {
+      const existed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'push_counts'").get() !== undefined;
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS push_counts (
+          room_id TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          notifications INTEGER NOT NULL,
+          highlights INTEGER NOT NULL,
+          PRIMARY KEY (room_id, user_id)
+        );
+        CREATE INDEX IF NOT EXISTS push_actions_event ON push_actions (event_id);
+        CREATE TRIGGER IF NOT EXISTS push_counts_insert AFTER INSERT ON push_actions BEGIN
+          INSERT INTO push_counts (room_id, user_id, notifications, highlights) VALUES (NEW.room_id, NEW.user_id, 1, NEW.highlight)
+            ON CONFLICT (room_id, user_id) DO UPDATE SET notifications = notifications + 1, highlights = highlights + excluded.highlights;
+        END;
+        CREATE TRIGGER IF NOT EXISTS push_counts_delete AFTER DELETE ON push_actions BEGIN
+          UPDATE push_counts SET notifications = notifications - 1, highlights = highlights - OLD.highlight WHERE room_id = OLD.room_id AND user_id = OLD.user_id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS push_counts_update AFTER UPDATE ON push_actions BEGIN
+          UPDATE push_counts SET notifications = notifications - 1, highlights = highlights - OLD.highlight WHERE room_id = OLD.room_id AND user_id = OLD.user_id;
+          INSERT INTO push_counts (room_id, user_id, notifications, highlights) VALUES (NEW.room_id, NEW.user_id, 1, NEW.highlight)
+            ON CONFLICT (room_id, user_id) DO UPDATE SET notifications = notifications + 1, highlights = highlights + excluded.highlights;
+        END;
+      `);
+      // A database from before the summary: count what is there once.
+      if (!existed) db.exec('INSERT INTO push_counts (room_id, user_id, notifications, highlights) SELECT room_id, user_id, COUNT(*), SUM(highlight) FROM push_actions GROUP BY room_id, user_id');
+    })();
     this.s = {
       // Rows are [user_id, highlight] pairs in a JSON array.
       insertMany: db.prepare(
-        "INSERT OR REPLACE INTO push_actions (room_id, user_id, stream_ordering, event_id, highlight) SELECT ?, json_extract(value, '$[0]'), ?, ?, json_extract(value, '$[1]') FROM json_each(?)",
+        // An upsert, not OR REPLACE: a replacing delete would not fire the delete trigger that keeps push_counts.
+        `INSERT INTO push_actions (room_id, user_id, stream_ordering, event_id, highlight)
+         SELECT ?, json_extract(value, '$[0]'), ?, ?, json_extract(value, '$[1]') FROM json_each(?) WHERE true
+         ON CONFLICT (room_id, user_id, stream_ordering) DO UPDATE SET event_id = excluded.event_id, highlight = excluded.highlight`,
       ),
       readUpTo: db.prepare('DELETE FROM push_actions WHERE room_id = ? AND user_id = ? AND stream_ordering <= ?'),
       clearRoom: db.prepare('DELETE FROM push_actions WHERE room_id = ? AND user_id = ?'),
       forgetEvent: db.prepare('DELETE FROM push_actions WHERE event_id = ?'),
-      counts: db.prepare('SELECT COUNT(*) AS notifications, COALESCE(SUM(highlight), 0) AS highlights FROM push_actions WHERE room_id = ? AND user_id = ?'),
+      counts: db.prepare('SELECT notifications, highlights FROM push_counts WHERE room_id = ? AND user_id = ?'),
     };
   }
 
@@ -96,8 +128,8 @@ export class NotificationCounts {
   }
 
   counts(roomId: string, userId: string): UnreadNotifications {
-    const row = this.s.counts.get(roomId, userId) as { notifications: number; highlights: number };
-    return { notification_count: row.notifications, highlight_count: row.highlights };
+    const row = this.s.counts.get(roomId, userId) as { notifications: number; highlights: number } | undefined;
+    return { notification_count: row?.notifications ?? 0, highlight_count: row?.highlights ?? 0 };
   }
 
   /** Called whenever the user's stored push rules change. */

@@ -1,6 +1,7 @@
 // `npm run server -- --server-name NAME --port PORT --data DIR [--open-registration] [--insecure-http]`
 import { ConfigError, parseConfig } from './config';
 import { startServer } from './server';
+import { SchemaTooNewError } from './storage/migrations';
 
 async function main(): Promise<void> {
   let config;
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('wayfarer homeserver failed to start:', error);
+  // A database from a newer release: say so plainly (no stack), and leave it as it is.
+  if (error instanceof SchemaTooNewError) console.error(`wayfarer homeserver failed to start: ${error.message}`);
+  else console.error('wayfarer homeserver failed to start:', error);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
-// Federation's own tables (created IF NOT EXISTS, beside the code that uses them): the persisted outbound queue,
-// per-destination backoff, remote server keys, soft-failed events, and state snapshots per event.
+// Federation's own tables (their schema is in storage/migrations.ts): the persisted outbound queue, per-destination
+// backoff, remote server keys, soft-failed events, and state snapshots per event.
 import type { Db } from '../storage/database';
 import type { Pdu } from '../rooms/pdu';
 
@@ -21,50 +21,6 @@ export interface RemoteKeyRow {
 export class FederationStore {
   private readonly s;
   constructor(private readonly db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS fed_outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        destination TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        created_ts INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS fed_outbox_destination ON fed_outbox (destination, id);
-      CREATE TABLE IF NOT EXISTS fed_destinations (
-        destination TEXT PRIMARY KEY,
-        failures INTEGER NOT NULL,
-        retry_at INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS fed_server_keys (
-        server_name TEXT NOT NULL,
-        key_id TEXT NOT NULL,
-        key TEXT NOT NULL,
-        valid_until_ts INTEGER NOT NULL,
-        expired_ts INTEGER,
-        PRIMARY KEY (server_name, key_id)
-      );
-      CREATE TABLE IF NOT EXISTS fed_soft_failed (
-        event_id TEXT PRIMARY KEY,
-        room_id TEXT NOT NULL,
-        pdu TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        received_ts INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS fed_state_groups (
-        group_id INTEGER PRIMARY KEY AUTOINCREMENT,
-        room_id TEXT NOT NULL,
-        state TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS fed_event_state (
-        event_id TEXT PRIMARY KEY,
-        group_id INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS fed_received_txns (
-        origin TEXT NOT NULL,
-        txn_id TEXT NOT NULL,
-        PRIMARY KEY (origin, txn_id)
-      );
-    `);
     this.s = {
       enqueue: db.prepare('INSERT INTO fed_outbox (destination, kind, payload, created_ts) VALUES (?, ?, ?, ?)'),
       pending: db.prepare('SELECT id, destination, kind, payload FROM fed_outbox WHERE destination = ? AND kind = ? ORDER BY id LIMIT ?'),
@@ -195,18 +151,6 @@ export class FederationStore {
 export class OutlierStore {
   private readonly s;
   constructor(db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS fed_outliers (
-        event_id TEXT PRIMARY KEY,
-        room_id TEXT NOT NULL,
-        pdu TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS fed_room_servers (
-        room_id TEXT NOT NULL,
-        server_name TEXT NOT NULL,
-        PRIMARY KEY (room_id, server_name)
-      );
-    `);
     this.s = {
       put: db.prepare('INSERT OR IGNORE INTO fed_outliers (event_id, room_id, pdu) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT pdu FROM fed_outliers WHERE event_id = ?'),

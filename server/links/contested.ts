@@ -44,18 +44,6 @@ interface ContestedRow {
 export class ContestedStore {
   private readonly s;
   constructor(db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS contested_keys (
-        room_id TEXT NOT NULL,
-        member_key TEXT NOT NULL,
-        by_server TEXT NOT NULL,
-        since_ts INTEGER NOT NULL,
-        event_id TEXT NOT NULL,
-        stream_id INTEGER NOT NULL,
-        PRIMARY KEY (room_id, member_key, by_server)
-      );
-      CREATE INDEX IF NOT EXISTS contested_keys_stream ON contested_keys (room_id, stream_id);
-    `);
     this.s = {
       insert: db.prepare('INSERT OR IGNORE INTO contested_keys (room_id, member_key, by_server, since_ts, event_id, stream_id) VALUES (?, ?, ?, ?, ?, ?)'),
       forKey: db.prepare('SELECT by_server, since_ts, event_id FROM contested_keys WHERE room_id = ? AND member_key = ? ORDER BY since_ts, by_server'),

@@ -45,26 +45,6 @@ interface LinkRow {
 class LinkStore {
   private readonly s;
   constructor(db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS link_state (
-        room_id TEXT NOT NULL,
-        member_key TEXT NOT NULL,
-        event_id TEXT NOT NULL,
-        info TEXT NOT NULL,
-        known_key TEXT,
-        stream_id INTEGER NOT NULL,
-        PRIMARY KEY (room_id, member_key)
-      );
-      CREATE INDEX IF NOT EXISTS link_state_stream ON link_state (room_id, stream_id);
-      CREATE TABLE IF NOT EXISTS link_held_events (
-        event_id TEXT PRIMARY KEY,
-        room_id TEXT NOT NULL,
-        member_key TEXT NOT NULL,
-        member_event_id TEXT NOT NULL,
-        key_ids TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS link_held_member ON link_held_events (room_id, member_key);
-    `);
     this.s = {
       get: db.prepare('SELECT room_id, member_key, event_id, info, known_key, stream_id FROM link_state WHERE room_id = ? AND member_key = ?'),
       put: db.prepare(

@@ -1,11 +1,12 @@
 // Notification counts come from a summary that triggers keep: after any sequence of recorded events, read
 // receipts, rejoins and redactions, each (room, user)'s counts equal a count of its remaining push_actions rows,
-// and a database from before the summary is counted once when it is opened.
+// and a database from before the summary is counted once when it is migrated (storage/migrations.ts).
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Homeserver } from '../homeserver';
 import type { Pdu } from '../rooms/pdu';
+import { migrate } from '../storage/migrations';
 import { NotificationCounts } from './notification-counts';
 
 const USERS = ['@a:x', '@b:x', '@c:x'];
@@ -45,6 +46,7 @@ describe('NotificationCounts', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const db = new Database(':memory:');
+        migrate(db);
         const counts = new NotificationCounts(db, fakeHomeserver());
         let stream = 0;
         for (const o of ops) {
@@ -69,11 +71,13 @@ describe('NotificationCounts', () => {
     insert.run('!r1:x', '@a:x', 1, '$1', 0);
     insert.run('!r1:x', '@a:x', 2, '$2', 1);
     insert.run('!r2:x', '@b:x', 3, '$3', 0);
+    migrate(db);
     const counts = new NotificationCounts(db, fakeHomeserver());
     expect(counts.counts('!r1:x', '@a:x')).toEqual({ notification_count: 2, highlight_count: 1 });
     expect(counts.counts('!r2:x', '@b:x')).toEqual({ notification_count: 1, highlight_count: 0 });
     expect(counts.counts('!r2:x', '@a:x')).toEqual({ notification_count: 0, highlight_count: 0 });
     // Opening it again does not count the rows twice.
+    migrate(db);
     const again = new NotificationCounts(db, fakeHomeserver());
     expect(again.counts('!r1:x', '@a:x')).toEqual({ notification_count: 2, highlight_count: 1 });
   });

@@ -37,45 +37,6 @@ export class NotificationCounts {
     db: Db,
     private readonly hs: Homeserver,
   ) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS push_actions (
-        room_id TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        stream_ordering INTEGER NOT NULL,
-        event_id TEXT NOT NULL,
-        highlight INTEGER NOT NULL,
-        PRIMARY KEY (room_id, user_id, stream_ordering)
-      );
-    `);
-    // Each (room, user)'s counts, kept by triggers as rows come and go: /sync reads them for every room it reports,
-    // and counting a reader's unread rows each time made a long unread stretch cost more with every message.
-    db.transaction(() => {
-      const existed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'push_counts'").get() !== undefined;
-      db.exec(`
-        CREATE TABLE IF NOT EXISTS push_counts (
-          room_id TEXT NOT NULL,
-          user_id TEXT NOT NULL,
-          notifications INTEGER NOT NULL,
-          highlights INTEGER NOT NULL,
-          PRIMARY KEY (room_id, user_id)
-        );
-        CREATE INDEX IF NOT EXISTS push_actions_event ON push_actions (event_id);
-        CREATE TRIGGER IF NOT EXISTS push_counts_insert AFTER INSERT ON push_actions BEGIN
-          INSERT INTO push_counts (room_id, user_id, notifications, highlights) VALUES (NEW.room_id, NEW.user_id, 1, NEW.highlight)
-            ON CONFLICT (room_id, user_id) DO UPDATE SET notifications = notifications + 1, highlights = highlights + excluded.highlights;
-        END;
-        CREATE TRIGGER IF NOT EXISTS push_counts_delete AFTER DELETE ON push_actions BEGIN
-          UPDATE push_counts SET notifications = notifications - 1, highlights = highlights - OLD.highlight WHERE room_id = OLD.room_id AND user_id = OLD.user_id;
-        END;
-        CREATE TRIGGER IF NOT EXISTS push_counts_update AFTER UPDATE ON push_actions BEGIN
-          UPDATE push_counts SET notifications = notifications - 1, highlights = highlights - OLD.highlight WHERE room_id = OLD.room_id AND user_id = OLD.user_id;
-          INSERT INTO push_counts (room_id, user_id, notifications, highlights) VALUES (NEW.room_id, NEW.user_id, 1, NEW.highlight)
-            ON CONFLICT (room_id, user_id) DO UPDATE SET notifications = notifications + 1, highlights = highlights + excluded.highlights;
-        END;
-      `);
-      // A database from before the summary: count what is there once.
-      if (!existed) db.exec('INSERT INTO push_counts (room_id, user_id, notifications, highlights) SELECT room_id, user_id, COUNT(*), SUM(highlight) FROM push_actions GROUP BY room_id, user_id');
-    })();
     this.s = {
       // Rows are [user_id, highlight] pairs in a JSON array.
       insertMany: db.prepare(

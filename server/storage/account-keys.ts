@@ -1,5 +1,4 @@
 // Account keys (PROTOCOL.md §2): the public half of each portable account's key, one account per key per server.
-// The table is created here (IF NOT EXISTS) so this feature's schema stays beside the code that uses it.
 import type { Db } from './database';
 
 export interface AccountKeyRow {
@@ -13,14 +12,6 @@ export class AccountKeyStore {
   private readonly s;
 
   constructor(db: Db) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS account_keys (
-        account_key TEXT PRIMARY KEY,
-        user_id TEXT NOT NULL UNIQUE,
-        created_ts INTEGER NOT NULL,
-        moved_to TEXT
-      );
-    `);
     this.s = {
       byKey: db.prepare('SELECT account_key, user_id, created_ts, moved_to FROM account_keys WHERE account_key = ?'),
       byUser: db.prepare('SELECT account_key, user_id, created_ts, moved_to FROM account_keys WHERE user_id = ?'),

@@ -1,61 +1,13 @@
 // Full-text index of message bodies, room names and topics (SQLite FTS5), for POST /search.
 // The FTS row's rowid is the event's stream ordering; triggers on `events` keep the index in step with every write
 // path (local sends, federation, backfill, outliers moved into the timeline, redactions), so no caller has to remember.
-// Its schema has its own version counter (table `component_versions`), apart from database.ts's list, so the two
-// can grow independently.
+// Its schema (the FTS5 table and those triggers) is a step of migrations.ts.
 import type { Db } from './database';
 
 /** The searchable keys of the spec and the event type each one is read from (as Synapse does). */
 export const SEARCH_KEYS = ['content.body', 'content.name', 'content.topic'] as const;
 export type SearchKey = (typeof SEARCH_KEYS)[number];
 const COLUMN_OF: Record<SearchKey, string> = { 'content.body': 'body', 'content.name': 'name', 'content.topic': 'topic' };
-
-// The text of one key if the event is of the key's type and the value is a string; NULL otherwise.
-const textOf = (row: string, type: string, key: string) =>
-  `CASE WHEN ${row}.type = '${type}' AND json_type(${row}.pdu, '$.content.${key}') = 'text' THEN json_extract(${row}.pdu, '$.content.${key}') END`;
-const SEARCHABLE = (row: string) => `${row}.redacted_by IS NULL AND ${row}.type IN ('m.room.message', 'm.room.name', 'm.room.topic')`;
-const indexRow = (row: string) =>
-  `SELECT ${row}.stream_ordering AS id, ${textOf(row, 'm.room.message', 'body')} AS body, ${textOf(row, 'm.room.name', 'name')} AS name, ${textOf(row, 'm.room.topic', 'topic')} AS topic`;
-
-/** Each entry moves the index schema one version forward; append, never edit a shipped one. */
-const SEARCH_MIGRATIONS: string[] = [
-  `
-  CREATE VIRTUAL TABLE event_search USING fts5(body, name, topic, tokenize = 'unicode61 remove_diacritics 2');
-  INSERT INTO event_search (rowid, body, name, topic)
-    SELECT id, body, name, topic FROM (${indexRow('events')} FROM events WHERE ${SEARCHABLE('events')})
-    WHERE body IS NOT NULL OR name IS NOT NULL OR topic IS NOT NULL;
-  CREATE TRIGGER event_search_insert AFTER INSERT ON events WHEN ${SEARCHABLE('NEW')}
-  BEGIN
-    INSERT INTO event_search (rowid, body, name, topic)
-      SELECT id, body, name, topic FROM (${indexRow('NEW')}) WHERE body IS NOT NULL OR name IS NOT NULL OR topic IS NOT NULL;
-  END;
-  CREATE TRIGGER event_search_redact AFTER UPDATE OF redacted_by ON events WHEN NEW.redacted_by IS NOT NULL
-  BEGIN
-    DELETE FROM event_search WHERE rowid = NEW.stream_ordering;
-  END;
-  CREATE TRIGGER event_search_move AFTER UPDATE OF stream_ordering ON events WHEN NEW.stream_ordering <> OLD.stream_ordering
-  BEGIN
-    UPDATE event_search SET rowid = NEW.stream_ordering WHERE rowid = OLD.stream_ordering;
-  END;
-  CREATE TRIGGER event_search_delete AFTER DELETE ON events
-  BEGIN
-    DELETE FROM event_search WHERE rowid = OLD.stream_ordering;
-  END;
-  `,
-];
-
-const COMPONENT = 'event_search';
-
-export function migrateSearchIndex(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS component_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT version FROM component_versions WHERE component = ?').get(COMPONENT) as { version: number } | undefined;
-  for (let version = row?.version ?? 0; version < SEARCH_MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(SEARCH_MIGRATIONS[version]!);
-      db.prepare('INSERT INTO component_versions (component, version) VALUES (?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version').run(COMPONENT, version + 1);
-    })();
-  }
-}
 
 /**
  * The words of a search term as FTS5's unicode61 tokenizer splits them (letters, digits, marks; everything else
@@ -88,7 +40,6 @@ export type SearchOrder = 'rank' | 'recent';
 export class SearchIndex {
   private readonly s;
   constructor(db: Db) {
-    migrateSearchIndex(db);
     const base = `SELECT e.stream_ordering AS streamOrdering, e.event_id AS eventId, e.room_id AS roomId, -bm25(event_search) AS rank
       FROM event_search JOIN events e ON e.stream_ordering = event_search.rowid
       WHERE event_search MATCH @query AND e.outlier = 0 AND e.room_id IN (SELECT value FROM json_each(@rooms))`;

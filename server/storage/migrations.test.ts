@@ -32,8 +32,14 @@ function fixtureCopy(): string {
 
 const file = (dir: string) => path.join(dir, 'homeserver.sqlite');
 const names = (db: Db, type: string) =>
-  (db.prepare("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name").all(type) as { name: string }[]).map((r) => r.name);
-const normalised = (sql: string | null) => (sql ?? '').replace(/\s+/g, ' ').replace(/ IF NOT EXISTS/g, '').trim();
+  (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name").all(type) as { name: string }[]
+  ).map((r) => r.name);
+const normalised = (sql: string | null) =>
+  (sql ?? '')
+    .replace(/\s+/g, ' ')
+    .replace(/ IF NOT EXISTS/g, '')
+    .trim();
 
 /** Everything about the schema that behaviour depends on: columns, indexes (with their columns and uniqueness), triggers. */
 function schemaOf(db: Db) {
@@ -45,7 +51,9 @@ function schemaOf(db: Db) {
     }),
   );
   const triggers = Object.fromEntries(
-    (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all() as { name: string; sql: string }[]).map((t) => [t.name, normalised(t.sql)]),
+    (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all() as { name: string; sql: string }[]).map(
+      (t) => [t.name, normalised(t.sql)],
+    ),
   );
   return { tables, indexes, triggers };
 }
@@ -53,7 +61,9 @@ function schemaOf(db: Db) {
 /** Every row of every ordinary table (FTS5's shadow tables are compared through the index's own content). */
 function contentsOf(db: Db): Record<string, unknown[]> {
   const tables = names(db, 'table').filter((t) => !t.startsWith('event_search') && t !== 'component_versions');
-  const rows: Record<string, unknown[]> = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]));
+  const rows: Record<string, unknown[]> = Object.fromEntries(
+    tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all()]),
+  );
   rows.event_search = db.prepare('SELECT rowid, body, name, topic FROM event_search ORDER BY rowid').all();
   return rows;
 }
@@ -73,7 +83,18 @@ describe('schema migrations', () => {
     const db = openDatabase(tempDir());
     expect(schemaVersionOf(db)).toBe(SCHEMA_VERSION);
     // The tables that stores used to create in their constructors are all made here now.
-    for (const table of ['fed_outbox', 'fed_server_keys', 'fed_outliers', 'fed_room_servers', 'link_state', 'link_held_events', 'contested_keys', 'push_actions', 'account_keys', 'event_search']) {
+    for (const table of [
+      'fed_outbox',
+      'fed_server_keys',
+      'fed_outliers',
+      'fed_room_servers',
+      'link_state',
+      'link_held_events',
+      'contested_keys',
+      'push_actions',
+      'account_keys',
+      'event_search',
+    ]) {
       expect(names(db, 'table'), table).toContain(table);
     }
     expect(names(db, 'table')).not.toContain('component_versions');
@@ -109,14 +130,17 @@ describe('schema migrations', () => {
       migrate(db, stop);
       expect(schemaVersionOf(db)).toBe(stop);
       db.prepare(
-          `INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, pdu)
+        `INSERT INTO events (stream_ordering, event_id, room_id, type, sender, depth, origin_server_ts, pdu)
            VALUES (1, '$a', '!r:x', 'm.room.message', '@a:x', 1, 1, '{"type":"m.room.message","content":{"body":"stored meanwhile"}}')`,
       ).run();
       db.close();
       const reopened = openDatabase(dir);
       expect(schemaOf(reopened), `stopped after ${stop}`).toEqual(fresh);
       // Indexed by the search step's backfill, or by its trigger when the step came first.
-      expect(reopened.prepare("SELECT rowid FROM event_search WHERE event_search MATCH 'meanwhile'").all(), `stopped after ${stop}`).toEqual([{ rowid: 1 }]);
+      expect(
+        reopened.prepare("SELECT rowid FROM event_search WHERE event_search MATCH 'meanwhile'").all(),
+        `stopped after ${stop}`,
+      ).toEqual([{ rowid: 1 }]);
       reopened.close();
     }
   });
@@ -130,7 +154,9 @@ describe('schema migrations', () => {
     newer.close();
 
     expect(() => openDatabase(dir)).toThrow(SchemaTooNewError);
-    expect(() => openDatabase(dir)).toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 1}, but this homeserver knows versions up to ${SCHEMA_VERSION}`));
+    expect(() => openDatabase(dir)).toThrow(
+      new RegExp(`schema version ${SCHEMA_VERSION + 1}, but this homeserver knows versions up to ${SCHEMA_VERSION}`),
+    );
     const after = new Database(file(dir), { readonly: true });
     expect(schemaVersionOf(after)).toBe(SCHEMA_VERSION + 1);
     expect(after.pragma('journal_mode', { simple: true })).toBe('delete');

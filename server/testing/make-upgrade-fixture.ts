@@ -37,10 +37,15 @@ async function main(): Promise<void> {
     const carol = await register(beta.baseUrl, 'carol');
     await ok(alice.put(`/_matrix/client/v3/profile/${enc(alice.userId!)}/displayname`, { displayname: 'Alice Upgrade' }));
 
-    const rooms: Record<string, { room_id: string; name: string; bodies: string[]; redacted: string; thread_root: string; event_ids: string[] }> = {};
+    const rooms: Record<
+      string,
+      { room_id: string; name: string; bodies: string[]; redacted: string; thread_root: string; event_ids: string[] }
+    > = {};
     for (const version of ['11', 'org.matrix.12.4430']) {
       const name = `Upgrade room ${version}`;
-      const { room_id: roomId } = await ok(alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name, topic: `topic of ${version}` }));
+      const { room_id: roomId } = await ok(
+        alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name, topic: `topic of ${version}` }),
+      );
       await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
       await ok(carol.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(FIXTURE_ALPHA)}`, {}));
       const ids: string[] = [];
@@ -52,16 +57,24 @@ async function main(): Promise<void> {
       await send(alice, `alice opens the ${version} room with a zebra`);
       await send(bob, `bob answers alice in ${version}`);
       await send(carol, `carol writes from beta into ${version}`);
-      await waitFor('carol’s message on alpha', async () => (await bodies(alice, roomId)).includes(`carol writes from beta into ${version}`));
+      await waitFor('carol’s message on alpha', async () =>
+        (await bodies(alice, roomId)).includes(`carol writes from beta into ${version}`),
+      );
       const root = ids[0]!;
-      const thread = await ok(bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/thread-${version}`, {
-        msgtype: 'm.text',
-        body: `bob replies in a thread in ${version}`,
-        'm.relates_to': { rel_type: 'm.thread', event_id: root },
-      }));
+      const thread = await ok(
+        bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/thread-${version}`, {
+          msgtype: 'm.text',
+          body: `bob replies in a thread in ${version}`,
+          'm.relates_to': { rel_type: 'm.thread', event_id: root },
+        }),
+      );
       ids.push(thread.event_id);
       said.push(`bob replies in a thread in ${version}`);
-      await ok(bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.reaction/react-${version}`, { 'm.relates_to': { rel_type: 'm.annotation', event_id: root, key: '👍' } }));
+      await ok(
+        bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.reaction/react-${version}`, {
+          'm.relates_to': { rel_type: 'm.annotation', event_id: root, key: '👍' },
+        }),
+      );
       const secret = await say(alice, roomId, `alice says something secret in ${version}`);
       await ok(alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(secret)}/redact-${version}`, { reason: 'oops' }));
       await send(alice, `alice closes ${version} with a giraffe`);
@@ -72,12 +85,21 @@ async function main(): Promise<void> {
     const memberKeyRoom = rooms['org.matrix.12.4430']!.room_id;
     // Carol's link (her member key ↔ @carol:beta) checked and stored on alpha.
     await waitFor('carol’s link verified on alpha', async () =>
-      Object.values(await memberInfo(alice, memberKeyRoom)).some((info: any) => info?.['dev.wayfarer.link']?.status === 'verified' && JSON.stringify(info).includes(carol.userId!)),
+      Object.values(await memberInfo(alice, memberKeyRoom)).some(
+        (info: any) => info?.['dev.wayfarer.link']?.status === 'verified' && JSON.stringify(info).includes(carol.userId!),
+      ),
     );
 
     await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/dev.wayfarer.fixture`, { kept: 'across the upgrade' }));
-    await ok(alice.put('/_matrix/client/v3/pushrules/global/content/upgrade-zebra', { pattern: 'zebra', actions: ['notify', { set_tweak: 'highlight' }] }));
-    const { filter_id: filterId } = await ok(alice.post(`/_matrix/client/v3/user/${enc(alice.userId!)}/filter`, { room: { timeline: { limit: 7 } } }));
+    await ok(
+      alice.put('/_matrix/client/v3/pushrules/global/content/upgrade-zebra', {
+        pattern: 'zebra',
+        actions: ['notify', { set_tweak: 'highlight' }],
+      }),
+    );
+    const { filter_id: filterId } = await ok(
+      alice.post(`/_matrix/client/v3/user/${enc(alice.userId!)}/filter`, { room: { timeline: { limit: 7 } } }),
+    );
     const alias = `#upgrade:${FIXTURE_ALPHA}`;
     await ok(alice.put(`/_matrix/client/v3/directory/room/${enc(alias)}`, { room_id: rooms['11']!.room_id }));
     const upload = await fetch(`${alpha.baseUrl}/_matrix/media/v3/upload?filename=hello.txt`, {
@@ -92,9 +114,16 @@ async function main(): Promise<void> {
     const accountKey = encodeBase64Url(account.publicKey);
     const portable = new TestClient(alpha.baseUrl);
     const uia = await portable.post('/_matrix/client/v3/register', { username: 'dana' });
-    const { challenge } = await ok(portable.post('/_matrix/client/unstable/dev.wayfarer/account_key/challenge', { account_key: accountKey }));
+    const { challenge } = await ok(
+      portable.post('/_matrix/client/unstable/dev.wayfarer/account_key/challenge', { account_key: accountKey }),
+    );
     const signature = signAccountKeyProof({ challenge, homeserver: FIXTURE_ALPHA, account_key: accountKey }, account.seed);
-    await ok(portable.post('/_matrix/client/v3/register', { username: 'dana', auth: { type: ACCOUNT_KEY_LOGIN_TYPE, account_key: accountKey, challenge, signature, session: uia.body.session } }));
+    await ok(
+      portable.post('/_matrix/client/v3/register', {
+        username: 'dana',
+        auth: { type: ACCOUNT_KEY_LOGIN_TYPE, account_key: accountKey, challenge, signature, session: uia.body.session },
+      }),
+    );
 
     const manifest = {
       made_with: execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim(),

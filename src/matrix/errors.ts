@@ -1,12 +1,16 @@
 // Server errors in words a person understands, with what to do next.
 
-/** The parts of a Matrix error we look at; matrix-js-sdk's MatrixError and our own AuthError both fit. */
+/** The parts of a Matrix error we look at; matrix-js-sdk's MatrixError and our MatrixHttpError both fit. */
 export interface MatrixErrorLike {
   errcode?: string;
   httpStatus?: number;
   message?: string;
   name?: string;
-  data?: { error?: string; retry_after_ms?: number };
+  /** MatrixHttpError: 'network' | 'timeout' | 'aborted' mean no answer came. */
+  kind?: string;
+  /** MatrixHttpError: the wait a 429 asked for, from the body or the Retry-After header. */
+  retryAfterMs?: number;
+  data?: { error?: string; retry_after_ms?: number; 'dev.wayfarer.moved_to'?: unknown };
 }
 
 const byErrcode: Record<string, string> = {
@@ -30,13 +34,16 @@ const byErrcode: Record<string, string> = {
 export function describeMatrixError(error: unknown, context?: string): string {
   const err = (typeof error === 'object' && error !== null ? error : {}) as MatrixErrorLike;
   const prefix = context ? `${context}: ` : '';
-  if (err.name === 'ConnectionError' || err.name === 'TypeError' || err.name === 'AbortError' || err.name === 'TimeoutError') {
+  const noAnswer = err.name === 'MatrixHttpError' && (err.kind === 'network' || err.kind === 'timeout' || err.kind === 'aborted');
+  if (noAnswer || err.name === 'ConnectionError' || err.name === 'TypeError' || err.name === 'AbortError' || err.name === 'TimeoutError') {
     return `${prefix}Can't reach the server. Check your connection; Wayfarer keeps trying.`;
   }
-  if (err.errcode === 'M_LIMIT_EXCEEDED') {
-    const seconds = Math.ceil((err.data?.retry_after_ms ?? 5000) / 1000);
+  if (err.errcode === 'M_LIMIT_EXCEEDED' || err.httpStatus === 429) {
+    const seconds = Math.ceil((err.retryAfterMs ?? err.data?.retry_after_ms ?? 5000) / 1000);
     return `${prefix}Too many requests. Wait ${seconds} s and try again.`;
   }
+  const movedTo = err.data?.['dev.wayfarer.moved_to'];
+  if (typeof movedTo === 'string' && movedTo !== '') return `${prefix}This account has moved to ${movedTo}. Sign in there.`;
   if (err.errcode === 'M_FORBIDDEN' && err.httpStatus === 403 && /password|login|credential/i.test(err.data?.error ?? '')) {
     return `${prefix}Wrong username or password.`;
   }

@@ -22,7 +22,7 @@ import {
   fetchPortableAccount,
   loginWithAccountKey,
   registerWithAccountKey,
-  UnknownAccountKeyError,
+  isUnknownAccountKey,
   type HomeserverAddress,
 } from '../../src/features/portable/accountKeyAuth';
 import { createRoomSeedFields, joinSeedFields } from '../../src/features/portable/memberSeeds';
@@ -152,14 +152,16 @@ describe('register and sign in with an account key', () => {
     expect(reply.body.error).toMatch(/not portable/);
   });
 
-  it('a valid proof for a key without an account is 403 flagged as unknown, and the client turns it into UnknownAccountKeyError', async () => {
+  it('a valid proof for a key without an account is 403 flagged as unknown, and the client turns it into a MatrixHttpError that says so', async () => {
     const id = identity();
     await expectRefusedWithoutSession(alpha, async () => {
       const reply = await login(alpha, await signedLogin(alpha, ALPHA, id));
       expect(reply.body['dev.wayfarer.unknown_account_key']).toBe(true);
       return reply;
     }, 403, /No account on alpha\.localhost:18801 belongs to this account key/);
-    await expect(loginWithAccountKey(alphaAddress, id.secret)).rejects.toBeInstanceOf(UnknownAccountKeyError);
+    const refused = await loginWithAccountKey(alphaAddress, id.secret).catch((error: unknown) => error);
+    expect(isUnknownAccountKey(refused)).toBe(true);
+    expect(refused).toMatchObject({ httpStatus: 403, errcode: 'M_FORBIDDEN', message: 'alpha.localhost:18801 has no account for this identity yet.' });
   });
 
   it('the client module registers and signs in with the recovery secret alone', async () => {

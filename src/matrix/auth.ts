@@ -1,17 +1,9 @@
-// Password sign-in and registration over plain fetch, so the first screen does not load matrix-js-sdk.
+// Password sign-in and registration over plain fetch (homeserverFetch), so the first screen does not load
+// matrix-js-sdk. Failures are MatrixHttpErrors whose message is already in words for people: the sign-in screen and
+// the migration wizard show it as it is.
+import { describeMatrixError } from './errors';
+import { homeserverFetch, MatrixHttpError } from './http';
 import type { Session } from './session';
-
-export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  constructor(
-    message: string,
-    readonly httpStatus: number,
-    readonly errcode?: string,
-    readonly data: { error?: string; retry_after_ms?: number } = {},
-  ) {
-    super(message);
-  }
-}
 
 interface LoginResponse {
   user_id: string;
@@ -24,65 +16,45 @@ function isLoginResponse(body: unknown): body is LoginResponse {
   return !!b && typeof b.user_id === 'string' && typeof b.access_token === 'string' && typeof b.device_id === 'string';
 }
 
-/** One JSON request to a homeserver; a network failure becomes an AuthError a person can read. */
-export async function requestJson(
-  fetchImpl: typeof fetch,
-  method: string,
-  url: string,
-  body?: unknown,
-  accessToken?: string,
-): Promise<{ status: number; body: any }> {
-  let response: Response;
-  try {
-    response = await fetchImpl(url, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new AuthError("Can't reach the server. Check your connection and try again.", 0, undefined);
-  }
-  let json: unknown;
-  try {
-    json = await response.json();
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, body: json };
+export const CANT_REACH_TO_SIGN_IN = "Can't reach the server. Check your connection and try again.";
+
+/**
+ * The same failure in words for a sign-in: no answer, or what `special` says for this request's known refusals,
+ * or the general words for the server's errcode. Anything that is not a MatrixHttpError is passed on as it is.
+ */
+export function signInFailure(error: unknown, special?: (error: MatrixHttpError) => string | undefined): unknown {
+  if (!(error instanceof MatrixHttpError)) return error;
+  if (!error.answered) return error.withMessage(CANT_REACH_TO_SIGN_IN);
+  return error.withMessage(special?.(error) ?? describeMatrixError(error));
 }
 
-const postJson = (url: string, body: unknown, fetchImpl: typeof fetch) => requestJson(fetchImpl, 'POST', url, body);
-
-function toAuthError(status: number, body: unknown): AuthError {
-  const b = (body ?? {}) as { errcode?: string; error?: string; retry_after_ms?: number };
-  return new AuthError(b.error ?? `HTTP ${status}`, status, b.errcode, b);
+/** A 2xx answer that is not the session a login or registration gives. */
+export function notASession(url: string, method: string): MatrixHttpError {
+  return new MatrixHttpError({ kind: 'unexpected', url, method, httpStatus: 200, message: 'The server sent an answer Wayfarer does not understand.' });
 }
 
-function toSession(baseUrl: string, body: unknown, status: number): Session {
-  if (!isLoginResponse(body)) throw new AuthError('The server sent an answer Wayfarer does not understand.', status);
+export function toSession(baseUrl: string, url: string, body: unknown): Session {
+  if (!isLoginResponse(body)) throw notASession(url, 'POST');
   return { baseUrl, userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id };
 }
 
 export const deviceDisplayName = 'Wayfarer web';
 
 export async function loginWithPassword(baseUrl: string, username: string, password: string, fetchImpl: typeof fetch = fetch): Promise<Session> {
-  const user = username.trim();
-  const { status, body } = await postJson(
-    `${baseUrl}/_matrix/client/v3/login`,
-    {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user },
-      password,
-      initial_device_display_name: deviceDisplayName,
-    },
-    fetchImpl,
-  );
-  if (status === 403) throw new AuthError('Wrong username or password.', status, 'M_FORBIDDEN', { error: 'Wrong username or password.' });
-  if (status !== 200) throw toAuthError(status, body);
-  return toSession(baseUrl, body, status);
+  const url = `${baseUrl}/_matrix/client/v3/login`;
+  const body = {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: username.trim() },
+    password,
+    initial_device_display_name: deviceDisplayName,
+  };
+  let reply: unknown;
+  try {
+    reply = await homeserverFetch(url, { method: 'POST', body, fetch: fetchImpl });
+  } catch (error) {
+    throw signInFailure(error, (e) => (e.httpStatus === 403 && !e.movedTo ? 'Wrong username or password.' : undefined));
+  }
+  return toSession(baseUrl, url, reply);
 }
 
 /**
@@ -92,20 +64,24 @@ export async function loginWithPassword(baseUrl: string, username: string, passw
 export async function registerWithPassword(baseUrl: string, username: string, password: string, fetchImpl: typeof fetch = fetch): Promise<Session> {
   const url = `${baseUrl}/_matrix/client/v3/register`;
   const request = { username: username.trim(), password, initial_device_display_name: deviceDisplayName };
-  let { status, body } = await postJson(url, request, fetchImpl);
-  if (status === 401) {
-    const flows = ((body as { flows?: { stages?: string[] }[] })?.flows ?? []).map((f) => f.stages ?? []);
-    const session = (body as { session?: string }).session;
+  const words = (e: MatrixHttpError) =>
+    e.httpStatus === 403 && e.errcode === 'M_FORBIDDEN' ? 'This server does not allow registration. Ask its admin for an account.' : undefined;
+  let reply: unknown;
+  try {
+    reply = await homeserverFetch(url, { method: 'POST', body: request, fetch: fetchImpl });
+  } catch (error) {
+    // The first answer of user-interactive auth: 401 with the flows the server offers and a session.
+    if (!(error instanceof MatrixHttpError) || error.httpStatus !== 401) throw signInFailure(error, words);
+    const flows = (Array.isArray(error.data.flows) ? (error.data.flows as { stages?: string[] }[]) : []).map((f) => f.stages ?? []);
     if (!flows.some((stages) => stages.length === 1 && stages[0] === 'm.login.dummy')) {
-      throw new AuthError('This server needs extra steps to register that Wayfarer does not support yet. Register on the server’s website, then sign in here.', 401);
+      throw error.withMessage('This server needs extra steps to register that Wayfarer does not support yet. Register on the server’s website, then sign in here.');
     }
-    ({ status, body } = await postJson(url, { ...request, auth: { type: 'm.login.dummy', session } }, fetchImpl));
+    const session = typeof error.data.session === 'string' ? error.data.session : undefined;
+    try {
+      reply = await homeserverFetch(url, { method: 'POST', body: { ...request, auth: { type: 'm.login.dummy', session } }, fetch: fetchImpl });
+    } catch (second) {
+      throw signInFailure(second, words);
+    }
   }
-  if (status === 403 && (body as { errcode?: string })?.errcode === 'M_FORBIDDEN') {
-    throw new AuthError('This server does not allow registration. Ask its admin for an account.', 403, 'M_FORBIDDEN', {
-      error: 'This server does not allow registration. Ask its admin for an account.',
-    });
-  }
-  if (status !== 200) throw toAuthError(status, body);
-  return toSession(baseUrl, body, status);
+  return toSession(baseUrl, url, reply);
 }

@@ -9,8 +9,11 @@ import { logger } from '../platform/logger';
 
 const log = logger('http');
 
-/** What went wrong: an HTTP refusal, no answer at all, or a successful status whose body is not JSON. */
-export type MatrixHttpErrorKind = 'http' | 'network' | 'timeout' | 'aborted' | 'not-json';
+/**
+ * What went wrong: an HTTP refusal; no answer at all (network, timeout, aborted); a successful status whose body is
+ * not JSON; or JSON that is not what the request answers (`unexpected`: thrown by callers that check the shape).
+ */
+export type MatrixHttpErrorKind = 'http' | 'network' | 'timeout' | 'aborted' | 'not-json' | 'unexpected';
 
 /** A Matrix error body (the spec's standard error response) with the dev.wayfarer fields we read. */
 export interface MatrixErrorBody {
@@ -56,6 +59,8 @@ function defaultMessage(init: MatrixHttpErrorInit, host: string): string {
       return `the request to ${host} was cancelled`;
     case 'not-json':
       return `${host} answered ${init.httpStatus ?? 0} with something that is not JSON`;
+    case 'unexpected':
+      return `${host} answered ${init.httpStatus ?? 0} with something Wayfarer does not understand`;
     case 'http':
       return `${host} answered ${init.httpStatus ?? 0}${init.data?.error ? `: ${init.data.error}` : ''}`;
   }
@@ -95,7 +100,7 @@ export class MatrixHttpError extends Error {
 
   /** The server answered (with any status); false for network failures, timeouts and cancelled requests. */
   get answered(): boolean {
-    return this.kind === 'http' || this.kind === 'not-json';
+    return this.kind === 'http' || this.kind === 'not-json' || this.kind === 'unexpected';
   }
 
   get rateLimited(): boolean {

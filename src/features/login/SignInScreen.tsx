@@ -1,6 +1,7 @@
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
+import { MatrixHttpError } from '../../matrix/http';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
@@ -37,7 +38,8 @@ export function SignInScreen() {
         mode === 'sign-in' ? await loginWithPassword(baseUrl, username, password) : await registerWithPassword(baseUrl, username, password);
       await sessionStore.getState().signedIn(session);
     } catch (err) {
-      setError(err instanceof HomeserverError ? err.message : describeMatrixError(err));
+      // Sign-in failures come with their words (MatrixHttpError); anything else is described here.
+      setError(err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : describeMatrixError(err));
     } finally {
       setBusy(undefined);
     }

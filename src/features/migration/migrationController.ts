@@ -4,7 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { deriveMemberRoot } from '../../protocol';
 import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
-import { accountKeyId, loginWithAccountKey, proveAccountKey, registerWithAccountKey, UnknownAccountKeyError } from '../portable/accountKeyAuth';
+import { accountKeyId, loginWithAccountKey, proveAccountKey, registerWithAccountKey, isUnknownAccountKey } from '../portable/accountKeyAuth';
 import type { PortableStatus } from '../portable/portableRooms';
 import { createExecutor, markOldAccountMoved, memberSeedFor, type Endpoint } from './executor';
 import {
@@ -288,7 +288,7 @@ export class MigrationController {
         try {
           session = await this.auth.loginWithAccountKey(server, input.secret);
         } catch (error) {
-          if (!(error instanceof UnknownAccountKeyError)) throw error;
+          if (!isUnknownAccountKey(error)) throw error;
           this.set({ proving: `Bringing your identity to ${target.serverName} as @${input.username}…` });
           session = await this.auth.registerWithAccountKey(server, input.secret, input.username);
         }

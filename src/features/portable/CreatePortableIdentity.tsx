@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { encodeRecoveryKey, generateRecoverySecret } from '../../protocol';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
-import { AuthError } from '../../matrix/auth';
+import { MatrixHttpError } from '../../matrix/http';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { registerWithAccountKey, serverNameFromInput } from './accountKeyAuth';
 import { finishPortableSignIn } from './finishSignIn';
@@ -159,7 +159,7 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
       const session = await registerWithAccountKey(server, secret, username);
       await finishPortableSignIn(session, secret, remember);
     } catch (err) {
-      setError(err instanceof HomeserverError || err instanceof AuthError ? err.message : `Something went wrong: ${String(err)}`);
+      setError(err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : `Something went wrong: ${String(err)}`);
     } finally {
       setBusy(undefined);
     }

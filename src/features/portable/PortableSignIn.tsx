@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
-import { AuthError } from '../../matrix/auth';
+import { MatrixHttpError } from '../../matrix/http';
 import { primaryButton, secondaryButton } from '../../ui/controls';
-import { loginWithAccountKey, registerWithAccountKey, serverNameFromInput, UnknownAccountKeyError, type HomeserverAddress } from './accountKeyAuth';
+import { loginWithAccountKey, registerWithAccountKey, serverNameFromInput, isUnknownAccountKey, type HomeserverAddress } from './accountKeyAuth';
 import { finishPortableSignIn } from './finishSignIn';
 import { FormFeedback } from './FormFeedback';
 import { HomeserverField } from './HomeserverField';
@@ -12,7 +12,7 @@ import { RememberCheckbox } from './RememberCheckbox';
 import { UsernameField } from './UsernameField';
 import { useUsernameCheck } from './useUsernameCheck';
 
-const errorText = (error: unknown) => (error instanceof HomeserverError || error instanceof AuthError ? error.message : `Something went wrong: ${String(error)}`);
+const errorText = (error: unknown) => (error instanceof HomeserverError || error instanceof MatrixHttpError ? error.message : `Something went wrong: ${String(error)}`);
 
 /** Sign in by proving the recovery key; when the server has no account for it, offer to bring the identity there. */
 export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserver: string; onBack: () => void }) {
@@ -40,7 +40,7 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
         const session = await loginWithAccountKey(server, field.secret);
         await finishPortableSignIn(session, field.secret, remember);
       } catch (err) {
-        if (!(err instanceof UnknownAccountKeyError)) throw err;
+        if (!isUnknownAccountKey(err)) throw err;
         setBring({ server, secret: field.secret });
       }
     } catch (err) {

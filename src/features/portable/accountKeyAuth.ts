@@ -1,6 +1,7 @@
 // Signing in and registering with an account key (PROTOCOL.md §5): challenge → sign → login / register.
-// Plain fetch, like password sign-in, so the first screen never loads matrix-js-sdk. The recovery secret is
-// only used here to derive the account key; nothing derived from it is sent except the public key and a signature.
+// Plain fetch (homeserverFetch), like password sign-in, so the first screen never loads matrix-js-sdk. The recovery
+// secret is only used here to derive the account key; nothing derived from it is sent except the public key and a
+// signature. Failures are MatrixHttpErrors with words for people as their message.
 import {
   ACCOUNT_KEY_LOGIN_TYPE,
   deriveAccountKey,
@@ -8,13 +9,17 @@ import {
   signAccountKeyProof,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
-import { AuthError, deviceDisplayName, requestJson as request } from '../../matrix/auth';
+import { deviceDisplayName, notASession, signInFailure, toSession } from '../../matrix/auth';
+import { describeMatrixError } from '../../matrix/errors';
+import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
 import type { Session } from '../../matrix/session';
 
 type Fetch = typeof fetch;
 
-/** The server has no account for this account key: offer to register ("bring this identity here"). */
-export class UnknownAccountKeyError extends AuthError {}
+/** The server has no account for this account key (`dev.wayfarer.unknown_account_key`): offer to register. */
+export function isUnknownAccountKey(error: unknown): error is MatrixHttpError {
+  return error instanceof MatrixHttpError && error.unknownAccountKey;
+}
 
 export interface AccountKeyProof {
   type: typeof ACCOUNT_KEY_LOGIN_TYPE;
@@ -29,21 +34,25 @@ export interface HomeserverAddress {
   serverName: string;
 }
 
-function errorFrom(status: number, body: any): AuthError {
-  const data = (typeof body === 'object' && body !== null ? body : {}) as { errcode?: string; error?: string; retry_after_ms?: number };
-  if (data.errcode === 'M_LIMIT_EXCEEDED') {
-    const seconds = Math.ceil((data.retry_after_ms ?? 5000) / 1000);
-    return new AuthError(`Too many attempts. Wait ${seconds} s and try again.`, status, data.errcode, data);
-  }
-  if (status >= 500) return new AuthError(`The server had a problem (${status}). Try again in a moment.`, status, data.errcode, data);
-  return new AuthError(data.error ?? `The server refused (HTTP ${status}).`, status, data.errcode, data);
+/** A refusal of an account-key request in words; `special` names this request's own refusals first. */
+function refusal(error: unknown, special?: (error: MatrixHttpError) => string | undefined): unknown {
+  return signInFailure(error, (e) => {
+    const own = special?.(e);
+    if (own) return own;
+    if (e.rateLimited) return `Too many attempts. Wait ${Math.ceil((e.retryAfterMs ?? 5000) / 1000)} s and try again.`;
+    if (e.movedTo) return describeMatrixError(e);
+    if (e.httpStatus >= 500) return `The server had a problem (${e.httpStatus}). Try again in a moment.`;
+    if (e.kind !== 'http') return 'The server sent an answer Wayfarer does not understand.';
+    return e.data.error ?? `The server refused (HTTP ${e.httpStatus}).`;
+  });
 }
 
-function toSession(baseUrl: string, status: number, body: any): Session {
-  if (!body || typeof body.user_id !== 'string' || typeof body.access_token !== 'string' || typeof body.device_id !== 'string') {
-    throw new AuthError('The server sent an answer Wayfarer does not understand.', status);
+async function send<T>(fetchImpl: Fetch, method: string, url: string, body?: unknown, accessToken?: string, special?: (error: MatrixHttpError) => string | undefined): Promise<T> {
+  try {
+    return await homeserverFetch<T>(url, { method, fetch: fetchImpl, ...(body !== undefined ? { body } : {}), ...(accessToken ? { accessToken } : {}) });
+  } catch (error) {
+    throw refusal(error, special);
   }
-  return { baseUrl, userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id };
 }
 
 /** The account key's public half as the server knows it: unpadded URL-safe base64. */
@@ -55,25 +64,24 @@ export function accountKeyId(secret: Uint8Array): string {
 export async function proveAccountKey(server: HomeserverAddress, secret: Uint8Array, fetchImpl: Fetch = fetch): Promise<AccountKeyProof> {
   const account = deriveAccountKey(secret);
   const account_key = encodeBase64Url(account.publicKey);
-  const reply = await request(fetchImpl, 'POST', `${server.baseUrl}${WAYFARER_CLIENT_PREFIX}/account_key/challenge`, { account_key });
-  if (reply.status === 404 && reply.body?.errcode === 'M_UNRECOGNIZED') {
-    throw new AuthError(`${server.serverName} does not support portable identities (recovery-key sign-in).`, 404, 'M_UNRECOGNIZED');
-  }
-  if (reply.status !== 200 || typeof reply.body?.challenge !== 'string') throw errorFrom(reply.status, reply.body);
-  const challenge: string = reply.body.challenge;
+  const url = `${server.baseUrl}${WAYFARER_CLIENT_PREFIX}/account_key/challenge`;
+  const reply = await send<{ challenge?: unknown }>(fetchImpl, 'POST', url, { account_key }, undefined, (e) =>
+    e.httpStatus === 404 && e.errcode === 'M_UNRECOGNIZED' ? `${server.serverName} does not support portable identities (recovery-key sign-in).` : undefined,
+  );
+  if (typeof reply?.challenge !== 'string') throw notASession(url, 'POST');
+  const challenge = reply.challenge;
   const signature = signAccountKeyProof({ challenge, homeserver: server.serverName, account_key }, account.seed);
   return { type: ACCOUNT_KEY_LOGIN_TYPE, account_key, challenge, signature };
 }
 
-/** Signs in to the account bound to this recovery key's account key. */
+/** Signs in to the account bound to this recovery key's account key; no account there: `isUnknownAccountKey(error)`. */
 export async function loginWithAccountKey(server: HomeserverAddress, secret: Uint8Array, fetchImpl: Fetch = fetch): Promise<Session> {
   const proof = await proveAccountKey(server, secret, fetchImpl);
-  const reply = await request(fetchImpl, 'POST', `${server.baseUrl}/_matrix/client/v3/login`, { ...proof, initial_device_display_name: deviceDisplayName });
-  if (reply.status === 403 && reply.body?.['dev.wayfarer.unknown_account_key'] === true) {
-    throw new UnknownAccountKeyError(`${server.serverName} has no account for this identity yet.`, 403, 'M_FORBIDDEN', reply.body);
-  }
-  if (reply.status !== 200) throw errorFrom(reply.status, reply.body);
-  return toSession(server.baseUrl, reply.status, reply.body);
+  const url = `${server.baseUrl}/_matrix/client/v3/login`;
+  const reply = await send(fetchImpl, 'POST', url, { ...proof, initial_device_display_name: deviceDisplayName }, undefined, (e) =>
+    e.httpStatus === 403 && e.unknownAccountKey ? `${server.serverName} has no account for this identity yet.` : undefined,
+  );
+  return toSession(server.baseUrl, url, reply);
 }
 
 /**
@@ -83,35 +91,52 @@ export async function loginWithAccountKey(server: HomeserverAddress, secret: Uin
 export async function registerWithAccountKey(server: HomeserverAddress, secret: Uint8Array, username: string, fetchImpl: Fetch = fetch): Promise<Session> {
   const url = `${server.baseUrl}/_matrix/client/v3/register`;
   const base = { username: username.trim(), initial_device_display_name: deviceDisplayName };
-  const first = await request(fetchImpl, 'POST', url, base);
-  if (first.status !== 401) throw errorFrom(first.status, first.body);
-  const flows: string[][] = Array.isArray(first.body?.flows) ? first.body.flows.map((f: { stages?: string[] }) => f.stages ?? []) : [];
+  let first: MatrixHttpError;
+  try {
+    await homeserverFetch(url, { method: 'POST', body: base, fetch: fetchImpl });
+    throw notASession(url, 'POST'); // registered without any proof: not the server this flow is for
+  } catch (error) {
+    if (!(error instanceof MatrixHttpError) || error.httpStatus !== 401) throw refusal(error);
+    first = error;
+  }
+  const flows: string[][] = Array.isArray(first.data.flows) ? (first.data.flows as { stages?: string[] }[]).map((f) => f.stages ?? []) : [];
   if (!flows.some((stages) => stages.length === 1 && stages[0] === ACCOUNT_KEY_LOGIN_TYPE)) {
-    throw new AuthError(`${server.serverName} does not let you register with a recovery key.`, 401);
+    throw first.withMessage(`${server.serverName} does not let you register with a recovery key.`);
   }
   const proof = await proveAccountKey(server, secret, fetchImpl);
-  const reply = await request(fetchImpl, 'POST', url, { ...base, auth: { ...proof, session: first.body.session } });
-  if (reply.status !== 200) throw errorFrom(reply.status, reply.body);
-  return toSession(server.baseUrl, reply.status, reply.body);
+  const reply = await send(fetchImpl, 'POST', url, { ...base, auth: { ...proof, session: first.data.session } });
+  return toSession(server.baseUrl, url, reply);
 }
 
 export type UsernameCheck = { state: 'available' } | { state: 'unavailable'; message: string };
 
 /** GET /register/available, with the server's reason when the name can't be had. */
 export async function checkUsername(baseUrl: string, username: string, fetchImpl: Fetch = fetch): Promise<UsernameCheck> {
-  const reply = await request(fetchImpl, 'GET', `${baseUrl}/_matrix/client/v3/register/available?username=${encodeURIComponent(username.trim())}`);
-  if (reply.status === 200 && reply.body?.available === true) return { state: 'available' };
-  if (reply.body?.errcode === 'M_USER_IN_USE') return { state: 'unavailable', message: 'That username is taken.' };
-  if (reply.body?.errcode === 'M_INVALID_USERNAME') return { state: 'unavailable', message: 'Use only lower-case letters, digits and . _ = - / +' };
-  throw errorFrom(reply.status, reply.body);
+  const url = `${baseUrl}/_matrix/client/v3/register/available?username=${encodeURIComponent(username.trim())}`;
+  let reply: { available?: unknown };
+  try {
+    reply = await homeserverFetch(url, { fetch: fetchImpl });
+  } catch (error) {
+    if (error instanceof MatrixHttpError && error.errcode === 'M_USER_IN_USE') return { state: 'unavailable', message: 'That username is taken.' };
+    if (error instanceof MatrixHttpError && error.errcode === 'M_INVALID_USERNAME') return { state: 'unavailable', message: 'Use only lower-case letters, digits and . _ = - / +' };
+    throw refusal(error);
+  }
+  if (reply?.available === true) return { state: 'available' };
+  throw new MatrixHttpError({ kind: 'unexpected', url, httpStatus: 200, message: 'The server sent an answer Wayfarer does not understand.' });
 }
 
 /** GET /account/portable: the account key this account is bound to, or undefined for a password account. */
 export async function fetchPortableAccount(session: Session, fetchImpl: Fetch = fetch): Promise<{ account_key: string; moved_to?: string } | undefined> {
-  const reply = await request(fetchImpl, 'GET', `${session.baseUrl}${WAYFARER_CLIENT_PREFIX}/account/portable`, undefined, session.accessToken);
-  if (reply.status === 404) return undefined;
-  if (reply.status !== 200 || typeof reply.body?.account_key !== 'string') throw errorFrom(reply.status, reply.body);
-  return reply.body;
+  const url = `${session.baseUrl}${WAYFARER_CLIENT_PREFIX}/account/portable`;
+  let reply: { account_key?: unknown; moved_to?: string };
+  try {
+    reply = await homeserverFetch(url, { accessToken: session.accessToken, fetch: fetchImpl });
+  } catch (error) {
+    if (error instanceof MatrixHttpError && error.httpStatus === 404) return undefined;
+    throw refusal(error);
+  }
+  if (typeof reply?.account_key !== 'string') throw new MatrixHttpError({ kind: 'unexpected', url, httpStatus: 200, message: 'The server sent an answer Wayfarer does not understand.' });
+  return reply as { account_key: string; moved_to?: string };
 }
 
 /** The server name a proof is made for: the name as typed, or the host of a typed URL. */

@@ -1,5 +1,9 @@
 // Turning what a person types into a homeserver base URL: the spec's client discovery
 // (/.well-known/matrix/client), then a check that a Matrix server really answers there.
+import { logger } from '../platform/logger';
+import { homeserverFetch, MatrixHttpError } from './http';
+
+const log = logger('http:discovery');
 
 export type HomeserverErrorKind = 'invalid-input' | 'unreachable' | 'not-matrix';
 
@@ -8,8 +12,9 @@ export class HomeserverError extends Error {
   constructor(
     readonly kind: HomeserverErrorKind,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -65,43 +70,31 @@ export function baseUrlFromWellKnown(document: unknown): string | undefined {
 
 type Fetch = typeof fetch;
 
-async function fetchJson(fetchImpl: Fetch, url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, body };
-}
-
 /**
  * Finds the base URL of a homeserver and checks that it speaks the Client-Server API.
- * Throws HomeserverError with a message meant for people.
+ * Throws HomeserverError with a message meant for people (the MatrixHttpError behind it as `cause`).
  */
 export async function discoverHomeserver(input: string, fetchImpl: Fetch = fetch, timeoutMs = 10_000): Promise<string> {
   const { baseUrl: start, isBareName } = initialBaseUrl(input);
   let baseUrl = start;
   if (isBareName) {
     try {
-      const wellKnown = await fetchJson(fetchImpl, `${start}/.well-known/matrix/client`, timeoutMs);
-      if (wellKnown.status === 200) baseUrl = baseUrlFromWellKnown(wellKnown.body) ?? start;
-    } catch {
+      baseUrl = baseUrlFromWellKnown(await homeserverFetch(`${start}/.well-known/matrix/client`, { fetch: fetchImpl, timeoutMs })) ?? start;
+    } catch (error) {
       // No well-known (or the host is down): the spec says to fall back to the name itself.
+      log.debug(`no usable .well-known for ${start}; trying the name itself`, error);
     }
   }
-  let versions: { status: number; body: unknown };
+  let versions: unknown;
   try {
-    versions = await fetchJson(fetchImpl, `${baseUrl}/_matrix/client/versions`, timeoutMs);
-  } catch {
-    throw new HomeserverError(
-      'unreachable',
-      `Can't reach ${baseUrl}. Check the address and your connection, then try again.`,
-    );
+    versions = await homeserverFetch(`${baseUrl}/_matrix/client/versions`, { fetch: fetchImpl, timeoutMs });
+  } catch (error) {
+    if (error instanceof MatrixHttpError && error.answered) {
+      throw new HomeserverError('not-matrix', `${baseUrl} answered, but it isn't a Matrix homeserver. Check the address.`, { cause: error });
+    }
+    throw new HomeserverError('unreachable', `Can't reach ${baseUrl}. Check the address and your connection, then try again.`, { cause: error });
   }
-  const list = (versions.body as { versions?: unknown } | undefined)?.versions;
-  if (versions.status !== 200 || !Array.isArray(list)) {
+  if (!Array.isArray((versions as { versions?: unknown } | null)?.versions)) {
     throw new HomeserverError('not-matrix', `${baseUrl} answered, but it isn't a Matrix homeserver. Check the address.`);
   }
   return baseUrl;

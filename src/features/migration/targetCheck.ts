@@ -1,5 +1,6 @@
 // Step 1 of the wizard: is the target homeserver reachable, and can it take a portable identity?
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
+import { homeserverFetch } from '../../matrix/http';
 import { serverNameFromInput } from '../portable/accountKeyAuth';
 import type { MigrationPath } from './plan';
 
@@ -21,17 +22,15 @@ export async function checkTarget(input: string, sourceServerName: string, fetch
   try {
     baseUrl = await discoverHomeserver(input, fetchImpl);
   } catch (error) {
-    throw new TargetCheckError(error instanceof HomeserverError ? error.message : `Cannot reach ${serverName}.`);
+    throw new TargetCheckError(error instanceof HomeserverError ? error.message : `Cannot reach ${serverName}.`, { cause: error });
   }
-  let versions: { unstable_features?: Record<string, unknown> };
+  let versions: { unstable_features?: Record<string, unknown> } | null;
   try {
-    const response = await fetchImpl(`${baseUrl}/_matrix/client/versions`);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    versions = (await response.json()) as typeof versions;
+    versions = await homeserverFetch(`${baseUrl}/_matrix/client/versions`, { fetch: fetchImpl, timeoutMs: 10_000 });
   } catch (error) {
-    throw new TargetCheckError(`${serverName} did not answer as a Matrix homeserver (${error instanceof Error ? error.message : String(error)}).`);
+    throw new TargetCheckError(`${serverName} did not answer as a Matrix homeserver (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
   }
-  return { baseUrl, serverName, supportsPortable: versions.unstable_features?.[PORTABLE_FEATURE] === true };
+  return { baseUrl, serverName, supportsPortable: versions?.unstable_features?.[PORTABLE_FEATURE] === true };
 }
 
 /** Which path the move takes, and what that means, in words. */

@@ -1,6 +1,6 @@
 // The steps of a migration against real homeservers (Client-Server API and PROTOCOL.md §5), each idempotent: it
 // first looks whether its effect is already there, so running it again after a crash changes nothing.
-// Plain fetch, no matrix-js-sdk: the same code runs in the browser, in tests and in the benchmark.
+// Plain fetch through homeserverFetch, no matrix-js-sdk: the same code runs in the browser, in tests and in the benchmark.
 import {
   deriveCreatorMemberKey,
   deriveMemberKey,
@@ -11,6 +11,8 @@ import {
   verifyLink,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
+import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
+import { logger } from '../../platform/logger';
 import { fetchDomainKeys, fetchMemberEvent } from '../identity/browserVerify';
 import { movedRoomIds, type MigrationJournal, type StepRecord } from './journal';
 import { rewriteDirect, rewriteIgnored, viaServers, type RoomSnapshot } from './plan';
@@ -18,46 +20,21 @@ import type { StepExecutor } from './runner';
 
 type Fetch = typeof fetch;
 
-/** A refusal or failure of one HTTP call, in words, with the server's errcode when there is one. */
-export class MigrationHttpError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly errcode?: string,
-    readonly body?: unknown,
-  ) {
-    super(message);
-  }
-}
+const log = logger('migration');
 
 export interface Endpoint {
   baseUrl: string;
   accessToken: string;
 }
 
-export async function call<T = any>(fetchImpl: Fetch, endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetchImpl(`${endpoint.baseUrl.replace(/\/$/, '')}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${endpoint.accessToken}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new MigrationHttpError(`cannot reach ${new URL(endpoint.baseUrl).host} (${error instanceof Error ? error.message : String(error)})`, 0);
-  }
-  const text = await response.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch {
-    json = {};
-  }
-  if (!response.ok) {
-    const host = new URL(endpoint.baseUrl).host;
-    throw new MigrationHttpError(`${host} answered ${response.status}${json?.error ? `: ${json.error}` : ''}`, response.status, json?.errcode, json);
-  }
-  return json as T;
+/** One call to the old or the new server; a refusal or failure throws MatrixHttpError ("beta answered 502: …"). */
+export function call<T = any>(fetchImpl: Fetch, endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<T> {
+  return homeserverFetch<T>(`${endpoint.baseUrl.replace(/\/$/, '')}${path}`, {
+    method,
+    accessToken: endpoint.accessToken,
+    fetch: fetchImpl,
+    ...(body !== undefined ? { body } : {}),
+  });
 }
 
 const enc = encodeURIComponent;
@@ -91,7 +68,9 @@ async function targetMembership(deps: ExecutorDeps, journal: MigrationJournal, r
   try {
     const joined = await call<{ joined_rooms: string[] }>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/joined_rooms');
     return joined.joined_rooms.includes(roomId) ? 'join' : undefined;
-  } catch {
+  } catch (error) {
+    // Not knowing is an answer here: the step then does its work, which fails with the real reason if it must.
+    log.debug(`could not read ${journal.target.serverName}'s joined rooms; treating ${roomId} as not joined`, error);
     return undefined;
   }
 }
@@ -131,8 +110,12 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
         return 'invited';
       } catch (error) {
         // Already invited (a retry after the invite went through): the auth rules refuse a second one.
-        if (error instanceof MigrationHttpError && error.status === 403 && /already|invite/i.test(error.message)) {
-          const pending = await call<any>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/sync?timeout=0&filter=' + enc(JSON.stringify({ room: { timeline: { limit: 0 } } }))).catch(() => undefined);
+        if (error instanceof MatrixHttpError && error.httpStatus === 403 && /already|invite/i.test(error.message)) {
+          const pending = await call<any>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/sync?timeout=0&filter=' + enc(JSON.stringify({ room: { timeline: { limit: 0 } } }))).catch((syncError: unknown) => {
+            // Without the target's view the refusal stands: the invite's own error is thrown below.
+            log.debug(`could not read ${journal.target.serverName}'s pending invites`, syncError);
+            return undefined;
+          });
           if (pending?.rooms?.invite?.[room.roomId]) return 'already invited';
         }
         throw error;
@@ -202,7 +185,11 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       const { displayname, avatarUrl } = journal.snapshot;
       const path = `/_matrix/client/v3/profile/${enc(journal.target.userId)}`;
       // Only what differs: a profile change makes a new member event in every joined room.
-      const current = await call<{ displayname?: string; avatar_url?: string }>(deps.fetch, journal.target, 'GET', path).catch(() => ({}) as { displayname?: string; avatar_url?: string });
+      const current = await call<{ displayname?: string; avatar_url?: string }>(deps.fetch, journal.target, 'GET', path).catch((error: unknown) => {
+        // An unreadable profile is copied over in full: writing the same name again changes nothing.
+        log.debug(`could not read the profile on ${journal.target.serverName}; copying it in full`, error);
+        return {} as { displayname?: string; avatar_url?: string };
+      });
       const changed: string[] = [];
       if (displayname !== undefined && current.displayname !== displayname) {
         await call(deps.fetch, journal.target, 'PUT', `${path}/displayname`, { displayname });
@@ -281,8 +268,8 @@ export async function markOldAccountMoved(fetchImpl: Fetch, source: Endpoint, mo
     await call(fetchImpl, source, 'POST', path, { moved_to: movedTo });
     return;
   } catch (error) {
-    if (!(error instanceof MigrationHttpError) || error.status !== 401) throw error;
-    session = (error.body as { session?: string } | undefined)?.session;
+    if (!(error instanceof MatrixHttpError) || error.httpStatus !== 401) throw error;
+    session = typeof error.data.session === 'string' ? error.data.session : undefined;
   }
   await call(fetchImpl, source, 'POST', path, { moved_to: movedTo, auth: { ...(await prove()), ...(session ? { session } : {}) } });
 }

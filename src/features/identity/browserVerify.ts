@@ -14,7 +14,11 @@ import {
   type KnownLinkKey,
   type LinkVerdict,
 } from '../../protocol';
+import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
+import { logger } from '../../platform/logger';
 import type { BrowserCheck } from './badge';
+
+const log = logger('identity:verify');
 
 /** A small async key-value store: IndexedDB (idb-keyval) in the app, a Map in tests. */
 export interface VerificationCache {
@@ -39,21 +43,22 @@ export function keyServerUrl(domain: string): string {
   return `${local ? 'http' : 'https'}://${domain}/_matrix/key/v2/server`;
 }
 
-/** One GET of a domain's keys, as the link rules need it: 200 → ok, 404 → not_found, anything else unreachable. */
+/** One GET of a domain's keys, as the link rules need it: 2xx JSON → ok, 404 → not_found, anything else unreachable. */
 export async function fetchDomainKeys(fetchFn: typeof fetch, domain: string): Promise<KeyFetchOutcome> {
-  let response: Response;
   try {
-    response = await fetchFn(keyServerUrl(domain), { cache: 'no-store' });
+    return { kind: 'ok', response: await homeserverFetch(keyServerUrl(domain), { fetch: fetchFn, cache: 'no-store' }) };
   } catch (error) {
-    return { kind: 'unreachable', detail: error instanceof Error ? error.message : String(error) };
+    if (!(error instanceof MatrixHttpError)) throw error;
+    if (error.kind === 'http' && error.httpStatus === 404) return { kind: 'not_found' };
+    if (error.kind === 'not-json') return { kind: 'unreachable', detail: 'the key response is not JSON' };
+    if (error.answered) return { kind: 'unreachable', detail: `HTTP ${error.httpStatus}` };
+    return { kind: 'unreachable', detail: causeText(error) };
   }
-  if (response.status === 404) return { kind: 'not_found' };
-  if (response.status !== 200) return { kind: 'unreachable', detail: `HTTP ${response.status}` };
-  try {
-    return { kind: 'ok', response: await response.json() };
-  } catch {
-    return { kind: 'unreachable', detail: 'the key response is not JSON' };
-  }
+}
+
+/** Why no answer came, in the fetch's own words ("Failed to fetch"). */
+function causeText(error: MatrixHttpError): string {
+  return error.cause instanceof Error ? error.cause.message : error.cause !== undefined ? String(error.cause) : error.message;
 }
 
 type CachedKeys = { outcome: KeyFetchOutcome; expiresTs: number };
@@ -93,17 +98,14 @@ export async function fetchMemberHistory(deps: Pick<BrowserVerifierDeps, 'fetch'
 
 async function getMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string, query: string): Promise<unknown> {
   const url = `${deps.homeserverUrl.replace(/\/$/, '')}${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(roomId)}/member_event/${encodeURIComponent(`@${normaliseKey(identity)}`)}${query}`;
-  let response: Response;
   try {
-    response = await deps.fetch(url, { headers: { Authorization: `Bearer ${deps.accessToken}` }, cache: 'no-store' });
+    return await homeserverFetch(url, { accessToken: deps.accessToken, cache: 'no-store', fetch: deps.fetch });
   } catch (error) {
-    throw new Error(`could not reach your homeserver for the member event (${error instanceof Error ? error.message : String(error)})`);
+    if (!(error instanceof MatrixHttpError)) throw error;
+    if (!error.answered) throw error.withMessage(`could not reach your homeserver for the member event (${causeText(error)})`);
+    if (error.kind === 'not-json') throw error.withMessage('your homeserver answered with a member event that is not JSON');
+    throw error.withMessage(`your homeserver did not hand over the member event: HTTP ${error.httpStatus}${error.data.error ? ` (${error.data.error})` : ''}`);
   }
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: string };
-    throw new Error(`your homeserver did not hand over the member event: HTTP ${response.status}${body.error ? ` (${body.error})` : ''}`);
-  }
-  return response.json();
 }
 
 /** A member event whose content no longer matches its hash, yet still carries a localpart, was altered on the way. */
@@ -129,24 +131,41 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
   const now = deps.now ?? Date.now;
   let keyFetches = 0;
 
+  // The cache only saves work: one that can't be read or written (IndexedDB gone, quota) means fetching again.
+  async function cached<T>(key: string): Promise<T | undefined> {
+    try {
+      return (await deps.cache.get(key)) as T | undefined;
+    } catch (error) {
+      log.debug(`link-check cache unreadable (${key}); checking afresh`, error);
+      return undefined;
+    }
+  }
+  async function remember(key: string, value: unknown): Promise<void> {
+    try {
+      await deps.cache.set(key, value);
+    } catch (error) {
+      log.debug(`link-check cache not written (${key}); the next check fetches again`, error);
+    }
+  }
+
   async function keysOf(domain: string, force: boolean): Promise<KeyFetchOutcome> {
     const cacheKey = `keys ${domain}`;
     if (!force) {
-      const cached = (await deps.cache.get(cacheKey).catch(() => undefined)) as CachedKeys | undefined;
-      if (cached && cached.expiresTs > now()) return cached.outcome;
+      const keys = await cached<CachedKeys>(cacheKey);
+      if (keys && keys.expiresTs > now()) return keys.outcome;
     }
     keyFetches++;
     const outcome = await fetchDomainKeys(deps.fetch, domain);
     if (outcome.kind === 'ok') {
       const validUntil = isRecord(outcome.response) && typeof outcome.response.valid_until_ts === 'number' ? outcome.response.valid_until_ts : 0;
-      await deps.cache.set(cacheKey, { outcome, expiresTs: Math.min(validUntil, now() + KEY_RESPONSE_TTL_MS) } satisfies CachedKeys).catch(() => undefined);
+      await remember(cacheKey, { outcome, expiresTs: Math.min(validUntil, now() + KEY_RESPONSE_TTL_MS) } satisfies CachedKeys);
     }
     return outcome;
   }
 
   async function knownKey(domain: string, keyId: string | undefined): Promise<KnownLinkKey | null> {
     if (!keyId) return null;
-    return ((await deps.cache.get(`key ${domain} ${keyId}`).catch(() => undefined)) as KnownLinkKey | undefined) ?? null;
+    return (await cached<KnownLinkKey>(`key ${domain} ${keyId}`)) ?? null;
   }
 
   async function verifyRoom(roomId: string, roomVersion: string, members: readonly MemberToCheck[], options: VerifyOptions = {}): Promise<Map<string, BrowserCheck>> {
@@ -182,15 +201,15 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     const eventId = typeof (memberEvent as { event_id?: unknown })?.event_id === 'string' ? String((memberEvent as { event_id: string }).event_id) : undefined;
     const verdictKey = `verdict ${roomId} ${identity} ${fingerprint(memberEvent)}`;
     if (!force) {
-      const cached = (await deps.cache.get(verdictKey).catch(() => undefined)) as CachedVerdict | undefined;
-      if (cached && cached.expiresTs > now()) return cached.check;
+      const earlier = await cached<CachedVerdict>(verdictKey);
+      if (earlier && earlier.expiresTs > now()) return earlier.check;
     }
     if (tamperedContent(memberEvent)) {
       return { state: 'done', status: 'unverified', code: 'malformed_event', reason: 'the member event’s content does not match its content hash: it was altered after it was signed', checkedTs: startedTs, ...(eventId ? { eventId } : {}) };
     }
     const verdict = await verifyWithKnownKey(verifier, memberEvent, roomVersion);
     const check = checkFromVerdict(verdict, startedTs, eventId);
-    await deps.cache.set(verdictKey, { check, expiresTs: startedTs + VERDICT_TTL_MS } satisfies CachedVerdict).catch(() => undefined);
+    await remember(verdictKey, { check, expiresTs: startedTs + VERDICT_TTL_MS } satisfies CachedVerdict);
     return check;
   }
 
@@ -201,7 +220,7 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     const signedKeyIds = isRecord(memberEvent) && isRecord(memberEvent.signatures) && isRecord(memberEvent.signatures[domain]) ? Object.keys(memberEvent.signatures[domain] as object) : [];
     const previous = await knownKey(domain, signedKeyIds[0]);
     const verdict = await verifier.verify(memberEvent, roomVersion, previous);
-    if (verdict.knownKey) await deps.cache.set(`key ${verdict.knownKey.domain} ${verdict.knownKey.keyId}`, verdict.knownKey).catch(() => undefined);
+    if (verdict.knownKey) await remember(`key ${verdict.knownKey.domain} ${verdict.knownKey.keyId}`, verdict.knownKey);
     return verdict;
   }
 

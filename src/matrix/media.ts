@@ -3,13 +3,14 @@
 import { useContext, useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { ClientContext } from '../app/clientContext';
+import { logger } from '../platform/logger';
+import { homeserverResponse } from './http';
 
+const log = logger('http:media');
 const cache = new Map<string, Promise<string>>();
 
 async function fetchBlobUrl(client: MatrixClient, url: string): Promise<string> {
-  const token = client.getAccessToken();
-  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) throw new Error(`media ${response.status}`);
+  const response = await homeserverResponse(url, { accessToken: client.getAccessToken() ?? undefined });
   return URL.createObjectURL(await response.blob());
 }
 
@@ -35,7 +36,10 @@ export function useAuthedMedia(mxc: string | undefined, size?: { width: number; 
     let promise = cache.get(url);
     if (!promise) {
       promise = fetchBlobUrl(client, url);
-      promise.catch(() => cache.delete(url)); // failed fetches may be retried later
+      promise.catch((error: unknown) => {
+        cache.delete(url); // failed fetches may be retried later
+        log.debug(`media not shown: ${url}`, error);
+      });
       cache.set(url, promise);
     }
     setState({ status: 'loading' });

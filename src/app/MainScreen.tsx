@@ -17,6 +17,9 @@ import { bindNotifications } from '../features/notifications/notifier';
 import { notificationSettings } from '../features/notifications/settings';
 import { useTabTitle } from '../features/notifications/useTabTitle';
 import { phoneQuery, useMediaQuery } from '../ui/useMediaQuery';
+import { logger } from '../platform/logger';
+
+const log = logger('session');
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
@@ -50,11 +53,11 @@ async function endSession(client: MatrixClient, notice?: string): Promise<void> 
   unbinders.get(client)?.();
   await signOutClient(client);
   // A remembered member-key root must not outlive the session on this browser.
-  await forgetMemberRoots().catch(() => undefined);
+  await forgetMemberRoots().catch((error: unknown) => log.warn('could not forget the remembered member-key roots on sign-out', error));
   running.clear();
   chatStore.setState(chatStore.getInitialState(), true);
   identityStore.setState(identityStore.getInitialState(), true);
-  await forgetLinkChecks().catch(() => undefined);
+  await forgetLinkChecks().catch((error: unknown) => log.warn('could not forget the link checks on sign-out', error));
   await sessionStore.getState().signedOut(notice);
 }
 

@@ -12,6 +12,9 @@ import {
 import type { Session } from './session';
 import { memberInfoFetch } from '../features/identity/memberInfoFetch';
 import { identityStore } from '../features/identity/identityStore';
+import { logger } from '../platform/logger';
+
+const log = logger('session');
 
 const syncDbName = 'wayfarer-sync';
 
@@ -19,9 +22,10 @@ export async function createSessionClient(session: Session): Promise<MatrixClien
   const store = new IndexedDBStore({ indexedDB: window.indexedDB, localStorage: window.localStorage, dbName: syncDbName });
   try {
     await store.startup();
-  } catch {
+  } catch (error) {
     // A broken cache must not lock anyone out: start without it.
-    await store.deleteAllData().catch(() => undefined);
+    log.warn('the sync cache is broken; starting without it', error);
+    await store.deleteAllData().catch(log.ignored('could not delete the broken sync cache'));
   }
   return createClient({
     baseUrl: session.baseUrl,
@@ -46,7 +50,7 @@ export function keepSyncCacheFresh(client: MatrixClient, delayMs = 2000): () => 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const save = () => {
     timer = undefined;
-    void client.store.save(true).catch(() => undefined);
+    void client.store.save(true).catch(log.ignored('sync cache not saved; the next sync saves it again'));
   };
   const onSync = (state: string) => {
     if (state === 'SYNCING' || state === 'PREPARED') timer ??= setTimeout(save, delayMs);
@@ -84,7 +88,7 @@ export async function resendUnsent(client: MatrixClient): Promise<number> {
     for (const event of room.getPendingEvents()) {
       if (!isRetryableFailure(event)) continue;
       count += 1;
-      await client.resendEvent(event, room).catch(() => undefined); // failures stay NOT_SENT with a Retry button
+      await client.resendEvent(event, room).catch(log.ignored('resend failed; the message stays not sent with its Retry'));
     }
   }
   return count;
@@ -95,8 +99,9 @@ export async function signOutClient(client: MatrixClient): Promise<void> {
   client.stopClient();
   try {
     await client.logout(true);
-  } catch {
+  } catch (error) {
     // The token may already be dead or the server gone: the local wipe below still signs us out.
+    log.debug('the server did not take the sign-out; wiping this device anyway', error);
   }
   await client.store.deleteAllData?.();
   for (const key of Object.keys(window.localStorage)) {

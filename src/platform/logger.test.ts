@@ -66,6 +66,15 @@ describe('logger', () => {
     expect(records.map((r) => r.message)).toEqual(['on']);
   });
 
+  it('ignored(reason) swallows a failure as before and says why at debug level', async () => {
+    const log = logger('chat');
+    await expect(Promise.reject(new Error('offline')).catch(log.ignored('typing notice not sent'))).resolves.toBeUndefined();
+    expect(records).toEqual([]);
+    setDebug('chat');
+    await Promise.reject(new Error('offline')).catch(log.ignored('typing notice not sent'));
+    expect(records).toEqual([{ level: 'debug', namespace: 'chat', message: 'typing notice not sent', details: [new Error('offline')] }]);
+  });
+
   it('parses the switch', () => {
     expect(parseDebugSetting('1')).toBe(true);
     expect(parseDebugSetting('*')).toBe(true);

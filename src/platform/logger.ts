@@ -13,6 +13,11 @@ export interface Logger {
   error(message: string, ...details: unknown[]): void;
   /** Whether debug lines of this namespace are written now (to skip building costly details). */
   debugEnabled(): boolean;
+  /**
+   * For a failure that is deliberately ignored: `.catch(log.ignored('typing notice not sent; the next keystroke
+   * sends another'))` keeps ignoring it, and says so (with the error) at debug level.
+   */
+  ignored(reason: string): (error: unknown) => undefined;
 }
 
 export interface LogRecord {
@@ -125,6 +130,10 @@ export function logger(namespace: string): Logger {
     warn: (message, ...details) => write('warn', message, details),
     error: (message, ...details) => write('error', message, details),
     debugEnabled: () => debugOn(namespace),
+    ignored: (reason) => (error) => {
+      write('debug', reason, [error]);
+      return undefined;
+    },
   };
 }
 

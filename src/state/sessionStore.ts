@@ -2,6 +2,9 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { clearSession, loadSession, saveSession, type Session } from '../matrix/session';
+import { logger } from '../platform/logger';
+
+const log = logger('session');
 
 export type SessionPhase = 'loading' | 'signed-out' | 'signed-in';
 
@@ -30,8 +33,9 @@ export function createSessionStore(persistence: SessionPersistence = idbPersiste
       let session: Session | undefined;
       try {
         session = await persistence.load();
-      } catch {
+      } catch (error) {
         session = undefined; // unreadable storage: sign in again rather than hang
+        log.warn('the saved session is unreadable; signing in again', error);
       }
       set(session ? { phase: 'signed-in', session } : { phase: 'signed-out', session: undefined });
     },

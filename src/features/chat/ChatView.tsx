@@ -23,6 +23,9 @@ import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
 import { withHints } from '../rooms/roomList';
 import { SearchButton, SearchPanel } from '../search/SearchPanel';
+import { logger } from '../../platform/logger';
+
+const log = logger('chat');
 
 export default function ChatView({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -74,7 +77,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
 
   // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
   useEffect(() => {
-    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion())) void loadRoomMemberInfo(client, room.roomId).catch(() => undefined);
+    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion())) void loadRoomMemberInfo(client, room.roomId).catch(log.ignored('member info not loaded; badges wait for the next sync'));
   }, [client, room, hasMemberInfo]);
 
   // Fill the screen: a short first page pulls older history until it scrolls.
@@ -86,10 +89,10 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: each change of the room's revision is a chance to mark it read
   useEffect(() => {
     if (!atBottom || document.visibilityState !== 'visible') return;
-    void markRead(client, room).catch(() => undefined);
+    void markRead(client, room).catch(log.ignored('read receipt not sent; the next update sends it again'));
   }, [client, room, revision, atBottom]);
   useEffect(() => {
-    const onVisible = () => document.visibilityState === 'visible' && atBottom && void markRead(client, room).catch(() => undefined);
+    const onVisible = () => document.visibilityState === 'visible' && atBottom && void markRead(client, room).catch(log.ignored('read receipt not sent; the next update sends it again'));
     document.addEventListener('visibilitychange', onVisible);
     return () => document.removeEventListener('visibilitychange', onVisible);
   }, [client, room, atBottom]);
@@ -114,7 +117,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
       },
       onRetry(row) {
         const event = findSdkEvent(room, row.event.id);
-        if (event) client.resendEvent(event, room).catch(() => undefined);
+        if (event) client.resendEvent(event, room).catch(log.ignored('resend failed; the message stays not sent with its Retry'));
       },
       onDiscard(row) {
         const event = findSdkEvent(room, row.event.id);

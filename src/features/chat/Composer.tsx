@@ -9,6 +9,9 @@ import { insertMention, matchMentions, mentionQuery, type MentionCandidate } fro
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
 import { isImageFile, sendImage } from './imageUpload';
+import { logger } from '../../platform/logger';
+
+const log = logger('chat');
 
 const typingTimeoutMs = 5000;
 
@@ -71,7 +74,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
     const now = Date.now();
     if (value && now - typingSince.current > typingTimeoutMs - 1000) {
       typingSince.current = now;
-      void client.sendTyping(roomId, true, typingTimeoutMs).catch(() => undefined);
+      void client.sendTyping(roomId, true, typingTimeoutMs).catch(log.ignored('typing notice not sent; the next keystroke sends another'));
     } else if (!value && typingSince.current) {
       stopTyping();
     }
@@ -80,7 +83,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   function stopTyping() {
     if (!typingSince.current) return;
     typingSince.current = 0;
-    void client.sendTyping(roomId, false, 0).catch(() => undefined);
+    void client.sendTyping(roomId, false, 0).catch(log.ignored('typing stop not sent; the notice times out by itself'));
   }
 
   function send() {

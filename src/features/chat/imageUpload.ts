@@ -8,6 +8,9 @@ import { useStore } from 'zustand';
 import type { MatrixClient, UploadResponse } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import type { PendingImage } from './timeline';
+import { logger } from '../../platform/logger';
+
+const log = logger('chat:upload');
 
 export interface PendingUpload extends PendingImage {
   roomId: string;
@@ -59,8 +62,9 @@ export async function uploadLimit(client: MatrixClient): Promise<number | undefi
     try {
       const size = (await client.getMediaConfig(authenticated))['m.upload.size'];
       return typeof size === 'number' && size > 0 ? size : undefined;
-    } catch {
+    } catch (error) {
       // try the other endpoint; a server with neither simply has no announced limit
+      log.debug(`no upload limit from the ${authenticated ? 'authenticated' : 'legacy'} media config`, error);
     }
   }
   return undefined;
@@ -73,7 +77,8 @@ async function imageDimensions(file: File): Promise<{ w: number; h: number } | u
     const size = { w: bitmap.width, h: bitmap.height };
     bitmap.close();
     return size;
-  } catch {
+  } catch (error) {
+    log.debug(`cannot decode ${file.name} for its size; it is sent without one`, error);
     return undefined;
   }
 }
@@ -173,7 +178,7 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
     // replaces the pending one in the same render. From here the echo shows sending / not sent with its own retry.
     const sent = client.sendMessage(roomId, content as never, id);
     remove(id, false);
-    await sent.catch(() => undefined);
+    await sent.catch(log.ignored('the image message was not sent; its echo shows not sent with a Retry'));
   } catch (err) {
     if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // cancelled
     // No automatic retry for uploads (unlike the SDK's message queue): say so plainly; Retry is the user's.

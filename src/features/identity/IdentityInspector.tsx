@@ -13,6 +13,9 @@ import { identityStore, useIdentity, browserKey } from './identityStore';
 import { fetchMemberEvent } from './browserVerify';
 import { loadHandleHistory, verifyInBrowser } from './verifyInBrowser';
 import type { HandleHistoryEntry } from './handleHistory';
+import { logger } from '../../platform/logger';
+
+const log = logger('identity');
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -35,7 +38,7 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
 
   // Opening the inspector runs the browser's own check (from its cache when fresh).
   useEffect(() => {
-    if (target && !target.startsWith('@') && !identityStore.getState().browser[browserKey(room.roomId, target)]) void verifyInBrowser(client, room, [target]).catch(() => undefined);
+    if (target && !target.startsWith('@') && !identityStore.getState().browser[browserKey(room.roomId, target)]) void verifyInBrowser(client, room, [target]).catch((error: unknown) => log.warn('the browser link check failed', error));
   }, [client, room, target]);
 
   if (!target) return null;
@@ -164,7 +167,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
               className={secondaryButton + ' text-sm'}
               disabled={browser?.state === 'checking'}
               onClick={() => {
-                void verifyInBrowser(client, room, [identity], true).catch(() => undefined);
+                void verifyInBrowser(client, room, [identity], true).catch((error: unknown) => log.warn('the browser link check failed', error));
                 reloadHistory(true);
               }}
             >

@@ -84,7 +84,7 @@ function eventKey(event: SignedMemberEvent, roomVersion: string, index: number):
   try {
     return computeEventId(event, roomVersion);
   } catch {
-    return `#${index}`;
+    return `#${index}`; // an event too malformed to have an ID: its place in the history names it
   }
 }
 

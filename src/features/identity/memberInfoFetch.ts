@@ -4,6 +4,9 @@
 import { Method, type MatrixClient } from 'matrix-js-sdk';
 import { MEMBER_INFO_FIELD } from '../../protocol';
 import { ingestSyncBody, type IdentityStore } from './identityStore';
+import { logger } from '../../platform/logger';
+
+const log = logger('identity');
 
 function urlOf(input: RequestInfo | URL): URL | undefined {
   try {
@@ -33,8 +36,8 @@ export function memberInfoFetch(inner: typeof fetch, store: IdentityStore): type
         const body = (await response.clone().json()) as Record<string, unknown>;
         if (source.kind === 'sync') ingestSyncBody(store, body, source.initial);
         else if (body[MEMBER_INFO_FIELD] !== undefined) store.getState().ingestMemberInfo(source.roomId, body[MEMBER_INFO_FIELD], true);
-      } catch {
-        // not JSON
+      } catch (error) {
+        log.debug(`member_info not read from ${url?.pathname} (not JSON, or not understood)`, error);
       }
     }
     return response;

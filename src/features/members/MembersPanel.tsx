@@ -9,6 +9,9 @@ import { identityStore, summarizeBrowserChecks, useIdentity } from '../identity/
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
 import { roleOf, sortMembers, type MemberSummary } from './members';
+import { logger } from '../../platform/logger';
+
+const log = logger('members');
 
 export default function MembersPanel({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -48,7 +51,7 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
 
   // Lazy-loaded members: fetch the full list when the panel opens.
   useEffect(() => {
-    void room?.loadMembersIfNeeded().catch(() => undefined);
+    void room?.loadMembersIfNeeded().catch(log.ignored('the full member list did not load; the panel shows the members known so far'));
   }, [room]);
 
   // On a phone the panel covers the room: a modal dialog (MainScreen makes the rest inert), so focus moves

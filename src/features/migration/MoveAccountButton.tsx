@@ -3,6 +3,9 @@ import { useClient } from '../../app/clientContext';
 import { iconButton } from '../../ui/controls';
 import { progressOf } from './journal';
 import { indexedDbJournalStore } from './persistence';
+import { logger } from '../../platform/logger';
+
+const log = logger('migration');
 
 // The wizard loads only when opened.
 const MigrationWizard = lazy(() => import('./MigrationWizard'));
@@ -18,7 +21,7 @@ export function MoveAccountButton() {
     indexedDbJournalStore
       .load(client.getSafeUserId())
       .then((journal) => live && setUnfinished(!!journal && !progressOf(journal).finished))
-      .catch(() => undefined);
+      .catch(log.ignored('no saved move could be read; the wizard says why when opened'));
     return () => {
       live = false;
     };

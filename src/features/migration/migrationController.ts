@@ -24,6 +24,9 @@ import type { JournalStore } from './persistence';
 import { buildPlan, toggleItem, type AccountSnapshot, type MigrationPath, type PlanItem } from './plan';
 import { errorText, runMigration, type StepExecutor } from './runner';
 import { checkTarget, choosePath, type TargetServer } from './targetCheck';
+import { logger } from '../../platform/logger';
+
+const log = logger('migration');
 
 export type WizardStage = 'loading' | 'blocked' | 'target' | 'prove' | 'plan' | 'move';
 
@@ -222,7 +225,8 @@ export class MigrationController {
 
   /** Reads the old server's view of the account and this device's journal: resumes a saved move, or starts at "Where to". */
   async open(): Promise<void> {
-    const status = await this.deps.portableStatus().catch(() => undefined);
+    // Unknown (the old server is offline) is an answer: the recovery key and the plan decide.
+    const status = await this.deps.portableStatus().catch(log.ignored('the old server did not say whether the account is portable'));
     if (this.disposed) return;
     this.set(status === undefined ? { oldPortable: undefined } : status.portable ? { oldPortable: true, oldAccountKey: status.accountKey } : { oldPortable: false });
     let saved: MigrationJournal | undefined;

@@ -6,6 +6,9 @@ import { describeSender, identityOfUser } from '../identity/describeSender';
 import { senderIdentity } from '../identity/sender';
 import { decideNotification, type NotifiableEvent, type NotificationPlan, type PushVerdict } from './decide';
 import { notificationSettings } from './settings';
+import { logger } from '../../platform/logger';
+
+const log = logger('notifications');
 
 /** Shows a plan as a system notification; clicking it brings the tab forward and opens the room. */
 export function showSystemNotification(plan: NotificationPlan, openRoom: (roomId: string) => void): Notification | undefined {
@@ -18,8 +21,9 @@ export function showSystemNotification(plan: NotificationPlan, openRoom: (roomId
       notification.close();
     };
     return notification;
-  } catch {
+  } catch (error) {
     // Some browsers refuse the constructor (Android Chrome wants a service worker): no notification, no crash.
+    log.debug('this browser refused to show a notification', error);
     return undefined;
   }
 }

@@ -3,6 +3,9 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { get, set } from 'idb-keyval';
+import { logger } from '../../platform/logger';
+
+const log = logger('notifications');
 
 const storageKey = 'wayfarer-desktop-notifications';
 
@@ -37,15 +40,16 @@ export function createNotificationSettings(persistence: SettingsPersistence = id
       let stored: unknown;
       try {
         stored = await persistence.load();
-      } catch {
+      } catch (error) {
         stored = undefined; // unreadable storage: stay off, the user can turn it on again
+        log.debug('notification setting unreadable; notifications stay off', error);
       }
       setState({ loaded: true, enabled: stored === true, permission: permission() });
     },
     async setEnabled(enabled) {
       if (!enabled) {
         setState({ enabled: false });
-        await persistence.save(false).catch(() => undefined);
+        await persistence.save(false).catch(log.ignored('notification setting not saved; off holds for this page'));
         return undefined;
       }
       if (permission() === 'unsupported') {
@@ -55,13 +59,14 @@ export function createNotificationSettings(persistence: SettingsPersistence = id
       let answer: PermissionState;
       try {
         answer = permission() === 'granted' ? 'granted' : await request();
-      } catch {
+      } catch (error) {
+        log.debug('the permission request failed; going by the current permission', error);
         answer = permission();
       }
       setState({ permission: answer });
       if (answer !== 'granted') return 'Notifications are blocked for this site. Allow them in the browser’s site settings, then try again.';
       setState({ enabled: true });
-      await persistence.save(true).catch(() => undefined);
+      await persistence.save(true).catch(log.ignored('notification setting not saved; on holds for this page'));
       return undefined;
     },
   }));

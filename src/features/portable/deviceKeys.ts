@@ -3,6 +3,9 @@
 // object, but no script (ours included) can read its bytes, so a copied database alone does not reveal K.
 // The recovery key itself is never stored anywhere.
 import { createStore, clear, del, get, set, type UseStore } from 'idb-keyval';
+import { logger } from '../../platform/logger';
+
+const log = logger('portable');
 
 /** Where wrapped roots live; an interface so tests can use a Map instead of IndexedDB. */
 export interface KeyValueStore {
@@ -50,15 +53,18 @@ export async function loadMemberRoot(userId: string, store: KeyValueStore = inde
   let record: unknown;
   try {
     record = await store.get(userId);
-  } catch {
+  } catch (error) {
+    log.debug('the remembered member-key root is unreadable; the recovery key is asked for instead', error);
     return undefined;
   }
   if (!isWrappedRoot(record)) return undefined;
   try {
     const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: record.iv, additionalData: aad(userId) }, record.wrappingKey, record.ciphertext);
     return new Uint8Array(plain);
-  } catch {
-    await store.delete(userId).catch(() => undefined);
+  } catch (error) {
+    // Its wrapping key is gone (browser data partly cleared): useless, so forget it; the recovery key is asked for.
+    log.debug('the remembered member-key root cannot be unwrapped; forgetting it', error);
+    await store.delete(userId).catch(log.ignored('could not delete the unusable member-key root; it is tried again next time'));
     return undefined;
   }
 }

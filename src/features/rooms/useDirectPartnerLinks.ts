@@ -5,6 +5,9 @@ import { useClient } from '../../app/clientContext';
 import { useIdentity } from '../identity/identityStore';
 import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
 import { directRoomsAwaitingLinks, type RoomListEntry } from './roomList';
+import { logger } from '../../platform/logger';
+
+const log = logger('rooms');
 
 export function useDirectPartnerLinks(rooms: readonly RoomListEntry[]): void {
   const client = useClient();
@@ -14,7 +17,7 @@ export function useDirectPartnerLinks(rooms: readonly RoomListEntry[]): void {
   useEffect(() => {
     for (const roomId of directRoomsAwaitingLinks(rooms, (id) => memberInfo[id] !== undefined || asked.current.has(id))) {
       asked.current.add(roomId);
-      void loadRoomMemberInfo(client, roomId).catch(() => undefined);
+      void loadRoomMemberInfo(client, roomId).catch(log.ignored(`member info of ${roomId} not loaded; its badge waits for the next sync`));
     }
   }, [client, rooms, memberInfo]);
 }

@@ -16,7 +16,10 @@ function replies(...list: (Route | 'down')[]) {
   }) as typeof fetch;
   return { fetchImpl, bodies };
 }
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () => Response.json(body, { status, headers });
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    Response.json(body, { status, headers });
 const session = json(200, { user_id: '@bob:alpha', access_token: 'tok', device_id: 'DEV' });
 
 async function refusal(promise: Promise<unknown>): Promise<MatrixHttpError> {
@@ -31,26 +34,45 @@ async function refusal(promise: Promise<unknown>): Promise<MatrixHttpError> {
 describe('password sign-in', () => {
   it('answers a session', async () => {
     const { fetchImpl, bodies } = replies(session);
-    expect(await loginWithPassword(BASE, ' bob ', 'pw', fetchImpl)).toEqual({ baseUrl: BASE, userId: '@bob:alpha', accessToken: 'tok', deviceId: 'DEV' });
+    expect(await loginWithPassword(BASE, ' bob ', 'pw', fetchImpl)).toEqual({
+      baseUrl: BASE,
+      userId: '@bob:alpha',
+      accessToken: 'tok',
+      deviceId: 'DEV',
+    });
     expect(bodies[0]).toMatchObject({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'bob' }, password: 'pw' });
   });
 
   it('fails with words for people, keeping the server’s errcode and status', async () => {
-    expect(await refusal(loginWithPassword(BASE, 'bob', 'x', replies(json(403, { errcode: 'M_FORBIDDEN', error: 'Invalid password' })).fetchImpl))).toMatchObject({
+    expect(
+      await refusal(
+        loginWithPassword(BASE, 'bob', 'x', replies(json(403, { errcode: 'M_FORBIDDEN', error: 'Invalid password' })).fetchImpl),
+      ),
+    ).toMatchObject({
       message: 'Wrong username or password.',
       httpStatus: 403,
       errcode: 'M_FORBIDDEN',
     });
-    expect((await refusal(loginWithPassword(BASE, 'bob', 'x', replies('down').fetchImpl))).message).toBe("Can't reach the server. Check your connection and try again.");
-    expect((await refusal(loginWithPassword(BASE, 'bob', 'x', replies(json(429, { errcode: 'M_LIMIT_EXCEEDED' }, { 'Retry-After': '4' })).fetchImpl))).message).toBe(
-      'Too many requests. Wait 4 s and try again.',
+    expect((await refusal(loginWithPassword(BASE, 'bob', 'x', replies('down').fetchImpl))).message).toBe(
+      "Can't reach the server. Check your connection and try again.",
     );
-    expect((await refusal(loginWithPassword(BASE, 'bob', 'x', replies(json(200, { user_id: '@bob:alpha' })).fetchImpl))).message).toBe('The server sent an answer Wayfarer does not understand.');
+    expect(
+      (
+        await refusal(
+          loginWithPassword(BASE, 'bob', 'x', replies(json(429, { errcode: 'M_LIMIT_EXCEEDED' }, { 'Retry-After': '4' })).fetchImpl),
+        )
+      ).message,
+    ).toBe('Too many requests. Wait 4 s and try again.');
+    expect((await refusal(loginWithPassword(BASE, 'bob', 'x', replies(json(200, { user_id: '@bob:alpha' })).fetchImpl))).message).toBe(
+      'The server sent an answer Wayfarer does not understand.',
+    );
   });
 
   it('says where a moved account went instead of "wrong password"', async () => {
     const moved = json(403, { errcode: 'M_FORBIDDEN', error: 'moved', 'dev.wayfarer.moved_to': '@bob:beta.localhost' });
-    expect((await refusal(loginWithPassword(BASE, 'bob', 'pw', replies(moved).fetchImpl))).message).toBe('This account has moved to @bob:beta.localhost. Sign in there.');
+    expect((await refusal(loginWithPassword(BASE, 'bob', 'pw', replies(moved).fetchImpl))).message).toBe(
+      'This account has moved to @bob:beta.localhost. Sign in there.',
+    );
   });
 });
 
@@ -65,9 +87,18 @@ describe('password registration', () => {
     const captcha = json(401, { flows: [{ stages: ['m.login.recaptcha'] }], session: 's' });
     expect((await refusal(registerWithPassword(BASE, 'bob', 'pw', replies(captcha).fetchImpl))).message).toMatch(/needs extra steps/);
     const closed = json(403, { errcode: 'M_FORBIDDEN', error: 'Registration is disabled' });
-    expect((await refusal(registerWithPassword(BASE, 'bob', 'pw', replies(closed).fetchImpl))).message).toBe('This server does not allow registration. Ask its admin for an account.');
+    expect((await refusal(registerWithPassword(BASE, 'bob', 'pw', replies(closed).fetchImpl))).message).toBe(
+      'This server does not allow registration. Ask its admin for an account.',
+    );
     const taken = json(400, { errcode: 'M_USER_IN_USE', error: 'User ID already taken' });
-    const error = await refusal(registerWithPassword(BASE, 'bob', 'pw', replies(json(401, { flows: [{ stages: ['m.login.dummy'] }], session: 's' }), taken).fetchImpl));
+    const error = await refusal(
+      registerWithPassword(
+        BASE,
+        'bob',
+        'pw',
+        replies(json(401, { flows: [{ stages: ['m.login.dummy'] }], session: 's' }), taken).fetchImpl,
+      ),
+    );
     expect(error).toMatchObject({ message: 'That username is taken. Pick another one.', errcode: 'M_USER_IN_USE', httpStatus: 400 });
   });
 });

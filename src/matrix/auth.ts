@@ -30,7 +30,13 @@ export function signInFailure(error: unknown, special?: (error: MatrixHttpError)
 
 /** A 2xx answer that is not the session a login or registration gives. */
 export function notASession(url: string, method: string): MatrixHttpError {
-  return new MatrixHttpError({ kind: 'unexpected', url, method, httpStatus: 200, message: 'The server sent an answer Wayfarer does not understand.' });
+  return new MatrixHttpError({
+    kind: 'unexpected',
+    url,
+    method,
+    httpStatus: 200,
+    message: 'The server sent an answer Wayfarer does not understand.',
+  });
 }
 
 export function toSession(baseUrl: string, url: string, body: unknown): Session {
@@ -40,7 +46,12 @@ export function toSession(baseUrl: string, url: string, body: unknown): Session 
 
 export const deviceDisplayName = 'Wayfarer web';
 
-export async function loginWithPassword(baseUrl: string, username: string, password: string, fetchImpl: typeof fetch = fetch): Promise<Session> {
+export async function loginWithPassword(
+  baseUrl: string,
+  username: string,
+  password: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Session> {
   const url = `${baseUrl}/_matrix/client/v3/login`;
   const body = {
     type: 'm.login.password',
@@ -61,11 +72,18 @@ export async function loginWithPassword(baseUrl: string, username: string, passw
  * Registers with the user-interactive `m.login.dummy` stage, the one servers with open registration offer.
  * Servers that need more (captcha, e-mail) are reported plainly.
  */
-export async function registerWithPassword(baseUrl: string, username: string, password: string, fetchImpl: typeof fetch = fetch): Promise<Session> {
+export async function registerWithPassword(
+  baseUrl: string,
+  username: string,
+  password: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Session> {
   const url = `${baseUrl}/_matrix/client/v3/register`;
   const request = { username: username.trim(), password, initial_device_display_name: deviceDisplayName };
   const words = (e: MatrixHttpError) =>
-    e.httpStatus === 403 && e.errcode === 'M_FORBIDDEN' ? 'This server does not allow registration. Ask its admin for an account.' : undefined;
+    e.httpStatus === 403 && e.errcode === 'M_FORBIDDEN'
+      ? 'This server does not allow registration. Ask its admin for an account.'
+      : undefined;
   let reply: unknown;
   try {
     reply = await homeserverFetch(url, { method: 'POST', body: request, fetch: fetchImpl });
@@ -74,11 +92,17 @@ export async function registerWithPassword(baseUrl: string, username: string, pa
     if (!(error instanceof MatrixHttpError) || error.httpStatus !== 401) throw signInFailure(error, words);
     const flows = (Array.isArray(error.data.flows) ? (error.data.flows as { stages?: string[] }[]) : []).map((f) => f.stages ?? []);
     if (!flows.some((stages) => stages.length === 1 && stages[0] === 'm.login.dummy')) {
-      throw error.withMessage('This server needs extra steps to register that Wayfarer does not support yet. Register on the server’s website, then sign in here.');
+      throw error.withMessage(
+        'This server needs extra steps to register that Wayfarer does not support yet. Register on the server’s website, then sign in here.',
+      );
     }
     const session = typeof error.data.session === 'string' ? error.data.session : undefined;
     try {
-      reply = await homeserverFetch(url, { method: 'POST', body: { ...request, auth: { type: 'm.login.dummy', session } }, fetch: fetchImpl });
+      reply = await homeserverFetch(url, {
+        method: 'POST',
+        body: { ...request, auth: { type: 'm.login.dummy', session } },
+        fetch: fetchImpl,
+      });
     } catch (second) {
       throw signInFailure(second, words);
     }

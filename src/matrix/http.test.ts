@@ -33,9 +33,18 @@ const URL_ = 'http://alpha.localhost:8481/_matrix/client/v3/login';
 describe('homeserverFetch', () => {
   it('answers the JSON body, sending the method, a JSON body and the bearer token', async () => {
     const { fetchImpl, calls } = fakeFetch(() => json(200, { user_id: '@a:alpha' }));
-    const body = await homeserverFetch<{ user_id: string }>(URL_, { method: 'POST', body: { type: 'm.login.password' }, accessToken: 'tok', fetch: fetchImpl });
+    const body = await homeserverFetch<{ user_id: string }>(URL_, {
+      method: 'POST',
+      body: { type: 'm.login.password' },
+      accessToken: 'tok',
+      fetch: fetchImpl,
+    });
     expect(body.user_id).toBe('@a:alpha');
-    expect(calls[0]!.init).toMatchObject({ method: 'POST', body: '{"type":"m.login.password"}', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer tok' } });
+    expect(calls[0]!.init).toMatchObject({
+      method: 'POST',
+      body: '{"type":"m.login.password"}',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer tok' },
+    });
   });
 
   it('sends no Content-Type without a body (no CORS preflight for a plain GET) and reads an empty 2xx body as {}', async () => {
@@ -48,7 +57,15 @@ describe('homeserverFetch', () => {
   it("turns a refusal into MatrixHttpError with the spec's errcode, status, the server's words and the whole body", async () => {
     const { fetchImpl } = fakeFetch(() => json(400, { errcode: 'M_USER_IN_USE', error: 'User ID already taken', session: 's1' }));
     const error = await failure(homeserverFetch(URL_, { method: 'POST', body: {}, fetch: fetchImpl }));
-    expect(error).toMatchObject({ kind: 'http', httpStatus: 400, errcode: 'M_USER_IN_USE', method: 'POST', url: URL_, host: 'alpha.localhost:8481', answered: true });
+    expect(error).toMatchObject({
+      kind: 'http',
+      httpStatus: 400,
+      errcode: 'M_USER_IN_USE',
+      method: 'POST',
+      url: URL_,
+      host: 'alpha.localhost:8481',
+      answered: true,
+    });
     expect(error.data.session).toBe('s1');
     expect(error.message).toBe('alpha.localhost:8481 answered 400: User ID already taken');
     expect(error.rateLimited).toBe(false);
@@ -68,7 +85,11 @@ describe('homeserverFetch', () => {
     expect(error.retryAfterMs).toBe(7000);
     expect(describeMatrixError(error)).toBe('Too many requests. Wait 7 s and try again.');
     // A 429 with no JSON body at all (a proxy's) is still a rate limit, with the header's wait.
-    const bare = await failure(homeserverFetch(URL_, { fetch: fakeFetch(() => new Response('slow down', { status: 429, headers: { 'Retry-After': '2' } })).fetchImpl }));
+    const bare = await failure(
+      homeserverFetch(URL_, {
+        fetch: fakeFetch(() => new Response('slow down', { status: 429, headers: { 'Retry-After': '2' } })).fetchImpl,
+      }),
+    );
     expect(bare).toMatchObject({ kind: 'http', errcode: undefined, retryAfterMs: 2000, rateLimited: true });
     expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
@@ -81,17 +102,25 @@ describe('homeserverFetch', () => {
   });
 
   it('knows a moved account by dev.wayfarer.moved_to (PROTOCOL.md §7) and says where it went', async () => {
-    const { fetchImpl } = fakeFetch(() => json(403, { errcode: 'M_FORBIDDEN', error: 'This account has moved', 'dev.wayfarer.moved_to': '@alice:beta.localhost' }));
+    const { fetchImpl } = fakeFetch(() =>
+      json(403, { errcode: 'M_FORBIDDEN', error: 'This account has moved', 'dev.wayfarer.moved_to': '@alice:beta.localhost' }),
+    );
     const error = await failure(homeserverFetch(URL_, { accessToken: 't', fetch: fetchImpl }));
     expect(error).toMatchObject({ httpStatus: 403, errcode: 'M_FORBIDDEN', movedTo: '@alice:beta.localhost', unknownAccountKey: false });
     expect(describeMatrixError(error)).toBe('This account has moved to @alice:beta.localhost. Sign in there.');
   });
 
   it('knows a valid proof for a key without an account by dev.wayfarer.unknown_account_key (PROTOCOL.md §5)', async () => {
-    const { fetchImpl } = fakeFetch(() => json(403, { errcode: 'M_FORBIDDEN', error: 'No account for this key', 'dev.wayfarer.unknown_account_key': true }));
+    const { fetchImpl } = fakeFetch(() =>
+      json(403, { errcode: 'M_FORBIDDEN', error: 'No account for this key', 'dev.wayfarer.unknown_account_key': true }),
+    );
     const error = await failure(homeserverFetch(URL_, { method: 'POST', body: {}, fetch: fetchImpl }));
     expect(error).toMatchObject({ unknownAccountKey: true, movedTo: undefined });
-    const plain = await failure(homeserverFetch(URL_, { fetch: fakeFetch(() => json(403, { errcode: 'M_FORBIDDEN', 'dev.wayfarer.unknown_account_key': 'yes' })).fetchImpl }));
+    const plain = await failure(
+      homeserverFetch(URL_, {
+        fetch: fakeFetch(() => json(403, { errcode: 'M_FORBIDDEN', 'dev.wayfarer.unknown_account_key': 'yes' })).fetchImpl,
+      }),
+    );
     expect(plain.unknownAccountKey).toBe(false);
   });
 
@@ -130,7 +159,9 @@ describe('homeserverFetch', () => {
         }),
         { status: 200 },
       );
-    expect(await failure(homeserverFetch(URL_, { timeoutMs: 20, fetch: fakeFetch(slowBody).fetchImpl }))).toMatchObject({ kind: 'timeout' });
+    expect(await failure(homeserverFetch(URL_, { timeoutMs: 20, fetch: fakeFetch(slowBody).fetchImpl }))).toMatchObject({
+      kind: 'timeout',
+    });
   });
 
   it('refuses a successful answer that is not JSON (a web page where a homeserver should be)', async () => {
@@ -151,15 +182,29 @@ describe('homeserverFetch', () => {
     const { fetchImpl } = fakeFetch(() => json(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 900 }));
     const error = (await failure(homeserverFetch(URL_, { fetch: fetchImpl }))).withMessage('Too many attempts.');
     expect(error).toBeInstanceOf(MatrixHttpError);
-    expect(error).toMatchObject({ message: 'Too many attempts.', kind: 'http', httpStatus: 429, errcode: 'M_LIMIT_EXCEEDED', retryAfterMs: 900, url: URL_ });
+    expect(error).toMatchObject({
+      message: 'Too many attempts.',
+      kind: 'http',
+      httpStatus: 429,
+      errcode: 'M_LIMIT_EXCEEDED',
+      retryAfterMs: 900,
+      url: URL_,
+    });
   });
 });
 
 describe('homeserverResponse', () => {
   it('hands back a 2xx answer unread (media) and throws MatrixHttpError otherwise', async () => {
-    const ok = await homeserverResponse('http://hs/_matrix/client/v1/media/download/x/y', { accessToken: 't', fetch: fakeFetch(() => new Response(new Uint8Array([1, 2, 3]), { status: 200 })).fetchImpl });
+    const ok = await homeserverResponse('http://hs/_matrix/client/v1/media/download/x/y', {
+      accessToken: 't',
+      fetch: fakeFetch(() => new Response(new Uint8Array([1, 2, 3]), { status: 200 })).fetchImpl,
+    });
     expect(new Uint8Array(await ok.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
-    const missing = await failure(homeserverResponse('http://hs/_matrix/client/v1/media/download/x/z', { fetch: fakeFetch(() => json(404, { errcode: 'M_NOT_FOUND', error: 'Not found' })).fetchImpl }));
+    const missing = await failure(
+      homeserverResponse('http://hs/_matrix/client/v1/media/download/x/z', {
+        fetch: fakeFetch(() => json(404, { errcode: 'M_NOT_FOUND', error: 'Not found' })).fetchImpl,
+      }),
+    );
     expect(missing).toMatchObject({ kind: 'http', httpStatus: 404, errcode: 'M_NOT_FOUND' });
   });
 });

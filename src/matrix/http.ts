@@ -168,7 +168,8 @@ export interface HomeserverRequest {
 
 /** Aborts when the caller's signal does or the timeout passes; tells which. */
 function requestSignal(request: HomeserverRequest): { signal?: AbortSignal; timedOut: () => boolean; done: () => void } {
-  if (request.timeoutMs === undefined) return { ...(request.signal ? { signal: request.signal } : {}), timedOut: () => false, done: () => {} };
+  if (request.timeoutMs === undefined)
+    return { ...(request.signal ? { signal: request.signal } : {}), timedOut: () => false, done: () => {} };
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -250,9 +251,20 @@ async function send(url: string, request: HomeserverRequest, read: boolean): Pro
 
 function refusal(url: string, method: string, { response, text }: Answer): MatrixHttpError {
   const parsed = parseJson(text);
-  const data = parsed.ok && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value) ? (parsed.value as MatrixErrorBody) : {};
-  const retryAfterMs = retryAfterFromBody(data) ?? (response.status === 429 ? parseRetryAfter(response.headers.get('Retry-After')) : undefined);
-  const error = new MatrixHttpError({ kind: 'http', url, method, httpStatus: response.status, data, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  const data =
+    parsed.ok && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)
+      ? (parsed.value as MatrixErrorBody)
+      : {};
+  const retryAfterMs =
+    retryAfterFromBody(data) ?? (response.status === 429 ? parseRetryAfter(response.headers.get('Retry-After')) : undefined);
+  const error = new MatrixHttpError({
+    kind: 'http',
+    url,
+    method,
+    httpStatus: response.status,
+    data,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
   log.debug(`${method} ${url}: ${response.status}${error.errcode ? ` ${error.errcode}` : ''}`);
   return error;
 }

@@ -5,7 +5,8 @@ import { i18n, type Messages } from '@lingui/core';
 import en from './en.json';
 
 export type MessageKey = keyof typeof en;
-export type MessageValues = Record<string, string | number>;
+/** Placeholder values; a value may itself be a message (a reason inside a tooltip), formatted first. */
+export type MessageValues = { [name: string]: string | number | Message };
 
 /** A sentence as data: pure modules return these, views render them with t(). */
 export interface Message {
@@ -24,5 +25,12 @@ export function msg(key: MessageKey, values?: MessageValues): Message {
 export function t(message: Message): string;
 export function t(key: MessageKey, values?: MessageValues): string;
 export function t(message: MessageKey | Message, values?: MessageValues): string {
-  return typeof message === 'string' ? i18n._(message, values) : i18n._(message.key, message.values);
+  const [key, given] = typeof message === 'string' ? [message, values] : [message.key, message.values];
+  return i18n._(key, given && formatValues(given));
+}
+
+function formatValues(values: MessageValues): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(values)) out[name] = typeof value === 'object' ? t(value) : value;
+  return out;
 }

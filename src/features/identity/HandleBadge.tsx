@@ -1,6 +1,7 @@
 // The handle, or the badge that stands in its place (Bluesky's "⚠ Invalid Handle" is the model), and the
 // "same name as another member" warning. Thin views over features/identity/badge.
 import { badgeDescription, badgeLabel, type Badge } from './badge';
+import { t } from '../../i18n';
 import type { ConfusableMatch } from '../../protocol/confusables';
 
 const warningChip =
@@ -11,8 +12,10 @@ const erasedChip =
   'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-line-strong bg-surface-muted text-fg-soft';
 
 export function HandleBadge({ badge, className = '' }: { badge: Badge; className?: string }) {
-  const { accessibleName, tooltip } = badgeDescription(badge);
-  const label = badgeLabel(badge);
+  const description = badgeDescription(badge);
+  const accessibleName = t(description.accessibleName);
+  const tooltip = t(description.tooltip);
+  const label = t(badgeLabel(badge));
   if (badge.kind === 'plain' || badge.kind === 'verified') {
     return (
       <span className={`truncate text-xs text-subtle ${className}`} title={tooltip} data-badge={badge.kind}>
@@ -33,8 +36,8 @@ export function SameNameWarning({ warnings, className = '' }: { warnings: readon
   if (warnings.length === 0) return null;
   const tooltip = warnings.map((w) => w.detail).join('\n');
   return (
-    <span role="img" aria-label="same name as another member" title={tooltip} data-warning="same-name" className={`${warningChip} ${className}`}>
-      <span aria-hidden>⚠ Same name as another member</span>
+    <span role="img" aria-label={t('identity.sameName.name')} title={tooltip} data-warning="same-name" className={`${warningChip} ${className}`}>
+      <span aria-hidden>{t('identity.sameName.label')}</span>
     </span>
   );
 }

@@ -16,6 +16,7 @@ import type { HandleHistoryEntry } from './handleHistory';
 import { logger } from '../../platform/logger';
 
 const log = logger('identity');
+import { t } from '../../i18n';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -92,13 +93,13 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
 
       {conflict && (
         <p role="alert" className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg">
-          ⚠ {conflict[0]!.toUpperCase() + conflict.slice(1)}
+          ⚠ {t(conflict)}
         </p>
       )}
 
       {badge.kind === 'contested' && (
         <p role="alert" data-testid="contested-warning" className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg">
-          ⚠ Contested identity: {badge.reason}.
+          ⚠ Contested identity: {t(badge.reason)}.
           {badge.signer && (
             <span className="mt-1 block font-normal">
               Your homeserver first saw it {dateTime.format(badge.signer.sinceTs)}, in event <code className="break-all font-mono text-xs">{badge.signer.eventId}</code>.

@@ -3,6 +3,7 @@
 // (its handle history), and this browser's own link check. Bluesky's "⚠ Invalid Handle" is the model: an
 // unverified claim is never shown as if it were a handle.
 import type { LinkInfo, LinkStatus, LinkVerdictCode } from '../../protocol';
+import { msg, type Message } from '../../i18n';
 
 /** One m.room.member event of a key: the handle it claimed at that time. */
 export type HandleRecord = {
@@ -54,13 +55,13 @@ export type Badge =
   /** Classic room: the user ID is the identity and is shown as it is. */
   | { kind: 'plain'; handle: string }
   | { kind: 'verified'; handle: string; domain: string; keyId?: string; checkedTs?: number }
-  | { kind: 'unverified'; claimedHandle?: string; reason: string }
+  | { kind: 'unverified'; claimedHandle?: string; reason: Message }
   | { kind: 'erased'; shortKey: string }
   /**
    * Someone may be signing as this key besides its owner: its handle moved between domains and back, or the
    * homeserver saw the key's old server (`signer`) keep signing as it after it moved.
    */
-  | { kind: 'contested'; claimedHandle?: string; reason: string; linkStatus: LinkStatus; signer?: ContestingSigner };
+  | { kind: 'contested'; claimedHandle?: string; reason: Message; linkStatus: LinkStatus; signer?: ContestingSigner };
 
 /** The homeserver's report that a key's old server kept signing as it after the key moved away. */
 export type ContestingSigner = { by: string; movedTo?: string; sinceTs: number; eventId: string };
@@ -82,17 +83,17 @@ export function domainTrail(history: readonly HandleRecord[]): string[] {
 }
 
 /** Why a key is contested, or undefined: its handle went back to a domain it had left (A → B → A). */
-export function contestedReason(history: readonly HandleRecord[], link?: LinkInfo): string | undefined {
+export function contestedReason(history: readonly HandleRecord[], link?: LinkInfo): Message | undefined {
   const trail = domainTrail(history);
   for (let i = 2; i < trail.length; i++) {
     if (trail.slice(0, i - 1).includes(trail[i]!)) {
-      return `this key’s handle moved from ${trail[i - 1]} back to ${trail[i]} (${trail.join(' → ')}): a server it left may still be signing as it`;
+      return msg('identity.contested.movedBack', { from: trail[i - 1]!, to: trail[i]!, trail: trail.join(' → ') });
     }
   }
   // The homeserver reports a claim on a domain the key had moved away from.
   const last = trail.at(-1);
   if (link?.domain && last && link.domain !== last && trail.includes(link.domain)) {
-    return `the homeserver reports a claim on ${link.domain}, which this key left for ${last}`;
+    return msg('identity.contested.claimOnLeft', { domain: link.domain, last });
   }
   return undefined;
 }
@@ -110,8 +111,8 @@ export function contestingSigner(link: LinkInfo | undefined): ContestingSigner |
   return link?.domain ? { by, movedTo: link.domain, sinceTs, eventId } : { by, sinceTs, eventId };
 }
 
-export function signerReason(signer: ContestingSigner): string {
-  return `${signer.by} kept signing as this key after it moved to ${signer.movedTo ?? 'another server'}: messages from this key may not be from its owner`;
+export function signerReason(signer: ContestingSigner): Message {
+  return signer.movedTo ? msg('identity.contested.signer', { by: signer.by, movedTo: signer.movedTo }) : msg('identity.contested.signerElsewhere', { by: signer.by });
 }
 
 export function badgeOf(state: KeyIdentityState): Badge {
@@ -129,51 +130,65 @@ export function badgeOf(state: KeyIdentityState): Badge {
     if (link.key_id) badge.keyId = link.key_id;
     return badge;
   }
-  if (!link) return { kind: 'unverified', claimedHandle, reason: 'your homeserver has not reported this link yet' };
-  return { kind: 'unverified', claimedHandle, reason: link.reason ?? 'the link is not verified' };
+  if (!link) return { kind: 'unverified', claimedHandle, reason: msg('identity.unverified.notReported') };
+  return { kind: 'unverified', claimedHandle, reason: link.reason ? msg('identity.reason.text', { reason: link.reason }) : msg('identity.unverified.notVerified') };
 }
 
 /**
  * Where this browser's own verdict and the homeserver's differ, the words to say so
  * ("your homeserver says verified; this browser found: …"); undefined when they agree or nothing was checked.
  */
-export function disagreement(state: KeyIdentityState): string | undefined {
+export function disagreement(state: KeyIdentityState): Message | undefined {
   const browser = state.browser;
   if (!state.isKey || browser?.state !== 'done' || !state.link) return undefined;
   if (browser.status === state.link.status) return undefined;
-  return `your homeserver says ${state.link.status}; this browser found: ${browser.status} — ${browser.reason}`;
+  return msg('identity.disagreement', { server: state.link.status, browser: browser.status, reason: browser.reason });
 }
 
 /** The text that stands where a handle would be: never an unverified claim. */
-export function badgeLabel(badge: Badge): string {
+export function badgeLabel(badge: Badge): Message {
   switch (badge.kind) {
     case 'plain':
     case 'verified':
-      return badge.handle;
+      return msg('identity.badge.handle', { handle: badge.handle });
     case 'unverified':
-      return '⚠ Unverified handle';
+      return msg('identity.badge.unverified');
     case 'erased':
-      return `Erased member ${badge.shortKey}`;
+      return msg('identity.badge.erased', { shortKey: badge.shortKey });
     case 'contested':
-      return '⚠ Contested handle';
+      return msg('identity.badge.contested');
   }
 }
 
 /** What a screen reader says for the badge, and the tooltip with the claim and the reason. */
-export function badgeDescription(badge: Badge): { accessibleName: string; tooltip: string } {
+export function badgeDescription(badge: Badge): { accessibleName: Message; tooltip: Message } {
   switch (badge.kind) {
-    case 'plain':
-      return { accessibleName: badge.handle, tooltip: badge.handle };
+    case 'plain': {
+      const handle = msg('identity.badge.handle', { handle: badge.handle });
+      return { accessibleName: handle, tooltip: handle };
+    }
     case 'verified':
-      return { accessibleName: `${badge.handle}, verified handle`, tooltip: `${badge.handle}: co-signed by ${badge.domain}${badge.keyId ? ` (${badge.keyId})` : ''}` };
+      return {
+        accessibleName: msg('identity.badge.verifiedName', { handle: badge.handle }),
+        tooltip: badge.keyId
+          ? msg('identity.badge.verifiedTooltipKey', { handle: badge.handle, domain: badge.domain, keyId: badge.keyId })
+          : msg('identity.badge.verifiedTooltip', { handle: badge.handle, domain: badge.domain }),
+      };
     case 'unverified':
       return {
-        accessibleName: 'unverified handle',
-        tooltip: `${badge.claimedHandle ? `Claims ${badge.claimedHandle}, not verified` : 'No verified handle'}: ${badge.reason}`,
+        accessibleName: msg('identity.badge.unverifiedName'),
+        tooltip: badge.claimedHandle
+          ? msg('identity.badge.unverifiedClaimTooltip', { claim: badge.claimedHandle, reason: badge.reason })
+          : msg('identity.badge.unverifiedTooltip', { reason: badge.reason }),
       };
     case 'erased':
-      return { accessibleName: `erased member ${badge.shortKey}`, tooltip: `This member’s handle was erased (key ${badge.shortKey}…)` };
+      return { accessibleName: msg('identity.badge.erasedName', { shortKey: badge.shortKey }), tooltip: msg('identity.badge.erasedTooltip', { shortKey: badge.shortKey }) };
     case 'contested':
-      return { accessibleName: 'contested identity', tooltip: `${badge.claimedHandle ? `Claims ${badge.claimedHandle}; ` : ''}contested: ${badge.reason}` };
+      return {
+        accessibleName: msg('identity.badge.contestedName'),
+        tooltip: badge.claimedHandle
+          ? msg('identity.badge.contestedClaimTooltip', { claim: badge.claimedHandle, reason: badge.reason })
+          : msg('identity.badge.contestedTooltip', { reason: badge.reason }),
+      };
   }
 }

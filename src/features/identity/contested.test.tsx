@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { LinkInfo } from '../../protocol';
+import { t } from '../../i18n';
 import { badgeDescription, badgeLabel, badgeOf, contestingSigner, initialIdentityState, reduceIdentity } from './badge';
 import { describeSender } from './describeSender';
 import { HandleBadge } from './HandleBadge';
@@ -20,9 +21,11 @@ describe('contested by the homeserver’s report', () => {
     const badge = badgeOf(stateWith(linkOnBeta({ contested })));
     expect(badge).toMatchObject({ kind: 'contested', linkStatus: 'verified', claimedHandle: '@alice:beta.localhost', signer: { by: 'alpha.localhost', movedTo: 'beta.localhost', eventId: '$sent-by-alpha' } });
     const { accessibleName, tooltip } = badgeDescription(badge);
-    expect(accessibleName).toBe('contested identity');
-    expect(tooltip).toContain('alpha.localhost kept signing as this key after it moved to beta.localhost');
-    expect(badgeLabel(badge)).toBe('⚠ Contested handle');
+    expect(accessibleName).toEqual({ key: 'identity.badge.contestedName' });
+    const reason = { key: 'identity.contested.signer', values: { by: 'alpha.localhost', movedTo: 'beta.localhost' } };
+    expect(tooltip).toEqual({ key: 'identity.badge.contestedClaimTooltip', values: { claim: '@alice:beta.localhost', reason } });
+    expect(t(tooltip)).toContain('alpha.localhost kept signing as this key after it moved to beta.localhost');
+    expect(badgeLabel(badge)).toEqual({ key: 'identity.badge.contested' });
   });
 
   it('without the report, or with a malformed one, the key is just verified', () => {

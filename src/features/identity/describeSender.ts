@@ -6,6 +6,7 @@ import type { Room, RoomMember } from 'matrix-js-sdk';
 import { LINK_FIELD, normaliseKey, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
 import { findConfusableMembers, type ConfusableMatch } from '../../protocol/confusables';
 import { senderIdentity, type SenderFields } from './sender';
+import { t } from '../../i18n';
 import { badgeLabel, badgeOf, handleOf, reduceIdentity, shortKey, initialIdentityState, type Badge, type HandleRecord, type KeyIdentityState } from './badge';
 import { browserKey, identityStore } from './identityStore';
 import { chatStore } from '../../state/chatStore';
@@ -189,7 +190,7 @@ export function describeSender(room: Room | null | undefined, sender: { identity
     name: displayNameOf(member) ?? fallbackName(badge, identity, sender.sender),
     avatarMxc: member?.getMxcAvatarUrl() ?? undefined,
     badge,
-    handleLabel: badgeLabel(badge),
+    handleLabel: t(badgeLabel(badge)),
     warnings: room ? (confusableWarnings(room).get(identity) ?? []) : [],
   };
   ids?.profiles.set(identity, profile);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTimelineRows, type TimelineEvent, type TimelineRow } from '../chat/timeline';
 import { senderIdentity } from './sender';
 import { badgeDescription, badgeLabel, badgeOf, disagreement, initialIdentityState, reduceIdentity, type IdentityAction, type KeyIdentityState } from './badge';
+import { t } from '../../i18n';
 import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from './handleChanges';
 import { createIdentityStore, ingestSyncBody, summarizeBrowserChecks } from './identityStore';
 import type { LinkInfo } from '../../protocol';
@@ -73,12 +74,16 @@ describe('badge state machine', () => {
 
   it('verified → unverified (key rotated) → verified (re-signed), following member_info', () => {
     let state = run(initialIdentityState(keyA, true), { type: 'member_info', link: link({}) });
-    expect(badgeLabel(badgeOf(state))).toBe('@bob:beta');
+    expect(badgeLabel(badgeOf(state))).toEqual({ key: 'identity.badge.handle', values: { handle: '@bob:beta' } });
     state = run(state, { type: 'member_info', link: link({ status: 'unverified', reason: 'beta no longer publishes the key ed25519:b1' }) });
     const badge = badgeOf(state);
-    expect(badgeLabel(badge)).toBe('⚠ Unverified handle');
-    expect(badgeDescription(badge).accessibleName).toBe('unverified handle');
-    expect(badgeDescription(badge).tooltip).toBe('Claims @bob:beta, not verified: beta no longer publishes the key ed25519:b1');
+    expect(badgeLabel(badge)).toEqual({ key: 'identity.badge.unverified' });
+    expect(badgeDescription(badge).accessibleName).toEqual({ key: 'identity.badge.unverifiedName' });
+    const reason = { key: 'identity.reason.text', values: { reason: 'beta no longer publishes the key ed25519:b1' } };
+    expect(badgeDescription(badge).tooltip).toEqual({ key: 'identity.badge.unverifiedClaimTooltip', values: { claim: '@bob:beta', reason } });
+    // The view's words, through t().
+    expect(t(badgeLabel(badge))).toBe('⚠ Unverified handle');
+    expect(t(badgeDescription(badge).tooltip)).toBe('Claims @bob:beta, not verified: beta no longer publishes the key ed25519:b1');
     state = run(state, { type: 'member_info', link: link({ key_id: 'ed25519:b2' }) });
     expect(badgeOf(state)).toMatchObject({ kind: 'verified', handle: '@bob:beta', keyId: 'ed25519:b2' });
   });
@@ -86,20 +91,22 @@ describe('badge state machine', () => {
   it('never shows an unverified claim as a handle; before any report it is unverified', () => {
     const state = run(initialIdentityState(keyA, true), record('$1', 1, 'beta'));
     expect(badgeOf(state)).toMatchObject({ kind: 'unverified', claimedHandle: '@bob:beta' });
-    expect(badgeLabel(badgeOf(state))).not.toContain('@bob');
+    expect(badgeLabel(badgeOf(state))).toEqual({ key: 'identity.badge.unverified' });
+    expect(badgeOf(state)).toMatchObject({ reason: { key: 'identity.unverified.notReported' } });
   });
 
   it('erased members are named by their short key', () => {
     const state = run(initialIdentityState(keyA, true), { type: 'member_info', link: { status: 'erased', domain: 'beta', checked_ts: 1 } });
-    expect(badgeLabel(badgeOf(state))).toBe(`Erased member ${keyA.slice(0, 8)}`);
+    expect(badgeLabel(badgeOf(state))).toEqual({ key: 'identity.badge.erased', values: { shortKey: keyA.slice(0, 8) } });
+    expect(t(badgeLabel(badgeOf(state)))).toBe(`Erased member ${keyA.slice(0, 8)}`);
   });
 
   it('a handle that moves away and back is contested, even if verified', () => {
     const state = run(initialIdentityState(keyA, true), { type: 'member_info', link: link({ domain: 'alpha' }) }, record('$1', 1, 'alpha'), record('$2', 2, 'beta'), record('$3', 3, 'alpha'));
     const badge = badgeOf(state);
     expect(badge).toMatchObject({ kind: 'contested', linkStatus: 'verified' });
-    expect(badge.kind === 'contested' && badge.reason).toContain('alpha → beta → alpha');
-    expect(badgeDescription(badge).accessibleName).toBe('contested identity');
+    expect(badge.kind === 'contested' && badge.reason).toEqual({ key: 'identity.contested.movedBack', values: { from: 'beta', to: 'alpha', trail: 'alpha → beta → alpha' } });
+    expect(badgeDescription(badge).accessibleName).toEqual({ key: 'identity.badge.contestedName' });
     // A single move is not contested.
     expect(badgeOf(run(initialIdentityState(keyA, true), { type: 'member_info', link: link({}) }, record('$1', 1, 'alpha'), record('$2', 2, 'beta'))).kind).toBe('verified');
   });
@@ -110,7 +117,8 @@ describe('badge state machine', () => {
       { type: 'member_info', link: link({}) },
       { type: 'browser_check', check: { state: 'done', status: 'unverified', code: 'key_missing', reason: 'beta no longer publishes ed25519:b1', checkedTs: 2 } },
     );
-    expect(disagreement(state)).toBe('your homeserver says verified; this browser found: unverified — beta no longer publishes ed25519:b1');
+    expect(disagreement(state)).toEqual({ key: 'identity.disagreement', values: { server: 'verified', browser: 'unverified', reason: 'beta no longer publishes ed25519:b1' } });
+    expect(t(disagreement(state)!)).toBe('Your homeserver says verified; this browser found: unverified — beta no longer publishes ed25519:b1');
     expect(disagreement(run(state, { type: 'member_info', link: link({ status: 'unverified' }) }))).toBeUndefined();
   });
 });

@@ -88,7 +88,7 @@ describe('decideNotification: senders through identity', () => {
   });
 
   it('a contested handle is a warning too, not a bare name', () => {
-    const body = decideNotification(event(), notify, app(), 'Garden', { name: 'Bob', badge: { kind: 'contested', claimedHandle: '@bob:beta', reason: 'moved back', linkStatus: 'verified' } })?.body;
+    const body = decideNotification(event(), notify, app(), 'Garden', { name: 'Bob', badge: { kind: 'contested', claimedHandle: '@bob:beta', reason: { key: 'identity.unverified.notVerified' }, linkStatus: 'verified' } })?.body;
     expect(body).toBe('⚠ Contested handle Bob: lunch at noon, @carol?');
   });
 

@@ -2,6 +2,7 @@
 // the homeserver's push actions and the app's state; the sender arrives already resolved through identity
 // (describeSender), so an unverified claim is never shown as a handle here either.
 import { badgeLabel, type Badge } from '../identity/badge';
+import { t } from '../../i18n';
 
 export interface NotifiableEvent {
   roomId: string;
@@ -58,7 +59,7 @@ export function senderLabel(sender: SenderForNotification): string {
       return 'Erased member';
     default:
       // Unverified (or contested): the badge's warning words, then the display name; never the claimed handle.
-      return `${badgeLabel(sender.badge)} ${sender.name}`;
+      return `${t(badgeLabel(sender.badge))} ${sender.name}`;
   }
 }
 

@@ -247,12 +247,12 @@ test('a move saved by a newer version blocks a new plan: the wizard says why, of
   const dora = await new TestClient(alpha.baseUrl).register('dora', PASSWORD);
   const page = await newUserPage(browser);
   await signIn(page, alpha.serverName, 'dora', PASSWORD);
-  const future = { format: 2, id: 'from-the-future', steps: [{ id: 'room:!x#teleport', status: 'running' }] };
+  const future = { format: 99, id: 'from-the-future', steps: [{ id: 'room:!x#teleport', status: 'running' }] };
   await putSavedMove(page, dora.userId!, future);
   await page.getByRole('button', { name: 'Move account' }).click();
   const w = wizard(page);
   await expect(w.getByRole('heading', { name: 'A saved move is in the way' })).toBeVisible();
-  await expect(w.getByRole('alert')).toContainText(`This device holds a move of ${dora.userId} saved by a newer version of Wayfarer (the saved move has journal format 2; this version reads format 1)`);
+  await expect(w.getByRole('alert')).toContainText(`This device holds a move of ${dora.userId} saved by a newer version of Wayfarer (the saved move has journal format 99; this version reads format 2)`);
   await expect(w.getByLabel('New homeserver')).toHaveCount(0);
   await screenshot(page, 'migration-blocked-light');
   await page.emulateMedia({ colorScheme: 'dark' });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildPlan, rewriteDirect, rewriteIgnored, toggleItem, viaServers, type AccountSnapshot, type RoomSnapshot } from './plan';
-import { createJournal, isJournal, markDone, markFailed, markRunning, movedRoomIds, nextStep, progressOf, retryItem, summaryOf, type MigrationJournal, type StepRecord } from './journal';
+import { JOURNAL_FORMAT, readJournal, createJournal, isJournal, markDone, markFailed, markRunning, movedRoomIds, nextStep, progressOf, retryItem, summaryOf, type MigrationJournal, type StepRecord } from './journal';
 import { runMigration } from './runner';
 import { memoryJournalStore } from './persistence';
+import { t } from '../../i18n';
 
 const room = (over: Partial<RoomSnapshot> & { roomId: string }): RoomSnapshot => ({
   name: over.roomId,
@@ -45,6 +46,22 @@ function journalFor(snap: AccountSnapshot, path: 'portable' | 'classic' = 'porta
   });
 }
 
+describe('journal format', () => {
+  it('a format 1 journal (English in its plan items) is read as format 2, the words kept verbatim', () => {
+    const current = journalFor(snapshot([room({ roomId: '!a', name: 'Alpha talk' })]), 'portable');
+    const old = {
+      ...current,
+      format: 1,
+      items: current.items.map((item) => ({ ...item, label: t(item.label), summary: t(item.summary), ...(item.reason ? { reason: t(item.reason) } : {}) })),
+    };
+    const read = readJournal(JSON.parse(JSON.stringify(old)))!;
+    expect(read.format).toBe(JOURNAL_FORMAT);
+    expect(read.items[0]!.label).toEqual({ key: 'migration.text', values: { text: 'Alpha talk' } });
+    expect(read.items.map((i) => [t(i.label), t(i.summary), i.reason && t(i.reason)])).toEqual(current.items.map((i) => [t(i.label), t(i.summary), i.reason && t(i.reason)]));
+    expect(summaryOf(read)).toEqual(summaryOf(current));
+  });
+});
+
 describe('plan', () => {
   it('portable member-key rooms move seamlessly; classic rooms are re-invited; invite-only without power cannot move, with the reason and the way out', () => {
     const items = buildPlan({
@@ -58,11 +75,21 @@ describe('plan', () => {
       targetUserId: '@alice:beta',
     });
     const byRoom = Object.fromEntries(items.filter((i) => i.roomId).map((i) => [i.roomId, i]));
-    expect(byRoom['!a']).toMatchObject({ action: 'adopt', summary: 'moves seamlessly (same identity)', selected: true });
-    expect(byRoom['!b']).toMatchObject({ action: 'reinvite', summary: 're-invite: the old account invites the new one', carryPowerLevel: 50 });
+    expect(byRoom['!a']).toMatchObject({ action: 'adopt', label: { key: 'migration.plan.room', values: { name: 'Alpha talk' } }, summary: { key: 'migration.plan.seamless' }, selected: true });
+    expect(byRoom['!b']).toMatchObject({ action: 'reinvite', summary: { key: 'migration.plan.reinvite' }, carryPowerLevel: 50 });
+    expect(byRoom['!b']!.reason).toEqual({
+      key: 'migration.plan.reasonAndPower',
+      values: { reason: { key: 'migration.plan.classicRoom' }, power: { key: 'migration.plan.powerCarried', values: { level: 50 } } },
+    });
     expect(byRoom['!b']!.powerNotCarried).toBeUndefined();
     expect(byRoom['!c']).toMatchObject({ action: 'cannot', selected: false, movable: false });
-    expect(byRoom['!c']!.reason).toMatch(/invite-only.*needs power level 50, has 0.*Ask a moderator to invite @alice:beta/);
+    expect(byRoom['!c']!.reason).toEqual({ key: 'migration.plan.cannotReason', values: { joinRule: 'invite', needs: 50, has: 0, target: '@alice:beta' } });
+    expect(t(byRoom['!c']!.reason!)).toMatch(/invite-only.*needs power level 50, has 0.*Ask a moderator to invite @alice:beta/);
+    // Counts are plural messages: 1 DM, 1 ignored user; 2 ignored users.
+    expect(items.filter((i) => !i.roomId).map((i) => t(i.summary))).toEqual(['display name copied', '1 DM kept marked as DMs', '1 ignored user']);
+    const two = buildPlan({ snapshot: snapshot([], { ignoredUsers: ['@a:x', '@b:x'] }), path: 'portable', targetUserId: '@alice:beta' });
+    expect(two.find((i) => i.kind === 'ignored')!.summary).toEqual({ key: 'migration.plan.ignoredSummary', values: { count: 2 } });
+    expect(t(two.find((i) => i.kind === 'ignored')!.summary)).toBe('2 ignored users');
     expect(byRoom['!d']!.action).toBe('join-public');
     expect(items.map((i) => i.kind)).toEqual(['room', 'room', 'room', 'room', 'profile', 'direct', 'ignored']);
   });
@@ -72,13 +99,14 @@ describe('plan', () => {
     expect(buildPlan({ snapshot: snap, path: 'classic', targetUserId: '@n:beta' })[0]!.action).toBe('reinvite');
     const fallback = buildPlan({ snapshot: snap, path: 'portable', targetUserId: '@n:beta', keyIsDerivable: () => false })[0]!;
     expect(fallback.action).toBe('reinvite');
-    expect(fallback.reason).toMatch(/made by the old server/);
+    expect(fallback.reason).toEqual({ key: 'migration.plan.keyFromServer' });
   });
 
   it('a creator (room version 12: unbounded power) hands the new account power level 100', () => {
     const item = buildPlan({ snapshot: snapshot([room({ roomId: '!x', myPowerLevel: Number.MAX_SAFE_INTEGER })]), path: 'classic', targetUserId: '@n:b' })[0]!;
     expect(item).toMatchObject({ carryPowerLevel: 100 });
-    expect(item.reason).toMatch(/creators cannot be added/);
+    expect(item.reason).toMatchObject({ values: { power: { key: 'migration.plan.powerCreator' } } });
+    expect(t(item.reason!)).toBe('A classic move: the new account is a new member. You created this room; creators cannot be added, so the new account gets power level 100.');
   });
 
   it('a power level the old account may not grant is listed, not attempted', () => {

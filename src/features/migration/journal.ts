@@ -1,6 +1,7 @@
 // The migration journal: the plan and every step's outcome, persisted before and after each step so a closed tab
 // or a crash resumes exactly where it stopped (PROTOCOL.md §7). Pure state transitions; persistence is elsewhere.
 import type { AccountSnapshot, MigrationPath, PlanItem } from './plan';
+import { msg, t } from '../../i18n';
 
 export type StepKind =
   | 'adopt'
@@ -117,8 +118,24 @@ export function createJournal(init: Omit<MigrationJournal, 'format' | 'steps' | 
   return { format: JOURNAL_FORMAT, createdTs: init.createdTs ?? Date.now(), ...init, steps };
 }
 
-/** The journal format this version writes and reads. */
-export const JOURNAL_FORMAT = 1;
+/**
+ * The journal format this version writes and reads. 2: plan items' label, summary and reason are message
+ * descriptors ({ key, values }) instead of English; format 1 journals are read and upgraded (upgradeJournal).
+ */
+export const JOURNAL_FORMAT = 2;
+
+/** A format 1 journal (English words in its plan items) as format 2: each text becomes a verbatim message. */
+function upgradeJournal(stored: unknown): unknown {
+  const v = stored as { format?: unknown; items?: unknown } | null;
+  if (!v || v.format !== 1 || !Array.isArray(v.items)) return stored;
+  const text = (value: unknown) => (typeof value === 'string' ? msg('migration.text', { text: value }) : value);
+  const items = v.items.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return item;
+    const old = item as { label?: unknown; summary?: unknown; reason?: unknown };
+    return { ...old, label: text(old.label), summary: text(old.summary), ...(old.reason === undefined ? {} : { reason: text(old.reason) }) };
+  });
+  return { ...v, format: 2, items };
+}
 
 export function isJournal(value: unknown): value is MigrationJournal {
   const v = value as Partial<MigrationJournal> | null;
@@ -143,7 +160,8 @@ export class UnreadableJournalError extends Error {
 /** A stored value as a journal: undefined when nothing is stored, UnreadableJournalError when it can't be used. */
 export function readJournal(stored: unknown): MigrationJournal | undefined {
   if (stored === undefined || stored === null) return undefined;
-  if (isJournal(stored)) return stored;
+  const upgraded = upgradeJournal(stored);
+  if (isJournal(upgraded)) return upgraded;
   const format = (stored as { format?: unknown }).format;
   if (typeof format === 'number' && format > JOURNAL_FORMAT) throw new UnreadableJournalError('newer-format', stored, format);
   throw new UnreadableJournalError('damaged', stored, typeof format === 'number' ? format : undefined);
@@ -274,11 +292,11 @@ export function summaryOf(journal: MigrationJournal): MigrationSummary {
     started: new Date(journal.createdTs).toISOString(),
     markedMoved: journal.markedMovedTs ? new Date(journal.markedMovedTs).toISOString() : null,
     items: progress.items.map(({ item, state }) => ({
-      item: item.label,
+      item: t(item.label),
       kind: item.kind,
       ...(item.roomId ? { roomId: item.roomId } : {}),
-      plan: item.summary,
-      ...(item.reason ? { reason: item.reason } : {}),
+      plan: t(item.summary),
+      ...(item.reason ? { reason: t(item.reason) } : {}),
       outcome: !item.movable ? 'cannot move' : state === 'skipped' ? 'not selected' : state === 'done' ? 'moved' : state === 'failed' ? 'failed' : 'in progress',
       steps: journal.steps
         .filter((s) => s.itemId === item.id)

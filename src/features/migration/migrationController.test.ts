@@ -334,7 +334,7 @@ describe('a saved move that cannot be read blocks a new plan', () => {
     const state = controller.state.getState();
     expect(state.stage).toBe('blocked');
     expect(state.blocked).toMatchObject({ reason: 'newer-format', stored: newer });
-    expect(state.blocked!.message).toMatch(/saved by a newer version of Wayfarer \(the saved move has journal format 2; this version reads format 1\)/);
+    expect(state.blocked!.message).toMatch(/saved by a newer version of Wayfarer \(the saved move has journal format 3; this version reads format 2\)/);
     expect(state.blocked!.message).toMatch(/A new move can’t start here/);
     await controller.start();
     await expect(store.load(ALICE)).rejects.toMatchObject({ reason: 'newer-format', stored: newer });

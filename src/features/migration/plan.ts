@@ -1,5 +1,7 @@
 // What a migration will do (PROTOCOL.md §7), decided from a snapshot of the old account taken on this device, so
-// the plan can be made (and resumed) with the old server offline. Pure: no I/O, no matrix-js-sdk.
+// the plan can be made (and resumed) with the old server offline. Pure: no I/O, no matrix-js-sdk; its words are
+// message descriptors, rendered by the views with t().
+import { msg, type Message } from '../../i18n';
 
 export type MigrationPath = 'portable' | 'classic';
 
@@ -61,11 +63,11 @@ export type ItemKind = 'room' | 'profile' | 'direct' | 'tags' | 'push-rules' | '
 export interface PlanItem {
   id: string;
   kind: ItemKind;
-  label: string;
-  /** What will happen, in words ("moves seamlessly (same identity)"). */
-  summary: string;
+  label: Message;
+  /** What will happen, as a message ("moves seamlessly (same identity)"). */
+  summary: Message;
   /** Why, and for `cannot`, what would unblock it. */
-  reason?: string;
+  reason?: Message;
   selected: boolean;
   /** False for items that cannot be moved: they are listed but never run. */
   movable: boolean;
@@ -85,9 +87,9 @@ export interface PlanInput {
   keyIsDerivable?: (room: RoomSnapshot) => boolean;
 }
 
-const SEAMLESS = 'moves seamlessly (same identity)';
-const REINVITE = 're-invite: the old account invites the new one';
-const JOIN_PUBLIC = 'public room: the new account joins, no invite needed';
+const SEAMLESS = msg('migration.plan.seamless');
+const REINVITE = msg('migration.plan.reinvite');
+const JOIN_PUBLIC = msg('migration.plan.joinPublic');
 
 export function roomItemId(roomId: string): string {
   return `room:${roomId}`;
@@ -95,13 +97,13 @@ export function roomItemId(roomId: string): string {
 
 /** What happens to one room, and why. */
 export function planRoom(room: RoomSnapshot, input: PlanInput): PlanItem {
-  const base = { id: roomItemId(room.roomId), kind: 'room' as const, label: room.name || room.roomId, roomId: room.roomId };
+  const base = { id: roomItemId(room.roomId), kind: 'room' as const, label: msg('migration.plan.room', { name: room.name || room.roomId }), roomId: room.roomId };
   if (input.path === 'portable' && room.memberKeys && room.memberKey && (input.keyIsDerivable?.(room) ?? true)) {
     return {
       ...base,
       action: 'adopt',
       summary: SEAMLESS,
-      reason: 'Your member key comes from your recovery key: the new server takes it over, with your history, name and power level.',
+      reason: msg('migration.plan.adoptReason'),
       selected: true,
       movable: true,
     };
@@ -113,33 +115,35 @@ export function planRoom(room: RoomSnapshot, input: PlanInput): PlanItem {
   const mayGrant = carry !== undefined && room.myPowerLevel >= room.powerLevelsChangeLevel;
   const powerNote =
     carry === undefined
-      ? ''
+      ? undefined
       : !mayGrant
-        ? ` Your power level ${carry} cannot be carried: the old account may not change power levels here (needs ${room.powerLevelsChangeLevel}).`
+        ? msg('migration.plan.powerNotCarried', { level: carry, needs: room.powerLevelsChangeLevel })
         : isCreator
-          ? ' You created this room; creators cannot be added, so the new account gets power level 100.'
-          : ` Your power level ${carry} is given to the new account.`;
+          ? msg('migration.plan.powerCreator')
+          : msg('migration.plan.powerCarried', { level: carry });
+  const classicReason = why ?? msg('migration.plan.classicMove');
+  const reason = powerNote ? msg('migration.plan.reasonAndPower', { reason: classicReason, power: powerNote }) : classicReason;
   const power = carry === undefined ? {} : { carryPowerLevel: carry, ...(mayGrant ? {} : { powerNotCarried: true }) };
   if (room.myPowerLevel >= room.invitePowerLevel) {
-    return { ...base, action: 'reinvite', summary: REINVITE, reason: `${why ?? 'A classic move: the new account is a new member.'}${powerNote}`, selected: true, movable: true, ...power };
+    return { ...base, action: 'reinvite', summary: REINVITE, reason, selected: true, movable: true, ...power };
   }
   if (room.joinRule === 'public') {
-    return { ...base, action: 'join-public', summary: JOIN_PUBLIC, reason: `${why ?? 'A classic move: the new account is a new member.'}${powerNote}`, selected: true, movable: true, ...power };
+    return { ...base, action: 'join-public', summary: JOIN_PUBLIC, reason, selected: true, movable: true, ...power };
   }
   return {
     ...base,
     action: 'cannot',
-    summary: 'cannot move',
-    reason: `The room is ${room.joinRule === 'knock' ? 'knock-only' : 'invite-only'} and the old account may not invite (needs power level ${room.invitePowerLevel}, has ${room.myPowerLevel}). Ask a moderator to invite ${input.targetUserId}, then join from the new account.`,
+    summary: msg('migration.plan.cannot'),
+    reason: msg('migration.plan.cannotReason', { joinRule: room.joinRule === 'knock' ? 'knock' : 'invite', needs: room.invitePowerLevel, has: room.myPowerLevel, target: input.targetUserId }),
     selected: false,
     movable: false,
   };
 }
 
-function classicReasonFor(room: RoomSnapshot): string {
-  if (!room.memberKeys) return 'A classic room: members are user IDs, so your identity cannot move; the new account joins as a new member.';
-  if (!room.memberKey) return 'Your member key in this room is not known on this device, so it cannot be taken over.';
-  return 'Your member key here was made by the old server, not from your recovery key, so it cannot be taken over.';
+function classicReasonFor(room: RoomSnapshot): Message {
+  if (!room.memberKeys) return msg('migration.plan.classicRoom');
+  if (!room.memberKey) return msg('migration.plan.keyUnknown');
+  return msg('migration.plan.keyFromServer');
 }
 
 /** The whole plan: every joined room, then the profile and account data (which follow the rooms they mention). */
@@ -148,19 +152,19 @@ export function buildPlan(input: PlanInput): PlanItem[] {
   const rooms = [...snapshot.rooms].sort((a, b) => (a.name || a.roomId).localeCompare(b.name || b.roomId)).map((room) => planRoom(room, input));
   const items: PlanItem[] = [...rooms];
   if (snapshot.displayname !== undefined || snapshot.avatarUrl !== undefined) {
-    items.push({ id: 'profile', kind: 'profile', label: 'Profile', summary: `display name${snapshot.avatarUrl ? ' and avatar' : ''} copied`, reason: snapshot.displayname ? `“${snapshot.displayname}”` : undefined, selected: true, movable: true });
+    items.push({ id: 'profile', kind: 'profile', label: msg('migration.plan.profile'), summary: msg(snapshot.avatarUrl ? 'migration.plan.profileAndAvatar' : 'migration.plan.profileName'), reason: snapshot.displayname ? msg('migration.plan.quoted', { text: snapshot.displayname }) : undefined, selected: true, movable: true });
   }
   const directCount = Object.values(snapshot.direct ?? {}).reduce((n, ids) => n + ids.length, 0);
-  if (directCount > 0) items.push({ id: 'direct', kind: 'direct', label: 'Direct messages (m.direct)', summary: `${directCount} DM${directCount === 1 ? '' : 's'} kept marked as DMs`, selected: true, movable: true });
+  if (directCount > 0) items.push({ id: 'direct', kind: 'direct', label: msg('migration.plan.direct'), summary: msg('migration.plan.directSummary', { count: directCount }), selected: true, movable: true });
   const tagged = snapshot.rooms.filter((r) => Object.keys(r.tags).length > 0).length;
-  if (tagged > 0) items.push({ id: 'tags', kind: 'tags', label: 'Room tags', summary: `tags of ${tagged} room${tagged === 1 ? '' : 's'} (favourites, low priority…)`, selected: true, movable: true });
+  if (tagged > 0) items.push({ id: 'tags', kind: 'tags', label: msg('migration.plan.tags'), summary: msg('migration.plan.tagsSummary', { count: tagged }), selected: true, movable: true });
   const rules = snapshot.pushRules ?? [];
   if (rules.length > 0) {
     const own = rules.filter((r) => !r.isDefault).length;
-    items.push({ id: 'push-rules', kind: 'push-rules', label: 'Notification rules', summary: `your notification settings${own > 0 ? ` and ${own} rule${own === 1 ? '' : 's'} of your own` : ''}`, selected: true, movable: true });
+    items.push({ id: 'push-rules', kind: 'push-rules', label: msg('migration.plan.pushRules'), summary: own > 0 ? msg('migration.plan.pushRulesOwn', { count: own }) : msg('migration.plan.pushRulesSummary'), selected: true, movable: true });
   }
   const ignored = snapshot.ignoredUsers?.length ?? 0;
-  if (ignored > 0) items.push({ id: 'ignored', kind: 'ignored', label: 'Ignored users', summary: `${ignored} ignored user${ignored === 1 ? '' : 's'}`, selected: true, movable: true });
+  if (ignored > 0) items.push({ id: 'ignored', kind: 'ignored', label: msg('migration.plan.ignored'), summary: msg('migration.plan.ignoredSummary', { count: ignored }), selected: true, movable: true });
   return items;
 }
 

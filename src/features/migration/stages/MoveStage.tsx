@@ -7,31 +7,32 @@ import { readRecoveryKeyField } from '../../portable/recoveryKeyInput';
 import type { ItemProgress } from '../journal';
 import type { MigrationController } from '../migrationController';
 import { Bar, Card, downloadJson, Problem, useWizard } from './StageCard';
+import { t } from '../../../i18n';
 
 function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: () => void; disabled: boolean }) {
   const { item, state } = entry;
   const words = state === 'done' ? 'done' : state === 'failed' ? `failed while ${entry.current}` : state === 'running' ? entry.current : state === 'waiting' ? `waiting: ${entry.current}` : item.movable ? 'not selected' : 'cannot move';
   return (
-    <li className="space-y-1 py-2" aria-label={item.label}>
+    <li className="space-y-1 py-2" aria-label={t(item.label)}>
       <div className="flex items-center gap-2">
-        <span className="min-w-0 flex-1 truncate font-medium">{item.label}</span>
+        <span className="min-w-0 flex-1 truncate font-medium">{t(item.label)}</span>
         <span className="text-sm text-muted" data-state={state}>
           {state === 'done' ? '✓ ' : state === 'failed' ? '✗ ' : ''}
           {words}
         </span>
       </div>
-      {entry.total > 0 && <Bar label={`${item.label} progress`} value={entry.done} max={entry.total} />}
+      {entry.total > 0 && <Bar label={t('migration.move.itemProgress', { item: t(item.label) })} value={entry.done} max={entry.total} />}
       {state === 'failed' && (
         <div className="flex items-start gap-2">
           <p role="alert" className="flex-1 text-sm text-danger">
             {entry.error}
           </p>
-          <button className={secondaryButton} disabled={disabled} onClick={onRetry} aria-label={`Retry ${item.label}`}>
+          <button className={secondaryButton} disabled={disabled} onClick={onRetry} aria-label={t('migration.move.retryItem', { item: t(item.label) })}>
             Retry
           </button>
         </div>
       )}
-      {state === 'skipped' && !item.movable && item.reason && <p className="text-sm text-muted">{item.reason}</p>}
+      {state === 'skipped' && !item.movable && item.reason && <p className="text-sm text-muted">{t(item.reason)}</p>}
     </li>
   );
 }
@@ -98,7 +99,7 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
               const check = journal.steps.find((s) => s.itemId === item.id && s.kind === 'verify');
               return (
                 <li key={item.id}>
-                  {check?.status === 'done' ? '✓' : '–'} {item.label}: {check?.status === 'done' ? check.outcome : check ? 'not checked' : item.movable ? 'not selected' : 'cannot move'}
+                  {check?.status === 'done' ? '✓' : '–'} {t(item.label)}: {check?.status === 'done' ? check.outcome : check ? 'not checked' : item.movable ? 'not selected' : 'cannot move'}
                 </li>
               );
             })}

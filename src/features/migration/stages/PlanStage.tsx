@@ -3,6 +3,7 @@ import { primaryButton } from '../../../ui/controls';
 import type { MigrationController } from '../migrationController';
 import type { PlanItem } from '../plan';
 import { Card, Problem, useWizard } from './StageCard';
+import { t } from '../../../i18n';
 
 const ACTION_STYLE: Record<string, string> = {
   adopt: 'text-success',
@@ -25,12 +26,12 @@ function PlanRow({ item, onToggle }: { item: PlanItem; onToggle: (selected: bool
       />
       <div className="min-w-0 flex-1">
         <label htmlFor={`plan-${item.id}`} className="font-medium">
-          {item.label}
+          {t(item.label)}
         </label>
-        <p className={`text-sm ${ACTION_STYLE[item.action ?? ''] ?? ''}`}>{item.summary}</p>
+        <p className={`text-sm ${ACTION_STYLE[item.action ?? ''] ?? ''}`}>{t(item.summary)}</p>
         {item.reason && (
           <p id={`plan-${item.id}-why`} className="text-sm text-muted">
-            {item.reason}
+            {t(item.reason)}
           </p>
         )}
       </div>

@@ -56,6 +56,21 @@ describe('English catalogue', () => {
     expect(unused).toEqual([]);
   });
 
+  it('says every simple message as written: apostrophes and quotes are text, each {placeholder} its value', () => {
+    for (const [key, message] of Object.entries(catalogue)) {
+      if (/, (plural|select),/.test(message)) continue;
+      const names = [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+      const values = Object.fromEntries(names.map((name) => [name, `<${name}>`]));
+      expect(t(key as MessageKey, values), key).toBe(message.replace(/\{(\w+)\}/g, '<$1>'));
+    }
+  });
+
+  it('picks the plural form by count', () => {
+    expect(t('migration.plan.ignoredSummary', { count: 1 })).toBe('1 ignored user');
+    expect(t('migration.plan.ignoredSummary', { count: 2 })).toBe('2 ignored users');
+    expect(t('migration.plan.ignoredSummary', { count: 0 })).toBe('0 ignored users');
+  });
+
   it('formats through one t(), from a key or a descriptor', () => {
     expect(t('theme.label')).toBe('Theme');
     expect(t(msg('theme.dark'))).toBe('Dark');

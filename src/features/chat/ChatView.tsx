@@ -23,6 +23,7 @@ import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
 import { withHints } from '../rooms/roomList';
 import { SearchButton, SearchPanel } from '../search/SearchPanel';
+import { t } from '../../i18n';
 import { logger } from '../../platform/logger';
 
 const log = logger('chat');
@@ -144,7 +145,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
       if (row.kind === 'notice') {
         const subject = row.event.subject ? describeSender(room, { identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject }) : undefined;
-        return <NoticeRow text={row.text} ts={row.event.ts} subject={subject} />;
+        return <NoticeRow text={t(row.text)} ts={row.event.ts} subject={subject} />;
       }
       const profile = describeSender(room, row.event);
       if (row.kind === 'upload') return <PendingImageRow row={row} profile={profile} onRetry={retryPendingUpload} onRemove={removePendingUpload} />;

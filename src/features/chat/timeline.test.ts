@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildTimelineRows, continuesGroup, groupWindowMs, lastEditableMessage, withPendingUploads, type PendingImage, type TimelineEvent, type TimelineRow } from './timeline';
 import { senderIdentity } from '../identity/sender';
+import { t } from '../../i18n';
 
 const noon = new Date(2026, 10, 20, 12, 0, 0).getTime();
 const minute = 60_000;
@@ -124,12 +125,14 @@ describe('notices', () => {
       ],
       nameOf,
     );
-    expect(rows.filter((r) => r.kind === 'notice').map((r) => r.kind === 'notice' && r.text)).toEqual([
-      'a invited b',
-      'Bee joined',
-      'a renamed the room to “Lounge”',
-      'a changed the topic to “Chat”',
+    const notices = rows.flatMap((r) => (r.kind === 'notice' ? [r.text] : []));
+    expect(notices).toEqual([
+      { key: 'timeline.invited', values: { actor: 'a', target: 'b' } },
+      { key: 'timeline.joined', values: { target: 'Bee' } },
+      { key: 'timeline.renamed', values: { actor: 'a', name: 'Lounge' } },
+      { key: 'timeline.topicChanged', values: { actor: 'a', topic: 'Chat' } },
     ]);
+    expect(notices.map((m) => t(m))).toEqual(['a invited b', 'Bee joined', 'a renamed the room to “Lounge”', 'a changed the topic to “Chat”']);
   });
 });
 

@@ -1,6 +1,7 @@
 // The timeline as view data: pure functions from plain events to rows (day separators, message groups,
 // compact notices, edits, redactions). No matrix-js-sdk here, so the bench and tests feed it directly.
 import { aggregateReactions, type ReactionGroup } from './reactions';
+import { msg, type Message } from '../../i18n';
 
 export type SendStatus = 'sent' | 'sending' | 'failed';
 
@@ -55,7 +56,7 @@ export type TimelineRow =
       /** Reactions to this message, grouped by key then identity (see reactions.ts); empty when none. */
       reactions: ReactionGroup[];
     }
-  | { kind: 'notice'; key: string; event: TimelineEvent; text: string }
+  | { kind: 'notice'; key: string; event: TimelineEvent; text: Message }
   | {
       kind: 'upload';
       key: string;
@@ -108,8 +109,8 @@ const messageTypes = new Set(['m.room.message', 'm.sticker']);
 
 export type NameOf = (userId: string) => string;
 
-/** One line for state changes people care about; undefined hides the event. */
-export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): string | undefined {
+/** One line for state changes people care about, as a message; undefined hides the event. */
+export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): Message | undefined {
   const actor = nameOf(event.sender);
   const content = event.content;
   switch (event.type) {
@@ -121,32 +122,32 @@ export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): string
       if (now === 'join' && before === 'join') {
         const oldName = event.prevContent?.displayname;
         if (oldName !== content.displayname && typeof content.displayname === 'string') {
-          return typeof oldName === 'string' ? `${oldName} changed their name to ${content.displayname}` : `${target} set their name`;
+          return typeof oldName === 'string' ? msg('timeline.nameChanged', { old: oldName, name: content.displayname }) : msg('timeline.nameSet', { target });
         }
-        if (event.prevContent?.avatar_url !== content.avatar_url) return `${target} changed their avatar`;
+        if (event.prevContent?.avatar_url !== content.avatar_url) return msg('timeline.avatarChanged', { target });
         return undefined;
       }
-      if (now === 'join') return `${target} joined`;
-      if (now === 'invite') return `${actor} invited ${target}`;
+      if (now === 'join') return msg('timeline.joined', { target });
+      if (now === 'invite') return msg('timeline.invited', { actor, target });
       if (now === 'leave') {
-        if (before === 'invite') return self ? `${target} declined the invite` : `${actor} withdrew ${target}'s invite`;
-        if (before === 'ban') return `${actor} unbanned ${target}`;
-        return self ? `${target} left` : `${actor} removed ${target}`;
+        if (before === 'invite') return self ? msg('timeline.declined', { target }) : msg('timeline.inviteWithdrawn', { actor, target });
+        if (before === 'ban') return msg('timeline.unbanned', { actor, target });
+        return self ? msg('timeline.left', { target }) : msg('timeline.removed', { actor, target });
       }
-      if (now === 'ban') return `${actor} banned ${target}`;
-      if (now === 'knock') return `${target} asked to join`;
+      if (now === 'ban') return msg('timeline.banned', { actor, target });
+      if (now === 'knock') return msg('timeline.knocked', { target });
       return undefined;
     }
     case 'm.room.name':
-      return typeof content.name === 'string' && content.name !== '' ? `${actor} renamed the room to “${content.name}”` : `${actor} removed the room name`;
+      return typeof content.name === 'string' && content.name !== '' ? msg('timeline.renamed', { actor, name: content.name }) : msg('timeline.nameRemoved', { actor });
     case 'm.room.topic':
-      return typeof content.topic === 'string' && content.topic !== '' ? `${actor} changed the topic to “${content.topic}”` : `${actor} removed the topic`;
+      return typeof content.topic === 'string' && content.topic !== '' ? msg('timeline.topicChanged', { actor, topic: content.topic }) : msg('timeline.topicRemoved', { actor });
     case 'm.room.create':
-      return `${actor} created the room`;
+      return msg('timeline.created', { actor });
     case 'm.room.avatar':
-      return `${actor} changed the room avatar`;
+      return msg('timeline.roomAvatarChanged', { actor });
     case 'm.room.encryption':
-      return `${actor} turned on encryption (Wayfarer can't read encrypted messages yet)`;
+      return msg('timeline.encryption', { actor });
     default:
       return undefined;
   }

@@ -13,10 +13,10 @@ import { identityStore, useIdentity, browserKey } from './identityStore';
 import { fetchMemberEvent } from './browserVerify';
 import { loadHandleHistory, verifyInBrowser } from './verifyInBrowser';
 import type { HandleHistoryEntry } from './handleHistory';
+import { t } from '../../i18n';
 import { logger } from '../../platform/logger';
 
 const log = logger('identity');
-import { t } from '../../i18n';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 

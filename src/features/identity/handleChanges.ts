@@ -2,6 +2,7 @@
 // one group even when its handle changes between two of its messages, and two keys never share a group however
 // alike their names. What a handle change adds is a compact inline notice, which must not break the group.
 import { sameDay, type TimelineEvent, type TimelineRow } from '../chat/timeline';
+import { msg, type Message } from '../../i18n';
 
 export type HandleChange = { from?: string; to?: string };
 
@@ -25,11 +26,11 @@ export function handleChangeOf(event: TimelineEvent): HandleChange | undefined {
  * "Alice's handle changed from @alice:alpha… to @alice:beta…". A claim its key's link does not (or no longer)
  * verify is said to be a claim, never shown as a handle.
  */
-export function describeHandleChange(name: string, change: HandleChange, verified = true): string {
-  if (!change.to) return `${name}’s handle was erased`;
-  if (!verified) return `${name} now claims ${change.to} (⚠ unverified handle)`;
-  if (!change.from) return `${name} now claims the handle ${change.to}`;
-  return `${name}’s handle changed from ${change.from} to ${change.to}`;
+export function describeHandleChange(name: string, change: HandleChange, verified = true): Message {
+  if (!change.to) return msg('identity.handle.erased', { name });
+  if (!verified) return msg('identity.handle.claimsUnverified', { name, to: change.to });
+  if (!change.from) return msg('identity.handle.claims', { name, to: change.to });
+  return msg('identity.handle.changed', { name, from: change.from, to: change.to });
 }
 
 export type NoticeRow = Extract<TimelineRow, { kind: 'notice' }>;

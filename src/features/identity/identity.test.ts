@@ -45,7 +45,8 @@ describe('grouping by key', () => {
     const rows = withHandleChangeNotices(events, buildTimelineRows(events, () => 'x'), () => ({ name: 'Alice', verified: true }));
     expect(messages(rows).map((r) => r.startsGroup)).toEqual([true, false]);
     const notice = rows.find((r) => r.kind === 'notice');
-    expect(notice && notice.kind === 'notice' && notice.text).toBe('Alice’s handle changed from @alice:alpha to @alice:beta');
+    expect(notice && notice.kind === 'notice' && notice.text).toEqual({ key: 'identity.handle.changed', values: { name: 'Alice', from: '@alice:alpha', to: '@alice:beta' } });
+    expect(notice && notice.kind === 'notice' && t(notice.text)).toBe('Alice’s handle changed from @alice:alpha to @alice:beta');
     expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'notice', 'message']);
   });
 
@@ -57,9 +58,11 @@ describe('grouping by key', () => {
   it('ignores member events that change no handle, and words erasure', () => {
     const rename = event({ identity: keyA, type: 'm.room.member', content: { membership: 'join', localpart: 'a', domain: 'x' }, prevContent: { membership: 'join', localpart: 'a', domain: 'x' } });
     expect(handleChangeOf(rename)).toBeUndefined();
-    expect(describeHandleChange('Bob', { from: '@bob:beta' })).toBe('Bob’s handle was erased');
+    expect(describeHandleChange('Bob', { from: '@bob:beta' })).toEqual({ key: 'identity.handle.erased', values: { name: 'Bob' } });
+    expect(t(describeHandleChange('Bob', { from: '@bob:beta' }))).toBe('Bob’s handle was erased');
     // An unverified claim is said to be one, not shown as a handle change.
-    expect(describeHandleChange('Member 3Tim', { from: '@mallory:gamma', to: '@bob:beta' }, false)).toBe('Member 3Tim now claims @bob:beta (⚠ unverified handle)');
+    expect(describeHandleChange('Member 3Tim', { from: '@mallory:gamma', to: '@bob:beta' }, false)).toEqual({ key: 'identity.handle.claimsUnverified', values: { name: 'Member 3Tim', to: '@bob:beta' } });
+    expect(t(describeHandleChange('Member 3Tim', { from: '@mallory:gamma', to: '@bob:beta' }, false))).toBe('Member 3Tim now claims @bob:beta (⚠ unverified handle)');
   });
 });
 

@@ -10,7 +10,7 @@ import { DirectoryStore } from './storage/directory';
 import { ReceiptStore } from './storage/receipts';
 import { SearchIndex } from './storage/search-index';
 import { MediaStore } from './media/media-store';
-import { Notifier } from './sync/notifier';
+import { Notifier, usersOfRoomFrom } from './sync/notifier';
 import { TypingTracker } from './sync/typing';
 import { loadOrCreateSigningKey, type SigningKey } from './signing-key';
 import { RoomService } from './rooms/room-service';
@@ -51,7 +51,7 @@ export function createHomeserver(config: Config): Homeserver {
   mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(config.dataDir);
   const stream = new StreamCounter(db);
-  const notifier = new Notifier();
+  const notifier = new Notifier(usersOfRoomFrom(db));
   const hs = {
     config,
     db,
@@ -65,7 +65,7 @@ export function createHomeserver(config: Config): Homeserver {
     receipts: new ReceiptStore(db, stream),
     search: new SearchIndex(db),
     directory: new DirectoryStore(db),
-    typing: new TypingTracker(() => notifier.notify()),
+    typing: new TypingTracker((roomId) => notifier.notifyRoom(roomId)),
     media: new MediaStore(db, config.dataDir),
     accountKeys: new AccountKeyStore(db),
     accountKeyProofs: new AccountKeyProofs({

@@ -19,7 +19,7 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
     const content = asObject(await ctx.json(), 'account data content');
     if (roomScoped) requireRoom(hs, ctx.params.roomId!);
     hs.accountData.put(session.userId, roomScoped ? ctx.params.roomId! : '', type, content);
-    hs.notifier.notify();
+    hs.notifier.notifyUsers([session.userId]);
     return {};
   };
   const get = (roomScoped: boolean) => (ctx: RequestContext) => {
@@ -43,7 +43,7 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
     requireRoom(hs, ctx.params.roomId!);
     const tags = { ...tagsOf(session.userId, ctx.params.roomId!), [ctx.params.tag!]: body };
     hs.accountData.put(session.userId, ctx.params.roomId!, 'm.tag', { tags });
-    hs.notifier.notify();
+    hs.notifier.notifyUsers([session.userId]);
     return {};
   });
   router.delete('~/user/{userId}/rooms/{roomId}/tags/{tag}', (ctx) => {
@@ -51,7 +51,7 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
     const tags = { ...tagsOf(session.userId, ctx.params.roomId!) };
     delete tags[ctx.params.tag!];
     hs.accountData.put(session.userId, ctx.params.roomId!, 'm.tag', { tags });
-    hs.notifier.notify();
+    hs.notifier.notifyUsers([session.userId]);
     return {};
   });
 

@@ -45,7 +45,7 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     if (receiptType === 'm.fully_read' && threadId !== '') throw invalidParam('m.fully_read cannot be threaded');
     requireJoined(hs, roomId, session.userId);
     markRead(roomId, session.userId, receiptType, eventId, threadId === 'main' ? 'main' : threadId);
-    hs.notifier.notify();
+    hs.notifier.notifyRoom(roomId);
     return {};
   });
 
@@ -58,7 +58,7 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
       const eventId = optionalString(body, type);
       if (eventId !== undefined) markRead(roomId, session.userId, type, eventId, '');
     }
-    hs.notifier.notify();
+    hs.notifier.notifyRoom(roomId);
     return {};
   });
 }

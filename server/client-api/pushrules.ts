@@ -103,7 +103,7 @@ export function rulesOf(hs: Homeserver, userId: string): Ruleset {
 function saveRules(hs: Homeserver, userId: string, rules: Ruleset | PushRuleset): void {
   hs.accountData.put(userId, '', 'm.push_rules', rules);
   hs.push.forgetRules(userId);
-  hs.notifier.notify();
+  hs.notifier.notifyUsers([userId]);
 }
 
 export function registerPushRules(router: Router, hs: Homeserver): void {

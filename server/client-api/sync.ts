@@ -27,7 +27,7 @@ export function registerSync(router: Router, hs: Homeserver): void {
       if (!since || result.hasUpdates || remaining <= 0 || ctx.signal.aborted || hs.notifier.isClosed) return result.body;
       // Anything written while the response was being built? Then build again rather than sleep.
       if (hs.stream.current() !== result.next.position || hs.typing.current() !== result.next.typing) continue;
-      await hs.notifier.wait(remaining, ctx.signal);
+      await hs.notifier.wait(remaining, ctx.signal, session.userId);
       if (ctx.signal.aborted) return result.body;
       // Woken perhaps because this session was ended (logout, device deleted elsewhere): say so now rather
       // than when the long-poll runs out.

@@ -43,6 +43,13 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
     return { enabled: body.enabled };
   });
 
+  /** A user's long-polling /syncs: how many wait now, and how many were woken so far (selective wake-ups). */
+  router.post(`${DEV}/sync_waiters`, async (ctx) => {
+    const body = await guard(ctx);
+    if (typeof body.user_id !== 'string') throw badJson('user_id must be a string');
+    return hs.notifier.stats(body.user_id);
+  });
+
   router.post(`${DEV}/recheck_links`, async (ctx) => {
     await guard(ctx);
     return hs.links.recheck();

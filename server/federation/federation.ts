@@ -606,7 +606,7 @@ export class Federation {
         }
       }
     });
-    this.hs.notifier.notify();
+    this.hs.notifier.notifyRoom(roomId);
   }
 
   /** Writes the keys that changed into current_state and the local membership table. */

@@ -256,7 +256,7 @@ export class LinkService {
       this.scheduleKeyRetry(domain);
     }
     let changed = 0;
-    let moved = false;
+    const moved = new Set<string>();
     await Promise.all(
       events.map(async (event, i) => {
         let verdict = verdicts.get(event.eventId)!;
@@ -265,11 +265,11 @@ export class LinkService {
         }
         const outcome = this.record(event, verdict, now);
         if (outcome.statusChanged) changed++;
-        if (outcome.newPosition) moved = true;
+        if (outcome.newPosition) moved.add(event.roomId);
       }),
     );
-    // A new position is something /sync reports (member_info): wake the long-polls that wait for it.
-    if (moved) this.hs.notifier.notify();
+    // A new position is something /sync reports (member_info): wake the long-polls of those rooms' members.
+    for (const roomId of moved) this.hs.notifier.notifyRoom(roomId);
     return changed;
   }
 

@@ -160,7 +160,7 @@ export class RoomService {
   /** Builds, signs, authorises and stores one event from a local user. Throws 403 when the auth rules refuse it. */
   send(roomId: string, userId: string, draftIn: EventDraft, context: SendContext = {}): StoredEvent {
     const stored = this.hs.events.transaction(() => this.commitInTransaction(this.seal(roomId, userId, draftIn), userId, context));
-    this.hs.notifier.notify();
+    this.hs.notifier.notifyRoom(roomId);
     return stored;
   }
 
@@ -195,7 +195,7 @@ export class RoomService {
   /** Authorises a sealed event against the current state and stores it. */
   commit(sealed: SealedEvent, userId: string, context: SendContext = {}): StoredEvent {
     const stored = this.hs.events.transaction(() => this.commitInTransaction(sealed, userId, context));
-    this.hs.notifier.notify();
+    this.hs.notifier.notifyRoom(sealed.roomId);
     return stored;
   }
 

@@ -4,7 +4,7 @@ export class TypingTracker {
   private readonly roomSerial = new Map<string, number>();
   private serial = 0;
 
-  constructor(private readonly onChange: () => void) {}
+  constructor(private readonly onChange: (roomId: string) => void) {}
 
   current(): number {
     return this.serial;
@@ -25,7 +25,7 @@ export class TypingTracker {
       users.delete(userId);
     }
     this.roomSerial.set(roomId, ++this.serial);
-    this.onChange();
+    this.onChange(roomId);
   }
 
   /** Typing users in the room if they changed after `since`, else undefined. */

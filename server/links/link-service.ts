@@ -18,6 +18,7 @@ import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { Db } from '../storage/database';
 import type { StoredEvent } from '../storage/events';
+import { roomStateDigest } from '../sync/room-state-cache';
 import { ContestedStore, signedAfterMove } from './contested';
 import { checkLinks, createDomainKeyCache, type DomainKeyCache, type LinkCheckItem } from './recheck';
 
@@ -173,8 +174,9 @@ export class LinkService {
     for (const roomId of roomIds) {
       const room = this.hs.events.room(roomId);
       if (!room || !usesMemberKeys(room.room_version)) continue;
-      for (const event of this.hs.events.currentState(roomId).values()) {
-        if (event.pdu.type === 'm.room.member' && !this.byEvent.has(event.eventId)) pending.push(event);
+      for (const eventId of roomStateDigest(this.hs, roomId).memberEvents.values()) {
+        const event = this.byEvent.has(eventId) ? undefined : this.hs.events.event(eventId);
+        if (event) pending.push(event);
       }
     }
     await this.check(pending);

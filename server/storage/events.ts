@@ -66,6 +66,9 @@ export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${st
 
 export class EventStore {
   private readonly s;
+  /** Per room, bumped on every write to its current state; `eventWrites` on any rewrite of a stored event. */
+  private readonly stateWrites = new Map<string, number>();
+  private eventWrites = 0;
   /** The relation index, kept up to date as events are stored. */
   readonly relations: RelationStore;
   private readonly stateCache: StateCache;
@@ -216,6 +219,7 @@ export class EventStore {
   moveIntoTimeline(event: StoredEvent, position: number): boolean {
     const { pdu } = event;
     if (pdu.state_key !== undefined && (this.s.sameKeyBetween.get(event.roomId, pdu.type, pdu.state_key, position, event.streamOrdering) as { n: number }).n > 0) return false;
+    this.eventWrites++;
     return this.s.moveIntoTimeline.run(position, event.eventId).changes === 1;
   }
 
@@ -229,6 +233,7 @@ export class EventStore {
   }
 
   markRedacted(eventId: string, redactionId: string, redactedPdu: Pdu): void {
+    this.eventWrites++;
     this.s.setRedacted.run(redactionId, JSON.stringify(redactedPdu), eventId);
   }
 
@@ -241,7 +246,13 @@ export class EventStore {
     return (this.s.currentStateEvent.get(roomId, type, stateKey) as { event_id: string } | undefined)?.event_id;
   }
 
+  /** Changes whenever the room's current state (or an event in it) may have changed: caches of it key on this. */
+  stateVersion(roomId: string): string {
+    return `${this.stateWrites.get(roomId) ?? 0}.${this.eventWrites}`;
+  }
+
   setCurrentState(roomId: string, type: string, stateKey: string, eventId: string): void {
+    this.stateWrites.set(roomId, (this.stateWrites.get(roomId) ?? 0) + 1);
     this.s.putState.run(roomId, type, stateKey, eventId);
   }
 

@@ -9,6 +9,7 @@ import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
 import { userHistoryView, type HistoryView } from '../client-api/room-access';
 import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
+import { MAX_HEROES, roomStateDigest } from './room-state-cache';
 import { formatPaginationToken, formatSyncToken, type SyncToken } from './tokens';
 
 export const DEFAULT_TIMELINE_LIMIT = 10;
@@ -99,7 +100,7 @@ class RoomSyncBuilder {
     if (membership.stream_ordering <= since.position) return false;
     const version = this.formatter.version(membership.room_id);
     const memberId = this.hs.rooms.memberIdFor(membership.room_id, version, this.request.session.userId);
-    const before = this.hs.events.stateAt(membership.room_id, since.position).get(stateKeyOf('m.room.member', memberId));
+    const before = this.hs.events.memberEvents(membership.room_id, memberId, since.position, 1)[0];
     return before?.pdu.content.membership !== 'join';
   }
 
@@ -184,11 +185,11 @@ class RoomSyncBuilder {
     const inTimeline = new Set(timeline.filter((e) => e.pdu.type === 'm.room.member').map((e) => e.pdu.state_key));
     const kept = state.filter((e) => e.pdu.type !== 'm.room.member' || needed.has(e.pdu.state_key!) || e.pdu.state_key === own);
     const present = new Set(kept.filter((e) => e.pdu.type === 'm.room.member').map((e) => e.pdu.state_key));
-    const atStart = this.hs.events.stateAt(roomId, statePosition);
     for (const member of needed) {
-      if (present.has(member) || (inTimeline.has(member) && !fromStart)) continue;
-      const event = atStart.get(stateKeyOf('m.room.member', member));
-      if (event && !inTimeline.has(member)) kept.push(event);
+      if (present.has(member) || inTimeline.has(member)) continue;
+      // The member's event in the state at statePosition: the latest one at or below it (what stateAt() would pick).
+      const event = this.hs.events.memberEvents(roomId, member, statePosition, 1)[0];
+      if (event) kept.push(event);
     }
     return kept;
   }
@@ -220,22 +221,10 @@ class RoomSyncBuilder {
   }
 
   private summary(roomId: string): Json {
-    const state = this.hs.events.currentState(roomId);
+    const digest = roomStateDigest(this.hs, roomId);
     const own = this.hs.rooms.memberIdFor(roomId, this.formatter.version(roomId), this.request.session.userId);
-    let joined = 0;
-    let invited = 0;
-    const heroes: string[] = [];
-    for (const event of state.values()) {
-      if (event.pdu.type !== 'm.room.member') continue;
-      const membership = event.pdu.content.membership;
-      if (membership === 'join') joined++;
-      if (membership === 'invite') invited++;
-      if ((membership === 'join' || membership === 'invite') && event.pdu.state_key !== own && heroes.length < 5) {
-        heroes.push(this.formatter.displayId(roomId, event.pdu.state_key!));
-      }
-    }
-    const hasName = state.has(stateKeyOf('m.room.name', '')) || state.has(stateKeyOf('m.room.canonical_alias', ''));
-    return { 'm.joined_member_count': joined, 'm.invited_member_count': invited, ...(hasName ? {} : { 'm.heroes': heroes }) };
+    const heroes = digest.heroCandidates.filter((member) => member !== own).slice(0, MAX_HEROES).map((member) => this.formatter.displayId(roomId, member));
+    return { 'm.joined_member_count': digest.joined, 'm.invited_member_count': digest.invited, ...(digest.hasName ? {} : { 'm.heroes': heroes }) };
   }
 
   /** MSC4428 member_info: the whole map on a fresh room, else only members whose member events changed. */

@@ -5,6 +5,7 @@ import { forbidden, notFound } from '../http/errors';
 import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { MembershipRow, StoredEvent } from '../storage/events';
+import { memoByRoomState, memoRead } from '../sync/read-memo';
 import { isVisibleAt, visibilityOf, visibleRanges, visibleSegments, type Change, type Segment } from './history-visibility';
 
 export interface RoomView {
@@ -55,12 +56,17 @@ export class HistoryView {
     return isVisibleAt(this.segments, position - 1);
   }
 
-  /** Visible timeline events in (floor, upTo], newest first, read run by run in batches of `batch`. */
-  *backward(upTo: number, floor: number, batch: number): Generator<StoredEvent> {
+  /**
+   * Visible timeline events in (floor, upTo], newest first, read run by run in batches of `batch`. `shared`: the
+   * rows may come from (and go to) the read memo of the long-polls woken together; the caller must not change them.
+   */
+  *backward(upTo: number, floor: number, batch: number, shared = false): Generator<StoredEvent> {
     for (const range of visibleRanges(this.segments, floor + 1, upTo).reverse()) {
       let cursor = range.hi;
       for (;;) {
-        const rows = this.hs.events.eventsBackward(this.roomId, cursor, range.lo - 1, batch);
+        const [from, lo] = [cursor, range.lo - 1];
+        const read = () => this.hs.events.eventsBackward(this.roomId, from, lo, batch);
+        const rows = shared ? memoRead(this.hs, `backward\u0000${this.roomId}\u0000${from}\u0000${lo}\u0000${batch}`, read) : read();
         yield* rows;
         if (rows.length < batch) break;
         cursor = rows.at(-1)!.streamOrdering - 1;
@@ -85,8 +91,12 @@ export class HistoryView {
 /** What a user may see of a room: their member (the member key in member-key rooms) judged at each event. */
 export function userHistoryView(hs: Homeserver, roomId: string, userId: string, version: string): HistoryView {
   const memberId = usesMemberKeys(version) ? hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
-  const members = memberId ? [membershipChanges(hs.events.keyHistory(roomId, 'm.room.member', memberId))] : [];
-  return new HistoryView(hs, roomId, visibleSegments({ ...roomSettings(hs, roomId), members }));
+  // A pure function of the room's state events (member and visibility history, create event) and the member ID.
+  const segments = memoByRoomState(hs, roomId, `history\u0000${memberId ?? ''}`, () => {
+    const members = memberId ? [membershipChanges(hs.events.keyHistory(roomId, 'm.room.member', memberId))] : [];
+    return visibleSegments({ ...roomSettings(hs, roomId), members });
+  });
+  return new HistoryView(hs, roomId, segments);
 }
 
 /**

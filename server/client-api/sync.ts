@@ -39,7 +39,19 @@ export function registerSync(router: Router, hs: Homeserver): void {
 export function resolveFilter(hs: Homeserver, userId: string, text: string | null): Filter {
   if (!text) return parseFilter({});
   if (text.startsWith('{')) return parseFilter(parseInlineFilter(text));
+  // Stored filters never change (an upload gets a new ID): parse each once, not on every long-poll.
+  const key = `${userId}\u0000${text}`;
+  let storedFilters = filterCaches.get(hs);
+  if (!storedFilters) filterCaches.set(hs, (storedFilters = new Map()));
+  const cached = storedFilters.get(key);
+  if (cached) return cached;
   const stored = hs.accountData.getFilter(userId, text);
   if (!stored) throw invalidParam(`Unknown filter ${JSON.stringify(text.slice(0, 20))}`);
-  return parseFilter(stored);
+  const filter = parseFilter(stored);
+  if (storedFilters.size >= MAX_CACHED_FILTERS) storedFilters.clear();
+  storedFilters.set(key, filter);
+  return filter;
 }
+
+const MAX_CACHED_FILTERS = 10_000;
+const filterCaches = new WeakMap<Homeserver, Map<string, Filter>>();

@@ -3,6 +3,7 @@
 import type { Homeserver } from '../homeserver';
 import type { StoredEvent } from '../storage/events';
 import type { ChildRow } from '../storage/relations';
+import { memoRead } from '../sync/read-memo';
 import { NO_HISTORY_FLOOR } from '../sync/tokens';
 
 /** The viewer-specific parts aggregation needs, supplied by the formatter that owns the response. */
@@ -53,7 +54,10 @@ function compareEdits(a: StoredEvent, b: StoredEvent): number {
 export function bundledAggregations(ctx: AggregationContext, event: StoredEvent, depth: number): Record<string, unknown> | undefined {
   if (event.redactedBy) return undefined;
   // One index read per event; only the kinds aggregated here are loaded (reactions and others are left alone).
-  const rows = ctx.hs.events.relations.children({ roomId: event.roomId, parentId: event.eventId, depth: 1, after: NO_HISTORY_FLOOR, upTo: Number.MAX_SAFE_INTEGER, dir: 'b', limit: ALL });
+  // Shared by the long-polls woken together (the relation index is written with the events: same write version).
+  const rows = memoRead(ctx.hs, `children\u0000${event.roomId}\u0000${event.eventId}`, () =>
+    ctx.hs.events.relations.children({ roomId: event.roomId, parentId: event.eventId, depth: 1, after: NO_HISTORY_FLOOR, upTo: Number.MAX_SAFE_INTEGER, dir: 'b', limit: ALL }),
+  );
   const visibleChildren = (relType: string) =>
     rows
       .filter((row: ChildRow) => row.rel_type === relType)

@@ -66,9 +66,11 @@ export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${st
 
 export class EventStore {
   private readonly s;
-  /** Per room, bumped on every write to its current state; `eventWrites` on any rewrite of a stored event. */
+  /** Per room, bumped on every state event stored and every write to its current state; `eventWrites` on any rewrite of a stored event. */
   private readonly stateWrites = new Map<string, number>();
   private eventWrites = 0;
+  /** Bumped on every write of any kind (see writeVersion). */
+  private writes = 0;
   /** The relation index, kept up to date as events are stored. */
   readonly relations: RelationStore;
   private readonly stateCache: StateCache;
@@ -169,6 +171,8 @@ export class EventStore {
     /** Held for state only, not shown in the timeline (until backfill reaches it). */
     outlier?: boolean;
   }): void {
+    this.writes++;
+    if (event.pdu.state_key !== undefined) this.stateWrites.set(event.roomId, (this.stateWrites.get(event.roomId) ?? 0) + 1);
     this.s.insertEvent.run({
       streamOrdering: event.streamOrdering,
       eventId: event.eventId,
@@ -220,6 +224,7 @@ export class EventStore {
     const { pdu } = event;
     if (pdu.state_key !== undefined && (this.s.sameKeyBetween.get(event.roomId, pdu.type, pdu.state_key, position, event.streamOrdering) as { n: number }).n > 0) return false;
     this.eventWrites++;
+    this.writes++;
     return this.s.moveIntoTimeline.run(position, event.eventId).changes === 1;
   }
 
@@ -234,6 +239,7 @@ export class EventStore {
 
   markRedacted(eventId: string, redactionId: string, redactedPdu: Pdu): void {
     this.eventWrites++;
+    this.writes++;
     this.s.setRedacted.run(redactionId, JSON.stringify(redactedPdu), eventId);
   }
 
@@ -246,13 +252,19 @@ export class EventStore {
     return (this.s.currentStateEvent.get(roomId, type, stateKey) as { event_id: string } | undefined)?.event_id;
   }
 
-  /** Changes whenever the room's current state (or an event in it) may have changed: caches of it key on this. */
+  /** Moves on every write to events or current state: anything read from them at one value still holds. */
+  writeVersion(): number {
+    return this.writes;
+  }
+
+  /** Changes whenever the room's state events or current state (or an event in it) may have changed: caches of them key on this. */
   stateVersion(roomId: string): string {
     return `${this.stateWrites.get(roomId) ?? 0}.${this.eventWrites}`;
   }
 
   setCurrentState(roomId: string, type: string, stateKey: string, eventId: string): void {
     this.stateWrites.set(roomId, (this.stateWrites.get(roomId) ?? 0) + 1);
+    this.writes++;
     this.s.putState.run(roomId, type, stateKey, eventId);
   }
 

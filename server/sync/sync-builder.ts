@@ -9,6 +9,7 @@ import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
 import { userHistoryView, type HistoryView } from '../client-api/room-access';
 import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
+import { memoRead } from './read-memo';
 import { MAX_HEROES, roomStateDigest } from './room-state-cache';
 import { formatPaginationToken, formatSyncToken, type SyncToken } from './tokens';
 
@@ -115,8 +116,8 @@ class RoomSyncBuilder {
     const stateStart = timeline.length > 0 ? firstPosition - 1 : upTo;
 
     let stateEvents: StoredEvent[];
-    if (fromStart) stateEvents = [...this.hs.events.stateAt(roomId, stateStart).values()];
-    else if (limited) stateEvents = this.hs.events.stateChanges(roomId, floor, stateStart);
+    if (fromStart) stateEvents = [...this.stateAt(roomId, stateStart).values()];
+    else if (limited) stateEvents = [...this.stateChanges(roomId, floor, stateStart)];
     else stateEvents = [];
     const timelineIds = new Set(timeline.map((e) => e.eventId));
     stateEvents = stateEvents.filter((e) => !timelineIds.has(e.eventId));
@@ -157,7 +158,7 @@ class RoomSyncBuilder {
   private timeline(history: HistoryView, floor: number, upTo: number, limit: number, eventFilter: EventFilter) {
     const picked: StoredEvent[] = [];
     let limited = false;
-    const rows = history.backward(upTo, floor, Math.max(limit * 2, 20));
+    const rows = history.backward(upTo, floor, Math.max(limit * 2, 20), true);
     if (limit > 0) {
       for (const row of rows) {
         if (!eventMatches(eventFilter, this.formatter.event(row))) continue;
@@ -167,7 +168,7 @@ class RoomSyncBuilder {
     }
     if (picked.length === limit) {
       const oldest = picked.at(-1)?.streamOrdering ?? upTo + 1;
-      limited = !history.backward(oldest - 1, floor, 1).next().done;
+      limited = !history.backward(oldest - 1, floor, 1, true).next().done;
     }
     picked.reverse();
     return { events: picked, limited, firstPosition: picked[0]?.streamOrdering ?? upTo + 1 };
@@ -188,10 +189,20 @@ class RoomSyncBuilder {
     for (const member of needed) {
       if (present.has(member) || inTimeline.has(member)) continue;
       // The member's event in the state at statePosition: the latest one at or below it (what stateAt() would pick).
-      const event = this.hs.events.memberEvents(roomId, member, statePosition, 1)[0];
+      const event = memoRead(this.hs, `member\u0000${roomId}\u0000${member}\u0000${statePosition}`, () => this.hs.events.memberEvents(roomId, member, statePosition, 1)[0]);
       if (event) kept.push(event);
     }
     return kept;
+  }
+
+  /** The room state after `position` (shared with the other long-polls woken at the same moment: read only). */
+  private stateAt(roomId: string, position: number): ReadonlyMap<string, StoredEvent> {
+    return memoRead(this.hs, `stateAt\u0000${roomId}\u0000${position}`, () => this.hs.events.stateAt(roomId, position));
+  }
+
+  /** The latest state event per key in (from, to] (shared like stateAt: read only). */
+  private stateChanges(roomId: string, from: number, to: number): readonly StoredEvent[] {
+    return memoRead(this.hs, `stateChanges\u0000${roomId}\u0000${from}\u0000${to}`, () => this.hs.events.stateChanges(roomId, from, to));
   }
 
   private roomAccountData(roomId: string): Json[] {
@@ -231,7 +242,7 @@ class RoomSyncBuilder {
   private memberInfo(roomId: string, fromStart: boolean, floor: number, upTo: number): Record<string, MemberInfo> | undefined {
     if (!usesMemberKeys(this.formatter.version(roomId))) return undefined;
     const keys = new Set<string>();
-    const source = fromStart ? this.hs.events.stateAt(roomId, upTo).values() : this.hs.events.stateChanges(roomId, floor, upTo).values();
+    const source = fromStart ? this.stateAt(roomId, upTo).values() : this.stateChanges(roomId, floor, upTo).values();
     for (const event of source) if (event.pdu.type === 'm.room.member' && event.pdu.state_key) keys.add(event.pdu.state_key);
     // A link that changed status (a re-check) reaches clients here, without any new event in the room.
     if (!fromStart) for (const key of this.hs.links.changedMembers(roomId, floor, upTo)) keys.add(key);

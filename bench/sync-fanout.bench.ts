@@ -3,6 +3,7 @@
 // every reader and message, sync errors, and messages never delivered: the median of RUNS runs, beside the load.
 // The readers run in a worker thread (plain node:http with keep-alive), so the sender's clock and the readers' parsing
 // do not wait on each other. BENCH_FANOUT_PORT moves the server; WAYFARER_SERVER_NODE_FLAGS=--cpu-prof profiles it.
+import http from 'node:http';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { startHomeserver } from '../server/testing/spawn';
@@ -82,6 +83,24 @@ for (const r of readers) loop(r);
 parentPort.postMessage('started');
 `;
 
+/** PUT with node:http and a keep-alive agent of its own (fetch's pool queues a burst of sends behind each other). */
+const sendAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+function put(port: number, path: string, token: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'PUT', agent: sendAgent, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': data.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 const percentile = (sorted: Float64Array | number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : NaN);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -105,7 +124,7 @@ async function main(): Promise<void> {
     const filterIds = await inBatches(READERS, 20, async (i) => (await ok(clients[i]!.post(`/_matrix/client/v3/user/${enc(clients[i]!.userId!)}/filter`, FILTER))).filter_id as string);
     if (new Set(filterIds).size !== 1) throw new Error('expected the same filter ID for the same filter');
 
-    const runs: Array<{ p50: number; p95: number; p99: number; errors: number; missing: number; responses: number; load: number[] }> = [];
+    const runs: Array<{ ackP50: number; ackP99: number; p50: number; p95: number; p99: number; errors: number; missing: number; responses: number; load: number[] }> = [];
     for (let run = 0; run < RUNS; run++) {
       const runId = `run-${run}-${Date.now()}`;
       const readers: Reader[] = await inBatches(READERS, 20, async (i) => ({
@@ -120,6 +139,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000)); // every reader is waiting
       const messages = RATE * SECONDS;
       let sendErrors = 0;
+      const acks: number[] = [];
       const sends: Promise<void>[] = [];
       const start = performance.now();
       for (let i = 0; i < messages; i++) {
@@ -127,13 +147,20 @@ async function main(): Promise<void> {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const sentAt = Math.round((performance.timeOrigin + performance.now()) * 1000); // µs: canonical JSON has no floats
+        const t0 = performance.now();
         // Not awaited before the next one: a slow send must not slow the rate down.
-        sends.push(sender.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${runId}-${i}`, { msgtype: 'm.text', body: `fan-out ${i}`, run: runId, sent_at: sentAt }).then((r) => {
-          if (r.status !== 200) {
-            sendErrors++;
-            if (sendErrors === 1) console.error(`send ${i}: ${r.status} ${JSON.stringify(r.body)}`);
-          }
-        }));
+        const path = `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${runId}-${i}`;
+        sends.push(
+          put(server.port, path, sender.accessToken!, { msgtype: 'm.text', body: `fan-out ${i}`, run: runId, sent_at: sentAt }).then(
+            (status) => {
+              acks.push(performance.now() - t0);
+              if (status !== 200 && ++sendErrors === 1) console.error(`send ${i}: ${status}`);
+            },
+            (error: unknown) => {
+              if (++sendErrors === 1) console.error(`send ${i}: ${String(error)}`);
+            },
+          ),
+        );
       }
       await Promise.all(sends);
       // Until every reader has every message, or SETTLE_MS more.
@@ -156,10 +183,11 @@ async function main(): Promise<void> {
       const sorted = result.latencies.sort();
       const missing = (messages - sendErrors) * READERS - sorted.length;
       if (sendErrors > 0) throw new Error(`${sendErrors} sends failed`);
-      const figures = { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), errors: result.errors, missing, responses: result.responses, load };
+      acks.sort((a, b) => a - b);
+      const figures = { ackP50: percentile(acks, 0.5), ackP99: percentile(acks, 0.99), p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), errors: result.errors, missing, responses: result.responses, load };
       runs.push(figures);
       console.log(
-        `  run ${run + 1}: p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms; ${result.responses} sync responses, ${result.errors} sync errors, ${missing} deliveries missing (load ${load.map((l) => l.toFixed(2)).join(' ')})`,
+        `  run ${run + 1}: p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms; ${result.responses} sync responses, ${result.errors} sync errors, ${missing} deliveries missing; send acknowledged p50 ${figures.ackP50.toFixed(0)} ms, p99 ${figures.ackP99.toFixed(0)} ms (load ${load.map((l) => l.toFixed(2)).join(' ')})`,
       );
     }
     console.log(`/sync fan-out (${READERS} long-polling readers of one room, ${RATE} messages/s for ${SECONDS} s; median of ${RUNS} runs):`);
@@ -169,6 +197,7 @@ async function main(): Promise<void> {
     );
     console.log(`  machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`);
   } finally {
+    sendAgent.destroy();
     await server.dispose();
   }
 }

@@ -21,6 +21,16 @@ export function registerSync(router: Router, hs: Homeserver): void {
     const deadline = Date.now() + Math.min(Number(timeoutText), MAX_TIMEOUT_MS);
     const fullState = ctx.query.get('full_state') === 'true';
     const request = { session, filter, since, fullState };
+    // Nothing at all written since the client's token (the re-poll that follows every answer): wait first and
+    // build once something changes or the poll runs out, instead of building an empty answer to throw away.
+    // Everything /sync reports moves the stream position or the typing serial, so an equal token means no news.
+    if (since && !fullState && since.position === hs.stream.current() && since.typing === hs.typing.current() && !hs.notifier.isClosed) {
+      const remaining = deadline - Date.now();
+      if (remaining > 0) {
+        await hs.notifier.wait(remaining, ctx.signal, session.userId);
+        requireSession(hs, ctx);
+      }
+    }
     for (;;) {
       const result = await buildSync(hs, request);
       const remaining = deadline - Date.now();

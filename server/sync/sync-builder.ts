@@ -4,6 +4,7 @@ import type { Homeserver } from '../homeserver';
 import { ClientFormatter, type ClientEvent } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { Session } from '../storage/accounts';
+import type { AccountDataRow } from '../storage/account-data';
 import type { MembershipRow, StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
@@ -31,7 +32,9 @@ export async function buildSync(hs: Homeserver, request: SyncRequest): Promise<{
   await hs.links.ensureRooms(memberships.map((m) => m.room_id));
   // Everything below is synchronous, so `to` is an exact snapshot.
   const next: SyncToken = { position: hs.stream.current(), typing: hs.typing.current() };
-  const builder = new RoomSyncBuilder(hs, request, next);
+  // One read of the user's account data changes, global and per room.
+  const accountDataRows = hs.accountData.changedSince(session.userId, request.since?.position ?? 0);
+  const builder = new RoomSyncBuilder(hs, request, next, accountDataRows);
   const rooms = { join: {} as Json, invite: {} as Json, leave: {} as Json, knock: {} as Json };
   let hasUpdates = false;
   for (const membership of memberships) {
@@ -40,7 +43,7 @@ export async function buildSync(hs: Homeserver, request: SyncRequest): Promise<{
     rooms[section.kind][membership.room_id] = section.body;
     hasUpdates = true;
   }
-  const accountData = globalAccountData(hs, session.userId, request.since, filter.accountData);
+  const accountData = globalAccountData(session.userId, accountDataRows, request.since, filter.accountData);
   if (accountData.length > 0) hasUpdates = true;
   const body: Json = {
     next_batch: formatSyncToken(next),
@@ -54,8 +57,8 @@ export async function buildSync(hs: Homeserver, request: SyncRequest): Promise<{
   return { body, hasUpdates, next };
 }
 
-function globalAccountData(hs: Homeserver, userId: string, since: SyncToken | undefined, filter: EventFilter): Json[] {
-  const rows = hs.accountData.changedSince(userId, since?.position ?? 0).filter((r) => r.room_id === '');
+function globalAccountData(userId: string, changed: AccountDataRow[], since: SyncToken | undefined, filter: EventFilter): Json[] {
+  const rows = changed.filter((r) => r.room_id === '');
   const events = rows.map((r) => ({ type: r.type, content: JSON.parse(r.content) as Json }));
   if (!since && !events.some((e) => e.type === 'm.push_rules')) {
     events.push({ type: 'm.push_rules', content: defaultPushRules(userId, userId.slice(1, userId.indexOf(':'))) });
@@ -69,6 +72,7 @@ class RoomSyncBuilder {
     private readonly hs: Homeserver,
     private readonly request: SyncRequest,
     private readonly next: SyncToken,
+    private readonly accountDataRows: AccountDataRow[],
   ) {
     this.formatter = new ClientFormatter(hs, request.session);
   }
@@ -206,7 +210,7 @@ class RoomSyncBuilder {
   }
 
   private roomAccountData(roomId: string): Json[] {
-    const rows = this.hs.accountData.changedSince(this.request.session.userId, this.request.since?.position ?? 0).filter((r) => r.room_id === roomId);
+    const rows = this.accountDataRows.filter((r) => r.room_id === roomId);
     return rows.map((r) => ({ type: r.type, content: JSON.parse(r.content) as Json })).filter((e) => eventMatches(this.request.filter.room.accountData, e));
   }
 

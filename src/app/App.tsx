@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { SignInScreen } from '../features/login/SignInScreen';
 import { sessionStore, useSession } from '../state/sessionStore';
+import { t } from '../i18n';
 
 // The signed-in app carries matrix-js-sdk: it loads only once someone is signed in.
 const MainScreen = lazy(() => import('./MainScreen'));
@@ -19,10 +20,10 @@ export function App() {
   useEffect(() => {
     void sessionStore.getState().restore();
   }, []);
-  if (phase === 'loading') return <Loading label="Loading…" />;
+  if (phase === 'loading') return <Loading label={t('common.loading')} />;
   if (phase === 'signed-out' || !session) return <SignInScreen />;
   return (
-    <Suspense fallback={<Loading label="Opening your rooms…" />}>
+    <Suspense fallback={<Loading label={t('app.openingRooms')} />}>
       <MainScreen key={session.accessToken} session={session} />
     </Suspense>
   );

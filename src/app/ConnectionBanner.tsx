@@ -1,6 +1,7 @@
 import { connectionLabel } from '../matrix/connection';
 import { useChat } from '../state/chatStore';
 import { useClient } from './clientContext';
+import { t } from '../i18n';
 
 /** Always announces the connection state; shows a bar when it is not healthy. */
 export function ConnectionBanner() {
@@ -10,7 +11,7 @@ export function ConnectionBanner() {
   return (
     <div
       role="status"
-      aria-label="Connection"
+      aria-label={t('app.connection.label')}
       data-state={connection}
       className={
         healthy
@@ -21,7 +22,7 @@ export function ConnectionBanner() {
       <span>{connectionLabel[connection]}</span>
       {connection === 'reconnecting' && (
         <button className="underline" onClick={() => client.retryImmediately()}>
-          Retry now
+          {t('app.connection.retry')}
         </button>
       )}
     </div>

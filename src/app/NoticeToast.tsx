@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useChat, chatStore } from '../state/chatStore';
+import { t } from '../i18n';
 
 /** Errors from actions (create, join, invite…) in words, until dismissed. */
 export function NoticeToast() {
@@ -20,7 +21,7 @@ export function NoticeToast() {
     >
       <p className="flex-1">{notice.text}</p>
       <button className="font-medium underline" onClick={() => chatStore.getState().clearNotice()}>
-        Dismiss
+        {t('app.notice.dismiss')}
       </button>
     </div>
   );

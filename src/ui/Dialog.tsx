@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { primaryButton, secondaryButton } from './controls';
+import { t } from '../i18n';
 
 /**
  * Opens a native <dialog> as a modal once mounted: the browser traps focus inside it, makes the rest of the
@@ -47,7 +48,7 @@ export function DialogActions({ submit, busy = false, busyLabel, onCancel }: { s
   return (
     <div className="flex justify-end gap-2">
       <button type="button" className={secondaryButton} onClick={onCancel}>
-        Cancel
+        {t('common.cancel')}
       </button>
       <button type="submit" className={primaryButton} disabled={busy}>
         {busy && busyLabel ? busyLabel : submit}

@@ -5,6 +5,7 @@ import { MatrixHttpError } from '../../matrix/http';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { t } from '../../i18n';
 
 // Behind their buttons, with their key crypto: not part of the first screen's download.
 const CreatePortableIdentity = lazy(() => import('../portable/CreatePortableIdentity').then((m) => ({ default: m.CreatePortableIdentity })));
@@ -27,13 +28,13 @@ export function SignInScreen() {
     event.preventDefault();
     setError(undefined);
     if (!username.trim() || !password) {
-      setError('Enter your username and password.');
+      setError(t('login.missing'));
       return;
     }
     try {
-      setBusy('Finding your homeserver…');
+      setBusy(t('login.finding'));
       const baseUrl = await discoverHomeserver(homeserver);
-      setBusy(mode === 'sign-in' ? 'Signing in…' : 'Creating your account…');
+      setBusy(mode === 'sign-in' ? t('login.signingIn') : t('login.creating'));
       const session =
         mode === 'sign-in' ? await loginWithPassword(baseUrl, username, password) : await registerWithPassword(baseUrl, username, password);
       await sessionStore.getState().signedIn(session);
@@ -49,23 +50,23 @@ export function SignInScreen() {
     const Screen = portable === 'create' ? CreatePortableIdentity : PortableSignIn;
     return (
       <main className="flex min-h-screen items-center justify-center p-4">
-        <Suspense fallback={<p role="status" className="text-subtle">Loading…</p>}>
+        <Suspense fallback={<p role="status" className="text-subtle">{t('common.loading')}</p>}>
           <Screen initialHomeserver={homeserver} onBack={() => setPortable(undefined)} />
         </Suspense>
       </main>
     );
   }
 
-  const title = mode === 'sign-in' ? 'Sign in to Wayfarer' : 'Create an account';
+  const title = mode === 'sign-in' ? t('login.title') : t('login.registerTitle');
   return (
     <main className="flex min-h-screen items-center justify-center p-4">
       <form onSubmit={onSubmit} className="w-full max-w-sm space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="sign-in-title" noValidate>
         <div className="space-y-1">
-          <p className="text-sm font-medium tracking-wide text-accent">Wayfarer</p>
+          <p className="text-sm font-medium tracking-wide text-accent">{t('app.name')}</p>
           <h1 id="sign-in-title" className="text-2xl font-semibold">
             {title}
           </h1>
-          <p className="text-sm text-subtle">Chat on any Matrix homeserver.</p>
+          <p className="text-sm text-subtle">{t('login.tagline')}</p>
         </div>
         {notice && (
           <p role="status" className="rounded-md bg-warning-surface p-3 text-sm text-warning-fg">
@@ -73,11 +74,11 @@ export function SignInScreen() {
           </p>
         )}
         <label className="block space-y-1">
-          <span className="text-sm">Homeserver</span>
+          <span className="text-sm">{t('login.homeserver')}</span>
           <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
         </label>
         <label className="block space-y-1">
-          <span className="text-sm">Username</span>
+          <span className="text-sm">{t('login.username')}</span>
           <input
             className={inputClass}
             value={username}
@@ -88,7 +89,7 @@ export function SignInScreen() {
           />
         </label>
         <label className="block space-y-1">
-          <span className="text-sm">Password</span>
+          <span className="text-sm">{t('login.password')}</span>
           <input
             className={inputClass}
             type="password"
@@ -103,7 +104,7 @@ export function SignInScreen() {
           </p>
         )}
         <button type="submit" disabled={!!busy} className={`w-full ${primaryButton}`}>
-          {mode === 'sign-in' ? 'Sign in' : 'Create account'}
+          {mode === 'sign-in' ? t('login.signIn') : t('login.register')}
         </button>
         {busy && (
           <p role="status" className="text-center text-sm text-subtle">
@@ -118,15 +119,15 @@ export function SignInScreen() {
             setError(undefined);
           }}
         >
-          {mode === 'sign-in' ? 'Create an account instead' : 'I already have an account'}
+          {mode === 'sign-in' ? t('login.toRegister') : t('login.toSignIn')}
         </button>
         <div className="space-y-2 border-t border-line pt-4">
-          <p className="text-sm text-muted">Or use an identity that belongs to you, not to a server:</p>
+          <p className="text-sm text-muted">{t('login.portableIntro')}</p>
           <button type="button" className={`w-full ${secondaryButton}`} onClick={() => setPortable('recovery-key')}>
-            Use a recovery key
+            {t('login.useRecoveryKey')}
           </button>
           <button type="button" className={`w-full ${secondaryButton}`} onClick={() => setPortable('create')}>
-            Create a portable identity
+            {t('login.createPortable')}
           </button>
         </div>
       </form>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { chatStore } from '../../state/chatStore';
 import { notificationSettings, useNotificationSettings } from './settings';
+import { t } from '../../i18n';
 
 /** The "Desktop notifications" switch: turning it on asks the browser's permission. */
 export function NotificationToggle() {
@@ -14,16 +15,16 @@ export function NotificationToggle() {
   const on = enabled && permission === 'granted';
   return (
     <label className="flex items-center justify-between gap-2 px-3 py-2 text-sm">
-      <span>Desktop notifications</span>
+      <span>{t('notifications.toggle')}</span>
       <input
         type="checkbox"
         // biome-ignore lint/a11y/useAriaPropsForRole: a native checkbox states aria-checked itself
         role="switch"
-        aria-label="Desktop notifications"
+        aria-label={t('notifications.toggle')}
         className="h-4 w-4 accent-indigo-600"
         checked={on}
         disabled={!loaded || busy || permission === 'unsupported'}
-        title={permission === 'denied' ? 'Blocked in the browser’s site settings' : permission === 'unsupported' ? 'Not supported by this browser' : undefined}
+        title={permission === 'denied' ? t('notifications.blocked') : permission === 'unsupported' ? t('notifications.unsupported') : undefined}
         onChange={async (e) => {
           setBusy(true);
           const problem = await notificationSettings.getState().setEnabled(e.target.checked);

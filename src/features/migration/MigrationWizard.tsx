@@ -2,6 +2,7 @@
 // stage's state and action; each stage is a thin view in stages/. Everything that must survive a closed tab is in
 // the journal (IndexedDB); the recovery key only ever lives in the controller's memory.
 import { useEffect, useState } from 'react';
+import { t, type MessageKey } from '../../i18n';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { secondaryButton } from '../../ui/controls';
 import { useModalDialog } from '../../ui/Dialog';
@@ -17,12 +18,12 @@ import { ProveStage } from './stages/ProveStage';
 import { TargetStage } from './stages/TargetStage';
 import { useWizard } from './stages/StageCard';
 
-const STEPS: { stage: WizardStage | 'finish'; title: string }[] = [
-  { stage: 'target', title: 'Where to' },
-  { stage: 'prove', title: 'Prove it’s you' },
-  { stage: 'plan', title: 'Plan' },
-  { stage: 'move', title: 'Move' },
-  { stage: 'finish', title: 'Check and finish' },
+const STEPS: { stage: WizardStage | 'finish'; title: MessageKey }[] = [
+  { stage: 'target', title: 'migration.target.title' },
+  { stage: 'prove', title: 'migration.prove.title' },
+  { stage: 'plan', title: 'migration.plan.title' },
+  { stage: 'move', title: 'migration.step.move' },
+  { stage: 'finish', title: 'migration.step.finish' },
 ];
 
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
@@ -69,17 +70,17 @@ export default function MigrationWizard({ client, onClose, store = indexedDbJour
     <dialog
       ref={dialogRef}
       onClose={onClose}
-      aria-label="Move your account"
+      aria-label={t('migration.title')}
       className="fixed inset-0 m-0 h-dvh max-h-none w-full max-w-none overflow-y-auto border-0 bg-surface p-0 text-fg"
     >
       <div className="mx-auto max-w-2xl space-y-6 p-4 sm:p-8">
         <header className="flex items-center gap-3">
-          <h1 className="flex-1 text-2xl font-bold">Move your account</h1>
+          <h1 className="flex-1 text-2xl font-bold">{t('migration.title')}</h1>
           <button className={secondaryButton} onClick={onClose}>
-            Close
+            {t('common.close')}
           </button>
         </header>
-        {controller ? <Stages controller={controller} onClose={onClose} /> : <p role="status">Loading…</p>}
+        {controller ? <Stages controller={controller} onClose={onClose} /> : <p role="status">{t('common.loading')}</p>}
       </div>
     </dialog>
   );
@@ -91,14 +92,14 @@ function Stages({ controller, onClose }: { controller: MigrationController; onCl
   const step = useWizard(controller, (s) => (s.stage === 'move' && s.progress?.finished && !s.running ? 'finish' : s.stage));
   return (
     <>
-      <ol aria-label="Steps" className="flex flex-wrap gap-2 text-sm">
+      <ol aria-label={t('migration.steps')} className="flex flex-wrap gap-2 text-sm">
         {STEPS.map((s, i) => (
           <li key={s.title} aria-current={s.stage === step ? 'step' : undefined} className={`rounded-full px-3 py-1 ${s.stage === step ? 'bg-indigo-600 text-white' : 'bg-surface-muted'}`}>
-            {i + 1}. {s.title}
+            {i + 1}. {t(s.title)}
           </li>
         ))}
       </ol>
-      {stage === 'loading' && <p role="status">Loading…</p>}
+      {stage === 'loading' && <p role="status">{t('common.loading')}</p>}
       {stage === 'blocked' && <BlockedStage controller={controller} />}
       {stage === 'target' && <TargetStage controller={controller} />}
       {stage === 'prove' && <ProveStage controller={controller} />}

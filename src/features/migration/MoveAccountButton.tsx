@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
+import { t } from '../../i18n';
 import { useClient } from '../../app/clientContext';
 import { iconButton } from '../../ui/controls';
 import { progressOf } from './journal';
@@ -29,10 +30,10 @@ export function MoveAccountButton() {
   return (
     <>
       <button className={iconButton} onClick={() => setOpen(true)}>
-        {unfinished ? 'Resume move' : 'Move account'}
+        {unfinished ? t('migration.resume') : t('migration.open')}
       </button>
       {open && (
-        <Suspense fallback={<div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-surface">Loading…</div>}>
+        <Suspense fallback={<div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-surface">{t('common.loading')}</div>}>
           <MigrationWizard client={client} onClose={() => setOpen(false)} />
         </Suspense>
       )}

@@ -4,31 +4,32 @@ import { useState } from 'react';
 import { primaryButton, secondaryButton } from '../../../ui/controls';
 import type { MigrationController } from '../migrationController';
 import { Card, downloadJson, Problem, useWizard } from './StageCard';
+import { t } from '../../../i18n';
 
 export function BlockedStage({ controller }: { controller: MigrationController }) {
   const blocked = useWizard(controller, (s) => s.blocked);
   const [confirming, setConfirming] = useState(false);
   if (!blocked) return null;
   return (
-    <Card title="A saved move is in the way">
+    <Card title={t('migration.blocked.title')}>
       <Problem text={blocked.message} />
       {blocked.reason !== 'storage' && (
         <div className="flex flex-wrap gap-2">
           <button className={primaryButton} onClick={() => downloadJson(blocked.stored, `wayfarer-migration-saved-${controller.userId}.json`)}>
-            Download the saved move (JSON)
+            {t('migration.blocked.download')}
           </button>
           {confirming ? (
             <>
               <button className={`${primaryButton} bg-red-600 hover:bg-red-500`} onClick={() => void controller.discardBlocking()}>
-                Discard it for good
+                {t('migration.blocked.discard')}
               </button>
               <button className={secondaryButton} onClick={() => setConfirming(false)}>
-                Keep it
+                {t('migration.blocked.keep')}
               </button>
             </>
           ) : (
             <button className={secondaryButton} onClick={() => setConfirming(true)}>
-              Discard it and plan a new move…
+              {t('migration.blocked.discardAsk')}
             </button>
           )}
         </div>

@@ -28,7 +28,7 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
             {entry.error}
           </p>
           <button className={secondaryButton} disabled={disabled} onClick={onRetry} aria-label={t('migration.move.retryItem', { item: t(item.label) })}>
-            Retry
+            {t('migration.move.retry')}
           </button>
         </div>
       )}
@@ -51,9 +51,9 @@ function RecoveryKeyPrompt({ controller, forMarking }: { controller: MigrationCo
         if (field.state === 'valid') controller.provideSecret(field.secret);
       }}
     >
-      <p>{forMarking ? 'Enter your recovery key to confirm to your old server that you moved.' : 'Enter your recovery key to continue the move where it stopped.'} It is not stored anywhere.</p>
+      <p>{t(forMarking ? 'migration.move.keyToMark' : 'migration.move.keyToResume')}</p>
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
-      <button className={primaryButton}>{forMarking ? 'Confirm' : 'Continue the move'}</button>
+      <button className={primaryButton}>{forMarking ? t('migration.move.confirm') : t('migration.move.resume')}</button>
     </form>
   );
 }
@@ -71,53 +71,53 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
   const finished = progress.finished && !running;
   const rooms = progress.items.filter((i) => i.item.kind === 'room');
   return (
-    <Card title={finished ? 'Check and finish' : 'Move'} step={finished ? 5 : 4}>
+    <Card title={finished ? t('migration.step.finish') : t('migration.step.move')} step={finished ? 5 : 4}>
       <p>
-        From <strong>{journal.source.userId}</strong> to <strong>{journal.target.userId}</strong> ({journal.path === 'portable' ? 'portable path: same identity' : 'classic path: re-invite'}).
+        {t('migration.move.from')} <strong>{journal.source.userId}</strong> {t('migration.move.to')} <strong>{journal.target.userId}</strong> ({t(journal.path === 'portable' ? 'migration.move.portablePath' : 'migration.move.classicPath')}).
       </p>
       {(needsSecret || askKeyToMark) && <RecoveryKeyPrompt controller={controller} forMarking={askKeyToMark} />}
       <div className="space-y-1">
         <div className="flex justify-between text-sm">
-          <span>{finished ? (progress.failed > 0 ? `${progress.failed} item${progress.failed === 1 ? '' : 's'} failed` : 'Everything moved') : running ? 'Moving…' : 'Paused'}</span>
+          <span>{finished ? (progress.failed > 0 ? t('migration.move.failed', { count: progress.failed }) : t('migration.move.allMoved')) : running ? t('migration.move.moving') : t('migration.move.paused')}</span>
           <span>
-            {progress.done} of {progress.total} steps
+            {t('migration.move.steps', { done: progress.done, total: progress.total })}
           </span>
         </div>
-        <Bar label="Overall progress" value={progress.done} max={progress.total} />
+        <Bar label={t('migration.move.overall')} value={progress.done} max={progress.total} />
       </div>
       <Problem text={error} />
-      <ul aria-label="Items" className="divide-y divide-line">
+      <ul aria-label={t('migration.move.items')} className="divide-y divide-line">
         {progress.items.map((entry) => (
           <ItemRow key={entry.item.id} entry={entry} onRetry={() => void controller.retry(entry.item.id)} disabled={running || needsSecret} />
         ))}
       </ul>
       {finished && (
         <div className="space-y-3">
-          <h3 className="font-semibold">What {journal.target.serverName} sees</h3>
-          <ul aria-label="Check of moved rooms" className="space-y-1 text-sm">
+          <h3 className="font-semibold">{t('migration.move.whatTargetSees', { server: journal.target.serverName })}</h3>
+          <ul aria-label={t('migration.move.checkList')} className="space-y-1 text-sm">
             {rooms.map(({ item }) => {
               const check = journal.steps.find((s) => s.itemId === item.id && s.kind === 'verify');
               return (
                 <li key={item.id}>
-                  {check?.status === 'done' ? '✓' : '–'} {t(item.label)}: {check?.status === 'done' ? check.outcome : check ? 'not checked' : item.movable ? 'not selected' : 'cannot move'}
+                  {check?.status === 'done' ? '✓' : '–'} {t(item.label)}: {check?.status === 'done' ? check.outcome : check ? t('migration.move.notChecked') : item.movable ? t('migration.move.notSelected') : t('migration.plan.cannot')}
                 </li>
               );
             })}
           </ul>
           <div className="flex flex-wrap gap-2">
             <button className={primaryButton} onClick={() => downloadJson(controller.summary(), `wayfarer-migration-${journal.id}.json`)}>
-              Download summary (JSON)
+              {t('migration.move.download')}
             </button>
             {journal.path === 'portable' && !journal.markedMovedTs && (
               <button className={secondaryButton} disabled={!!marking && marking.endsWith('…')} onClick={() => void controller.markMoved()}>
-                Mark the old account as moved
+                {t('migration.move.markMoved')}
               </button>
             )}
             <button className={secondaryButton} onClick={() => void controller.finish().then(onDone)}>
-              Done
+              {t('migration.move.done')}
             </button>
           </div>
-          {journal.markedMovedTs && <p role="status">✓ {journal.source.serverName} knows this account moved to {journal.target.userId}; it no longer holds your member keys.</p>}
+          {journal.markedMovedTs && <p role="status">{t('migration.move.marked', { server: journal.source.serverName, target: journal.target.userId })}</p>}
           {marking && <p role="status">{marking}</p>}
         </div>
       )}

@@ -49,33 +49,33 @@ export function PlanStage({ controller }: { controller: MigrationController }) {
   const rest = items.filter((i) => i.kind !== 'room');
   const row = (item: PlanItem) => <PlanRow key={item.id} item={item} onToggle={(on) => controller.toggle(item.id, on)} />;
   return (
-    <Card title="Plan" step={3}>
-      <p>Every room you are in, with what will happen and why. Untick what you want to leave behind. Nothing on your old account is removed before the new server holds it.</p>
-      <h3 className="font-semibold">Rooms ({rooms.length})</h3>
-      <ul aria-label="Rooms to move" className="divide-y divide-line">
+    <Card title={t('migration.plan.title')} step={3}>
+      <p>{t('migration.plan.intro')}</p>
+      <h3 className="font-semibold">{t('migration.plan.rooms', { number: rooms.length })}</h3>
+      <ul aria-label={t('migration.plan.roomsList')} className="divide-y divide-line">
         {rooms.map(row)}
       </ul>
       {rest.length > 0 && (
         <>
-          <h3 className="font-semibold">Profile and settings</h3>
-          <ul aria-label="Profile and settings to copy" className="divide-y divide-line">
+          <h3 className="font-semibold">{t('migration.plan.settings')}</h3>
+          <ul aria-label={t('migration.plan.settingsList')} className="divide-y divide-line">
             {rest.map(row)}
           </ul>
         </>
       )}
       {classicRooms && (
         <fieldset className="space-y-2 rounded-md border border-line p-3 text-sm">
-          <legend className="px-1 font-medium">Rooms moved by re-invite</legend>
+          <legend className="px-1 font-medium">{t('migration.plan.reinviteOptions')}</legend>
           <label className="flex items-center gap-2">
-            <input type="checkbox" checked={options.notice} onChange={(e) => controller.setOptions({ notice: e.target.checked })} /> Post a notice in each room that I moved
+            <input type="checkbox" checked={options.notice} onChange={(e) => controller.setOptions({ notice: e.target.checked })} /> {t('migration.plan.postNotice')}
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" checked={options.leaveOld} onChange={(e) => controller.setOptions({ leaveOld: e.target.checked })} /> Old account leaves each room once the new one is in
+            <input type="checkbox" checked={options.leaveOld} onChange={(e) => controller.setOptions({ leaveOld: e.target.checked })} /> {t('migration.plan.leaveOld')}
           </label>
         </fieldset>
       )}
       <button className={primaryButton} disabled={busy || !items.some((i) => i.selected)} onClick={() => void controller.start()}>
-        Start moving
+        {t('migration.plan.start')}
       </button>
       <Problem text={error} />
     </Card>

@@ -1,5 +1,6 @@
 // Step 2, "Prove it's you": the recovery key (portable path) or an account on the new server (classic path).
 import { useState, type FormEvent } from 'react';
+import { t } from '../../../i18n';
 import { inputClass, primaryButton, secondaryButton } from '../../../ui/controls';
 import { RecoveryKeyField } from '../../portable/RecoveryKeyField';
 import { readRecoveryKeyField } from '../../portable/recoveryKeyInput';
@@ -28,44 +29,44 @@ export function ProveStage({ controller }: { controller: MigrationController }) 
   };
 
   return (
-    <Card title="Prove it’s you" step={2}>
+    <Card title={t('migration.prove.title')} step={2}>
       <form onSubmit={submit} className="space-y-3">
         {path === 'portable' ? (
           <>
-            <p>Your recovery key signs you in on {serverName} (or brings your identity there) and makes your member keys again. It is never sent anywhere and is forgotten when you close this page.</p>
+            <p>{t('migration.prove.portableIntro', { server: serverName })}</p>
             <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
             <label className="block space-y-1">
-              <span className="text-sm">Username on {serverName} (if you have no account there yet)</span>
+              <span className="text-sm">{t('migration.prove.usernameIfNew', { server: serverName })}</span>
               <input className={inputClass} value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" />
             </label>
           </>
         ) : (
           <>
             <fieldset className="flex gap-4 text-sm">
-              <legend className="sr-only">New account</legend>
+              <legend className="sr-only">{t('migration.prove.newAccount')}</legend>
               <label className="flex items-center gap-2">
-                <input type="radio" name="mode" checked={mode === 'register'} onChange={() => setMode('register')} /> Create a new account
+                <input type="radio" name="mode" checked={mode === 'register'} onChange={() => setMode('register')} /> {t('migration.prove.register')}
               </label>
               <label className="flex items-center gap-2">
-                <input type="radio" name="mode" checked={mode === 'login'} onChange={() => setMode('login')} /> I already have one
+                <input type="radio" name="mode" checked={mode === 'login'} onChange={() => setMode('login')} /> {t('migration.prove.haveOne')}
               </label>
             </fieldset>
             <label className="block space-y-1">
-              <span className="text-sm">Username on {serverName}</span>
+              <span className="text-sm">{t('migration.prove.username', { server: serverName })}</span>
               <input className={inputClass} value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" />
             </label>
             <label className="block space-y-1">
-              <span className="text-sm">Password</span>
+              <span className="text-sm">{t('login.password')}</span>
               <input className={inputClass} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete={mode === 'register' ? 'new-password' : 'current-password'} />
             </label>
           </>
         )}
         <div className="flex gap-2">
           <button type="button" className={secondaryButton} onClick={() => controller.backToTarget()}>
-            Back
+            {t('common.back')}
           </button>
           <button className={primaryButton} disabled={!!busy}>
-            {path === 'portable' ? 'Prove and continue' : mode === 'register' ? 'Create account and continue' : 'Sign in and continue'}
+            {path === 'portable' ? t('migration.prove.prove') : mode === 'register' ? t('migration.prove.registerAndContinue') : t('migration.prove.signInAndContinue')}
           </button>
         </div>
         {busy && <p role="status">{busy}</p>}

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { inputClass, primaryButton } from '../../../ui/controls';
 import type { MigrationController } from '../migrationController';
 import { Card, Problem, useWizard } from './StageCard';
+import { t } from '../../../i18n';
 
 export function TargetStage({ controller }: { controller: MigrationController }) {
   const [input, setInput] = useState('');
@@ -15,24 +16,24 @@ export function TargetStage({ controller }: { controller: MigrationController })
     void controller.checkTarget(input);
   };
   return (
-    <Card title="Where to" step={1}>
-      <p>Choose the homeserver your account moves to. You are on {controller.serverName}.</p>
+    <Card title={t('migration.target.title')} step={1}>
+      <p>{t('migration.target.intro', { server: controller.serverName })}</p>
       <form onSubmit={check} className="space-y-3">
         <label className="block space-y-1">
-          <span className="text-sm">New homeserver</span>
+          <span className="text-sm">{t('migration.target.label')}</span>
           <input className={inputClass} value={input} autoFocus placeholder="beta.example.org" onChange={(e) => setInput(e.target.value)} />
         </label>
         <button className={primaryButton} disabled={busy}>
-          {busy ? 'Checking…' : 'Check server'}
+          {busy ? t('migration.target.checking') : t('migration.target.check')}
         </button>
       </form>
       <Problem text={error} />
       {checked && choice && (
         <div className="space-y-3 rounded-md border border-line p-3" role="status">
-          <p className="font-medium">✓ {checked.serverName} is reachable{checked.supportsPortable ? ' and supports portable identities' : ''}.</p>
+          <p className="font-medium">{t(checked.supportsPortable ? 'migration.target.reachablePortable' : 'migration.target.reachable', { server: checked.serverName })}</p>
           <p className="text-sm">{choice.explanation}</p>
           <button className={primaryButton} onClick={() => controller.chooseTarget()}>
-            Continue with the {choice.path === 'portable' ? 'portable' : 'classic'} path
+            {t(choice.path === 'portable' ? 'migration.target.continuePortable' : 'migration.target.continueClassic')}
           </button>
         </div>
       )}

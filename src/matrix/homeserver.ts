@@ -2,6 +2,7 @@
 // (/.well-known/matrix/client), then a check that a Matrix server really answers there.
 import { logger } from '../platform/logger';
 import { homeserverFetch, MatrixHttpError } from './http';
+import { hostOfServerName } from '../protocol';
 
 const log = logger('http:discovery');
 
@@ -26,12 +27,6 @@ export function isDevelopmentHost(host: string): boolean {
   return bare.includes(':'); // an IPv6 literal
 }
 
-/** Splits `host[:port]` (IPv6 in brackets) and returns the host part, or undefined when malformed. */
-function hostOf(serverName: string): string | undefined {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(serverName);
-  return match?.[1];
-}
-
 /**
  * The URL to start from: a full URL is used as given (without trailing slash); a bare server name
  * gets http:// for development hosts and https:// otherwise.
@@ -48,7 +43,7 @@ export function initialBaseUrl(input: string): { baseUrl: string; isBareName: bo
     }
     return { baseUrl: url.href.replace(/\/+$/, ''), isBareName: false };
   }
-  const host = hostOf(trimmed);
+  const host = hostOfServerName(trimmed);
   if (!host) throw new HomeserverError('invalid-input', `“${trimmed}” is not a server name. Use a name like matrix.org or a full https:// address.`);
   const scheme = isDevelopmentHost(host) ? 'http' : 'https';
   return { baseUrl: `${scheme}://${trimmed}`, isBareName: true };

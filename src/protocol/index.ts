@@ -16,3 +16,4 @@ export * from './links';
 export * from './identity';
 export * from './account-key-login';
 export * from './x-matrix';
+export * from './ids';

@@ -25,6 +25,7 @@ import { withHints } from '../rooms/roomList';
 import { SearchButton, SearchPanel } from '../search/SearchPanel';
 import { t } from '../../i18n';
 import { logger } from '../../platform/logger';
+import { isUserId } from '../../protocol';
 
 const log = logger('chat');
 
@@ -248,7 +249,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
 export function checkUserId(text: string): string | undefined {
   const value = text.trim();
   if (!value) return 'Enter a user ID like @alice:example.org.';
-  if (!/^@[^:\s]+:\S+$/.test(value)) return 'A user ID looks like @alice:example.org.';
+  if (!isUserId(value)) return 'A user ID looks like @alice:example.org.';
   return undefined;
 }
 

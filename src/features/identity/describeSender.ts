@@ -3,7 +3,7 @@
 // classic ones. Display data hangs off the identity, never the other way round: matrix-js-sdk keys members by
 // the user ID the server mapped them to, which changes with the link status, so members are indexed by key here.
 import type { Room, RoomMember } from 'matrix-js-sdk';
-import { LINK_FIELD, normaliseKey, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
+import { LINK_FIELD, normaliseKey, parseUserId, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
 import { findConfusableMembers, type ConfusableMatch } from '../../protocol/confusables';
 import { senderIdentity, type SenderFields } from './sender';
 import { t } from '../../i18n';
@@ -26,8 +26,7 @@ export interface SenderProfile {
 
 /** `@alice:example.org` → `alice`, for people not (yet) in the member list. */
 export function localpartOf(userId: string): string {
-  const match = /^@([^:]+)/.exec(userId);
-  return match?.[1] ?? userId;
+  return parseUserId(userId)?.localpart ?? userId;
 }
 
 function keyOfStateKey(raw: { state_key?: unknown; sender?: unknown; sender_key?: unknown; unsigned?: Record<string, unknown> }): string | undefined {

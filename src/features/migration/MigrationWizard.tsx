@@ -17,6 +17,7 @@ import { PlanStage } from './stages/PlanStage';
 import { ProveStage } from './stages/ProveStage';
 import { TargetStage } from './stages/TargetStage';
 import { useWizard } from './stages/StageCard';
+import { serverNameOf } from '../../protocol';
 
 const STEPS: { stage: WizardStage | 'finish'; title: MessageKey }[] = [
   { stage: 'target', title: 'migration.target.title' },
@@ -26,7 +27,7 @@ const STEPS: { stage: WizardStage | 'finish'; title: MessageKey }[] = [
   { stage: 'finish', title: 'migration.step.finish' },
 ];
 
-const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
+const serverOf = (userId: string) => serverNameOf(userId) ?? '';
 
 /** Takes the old account's snapshot from matrix-js-sdk's cache (works with the old server offline). */
 async function takeSnapshot(client: MatrixClient, portable: boolean): Promise<AccountSnapshot> {

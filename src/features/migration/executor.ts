@@ -5,6 +5,7 @@ import {
   deriveCreatorMemberKey,
   deriveMemberKey,
   encodeBase64,
+  localpartOf,
   memberIdFromPublicKey,
   normaliseKey,
   STABLE_ID_STATE_KEY_FIELD,
@@ -78,7 +79,7 @@ async function targetMembership(deps: ExecutorDeps, journal: MigrationJournal, r
 /** The new account's member key in a member-key room, from its own member event on the target. */
 async function targetMemberKey(deps: ExecutorDeps, journal: MigrationJournal, roomId: string): Promise<string> {
   const state = await call<any[]>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
-  const localpart = journal.target.userId.slice(1, journal.target.userId.indexOf(':'));
+  const localpart = localpartOf(journal.target.userId);
   const own = state.find((e) => e?.type === 'm.room.member' && e.content?.localpart === localpart && e.content?.domain === journal.target.serverName && e.content?.membership === 'join');
   const key = own?.unsigned?.[STABLE_ID_STATE_KEY_FIELD];
   if (typeof key !== 'string') throw new Error(`${journal.target.serverName} does not show the new account's member key in this room yet`);

@@ -1,6 +1,6 @@
 // The old account as this device last saw it, from /sync-shaped data: a live /sync response, or matrix-js-sdk's
 // saved sync (its IndexedDB cache), which is what makes a plan possible with the old server offline. Pure.
-import { CREATOR_NONCE_FIELD, KNOWN_ROOM_VERSIONS, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
+import { CREATOR_NONCE_FIELD, KNOWN_ROOM_VERSIONS, serverNameOf, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
 import type { AccountSnapshot, PushRuleCopy, RoomSnapshot } from './plan';
 
 interface RawEvent {
@@ -31,7 +31,6 @@ export function syncFromSaved(saved: { roomsData?: { join?: Record<string, Joine
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-const domainOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
 /** The latest state per (type, state_key): state first, then state events in the timeline. */
 function currentState(room: JoinedRoomData): Map<string, RawEvent> {
@@ -63,7 +62,7 @@ export function roomFromSync(roomId: string, room: JoinedRoomData, userId: strin
   for (const event of state.values()) {
     if (event.type !== 'm.room.member' || !isObject(event.content) || event.content.membership !== 'join') continue;
     // Member-key rooms: the claimed domain; classic rooms: the user ID's server.
-    const domain = str(event.content.domain) ?? (typeof event.state_key === 'string' && event.state_key.includes(':') ? domainOf(event.state_key) : undefined);
+    const domain = str(event.content.domain) ?? (typeof event.state_key === 'string' ? serverNameOf(event.state_key) : undefined);
     if (domain && !(typeof event.state_key === 'string' && event.state_key.startsWith('@_'))) servers.add(domain);
   }
   servers.delete(ownServer);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { directRoomsAwaitingLinks, roomIdServer, shortRoomId, visibleRooms, withHints, type RoomSummary } from './roomList';
+import { roomIdServer, shortRoomId } from '../../protocol';
+import { directRoomsAwaitingLinks, visibleRooms, withHints, type RoomSummary } from './roomList';
 import { roomSummary } from './roomFixtures';
 
 const room = roomSummary;

@@ -1,4 +1,5 @@
 // Room list view data: plain summaries, sorted and filtered by pure functions.
+import { roomIdServer, shortRoomId } from '../../protocol';
 
 export interface RoomSummary {
   roomId: string;
@@ -53,18 +54,6 @@ function fold(text: string): string {
 /** Hints come from the whole list, not the filtered part, so a room's line does not change as one types. */
 export function visibleRooms(rooms: readonly RoomSummary[], filter: string): RoomListEntry[] {
   return filterRooms(sortRooms(withHints(rooms)), filter);
-}
-
-/** The server part of a room ID (`!opaque:example.org` → `example.org`); room version 12 IDs have none. */
-export function roomIdServer(roomId: string): string | undefined {
-  const colon = roomId.indexOf(':');
-  return colon > 0 && colon < roomId.length - 1 ? roomId.slice(colon + 1) : undefined;
-}
-
-/** The first characters of a room ID, enough to tell two rooms apart at a glance. */
-export function shortRoomId(roomId: string): string {
-  const opaque = roomId.split(':')[0]!;
-  return opaque.length > 9 ? `${opaque.slice(0, 9)}…` : opaque;
 }
 
 /**

@@ -6,6 +6,7 @@ import { RecoveryKeyField } from '../../portable/RecoveryKeyField';
 import { readRecoveryKeyField } from '../../portable/recoveryKeyInput';
 import type { MigrationController } from '../migrationController';
 import { Card, Problem, useWizard } from './StageCard';
+import { localpartOf } from '../../../protocol';
 
 export function ProveStage({ controller }: { controller: MigrationController }) {
   const path = useWizard(controller, (s) => s.path);
@@ -13,7 +14,7 @@ export function ProveStage({ controller }: { controller: MigrationController }) 
   const busy = useWizard(controller, (s) => s.proving);
   const error = useWizard(controller, (s) => s.proveError);
   const [recoveryKey, setRecoveryKey] = useState('');
-  const [username, setUsername] = useState(controller.userId.slice(1, controller.userId.indexOf(':')));
+  const [username, setUsername] = useState(localpartOf(controller.userId) ?? '');
   const [password, setPassword] = useState('');
   const [mode, setMode] = useState<'register' | 'login'>('register');
   const [tried, setTried] = useState(false);

@@ -1,69 +1,18 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from '../matrix/session';
-import { createSessionClient, signOutClient, startSessionClient } from '../matrix/client';
-import { bindClient } from '../matrix/bindings';
 import { describeMatrixError } from '../matrix/errors';
-import { chatStore, useChat } from '../state/chatStore';
-import { sessionStore } from '../state/sessionStore';
+import { useChat } from '../state/chatStore';
 import { ClientContext } from './clientContext';
 import { RoomListPanel } from '../features/rooms/RoomListPanel';
 import { ConnectionBanner } from './ConnectionBanner';
 import { NoticeToast } from './NoticeToast';
-import { forgetMemberRoots } from '../features/portable/deviceKeys';
-import { identityStore } from '../features/identity/identityStore';
-import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
-import { bindNotifications } from '../features/notifications/notifier';
-import { notificationSettings } from '../features/notifications/settings';
+import { openSession, signOut } from './session';
 import { useTabTitle } from '../features/notifications/useTabTitle';
 import { phoneQuery, useMediaQuery } from '../ui/useMediaQuery';
-import { logger } from '../platform/logger';
-
-const log = logger('session');
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
-
-// One client per session for the page's life (React StrictMode mounts effects twice).
-const running = new Map<string, Promise<MatrixClient>>();
-// A signed-out client must stop writing to the chat store, or a late flush could blank the next session's rooms.
-const unbinders = new WeakMap<MatrixClient, () => void>();
-
-function clientFor(session: Session): Promise<MatrixClient> {
-  let promise = running.get(session.accessToken);
-  if (!promise) {
-    promise = (async () => {
-      const client = await createSessionClient(session);
-      const unbindChat = bindClient(client, chatStore, () => void endSession(client, 'Your session ended on the server. Sign in again.'));
-      void notificationSettings.getState().load();
-      const unbindNotifications = bindNotifications(client);
-      unbinders.set(client, () => {
-        unbindChat();
-        unbindNotifications();
-      });
-      await startSessionClient(client);
-      return client;
-    })();
-    running.set(session.accessToken, promise);
-  }
-  return promise;
-}
-
-async function endSession(client: MatrixClient, notice?: string): Promise<void> {
-  unbinders.get(client)?.();
-  await signOutClient(client);
-  // A remembered member-key root must not outlive the session on this browser.
-  await forgetMemberRoots().catch((error: unknown) => log.warn('could not forget the remembered member-key roots on sign-out', error));
-  running.clear();
-  chatStore.setState(chatStore.getInitialState(), true);
-  identityStore.setState(identityStore.getInitialState(), true);
-  await forgetLinkChecks().catch((error: unknown) => log.warn('could not forget the link checks on sign-out', error));
-  await sessionStore.getState().signedOut(notice);
-}
-
-export function useSignOut(client: MatrixClient) {
-  return () => endSession(client);
-}
 
 export default function MainScreen({ session }: { session: Session }) {
   const [client, setClient] = useState<MatrixClient>();
@@ -77,7 +26,7 @@ export default function MainScreen({ session }: { session: Session }) {
 
   useEffect(() => {
     let live = true;
-    clientFor(session).then(
+    openSession(session).then(
       (c) => live && setClient(c),
       (err) => live && setError(describeMatrixError(err, 'Could not start')),
     );
@@ -109,7 +58,7 @@ export default function MainScreen({ session }: { session: Session }) {
         <ConnectionBanner />
         <div className="flex min-h-0 flex-1">
           <div inert={behindModal} className={`${selectedRoomId ? 'hidden md:flex' : 'flex'} w-full min-w-0 md:w-80 md:shrink-0`}>
-            <RoomListPanel />
+            <RoomListPanel onSignOut={() => signOut(client)} />
           </div>
           <div inert={behindModal} className={`${selectedRoomId ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
             {selectedRoomId ? (

@@ -1,6 +1,5 @@
 import { useMemo, useState } from 'react';
 import { useClient } from '../../app/clientContext';
-import { useSignOut } from '../../app/MainScreen';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
 import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
@@ -14,9 +13,9 @@ import { MoveAccountButton } from '../migration/MoveAccountButton';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { ThemeControl } from '../../ui/ThemeControl';
 
-export function RoomListPanel() {
+/** `onSignOut` ends the session (src/app/session.ts): the shell passes it down, so no feature imports the shell. */
+export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
   const client = useClient();
-  const signOut = useSignOut(client);
   const rooms = useChat((s) => s.rooms);
   const filter = useChat((s) => s.roomFilter);
   const selected = useChat((s) => s.selectedRoomId);
@@ -42,7 +41,7 @@ export function RoomListPanel() {
           disabled={signingOut}
           onClick={() => {
             setSigningOut(true);
-            void signOut();
+            void onSignOut();
           }}
         >
           Sign out

@@ -4,9 +4,9 @@ import { ed25519Backend, setEd25519Backend, type Ed25519Backend } from '../src/p
 import { createBrowserVerifier, type VerificationCache } from '../src/features/identity/browserVerify';
 import { createStore as createIdbStore, get, set } from 'idb-keyval';
 import { buildTimelineRows, type TimelineEvent } from '../src/features/chat/timeline';
-import { withHandleChangeNotices } from '../src/features/identity/handleChanges';
-import { badgeOf, initialIdentityState, reduceIdentity } from '../src/features/identity/badge';
-import { createIdentityStore } from '../src/features/identity/identityStore';
+import { withHandleChangeNotices } from '../src/features/chat/handleChanges';
+import { badgeOf, initialIdentityState, reduceIdentity } from '../src/domain/identity/badge';
+import { createIdentityStore } from '../src/domain/identity/identityStore';
 import { createLinkVerifier, keyPairFromSeed, LINK_FIELD, memberIdFromPublicKey } from '../src/protocol';
 
 export type LinkRun = { backend: Ed25519Backend; ms: number; verified: number; members: number; keyFetches: number };

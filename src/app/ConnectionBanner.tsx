@@ -1,6 +1,6 @@
 import { connectionLabel } from '../matrix/connection';
 import { useChat } from '../state/chatStore';
-import { useClient } from './clientContext';
+import { useClient } from '../ui/clientContext';
 import { t } from '../i18n';
 
 /** Always announces the connection state; shows a bar when it is not healthy. */

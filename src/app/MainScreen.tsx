@@ -3,7 +3,7 @@ import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from '../matrix/session';
 import { describeMatrixError } from '../matrix/errors';
 import { useChat } from '../state/chatStore';
-import { ClientContext } from './clientContext';
+import { ClientContext } from '../ui/clientContext';
 import { RoomListPanel } from '../features/rooms/RoomListPanel';
 import { ConnectionBanner } from './ConnectionBanner';
 import { NoticeToast } from './NoticeToast';

@@ -4,11 +4,11 @@
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from '../matrix/session';
 import { createSessionClient, signOutClient, startSessionClient } from '../matrix/client';
-import { bindClient } from '../matrix/bindings';
+import { bindClient } from '../domain/bindings';
 import { chatStore } from '../state/chatStore';
 import { sessionStore } from '../state/sessionStore';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
-import { identityStore } from '../features/identity/identityStore';
+import { identityStore } from '../domain/identity/identityStore';
 import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
 import { bindNotifications } from '../features/notifications/notifier';
 import { notificationSettings } from '../features/notifications/settings';

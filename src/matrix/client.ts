@@ -10,8 +10,8 @@ import {
   type MatrixEvent,
 } from 'matrix-js-sdk';
 import type { Session } from './session';
-import { memberInfoFetch } from '../features/identity/memberInfoFetch';
-import { identityStore } from '../features/identity/identityStore';
+import { memberInfoFetch } from '../domain/identity/memberInfoFetch';
+import { identityStore } from '../domain/identity/identityStore';
 import { logger } from '../platform/logger';
 
 const log = logger('session');

@@ -2,7 +2,7 @@
 // fetched with the header and shown through a blob URL, cached per URL for the page's life.
 import { useContext, useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
-import { ClientContext } from '../app/clientContext';
+import { ClientContext } from '../ui/clientContext';
 import { logger } from '../platform/logger';
 import { homeserverResponse } from './http';
 

@@ -3,7 +3,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ConnectionState } from '../matrix/connection';
-import { visibleRooms, type RoomSummary } from '../features/rooms/roomList';
+import { visibleRooms, type RoomSummary } from '../domain/rooms/roomList';
 
 export type ComposerMode =
   | { kind: 'normal' }

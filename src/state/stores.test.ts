@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createChatStore, selectComposerMode, selectSelectedRoom, selectTotalUnread, selectVisibleRooms } from './chatStore';
 import { createSessionStore, type SessionPersistence } from './sessionStore';
 import type { Session } from '../matrix/session';
-import { badgeText } from '../features/rooms/roomList';
-import { roomSummary } from '../features/rooms/roomFixtures';
+import { badgeText } from '../domain/rooms/roomList';
+import { roomSummary } from '../domain/rooms/roomFixtures';
 import { cameBack, connectionFromSync } from '../matrix/connection';
 
 function memoryPersistence(initial?: Session): SessionPersistence & { stored?: Session } {

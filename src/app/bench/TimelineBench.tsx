@@ -5,8 +5,8 @@
 // while they load; `window.__timelineBenchMessages.hold()` keeps the next response until `release()`).
 import { useLayoutEffect, useState } from 'react';
 import { createClient, Direction, Room, RoomEvent, PendingEventOrdering, type MatrixClient } from 'matrix-js-sdk';
-import { bindClient } from '../../matrix/bindings';
-import { ClientContext } from '../clientContext';
+import { bindClient } from '../../domain/bindings';
+import { ClientContext } from '../../ui/clientContext';
 import ChatView from '../../features/chat/ChatView';
 import { chatStore } from '../../state/chatStore';
 import { generateRoomEvents } from './generateRoom';

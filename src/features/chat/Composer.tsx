@@ -4,7 +4,7 @@ import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { buildMessageContent, editableText } from './composerContent';
 import { lastEditableMessage, type TimelineRow } from './timeline';
-import { memberIdentity } from '../identity/describeSender';
+import { memberIdentity } from '../../domain/identity/describeSender';
 import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';

@@ -3,7 +3,7 @@ import type { TimelineRow } from './timeline';
 import { ImageInBox, MessageBody, imageBox } from './MessageBody';
 import { formatBytes } from './imageUpload';
 import { Avatar } from '../../ui/Avatar';
-import type { SenderProfile } from '../identity/describeSender';
+import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildTimelineRows, continuesGroup, groupWindowMs, lastEditableMessage, withPendingUploads, type PendingImage, type TimelineEvent, type TimelineRow } from './timeline';
-import { senderIdentity } from '../identity/sender';
+import { senderIdentity } from '../../domain/identity/sender';
 import { t } from '../../i18n';
 
 const noon = new Date(2026, 10, 20, 12, 0, 0).getTime();

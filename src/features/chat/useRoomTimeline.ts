@@ -1,12 +1,12 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { Room } from 'matrix-js-sdk';
-import { useClient } from '../../app/clientContext';
+import { useClient } from '../../ui/clientContext';
 import { useChat } from '../../state/chatStore';
 import { buildTimelineRows, withPendingUploads, type TimelineRow } from './timeline';
 import { useRoomUploads } from './imageUpload';
 import { roomTimelineEvents } from './fromSdk';
-import { describeSender, memberIdentity, nameOfUser } from '../identity/describeSender';
-import { withHandleChangeNotices } from '../identity/handleChanges';
+import { describeSender, memberIdentity, nameOfUser } from '../../domain/identity/describeSender';
+import { withHandleChangeNotices } from './handleChanges';
 
 /** Rows for a room (its images still uploading at the end), re-derived whenever the bindings bump its revision; plus back-pagination. */
 export function useRoomTimeline(room: Room | null) {

@@ -1,6 +1,6 @@
 // The handle, or the badge that stands in its place (Bluesky's "⚠ Invalid Handle" is the model), and the
 // "same name as another member" warning. Thin views over features/identity/badge.
-import { badgeDescription, badgeLabel, type Badge } from './badge';
+import { badgeDescription, badgeLabel, type Badge } from '../../domain/identity/badge';
 import { t } from '../../i18n';
 import type { ConfusableMatch } from '../../protocol/confusables';
 

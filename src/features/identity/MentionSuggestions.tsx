@@ -1,7 +1,7 @@
 // The mentions autocomplete list: one option per key, its name and its handle or badge (never an unverified claim).
 import type { Room } from 'matrix-js-sdk';
 import { Avatar } from '../../ui/Avatar';
-import { describeSender, roomIdentities } from './describeSender';
+import { describeSender, roomIdentities } from '../../domain/identity/describeSender';
 import { HandleBadge } from './HandleBadge';
 import type { MentionCandidate } from './mentions';
 

@@ -16,7 +16,7 @@ import {
 } from '../../protocol';
 import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
 import { logger } from '../../platform/logger';
-import type { BrowserCheck } from './badge';
+import type { BrowserCheck } from '../../domain/identity/badge';
 
 const log = logger('identity:verify');
 

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { LinkInfo } from '../../protocol';
 import { t } from '../../i18n';
-import { badgeDescription, badgeLabel, badgeOf, contestingSigner, initialIdentityState, reduceIdentity } from './badge';
-import { describeSender } from './describeSender';
+import { badgeDescription, badgeLabel, badgeOf, contestingSigner, initialIdentityState, reduceIdentity } from '../../domain/identity/badge';
+import { describeSender } from '../../domain/identity/describeSender';
 import { HandleBadge } from './HandleBadge';
-import { identityStore } from './identityStore';
-import { keyMemberEvent, roomWithState } from './keyRoomFixtures';
+import { identityStore } from '../../domain/identity/identityStore';
+import { keyMemberEvent, roomWithState } from '../../domain/identity/keyRoomFixtures';
 
 const key = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';
 const contested = { by: 'alpha.localhost', since_ts: 1_700_000_000_000, event_id: '$sent-by-alpha' };

@@ -3,7 +3,7 @@
 // rules (an unverified claim is never shown as a handle) and who co-signed it. Pure: fetching and verifying live
 // in browserVerify.ts, rendering in IdentityInspector.tsx.
 import { computeEventId, isRecord, normaliseKey, type LinkVerdict } from '../../protocol';
-import { handleOf } from './badge';
+import { handleOf } from '../../domain/identity/badge';
 
 /** The homeserver's history answer is not what PROTOCOL.md and our server promise. */
 export class MemberHistoryError extends Error {

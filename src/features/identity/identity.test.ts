@@ -1,11 +1,11 @@
 // Identity resolution, grouping by key and the badge state machine (issue 6).
 import { describe, expect, it } from 'vitest';
 import { buildTimelineRows, type TimelineEvent, type TimelineRow } from '../chat/timeline';
-import { senderIdentity } from './sender';
-import { badgeDescription, badgeLabel, badgeOf, disagreement, initialIdentityState, reduceIdentity, type IdentityAction, type KeyIdentityState } from './badge';
+import { senderIdentity } from '../../domain/identity/sender';
+import { badgeDescription, badgeLabel, badgeOf, disagreement, initialIdentityState, reduceIdentity, type IdentityAction, type KeyIdentityState } from '../../domain/identity/badge';
 import { t } from '../../i18n';
-import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from './handleChanges';
-import { createIdentityStore, ingestSyncBody, summarizeBrowserChecks } from './identityStore';
+import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from '../chat/handleChanges';
+import { createIdentityStore, ingestSyncBody, summarizeBrowserChecks } from '../../domain/identity/identityStore';
 import type { LinkInfo } from '../../protocol';
 
 const keyA = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';

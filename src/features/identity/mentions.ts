@@ -1,7 +1,7 @@
 // Mentions autocomplete, resolved through identity like every other place that shows a person: one candidate
 // per key, named by display name, with the handle or the badge that replaces it. An unverified claim is never
 // matched or shown as a handle; a verified handle is.
-import type { Badge } from './badge';
+import type { Badge } from '../../domain/identity/badge';
 
 export type MentionCandidate = { identity: string; userId: string; name: string; badge: Badge };
 

@@ -4,7 +4,7 @@ import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { clear, createStore as createIdbStore, get, set } from 'idb-keyval';
 import { createBrowserVerifier, fetchMemberHistory, type BrowserVerifier, type VerificationCache } from './browserVerify';
 import { describeHandleHistory, parseMemberHistory, type HandleHistoryEntry } from './handleHistory';
-import { identityStore } from './identityStore';
+import { identityStore } from '../../domain/identity/identityStore';
 
 let idb: ReturnType<typeof createIdbStore> | undefined;
 const linkStore = () => (idb ??= createIdbStore('wayfarer-identity', 'link-checks'));

@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { useClient } from '../../app/clientContext';
+import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
 import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
-import { describeSender, roomIdentities, type SenderProfile } from '../identity/describeSender';
-import { identityStore, summarizeBrowserChecks, useIdentity } from '../identity/identityStore';
+import { describeSender, roomIdentities, type SenderProfile } from '../../domain/identity/describeSender';
+import { identityStore, summarizeBrowserChecks, useIdentity } from '../../domain/identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
-import { roleOf, sortMembers, type MemberSummary } from './members';
+import { roleOf, sortMembers, type MemberSummary } from '../../domain/rooms/members';
 import { logger } from '../../platform/logger';
 
 const log = logger('members');

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { t } from '../../i18n';
-import { useClient } from '../../app/clientContext';
+import { useClient } from '../../ui/clientContext';
 import { iconButton } from '../../ui/controls';
 import { progressOf } from './journal';
 import { indexedDbJournalStore } from './persistence';

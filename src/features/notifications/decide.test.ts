@@ -1,9 +1,9 @@
 // The notification decision, with senders resolved through describeSender over a real matrix-js-sdk Room.
 import { describe, expect, it } from 'vitest';
 import type { Room } from 'matrix-js-sdk';
-import { describeSender } from '../identity/describeSender';
-import { identityStore } from '../identity/identityStore';
-import { keyMemberEvent, roomWithState } from '../identity/keyRoomFixtures';
+import { describeSender } from '../../domain/identity/describeSender';
+import { identityStore } from '../../domain/identity/identityStore';
+import { keyMemberEvent, roomWithState } from '../../domain/identity/keyRoomFixtures';
 import { decideNotification, messageText, senderLabel, tabTitle, type NotifiableEvent, type NotificationAppState } from './decide';
 import { pushVerdict } from './notifier';
 

@@ -1,7 +1,7 @@
 // Whether a new event becomes a system notification, and what it says. Pure: the caller gathers the event,
 // the homeserver's push actions and the app's state; the sender arrives already resolved through identity
 // (describeSender), so an unverified claim is never shown as a handle here either.
-import { badgeLabel, type Badge } from '../identity/badge';
+import { badgeLabel, type Badge } from '../../domain/identity/badge';
 import { t } from '../../i18n';
 
 export interface NotifiableEvent {

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClientEvent, createClient, MatrixEvent, Room, RoomEvent, SyncState, type IPushRules, type MatrixClient } from 'matrix-js-sdk';
 import { chatStore } from '../../state/chatStore';
-import { identityStore } from '../identity/identityStore';
+import { identityStore } from '../../domain/identity/identityStore';
 import { bindNotifications } from './notifier';
 import { notificationSettings } from './settings';
 

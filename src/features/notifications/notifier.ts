@@ -2,8 +2,8 @@
 // the homeserver's push actions, the sender as describeSender resolves it, and the app's state.
 import { ClientEvent, RoomEvent, SyncState, type IRoomTimelineData, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import { chatStore } from '../../state/chatStore';
-import { describeSender, identityOfUser } from '../identity/describeSender';
-import { senderIdentity } from '../identity/sender';
+import { describeSender, identityOfUser } from '../../domain/identity/describeSender';
+import { senderIdentity } from '../../domain/identity/sender';
 import { decideNotification, type NotifiableEvent, type NotificationPlan, type PushVerdict } from './decide';
 import { notificationSettings } from './settings';
 import { logger } from '../../platform/logger';

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Preset, Visibility } from 'matrix-js-sdk';
-import { useClient } from '../../app/clientContext';
+import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore } from '../../state/chatStore';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useClient } from '../../app/clientContext';
+import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore } from '../../state/chatStore';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';

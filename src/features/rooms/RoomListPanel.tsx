@@ -1,14 +1,14 @@
 import { useMemo, useState } from 'react';
-import { useClient } from '../../app/clientContext';
+import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
 import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
 import { Avatar } from '../../ui/Avatar';
-import { badgeText, visibleRooms, type RoomListEntry } from './roomList';
+import { badgeText, visibleRooms, type RoomListEntry } from '../../domain/rooms/roomList';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
 import { useDirectPartnerLinks } from './useDirectPartnerLinks';
-import { nameOfUser } from '../identity/describeSender';
+import { nameOfUser } from '../../domain/identity/describeSender';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { ThemeControl } from '../../ui/ThemeControl';

@@ -1,10 +1,10 @@
 // Asks the homeserver once for the links of DMs whose hint names their partner, when the client does not
 // know them (after a reload): the answer lands in the identity store, and the room list re-derives from it.
 import { useEffect, useRef } from 'react';
-import { useClient } from '../../app/clientContext';
-import { useIdentity } from '../identity/identityStore';
-import { loadRoomMemberInfo } from '../identity/memberInfoFetch';
-import { directRoomsAwaitingLinks, type RoomListEntry } from './roomList';
+import { useClient } from '../../ui/clientContext';
+import { useIdentity } from '../../domain/identity/identityStore';
+import { loadRoomMemberInfo } from '../../domain/identity/memberInfoFetch';
+import { directRoomsAwaitingLinks, type RoomListEntry } from '../../domain/rooms/roomList';
 import { logger } from '../../platform/logger';
 
 const log = logger('rooms');

@@ -6,7 +6,7 @@ import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import { useModalDialog } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import { describeSender } from '../identity/describeSender';
+import { describeSender } from '../../domain/identity/describeSender';
 import { HandleBadge } from '../identity/HandleBadge';
 import { appendPage, highlightSegments, roomSearchBody, toSearchPage, type SearchHitRow, type SearchLine, type SearchPage } from './searchResults';
 

@@ -1,7 +1,7 @@
 // Room search as view state: the request body for one room, the server's answer turned into plain rows (sender
 // fields, time, text, the message before and after), and the matched words split out of a text for highlighting.
 // Pure: no SDK objects, no DOM; the panel renders these rows.
-import { senderIdentity, type SenderFields } from '../identity/sender';
+import { senderIdentity, type SenderFields } from '../../domain/identity/sender';
 
 export interface SearchLine {
   eventId: string;

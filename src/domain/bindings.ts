@@ -15,12 +15,12 @@ import {
   type RoomMember,
 } from 'matrix-js-sdk';
 import type { ChatStore } from '../state/chatStore';
-import type { RoomSummary } from '../features/rooms/roomList';
-import { cameBack, connectionFromSync, type SdkSyncState } from './connection';
-import { resendUnsent } from './client';
-import { nameOfUser } from '../features/identity/describeSender';
-import { directPartnerOf } from '../features/rooms/directPartner';
-import { identityStore } from '../features/identity/identityStore';
+import type { RoomSummary } from './rooms/roomList';
+import { cameBack, connectionFromSync, type SdkSyncState } from '../matrix/connection';
+import { resendUnsent } from '../matrix/client';
+import { nameOfUser } from './identity/describeSender';
+import { directPartnerOf } from './rooms/directPartner';
+import { identityStore } from './identity/identityStore';
 
 export function directRoomIds(client: MatrixClient): Set<string> {
   const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};

@@ -1,7 +1,7 @@
 // Timeline grouping keys on identity (features/chat/timeline's continuesGroup compares `identity`): one key stays
 // one group even when its handle changes between two of its messages, and two keys never share a group however
 // alike their names. What a handle change adds is a compact inline notice, which must not break the group.
-import { sameDay, type TimelineEvent, type TimelineRow } from '../chat/timeline';
+import { sameDay, type TimelineEvent, type TimelineRow } from './timeline';
 import { msg, type Message } from '../../i18n';
 
 export type HandleChange = { from?: string; to?: string };

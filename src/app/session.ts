@@ -9,6 +9,7 @@ import { chatStore } from '../state/chatStore';
 import { sessionStore } from '../state/sessionStore';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
 import { identityStore } from '../domain/identity/identityStore';
+import { memberInfoFetch } from '../domain/identity/memberInfoFetch';
 import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
 import { bindNotifications } from '../features/notifications/notifier';
 import { notificationSettings } from '../features/notifications/settings';
@@ -28,7 +29,8 @@ export function openSession(session: Session): Promise<MatrixClient> {
   let promise = running.get(session.accessToken);
   if (!promise) {
     promise = (async () => {
-      const client = await createSessionClient(session);
+      // member_info (link status per member key) is not read by the SDK: the identity store takes it from the raw responses.
+      const client = await createSessionClient(session, memberInfoFetch(window.fetch.bind(window), identityStore));
       const unbindChat = bindClient(client, chatStore, () => void endSession(client, SESSION_ENDED_NOTICE));
       void notificationSettings.getState().load();
       const unbindNotifications = bindNotifications(client);

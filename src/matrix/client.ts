@@ -10,15 +10,14 @@ import {
   type MatrixEvent,
 } from 'matrix-js-sdk';
 import type { Session } from './session';
-import { memberInfoFetch } from '../domain/identity/memberInfoFetch';
-import { identityStore } from '../domain/identity/identityStore';
 import { logger } from '../platform/logger';
 
 const log = logger('session');
 
 const syncDbName = 'wayfarer-sync';
 
-export async function createSessionClient(session: Session): Promise<MatrixClient> {
+/** `fetchFn` is every request's fetch: the caller's wrapper reads what the SDK drops (session.ts: member_info). */
+export async function createSessionClient(session: Session, fetchFn: typeof fetch = window.fetch.bind(window)): Promise<MatrixClient> {
   const store = new IndexedDBStore({ indexedDB: window.indexedDB, localStorage: window.localStorage, dbName: syncDbName });
   try {
     await store.startup();
@@ -37,8 +36,7 @@ export async function createSessionClient(session: Session): Promise<MatrixClien
     // events would stay in a separate, linked timeline that a plain live-timeline view never shows.
     timelineSupport: false,
     useAuthorizationHeader: true,
-    // member_info (link status per member key) is not read by the SDK: the identity store takes it from the raw responses.
-    fetchFn: memberInfoFetch(window.fetch.bind(window), identityStore),
+    fetchFn,
   });
 }
 

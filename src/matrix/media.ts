@@ -1,8 +1,6 @@
 // Authenticated media (Matrix 1.11+): the browser cannot put a bearer token on <img src>, so media is
 // fetched with the header and shown through a blob URL, cached per URL for the page's life.
-import { useContext, useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
-import { ClientContext } from '../ui/clientContext';
 import { logger } from '../platform/logger';
 import { homeserverResponse } from './http';
 
@@ -21,35 +19,16 @@ export function mediaUrl(client: MatrixClient, mxc: string, size?: { width: numb
     : client.mxcUrlToHttp(mxc, undefined, undefined, undefined, false, true, true);
 }
 
-export type MediaState = { status: 'loading' } | { status: 'ready'; url: string } | { status: 'failed' } | { status: 'none' };
-
-export function useAuthedMedia(mxc: string | undefined, size?: { width: number; height: number }): MediaState {
-  const client = useContext(ClientContext);
-  const url = client && mxc ? mediaUrl(client, mxc, size) : null;
-  const [state, setState] = useState<MediaState>(url ? { status: 'loading' } : { status: 'none' });
-  useEffect(() => {
-    if (!client || !url) {
-      setState({ status: 'none' });
-      return;
-    }
-    let live = true;
-    let promise = cache.get(url);
-    if (!promise) {
-      promise = fetchBlobUrl(client, url);
-      promise.catch((error: unknown) => {
-        cache.delete(url); // failed fetches may be retried later
-        log.debug(`media not shown: ${url}`, error);
-      });
-      cache.set(url, promise);
-    }
-    setState({ status: 'loading' });
-    promise.then(
-      (blobUrl) => live && setState({ status: 'ready', url: blobUrl }),
-      () => live && setState({ status: 'failed' }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [client, url]);
-  return state;
+/** A blob URL of the media at `url` (from mediaUrl), fetched once per page with the session's token. */
+export function authedBlobUrl(client: MatrixClient, url: string): Promise<string> {
+  let promise = cache.get(url);
+  if (!promise) {
+    promise = fetchBlobUrl(client, url);
+    promise.catch((error: unknown) => {
+      cache.delete(url); // failed fetches may be retried later
+      log.debug(`media not shown: ${url}`, error);
+    });
+    cache.set(url, promise);
+  }
+  return promise;
 }

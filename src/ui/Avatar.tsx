@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { useAuthedMedia } from '../matrix/media';
+import { useAuthedMedia } from './useAuthedMedia';
 
 const palette = ['bg-rose-500', 'bg-amber-600', 'bg-emerald-600', 'bg-sky-600', 'bg-violet-600', 'bg-fuchsia-600', 'bg-teal-600', 'bg-indigo-600'];
 

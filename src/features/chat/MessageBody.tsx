@@ -1,7 +1,7 @@
 import { memo, useEffect, useMemo } from 'react';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
 import { splitLinks } from './linkify';
-import { useAuthedMedia } from '../../matrix/media';
+import { useAuthedMedia } from '../../ui/useAuthedMedia';
 import { localImagePreview, releaseLocalPreview } from './imageUpload';
 
 function PlainText({ text }: { text: string }) {

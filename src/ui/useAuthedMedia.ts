@@ -1,0 +1,28 @@
+// Shows authenticated media: the signed-in client's blob URL for an mxc:// URI (src/matrix/media.ts fetches it).
+import { useContext, useEffect, useState } from 'react';
+import { authedBlobUrl, mediaUrl } from '../matrix/media';
+import { ClientContext } from './clientContext';
+
+export type MediaState = { status: 'loading' } | { status: 'ready'; url: string } | { status: 'failed' } | { status: 'none' };
+
+export function useAuthedMedia(mxc: string | undefined, size?: { width: number; height: number }): MediaState {
+  const client = useContext(ClientContext);
+  const url = client && mxc ? mediaUrl(client, mxc, size) : null;
+  const [state, setState] = useState<MediaState>(url ? { status: 'loading' } : { status: 'none' });
+  useEffect(() => {
+    if (!client || !url) {
+      setState({ status: 'none' });
+      return;
+    }
+    let live = true;
+    setState({ status: 'loading' });
+    authedBlobUrl(client, url).then(
+      (blobUrl) => live && setState({ status: 'ready', url: blobUrl }),
+      () => live && setState({ status: 'failed' }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, url]);
+  return state;
+}

@@ -4,6 +4,7 @@
 // The readers run in a worker thread (plain node:http with keep-alive), so the sender's clock and the readers' parsing
 // do not wait on each other. BENCH_FANOUT_PORT moves the server; WAYFARER_SERVER_NODE_FLAGS=--cpu-prof profiles it.
 import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { startHomeserver } from '../server/testing/spawn';
@@ -101,6 +102,26 @@ function put(port: number, path: string, token: string, body: unknown): Promise<
   });
 }
 
+/** CPU seconds (user + system) the server process has used so far, from /proc (Linux); NaN elsewhere. */
+function serverCpuSeconds(port: number): number {
+  try {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let cmdline: string;
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!cmdline.includes('server/main.ts') || !cmdline.includes(`--port\u0000${port}\u0000`)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    }
+  } catch {
+    // not Linux
+  }
+  return Number.NaN;
+}
+
 const percentile = (sorted: Float64Array | number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : NaN);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -124,7 +145,7 @@ async function main(): Promise<void> {
     const filterIds = await inBatches(READERS, 20, async (i) => (await ok(clients[i]!.post(`/_matrix/client/v3/user/${enc(clients[i]!.userId!)}/filter`, FILTER))).filter_id as string);
     if (new Set(filterIds).size !== 1) throw new Error('expected the same filter ID for the same filter');
 
-    const runs: Array<{ ackP50: number; ackP99: number; p50: number; p95: number; p99: number; errors: number; missing: number; responses: number; load: number[] }> = [];
+    const runs: Array<{ cpuPerMessage: number; ackP50: number; ackP99: number; p50: number; p95: number; p99: number; errors: number; missing: number; responses: number; load: number[] }> = [];
     for (let run = 0; run < RUNS; run++) {
       const runId = `run-${run}-${Date.now()}`;
       const readers: Reader[] = await inBatches(READERS, 20, async (i) => ({
@@ -137,6 +158,7 @@ async function main(): Promise<void> {
         worker.once('error', reject);
       });
       await new Promise((r) => setTimeout(r, 1000)); // every reader is waiting
+      const cpuBefore = serverCpuSeconds(server.port);
       const messages = RATE * SECONDS;
       let sendErrors = 0;
       const acks: number[] = [];
@@ -174,6 +196,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
       }
       const load = os.loadavg();
+      const cpu = serverCpuSeconds(server.port) - cpuBefore;
       const result = await new Promise<RunResult>((resolve, reject) => {
         worker.once('message', (m: RunResult) => resolve(m));
         worker.once('error', reject);
@@ -184,16 +207,17 @@ async function main(): Promise<void> {
       const missing = (messages - sendErrors) * READERS - sorted.length;
       if (sendErrors > 0) throw new Error(`${sendErrors} sends failed`);
       acks.sort((a, b) => a - b);
-      const figures = { ackP50: percentile(acks, 0.5), ackP99: percentile(acks, 0.99), p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), errors: result.errors, missing, responses: result.responses, load };
+      const figures = { cpuPerMessage: (cpu * 1000) / messages, ackP50: percentile(acks, 0.5), ackP99: percentile(acks, 0.99), p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), errors: result.errors, missing, responses: result.responses, load };
       runs.push(figures);
       console.log(
-        `  run ${run + 1}: p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms; ${result.responses} sync responses, ${result.errors} sync errors, ${missing} deliveries missing; send acknowledged p50 ${figures.ackP50.toFixed(0)} ms, p99 ${figures.ackP99.toFixed(0)} ms (load ${load.map((l) => l.toFixed(2)).join(' ')})`,
+        `  run ${run + 1}: p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms; ${result.responses} sync responses, ${result.errors} sync errors, ${missing} deliveries missing; send acknowledged p50 ${figures.ackP50.toFixed(0)} ms, p99 ${figures.ackP99.toFixed(0)} ms; server CPU ${figures.cpuPerMessage.toFixed(1)} ms per message (load ${load.map((l) => l.toFixed(2)).join(' ')})`,
       );
     }
     console.log(`/sync fan-out (${READERS} long-polling readers of one room, ${RATE} messages/s for ${SECONDS} s; median of ${RUNS} runs):`);
     console.log(
       `  send → delivery p50 ${median(runs.map((r) => r.p50)).toFixed(0)} ms, p95 ${median(runs.map((r) => r.p95)).toFixed(0)} ms, p99 ${median(runs.map((r) => r.p99)).toFixed(0)} ms; ` +
-        `sync errors ${runs.map((r) => r.errors).join('/')}; deliveries missing ${runs.map((r) => r.missing).join('/')}`,
+        `sync errors ${runs.map((r) => r.errors).join('/')}; deliveries missing ${runs.map((r) => r.missing).join('/')}; ` +
+        `server CPU ${median(runs.map((r) => r.cpuPerMessage)).toFixed(1)} ms per message sent (all its readers' deliveries included)`,
     );
     console.log(`  machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`);
   } finally {

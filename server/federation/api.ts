@@ -25,6 +25,7 @@ import { stripUnsigned } from './outbound';
 import { isServerName } from './client';
 import { serverHistoryView, type HistoryView } from '../client-api/room-access';
 import { LOWEST_POSITION } from '../client-api/history-visibility';
+import { registerFederationMedia } from '../client-api/media';
 
 const FED = '/_matrix/federation';
 type Json = Record<string, unknown>;
@@ -60,6 +61,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     fed.outbound.kick(auth.origin, true);
     return auth.origin;
   };
+  registerFederationMedia(router, hs, authenticate);
 
   /** Server ACLs: a room's m.room.server_acl shuts a denied server out of every room-scoped endpoint (403). */
   const requireAllowedByAcl = (roomId: string, origin: string): void => {

@@ -2,7 +2,7 @@
 // 127.0.0.1, whatever the system resolver says) and refuses private and loopback addresses outside --insecure-http,
 // signs each request with X-Matrix, bounds its time and answer size, and turns every failure into a typed error.
 import { lookup } from 'node:dns/promises';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { signXMatrixRequest } from '../../src/protocol';
@@ -175,7 +175,9 @@ export class FederationClient {
         key.seed,
       );
     }
-    const { status, text } = await send(url, method, headers, payload, addresses, Math.max(1, deadline - Date.now()), options.maxBytes ?? MAX_RESPONSE_BYTES, destination);
+    const answer = await send(url, method, headers, payload, addresses, Math.max(1, deadline - Date.now()), options.maxBytes ?? MAX_RESPONSE_BYTES, destination);
+    const { status } = answer;
+    const text = answer.bytes.toString('utf8');
     let body: unknown;
     try {
       body = text ? parseBoundedJson(text, MAX_FEDERATION_JSON_DEPTH) : {};
@@ -184,6 +186,65 @@ export class FederationClient {
       body = { error: text.slice(0, 200) };
     }
     return { status, body };
+  }
+
+  /**
+   * A signed GET whose answer is kept as bytes (media): the same name checks, address pinning, deadline and size
+   * cap as `raw`. Non-200 answers are a FederationError carrying the parsed JSON error when there is one.
+   */
+  async bytes(destination: string, pathAndQuery: string, options: { timeoutMs?: number; maxBytes: number }): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
+    if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
+    if (destination === this.hs.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
+    const name = parseServerName(destination);
+    if (!name) throw new FederationError(destination, 0, `${JSON.stringify(destination)} is not a server name`);
+    const insecure = this.hs.config.insecureHttp;
+    const url = new URL(baseUrlFor(destination, insecure) + pathAndQuery);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`));
+    const key = this.hs.signingKey;
+    const headers = {
+      Accept: 'multipart/mixed, application/json',
+      Authorization: signXMatrixRequest({ method: 'GET', uri: url.pathname + url.search, origin: this.hs.config.serverName, destination }, key.keyId, key.seed),
+    };
+    const answer = await send(url, 'GET', headers, undefined, addresses, Math.max(1, deadline - Date.now()), options.maxBytes, destination);
+    if (answer.status !== 200) {
+      let body: unknown;
+      try {
+        body = parseBoundedJson(answer.bytes.toString('utf8'), MAX_FEDERATION_JSON_DEPTH);
+      } catch {
+        body = undefined;
+      }
+      const text = typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${answer.status}`;
+      throw new FederationError(destination, answer.status, `${destination} answered ${answer.status} to GET ${url.pathname}: ${text}`, body);
+    }
+    return { headers: answer.headers, bytes: answer.bytes };
+  }
+
+  /**
+   * A plain GET of a URL another server redirected us to (a multipart `Location` part): unsigned, and held to the
+   * same address policy as a server name (its host must resolve to public addresses outside --insecure-http).
+   */
+  async fetchLocation(location: string, destination: string, options: { timeoutMs?: number; maxBytes: number }): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
+    if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
+    const insecure = this.hs.config.insecureHttp;
+    let url: URL;
+    try {
+      url = new URL(location);
+    } catch {
+      throw new FederationError(destination, 0, `${destination} redirected to an invalid URL`);
+    }
+    if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:')) throw new FederationError(destination, 0, `${destination} redirected to a ${url.protocol} URL`);
+    if (url.username || url.password) throw new FederationError(destination, 0, `${destination} redirected to a URL with credentials`);
+    const name = parseServerName(url.host);
+    if (!name) throw new FederationError(destination, 0, `${destination} redirected to an unusable host`);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination}'s redirect is unreachable (DNS timeout)`));
+    if (name.kind === 'dns' && isLocalhostName(name.host)) url.hostname = '127.0.0.1';
+    const answer = await send(url, 'GET', {}, undefined, addresses, Math.max(1, deadline - Date.now()), options.maxBytes, destination);
+    if (answer.status !== 200) throw new FederationError(destination, answer.status, `${destination}'s redirect answered ${answer.status}`);
+    return { headers: answer.headers, bytes: answer.bytes };
   }
 }
 
@@ -202,7 +263,7 @@ function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error): P
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 16 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
 
 /** One HTTP(S) exchange to already-checked addresses, with a deadline and a cap on the answer's size. */
-function send(url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined, addresses: Resolved[], timeoutMs: number, maxBytes: number, destination: string): Promise<{ status: number; text: string }> {
+function send(url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined, addresses: Resolved[], timeoutMs: number, maxBytes: number, destination: string): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (message: string) => {
@@ -237,7 +298,7 @@ function send(url: URL, method: string, headers: Record<string, string>, payload
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, bytes: Buffer.concat(chunks) });
       });
     });
     request.end(payload);

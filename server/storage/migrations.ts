@@ -412,6 +412,36 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('DROP TABLE IF EXISTS component_versions');
     },
   },
+  // Media across servers: copies of other servers' media fetched over federation (keyed by origin and media ID),
+  // and thumbnails made here (of local or remote media), keyed by what was asked for.
+  {
+    version: 10,
+    name: 'remote media and thumbnails',
+    up: `
+  CREATE TABLE IF NOT EXISTS remote_media (
+    server_name TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    filename TEXT,
+    size INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    fetched_ts INTEGER NOT NULL,
+    PRIMARY KEY (server_name, media_id)
+  );
+  CREATE TABLE IF NOT EXISTS media_thumbnails (
+    server_name TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    created_ts INTEGER NOT NULL,
+    PRIMARY KEY (server_name, media_id, width, height, method)
+  );
+  `,
+  },
 ];
 
 /** The version of a database that has taken every step. */

@@ -25,6 +25,8 @@ export interface SigningKeyPair {
 export interface FedReply {
   status: number;
   body: any;
+  /** A handler's reply sent as these bytes and headers instead of `body` as JSON (media, malformed answers). */
+  raw?: { headers: Record<string, string>; body: Buffer };
 }
 /** Answers a request the target makes to the hostile server (the body is parsed JSON, or undefined). */
 export type HostileHandler = (request: { method: string; path: string; query: URLSearchParams; body: unknown; headers: IncomingMessage['headers'] }) => FedReply | Promise<FedReply> | undefined;
@@ -128,6 +130,11 @@ export class HostileServer {
     }
     for (const handler of this.handlers) {
       const answer = await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, headers: req.headers });
+      if (answer?.raw) {
+        res.writeHead(answer.status, answer.raw.headers);
+        res.end(answer.raw.body);
+        return;
+      }
       if (answer) return reply(answer.status, answer.body);
     }
     reply(404, { errcode: 'M_UNRECOGNIZED', error: 'not here' });

@@ -10,18 +10,23 @@ import { NoticeToast } from './NoticeToast';
 import { openSession, signOut } from './session';
 import { useTabTitle } from '../features/notifications/useTabTitle';
 import { phoneQuery, useMediaQuery } from '../ui/useMediaQuery';
+import { selectOpenRoomId, useRoute } from '../state/navigation';
+import { RouteView } from './RouteView';
 
-const ChatView = lazy(() => import('../features/chat/ChatView'));
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
 
 export default function MainScreen({ session }: { session: Session }) {
   const [client, setClient] = useState<MatrixClient>();
   const [error, setError] = useState<string>();
-  const selectedRoomId = useChat((s) => s.selectedRoomId);
+  const route = useRoute((s) => s.route);
+  // The room list takes the screen on a phone until the route opens something else.
+  const showsPage = route.kind !== 'home';
+  const openRoomId = useRoute(selectOpenRoomId);
+  const roomShown = useChat((s) => openRoomId !== undefined && s.rooms.some((r) => r.roomId === openRoomId && r.membership === 'join'));
   const membersOpen = useChat((s) => s.membersOpen);
   // On a phone the members panel is a modal dialog over the room: nothing behind it takes focus or clicks.
   const phone = useMediaQuery(phoneQuery);
-  const behindModal = phone && membersOpen && selectedRoomId !== undefined;
+  const behindModal = phone && membersOpen && roomShown;
   useTabTitle();
 
   useEffect(() => {
@@ -57,21 +62,15 @@ export default function MainScreen({ session }: { session: Session }) {
       <div className="flex h-dvh flex-col overflow-hidden">
         <ConnectionBanner />
         <div className="flex min-h-0 flex-1">
-          <div inert={behindModal} className={`${selectedRoomId ? 'hidden md:flex' : 'flex'} w-full min-w-0 md:w-80 md:shrink-0`}>
+          <div inert={behindModal} className={`${showsPage ? 'hidden md:flex' : 'flex'} w-full min-w-0 md:w-80 md:shrink-0`}>
             <RoomListPanel onSignOut={() => signOut(client)} />
           </div>
-          <div inert={behindModal} className={`${selectedRoomId ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
-            {selectedRoomId ? (
-              <Suspense fallback={<div role="status" className="m-auto text-subtle">Loading…</div>}>
-                <ChatView key={selectedRoomId} roomId={selectedRoomId} />
-              </Suspense>
-            ) : (
-              <div className="m-auto p-6 text-center text-subtle">Pick a room, or create one.</div>
-            )}
+          <div inert={behindModal} className={`${showsPage ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
+            <RouteView route={route} />
           </div>
-          {selectedRoomId && membersOpen && (
+          {openRoomId && roomShown && membersOpen && (
             <Suspense fallback={null}>
-              <MembersPanel roomId={selectedRoomId} />
+              <MembersPanel roomId={openRoomId} />
             </Suspense>
           )}
         </div>

@@ -12,6 +12,7 @@ import { identityStore } from '../domain/identity/identityStore';
 import { memberInfoFetch } from '../domain/identity/memberInfoFetch';
 import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
 import { bindNotifications } from '../features/notifications/notifier';
+import { followRooms, resetRoute } from '../state/navigation';
 import { notificationSettings } from '../features/notifications/settings';
 import { logger } from '../platform/logger';
 
@@ -34,9 +35,11 @@ export function openSession(session: Session): Promise<MatrixClient> {
       const unbindChat = bindClient(client, chatStore, () => void endSession(client, SESSION_ENDED_NOTICE));
       void notificationSettings.getState().load();
       const unbindNotifications = bindNotifications(client);
+      const unfollowRooms = followRooms(chatStore);
       unbinders.set(client, () => {
         unbindChat();
         unbindNotifications();
+        unfollowRooms();
       });
       await startSessionClient(client);
       return client;
@@ -58,6 +61,7 @@ async function endSession(client: MatrixClient, notice?: string): Promise<void> 
   await forgetMemberRoots().catch((error: unknown) => log.warn('could not forget the remembered member-key roots on sign-out', error));
   running.clear();
   chatStore.setState(chatStore.getInitialState(), true);
+  resetRoute();
   identityStore.setState(identityStore.getInitialState(), true);
   await forgetLinkChecks().catch((error: unknown) => log.warn('could not forget the link checks on sign-out', error));
   await sessionStore.getState().signedOut(notice);

@@ -1,5 +1,6 @@
 // View state of the signed-in app, kept out of the views (Hydrogen style). Plain data only: the
 // matrix-js-sdk bindings (src/matrix/bindings.ts) feed it, components read it through selectors.
+// Which room is open is not here: the URL says (src/state/navigation.ts).
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { ConnectionState } from '../matrix/connection';
@@ -14,7 +15,6 @@ export interface ChatState {
   connection: ConnectionState;
   rooms: RoomSummary[];
   roomFilter: string;
-  selectedRoomId?: string;
   /** Bumped whenever a room's timeline, receipts or typing change; views re-derive from it. */
   roomRevision: Record<string, number>;
   composerMode: Record<string, ComposerMode>;
@@ -27,7 +27,6 @@ export interface ChatState {
   setRooms(rooms: RoomSummary[]): void;
   touchRooms(roomIds: Iterable<string>): void;
   setRoomFilter(filter: string): void;
-  selectRoom(roomId: string | undefined): void;
   setDraft(roomId: string, text: string): void;
   setComposerMode(roomId: string, mode: ComposerMode): void;
   toggleMembers(open?: boolean): void;
@@ -45,14 +44,7 @@ export function createChatStore() {
     drafts: {},
     membersOpen: false,
     setConnection: (connection) => set({ connection }),
-    setRooms: (rooms) =>
-      set((state) => {
-        const selected = state.selectedRoomId;
-        // A room we left disappears from the selection too; one just created or joined may not have
-        // arrived by sync yet, so it stays selected until it does.
-        const left = selected !== undefined && state.rooms.some((r) => r.roomId === selected) && !rooms.some((r) => r.roomId === selected);
-        return { rooms, selectedRoomId: left ? undefined : selected };
-      }),
+    setRooms: (rooms) => set({ rooms }),
     touchRooms: (roomIds) =>
       set((state) => {
         const roomRevision = { ...state.roomRevision };
@@ -60,7 +52,6 @@ export function createChatStore() {
         return { roomRevision };
       }),
     setRoomFilter: (roomFilter) => set({ roomFilter }),
-    selectRoom: (selectedRoomId) => set({ selectedRoomId }),
     setDraft: (roomId, text) => set((state) => ({ drafts: { ...state.drafts, [roomId]: text } })),
     setComposerMode: (roomId, mode) => set((state) => ({ composerMode: { ...state.composerMode, [roomId]: mode } })),
     toggleMembers: (open) => set((state) => ({ membersOpen: open ?? !state.membersOpen })),
@@ -78,7 +69,6 @@ export function useChat<T>(selector: (state: ChatState) => T): T {
 
 // Derived selectors.
 export const selectVisibleRooms = (state: Pick<ChatState, 'rooms' | 'roomFilter'>) => visibleRooms(state.rooms, state.roomFilter);
-export const selectSelectedRoom = (state: Pick<ChatState, 'rooms' | 'selectedRoomId'>) => state.rooms.find((r) => r.roomId === state.selectedRoomId);
 export const selectComposerMode = (roomId: string) => (state: Pick<ChatState, 'composerMode'>): ComposerMode => state.composerMode[roomId] ?? normalMode;
 export const selectTotalUnread = (state: Pick<ChatState, 'rooms'>) =>
   state.rooms.reduce((sum, room) => sum + (room.membership === 'join' ? room.unread : 0), 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createChatStore, selectComposerMode, selectSelectedRoom, selectTotalUnread, selectVisibleRooms } from './chatStore';
+import { createChatStore, selectComposerMode, selectTotalUnread, selectVisibleRooms } from './chatStore';
 import { createSessionStore, type SessionPersistence } from './sessionStore';
 import type { Session } from '../matrix/session';
 import { badgeText } from '../domain/rooms/roomList';
@@ -62,25 +62,6 @@ describe('chat store', () => {
     expect(selectVisibleRooms(store.getState()).map((r) => r.roomId)).toEqual(['!new']);
     store.getState().setRoomFilter('#CAFE');
     expect(selectVisibleRooms(store.getState()).map((r) => r.roomId)).toEqual(['!new']);
-  });
-
-  it('drops the selection when the selected room leaves the list', () => {
-    const store = createChatStore();
-    store.getState().setRooms([room('!a'), room('!b')]);
-    store.getState().selectRoom('!b');
-    expect(selectSelectedRoom(store.getState())?.roomId).toBe('!b');
-    store.getState().setRooms([room('!a')]);
-    expect(store.getState().selectedRoomId).toBeUndefined();
-  });
-
-  it('keeps a just-created room selected until sync brings it', () => {
-    const store = createChatStore();
-    store.getState().setRooms([room('!a')]);
-    store.getState().selectRoom('!new');
-    store.getState().setRooms([room('!a')]);
-    expect(store.getState().selectedRoomId).toBe('!new');
-    store.getState().setRooms([room('!a'), room('!new')]);
-    expect(store.getState().selectedRoomId).toBe('!new');
   });
 
   it('bumps room revisions so views re-derive', () => {

@@ -63,7 +63,6 @@ async function prepare(count: number, loaded?: number): Promise<{ client: Matrix
   // As the SDK's sync does for each room, and the app's bindings: older pages re-render the timeline.
   client.reEmitter.reEmit(room, [RoomEvent.Timeline, RoomEvent.TimelineReset]);
   bindClient(client, chatStore, () => undefined);
-  chatStore.getState().selectRoom(roomId);
   const tRoom = performance.now();
   return { client, t0, tRoom };
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
+import { goHome } from '../../state/navigation';
 import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
@@ -10,6 +11,7 @@ import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActio
 import { removeUpload, retryUpload } from './imageUpload';
 import { Composer } from './Composer';
 import { useRoomTimeline } from './useRoomTimeline';
+import { useFocusedEvent } from './useFocusedEvent';
 import { markRead, readersByEvent } from './receipts';
 import { findSdkEvent } from './fromSdk';
 import { toggleReaction } from './toggleReaction';
@@ -29,7 +31,7 @@ import { isUserId } from '../../protocol';
 
 const log = logger('chat');
 
-export default function ChatView({ roomId }: { roomId: string }) {
+export default function ChatView({ roomId, eventId }: { roomId: string; /** A permalink's event, shown and marked. */ eventId?: string }) {
   const client = useClient();
   const revision = useChat((s) => s.roomRevision[roomId] ?? 0);
   const room = client.getRoom(roomId);
@@ -40,14 +42,15 @@ export default function ChatView({ roomId }: { roomId: string }) {
         Opening the room…
       </div>
     );
-  return <RoomChat room={room} revision={revision} />;
+  return <RoomChat room={room} revision={revision} eventId={eventId} />;
 }
 
-function RoomChat({ room, revision }: { room: Room; revision: number }) {
+function RoomChat({ room, revision, eventId }: { room: Room; revision: number; eventId?: string }) {
   const client = useClient();
   const me = client.getUserId() ?? '';
   const myIdentity = memberIdentity(room, me);
   const { rows, loadOlder, loadingOlder, canLoadOlder, error } = useRoomTimeline(room);
+  const focus = useFocusedEvent(rows, eventId, { canLoadOlder, loadingOlder, loadOlder });
   // Link changes (member_info) and browser checks re-render every sender of the room at once.
   const identityRevision = useIdentity((s) => `${s.revision[room.roomId] ?? 0}|${s.browserRevision}`);
   const hasMemberInfo = useIdentity((s) => s.memberInfo[room.roomId] !== undefined);
@@ -181,7 +184,15 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
     .map((m) => nameOfUser(room, m.userId));
   const topic = room.currentState.getStateEvents('m.room.topic', '')?.getContent().topic as string | undefined;
 
-  const header = loadingOlder ? (
+  const header = focus.status === 'looking' ? (
+    <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
+      Finding the message…
+    </span>
+  ) : focus.status === 'missing' ? (
+    <span role="status" className="rounded-full bg-warning-surface px-3 py-1 text-xs text-warning-fg">
+      The linked message is not in the loaded history.
+    </span>
+  ) : loadingOlder ? (
     <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
       Loading older messages…
     </span>
@@ -197,7 +208,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
   return (
     <section aria-label={room.name} className="flex min-w-0 flex-1 flex-col">
       <header className="flex items-center gap-2 border-b border-line px-2 py-2">
-        <button className={`${iconButton} md:hidden`} aria-label="Back to rooms" onClick={() => chatStore.getState().selectRoom(undefined)}>
+        <button className={`${iconButton} md:hidden`} aria-label="Back to rooms" onClick={() => goHome()}>
           ←
         </button>
         <div className="min-w-0 flex-1 px-1">
@@ -222,6 +233,7 @@ function RoomChat({ room, revision }: { room: Room; revision: number }) {
         onAtBottomChange={setAtBottom}
         header={header}
         handle={listRef}
+        focusKey={focus.focusKey}
       />
       <div className="relative">
         {!atBottom && (
@@ -295,7 +307,7 @@ function LeaveDialog({ room, onClose }: { room: Room; onClose: () => void }) {
     setBusy(true);
     try {
       await client.leave(room.roomId);
-      chatStore.getState().selectRoom(undefined);
+      goHome({ replace: true });
       onClose();
     } catch (err) {
       setError(describeMatrixError(err, 'Could not leave'));

@@ -1,6 +1,7 @@
 import { memo, useEffect, useMemo } from 'react';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
 import { splitLinks } from './linkify';
+import { inAppHrefForMatrixTo } from '../../domain/routes';
 import { useAuthedMedia } from '../../ui/useAuthedMedia';
 import { localImagePreview, releaseLocalPreview } from './imageUpload';
 
@@ -10,6 +11,11 @@ function PlainText({ text }: { text: string }) {
       {splitLinks(text).map((part, i) =>
         part.kind === 'text' ? (
           <span key={i}>{part.text}</span>
+        ) : inAppHrefForMatrixTo(part.href) ? (
+          // A matrix.to link to a room or an event opens here, in this tab.
+          <a key={i} href={inAppHrefForMatrixTo(part.href)} className="text-accent underline">
+            {part.href}
+          </a>
         ) : (
           <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow" className="text-accent underline">
             {part.href}

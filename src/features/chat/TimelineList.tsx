@@ -18,6 +18,7 @@ export function TimelineList({
   onAtBottomChange,
   header,
   handle,
+  focusKey,
 }: {
   rows: readonly TimelineRow[];
   renderRow(row: TimelineRow): ReactNode;
@@ -25,6 +26,8 @@ export function TimelineList({
   onAtBottomChange?(atBottom: boolean): void;
   header?: ReactNode;
   handle?: Ref<TimelineListHandle>;
+  /** The row a permalink names: scrolled into the middle once it is among the rows, and marked. */
+  focusKey?: string;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -79,6 +82,17 @@ export function TimelineList({
     anchor.current = firstVisibleRow(el, sizer, (index) => rows[index]?.kind !== 'day') ?? anchor.current;
   };
 
+  // Before following the end: a permalink's row, once loaded, takes the reader there instead (once per row).
+  const focusedKey = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (!focusKey || focusedKey.current === focusKey) return;
+    const index = rows.findIndex((r) => r.key === focusKey);
+    if (index < 0) return;
+    focusedKey.current = focusKey;
+    stickToBottom.current = false;
+    anchor.current = undefined;
+    virtualizer.scrollToIndex(index, { align: 'center' });
+  }, [focusKey, rows, virtualizer]);
   useLayoutEffect(() => {
     if (rows.length > 0 && stickToBottom.current) virtualizer.scrollToEnd();
   }, [rows, virtualizer]);
@@ -158,6 +172,8 @@ export function TimelineList({
               key={item.key}
               data-index={item.index}
               data-row-key={row.key}
+              data-focused={row.key === focusKey || undefined}
+              className={row.key === focusKey ? 'bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : undefined}
               ref={virtualizer.measureElement}
               style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
             >

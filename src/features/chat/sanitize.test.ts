@@ -46,3 +46,25 @@ describe('previewText', () => {
     expect(previewText({ body: '> <@a:b> q\n\nanswer' })).toBe('answer');
   });
 });
+
+describe('matrix.to links in message HTML', () => {
+  it('a room or event link opens in the app, in this tab; a user link stays a matrix.to link', () => {
+    const out = sanitizeMessageHtml(
+      '<a href="https://matrix.to/#/%23lounge%3Ax/%24ev">event</a> <a href="https://matrix.to/#/!abc:x">room</a> <a href="https://matrix.to/#/@bob:x">bob</a>',
+    );
+    const links = [...new DOMParser().parseFromString(out, 'text/html').querySelectorAll('a')];
+    expect(links.map((a) => [a.getAttribute('href'), a.getAttribute('target')])).toEqual([
+      ['#/room/%23lounge:x/$ev', null],
+      ['#/room/!abc:x', null],
+      ['https://matrix.to/#/@bob:x', '_blank'],
+    ]);
+  });
+
+  it('only matrix.to itself: a look-alike host stays an external link', () => {
+    const out = sanitizeMessageHtml('<a href="https://matrix.to.evil.example/#/!abc:x">x</a><a href="#/room/!abc:x">raw</a>');
+    expect(out).toContain('href="https://matrix.to.evil.example/#/!abc:x"');
+    expect(out).toContain('target="_blank"');
+    // A message's own in-app href is not a scheme the spec allows: dropped, as before.
+    expect(out).not.toContain('href="#/room');
+  });
+});

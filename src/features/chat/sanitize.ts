@@ -1,5 +1,6 @@
 // Message HTML (`formatted_body`) cut down to what the Matrix spec allows, with safe links.
 import DOMPurify from 'dompurify';
+import { inAppHrefForMatrixTo } from '../../domain/routes';
 
 /** The spec's suggested tags for `org.matrix.custom.html` (Client-Server API, m.room.message msgtypes). */
 export const allowedTags = [
@@ -37,8 +38,13 @@ function getPurifier(): ReturnType<typeof DOMPurify> {
   p.addHook('afterSanitizeAttributes', (node) => {
     const el = node as Element;
     if (el.nodeName === 'A' && el.hasAttribute('href')) {
-      el.setAttribute('target', '_blank');
-      el.setAttribute('rel', 'noopener noreferrer nofollow');
+      // A matrix.to link to a room or an event opens here, in this tab; every other link in a new one.
+      const inApp = inAppHrefForMatrixTo(el.getAttribute('href') ?? '');
+      if (inApp) el.setAttribute('href', inApp);
+      else {
+        el.setAttribute('target', '_blank');
+        el.setAttribute('rel', 'noopener noreferrer nofollow');
+      }
     }
     // Colours become inline styles here, so stored HTML never carries a style attribute.
     const fg = el.getAttribute?.('data-mx-color') ?? el.getAttribute?.('color');

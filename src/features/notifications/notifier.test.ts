@@ -7,6 +7,7 @@ import { chatStore } from '../../state/chatStore';
 import { identityStore } from '../../domain/identity/identityStore';
 import { bindNotifications } from './notifier';
 import { notificationSettings } from './settings';
+import { openRoom, routeStore, selectOpenRoomId } from '../../state/navigation';
 
 const me = '@alice:x';
 const keyMallory = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaE';
@@ -78,7 +79,7 @@ describe('bindNotifications', () => {
     client.pushRules = pushRules;
     garden = joinedRoom(client, '!garden:x', 'Garden', [state('!garden:x', 'm.room.member', '@bob:x', { membership: 'join', displayname: 'Bob' })]);
     chatStore.setState(chatStore.getInitialState(), true);
-    chatStore.getState().selectRoom('!lounge:x');
+    openRoom('!lounge:x');
     notificationSettings.setState({ loaded: true, enabled: true, permission: 'granted' });
     stop = bindNotifications(client);
   });
@@ -107,7 +108,7 @@ describe('bindNotifications', () => {
 
   it('the open room is quiet while the tab is visible, not when it is hidden; turning it off stops all', () => {
     client.emit(ClientEvent.Sync, SyncState.Prepared, null);
-    chatStore.getState().selectRoom('!garden:x');
+    openRoom('!garden:x');
     arrive(client, garden, message(garden, '@bob:x', 'you are looking'));
     visibility = 'hidden';
     arrive(client, garden, message(garden, '@bob:x', 'you looked away'));
@@ -131,7 +132,7 @@ describe('bindNotifications', () => {
     arrive(client, garden, message(garden, '@bob:x', 'come here'));
     const notification = FakeNotification.shown[0]!;
     notification.dispatchEvent(new Event('click'));
-    expect(chatStore.getState().selectedRoomId).toBe('!garden:x');
+    expect(selectOpenRoomId(routeStore.getState())).toBe('!garden:x');
     expect(notification.closed).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // Wires matrix-js-sdk to system notifications: each new timeline event goes through decideNotification with
 // the homeserver's push actions, the sender as describeSender resolves it, and the app's state.
 import { ClientEvent, RoomEvent, SyncState, type IRoomTimelineData, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
-import { chatStore } from '../../state/chatStore';
+import { openRoom, routeStore, selectOpenRoomId } from '../../state/navigation';
 import { describeSender, identityOfUser } from '../../domain/identity/describeSender';
 import { senderIdentity } from '../../domain/identity/sender';
 import { decideNotification, type NotifiableEvent, type NotificationPlan, type PushVerdict } from './decide';
@@ -46,7 +46,7 @@ export function notifiableEvent(client: MatrixClient, room: Room, event: MatrixE
 }
 
 /** Starts notifying for `client`; returns a function that stops it. */
-export function bindNotifications(client: MatrixClient, openRoom = (roomId: string) => chatStore.getState().selectRoom(roomId)): () => void {
+export function bindNotifications(client: MatrixClient, open = (roomId: string) => openRoom(roomId)): () => void {
   // Only after the first sync is in (PREPARED): initial sync and the sync cache replay old events as if new.
   let started = client.isInitialSyncComplete();
   const onSync = (state: SyncState) => {
@@ -58,15 +58,14 @@ export function bindNotifications(client: MatrixClient, openRoom = (roomId: stri
     const live = started && !toStartOfTimeline && data.liveEvent === true;
     if (!live) return; // cheap exit before push rules and identity
     const settings = notificationSettings.getState();
-    const state = chatStore.getState();
     const plan = decideNotification(
       notifiableEvent(client, room, event, live),
       pushVerdict(client.getPushActionsForEvent(event)),
-      { enabled: settings.enabled, permission: settings.permission, membership: room.getMyMembership(), selectedRoomId: state.selectedRoomId, tabVisible: document.visibilityState === 'visible' },
+      { enabled: settings.enabled, permission: settings.permission, membership: room.getMyMembership(), selectedRoomId: selectOpenRoomId(routeStore.getState()), tabVisible: document.visibilityState === 'visible' },
       room.name || room.roomId,
       describeSender(room, { identity: identityOfEvent(event), sender: event.getSender() ?? '' }),
     );
-    if (plan) showSystemNotification(plan, openRoom);
+    if (plan) showSystemNotification(plan, open);
   };
   client.on(ClientEvent.Sync, onSync);
   client.on(RoomEvent.Timeline, onTimeline);

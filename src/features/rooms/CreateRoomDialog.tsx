@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Preset, Visibility } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
-import { chatStore } from '../../state/chatStore';
+import { openRoom } from '../../state/navigation';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { inputClass } from '../../ui/controls';
 import { loadMemberRoot } from '../portable/deviceKeys';
@@ -69,7 +69,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
     };
     const roomId = memberRoot ? await createRoomWithMemberRoot(client, options, memberRoot) : (await client.createRoom(options)).room_id;
     if (memberRoot) await waitForRoom(client, roomId);
-    chatStore.getState().selectRoom(roomId);
+    openRoom(roomId, { arriving: true });
     onClose();
   }
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
-import { chatStore } from '../../state/chatStore';
+import { openRoom } from '../../state/navigation';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { inputClass } from '../../ui/controls';
 import { loadMemberRoot } from '../portable/deviceKeys';
@@ -17,9 +17,17 @@ export function checkRoomAddress(text: string): string | undefined {
   return undefined;
 }
 
-export function JoinRoomDialog({ onClose }: { onClose: () => void }) {
+export function JoinRoomDialog({
+  onClose,
+  initialAddress = '',
+  onJoined = (roomId) => openRoom(roomId, { arriving: true }),
+}: {
+  onClose: () => void;
+  initialAddress?: string;
+  onJoined?: (roomId: string) => void;
+}) {
   const client = useClient();
-  const [address, setAddress] = useState('');
+  const [address, setAddress] = useState(initialAddress);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   // Portable accounts without a remembered member-key root are asked for the recovery key first.
@@ -50,7 +58,7 @@ export function JoinRoomDialog({ onClose }: { onClose: () => void }) {
     } else {
       roomId = (await client.joinRoom(address.trim())).roomId;
     }
-    chatStore.getState().selectRoom(roomId);
+    onJoined(roomId);
     onClose();
   }
 

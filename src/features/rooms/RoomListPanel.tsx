@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useClient } from '../../ui/clientContext';
+import { openRoom, selectOpenRoomId, useRoute } from '../../state/navigation';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
 import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
@@ -18,7 +19,7 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
   const client = useClient();
   const rooms = useChat((s) => s.rooms);
   const filter = useChat((s) => s.roomFilter);
-  const selected = useChat((s) => s.selectedRoomId);
+  const selected = useRoute(selectOpenRoomId);
   const shown = useMemo(() => visibleRooms(rooms, filter), [rooms, filter]);
   useDirectPartnerLinks(shown);
   const [dialog, setDialog] = useState<'create' | 'join' | undefined>();
@@ -106,7 +107,7 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
       <button
         aria-label={label}
         aria-current={selected ? 'page' : undefined}
-        onClick={() => chatStore.getState().selectRoom(room.roomId)}
+        onClick={() => openRoom(room.roomId)}
         className={`flex w-full items-center gap-2 rounded-md px-2 py-2 text-left focus-visible:outline-2 focus-visible:outline-indigo-500 ${
           selected ? 'bg-accent-surface' : 'hover:bg-surface-strong'
         }`}
@@ -151,7 +152,7 @@ function InviteItem({ room }: { room: RoomListEntry }) {
     try {
       if (accept) {
         await client.joinRoom(room.roomId);
-        chatStore.getState().selectRoom(room.roomId);
+        openRoom(room.roomId, { arriving: true });
       } else {
         await client.leave(room.roomId);
       }

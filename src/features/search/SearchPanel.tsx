@@ -7,6 +7,8 @@ import { describeMatrixError } from '../../matrix/errors';
 import { useModalDialog } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { describeSender } from '../../domain/identity/describeSender';
+import { openRoom } from '../../state/navigation';
+import { roomHref } from '../../domain/routes';
 import { HandleBadge } from '../identity/HandleBadge';
 import { appendPage, highlightSegments, roomSearchBody, toSearchPage, type SearchHitRow, type SearchLine, type SearchPage } from './searchResults';
 
@@ -113,14 +115,14 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
           </button>
         </form>
         <div className="min-h-0 flex-1 overflow-y-auto px-3 pb-3">
-          <SearchBody state={state} room={room} onLoadMore={() => void loadMore()} />
+          <SearchBody state={state} room={room} onLoadMore={() => void loadMore()} onOpen={() => ref.current?.close()} />
         </div>
       </div>
     </dialog>
   );
 }
 
-function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Room; onLoadMore: () => void }) {
+function SearchBody({ state, room, onLoadMore, onOpen }: { state: SearchState; room: Room; onLoadMore: () => void; onOpen: () => void }) {
   switch (state.phase) {
     case 'idle':
       return <p className="text-sm text-subtle">Type words to find messages in this room. Encrypted messages can't be searched on the server.</p>;
@@ -152,7 +154,7 @@ function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Roo
           </p>
           <ol aria-label="Search results" className="space-y-2">
             {page.rows.map((row) => (
-              <SearchResult key={row.eventId} row={row} room={room} highlights={page.highlights} />
+              <SearchResult key={row.eventId} row={row} room={room} highlights={page.highlights} onOpen={onOpen} />
             ))}
           </ol>
           {page.nextBatch && (
@@ -171,11 +173,23 @@ function SearchBody({ state, room, onLoadMore }: { state: SearchState; room: Roo
   }
 }
 
-function SearchResult({ row, room, highlights }: { row: SearchHitRow; room: Room; highlights: string[] }) {
+/** A hit opens its event's route (`#/room/{id}/{eventId}`): the link, or a click anywhere on the card. */
+function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; room: Room; highlights: string[]; onOpen: () => void }) {
   const profile = describeSender(room, row.sender);
+  const href = roomHref(room.roomId, row.eventId);
   return (
     <li>
-      <article aria-label={`${profile.name}, ${dateFormat.format(row.ts)}`} className="rounded-md border border-line p-2" data-event-id={row.eventId}>
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: a click on the card is a mouse shortcut for its "Show in room" link, which the keyboard reaches */}
+      <article
+        aria-label={`${profile.name}, ${dateFormat.format(row.ts)}`}
+        className="cursor-pointer rounded-md border border-line p-2 hover:bg-surface-sunken"
+        data-event-id={row.eventId}
+        onClick={(e) => {
+          if ((e.target as Element).closest('a')) return;
+          onOpen();
+          openRoom(room.roomId, { eventId: row.eventId });
+        }}
+      >
         {row.before && <ContextLine line={row.before} room={room} label="Before" />}
         <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
           <span className="truncate font-semibold">{profile.name}</span>
@@ -183,6 +197,9 @@ function SearchResult({ row, room, highlights }: { row: SearchHitRow; room: Room
           <time className="text-xs text-subtle" dateTime={new Date(row.ts).toISOString()}>
             {dateFormat.format(row.ts)}
           </time>
+          <a href={href} onClick={onOpen} className="ml-auto text-xs text-accent underline">
+            Show in room
+          </a>
         </header>
         <p className="whitespace-pre-wrap break-words">
           {row.kind !== 'message' && <span className="text-sm text-subtle">{row.kind === 'name' ? 'Room name: ' : 'Topic: '}</span>}

@@ -4,7 +4,8 @@
 //   #/settings[/{section}]               settings
 // Each part is percent-encoded as a URI component, except the characters Matrix IDs are made of that a
 // fragment may carry as they are (`!`, `:`, `@`, `$`), so a permalink still reads like the ID it names.
-// Pure: no DOM, no history; navigation.ts applies these to the page.
+// Pure: no DOM, no history; src/state/navigation.ts applies these to the page. IDs are told apart by src/protocol/ids.ts.
+import { isEventId, isRoomAlias, isRoomId, isUserId } from '../protocol/ids';
 
 export type Route =
   | { kind: 'home' }
@@ -27,9 +28,6 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-export const isRoomId = (value: string) => /^![^:\s]+:\S+$/.test(value) || /^![A-Za-z0-9_+/=-]{20,}$/.test(value);
-export const isRoomAlias = (value: string) => /^#[^:\s]+:\S+$/.test(value);
-export const isEventId = (value: string) => /^\$\S+$/.test(value);
 const isRoomIdOrAlias = (value: string) => isRoomId(value) || isRoomAlias(value);
 
 /** `#/room/!id:server/$event` and friends: the hash for a route (with its leading `#`). */
@@ -102,7 +100,7 @@ export function parseMatrixTo(href: string): MatrixToTarget | undefined {
   if (segments.some((s) => s === undefined || s === '')) return undefined;
   const [id, eventId, ...extra] = segments as string[];
   if (!id || extra.length > 0) return undefined;
-  if (/^@[^:\s]+:\S+$/.test(id)) return eventId === undefined ? { kind: 'user', userId: id } : undefined;
+  if (isUserId(id)) return eventId === undefined ? { kind: 'user', userId: id } : undefined;
   if (!isRoomIdOrAlias(id) || (eventId !== undefined && !isEventId(eventId))) return undefined;
   const via = viaServers(query);
   return { kind: 'room', roomIdOrAlias: id, ...(eventId ? { eventId } : {}), ...(via.length ? { via } : {}) };

@@ -1,0 +1,158 @@
+// The main pane: what the URL names. A room the client knows and has joined opens its chat; an alias is
+// looked up and its URL replaced by the room ID's; a room this account is not in says so, with a way to join.
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { useClient } from '../ui/clientContext';
+import { useChat } from '../state/chatStore';
+import { describeMatrixError } from '../matrix/errors';
+import { primaryButton, secondaryButton } from '../ui/controls';
+import { JoinRoomDialog } from '../features/rooms/JoinRoomDialog';
+import { goHome, openRoom, useRoute } from '../state/navigation';
+import type { Route } from '../domain/routes';
+import { isRoomAlias } from '../protocol/ids';
+
+const ChatView = lazy(() => import('../features/chat/ChatView'));
+
+const loading = (
+  <div role="status" className="m-auto text-subtle">
+    Loading…
+  </div>
+);
+
+export function RouteView({ route }: { route: Route }) {
+  switch (route.kind) {
+    case 'home':
+      return <div className="m-auto p-6 text-center text-subtle">Pick a room, or create one.</div>;
+    case 'room':
+      return isRoomAlias(route.roomIdOrAlias) ? (
+        <AliasRoute key={route.roomIdOrAlias} alias={route.roomIdOrAlias} eventId={route.eventId} />
+      ) : (
+        <RoomRoute key={route.roomIdOrAlias} roomId={route.roomIdOrAlias} eventId={route.eventId} via={route.via} />
+      );
+    case 'settings':
+      return <SettingsPlaceholder section={route.section} />;
+    case 'unknown':
+      return (
+        <Message title="Nothing here">
+          <p>This address doesn't name a room or a page of Wayfarer.</p>
+        </Message>
+      );
+  }
+}
+
+function RoomRoute({ roomId, eventId, via }: { roomId: string; eventId?: string; via?: string[] }) {
+  const client = useClient();
+  const membership = useChat((s) => s.rooms.find((r) => r.roomId === roomId)?.membership);
+  const starting = useChat((s) => s.connection === 'starting');
+  const arriving = useRoute((s) => s.arriving.includes(roomId));
+  if (membership === 'join') {
+    return (
+      <Suspense fallback={loading}>
+        <ChatView roomId={roomId} eventId={eventId} />
+      </Suspense>
+    );
+  }
+  // Before the first sync the list is the cache's; a room just created or joined comes with a later sync.
+  if (membership === undefined && (starting || arriving)) {
+    return (
+      <div role="status" className="m-auto text-subtle">
+        Opening the room…
+      </div>
+    );
+  }
+  const room = client.getRoom(roomId);
+  const name = room?.name && room.name !== roomId ? room.name : undefined;
+  return (
+    <Message title={membership === 'invite' ? `You're invited to ${name ?? 'this room'}` : 'Room not found, or not joined'}>
+      <p>
+        {membership === 'invite'
+          ? 'Accept the invite in the room list, or join here.'
+          : `${name ? `You're not in ${name}.` : "This room isn't one you're in, or it doesn't exist."} If it is public or you are invited, you can join it.`}
+      </p>
+      <p className="break-all font-mono text-xs">{roomId}</p>
+      <JoinButton address={roomId} via={via} eventId={eventId} />
+    </Message>
+  );
+}
+
+/** `#/room/#alias:server`: one directory lookup, then the room ID's route takes this one's place in history. */
+function AliasRoute({ alias, eventId }: { alias: string; eventId?: string }) {
+  const client = useClient();
+  const [failure, setFailure] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    // A joined room that carries the alias answers without the server.
+    const local = client.getRooms().find((room) => room.getCanonicalAlias() === alias || room.getAltAliases().includes(alias));
+    if (local) {
+      openRoom(local.roomId, { eventId, replace: true });
+      return;
+    }
+    client.getRoomIdForAlias(alias).then(
+      ({ room_id: roomId, servers }) => {
+        if (!live) return;
+        openRoom(roomId, { eventId, replace: true, ...(servers.length ? { via: servers.slice(0, 3) } : {}) });
+      },
+      (error: unknown) => {
+        if (!live) return;
+        const code = (error as { errcode?: string }).errcode;
+        setFailure(code === 'M_NOT_FOUND' ? `No room is called ${alias}.` : describeMatrixError(error, `Could not look up ${alias}`));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, alias, eventId]);
+  if (!failure) {
+    return (
+      <div role="status" className="m-auto text-subtle">
+        Looking up {alias}…
+      </div>
+    );
+  }
+  return (
+    <Message title="Room not found">
+      <p>{failure}</p>
+    </Message>
+  );
+}
+
+function JoinButton({ address, eventId }: { address: string; via?: string[]; eventId?: string }) {
+  const [joining, setJoining] = useState(false);
+  return (
+    <>
+      <button className={primaryButton} onClick={() => setJoining(true)}>
+        Join this room
+      </button>
+      {joining && (
+        <JoinRoomDialog
+          initialAddress={address}
+          onClose={() => setJoining(false)}
+          // The same route, the room now joined: a permalink to an event still shows that event.
+          onJoined={(roomId) => openRoom(roomId, { eventId, replace: true, arriving: true })}
+        />
+      )}
+    </>
+  );
+}
+
+/** There is no settings screen yet: the route exists so links and Back work once there is. */
+function SettingsPlaceholder({ section }: { section?: string }) {
+  return (
+    <Message title="Settings">
+      <p>{section ? `There are no “${section}” settings yet.` : 'There are no settings here yet.'} Notifications are switched on and off at the bottom of the room list.</p>
+    </Message>
+  );
+}
+
+function Message({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section aria-label={title} className="m-auto max-w-md space-y-3 p-6 text-center text-muted">
+      <h1 className="text-lg font-semibold text-fg">{title}</h1>
+      {children}
+      <p>
+        <button className={secondaryButton} onClick={() => goHome()}>
+          Back to rooms
+        </button>
+      </p>
+    </section>
+  );
+}

@@ -84,9 +84,14 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await alice.unroute(/\/send\/m\.reaction\//);
   await bob.unroute(/\/redact\//);
 
-  // Both reload: the room list's preview is the last message, not the newer reactions; the room shows the same from the server.
+  // Both reload: the room reopens (it is the URL); on bob's phone, Back to rooms shows the list. Its preview is the
+  // last message, not the newer reactions; the room shows the same from the server.
   for (const page of [alice, bob]) {
     await page.reload();
+    await expect(page.getByRole('heading', { name: 'Orchard' })).toBeVisible({ timeout: 20_000 });
+  }
+  await bob.getByRole('button', { name: 'Back to rooms' }).click();
+  for (const page of [alice, bob]) {
     await expect(page.getByRole('navigation', { name: 'Rooms' })).toContainText('bob: Bring baskets', { timeout: 20_000 });
   }
   await screenshot(bob, 'reactions-room-list-dark-375');

@@ -5,10 +5,13 @@ import { ClientContext } from './clientContext';
 
 export type MediaState = { status: 'loading' } | { status: 'ready'; url: string } | { status: 'failed' } | { status: 'none' };
 
-export function useAuthedMedia(mxc: string | undefined, size?: { width: number; height: number }): MediaState {
+/** The media's state, and `retry` to fetch it again after a failure (a failed fetch is not cached). */
+export function useAuthedMedia(mxc: string | undefined, size?: { width: number; height: number }): MediaState & { retry: () => void } {
   const client = useContext(ClientContext);
   const url = client && mxc ? mediaUrl(client, mxc, size) : null;
   const [state, setState] = useState<MediaState>(url ? { status: 'loading' } : { status: 'none' });
+  const [attempt, setAttempt] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new attempt (Retry) fetches again
   useEffect(() => {
     if (!client || !url) {
       setState({ status: 'none' });
@@ -23,6 +26,6 @@ export function useAuthedMedia(mxc: string | undefined, size?: { width: number; 
     return () => {
       live = false;
     };
-  }, [client, url]);
-  return state;
+  }, [client, url, attempt]);
+  return { ...state, retry: () => setAttempt((n) => n + 1) };
 }

@@ -2,6 +2,7 @@ import { memo, useEffect, useMemo } from 'react';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
 import { splitLinks } from './linkify';
 import { inAppHrefForMatrixTo } from '../../domain/routes';
+import { t } from '../../i18n';
 import { useAuthedMedia } from '../../ui/useAuthedMedia';
 import { localImagePreview, releaseLocalPreview } from './imageUpload';
 
@@ -50,10 +51,38 @@ export function ImageInBox({ src, alt, box, note, className = '' }: { src?: stri
   );
 }
 
+/**
+ * The thumbnail size asked of the server for a box: the box in device pixels (at most 2×), so the timeline never
+ * downloads the full image (the server scales it to fit and never enlarges it).
+ */
+export function thumbnailSize(box: { width: number; height: number }, pixelRatio = globalThis.devicePixelRatio ?? 1): { width: number; height: number } {
+  const ratio = Math.min(2, Math.max(1, Number.isFinite(pixelRatio) ? pixelRatio : 1));
+  return { width: Math.round(box.width * ratio), height: Math.round(box.height * ratio) };
+}
+
+/** A failed image: one line in a bordered box no wider than the image's, the name cut short, and Retry. */
+function ImageFailed({ alt, width, onRetry }: { alt: string; width: number; onRetry: () => void }) {
+  return (
+    <div
+      data-testid="image-failed"
+      style={{ width, maxWidth: '100%' }}
+      className="mt-1 flex min-w-0 items-center gap-2 overflow-hidden rounded-md border border-line bg-surface-strong px-3 py-2 text-sm text-subtle"
+    >
+      <span className="min-w-0 flex-1 truncate" title={t('chat.image.failed', { name: alt })}>
+        {t('chat.image.failed', { name: alt })}
+      </span>
+      <button type="button" className="shrink-0 rounded border border-line-strong px-2 py-0.5 text-xs hover:bg-surface-raised" aria-label={t('chat.image.retryLabel', { name: alt })} onClick={onRetry}>
+        {t('chat.image.retry')}
+      </button>
+    </div>
+  );
+}
+
 function ImageBody({ content }: { content: Record<string, unknown> }) {
   const info = (content.info ?? {}) as { w?: number; h?: number };
   const mxc = typeof content.url === 'string' ? content.url : undefined;
-  const media = useAuthedMedia(mxc, { width: 640, height: 640 });
+  const box = imageBox(info);
+  const media = useAuthedMedia(mxc, thumbnailSize(box));
   const alt = typeof content.body === 'string' ? content.body : 'image';
   // An image this page just uploaded shows from the local file until the server's copy is ready.
   const local = localImagePreview(mxc);
@@ -61,8 +90,9 @@ function ImageBody({ content }: { content: Record<string, unknown> }) {
     if (media.status === 'ready' && mxc && local) releaseLocalPreview(mxc);
   }, [media.status, mxc, local]);
   const src = media.status === 'ready' ? media.url : local;
-  const note = media.status === 'failed' ? `Image could not be loaded: ${alt}` : media.status === 'none' ? alt : 'Loading image…';
-  return <ImageInBox src={src} alt={alt} box={imageBox(info)} note={note} />;
+  if (!src && media.status === 'failed') return <ImageFailed alt={alt} width={box.width} onRetry={media.retry} />;
+  const note = media.status === 'none' ? alt : t('chat.image.loading');
+  return <ImageInBox src={src} alt={alt} box={box} note={note} />;
 }
 
 /** The body of a message: sanitised HTML, linkified text, or an image. */

@@ -2,7 +2,7 @@
 // (/.well-known/matrix/client), then a check that a Matrix server really answers there.
 import { logger } from '../platform/logger';
 import { homeserverFetch, MatrixHttpError } from './http';
-import { hostOfServerName } from '../protocol';
+import { hostOfServerName } from '../protocol/ids'; // not the barrel: the first screen carries no crypto
 
 const log = logger('http:discovery');
 

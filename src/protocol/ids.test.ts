@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import fc from 'fast-check';
+import { isMemberKey } from './keys';
 import { describe, expect, it } from 'vitest';
 import {
   hostOfServerName,
@@ -140,5 +141,22 @@ describe('rooms, aliases, events, member IDs', () => {
     expect(idKind('$e')).toBe('event');
     expect(idKind('alice')).toBeUndefined();
     expect(idKind('@short')).toBeUndefined();
+  });
+});
+
+describe('isMemberId agrees with decoding the key', () => {
+  it('on keys in both alphabets, padded or not, and on mutations of them', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=:@.';
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 31, maxLength: 33 }), fc.nat(3), fc.nat(60), fc.constantFrom(...alphabet), (bytes, form, at, ch) => {
+        const std = Buffer.from(bytes).toString('base64');
+        const texts = [std, std.replace(/=+$/, ''), Buffer.from(bytes).toString('base64url'), `${Buffer.from(bytes).toString('base64url')}=`];
+        const text = texts[form]!;
+        for (const candidate of [text, text.slice(0, at) + ch + text.slice(at + 1)]) {
+          expect(isMemberId(`@${candidate}`)).toBe(isMemberKey(`@${candidate}`) && !candidate.includes(':'));
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,6 +1,5 @@
 // Matrix identifiers (spec appendix "Identifier Grammar"): server names, user IDs, room IDs and aliases, event IDs,
 // and member IDs (MSC4430), which stand where user IDs do. Pure string work: parse once here, not with indexOf(':').
-import { isMemberKey } from './keys';
 
 /** A parsed server name: hostname (IPv4, [IPv6] or DNS name) and optional port. */
 export interface ServerName {
@@ -150,4 +149,7 @@ export function idKind(id: string): IdKind | undefined {
 }
 
 /** A member ID (MSC4430): `@` and a member key, with no `:server`, which is what tells it from a user ID. */
-export const isMemberId = (id: string): boolean => typeof id === 'string' && id.startsWith('@') && !id.includes(':') && isMemberKey(id);
+export const isMemberId = (id: string): boolean => typeof id === 'string' && MEMBER_ID.test(id);
+// What keys.ts's isMemberKey accepts after the `@`: 32 bytes of unpadded or padded base64, one alphabet, not mixed.
+// A pattern rather than a decode, so the first screen (which parses server names here) carries no base64 library.
+const MEMBER_ID = /^@(?:[A-Za-z0-9+/]{43}|[A-Za-z0-9_-]{43})=?$/;

@@ -135,6 +135,7 @@ export class Federation {
       const event = eventId ? hs.events.event(eventId) : undefined;
       return event ? { eventId: event.eventId, content: event.pdu.content } : undefined;
     });
+    hs.rooms.onLocalEventStored((event, version) => this.onLocalEvent(event, version));
   }
 
   get serverName(): string {
@@ -234,7 +235,7 @@ export class Federation {
 
   // ---- outgoing -----------------------------------------------------------------------------------------
 
-  /** RoomService calls this inside the transaction that stored a local event: snapshot state, queue for peers. */
+  /** Subscribed to RoomService's local events, inside the transaction that stored one: snapshot state, queue for peers. */
   onLocalEvent(event: StoredEvent, version: string): void {
     const { pdu: sent } = event;
     const shared = sent.state_key === undefined && sent.prev_events.length === 1 && this.store.shareStateGroup(event.roomId, sent.prev_events[0]!, event.eventId);

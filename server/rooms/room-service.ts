@@ -39,8 +39,18 @@ export const MAX_PREV_EVENTS = 10;
 
 export const toAuthState = (state: StateMap): AuthState => new Map([...state].map(([key, event]) => [key, event.pdu]));
 
+/** Called inside the transaction that stored a local event (Federation snapshots state and queues it for peers). */
+export type LocalEventListener = (event: StoredEvent, version: string) => void;
+
 export class RoomService {
+  private readonly localEventListeners: LocalEventListener[] = [];
+
   constructor(private readonly hs: Homeserver) {}
+
+  /** Subscribes to every local event stored from now on; the listener runs inside the storing transaction. */
+  onLocalEventStored(listener: LocalEventListener): void {
+    this.localEventListeners.push(listener);
+  }
 
   /** The room's version; 404 when this server doesn't know the room. */
   versionOf(roomId: string): string {
@@ -259,7 +269,7 @@ export class RoomService {
     }
     this.hs.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });
     const stored = { ...row, redactedBy: null };
-    this.hs.federation?.onLocalEvent(stored, version);
+    for (const listener of this.localEventListeners) listener(stored, version);
     return stored;
   }
 

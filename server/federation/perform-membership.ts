@@ -1,0 +1,249 @@
+// The membership handshakes with other servers (Dendrite's perform/join, perform/invite, perform/leave): joining a
+// room that lives elsewhere (make_join/send_join), inviting a remote user, rejecting an invite (make_leave/send_leave).
+import { computeEventId, MEMBER_KEYS_ROOM_VERSION, SERVED_ROOM_VERSIONS } from '../../src/protocol';
+import { localpartOf } from '../homeserver';
+import { forbidden, MatrixError } from '../http/errors';
+import { authKey } from '../rooms/authorization';
+import { sealPdu, type Pdu } from '../rooms/pdu';
+import type { RoomService } from '../rooms/room-service';
+import { hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
+import type { SigningKey } from '../signing-key';
+import type { StreamCounter } from '../storage/database';
+import type { EventStore } from '../storage/events';
+import type { Notifier } from '../sync/notifier';
+import { type FederationClient, FederationError, requireServerName } from './client';
+import type { EventGraph } from './event-graph';
+import type { InboundPdus } from './input';
+import { authorisedByTheirAuthEvents, type Json, PduError, serverOfUserId } from './pdu-rules';
+import type { StateIds } from './state-res';
+import type { FederationStore, OutlierStore } from './store';
+
+export const BACKFILL_ON_JOIN = 100;
+
+export interface MembershipHandshakesDeps {
+  serverName: string;
+  /** The current signing key (OwnKeys.rotate replaces it). */
+  signingKey: () => SigningKey;
+  events: EventStore;
+  stream: StreamCounter;
+  notifier: Notifier;
+  rooms: RoomService;
+  client: FederationClient;
+  store: FederationStore;
+  outliers: OutlierStore;
+  graph: EventGraph;
+  input: InboundPdus;
+}
+
+export class MembershipHandshakes {
+  private readonly serverName: string;
+  private readonly signingKey: () => SigningKey;
+  private readonly events: EventStore;
+  private readonly stream: StreamCounter;
+  private readonly notifier: Notifier;
+  private readonly rooms: RoomService;
+  private readonly client: FederationClient;
+  private readonly store: FederationStore;
+  private readonly outliers: OutlierStore;
+  private readonly graph: EventGraph;
+  private readonly input: InboundPdus;
+
+  constructor(deps: MembershipHandshakesDeps) {
+    ({
+      serverName: this.serverName,
+      signingKey: this.signingKey,
+      events: this.events,
+      stream: this.stream,
+      notifier: this.notifier,
+      rooms: this.rooms,
+      client: this.client,
+      store: this.store,
+      outliers: this.outliers,
+      graph: this.graph,
+      input: this.input,
+    } = deps);
+  }
+
+  /** Joins `userId` to a room this server is not in, through the first of `servers` that answers. */
+  async joinRemote(roomId: string, userId: string, servers: string[], options: { seed?: Uint8Array; content?: Json } = {}): Promise<string> {
+    const candidates = [...new Set([...servers, ...this.outliers.serverHints(roomId)])].filter((s) => s !== this.serverName);
+    if (candidates.length === 0) throw new MatrixError(404, 'M_NOT_FOUND', `No server to join ${roomId} through; give server_name (via)`);
+    let lastError: unknown;
+    for (const server of candidates) {
+      try {
+        return await this.joinThrough(server, roomId, userId, options);
+      } catch (error) {
+        lastError = error;
+        console.error(`join of ${roomId} through ${server} failed:`, (error as Error).message);
+        if (error instanceof MatrixError && error.status === 403) throw error;
+      }
+    }
+    if (lastError instanceof FederationError && lastError.status === 403) throw forbidden(lastError.message);
+    if (lastError instanceof MatrixError) throw lastError;
+    throw new MatrixError(502, 'M_UNKNOWN', `Could not join ${roomId} through ${candidates.join(', ')}: ${(lastError as Error)?.message}`);
+  }
+
+  private guessVersion(roomId: string): string {
+    return this.events.room(roomId)?.room_version ?? (roomId.includes(':') ? '11' : MEMBER_KEYS_ROOM_VERSION);
+  }
+
+  private async joinThrough(server: string, roomId: string, userId: string, options: { seed?: Uint8Array; content?: Json }): Promise<string> {
+    const guessed = this.guessVersion(roomId);
+    const memberId = this.rooms.memberIdFor(roomId, guessed, userId, options.seed);
+    const versions = new URLSearchParams(SERVED_ROOM_VERSIONS.map((v) => ['ver', v])).toString();
+    const made = await this.client
+      .request<{ event?: Pdu; room_version?: string }>(server, 'GET', `/_matrix/federation/v1/make_join/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}?${versions}`)
+      .catch((error: unknown) => {
+        if (error instanceof FederationError && error.status === 403) throw forbidden(`${server} refused the join: ${(error.body as { error?: string })?.error ?? ''}`);
+        throw error;
+      });
+    const version = made.room_version ?? '1';
+    if (!isSupportedRoomVersion(version) || version !== guessed) throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${version} is not what ${roomId} should be`);
+    const template = made.event;
+    if (!template || !Array.isArray(template.prev_events) || !Array.isArray(template.auth_events)) throw new PduError(`${server} sent a bad join template`);
+    const seed = this.rooms.seedOf(roomId, version, userId);
+    const content: Json = { ...(options.content ?? {}), membership: 'join' };
+    if (usesMemberKeys(version)) Object.assign(content, { localpart: localpartOf(userId), domain: this.serverName });
+    const unsealed: Pdu = {
+      type: 'm.room.member',
+      room_id: roomId,
+      sender: memberId,
+      state_key: memberId,
+      content,
+      origin_server_ts: Date.now(),
+      depth: template.depth,
+      prev_events: template.prev_events,
+      auth_events: template.auth_events,
+    };
+    const { pdu, eventId } = sealPdu(unsealed, version, this.serverName, this.signingKey(), seed);
+    const reply = await this.client.request<{ state?: unknown[]; auth_chain?: unknown[] }>(
+      server,
+      'PUT',
+      `/_matrix/federation/v2/send_join/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
+      { body: pdu },
+    );
+    await this.completeJoin(server, roomId, version, eventId, pdu, reply);
+    return eventId;
+  }
+
+  private async completeJoin(server: string, roomId: string, version: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
+    // Only this room's events: a resident could hand over another room's events as this room's state or auth chain.
+    const checkedState = await this.input.checkedList(reply.state, version, roomId);
+    const authChain = await this.input.checkedList(reply.auth_chain, version, roomId);
+    const create = [...checkedState.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
+    if (!create) throw new PduError(`${server} sent no create event in the room state`);
+    const createId = hasRoomIdFromCreate(version) ? `$${roomId.slice(1)}` : [...checkedState].find(([, e]) => e === create)![0];
+    if (hasRoomIdFromCreate(version) && computeEventId(create, version) !== createId) throw new PduError(`${server} sent a create event that is not this room's`);
+    const state = authorisedByTheirAuthEvents(checkedState, authChain, version, createId);
+    let history = new Map<string, Pdu>();
+    try {
+      const params = new URLSearchParams(join.prev_events.map((id) => ['v', id])).toString();
+      const backfill = await this.client.request<{ pdus?: unknown[] }>(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${params}&limit=${BACKFILL_ON_JOIN}`);
+      history = await this.input.checkedList(backfill.pdus, version, roomId);
+    } catch {
+      // history is a nicety: the join stands without it
+    }
+    await this.graph.withRoomLock(roomId, async () => {
+      this.events.transaction(() => {
+        if (!this.events.room(roomId)) this.events.createRoom(roomId, version, create.sender, false);
+        const insert = (id: string, pdu: Pdu, outlier = false) => {
+          if (this.events.event(id)) return;
+          this.events.insertEvent({ streamOrdering: this.stream.next(), eventId: id, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null, outlier });
+        };
+        const byDepth = (m: Map<string, Pdu>) => [...m].sort(([, a], [, b]) => a.depth - b.depth);
+        // History first, then the current state: stored state queries take the latest event per key. State that
+        // is not in the history we got is held as outliers: out of the timeline until backfill reaches it.
+        for (const [id, pdu] of byDepth(history)) if (!state.has(id)) insert(id, pdu);
+        for (const [id, pdu] of byDepth(state)) insert(id, pdu, !history.has(id));
+        for (const [id, pdu] of authChain) if (!state.has(id) && !history.has(id)) this.outliers.put(id, roomId, pdu);
+        const stateIds: StateIds = new Map([...state].map(([id, pdu]) => [authKey(pdu.type, pdu.state_key ?? ''), id]));
+        for (const prev of join.prev_events) if (!this.graph.foreignEvent(roomId, [prev])) this.store.setStateAfter(roomId, prev, stateIds);
+        const before = this.graph.currentStateIds(roomId);
+        insert(joinId, join);
+        const after = new Map(stateIds).set(authKey('m.room.member', join.state_key!), joinId);
+        this.store.setStateAfter(roomId, joinId, after);
+        this.events.setForwardExtremities(roomId, [joinId]);
+        this.graph.applyCurrentState(roomId, version, new Map([...before].filter(([k, id]) => after.get(k) === id)), after);
+        this.outliers.addServerHint(roomId, server);
+      });
+    });
+    this.notifier.notify();
+  }
+
+  /** Invites a user of another server: asks their server for a member key (member-key rooms), then for its signature. */
+  async inviteRemote(roomId: string, inviterUserId: string, targetUserId: string, extraContent: Json): Promise<string> {
+    const version = this.rooms.versionOf(roomId);
+    if (this.graph.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false): only local users can join');
+    const domain = requireServerName(serverOfUserId(targetUserId), `invite of ${targetUserId}`);
+    let target = targetUserId;
+    const content: Json = { ...extraContent, membership: 'invite' };
+    try {
+      if (usesMemberKeys(version)) {
+        const reply = await this.client.request<{ member_key?: unknown }>(
+          domain,
+          'GET',
+          `/_matrix/federation/unstable/org.matrix.msc4430/member_key/${encodeURIComponent(roomId)}/${encodeURIComponent(targetUserId)}`,
+        );
+        if (typeof reply.member_key !== 'string' || !/^@[A-Za-z0-9_-]{43}$/.test(reply.member_key)) throw new PduError(`${domain} sent no usable member key`);
+        target = reply.member_key;
+        Object.assign(content, { localpart: localpartOf(targetUserId), domain });
+      }
+      const sealed = this.rooms.seal(roomId, inviterUserId, { type: 'm.room.member', stateKey: target, content });
+      const reply = await this.client.request<{ event?: Pdu }>(domain, 'PUT', `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(sealed.eventId)}`, {
+        body: { room_version: version, event: sealed.pdu, invite_room_state: this.strippedState(roomId) },
+      });
+      const signed = reply.event;
+      if (!signed || computeEventId(signed, version) !== sealed.eventId) throw new PduError(`${domain} returned a different invite event`);
+      return this.rooms.commit({ ...sealed, pdu: { ...sealed.pdu, signatures: signed.signatures } }, inviterUserId).eventId;
+    } catch (error) {
+      if (error instanceof FederationError) {
+        if (error.status === 404) throw new MatrixError(404, 'M_NOT_FOUND', `Unknown user ${targetUserId}`);
+        if (error.status === 403) throw forbidden(`${domain} refused the invite: ${error.message}`);
+        throw new MatrixError(502, 'M_UNKNOWN', `Could not invite ${targetUserId}: ${error.message}`);
+      }
+      if (error instanceof PduError) throw new MatrixError(502, 'M_UNKNOWN', error.message);
+      throw error;
+    }
+  }
+
+  /** Stripped state for invites: the events a client needs to show the room before joining (full PDUs, MSC4311). */
+  strippedState(roomId: string): Pdu[] {
+    const state = this.events.currentState(roomId);
+    const types = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'];
+    return types.map((t) => state.get(authKey(t, ''))?.pdu).filter((p): p is Pdu => !!p);
+  }
+
+  /** Rejects an invite to a room this server is not in: make_leave/send_leave through the inviting server. */
+  async leaveRemote(roomId: string, userId: string): Promise<string> {
+    const version = this.rooms.versionOf(roomId);
+    const memberId = this.rooms.memberIdFor(roomId, version, userId);
+    const servers = this.outliers.serverHints(roomId);
+    let lastError: unknown = new Error('no server to leave through');
+    for (const server of servers) {
+      try {
+        const made = await this.client.request<{ event?: Pdu }>(server, 'GET', `/_matrix/federation/v1/make_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}`);
+        const template = made.event;
+        if (!template) throw new PduError('bad leave template');
+        const content: Json = { membership: 'leave', ...(usesMemberKeys(version) ? { localpart: localpartOf(userId), domain: this.serverName } : {}) };
+        const { pdu, eventId } = sealPdu(
+          { type: 'm.room.member', room_id: roomId, sender: memberId, state_key: memberId, content, origin_server_ts: Date.now(), depth: template.depth, prev_events: template.prev_events, auth_events: template.auth_events },
+          version,
+          this.serverName,
+          this.signingKey(),
+          this.rooms.seedOf(roomId, version, userId),
+        );
+        await this.client.request(server, 'PUT', `/_matrix/federation/v2/send_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`, { body: pdu });
+        this.events.transaction(() => {
+          const streamOrdering = this.stream.next();
+          this.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState: null, senderUserId: userId, txnDeviceId: null, txnId: null });
+          this.events.setMembership(roomId, userId, 'leave', eventId, streamOrdering);
+        });
+        this.notifier.notify();
+        return eventId;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new MatrixError(502, 'M_UNKNOWN', `Could not leave ${roomId}: ${(lastError as Error).message}`);
+  }
+}

@@ -1,4 +1,4 @@
-// The parts of one homeserver instance, wired together once and handed to every API module.
+// The parts of one homeserver instance, built once in dependency order and handed to every API module.
 import { mkdirSync } from 'node:fs';
 import type { Config } from './config';
 import { openDatabase, StreamCounter, type Db } from './storage/database';
@@ -12,10 +12,13 @@ import { SearchIndex } from './storage/search-index';
 import { MediaStore } from './media/media-store';
 import { Notifier, usersOfRoomFrom } from './sync/notifier';
 import { TypingTracker } from './sync/typing';
-import { loadOrCreateSigningKey, type SigningKey } from './signing-key';
+import { CurrentSigningKey, loadOrCreateSigningKey, type SigningKey } from './signing-key';
 import { RoomService } from './rooms/room-service';
 import { LinkService } from './links/link-service';
+import { FederationClient } from './federation/client';
 import { Federation } from './federation/federation';
+import { KeyRing, OwnKeys } from './federation/keys';
+import { FederationStore, OutlierStore } from './federation/store';
 import { AccountKeyStore } from './storage/account-keys';
 import { AccountKeyProofs } from './client-api/account-key-proof';
 import { NotificationCounts } from './push/notification-counts';
@@ -26,7 +29,8 @@ export interface Homeserver {
   db: Db;
   stream: StreamCounter;
   notifier: Notifier;
-  signingKey: SigningKey;
+  /** The current signing key (read at use: the dev API and a move rotate it). */
+  readonly signingKey: SigningKey;
   accounts: AccountStore;
   accountData: AccountDataStore;
   events: EventStore;
@@ -45,50 +49,98 @@ export interface Homeserver {
   close(): void;
 }
 
+/**
+ * Builds the parts in dependency order, each given the few collaborators it uses (Dendrite's components): stores
+ * first, then the federation's own parts (its stores, client and keys, which LinkService uses too), then the
+ * services (push counts, links, rooms, federation). RoomService tells its listeners about each stored local event
+ * (Federation subscribes); LinkService releases held events through Federation (releaseHeldWith).
+ */
 export function createHomeserver(config: Config): Homeserver {
   useNativeEd25519Signing();
   useNativeEd25519Verification();
   mkdirSync(config.dataDir, { recursive: true });
+  const { serverName } = config;
   const db = openDatabase(config.dataDir);
   const stream = new StreamCounter(db);
   const notifier = new Notifier(usersOfRoomFrom(db));
-  const hs = {
+  const signingKey = new CurrentSigningKey(loadOrCreateSigningKey(config.dataDir));
+  const accounts = new AccountStore(db, () => notifier.notify());
+  const accountData = new AccountDataStore(db, stream);
+  const events = new EventStore(db);
+  const memberKeys = new MemberKeyStore(db);
+  const receipts = new ReceiptStore(db, stream);
+  const search = new SearchIndex(db);
+  const directory = new DirectoryStore(db);
+  const typing = new TypingTracker((roomId) => notifier.notifyRoom(roomId));
+  const media = new MediaStore(db, config.dataDir);
+  const accountKeys = new AccountKeyStore(db);
+  const accountKeyProofs = new AccountKeyProofs({
+    serverName,
+    challengeTtlMs: config.accountKeyChallengeTtlMs,
+    perKeyLimit: config.accountKeyRateLimit,
+  });
+
+  const fedStore = new FederationStore(db);
+  const outliers = new OutlierStore(db);
+  const client = new FederationClient({ serverName, insecureHttp: config.insecureHttp, signingKey });
+  const ownKeys = new OwnKeys({ serverName, dataDir: config.dataDir, signingKey });
+  const keyRing = new KeyRing({ serverName, keyRefetchSeconds: config.keyRefetchSeconds, signingKey }, ownKeys, client, fedStore);
+
+  const push = new NotificationCounts(db, { serverName, events, memberKeys, accountData });
+  const links = new LinkService({ config, db, stream, notifier, events, signingKey, fedStore, client, keyRing, ownKeys });
+  const rooms = new RoomService({ serverName, signingKey, events, memberKeys, accountKeys, stream, notifier, links, push });
+  const federation = new Federation({
+    config,
+    signingKey,
+    events,
+    stream,
+    notifier,
+    typing,
+    receipts,
+    rooms,
+    links,
+    push,
+    store: fedStore,
+    outliers,
+    client,
+    ownKeys,
+    keyRing,
+  });
+
+  return {
     config,
     db,
     stream,
     notifier,
-    signingKey: loadOrCreateSigningKey(config.dataDir),
-    accounts: new AccountStore(db, () => notifier.notify()),
-    accountData: new AccountDataStore(db, stream),
-    events: new EventStore(db),
-    memberKeys: new MemberKeyStore(db),
-    receipts: new ReceiptStore(db, stream),
-    search: new SearchIndex(db),
-    directory: new DirectoryStore(db),
-    typing: new TypingTracker((roomId) => notifier.notifyRoom(roomId)),
-    media: new MediaStore(db, config.dataDir),
-    accountKeys: new AccountKeyStore(db),
-    accountKeyProofs: new AccountKeyProofs({
-      serverName: config.serverName,
-      challengeTtlMs: config.accountKeyChallengeTtlMs,
-      perKeyLimit: config.accountKeyRateLimit,
-    }),
-  } as Homeserver;
-  hs.push = new NotificationCounts(db, hs);
-  hs.links = new LinkService(hs);
-  hs.rooms = new RoomService(hs);
-  hs.federation = new Federation(hs);
-  hs.close = () => {
-    notifier.close();
-    hs.federation.stop();
-    hs.links.stop();
-    hs.typing.close();
-    db.close();
+    get signingKey() {
+      return signingKey.current;
+    },
+    accounts,
+    accountData,
+    events,
+    memberKeys,
+    receipts,
+    search,
+    directory,
+    typing,
+    media,
+    links,
+    federation,
+    rooms,
+    accountKeys,
+    accountKeyProofs,
+    push,
+    close() {
+      notifier.close();
+      federation.stop();
+      links.stop();
+      typing.close();
+      db.close();
+    },
   };
-  return hs;
 }
 
 /** `@localpart:server` for a local user. */
 export const localUserId = (hs: Homeserver, localpart: string) => `@${localpart}:${hs.config.serverName}`;
-export const isLocalUserId = (hs: Homeserver, userId: string) => userId.endsWith(`:${hs.config.serverName}`) && userId.startsWith('@');
+export const isLocalUserId = (hs: { config: Pick<Config, 'serverName'> }, userId: string) => userId.endsWith(`:${hs.config.serverName}`) && userId.startsWith('@');
 export const localpartOf = (userId: string) => userId.slice(1, userId.indexOf(':'));

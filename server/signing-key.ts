@@ -10,6 +10,11 @@ export interface SigningKey extends KeyPair {
   publicKeyBase64: string;
 }
 
+/** The server's signing key now: OwnKeys.rotate replaces `current`, so whatever signs reads it when it signs. */
+export class CurrentSigningKey {
+  constructor(public current: SigningKey) {}
+}
+
 export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   const file = path.join(dataDir, 'signing.key');
   if (!existsSync(file)) {

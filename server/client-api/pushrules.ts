@@ -95,7 +95,7 @@ type Ruleset = ReturnType<typeof defaultPushRules>;
 const KINDS = ['override', 'underride', 'sender', 'room', 'content'] as const;
 
 /** The user's rules: the defaults merged with stored changes (account data `m.push_rules`, which /sync also reports). */
-export function rulesOf(hs: Homeserver, userId: string): Ruleset {
+export function rulesOf(hs: Pick<Homeserver, 'accountData'>, userId: string): Ruleset {
   const defaults = defaultPushRules(userId, userId.slice(1, userId.indexOf(':')));
   return effectiveRuleset(defaults, hs.accountData.get(userId, '', 'm.push_rules')) as Ruleset;
 }

@@ -7,7 +7,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { signXMatrixRequest } from '../../src/protocol';
 import { MatrixError } from '../http/errors';
-import type { Homeserver } from '../homeserver';
+import type { CurrentSigningKey } from '../signing-key';
 import { MAX_FEDERATION_JSON_DEPTH, parseBoundedJson } from '../http/json';
 
 export class FederationError extends Error {
@@ -128,7 +128,7 @@ export interface FederationRequestOptions {
 export class FederationClient {
   /** Dev switch: when false, all federation traffic is refused, as if offline. */
   enabled = true;
-  constructor(private readonly hs: Homeserver) {}
+  constructor(private readonly config: { serverName: string; insecureHttp: boolean; signingKey: CurrentSigningKey }) {}
 
   async request<T = any>(destination: string, method: string, pathAndQuery: string, options: FederationRequestOptions = {}): Promise<T> {
     const { status, body } = await this.raw(destination, method, pathAndQuery, options);
@@ -146,10 +146,10 @@ export class FederationClient {
    */
   async raw(destination: string, method: string, pathAndQuery: string, options: FederationRequestOptions = {}): Promise<{ status: number; body: unknown }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
-    if (destination === this.hs.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
+    if (destination === this.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
     const name = parseServerName(destination);
     if (!name) throw new FederationError(destination, 0, `${JSON.stringify(destination)} is not a server name`);
-    const insecure = this.hs.config.insecureHttp;
+    const insecure = this.config.insecureHttp;
     let url: URL;
     try {
       url = new URL(baseUrlFor(destination, insecure) + pathAndQuery);
@@ -168,9 +168,9 @@ export class FederationClient {
       headers['Content-Length'] = String(payload.length);
     }
     if (!options.unsigned) {
-      const key = this.hs.signingKey;
+      const key = this.config.signingKey.current;
       headers.Authorization = signXMatrixRequest(
-        { method, uri, origin: this.hs.config.serverName, destination, ...(options.body !== undefined ? { content: options.body } : {}) },
+        { method, uri, origin: this.config.serverName, destination, ...(options.body !== undefined ? { content: options.body } : {}) },
         key.keyId,
         key.seed,
       );
@@ -194,18 +194,18 @@ export class FederationClient {
    */
   async bytes(destination: string, pathAndQuery: string, options: { timeoutMs?: number; maxBytes: number }): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
-    if (destination === this.hs.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
+    if (destination === this.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
     const name = parseServerName(destination);
     if (!name) throw new FederationError(destination, 0, `${JSON.stringify(destination)} is not a server name`);
-    const insecure = this.hs.config.insecureHttp;
+    const insecure = this.config.insecureHttp;
     const url = new URL(baseUrlFor(destination, insecure) + pathAndQuery);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
     const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`));
-    const key = this.hs.signingKey;
+    const key = this.config.signingKey.current;
     const headers = {
       Accept: 'multipart/mixed, application/json',
-      Authorization: signXMatrixRequest({ method: 'GET', uri: url.pathname + url.search, origin: this.hs.config.serverName, destination }, key.keyId, key.seed),
+      Authorization: signXMatrixRequest({ method: 'GET', uri: url.pathname + url.search, origin: this.config.serverName, destination }, key.keyId, key.seed),
     };
     const answer = await send(url, 'GET', headers, undefined, addresses, Math.max(1, deadline - Date.now()), options.maxBytes, destination);
     if (answer.status !== 200) {
@@ -227,7 +227,7 @@ export class FederationClient {
    */
   async fetchLocation(location: string, destination: string, options: { timeoutMs?: number; maxBytes: number }): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
-    const insecure = this.hs.config.insecureHttp;
+    const insecure = this.config.insecureHttp;
     let url: URL;
     try {
       url = new URL(location);

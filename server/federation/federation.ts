@@ -2,19 +2,27 @@
 // PDUs (input.ts) and EDUs (edus.ts), backfill (backfill.ts) and the membership handshakes (perform-membership.ts).
 // It owns the federation stores, keys, client and outbound queue, sends local events to the other servers of a room
 // (it subscribes to RoomService's stored local events), and keeps the methods the API modules call.
-import type { Homeserver } from '../homeserver';
-import type { StoredEvent } from '../storage/events';
+import type { Config } from '../config';
+import type { LinkService } from '../links/link-service';
+import type { NotificationCounts } from '../push/notification-counts';
+import type { RoomService } from '../rooms/room-service';
+import type { CurrentSigningKey } from '../signing-key';
+import type { StreamCounter } from '../storage/database';
+import type { EventStore, StoredEvent } from '../storage/events';
+import type { ReceiptStore } from '../storage/receipts';
+import type { Notifier } from '../sync/notifier';
+import type { TypingTracker } from '../sync/typing';
 import { Backfill } from './backfill';
-import { FederationClient } from './client';
+import type { FederationClient } from './client';
 import { InboundEdus } from './edus';
 import { EventGraph } from './event-graph';
 import { InboundPdus } from './input';
-import { KeyRing, OwnKeys } from './keys';
+import type { KeyRing, OwnKeys } from './keys';
 import { OutboundQueue } from './outbound';
 import { memberDomain } from './pdu-rules';
 import { MembershipHandshakes } from './perform-membership';
 import { ServerAclCache } from './server-acl';
-import { FederationStore, OutlierStore } from './store';
+import type { FederationStore, OutlierStore } from './store';
 
 export { BACKFILL_ON_JOIN } from './perform-membership';
 export { DUMMY_EVENT_TYPE, EXTREMITIES_THRESHOLD } from './event-graph';
@@ -27,6 +35,25 @@ export {
   pduInRoom,
   serverOfUserId,
 } from './pdu-rules';
+
+/** What Federation is built from: the stores and services it uses, and the federation parts built before it (LinkService uses them too). */
+export interface FederationDeps {
+  config: Pick<Config, 'serverName' | 'federationMaxBackoffMs'>;
+  signingKey: CurrentSigningKey;
+  events: EventStore;
+  stream: StreamCounter;
+  notifier: Notifier;
+  typing: TypingTracker;
+  receipts: ReceiptStore;
+  rooms: RoomService;
+  links: LinkService;
+  push: NotificationCounts;
+  store: FederationStore;
+  outliers: OutlierStore;
+  client: FederationClient;
+  ownKeys: OwnKeys;
+  keyRing: KeyRing;
+}
 
 export class Federation {
   readonly store: FederationStore;
@@ -44,20 +71,21 @@ export class Federation {
   /** Dev switch for `/_matrix/key/v2/server`: answer, answer 404, or never answer. */
   keyEndpointMode: 'normal' | '404' | 'hang' = 'normal';
 
-  constructor(private readonly hs: Homeserver) {
-    const serverName = hs.config.serverName;
-    const { events, stream, notifier, rooms, links } = hs;
-    this.store = new FederationStore(hs.db);
-    this.outliers = new OutlierStore(hs.db);
-    this.client = new FederationClient(hs);
-    this.ownKeys = new OwnKeys(hs);
-    this.keyRing = new KeyRing(hs, this.ownKeys, this.client, this.store);
+  readonly serverName: string;
+  private readonly events: EventStore;
+
+  constructor(deps: FederationDeps) {
+    const serverName = deps.config.serverName;
+    const { events, stream, notifier, rooms, links, signingKey } = deps;
+    this.serverName = serverName;
+    this.events = events;
+    ({ store: this.store, outliers: this.outliers, client: this.client, ownKeys: this.ownKeys, keyRing: this.keyRing } = deps);
     this.outbound = new OutboundQueue({
       serverName,
       store: this.store,
       client: this.client,
       findPdu: (id) => this.graph.findPdu(id)?.pdu,
-      maxBackoffMs: hs.config.federationMaxBackoffMs,
+      maxBackoffMs: deps.config.federationMaxBackoffMs,
     });
     this.serverAcls = new ServerAclCache((roomId) => {
       const eventId = events.currentStateEventId(roomId, 'm.room.server_acl', '');
@@ -67,16 +95,13 @@ export class Federation {
     const { store, outliers, client, keyRing } = this;
     this.graph = new EventGraph({ serverName, events, store, outliers, rooms, links });
     const graph = this.graph;
-    this.input = new InboundPdus({ events, stream, store, outliers, client, keyRing, graph, links, push: hs.push, notifier });
+    this.input = new InboundPdus({ events, stream, store, outliers, client, keyRing, graph, links, push: deps.push, notifier });
     const input = this.input;
-    this.edus = new InboundEdus({ events, typing: hs.typing, receipts: hs.receipts, notifier, serverAcls: this.serverAcls });
+    this.edus = new InboundEdus({ events, typing: deps.typing, receipts: deps.receipts, notifier, serverAcls: this.serverAcls });
     this.history = new Backfill({ serverName, events, store, client, graph, input });
-    this.membership = new MembershipHandshakes({ serverName, signingKey: () => hs.signingKey, events, stream, notifier, rooms, client, store, outliers, graph, input });
+    this.membership = new MembershipHandshakes({ serverName, signingKey, events, stream, notifier, rooms, client, store, outliers, graph, input });
     rooms.onLocalEventStored((event, version) => this.onLocalEvent(event, version));
-  }
-
-  get serverName(): string {
-    return this.hs.config.serverName;
+    links.releaseHeldWith((eventId) => this.input.releaseSoftFailed(eventId));
   }
 
   /** Resumes the queues and tells every server we share a room with that we are back (an empty transaction). */
@@ -140,7 +165,7 @@ export class Federation {
     const { pdu } = event;
     // A member leaving or being kicked/banned still hears about it (a kick carries no claim: use the previous one).
     if (pdu.type === 'm.room.member') {
-      const previous = event.replacesState ? this.hs.events.event(event.replacesState)?.pdu : undefined;
+      const previous = event.replacesState ? this.events.event(event.replacesState)?.pdu : undefined;
       for (const member of [pdu, previous]) {
         const domain = member && memberDomain(version, member);
         if (domain && domain !== this.serverName) destinations.add(domain);

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildServerKeyResponse, decodeBase64, encodeBase64, verifyServerKeyResponse, type KeyFetchOutcome, type ServerKeyResponse } from '../../src/protocol';
-import type { Homeserver } from '../homeserver';
-import { loadOrCreateSigningKey } from '../signing-key';
+import { type CurrentSigningKey, loadOrCreateSigningKey } from '../signing-key';
 import { FederationError, type FederationClient } from './client';
 import type { FederationStore } from './store';
 
@@ -22,18 +21,28 @@ const REFETCH_BURST = 3;
 type OldKeys = Record<string, { key: string; expired_ts: number }>;
 
 /** Our keys: the current one lives in `signing.key`; retired ones in `old_signing.keys` ("ed25519 <id> <public key> <expired_ts>"). */
+export interface OwnKeysDeps {
+  serverName: string;
+  dataDir: string;
+  signingKey: CurrentSigningKey;
+}
+
 export class OwnKeys {
   private old: OldKeys;
-  constructor(private readonly hs: Homeserver) {
+  private readonly serverName: string;
+  private readonly dataDir: string;
+  private readonly signingKey: CurrentSigningKey;
+  constructor(deps: OwnKeysDeps) {
+    ({ serverName: this.serverName, dataDir: this.dataDir, signingKey: this.signingKey } = deps);
     this.old = readOldKeys(this.oldKeysFile());
   }
   private oldKeysFile() {
-    return path.join(this.hs.config.dataDir, 'old_signing.keys');
+    return path.join(this.dataDir, 'old_signing.keys');
   }
 
   response(nowMs = Date.now()): ServerKeyResponse {
-    const key = this.hs.signingKey;
-    return buildServerKeyResponse(this.hs.config.serverName, key.keyId, key.seed, nowMs + KEY_VALIDITY_MS, this.old);
+    const key = this.signingKey.current;
+    return buildServerKeyResponse(this.serverName, key.keyId, key.seed, nowMs + KEY_VALIDITY_MS, this.old);
   }
 
   oldKeys(): OldKeys {
@@ -42,17 +51,17 @@ export class OwnKeys {
 
   /** A new signing key; the current one moves to old_verify_keys. Returns the new key ID. */
   rotate(): string {
-    const previous = this.hs.signingKey;
+    const previous = this.signingKey.current;
     const now = Date.now();
     appendFileSync(this.oldKeysFile(), `ed25519 ${previous.keyId.slice('ed25519:'.length)} ${previous.publicKeyBase64} ${now}\n`, { mode: 0o600 });
     this.old[previous.keyId] = { key: previous.publicKeyBase64, expired_ts: now };
     let id: string;
     do id = `a_${randomBytes(3).toString('base64url').replace(/-/g, '_')}`;
     while (`ed25519:${id}` === previous.keyId || this.old[`ed25519:${id}`]);
-    const file = path.join(this.hs.config.dataDir, 'signing.key');
+    const file = path.join(this.dataDir, 'signing.key');
     writeFileSync(file, `ed25519 ${id} ${encodeBase64(randomBytes(32))}\n`, { mode: 0o600 });
-    this.hs.signingKey = loadOrCreateSigningKey(this.hs.config.dataDir);
-    return this.hs.signingKey.keyId;
+    this.signingKey.current = loadOrCreateSigningKey(this.dataDir);
+    return this.signingKey.current.keyId;
   }
 }
 
@@ -88,19 +97,19 @@ export class KeyRing {
   /** Per server: refetches for key IDs its latest answer did not list (a token bucket, see REFETCH_BURST). */
   private readonly refetchTokens = new Map<string, { tokens: number; ts: number }>();
   constructor(
-    private readonly hs: Homeserver,
+    private readonly config: { serverName: string; keyRefetchSeconds: number; signingKey: CurrentSigningKey },
     private readonly own: OwnKeys,
     private readonly client: FederationClient,
     private readonly store: FederationStore,
   ) {}
 
   private get refetchMs(): number {
-    return this.hs.config.keyRefetchSeconds * 1000;
+    return this.config.keyRefetchSeconds * 1000;
   }
 
   /** GET /_matrix/key/v2/server on `domain`, as PROTOCOL.md §4 classifies outcomes (200 / 404 / unreachable). One at a time per domain. */
   fetchKeys(domain: string): Promise<KeyFetchOutcome> {
-    if (domain === this.hs.config.serverName) return Promise.resolve({ kind: 'ok', response: this.own.response() });
+    if (domain === this.config.serverName) return Promise.resolve({ kind: 'ok', response: this.own.response() });
     let pending = this.inFlight.get(domain);
     if (!pending) {
       pending = this.fetchOnce(domain).finally(() => this.inFlight.delete(domain));
@@ -133,7 +142,7 @@ export class KeyRing {
    * new fetch, unless the rate limit above holds it back (then undefined: try again at `nextRefetchAt`).
    */
   async keysListing(domain: string, keyId: string): Promise<KeyFetchOutcome | undefined> {
-    if (domain === this.hs.config.serverName) return this.fetchKeys(domain);
+    if (domain === this.config.serverName) return this.fetchKeys(domain);
     const pending = this.inFlight.get(domain);
     if (pending) {
       const outcome = await pending;
@@ -188,8 +197,8 @@ export class KeyRing {
 
   /** The key `server` holds under `keyId`, current or old, fetching when unknown or expired; undefined when unobtainable. */
   private async heldKey(server: string, keyId: string): Promise<HeldKey | undefined> {
-    if (server === this.hs.config.serverName) {
-      if (keyId === this.hs.signingKey.keyId) return { key: this.hs.signingKey.publicKey, expiredTs: null };
+    if (server === this.config.serverName) {
+      if (keyId === this.config.signingKey.current.keyId) return { key: this.config.signingKey.current.publicKey, expiredTs: null };
       const old = this.own.oldKeys()[keyId];
       return old ? { key: decodeBase64(old.key), expiredTs: old.expired_ts } : undefined;
     }
@@ -217,7 +226,7 @@ export class KeyRing {
 
   /** Notary view (`/_matrix/key/v2/query`): the key responses we hold for a server, as we last saw them. */
   cachedResponse(server: string): ServerKeyResponse | undefined {
-    if (server === this.hs.config.serverName) return this.own.response();
+    if (server === this.config.serverName) return this.own.response();
     return undefined;
   }
 }

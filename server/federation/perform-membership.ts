@@ -7,7 +7,7 @@ import { authKey } from '../rooms/authorization';
 import { sealPdu, type Pdu } from '../rooms/pdu';
 import type { RoomService } from '../rooms/room-service';
 import { hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
-import type { SigningKey } from '../signing-key';
+import type { CurrentSigningKey } from '../signing-key';
 import type { StreamCounter } from '../storage/database';
 import type { EventStore } from '../storage/events';
 import type { Notifier } from '../sync/notifier';
@@ -22,8 +22,7 @@ export const BACKFILL_ON_JOIN = 100;
 
 export interface MembershipHandshakesDeps {
   serverName: string;
-  /** The current signing key (OwnKeys.rotate replaces it). */
-  signingKey: () => SigningKey;
+  signingKey: CurrentSigningKey;
   events: EventStore;
   stream: StreamCounter;
   notifier: Notifier;
@@ -37,7 +36,7 @@ export interface MembershipHandshakesDeps {
 
 export class MembershipHandshakes {
   private readonly serverName: string;
-  private readonly signingKey: () => SigningKey;
+  private readonly signingKey: CurrentSigningKey;
   private readonly events: EventStore;
   private readonly stream: StreamCounter;
   private readonly notifier: Notifier;
@@ -115,7 +114,7 @@ export class MembershipHandshakes {
       prev_events: template.prev_events,
       auth_events: template.auth_events,
     };
-    const { pdu, eventId } = sealPdu(unsealed, version, this.serverName, this.signingKey(), seed);
+    const { pdu, eventId } = sealPdu(unsealed, version, this.serverName, this.signingKey.current, seed);
     const reply = await this.client.request<{ state?: unknown[]; auth_chain?: unknown[] }>(
       server,
       'PUT',
@@ -229,7 +228,7 @@ export class MembershipHandshakes {
           { type: 'm.room.member', room_id: roomId, sender: memberId, state_key: memberId, content, origin_server_ts: Date.now(), depth: template.depth, prev_events: template.prev_events, auth_events: template.auth_events },
           version,
           this.serverName,
-          this.signingKey(),
+          this.signingKey.current,
           this.rooms.seedOf(roomId, version, userId),
         );
         await this.client.request(server, 'PUT', `/_matrix/federation/v2/send_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`, { body: pdu });

@@ -13,11 +13,16 @@ import {
   type LinkVerdict,
   type MemberInfo,
 } from '../../src/protocol';
-import type { Homeserver } from '../homeserver';
+import type { Config } from '../config';
+import type { FederationClient } from '../federation/client';
+import type { KeyRing, OwnKeys } from '../federation/keys';
+import type { FederationStore } from '../federation/store';
+import type { CurrentSigningKey } from '../signing-key';
 import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
-import type { Db } from '../storage/database';
-import type { StoredEvent } from '../storage/events';
+import type { Db, StreamCounter } from '../storage/database';
+import type { EventStore, StoredEvent } from '../storage/events';
+import type { Notifier } from '../sync/notifier';
 import { roomStateDigest } from '../sync/room-state-cache';
 import { ContestedStore, signedAfterMove } from './contested';
 import { checkLinks, createDomainKeyCache, type DomainKeyCache, type LinkCheckItem } from './recheck';
@@ -91,6 +96,19 @@ export interface RecheckReport {
   changed: number;
 }
 
+export interface LinkServiceDeps {
+  config: Pick<Config, 'serverName' | 'keyRefetchSeconds' | 'linkRecheckSeconds'>;
+  db: Db;
+  stream: StreamCounter;
+  notifier: Notifier;
+  events: EventStore;
+  signingKey: CurrentSigningKey;
+  fedStore: FederationStore;
+  client: FederationClient;
+  keyRing: KeyRing;
+  ownKeys: OwnKeys;
+}
+
 export class LinkService {
   private readonly byEvent = new Map<string, LinkInfo>();
   private readonly store: LinkStore;
@@ -108,17 +126,47 @@ export class LinkService {
   /** Scheduled retries per domain for a co-signing key the domain does not list yet. */
   private readonly keyRetries = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
 
-  constructor(private readonly hs: Homeserver) {
-    this.store = new LinkStore(hs.db);
-    this.contested = new ContestedStore(hs.db);
+  private readonly config: LinkServiceDeps['config'];
+  private readonly db: Db;
+  private readonly stream: StreamCounter;
+  private readonly notifier: Notifier;
+  private readonly events: EventStore;
+  private readonly signingKey: CurrentSigningKey;
+  private readonly fedStore: FederationStore;
+  private readonly client: FederationClient;
+  private readonly keyRing: KeyRing;
+  private readonly ownKeys: OwnKeys;
+  /** Stores a soft-failed event held for its sender's link once that link verifies (Federation sets it: releaseHeldWith). */
+  private releaseSoftFailed: (eventId: string) => Promise<boolean> = async () => false;
+
+  constructor(deps: LinkServiceDeps) {
+    ({
+      config: this.config,
+      db: this.db,
+      stream: this.stream,
+      notifier: this.notifier,
+      events: this.events,
+      signingKey: this.signingKey,
+      fedStore: this.fedStore,
+      client: this.client,
+      keyRing: this.keyRing,
+      ownKeys: this.ownKeys,
+    } = deps);
+    this.store = new LinkStore(this.db);
+    this.contested = new ContestedStore(this.db);
     // Link changes take stream positions too: never hand out a position twice after a restart.
     const highest = Math.max(this.store.maxStream(), this.contested.maxStream());
-    while (hs.stream.current() < highest) hs.stream.next();
+    while (this.stream.current() < highest) this.stream.next();
+  }
+
+  /** How a held event is released (Federation's inbound PDUs: stored if it still passes the auth rules). */
+  releaseHeldWith(release: (eventId: string) => Promise<boolean>): void {
+    this.releaseSoftFailed = release;
   }
 
   /** Our own key response, as another server would fetch it. */
   ownKeyResponse() {
-    return this.hs.federation.ownKeys.response();
+    return this.ownKeys.response();
   }
 
   /** Re-checks every link every `seconds` (one key fetch per domain per pass). */
@@ -143,12 +191,12 @@ export class LinkService {
 
   private domainKeys(): DomainKeyCache {
     const now = Date.now();
-    if (!this.cache || now - this.cache.createdTs > this.hs.config.linkRecheckSeconds * 1000) this.cache = this.newCache(now);
+    if (!this.cache || now - this.cache.createdTs > this.config.linkRecheckSeconds * 1000) this.cache = this.newCache(now);
     // Our own keys need no fetch and must never be stale: after a rotation, members co-signed with the new key
     // would otherwise read as unverified on their own server until the next scheduled re-check.
-    if (this.cachedOwnKeyId !== this.hs.signingKey.keyId) {
-      this.cache.forget(this.hs.config.serverName);
-      this.cachedOwnKeyId = this.hs.signingKey.keyId;
+    if (this.cachedOwnKeyId !== this.signingKey.current.keyId) {
+      this.cache.forget(this.config.serverName);
+      this.cachedOwnKeyId = this.signingKey.current.keyId;
     }
     return this.cache;
   }
@@ -161,7 +209,7 @@ export class LinkService {
         this.renewed.delete(domain);
         return renewed;
       }
-      const outcome = await this.hs.federation.keyRing.fetchKeys(domain);
+      const outcome = await this.keyRing.fetchKeys(domain);
       if (outcome.kind === 'unreachable') setTimeout(() => cache.forget(domain), UNREACHABLE_RETRY_MS).unref();
       return outcome;
     }, now);
@@ -172,10 +220,10 @@ export class LinkService {
   async ensureRooms(roomIds: Iterable<string>): Promise<void> {
     const pending: StoredEvent[] = [];
     for (const roomId of roomIds) {
-      const room = this.hs.events.room(roomId);
+      const room = this.events.room(roomId);
       if (!room || !usesMemberKeys(room.room_version)) continue;
-      for (const eventId of roomStateDigest(this.hs, roomId).memberEvents.values()) {
-        const event = this.byEvent.has(eventId) ? undefined : this.hs.events.event(eventId);
+      for (const eventId of roomStateDigest({ db: this.db, events: this.events }, roomId).memberEvents.values()) {
+        const event = this.byEvent.has(eventId) ? undefined : this.events.event(eventId);
         if (event) pending.push(event);
       }
     }
@@ -204,8 +252,8 @@ export class LinkService {
 
   /** The link of the member who sent an event, checked now if it never was. */
   async linkOfSender(roomId: string, memberKey: string): Promise<LinkInfo> {
-    const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
-    const event = eventId ? this.hs.events.event(eventId) : undefined;
+    const eventId = this.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const event = eventId ? this.events.event(eventId) : undefined;
     if (event && !this.byEvent.has(event.eventId)) await this.check([event]);
     const link = this.linkOfMember(roomId, memberKey);
     // Soft-failing is for good: never decide it on a stale "unreachable" (the domain may be back by now).
@@ -224,14 +272,14 @@ export class LinkService {
   /** Re-checks every link now: fresh keys for each domain (one fetch each), verdicts recomputed, changes recorded. */
   async recheck(): Promise<RecheckReport> {
     this.cache = this.newCache(Date.now());
-    const fetchesBefore = this.hs.federation.keyRing.fetchCount;
+    const fetchesBefore = this.keyRing.fetchCount;
     const events: StoredEvent[] = [];
-    for (const { room_id: roomId, room_version: version } of this.hs.federation.store.allRooms()) {
+    for (const { room_id: roomId, room_version: version } of this.fedStore.allRooms()) {
       if (!usesMemberKeys(version)) continue;
-      for (const event of this.hs.events.currentState(roomId).values()) if (event.pdu.type === 'm.room.member') events.push(event);
+      for (const event of this.events.currentState(roomId).values()) if (event.pdu.type === 'm.room.member') events.push(event);
     }
     const changed = await this.check(events);
-    return { members: events.length, domains: this.cache.fetches(), key_fetches: this.hs.federation.keyRing.fetchCount - fetchesBefore, changed };
+    return { members: events.length, domains: this.cache.fetches(), key_fetches: this.keyRing.fetchCount - fetchesBefore, changed };
   }
 
   /** Returns how many members' link status changed. */
@@ -242,7 +290,7 @@ export class LinkService {
     const items: LinkCheckItem[] = events.map((event) => ({
       id: event.eventId,
       memberEvent: this.claimEvent(event).pdu as unknown as Record<string, unknown>,
-      roomVersion: this.hs.events.room(event.roomId)!.room_version,
+      roomVersion: this.events.room(event.roomId)!.room_version,
       previous: this.knownKey(event.roomId, event.pdu.state_key!),
     }));
     const verdicts = await checkLinks(items, cache, now);
@@ -254,7 +302,7 @@ export class LinkService {
       const again = items.filter((item) => renewedDomains.has(verdicts.get(item.id)?.domain ?? ''));
       for (const [id, verdict] of await checkLinks(again, cache, now)) verdicts.set(id, verdict);
     }
-    for (const domain of new Set(items.map((item) => verdicts.get(item.id)).filter((v) => v?.code === 'key_missing' && v.domain !== this.hs.config.serverName).map((v) => v!.domain!))) {
+    for (const domain of new Set(items.map((item) => verdicts.get(item.id)).filter((v) => v?.code === 'key_missing' && v.domain !== this.config.serverName).map((v) => v!.domain!))) {
       this.scheduleKeyRetry(domain);
     }
     let changed = 0;
@@ -262,7 +310,7 @@ export class LinkService {
     await Promise.all(
       events.map(async (event, i) => {
         let verdict = verdicts.get(event.eventId)!;
-        if (RESIGNABLE.has(verdict.code) && verdict.domain && verdict.domain !== this.hs.config.serverName) {
+        if (RESIGNABLE.has(verdict.code) && verdict.domain && verdict.domain !== this.config.serverName) {
           verdict = (await this.tryResignedCopy(this.claimEvent(event), items[i]!, cache, now)) ?? verdict;
         }
         const outcome = this.record(event, verdict, now);
@@ -271,7 +319,7 @@ export class LinkService {
       }),
     );
     // A new position is something /sync reports (member_info): wake the long-polls of those rooms' members.
-    for (const roomId of moved) this.hs.notifier.notifyRoom(roomId);
+    for (const roomId of moved) this.notifier.notifyRoom(roomId);
     return changed;
   }
 
@@ -282,7 +330,7 @@ export class LinkService {
   private claimEvent(event: StoredEvent): StoredEvent {
     let current = event;
     for (let hops = 0; hops < 20 && current.pdu.content.domain === undefined && current.pdu.sender !== current.pdu.state_key && current.replacesState; hops++) {
-      const previous = this.hs.events.event(current.replacesState);
+      const previous = this.events.event(current.replacesState);
       if (!previous) break;
       current = previous;
     }
@@ -298,12 +346,12 @@ export class LinkService {
     const missing = new Map<string, string>();
     for (const item of items) {
       const verdict = verdicts.get(item.id);
-      if (verdict?.code === 'key_missing' && verdict.domain && verdict.keyId && verdict.domain !== this.hs.config.serverName) missing.set(verdict.domain, verdict.keyId);
+      if (verdict?.code === 'key_missing' && verdict.domain && verdict.keyId && verdict.domain !== this.config.serverName) missing.set(verdict.domain, verdict.keyId);
     }
     const renewed = new Set<string>();
     await Promise.all(
       [...missing].map(async ([domain, keyId]) => {
-        const outcome = await this.hs.federation.keyRing.keysListing(domain, keyId).catch(() => undefined);
+        const outcome = await this.keyRing.keysListing(domain, keyId).catch(() => undefined);
         if (outcome?.kind !== 'ok') return;
         this.renewed.set(domain, outcome);
         cache.forget(domain);
@@ -320,9 +368,9 @@ export class LinkService {
   private scheduleKeyRetry(domain: string): void {
     const retry = this.keyRetries.get(domain) ?? { attempt: 0 };
     if (retry.timer || retry.attempt >= KEY_RETRY_ATTEMPTS || this.stopped) return;
-    const keyRing = this.hs.federation.keyRing;
-    const base = this.hs.config.keyRefetchSeconds * 1000;
-    const delay = Math.min(Math.max(keyRing.nextRefetchAt(domain) - Date.now(), base * 2 ** retry.attempt), this.hs.config.linkRecheckSeconds * 1000);
+    const keyRing = this.keyRing;
+    const base = this.config.keyRefetchSeconds * 1000;
+    const delay = Math.min(Math.max(keyRing.nextRefetchAt(domain) - Date.now(), base * 2 ** retry.attempt), this.config.linkRecheckSeconds * 1000);
     retry.timer = setTimeout(() => {
       retry.timer = undefined;
       retry.attempt++;
@@ -330,7 +378,7 @@ export class LinkService {
       const events: StoredEvent[] = [];
       for (const [eventId, waiting] of this.awaiting) {
         if (waiting.domain !== domain) continue;
-        const event = this.hs.events.event(eventId);
+        const event = this.events.event(eventId);
         if (event) {
           this.byEvent.delete(eventId);
           events.push(event);
@@ -349,7 +397,7 @@ export class LinkService {
    * i.e. the claim was valid all along and only our key cache was behind. Returns whether it was held.
    */
   hold(roomId: string, memberKey: string, eventId: string): boolean {
-    const memberEventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const memberEventId = this.events.currentStateEventId(roomId, 'm.room.member', memberKey);
     const waiting = memberEventId ? this.awaiting.get(memberEventId) : undefined;
     if (!memberEventId || !waiting || waiting.keyIds.length === 0) return false;
     this.store.hold(eventId, roomId, memberKey, memberEventId, waiting.keyIds);
@@ -366,7 +414,7 @@ export class LinkService {
         if (this.stopped) return;
         try {
           // Released only if it still passes the auth rules against the room's current state; held no longer either way.
-          if (await this.hs.federation.releaseSoftFailed(row.event_id)) released++;
+          if (await this.releaseSoftFailed(row.event_id)) released++;
           this.store.unhold(row.event_id);
         } catch (error) {
           if (!this.stopped) console.error(`releasing ${row.event_id} failed:`, error);
@@ -388,7 +436,7 @@ export class LinkService {
     const domain = String(event.pdu.content.domain);
     let fresh: Pdu | undefined;
     try {
-      const reply = await this.hs.federation.client.request<{ pdus?: Pdu[] }>(domain, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(event.eventId)}`, { timeoutMs: 4000 });
+      const reply = await this.client.request<{ pdus?: Pdu[] }>(domain, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(event.eventId)}`, { timeoutMs: 4000 });
       fresh = reply.pdus?.[0];
     } catch {
       return undefined;
@@ -398,7 +446,7 @@ export class LinkService {
     const candidate: Pdu = { ...event.pdu, signatures: { ...event.pdu.signatures, [domain]: (fresh.signatures as Record<string, Record<string, string>>)[domain] ?? {} } };
     const [verdict] = (await checkLinks([{ ...item, memberEvent: candidate as unknown as Record<string, unknown> }], cache, now)).values();
     if (verdict?.status !== 'verified') return undefined;
-    this.hs.federation.store.updatePdu(event.eventId, candidate);
+    this.fedStore.updatePdu(event.eventId, candidate);
     return verdict;
   }
 
@@ -422,7 +470,7 @@ export class LinkService {
     if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
     this.byEvent.set(event.eventId, info);
     const memberKey = event.pdu.state_key!;
-    if (AWAITING_KEYS.has(verdict.code) && verdict.domain && verdict.domain !== this.hs.config.serverName) {
+    if (AWAITING_KEYS.has(verdict.code) && verdict.domain && verdict.domain !== this.config.serverName) {
       this.awaiting.set(event.eventId, { roomId: event.roomId, domain: verdict.domain, keyIds: this.coSigningKeyIds(this.claimEvent(event).pdu, verdict.domain) });
     } else {
       this.awaiting.delete(event.eventId);
@@ -431,14 +479,14 @@ export class LinkService {
       if (verdict.domain) this.keyRetries.delete(verdict.domain);
       this.releaseHeld(event.roomId, memberKey, event.eventId, verdict.keyId);
     }
-    const current = this.hs.events.currentStateEventId(event.roomId, 'm.room.member', memberKey);
+    const current = this.events.currentStateEventId(event.roomId, 'm.room.member', memberKey);
     if (current !== event.eventId) return unchanged;
     const row = this.store.get(event.roomId, memberKey);
     const before = row ? (JSON.parse(row.info) as LinkInfo) : undefined;
     const knownKey = verdict.knownKey ? JSON.stringify(verdict.knownKey) : (row?.known_key ?? null);
     // Only a change clients act on takes a stream position (a reworded reason must not wake every /sync).
     const same = row && row.event_id === event.eventId && before?.status === info.status && before?.key_id === info.key_id;
-    const streamId = same ? row.stream_id : this.hs.stream.next();
+    const streamId = same ? row.stream_id : this.stream.next();
     this.store.put({ room_id: event.roomId, member_key: memberKey, event_id: event.eventId, info: JSON.stringify(info), known_key: knownKey, stream_id: streamId });
     // Never verified and unreachable: look again on the next read (the domain is retried after a minute).
     if (verdict.code === 'never_verified') this.byEvent.delete(event.eventId);
@@ -461,33 +509,33 @@ export class LinkService {
    */
   noteSigner(roomId: string, memberKey: string, origin: string, eventId: string, pduTs: number, memberBefore: Pdu | undefined): boolean {
     const memberChain: Pdu[] = [];
-    let id = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    let id = this.events.currentStateEventId(roomId, 'm.room.member', memberKey);
     // The common case, a key's own server sending: no history walk.
-    const current = id ? this.hs.events.event(id) : undefined;
+    const current = id ? this.events.event(id) : undefined;
     if (!current || current.pdu.content.domain === origin) return false;
     for (let hops = 0; id && hops < 50; hops++) {
-      const event = this.hs.events.event(id);
+      const event = this.events.event(id);
       if (!event) break;
       memberChain.push(event.pdu);
       id = event.replacesState ?? undefined;
     }
     if (!signedAfterMove({ origin, memberChain, memberBefore, pduTs })) return false;
-    const added = this.contested.record(roomId, memberKey, origin, Date.now(), eventId, () => this.hs.stream.next());
+    const added = this.contested.record(roomId, memberKey, origin, Date.now(), eventId, () => this.stream.next());
     if (added) {
       console.warn(`${origin} signed ${eventId} as member ${memberKey} of ${roomId}, a key that moved away from it`);
-      this.hs.notifier.notify();
+      this.notifier.notify();
     }
     return added;
   }
 
   /** The link of a member key from its current member event (call ensureRooms first). */
   linkOfMember(roomId: string, memberKey: string): LinkInfo {
-    const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const eventId = this.events.currentStateEventId(roomId, 'm.room.member', memberKey);
     const cached = eventId ? this.byEvent.get(eventId) : undefined;
     if (cached) return cached;
     const row = eventId ? this.store.get(roomId, memberKey) : undefined;
     if (row && row.event_id === eventId) return JSON.parse(row.info) as LinkInfo;
-    const event = eventId ? this.hs.events.event(eventId) : undefined;
+    const event = eventId ? this.events.event(eventId) : undefined;
     if (!event) return { status: 'unverified', checked_ts: Date.now(), reason: 'no member event for this key' };
     return uncheckedLink(this.claimEvent(event));
   }
@@ -500,15 +548,15 @@ export class LinkService {
   }
 
   private currentClaimDomain(roomId: string, memberKey: string): string | undefined {
-    const eventId = this.hs.events.currentStateEventId(roomId, 'm.room.member', memberKey);
-    const event = eventId ? this.hs.events.event(eventId) : undefined;
+    const eventId = this.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const event = eventId ? this.events.event(eventId) : undefined;
     const domain = event ? this.claimEvent(event).pdu.content.domain : undefined;
     return typeof domain === 'string' ? domain : undefined;
   }
 
   /** What a client sees as `sender` / member `state_key` (PROTOCOL.md §5). */
   displayId(roomId: string, memberKey: string): string {
-    return displayIdOf(this.linkOfMember(roomId, memberKey), memberKey, this.hs.config.serverName);
+    return displayIdOf(this.linkOfMember(roomId, memberKey), memberKey, this.config.serverName);
   }
 }
 

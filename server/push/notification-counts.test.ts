@@ -4,7 +4,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Homeserver } from '../homeserver';
 import type { Pdu } from '../rooms/pdu';
 import { migrate } from '../storage/migrations';
 import { NotificationCounts } from './notification-counts';
@@ -12,12 +11,13 @@ import { NotificationCounts } from './notification-counts';
 const USERS = ['@a:x', '@b:x', '@c:x'];
 const ROOMS = ['!r1:x', '!r2:x'];
 
-function fakeHomeserver(): Homeserver {
+function fakeDeps(): ConstructorParameters<typeof NotificationCounts>[1] {
   return {
+    serverName: 'here.test',
     events: { localJoinedUsers: () => USERS },
-    rooms: { localUserOf: () => undefined },
+    memberKeys: { forKey: () => undefined },
     accountData: { get: () => undefined },
-  } as unknown as Homeserver;
+  } as unknown as ConstructorParameters<typeof NotificationCounts>[1];
 }
 
 const message = (body: string, mentions: string[]): Pdu =>
@@ -47,7 +47,7 @@ describe('NotificationCounts', () => {
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const db = new Database(':memory:');
         migrate(db);
-        const counts = new NotificationCounts(db, fakeHomeserver());
+        const counts = new NotificationCounts(db, fakeDeps());
         let stream = 0;
         for (const o of ops) {
           if (o.kind === 'event') {
@@ -72,13 +72,13 @@ describe('NotificationCounts', () => {
     insert.run('!r1:x', '@a:x', 2, '$2', 1);
     insert.run('!r2:x', '@b:x', 3, '$3', 0);
     migrate(db);
-    const counts = new NotificationCounts(db, fakeHomeserver());
+    const counts = new NotificationCounts(db, fakeDeps());
     expect(counts.counts('!r1:x', '@a:x')).toEqual({ notification_count: 2, highlight_count: 1 });
     expect(counts.counts('!r2:x', '@b:x')).toEqual({ notification_count: 1, highlight_count: 0 });
     expect(counts.counts('!r2:x', '@a:x')).toEqual({ notification_count: 0, highlight_count: 0 });
     // Opening it again does not count the rows twice.
     migrate(db);
-    const again = new NotificationCounts(db, fakeHomeserver());
+    const again = new NotificationCounts(db, fakeDeps());
     expect(again.counts('!r1:x', '@a:x')).toEqual({ notification_count: 2, highlight_count: 1 });
   });
 });

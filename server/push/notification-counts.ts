@@ -1,12 +1,14 @@
 // Per-user notification and highlight counts, from each local member's push rules evaluated as an event is
 // stored (like Synapse's event_push_actions). Only events that notify get a row; a read receipt deletes the
 // rows up to the event it names, so a room's counts are just its remaining rows.
-import type { Homeserver } from '../homeserver';
 import type { Pdu } from '../rooms/pdu';
 import { powerLevelOf, type AuthState } from '../rooms/authorization';
+import { localUserOfMember } from '../rooms/room-service';
 import { usesMemberKeys } from '../rooms/room-versions';
+import type { AccountDataStore } from '../storage/account-data';
 import type { Db } from '../storage/database';
-import { stateKeyOf, type StateMap } from '../storage/events';
+import { type EventStore, stateKeyOf, type StateMap } from '../storage/events';
+import type { MemberKeyStore } from '../storage/member-keys';
 import { rulesOf } from '../client-api/pushrules';
 import { evaluatePushRules, type PushContext, type PushEvent, type PushRuleset } from './evaluator';
 
@@ -35,7 +37,7 @@ export class NotificationCounts {
   private readonly rulesByUser = new Map<string, PushRuleset>();
   constructor(
     db: Db,
-    private readonly hs: Homeserver,
+    private readonly deps: { serverName: string; events: EventStore; memberKeys: MemberKeyStore; accountData: AccountDataStore },
   ) {
     this.s = {
       // Rows are [user_id, highlight] pairs in a JSON array.
@@ -55,13 +57,13 @@ export class NotificationCounts {
   /** Evaluates every other local joined member's push rules for a new event; records it for those it notifies. */
   recordEvent(event: StoredEventForPush): void {
     const { roomId, version, pdu, state } = event;
-    const senderLocalUser = event.senderUserId ?? this.hs.rooms.localUserOf(roomId, version, pdu.sender);
-    const recipients = this.hs.events.localJoinedUsers(roomId).filter((userId) => userId !== senderLocalUser);
+    const senderLocalUser = event.senderUserId ?? localUserOfMember(this.deps.memberKeys, this.deps.serverName, roomId, version, pdu.sender);
+    const recipients = this.deps.events.localJoinedUsers(roomId).filter((userId) => userId !== senderLocalUser);
     if (recipients.length === 0) return;
     const pushEvent = toPushEvent(pdu, roomId, event.eventId);
     const roomFacts = roomFactsOf(state, pdu.sender, version);
     // One read of the room's member keys, not one per recipient.
-    const memberKeys = usesMemberKeys(version) ? new Map(this.hs.memberKeys.inRoom(roomId).map((row) => [row.user_id, row.member_key])) : undefined;
+    const memberKeys = usesMemberKeys(version) ? new Map(this.deps.memberKeys.inRoom(roomId).map((row) => [row.user_id, row.member_key])) : undefined;
     const rows: Array<[string, number]> = [];
     for (const userId of recipients) {
       const memberId = memberKeys ? memberKeys.get(userId) : userId;
@@ -102,7 +104,7 @@ export class NotificationCounts {
     let rules = this.rulesByUser.get(userId);
     if (!rules) {
       if (this.rulesByUser.size >= RULES_CACHE_LIMIT) this.rulesByUser.clear();
-      rules = rulesOf(this.hs, userId) as PushRuleset;
+      rules = rulesOf(this.deps, userId) as PushRuleset;
       this.rulesByUser.set(userId, rules);
     }
     return rules;

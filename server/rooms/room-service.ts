@@ -3,9 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { computeRoomIdFromCreate, CREATOR_NONCE_FIELD, decodeBase64, generateCreatorNonce, encodeBase64, keyPairFromSeed, memberIdFromPublicKey, redactEvent } from '../../src/protocol';
 import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
-import type { Homeserver } from '../homeserver';
 import { isLocalUserId, localpartOf } from '../homeserver';
-import type { StateMap, StoredEvent } from '../storage/events';
+import type { LinkService } from '../links/link-service';
+import type { NotificationCounts } from '../push/notification-counts';
+import type { CurrentSigningKey } from '../signing-key';
+import type { AccountKeyStore } from '../storage/account-keys';
+import type { StreamCounter } from '../storage/database';
+import type { EventStore, StateMap, StoredEvent } from '../storage/events';
+import type { MemberKeyStore } from '../storage/member-keys';
+import type { Notifier } from '../sync/notifier';
 import { stateKeyOf } from '../storage/events';
 import { AuthError, checkAuth, mayRedact, type AuthState } from './authorization';
 import { sealPdu, type Pdu } from './pdu';
@@ -42,10 +48,49 @@ export const toAuthState = (state: StateMap): AuthState => new Map([...state].ma
 /** Called inside the transaction that stored a local event (Federation snapshots state and queues it for peers). */
 export type LocalEventListener = (event: StoredEvent, version: string) => void;
 
+/** Local user ID behind a member ID (undefined for remote or unknown members): the user ID itself in classic rooms, the member key's holder in member-key rooms. */
+export function localUserOfMember(memberKeys: MemberKeyStore, serverName: string, roomId: string, version: string, memberId: string): string | undefined {
+  if (!usesMemberKeys(version)) return isLocalUserId({ config: { serverName } }, memberId) ? memberId : undefined;
+  return memberKeys.forKey(roomId, memberId)?.user_id;
+}
+
+export interface RoomServiceDeps {
+  serverName: string;
+  signingKey: CurrentSigningKey;
+  events: EventStore;
+  memberKeys: MemberKeyStore;
+  accountKeys: AccountKeyStore;
+  stream: StreamCounter;
+  notifier: Notifier;
+  links: LinkService;
+  push: NotificationCounts;
+}
+
 export class RoomService {
   private readonly localEventListeners: LocalEventListener[] = [];
+  private readonly serverName: string;
+  private readonly signingKey: CurrentSigningKey;
+  private readonly events: EventStore;
+  private readonly memberKeys: MemberKeyStore;
+  private readonly accountKeys: AccountKeyStore;
+  private readonly stream: StreamCounter;
+  private readonly notifier: Notifier;
+  private readonly links: LinkService;
+  private readonly push: NotificationCounts;
 
-  constructor(private readonly hs: Homeserver) {}
+  constructor(deps: RoomServiceDeps) {
+    ({
+      serverName: this.serverName,
+      signingKey: this.signingKey,
+      events: this.events,
+      memberKeys: this.memberKeys,
+      accountKeys: this.accountKeys,
+      stream: this.stream,
+      notifier: this.notifier,
+      links: this.links,
+      push: this.push,
+    } = deps);
+  }
 
   /** Subscribes to every local event stored from now on; the listener runs inside the storing transaction. */
   onLocalEventStored(listener: LocalEventListener): void {
@@ -54,7 +99,7 @@ export class RoomService {
 
   /** The room's version; 404 when this server doesn't know the room. */
   versionOf(roomId: string): string {
-    const room = this.hs.events.room(roomId);
+    const room = this.events.room(roomId);
     if (!room) throw notFound(`Unknown room ${roomId}`);
     return room.room_version;
   }
@@ -84,7 +129,7 @@ export class RoomService {
    */
   memberIdFor(roomId: string, version: string, userId: string, seed?: Uint8Array): string {
     if (!usesMemberKeys(version)) return userId;
-    const existing = this.hs.memberKeys.forUser(roomId, userId);
+    const existing = this.memberKeys.forUser(roomId, userId);
     const requested = seed ? memberIdFromPublicKey(keyPairFromSeed(seed).publicKey) : undefined;
     if (existing) {
       if (requested && requested !== existing.member_key) {
@@ -92,20 +137,19 @@ export class RoomService {
       }
       return existing.member_key;
     }
-    if (!isLocalUserId(this.hs, userId)) throw invalidParam(`${userId} is not a user of this server; remote users need federation`);
+    if (!isLocalUserId({ config: { serverName: this.serverName } }, userId)) throw invalidParam(`${userId} is not a user of this server; remote users need federation`);
     this.refuseIfMoved(userId);
     const useSeed = seed ?? this.newMemberSeed();
     const memberKey = requested ?? memberIdFromPublicKey(keyPairFromSeed(useSeed).publicKey);
-    const owner = this.hs.memberKeys.forKey(roomId, memberKey);
+    const owner = this.memberKeys.forKey(roomId, memberKey);
     if (owner && owner.user_id !== userId) throw invalidParam(`member key ${memberKey} already belongs to another account in ${roomId}`);
-    this.hs.memberKeys.put(roomId, memberKey, userId, encodeBase64(useSeed));
+    this.memberKeys.put(roomId, memberKey, userId, encodeBase64(useSeed));
     return memberKey;
   }
 
   /** Local user ID behind a member ID (undefined for remote or unknown members). */
   localUserOf(roomId: string, version: string, memberId: string): string | undefined {
-    if (!usesMemberKeys(version)) return isLocalUserId(this.hs, memberId) ? memberId : undefined;
-    return this.hs.memberKeys.forKey(roomId, memberId)?.user_id;
+    return localUserOfMember(this.memberKeys, this.serverName, roomId, version, memberId);
   }
 
   /**
@@ -122,7 +166,7 @@ export class RoomService {
       if (!/^@[A-Za-z0-9_-]{43}$/.test(userIdOrKey)) throw invalidParam(`${userIdOrKey} is neither a user ID nor a member key`);
       return userIdOrKey;
     }
-    if (isLocalUserId(this.hs, userIdOrKey)) return this.memberIdFor(roomId, version, userIdOrKey);
+    if (isLocalUserId({ config: { serverName: this.serverName } }, userIdOrKey)) return this.memberIdFor(roomId, version, userIdOrKey);
     const claimers = this.claimersOf(roomId, userIdOrKey);
     if (claimers.length > 1) {
       throw invalidParam(
@@ -138,7 +182,7 @@ export class RoomService {
     const colon = userId.indexOf(':');
     const [localpart, domain] = [userId.slice(1, colon), userId.slice(colon + 1)];
     const keys: string[] = [];
-    for (const { pdu } of this.hs.events.currentState(roomId).values()) {
+    for (const { pdu } of this.events.currentState(roomId).values()) {
       if (pdu.type === 'm.room.member' && pdu.state_key !== undefined && pdu.content.localpart === localpart && pdu.content.domain === domain) keys.push(pdu.state_key);
     }
     return keys.sort();
@@ -147,7 +191,7 @@ export class RoomService {
   /** The seed of a local user's server-held member key (member-key rooms), to sign with. */
   seedOf(roomId: string, version: string, userId: string): Uint8Array | undefined {
     if (!usesMemberKeys(version)) return undefined;
-    const row = this.hs.memberKeys.forUser(roomId, userId);
+    const row = this.memberKeys.forUser(roomId, userId);
     if (!row?.seed) this.refuseIfMoved(userId);
     if (!row?.seed) throw forbidden('the server holds no member key for this account in this room');
     return decodeBase64(row.seed);
@@ -155,7 +199,7 @@ export class RoomService {
 
   /** A portable account that moved away (PROTOCOL.md §7) has had its member keys forgotten here: nothing is signed as it. */
   private refuseIfMoved(userId: string): void {
-    const movedTo = this.hs.accountKeys.forUser(userId)?.moved_to;
+    const movedTo = this.accountKeys.forUser(userId)?.moved_to;
     if (movedTo) throw forbidden(`${userId} has moved to ${movedTo}; this server no longer holds its member keys`);
   }
 
@@ -164,13 +208,13 @@ export class RoomService {
     if (draft.type !== 'm.room.member' || !usesMemberKeys(version) || draft.stateKey === undefined) return draft;
     const target = this.localUserOf(roomId, version, draft.stateKey);
     if (!target) return draft;
-    return { ...draft, content: { ...draft.content, localpart: localpartOf(target), domain: this.hs.config.serverName } };
+    return { ...draft, content: { ...draft.content, localpart: localpartOf(target), domain: this.serverName } };
   }
 
   /** Builds, signs, authorises and stores one event from a local user. Throws 403 when the auth rules refuse it. */
   send(roomId: string, userId: string, draftIn: EventDraft, context: SendContext = {}): StoredEvent {
-    const stored = this.hs.events.transaction(() => this.commitInTransaction(this.seal(roomId, userId, draftIn), userId, context));
-    this.hs.notifier.notifyRoom(roomId);
+    const stored = this.events.transaction(() => this.commitInTransaction(this.seal(roomId, userId, draftIn), userId, context));
+    this.notifier.notifyRoom(roomId);
     return stored;
   }
 
@@ -179,7 +223,7 @@ export class RoomService {
     const version = this.versionOf(roomId);
     const sender = this.memberIdFor(roomId, version, userId);
     const draft = this.decorateMemberContent(roomId, version, draftIn);
-    const state = this.hs.events.currentState(roomId);
+    const state = this.events.currentState(roomId);
     const { prevEvents: prevIds, depth } = this.prevEventsFor(roomId);
     const unsealed: Pdu = {
       type: draft.type,
@@ -192,26 +236,26 @@ export class RoomService {
       prev_events: prevIds,
       auth_events: selectAuthEvents(draft, sender, state, version),
     };
-    const { pdu, eventId } = sealPdu(unsealed, version, this.hs.config.serverName, this.hs.signingKey, this.seedOf(roomId, version, userId));
+    const { pdu, eventId } = sealPdu(unsealed, version, this.serverName, this.signingKey.current, this.seedOf(roomId, version, userId));
     return { roomId, version, eventId, pdu };
   }
 
   /** The prev_events of a new event in the room (at most MAX_PREV_EVENTS extremities, the deepest) and its depth. */
   prevEventsFor(roomId: string): { prevEvents: string[]; depth: number } {
-    const chosen = this.hs.events.deepestExtremities(roomId, MAX_PREV_EVENTS);
+    const chosen = this.events.deepestExtremities(roomId, MAX_PREV_EVENTS);
     return { prevEvents: chosen.map((e) => e.event_id), depth: Math.max(0, ...chosen.map((e) => e.depth)) + 1 };
   }
 
   /** Authorises a sealed event against the current state and stores it. */
   commit(sealed: SealedEvent, userId: string, context: SendContext = {}): StoredEvent {
-    const stored = this.hs.events.transaction(() => this.commitInTransaction(sealed, userId, context));
-    this.hs.notifier.notifyRoom(sealed.roomId);
+    const stored = this.events.transaction(() => this.commitInTransaction(sealed, userId, context));
+    this.notifier.notifyRoom(sealed.roomId);
     return stored;
   }
 
   private commitInTransaction(sealed: SealedEvent, userId: string, context: SendContext): StoredEvent {
     const { roomId, version, eventId, pdu } = sealed;
-    const state = this.hs.events.currentState(roomId);
+    const state = this.events.currentState(roomId);
     const authState = toAuthState(state);
     const createId = state.get(stateKeyOf('m.room.create', ''))?.eventId;
     const onlyPrevIsCreate = pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
@@ -224,22 +268,22 @@ export class RoomService {
     let target: StoredEvent | undefined;
     if (pdu.type === 'm.room.redaction') {
       const redacts = pdu.content.redacts;
-      target = typeof redacts === 'string' ? this.hs.events.event(redacts) : undefined;
+      target = typeof redacts === 'string' ? this.events.event(redacts) : undefined;
       if (!target || target.roomId !== roomId) throw notFound('The event to redact is not in this room');
       if (!mayRedact(pdu.sender, target.pdu, authState, version)) throw forbidden('not allowed to redact this event');
     }
     const event = this.persist(roomId, version, eventId, pdu, state, userId, context);
     if (target && !target.redactedBy) {
-      this.hs.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
-      this.hs.links.forgetEvent(target.eventId);
-      this.hs.push.forgetEvent(target.eventId);
+      this.events.markRedacted(target.eventId, eventId, redactEvent(target.pdu, version) as unknown as Pdu);
+      this.links.forgetEvent(target.eventId);
+      this.push.forgetEvent(target.eventId);
     }
     return event;
   }
 
   /** Stores a sealed, authorised event and moves the room's state, extremities and local memberships forward. */
   private persist(roomId: string, version: string, eventId: string, pdu: Pdu, state: StateMap, userId: string | null, context: SendContext): StoredEvent {
-    const streamOrdering = this.hs.stream.next();
+    const streamOrdering = this.stream.next();
     const replacesState = pdu.state_key !== undefined ? (state.get(stateKeyOf(pdu.type, pdu.state_key))?.eventId ?? null) : null;
     const row = {
       streamOrdering,
@@ -251,23 +295,23 @@ export class RoomService {
       txnDeviceId: context.deviceId ?? null,
       txnId: context.txnId ?? null,
     };
-    this.hs.events.insertEvent(row);
+    this.events.insertEvent(row);
     if (userId && context.deviceId && context.txnId && context.transactionPath) {
-      this.hs.events.recordTransaction(userId, context.deviceId, context.transactionPath, context.txnId, eventId);
+      this.events.recordTransaction(userId, context.deviceId, context.transactionPath, context.txnId, eventId);
     }
-    if (pdu.state_key !== undefined) this.hs.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
+    if (pdu.state_key !== undefined) this.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
     // Events that arrived over federation since this one was sealed stay extremities.
-    this.hs.events.setForwardExtremities(roomId, [...this.hs.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)), eventId]);
+    this.events.setForwardExtremities(roomId, [...this.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)), eventId]);
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
-      if (usesMemberKeys(version)) this.hs.links.checkSoon(roomId);
+      if (usesMemberKeys(version)) this.links.checkSoon(roomId);
       const member = this.localUserOf(roomId, version, pdu.state_key);
       if (member) {
-        const previous = this.hs.events.membership(roomId, member)?.membership;
-        this.hs.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
-        if (pdu.content.membership === 'join' && previous !== 'join') this.hs.push.resetRoom(roomId, member);
+        const previous = this.events.membership(roomId, member)?.membership;
+        this.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
+        if (pdu.content.membership === 'join' && previous !== 'join') this.push.resetRoom(roomId, member);
       }
     }
-    this.hs.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });
+    this.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });
     const stored = { ...row, redactedBy: null };
     for (const listener of this.localEventListeners) listener(stored, version);
     return stored;
@@ -287,8 +331,8 @@ export class RoomService {
     isPublic: boolean;
   }): string {
     const { userId, version } = options;
-    const serverName = this.hs.config.serverName;
-    const roomId = this.hs.events.transaction(() => {
+    const serverName = this.serverName;
+    const roomId = this.events.transaction(() => {
       let sender = userId;
       let seed: Uint8Array | undefined;
       const content: Record<string, unknown> = { ...options.createContent, room_version: version };
@@ -310,7 +354,7 @@ export class RoomService {
         prev_events: [],
         auth_events: [],
       };
-      const { pdu, eventId } = sealPdu(unsealed, version, serverName, this.hs.signingKey, seed);
+      const { pdu, eventId } = sealPdu(unsealed, version, serverName, this.signingKey.current, seed);
       try {
         checkAuth(pdu, new Map(), version, false);
       } catch (error) {
@@ -318,9 +362,9 @@ export class RoomService {
         throw error;
       }
       const roomId = roomIdForClassic ?? computeRoomIdFromCreate(pdu, version);
-      if (this.hs.events.room(roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'That room already exists');
-      this.hs.events.createRoom(roomId, version, userId, options.isPublic);
-      if (seed) this.hs.memberKeys.put(roomId, sender, userId, encodeBase64(seed));
+      if (this.events.room(roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'That room already exists');
+      this.events.createRoom(roomId, version, userId, options.isPublic);
+      if (seed) this.memberKeys.put(roomId, sender, userId, encodeBase64(seed));
       this.persist(roomId, version, eventId, pdu, new Map(), userId, {});
       return roomId;
     });

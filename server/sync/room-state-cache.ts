@@ -3,6 +3,7 @@
 // of the server's time. Keyed on EventStore.stateVersion, which moves on every write to the room's current state;
 // never filled inside a transaction (a rolled-back write must not leave its state in the cache).
 import type { Homeserver } from '../homeserver';
+import type { EventStore } from '../storage/events';
 
 export interface RoomStateDigest {
   /** Event ID of each current member event, by state key (member ID). */
@@ -17,11 +18,11 @@ export interface RoomStateDigest {
 
 export const MAX_HEROES = 5;
 
-const digests = new WeakMap<Homeserver, Map<string, { version: string; digest: RoomStateDigest }>>();
+const digests = new WeakMap<EventStore, Map<string, { version: string; digest: RoomStateDigest }>>();
 
-export function roomStateDigest(hs: Homeserver, roomId: string): RoomStateDigest {
-  let byRoom = digests.get(hs);
-  if (!byRoom) digests.set(hs, (byRoom = new Map()));
+export function roomStateDigest(hs: Pick<Homeserver, 'db' | 'events'>, roomId: string): RoomStateDigest {
+  let byRoom = digests.get(hs.events);
+  if (!byRoom) digests.set(hs.events, (byRoom = new Map()));
   const version = hs.events.stateVersion(roomId);
   const cached = byRoom.get(roomId);
   if (cached && cached.version === version) return cached.digest;

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { t } from '../../i18n';
 import { Preset, Visibility } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
@@ -41,7 +42,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     if (!name.trim()) {
-      setError('Give the room a name.');
+      setError(t('rooms.create.nameMissing'));
       return;
     }
     setBusy(true);
@@ -53,7 +54,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
       if (need.kind === 'ask') return setAskFor(need.accountKey);
       await create(need.kind === 'root' ? need.memberRoot : undefined);
     } catch (err) {
-      setError(describeMatrixError(err, 'Could not create the room'));
+      setError(describeMatrixError(err, t('rooms.create.failed')));
     } finally {
       setBusy(false);
     }
@@ -75,7 +76,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
 
   if (askFor) {
     return (
-      <Dialog title="Create a room" onClose={onClose}>
+      <Dialog title={t('rooms.create.title')} onClose={onClose}>
         <MemberRootPrompt
           userId={client.getSafeUserId()}
           accountKey={askFor}
@@ -85,7 +86,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
             setAskFor(undefined);
             setBusy(true);
             create(root)
-              .catch((err) => setError(describeMatrixError(err, 'Could not create the room')))
+              .catch((err) => setError(describeMatrixError(err, t('rooms.create.failed'))))
               .finally(() => setBusy(false));
           }}
         />
@@ -94,40 +95,40 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <Dialog title="Create a room" onClose={onClose}>
+    <Dialog title={t('rooms.create.title')} onClose={onClose}>
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
         <label className="block space-y-1">
-          <span className="text-sm">Room name</span>
+          <span className="text-sm">{t('rooms.create.name')}</span>
           <input className={inputClass} value={name} onChange={(e) => setName(e.target.value)} autoFocus />
         </label>
         <label className="block space-y-1">
-          <span className="text-sm">Topic (optional)</span>
+          <span className="text-sm">{t('rooms.create.topic')}</span>
           <input className={inputClass} value={topic} onChange={(e) => setTopic(e.target.value)} />
         </label>
         <fieldset className="space-y-1">
-          <legend className="text-sm">Who can join</legend>
+          <legend className="text-sm">{t('rooms.create.whoCanJoin')}</legend>
           <label className="flex items-center gap-2">
-            <input type="radio" name="visibility" checked={!isPublic} onChange={() => setIsPublic(false)} /> Private (invite only)
+            <input type="radio" name="visibility" checked={!isPublic} onChange={() => setIsPublic(false)} /> {t('rooms.create.private')}
           </label>
           <label className="flex items-center gap-2">
-            <input type="radio" name="visibility" checked={isPublic} onChange={() => setIsPublic(true)} /> Public (anyone can join)
+            <input type="radio" name="visibility" checked={isPublic} onChange={() => setIsPublic(true)} /> {t('rooms.create.public')}
           </label>
         </fieldset>
         {versions && (
           <label className="block space-y-1">
-            <span className="text-sm">Room version</span>
+            <span className="text-sm">{t('rooms.create.version')}</span>
             <select className={inputClass} value={version} onChange={(e) => setVersion(e.target.value)}>
               {versions.available.map((v) => (
                 <option key={v} value={v}>
                   {v}
-                  {v === versions.default ? ' (server default)' : ''}
+                  {v === versions.default ? ` ${t('rooms.create.serverDefault')}` : ''}
                 </option>
               ))}
             </select>
           </label>
         )}
         <FormError error={error} />
-        <DialogActions submit="Create room" busy={busy} busyLabel="Creating…" onCancel={onClose} />
+        <DialogActions submit={t('rooms.create.submit')} busy={busy} busyLabel={t('rooms.create.busy')} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { openRoom } from '../../state/navigation';
@@ -11,9 +12,9 @@ import { joinWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/por
 /** Room IDs start with !, aliases with #: anything else is a typo worth pointing out before asking the server. */
 export function checkRoomAddress(text: string): string | undefined {
   const value = text.trim();
-  if (!value) return 'Enter a room ID (!…) or alias (#name:server).';
-  if (!/^[!#]\S+$/.test(value)) return 'A room address starts with # (alias) or ! (room ID), with no spaces.';
-  if (value.startsWith('#') && !value.includes(':')) return 'An alias needs a server, like #room:example.org.';
+  if (!value) return t('rooms.join.empty');
+  if (!/^[!#]\S+$/.test(value)) return t('rooms.join.badStart');
+  if (value.startsWith('#') && !value.includes(':')) return t('rooms.join.aliasServer');
   return undefined;
 }
 
@@ -44,7 +45,7 @@ export function JoinRoomDialog({
       if (need.kind === 'ask') return setAskFor(need.accountKey);
       await join(need.kind === 'root' ? need.memberRoot : undefined);
     } catch (err) {
-      setError(describeMatrixError(err, 'Could not join'));
+      setError(describeMatrixError(err, t('rooms.joinFailed')));
     } finally {
       setBusy(false);
     }
@@ -64,7 +65,7 @@ export function JoinRoomDialog({
 
   if (askFor) {
     return (
-      <Dialog title="Join a room" onClose={onClose}>
+      <Dialog title={t('rooms.join.title')} onClose={onClose}>
         <MemberRootPrompt
           userId={client.getSafeUserId()}
           accountKey={askFor}
@@ -74,7 +75,7 @@ export function JoinRoomDialog({
             setAskFor(undefined);
             setBusy(true);
             join(root)
-              .catch((err) => setError(describeMatrixError(err, 'Could not join')))
+              .catch((err) => setError(describeMatrixError(err, t('rooms.joinFailed'))))
               .finally(() => setBusy(false));
           }}
         />
@@ -83,14 +84,14 @@ export function JoinRoomDialog({
   }
 
   return (
-    <Dialog title="Join a room" onClose={onClose}>
+    <Dialog title={t('rooms.join.title')} onClose={onClose}>
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
         <label className="block space-y-1">
-          <span className="text-sm">Room ID or alias</span>
+          <span className="text-sm">{t('rooms.join.address')}</span>
           <input className={inputClass} value={address} onChange={(e) => setAddress(e.target.value)} placeholder="#room:example.org" autoFocus spellCheck={false} />
         </label>
         <FormError error={error} />
-        <DialogActions submit="Join" busy={busy} busyLabel="Joining…" onCancel={onClose} />
+        <DialogActions submit={t('rooms.join.submit')} busy={busy} busyLabel={t('rooms.join.busy')} onCancel={onClose} />
       </form>
     </Dialog>
   );

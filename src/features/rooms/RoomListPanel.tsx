@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
 import { openRoom, selectOpenRoomId, useRoute } from '../../state/navigation';
 import { describeMatrixError } from '../../matrix/errors';
@@ -28,10 +29,10 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
   const joined = shown.filter((r) => r.membership === 'join');
 
   return (
-    <nav aria-label="Rooms" className="flex w-full flex-col border-r border-line bg-surface-sunken">
+    <nav aria-label={t('rooms.nav')} className="flex w-full flex-col border-r border-line bg-surface-sunken">
       <header className="flex items-center gap-2 border-b border-line p-3">
         <div className="min-w-0 flex-1">
-          <p className="font-semibold">Wayfarer</p>
+          <p className="font-semibold">{t('app.name')}</p>
           <p className="truncate text-xs text-subtle" title={client.getUserId() ?? ''}>
             {client.getUserId()}
           </p>
@@ -45,22 +46,22 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
             void onSignOut();
           }}
         >
-          Sign out
+          {t('rooms.signOut')}
         </button>
       </header>
       <div className="space-y-2 p-3">
         <div className="flex gap-2">
           <button className={`flex-1 ${secondaryButton}`} onClick={() => setDialog('create')}>
-            New room
+            {t('rooms.new')}
           </button>
           <button className={`flex-1 ${secondaryButton}`} onClick={() => setDialog('join')}>
-            Join room
+            {t('rooms.join')}
           </button>
         </div>
         <input
           type="search"
-          aria-label="Filter rooms"
-          placeholder="Filter rooms"
+          aria-label={t('rooms.filter')}
+          placeholder={t('rooms.filter')}
           className={inputClass}
           value={filter}
           onChange={(e) => chatStore.getState().setRoomFilter(e.target.value)}
@@ -68,8 +69,8 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
       </div>
       <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
         {invites.length > 0 && (
-          <section aria-label="Invites" className="mb-3">
-            <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">Invites</h2>
+          <section aria-label={t('rooms.invites')} className="mb-3">
+            <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">{t('rooms.invites')}</h2>
             <ul className="space-y-1">
               {invites.map((room) => (
                 <InviteItem key={room.roomId} room={room} />
@@ -77,9 +78,9 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
             </ul>
           </section>
         )}
-        <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">Rooms</h2>
+        <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">{t('rooms.heading')}</h2>
         {joined.length === 0 ? (
-          <p className="px-2 text-sm text-subtle">{filter ? 'No rooms match.' : 'No rooms yet.'}</p>
+          <p className="px-2 text-sm text-subtle">{filter ? t('rooms.noMatch') : t('rooms.none')}</p>
         ) : (
           <ul className="space-y-0.5">
             {joined.map((room) => (
@@ -99,7 +100,13 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
 }
 
 function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }) {
-  const label = [room.name, room.hint ?? '', room.isDirect ? 'direct message' : '', room.unread ? `${room.unread} unread` : '', room.highlights ? `${room.highlights} mentions` : '']
+  const label = [
+    room.name,
+    room.hint ?? '',
+    room.isDirect ? t('rooms.direct') : '',
+    room.unread ? t('rooms.unread', { number: room.unread }) : '',
+    room.highlights ? t('rooms.mentions', { count: room.highlights }) : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return (
@@ -120,7 +127,7 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
         </span>
         {room.isDirect && (
           <span className="rounded bg-surface-strong px-1.5 text-[10px] uppercase text-muted" aria-hidden>
-            DM
+            {t('rooms.dmTag')}
           </span>
         )}
         {room.unread > 0 && (
@@ -157,7 +164,7 @@ function InviteItem({ room }: { room: RoomListEntry }) {
         await client.leave(room.roomId);
       }
     } catch (err) {
-      chatStore.getState().showNotice(describeMatrixError(err, accept ? 'Could not join' : 'Could not decline'));
+      chatStore.getState().showNotice(describeMatrixError(err, accept ? t('rooms.joinFailed') : t('rooms.declineFailed')));
     } finally {
       setBusy(false);
     }
@@ -166,20 +173,20 @@ function InviteItem({ room }: { room: RoomListEntry }) {
     <li className="rounded-md border border-line p-2">
       <p className="truncate font-medium">
         {room.name}
-        {room.isDirect && <span className="ml-1 text-xs text-subtle">(direct message)</span>}
+        {room.isDirect && <span className="ml-1 text-xs text-subtle">({t('rooms.direct')})</span>}
       </p>
       {room.hint && (
         <p className="truncate text-xs text-subtle" title={room.hint}>
           {room.hint}
         </p>
       )}
-      {inviter && <p className="truncate text-xs text-subtle">Invited by {inviter}</p>}
+      {inviter && <p className="truncate text-xs text-subtle">{t('rooms.invitedBy', { inviter })}</p>}
       <div className="mt-2 flex gap-2">
-        <button disabled={busy} aria-label={`Accept invite to ${target}`} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
-          Accept
+        <button disabled={busy} aria-label={t('rooms.acceptInvite', { room: target })} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
+          {t('rooms.accept')}
         </button>
-        <button disabled={busy} aria-label={`Decline invite to ${target}`} className="rounded border border-line-strong px-2 py-1 text-sm" onClick={() => act(false)}>
-          Decline
+        <button disabled={busy} aria-label={t('rooms.declineInvite', { room: target })} className="rounded border border-line-strong px-2 py-1 text-sm" onClick={() => act(false)}>
+          {t('rooms.decline')}
         </button>
       </div>
     </li>

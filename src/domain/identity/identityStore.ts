@@ -3,6 +3,7 @@
 // checks, and which identity the inspector shows. A member_info change bumps the room's revision, so every rendered
 // sender of that room re-derives at once, without any new event.
 import { createStore } from 'zustand/vanilla';
+import { msg, type Message } from '../../i18n';
 import { useStore } from 'zustand';
 import { normaliseKey, type MemberInfo } from '../../protocol';
 import type { BrowserCheck } from './badge';
@@ -90,7 +91,7 @@ export function ingestSyncBody(store: IdentityStore, body: unknown, initial: boo
 }
 
 /** "Checked 5 links in this browser: 4 verified, 1 unverified; 1 disagrees with your homeserver." */
-export function summarizeBrowserChecks(roomId: string, identities: readonly string[], state: Pick<IdentityState, 'browser' | 'memberInfo'> = identityStore.getState()): string {
+export function summarizeBrowserChecks(roomId: string, identities: readonly string[], state: Pick<IdentityState, 'browser' | 'memberInfo'> = identityStore.getState()): Message {
   const counts = new Map<string, number>();
   let disagreeing = 0;
   for (const identity of identities) {
@@ -102,6 +103,8 @@ export function summarizeBrowserChecks(roomId: string, identities: readonly stri
   }
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const parts = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
-  const disagreement = disagreeing ? `; ${disagreeing} ${disagreeing === 1 ? 'disagrees' : 'disagree'} with your homeserver (open the member to see why)` : '';
-  return `Checked ${total} ${total === 1 ? 'link' : 'links'} in this browser: ${parts || 'none'}${disagreement}.`;
+  const found = parts || msg('identity.check.none');
+  return disagreeing
+    ? msg('identity.check.summaryDisagreeing', { count: total, found, disagreeing })
+    : msg('identity.check.summary', { count: total, found });
 }

@@ -149,6 +149,8 @@ describe('browser check summary', () => {
       [keyA, { state: 'done', status: 'unverified', code: 'key_missing', reason: 'gone', checkedTs: 1 }],
       [keyB, { state: 'done', status: 'unverified', code: 'no_co_signature', reason: 'never', checkedTs: 1 }],
     ]);
-    expect(summarizeBrowserChecks('!r', [keyA, keyB], store.getState())).toBe('Checked 2 links in this browser: 2 unverified; 1 disagrees with your homeserver (open the member to see why).');
+    const summary = summarizeBrowserChecks('!r', [keyA, keyB], store.getState());
+    expect(summary).toEqual({ key: 'identity.check.summaryDisagreeing', values: { count: 2, found: '2 unverified', disagreeing: 1 } });
+    expect(t(summary)).toBe('Checked 2 links in this browser: 2 unverified; 1 disagrees with your homeserver (open the member to see why).');
   });
 });

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
@@ -41,9 +42,9 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
     setSummary(undefined);
     try {
       await verifyInBrowser(client, room, keyed.map((m) => m.identity), true);
-      setSummary(summarizeBrowserChecks(roomId, keyed.map((m) => m.identity)));
+      setSummary(t(summarizeBrowserChecks(roomId, keyed.map((m) => m.identity))));
     } catch (error) {
-      setSummary(`Could not check: ${error instanceof Error ? error.message : String(error)}`);
+      setSummary(t('members.checkFailed', { reason: error instanceof Error ? error.message : String(error) }));
     } finally {
       setChecking(false);
     }
@@ -75,21 +76,21 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
   const invited = members.filter((m) => m.membership === 'invite');
   return (
     <aside
-      aria-label="Members"
+      aria-label={t('members.title')}
       {...(phone ? { role: 'dialog', 'aria-modal': true } : {})}
       onKeyDown={onKeyDown}
       className="fixed inset-0 z-40 flex w-full flex-col bg-surface md:static md:w-64 md:border-l md:border-line"
     >
       <header className="flex items-center border-b border-line p-3">
-        <h2 className="flex-1 font-semibold">Members ({joined.length})</h2>
-        <button ref={closeButton} className={iconButton} aria-label="Close members" onClick={close}>
+        <h2 className="flex-1 font-semibold">{t('members.heading', { number: joined.length })}</h2>
+        <button ref={closeButton} className={iconButton} aria-label={t('members.close')} onClick={close}>
           ✕
         </button>
       </header>
       <div className="min-h-0 flex-1 overflow-y-auto p-2">
         {keyed.length > 0 && (
           <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60" disabled={checking} onClick={() => void checkAll()}>
-            {checking ? 'Checking links in this browser…' : 'Check every link in this browser'}
+            {checking ? t('members.checking') : t('members.checkAll')}
           </button>
         )}
         {summary && (
@@ -97,8 +98,8 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
             {summary}
           </p>
         )}
-        <MemberList title="Joined" roomId={roomId} members={joined} profiles={profiles} />
-        {invited.length > 0 && <MemberList title="Invited" roomId={roomId} members={invited} profiles={profiles} />}
+        <MemberList title={t('members.joined')} roomId={roomId} members={joined} profiles={profiles} />
+        {invited.length > 0 && <MemberList title={t('members.invited')} roomId={roomId} members={invited} profiles={profiles} />}
       </div>
     </aside>
   );
@@ -118,7 +119,7 @@ function MemberList({ title, roomId, members, profiles }: { title: string; roomI
               <div className="min-w-0 flex-1">
                 <button
                   className="block max-w-full truncate text-left text-sm hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500"
-                  aria-label={`${member.name}: show identity`}
+                  aria-label={t('members.showIdentity', { name: member.name })}
                   onClick={() => identityStore.getState().openInspector(roomId, member.identity)}
                 >
                   {member.name}
@@ -130,7 +131,7 @@ function MemberList({ title, roomId, members, profiles }: { title: string; roomI
               </div>
               {role && (
                 <span className={`rounded px-1.5 text-xs ${role === 'Admin' ? 'bg-accent-surface text-accent-fg' : 'bg-surface-strong'}`}>
-                  {role}
+                  {t(role === 'Admin' ? 'members.admin' : 'members.moderator')}
                 </span>
               )}
             </li>

@@ -2,6 +2,7 @@
 // Escape closes, focus goes back to the Search button), results newest first with the sender as the timeline
 // shows them, the date, the matched words marked, and the message before and after. "Load more" follows next_batch.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { t } from '../../i18n';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import { useModalDialog } from '../../ui/Dialog';
@@ -28,13 +29,13 @@ async function fetchPage(client: MatrixClient, roomId: string, term: string, nex
 /** The room header's button: a magnifier on a phone (the room name needs the width), the word on wider screens. */
 export function SearchButton({ onClick }: { onClick: () => void }) {
   return (
-    <button className={iconButton} aria-label="Search" title="Search messages" onClick={onClick}>
+    <button className={iconButton} aria-label={t('search.open')} title={t('search.openTitle')} onClick={onClick}>
       <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5 sm:hidden" fill="none" stroke="currentColor" strokeWidth="2">
         <circle cx="8.5" cy="8.5" r="5.5" />
         <path d="m13 13 4.5 4.5" strokeLinecap="round" />
       </svg>
       <span aria-hidden className="hidden sm:inline">
-        Search
+        {t('search.open')}
       </span>
     </button>
   );
@@ -54,7 +55,7 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
     e.preventDefault();
     const term = text.trim();
     if (!/[\p{L}\p{N}]/u.test(term)) {
-      setState({ phase: 'failed', term, error: 'Type at least one word (letters or digits) to search for.' });
+      setState({ phase: 'failed', term, error: t('search.noWords') });
       return;
     }
     const mine = ++generation.current;
@@ -63,7 +64,7 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
       const page = await fetchPage(client, room.roomId, term);
       if (mine === generation.current) setState({ phase: 'done', term, page, loadingMore: false });
     } catch (error) {
-      if (mine === generation.current) setState({ phase: 'failed', term, error: describeMatrixError(error, 'Search failed') });
+      if (mine === generation.current) setState({ phase: 'failed', term, error: describeMatrixError(error, t('search.failed')) });
     }
   };
 
@@ -75,14 +76,14 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
       const next = await fetchPage(client, room.roomId, state.term, state.page.nextBatch);
       if (mine === generation.current) setState({ ...state, page: appendPage(state.page, next), loadingMore: false });
     } catch (error) {
-      if (mine === generation.current) setState({ ...state, loadingMore: false, moreError: describeMatrixError(error, 'Could not load more results') });
+      if (mine === generation.current) setState({ ...state, loadingMore: false, moreError: describeMatrixError(error, t('search.moreFailed')) });
     }
   };
 
   return (
     <dialog
       ref={ref}
-      aria-label={`Search messages in ${room.name}`}
+      aria-label={t('search.dialog', { room: room.name })}
       onClose={onClose}
       // A search box swallows Escape (it clears the box): Escape closes the search from anywhere in it.
       onKeyDown={(e) => {
@@ -94,8 +95,8 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
     >
       <div className="flex h-full flex-col">
         <div className="flex items-center gap-2 border-b border-line px-3 py-2">
-          <h2 className="min-w-0 flex-1 truncate text-lg font-semibold">Search in {room.name}</h2>
-          <button className={iconButton} aria-label="Close search" onClick={() => ref.current?.close()}>
+          <h2 className="min-w-0 flex-1 truncate text-lg font-semibold">{t('search.heading', { room: room.name })}</h2>
+          <button className={iconButton} aria-label={t('search.close')} onClick={() => ref.current?.close()}>
             ✕
           </button>
         </div>
@@ -103,15 +104,15 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
         <form role="search" className="flex gap-2 px-3 py-3" onSubmit={(e) => void submit(e)}>
           <input
             type="search"
-            aria-label="Search messages"
-            placeholder="Words to find"
+            aria-label={t('search.openTitle')}
+            placeholder={t('search.placeholder')}
             className={inputClass}
             value={text}
             onChange={(e) => setText(e.target.value)}
             ref={input}
           />
           <button type="submit" className={primaryButton} disabled={state.phase === 'searching'}>
-            Search
+            {t('search.submit')}
           </button>
         </form>
         <div className="min-h-0 flex-1 overflow-y-auto px-3 pb-3">
@@ -125,11 +126,11 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
 function SearchBody({ state, room, onLoadMore, onOpen }: { state: SearchState; room: Room; onLoadMore: () => void; onOpen: () => void }) {
   switch (state.phase) {
     case 'idle':
-      return <p className="text-sm text-subtle">Type words to find messages in this room. Encrypted messages can't be searched on the server.</p>;
+      return <p className="text-sm text-subtle">{t('search.idle')}</p>;
     case 'searching':
       return (
         <p role="status" className="text-sm text-subtle">
-          Searching for “{state.term}”…
+          {t('search.searching', { term: state.term })}
         </p>
       );
     case 'failed':
@@ -143,23 +144,23 @@ function SearchBody({ state, room, onLoadMore, onOpen }: { state: SearchState; r
       if (page.rows.length === 0) {
         return (
           <p role="status" className="text-sm text-subtle">
-            No messages match “{state.term}”.
+            {t('search.none', { term: state.term })}
           </p>
         );
       }
       return (
         <>
           <p role="status" className="mb-2 text-sm text-subtle">
-            {page.count === 1 ? '1 message matches' : `${page.count} messages match`} “{state.term}”.
+            {t('search.count', { count: page.count, term: state.term })}
           </p>
-          <ol aria-label="Search results" className="space-y-2">
+          <ol aria-label={t('search.results')} className="space-y-2">
             {page.rows.map((row) => (
               <SearchResult key={row.eventId} row={row} room={room} highlights={page.highlights} onOpen={onOpen} />
             ))}
           </ol>
           {page.nextBatch && (
             <button className={`${secondaryButton} mt-3 w-full`} disabled={state.loadingMore} onClick={onLoadMore}>
-              {state.loadingMore ? 'Loading more…' : 'Load more'}
+              {state.loadingMore ? t('search.loadingMore') : t('search.loadMore')}
             </button>
           )}
           {state.moreError && (
@@ -202,10 +203,10 @@ function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; ro
           </a>
         </header>
         <p className="whitespace-pre-wrap break-words">
-          {row.kind !== 'message' && <span className="text-sm text-subtle">{row.kind === 'name' ? 'Room name: ' : 'Topic: '}</span>}
+          {row.kind !== 'message' && <span className="text-sm text-subtle">{t(row.kind === 'name' ? 'search.roomName' : 'search.topic')} </span>}
           <Highlighted text={row.text} words={highlights} />
         </p>
-        {row.after && <ContextLine line={row.after} room={room} label="After" />}
+        {row.after && <ContextLine line={row.after} room={room} label={t('search.after')} />}
       </article>
     </li>
   );

@@ -47,7 +47,7 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
   return (
     <dialog
       ref={ref}
-      aria-label="Identity"
+      aria-label={t('identity.inspector.title')}
       onClose={close}
       className="m-auto max-h-[calc(100dvh-2rem)] w-[min(36rem,calc(100vw-1rem))] overflow-y-auto rounded-lg bg-surface-raised p-0 text-fg shadow-xl backdrop:bg-black/50"
     >
@@ -68,13 +68,13 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
   const claimed = handleOf(link?.localpart ?? state.history.at(-1)?.localpart, link?.domain ?? state.history.at(-1)?.domain);
 
   async function copyMemberEvent() {
-    setCopyStatus('Fetching…');
+    setCopyStatus(t('identity.inspector.fetching'));
     try {
       const event = await fetchMemberEvent({ fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' }, room.roomId, identity);
       await navigator.clipboard.writeText(JSON.stringify(event, null, 2));
-      setCopyStatus('Signed member event copied');
+      setCopyStatus(t('identity.inspector.eventCopied'));
     } catch (error) {
-      setCopyStatus(`Could not copy: ${error instanceof Error ? error.message : String(error)}`);
+      setCopyStatus(t('identity.inspector.copyFailed', { reason: error instanceof Error ? error.message : String(error) }));
     }
   }
 
@@ -86,7 +86,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
           <h2 className="truncate text-lg font-semibold">{profile.name}</h2>
           <HandleBadge badge={badge} className="text-sm" />
         </div>
-        <button className={iconButton} aria-label="Close identity" onClick={onClose} autoFocus>
+        <button className={iconButton} aria-label={t('identity.inspector.close')} onClick={onClose} autoFocus>
           ✕
         </button>
       </header>
@@ -99,65 +99,64 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
 
       {badge.kind === 'contested' && (
         <p role="alert" data-testid="contested-warning" className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg">
-          ⚠ Contested identity: {t(badge.reason)}.
+          {t('identity.inspector.contested', { reason: badge.reason })}
           {badge.signer && (
             <span className="mt-1 block font-normal">
-              Your homeserver first saw it {dateTime.format(badge.signer.sinceTs)}, in event <code className="break-all font-mono text-xs">{badge.signer.eventId}</code>.
+              {t('identity.inspector.firstSeen', { when: dateTime.format(badge.signer.sinceTs) })} <code className="break-all font-mono text-xs">{badge.signer.eventId}</code>.
             </span>
           )}
         </p>
       )}
 
       {state.isKey ? (
-        <section aria-label="Member key" className="space-y-1">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">Member key</h3>
+        <section aria-label={t('identity.inspector.memberKey')} className="space-y-1">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">{t('identity.inspector.memberKey')}</h3>
           <p className="flex items-start gap-2">
             <code className="flex-1 break-all rounded bg-surface-muted px-2 py-1 font-mono text-sm" data-testid="member-key">
               {keyGroups(identity)}
             </code>
-            <button className={secondaryButton + ' text-sm'} onClick={() => void navigator.clipboard.writeText(identity).then(() => setCopyStatus('Member key copied'), () => setCopyStatus('Could not copy the key'))}>
-              Copy key
+            <button className={secondaryButton + ' text-sm'} onClick={() => void navigator.clipboard.writeText(identity).then(() => setCopyStatus(t('identity.inspector.keyCopied')), () => setCopyStatus(t('identity.inspector.keyCopyFailed')))}>
+              {t('identity.inspector.copyKey')}
             </button>
           </p>
-          <p className="text-xs text-subtle">This key is specific to this room: the same person has a different key in every room.</p>
+          <p className="text-xs text-subtle">{t('identity.inspector.keyPerRoom')}</p>
         </section>
       ) : (
-        <p className="text-sm text-subtle">A classic room: the user ID {identity} is the identity; there is no member key or link to check.</p>
+        <p className="text-sm text-subtle">{t('identity.inspector.classic', { userId: identity })}</p>
       )}
 
       {state.isKey && (
-        <section aria-label="Link" className="space-y-2 text-sm">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">Link</h3>
+        <section aria-label={t('identity.inspector.link')} className="space-y-2 text-sm">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">{t('identity.inspector.link')}</h3>
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-            <dt className="text-subtle">Claims</dt>
-            <dd>{claimed ?? 'no handle'}</dd>
-            <dt className="text-subtle">Domain</dt>
+            <dt className="text-subtle">{t('identity.inspector.claims')}</dt>
+            <dd>{claimed ?? t('identity.inspector.noHandle')}</dd>
+            <dt className="text-subtle">{t('identity.inspector.domain')}</dt>
             <dd>{link?.domain ?? state.history.at(-1)?.domain ?? '—'}</dd>
-            <dt className="text-subtle">Homeserver says</dt>
+            <dt className="text-subtle">{t('identity.inspector.homeserverSays')}</dt>
             <dd data-testid="homeserver-verdict">
               {link ? (
                 <>
                   <strong>{link.status}</strong>
-                  {link.key_id && <> with {link.key_id}</>}, checked {dateTime.format(link.checked_ts)}
-                  {link.status !== 'verified' && link.reason && <span className="block text-muted">Reason: {link.reason}</span>}
+                  {link.key_id && <> {t('identity.inspector.withKey', { keyId: link.key_id })}</>}, {t('identity.inspector.checked', { when: dateTime.format(link.checked_ts) })}
+                  {link.status !== 'verified' && link.reason && <span className="block text-muted">{t('identity.inspector.reason', { reason: link.reason })}</span>}
                 </>
               ) : (
-                'not reported yet'
+                t('identity.inspector.notReported')
               )}
             </dd>
-            <dt className="text-subtle">This browser</dt>
+            <dt className="text-subtle">{t('identity.inspector.thisBrowser')}</dt>
             <dd data-testid="browser-verdict" aria-live="polite">
               {!browser ? (
-                'not checked'
+                t('identity.inspector.notChecked')
               ) : browser.state === 'checking' ? (
-                'checking…'
+                t('identity.inspector.checking')
               ) : (
                 <>
                   <strong>{browser.status}</strong>
-                  {browser.keyId && <> with {browser.keyId}</>}, checked {dateTime.format(browser.checkedTs)}
+                  {browser.keyId && <> {t('identity.inspector.withKey', { keyId: browser.keyId })}</>}, {t('identity.inspector.checked', { when: dateTime.format(browser.checkedTs) })}
                   <span className="block text-muted">
-                    {browser.status === 'verified' ? '' : 'Reason: '}
-                    {browser.reason}
+                    {browser.status === 'verified' ? browser.reason : t('identity.inspector.reason', { reason: browser.reason })}
                   </span>
                 </>
               )}
@@ -172,10 +171,10 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
                 reloadHistory(true);
               }}
             >
-              {browser?.state === 'checking' ? 'Verifying…' : 'Verify now'}
+              {browser?.state === 'checking' ? t('identity.inspector.verifying') : t('identity.inspector.verify')}
             </button>
             <button className={secondaryButton + ' text-sm'} onClick={() => void copyMemberEvent()}>
-              Copy member event JSON
+              {t('identity.inspector.copyEvent')}
             </button>
           </div>
           {copyStatus && (
@@ -189,8 +188,8 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
       {state.isKey && <HandleHistorySection history={history} />}
 
       {profile.warnings.length > 0 && (
-        <section aria-label="Look-alike members" className="space-y-1 text-sm">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-warning">⚠ Same or similar name as</h3>
+        <section aria-label={t('identity.inspector.lookAlikes')} className="space-y-1 text-sm">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-warning">{t('identity.inspector.lookAlikesHeading')}</h3>
           <ul className="space-y-1">
             {profile.warnings.map((warning) => {
               const other = describeSender(room, { identity: warning.other, sender: warning.other });
@@ -207,14 +206,14 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
         </section>
       )}
 
-      <section aria-label="Membership" className="text-sm">
+      <section aria-label={t('identity.inspector.membership')} className="text-sm">
         <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-          <dt className="text-subtle">Membership</dt>
-          <dd>{member?.membership ?? 'unknown'}</dd>
-          <dt className="text-subtle">Power level</dt>
+          <dt className="text-subtle">{t('identity.inspector.membership')}</dt>
+          <dd>{member?.membership ?? t('identity.inspector.unknown')}</dd>
+          <dt className="text-subtle">{t('identity.inspector.powerLevel')}</dt>
           <dd>
             {member?.powerLevel ?? 0}
-            {member && roleOf(member.powerLevel) ? ` (${roleOf(member.powerLevel)})` : ''}
+            {member && roleOf(member.powerLevel) ? ` (${t(roleOf(member.powerLevel) === 'Admin' ? 'members.admin' : 'members.moderator')})` : ''}
           </dd>
         </dl>
       </section>
@@ -251,11 +250,11 @@ function useHandleHistory(client: MatrixClient, room: Room, identity: string, is
 /** Each member event of the key: date, handle (or the badge words), membership, and who co-signed it. */
 export function HandleHistorySection({ history }: { history: HistoryLoad }) {
   return (
-    <section aria-label="Handle history" aria-busy={history.kind === 'loading'} className="space-y-1 text-sm">
-      <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">Handle history in this room</h3>
-      {history.kind === 'loading' && <p className="text-subtle">Loading the signed member events…</p>}
-      {history.kind === 'failed' && <p className="text-danger">Could not load the handle history: {history.reason}</p>}
-      {history.kind === 'loaded' && history.entries.length === 0 && <p className="text-subtle">No member events.</p>}
+    <section aria-label={t('identity.history.title')} aria-busy={history.kind === 'loading'} className="space-y-1 text-sm">
+      <h3 className="text-xs font-semibold uppercase tracking-wide text-subtle">{t('identity.history.heading')}</h3>
+      {history.kind === 'loading' && <p className="text-subtle">{t('identity.history.loading')}</p>}
+      {history.kind === 'failed' && <p className="text-danger">{t('identity.history.failed', { reason: history.reason })}</p>}
+      {history.kind === 'loaded' && history.entries.length === 0 && <p className="text-subtle">{t('identity.history.none')}</p>}
       {history.kind === 'loaded' && history.entries.length > 0 && (
         <ol className="space-y-1">
           {history.entries.map((entry) => (
@@ -263,7 +262,7 @@ export function HandleHistorySection({ history }: { history: HistoryLoad }) {
               <time className="text-subtle" dateTime={new Date(entry.ts).toISOString()}>
                 {dateTime.format(entry.ts)}
               </time>
-              <span className={entry.verified ? '' : 'font-medium text-warning'} title={entry.claim ? `Claims ${entry.claim}, not verified` : undefined}>
+              <span className={entry.verified ? '' : 'font-medium text-warning'} title={entry.claim ? t('identity.history.claimNotVerified', { claim: entry.claim }) : undefined}>
                 {entry.label}
               </span>
               <span className="text-subtle">{entry.membership ?? ''} ·</span>

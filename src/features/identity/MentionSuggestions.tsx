@@ -1,5 +1,6 @@
 // The mentions autocomplete list: one option per key, its name and its handle or badge (never an unverified claim).
 import type { Room } from 'matrix-js-sdk';
+import { t } from '../../i18n';
 import { Avatar } from '../../ui/Avatar';
 import { describeSender, roomIdentities } from '../../domain/identity/describeSender';
 import { HandleBadge } from './HandleBadge';
@@ -26,7 +27,7 @@ export function MentionSuggestions({ options, active, onPick }: { options: reado
       id={mentionListId}
       // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the combobox pattern's listbox, driven from the composer
       role="listbox"
-      aria-label="Mention someone"
+      aria-label={t('identity.mention.label')}
       className="absolute bottom-full left-2 z-20 mb-1 max-h-72 w-[min(24rem,calc(100%-1rem))] overflow-y-auto rounded-md border border-line bg-surface-raised py-1 shadow-lg"
     >
       {options.map((option, index) => (

@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { t } from '../../i18n';
 import { encodeRecoveryKey, generateRecoverySecret } from '../../protocol';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { MatrixHttpError } from '../../matrix/http';
@@ -24,11 +25,11 @@ export function CreatePortableIdentity({ initialHomeserver, onBack }: { initialH
 
   return (
     <div className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm">
-      <h1 className="text-2xl font-semibold">Create a portable identity</h1>
-      <ol className="flex gap-2 text-xs text-subtle" aria-label="Steps">
-        {(['Save your recovery key', 'Confirm it', 'Choose a server'] as const).map((label, i) => (
+      <h1 className="text-2xl font-semibold">{t('login.createPortable')}</h1>
+      <ol className="flex gap-2 text-xs text-subtle" aria-label={t('migration.steps')}>
+        {(['portable.step.save', 'portable.step.confirm', 'portable.step.server'] as const).map((label, i) => (
           <li key={label} aria-current={(['show', 'confirm', 'register'] as Step[])[i] === step ? 'step' : undefined} className="aria-[current=step]:font-semibold aria-[current=step]:text-accent">
-            {i + 1}. {label}
+            {i + 1}. {t(label)}
           </li>
         ))}
       </ol>
@@ -44,9 +45,9 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
   async function copy() {
     try {
       await navigator.clipboard.writeText(recoveryKey);
-      setCopied('Copied to the clipboard.');
+      setCopied(t('portable.copied'));
     } catch {
-      setCopied('This browser did not allow copying: select the key and copy it by hand, or download it.');
+      setCopied(t('portable.copyBlocked'));
     }
   }
   function download() {
@@ -60,14 +61,13 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
   return (
     <div className="space-y-4">
       <p className="text-sm text-muted">
-        This recovery key <strong>is</strong> your identity. It signs you in on any homeserver and recreates your room keys. Nobody can recover it for you,
-        not even your server: save it somewhere safe before you go on.
+        {t('portable.keyIsIdentity')}
       </p>
       <figure className="rounded-md border border-line-strong bg-surface-sunken p-3">
-        <figcaption className="mb-2 text-sm font-medium">Your recovery key</figcaption>
-        <output aria-label="Your recovery key" className="grid grid-cols-4 gap-x-3 gap-y-1 font-mono text-lg select-all">
+        <figcaption className="mb-2 text-sm font-medium">{t('portable.yourKey')}</figcaption>
+        <output aria-label={t('portable.yourKey')} className="grid grid-cols-4 gap-x-3 gap-y-1 font-mono text-lg select-all">
           {groups.map((group, i) => (
-            <span key={i} title={`Group ${i + 1}`}>
+            <span key={i} title={t('portable.group', { number: i + 1 })}>
               {group}
             </span>
           ))}
@@ -75,10 +75,10 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
       </figure>
       <div className="flex gap-2">
         <button type="button" className={`flex-1 ${secondaryButton}`} onClick={copy}>
-          Copy recovery key
+          {t('portable.copyKey')}
         </button>
         <button type="button" className={`flex-1 ${secondaryButton}`} onClick={download}>
-          Download as a text file
+          {t('portable.download')}
         </button>
       </div>
       {copied && (
@@ -87,10 +87,10 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
         </p>
       )}
       <button type="button" className={`w-full ${primaryButton}`} onClick={onSaved}>
-        I have saved my recovery key
+        {t('portable.saved')}
       </button>
       <button type="button" className={`w-full ${secondaryButton}`} onClick={onBack}>
-        Cancel
+        {t('common.cancel')}
       </button>
     </div>
   );
@@ -104,18 +104,18 @@ function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; on
     event.preventDefault();
     const wrong = positions.filter((position, i) => typed[i]!.replace(/\s/g, '') !== groups[position]);
     if (wrong.length > 0) {
-      setError(`${wrong.map((p) => `Group ${p + 1}`).join(' and')} ${wrong.length > 1 ? "don't" : "doesn't"} match. Check your saved copy: letters are case-sensitive.`);
+      setError(wrong.length > 1 ? t('portable.groupsWrong', { first: wrong[0]! + 1, second: wrong[1]! + 1 }) : t('portable.groupWrong', { number: wrong[0]! + 1 }));
       return;
     }
     onConfirmed();
   }
   return (
     <form className="space-y-4" onSubmit={confirm} noValidate>
-      <p className="text-sm text-muted">To be sure you saved it, type two groups of your recovery key from your copy.</p>
+      <p className="text-sm text-muted">{t('portable.confirmIntro')}</p>
       <div className="flex gap-3">
         {positions.map((position, i) => (
           <label key={position} className="block flex-1 space-y-1">
-            <span className="text-sm">Group {position + 1}</span>
+            <span className="text-sm">{t('portable.group', { number: position + 1 })}</span>
             <input
               className={`${inputClass} font-mono`}
               value={typed[i]}
@@ -131,10 +131,10 @@ function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; on
       </div>
       <FormFeedback error={error} />
       <button type="submit" className={`w-full ${primaryButton}`}>
-        Confirm
+        {t('migration.move.confirm')}
       </button>
       <button type="button" className={`w-full ${secondaryButton}`} onClick={onShowAgain}>
-        Show the key again
+        {t('portable.showAgain')}
       </button>
     </form>
   );
@@ -150,16 +150,16 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
 
   async function create(event: FormEvent) {
     event.preventDefault();
-    if (!username.trim()) return setError('Choose a username.');
+    if (!username.trim()) return setError(t('portable.chooseUsername'));
     setError(undefined);
     try {
-      setBusy('Finding your homeserver…');
+      setBusy(t('login.finding'));
       const server = { baseUrl: await discoverHomeserver(homeserver), serverName: serverNameFromInput(homeserver) };
-      setBusy('Creating your account…');
+      setBusy(t('login.creating'));
       const session = await registerWithAccountKey(server, secret, username);
       await finishPortableSignIn(session, secret, remember);
     } catch (err) {
-      setError(err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : `Something went wrong: ${String(err)}`);
+      setError(err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : t('portable.unexpected', { error: String(err) }));
     } finally {
       setBusy(undefined);
     }
@@ -168,17 +168,17 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
   return (
     <form className="space-y-4" onSubmit={create} noValidate>
       <p className="text-sm text-muted">
-        Choose the homeserver that will host you. Only your public account key is sent; you can bring the same identity to other servers later.
+        {t('portable.chooseServer')}
       </p>
       <HomeserverField value={homeserver} onChange={setHomeserver} />
       <UsernameField value={username} onChange={setUsername} status={status} />
       <RememberCheckbox checked={remember} onChange={setRemember} />
       <FormFeedback error={error} busy={busy} />
       <button type="submit" disabled={!!busy || status.state === 'unavailable'} className={`w-full ${primaryButton}`}>
-        Create portable identity
+        {t('portable.create')}
       </button>
       <button type="button" className={`w-full ${secondaryButton}`} onClick={onBack}>
-        Back to the recovery key
+        {t('portable.backToKey')}
       </button>
     </form>
   );

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { t } from '../../i18n';
 import { deriveMemberRoot, normaliseKey } from '../../protocol';
 import { accountKeyId } from './accountKeyAuth';
 import { rememberMemberRoot } from './deviceKeys';
@@ -30,7 +31,7 @@ export function MemberRootPrompt({
   userId: string;
   accountKey: string;
   /** What the key is needed for, e.g. "join this room". */
-  action: string;
+  action: 'create' | 'join';
   onRoot: (memberRoot: Uint8Array) => void;
   onCancel: () => void;
 }) {
@@ -45,7 +46,7 @@ export function MemberRootPrompt({
     const field = readRecoveryKeyField(recoveryKey);
     if (field.state !== 'valid') return;
     if (!secretMatchesAccountKey(field.secret, accountKey)) {
-      setError(`This recovery key is valid, but it belongs to a different identity than ${userId}.`);
+      setError(t('portable.root.otherIdentity', { userId }));
       return;
     }
     const root = deriveMemberRoot(field.secret);
@@ -55,15 +56,14 @@ export function MemberRootPrompt({
   }
 
   return (
-    <form className="space-y-3" onSubmit={submit} noValidate aria-label="Unlock your room keys">
+    <form className="space-y-3" onSubmit={submit} noValidate aria-label={t('portable.root.title')}>
       <p className="text-sm text-muted">
-        To {action}, Wayfarer makes your key for this room from your recovery key, so that your recovery key alone can bring it back. Your recovery key is not
-        kept on this device: enter it again.
+        {t('portable.root.intro', { action })}
       </p>
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
       <RememberCheckbox checked={remember} onChange={setRemember} />
       <FormError error={error} />
-      <DialogActions submit="Continue" onCancel={onCancel} />
+      <DialogActions submit={t('portable.root.continue')} onCancel={onCancel} />
     </form>
   );
 }

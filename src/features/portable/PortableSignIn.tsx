@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { t } from '../../i18n';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { MatrixHttpError } from '../../matrix/http';
 import { primaryButton, secondaryButton } from '../../ui/controls';
@@ -12,7 +13,7 @@ import { RememberCheckbox } from './RememberCheckbox';
 import { UsernameField } from './UsernameField';
 import { useUsernameCheck } from './useUsernameCheck';
 
-const errorText = (error: unknown) => (error instanceof HomeserverError || error instanceof MatrixHttpError ? error.message : `Something went wrong: ${String(error)}`);
+const errorText = (error: unknown) => (error instanceof HomeserverError || error instanceof MatrixHttpError ? error.message : t('portable.unexpected', { error: String(error) }));
 
 /** Sign in by proving the recovery key; when the server has no account for it, offer to bring the identity there. */
 export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserver: string; onBack: () => void }) {
@@ -33,9 +34,9 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
     const field = readRecoveryKeyField(recoveryKey);
     if (field.state !== 'valid') return;
     try {
-      setBusy('Finding your homeserver…');
+      setBusy(t('login.finding'));
       const server = { baseUrl: await discoverHomeserver(homeserver), serverName: serverNameFromInput(homeserver) };
-      setBusy('Proving your recovery key…');
+      setBusy(t('portable.proving'));
       try {
         const session = await loginWithAccountKey(server, field.secret);
         await finishPortableSignIn(session, field.secret, remember);
@@ -53,10 +54,10 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   async function bringHere(event: FormEvent) {
     event.preventDefault();
     if (!bring) return;
-    if (!username.trim()) return setError('Choose a username on this server.');
+    if (!username.trim()) return setError(t('portable.chooseUsernameHere'));
     setError(undefined);
     try {
-      setBusy('Creating your account…');
+      setBusy(t('login.creating'));
       const session = await registerWithAccountKey(bring.server, bring.secret, username);
       await finishPortableSignIn(session, bring.secret, remember);
     } catch (err) {
@@ -71,19 +72,18 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
     return (
       <form onSubmit={bringHere} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="bring-title" noValidate>
         <h1 id="bring-title" className="text-2xl font-semibold">
-          Bring this identity to {name}
+          {t('portable.bring', { server: name })}
         </h1>
         <p className="text-sm text-muted">
-          Your recovery key is valid, but {name} has no account for it yet. Pick a username there: the new account is bound to the same identity, so your
-          recovery key signs you in on both servers. This is also the first step of moving to {name}.
+          {t('portable.bringIntro', { server: name })}
         </p>
         <UsernameField value={username} onChange={setUsername} status={usernameStatus} />
         <FormFeedback error={error} busy={busy} />
         <button type="submit" disabled={!!busy || usernameStatus.state === 'unavailable'} className={`w-full ${primaryButton}`}>
-          Bring this identity to {name}
+          {t('portable.bring', { server: name })}
         </button>
         <button type="button" className={`w-full ${secondaryButton}`} onClick={() => (setBring(undefined), setError(undefined))}>
-          Back
+          {t('common.back')}
         </button>
       </form>
     );
@@ -92,18 +92,18 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   return (
     <form onSubmit={signIn} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="recovery-sign-in-title" noValidate>
       <h1 id="recovery-sign-in-title" className="text-2xl font-semibold">
-        Sign in with your recovery key
+        {t('portable.signInTitle')}
       </h1>
-      <p className="text-sm text-muted">Your key never leaves this browser: Wayfarer uses it to sign a one-time challenge from the server.</p>
+      <p className="text-sm text-muted">{t('portable.signInIntro')}</p>
       <HomeserverField value={homeserver} onChange={setHomeserver} />
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
       <RememberCheckbox checked={remember} onChange={setRemember} />
       <FormFeedback error={error} busy={busy} />
       <button type="submit" disabled={!!busy} className={`w-full ${primaryButton}`}>
-        Sign in with recovery key
+        {t('portable.signIn')}
       </button>
       <button type="button" className={`w-full ${secondaryButton}`} onClick={onBack}>
-        Back to password sign-in
+        {t('portable.backToPassword')}
       </button>
     </form>
   );

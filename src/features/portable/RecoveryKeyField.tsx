@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { t } from '../../i18n';
 import { inputClass } from '../../ui/controls';
 import { readRecoveryKeyField } from './recoveryKeyInput';
 
@@ -9,11 +10,11 @@ import { readRecoveryKeyField } from './recoveryKeyInput';
 export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = false }: { value: string; onChange: (value: string) => void; strict?: boolean; autoFocus?: boolean }) {
   const id = useId();
   const field = readRecoveryKeyField(value);
-  const problem = field.state === 'invalid' || (strict && field.state === 'incomplete') ? field.message : strict && field.state === 'empty' ? 'Enter your recovery key.' : undefined;
+  const problem = field.state === 'invalid' || (strict && field.state === 'incomplete') ? field.message : strict && field.state === 'empty' ? t('portable.key.empty') : undefined;
   return (
     <div className="space-y-1">
       <label htmlFor={`${id}-input`} className="block text-sm">
-        Recovery key
+        {t('portable.key.label')}
       </label>
       <textarea
         id={`${id}-input`}
@@ -27,7 +28,7 @@ export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = 
         spellCheck={false}
         aria-invalid={problem ? true : undefined}
         aria-describedby={`${id}-status`}
-        placeholder="EsT… (48 characters, spaces optional)"
+        placeholder={t('portable.key.placeholder')}
         onChange={(e) => onChange(e.target.value)}
         // Enter submits, as in a one-line field; pasted line breaks still arrive through onChange.
         onKeyDown={(e) => {
@@ -43,9 +44,9 @@ export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = 
             {problem}
           </p>
         ) : field.state === 'incomplete' ? (
-          <p className="text-subtle">{`${field.typed} of 48 characters`}</p>
+          <p className="text-subtle">{t('portable.key.typed', { typed: field.typed })}</p>
         ) : field.state === 'valid' ? (
-          <p className="text-success">✓ This recovery key checks out.</p>
+          <p className="text-success">{t('portable.key.valid')}</p>
         ) : null}
       </div>
     </div>

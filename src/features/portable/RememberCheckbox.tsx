@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { REMEMBER_HELP } from './finishSignIn';
+import { t } from '../../i18n';
 
 export function RememberCheckbox({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
   const id = useId();
@@ -8,10 +8,10 @@ export function RememberCheckbox({ checked, onChange }: { checked: boolean; onCh
       <input id={id} type="checkbox" className="mt-1" checked={checked} aria-describedby={`${id}-help`} onChange={(e) => onChange(e.target.checked)} />
       <div>
         <label htmlFor={id} className="text-sm">
-          Remember on this device
+          {t('portable.remember')}
         </label>
         <p id={`${id}-help`} className="text-xs text-subtle">
-          {REMEMBER_HELP}
+          {t('portable.rememberHelp')}
         </p>
       </div>
     </div>

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { t } from '../../i18n';
 import { inputClass } from '../../ui/controls';
 import type { UsernameStatus } from './useUsernameCheck';
 
@@ -7,7 +8,7 @@ export function UsernameField({ value, onChange, status }: { value: string; onCh
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm">
-        Username
+        {t('login.username')}
       </label>
       <input
         id={id}
@@ -21,8 +22,8 @@ export function UsernameField({ value, onChange, status }: { value: string; onCh
         onChange={(e) => onChange(e.target.value)}
       />
       <p id={`${id}-status`} aria-live="polite" className="min-h-5 text-sm">
-        {status.state === 'checking' && <span className="text-subtle">Checking…</span>}
-        {status.state === 'available' && <span className="text-success">✓ Available</span>}
+        {status.state === 'checking' && <span className="text-subtle">{t('migration.target.checking')}</span>}
+        {status.state === 'available' && <span className="text-success">{t('portable.available')}</span>}
         {status.state === 'unavailable' && <span className="text-danger">{status.message}</span>}
         {status.state === 'unknown' && <span className="text-warning">{status.message}</span>}
       </p>

@@ -13,5 +13,3 @@ export async function finishPortableSignIn(session: Session, secret: Uint8Array,
   await sessionStore.getState().signedIn(session);
 }
 
-export const REMEMBER_HELP =
-  'Keeps the key that makes your room keys on this browser, locked with a key the browser will not export. Without it, Wayfarer asks for your recovery key when you join or create a room.';

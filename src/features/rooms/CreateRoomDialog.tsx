@@ -80,7 +80,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
         <MemberRootPrompt
           userId={client.getSafeUserId()}
           accountKey={askFor}
-          action="create this room"
+          action="create"
           onCancel={() => setAskFor(undefined)}
           onRoot={(root) => {
             setAskFor(undefined);

@@ -69,7 +69,7 @@ export function JoinRoomDialog({
         <MemberRootPrompt
           userId={client.getSafeUserId()}
           accountKey={askFor}
-          action="join this room"
+          action="join"
           onCancel={() => setAskFor(undefined)}
           onRoot={(root) => {
             setAskFor(undefined);

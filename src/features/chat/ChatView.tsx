@@ -39,7 +39,7 @@ export default function ChatView({ roomId, eventId }: { roomId: string; /** A pe
   if (!room)
     return (
       <div role="status" className="m-auto text-subtle">
-        Opening the room…
+        {t('chat.opening')}
       </div>
     );
   return <RoomChat room={room} revision={revision} eventId={eventId} />;
@@ -118,7 +118,7 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
         chatStore.getState().setDraft(room.roomId, editableText(row.content));
       },
       onDelete(row) {
-        client.redactEvent(room.roomId, row.event.id).catch((err) => chatStore.getState().showNotice(describeMatrixError(err, 'Could not delete')));
+        client.redactEvent(room.roomId, row.event.id).catch((err) => chatStore.getState().showNotice(describeMatrixError(err, t('chat.deleteFailed'))));
       },
       onRetry(row) {
         const event = findSdkEvent(room, row.event.id);
@@ -158,7 +158,7 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
       if (row.replyTo) {
         const target = byId.get(row.replyTo);
         reply = target
-          ? { name: describeSender(room, target.event).name, text: target.event.redacted ? 'Message deleted' : previewText(target.content) }
+          ? { name: describeSender(room, target.event).name, text: target.event.redacted ? t('chat.deleted') : previewText(target.content) }
           : { name: 'A message', text: 'not loaded' };
       }
       return (
@@ -194,13 +194,13 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
     </span>
   ) : loadingOlder ? (
     <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
-      Loading older messages…
+      {t('chat.loadingOlder')}
     </span>
   ) : error ? (
     <span role="alert" className="pointer-events-auto rounded-full bg-danger-surface px-3 py-1 text-xs text-danger-fg">
-      {describeMatrixError(error, 'Could not load history')}{' '}
+      {describeMatrixError(error, t('chat.historyFailed'))}{' '}
       <button className="underline" onClick={() => void loadOlder()}>
-        Try again
+        {t('chat.tryAgain')}
       </button>
     </span>
   ) : null;
@@ -217,13 +217,13 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
         </div>
         <SearchButton onClick={() => setDialog('search')} />
         <button className={iconButton} onClick={() => setDialog('invite')}>
-          Invite
+          {t('chat.invite')}
         </button>
         <button ref={membersButton} className={iconButton} aria-pressed={membersOpen} onClick={() => chatStore.getState().toggleMembers()}>
-          Members
+          {t('members.title')}
         </button>
         <button className={iconButton} onClick={() => setDialog('leave')}>
-          Leave
+          {t('chat.leave')}
         </button>
       </header>
       <TimelineList
@@ -241,11 +241,11 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
             className="absolute -top-12 right-4 rounded-full bg-indigo-600 px-3 py-1.5 text-sm text-white shadow-lg hover:bg-indigo-500"
             onClick={() => listRef.current?.scrollToLatest()}
           >
-            Jump to latest
+            {t('chat.jumpToLatest')}
           </button>
         )}
         <p aria-live="polite" className="h-5 px-4 text-xs text-subtle">
-          {typing.length === 1 ? `${typing[0]} is typing…` : typing.length > 1 ? `${typing.slice(0, 3).join(', ')} are typing…` : ''}
+          {typing.length > 0 ? t('chat.typing', { count: Math.min(typing.length, 3), names: typing.slice(0, 3).join(', ') }) : ''}
         </p>
       </div>
       <Composer client={client} room={room} rows={rows} />
@@ -280,20 +280,20 @@ function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
       chatStore.getState().showNotice(`Invited ${userId.trim()}.`, 'info');
       onClose();
     } catch (err) {
-      setError(describeMatrixError(err, 'Could not invite'));
+      setError(describeMatrixError(err, t('chat.invite.failed')));
     } finally {
       setBusy(false);
     }
   }
   return (
-    <Dialog title={`Invite to ${room.name}`} onClose={onClose}>
+    <Dialog title={t('chat.invite.title', { room: room.name })} onClose={onClose}>
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
         <label className="block space-y-1">
-          <span className="text-sm">User ID</span>
+          <span className="text-sm">{t('chat.invite.userId')}</span>
           <input className={inputClass} value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="@alice:example.org" autoFocus spellCheck={false} />
         </label>
         <FormError error={error} />
-        <DialogActions submit="Send invite" busy={busy} busyLabel="Inviting…" onCancel={onClose} />
+        <DialogActions submit={t('chat.invite.submit')} busy={busy} busyLabel={t('chat.invite.busy')} onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -310,20 +310,20 @@ function LeaveDialog({ room, onClose }: { room: Room; onClose: () => void }) {
       goHome({ replace: true });
       onClose();
     } catch (err) {
-      setError(describeMatrixError(err, 'Could not leave'));
+      setError(describeMatrixError(err, t('chat.leave.failed')));
       setBusy(false);
     }
   }
   return (
-    <Dialog title={`Leave ${room.name}?`} onClose={onClose}>
-      <p className="text-sm">You can come back if the room is public or someone invites you again.</p>
+    <Dialog title={t('chat.leave.title', { room: room.name })} onClose={onClose}>
+      <p className="text-sm">{t('chat.leave.intro')}</p>
       <FormError error={error} />
       <div className="flex justify-end gap-2">
         <button className={secondaryButton} onClick={onClose}>
-          Stay
+          {t('chat.leave.stay')}
         </button>
         <button className={`${primaryButton} bg-red-600 hover:bg-red-500`} disabled={busy} onClick={() => void leave()}>
-          Leave room
+          {t('chat.leave.submit')}
         </button>
       </div>
     </Dialog>

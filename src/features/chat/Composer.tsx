@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { t } from '../../i18n';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
@@ -42,7 +43,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   /** Picked, pasted or dropped images: each is size-checked, uploaded with progress and sent as m.image. */
   function attach(files: Iterable<File>) {
     for (const file of files) {
-      void sendImage(client, roomId, file).then((refusal) => refusal && chatStore.getState().showNotice(`Image not sent: ${refusal}.`));
+      void sendImage(client, roomId, file).then((refusal) => refusal && chatStore.getState().showNotice(t('chat.composer.imageRefused', { reason: refusal })));
     }
   }
 
@@ -96,7 +97,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
     // The local echo shows sending / not sent; only refusals (not network trouble) need words here.
     client.sendMessage(roomId, content as never).catch((err: { name?: string; httpStatus?: number }) => {
       if (err?.name !== 'ConnectionError' && err?.httpStatus !== undefined && err.httpStatus < 500) {
-        chatStore.getState().showNotice(describeMatrixError(err, 'Message not sent'));
+        chatStore.getState().showNotice(describeMatrixError(err, t('chat.composer.notSent')));
       }
     });
   }
@@ -148,14 +149,14 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           <span className="min-w-0 flex-1 truncate">
             {mode.kind === 'reply' ? (
               <>
-                Replying to <strong>{mode.senderName}</strong>: {mode.preview}
+                {t('chat.composer.replyingTo')} <strong>{mode.senderName}</strong>: {mode.preview}
               </>
             ) : (
-              <>Editing your message</>
+              <>{t('chat.composer.editing')}</>
             )}
           </span>
-          <button className="underline" onClick={cancelMode} aria-label={mode.kind === 'reply' ? 'Cancel reply' : 'Cancel edit'}>
-            Cancel
+          <button className="underline" onClick={cancelMode} aria-label={mode.kind === 'reply' ? t('chat.composer.cancelReply') : t('chat.composer.cancelEdit')}>
+            {t('common.cancel')}
           </button>
         </div>
       )}
@@ -191,7 +192,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
             e.target.value = ''; // the same file can be picked again
           }}
         />
-        <button type="button" className={`${iconButton} min-h-10 shrink-0 border border-line-strong`} aria-label="Attach image" title="Attach image (or paste / drop one)" onClick={() => fileInput.current?.click()}>
+        <button type="button" className={`${iconButton} min-h-10 shrink-0 border border-line-strong`} aria-label={t('chat.composer.attach')} title={t('chat.composer.attachTitle')} onClick={() => fileInput.current?.click()}>
           {/* A drawn icon: emoji fonts are missing on some systems (Debian's Chromium shows a box). */}
           <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
             <rect x="3" y="4" width="18" height="16" rx="2" />
@@ -203,12 +204,12 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
         <textarea
           ref={ref}
           rows={1}
-          aria-label="Message"
+          aria-label={t('chat.composer.label')}
           aria-autocomplete="list"
           aria-controls={showMentions ? mentionListId : undefined}
           aria-activedescendant={showMentions ? mentionOptionId(Math.min(mentionActive, mentionOptions.length - 1)) : undefined}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
-          placeholder={`Message ${room.name}`}
+          placeholder={t('chat.composer.placeholder', { room: room.name })}
           value={text}
           onChange={(e) => {
             setText(e.target.value);
@@ -227,10 +228,10 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           className="max-h-[200px] min-h-10 flex-1 resize-none rounded-md border border-line-strong bg-surface-raised px-3 py-2 focus:outline-2 focus:outline-indigo-500"
         />
         <button type="submit" className={primaryButton} disabled={!text.trim()}>
-          {mode.kind === 'edit' ? 'Save' : 'Send'}
+          {mode.kind === 'edit' ? t('chat.composer.save') : t('chat.composer.send')}
         </button>
       </form>
-      <p className="sr-only">Enter sends, Shift+Enter adds a line, Up arrow edits your last message. Paste or drop an image to send it.</p>
+      <p className="sr-only">{t('chat.composer.help')}</p>
     </div>
   );
 }

@@ -1,8 +1,8 @@
 import { memo, useEffect, useMemo } from 'react';
+import { t } from '../../i18n';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
 import { splitLinks } from './linkify';
 import { inAppHrefForMatrixTo } from '../../domain/routes';
-import { t } from '../../i18n';
 import { useAuthedMedia } from '../../ui/useAuthedMedia';
 import { localImagePreview, releaseLocalPreview } from './imageUpload';
 
@@ -118,7 +118,7 @@ export const MessageBody = memo(function MessageBody({ content, senderName }: { 
     );
   }
   if (msgtype === 'm.file' || msgtype === 'm.audio' || msgtype === 'm.video') {
-    return <div className="break-words text-muted">📎 {body} (attachments open in another client for now)</div>;
+    return <div className="break-words text-muted">{t('chat.attachment', { body })}</div>;
   }
   return <div className={`whitespace-pre-wrap break-words ${tone}`}>{text}</div>;
 });

@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { t } from '../../i18n';
 import type { TimelineRow } from './timeline';
 import { ImageInBox, MessageBody, imageBox } from './MessageBody';
 import { formatBytes } from './imageUpload';
@@ -83,7 +84,7 @@ export const MessageRow = memo(function MessageRow({
   const deleted = event.redacted;
   return (
     <article
-      aria-label={`${profile.name} at ${timeFormat.format(event.ts)}`}
+      aria-label={t('chat.message.label', { name: profile.name, time: timeFormat.format(event.ts) })}
       data-event-id={event.id}
       // Focusable by tap (not by Tab) so phones can reveal the actions; keyboards reach the buttons directly.
       tabIndex={-1}
@@ -93,7 +94,7 @@ export const MessageRow = memo(function MessageRow({
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
-            <button className="truncate font-semibold hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500" aria-label={`${profile.name}: show identity`} onClick={() => actions.onInspect(row)}>
+            <button className="truncate font-semibold hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500" aria-label={t('members.showIdentity', { name: profile.name })} onClick={() => actions.onInspect(row)}>
               {profile.name}
             </button>
             <HandleBadge badge={profile.badge} />
@@ -109,23 +110,23 @@ export const MessageRow = memo(function MessageRow({
           </blockquote>
         )}
         {deleted ? (
-          <p className="italic text-subtle">Message deleted</p>
+          <p className="italic text-subtle">{t('chat.deleted')}</p>
         ) : (
           <div className={event.status === 'sending' ? 'opacity-60' : ''}>
             <MessageBody content={row.content} senderName={profile.name} />
           </div>
         )}
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
-          {row.edited && <span>(edited)</span>}
-          {event.status === 'sending' && <span role="status">Sending…</span>}
+          {row.edited && <span>{t('chat.message.edited')}</span>}
+          {event.status === 'sending' && <span role="status">{t('chat.message.sending')}</span>}
           {event.status === 'failed' && (
             <span role="alert" className="text-danger">
-              Not sent.{' '}
+              {t('chat.message.notSent')}{' '}
               <button className="font-medium underline" onClick={() => actions.onRetry(row)}>
-                Retry
+                {t('chat.message.retry')}
               </button>{' '}
               <button className="underline" onClick={() => actions.onDiscard(row)}>
-                Discard
+                {t('chat.message.discard')}
               </button>
             </span>
           )}
@@ -135,17 +136,17 @@ export const MessageRow = memo(function MessageRow({
         {!deleted && event.status === 'sent' && (
           <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-line md:bg-surface-raised md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100">
             <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
-            <button className={actionButton} aria-label={`Reply to ${profile.name}`} onClick={() => actions.onReply(row)}>
-              Reply
+            <button className={actionButton} aria-label={t('chat.message.replyTo', { name: profile.name })} onClick={() => actions.onReply(row)}>
+              {t('chat.message.reply')}
             </button>
             {isOwn && (
-              <button className={actionButton} aria-label="Edit message" onClick={() => actions.onEdit(row)}>
-                Edit
+              <button className={actionButton} aria-label={t('chat.message.editLabel')} onClick={() => actions.onEdit(row)}>
+                {t('chat.message.edit')}
               </button>
             )}
             {canDelete && (
-              <button className={actionButton} aria-label="Delete message" onClick={() => actions.onDelete(row)}>
-                Delete
+              <button className={actionButton} aria-label={t('chat.message.deleteLabel')} onClick={() => actions.onDelete(row)}>
+                {t('chat.message.delete')}
               </button>
             )}
           </div>
@@ -176,7 +177,7 @@ export const PendingImageRow = memo(function PendingImageRow({
   const percent = upload.total > 0 ? Math.min(100, Math.floor((upload.loaded / upload.total) * 100)) : 0;
   return (
     <article
-      aria-label={`${profile.name} at ${timeFormat.format(upload.ts)}`}
+      aria-label={t('chat.message.label', { name: profile.name, time: timeFormat.format(upload.ts) })}
       data-upload={upload.status}
       tabIndex={-1}
       className={`group relative flex gap-3 px-4 outline-none ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
@@ -196,23 +197,23 @@ export const PendingImageRow = memo(function PendingImageRow({
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {upload.status === 'uploading' ? (
             <>
-              <progress className="h-1.5 w-24 accent-indigo-600" max={100} value={percent} aria-label={`Uploading ${upload.name}, ${percent}%`} />
+              <progress className="h-1.5 w-24 accent-indigo-600" max={100} value={percent} aria-label={t('chat.upload.progress', { name: upload.name, percent })} />
               {/* A live region inside the live log: it changes in steps of 10 % so a screen reader isn't read every byte. */}
               <span role="status">
-                Uploading… {Math.floor(percent / 10) * 10}% of {formatBytes(upload.total)}
+                {t('chat.upload.status', { percent: Math.floor(percent / 10) * 10, size: formatBytes(upload.total) })}
               </span>
-              <button className="underline" aria-label={`Cancel sending ${upload.name}`} onClick={() => onRemove(upload.id)}>
-                Cancel
+              <button className="underline" aria-label={t('chat.upload.cancelLabel', { name: upload.name })} onClick={() => onRemove(upload.id)}>
+                {t('common.cancel')}
               </button>
             </>
           ) : (
             <span role="alert" className="text-danger">
-              Not sent: {upload.error}{' '}
+              {t('chat.upload.notSent', { error: upload.error ?? '' })}{' '}
               <button className="font-medium underline" onClick={() => onRetry(upload.id)}>
-                Retry
+                {t('chat.message.retry')}
               </button>{' '}
               <button className="underline" onClick={() => onRemove(upload.id)}>
-                Discard
+                {t('chat.message.discard')}
               </button>
             </span>
           )}

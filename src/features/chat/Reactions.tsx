@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { t } from '../../i18n';
 import { ownReaction, quickReactions, reactionLabel, type ReactionGroup, type Reactor } from './reactions';
 
 /** Names a reactor as the timeline names senders (through describeSender, keyed by identity). */
@@ -21,7 +22,7 @@ export function ReactionPills({
 }) {
   if (groups.length === 0) return null;
   return (
-    <ul aria-label="Reactions" className="mt-1 flex flex-wrap gap-1">
+    <ul aria-label={t('chat.reactions.label')} className="mt-1 flex flex-wrap gap-1">
       {groups.map((group) => {
         const mine = ownReaction(group, myIdentity);
         const names = group.reactors.map(nameOf);
@@ -30,7 +31,7 @@ export function ReactionPills({
             <button
               type="button"
               aria-pressed={!!mine}
-              aria-label={reactionLabel(group.key, names, !!mine)}
+              aria-label={t(reactionLabel(group.key, names, !!mine))}
               title={names.join(', ')}
               // Yours still on its way can't be taken back yet (there is no event to redact).
               aria-disabled={mine !== undefined && mine.status !== 'sent'}
@@ -103,17 +104,17 @@ export function ReactButton({ className, onPick }: { className: string; onPick(k
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
-        aria-label="React"
+        aria-label={t('chat.reactions.react')}
         onClick={() => setOpen((was) => !was)}
       >
-        React
+        {t('chat.reactions.react')}
       </button>
       {open && (
         <div
           ref={menu}
           id={menuId}
           role="menu"
-          aria-label="Quick reactions"
+          aria-label={t('chat.reactions.quick')}
           aria-orientation="horizontal"
           onKeyDown={onMenuKey}
           className="absolute left-0 top-full z-20 mt-1 flex gap-0.5 rounded-lg border border-line bg-surface-raised p-1 shadow-lg md:left-auto md:right-0"
@@ -124,7 +125,7 @@ export function ReactButton({ className, onPick }: { className: string; onPick(k
               type="button"
               role="menuitem"
               tabIndex={-1}
-              aria-label={`React with ${key}`}
+              aria-label={t('chat.reactions.with', { key })}
               className="rounded px-1.5 py-1 text-lg leading-none hover:bg-surface-muted focus-visible:outline-2 focus-visible:outline-indigo-500"
               onClick={() => {
                 onPick(key);

@@ -1,4 +1,5 @@
 import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
+import { t } from '../../i18n';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { TimelineRow } from './timeline';
 
@@ -153,7 +154,7 @@ export function TimelineList({
       ref={scrollRef}
       onScroll={onScroll}
       role="log"
-      aria-label="Messages"
+      aria-label={t('chat.timeline.label')}
       aria-live="polite"
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must take focus so the keyboard can scroll it
       tabIndex={0}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MatrixEvent } from 'matrix-js-sdk';
+import { t } from '../../i18n';
 import { aggregateReactions, annotationOf, ownReaction, reactionLabel } from './reactions';
 import { buildTimelineRows, type TimelineEvent, type TimelineRow } from './timeline';
 import { toTimelineEvent } from './fromSdk';
@@ -136,7 +137,8 @@ describe('toTimelineEvent for reactions', () => {
 
 describe('reactionLabel', () => {
   it('names the key, count and people, and what pressing does', () => {
-    expect(reactionLabel('👍', ['alice', 'bob'], true)).toBe('👍 2 reactions: alice, bob — press to remove yours');
-    expect(reactionLabel('👍', ['alice'], false)).toBe('👍 1 reaction: alice — press to add yours');
+    expect(reactionLabel('👍', ['alice', 'bob'], true)).toEqual({ key: 'chat.reactions.summary', values: { key: '👍', count: 2, names: 'alice, bob', mine: 'yes' } });
+    expect(t(reactionLabel('👍', ['alice', 'bob'], true))).toBe('👍 2 reactions: alice, bob — press to remove yours');
+    expect(t(reactionLabel('👍', ['alice'], false))).toBe('👍 1 reaction: alice — press to add yours');
   });
 });

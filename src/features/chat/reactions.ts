@@ -1,6 +1,7 @@
 // Reactions (m.reaction, rel_type m.annotation) folded into the messages they annotate. Pure: the row model
 // calls this like it folds edits. Reactors are identities (member keys), never handles: the key is the person.
 import type { TimelineEvent } from './timeline';
+import { msg, type Message } from '../../i18n';
 
 /** The quick reactions offered by the React menu, Element's first row. */
 export const quickReactions = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const;
@@ -61,7 +62,6 @@ export function ownReaction(group: ReactionGroup, identity: string): Reactor | u
 }
 
 /** "👍 2 reactions: alice, bob — press to remove yours" (or "add yours"): the pill's accessible name. */
-export function reactionLabel(key: string, names: readonly string[], mine: boolean): string {
-  const count = names.length;
-  return `${key} ${count} ${count === 1 ? 'reaction' : 'reactions'}: ${names.join(', ')} — press to ${mine ? 'remove' : 'add'} yours`;
+export function reactionLabel(key: string, names: readonly string[], mine: boolean): Message {
+  return msg('chat.reactions.summary', { key, count: names.length, names: names.join(', '), mine: mine ? 'yes' : 'no' });
 }

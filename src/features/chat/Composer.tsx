@@ -152,7 +152,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
                 {t('chat.composer.replyingTo')} <strong>{mode.senderName}</strong>: {mode.preview}
               </>
             ) : (
-              <>{t('chat.composer.editing')}</>
+              t('chat.composer.editing')
             )}
           </span>
           <button className="underline" onClick={cancelMode} aria-label={mode.kind === 'reply' ? t('chat.composer.cancelReply') : t('chat.composer.cancelEdit')}>

@@ -127,7 +127,7 @@ export const JOURNAL_FORMAT = 2;
 /** A format 1 journal (English words in its plan items) as format 2: each text becomes a verbatim message. */
 function upgradeJournal(stored: unknown): unknown {
   const v = stored as { format?: unknown; items?: unknown } | null;
-  if (!v || v.format !== 1 || !Array.isArray(v.items)) return stored;
+  if (v?.format !== 1 || !Array.isArray(v.items)) return stored;
   const text = (value: unknown) => (typeof value === 'string' ? msg('migration.text', { text: value }) : value);
   const items = v.items.map((item: unknown) => {
     if (typeof item !== 'object' || item === null) return item;

@@ -208,7 +208,7 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
   return (
     <section aria-label={room.name} className="flex min-w-0 flex-1 flex-col">
       <header className="flex items-center gap-2 border-b border-line px-2 py-2">
-        <button className={`${iconButton} md:hidden`} aria-label="Back to rooms" onClick={() => goHome()}>
+        <button className={`${iconButton} md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
           ←
         </button>
         <div className="min-w-0 flex-1 px-1">

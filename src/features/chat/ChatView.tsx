@@ -260,7 +260,7 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
 /** User IDs are @localpart:server; catching typos here saves a round trip and a confusing server error. */
 export function checkUserId(text: string): string | undefined {
   const value = text.trim();
-  if (!value) return 'Enter a user ID like @alice:example.org.';
+  if (!value) return t('chat.invite.empty');
   if (!isUserId(value)) return 'A user ID looks like @alice:example.org.';
   return undefined;
 }

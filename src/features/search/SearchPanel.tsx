@@ -191,7 +191,7 @@ function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; ro
           openRoom(room.roomId, { eventId: row.eventId });
         }}
       >
-        {row.before && <ContextLine line={row.before} room={room} label="Before" />}
+        {row.before && <ContextLine line={row.before} room={room} label={t('search.before')} />}
         <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
           <span className="truncate font-semibold">{profile.name}</span>
           <HandleBadge badge={profile.badge} />

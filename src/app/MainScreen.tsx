@@ -12,6 +12,7 @@ import { useTabTitle } from '../features/notifications/useTabTitle';
 import { phoneQuery, useMediaQuery } from '../ui/useMediaQuery';
 import { selectOpenRoomId, useRoute } from '../state/navigation';
 import { RouteView } from './RouteView';
+import { t } from '../i18n';
 
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
 
@@ -33,7 +34,7 @@ export default function MainScreen({ session }: { session: Session }) {
     let live = true;
     openSession(session).then(
       (c) => live && setClient(c),
-      (err) => live && setError(describeMatrixError(err, 'Could not start')),
+      (err) => live && setError(describeMatrixError(err, t('app.startFailed'))),
     );
     return () => {
       live = false;
@@ -45,7 +46,7 @@ export default function MainScreen({ session }: { session: Session }) {
       <div role="alert" className="flex min-h-screen flex-col items-center justify-center gap-3 p-4 text-center">
         <p>{error}</p>
         <button className="underline" onClick={() => location.reload()}>
-          Reload
+          {t('app.reload')}
         </button>
       </div>
     );
@@ -53,7 +54,7 @@ export default function MainScreen({ session }: { session: Session }) {
   if (!client) {
     return (
       <div role="status" className="flex min-h-screen items-center justify-center text-subtle">
-        Opening your rooms…
+        {t('app.openingRooms')}
       </div>
     );
   }

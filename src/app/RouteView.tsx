@@ -9,19 +9,20 @@ import { JoinRoomDialog } from '../features/rooms/JoinRoomDialog';
 import { goHome, openRoom, useRoute } from '../state/navigation';
 import type { Route } from '../domain/routes';
 import { isRoomAlias } from '../protocol/ids';
+import { t } from '../i18n';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 
 const loading = (
   <div role="status" className="m-auto text-subtle">
-    Loading…
+    {t('common.loading')}
   </div>
 );
 
 export function RouteView({ route }: { route: Route }) {
   switch (route.kind) {
     case 'home':
-      return <div className="m-auto p-6 text-center text-subtle">Pick a room, or create one.</div>;
+      return <div className="m-auto p-6 text-center text-subtle">{t('route.home')}</div>;
     case 'room':
       return isRoomAlias(route.roomIdOrAlias) ? (
         <AliasRoute key={route.roomIdOrAlias} alias={route.roomIdOrAlias} eventId={route.eventId} />
@@ -32,8 +33,8 @@ export function RouteView({ route }: { route: Route }) {
       return <SettingsPlaceholder section={route.section} />;
     case 'unknown':
       return (
-        <Message title="Nothing here">
-          <p>This address doesn't name a room or a page of Wayfarer.</p>
+        <Message title={t('route.unknown.title')}>
+          <p>{t('route.unknown.body')}</p>
         </Message>
       );
   }
@@ -55,18 +56,18 @@ function RoomRoute({ roomId, eventId, via }: { roomId: string; eventId?: string;
   if (membership === undefined && (starting || arriving)) {
     return (
       <div role="status" className="m-auto text-subtle">
-        Opening the room…
+        {t('route.opening')}
       </div>
     );
   }
   const room = client.getRoom(roomId);
   const name = room?.name && room.name !== roomId ? room.name : undefined;
   return (
-    <Message title={membership === 'invite' ? `You're invited to ${name ?? 'this room'}` : 'Room not found, or not joined'}>
+    <Message
+      title={membership === 'invite' ? (name ? t('route.invited.title', { name }) : t('route.invited.thisRoom')) : t('route.notJoined.title')}
+    >
       <p>
-        {membership === 'invite'
-          ? 'Accept the invite in the room list, or join here.'
-          : `${name ? `You're not in ${name}.` : "This room isn't one you're in, or it doesn't exist."} If it is public or you are invited, you can join it.`}
+        {membership === 'invite' ? t('route.invited.body') : name ? t('route.notJoined.named', { name }) : t('route.notJoined.unnamed')}
       </p>
       <p className="break-all font-mono text-xs">{roomId}</p>
       <JoinButton address={roomId} via={via} eventId={eventId} />
@@ -94,7 +95,7 @@ function AliasRoute({ alias, eventId }: { alias: string; eventId?: string }) {
       (error: unknown) => {
         if (!live) return;
         const code = (error as { errcode?: string }).errcode;
-        setFailure(code === 'M_NOT_FOUND' ? `No room is called ${alias}.` : describeMatrixError(error, `Could not look up ${alias}`));
+        setFailure(code === 'M_NOT_FOUND' ? t('route.alias.notFound', { alias }) : describeMatrixError(error, t('route.alias.lookupFailed', { alias })));
       },
     );
     return () => {
@@ -104,12 +105,12 @@ function AliasRoute({ alias, eventId }: { alias: string; eventId?: string }) {
   if (!failure) {
     return (
       <div role="status" className="m-auto text-subtle">
-        Looking up {alias}…
+        {t('route.alias.lookingUp', { alias })}
       </div>
     );
   }
   return (
-    <Message title="Room not found">
+    <Message title={t('route.alias.title')}>
       <p>{failure}</p>
     </Message>
   );
@@ -120,7 +121,7 @@ function JoinButton({ address, eventId }: { address: string; via?: string[]; eve
   return (
     <>
       <button className={primaryButton} onClick={() => setJoining(true)}>
-        Join this room
+        {t('route.join')}
       </button>
       {joining && (
         <JoinRoomDialog
@@ -137,8 +138,8 @@ function JoinButton({ address, eventId }: { address: string; via?: string[]; eve
 /** There is no settings screen yet: the route exists so links and Back work once there is. */
 function SettingsPlaceholder({ section }: { section?: string }) {
   return (
-    <Message title="Settings">
-      <p>{section ? `There are no “${section}” settings yet.` : 'There are no settings here yet.'} Notifications are switched on and off at the bottom of the room list.</p>
+    <Message title={t('route.settings.title')}>
+      <p>{section ? t('route.settings.section', { section }) : t('route.settings.none')}</p>
     </Message>
   );
 }
@@ -150,7 +151,7 @@ function Message({ title, children }: { title: string; children: ReactNode }) {
       {children}
       <p>
         <button className={secondaryButton} onClick={() => goHome()}>
-          Back to rooms
+          {t('chat.back')}
         </button>
       </p>
     </section>

@@ -199,7 +199,7 @@ function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; ro
             {dateFormat.format(row.ts)}
           </time>
           <a href={href} onClick={onOpen} className="ml-auto text-xs text-accent underline">
-            Show in room
+            {t('search.showInRoom')}
           </a>
         </header>
         <p className="whitespace-pre-wrap break-words">

@@ -29,7 +29,7 @@ export function NotificationToggle() {
           setBusy(true);
           const problem = await notificationSettings.getState().setEnabled(e.target.checked);
           setBusy(false);
-          if (problem) chatStore.getState().showNotice(problem);
+          if (problem) chatStore.getState().showNotice(t(problem));
         }}
       />
     </label>

@@ -95,6 +95,8 @@ describe('decideNotification: senders through identity', () => {
   it('a classic sender reads by name; emotes and images read as sentences', () => {
     expect(decideNotification(event({ content: { msgtype: 'm.emote', body: 'waves' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('* Dave waves');
     expect(decideNotification(event({ content: { msgtype: 'm.image', body: 'cat.png' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('Dave sent an image');
+    // A text that starts with "sent " is still a text, with its colon.
+    expect(decideNotification(event({ content: { msgtype: 'm.text', body: 'sent you the map' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('Dave: sent you the map');
   });
 });
 

@@ -2,7 +2,7 @@
 // the homeserver's push actions and the app's state; the sender arrives already resolved through identity
 // (describeSender), so an unverified claim is never shown as a handle here either.
 import { badgeLabel, type Badge } from '../../domain/identity/badge';
-import { t } from '../../i18n';
+import { t, type MessageKey } from '../../i18n';
 
 export interface NotifiableEvent {
   roomId: string;
@@ -56,30 +56,30 @@ export function senderLabel(sender: SenderForNotification): string {
     case 'verified':
       return sender.name;
     case 'erased':
-      return 'Erased member';
+      return t('notifications.sender.erased');
     default:
       // Unverified (or contested): the badge's warning words, then the display name; never the claimed handle.
-      return `${t(badgeLabel(sender.badge))} ${sender.name}`;
+      return t('notifications.sender.unconfirmed', { badge: badgeLabel(sender.badge), name: sender.name });
   }
 }
 
-/** The text of a message event, or undefined for events that say nothing a person would be notified of. */
-export function messageText(type: string, content: Record<string, unknown>): string | undefined {
-  if (type === 'm.room.encrypted') return 'Encrypted message';
-  if (type === 'm.sticker') return 'sent a sticker';
+/** What a message event says: its text, a "sent a file" sentence, or undefined for events a person would not be notified of. */
+export function messageText(type: string, content: Record<string, unknown>): { text: string } | { sent: MessageKey } | undefined {
+  if (type === 'm.room.encrypted') return { text: t('notifications.encrypted') };
+  if (type === 'm.sticker') return { sent: 'notifications.body.sticker' };
   if (type !== 'm.room.message') return undefined;
   const body = typeof content.body === 'string' ? content.body.trim() : '';
   switch (content.msgtype) {
     case 'm.image':
-      return 'sent an image';
+      return { sent: 'notifications.body.image' };
     case 'm.video':
-      return 'sent a video';
+      return { sent: 'notifications.body.video' };
     case 'm.audio':
-      return 'sent an audio file';
+      return { sent: 'notifications.body.audio' };
     case 'm.file':
-      return 'sent a file';
+      return { sent: 'notifications.body.file' };
     default:
-      return body === '' ? undefined : body;
+      return body === '' ? undefined : { text: body };
   }
 }
 
@@ -89,12 +89,12 @@ function truncate(text: string): string {
 }
 
 export function notificationBody(sender: SenderForNotification, type: string, content: Record<string, unknown>): string | undefined {
-  const text = messageText(type, content);
-  if (text === undefined) return undefined;
+  const said = messageText(type, content);
+  if (said === undefined) return undefined;
   const who = senderLabel(sender);
-  if (type === 'm.room.message' && content.msgtype === 'm.emote') return truncate(`* ${who} ${text}`);
-  if (text.startsWith('sent ')) return truncate(`${who} ${text}`);
-  return truncate(`${who}: ${text}`);
+  if ('sent' in said) return truncate(t(said.sent, { who }));
+  if (type === 'm.room.message' && content.msgtype === 'm.emote') return truncate(t('notifications.body.emote', { who, text: said.text }));
+  return truncate(t('notifications.body.text', { who, text: said.text }));
 }
 
 export function decideNotification(
@@ -116,7 +116,7 @@ export function decideNotification(
 }
 
 /** "(3) Wayfarer": the tab says how much is waiting. */
-export function tabTitle(totalUnread: number, base = 'Wayfarer'): string {
+export function tabTitle(totalUnread: number, base = t('app.name')): string {
   if (!Number.isFinite(totalUnread) || totalUnread <= 0) return base;
-  return `(${totalUnread > 99 ? '99+' : Math.floor(totalUnread)}) ${base}`;
+  return t('notifications.tabTitle', { unread: totalUnread > 99 ? '99+' : String(Math.floor(totalUnread)), base });
 }

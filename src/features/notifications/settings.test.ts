@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNotificationSettings, type PermissionState } from './settings';
+import { t } from '../../i18n';
 
 function memory(initial?: unknown) {
   const saved: { value: unknown } = { value: initial };
@@ -34,7 +35,9 @@ describe('notification settings', () => {
     const { saved, persistence } = memory();
     const store = createNotificationSettings(persistence, () => 'default', async () => 'denied');
     await store.getState().load();
-    expect(await store.getState().setEnabled(true)).toMatch(/blocked/);
+    const blocked = await store.getState().setEnabled(true);
+    expect(blocked).toEqual({ key: 'notifications.blockedForSite' });
+    expect(t(blocked!)).toMatch(/blocked/);
     expect(store.getState()).toMatchObject({ enabled: false, permission: 'denied' });
     expect(saved.value).toBeUndefined();
   });
@@ -43,6 +46,8 @@ describe('notification settings', () => {
     const store = createNotificationSettings({ load: async () => Promise.reject(new Error('broken')), save: async () => undefined }, () => 'unsupported', async () => 'granted');
     await store.getState().load();
     expect(store.getState()).toMatchObject({ loaded: true, enabled: false });
-    expect(await store.getState().setEnabled(true)).toBe('This browser cannot show notifications.');
+    const unsupported = await store.getState().setEnabled(true);
+    expect(unsupported).toEqual({ key: 'notifications.cannotShow' });
+    expect(t(unsupported!)).toBe('This browser cannot show notifications.');
   });
 });

@@ -4,6 +4,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { get, set } from 'idb-keyval';
 import { logger } from '../../platform/logger';
+import { msg, type Message } from '../../i18n';
 
 const log = logger('notifications');
 
@@ -16,8 +17,8 @@ export interface NotificationSettings {
   enabled: boolean;
   permission: PermissionState;
   load(): Promise<void>;
-  /** Turns notifications on or off; on asks permission first. Resolves to what it could not do, in words, if anything. */
-  setEnabled(enabled: boolean): Promise<string | undefined>;
+  /** Turns notifications on or off; on asks permission first. Resolves to what it could not do, as a message, if anything. */
+  setEnabled(enabled: boolean): Promise<Message | undefined>;
 }
 
 export function currentPermission(): PermissionState {
@@ -54,7 +55,7 @@ export function createNotificationSettings(persistence: SettingsPersistence = id
       }
       if (permission() === 'unsupported') {
         setState({ permission: 'unsupported' });
-        return 'This browser cannot show notifications.';
+        return msg('notifications.cannotShow');
       }
       let answer: PermissionState;
       try {
@@ -64,7 +65,7 @@ export function createNotificationSettings(persistence: SettingsPersistence = id
         answer = permission();
       }
       setState({ permission: answer });
-      if (answer !== 'granted') return 'Notifications are blocked for this site. Allow them in the browser’s site settings, then try again.';
+      if (answer !== 'granted') return msg('notifications.blockedForSite');
       setState({ enabled: true });
       await persistence.save(true).catch(log.ignored('notification setting not saved; on holds for this page'));
       return undefined;

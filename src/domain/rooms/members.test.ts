@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roleOf, sortMembers, type MemberSummary } from './members';
+import { t } from '../../i18n';
 
 const m = (name: string, powerLevel: number, membership: 'join' | 'invite' = 'join'): MemberSummary => ({
   userId: `@${name}:x`,
@@ -11,9 +12,11 @@ const m = (name: string, powerLevel: number, membership: 'join' | 'invite' = 'jo
 
 describe('members', () => {
   it('names power levels like Element', () => {
-    expect(roleOf(100)).toBe('Admin');
-    expect(roleOf(50)).toBe('Moderator');
-    expect(roleOf(99)).toBe('Moderator');
+    expect(roleOf(100)).toBe('members.admin');
+    expect(t(roleOf(100)!)).toBe('Admin');
+    expect(roleOf(50)).toBe('members.moderator');
+    expect(t(roleOf(50)!)).toBe('Moderator');
+    expect(roleOf(99)).toBe('members.moderator');
     expect(roleOf(0)).toBeUndefined();
   });
   it('lists joined members by power then name, invites last', () => {

@@ -1,4 +1,5 @@
 // Member list view data: who is in the room, in what role. Pure, for tests.
+import type { MessageKey } from '../../i18n';
 
 export interface MemberSummary {
   userId: string;
@@ -9,10 +10,10 @@ export interface MemberSummary {
   avatarMxc?: string;
 }
 
-/** Element's names for the usual power levels. */
-export function roleOf(powerLevel: number): 'Admin' | 'Moderator' | undefined {
-  if (powerLevel >= 100) return 'Admin';
-  if (powerLevel >= 50) return 'Moderator';
+/** Element's names for the usual power levels, as catalogue keys: views render them with t(). */
+export function roleOf(powerLevel: number): Extract<MessageKey, 'members.admin' | 'members.moderator'> | undefined {
+  if (powerLevel >= 100) return 'members.admin';
+  if (powerLevel >= 50) return 'members.moderator';
   return undefined;
 }
 

@@ -213,7 +213,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
           <dt className="text-subtle">{t('identity.inspector.powerLevel')}</dt>
           <dd>
             {member?.powerLevel ?? 0}
-            {member && roleOf(member.powerLevel) ? ` (${t(roleOf(member.powerLevel) === 'Admin' ? 'members.admin' : 'members.moderator')})` : ''}
+            {member && roleOf(member.powerLevel) ? ` (${t(roleOf(member.powerLevel)!)})` : ''}
           </dd>
         </dl>
       </section>

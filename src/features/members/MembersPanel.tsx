@@ -130,8 +130,8 @@ function MemberList({ title, roomId, members, profiles }: { title: string; roomI
                 </p>
               </div>
               {role && (
-                <span className={`rounded px-1.5 text-xs ${role === 'Admin' ? 'bg-accent-surface text-accent-fg' : 'bg-surface-strong'}`}>
-                  {t(role === 'Admin' ? 'members.admin' : 'members.moderator')}
+                <span className={`rounded px-1.5 text-xs ${role === 'members.admin' ? 'bg-accent-surface text-accent-fg' : 'bg-surface-strong'}`}>
+                  {t(role)}
                 </span>
               )}
             </li>

@@ -25,6 +25,7 @@ import { buildPlan, toggleItem, type AccountSnapshot, type MigrationPath, type P
 import { errorText, runMigration, type StepExecutor } from './runner';
 import { checkTarget, choosePath, type TargetServer } from './targetCheck';
 import { logger } from '../../platform/logger';
+import type { Message } from '../../i18n';
 
 const log = logger('migration');
 
@@ -48,7 +49,7 @@ export interface MigrationWizardState {
   // Where to
   checking: boolean;
   checked?: TargetServer;
-  choice?: { path: MigrationPath; explanation: string };
+  choice?: { path: MigrationPath; explanation: Message };
   targetError?: string;
   target?: TargetServer;
   path: MigrationPath;

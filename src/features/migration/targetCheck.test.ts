@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTarget, choosePath, TargetCheckError } from './targetCheck';
+import { t } from '../../i18n';
 
 const fakeFetch = (routes: Record<string, { status: number; body: unknown } | 'down'>): typeof fetch =>
   (async (input: string | URL | Request) => {
@@ -19,8 +20,12 @@ describe('target check', () => {
     expect(target).toEqual({ baseUrl: 'http://beta.localhost:8482', serverName: 'beta.localhost:8482', supportsPortable: true });
     expect(choosePath(true, target).path).toBe('portable');
     expect(choosePath(false, target).path).toBe('classic');
-    expect(choosePath(undefined, target)).toMatchObject({ path: 'portable', explanation: expect.stringMatching(/cannot be reached/) });
-    expect(choosePath(true, { ...target, supportsPortable: false }).explanation).toMatch(/only the classic path/);
+    const unknown = choosePath(undefined, target);
+    expect(unknown).toMatchObject({ path: 'portable', explanation: { key: 'migration.target.oldUnknown' } });
+    expect(t(unknown.explanation)).toMatch(/cannot be reached/);
+    const noPortable = choosePath(true, { ...target, supportsPortable: false });
+    expect(noPortable.explanation).toEqual({ key: 'migration.target.noPortable', values: { server: target.serverName } });
+    expect(t(noPortable.explanation)).toMatch(/only the classic path/);
   });
 
   it('refuses empty input, the current server, and an unreachable one with words', async () => {

@@ -3,6 +3,7 @@ import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { homeserverFetch } from '../../matrix/http';
 import { serverNameFromInput } from '../portable/accountKeyAuth';
 import type { MigrationPath } from './plan';
+import { msg, t, type Message } from '../../i18n';
 
 export const PORTABLE_FEATURE = 'dev.wayfarer.portable_identity';
 
@@ -15,34 +16,34 @@ export interface TargetServer {
 export class TargetCheckError extends Error {}
 
 export async function checkTarget(input: string, sourceServerName: string, fetchImpl: typeof fetch = fetch): Promise<TargetServer> {
-  if (!input.trim()) throw new TargetCheckError('Enter the homeserver to move to, e.g. beta.example.org');
+  if (!input.trim()) throw new TargetCheckError(t('migration.target.empty'));
   const serverName = serverNameFromInput(input);
-  if (serverName === sourceServerName) throw new TargetCheckError(`That is the server you are on (${sourceServerName}). Choose another one.`);
+  if (serverName === sourceServerName) throw new TargetCheckError(t('migration.target.sameServer', { server: sourceServerName }));
   let baseUrl: string;
   try {
     baseUrl = await discoverHomeserver(input, fetchImpl);
   } catch (error) {
-    throw new TargetCheckError(error instanceof HomeserverError ? error.message : `Cannot reach ${serverName}.`, { cause: error });
+    throw new TargetCheckError(error instanceof HomeserverError ? error.message : t('migration.target.unreachable', { server: serverName }), { cause: error });
   }
   let versions: { unstable_features?: Record<string, unknown> } | null;
   try {
     versions = await homeserverFetch(`${baseUrl}/_matrix/client/versions`, { fetch: fetchImpl, timeoutMs: 10_000 });
   } catch (error) {
-    throw new TargetCheckError(`${serverName} did not answer as a Matrix homeserver (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
+    throw new TargetCheckError(t('migration.target.notMatrix', { server: serverName, error: error instanceof Error ? error.message : String(error) }), { cause: error });
   }
   return { baseUrl, serverName, supportsPortable: versions?.unstable_features?.[PORTABLE_FEATURE] === true };
 }
 
-/** Which path the move takes, and what that means, in words. */
-export function choosePath(oldIsPortable: boolean | undefined, target: TargetServer): { path: MigrationPath; explanation: string } {
+/** Which path the move takes, and what that means, as a message the view renders with t(). */
+export function choosePath(oldIsPortable: boolean | undefined, target: TargetServer): { path: MigrationPath; explanation: Message } {
   if (oldIsPortable === undefined && target.supportsPortable) {
-    return { path: 'portable', explanation: `Your old server cannot be reached to ask whether this account is portable. If you made it with a recovery key, your identity moves with it to ${target.serverName}; the plan checks every room's key against your recovery key.` };
+    return { path: 'portable', explanation: msg('migration.target.oldUnknown', { server: target.serverName }) };
   }
   if (oldIsPortable && target.supportsPortable) {
-    return { path: 'portable', explanation: `${target.serverName} supports portable identities: in rooms with member keys you keep your identity, history and power level; other rooms use a re-invite.` };
+    return { path: 'portable', explanation: msg('migration.target.portable', { server: target.serverName }) };
   }
   if (!oldIsPortable) {
-    return { path: 'classic', explanation: 'Your account was made with a password, so its identity cannot move. The classic path: your old account invites a new account on the new server into each room. Your old messages stay under the old name.' };
+    return { path: 'classic', explanation: msg('migration.target.passwordAccount') };
   }
-  return { path: 'classic', explanation: `${target.serverName} does not support portable identities, so only the classic path is possible: your old account invites a new account into each room, and people see a new member. Your old messages stay under the old name.` };
+  return { path: 'classic', explanation: msg('migration.target.noPortable', { server: target.serverName }) };
 }

@@ -1,4 +1,5 @@
 // Server errors in words a person understands, with what to do next.
+import { t, type MessageKey } from '../i18n';
 
 /** The parts of a Matrix error we look at; matrix-js-sdk's MatrixError and our MatrixHttpError both fit. */
 export interface MatrixErrorLike {
@@ -13,44 +14,46 @@ export interface MatrixErrorLike {
   data?: { error?: string; retry_after_ms?: number; 'dev.wayfarer.moved_to'?: unknown };
 }
 
-const byErrcode: Record<string, string> = {
-  M_FORBIDDEN: "You don't have permission to do that here.",
-  M_UNKNOWN_TOKEN: 'Your session has ended. Sign in again.',
-  M_MISSING_TOKEN: 'Your session has ended. Sign in again.',
-  M_USER_IN_USE: 'That username is taken. Pick another one.',
-  M_INVALID_USERNAME: 'That username is not allowed. Use lower-case letters, digits and . _ = - /',
-  M_EXCLUSIVE: 'That username is reserved. Pick another one.',
-  M_WEAK_PASSWORD: 'That password is too weak. Choose a longer one.',
-  M_NOT_FOUND: "That doesn't exist, or you can't see it. Check the address.",
-  M_ROOM_IN_USE: 'That room alias is already taken. Choose another one.',
-  M_UNSUPPORTED_ROOM_VERSION: "The server doesn't support that room version. Pick another one.",
-  M_TOO_LARGE: 'That is too large for the server. Make it smaller.',
-  M_GUEST_ACCESS_FORBIDDEN: 'Guests may not do that. Sign in with an account.',
-  M_USER_DEACTIVATED: 'This account has been deactivated.',
-  M_BAD_JSON: 'The server did not understand the request. This is a bug in Wayfarer; please report it.',
-  M_NOT_JSON: 'The server did not understand the request. This is a bug in Wayfarer; please report it.',
+const byErrcode: Record<string, MessageKey> = {
+  M_FORBIDDEN: 'errors.M_FORBIDDEN',
+  M_UNKNOWN_TOKEN: 'errors.M_UNKNOWN_TOKEN',
+  M_MISSING_TOKEN: 'errors.M_MISSING_TOKEN',
+  M_USER_IN_USE: 'errors.M_USER_IN_USE',
+  M_INVALID_USERNAME: 'errors.M_INVALID_USERNAME',
+  M_EXCLUSIVE: 'errors.M_EXCLUSIVE',
+  M_WEAK_PASSWORD: 'errors.M_WEAK_PASSWORD',
+  M_NOT_FOUND: 'errors.M_NOT_FOUND',
+  M_ROOM_IN_USE: 'errors.M_ROOM_IN_USE',
+  M_UNSUPPORTED_ROOM_VERSION: 'errors.M_UNSUPPORTED_ROOM_VERSION',
+  M_TOO_LARGE: 'errors.M_TOO_LARGE',
+  M_GUEST_ACCESS_FORBIDDEN: 'errors.M_GUEST_ACCESS_FORBIDDEN',
+  M_USER_DEACTIVATED: 'errors.M_USER_DEACTIVATED',
+  M_BAD_JSON: 'errors.M_BAD_JSON',
+  M_NOT_JSON: 'errors.M_NOT_JSON',
 };
 
 export function describeMatrixError(error: unknown, context?: string): string {
   const err = (typeof error === 'object' && error !== null ? error : {}) as MatrixErrorLike;
-  const prefix = context ? `${context}: ` : '';
+  // The context, if any, goes first: 'Could not invite: You don't have permission to do that here.'
+  const withContext = (text: string) => (context ? t('errors.withContext', { context, text }) : text);
+  const say = (key: MessageKey, values?: Record<string, string>) => withContext(t(key, values));
   const noAnswer = err.name === 'MatrixHttpError' && (err.kind === 'network' || err.kind === 'timeout' || err.kind === 'aborted');
   if (noAnswer || err.name === 'ConnectionError' || err.name === 'TypeError' || err.name === 'AbortError' || err.name === 'TimeoutError') {
-    return `${prefix}Can't reach the server. Check your connection; Wayfarer keeps trying.`;
+    return say('errors.unreachable');
   }
   if (err.errcode === 'M_LIMIT_EXCEEDED' || err.httpStatus === 429) {
     const seconds = Math.ceil((err.retryAfterMs ?? err.data?.retry_after_ms ?? 5000) / 1000);
-    return `${prefix}Too many requests. Wait ${seconds} s and try again.`;
+    return say('errors.tooMany', { seconds: String(seconds) });
   }
   const movedTo = err.data?.['dev.wayfarer.moved_to'];
-  if (typeof movedTo === 'string' && movedTo !== '') return `${prefix}This account has moved to ${movedTo}. Sign in there.`;
+  if (typeof movedTo === 'string' && movedTo !== '') return say('errors.moved', { server: movedTo });
   if (err.errcode === 'M_FORBIDDEN' && err.httpStatus === 403 && /password|login|credential/i.test(err.data?.error ?? '')) {
-    return `${prefix}Wrong username or password.`;
+    return say('errors.wrongPassword');
   }
   const known = err.errcode ? byErrcode[err.errcode] : undefined;
-  if (known) return prefix + known;
+  if (known) return say(known);
   const serverText = err.data?.error ?? err.message;
-  if (err.httpStatus && err.httpStatus >= 500) return `${prefix}The server had a problem (${err.httpStatus}). Try again in a moment.`;
-  if (serverText) return `${prefix}${serverText}`;
-  return `${prefix}Something went wrong. Try again.`;
+  if (err.httpStatus && err.httpStatus >= 500) return say('errors.serverProblem', { status: String(err.httpStatus) });
+  if (serverText) return withContext(serverText);
+  return say('errors.unknown');
 }

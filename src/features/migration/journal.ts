@@ -153,7 +153,7 @@ export class UnreadableJournalError extends Error {
     readonly stored: unknown,
     readonly format?: number,
   ) {
-    super(reason === 'newer-format' ? `the saved move has journal format ${format}; this version reads format ${JOURNAL_FORMAT}` : 'the saved move is not a journal this version can read');
+    super(reason === 'newer-format' ? t('migration.journal.newerFormat', { format: String(format), current: String(JOURNAL_FORMAT) }) : t('migration.journal.damaged'));
   }
 }
 

@@ -25,7 +25,7 @@ import { buildPlan, toggleItem, type AccountSnapshot, type MigrationPath, type P
 import { errorText, runMigration, type StepExecutor } from './runner';
 import { checkTarget, choosePath, type TargetServer } from './targetCheck';
 import { logger } from '../../platform/logger';
-import type { Message } from '../../i18n';
+import { t, type Message } from '../../i18n';
 
 const log = logger('migration');
 
@@ -150,17 +150,17 @@ function blockedBy(error: unknown, userId: string): Blocked {
       ? {
           reason: 'newer-format',
           stored: error.stored,
-          message: `This device holds a move of ${userId} saved by a newer version of Wayfarer (${error.message}). Continue it with that version. A new move can’t start here while it is saved, so nothing in it is overwritten.`,
+          message: t('migration.blocked.newerFormat', { userId, problem: error.message }),
         }
       : {
           reason: 'damaged',
           stored: error.stored,
-          message: `This device holds a move of ${userId} that can’t be read (${error.message}). A new move can’t start while it is saved, so nothing in it is overwritten: download it to keep it, or discard it to plan a new move.`,
+          message: t('migration.blocked.damaged', { userId, problem: error.message }),
         };
   }
   return {
     reason: 'storage',
-    message: `This device’s saved moves can’t be read (${errorText(error)}), so an unfinished move of ${userId} may be there. A new move can’t start until they can be read, so nothing is overwritten. Close the wizard and try again.`,
+    message: t('migration.blocked.storage', { userId, problem: errorText(error) }),
   };
 }
 
@@ -472,7 +472,7 @@ export class MigrationController {
       this.set({ stage: 'target', blocked: undefined });
     } catch (error) {
       const blocked = this.current.blocked;
-      if (blocked) this.set({ blocked: { ...blocked, message: `${blocked.message} Discarding it failed: ${errorText(error)}.` } });
+      if (blocked) this.set({ blocked: { ...blocked, message: t('migration.blocked.discardFailed', { message: blocked.message, problem: errorText(error) }) } });
     }
   }
 }

@@ -4,6 +4,7 @@
 // in browserVerify.ts, rendering in IdentityInspector.tsx.
 import { computeEventId, isRecord, normaliseKey, type LinkVerdict } from '../../protocol';
 import { handleOf } from '../../domain/identity/badge';
+import { t } from '../../i18n';
 
 /** The homeserver's history answer is not what PROTOCOL.md and our server promise. */
 export class MemberHistoryError extends Error {
@@ -53,12 +54,12 @@ export function coSignersOf(event: SignedMemberEvent, memberKey: string): string
 /** "co-signed by beta", or for a forged event "co-signed by gamma, not by the claimed beta". */
 export function coSignatureText(coSigners: readonly string[], domain: string | undefined, verdict?: LinkVerdict): string {
   const by = coSigners.join(', ');
-  if (!domain) return coSigners.length > 0 ? `co-signed by ${by}; no domain claimed` : 'not co-signed; no domain claimed';
-  if (!coSigners.includes(domain)) return coSigners.length > 0 ? `co-signed by ${by}, not by the claimed ${domain}` : `no co-signature: the claimed ${domain} did not sign it`;
+  if (!domain) return coSigners.length > 0 ? t('identity.history.coSignedNoDomain', { by }) : t('identity.history.notCoSignedNoDomain');
+  if (!coSigners.includes(domain)) return coSigners.length > 0 ? t('identity.history.coSignedByOther', { by, domain }) : t('identity.history.notCoSigned', { domain });
   const others = coSigners.filter((name) => name !== domain);
-  const text = `co-signed by ${domain}${others.length > 0 ? ` (and by ${others.join(', ')})` : ''}`;
-  if (verdict?.status === 'verified') return `${text}${verdict.keyId ? ` (${verdict.keyId})` : ''}, checked by this browser`;
-  if (verdict?.status === 'unverified') return `${text}, but not valid now: ${verdict.reason}`;
+  const text = others.length > 0 ? t('identity.history.coSignedAlso', { domain, others: others.join(', ') }) : t('identity.history.coSigned', { domain });
+  if (verdict?.status === 'verified') return verdict.keyId ? t('identity.history.checkedKey', { text, keyId: verdict.keyId }) : t('identity.history.checked', { text });
+  if (verdict?.status === 'unverified') return t('identity.history.notValid', { text, reason: verdict.reason });
   return text;
 }
 
@@ -102,7 +103,7 @@ export function historyEntry(event: SignedMemberEvent, memberKey: string, roomVe
   const entry: HandleHistoryEntry = {
     key: eventKey(event, roomVersion, index),
     ts: event.origin_server_ts,
-    label: erased ? 'Erased' : verified ? claim : '⚠ Unverified handle',
+    label: erased ? t('identity.history.erased') : verified ? claim : t('identity.badge.unverified'),
     verified,
     coSigners,
     coSignedByClaimedDomain: domain !== undefined && coSigners.includes(domain),

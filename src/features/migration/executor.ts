@@ -18,6 +18,7 @@ import { fetchDomainKeys, fetchMemberEvent } from '../identity/browserVerify';
 import { movedRoomIds, type MigrationJournal, type StepRecord } from './journal';
 import { rewriteDirect, rewriteIgnored, viaServers, type RoomSnapshot } from './plan';
 import type { StepExecutor } from './runner';
+import { t } from '../../i18n';
 
 type Fetch = typeof fetch;
 
@@ -90,9 +91,9 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
   const steps: Record<StepRecord['kind'], (step: StepRecord, journal: MigrationJournal) => Promise<string | void>> = {
     async adopt(step, journal) {
       const room = roomOf(journal, step);
-      if (!deps.memberRoot) throw new Error('Enter your recovery key to continue: member keys are made from it and never stored');
+      if (!deps.memberRoot) throw new Error(t('migration.step.needRecoveryKey'));
       const seed = memberSeedFor(deps.memberRoot, room);
-      if (!seed) throw new Error('This room’s member key does not come from your recovery key');
+      if (!seed) throw new Error(t('migration.step.keyNotFromRecovery'));
       const reply = await call<{ changed: boolean; event_id: string }>(deps.fetch, journal.target, 'POST', `${WAYFARER_CLIENT_PREFIX}/migrate/adopt`, {
         room_id: room.roomId,
         seed: encodeBase64(seed),

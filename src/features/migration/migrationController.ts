@@ -285,25 +285,25 @@ export class MigrationController {
       if (input.path === 'portable') {
         const { oldAccountKey } = this.current;
         if (oldAccountKey && accountKeyId(input.secret) !== oldAccountKey) {
-          this.set({ proveError: `This recovery key is not the one of ${this.userId}. Use the key you created that account with.` });
+          this.set({ proveError: t('migration.prove.wrongKey', { userId: this.userId }) });
           return;
         }
-        this.set({ proving: `Signing in to ${target.serverName} with your recovery key…` });
+        this.set({ proving: t('migration.prove.signingInWithKey', { server: target.serverName }) });
         let session: NewSession;
         try {
           session = await this.auth.loginWithAccountKey(server, input.secret);
         } catch (error) {
           if (!isUnknownAccountKey(error)) throw error;
-          this.set({ proving: `Bringing your identity to ${target.serverName} as @${input.username}…` });
+          this.set({ proving: t('migration.prove.bringing', { server: target.serverName, username: input.username }) });
           session = await this.auth.registerWithAccountKey(server, input.secret, input.username);
         }
-        this.set({ proving: 'Reading your rooms from this device…' });
+        this.set({ proving: t('migration.prove.readingRooms') });
         await this.plan(toTarget(session), input.secret);
       } else {
-        this.set({ proving: input.mode === 'register' ? `Creating @${input.username} on ${target.serverName}…` : `Signing in to ${target.serverName}…` });
+        this.set({ proving: input.mode === 'register' ? t('migration.prove.creating', { username: input.username, server: target.serverName }) : t('migration.prove.signingIn', { server: target.serverName }) });
         const signIn = input.mode === 'register' ? this.auth.registerWithPassword : this.auth.loginWithPassword;
         const session = await signIn(target.baseUrl, input.username, input.password);
-        this.set({ proving: 'Reading your rooms from this device…' });
+        this.set({ proving: t('migration.prove.readingRooms') });
         await this.plan(toTarget(session));
       }
     } catch (error) {
@@ -346,7 +346,7 @@ export class MigrationController {
       return;
     }
     if (existing) {
-      this.set({ starting: false, planError: `A move of ${this.userId} was started meanwhile (in another tab?). Close the wizard and open it again to continue that one.` });
+      this.set({ starting: false, planError: t('migration.start.meanwhile', { userId: this.userId }) });
       return;
     }
     const journal = createJournal({
@@ -362,7 +362,7 @@ export class MigrationController {
     try {
       await this.deps.store.save(journal);
     } catch (error) {
-      this.set({ starting: false, planError: `Could not save the plan on this device: ${errorText(error)}` });
+      this.set({ starting: false, planError: t('migration.start.saveFailed', { problem: errorText(error) }) });
       return;
     }
     this.set({ starting: false });
@@ -400,7 +400,7 @@ export class MigrationController {
       });
       await runMigration(journal, execute, { save: this.deps.store.save, onChange: (next) => this.setJournal(next), signal: stop.signal });
     } catch (error) {
-      this.set({ moveError: `The move stopped: ${errorText(error)}. Nothing is lost; continue when ready.` });
+      this.set({ moveError: t('migration.move.stopped', { problem: errorText(error) }) });
     } finally {
       lock.release();
       this.stops.delete(stop);
@@ -423,7 +423,7 @@ export class MigrationController {
     const { journal, oldAccountKey, askKeyToMark } = this.current;
     if (!journal) return;
     if (oldAccountKey && accountKeyId(secret) !== oldAccountKey) {
-      this.set({ moveError: `This recovery key is not the one of ${journal.source.userId}.` });
+      this.set({ moveError: t('migration.move.wrongKey', { userId: journal.source.userId }) });
       return;
     }
     this.set({ moveError: undefined });

@@ -1,5 +1,6 @@
 // Client figures, measured in Debian's Chromium through Playwright:
 // - time from sync data ready to the first painted timeline for a room with 10,000 events;
+// - one incoming event in that room: raw event JSON → SDK room → room view model → React → its row painted (median);
 // - scrolling the whole 10,000-event timeline: frame times;
 //   (both on the bench build's page, bench/timeline.html: `vite build --mode bench`, minified like production)
 // - the production bundle's JavaScript size, raw and gzip (initial screen vs. everything).
@@ -19,11 +20,13 @@ const benchDist = path.join(os.tmpdir(), 'wayfarer-bench-pages');
 const port = 18699; // inside the client's port range, away from the e2e homeservers
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const eventCount = 10_000;
+const incomingPerRun = Number(process.env.BENCH_INCOMING ?? 40);
 const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface BenchWindow {
   __timelineBench?: { sdkMs: number; renderMs: number; totalMs: number; renderedRows: number };
   __timelineBenchScroll?: () => Promise<{ frames: number; p50: number; p95: number; max: number }>;
+  __timelineBenchIncoming?: (count: number) => Promise<number[]>;
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
@@ -70,16 +73,21 @@ async function main() {
   try {
     const results: { sdkMs: number; renderMs: number; totalMs: number; renderedRows: number }[] = [];
     let scroll: { frames: number; p50: number; p95: number; max: number } | undefined;
+    const incoming: number[] = [];
     for (let i = 0; i < runs; i++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`http://127.0.0.1:${port}/bench/timeline.html?events=${eventCount}`);
       await page.waitForFunction(() => (window as unknown as BenchWindow).__timelineBench !== undefined, undefined, { timeout: 60_000 });
       results.push((await page.evaluate(() => (window as unknown as BenchWindow).__timelineBench))!);
+      incoming.push(...(await page.evaluate((n) => (window as unknown as BenchWindow).__timelineBenchIncoming!(n), incomingPerRun)));
       if (i === runs - 1) scroll = await page.evaluate(() => (window as unknown as BenchWindow).__timelineBenchScroll!());
       await page.close();
     }
     console.log(`timeline, ${eventCount} events, Chromium (median of ${runs} runs):`);
     console.log(`  sync data ready (room in matrix-js-sdk) → first painted timeline: ${median(results.map((r) => r.renderMs)).toFixed(1)} ms`);
+    console.log(
+      `  one incoming event, /sync JSON → its row painted:                 ${median(incoming).toFixed(1)} ms median, p90 ${[...incoming].sort((a, b) => a - b)[Math.floor(incoming.length * 0.9)]!.toFixed(1)} ms (${incoming.length} events; target < 4 ms)`,
+    );
     console.log(`  raw event JSON → matrix-js-sdk room (SDK's own work):            ${median(results.map((r) => r.sdkMs)).toFixed(1)} ms`);
     console.log(`  raw event JSON → first painted timeline (both):                  ${median(results.map((r) => r.totalMs)).toFixed(1)} ms`);
     console.log(`  rows in the DOM (virtualised):            ${results[0]!.renderedRows}`);

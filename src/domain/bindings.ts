@@ -18,9 +18,9 @@ import type { ChatStore } from '../state/chatStore';
 import type { RoomSummary } from './rooms/roomList';
 import { cameBack, connectionFromSync, type SdkSyncState } from '../matrix/connection';
 import { resendUnsent } from '../matrix/client';
-import { nameOfUser } from './identity/describeSender';
 import { directPartnerOf } from './rooms/directPartner';
 import { identityStore } from './identity/identityStore';
+import { identityFactsOf, roomIdentities, type IdentityFacts } from './room/roomIdentities';
 
 export function directRoomIds(client: MatrixClient): Set<string> {
   const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};
@@ -30,12 +30,12 @@ export function directRoomIds(client: MatrixClient): Set<string> {
 }
 
 /** "name: text" for the newest visible message, so the list says what is going on. */
-export function previewOf(room: Room): string | undefined {
+export function previewOf(room: Room, facts: IdentityFacts): string | undefined {
   const events = room.getLiveTimeline().getEvents();
   for (let i = events.length - 1; i >= Math.max(0, events.length - 30); i--) {
     const event = events[i]!;
     if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace')) continue;
-    const name = nameOfUser(room, event.getSender() ?? '');
+    const name = roomIdentities(room).nameOfUser(event.getSender() ?? '', facts);
     if (event.isRedacted()) return `${name}: Message deleted`;
     const content = event.getContent();
     const body = typeof content.body === 'string' ? content.body.split('\n')[0]! : '';
@@ -60,11 +60,11 @@ export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<stri
     unread: membership === KnownMembership.Join ? room.getUnreadNotificationCount(NotificationCountType.Total) : 0,
     highlights: membership === KnownMembership.Join ? room.getUnreadNotificationCount(NotificationCountType.Highlight) : 0,
     isDirect,
-    ...(isDirect ? directPartnerOf(room, me) : {}),
+    ...(isDirect ? directPartnerOf(room, me, identityFactsOf(identityStore.getState(), room.roomId)) : {}),
     inviter,
     avatarMxc: room.getMxcAvatarUrl() ?? undefined,
     alias: room.getCanonicalAlias() ?? undefined,
-    preview: membership === KnownMembership.Join ? previewOf(room) : undefined,
+    preview: membership === KnownMembership.Join ? previewOf(room, identityFactsOf(identityStore.getState(), room.roomId)) : undefined,
   };
 }
 

@@ -1,5 +1,7 @@
 // bench/timeline.html?events=N (the bench build only): the real ChatView on a real matrix-js-sdk Room filled with N events, no
 // server involved, timed from "sync data ready" to the first painted timeline. Read by bench/client.bench.ts.
+// `window.__timelineBenchIncoming(n)`: n more events arrive one at a time through the app's path (raw JSON → SDK room →
+// room view model → React), each timed from its arrival to the frame that paints its row.
 // `&loaded=M`: only the newest M messages are in the room; older ones come through the SDK's real
 // back-pagination from an in-page `/messages` (e2e/timeline-scroll.spec.ts measures the reader's place
 // while they load; `window.__timelineBenchMessages.hold()` keeps the next response until `release()`).
@@ -27,13 +29,22 @@ declare global {
     __timelineBench?: TimelineBenchResult;
     __timelineBenchScroll?: () => Promise<{ frames: number; p50: number; p95: number; max: number }>;
     __timelineBenchMessages?: { hold(): void; release(): void; served: number };
+    __timelineBenchIncoming?: (count: number) => Promise<number[]>;
   }
 }
 
 const roomId = '!bench:bench.localhost';
 const me = '@alice:bench.localhost';
 
-async function prepare(count: number, loaded?: number): Promise<{ client: MatrixClient; t0: number; tRoom: number }> {
+interface Prepared {
+  client: MatrixClient;
+  room: Room;
+  t0: number;
+  tRoom: number;
+  lastTs: number;
+}
+
+async function prepare(count: number, loaded?: number): Promise<Prepared> {
   const raw = generateRoomEvents(roomId, count);
   const rawMessages = raw.filter((e) => e.state_key === undefined);
   // Nothing listens on this port: the bench never talks to a server; `/messages` is answered in-page.
@@ -64,11 +75,11 @@ async function prepare(count: number, loaded?: number): Promise<{ client: Matrix
   client.reEmitter.reEmit(room, [RoomEvent.Timeline, RoomEvent.TimelineReset]);
   bindClient(client, chatStore, () => undefined);
   const tRoom = performance.now();
-  return { client, t0, tRoom };
+  return { client, room, t0, tRoom, lastTs: raw.at(-1)?.origin_server_ts ?? Date.now() };
 }
 
 export default function TimelineBench({ count, loaded }: { count: number; loaded?: number }) {
-  const [ready, setReady] = useState<{ client: MatrixClient; t0: number; tRoom: number }>();
+  const [ready, setReady] = useState<Prepared>();
   useLayoutEffect(() => {
     void prepare(count, loaded).then(setReady);
   }, [count, loaded]);
@@ -90,6 +101,7 @@ export default function TimelineBench({ count, loaded }: { count: number; loaded
       channel.port2.postMessage(null);
     });
     window.__timelineBenchScroll = () => scrollThrough();
+    window.__timelineBenchIncoming = (n) => timeIncoming(ready, n);
   }, [ready, count]);
   if (!ready) return <p role="status">Preparing {count} events…</p>;
   return (
@@ -99,6 +111,48 @@ export default function TimelineBench({ count, loaded }: { count: number; loaded
       </div>
     </ClientContext.Provider>
   );
+}
+
+let incoming = 0;
+
+/**
+ * Events arriving one at a time, as a live /sync delivers them: each is mapped from raw JSON and added to the SDK room
+ * at the start of a frame; the room view model turns it into a row, React commits it, and the time is taken when
+ * that frame has painted (a message posted after the commit is delivered after the paint). A row that misses the
+ * frame is waited for frame by frame, and the wait counts.
+ */
+async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
+  const mapper = ready.client.getEventMapper();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    incoming++;
+    ready.lastTs += 20_000;
+    const raw = {
+      event_id: `$incoming${incoming}:bench.localhost`,
+      type: 'm.room.message',
+      sender: incoming % 2 ? '@bob:bench.localhost' : '@carol:bench.localhost',
+      origin_server_ts: ready.lastTs,
+      content: { msgtype: 'm.text', body: `Incoming message ${incoming}` },
+      room_id: ready.room.roomId,
+    };
+    await new Promise((resolve) => setTimeout(resolve, 30)); // the previous event's work is done
+    times.push(await new Promise<number>((resolve) => requestAnimationFrame(() => void arrive(raw).then(resolve))));
+  }
+  return times;
+
+  async function arrive(raw: { event_id: string; room_id: string }): Promise<number> {
+    const t0 = performance.now();
+    await ready.room.addLiveEvents([mapper(raw)], { addToState: false });
+    const selector = `[data-event-id="${CSS.escape(raw.event_id)}"]`;
+    // React renders a store change in a microtask; if the row is not in this frame, wait for the frames it takes.
+    for (let i = 0; i < 100 && !document.querySelector(selector); i++) await Promise.resolve();
+    while (!document.querySelector(selector)) await new Promise(requestAnimationFrame);
+    return new Promise<number>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve(performance.now() - t0);
+      channel.port2.postMessage(null);
+    });
+  }
 }
 
 /** Scrolls from the bottom to the top in big steps, one per frame, and reports frame times. */

@@ -18,7 +18,7 @@ export function roleOf(powerLevel: number): Extract<MessageKey, 'members.admin' 
 }
 
 /** Joined before invited; higher power first; then by name. */
-export function sortMembers(members: readonly MemberSummary[]): MemberSummary[] {
+export function sortMembers<T extends MemberSummary>(members: readonly T[]): T[] {
   return [...members].sort((a, b) => {
     if (a.membership !== b.membership) return a.membership === 'join' ? -1 : 1;
     if (a.powerLevel !== b.powerLevel) return b.powerLevel - a.powerLevel;

@@ -1,26 +1,33 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
-import { goHome } from '../../state/navigation';
 import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import type { RoomRow } from './roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
-import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions, type ReplyPreview } from './MessageRow';
-import { removeUpload, retryUpload } from './imageUpload';
+import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
-import { useRoomTimeline } from './useRoomTimeline';
-import { useFocusedEvent } from './useFocusedEvent';
-import { markRead, readersByEvent } from './receipts';
-import { findSdkEvent } from './fromSdk';
-import { toggleReaction } from './toggleReaction';
 import type { ReactorName } from './Reactions';
-import { editableText } from './composerContent';
-import { previewText } from './sanitize';
+import {
+  selectCanLoadOlder,
+  selectCanRedactOthers,
+  selectHasMemberInfo,
+  selectLoadError,
+  selectLoadingOlder,
+  selectMyIdentity,
+  selectName,
+  selectReaders,
+  selectRows,
+  selectTopic,
+  selectTyping,
+  useRoomView,
+  useRoomViewModel,
+} from './useRoomViewModel';
+import { useFocusedEvent } from './useFocusedEvent';
 import type { TimelineRow } from './timeline';
-import { describeSender, memberIdentity, nameOfUser } from '../../domain/identity/describeSender';
-import { identityStore, useIdentity } from '../../domain/identity/identityStore';
+import { goHome } from '../../state/navigation';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../../domain/identity/memberInfoFetch';
 import { withHints } from '../../domain/rooms/roomList';
@@ -33,27 +40,32 @@ const log = logger('chat');
 
 export default function ChatView({ roomId, eventId }: { roomId: string; /** A permalink's event, shown and marked. */ eventId?: string }) {
   const client = useClient();
-  const revision = useChat((s) => s.roomRevision[roomId] ?? 0);
+  // A room just created or joined shows up with the next sync: its summary and its Room arrive together.
+  useChat((s) => s.rooms.some((r) => r.roomId === roomId));
   const room = client.getRoom(roomId);
-  // A room just created or joined shows up with the next sync.
   if (!room)
     return (
       <div role="status" className="m-auto text-subtle">
         {t('chat.opening')}
       </div>
     );
-  return <RoomChat room={room} revision={revision} eventId={eventId} />;
+  return <RoomChat room={room} eventId={eventId} />;
 }
 
-function RoomChat({ room, revision, eventId }: { room: Room; revision: number; eventId?: string }) {
+function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const client = useClient();
-  const me = client.getUserId() ?? '';
-  const myIdentity = memberIdentity(room, me);
-  const { rows, loadOlder, loadingOlder, canLoadOlder, error } = useRoomTimeline(room);
-  const focus = useFocusedEvent(rows, eventId, { canLoadOlder, loadingOlder, loadOlder });
-  // Link changes (member_info) and browser checks re-render every sender of the room at once.
-  const identityRevision = useIdentity((s) => `${s.revision[room.roomId] ?? 0}|${s.browserRevision}`);
-  const hasMemberInfo = useIdentity((s) => s.memberInfo[room.roomId] !== undefined);
+  const vm = useRoomViewModel(room);
+  const rows = useRoomView(vm, selectRows);
+  const name = useRoomView(vm, selectName);
+  const topic = useRoomView(vm, selectTopic);
+  const myIdentity = useRoomView(vm, selectMyIdentity);
+  const readers = useRoomView(vm, selectReaders);
+  const typing = useRoomView(vm, selectTyping);
+  const canRedactOthers = useRoomView(vm, selectCanRedactOthers);
+  const canLoadOlder = useRoomView(vm, selectCanLoadOlder);
+  const loadingOlder = useRoomView(vm, selectLoadingOlder);
+  const error = useRoomView(vm, selectLoadError);
+  const hasMemberInfo = useRoomView(vm, selectHasMemberInfo);
   const membersOpen = useChat((s) => s.membersOpen);
   // Closing the members panel takes the focus with it (its close button is gone): give it back to the
   // button that opens the panel, unless the reader has already put it somewhere.
@@ -70,15 +82,8 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: revision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
-  const readers = useMemo(() => readersByEvent(room, me), [room, me, revision]);
-  const byId = useMemo(() => {
-    const map = new Map<string, Extract<TimelineRow, { kind: 'message' }>>();
-    for (const row of rows) if (row.kind === 'message') map.set(row.event.id, row);
-    return map;
-  }, [rows]);
-  const canRedactOthers = room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0);
+  const { loadOlder, markRead } = vm.getState();
+  const focus = useFocusedEvent(rows as readonly TimelineRow[], eventId, { canLoadOlder, loadingOlder, loadOlder });
 
   // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
   useEffect(() => {
@@ -91,98 +96,55 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
   }, [rows.length, canLoadOlder, loadingOlder, loadOlder]);
 
   // Read receipts: what is on screen at the bottom of a visible page has been read.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each change of the room's revision is a chance to mark it read
   useEffect(() => {
-    if (!atBottom || document.visibilityState !== 'visible') return;
-    void markRead(client, room).catch(log.ignored('read receipt not sent; the next update sends it again'));
-  }, [client, room, revision, atBottom]);
+    // Each new row at the bottom of a visible page is a chance to mark the room read.
+    if (rows.length === 0 || !atBottom || document.visibilityState !== 'visible') return;
+    void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
+  }, [markRead, rows, atBottom]);
   useEffect(() => {
-    const onVisible = () => document.visibilityState === 'visible' && atBottom && void markRead(client, room).catch(log.ignored('read receipt not sent; the next update sends it again'));
+    const onVisible = () => document.visibilityState === 'visible' && atBottom && void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
     document.addEventListener('visibilitychange', onVisible);
     return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [client, room, atBottom]);
+  }, [markRead, atBottom]);
 
-  const actions: MessageActions = useMemo(
-    () => ({
-      onReply(row) {
-        const profile = describeSender(room, row.event);
-        chatStore.getState().setComposerMode(room.roomId, {
-          kind: 'reply',
-          eventId: row.event.id,
-          senderName: profile.name,
-          preview: previewText(row.content).slice(0, 120),
-        });
-      },
-      onEdit(row) {
-        chatStore.getState().setComposerMode(room.roomId, { kind: 'edit', eventId: row.event.id, originalBody: editableText(row.content) });
-        chatStore.getState().setDraft(room.roomId, editableText(row.content));
-      },
-      onDelete(row) {
-        client.redactEvent(room.roomId, row.event.id).catch((err) => chatStore.getState().showNotice(describeMatrixError(err, t('chat.deleteFailed'))));
-      },
-      onRetry(row) {
-        const event = findSdkEvent(room, row.event.id);
-        if (event) client.resendEvent(event, room).catch(log.ignored('resend failed; the message stays not sent with its Retry'));
-      },
-      onDiscard(row) {
-        const event = findSdkEvent(room, row.event.id);
-        if (event) client.cancelPendingEvent(event);
-      },
-      onInspect(row) {
-        identityStore.getState().openInspector(room.roomId, row.event.identity || row.event.sender);
-      },
-      onToggleReaction(row, key) {
-        void toggleReaction(client, room, row.event.id, row.reactions, key, myIdentity);
-      },
-    }),
-    [client, room, myIdentity],
-  );
+  const actions: MessageActions = useMemo(() => {
+    const state = vm.getState();
+    return {
+      onReply: (row) => state.startReply(row.event.id),
+      onEdit: (row) => state.startEdit(row.event.id),
+      onDelete: (row) => state.redact(row.event.id),
+      onRetry: (row) => state.retry(row.event.id),
+      onDiscard: (row) => state.discard(row.event.id),
+      onInspect: (row) => state.inspect(row.event.identity || row.event.sender),
+      onToggleReaction: (row, key) => state.toggleReaction(row.event.id, key),
+    };
+  }, [vm]);
   // Reactors are named like senders: by identity, so an impostor's reaction is not read as the real member's.
-  const reactorName: ReactorName = useCallback((reactor) => describeSender(room, reactor).name, [room]);
+  const reactorName: ReactorName = useCallback((reactor) => vm.getState().profileOf(reactor).name, [vm]);
+  const { retryUpload, cancelUpload } = vm.getState();
 
-  const retryPendingUpload = useCallback((id: string) => retryUpload(client, id), [client]);
-  const removePendingUpload = useCallback((id: string) => removeUpload(client, id), [client]);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: identityRevision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
   const renderRow = useCallback(
-    (row: TimelineRow) => {
+    (row: RoomRow) => {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
-      if (row.kind === 'notice') {
-        const subject = row.event.subject ? describeSender(room, { identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject }) : undefined;
-        return <NoticeRow text={t(row.text)} ts={row.event.ts} subject={subject} />;
-      }
-      const profile = describeSender(room, row.event);
-      if (row.kind === 'upload') return <PendingImageRow row={row} profile={profile} onRetry={retryPendingUpload} onRemove={removePendingUpload} />;
+      if (row.kind === 'notice') return <NoticeRow text={t(row.text)} ts={row.event.ts} subject={row.subject} />;
+      if (row.kind === 'upload') return <PendingImageRow row={row} profile={row.profile} onRetry={retryUpload} onRemove={cancelUpload} />;
       const isOwn = row.event.identity === myIdentity;
-      let reply: ReplyPreview | undefined;
-      if (row.replyTo) {
-        const target = byId.get(row.replyTo);
-        reply = target
-          ? { name: describeSender(room, target.event).name, text: target.event.redacted ? t('chat.deleted') : previewText(target.content) }
-          : { name: 'A message', text: 'not loaded' };
-      }
       return (
         <MessageRow
           row={row}
-          profile={profile}
+          profile={row.profile}
           isOwn={isOwn}
           canDelete={isOwn || canRedactOthers}
           readers={readers.get(row.event.id)}
-          reply={reply}
+          reply={row.reply}
           actions={actions}
           myIdentity={myIdentity}
           reactorName={reactorName}
         />
       );
     },
-    [room, myIdentity, byId, readers, actions, reactorName, canRedactOthers, identityRevision, retryPendingUpload, removePendingUpload],
+    [myIdentity, readers, actions, reactorName, canRedactOthers, retryUpload, cancelUpload],
   );
-
-  const typing = room
-    .getJoinedMembers()
-    .filter((m) => m.typing && m.userId !== me)
-    .map((m) => nameOfUser(room, m.userId));
-  const topic = room.currentState.getStateEvents('m.room.topic', '')?.getContent().topic as string | undefined;
 
   const header = focus.status === 'looking' ? (
     <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
@@ -206,13 +168,13 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
   ) : null;
 
   return (
-    <section aria-label={room.name} className="flex min-w-0 flex-1 flex-col">
+    <section aria-label={name} className="flex min-w-0 flex-1 flex-col">
       <header className="flex items-center gap-2 border-b border-line px-2 py-2">
         <button className={`${iconButton} md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
           ←
         </button>
         <div className="min-w-0 flex-1 px-1">
-          <h1 className="truncate font-semibold">{room.name}</h1>
+          <h1 className="truncate font-semibold">{name}</h1>
           {(hint || topic) && <p className="truncate text-xs text-subtle">{[hint, topic].filter(Boolean).join(' · ')}</p>}
         </div>
         <SearchButton onClick={() => setDialog('search')} />
@@ -248,7 +210,7 @@ function RoomChat({ room, revision, eventId }: { room: Room; revision: number; e
           {typing.length > 0 ? t('chat.typing', { count: Math.min(typing.length, 3), names: typing.slice(0, 3).join(', ') }) : ''}
         </p>
       </div>
-      <Composer client={client} room={room} rows={rows} />
+      <Composer vm={vm} roomName={name} />
       <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}

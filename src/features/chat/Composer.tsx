@@ -1,30 +1,25 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
-import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
-import { describeMatrixError } from '../../matrix/errors';
-import { buildMessageContent, editableText } from './composerContent';
-import { lastEditableMessage, type TimelineRow } from './timeline';
-import { memberIdentity } from '../../domain/identity/describeSender';
+import type { RoomViewModel } from './roomViewModel';
 import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
-import { isImageFile, sendImage } from './imageUpload';
-import { logger } from '../../platform/logger';
-
-const log = logger('chat');
+import { isImageFile } from './imageUpload';
+import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
 
 const typingTimeoutMs = 5000;
 
-export function Composer({ client, room, rows }: { client: MatrixClient; room: Room; rows: readonly TimelineRow[] }) {
-  const roomId = room.roomId;
+/** The message box of a room: drafts and the reply/edit mode are chat view state; sending is the room view model's. */
+export function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string }) {
+  const roomId = vm.getState().roomId;
   const mode = useChat(selectComposerMode(roomId));
   const text = useChat((s) => s.drafts[roomId] ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
   const typingSince = useRef(0);
   const [composing, setComposing] = useState(false);
-  const me = client.getUserId() ?? '';
-  const myIdentity = memberIdentity(room, me);
+  const myIdentity = useRoomView(vm, selectMyIdentity);
+  const members = useRoomView(vm, selectMembers);
   // Mentions autocomplete: the @query before the caret, matched against the room's members (one per key).
   const [caret, setCaret] = useState(0);
   const [mentionActive, setMentionActive] = useState(0);
@@ -32,9 +27,10 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   const query = mentionQuery(text, caret);
   const queryText = query?.query;
   const queryStart = query?.start;
+  const candidates = useMemo(() => mentionCandidates(members, myIdentity), [members, myIdentity]);
   const mentionOptions = useMemo(
-    () => (queryText !== undefined && queryStart !== dismissedAt ? matchMentions(mentionCandidates(room, myIdentity), queryText) : []),
-    [room, myIdentity, queryText, queryStart, dismissedAt],
+    () => (queryText !== undefined && queryStart !== dismissedAt ? matchMentions(candidates, queryText) : []),
+    [candidates, queryText, queryStart, dismissedAt],
   );
   const showMentions = mentionOptions.length > 0;
   const fileInput = useRef<HTMLInputElement>(null);
@@ -42,9 +38,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
 
   /** Picked, pasted or dropped images: each is size-checked, uploaded with progress and sent as m.image. */
   function attach(files: Iterable<File>) {
-    for (const file of files) {
-      void sendImage(client, roomId, file).then((refusal) => refusal && chatStore.getState().showNotice(t('chat.composer.imageRefused', { reason: refusal })));
-    }
+    vm.getState().sendImages(files);
   }
 
   function pickMention(candidate: MentionCandidate) {
@@ -75,7 +69,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
     const now = Date.now();
     if (value && now - typingSince.current > typingTimeoutMs - 1000) {
       typingSince.current = now;
-      void client.sendTyping(roomId, true, typingTimeoutMs).catch(log.ignored('typing notice not sent; the next keystroke sends another'));
+      vm.getState().sendTyping(true);
     } else if (!value && typingSince.current) {
       stopTyping();
     }
@@ -84,22 +78,11 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
   function stopTyping() {
     if (!typingSince.current) return;
     typingSince.current = 0;
-    void client.sendTyping(roomId, false, 0).catch(log.ignored('typing stop not sent; the notice times out by itself'));
+    vm.getState().sendTyping(false);
   }
 
   function send() {
-    const intent = mode.kind === 'normal' ? { kind: 'normal' as const } : { kind: mode.kind, eventId: mode.eventId };
-    const content = buildMessageContent(text, intent);
-    if (!content) return;
-    chatStore.getState().setDraft(roomId, '');
-    chatStore.getState().setComposerMode(roomId, { kind: 'normal' });
-    stopTyping();
-    // The local echo shows sending / not sent; only refusals (not network trouble) need words here.
-    client.sendMessage(roomId, content as never).catch((err: { name?: string; httpStatus?: number }) => {
-      if (err?.name !== 'ConnectionError' && err?.httpStatus !== undefined && err.httpStatus < 500) {
-        chatStore.getState().showNotice(describeMatrixError(err, t('chat.composer.notSent')));
-      }
-    });
+    if (vm.getState().send(text, mode)) stopTyping();
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
@@ -126,11 +109,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
       event.preventDefault();
       send();
     } else if (event.key === 'ArrowUp' && text === '' && mode.kind === 'normal') {
-      const last = lastEditableMessage(rows, myIdentity);
-      if (!last) return;
-      event.preventDefault();
-      chatStore.getState().setComposerMode(roomId, { kind: 'edit', eventId: last.event.id, originalBody: editableText(last.content) });
-      chatStore.getState().setDraft(roomId, editableText(last.content));
+      if (vm.getState().editLast()) event.preventDefault();
     } else if (event.key === 'Escape' && mode.kind !== 'normal') {
       event.preventDefault();
       cancelMode();
@@ -209,7 +188,7 @@ export function Composer({ client, room, rows }: { client: MatrixClient; room: R
           aria-controls={showMentions ? mentionListId : undefined}
           aria-activedescendant={showMentions ? mentionOptionId(Math.min(mentionActive, mentionOptions.length - 1)) : undefined}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
-          placeholder={t('chat.composer.placeholder', { room: room.name })}
+          placeholder={t('chat.composer.placeholder', { room: roomName })}
           value={text}
           onChange={(e) => {
             setText(e.target.value);

@@ -1,14 +1,12 @@
 import { memo } from 'react';
 import { t } from '../../i18n';
-import type { TimelineRow } from './timeline';
+import type { MessageRowData, ReplyPreview, UploadRowData } from './roomViewModel';
 import { ImageInBox, MessageBody, imageBox } from './MessageBody';
 import { formatBytes } from './imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
-
-type MessageRowData = Extract<TimelineRow, { kind: 'message' }>;
 
 export interface MessageActions {
   onReply(row: MessageRowData): void;
@@ -22,10 +20,7 @@ export interface MessageActions {
   onToggleReaction(row: MessageRowData, key: string): void;
 }
 
-export interface ReplyPreview {
-  name: string;
-  text: string;
-}
+export type { ReplyPreview };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
@@ -76,7 +71,7 @@ export const MessageRow = memo(function MessageRow({
   reactorName: ReactorName;
   isOwn: boolean;
   canDelete: boolean;
-  readers?: string[];
+  readers?: readonly string[];
   reply?: ReplyPreview;
   actions: MessageActions;
 }) {
@@ -155,8 +150,6 @@ export const MessageRow = memo(function MessageRow({
     </article>
   );
 });
-
-type UploadRowData = Extract<TimelineRow, { kind: 'upload' }>;
 
 /**
  * An image still uploading, laid out like the user's own message it becomes (same avatar column, header and

@@ -1,7 +1,7 @@
 import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { t } from '../../i18n';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { TimelineRow } from './timeline';
+import type { RoomRow } from './roomViewModel';
 
 export interface TimelineListHandle {
   scrollToLatest(): void;
@@ -21,8 +21,8 @@ export function TimelineList({
   handle,
   focusKey,
 }: {
-  rows: readonly TimelineRow[];
-  renderRow(row: TimelineRow): ReactNode;
+  rows: readonly RoomRow[];
+  renderRow(row: RoomRow): ReactNode;
   onNearTop?(): void;
   onAtBottomChange?(atBottom: boolean): void;
   header?: ReactNode;

@@ -1,20 +1,21 @@
 import { ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
-import { identityOfUser, nameOfUser } from '../../domain/identity/describeSender';
+import { roomIdentities, type IdentityFacts } from '../../domain/room/roomIdentities';
 
 /** Event ID → names of the other members whose read receipt sits on it (one per identity: a key the SDK knows under two user IDs reads once). */
-export function readersByEvent(room: Room, me: string): Map<string, string[]> {
+export function readersByEvent(room: Room, me: string, facts: IdentityFacts): Map<string, string[]> {
   const map = new Map<string, string[]>();
   const events = room.getLiveTimeline().getEvents();
-  const seen = new Set<string>([identityOfUser(room, me)]);
+  const identities = roomIdentities(room);
+  const seen = new Set<string>([identities.identityOfUser(me)]);
   for (const member of room.getJoinedMembers()) {
     if (member.userId === me) continue;
-    const identity = identityOfUser(room, member.userId);
+    const identity = identities.identityOfUser(member.userId);
     if (seen.has(identity)) continue;
     const eventId = rowEventAtOrBefore(events, room.getEventReadUpTo(member.userId, true));
     if (!eventId) continue;
     const names = map.get(eventId) ?? [];
     seen.add(identity);
-    names.push(nameOfUser(room, member.userId));
+    names.push(identities.nameOfUser(member.userId, facts));
     map.set(eventId, names);
   }
   return map;

@@ -1,6 +1,6 @@
 // The timeline as view data: pure functions from plain events to rows (day separators, message groups,
 // compact notices, edits, redactions). No matrix-js-sdk here, so the bench and tests feed it directly.
-import { aggregateReactions, type ReactionGroup } from './reactions';
+import { aggregateReactions, annotationOf, type ReactionGroup } from './reactions';
 import { msg, type Message } from '../../i18n';
 
 export type SendStatus = 'sent' | 'sending' | 'failed';
@@ -154,8 +154,117 @@ export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): Messag
 }
 
 /** A row's key: the transaction ID while there is one, so a local echo's row stays the same row once sent. */
-function rowKey(event: TimelineEvent): string {
+export function rowKey(event: TimelineEvent): string {
   return event.txnId ?? event.id;
+}
+
+/** The latest `m.replace` among `edits` that its original's sender made (only the sender may edit), or undefined. */
+export function latestEditOf(original: TimelineEvent | undefined, edits: readonly TimelineEvent[] | undefined): TimelineEvent | undefined {
+  let latest: TimelineEvent | undefined;
+  for (const edit of edits ?? []) {
+    if (!editTarget(edit)) continue; // redacted since
+    if (original && original.identity !== edit.identity) continue;
+    if (!latest || edit.ts >= latest.ts) latest = edit;
+  }
+  return latest;
+}
+
+type MessageRowData = Extract<TimelineRow, { kind: 'message' }>;
+const noReactions: ReactionGroup[] = [];
+
+/** One message's row: its latest edit and its reactions folded in. */
+export function messageRow(event: TimelineEvent, startsGroup: boolean, edit: TimelineEvent | undefined, reactions: ReactionGroup[] | undefined): MessageRowData {
+  const newContent = edit?.content['m.new_content'];
+  const content = !event.redacted && edit && typeof newContent === 'object' && newContent !== null ? (newContent as Record<string, unknown>) : event.content;
+  return {
+    kind: 'message',
+    key: rowKey(event),
+    event,
+    content,
+    edited: !!edit && !event.redacted,
+    startsGroup,
+    replyTo: event.redacted ? undefined : relation(event.content).inReplyTo,
+    // A deleted message keeps no reactions (Element hides them too). Keyed by event ID: a local echo has none yet.
+    reactions: event.redacted ? noReactions : (reactions ?? noReactions),
+  };
+}
+
+/** Whether an event never has a row of its own: it folds into another (edits, reactions) or removes one (redactions). */
+export function foldsIntoAnother(event: TimelineEvent): boolean {
+  return event.type === 'm.room.redaction' || event.type === 'm.reaction' || editTarget(event) !== undefined;
+}
+
+/** Edits and reactions per target event ID, however they were gathered (a scan, or kept up to date one event at a time). */
+export interface RowFolds {
+  latestEdit(target: TimelineEvent): TimelineEvent | undefined;
+  reactions(targetId: string): ReactionGroup[] | undefined;
+}
+
+/**
+ * Turns events into rows one at a time, in timeline order: day separators and group starts follow from the rows
+ * before, so appending an event to a built timeline costs only its own rows.
+ */
+export class TimelineRowBuilder {
+  private lastMessage: TimelineEvent | undefined; // reset by anything that breaks a group
+  private lastTs: number | undefined;
+
+  constructor(
+    private readonly nameOf: NameOf,
+    private readonly folds: RowFolds,
+  ) {}
+
+  /** Appends the rows `event` adds (none when it folds into another or is a hidden state event) to `out`. */
+  add(event: TimelineEvent, out: TimelineRow[]): void {
+    if (foldsIntoAnother(event)) return;
+    const isMessage = messageTypes.has(event.type);
+    const notice = isMessage ? undefined : describeStateEvent(event, this.nameOf);
+    if (!isMessage && notice === undefined) return;
+
+    if (this.lastTs === undefined || !sameDay(this.lastTs, event.ts)) {
+      out.push({ kind: 'day', key: `day-${dayKey(event.ts)}`, ts: event.ts });
+      this.lastMessage = undefined;
+    }
+    this.lastTs = event.ts;
+
+    if (notice !== undefined) {
+      out.push({ kind: 'notice', key: rowKey(event), event, text: notice });
+      this.lastMessage = undefined;
+      return;
+    }
+    const startsGroup = !this.lastMessage || !continuesGroup(this.lastMessage, event);
+    out.push(messageRow(event, startsGroup, this.folds.latestEdit(event), this.folds.reactions(event.id)));
+    this.lastMessage = event;
+  }
+}
+
+/** Edits and reactions of a run of events, gathered per target. */
+export function foldsOf(events: readonly TimelineEvent[]): RowFolds & { edits: Map<string, TimelineEvent[]>; annotations: Map<string, TimelineEvent[]> } {
+  const edits = new Map<string, TimelineEvent[]>();
+  const annotations = new Map<string, TimelineEvent[]>();
+  for (const event of events) {
+    const target = editTarget(event);
+    if (target) {
+      const list = edits.get(target);
+      if (list) list.push(event);
+      else edits.set(target, [event]);
+      continue;
+    }
+    const annotation = annotationOf(event);
+    if (annotation) {
+      const list = annotations.get(annotation.target);
+      if (list) list.push(event);
+      else annotations.set(annotation.target, [event]);
+    }
+  }
+  return {
+    edits,
+    annotations,
+    latestEdit: (target) => latestEditOf(target, edits.get(target.id)),
+    reactions: (targetId) => {
+      const list = annotations.get(targetId);
+      return list ? aggregateReactions(list).get(targetId) : undefined;
+    },
+  };
 }
 
 /**
@@ -163,61 +272,9 @@ function rowKey(event: TimelineEvent): string {
  * the same identity wins), redactions and hidden state vanish, day separators and group starts are set.
  */
 export function buildTimelineRows(events: readonly TimelineEvent[], nameOf: NameOf): TimelineRow[] {
-  const byId = new Map<string, TimelineEvent>();
-  for (const event of events) byId.set(event.id, event);
-
-  const latestEdit = new Map<string, TimelineEvent>();
-  for (const event of events) {
-    const target = editTarget(event);
-    if (!target) continue;
-    const original = byId.get(target);
-    if (original && original.identity !== event.identity) continue; // only the sender may edit
-    const current = latestEdit.get(target);
-    if (!current || event.ts >= current.ts) latestEdit.set(target, event);
-  }
-
-  const reactions = aggregateReactions(events);
-  const noReactions: ReactionGroup[] = [];
-
+  const builder = new TimelineRowBuilder(nameOf, foldsOf(events));
   const rows: TimelineRow[] = [];
-  let lastMessage: TimelineEvent | undefined; // reset by anything that breaks a group
-  let lastTs: number | undefined;
-  for (const event of events) {
-    if (event.type === 'm.room.redaction') continue;
-    if (editTarget(event)) continue;
-    if (event.type === 'm.reaction') continue;
-    const isMessage = messageTypes.has(event.type);
-    const notice = isMessage ? undefined : describeStateEvent(event, nameOf);
-    if (!isMessage && notice === undefined) continue;
-
-    if (lastTs === undefined || !sameDay(lastTs, event.ts)) {
-      rows.push({ kind: 'day', key: `day-${dayKey(event.ts)}`, ts: event.ts });
-      lastMessage = undefined;
-    }
-    lastTs = event.ts;
-
-    if (notice !== undefined) {
-      rows.push({ kind: 'notice', key: rowKey(event), event, text: notice });
-      lastMessage = undefined;
-      continue;
-    }
-    const edit = latestEdit.get(event.id);
-    const newContent = edit?.content['m.new_content'];
-    const content = !event.redacted && edit && typeof newContent === 'object' && newContent !== null ? (newContent as Record<string, unknown>) : event.content;
-    const startsGroup = !lastMessage || !continuesGroup(lastMessage, event);
-    rows.push({
-      kind: 'message',
-      key: rowKey(event),
-      event,
-      content,
-      edited: !!edit && !event.redacted,
-      startsGroup,
-      replyTo: event.redacted ? undefined : relation(event.content).inReplyTo,
-      // A deleted message keeps no reactions (Element hides them too). Keyed by event ID: a local echo has none yet.
-      reactions: event.redacted ? noReactions : (reactions.get(event.id) ?? noReactions),
-    });
-    lastMessage = event;
-  }
+  for (const event of events) builder.add(event, rows);
   return rows;
 }
 

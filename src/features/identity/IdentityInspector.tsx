@@ -7,7 +7,8 @@ import { Avatar } from '../../ui/Avatar';
 import { secondaryButton, iconButton } from '../../ui/controls';
 import { roleOf } from '../../domain/rooms/members';
 import { badgeOf, disagreement, handleOf, type BrowserCheck } from '../../domain/identity/badge';
-import { describeSender, identityState, memberOfIdentity } from '../../domain/identity/describeSender';
+import { roomIdentities } from '../../domain/room/roomIdentities';
+import { useIdentityFacts } from './useIdentityFacts';
 import { HandleBadge } from './HandleBadge';
 import { identityStore, useIdentity, browserKey } from '../../domain/identity/identityStore';
 import { fetchMemberEvent } from './browserVerify';
@@ -27,8 +28,6 @@ export function keyGroups(identity: string): string {
 
 export function IdentityInspector({ client, room }: { client: MatrixClient; room: Room }) {
   const target = useIdentity((s) => (s.inspector?.roomId === room.roomId ? s.inspector.identity : undefined));
-  // Re-derive on member_info changes and browser checks.
-  useIdentity((s) => s.revision[room.roomId] ?? 0);
   const browser = useIdentity((s) => (target ? s.browser[browserKey(room.roomId, target)] : undefined));
   const ref = useRef<HTMLDialogElement>(null);
 
@@ -57,10 +56,13 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
 }
 
 function InspectorBody({ client, room, identity, browser, onClose }: { client: MatrixClient; room: Room; identity: string; browser?: BrowserCheck; onClose(): void }) {
-  const profile = describeSender(room, { identity, sender: identity });
-  const state = identityState(room, identity);
+  // Re-derived on member_info changes and browser checks: the facts object changes with them.
+  const facts = useIdentityFacts(room.roomId);
+  const identities = roomIdentities(room);
+  const profile = identities.profile({ identity, sender: identity }, facts);
+  const state = identities.identityState(identity, facts);
   const badge = badgeOf(state);
-  const member = memberOfIdentity(room, identity);
+  const member = identities.member(identity);
   const [history, reloadHistory] = useHandleHistory(client, room, identity, state.isKey);
   const conflict = disagreement(state);
   const [copyStatus, setCopyStatus] = useState<string>();
@@ -192,7 +194,7 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
           <h3 className="text-xs font-semibold uppercase tracking-wide text-warning">{t('identity.inspector.lookAlikesHeading')}</h3>
           <ul className="space-y-1">
             {profile.warnings.map((warning) => {
-              const other = describeSender(room, { identity: warning.other, sender: warning.other });
+              const other = identities.profile({ identity: warning.other, sender: warning.other }, facts);
               return (
                 <li key={warning.other}>
                   <button className="underline" onClick={() => identityStore.getState().openInspector(room.roomId, warning.other)}>

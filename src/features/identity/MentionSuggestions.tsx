@@ -1,8 +1,7 @@
 // The mentions autocomplete list: one option per key, its name and its handle or badge (never an unverified claim).
-import type { Room } from 'matrix-js-sdk';
 import { t } from '../../i18n';
 import { Avatar } from '../../ui/Avatar';
-import { describeSender, roomIdentities } from '../../domain/identity/describeSender';
+import type { RoomMemberRow } from '../chat/roomViewModel';
 import { HandleBadge } from './HandleBadge';
 import type { MentionCandidate } from './mentions';
 
@@ -10,12 +9,11 @@ export const mentionListId = 'mention-suggestions';
 export const mentionOptionId = (index: number) => `mention-option-${index}`;
 
 /** Joined and invited members of the room, one per identity, excluding `exceptIdentity` (yourself). */
-export function mentionCandidates(room: Room, exceptIdentity: string): MentionCandidate[] {
+export function mentionCandidates(members: readonly RoomMemberRow[], exceptIdentity: string): MentionCandidate[] {
   const out: MentionCandidate[] = [];
-  for (const [identity, member] of roomIdentities(room)) {
-    if (identity === exceptIdentity || (member.membership !== 'join' && member.membership !== 'invite')) continue;
-    const profile = describeSender(room, { identity, sender: member.userId });
-    out.push({ identity, userId: member.userId, name: profile.name, badge: profile.badge });
+  for (const member of members) {
+    if (member.identity === exceptIdentity) continue;
+    out.push({ identity: member.identity, userId: member.userId, name: member.profile.name, badge: member.profile.badge });
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import type { LinkInfo } from '../../protocol';
 import { t } from '../../i18n';
 import { badgeDescription, badgeLabel, badgeOf, contestingSigner, initialIdentityState, reduceIdentity } from '../../domain/identity/badge';
-import { describeSender } from '../../domain/identity/describeSender';
+import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
 import { HandleBadge } from './HandleBadge';
 import { identityStore } from '../../domain/identity/identityStore';
 import { keyMemberEvent, roomWithState } from '../../domain/identity/keyRoomFixtures';
@@ -62,10 +62,11 @@ describe('contested by the homeserver’s report', () => {
     );
     const info = (link: LinkInfo) => ({ [`@${key}`]: { user_id: '@alice:beta.localhost', 'dev.wayfarer.link': link } });
     identityStore.getState().ingestMemberInfo(room.roomId, info(linkOnBeta()), true);
-    expect(describeSender(room, { identity: key, sender: '@alice:beta.localhost' }).badge.kind).toBe('verified');
+    const describeSender = (sender: { identity: string; sender: string }) => roomIdentities(room).profile(sender, identityFactsOf(identityStore.getState(), room.roomId));
+    expect(describeSender({ identity: key, sender: '@alice:beta.localhost' }).badge.kind).toBe('verified');
     // An incremental /sync with the report, no new event: the same sender is now contested.
     identityStore.getState().ingestMemberInfo(room.roomId, info(linkOnBeta({ contested })), false);
-    const profile = describeSender(room, { identity: key, sender: '@alice:beta.localhost' });
+    const profile = describeSender({ identity: key, sender: '@alice:beta.localhost' });
     expect(profile).toMatchObject({ name: 'Alice', badge: { kind: 'contested', signer: { by: 'alpha.localhost' } } });
   });
 });

@@ -1,43 +1,35 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { Room } from 'matrix-js-sdk';
 import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
 import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
-import { describeSender, roomIdentities, type SenderProfile } from '../../domain/identity/describeSender';
-import { identityStore, summarizeBrowserChecks, useIdentity } from '../../domain/identity/identityStore';
+import type { RoomMemberRow } from '../chat/roomViewModel';
+import { useRoomView, useRoomViewModel, selectMembers } from '../chat/useRoomViewModel';
+import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
-import { roleOf, sortMembers, type MemberSummary } from '../../domain/rooms/members';
-import { logger } from '../../platform/logger';
-
-const log = logger('members');
+import { roleOf } from '../../domain/rooms/members';
 
 export default function MembersPanel({ roomId }: { roomId: string }) {
   const client = useClient();
-  const revision = useChat((s) => s.roomRevision[roomId] ?? 0);
-  const identityRevision = useIdentity((s) => `${s.revision[roomId] ?? 0}|${s.browserRevision}`);
+  useChat((s) => s.rooms.some((r) => r.roomId === roomId)); // re-render when a room just joined arrives
   const room = client.getRoom(roomId);
+  return room ? <RoomMembers room={room} /> : <MembersFrame roomId={roomId} joined={[]} invited={[]} />;
+}
+
+function RoomMembers({ room }: { room: Room }) {
+  const client = useClient();
+  const roomId = room.roomId;
+  const vm = useRoomViewModel(room);
   // One row per identity (member key): the SDK may hold several user IDs for one key after a move or a link change.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: revision and identityRevision stands for the mutable Room's changes (the view models of issue 13 item 1 replace this)
-  const { members, profiles } = useMemo(() => {
-    const profiles = new Map<string, SenderProfile>();
-    if (!room) return { members: [], profiles };
-    const list: MemberSummary[] = [];
-    for (const [identity, member] of roomIdentities(room)) {
-      if (member.membership !== 'join' && member.membership !== 'invite') continue;
-      const profile = describeSender(room, { identity, sender: member.userId });
-      profiles.set(identity, profile);
-      list.push({ userId: member.userId, identity, name: profile.name, membership: member.membership, powerLevel: member.powerLevel, avatarMxc: profile.avatarMxc });
-    }
-    return { members: sortMembers(list), profiles };
-  }, [room, revision, identityRevision]);
+  const members = useRoomView(vm, selectMembers);
   const [checking, setChecking] = useState(false);
   const [summary, setSummary] = useState<string>();
   const keyed = members.filter((m) => !m.identity.startsWith('@'));
   async function checkAll() {
-    if (!room) return;
     setChecking(true);
     setSummary(undefined);
     try {
@@ -51,10 +43,28 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
   }
 
   // Lazy-loaded members: fetch the full list when the panel opens.
-  useEffect(() => {
-    void room?.loadMembersIfNeeded().catch(log.ignored('the full member list did not load; the panel shows the members known so far'));
-  }, [room]);
+  const { loadMembers } = vm.getState();
+  useEffect(() => loadMembers(), [loadMembers]);
 
+  const joined = members.filter((m) => m.membership === 'join');
+  const invited = members.filter((m) => m.membership === 'invite');
+  return (
+    <MembersFrame roomId={roomId} joined={joined} invited={invited}>
+      {keyed.length > 0 && (
+        <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60" disabled={checking} onClick={() => void checkAll()}>
+          {checking ? t('members.checking') : t('members.checkAll')}
+        </button>
+      )}
+      {summary && (
+        <p role="status" className="mb-2 px-2 text-xs text-muted">
+          {summary}
+        </p>
+      )}
+    </MembersFrame>
+  );
+}
+
+function MembersFrame({ roomId, joined, invited, children }: { roomId: string; joined: readonly RoomMemberRow[]; invited: readonly RoomMemberRow[]; children?: ReactNode }) {
   // On a phone the panel covers the room: a modal dialog (MainScreen makes the rest inert), so focus moves
   // in when it opens. The room's Members button takes it back when the panel closes.
   const phone = useMediaQuery(phoneQuery);
@@ -72,8 +82,6 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
     }
   }
 
-  const joined = members.filter((m) => m.membership === 'join');
-  const invited = members.filter((m) => m.membership === 'invite');
   return (
     <aside
       aria-label={t('members.title')}
@@ -88,31 +96,22 @@ export default function MembersPanel({ roomId }: { roomId: string }) {
         </button>
       </header>
       <div className="min-h-0 flex-1 overflow-y-auto p-2">
-        {keyed.length > 0 && (
-          <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60" disabled={checking} onClick={() => void checkAll()}>
-            {checking ? t('members.checking') : t('members.checkAll')}
-          </button>
-        )}
-        {summary && (
-          <p role="status" className="mb-2 px-2 text-xs text-muted">
-            {summary}
-          </p>
-        )}
-        <MemberList title={t('members.joined')} roomId={roomId} members={joined} profiles={profiles} />
-        {invited.length > 0 && <MemberList title={t('members.invited')} roomId={roomId} members={invited} profiles={profiles} />}
+        {children}
+        <MemberList title={t('members.joined')} roomId={roomId} members={joined} />
+        {invited.length > 0 && <MemberList title={t('members.invited')} roomId={roomId} members={invited} />}
       </div>
     </aside>
   );
 }
 
-function MemberList({ title, roomId, members, profiles }: { title: string; roomId: string; members: MemberSummary[]; profiles: Map<string, SenderProfile> }) {
+function MemberList({ title, roomId, members }: { title: string; roomId: string; members: readonly RoomMemberRow[] }) {
   return (
     <section aria-label={title} className="mb-3">
       <h3 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">{title}</h3>
       <ul>
         {members.map((member) => {
           const role = roleOf(member.powerLevel);
-          const profile = profiles.get(member.identity)!;
+          const profile = member.profile;
           return (
             <li key={member.identity} data-identity={member.identity} className="flex items-center gap-2 rounded-md px-2 py-1.5 hover:bg-surface-muted">
               <Avatar name={member.name} mxc={member.avatarMxc} seed={member.identity} size={28} />

@@ -1,7 +1,7 @@
-// The notification decision, with senders resolved through describeSender over a real matrix-js-sdk Room.
+// The notification decision, with senders resolved through the room's identity index over a real matrix-js-sdk Room.
 import { describe, expect, it } from 'vitest';
 import type { Room } from 'matrix-js-sdk';
-import { describeSender } from '../../domain/identity/describeSender';
+import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
 import { identityStore } from '../../domain/identity/identityStore';
 import { keyMemberEvent, roomWithState } from '../../domain/identity/keyRoomFixtures';
 import { decideNotification, messageText, senderLabel, tabTitle, type NotifiableEvent, type NotificationAppState } from './decide';
@@ -54,6 +54,8 @@ const app = (overrides: Partial<NotificationAppState> = {}): NotificationAppStat
 
 const notify = { notify: true, highlight: true };
 const plainSender = { name: 'Dave', badge: { kind: 'plain' as const, handle: '@dave:x' } };
+
+const describeSender = (room: Room, sender: { identity: string; sender: string }) => roomIdentities(room).profile(sender, identityFactsOf(identityStore.getState(), room.roomId));
 
 describe('decideNotification: senders through identity', () => {
   const room = keyRoom();

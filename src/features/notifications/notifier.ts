@@ -2,7 +2,8 @@
 // the homeserver's push actions, the sender as describeSender resolves it, and the app's state.
 import { ClientEvent, RoomEvent, SyncState, type IRoomTimelineData, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import { openRoom, routeStore, selectOpenRoomId } from '../../state/navigation';
-import { describeSender, identityOfUser } from '../../domain/identity/describeSender';
+import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
+import { identityStore } from '../../domain/identity/identityStore';
 import { senderIdentity } from '../../domain/identity/sender';
 import { decideNotification, type NotifiableEvent, type NotificationPlan, type PushVerdict } from './decide';
 import { notificationSettings } from './settings';
@@ -39,7 +40,7 @@ export function notifiableEvent(client: MatrixClient, room: Room, event: MatrixE
     content: event.getContent(),
     redacted: event.isRedacted(),
     // In member-key rooms the server may map our own key to another user ID: compare identities too.
-    isOwn: sender === me || (identity !== '' && identity === identityOfUser(room, me)),
+    isOwn: sender === me || (identity !== '' && identity === roomIdentities(room).identityOfUser(me)),
     isLive: live && event.status === null && event.getId() !== undefined,
     isEdit: event.isRelation('m.replace'),
   };
@@ -63,7 +64,7 @@ export function bindNotifications(client: MatrixClient, open = (roomId: string) 
       pushVerdict(client.getPushActionsForEvent(event)),
       { enabled: settings.enabled, permission: settings.permission, membership: room.getMyMembership(), selectedRoomId: selectOpenRoomId(routeStore.getState()), tabVisible: document.visibilityState === 'visible' },
       room.name || room.roomId,
-      describeSender(room, { identity: identityOfEvent(event), sender: event.getSender() ?? '' }),
+      roomIdentities(room).profile({ identity: identityOfEvent(event), sender: event.getSender() ?? '' }, identityFactsOf(identityStore.getState(), room.roomId)),
     );
     if (plan) showSystemNotification(plan, open);
   };

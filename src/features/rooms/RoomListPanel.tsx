@@ -10,7 +10,8 @@ import { badgeText, visibleRooms, type RoomListEntry } from '../../domain/rooms/
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
 import { useDirectPartnerLinks } from './useDirectPartnerLinks';
-import { nameOfUser } from '../../domain/identity/describeSender';
+import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
+import { identityStore } from '../../domain/identity/identityStore';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { ThemeControl } from '../../ui/ThemeControl';
@@ -152,7 +153,8 @@ function RoomHint({ hint }: { hint: string }) {
 function InviteItem({ room }: { room: RoomListEntry }) {
   const client = useClient();
   const [busy, setBusy] = useState(false);
-  const inviter = room.inviter ? nameOfUser(client.getRoom(room.roomId), room.inviter) : undefined;
+  const sdkRoom = client.getRoom(room.roomId);
+  const inviter = room.inviter && sdkRoom ? roomIdentities(sdkRoom).nameOfUser(room.inviter, identityFactsOf(identityStore.getState(), room.roomId)) : room.inviter;
   const target = room.hint ? `${room.name} (${room.hint})` : room.name;
   async function act(accept: boolean) {
     setBusy(true);

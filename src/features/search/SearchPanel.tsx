@@ -7,7 +7,8 @@ import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import { useModalDialog } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import { describeSender } from '../../domain/identity/describeSender';
+import { roomIdentities } from '../../domain/room/roomIdentities';
+import { useIdentityFacts } from '../identity/useIdentityFacts';
 import { openRoom } from '../../state/navigation';
 import { roomHref } from '../../domain/routes';
 import { HandleBadge } from '../identity/HandleBadge';
@@ -176,7 +177,7 @@ function SearchBody({ state, room, onLoadMore, onOpen }: { state: SearchState; r
 
 /** A hit opens its event's route (`#/room/{id}/{eventId}`): the link, or a click anywhere on the card. */
 function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; room: Room; highlights: string[]; onOpen: () => void }) {
-  const profile = describeSender(room, row.sender);
+  const profile = roomIdentities(room).profile(row.sender, useIdentityFacts(room.roomId));
   const href = roomHref(room.roomId, row.eventId);
   return (
     <li>
@@ -213,7 +214,7 @@ function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; ro
 }
 
 function ContextLine({ line, room, label }: { line: SearchLine; room: Room; label: string }) {
-  const name = describeSender(room, line.sender).name;
+  const name = roomIdentities(room).profile(line.sender, useIdentityFacts(room.roomId)).name;
   return (
     <p className="truncate text-xs text-subtle">
       <span className="sr-only">{label}: </span>

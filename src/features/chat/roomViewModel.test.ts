@@ -1,0 +1,254 @@
+// The room view model over a real matrix-js-sdk client and Room fed in-memory events (no server): rows with senders
+// resolved, updated one event at a time (unchanged rows keep their objects), identity changes touching only that
+// identity's rows, back-pagination prepending, and the actions calling the client with the right arguments.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createClient, EventType, MatrixEvent, PendingEventOrdering, Room, type MatrixClient } from 'matrix-js-sdk';
+import { createChatStore } from '../../state/chatStore';
+import { createIdentityStore, type IdentityStore } from '../../domain/identity/identityStore';
+import { uploadStore } from './imageUpload';
+import { createRoomViewModel, type MessageRowData, type RoomRow, type RoomViewModel } from './roomViewModel';
+
+const ROOM = '!vm:x';
+const me = '@carol:gamma';
+const keyAlice = 'l8Hft5qXKn1v-Hrg3p4_W8gELQVo8N13JkluMfmn2sQ';
+const keyBob = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaE';
+const users: Record<string, string> = { [keyAlice]: '@alice:alpha', [keyBob]: '@bob:beta' };
+const noon = Date.UTC(2026, 2, 3, 12, 0, 0);
+const minute = 60_000;
+
+const stableIds = (key: string) => ({ 'org.matrix.msc4428.stable_id_state_key': `@${key}`, 'org.matrix.msc4428.stable_id': `@${key}` });
+
+function member(key: string, name: string, ts = noon - 10 * minute) {
+  const userId = users[key]!;
+  const [localpart, domain] = userId.slice(1).split(':');
+  return new MatrixEvent({ type: 'm.room.member', event_id: `$member-${key}-${ts}`, room_id: ROOM, sender: userId, state_key: userId, origin_server_ts: ts, content: { membership: 'join', displayname: name, localpart, domain }, unsigned: stableIds(key) });
+}
+
+let counter = 0;
+function message(key: string, body: string, ts: number, content: Record<string, unknown> = {}) {
+  counter++;
+  return new MatrixEvent({ type: 'm.room.message', event_id: `$e${counter}`, room_id: ROOM, sender: users[key]!, origin_server_ts: ts, content: { msgtype: 'm.text', body, ...content }, unsigned: { 'org.matrix.msc4428.stable_id': `@${key}` } });
+}
+
+function relation(key: string, type: string, ts: number, content: Record<string, unknown>) {
+  counter++;
+  return new MatrixEvent({ type, event_id: `$r${counter}`, room_id: ROOM, sender: users[key]!, origin_server_ts: ts, content, unsigned: { 'org.matrix.msc4428.stable_id': `@${key}` } });
+}
+
+const linkInfo = (key: string, status: 'verified' | 'unverified') => {
+  const [localpart, domain] = users[key]!.slice(1).split(':');
+  return { [`@${key}`]: { user_id: users[key], 'dev.wayfarer.link': { status, localpart, domain, checked_ts: 1, ...(status === 'unverified' ? { reason: 'not co-signed' } : {}) } } };
+};
+
+const messages = (rows: readonly RoomRow[]) => rows.filter((r): r is MessageRowData => r.kind === 'message');
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('room view model', () => {
+  let client: MatrixClient;
+  let room: Room;
+  let identity: IdentityStore;
+  let chat: ReturnType<typeof createChatStore>;
+  let vm: RoomViewModel;
+  let first: MatrixEvent;
+  let second: MatrixEvent;
+  let third: MatrixEvent;
+
+  const live = (...events: MatrixEvent[]) => room.addLiveEvents(events, { addToState: true });
+
+  beforeEach(async () => {
+    client = createClient({ baseUrl: 'http://hs.invalid', userId: me });
+    room = new Room(ROOM, client, me, { pendingEventOrdering: PendingEventOrdering.Detached });
+    client.store.storeRoom(room);
+    room.currentState.setStateEvents([
+      member(keyAlice, 'Alice'),
+      member(keyBob, 'Bob'),
+      new MatrixEvent({ type: 'm.room.member', event_id: '$me', room_id: ROOM, sender: me, state_key: me, origin_server_ts: 1, content: { membership: 'join', displayname: 'Carol' } }),
+    ]);
+    first = message(keyAlice, 'one', noon);
+    second = message(keyBob, 'two', noon + minute);
+    third = message(keyAlice, 'three', noon + 2 * minute);
+    await room.addLiveEvents([first, second, third], { addToState: false });
+    identity = createIdentityStore();
+    identity.getState().ingestMemberInfo(ROOM, { ...linkInfo(keyAlice, 'verified'), ...linkInfo(keyBob, 'verified') }, true);
+    chat = createChatStore();
+    vm = createRoomViewModel({ client, room, chat, identity });
+  });
+
+  afterEach(() => {
+    vm.dispose();
+    client.stopClient();
+  });
+
+  it('rows carry each sender already resolved (name, verified handle)', () => {
+    const rows = messages(vm.getState().rows);
+    expect(rows.map((r) => [r.content.body, r.profile.name, r.profile.handleLabel])).toEqual([
+      ['one', 'Alice', '@alice:alpha'],
+      ['two', 'Bob', '@bob:beta'],
+      ['three', 'Alice', '@alice:alpha'],
+    ]);
+    expect(vm.getState().name).toBe(room.name);
+  });
+
+  it('a new event adds its one row; every other row object stays the same', async () => {
+    const before = vm.getState().rows;
+    await live(message(keyBob, 'four', noon + 3 * minute));
+    const after = vm.getState().rows;
+    expect(after).toHaveLength(before.length + 1);
+    after.slice(0, before.length).forEach((row, i) => expect(row).toBe(before[i]));
+    expect(after.at(-1)).toMatchObject({ kind: 'message', content: { body: 'four' }, startsGroup: true, profile: { name: 'Bob' } });
+    // The same sender within five minutes continues the group.
+    await live(message(keyBob, 'five', noon + 4 * minute));
+    expect(vm.getState().rows.at(-1)).toMatchObject({ content: { body: 'five' }, startsGroup: false });
+  });
+
+  it('an edit, a reaction and a redaction each change only the row they apply to', async () => {
+    const rowsOf = () => vm.getState().rows;
+    const targetIndex = () => rowsOf().findIndex((r) => r.kind === 'message' && r.event.id === first.getId());
+    const unchangedExceptTarget = (before: readonly RoomRow[]) => {
+      const after = rowsOf();
+      expect(after).toHaveLength(before.length);
+      after.forEach((row, i) => (i === targetIndex() ? expect(row).not.toBe(before[i]) : expect(row).toBe(before[i])));
+    };
+
+    let before = rowsOf();
+    await live(relation(keyAlice, 'm.room.message', noon + 5 * minute, { msgtype: 'm.text', body: '* one!', 'm.new_content': { msgtype: 'm.text', body: 'one!' }, 'm.relates_to': { rel_type: 'm.replace', event_id: first.getId() } }));
+    unchangedExceptTarget(before);
+    expect(rowsOf()[targetIndex()]).toMatchObject({ content: { body: 'one!' }, edited: true });
+
+    before = rowsOf();
+    const reaction = relation(keyBob, 'm.reaction', noon + 6 * minute, { 'm.relates_to': { rel_type: 'm.annotation', event_id: first.getId(), key: '👍' } });
+    await live(reaction);
+    unchangedExceptTarget(before);
+    expect((rowsOf()[targetIndex()] as MessageRowData).reactions).toEqual([{ key: '👍', reactors: [expect.objectContaining({ identity: keyBob, eventId: reaction.getId() })] }]);
+
+    // Taking the reaction back (its redaction) empties the pills of that row only.
+    before = rowsOf();
+    await live(new MatrixEvent({ type: 'm.room.redaction', event_id: '$undo', room_id: ROOM, sender: users[keyBob], redacts: reaction.getId(), origin_server_ts: noon + 7 * minute, content: { redacts: reaction.getId() } }));
+    unchangedExceptTarget(before);
+    expect((rowsOf()[targetIndex()] as MessageRowData).reactions).toEqual([]);
+
+    before = rowsOf();
+    await live(new MatrixEvent({ type: 'm.room.redaction', event_id: '$gone', room_id: ROOM, sender: users[keyAlice], redacts: first.getId(), origin_server_ts: noon + 8 * minute, content: { redacts: first.getId() } }));
+    unchangedExceptTarget(before);
+    expect(rowsOf()[targetIndex()]).toMatchObject({ event: { redacted: true }, edited: false });
+  });
+
+  it('a reply quotes its target, and follows the target’s edit', async () => {
+    await live(message(keyBob, 'answer', noon + 3 * minute, { 'm.relates_to': { 'm.in_reply_to': { event_id: third.getId() } } }));
+    expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { name: 'Alice', text: 'three' } });
+    await live(relation(keyAlice, 'm.room.message', noon + 4 * minute, { msgtype: 'm.text', body: '* 3', 'm.new_content': { msgtype: 'm.text', body: '3' }, 'm.relates_to': { rel_type: 'm.replace', event_id: third.getId() } }));
+    expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { name: 'Alice', text: '3' } });
+  });
+
+  it('member_info for one key rebuilds only that identity’s rows', () => {
+    const before = vm.getState().rows;
+    identity.getState().ingestMemberInfo(ROOM, linkInfo(keyBob, 'unverified'), false);
+    const after = vm.getState().rows;
+    expect(after).toHaveLength(before.length);
+    after.forEach((row, i) => {
+      const isBobs = row.kind === 'message' && row.event.identity === keyBob;
+      if (isBobs) expect(row).not.toBe(before[i]);
+      else expect(row).toBe(before[i]);
+    });
+    const bob = messages(after).find((r) => r.event.identity === keyBob)!;
+    expect(bob.profile).toMatchObject({ name: 'Bob', handleLabel: '⚠ Unverified handle', badge: { kind: 'unverified' } });
+    // Another room's member_info changes nothing here.
+    identity.getState().ingestMemberInfo('!other:x', linkInfo(keyAlice, 'unverified'), true);
+    expect(vm.getState().rows).toBe(after);
+  });
+
+  it('a member’s new display name rebuilds only that member’s rows', async () => {
+    const before = vm.getState().rows;
+    await live(member(keyAlice, 'Alicia', noon + 3 * minute));
+    const after = vm.getState().rows;
+    const aliceRows = after.filter((r) => r.kind === 'message' && r.event.identity === keyAlice) as MessageRowData[];
+    expect(aliceRows.map((r) => r.profile.name)).toEqual(['Alicia', 'Alicia']);
+    const bobRow = messages(after).find((r) => r.event.identity === keyBob);
+    expect(bobRow).toBe(messages(before).find((r) => r.event.identity === keyBob));
+  });
+
+  it('back-pagination prepends older rows and keeps the rows already there', async () => {
+    const before = messages(vm.getState().rows);
+    const older = [message(keyBob, 'zero', noon - 5 * minute), message(keyBob, 'minus one', noon - 6 * minute)];
+    room.getLiveTimeline().setPaginationToken('page2', 'b' as never);
+    const scrollback = vi.spyOn(client, 'scrollback').mockImplementation(async (r) => {
+      r.addEventsToTimeline(older, true, false, r.getLiveTimeline());
+      r.getLiveTimeline().setPaginationToken(null, 'b' as never);
+      return r;
+    });
+    const loading = vm.getState().loadOlder();
+    expect(vm.getState().loadingOlder).toBe(true);
+    await loading;
+    await settle();
+    expect(scrollback).toHaveBeenCalledWith(room, 50);
+    const after = messages(vm.getState().rows);
+    expect(after.map((r) => r.content.body)).toEqual(['minus one', 'zero', 'one', 'two', 'three']);
+    after.slice(2).forEach((row, i) => expect(row).toBe(before[i]));
+    expect(vm.getState()).toMatchObject({ loadingOlder: false, canLoadOlder: false });
+  });
+
+  it('actions call the client with the right arguments', async () => {
+    const sendMessage = vi.spyOn(client, 'sendMessage').mockResolvedValue({ event_id: '$sent' });
+    const redactEvent = vi.spyOn(client, 'redactEvent').mockResolvedValue({ event_id: '$redaction' });
+    const sendEvent = vi.spyOn(client, 'sendEvent').mockResolvedValue({ event_id: '$reaction' });
+
+    chat.getState().setDraft(ROOM, 'hello');
+    expect(vm.getState().send('hello', { kind: 'normal' })).toBe(true);
+    expect(sendMessage).toHaveBeenLastCalledWith(ROOM, expect.objectContaining({ msgtype: 'm.text', body: 'hello' }));
+    expect(chat.getState().drafts[ROOM]).toBe('');
+    expect(vm.getState().send('   ', { kind: 'normal' })).toBe(false);
+
+    vm.getState().startReply(third.getId()!);
+    expect(chat.getState().composerMode[ROOM]).toEqual({ kind: 'reply', eventId: third.getId(), senderName: 'Alice', preview: 'three' });
+    vm.getState().send('sure', chat.getState().composerMode[ROOM]!);
+    expect(sendMessage).toHaveBeenLastCalledWith(ROOM, expect.objectContaining({ body: 'sure', 'm.relates_to': { 'm.in_reply_to': { event_id: third.getId() } } }));
+    expect(chat.getState().composerMode[ROOM]).toEqual({ kind: 'normal' });
+
+    vm.getState().startEdit(second.getId()!);
+    expect(chat.getState().composerMode[ROOM]).toEqual({ kind: 'edit', eventId: second.getId(), originalBody: 'two' });
+    expect(chat.getState().drafts[ROOM]).toBe('two');
+    vm.getState().send('two!', chat.getState().composerMode[ROOM]!);
+    expect(sendMessage).toHaveBeenLastCalledWith(ROOM, expect.objectContaining({ 'm.new_content': expect.objectContaining({ body: 'two!' }), 'm.relates_to': { rel_type: 'm.replace', event_id: second.getId() } }));
+
+    vm.getState().redact(first.getId()!);
+    expect(redactEvent).toHaveBeenCalledWith(ROOM, first.getId());
+
+    vm.getState().toggleReaction(first.getId()!, '🎉');
+    await settle();
+    expect(sendEvent).toHaveBeenCalledWith(ROOM, EventType.Reaction, { 'm.relates_to': { rel_type: 'm.annotation', event_id: first.getId(), key: '🎉' } }, expect.any(String));
+
+    const typing = vi.spyOn(client, 'sendTyping').mockResolvedValue({});
+    vm.getState().sendTyping(true);
+    expect(typing).toHaveBeenCalledWith(ROOM, true, 5000);
+
+    vm.getState().inspect(keyBob);
+    expect(identity.getState().inspector).toEqual({ roomId: ROOM, identity: keyBob });
+  });
+
+  it('a failed local echo: Retry resends it, Discard cancels it', async () => {
+    const echo = new MatrixEvent({ type: 'm.room.message', event_id: '~!vm:x:t1', room_id: ROOM, sender: me, origin_server_ts: noon + 3 * minute, content: { msgtype: 'm.text', body: 'offline' } });
+    echo.setTxnId('t1');
+    echo.setStatus('not_sent' as never);
+    room.addPendingEvent(echo, 't1');
+    await settle();
+    const row = vm.getState().rows.at(-1);
+    expect(row).toMatchObject({ kind: 'message', content: { body: 'offline' }, event: { status: 'failed' } });
+    const resend = vi.spyOn(client, 'resendEvent').mockResolvedValue({ event_id: '$x' });
+    const cancel = vi.spyOn(client, 'cancelPendingEvent').mockImplementation(() => undefined);
+    vm.getState().retry((row as MessageRowData).event.id);
+    expect(resend).toHaveBeenCalledWith(echo, room);
+    vm.getState().discard((row as MessageRowData).event.id);
+    expect(cancel).toHaveBeenCalledWith(echo);
+  });
+
+  it('pending uploads sit at the end as the user’s own rows; cancelling one removes it', () => {
+    const blob = new File(['x'], 'cat.png', { type: 'image/png' });
+    globalThis.URL.revokeObjectURL ??= () => undefined;
+    uploadStore.setState({ uploads: [{ id: 'up1', roomId: ROOM, file: blob, name: 'cat.png', ts: noon + 3 * minute, previewUrl: 'blob:x', loaded: 1, total: 2, status: 'uploading' }] });
+    const withUpload = vm.getState().rows;
+    expect(withUpload.at(-1)).toMatchObject({ kind: 'upload', key: 'up1', profile: { name: 'Carol' } });
+    vm.getState().cancelUpload('up1');
+    expect(uploadStore.getState().uploads).toEqual([]);
+    expect(vm.getState().rows.at(-1)).toMatchObject({ kind: 'message', content: { body: 'three' } });
+  });
+});

@@ -441,7 +441,7 @@ export class MigrationController {
       this.set({ askKeyToMark: true });
       return;
     }
-    this.set({ askKeyToMark: false, marking: 'Marking the old account moved…' });
+    this.set({ askKeyToMark: false, marking: t('migration.mark.marking') });
     try {
       await (this.deps.markMoved ?? realMarkMoved)(journal, secret, { baseUrl: journal.source.baseUrl, accessToken: this.deps.accessToken() }, this.fetch);
       const next = { ...this.current.journal!, markedMovedTs: this.now };
@@ -449,7 +449,7 @@ export class MigrationController {
       this.setJournal(next);
       this.set({ marking: undefined });
     } catch (error) {
-      this.set({ marking: `Could not mark the old account moved: ${errorText(error)}` });
+      this.set({ marking: t('migration.mark.failed', { problem: errorText(error) }) });
     }
   }
 

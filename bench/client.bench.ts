@@ -21,7 +21,14 @@ const port = 18699; // inside the client's port range, away from the e2e homeser
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const eventCount = 10_000;
 const incomingPerRun = Number(process.env.BENCH_INCOMING ?? 40);
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface BenchWindow {
   __timelineBench?: { sdkMs: number; renderMs: number; totalMs: number; renderedRows: number };
@@ -34,7 +41,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function build(outDir: string, mode = 'production') {
   const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--mode', mode, '--logLevel', 'error', '--outDir', outDir, '--emptyOutDir'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [vite, 'build', '--mode', mode, '--logLevel', 'error', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error(`vite build --mode ${mode} failed`);
 }
 
@@ -68,7 +78,13 @@ async function main() {
   build(dist);
   build(benchDist, 'bench');
   const sizes = bundleSizes();
-  const server = await preview({ root, configFile: false, logLevel: 'error', build: { outDir: benchDist }, preview: { port, strictPort: true, host: '127.0.0.1' } });
+  const server = await preview({
+    root,
+    configFile: false,
+    logLevel: 'error',
+    build: { outDir: benchDist },
+    preview: { port, strictPort: true, host: '127.0.0.1' },
+  });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs });
   try {
     const results: { sdkMs: number; renderMs: number; totalMs: number; renderedRows: number }[] = [];
@@ -84,15 +100,21 @@ async function main() {
       await page.close();
     }
     console.log(`timeline, ${eventCount} events, Chromium (median of ${runs} runs):`);
-    console.log(`  sync data ready (room in matrix-js-sdk) → first painted timeline: ${median(results.map((r) => r.renderMs)).toFixed(1)} ms`);
+    console.log(
+      `  sync data ready (room in matrix-js-sdk) → first painted timeline: ${median(results.map((r) => r.renderMs)).toFixed(1)} ms`,
+    );
     console.log(
       `  one incoming event, /sync JSON → its row painted:                 ${median(incoming).toFixed(1)} ms median, p90 ${[...incoming].sort((a, b) => a - b)[Math.floor(incoming.length * 0.9)]!.toFixed(1)} ms (${incoming.length} events; target < 4 ms)`,
     );
     console.log(`  raw event JSON → matrix-js-sdk room (SDK's own work):            ${median(results.map((r) => r.sdkMs)).toFixed(1)} ms`);
-    console.log(`  raw event JSON → first painted timeline (both):                  ${median(results.map((r) => r.totalMs)).toFixed(1)} ms`);
+    console.log(
+      `  raw event JSON → first painted timeline (both):                  ${median(results.map((r) => r.totalMs)).toFixed(1)} ms`,
+    );
     console.log(`  rows in the DOM (virtualised):            ${results[0]!.renderedRows}`);
     if (scroll) {
-      console.log(`  scrolling bottom to top, ${scroll.frames} frames of 1500 px: p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms per frame`);
+      console.log(
+        `  scrolling bottom to top, ${scroll.frames} frames of 1500 px: p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms per frame`,
+      );
     }
     console.log('production bundle JavaScript:');
     console.log(`  first screen (${sizes.initialFiles.length} files): ${kb(sizes.initial.raw)} raw, ${kb(sizes.initial.gz)} gzip`);

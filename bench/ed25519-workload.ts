@@ -11,7 +11,14 @@ import {
   signEvent,
 } from '../src/protocol/index';
 
-export type SignedItem = { signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array; event: Record<string, unknown>; signer: string; eventBytes: number };
+export type SignedItem = {
+  signature: Uint8Array;
+  message: Uint8Array;
+  publicKey: Uint8Array;
+  event: Record<string, unknown>;
+  signer: string;
+  eventBytes: number;
+};
 export type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean | Promise<boolean>;
 export type Measurement = { name: string; count: number; seconds: number; perSecond: number };
 
@@ -55,7 +62,13 @@ export function buildWorkload(count = 5000, senders = 100, targetBytes = 500): S
 }
 
 /** Verifies every item's raw signature once, sequentially (`concurrency` 1) or with that many in flight; all must pass. */
-export function measureVerifier(name: string, verify: VerifyFn, items: SignedItem[], now: () => number, concurrency = 1): Promise<Measurement> {
+export function measureVerifier(
+  name: string,
+  verify: VerifyFn,
+  items: SignedItem[],
+  now: () => number,
+  concurrency = 1,
+): Promise<Measurement> {
   return measure(name, items, (item) => verify(item.signature, item.message, item.publicKey), now, concurrency);
 }
 

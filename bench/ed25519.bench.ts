@@ -13,8 +13,12 @@ import { buildWorkload, formatMeasurement, measure, measureVerifier, type Measur
 const now = () => performance.now();
 const items = buildWorkload(5000, 100, 500);
 const range = (sizes: number[]) => `${Math.min(...sizes)}–${Math.max(...sizes)} bytes`;
-console.log(`workload: ${items.length} distinct m.room.message events (room version org.matrix.12.4430), ${new Set(items.map((i) => i.signer)).size} member keys`);
-console.log(`          event canonical JSON ${range(items.map((i) => i.eventBytes))}, signed (redacted) bytes ${range(items.map((i) => i.message.length))}; Node ${process.versions.node}`);
+console.log(
+  `workload: ${items.length} distinct m.room.message events (room version org.matrix.12.4430), ${new Set(items.map((i) => i.signer)).size} member keys`,
+);
+console.log(
+  `          event canonical JSON ${range(items.map((i) => i.eventBytes))}, signed (redacted) bytes ${range(items.map((i) => i.message.length))}; Node ${process.versions.node}`,
+);
 
 // Warm up JITs and WebCrypto's key cache so the figures measure steady state.
 const warm = items.slice(0, 200);
@@ -53,5 +57,7 @@ setEd25519Backend(undefined);
 const noble = results.find((r) => r.name === 'noble (sync)')!;
 const webcrypto = results.find((r) => r.name === 'webcrypto (64 in flight)');
 if (webcrypto) {
-  console.log(`ratio webcrypto / noble: ${(webcrypto.perSecond / noble.perSecond).toFixed(1)}× (one at a time: ${(results.find((r) => r.name.includes('one at a time'))!.perSecond / noble.perSecond).toFixed(1)}×)`);
+  console.log(
+    `ratio webcrypto / noble: ${(webcrypto.perSecond / noble.perSecond).toFixed(1)}× (one at a time: ${(results.find((r) => r.name.includes('one at a time'))!.perSecond / noble.perSecond).toFixed(1)}×)`,
+  );
 }

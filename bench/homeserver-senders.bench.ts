@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   try {
     const users: TestClient[] = [];
     for (let i = 0; i < SENDERS; i++) users.push(await new TestClient(server.baseUrl).register(`sender${i}`));
-    const roomId = (await ok(users[0]!.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: 'senders' }))).room_id as string;
+    const roomId = (await ok(users[0]!.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: 'senders' })))
+      .room_id as string;
     for (const user of users.slice(1)) await ok(user.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
 
     console.log(`${SENDERS} concurrent senders (${SENDERS} users, 1 room, each sends ${PER_SENDER} messages in a loop, ${RUNS} runs):`);
@@ -28,7 +29,10 @@ async function main(): Promise<void> {
       await Promise.all(
         users.map(async (user, u) => {
           for (let i = 0; i < PER_SENDER; i++) {
-            const reply = await user.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/r${run}-${i}`, { msgtype: 'm.text', body: `sender ${u} message ${i}` });
+            const reply = await user.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/r${run}-${i}`, {
+              msgtype: 'm.text',
+              body: `sender ${u} message ${i}`,
+            });
             if (reply.status !== 200) throw new Error(`sender ${u} send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
           }
         }),
@@ -37,11 +41,14 @@ async function main(): Promise<void> {
       const cpuAfter = cpuSeconds(server.pid());
       const own = process.cpuUsage(ownBefore);
       const cpu =
-        (cpuBefore !== undefined && cpuAfter !== undefined ? `; server CPU ${(((cpuAfter - cpuBefore) * 1000) / (SENDERS * PER_SENDER)).toFixed(2)} ms per message` : '') +
-        `, bench client ${((own.user + own.system) / 1000 / (SENDERS * PER_SENDER)).toFixed(2)} ms`;
+        (cpuBefore !== undefined && cpuAfter !== undefined
+          ? `; server CPU ${(((cpuAfter - cpuBefore) * 1000) / (SENDERS * PER_SENDER)).toFixed(2)} ms per message`
+          : '') + `, bench client ${((own.user + own.system) / 1000 / (SENDERS * PER_SENDER)).toFixed(2)} ms`;
       const rate = (SENDERS * PER_SENDER) / seconds;
       rates.push(rate);
-      console.log(`  run ${run}: ${rate.toFixed(0)} messages/s (${SENDERS * PER_SENDER} messages in ${seconds.toFixed(2)} s${cpu}; ${machineLoad()})`);
+      console.log(
+        `  run ${run}: ${rate.toFixed(0)} messages/s (${SENDERS * PER_SENDER} messages in ${seconds.toFixed(2)} s${cpu}; ${machineLoad()})`,
+      );
     }
     console.log(`  median ${median(rates).toFixed(0)} messages/s (${machineLoad()})`);
   } finally {

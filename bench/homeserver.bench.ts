@@ -22,7 +22,8 @@ async function main(): Promise<void> {
 
     // 1. Throughput.
     const throughputRun = async (run: number) => {
-      const roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: `bench ${run}` })).body.room_id as string;
+      const roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', name: `bench ${run}` })).body
+        .room_id as string;
       await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {});
       let since = (await bob.get(`/_matrix/client/v3/sync?filter=${filter}`)).body.next_batch as string;
       const seenIds = new Set<string>();
@@ -33,7 +34,10 @@ async function main(): Promise<void> {
         while (!stopSync) {
           const reply = await bob.get(`/_matrix/client/v3/sync?since=${since}&timeout=30000&filter=${filter}`);
           since = reply.body.next_batch;
-          const events = (reply.body.rooms?.join?.[roomId]?.timeline?.events ?? []) as Array<{ event_id: string; content: { body?: string } }>;
+          const events = (reply.body.rooms?.join?.[roomId]?.timeline?.events ?? []) as Array<{
+            event_id: string;
+            content: { body?: string };
+          }>;
           seen += events.filter((e) => e.content.body?.startsWith('message ')).length;
           for (const event of events) seenIds.add(event.event_id);
           if (awaited && seenIds.has(awaited.id)) awaited.resolve();
@@ -52,7 +56,10 @@ async function main(): Promise<void> {
       const worker = async () => {
         while (next < MESSAGES) {
           const i = next++;
-          const reply = await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/bench-${run}-${i}`, { msgtype: 'm.text', body: `message ${i}` });
+          const reply = await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/bench-${run}-${i}`, {
+            msgtype: 'm.text',
+            body: `message ${i}`,
+          });
           if (reply.status !== 200) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
           if (i === MESSAGES - 1) lastEventId = reply.body.event_id;
         }
@@ -64,8 +71,9 @@ async function main(): Promise<void> {
       const cpuAfter = cpuSeconds(server.pid());
       const own = process.cpuUsage(ownBefore);
       const cpu =
-        (cpuBefore !== undefined && cpuAfter !== undefined ? `; server CPU ${(((cpuAfter - cpuBefore) * 1000) / MESSAGES).toFixed(2)} ms per message` : '') +
-        `, bench client ${((own.user + own.system) / 1000 / MESSAGES).toFixed(2)} ms`;
+        (cpuBefore !== undefined && cpuAfter !== undefined
+          ? `; server CPU ${(((cpuAfter - cpuBefore) * 1000) / MESSAGES).toFixed(2)} ms per message`
+          : '') + `, bench client ${((own.user + own.system) / 1000 / MESSAGES).toFixed(2)} ms`;
       stopSync = true;
       // One last message ends the long-poll so the loop can stop.
       await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/stop-${run}`, { msgtype: 'm.text', body: 'stop' });
@@ -86,13 +94,17 @@ async function main(): Promise<void> {
     since = (await bob.get(`/_matrix/client/v3/sync?since=${since}&timeout=0&filter=${filter}`)).body.next_batch;
     const samples: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
-      await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/latency-${i}`, { msgtype: 'm.text', body: `latency ${i}` });
+      await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/latency-${i}`, {
+        msgtype: 'm.text',
+        body: `latency ${i}`,
+      });
       const t0 = performance.now();
       const reply = await bob.get(`/_matrix/client/v3/sync?since=${since}&timeout=0&filter=${filter}`);
       samples.push(performance.now() - t0);
       since = reply.body.next_batch;
       const events = reply.body.rooms?.join?.[roomId]?.timeline?.events ?? [];
-      if (events.length !== 1) throw new Error(`expected one new event, got ${JSON.stringify(events.map((e: { content: unknown }) => e.content))}`);
+      if (events.length !== 1)
+        throw new Error(`expected one new event, got ${JSON.stringify(events.map((e: { content: unknown }) => e.content))}`);
     }
     console.log(`incremental /sync returning one new message (${LATENCY_SAMPLES} samples, room with ${MESSAGES + 10} events):`);
     console.log(`  median ${percentile(samples, 0.5).toFixed(2)} ms, p95 ${percentile(samples, 0.95).toFixed(2)} ms (${machineLoad()})`);

@@ -11,20 +11,41 @@ import { createLinkVerifier, keyPairFromSeed, LINK_FIELD, memberIdFromPublicKey 
 
 export type LinkRun = { backend: Ed25519Backend; ms: number; verified: number; members: number; keyFetches: number };
 
-async function verifyLinks(options: { homeserverUrl: string; roomId: string; roomVersion: string; members: string[]; backend: Ed25519Backend; run: number }): Promise<LinkRun> {
+async function verifyLinks(options: {
+  homeserverUrl: string;
+  roomId: string;
+  roomVersion: string;
+  members: string[];
+  backend: Ed25519Backend;
+  run: number;
+}): Promise<LinkRun> {
   setEd25519Backend(options.backend);
   const idb = createIdbStore(`wayfarer-identity-bench-${options.backend}-${options.run}`, 'link-checks');
   const cache: VerificationCache = { get: (key) => get(key, idb), set: (key, value) => set(key, value, idb) };
-  const verifier = createBrowserVerifier({ fetch: window.fetch.bind(window), homeserverUrl: options.homeserverUrl, accessToken: 'bench', cache });
+  const verifier = createBrowserVerifier({
+    fetch: window.fetch.bind(window),
+    homeserverUrl: options.homeserverUrl,
+    accessToken: 'bench',
+    cache,
+  });
   const start = performance.now();
-  const results = await verifier.verifyRoom(options.roomId, options.roomVersion, options.members.map((identity) => ({ identity })));
+  const results = await verifier.verifyRoom(
+    options.roomId,
+    options.roomVersion,
+    options.members.map((identity) => ({ identity })),
+  );
   const ms = performance.now() - start;
   const verified = [...results.values()].filter((c) => c.state === 'done' && c.status === 'verified').length;
   return { backend: await ed25519Backend(), ms, verified, members: options.members.length, keyFetches: verifier.keyFetches() };
 }
 
 /** The checks alone (no HTTP, no cache): key responses already fetched, member events already in memory. */
-async function verifyOnly(options: { events: unknown[]; keyResponses: Record<string, unknown>; roomVersion: string; backend: Ed25519Backend }) {
+async function verifyOnly(options: {
+  events: unknown[];
+  keyResponses: Record<string, unknown>;
+  roomVersion: string;
+  backend: Ed25519Backend;
+}) {
   setEd25519Backend(options.backend);
   let fetches = 0;
   const verifier = createLinkVerifier(async (domain) => {
@@ -42,7 +63,9 @@ async function verifyOnly(options: { events: unknown[]; keyResponses: Record<str
  * reaches the store, and the timeline is regrouped and every group's sender badge derived again.
  */
 function regroup(eventCount: number): { ms: number; rows: number; groups: number; unverifiedGroups: number } {
-  const keys = Array.from({ length: 200 }, (_, i) => memberIdFromPublicKey(keyPairFromSeed(new Uint8Array(32).fill(i + 1)).publicKey).slice(1));
+  const keys = Array.from({ length: 200 }, (_, i) =>
+    memberIdFromPublicKey(keyPairFromSeed(new Uint8Array(32).fill(i + 1)).publicKey).slice(1),
+  );
   const t0 = Date.UTC(2026, 0, 1, 8);
   const events: TimelineEvent[] = [];
   for (let i = 0; i < eventCount; i++) {
@@ -62,17 +85,33 @@ function regroup(eventCount: number): { ms: number; rows: number; groups: number
   }
   const store = createIdentityStore();
   const roomId = '!bench';
-  const linkOf = (status: 'verified' | 'unverified') => ({ status, localpart: 'user', domain: 'd0.example', checked_ts: 1, reason: status === 'verified' ? 'ok' : 'key retired' });
-  store.getState().ingestMemberInfo(roomId, Object.fromEntries(keys.map((k) => [`@${k}`, { user_id: null, [LINK_FIELD]: linkOf('verified') }])), true);
+  const linkOf = (status: 'verified' | 'unverified') => ({
+    status,
+    localpart: 'user',
+    domain: 'd0.example',
+    checked_ts: 1,
+    reason: status === 'verified' ? 'ok' : 'key retired',
+  });
+  store
+    .getState()
+    .ingestMemberInfo(roomId, Object.fromEntries(keys.map((k) => [`@${k}`, { user_id: null, [LINK_FIELD]: linkOf('verified') }])), true);
   const derive = () => {
     const info = store.getState().memberInfo[roomId] ?? {};
     const badgeCache = new Map<string, ReturnType<typeof badgeOf>>();
     const badge = (identity: string) => {
       let b = badgeCache.get(identity);
-      if (!b) badgeCache.set(identity, (b = badgeOf(reduceIdentity(initialIdentityState(identity, true), { type: 'member_info', link: info[identity]?.[LINK_FIELD] }))));
+      if (!b)
+        badgeCache.set(
+          identity,
+          (b = badgeOf(reduceIdentity(initialIdentityState(identity, true), { type: 'member_info', link: info[identity]?.[LINK_FIELD] }))),
+        );
       return b;
     };
-    const rows = withHandleChangeNotices(events, buildTimelineRows(events, (id) => id), (identity) => ({ name: identity.slice(0, 8), verified: badge(identity).kind === 'verified' }));
+    const rows = withHandleChangeNotices(
+      events,
+      buildTimelineRows(events, (id) => id),
+      (identity) => ({ name: identity.slice(0, 8), verified: badge(identity).kind === 'verified' }),
+    );
     let groups = 0;
     let unverifiedGroups = 0;
     for (const row of rows) {

@@ -9,7 +9,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
-import { buildServerKeyResponse, keyPairFromSeed, MEMBER_KEY_ID, MEMBER_KEYS_ROOM_VERSION, memberIdFromPublicKey, normaliseKey, signEvent, WAYFARER_CLIENT_PREFIX } from '../src/protocol';
+import {
+  buildServerKeyResponse,
+  keyPairFromSeed,
+  MEMBER_KEY_ID,
+  MEMBER_KEYS_ROOM_VERSION,
+  memberIdFromPublicKey,
+  normaliseKey,
+  signEvent,
+  WAYFARER_CLIENT_PREFIX,
+} from '../src/protocol';
 import type { LinkRun } from './identity-browser';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,9 +27,20 @@ const MEMBERS = 2_000;
 const DOMAINS = 40;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ROOM_ID = '!identitybench000000000000000000000000000000';
-const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-const domains = Array.from({ length: DOMAINS }, (_, i) => ({ name: `d${i}.localhost:${PORT}`, seed: new Uint8Array(randomBytes(32)), keyId: `ed25519:k${i}` }));
+const domains = Array.from({ length: DOMAINS }, (_, i) => ({
+  name: `d${i}.localhost:${PORT}`,
+  seed: new Uint8Array(randomBytes(32)),
+  keyId: `ed25519:k${i}`,
+}));
 
 function signedMember(i: number): { key: string; event: Record<string, unknown> } {
   const domain = domains[i % DOMAINS]!;
@@ -46,7 +66,11 @@ async function bundle(): Promise<string> {
     root,
     configFile: false,
     logLevel: 'error',
-    build: { write: false, minify: true, lib: { entry: path.join(root, 'bench/identity-browser.ts'), formats: ['iife'], name: 'IdentityBench' } },
+    build: {
+      write: false,
+      minify: true,
+      lib: { entry: path.join(root, 'bench/identity-browser.ts'), formats: ['iife'], name: 'IdentityBench' },
+    },
   });
   const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => ('output' in o ? o.output : []));
   const code = chunks.find((c) => c.type === 'chunk');
@@ -61,7 +85,9 @@ async function main(): Promise<void> {
   const validUntil = Date.now() + 86_400_000;
   const keyResponses = new Map(domains.map((d) => [d.name, JSON.stringify(buildServerKeyResponse(d.name, d.keyId, d.seed, validUntil))]));
   const script = await bundle();
-  console.log(`set-up: ${MEMBERS} member events signed and co-signed, page bundled (${((performance.now() - buildStart) / 1000).toFixed(1)} s)`);
+  console.log(
+    `set-up: ${MEMBERS} member events signed and co-signed, page bundled (${((performance.now() - buildStart) / 1000).toFixed(1)} s)`,
+  );
 
   let keyRequests = 0;
   let memberRequests = 0;
@@ -71,7 +97,10 @@ async function main(): Promise<void> {
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (url.pathname === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>identity bench</title><script src="/bench.js"></script>');
+    if (url.pathname === '/')
+      return void res
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end('<!doctype html><title>identity bench</title><script src="/bench.js"></script>');
     if (url.pathname === '/bench.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
     if (url.pathname === '/_matrix/key/v2/server') {
       const body = keyResponses.get(req.headers.host ?? '');
@@ -81,7 +110,9 @@ async function main(): Promise<void> {
     if (url.pathname.startsWith(memberPrefix)) {
       memberRequests++;
       const event = byKey.get(normaliseKey(decodeURIComponent(url.pathname.slice(memberPrefix.length))));
-      return void (event ? res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(event)) : res.writeHead(404).end('{}'));
+      return void (event
+        ? res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(event))
+        : res.writeHead(404).end('{}'));
     }
     res.writeHead(404).end('{}');
   });
@@ -97,19 +128,27 @@ async function main(): Promise<void> {
       for (const backend of ['webcrypto', 'noble'] as const) {
         keyRequests = 0;
         memberRequests = 0;
-        const result = await page.evaluate(
-          (options) => (window as any).__identityBench.verifyLinks(options) as Promise<LinkRun>,
-          { homeserverUrl: `http://hs.localhost:${PORT}`, roomId: ROOM_ID, roomVersion: MEMBER_KEYS_ROOM_VERSION, members: members.map((m) => m.key), backend, run },
-        );
+        const result = await page.evaluate((options) => (window as any).__identityBench.verifyLinks(options) as Promise<LinkRun>, {
+          homeserverUrl: `http://hs.localhost:${PORT}`,
+          roomId: ROOM_ID,
+          roomVersion: MEMBER_KEYS_ROOM_VERSION,
+          members: members.map((m) => m.key),
+          backend,
+          run,
+        });
         if (result.verified !== MEMBERS || keyRequests !== DOMAINS || result.keyFetches !== DOMAINS || memberRequests !== MEMBERS) {
-          console.error(`✖ ${backend}: ${result.verified} verified, ${keyRequests} key fetches (server) / ${result.keyFetches} (client), ${memberRequests} member events`);
+          console.error(
+            `✖ ${backend}: ${result.verified} verified, ${keyRequests} key fetches (server) / ${result.keyFetches} (client), ${memberRequests} member events`,
+          );
           failed = true;
         }
         runs.push(result);
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`browser link verification: ${MEMBERS} members over ${DOMAINS} domains, Chromium, cold IndexedDB cache (median of ${RUNS}):`);
+    console.log(
+      `browser link verification: ${MEMBERS} members over ${DOMAINS} domains, Chromium, cold IndexedDB cache (median of ${RUNS}):`,
+    );
     for (const backend of ['webcrypto', 'noble'] as const) {
       const mine = runs.filter((r) => r.backend === backend);
       if (mine.length === 0) {
@@ -117,16 +156,25 @@ async function main(): Promise<void> {
         continue;
       }
       const ms = median(mine.map((r) => r.ms));
-      console.log(`  ${backend.padEnd(9)}  ${((MEMBERS * 1000) / ms).toFixed(0).padStart(6)} links/s  (${ms.toFixed(0)} ms for the room; key fetches ${mine[0]!.keyFetches}, one per domain; ${MEMBERS} member events fetched)`);
+      console.log(
+        `  ${backend.padEnd(9)}  ${((MEMBERS * 1000) / ms).toFixed(0).padStart(6)} links/s  (${ms.toFixed(0)} ms for the room; key fetches ${mine[0]!.keyFetches}, one per domain; ${MEMBERS} member events fetched)`,
+      );
     }
     const events = members.map((m) => m.event);
     const responses = Object.fromEntries([...keyResponses].map(([name, body]) => [name, JSON.parse(body)]));
-    console.log(`  the checks alone (member events and key responses already in the page; two Ed25519 verifications per link, 40 key responses):`);
+    console.log(
+      `  the checks alone (member events and key responses already in the page; two Ed25519 verifications per link, 40 key responses):`,
+    );
     for (const backend of ['webcrypto', 'noble'] as const) {
       const times: number[] = [];
       let last: { backend: string; ms: number; verified: number; keyFetches: number } | undefined;
       for (let run = 0; run < RUNS; run++) {
-        last = await page.evaluate((options) => (window as any).__identityBench.verifyOnly(options), { events, keyResponses: responses, roomVersion: MEMBER_KEYS_ROOM_VERSION, backend });
+        last = await page.evaluate((options) => (window as any).__identityBench.verifyOnly(options), {
+          events,
+          keyResponses: responses,
+          roomVersion: MEMBER_KEYS_ROOM_VERSION,
+          backend,
+        });
         times.push(last!.ms);
         if (last!.verified !== MEMBERS || last!.keyFetches !== DOMAINS) failed = true;
       }
@@ -135,11 +183,20 @@ async function main(): Promise<void> {
     }
     // Measured here: the same run against a same-origin homeserver (no preflights) was about 1.7× faster; the
     // requests, not the checks, set the end-to-end pace. A batch endpoint for a room's member events would fix that.
-    console.log(`  (the end-to-end figure is bound by ${MEMBERS} member-event requests, each with its CORS preflight, 16 at a time over Chromium's 6 connections per host; machine load: ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `  (the end-to-end figure is bound by ${MEMBERS} member-event requests, each with its CORS preflight, 16 at a time over Chromium's 6 connections per host; machine load: ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
+    );
     const regroups = [];
-    for (let run = 0; run < RUNS; run++) regroups.push(await page.evaluate(() => (window as any).__identityBench.regroup(10_000) as { ms: number; rows: number; groups: number; unverifiedGroups: number }));
+    for (let run = 0; run < RUNS; run++)
+      regroups.push(
+        await page.evaluate(
+          () => (window as any).__identityBench.regroup(10_000) as { ms: number; rows: number; groups: number; unverifiedGroups: number },
+        ),
+      );
     const r = regroups[0]!;
-    console.log(`regroup after a member_info change: 10,000 events → ${r.rows} rows, ${r.groups} groups (${r.unverifiedGroups} now unverified): ${median(regroups.map((x) => x.ms)).toFixed(1)} ms (median of ${RUNS})`);
+    console.log(
+      `regroup after a member_info change: 10,000 events → ${r.rows} rows, ${r.groups} groups (${r.unverifiedGroups} now unverified): ${median(regroups.map((x) => x.ms)).toFixed(1)} ms (median of ${RUNS})`,
+    );
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));

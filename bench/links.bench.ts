@@ -3,7 +3,16 @@
 // network round trip would be); member events are really signed and co-signed, and really verified.
 // The figure that matters is the number of key fetches: one per domain (40), never one per member (2,000).
 import { randomBytes } from 'node:crypto';
-import { buildServerKeyResponse, ed25519Backend, keyPairFromSeed, MEMBER_KEY_ID, MEMBER_KEYS_ROOM_VERSION, memberIdFromPublicKey, signEvent, type KeyFetchOutcome } from '../src/protocol';
+import {
+  buildServerKeyResponse,
+  ed25519Backend,
+  keyPairFromSeed,
+  MEMBER_KEY_ID,
+  MEMBER_KEYS_ROOM_VERSION,
+  memberIdFromPublicKey,
+  signEvent,
+  type KeyFetchOutcome,
+} from '../src/protocol';
 import { checkLinks, createDomainKeyCache, type LinkCheckItem } from '../server/links/recheck';
 
 const MEMBERS = 2_000;
@@ -11,7 +20,11 @@ const DOMAINS = 40;
 const SIMULATED_RTT_MS = 5;
 const ROOM_ID = '!benchroom0000000000000000000000000000000000';
 
-const domains = Array.from({ length: DOMAINS }, (_, i) => ({ name: `d${i}.localhost:9${String(i).padStart(3, '0')}`, seed: new Uint8Array(randomBytes(32)), keyId: `ed25519:k${i}` }));
+const domains = Array.from({ length: DOMAINS }, (_, i) => ({
+  name: `d${i}.localhost:9${String(i).padStart(3, '0')}`,
+  seed: new Uint8Array(randomBytes(32)),
+  keyId: `ed25519:k${i}`,
+}));
 
 function memberEvent(i: number): Record<string, unknown> {
   const domain = domains[i % DOMAINS]!;
@@ -34,7 +47,11 @@ function memberEvent(i: number): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const buildStart = performance.now();
-  const items: LinkCheckItem[] = Array.from({ length: MEMBERS }, (_, i) => ({ id: `$m${i}`, memberEvent: memberEvent(i), roomVersion: MEMBER_KEYS_ROOM_VERSION }));
+  const items: LinkCheckItem[] = Array.from({ length: MEMBERS }, (_, i) => ({
+    id: `$m${i}`,
+    memberEvent: memberEvent(i),
+    roomVersion: MEMBER_KEYS_ROOM_VERSION,
+  }));
   const buildMs = performance.now() - buildStart;
 
   let fetches = 0;
@@ -55,7 +72,9 @@ async function main(): Promise<void> {
   console.log(`links re-check: ${MEMBERS} members over ${DOMAINS} domains (events built and signed in ${(buildMs / 1000).toFixed(1)} s)`);
   console.log(`  key fetches        ${fetches}  (one per domain; per member would be ${MEMBERS})`);
   console.log(`  verified           ${verified} / ${MEMBERS}`);
-  console.log(`  wall time          ${wallMs.toFixed(0)} ms  (${((wallMs * 1000) / MEMBERS).toFixed(0)} µs per member: two Ed25519 verifications with ${await ed25519Backend()}; simulated key RTT ${SIMULATED_RTT_MS} ms)`);
+  console.log(
+    `  wall time          ${wallMs.toFixed(0)} ms  (${((wallMs * 1000) / MEMBERS).toFixed(0)} µs per member: two Ed25519 verifications with ${await ed25519Backend()}; simulated key RTT ${SIMULATED_RTT_MS} ms)`,
+  );
   if (fetches !== DOMAINS || verified !== MEMBERS) {
     console.error(`✖ expected ${DOMAINS} fetches and ${MEMBERS} verified links`);
     process.exit(1);

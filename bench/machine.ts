@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export function machineLoad(): string {
-  return `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`;
+  return `load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.cpus().length} cores`;
 }
 
 export const median = (xs: number[]) => {

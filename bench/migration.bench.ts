@@ -35,16 +35,31 @@ async function main() {
     const auth = { Authorization: `Bearer ${old.accessToken}`, 'Content-Type': 'application/json' };
     const setupStart = performance.now();
     for (let i = 0; i < ROOMS; i++) {
-      const reply = await fetch(`${alpha.baseUrl}/_matrix/client/v3/createRoom`, { method: 'POST', headers: auth, body: JSON.stringify({ name: `Room ${i}`, preset: 'public_chat', ...createRoomSeedFields(root) }) });
+      const reply = await fetch(`${alpha.baseUrl}/_matrix/client/v3/createRoom`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: `Room ${i}`, preset: 'public_chat', ...createRoomSeedFields(root) }),
+      });
       if (reply.status !== 200) throw new Error(`createRoom: ${reply.status} ${await reply.text()}`);
     }
     console.log(`setup: ${ROOMS} member-key rooms on ${alpha.serverName} in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
 
     const sync = await (await fetch(`${alpha.baseUrl}/_matrix/client/v3/sync?timeout=0`, { headers: auth })).json();
-    const snapshot = snapshotFromSync(sync, { userId: old.userId, serverName: alpha.serverName, baseUrl: alpha.baseUrl, portable: true, displayname: 'Mover' });
+    const snapshot = snapshotFromSync(sync, {
+      userId: old.userId,
+      serverName: alpha.serverName,
+      baseUrl: alpha.baseUrl,
+      portable: true,
+      displayname: 'Mover',
+    });
     if (snapshot.rooms.length !== ROOMS) throw new Error(`snapshot has ${snapshot.rooms.length} rooms, expected ${ROOMS}`);
     const target = await registerWithAccountKey({ baseUrl: beta.baseUrl, serverName: beta.serverName }, secret, 'mover');
-    const items = buildPlan({ snapshot, path: 'portable', targetUserId: target.userId, keyIsDerivable: (room) => memberSeedFor(root, room) !== undefined });
+    const items = buildPlan({
+      snapshot,
+      path: 'portable',
+      targetUserId: target.userId,
+      keyIsDerivable: (room) => memberSeedFor(root, room) !== undefined,
+    });
     const journal = createJournal({
       id: 'bench',
       path: 'portable',
@@ -55,7 +70,11 @@ async function main() {
       items,
     });
     const store = memoryJournalStore();
-    const execute = createExecutor({ fetch: loopbackFetch, source: { baseUrl: alpha.baseUrl, accessToken: old.accessToken }, memberRoot: root });
+    const execute = createExecutor({
+      fetch: loopbackFetch,
+      source: { baseUrl: alpha.baseUrl, accessToken: old.accessToken },
+      memberRoot: root,
+    });
 
     const start = performance.now();
     const done = await runMigration(journal, execute, { save: store.save, concurrency: CONCURRENCY });
@@ -63,11 +82,18 @@ async function main() {
     const progress = progressOf(done);
     const movedRooms = progress.items.filter((i) => i.item.kind === 'room' && i.state === 'done').length;
     if (movedRooms !== ROOMS) {
-      const failures = progress.items.filter((i) => i.state === 'failed').slice(0, 3).map((i) => `${i.item.label}: ${i.error}`);
+      const failures = progress.items
+        .filter((i) => i.state === 'failed')
+        .slice(0, 3)
+        .map((i) => `${i.item.label}: ${i.error}`);
       throw new Error(`only ${movedRooms} of ${ROOMS} rooms moved: ${failures.join('; ')}`);
     }
-    console.log(`migrate ${ROOMS} member-key rooms ${alpha.serverName} → ${beta.serverName} (adopt over federation + check, ${CONCURRENCY} at a time):`);
-    console.log(`  total ${seconds.toFixed(2)} s, ${(ROOMS / seconds).toFixed(1)} rooms/s, ${progress.total} steps, ${store.saves} journal writes`);
+    console.log(
+      `migrate ${ROOMS} member-key rooms ${alpha.serverName} → ${beta.serverName} (adopt over federation + check, ${CONCURRENCY} at a time):`,
+    );
+    console.log(
+      `  total ${seconds.toFixed(2)} s, ${(ROOMS / seconds).toFixed(1)} rooms/s, ${progress.total} steps, ${store.saves} journal writes`,
+    );
   } finally {
     await Promise.all([alpha.dispose(), beta.dispose()]);
   }

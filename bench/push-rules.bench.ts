@@ -9,7 +9,10 @@ const ROUNDS = Number(process.env.BENCH_PUSH_ROUNDS ?? 50_000);
 const ME = '@alice:alpha.localhost';
 
 let rules = defaultPushRules(ME, 'alice') as PushRuleset;
-rules = putUserRule(rules, 'override', '!muted:alpha.localhost', { conditions: [{ kind: 'event_match', key: 'room_id', pattern: '!muted:alpha.localhost' }], actions: ['dont_notify'] });
+rules = putUserRule(rules, 'override', '!muted:alpha.localhost', {
+  conditions: [{ kind: 'event_match', key: 'room_id', pattern: '!muted:alpha.localhost' }],
+  actions: ['dont_notify'],
+});
 rules = putUserRule(rules, 'content', 'lunch', { pattern: 'lunch*', actions: ['notify', { set_tweak: 'highlight' }] });
 
 const message = (body: string, extra: Record<string, unknown> = {}): PushEvent => ({

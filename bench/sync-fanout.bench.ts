@@ -90,7 +90,14 @@ function put(port: number, path: string, token: string, body: unknown): Promise<
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
     const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'PUT', agent: sendAgent, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': data.length } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'PUT',
+        agent: sendAgent,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': data.length },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -122,12 +129,14 @@ function serverCpuSeconds(port: number): number {
   return Number.NaN;
 }
 
-const percentile = (sorted: Float64Array | number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : NaN);
+const percentile = (sorted: Float64Array | number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : NaN;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < count; i += size) out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => make(i + j)))));
+  for (let i = 0; i < count; i += size)
+    out.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, j) => make(i + j)))));
   return out;
 }
 
@@ -142,10 +151,25 @@ async function main(): Promise<void> {
       return c;
     });
     // One filter ID per reader, as each client uploads its own.
-    const filterIds = await inBatches(READERS, 20, async (i) => (await ok(clients[i]!.post(`/_matrix/client/v3/user/${enc(clients[i]!.userId!)}/filter`, FILTER))).filter_id as string);
+    const filterIds = await inBatches(
+      READERS,
+      20,
+      async (i) => (await ok(clients[i]!.post(`/_matrix/client/v3/user/${enc(clients[i]!.userId!)}/filter`, FILTER))).filter_id as string,
+    );
     if (new Set(filterIds).size !== 1) throw new Error('expected the same filter ID for the same filter');
 
-    const runs: Array<{ cpuPerMessage: number; ackP50: number; ackP99: number; p50: number; p95: number; p99: number; errors: number; missing: number; responses: number; load: number[] }> = [];
+    const runs: Array<{
+      cpuPerMessage: number;
+      ackP50: number;
+      ackP99: number;
+      p50: number;
+      p95: number;
+      p99: number;
+      errors: number;
+      missing: number;
+      responses: number;
+      load: number[];
+    }> = [];
     for (let run = 0; run < RUNS; run++) {
       const runId = `run-${run}-${Date.now()}`;
       const readers: Reader[] = await inBatches(READERS, 20, async (i) => ({
@@ -207,19 +231,37 @@ async function main(): Promise<void> {
       const missing = (messages - sendErrors) * READERS - sorted.length;
       if (sendErrors > 0) throw new Error(`${sendErrors} sends failed`);
       acks.sort((a, b) => a - b);
-      const figures = { cpuPerMessage: (cpu * 1000) / messages, ackP50: percentile(acks, 0.5), ackP99: percentile(acks, 0.99), p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), errors: result.errors, missing, responses: result.responses, load };
+      const figures = {
+        cpuPerMessage: (cpu * 1000) / messages,
+        ackP50: percentile(acks, 0.5),
+        ackP99: percentile(acks, 0.99),
+        p50: percentile(sorted, 0.5),
+        p95: percentile(sorted, 0.95),
+        p99: percentile(sorted, 0.99),
+        errors: result.errors,
+        missing,
+        responses: result.responses,
+        load,
+      };
       runs.push(figures);
       console.log(
         `  run ${run + 1}: p50 ${figures.p50.toFixed(0)} ms, p95 ${figures.p95.toFixed(0)} ms, p99 ${figures.p99.toFixed(0)} ms; ${result.responses} sync responses, ${result.errors} sync errors, ${missing} deliveries missing; send acknowledged p50 ${figures.ackP50.toFixed(0)} ms, p99 ${figures.ackP99.toFixed(0)} ms; server CPU ${figures.cpuPerMessage.toFixed(1)} ms per message (load ${load.map((l) => l.toFixed(2)).join(' ')})`,
       );
     }
-    console.log(`/sync fan-out (${READERS} long-polling readers of one room, ${RATE} messages/s for ${SECONDS} s; median of ${RUNS} runs):`);
+    console.log(
+      `/sync fan-out (${READERS} long-polling readers of one room, ${RATE} messages/s for ${SECONDS} s; median of ${RUNS} runs):`,
+    );
     console.log(
       `  send → delivery p50 ${median(runs.map((r) => r.p50)).toFixed(0)} ms, p95 ${median(runs.map((r) => r.p95)).toFixed(0)} ms, p99 ${median(runs.map((r) => r.p99)).toFixed(0)} ms; ` +
         `sync errors ${runs.map((r) => r.errors).join('/')}; deliveries missing ${runs.map((r) => r.missing).join('/')}; ` +
         `server CPU ${median(runs.map((r) => r.cpuPerMessage)).toFixed(1)} ms per message sent (all its readers' deliveries included)`,
     );
-    console.log(`  machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`);
+    console.log(
+      `  machine: ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (1/5/15 min)`,
+    );
   } finally {
     sendAgent.destroy();
     await server.dispose();

@@ -1,7 +1,21 @@
 // Two people in two browser contexts chatting through a real reference homeserver.
 import { expect, test, type Page } from '@playwright/test';
 import { homeserverForSpec } from './support/homeserver';
-import { apiJoinedRoomId, apiLogin, apiSend, apiSendImage, message, newUserPage, register, screenshot, sendMessage, signIn, testPng, timeline, waitForTimelineToSettle } from './support/chat';
+import {
+  apiJoinedRoomId,
+  apiLogin,
+  apiSend,
+  apiSendImage,
+  message,
+  newUserPage,
+  register,
+  screenshot,
+  sendMessage,
+  signIn,
+  testPng,
+  timeline,
+  waitForTimelineToSettle,
+} from './support/chat';
 
 const serverName = 'alpha.localhost:18601';
 const server = homeserverForSpec(serverName);
@@ -137,10 +151,14 @@ async function expectScrollAnchoredWhileLoadingOlder(page: Page): Promise<void> 
   // older rows arrive, however fast the server answers.
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/rooms\/[^/]+\/messages\?/, async (route) => {
-    await released;
-    await route.continue();
-  }, { times: 1 });
+  await page.route(
+    /\/rooms\/[^/]+\/messages\?/,
+    async (route) => {
+      await released;
+      await route.continue();
+    },
+    { times: 1 },
+  );
   await timeline(page).evaluate((log) => log.scrollTo({ top: 0 }));
   await expect(page.getByText('Loading older messages…')).toBeVisible();
   await waitForTimelineToSettle(page);

@@ -38,13 +38,27 @@ test.beforeAll(async () => {
   roomId = (await ok(bob.post('/_matrix/client/v3/createRoom', { name: 'Garden', preset: 'public_chat' }))).room_id;
   const member = deriveMemberKey(deriveMemberRoot(secret), roomId);
   aliceKey = memberIdFromPublicKey(member.publicKey); // '@' + URL-safe key: member_info's key
-  await ok(aliceAlpha.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, { 'dev.wayfarer.member_seed': encodeBase64(member.seed) }));
+  await ok(
+    aliceAlpha.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, {
+      'dev.wayfarer.member_seed': encodeBase64(member.seed),
+    }),
+  );
   await say(aliceAlpha, roomId, 'hello from alpha');
   await waitFor('alpha’s message on gamma', async () => (await bodies(bob, roomId)).includes('hello from alpha'));
 
   // The move: beta adopts the same key (alpha is never told with account/moved, so it keeps the seed).
-  await ok(aliceBeta.post(`${PREFIX}/migrate/adopt`, { room_id: roomId, seed: encodeBase64(member.seed), via: [gamma.serverName], displayname: 'Alice' }));
-  await waitFor('alice verified on beta, seen from gamma', async () => (await memberInfo(bob, roomId))[aliceKey]?.user_id === aliceBeta.userId);
+  await ok(
+    aliceBeta.post(`${PREFIX}/migrate/adopt`, {
+      room_id: roomId,
+      seed: encodeBase64(member.seed),
+      via: [gamma.serverName],
+      displayname: 'Alice',
+    }),
+  );
+  await waitFor(
+    'alice verified on beta, seen from gamma',
+    async () => (await memberInfo(bob, roomId))[aliceKey]?.user_id === aliceBeta.userId,
+  );
   await say(aliceBeta, roomId, 'hello from beta');
   await waitFor('beta’s message on gamma', async () => (await bodies(bob, roomId)).includes('hello from beta'));
 });
@@ -75,14 +89,23 @@ test('the old server signing after the move turns the key contested in the open 
   await expect(message(page, 'alpha still signing')).toBeVisible({ timeout: 20_000 });
   const chip = header.getByRole('img', { name: 'contested identity' });
   await expect(chip).toBeVisible({ timeout: 20_000 });
-  await expect(chip).toHaveAttribute('title', new RegExp(`${alpha.serverName.replace(/\./g, '\\.')} kept signing as this key after it moved to ${beta.serverName.replace(/\./g, '\\.')}`));
+  await expect(chip).toHaveAttribute(
+    'title',
+    new RegExp(
+      `${alpha.serverName.replace(/\./g, '\\.')} kept signing as this key after it moved to ${beta.serverName.replace(/\./g, '\\.')}`,
+    ),
+  );
   await expect(header).not.toContainText(`@alice:${beta.serverName}`);
   await expect(memberRow(page, aliceKey).getByRole('img', { name: 'contested identity' })).toBeVisible();
   await screenshot(page, 'contested-timeline-light');
 
-  await memberRow(page, aliceKey).getByRole('button', { name: /show identity/ }).click();
+  await memberRow(page, aliceKey)
+    .getByRole('button', { name: /show identity/ })
+    .click();
   const panel = page.getByRole('dialog', { name: 'Identity' });
   await expect(panel.getByRole('img', { name: 'contested identity' })).toBeVisible();
-  await expect(panel.getByTestId('contested-warning')).toContainText(`${alpha.serverName} kept signing as this key after it moved to ${beta.serverName}`);
+  await expect(panel.getByTestId('contested-warning')).toContainText(
+    `${alpha.serverName} kept signing as this key after it moved to ${beta.serverName}`,
+  );
   await screenshot(page, 'contested-inspector-light');
 });

@@ -118,7 +118,9 @@ test('phone width: invites, accept, chat, back to the list, filter', async ({ br
   await expect(members.getByRole('button', { name: 'Close members' })).toBeFocused();
   for (let i = 0; i < 6; i++) {
     await erin.keyboard.press('Tab');
-    const inPanel = await erin.evaluate(() => !document.activeElement || document.activeElement === document.body || !!document.activeElement.closest('[aria-modal="true"]'));
+    const inPanel = await erin.evaluate(
+      () => !document.activeElement || document.activeElement === document.body || !!document.activeElement.closest('[aria-modal="true"]'),
+    );
     expect(inPanel, `Tab ${i + 1} left the members dialog`).toBe(true);
   }
   await screenshot(erin, 'phone-members-dark');
@@ -179,12 +181,17 @@ test('join by room ID, leave, and the offline banner', async ({ browser }) => {
   await expect(timeline(frank).getByText('gina left')).toBeVisible();
 });
 
-test('a session ended on the server lands on the sign-in screen with a reason, and stays signed out after a reload', async ({ browser }) => {
+test('a session ended on the server lands on the sign-in screen with a reason, and stays signed out after a reload', async ({
+  browser,
+}) => {
   const page = await newUserPage(browser);
   await register(page, serverName, 'hank', 'hank-password');
   // "Sign out everywhere" from another device revokes this browser's token.
   const token = await apiLogin(server.hs.baseUrl, 'hank', 'hank-password');
-  const response = await fetch(`${server.hs.baseUrl}/_matrix/client/v3/logout/all`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  const response = await fetch(`${server.hs.baseUrl}/_matrix/client/v3/logout/all`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+  });
   expect(response.ok).toBe(true);
   // The client finds out with its next request: at the latest when the current long-poll sync returns.
   await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible({ timeout: 60_000 });

@@ -18,7 +18,9 @@ test.afterAll(async () => {
   await Promise.all(servers.map((s) => s.dispose()));
 });
 
-test('a room over three servers: verified handles from alpha, beta and gamma; the forged claim is flagged and its message soft-failed', async ({ browser }) => {
+test('a room over three servers: verified handles from alpha, beta and gamma; the forged claim is flagged and its message soft-failed', async ({
+  browser,
+}) => {
   const page = await newUserPage(browser);
   await signIn(page, servers[0]!.serverName, 'alice', 'wayfarer-alice');
   await page.getByRole('navigation', { name: 'Rooms' }).getByText('Commons (three servers, member keys)').click();
@@ -27,7 +29,12 @@ test('a room over three servers: verified handles from alpha, beta and gamma; th
   // The impostor's message never reaches alpha's timeline (soft-failed), but its unverified handle does.
   await expect(timeline(page).getByText('it’s Bob')).toHaveCount(0);
   // Verified handles of three servers, and the real Bob flagged: a second key (the forged link) claims his handle.
-  for (const server of servers) await expect(timeline(page).getByText(new RegExp(`:${server.serverName.replace(/\./g, '\\.')}`)).first()).toBeVisible();
+  for (const server of servers)
+    await expect(
+      timeline(page)
+        .getByText(new RegExp(`:${server.serverName.replace(/\./g, '\\.')}`))
+        .first(),
+    ).toBeVisible();
   const bobsMessage = message(page, 'Hello from beta! My handle is co-signed by beta.');
   await expect(bobsMessage.getByRole('img', { name: 'same name as another member' })).toBeVisible();
   // On alpha the impostor shows only through its join notice: that line carries the badge and the warning too,
@@ -35,11 +42,16 @@ test('a room over three servers: verified handles from alpha, beta and gamma; th
   const [alpha, beta] = servers;
   const impostorJoin = timeline(page).locator('[data-notice]').filter({ hasText: 'Bob (really) joined' });
   await expect(impostorJoin.getByRole('img', { name: 'unverified handle' })).toBeVisible();
-  await expect(impostorJoin.getByRole('img', { name: 'unverified handle' })).toHaveAttribute('title', new RegExp(`Claims @bob:${beta!.serverName.replace(/\./g, '\\.')}, not verified: .+`));
+  await expect(impostorJoin.getByRole('img', { name: 'unverified handle' })).toHaveAttribute(
+    'title',
+    new RegExp(`Claims @bob:${beta!.serverName.replace(/\./g, '\\.')}, not verified: .+`),
+  );
   await expect(impostorJoin.getByRole('img', { name: 'same name as another member' })).toBeVisible();
   await expect(impostorJoin).not.toContainText(`@bob:${beta!.serverName}`);
   // The real Bob's join notice shows his verified handle.
-  const bobJoin = timeline(page).locator('[data-notice]').filter({ hasText: /^Bob joined/ });
+  const bobJoin = timeline(page)
+    .locator('[data-notice]')
+    .filter({ hasText: /^Bob joined/ });
   await expect(bobJoin).toContainText(`@bob:${beta!.serverName}`);
   await expect(bobJoin.getByRole('img', { name: 'same name as another member' })).toBeVisible();
   await expect(timeline(page).locator('[data-notice]').filter({ hasText: 'Alice joined' })).toContainText(`@alice:${alpha!.serverName}`);

@@ -34,27 +34,41 @@ async function ownMemberKey(client: TestClient): Promise<string> {
     const r = await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`);
     const [, localpart, domain] = /^@([^:]+):(.+)$/.exec(client.userId!)!;
     // By the handle it claims: right after a join the mapped sender may still be a placeholder.
-    return r.status === 200 && (r.body as any[]).find((e) => e.type === 'm.room.member' && e.content.localpart === localpart && e.content.domain === domain);
+    return (
+      r.status === 200 &&
+      (r.body as any[]).find((e) => e.type === 'm.room.member' && e.content.localpart === localpart && e.content.domain === domain)
+    );
   });
   return String(event.unsigned['org.matrix.msc4428.stable_id_state_key']).slice(1);
 }
 
 async function join(client: TestClient): Promise<string> {
-  const reply = await client.post(`/_matrix/client/v3/join/${enc('#commons:' + alpha.serverName)}?server_name=${enc(alpha.serverName)}`, {});
+  const reply = await client.post(
+    `/_matrix/client/v3/join/${enc('#commons:' + alpha.serverName)}?server_name=${enc(alpha.serverName)}`,
+    {},
+  );
   if (reply.status !== 200) throw new Error(`join: ${reply.status} ${JSON.stringify(reply.body)}`);
   return ownMemberKey(client);
 }
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  [alpha, beta, gamma] = await startServers(['alpha.localhost:19371', 'beta.localhost:19372', 'gamma.localhost:19373'], ['--link-recheck-seconds', '3600']);
+  [alpha, beta, gamma] = await startServers(
+    ['alpha.localhost:19371', 'beta.localhost:19372', 'gamma.localhost:19373'],
+    ['--link-recheck-seconds', '3600'],
+  );
   const alice = (admin = await account(alpha, 'alice', 'Alice'));
   const bob = await account(beta, 'bob', 'Bob');
   const otherAlice = await account(beta, 'alice', 'Alice'); // same display name, another key
   const carol = await account(gamma, 'carol', 'Carol');
   const mallory = await account(gamma, 'mallory', 'Mallory');
 
-  const created = await alice.post('/_matrix/client/v3/createRoom', { name: 'Commons', room_alias_name: 'commons', preset: 'public_chat', room_version: 'org.matrix.12.4430' });
+  const created = await alice.post('/_matrix/client/v3/createRoom', {
+    name: 'Commons',
+    room_alias_name: 'commons',
+    preset: 'public_chat',
+    room_version: 'org.matrix.12.4430',
+  });
   roomId = created.body.room_id;
   keys.alice = await ownMemberKey(alice);
   keys.bob = await join(bob);
@@ -62,7 +76,12 @@ test.beforeAll(async () => {
   await join(carol);
   await join(mallory);
   // Mallory, on gamma, claims to be @bob on beta: beta never co-signs that.
-  const forged = await devAdmin(gamma, 'forge_member', { room_id: roomId, user_id: mallory.userId, claimed_domain: beta.serverName, localpart: 'bob' });
+  const forged = await devAdmin(gamma, 'forge_member', {
+    room_id: roomId,
+    user_id: mallory.userId,
+    claimed_domain: beta.serverName,
+    localpart: 'bob',
+  });
   keys.mallory = await memberKeyOf(mallory, forged.event_id);
   forgedEventId = forged.event_id;
 
@@ -141,7 +160,9 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(members(page).getByRole('status')).toHaveText('Checked 5 links in this browser: 4 verified, 1 unverified.');
 
   // The inspector on the impostor: key in groups, status and reason from the homeserver, history, the browser's verdict.
-  await memberRow(page, keys.mallory!).getByRole('button', { name: /show identity/ }).click();
+  await memberRow(page, keys.mallory!)
+    .getByRole('button', { name: /show identity/ })
+    .click();
   const panel = inspector(page);
   await expect(panel).toBeVisible();
   await expect(panel.getByTestId('member-key')).toHaveText(keys.mallory!.match(/.{1,4}/g)!.join(' '));
@@ -155,7 +176,9 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(history.getByTestId('handle-history-entry').first()).toContainText(`@mallory:${gamma.serverName}`);
   await expect(history.getByTestId('handle-history-entry').first()).toContainText(`co-signed by ${gamma.serverName}`);
   await expect(history.getByTestId('handle-history-entry').last()).toContainText('⚠ Unverified handle');
-  await expect(history.getByTestId('handle-history-entry').last()).toContainText(`no co-signature: the claimed ${beta.serverName} did not sign it`);
+  await expect(history.getByTestId('handle-history-entry').last()).toContainText(
+    `no co-signature: the claimed ${beta.serverName} did not sign it`,
+  );
   await expect(history).not.toContainText(`@bob:${beta.serverName}`);
   await expect(panel.getByTestId('browser-verdict')).toContainText(`${beta.serverName} has not co-signed this member event`);
   await panel.getByRole('button', { name: 'Verify now' }).click();
@@ -163,14 +186,20 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await panel.getByRole('button', { name: 'Copy member event JSON' }).click();
   await expect(panel.getByRole('status')).toHaveText('Signed member event copied');
   const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
-  expect(copied).toMatchObject({ type: 'm.room.member', state_key: `@${keys.mallory}`, content: { localpart: 'bob', domain: beta.serverName } });
+  expect(copied).toMatchObject({
+    type: 'm.room.member',
+    state_key: `@${keys.mallory}`,
+    content: { localpart: 'bob', domain: beta.serverName },
+  });
   expect(copied.signatures).toBeTruthy();
   await screenshot(page, 'identity-inspector-light');
   await panel.getByRole('button', { name: 'Close identity' }).click();
 
   // Bob, as this browser checks him itself: verified with beta's new key. Then one byte of his member event's
   // content is changed on the way: the browser's check fails with the reason, and the disagreement is said plainly.
-  await memberRow(page, keys.bob!).getByRole('button', { name: /show identity/ }).click();
+  await memberRow(page, keys.bob!)
+    .getByRole('button', { name: /show identity/ })
+    .click();
   await panel.getByRole('button', { name: 'Verify now' }).click();
   await expect(panel.getByTestId('browser-verdict')).toContainText('verified');
   await expect(panel.getByTestId('browser-verdict')).not.toContainText('unverified');
@@ -180,10 +209,19 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
     if (route.request().method() !== 'GET') return route.continue(); // the CORS preflight
     if (new URL(route.request().url()).searchParams.has('history')) return route.continue(); // only the link check's fetch is tampered with
     // Node (where route.fetch runs) does not resolve *.localhost: same server, by its loopback address.
-    const response = await route.fetch({ url: route.request().url().replace(/\/\/[^/:]+\.localhost:/, '//127.0.0.1:') });
+    const response = await route.fetch({
+      url: route
+        .request()
+        .url()
+        .replace(/\/\/[^/:]+\.localhost:/, '//127.0.0.1:'),
+    });
     const event = await response.json();
     event.content.localpart = 'bot'; // one byte
-    await route.fulfill({ status: 200, headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' }, body: JSON.stringify(event) });
+    await route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
+      body: JSON.stringify(event),
+    });
   });
   await panel.getByRole('button', { name: 'Verify now' }).click();
   await expect(panel.getByTestId('browser-verdict')).toContainText('content does not match its content hash');
@@ -211,11 +249,15 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(message(page, 'thanks').getByRole('link', { name: 'Bob' })).toBeVisible();
 
   // The room's admin redacts the impostor's member event: its localpart is gone, the member is erased.
-  const redaction = await admin.put(`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(forgedEventId)}/erase-1`, { reason: 'impersonation' });
+  const redaction = await admin.put(`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(forgedEventId)}/erase-1`, {
+    reason: 'impersonation',
+  });
   expect(redaction.status).toBe(200);
   await expect(async () => {
     await devAdmin(gamma, 'recheck_links');
-    await expect(memberRow(page, keys.mallory!).getByRole('img', { name: `erased member ${keys.mallory!.slice(0, 8)}` })).toBeVisible({ timeout: 1000 });
+    await expect(memberRow(page, keys.mallory!).getByRole('img', { name: `erased member ${keys.mallory!.slice(0, 8)}` })).toBeVisible({
+      timeout: 1000,
+    });
   }).toPass({ timeout: 20_000 });
   await expect(memberRow(page, keys.mallory!)).toContainText(`Erased member ${keys.mallory!.slice(0, 8)}`);
 });

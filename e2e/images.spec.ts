@@ -28,14 +28,22 @@ async function attachThroughButton(page: Page, file: { name: string; mimeType: s
 async function lastRowKey(page: Page): Promise<string | null> {
   return timeline(page)
     .locator('[data-row-key]')
-    .evaluateAll((rows) => rows.reduce<HTMLElement | null>((last, row) => (!last || Number((row as HTMLElement).dataset.index) > Number(last.dataset.index) ? (row as HTMLElement) : last), null)?.dataset.rowKey ?? null);
+    .evaluateAll(
+      (rows) =>
+        rows.reduce<HTMLElement | null>(
+          (last, row) => (!last || Number((row as HTMLElement).dataset.index) > Number(last.dataset.index) ? (row as HTMLElement) : last),
+          null,
+        )?.dataset.rowKey ?? null,
+    );
 }
 
 function renderedImage(page: Page, name: string) {
   return timeline(page).getByRole('img', { name });
 }
 
-test('images: attach, paste and drop, progress, a failed upload retried, too large refused; the other member sees them', async ({ browser }) => {
+test('images: attach, paste and drop, progress, a failed upload retried, too large refused; the other member sees them', async ({
+  browser,
+}) => {
   const alice = await signedUpPage(browser, serverName, 'alice');
   const bob = await signedUpPage(browser, serverName, 'bob', { colorScheme: 'dark' });
   await createRoom(alice, 'Pictures');
@@ -81,10 +89,20 @@ test('images: attach, paste and drop, progress, a failed upload retried, too lar
 
   // What went over the wire: m.image with mimetype, size and the pixel size the browser measured.
   const token = await apiLogin(hs.baseUrl, 'bob', 'bob-password');
-  const roomId = (await (await fetch(`${hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${token}` } })).json()).joined_rooms[0];
-  const history = await (await fetch(`${hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  const roomId = (
+    await (await fetch(`${hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${token}` } })).json()
+  ).joined_rooms[0];
+  const history = await (
+    await fetch(`${hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`, {
+      headers: { Authorization: `Bearer ${token}` },
+    })
+  ).json();
   const sent = history.chunk.find((e: any) => e.content?.body === 'banner.png');
-  expect(sent.content).toMatchObject({ msgtype: 'm.image', url: expect.stringMatching(/^mxc:\/\//), info: { mimetype: 'image/png', size: png.length, w: 48, h: 32 } });
+  expect(sent.content).toMatchObject({
+    msgtype: 'm.image',
+    url: expect.stringMatching(/^mxc:\/\//),
+    info: { mimetype: 'image/png', size: png.length, w: 48, h: 32 },
+  });
 
   // The upload fails: its row in the timeline says so with Retry; Retry sends it, and it is then there once.
   await alice.route('**/_matrix/media/v3/upload**', (route) => route.abort('connectionfailed'));
@@ -117,19 +135,25 @@ test('images: attach, paste and drop, progress, a failed upload retried, too lar
   await alice.unroute('**/_matrix/media/v3/upload**');
 
   // Pasting an image into the composer sends it.
-  await alice.getByRole('textbox', { name: 'Message' }).evaluate((textarea, bytes) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
-    textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
-  }, [...png]);
+  await alice.getByRole('textbox', { name: 'Message' }).evaluate(
+    (textarea, bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    },
+    [...png],
+  );
   await expect(renderedImage(bob, 'pasted.png')).toBeVisible();
 
   // Dropping one on the composer sends it too.
-  await alice.getByRole('textbox', { name: 'Message' }).evaluate((textarea, bytes) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
-    textarea.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, [...png]);
+  await alice.getByRole('textbox', { name: 'Message' }).evaluate(
+    (textarea, bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    },
+    [...png],
+  );
   await expect(renderedImage(bob, 'dropped.png')).toBeVisible();
   await expect(renderedImage(bob, 'cancel-me.png')).toHaveCount(0);
   await expect(renderedImage(alice, 'cancel-me.png')).toHaveCount(0);

@@ -39,7 +39,11 @@ test.afterAll(async () => {
 async function bobsRoomWith(member: TestClient, secret: Uint8Array, name: string): Promise<{ roomId: string; key: string }> {
   const roomId = (await ok(bob.post('/_matrix/client/v3/createRoom', { name, preset: 'public_chat' }))).room_id;
   const seed = deriveMemberKey(deriveMemberRoot(secret), roomId);
-  await ok(member.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, { 'dev.wayfarer.member_seed': encodeBase64(seed.seed) }));
+  await ok(
+    member.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, {
+      'dev.wayfarer.member_seed': encodeBase64(seed.seed),
+    }),
+  );
   return { roomId, key: memberIdFromPublicKey(seed.publicKey) };
 }
 
@@ -73,7 +77,10 @@ async function planPortableMove(page: Page, secret: Uint8Array, username: string
 }
 
 async function downloadSummary(page: Page): Promise<any> {
-  const [download] = await Promise.all([page.waitForEvent('download'), wizard(page).getByRole('button', { name: 'Download summary (JSON)' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    wizard(page).getByRole('button', { name: 'Download summary (JSON)' }).click(),
+  ]);
   return JSON.parse(readFileSync(await download.path(), 'utf8'));
 }
 
@@ -81,11 +88,17 @@ async function downloadSummary(page: Page): Promise<any> {
 async function adoptionsOnGamma(roomId: string, key: string): Promise<number> {
   const chunk = (await ok(bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`))).chunk as any[];
   return chunk.filter(
-    (e) => e.type === 'm.room.member' && e.unsigned?.['org.matrix.msc4428.stable_id_state_key'] === key && e.content.domain === beta.serverName && e.unsigned?.prev_content?.domain !== beta.serverName,
+    (e) =>
+      e.type === 'm.room.member' &&
+      e.unsigned?.['org.matrix.msc4428.stable_id_state_key'] === key &&
+      e.content.domain === beta.serverName &&
+      e.unsigned?.prev_content?.domain !== beta.serverName,
   ).length;
 }
 
-test('portable: alice moves alpha → beta through the wizard; bob on gamma sees one identity, now verified as @alice:beta', async ({ browser }) => {
+test('portable: alice moves alpha → beta through the wizard; bob on gamma sees one identity, now verified as @alice:beta', async ({
+  browser,
+}) => {
   const secret = generateRecoverySecret();
   const root = deriveMemberRoot(secret);
   const alice = await portableAccount(alpha, 'alice', secret);
@@ -93,15 +106,33 @@ test('portable: alice moves alpha → beta through the wizard; bob on gamma sees
   // Garden: alice's own room (creator key from a nonce); Harbour: bob's room where alice has power level 50.
   const nonce = 'garden-nonce-0001';
   const creator = deriveCreatorMemberKey(root, nonce);
-  const garden = (await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Garden', preset: 'public_chat', 'dev.wayfarer.member_seed': encodeBase64(creator.seed), 'dev.wayfarer.creator_nonce': nonce }))).room_id;
+  const garden = (
+    await ok(
+      alice.post('/_matrix/client/v3/createRoom', {
+        name: 'Garden',
+        preset: 'public_chat',
+        'dev.wayfarer.member_seed': encodeBase64(creator.seed),
+        'dev.wayfarer.creator_nonce': nonce,
+      }),
+    )
+  ).room_id;
   const aliceKey = memberIdFromPublicKey(creator.publicKey);
   await ok(bob.post(`/_matrix/client/v3/join/${enc(garden)}?server_name=${enc(alpha.serverName)}`, {}));
   const harbour = await bobsRoomWith(alice, secret, 'Harbour');
   const levels = await ok(bob.get(`/_matrix/client/v3/rooms/${enc(harbour.roomId)}/state/m.room.power_levels/`));
-  await ok(bob.put(`/_matrix/client/v3/rooms/${enc(harbour.roomId)}/state/m.room.power_levels/`, { ...levels, users: { ...levels.users, [harbour.key]: 50 } }));
+  await ok(
+    bob.put(`/_matrix/client/v3/rooms/${enc(harbour.roomId)}/state/m.room.power_levels/`, {
+      ...levels,
+      users: { ...levels.users, [harbour.key]: 50 },
+    }),
+  );
   await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/rooms/${enc(garden)}/tags/m.favourite`, { order: 0.25 }));
   await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`, { [bob.userId!]: [harbour.roomId] }));
-  await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.ignored_user_list`, { ignored_users: { [`@troll:${gamma.serverName}`]: {} } }));
+  await ok(
+    alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.ignored_user_list`, {
+      ignored_users: { [`@troll:${gamma.serverName}`]: {} },
+    }),
+  );
   await say(alice, garden, 'before the move');
   await waitFor('bob to have the first message', async () => (await bodies(bob, garden)).includes('before the move'));
 
@@ -119,11 +150,14 @@ test('portable: alice moves alpha → beta through the wizard; bob on gamma sees
   await expect(plan.getByRole('listitem').filter({ hasText: 'Garden' })).toContainText('moves seamlessly (same identity)');
   await expect(plan.getByRole('listitem').filter({ hasText: 'Harbour' })).toContainText('moves seamlessly (same identity)');
   const settings = w.getByRole('list', { name: 'Profile and settings to copy' });
-  for (const label of ['Profile', 'Direct messages (m.direct)', 'Room tags', 'Ignored users']) await expect(settings.getByLabel(label)).toBeChecked();
+  for (const label of ['Profile', 'Direct messages (m.direct)', 'Room tags', 'Ignored users'])
+    await expect(settings.getByLabel(label)).toBeChecked();
   await screenshot(page, 'migration-plan-light');
   await w.getByRole('button', { name: 'Start moving' }).click();
   await expect(w.getByText('Everything moved')).toBeVisible({ timeout: 60_000 });
-  await expect(w.getByRole('list', { name: 'Check of moved rooms' })).toContainText(`Garden: link verified by ${beta.serverName} and by this browser`);
+  await expect(w.getByRole('list', { name: 'Check of moved rooms' })).toContainText(
+    `Garden: link verified by ${beta.serverName} and by this browser`,
+  );
   await screenshot(page, 'migration-done-light');
 
   // Old server told: it forgets the keys (the recovery key is still in memory for this session).
@@ -146,9 +180,17 @@ test('portable: alice moves alpha → beta through the wizard; bob on gamma sees
 
   // Power stays with the key; DMs, tags and ignored users are on beta.
   expect((await aliceBeta.put(`/_matrix/client/v3/rooms/${enc(harbour.roomId)}/state/m.room.topic/`, { topic: 'moved' })).status).toBe(200);
-  expect(await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/account_data/m.direct`))).toEqual({ [bob.userId!]: [harbour.roomId] });
-  expect((await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/rooms/${enc(garden)}/tags`))).tags).toEqual({ 'm.favourite': { order: 0.25 } });
-  expect(Object.keys((await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/account_data/m.ignored_user_list`))).ignored_users)).toEqual([`@troll:${gamma.serverName}`]);
+  expect(await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/account_data/m.direct`))).toEqual({
+    [bob.userId!]: [harbour.roomId],
+  });
+  expect((await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/rooms/${enc(garden)}/tags`))).tags).toEqual({
+    'm.favourite': { order: 0.25 },
+  });
+  expect(
+    Object.keys(
+      (await ok(aliceBeta.get(`/_matrix/client/v3/user/${enc(aliceBeta.userId!)}/account_data/m.ignored_user_list`))).ignored_users,
+    ),
+  ).toEqual([`@troll:${gamma.serverName}`]);
   const info = (await memberInfo(bob, garden))[aliceKey];
   expect(info.user_id).toBe(aliceBeta.userId);
   await page.context().close();
@@ -173,7 +215,12 @@ test('resume: the tab closes mid-move; reopening the wizard continues and every 
       held();
       return; // never continued
     }
-    if (adopts === 3) return route.fulfill({ status: 502, contentType: 'application/json', body: JSON.stringify({ errcode: 'M_UNKNOWN', error: 'bad gateway' }) });
+    if (adopts === 3)
+      return route.fulfill({
+        status: 502,
+        contentType: 'application/json',
+        body: JSON.stringify({ errcode: 'M_UNKNOWN', error: 'bad gateway' }),
+      });
     await route.continue();
   });
   await wizard(page).getByRole('button', { name: 'Start moving' }).click();
@@ -216,7 +263,10 @@ test('offline: alpha is stopped before the move starts; the portable migration c
     await wizard(page).getByRole('button', { name: 'Start moving' }).click();
     await expect(wizard(page).getByText('Everything moved')).toBeVisible({ timeout: 60_000 });
     for (const room of rooms) {
-      await waitFor('gamma to see olga on beta', async () => (await memberInfo(bob, room.roomId))[room.key]?.user_id === `@olga:${beta.serverName}`);
+      await waitFor(
+        'gamma to see olga on beta',
+        async () => (await memberInfo(bob, room.roomId))[room.key]?.user_id === `@olga:${beta.serverName}`,
+      );
     }
   } finally {
     await alpha.restart();
@@ -243,7 +293,9 @@ async function putSavedMove(page: Page, userId: string, value: unknown): Promise
   );
 }
 
-test('a move saved by a newer version blocks a new plan: the wizard says why, offers it as a download, and only an explicit discard clears the way', async ({ browser }) => {
+test('a move saved by a newer version blocks a new plan: the wizard says why, offers it as a download, and only an explicit discard clears the way', async ({
+  browser,
+}) => {
   const dora = await new TestClient(alpha.baseUrl).register('dora', PASSWORD);
   const page = await newUserPage(browser);
   await signIn(page, alpha.serverName, 'dora', PASSWORD);
@@ -252,7 +304,9 @@ test('a move saved by a newer version blocks a new plan: the wizard says why, of
   await page.getByRole('button', { name: 'Move account' }).click();
   const w = wizard(page);
   await expect(w.getByRole('heading', { name: 'A saved move is in the way' })).toBeVisible();
-  await expect(w.getByRole('alert')).toContainText(`This device holds a move of ${dora.userId} saved by a newer version of Wayfarer (the saved move has journal format 99; this version reads format 2)`);
+  await expect(w.getByRole('alert')).toContainText(
+    `This device holds a move of ${dora.userId} saved by a newer version of Wayfarer (the saved move has journal format 99; this version reads format 2)`,
+  );
   await expect(w.getByLabel('New homeserver')).toHaveCount(0);
   await screenshot(page, 'migration-blocked-light');
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -263,7 +317,10 @@ test('a move saved by a newer version blocks a new plan: the wizard says why, of
   await w.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('button', { name: 'Move account' }).click();
   await expect(w.getByRole('heading', { name: 'A saved move is in the way' })).toBeVisible();
-  const [download] = await Promise.all([page.waitForEvent('download'), w.getByRole('button', { name: 'Download the saved move (JSON)' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    w.getByRole('button', { name: 'Download the saved move (JSON)' }).click(),
+  ]);
   expect(JSON.parse(readFileSync(await download.path(), 'utf8'))).toEqual(future);
 
   await w.getByRole('button', { name: 'Discard it and plan a new move…' }).click();
@@ -275,14 +332,32 @@ test('a move saved by a newer version blocks a new plan: the wizard says why, of
   await page.context().close();
 });
 
-test('classic: a password account moves by re-invite; a room where it may not invite is reported as "cannot move" with the reason', async ({ browser }) => {
+test('classic: a password account moves by re-invite; a room where it may not invite is reported as "cannot move" with the reason', async ({
+  browser,
+}) => {
   const carl = await new TestClient(alpha.baseUrl).register('carl', PASSWORD);
-  const open = (await ok(carl.post('/_matrix/client/v3/createRoom', { name: 'Carl’s room', room_version: '11', preset: 'private_chat' }))).room_id;
+  const open = (await ok(carl.post('/_matrix/client/v3/createRoom', { name: 'Carl’s room', room_version: '11', preset: 'private_chat' })))
+    .room_id;
   await ok(carl.post(`/_matrix/client/v3/rooms/${enc(open)}/invite`, { user_id: bob.userId }));
-  await waitFor('bob to join carl’s room', async () => (await bob.post(`/_matrix/client/v3/join/${enc(open)}?server_name=${enc(alpha.serverName)}`, {})).status === 200);
-  const closed = (await ok(bob.post('/_matrix/client/v3/createRoom', { name: 'Bob’s closed room', room_version: '11', preset: 'private_chat', power_level_content_override: { invite: 50 } }))).room_id;
+  await waitFor(
+    'bob to join carl’s room',
+    async () => (await bob.post(`/_matrix/client/v3/join/${enc(open)}?server_name=${enc(alpha.serverName)}`, {})).status === 200,
+  );
+  const closed = (
+    await ok(
+      bob.post('/_matrix/client/v3/createRoom', {
+        name: 'Bob’s closed room',
+        room_version: '11',
+        preset: 'private_chat',
+        power_level_content_override: { invite: 50 },
+      }),
+    )
+  ).room_id;
   await ok(bob.post(`/_matrix/client/v3/rooms/${enc(closed)}/invite`, { user_id: carl.userId }));
-  await waitFor('carl to join bob’s room', async () => (await carl.post(`/_matrix/client/v3/join/${enc(closed)}?server_name=${enc(gamma.serverName)}`, {})).status === 200);
+  await waitFor(
+    'carl to join bob’s room',
+    async () => (await carl.post(`/_matrix/client/v3/join/${enc(closed)}?server_name=${enc(gamma.serverName)}`, {})).status === 200,
+  );
 
   const page = await newUserPage(browser, { colorScheme: 'dark' });
   await signIn(page, alpha.serverName, 'carl', PASSWORD);
@@ -299,7 +374,9 @@ test('classic: a password account moves by re-invite; a room where it may not in
   await screenshot(page, 'migration-prove-classic-dark');
   await w.getByRole('button', { name: 'Create account and continue' }).click();
   const plan = w.getByRole('list', { name: 'Rooms to move' });
-  await expect(plan.getByRole('listitem').filter({ hasText: 'Carl’s room' })).toContainText('re-invite: the old account invites the new one');
+  await expect(plan.getByRole('listitem').filter({ hasText: 'Carl’s room' })).toContainText(
+    're-invite: the old account invites the new one',
+  );
   const closedRow = plan.getByRole('listitem').filter({ hasText: 'Bob’s closed room' });
   await expect(closedRow).toContainText('cannot move');
   await expect(closedRow).toContainText('the old account may not invite (needs power level 50, has 0). Ask a moderator to invite');
@@ -309,7 +386,13 @@ test('classic: a password account moves by re-invite; a room where it may not in
   await expect(w.getByText('Everything moved')).toBeVisible({ timeout: 60_000 });
   await expect(w.getByRole('list', { name: 'Steps' }).locator('[aria-current="step"]')).toHaveText('5. Check and finish');
   const carl2 = await new TestClient(beta.baseUrl);
-  const login = await ok(carl2.post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'carl2' }, password: PASSWORD }));
+  const login = await ok(
+    carl2.post('/_matrix/client/v3/login', {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'carl2' },
+      password: PASSWORD,
+    }),
+  );
   carl2.accessToken = login.access_token;
   expect((await ok(carl2.get('/_matrix/client/v3/joined_rooms'))).joined_rooms).toEqual([open]);
   expect((await ok(bob.get(`/_matrix/client/v3/rooms/${enc(open)}/state/m.room.power_levels/`))).users[login.user_id]).toBe(100);

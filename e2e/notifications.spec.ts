@@ -35,7 +35,8 @@ async function recordNotifications(page: Page): Promise<void> {
   });
 }
 
-const shownNotifications = (page: Page) => page.evaluate(() => [...(window as unknown as { shownNotifications: Shown[] }).shownNotifications]);
+const shownNotifications = (page: Page) =>
+  page.evaluate(() => [...(window as unknown as { shownNotifications: Shown[] }).shownNotifications]);
 
 async function sendMention(token: string, roomId: string, body: string, userId: string, txnId: string): Promise<void> {
   const response = await fetch(`${server.hs.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txnId}`, {
@@ -46,7 +47,9 @@ async function sendMention(token: string, roomId: string, body: string, userId: 
   if (!response.ok) throw new Error(`send failed: ${response.status} ${await response.text()}`);
 }
 
-test('a mention in another room notifies with the sender from identity; click opens the room; tab title counts unread', async ({ browser }) => {
+test('a mention in another room notifies with the sender from identity; click opens the room; tab title counts unread', async ({
+  browser,
+}) => {
   const alice = await signedUpPage(browser, serverName, 'alice', { beforeSignUp: recordNotifications });
   const bob = await signedUpPage(browser, serverName, 'bob', { colorScheme: 'dark' });
 
@@ -69,7 +72,9 @@ test('a mention in another room notifies with the sender from identity; click op
 
   // Bob mentions Alice in Garden while she reads Lounge.
   const bobToken = await apiLogin(server.hs.baseUrl, 'bob', 'bob-password');
-  const rooms = (await (await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
+  const rooms = (await (
+    await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })
+  ).json()) as { joined_rooms: string[] };
   expect(rooms.joined_rooms).toHaveLength(1);
   await sendMention(bobToken, rooms.joined_rooms[0]!, 'alice: lunch at noon?', `@alice:${serverName}`, 'mention-1');
 
@@ -96,11 +101,15 @@ test('a mention in another room notifies with the sender from identity; click op
   await expect(timeline(alice).getByText('bob joined')).toBeVisible();
   await alice.getByRole('button', { name: /^Lounge/ }).click();
   await expect(alice.getByRole('heading', { name: 'Lounge' })).toBeVisible();
-  const bobRooms = (await (await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })).json()) as { joined_rooms: string[] };
+  const bobRooms = (await (
+    await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${bobToken}` } })
+  ).json()) as { joined_rooms: string[] };
   const studioId = bobRooms.joined_rooms.find((id) => id !== rooms.joined_rooms[0]);
   expect(studioId).toBeDefined();
   await sendMention(bobToken, studioId!, 'alice: the studio is free', `@alice:${serverName}`, 'mention-3');
-  await expect.poll(async () => (await shownNotifications(alice)).at(-1)).toEqual({ title: 'Studio', body: 'bob: alice: the studio is free' });
+  await expect
+    .poll(async () => (await shownNotifications(alice)).at(-1))
+    .toEqual({ title: 'Studio', body: 'bob: alice: the studio is free' });
   await expect(alice).toHaveTitle('(1) Wayfarer');
 
   // The setting is kept across a reload.

@@ -41,7 +41,9 @@ async function loginWithAccountKey(server: { baseUrl: string; serverName: string
   const account = deriveAccountKey(secret);
   const account_key = encodeBase64Url(account.publicKey);
   const post = (path: string, body: unknown) =>
-    fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(
+      (r) => r.json(),
+    );
   const { challenge } = await post(`${PREFIX}/account_key/challenge`, { account_key });
   const signature = signAccountKeyProof({ challenge, homeserver: server.serverName, account_key }, account.seed);
   const reply = await post('/_matrix/client/v3/login', { type: 'dev.wayfarer.login.account_key', account_key, challenge, signature });
@@ -103,7 +105,11 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   const groupInputs = page.getByLabel(/^Group \d+$/);
   await expect(groupInputs).toHaveCount(2);
   const positions: number[] = [];
-  for (const label of await page.locator('label').filter({ hasText: /^Group \d+$/ }).allTextContents()) positions.push(Number(label.replace('Group ', '')) - 1);
+  for (const label of await page
+    .locator('label')
+    .filter({ hasText: /^Group \d+$/ })
+    .allTextContents())
+    positions.push(Number(label.replace('Group ', '')) - 1);
   await groupInputs.nth(0).fill('zzzz');
   await groupInputs.nth(1).fill(groups[positions[1]!]!);
   await page.getByRole('button', { name: 'Confirm' }).click();
@@ -140,8 +146,14 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   expect(joined_rooms).toHaveLength(1);
   const keysRoom = joined_rooms[0] as string;
   const createContent = await api(alphaSession, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(keysRoom)}/state/m.room.create/`);
-  const creatorKey = memberIdFromPublicKey(deriveCreatorMemberKey(deriveMemberRoot(secret), createContent['dev.wayfarer.creator_nonce']).publicKey);
-  const creatorEvent = await api(alphaSession, 'GET', `${PREFIX}/rooms/${encodeURIComponent(keysRoom)}/member_event/${encodeURIComponent(creatorKey)}`);
+  const creatorKey = memberIdFromPublicKey(
+    deriveCreatorMemberKey(deriveMemberRoot(secret), createContent['dev.wayfarer.creator_nonce']).publicKey,
+  );
+  const creatorEvent = await api(
+    alphaSession,
+    'GET',
+    `${PREFIX}/rooms/${encodeURIComponent(keysRoom)}/member_event/${encodeURIComponent(creatorKey)}`,
+  );
   expect(creatorEvent.sender).toBe(creatorKey);
   expect(creatorEvent.content).toMatchObject({ membership: 'join', localpart: 'wanda', domain: ALPHA });
 
@@ -179,7 +191,11 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   await join.getByRole('button', { name: 'Join' }).click();
   await expect(page.getByRole('heading', { name: 'Plaza' })).toBeVisible({ timeout: 20_000 });
   const expected = memberIdFromPublicKey(deriveMemberKey(deriveMemberRoot(secret), plaza).publicKey);
-  const joinedEvent = await api(ownerSession, 'GET', `${PREFIX}/rooms/${encodeURIComponent(plaza)}/member_event/${encodeURIComponent(expected)}`);
+  const joinedEvent = await api(
+    ownerSession,
+    'GET',
+    `${PREFIX}/rooms/${encodeURIComponent(plaza)}/member_event/${encodeURIComponent(expected)}`,
+  );
   expect(joinedEvent.content).toMatchObject({ membership: 'join', localpart: 'wanda' });
 
   // 7. Sign-out wipes the remembered K from this browser.

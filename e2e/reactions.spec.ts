@@ -69,7 +69,11 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await expect(message(bob, 'Bring baskets')).toContainText('Seen by alice');
 
   // The server refuses: the reaction shows at once, then goes away with a clear message; the same for taking one back.
-  const refuse = { status: 403, contentType: 'application/json', body: JSON.stringify({ errcode: 'M_FORBIDDEN', error: 'No reactions today' }) };
+  const refuse = {
+    status: 403,
+    contentType: 'application/json',
+    body: JSON.stringify({ errcode: 'M_FORBIDDEN', error: 'No reactions today' }),
+  };
   await alice.route(/\/send\/m\.reaction\//, (route) => route.fulfill(refuse));
   await message(alice, text).getByRole('button', { name: 'React', exact: true }).click();
   await alice.getByRole('menuitem', { name: 'React with 😮' }).click();

@@ -26,7 +26,11 @@ async function picture(hue: number): Promise<Buffer> {
   for (let x = 0; x < 800; x++)
     for (let y = 0; y < 500; y++) {
       const band = y > 200 && y < 300 ? 0 : 1;
-      img.setPixelColor(((((x * 255) / 800) & 0xff) * 0x1000000 + ((hue * band) & 0xff) * 0x10000 + (((y * 255) / 500) & 0xff) * 0x100 + 0xff) >>> 0, x, y);
+      img.setPixelColor(
+        ((((x * 255) / 800) & 0xff) * 0x1000000 + ((hue * band) & 0xff) * 0x10000 + (((y * 255) / 500) & 0xff) * 0x100 + 0xff) >>> 0,
+        x,
+        y,
+      );
     }
   return img.getBuffer('image/png');
 }
@@ -37,7 +41,9 @@ async function attach(page: import('@playwright/test').Page, name: string, buffe
   await (await chooser).setFiles({ name, mimeType: 'image/png', buffer });
 }
 
-test('an image sent on alpha is seen loaded by Bob on beta, as a thumbnail that fits the row; a failed one can be retried', async ({ browser }) => {
+test('an image sent on alpha is seen loaded by Bob on beta, as a thumbnail that fits the row; a failed one can be retried', async ({
+  browser,
+}) => {
   const alice = await signedUpPage(browser, alpha.serverName, 'alice');
   const bob = await signedUpPage(browser, beta.serverName, 'bob', { width: 1280 });
   await createRoom(alice, 'Holiday', { version: '11' });
@@ -54,7 +60,11 @@ test('an image sent on alpha is seen loaded by Bob on beta, as a thumbnail that 
   await expect(image).toBeVisible({ timeout: 30_000 });
   // Loaded (decoded pixels), from beta's client endpoint for alpha's media: a thumbnail, scaled, no larger than the row.
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
-  const asked = thumbnailRequests.find((url) => url.pathname.includes(`/thumbnail/${encodeURIComponent(alpha.serverName)}/`) || url.pathname.includes(`/thumbnail/${alpha.serverName}/`));
+  const asked = thumbnailRequests.find(
+    (url) =>
+      url.pathname.includes(`/thumbnail/${encodeURIComponent(alpha.serverName)}/`) ||
+      url.pathname.includes(`/thumbnail/${alpha.serverName}/`),
+  );
   expect(asked, thumbnailRequests.map(String).join('\n')).toBeDefined();
   expect(asked!.port).toBe(String(beta.port)); // asked of Bob's own server, beta
   expect(asked!.searchParams.get('method')).toBe('scale');
@@ -78,7 +88,9 @@ test('an image sent on alpha is seen loaded by Bob on beta, as a thumbnail that 
   const failed = timeline(bob).getByTestId('image-failed').filter({ hasText: 'sunset.png' });
   await expect(failed).toBeVisible({ timeout: 30_000 });
   await expect(failed).toContainText("Image couldn't be loaded");
-  const row = timeline(bob).locator('[data-row-key]').filter({ has: bob.getByTestId('image-failed').filter({ hasText: 'sunset.png' }) });
+  const row = timeline(bob)
+    .locator('[data-row-key]')
+    .filter({ has: bob.getByTestId('image-failed').filter({ hasText: 'sunset.png' }) });
   const [placeholderBox, rowBox] = [await failed.boundingBox(), await row.boundingBox()];
   expect(placeholderBox!.height).toBeLessThan(60);
   expect(placeholderBox!.y).toBeGreaterThanOrEqual(rowBox!.y);
@@ -86,13 +98,18 @@ test('an image sent on alpha is seen loaded by Bob on beta, as a thumbnail that 
   // No other row overlaps this one.
   const overlaps = await timeline(bob)
     .locator('[data-row-key]')
-    .evaluateAll((rows, key) => {
-      const mine = rows.find((r) => (r as HTMLElement).dataset.rowKey === key)!.getBoundingClientRect();
-      return rows.filter((r) => (r as HTMLElement).dataset.rowKey !== key).some((r) => {
-        const b = r.getBoundingClientRect();
-        return b.height > 0 && b.top < mine.bottom - 0.5 && b.bottom > mine.top + 0.5;
-      });
-    }, await row.getAttribute('data-row-key'));
+    .evaluateAll(
+      (rows, key) => {
+        const mine = rows.find((r) => (r as HTMLElement).dataset.rowKey === key)!.getBoundingClientRect();
+        return rows
+          .filter((r) => (r as HTMLElement).dataset.rowKey !== key)
+          .some((r) => {
+            const b = r.getBoundingClientRect();
+            return b.height > 0 && b.top < mine.bottom - 0.5 && b.bottom > mine.top + 0.5;
+          });
+      },
+      await row.getAttribute('data-row-key'),
+    );
   expect(overlaps).toBe(false);
   await bob.setViewportSize({ width: 375, height: 800 });
   await expect(failed).toBeVisible();

@@ -17,7 +17,9 @@ async function user(localpart: string, displayname: string): Promise<TestClient>
 }
 
 async function directMessage(alice: TestClient, other: TestClient, direct: Record<string, string[]>): Promise<void> {
-  const { room_id: roomId } = await ok(alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [other.userId] }));
+  const { room_id: roomId } = await ok(
+    alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [other.userId] }),
+  );
   await ok(other.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
   await ok(other.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/hello`, { msgtype: 'm.text', body: 'Hi Alice!' }));
   direct[other.userId!] = [roomId];
@@ -39,14 +41,17 @@ test.beforeAll(async () => {
   await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Garden', room_version: '11', preset: 'private_chat' }));
   await ok(alice.post('/_matrix/client/v3/createRoom', { name: 'Lounge', preset: 'private_chat' }));
   // Two classic rooms of one server, no alias, a long name: the server is not enough, the room ID's start is added.
-  for (let i = 0; i < 2; i++) await ok(alice.post('/_matrix/client/v3/createRoom', { name: COMMITTEE, room_version: '11', preset: 'private_chat' }));
+  for (let i = 0; i < 2; i++)
+    await ok(alice.post('/_matrix/client/v3/createRoom', { name: COMMITTEE, room_version: '11', preset: 'private_chat' }));
 });
 
 test.afterAll(async () => {
   await hs?.dispose();
 });
 
-test('rooms that share a name are told apart by the DM partner’s handle, the alias or the server; unique names stay plain', async ({ browser }) => {
+test('rooms that share a name are told apart by the DM partner’s handle, the alias or the server; unique names stay plain', async ({
+  browser,
+}) => {
   const page = await newUserPage(browser);
   await signIn(page, serverName, 'alice', 'alice-password');
   const list = page.getByRole('navigation', { name: 'Rooms' });

@@ -13,7 +13,8 @@ test.describe.configure({ mode: 'serial', timeout: 240_000 });
 
 const roomHeading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true, level: 1 });
 const openRoomId = (page: Page) => page.evaluate(() => decodeURIComponent(/^#\/room\/([^/?]+)/.exec(location.hash)?.[1] ?? ''));
-const roomButton = (page: Page, name: string) => page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: new RegExp(`^${name}`) });
+const roomButton = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: new RegExp(`^${name}`) });
 
 async function apiAlias(token: string, alias: string, roomId: string): Promise<void> {
   const response = await fetch(`${server.hs.baseUrl}/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`, {
@@ -27,7 +28,9 @@ async function apiAlias(token: string, alias: string, roomId: string): Promise<v
 let lobbyId = '';
 let libraryId = '';
 
-test('the open room is the URL: reload reopens it, Back and Forward move between rooms, permalinks and aliases land in it', async ({ browser }) => {
+test('the open room is the URL: reload reopens it, Back and Forward move between rooms, permalinks and aliases land in it', async ({
+  browser,
+}) => {
   const alice = await newUserPage(browser);
   await register(alice, serverName, 'alice', 'alice-password');
   await expect(alice).toHaveURL(/#\/$|\/$/);

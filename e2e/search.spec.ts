@@ -3,7 +3,18 @@
 // results load page by page; Escape closes; dark theme and a 375 px phone.
 import { expect, test, type Page } from '@playwright/test';
 import { homeserverForSpec } from './support/homeserver';
-import { apiJoinedRoomId, apiLogin, apiSend, createRoom, inviteAndAccept, message, newUserPage, register, screenshot, sendMessage } from './support/chat';
+import {
+  apiJoinedRoomId,
+  apiLogin,
+  apiSend,
+  createRoom,
+  inviteAndAccept,
+  message,
+  newUserPage,
+  register,
+  screenshot,
+  sendMessage,
+} from './support/chat';
 
 const serverName = 'alpha.localhost:20751';
 const server = homeserverForSpec(serverName);

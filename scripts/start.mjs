@@ -22,17 +22,41 @@ const children = [];
 function stopAll() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
 }
-process.on('SIGINT', () => { stopAll(); process.exit(0); });
-process.on('SIGTERM', () => { stopAll(); process.exit(0); });
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(0);
+});
+process.on('SIGTERM', () => {
+  stopAll();
+  process.exit(0);
+});
 
 /** Starts one homeserver (tsx as a loader, one process) and resolves when it prints its ready line. */
 function startHomeserver({ name, serverName, port }) {
   const dataDir = path.join(root, '.data', name);
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--server-name', serverName, '--port', String(port), '--data', dataDir, '--open-registration', '--insecure-http', '--dev-admin', DEV_ADMIN_TOKEN], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'server/main.ts',
+      '--server-name',
+      serverName,
+      '--port',
+      String(port),
+      '--data',
+      dataDir,
+      '--open-registration',
+      '--insecure-http',
+      '--dev-admin',
+      DEV_ADMIN_TOKEN,
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     let output = '';
@@ -52,7 +76,11 @@ console.log('• starting the demo homeservers…');
 const servers = await Promise.all(DEMO_SERVERS.map(startHomeserver));
 const seeded = [];
 for (const server of servers) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/demo/seed.ts', '--base-url', `http://127.0.0.1:${server.port}`, '--server-name', server.serverName], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'server/demo/seed.ts', '--base-url', `http://127.0.0.1:${server.port}`, '--server-name', server.serverName],
+    { cwd: root, encoding: 'utf8' },
+  );
   if (result.status !== 0) {
     console.error(`✖ seeding ${server.serverName} failed:\n${result.stderr}${result.stdout}`);
     stopAll();
@@ -62,7 +90,14 @@ for (const server of servers) {
 }
 const federationSeed = spawnSync(
   process.execPath,
-  ['--import', 'tsx', 'server/demo/federation-seed.ts', ...servers.flatMap((s) => ['--server', `${s.serverName}=http://127.0.0.1:${s.port}`]), '--dev-token', DEV_ADMIN_TOKEN],
+  [
+    '--import',
+    'tsx',
+    'server/demo/federation-seed.ts',
+    ...servers.flatMap((s) => ['--server', `${s.serverName}=http://127.0.0.1:${s.port}`]),
+    '--dev-token',
+    DEV_ADMIN_TOKEN,
+  ],
   { cwd: root, encoding: 'utf8' },
 );
 if (federationSeed.status !== 0) {
@@ -73,10 +108,14 @@ if (federationSeed.status !== 0) {
 const federated = JSON.parse(federationSeed.stdout.trim().split('\n').at(-1));
 
 // Vite itself, not through npx: a SIGTERM to this script must reach the process that holds the port.
-const client = spawn(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const client = spawn(
+  process.execPath,
+  [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'],
+  {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 children.push(client);
 let announced = false;
 client.stdout.on('data', (chunk) => {
@@ -85,7 +124,9 @@ client.stdout.on('data', (chunk) => {
   console.log('\nWayfarer is running:');
   console.log('  client       http://127.0.0.1:8480');
   for (const { server, users, rooms } of seeded) {
-    console.log(`  homeserver   http://${server.serverName}  (also http://127.0.0.1:${server.port}; data in ${path.relative(root, server.dataDir)})`);
+    console.log(
+      `  homeserver   http://${server.serverName}  (also http://127.0.0.1:${server.port}; data in ${path.relative(root, server.dataDir)})`,
+    );
     console.log('  demo users   (sign in with the homeserver URL above)');
     for (const user of users) console.log(`    ${user.userId.padEnd(32)} password ${user.password}`);
     console.log(`  demo rooms   #lobby:${server.serverName} (member keys), #classic:${server.serverName} (v11), a DM alice↔bob`);
@@ -95,8 +136,12 @@ client.stdout.on('data', (chunk) => {
   console.log(`    #commons:${servers[0].serverName}  member-key room on alpha, beta and gamma, with history`);
   console.log(`    #harbour:${servers[1].serverName}   classic (v11) room on beta that alpha and gamma joined`);
   console.log(`    a DM between @alice:${servers[0].serverName} and @bob:${servers[1].serverName}`);
-  for (const user of federated.users.filter((u) => u.note)) console.log(`    ${user.userId} (password ${user.password}): ${user.note} → shows as unverified`);
+  for (const user of federated.users.filter((u) => u.note))
+    console.log(`    ${user.userId} (password ${user.password}): ${user.note} → shows as unverified`);
   console.log(`  dev admin token (loopback only): ${DEV_ADMIN_TOKEN}`);
   console.log('\nPress Ctrl-C to stop.');
 });
-client.on('exit', (code) => { stopAll(); process.exit(code ?? 0); });
+client.on('exit', (code) => {
+  stopAll();
+  process.exit(code ?? 0);
+});

@@ -25,7 +25,7 @@ mustRun('npx', ['tsc', '-p', 'tsconfig.json']);
 mustRun('npx', ['tsc', '-p', 'src/protocol/tsconfig.json']);
 mustRun('npx', ['tsc', '-p', 'tsconfig.node.json']);
 
-step('lint (biome: recommended rules, React hooks, the client\'s layers)');
+step("lint (biome: recommended rules, React hooks, the client's layers)");
 mustRun('npx', ['biome', 'lint']);
 
 step('unit tests (vitest)');

@@ -72,14 +72,18 @@ export function parseConfig(argv: string[]): Config {
   const maxUpload = values['max-upload-bytes'] === undefined ? 50 * 1024 * 1024 : Number(values['max-upload-bytes']);
   if (!Number.isInteger(maxUpload) || maxUpload <= 0) throw new ConfigError('--max-upload-bytes must be a positive integer');
   const linkRecheckSeconds = values['link-recheck-seconds'] === undefined ? 86_400 : Number(values['link-recheck-seconds']);
-  if (!Number.isInteger(linkRecheckSeconds) || linkRecheckSeconds < 1) throw new ConfigError('--link-recheck-seconds must be a positive integer');
+  if (!Number.isInteger(linkRecheckSeconds) || linkRecheckSeconds < 1)
+    throw new ConfigError('--link-recheck-seconds must be a positive integer');
   const keyRefetchSeconds = values['key-refetch-seconds'] === undefined ? 30 : Number(values['key-refetch-seconds']);
-  if (!Number.isInteger(keyRefetchSeconds) || keyRefetchSeconds < 1) throw new ConfigError('--key-refetch-seconds must be a positive integer');
+  if (!Number.isInteger(keyRefetchSeconds) || keyRefetchSeconds < 1)
+    throw new ConfigError('--key-refetch-seconds must be a positive integer');
   const maxBackoff = values['federation-max-backoff-ms'] === undefined ? 60_000 : Number(values['federation-max-backoff-ms']);
   if (!Number.isInteger(maxBackoff) || maxBackoff < 100) throw new ConfigError('--federation-max-backoff-ms must be an integer ≥ 100');
-  if (values['dev-admin'] !== undefined && values['dev-admin'].length < 8) throw new ConfigError('--dev-admin TOKEN must be at least 8 characters');
+  if (values['dev-admin'] !== undefined && values['dev-admin'].length < 8)
+    throw new ConfigError('--dev-admin TOKEN must be at least 8 characters');
   const challengeTtl = values['account-key-challenge-ttl-ms'] === undefined ? 120_000 : Number(values['account-key-challenge-ttl-ms']);
-  if (!Number.isInteger(challengeTtl) || challengeTtl <= 0) throw new ConfigError('--account-key-challenge-ttl-ms must be a positive integer');
+  if (!Number.isInteger(challengeTtl) || challengeTtl <= 0)
+    throw new ConfigError('--account-key-challenge-ttl-ms must be a positive integer');
   return {
     serverName,
     port,
@@ -104,7 +108,14 @@ export function parseConfig(argv: string[]): Config {
 function parseBackoff(text: string | undefined) {
   if (text === undefined) return { freeFailures: 5, baseMs: 1000, maxMs: 60_000 };
   const [freeFailures, baseMs, maxMs] = text.split(',').map(Number);
-  if (!Number.isInteger(freeFailures) || freeFailures! < 0 || !Number.isInteger(baseMs) || baseMs! < 1 || !Number.isInteger(maxMs) || maxMs! < baseMs!) {
+  if (
+    !Number.isInteger(freeFailures) ||
+    freeFailures! < 0 ||
+    !Number.isInteger(baseMs) ||
+    baseMs! < 1 ||
+    !Number.isInteger(maxMs) ||
+    maxMs! < baseMs!
+  ) {
     throw new ConfigError('--password-backoff takes FREE_FAILURES,BASE_MS,MAX_MS, e.g. 5,1000,60000');
   }
   return { freeFailures: freeFailures!, baseMs: baseMs!, maxMs: maxMs! };

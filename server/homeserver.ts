@@ -142,5 +142,6 @@ export function createHomeserver(config: Config): Homeserver {
 
 /** `@localpart:server` for a local user. */
 export const localUserId = (hs: Homeserver, localpart: string) => `@${localpart}:${hs.config.serverName}`;
-export const isLocalUserId = (hs: { config: Pick<Config, 'serverName'> }, userId: string) => userId.endsWith(`:${hs.config.serverName}`) && userId.startsWith('@');
+export const isLocalUserId = (hs: { config: Pick<Config, 'serverName'> }, userId: string) =>
+  userId.endsWith(`:${hs.config.serverName}`) && userId.startsWith('@');
 export const localpartOf = (userId: string) => userId.slice(1, userId.indexOf(':'));

@@ -16,7 +16,12 @@ export function serveBenchBuild(): { benchPage: (query: string) => string } {
     if (!existsSync(path.join(benchDist, 'bench', 'timeline.html'))) {
       throw new Error(`no bench build in ${benchDist}: run \`npx vite build --mode bench\` first (npm test does)`);
     }
-    server = await preview({ configFile: false, logLevel: 'error', build: { outDir: benchDist }, preview: { port: benchPort, strictPort: true, host: '127.0.0.1' } });
+    server = await preview({
+      configFile: false,
+      logLevel: 'error',
+      build: { outDir: benchDist },
+      preview: { port: benchPort, strictPort: true, host: '127.0.0.1' },
+    });
   });
   test.afterAll(async () => {
     await server?.close();

@@ -102,7 +102,11 @@ export function timeline(page: Page) {
 export async function waitForTimelineToSettle(page: Page): Promise<void> {
   const settled = await timeline(page).evaluate(async (log) => {
     const snapshot = () =>
-      [log.scrollTop, log.scrollHeight, ...[...log.querySelectorAll('article')].map((a) => `${a.dataset.eventId}@${a.getBoundingClientRect().top}`)].join('|');
+      [
+        log.scrollTop,
+        log.scrollHeight,
+        ...[...log.querySelectorAll('article')].map((a) => `${a.dataset.eventId}@${a.getBoundingClientRect().top}`),
+      ].join('|');
     let previous = snapshot();
     let stableFrames = 0;
     for (let frame = 0; frame < 600 && stableFrames < 2; frame++) {
@@ -189,7 +193,12 @@ export async function apiSendImage(baseUrl: string, token: string, roomId: strin
   const response = await fetch(`${baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/img-${Date.now()}`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ msgtype: 'm.image', body: name, url: content_uri, info: { w: 48, h: 32, mimetype: 'image/png', size: png.length } }),
+    body: JSON.stringify({
+      msgtype: 'm.image',
+      body: name,
+      url: content_uri,
+      info: { w: 48, h: 32, mimetype: 'image/png', size: png.length },
+    }),
   });
   if (!response.ok) throw new Error(`send failed: ${response.status}`);
 }

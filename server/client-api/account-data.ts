@@ -15,7 +15,8 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
   const put = (roomScoped: boolean) => async (ctx: RequestContext) => {
     const session = ownUser(ctx);
     const type = ctx.params.type!;
-    if (type === 'm.fully_read' || type === 'm.push_rules') throw new MatrixError(400, 'M_BAD_JSON', `${type} cannot be set through this API`);
+    if (type === 'm.fully_read' || type === 'm.push_rules')
+      throw new MatrixError(400, 'M_BAD_JSON', `${type} cannot be set through this API`);
     const content = asObject(await ctx.json(), 'account data content');
     if (roomScoped) requireRoom(hs, ctx.params.roomId!);
     hs.accountData.put(session.userId, roomScoped ? ctx.params.roomId! : '', type, content);
@@ -34,7 +35,7 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
   router.get('~/user/{userId}/rooms/{roomId}/account_data/{type}', get(true));
 
   // Room tags live in the room's m.tag account data, as the spec describes.
-  const tagsOf = (userId: string, roomId: string) => ((hs.accountData.get(userId, roomId, 'm.tag')?.tags ?? {}) as Record<string, unknown>);
+  const tagsOf = (userId: string, roomId: string) => (hs.accountData.get(userId, roomId, 'm.tag')?.tags ?? {}) as Record<string, unknown>;
   router.get('~/user/{userId}/rooms/{roomId}/tags', (ctx) => ({ tags: tagsOf(ownUser(ctx).userId, ctx.params.roomId!) }));
   router.put('~/user/{userId}/rooms/{roomId}/tags/{tag}', async (ctx) => {
     const session = ownUser(ctx);

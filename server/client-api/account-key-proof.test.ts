@@ -10,7 +10,12 @@ const SERVER = 'alpha.localhost:1';
 
 function setup() {
   const clock = { now: 1_000_000 };
-  const proofs = new AccountKeyProofs({ serverName: SERVER, challengeTtlMs: 120_000, perKeyLimit: { burst: 10, perSecond: 0.2 }, now: () => clock.now });
+  const proofs = new AccountKeyProofs({
+    serverName: SERVER,
+    challengeTtlMs: 120_000,
+    perKeyLimit: { burst: 10, perSecond: 0.2 },
+    now: () => clock.now,
+  });
   // As registerAuth does: every login attempt takes a token of its address first (the defaults: 30, 3/s).
   const perAddress = new RateLimiter({ burst: 30, perSecond: 3 }, () => clock.now);
   const login = async (address: string, fields: Record<string, unknown>) => {
@@ -21,7 +26,11 @@ function setup() {
   const accountKey = encodeBase64Url(owner.publicKey);
   const validProof = () => {
     const { challenge } = proofs.issueChallenge({ account_key: accountKey });
-    return { account_key: accountKey, challenge, signature: signAccountKeyProof({ challenge, homeserver: SERVER, account_key: accountKey }, owner.seed) };
+    return {
+      account_key: accountKey,
+      challenge,
+      signature: signAccountKeyProof({ challenge, homeserver: SERVER, account_key: accountKey }, owner.seed),
+    };
   };
   return { clock, proofs, login, accountKey, validProof };
 }
@@ -57,7 +66,8 @@ describe('account-key proofs cannot be locked by others', () => {
   it('the attacker’s own address runs out after its burst; the owner, from hers, still passes', async () => {
     const { login, accountKey, validProof } = setup();
     const refusals: MatrixError[] = [];
-    for (let i = 0; i < 40; i++) refusals.push(await refusal(login('198.51.100.1', { account_key: accountKey, challenge: `junk${i}`, signature: 'x' })));
+    for (let i = 0; i < 40; i++)
+      refusals.push(await refusal(login('198.51.100.1', { account_key: accountKey, challenge: `junk${i}`, signature: 'x' })));
     expect(refusals.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill(403));
     expect(refusals.slice(10, 30).every((r) => r.status === 429 && /failed proofs/.test(r.message))).toBe(true);
     expect(refusals.slice(30).every((r) => r.status === 429 && /Too many requests/.test(r.message))).toBe(true);
@@ -66,7 +76,8 @@ describe('account-key proofs cannot be locked by others', () => {
 
   it('failed proofs answer 429 with retry_after_ms past the key’s limit, and the budget refills', async () => {
     const { clock, proofs, accountKey, validProof } = setup();
-    for (let i = 0; i < 10; i++) expect((await refusal(proofs.prove({ account_key: accountKey, challenge: 'x', signature: 'y' }))).status).toBe(403);
+    for (let i = 0; i < 10; i++)
+      expect((await refusal(proofs.prove({ account_key: accountKey, challenge: 'x', signature: 'y' }))).status).toBe(403);
     const limited = await refusal(proofs.prove({ account_key: accountKey, challenge: 'x', signature: 'y' }));
     expect([limited.status, limited.errcode]).toEqual([429, 'M_LIMIT_EXCEEDED']);
     expect(limited.message).toMatch(/Unknown challenge/);

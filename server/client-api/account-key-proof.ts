@@ -75,7 +75,8 @@ const CHALLENGE_MESSAGES: Record<'unknown' | 'expired' | 'other_key', string> = 
  * public key a proof could be checked against.
  */
 export function parseAccountKey(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw forbidden("'account_key' must be the account's public key (unpadded URL-safe base64)");
+  if (typeof value !== 'string' || value.length === 0)
+    throw forbidden("'account_key' must be the account's public key (unpadded URL-safe base64)");
   let bytes: Uint8Array;
   try {
     bytes = decodePublicKey(value);
@@ -114,8 +115,10 @@ export class AccountKeyProofs {
   async prove(fields: Record<string, unknown>): Promise<string> {
     const accountKey = parseAccountKey(fields.account_key);
     const { challenge, signature } = fields;
-    if (typeof challenge !== 'string' || challenge.length === 0) throw this.failure(accountKey, "'challenge' is required: request one from /account_key/challenge");
-    if (typeof signature !== 'string' || signature.length === 0) throw this.failure(accountKey, "'signature' is required: the account key's signature over the proof");
+    if (typeof challenge !== 'string' || challenge.length === 0)
+      throw this.failure(accountKey, "'challenge' is required: request one from /account_key/challenge");
+    if (typeof signature !== 'string' || signature.length === 0)
+      throw this.failure(accountKey, "'signature' is required: the account key's signature over the proof");
     const check = this.challenges.consume(challenge, accountKey);
     if (!check.ok) throw this.failure(accountKey, CHALLENGE_MESSAGES[check.reason]);
     const verified = await verifyAccountKeyProof(
@@ -136,7 +139,8 @@ export class AccountKeyProofs {
     try {
       this.failuresPerKey.take(accountKey);
     } catch (error) {
-      if (error instanceof MatrixError) return new MatrixError(429, 'M_LIMIT_EXCEEDED', `Too many failed proofs for this account key: ${message}`, error.extra);
+      if (error instanceof MatrixError)
+        return new MatrixError(429, 'M_LIMIT_EXCEEDED', `Too many failed proofs for this account key: ${message}`, error.extra);
       throw error;
     }
     return forbidden(message);

@@ -28,7 +28,12 @@ export function registerAuth(router: Router, hs: Homeserver): void {
     const type = optionalString(body, 'type');
     if (type === ACCOUNT_KEY_LOGIN_TYPE) {
       const userId = await userForAccountKeyLogin(hs, body);
-      const session = hs.accounts.createSession(userId, optionalString(body, 'device_id'), optionalString(body, 'initial_device_display_name'), ctx.remoteAddress);
+      const session = hs.accounts.createSession(
+        userId,
+        optionalString(body, 'device_id'),
+        optionalString(body, 'initial_device_display_name'),
+        ctx.remoteAddress,
+      );
       return loginResponse(hs, userId, session);
     }
     if (type !== 'm.login.password') throw new MatrixError(400, 'M_UNKNOWN', `Unsupported login type ${JSON.stringify(type)}`);
@@ -42,7 +47,12 @@ export function registerAuth(router: Router, hs: Homeserver): void {
       throw forbidden('Invalid username or password');
     }
     passwordFailures.succeed(account.user_id);
-    const session = hs.accounts.createSession(account.user_id, optionalString(body, 'device_id'), optionalString(body, 'initial_device_display_name'), ctx.remoteAddress);
+    const session = hs.accounts.createSession(
+      account.user_id,
+      optionalString(body, 'device_id'),
+      optionalString(body, 'initial_device_display_name'),
+      ctx.remoteAddress,
+    );
     return loginResponse(hs, account.user_id, session);
   });
 
@@ -67,7 +77,8 @@ export function registerAuth(router: Router, hs: Homeserver): void {
     if (hs.accounts.getUser(userId)) throw new MatrixError(400, 'M_USER_IN_USE', 'That user ID is taken');
     completeUserInteractiveAuth(hs, body.auth, flows, uiaSessions);
     // A portable account proves its account key instead of setting a password (PROTOCOL.md §5).
-    const accountKey = isObject(body.auth) && body.auth.type === ACCOUNT_KEY_LOGIN_TYPE ? await accountKeyForRegistration(hs, body.auth) : undefined;
+    const accountKey =
+      isObject(body.auth) && body.auth.type === ACCOUNT_KEY_LOGIN_TYPE ? await accountKeyForRegistration(hs, body.auth) : undefined;
     if (!accountKey) {
       if (password === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', "'password' is required");
       if (password.length > 512) throw new MatrixError(400, 'M_INVALID_PARAM', 'Password too long');
@@ -78,12 +89,18 @@ export function registerAuth(router: Router, hs: Homeserver): void {
         if (accountKey) hs.accountKeys.bind(accountKey, userId);
       })();
     } catch (error) {
-      if (String(error).includes('account_keys')) throw new MatrixError(400, 'M_USER_IN_USE', 'This account key already has an account here');
+      if (String(error).includes('account_keys'))
+        throw new MatrixError(400, 'M_USER_IN_USE', 'This account key already has an account here');
       if (String(error).includes('UNIQUE')) throw new MatrixError(400, 'M_USER_IN_USE', 'That user ID is taken');
       throw error;
     }
     if (optionalBoolean(body, 'inhibit_login')) return { user_id: userId, home_server: hs.config.serverName };
-    const session = hs.accounts.createSession(userId, optionalString(body, 'device_id'), optionalString(body, 'initial_device_display_name'), ctx.remoteAddress);
+    const session = hs.accounts.createSession(
+      userId,
+      optionalString(body, 'device_id'),
+      optionalString(body, 'initial_device_display_name'),
+      ctx.remoteAddress,
+    );
     return loginResponse(hs, userId, session);
   });
 
@@ -157,7 +174,8 @@ function completeUserInteractiveAuth(hs: Homeserver, auth: unknown, flows: Array
   if (!isObject(auth)) throw new MatrixError(400, 'M_BAD_JSON', "'auth' must be an object");
   const allowed = flows.flatMap((f) => f.stages);
   const type = auth.type;
-  if (typeof type !== 'string' || !allowed.includes(type)) throw challenge({ errcode: 'M_FORBIDDEN', error: `Unsupported auth type ${JSON.stringify(type)}` });
+  if (typeof type !== 'string' || !allowed.includes(type))
+    throw challenge({ errcode: 'M_FORBIDDEN', error: `Unsupported auth type ${JSON.stringify(type)}` });
   if (type === 'm.login.registration_token' && auth.token !== hs.config.registrationToken) {
     throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid registration token', { flows, params: {}, completed: [] });
   }

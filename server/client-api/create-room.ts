@@ -3,7 +3,16 @@ import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { badJson, MatrixError } from '../http/errors';
 import type { Router } from '../http/router';
-import { asObject, isObject, optionalArray, optionalBoolean, optionalObject, optionalString, optionalStringArray, type JsonObject } from '../http/validate';
+import {
+  asObject,
+  isObject,
+  optionalArray,
+  optionalBoolean,
+  optionalObject,
+  optionalString,
+  optionalStringArray,
+  type JsonObject,
+} from '../http/validate';
 import { DEFAULT_ROOM_VERSION, hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import { powerLevelsToMemberKeys } from './send';
 import { requireServerName } from '../federation/client';
@@ -17,9 +26,15 @@ export function registerCreateRoom(router: Router, hs: Homeserver): void {
     const body = asObject(await ctx.json());
     // Users of other servers are invited over federation once the room exists (member keys come from their server).
     const invites = Array.isArray(body.invite) ? body.invite : [];
-    const remote = invites.filter((u): u is string => typeof u === 'string' && /^@[^:]+:.+$/.test(u) && !u.endsWith(`:${hs.config.serverName}`));
+    const remote = invites.filter(
+      (u): u is string => typeof u === 'string' && /^@[^:]+:.+$/.test(u) && !u.endsWith(`:${hs.config.serverName}`),
+    );
     for (const invitee of remote) requireServerName(invitee.slice(invitee.indexOf(':') + 1), `invite of ${invitee}`);
-    const roomId = createRoom(hs, session.userId, remote.length > 0 ? { ...body, invite: invites.filter((u) => !remote.includes(u as string)) } : body);
+    const roomId = createRoom(
+      hs,
+      session.userId,
+      remote.length > 0 ? { ...body, invite: invites.filter((u) => !remote.includes(u as string)) } : body,
+    );
     const isDirect = body.is_direct === true;
     for (const invitee of remote) await hs.federation.inviteRemote(roomId, session.userId, invitee, isDirect ? { is_direct: true } : {});
     return { room_id: roomId };
@@ -28,17 +43,22 @@ export function registerCreateRoom(router: Router, hs: Homeserver): void {
 
 export function createRoom(hs: Homeserver, userId: string, body: JsonObject): string {
   const version = optionalString(body, 'room_version') ?? DEFAULT_ROOM_VERSION;
-  if (!isSupportedRoomVersion(version)) throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Room version ${version} is not supported`);
+  if (!isSupportedRoomVersion(version))
+    throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Room version ${version} is not supported`);
   const visibility = optionalString(body, 'visibility') ?? 'private';
-  if (visibility !== 'public' && visibility !== 'private') throw new MatrixError(400, 'M_INVALID_PARAM', "visibility must be 'public' or 'private'");
+  if (visibility !== 'public' && visibility !== 'private')
+    throw new MatrixError(400, 'M_INVALID_PARAM', "visibility must be 'public' or 'private'");
   const presetText = optionalString(body, 'preset') ?? (visibility === 'public' ? 'public_chat' : 'private_chat');
   if (!PRESETS.includes(presetText as Preset)) throw new MatrixError(400, 'M_INVALID_PARAM', `Unknown preset ${presetText}`);
   const preset = presetText as Preset;
   const invites = optionalStringArray(body, 'invite') ?? [];
-  for (const invitee of invites) if (!/^@[^:]+:.+$/.test(invitee)) throw new MatrixError(400, 'M_INVALID_PARAM', `${invitee} is not a user ID`);
+  for (const invitee of invites)
+    if (!/^@[^:]+:.+$/.test(invitee)) throw new MatrixError(400, 'M_INVALID_PARAM', `${invitee} is not a user ID`);
   const initialState = (optionalArray(body, 'initial_state') ?? []).map((entry, i) => {
-    if (!isObject(entry) || typeof entry.type !== 'string' || !isObject(entry.content)) throw badJson(`initial_state[${i}] needs a type and a content object`);
-    if (entry.state_key !== undefined && typeof entry.state_key !== 'string') throw badJson(`initial_state[${i}].state_key must be a string`);
+    if (!isObject(entry) || typeof entry.type !== 'string' || !isObject(entry.content))
+      throw badJson(`initial_state[${i}] needs a type and a content object`);
+    if (entry.state_key !== undefined && typeof entry.state_key !== 'string')
+      throw badJson(`initial_state[${i}].state_key must be a string`);
     return { type: entry.type, stateKey: (entry.state_key as string | undefined) ?? '', content: entry.content };
   });
   const name = optionalString(body, 'name');
@@ -48,7 +68,8 @@ export function createRoom(hs: Homeserver, userId: string, body: JsonObject): st
   const plOverride = optionalObject(body, 'power_level_content_override');
   const aliasName = optionalString(body, 'room_alias_name');
   const alias = aliasName === undefined ? undefined : `#${aliasName}:${hs.config.serverName}`;
-  if (aliasName !== undefined && (!aliasName || /[:\s#]/.test(aliasName))) throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid room_alias_name');
+  if (aliasName !== undefined && (!aliasName || /[:\s#]/.test(aliasName)))
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid room_alias_name');
   if (alias && hs.directory.lookup(alias)) throw new MatrixError(400, 'M_ROOM_IN_USE', `${alias} is already taken`);
   const memberSeed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
   const creatorNonce = optionalString(body, 'dev.wayfarer.creator_nonce');
@@ -124,7 +145,15 @@ export function createRoom(hs: Homeserver, userId: string, body: JsonObject): st
   for (const invitee of invites) {
     const target = hs.rooms.resolveTarget(roomId, version, invitee);
     const invitedUser = hs.accounts.getUser(invitee);
-    send('m.room.member', { membership: 'invite', ...(isDirect ? { is_direct: true } : {}), ...(invitedUser?.displayname ? { displayname: invitedUser.displayname } : {}) }, target);
+    send(
+      'm.room.member',
+      {
+        membership: 'invite',
+        ...(isDirect ? { is_direct: true } : {}),
+        ...(invitedUser?.displayname ? { displayname: invitedUser.displayname } : {}),
+      },
+      target,
+    );
   }
   return roomId;
 }

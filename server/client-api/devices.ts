@@ -52,7 +52,8 @@ export function registerDevices(router: Router, hs: Homeserver): void {
     const session = requireSession(hs, ctx);
     const body = asObject(await ctx.json());
     const ids = body.devices;
-    if (!Array.isArray(ids) || !ids.every((d) => typeof d === 'string')) throw new MatrixError(400, 'M_BAD_JSON', "'devices' must be an array of strings");
+    if (!Array.isArray(ids) || !ids.every((d) => typeof d === 'string'))
+      throw new MatrixError(400, 'M_BAD_JSON', "'devices' must be an array of strings");
     return deleteDevices(session.userId, ids as string[], body.auth);
   });
 }

@@ -37,7 +37,8 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
     const alias = aliasParam(ctx);
     const entry = hs.directory.lookup(alias);
     if (!entry) throw notFound(`Room alias ${alias} not found`);
-    if (entry.creator !== session.userId && !isRoomModerator(hs, entry.room_id, session.userId)) throw forbidden('Not allowed to remove this alias');
+    if (entry.creator !== session.userId && !isRoomModerator(hs, entry.room_id, session.userId))
+      throw forbidden('Not allowed to remove this alias');
     hs.directory.remove(alias);
     return {};
   });
@@ -64,7 +65,9 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
     let chunk = hs.events.publicRoomIds().map((roomId) => describeRoom(hs, roomId));
     if (params.term) {
       const term = params.term.toLowerCase();
-      chunk = chunk.filter((r) => [r.name, r.topic, r.canonical_alias].some((v) => typeof v === 'string' && v.toLowerCase().includes(term)));
+      chunk = chunk.filter((r) =>
+        [r.name, r.topic, r.canonical_alias].some((v) => typeof v === 'string' && v.toLowerCase().includes(term)),
+      );
     }
     const start = params.since ? Number(/^p(\d{1,9})$/.exec(params.since)?.[1] ?? NaN) : 0;
     if (!Number.isInteger(start)) throw invalidParam('Invalid since token');
@@ -95,7 +98,12 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
 
   router.get('~/joined_rooms', (ctx) => {
     const session = requireSession(hs, ctx);
-    return { joined_rooms: hs.events.membershipsOf(session.userId).filter((m) => m.membership === 'join').map((m) => m.room_id) };
+    return {
+      joined_rooms: hs.events
+        .membershipsOf(session.userId)
+        .filter((m) => m.membership === 'join')
+        .map((m) => m.room_id),
+    };
   });
 }
 

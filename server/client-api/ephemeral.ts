@@ -31,7 +31,9 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
       hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
       hs.push.markRead(roomId, userId, event.streamOrdering);
       if (receiptType === 'm.read') {
-        hs.federation.sendEdu(roomId, 'm.receipt', { [roomId]: { 'm.read': { [userId]: { event_ids: [eventId], data: { ts: Date.now() } } } } });
+        hs.federation.sendEdu(roomId, 'm.receipt', {
+          [roomId]: { 'm.read': { [userId]: { event_ids: [eventId], data: { ts: Date.now() } } } },
+        });
       }
     }
   };

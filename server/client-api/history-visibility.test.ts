@@ -1,7 +1,15 @@
 // History visibility per event: the spec's rules judged on the state at each event, as runs of positions.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isVisibleAt, mayRead, visibilityOf, visibleRanges, visibleSegments, type Change, type VisibilityInput } from './history-visibility';
+import {
+  isVisibleAt,
+  mayRead,
+  visibilityOf,
+  visibleRanges,
+  visibleSegments,
+  type Change,
+  type VisibilityInput,
+} from './history-visibility';
 
 const seen = (input: VisibilityInput, positions: number[]) => {
   const segments = visibleSegments(input);
@@ -69,7 +77,7 @@ describe('visibleSegments', () => {
     expect(seen(invited, range(3, 10))).toEqual([5, 6, 7, 8, 9, 10]);
   });
 
-  it("an invitee who declines (or is banned) before joining sees their own leave, and nothing else of the room", () => {
+  it('an invitee who declines (or is banned) before joining sees their own leave, and nothing else of the room', () => {
     for (const ending of ['leave', 'ban']) {
       const declined: VisibilityInput = {
         createPosition: 1,
@@ -119,16 +127,30 @@ describe('visibleSegments', () => {
     const input: VisibilityInput = {
       createPosition: 1,
       visibility: [{ position: 2, value: 'joined' }],
-      members: [[{ position: 4, value: 'join' }, { position: 6, value: 'leave' }], [{ position: 8, value: 'join' }]],
+      members: [
+        [
+          { position: 4, value: 'join' },
+          { position: 6, value: 'leave' },
+        ],
+        [{ position: 8, value: 'join' }],
+      ],
     };
     expect(seen(input, range(3, 9))).toEqual([4, 5, 6, 8, 9]);
   });
 
   it('below the create event (backfilled, older state not here yet) the nearest known setting stands in', () => {
-    const input: VisibilityInput = { createPosition: 50, visibility: [{ position: 49, value: 'joined' }], members: [[{ position: 60, value: 'join' }]] };
+    const input: VisibilityInput = {
+      createPosition: 50,
+      visibility: [{ position: 49, value: 'joined' }],
+      members: [[{ position: 60, value: 'join' }]],
+    };
     expect(seen(input, [-10, -1])).toEqual([]);
     // Above the create event, no setting yet means shared.
-    const complete: VisibilityInput = { createPosition: 1, visibility: [{ position: 49, value: 'joined' }], members: [[{ position: 60, value: 'join' }]] };
+    const complete: VisibilityInput = {
+      createPosition: 1,
+      visibility: [{ position: 49, value: 'joined' }],
+      members: [[{ position: 60, value: 'join' }]],
+    };
     expect(seen(complete, [2, 48])).toEqual([2, 48]);
   });
 
@@ -144,21 +166,36 @@ describe('visibleSegments', () => {
     const value = fc.constantFrom('world_readable', 'shared', 'invited', 'joined');
     const membership = fc.constantFrom('join', 'invite', 'leave', 'ban');
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 40 }), { maxLength: 12 }), fc.array(value, { minLength: 12, maxLength: 12 }), fc.array(membership, { minLength: 12, maxLength: 12 }), fc.boolean(), (positions, values, memberships, firstIsMember) => {
-        const visibility: Change[] = [];
-        const member: Change[] = [];
-        positions.forEach((position, i) => ((i % 2 === 0) === firstIsMember ? member.push({ position, value: memberships[i]! }) : visibility.push({ position, value: values[i]! })));
-        const input: VisibilityInput = { createPosition: 1, visibility, members: [member] };
-        const segments = visibleSegments(input);
-        const lastJoin = Math.max(...member.filter((c) => c.value === 'join').map((c) => c.position), -Infinity);
-        const at = (list: Change[], p: number, strict: boolean) => list.filter((c) => (strict ? c.position < p : c.position <= p)).sort((a, b) => a.position - b.position).at(-1)?.value;
-        const judge = (p: number, strict: boolean) => mayRead(visibilityOf({ history_visibility: at(visibility, p, strict) ?? 'shared' }), [at(member, p, strict)], lastJoin >= p);
-        for (let p = 1; p <= 42; p++) {
-          const special = positions.includes(p);
-          const ownEnding = member.some((c) => c.position === p && (c.value === 'leave' || c.value === 'ban'));
-          expect(isVisibleAt(segments, p)).toBe(ownEnding || judge(p, false) || (special && judge(p, true)));
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 2, max: 40 }), { maxLength: 12 }),
+        fc.array(value, { minLength: 12, maxLength: 12 }),
+        fc.array(membership, { minLength: 12, maxLength: 12 }),
+        fc.boolean(),
+        (positions, values, memberships, firstIsMember) => {
+          const visibility: Change[] = [];
+          const member: Change[] = [];
+          positions.forEach((position, i) =>
+            (i % 2 === 0) === firstIsMember
+              ? member.push({ position, value: memberships[i]! })
+              : visibility.push({ position, value: values[i]! }),
+          );
+          const input: VisibilityInput = { createPosition: 1, visibility, members: [member] };
+          const segments = visibleSegments(input);
+          const lastJoin = Math.max(...member.filter((c) => c.value === 'join').map((c) => c.position), -Infinity);
+          const at = (list: Change[], p: number, strict: boolean) =>
+            list
+              .filter((c) => (strict ? c.position < p : c.position <= p))
+              .sort((a, b) => a.position - b.position)
+              .at(-1)?.value;
+          const judge = (p: number, strict: boolean) =>
+            mayRead(visibilityOf({ history_visibility: at(visibility, p, strict) ?? 'shared' }), [at(member, p, strict)], lastJoin >= p);
+          for (let p = 1; p <= 42; p++) {
+            const special = positions.includes(p);
+            const ownEnding = member.some((c) => c.position === p && (c.value === 'leave' || c.value === 'ban'));
+            expect(isVisibleAt(segments, p)).toBe(ownEnding || judge(p, false) || (special && judge(p, true)));
+          }
+        },
+      ),
     );
   });
 });

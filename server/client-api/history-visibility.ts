@@ -66,7 +66,13 @@ const byPosition = (a: Change, b: Change) => a.position - b.position;
 export function visibleSegments(input: VisibilityInput): Segment[] {
   const visibility = [...input.visibility].sort(byPosition);
   const members = input.members.map((list) => [...list].sort(byPosition));
-  const lastJoin = Math.max(...members.flat().filter((c) => c.value === 'join').map((c) => c.position), -Infinity);
+  const lastJoin = Math.max(
+    ...members
+      .flat()
+      .filter((c) => c.value === 'join')
+      .map((c) => c.position),
+    -Infinity,
+  );
   const settingAt = (position: number, strict: boolean): Visibility => {
     const change = latest(visibility, position, strict);
     if (change) return change.value as Visibility;
@@ -74,13 +80,22 @@ export function visibleSegments(input: VisibilityInput): Segment[] {
     return !stateComplete && visibility[0] ? (visibility[0].value as Visibility) : 'shared';
   };
   const verdictAt = (position: number, strict: boolean) =>
-    mayRead(settingAt(position, strict), members.map((list) => latest(list, position, strict)?.value), lastJoin >= position);
+    mayRead(
+      settingAt(position, strict),
+      members.map((list) => latest(list, position, strict)?.value),
+      lastJoin >= position,
+    );
 
   // A visibility event or one of the reader's member events is visible if the state before *or* after it allows.
   const special = new Set([...visibility, ...members.flat()].map((c) => c.position));
   // The reader's own leave or ban is always theirs to see (as in Synapse): someone invited to a `shared` or
   // `joined` room who declines, or is banned before joining, must still learn the invite is gone.
-  const ownEnding = new Set(members.flat().filter((c) => c.value === 'leave' || c.value === 'ban').map((c) => c.position));
+  const ownEnding = new Set(
+    members
+      .flat()
+      .filter((c) => c.value === 'leave' || c.value === 'ban')
+      .map((c) => c.position),
+  );
   const points = [...new Set([...special, ...(input.createPosition !== undefined ? [input.createPosition] : [])])].sort((a, b) => a - b);
   const segments: Segment[] = [];
   const push = (lo: number, hi: number, visible: boolean) => {

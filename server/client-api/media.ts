@@ -24,7 +24,8 @@ export function registerMedia(router: Router, hs: Homeserver): void {
     const contentType = normaliseType(ctx.headers['content-type']);
     const filename = ctx.query.get('filename') ?? undefined;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the filename check refuses
-    if (filename !== undefined && (filename.length > 255 || /[\u0000-\u001f/\\]/.test(filename))) throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid filename');
+    if (filename !== undefined && (filename.length > 255 || /[\u0000-\u001f/\\]/.test(filename)))
+      throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid filename');
     const mediaId = hs.media.save(bytes, contentType, filename, session.userId);
     return { content_uri: `mxc://${hs.config.serverName}/${mediaId}` };
   };
@@ -58,7 +59,10 @@ export function registerMedia(router: Router, hs: Homeserver): void {
     const tooLarge = () => new MatrixError(502, 'M_TOO_LARGE', `The remote media is larger than this server's limit of ${limit} bytes`);
     let answer;
     try {
-      answer = await hs.federation.client.bytes(serverName, `/_matrix/federation/v1/media/download/${encodeURIComponent(mediaId)}`, { maxBytes: limit + MULTIPART_OVERHEAD, timeoutMs: REMOTE_TIMEOUT_MS });
+      answer = await hs.federation.client.bytes(serverName, `/_matrix/federation/v1/media/download/${encodeURIComponent(mediaId)}`, {
+        maxBytes: limit + MULTIPART_OVERHEAD,
+        timeoutMs: REMOTE_TIMEOUT_MS,
+      });
     } catch (error) {
       throw remoteError(error, serverName, tooLarge);
     }
@@ -66,7 +70,8 @@ export function registerMedia(router: Router, hs: Homeserver): void {
     try {
       part = parseMediaMultipart(firstHeader(answer.headers['content-type']), answer.bytes);
     } catch (error) {
-      if (error instanceof MultipartError) throw new MatrixError(502, 'M_UNKNOWN', `${serverName} answered with malformed media: ${error.message}`);
+      if (error instanceof MultipartError)
+        throw new MatrixError(502, 'M_UNKNOWN', `${serverName} answered with malformed media: ${error.message}`);
       throw error;
     }
     let headers = part.headers;
@@ -79,7 +84,10 @@ export function registerMedia(router: Router, hs: Homeserver): void {
       } catch (error) {
         throw remoteError(error, serverName, tooLarge);
       }
-      headers = { 'content-type': firstHeader(fetched.headers['content-type']) ?? '', 'content-disposition': firstHeader(fetched.headers['content-disposition']) ?? '' };
+      headers = {
+        'content-type': firstHeader(fetched.headers['content-type']) ?? '',
+        'content-disposition': firstHeader(fetched.headers['content-disposition']) ?? '',
+      };
       bytes = fetched.bytes;
     }
     if (bytes.length > limit) throw tooLarge();
@@ -121,7 +129,9 @@ export function registerMedia(router: Router, hs: Homeserver): void {
   // server froze unauthenticated media access"). This server froze it from its first upload: every media it holds
   // is newer than the freeze, so nothing is served without an access token.
   const frozen = () => {
-    throw notFound('Unauthenticated media access is frozen on this server (Matrix 1.11): use /_matrix/client/v1/media with an access token');
+    throw notFound(
+      'Unauthenticated media access is frozen on this server (Matrix 1.11): use /_matrix/client/v1/media with an access token',
+    );
   };
   for (const version of ['v3', 'r0']) {
     router.get(`/_matrix/media/${version}/download/{serverName}/{mediaId}`, frozen);
@@ -131,13 +141,20 @@ export function registerMedia(router: Router, hs: Homeserver): void {
 }
 
 /** A thumbnail of local or remote media: the cached one, else made from `source` and cached. */
-async function thumbnailOf(hs: Homeserver, serverName: string, mediaId: string, query: URLSearchParams, source: () => Promise<Media>): Promise<Thumbnail> {
+async function thumbnailOf(
+  hs: Homeserver,
+  serverName: string,
+  mediaId: string,
+  query: URLSearchParams,
+  source: () => Promise<Media>,
+): Promise<Thumbnail> {
   const { width, height, method } = thumbnailParams(query);
   const key = { serverName, mediaId, width, height, method };
   const cached = hs.media.getThumbnail(key);
   if (cached) return cached;
   const media = await source();
-  if (!isImage(media.row.content_type)) throw new MatrixError(400, 'M_UNKNOWN', `Cannot generate thumbnails for this content: it is ${media.row.content_type}, not an image`);
+  if (!isImage(media.row.content_type))
+    throw new MatrixError(400, 'M_UNKNOWN', `Cannot generate thumbnails for this content: it is ${media.row.content_type}, not an image`);
   const thumbnail = await makeThumbnail(media.bytes, media.row.content_type, width, height, method);
   if (thumbnail.bytes !== media.bytes) hs.media.saveThumbnail(key, thumbnail.contentType, thumbnail.bytes);
   return thumbnail;
@@ -203,7 +220,8 @@ function mediaResponse(contentType: string, bytes: Buffer, name: string | undefi
     headers: {
       'Content-Type': contentType,
       'Content-Disposition': disposition(contentType, name),
-      'Content-Security-Policy': "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';",
+      'Content-Security-Policy':
+        "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; media-src 'self'; object-src 'self';",
       'Cross-Origin-Resource-Policy': 'cross-origin',
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'public, max-age=86400, immutable',

@@ -27,7 +27,12 @@ export function registerMembership(router: Router, hs: Homeserver): void {
       const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via')].map((s) => requireServerName(s, 'via'));
       const fromRoomId = roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [];
       // Servers we were told about (an alias's answer, the room ID) are asked only when they are server names.
-      const servers = [...via, ...aliasServers.filter(isServerName), ...hs.federation.serversInRoom(roomId), ...fromRoomId.filter(isServerName)];
+      const servers = [
+        ...via,
+        ...aliasServers.filter(isServerName),
+        ...hs.federation.serversInRoom(roomId),
+        ...fromRoomId.filter(isServerName),
+      ];
       if (servers.some((s) => s !== hs.config.serverName) || hs.federation.outliers.serverHints(roomId).length > 0) {
         await hs.federation.joinRemote(roomId, session.userId, servers, { seed, content: profile });
         return { room_id: roomId };
@@ -77,7 +82,8 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     const roomId = ctx.params.roomId!;
     hs.rooms.versionOf(roomId);
     const current = hs.events.membership(roomId, session.userId);
-    if (current?.membership === 'join' || current?.membership === 'invite') throw new MatrixError(400, 'M_UNKNOWN', 'Leave the room before forgetting it');
+    if (current?.membership === 'join' || current?.membership === 'invite')
+      throw new MatrixError(400, 'M_UNKNOWN', 'Leave the room before forgetting it');
     if (current) hs.events.forget(roomId, session.userId);
     return {};
   });
@@ -90,7 +96,8 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     if (!userId.startsWith('@')) throw badJson("'user_id' must be a user ID");
     const reason = optionalString(body, 'reason');
     const version = hs.rooms.versionOf(roomId);
-    if (hs.events.membership(roomId, session.userId)?.membership !== 'join') throw forbidden(`${session.userId} is not joined to ${roomId}`);
+    if (hs.events.membership(roomId, session.userId)?.membership !== 'join')
+      throw forbidden(`${session.userId} is not joined to ${roomId}`);
     if (membership === 'invite' && userId.includes(':') && userId.endsWith(`:${hs.config.serverName}`) && !hs.accounts.getUser(userId)) {
       throw notFound(`Unknown user ${userId}`);
     }
@@ -104,7 +111,8 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     if (expect) {
       const current = hs.events.currentStateEventId(roomId, 'm.room.member', target);
       const currentMembership = current ? hs.events.event(current)?.pdu.content.membership : undefined;
-      if (currentMembership !== expect) throw forbidden(`${userId} is not ${expect === 'ban' ? 'banned' : expect === 'join' ? 'joined' : expect}`);
+      if (currentMembership !== expect)
+        throw forbidden(`${userId} is not ${expect === 'ban' ? 'banned' : expect === 'join' ? 'joined' : expect}`);
     }
     const invitedUser = membership === 'invite' ? hs.accounts.getUser(userId) : undefined;
     hs.rooms.send(roomId, session.userId, {
@@ -129,7 +137,11 @@ async function resolveRoomAnywhere(hs: Homeserver, roomIdOrAlias: string): Promi
   if (roomIdOrAlias.startsWith('#') && roomIdOrAlias.includes(':') && !roomIdOrAlias.endsWith(`:${hs.config.serverName}`)) {
     const server = requireServerName(roomIdOrAlias.slice(roomIdOrAlias.indexOf(':') + 1), `alias ${roomIdOrAlias}`);
     const reply = await hs.federation.client
-      .request<{ room_id?: unknown; servers?: unknown }>(server, 'GET', `/_matrix/federation/v1/query/directory?${new URLSearchParams({ room_alias: roomIdOrAlias })}`)
+      .request<{ room_id?: unknown; servers?: unknown }>(
+        server,
+        'GET',
+        `/_matrix/federation/v1/query/directory?${new URLSearchParams({ room_alias: roomIdOrAlias })}`,
+      )
       .catch(() => {
         throw notFound(`No room with alias ${roomIdOrAlias} (asked ${server})`);
       });

@@ -25,7 +25,10 @@ function parseRoomEventFilter(text: string | null): EventFilter {
 }
 
 /** The caller's session and view of the path's room, its members' links checked first (the history answers carry them). */
-async function openRoom(hs: Homeserver, ctx: RequestContext): Promise<{ session: ReturnType<typeof requireSession>; roomId: string; view: RoomView }> {
+async function openRoom(
+  hs: Homeserver,
+  ctx: RequestContext,
+): Promise<{ session: ReturnType<typeof requireSession>; roomId: string; view: RoomView }> {
   const session = requireSession(hs, ctx);
   const roomId = ctx.params.roomId!;
   const view = roomViewFor(hs, roomId, session.userId);
@@ -63,7 +66,10 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const filter = parseRoomEventFilter(ctx.query.get('filter'));
     const fromText = ctx.query.get('from');
     const toText = ctx.query.get('to');
-    const from = Math.max(Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : NO_HISTORY_FLOOR, view.ceiling), NO_HISTORY_FLOOR);
+    const from = Math.max(
+      Math.min(fromText ? parsePosition(fromText) : dir === 'b' ? view.ceiling : NO_HISTORY_FLOOR, view.ceiling),
+      NO_HISTORY_FLOOR,
+    );
     const to = toText ? parsePosition(toText) : undefined;
     const formatter = new ClientFormatter(hs, session);
 
@@ -81,7 +87,8 @@ export function registerMessages(router: Router, hs: Homeserver): void {
         break;
       }
       // Hidden runs of history are skipped whole; the cursor still moves past the visible events read.
-      const rows = dir === 'b' ? history.backward(cursor, lowest, batch) : history.forward(cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
+      const rows =
+        dir === 'b' ? history.backward(cursor, lowest, batch) : history.forward(cursor, Math.min(to ?? view.ceiling, view.ceiling), batch);
       exhausted = true;
       for (const row of rows) {
         cursor = dir === 'b' ? row.streamOrdering - 1 : row.streamOrdering;
@@ -188,7 +195,10 @@ function mayBackfillBelow(hs: Homeserver, roomId: string, lowest: number, histor
 function lazyMemberState(hs: Homeserver, formatter: ClientFormatter, roomId: string, chunk: StoredEvent[], ceiling: number) {
   const state = hs.events.stateAt(roomId, ceiling);
   const senders = new Set(chunk.map((e) => e.pdu.sender));
-  return [...senders].map((s) => state.get(stateKeyOf('m.room.member', s))).filter((e): e is StoredEvent => !!e).map((e) => formatter.event(e));
+  return [...senders]
+    .map((s) => state.get(stateKeyOf('m.room.member', s)))
+    .filter((e): e is StoredEvent => !!e)
+    .map((e) => formatter.event(e));
 }
 
 function memberInfoMap(hs: Homeserver, roomId: string, members: StoredEvent[]): Record<string, MemberInfo> {

@@ -55,7 +55,9 @@ function alreadyAdopted(hs: Homeserver, roomId: string, memberKey: string, userI
   if (!event) return undefined;
   const { content } = event.pdu;
   const ours = hs.memberKeys.forUser(roomId, userId)?.member_key === memberKey;
-  return ours && content.membership === 'join' && content.domain === hs.config.serverName && content.localpart === localpartOf(userId) ? event.eventId : undefined;
+  return ours && content.membership === 'join' && content.domain === hs.config.serverName && content.localpart === localpartOf(userId)
+    ? event.eventId
+    : undefined;
 }
 
 /** Display name and avatar carried over from the member's previous event, unless the request overrides them. */
@@ -86,7 +88,9 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
   const { roomId } = request;
   const known = hs.events.room(roomId);
   if (known && !usesMemberKeys(known.room_version)) {
-    throw invalidParam(`${roomId} is a classic room (version ${known.room_version}): its members are user IDs, so only the re-invite path can move it`);
+    throw invalidParam(
+      `${roomId} is a classic room (version ${known.room_version}): its members are user IDs, so only the re-invite path can move it`,
+    );
   }
   const done = known ? alreadyAdopted(hs, roomId, memberKey, userId) : undefined;
   if (done) return { room_id: roomId, member_key: memberKey, event_id: done, changed: false };
@@ -110,7 +114,11 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
     const wanted = carriedProfile(previous, request);
     const now = joined?.pdu.content ?? {};
     if (wanted.displayname !== now.displayname || wanted.avatar_url !== now.avatar_url) {
-      const fixed = hs.rooms.send(roomId, userId, { type: 'm.room.member', stateKey: memberKey, content: { membership: 'join', ...wanted } });
+      const fixed = hs.rooms.send(roomId, userId, {
+        type: 'm.room.member',
+        stateKey: memberKey,
+        content: { membership: 'join', ...wanted },
+      });
       return { room_id: roomId, member_key: memberKey, event_id: fixed.eventId, changed: true };
     }
     return { room_id: roomId, member_key: memberKey, event_id: eventId, changed: true };
@@ -122,7 +130,11 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
   }
   // Binds the key to this account here (refuses a key that is another local account's, or a second key for this one).
   hs.rooms.memberIdFor(roomId, known.room_version, userId, request.seed);
-  const sent = hs.rooms.send(roomId, userId, { type: 'm.room.member', stateKey: memberKey, content: { membership: 'join', ...carriedProfile(previous.pdu, request) } });
+  const sent = hs.rooms.send(roomId, userId, {
+    type: 'm.room.member',
+    stateKey: memberKey,
+    content: { membership: 'join', ...carriedProfile(previous.pdu, request) },
+  });
   return { room_id: roomId, member_key: memberKey, event_id: sent.eventId, changed: true };
 }
 
@@ -133,12 +145,20 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
  * member event that claims it, leaving the moved account's claims under the retired key. Other servers see
  * those links turn unverified at their next re-check; everyone else stays verified.
  */
-export function markMoved(hs: Homeserver, userId: string, movedTo: string): { forgotten_keys: number; disowned_links: number; resigned_links: number } {
+export function markMoved(
+  hs: Homeserver,
+  userId: string,
+  movedTo: string,
+): { forgotten_keys: number; disowned_links: number; resigned_links: number } {
   const forgotten = hs.db.transaction(() => {
     hs.db.prepare('UPDATE account_keys SET moved_to = ? WHERE user_id = ?').run(movedTo, userId);
     return hs.db.prepare('UPDATE member_keys SET seed = NULL WHERE user_id = ? AND seed IS NOT NULL').run(userId).changes;
   })();
-  const movedKeys = new Set((hs.db.prepare('SELECT member_key FROM member_keys WHERE user_id = ?').all(userId) as { member_key: string }[]).map((r) => r.member_key));
+  const movedKeys = new Set(
+    (hs.db.prepare('SELECT member_key FROM member_keys WHERE user_id = ?').all(userId) as { member_key: string }[]).map(
+      (r) => r.member_key,
+    ),
+  );
   const claims = ourMemberClaims(hs);
   const disowned = claims.filter((c) => movedKeys.has(c.memberKey));
   if (disowned.length === 0) return { forgotten_keys: forgotten, disowned_links: 0, resigned_links: 0 };
@@ -151,7 +171,13 @@ export function markMoved(hs: Homeserver, userId: string, movedTo: string): { fo
     }
     // MSC4430 re-signing after a rotation: the same event, co-signed by the new key.
     const { [hs.config.serverName]: _retired, ...others } = claim.pdu.signatures ?? {};
-    const pdu = signEvent({ ...claim.pdu, signatures: others }, claim.version, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed) as Pdu;
+    const pdu = signEvent(
+      { ...claim.pdu, signatures: others },
+      claim.version,
+      hs.config.serverName,
+      hs.signingKey.keyId,
+      hs.signingKey.seed,
+    ) as Pdu;
     hs.federation.store.updatePdu(claim.eventId, pdu);
     hs.links.forgetEvent(claim.eventId);
     resigned += 1;

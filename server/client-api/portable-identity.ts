@@ -33,9 +33,14 @@ export async function userForAccountKeyLogin(hs: Homeserver, body: JsonObject): 
   const row = hs.accountKeys.forKey(accountKey);
   const user = row ? hs.accounts.getUser(row.user_id) : undefined;
   if (!row || !user) {
-    throw new MatrixError(403, 'M_FORBIDDEN', `No account on ${hs.config.serverName} belongs to this account key. Register to bring this identity here.`, {
-      [UNKNOWN_ACCOUNT_KEY_FLAG]: true,
-    });
+    throw new MatrixError(
+      403,
+      'M_FORBIDDEN',
+      `No account on ${hs.config.serverName} belongs to this account key. Register to bring this identity here.`,
+      {
+        [UNKNOWN_ACCOUNT_KEY_FLAG]: true,
+      },
+    );
   }
   if (user.deactivated) throw forbidden('This account has been deactivated');
   return row.user_id;
@@ -45,7 +50,12 @@ export async function userForAccountKeyLogin(hs: Homeserver, body: JsonObject): 
 export async function accountKeyForRegistration(hs: Homeserver, auth: JsonObject): Promise<string> {
   const accountKey = await hs.accountKeyProofs.prove(auth);
   const existing = hs.accountKeys.forKey(accountKey);
-  if (existing) throw new MatrixError(400, 'M_USER_IN_USE', `This account key already has an account here: ${existing.user_id}. Sign in with it instead.`);
+  if (existing)
+    throw new MatrixError(
+      400,
+      'M_USER_IN_USE',
+      `This account key already has an account here: ${existing.user_id}. Sign in with it instead.`,
+    );
   return accountKey;
 }
 
@@ -53,11 +63,18 @@ export async function accountKeyForRegistration(hs: Homeserver, auth: JsonObject
  * User-interactive auth for a portable account (e.g. deleting devices): it has no password, so it proves its
  * account key again. Failures are the spec's 401 with the flows, carrying the proof's own error text.
  */
-export async function requireAccountKeyAuth(hs: Homeserver, userId: string, accountKey: string, auth: unknown, session: string): Promise<void> {
+export async function requireAccountKeyAuth(
+  hs: Homeserver,
+  userId: string,
+  accountKey: string,
+  auth: unknown,
+  session: string,
+): Promise<void> {
   const flows = [{ stages: [ACCOUNT_KEY_LOGIN_TYPE] }];
   const refuse = (message: string) => new MatrixError(401, 'M_FORBIDDEN', message, { flows, params: {}, session, completed: [] });
   if (!isObject(auth)) throw new MatrixError(401, '', '', { flows, params: {}, session });
-  if (auth.type !== ACCOUNT_KEY_LOGIN_TYPE) throw refuse(`${userId} has no password: confirm with your recovery key (${ACCOUNT_KEY_LOGIN_TYPE})`);
+  if (auth.type !== ACCOUNT_KEY_LOGIN_TYPE)
+    throw refuse(`${userId} has no password: confirm with your recovery key (${ACCOUNT_KEY_LOGIN_TYPE})`);
   let proven: string;
   try {
     proven = await hs.accountKeyProofs.prove(auth);

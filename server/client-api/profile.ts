@@ -13,7 +13,12 @@ export function registerProfile(router: Router, hs: Homeserver): void {
     if (!isLocalUserId(hs, userId) && /^@[^:]+:.+$/.test(userId)) {
       const server = requireServerName(userId.slice(userId.indexOf(':') + 1), `profile of ${userId}`);
       const remote = await hs.federation.client
-        .request<Record<string, unknown>>(server, 'GET', `/_matrix/federation/v1/query/profile?${new URLSearchParams({ user_id: userId })}`, { timeoutMs: 5000 })
+        .request<Record<string, unknown>>(
+          server,
+          'GET',
+          `/_matrix/federation/v1/query/profile?${new URLSearchParams({ user_id: userId })}`,
+          { timeoutMs: 5000 },
+        )
         .catch(() => {
           throw notFound('Profile not found');
         });
@@ -45,8 +50,10 @@ export function registerProfile(router: Router, hs: Homeserver): void {
     if (ctx.params.userId !== session.userId) throw forbidden("Cannot set another user's profile");
     const body = asObject(await ctx.json());
     const value = body[field];
-    if (value !== undefined && value !== null && typeof value !== 'string') throw new MatrixError(400, 'M_BAD_JSON', `'${field}' must be a string`);
-    if (typeof value === 'string' && value.length > 256 && field === 'displayname') throw new MatrixError(400, 'M_INVALID_PARAM', 'Display name too long');
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw new MatrixError(400, 'M_BAD_JSON', `'${field}' must be a string`);
+    if (typeof value === 'string' && value.length > 256 && field === 'displayname')
+      throw new MatrixError(400, 'M_INVALID_PARAM', 'Display name too long');
     if (field === 'avatar_url' && typeof value === 'string' && value !== '' && !value.startsWith('mxc://')) {
       throw new MatrixError(400, 'M_INVALID_PARAM', 'avatar_url must be an mxc:// URI');
     }
@@ -73,7 +80,11 @@ function propagateToRooms(hs: Homeserver, userId: string): void {
     if (!content) continue;
     try {
       const version = hs.rooms.versionOf(membership.room_id);
-      hs.rooms.send(membership.room_id, userId, { type: 'm.room.member', stateKey: hs.rooms.memberIdFor(membership.room_id, version, userId), content });
+      hs.rooms.send(membership.room_id, userId, {
+        type: 'm.room.member',
+        stateKey: hs.rooms.memberIdFor(membership.room_id, version, userId),
+        content,
+      });
     } catch (error) {
       if (!(error instanceof MatrixError)) throw error;
     }

@@ -15,9 +15,17 @@ export function defaultPushRules(userId: string, localpart: string) {
     global: {
       override: [
         { rule_id: '.m.rule.master', default: true, enabled: false, conditions: [], actions: [] },
-        { rule_id: '.m.rule.suppress_notices', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'content.msgtype', pattern: 'm.notice' }], actions: [] },
         {
-          rule_id: '.m.rule.invite_for_me', default: true, enabled: true,
+          rule_id: '.m.rule.suppress_notices',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_match', key: 'content.msgtype', pattern: 'm.notice' }],
+          actions: [],
+        },
+        {
+          rule_id: '.m.rule.invite_for_me',
+          default: true,
+          enabled: true,
           conditions: [
             { kind: 'event_match', key: 'type', pattern: 'm.room.member' },
             { kind: 'event_match', key: 'content.membership', pattern: 'invite' },
@@ -25,15 +33,31 @@ export function defaultPushRules(userId: string, localpart: string) {
           ],
           actions: [...notify, sound('default')],
         },
-        { rule_id: '.m.rule.member_event', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.member' }], actions: [] },
         {
-          rule_id: '.m.rule.is_user_mention', default: true, enabled: true,
+          rule_id: '.m.rule.member_event',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.member' }],
+          actions: [],
+        },
+        {
+          rule_id: '.m.rule.is_user_mention',
+          default: true,
+          enabled: true,
           conditions: [{ kind: 'event_property_contains', key: 'content.m\\.mentions.user_ids', value: userId }],
           actions: [...notify, sound('default'), highlight],
         },
-        { rule_id: '.m.rule.contains_display_name', default: true, enabled: true, conditions: [{ kind: 'contains_display_name' }], actions: [...notify, sound('default'), highlight] },
         {
-          rule_id: '.m.rule.is_room_mention', default: true, enabled: true,
+          rule_id: '.m.rule.contains_display_name',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'contains_display_name' }],
+          actions: [...notify, sound('default'), highlight],
+        },
+        {
+          rule_id: '.m.rule.is_room_mention',
+          default: true,
+          enabled: true,
           conditions: [
             { kind: 'event_property_is', key: 'content.m\\.mentions.room', value: true },
             { kind: 'sender_notification_permission', key: 'room' },
@@ -41,7 +65,9 @@ export function defaultPushRules(userId: string, localpart: string) {
           actions: [...notify, highlight],
         },
         {
-          rule_id: '.m.rule.roomnotif', default: true, enabled: true,
+          rule_id: '.m.rule.roomnotif',
+          default: true,
+          enabled: true,
           conditions: [
             { kind: 'event_match', key: 'content.body', pattern: '@room' },
             { kind: 'sender_notification_permission', key: 'room' },
@@ -49,43 +75,93 @@ export function defaultPushRules(userId: string, localpart: string) {
           actions: [...notify, highlight],
         },
         {
-          rule_id: '.m.rule.tombstone', default: true, enabled: true,
+          rule_id: '.m.rule.tombstone',
+          default: true,
+          enabled: true,
           conditions: [
             { kind: 'event_match', key: 'type', pattern: 'm.room.tombstone' },
             { kind: 'event_match', key: 'state_key', pattern: '' },
           ],
           actions: [...notify, highlight],
         },
-        { rule_id: '.m.rule.reaction', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.reaction' }], actions: [] },
         {
-          rule_id: '.m.rule.room.server_acl', default: true, enabled: true,
+          rule_id: '.m.rule.reaction',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.reaction' }],
+          actions: [],
+        },
+        {
+          rule_id: '.m.rule.room.server_acl',
+          default: true,
+          enabled: true,
           conditions: [
             { kind: 'event_match', key: 'type', pattern: 'm.room.server_acl' },
             { kind: 'event_match', key: 'state_key', pattern: '' },
           ],
           actions: [],
         },
-        { rule_id: '.m.rule.suppress_edits', default: true, enabled: true, conditions: [{ kind: 'event_property_is', key: 'content.m\\.relates_to.rel_type', value: 'm.replace' }], actions: [] },
+        {
+          rule_id: '.m.rule.suppress_edits',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_property_is', key: 'content.m\\.relates_to.rel_type', value: 'm.replace' }],
+          actions: [],
+        },
       ],
       content: [
-        { rule_id: '.m.rule.contains_user_name', default: true, enabled: true, pattern: localpart, actions: [...notify, sound('default'), highlight] },
+        {
+          rule_id: '.m.rule.contains_user_name',
+          default: true,
+          enabled: true,
+          pattern: localpart,
+          actions: [...notify, sound('default'), highlight],
+        },
       ],
       room: [],
       sender: [],
       underride: [
-        { rule_id: '.m.rule.call', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.call.invite' }], actions: [...notify, sound('ring')] },
         {
-          rule_id: '.m.rule.encrypted_room_one_to_one', default: true, enabled: true,
-          conditions: [{ kind: 'room_member_count', is: '2' }, { kind: 'event_match', key: 'type', pattern: 'm.room.encrypted' }],
+          rule_id: '.m.rule.call',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.call.invite' }],
+          actions: [...notify, sound('ring')],
+        },
+        {
+          rule_id: '.m.rule.encrypted_room_one_to_one',
+          default: true,
+          enabled: true,
+          conditions: [
+            { kind: 'room_member_count', is: '2' },
+            { kind: 'event_match', key: 'type', pattern: 'm.room.encrypted' },
+          ],
           actions: [...notify, sound('default')],
         },
         {
-          rule_id: '.m.rule.room_one_to_one', default: true, enabled: true,
-          conditions: [{ kind: 'room_member_count', is: '2' }, { kind: 'event_match', key: 'type', pattern: 'm.room.message' }],
+          rule_id: '.m.rule.room_one_to_one',
+          default: true,
+          enabled: true,
+          conditions: [
+            { kind: 'room_member_count', is: '2' },
+            { kind: 'event_match', key: 'type', pattern: 'm.room.message' },
+          ],
           actions: [...notify, sound('default')],
         },
-        { rule_id: '.m.rule.message', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.message' }], actions: notify },
-        { rule_id: '.m.rule.encrypted', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.encrypted' }], actions: notify },
+        {
+          rule_id: '.m.rule.message',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.message' }],
+          actions: notify,
+        },
+        {
+          rule_id: '.m.rule.encrypted',
+          default: true,
+          enabled: true,
+          conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.encrypted' }],
+          actions: notify,
+        },
       ],
     },
   };
@@ -118,7 +194,9 @@ export function registerPushRules(router: Router, hs: Homeserver): void {
     if (!rule) throw new MatrixError(404, 'M_NOT_FOUND', 'No such push rule');
     return rule;
   };
-  router.get('~/pushrules/global/{kind}/{ruleId}', (ctx) => findRule(rulesOf(hs, requireSession(hs, ctx).userId), ctx.params.kind!, ctx.params.ruleId!));
+  router.get('~/pushrules/global/{kind}/{ruleId}', (ctx) =>
+    findRule(rulesOf(hs, requireSession(hs, ctx).userId), ctx.params.kind!, ctx.params.ruleId!),
+  );
   router.get('~/pushrules/global/{kind}/{ruleId}/enabled', (ctx) => ({
     enabled: findRule(rulesOf(hs, requireSession(hs, ctx).userId), ctx.params.kind!, ctx.params.ruleId!).enabled,
   }));

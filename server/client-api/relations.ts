@@ -55,7 +55,8 @@ async function relationsPage(hs: Homeserver, ctx: RequestContext): Promise<Recor
   const view = roomViewFor(hs, roomId, session.userId);
   await hs.links.ensureRooms([roomId]);
   const parent = hs.events.event(ctx.params.eventId!);
-  if (!parent || parent.roomId !== roomId || parent.streamOrdering > view.ceiling || !view.history.canSee(parent)) throw notFound('Event not found');
+  if (!parent || parent.roomId !== roomId || parent.streamOrdering > view.ceiling || !view.history.canSee(parent))
+    throw notFound('Event not found');
 
   // The window (after, upTo] in stream positions; `from` and `to` are pagination tokens (points between events).
   let after = dir === 'b' ? (to ?? NO_HISTORY_FLOOR) : (from ?? NO_HISTORY_FLOOR);
@@ -143,7 +144,16 @@ async function threadsPage(hs: Homeserver, ctx: RequestContext): Promise<Record<
 
 function visibleReplies(hs: Homeserver, history: { canSee(e: StoredEvent): boolean }, root: StoredEvent): StoredEvent[] {
   return hs.events.relations
-    .children({ roomId: root.roomId, parentId: root.eventId, relType: 'm.thread', depth: 1, after: NO_HISTORY_FLOOR, upTo: Number.MAX_SAFE_INTEGER, dir: 'b', limit: -1 })
+    .children({
+      roomId: root.roomId,
+      parentId: root.eventId,
+      relType: 'm.thread',
+      depth: 1,
+      after: NO_HISTORY_FLOOR,
+      upTo: Number.MAX_SAFE_INTEGER,
+      dir: 'b',
+      limit: -1,
+    })
     .map((row) => hs.events.event(row.event_id))
     .filter((e): e is StoredEvent => e !== undefined && history.canSee(e));
 }

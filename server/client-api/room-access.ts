@@ -103,7 +103,12 @@ export function userHistoryView(hs: Homeserver, roomId: string, userId: string, 
  * What a server may see of a room (federation /backfill, /event): an event is visible if one of the server's
  * members could see it, so `joined` and `invited` are judged by that server's members at the event.
  */
-export function serverHistoryView(hs: Homeserver, roomId: string, domainOf: (member: Pdu) => string | undefined, server: string): HistoryView {
+export function serverHistoryView(
+  hs: Homeserver,
+  roomId: string,
+  domainOf: (member: Pdu) => string | undefined,
+  server: string,
+): HistoryView {
   const byMember = new Map<string, { position: number; pdu: Pdu }[]>();
   for (const row of hs.events.memberEventsOfRoom(roomId)) {
     const key = row.pdu.state_key!;
@@ -117,7 +122,9 @@ export function serverHistoryView(hs: Homeserver, roomId: string, domainOf: (mem
 }
 
 function roomSettings(hs: Homeserver, roomId: string): { visibility: Change[]; createPosition?: number } {
-  const visibility = hs.events.keyHistory(roomId, 'm.room.history_visibility', '').map((r) => ({ position: r.position, value: visibilityOf(r.pdu.content) }));
+  const visibility = hs.events
+    .keyHistory(roomId, 'm.room.history_visibility', '')
+    .map((r) => ({ position: r.position, value: visibilityOf(r.pdu.content) }));
   const createId = hs.events.currentStateEventId(roomId, 'm.room.create', '');
   const createPosition = createId ? hs.events.event(createId)?.streamOrdering : undefined;
   return { visibility, ...(createPosition !== undefined ? { createPosition } : {}) };

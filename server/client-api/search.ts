@@ -69,7 +69,8 @@ function parseKeys(value: unknown): SearchKey[] {
   if (value === undefined) return [...SEARCH_KEYS];
   if (!Array.isArray(value) || value.length === 0) throw invalidParam("'keys' must be a non-empty array");
   for (const key of value) {
-    if (!(SEARCH_KEYS as readonly unknown[]).includes(key)) throw invalidParam(`Unknown search key ${JSON.stringify(key)}: expected one of ${SEARCH_KEYS.join(', ')}`);
+    if (!(SEARCH_KEYS as readonly unknown[]).includes(key))
+      throw invalidParam(`Unknown search key ${JSON.stringify(key)}: expected one of ${SEARCH_KEYS.join(', ')}`);
   }
   return value as SearchKey[];
 }
@@ -140,7 +141,11 @@ function searchableRooms(hs: Homeserver, userId: string, filter: EventFilter): M
 }
 
 const needsEvent = (filter: EventFilter) =>
-  filter.senders !== undefined || filter.notSenders.length > 0 || filter.types !== undefined || filter.notTypes.length > 0 || filter.containsUrl !== undefined;
+  filter.senders !== undefined ||
+  filter.notSenders.length > 0 ||
+  filter.types !== undefined ||
+  filter.notTypes.length > 0 ||
+  filter.containsUrl !== undefined;
 
 /** Text that matched, for highlights: the searched keys' values. */
 function searchedText(event: StoredEvent, keys: SearchKey[]): string[] {
@@ -187,11 +192,16 @@ export function registerSearch(router: Router, hs: Homeserver): void {
       return !needsEvent(criteria.filter) || eventMatches(criteria.filter, formatter.event(load(hit)));
     });
 
-    const start = criteria.order === 'rank' ? (criteria.batch ?? 0) : readable.findIndex((h) => criteria.batch === undefined || h.streamOrdering < criteria.batch);
+    const start =
+      criteria.order === 'rank'
+        ? (criteria.batch ?? 0)
+        : readable.findIndex((h) => criteria.batch === undefined || h.streamOrdering < criteria.batch);
     const from = start < 0 ? readable.length : start;
     const page = readable.slice(from, from + criteria.limit);
     const more = from + page.length < readable.length && page.length > 0;
-    const nextBatch = more ? formatBatch(criteria.order, criteria.order === 'rank' ? from + page.length : page.at(-1)!.streamOrdering) : undefined;
+    const nextBatch = more
+      ? formatBatch(criteria.order, criteria.order === 'rank' ? from + page.length : page.at(-1)!.streamOrdering)
+      : undefined;
 
     const pageEvents = page.map(load);
     const results = page.map((hit, i) => {
@@ -205,19 +215,34 @@ export function registerSearch(router: Router, hs: Homeserver): void {
     });
     const body: JsonObject = {
       count: readable.length,
-      highlights: highlightWords(criteria.words, pageEvents.flatMap((e) => searchedText(e, criteria.keys))),
+      highlights: highlightWords(
+        criteria.words,
+        pageEvents.flatMap((e) => searchedText(e, criteria.keys)),
+      ),
       results,
       ...(nextBatch ? { next_batch: nextBatch } : {}),
     };
     if (criteria.includeState) body.state = roomStates(hs, formatter, page, rooms);
-    if (criteria.groupBy.length > 0) body.groups = groups(criteria.groupBy, results.map((r) => r.result), nextBatch);
+    if (criteria.groupBy.length > 0)
+      body.groups = groups(
+        criteria.groupBy,
+        results.map((r) => r.result),
+        nextBatch,
+      );
     return { search_categories: { room_events: body } };
   });
 }
 
 /** The events around a result that the reader may see (newest first before, oldest first after, as /context). */
-function eventContext(hs: Homeserver, formatter: ClientFormatter, event: StoredEvent, room: SearchableRoom, limits: NonNullable<RoomEventsCriteria['context']>) {
-  const before = limits.before === 0 ? [] : take(room.history.backward(event.streamOrdering - 1, NO_HISTORY_FLOOR, limits.before), limits.before);
+function eventContext(
+  hs: Homeserver,
+  formatter: ClientFormatter,
+  event: StoredEvent,
+  room: SearchableRoom,
+  limits: NonNullable<RoomEventsCriteria['context']>,
+) {
+  const before =
+    limits.before === 0 ? [] : take(room.history.backward(event.streamOrdering - 1, NO_HISTORY_FLOOR, limits.before), limits.before);
   const after = limits.after === 0 ? [] : take(room.history.forward(event.streamOrdering, room.ceiling, limits.after), limits.after);
   const context: JsonObject = {
     start: formatPaginationToken((before.at(-1)?.streamOrdering ?? event.streamOrdering) - 1),

@@ -22,7 +22,13 @@ export function registerSend(router: Router, hs: Homeserver): void {
    * txnId idempotency: a retried PUT returns the first event; the mapping is stored with the event itself.
    * The check runs inside the batch, so two copies of one request in the same batch still make one event.
    */
-  const sendOnce = async (ctx: RequestContext, userId: string, deviceId: string, txnKind: string, run: (context: SendContext) => string) => {
+  const sendOnce = async (
+    ctx: RequestContext,
+    userId: string,
+    deviceId: string,
+    txnKind: string,
+    run: (context: SendContext) => string,
+  ) => {
     const txnId = ctx.params.txnId!;
     const transactionPath = `${txnKind}:${ctx.params.roomId}`;
     const eventId = await batcher.run(
@@ -108,7 +114,8 @@ export function registerSend(router: Router, hs: Homeserver): void {
 
 function contentOf(body: unknown): JsonObject {
   const content = asObject(body, 'event content');
-  if (Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES) throw new MatrixError(413, 'M_TOO_LARGE', 'Event content is too large');
+  if (Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES)
+    throw new MatrixError(413, 'M_TOO_LARGE', 'Event content is too large');
   return content;
 }
 
@@ -120,12 +127,15 @@ function contentOf(body: unknown): JsonObject {
  */
 export function powerLevelsToMemberKeys(hs: Homeserver, roomId: string, version: string, content: JsonObject): JsonObject {
   if (content.users === undefined) return content;
-  if (typeof content.users !== 'object' || content.users === null || Array.isArray(content.users)) throw badJson("'users' must be an object");
+  if (typeof content.users !== 'object' || content.users === null || Array.isArray(content.users))
+    throw badJson("'users' must be an object");
   const byDisplayId = new Map<string, Set<string>>();
   const createId = hs.events.currentStateEventId(roomId, 'm.room.create', '');
   const create = createId ? hs.events.event(createId) : undefined;
   const creators = new Set(create && hasRoomIdFromCreate(version) ? creatorsOf(create.pdu, version) : []);
-  const members = [...hs.events.currentState(roomId).values()].filter((e) => e.pdu.type === 'm.room.member' && e.pdu.state_key).map((e) => e.pdu.state_key!);
+  const members = [...hs.events.currentState(roomId).values()]
+    .filter((e) => e.pdu.type === 'm.room.member' && e.pdu.state_key)
+    .map((e) => e.pdu.state_key!);
   for (const memberKey of new Set([...members, ...creators])) {
     const id = hs.links.displayId(roomId, memberKey);
     byDisplayId.set(id, (byDisplayId.get(id) ?? new Set()).add(memberKey));
@@ -142,16 +152,22 @@ export function powerLevelsToMemberKeys(hs: Homeserver, roomId: string, version:
 function memberKeyForPowerLevel(hs: Homeserver, roomId: string, version: string, id: string, keys: Set<string> | undefined): string {
   if (keys?.size === 1) return [...keys][0]!;
   if (keys && keys.size > 1) {
-    throw invalidParam(`power levels: ${id} names ${keys.size} members of this room (different keys claim it); use their member keys instead`);
+    throw invalidParam(
+      `power levels: ${id} names ${keys.size} members of this room (different keys claim it); use their member keys instead`,
+    );
   }
   if (id.includes(':') && !isLocalUserId(hs, id)) {
-    throw invalidParam(`power levels: ${id} is not a member of this room; another server's user must join (or be invited) before they can be given a power level`);
+    throw invalidParam(
+      `power levels: ${id} is not a member of this room; another server's user must join (or be invited) before they can be given a power level`,
+    );
   }
   return hs.rooms.resolveTarget(roomId, version, id);
 }
 
 function checkCanonicalAlias(hs: Homeserver, roomId: string, content: JsonObject): void {
-  const aliases = [content.alias, ...(Array.isArray(content.alt_aliases) ? content.alt_aliases : [])].filter((a) => a !== undefined && a !== null);
+  const aliases = [content.alias, ...(Array.isArray(content.alt_aliases) ? content.alt_aliases : [])].filter(
+    (a) => a !== undefined && a !== null,
+  );
   for (const alias of aliases) {
     if (typeof alias !== 'string') throw new MatrixError(400, 'M_INVALID_PARAM', 'aliases must be strings');
     if (hs.directory.lookup(alias)?.room_id !== roomId) throw new MatrixError(400, 'M_BAD_ALIAS', `${alias} does not point to this room`);

@@ -7,7 +7,16 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeBase64, decodePublicKey, keyPairFromSeed, setEd25519Verifier, signBytes, signedJsonBytes, verifyBytes, verifyBytesSync } from '../../src/protocol';
+import {
+  decodeBase64,
+  decodePublicKey,
+  keyPairFromSeed,
+  setEd25519Verifier,
+  signBytes,
+  signedJsonBytes,
+  verifyBytes,
+  verifyBytesSync,
+} from '../../src/protocol';
 import { readLocalVectors, readSharedVectors } from '../../src/protocol/testing/vectors';
 import { nativeVerifyUnguarded, useNativeEd25519Verification } from './native-ed25519';
 
@@ -41,12 +50,14 @@ const withR = (signature: Uint8Array, r: Uint8Array) => Uint8Array.from([...r, .
 const ORDER_8 = ed.Point.fromBytes(Uint8Array.from(Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex')));
 const SMALL_ORDER = [ed.Point.ZERO, ...Array.from({ length: 7 }, (_, i) => ORDER_8.multiply(BigInt(i + 1)))].map((p) => p.toBytes());
 /** Every encoding with y < 19 or y ≥ p (the only ones with a non-canonical twin), with either sign bit. */
-const EDGE_ENCODINGS = [...Array.from({ length: 19 }, (_, i) => BigInt(i)), ...Array.from({ length: 19 }, (_, i) => P + BigInt(i))].flatMap((y) => {
-  const bytes = le(y);
-  const negative = Uint8Array.from(bytes);
-  negative[31] = negative[31]! | 0x80;
-  return [bytes, negative];
-});
+const EDGE_ENCODINGS = [...Array.from({ length: 19 }, (_, i) => BigInt(i)), ...Array.from({ length: 19 }, (_, i) => P + BigInt(i))].flatMap(
+  (y) => {
+    const bytes = le(y);
+    const negative = Uint8Array.from(bytes);
+    negative[31] = negative[31]! | 0x80;
+    return [bytes, negative];
+  },
+);
 
 function keyPair(seedByte: number) {
   return keyPairFromSeed(new Uint8Array(32).fill(seedByte));
@@ -63,7 +74,13 @@ describe("the spec's vectors", () => {
   }
   interface LocalVectors {
     server_key: { server_name: string; key_id: string; public_key_base64: string };
-    cases: Array<{ name: string; signer: string; key_id: string; redacted: Record<string, unknown>; signed: { signatures: Record<string, Record<string, string>> } }>;
+    cases: Array<{
+      name: string;
+      signer: string;
+      key_id: string;
+      redacted: Record<string, unknown>;
+      signed: { signatures: Record<string, Record<string, string>> };
+    }>;
   }
 
   /** (signature, message, key) triples that must verify. */
@@ -211,11 +228,21 @@ describe('native never accepts what noble strict refuses (property)', () => {
     fc.nat(511).map<Mutation>((bit) => (s, k, m) => [flip(s, bit), k, m]),
     fc.nat(255).map<Mutation>((bit) => (s, k, m) => [s, flip(k, bit), m]),
     fc.nat(2000).map<Mutation>((bit) => (s, k, m) => [s, k, m.length ? flip(m, bit) : Uint8Array.of(1)]),
-    fc.integer({ min: 1, max: 15 }).map<Mutation>((n) => (s, k, m) => [withS(s, (fromLe(s.subarray(32)) + BigInt(n) * L) % 2n ** 256n), k, m]),
-    fc.nat(SMALL_ORDER.length + EDGE_ENCODINGS.length - 1).map<Mutation>((i) => (s, _k, m) => [s, [...SMALL_ORDER, ...EDGE_ENCODINGS][i]!, m]),
-    fc.nat(SMALL_ORDER.length + EDGE_ENCODINGS.length - 1).map<Mutation>((i) => (s, k, m) => [withR(s, [...SMALL_ORDER, ...EDGE_ENCODINGS][i]!), k, m]),
+    fc
+      .integer({ min: 1, max: 15 })
+      .map<Mutation>((n) => (s, k, m) => [withS(s, (fromLe(s.subarray(32)) + BigInt(n) * L) % 2n ** 256n), k, m]),
+    fc
+      .nat(SMALL_ORDER.length + EDGE_ENCODINGS.length - 1)
+      .map<Mutation>((i) => (s, _k, m) => [s, [...SMALL_ORDER, ...EDGE_ENCODINGS][i]!, m]),
+    fc
+      .nat(SMALL_ORDER.length + EDGE_ENCODINGS.length - 1)
+      .map<Mutation>((i) => (s, k, m) => [withR(s, [...SMALL_ORDER, ...EDGE_ENCODINGS][i]!), k, m]),
     // The classic forgery for a small-order key: R a small-order point, S = 0.
-    fc.tuple(fc.nat(SMALL_ORDER.length - 1), fc.nat(SMALL_ORDER.length - 1)).map<Mutation>(([i, j]) => (_s, _k, m) => [Uint8Array.from([...SMALL_ORDER[j]!, ...new Uint8Array(32)]), SMALL_ORDER[i]!, m]),
+    fc.tuple(fc.nat(SMALL_ORDER.length - 1), fc.nat(SMALL_ORDER.length - 1)).map<Mutation>(([i, j]) => (_s, _k, m) => [
+      Uint8Array.from([...SMALL_ORDER[j]!, ...new Uint8Array(32)]),
+      SMALL_ORDER[i]!,
+      m,
+    ]),
     fc.uint8Array({ minLength: 64, maxLength: 64 }).map<Mutation>((random) => (_s, k, m) => [random, k, m]),
     fc.uint8Array({ minLength: 32, maxLength: 32 }).map<Mutation>((random) => (s, _k, m) => [s, random, m]),
     // R plus a small-order point (the S of an honest signature then still satisfies the cofactored equation).

@@ -17,7 +17,12 @@ async function ok<T = any>(reply: Promise<{ status: number; body: T }>, what: st
 async function signIn(server: Server, localpart: string, displayname: string): Promise<TestClient> {
   const client = new TestClient(server.baseUrl);
   const password = `wayfarer-${localpart}`;
-  const login = await client.post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password, device_id: 'DEMO_FED_SEED' });
+  const login = await client.post('/_matrix/client/v3/login', {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: localpart },
+    password,
+    device_id: 'DEMO_FED_SEED',
+  });
   if (login.status === 200) {
     client.accessToken = login.body.access_token;
     client.userId = login.body.user_id;
@@ -29,7 +34,13 @@ async function signIn(server: Server, localpart: string, displayname: string): P
 }
 
 async function say(client: TestClient, roomId: string, body: string): Promise<void> {
-  await ok(client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/fedseed-${Date.now()}-${Math.random()}`, { msgtype: 'm.text', body }), 'send');
+  await ok(
+    client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/fedseed-${Date.now()}-${Math.random()}`, {
+      msgtype: 'm.text',
+      body,
+    }),
+    'send',
+  );
 }
 
 /** Sends, then waits (bounded) until `reader` sees it, so history reads in conversation order on every server. */
@@ -50,19 +61,34 @@ async function joined(client: TestClient, roomId: string): Promise<boolean> {
 
 async function ensureJoined(client: TestClient, roomIdOrAlias: string, roomId: string, via: string): Promise<void> {
   if (await joined(client, roomId)) return;
-  await ok(client.post(`/_matrix/client/v3/join/${enc(roomIdOrAlias)}?server_name=${enc(via)}`, {}), `${client.userId} joins ${roomIdOrAlias}`);
+  await ok(
+    client.post(`/_matrix/client/v3/join/${enc(roomIdOrAlias)}?server_name=${enc(via)}`, {}),
+    `${client.userId} joins ${roomIdOrAlias}`,
+  );
 }
 
 /** Creates the room (with history) unless its alias already resolves; returns the room ID and whether it is new. */
-async function ensureRoom(owner: TestClient, server: Server, alias: string, create: Record<string, unknown>): Promise<{ roomId: string; created: boolean }> {
+async function ensureRoom(
+  owner: TestClient,
+  server: Server,
+  alias: string,
+  create: Record<string, unknown>,
+): Promise<{ roomId: string; created: boolean }> {
   const existing = await owner.get(`/_matrix/client/v3/directory/room/${enc(`#${alias}:${server.serverName}`)}`);
   if (existing.status === 200) return { roomId: existing.body.room_id, created: false };
-  const { room_id: roomId } = await ok(owner.post('/_matrix/client/v3/createRoom', { ...create, room_alias_name: alias, preset: 'public_chat', visibility: 'public' }), `create #${alias}`);
+  const { room_id: roomId } = await ok(
+    owner.post('/_matrix/client/v3/createRoom', { ...create, room_alias_name: alias, preset: 'public_chat', visibility: 'public' }),
+    `create #${alias}`,
+  );
   return { roomId, created: true };
 }
 
 async function devAdmin(server: Server, token: string, action: string, body: unknown): Promise<any> {
-  const response = await fetch(`${server.baseUrl}/_wayfarer/dev/${action}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${server.baseUrl}/_wayfarer/dev/${action}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await response.json();
   if (response.status !== 200) throw new Error(`dev ${action} on ${server.serverName}: ${response.status} ${JSON.stringify(json)}`);
   return json;
@@ -74,7 +100,11 @@ export async function seedFederation(alpha: Server, beta: Server, gamma: Server,
   const carol = await signIn(gamma, 'carol', 'Carol');
   const mallory = await signIn(gamma, 'mallory', 'Bob (really)');
 
-  const commons = await ensureRoom(alice, alpha, 'commons', { name: 'Commons (three servers, member keys)', topic: 'alpha, beta and gamma share this room; every member is a key', room_version: 'org.matrix.12.4430' });
+  const commons = await ensureRoom(alice, alpha, 'commons', {
+    name: 'Commons (three servers, member keys)',
+    topic: 'alpha, beta and gamma share this room; every member is a key',
+    room_version: 'org.matrix.12.4430',
+  });
   const commonsAlias = `#commons:${alpha.serverName}`;
   await ensureJoined(bob, commonsAlias, commons.roomId, alpha.serverName);
   await ensureJoined(carol, commonsAlias, commons.roomId, alpha.serverName);
@@ -85,7 +115,11 @@ export async function seedFederation(alpha: Server, beta: Server, gamma: Server,
     await sayAndWait(alice, bob, commons.roomId, 'Someone on gamma claims to be @bob on beta. Beta never signed that claim.');
   }
 
-  const harbour = await ensureRoom(bob, beta, 'harbour', { name: 'Harbour (classic v11, on beta)', topic: 'A classic room: the sender is the identity', room_version: '11' });
+  const harbour = await ensureRoom(bob, beta, 'harbour', {
+    name: 'Harbour (classic v11, on beta)',
+    topic: 'A classic room: the sender is the identity',
+    room_version: '11',
+  });
   const harbourAlias = `#harbour:${beta.serverName}`;
   await ensureJoined(alice, harbourAlias, harbour.roomId, beta.serverName);
   await ensureJoined(carol, harbourAlias, harbour.roomId, beta.serverName);
@@ -97,20 +131,42 @@ export async function seedFederation(alpha: Server, beta: Server, gamma: Server,
   const direct = await alice.get(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`);
   let dm = direct.status === 200 ? (direct.body[bob.userId!] as string[] | undefined)?.[0] : undefined;
   if (!dm) {
-    dm = (await ok(alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [bob.userId] }), 'create DM')).room_id as string;
-    await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`, { ...(direct.status === 200 ? direct.body : {}), [bob.userId!]: [dm] }), 'alice m.direct');
+    dm = (
+      await ok(
+        alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [bob.userId] }),
+        'create DM',
+      )
+    ).room_id as string;
+    await ok(
+      alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`, {
+        ...(direct.status === 200 ? direct.body : {}),
+        [bob.userId!]: [dm],
+      }),
+      'alice m.direct',
+    );
   }
   if (!(await joined(bob, dm))) {
     await ensureJoined(bob, dm, dm, alpha.serverName);
     const bobDirect = await bob.get(`/_matrix/client/v3/user/${enc(bob.userId!)}/account_data/m.direct`);
-    await ok(bob.put(`/_matrix/client/v3/user/${enc(bob.userId!)}/account_data/m.direct`, { ...(bobDirect.status === 200 ? bobDirect.body : {}), [alice.userId!]: [dm] }), 'bob m.direct');
+    await ok(
+      bob.put(`/_matrix/client/v3/user/${enc(bob.userId!)}/account_data/m.direct`, {
+        ...(bobDirect.status === 200 ? bobDirect.body : {}),
+        [alice.userId!]: [dm],
+      }),
+      'bob m.direct',
+    );
     await sayAndWait(alice, bob, dm, 'Hi Bob, a direct message from alpha to beta.');
     await sayAndWait(bob, alice, dm, 'Hi Alice! Same key, same person, across servers.');
   }
 
   // The forged link: gamma signs mallory's member event claiming localpart "bob" on beta; beta never co-signs it.
   if (!(await joined(mallory, commons.roomId))) {
-    await devAdmin(gamma, devToken, 'forge_member', { room_id: commons.roomId, user_id: mallory.userId, claimed_domain: beta.serverName, localpart: 'bob' });
+    await devAdmin(gamma, devToken, 'forge_member', {
+      room_id: commons.roomId,
+      user_id: mallory.userId,
+      claimed_domain: beta.serverName,
+      localpart: 'bob',
+    });
     // Only gamma shows this: every other server soft-fails messages from an unverified member.
     await say(mallory, commons.roomId, 'Hi all, it’s Bob. (Is it?)');
   }

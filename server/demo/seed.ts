@@ -14,7 +14,12 @@ type Name = (typeof DEMO_USERS)[number]['localpart'];
 
 async function signIn(baseUrl: string, user: (typeof DEMO_USERS)[number]): Promise<TestClient> {
   const client = new TestClient(baseUrl);
-  const login = await client.post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: user.localpart }, password: user.password, device_id: 'DEMO_SEED' });
+  const login = await client.post('/_matrix/client/v3/login', {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: user.localpart },
+    password: user.password,
+    device_id: 'DEMO_SEED',
+  });
   if (login.status === 200) {
     client.accessToken = login.body.access_token;
     client.userId = login.body.user_id;
@@ -32,7 +37,13 @@ async function ok<T = any>(reply: Promise<{ status: number; body: T }>, what: st
 }
 
 async function say(client: TestClient, roomId: string, body: string): Promise<void> {
-  await ok(client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/seed-${Date.now()}-${Math.random()}`, { msgtype: 'm.text', body }), 'send');
+  await ok(
+    client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/seed-${Date.now()}-${Math.random()}`, {
+      msgtype: 'm.text',
+      body,
+    }),
+    'send',
+  );
 }
 
 async function ensureRoom(
@@ -44,10 +55,18 @@ async function ensureRoom(
   const existing = await alice.get(`/_matrix/client/v3/directory/room/${enc(`#${spec.alias}:${serverName}`)}`);
   if (existing.status === 200) return existing.body.room_id;
   const { room_id: roomId } = await ok(
-    alice.post('/_matrix/client/v3/createRoom', { room_alias_name: spec.alias, name: spec.name, topic: spec.topic, room_version: spec.roomVersion, preset: 'public_chat', visibility: 'public' }),
+    alice.post('/_matrix/client/v3/createRoom', {
+      room_alias_name: spec.alias,
+      name: spec.name,
+      topic: spec.topic,
+      room_version: spec.roomVersion,
+      preset: 'public_chat',
+      visibility: 'public',
+    }),
     `create ${spec.alias}`,
   );
-  for (const member of spec.members) await ok(clients[member].post(`/_matrix/client/v3/join/${enc(roomId)}`, {}), `${member} joins ${spec.alias}`);
+  for (const member of spec.members)
+    await ok(clients[member].post(`/_matrix/client/v3/join/${enc(roomId)}`, {}), `${member} joins ${spec.alias}`);
   for (const [who, text] of spec.history) await say(clients[who], roomId, text);
   return roomId;
 }
@@ -57,7 +76,10 @@ async function ensureDirectMessage(clients: Record<Name, TestClient>): Promise<s
   const direct = await alice.get(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`);
   const known = direct.status === 200 ? (direct.body[bob.userId!] as string[] | undefined)?.[0] : undefined;
   if (known) return known;
-  const { room_id: roomId } = await ok(alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [bob.userId] }), 'create DM');
+  const { room_id: roomId } = await ok(
+    alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [bob.userId] }),
+    'create DM',
+  );
   await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}), 'bob joins DM');
   await ok(alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/m.direct`, { [bob.userId!]: [roomId] }), 'alice m.direct');
   await ok(bob.put(`/_matrix/client/v3/user/${enc(bob.userId!)}/account_data/m.direct`, { [alice.userId!]: [roomId] }), 'bob m.direct');
@@ -104,7 +126,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   seedDemo(values['base-url'], values['server-name']).then(
-    (rooms) => console.log(JSON.stringify({ rooms, users: DEMO_USERS.map(({ localpart, password }) => ({ userId: `@${localpart}:${values['server-name']}`, password })) })),
+    (rooms) =>
+      console.log(
+        JSON.stringify({
+          rooms,
+          users: DEMO_USERS.map(({ localpart, password }) => ({ userId: `@${localpart}:${values['server-name']}`, password })),
+        }),
+      ),
     (error: unknown) => {
       console.error('seeding failed:', error);
       process.exit(1);

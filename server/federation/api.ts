@@ -46,17 +46,28 @@ export function registerFederation(router: Router, hs: Homeserver): void {
       if (error instanceof ProtocolError) throw new MatrixError(401, 'M_UNAUTHORIZED', error.message);
       throw error;
     }
-    if (auth.destination !== undefined && auth.destination !== hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', `this server is ${hs.config.serverName}, not ${auth.destination}`);
+    if (auth.destination !== undefined && auth.destination !== hs.config.serverName)
+      throw new MatrixError(401, 'M_UNAUTHORIZED', `this server is ${hs.config.serverName}, not ${auth.destination}`);
     if (auth.origin === hs.config.serverName) throw new MatrixError(401, 'M_UNAUTHORIZED', 'a request from ourselves');
-    if (!isServerName(auth.origin)) throw new MatrixError(401, 'M_UNAUTHORIZED', `origin ${JSON.stringify(auth.origin)} is not a server name`);
+    if (!isServerName(auth.origin))
+      throw new MatrixError(401, 'M_UNAUTHORIZED', `origin ${JSON.stringify(auth.origin)} is not a server name`);
     // Only a current key authenticates a request: a key the origin lists under old_verify_keys never does.
     const key = await fed.keyRing.requestKey(auth.origin, auth.key);
-    if (!key) throw new MatrixError(401, 'M_UNAUTHORIZED', `${auth.key} is not a current key of ${auth.origin} (unknown, unobtainable, or retired)`);
+    if (!key)
+      throw new MatrixError(
+        401,
+        'M_UNAUTHORIZED',
+        `${auth.key} is not a current key of ${auth.origin} (unknown, unobtainable, or retired)`,
+      );
     const hasBody = ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'DELETE';
     const content = hasBody ? await ctx.json() : undefined;
     const search = ctx.query.toString();
     const uri = ctx.path + (search ? `?${search}` : '');
-    const valid = await verifyXMatrixRequest(auth, { method: ctx.method, uri, destination: hs.config.serverName, ...(content !== undefined ? { content } : {}) }, key);
+    const valid = await verifyXMatrixRequest(
+      auth,
+      { method: ctx.method, uri, destination: hs.config.serverName, ...(content !== undefined ? { content } : {}) },
+      key,
+    );
     if (!valid) throw new MatrixError(401, 'M_UNAUTHORIZED', 'invalid X-Matrix signature');
     fed.outbound.kick(auth.origin, true);
     return auth.origin;
@@ -74,14 +85,18 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (!room) throw notFound(`Unknown room ${roomId}`);
     if (fed.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false)');
     const inRoom = [...hs.events.currentState(roomId).values()].some(
-      (e) => e.pdu.type === 'm.room.member' && ['join', 'invite', 'leave'].includes(String(e.pdu.content.membership)) && memberDomain(room.room_version, e.pdu) === origin,
+      (e) =>
+        e.pdu.type === 'm.room.member' &&
+        ['join', 'invite', 'leave'].includes(String(e.pdu.content.membership)) &&
+        memberDomain(room.room_version, e.pdu) === origin,
     );
     if (!inRoom) throw forbidden(`${origin} is not in ${roomId}`);
     return room.room_version;
   };
 
   /** What `origin` may see of the room: an event is visible if one of its members could see it (history visibility). */
-  const serverView = (roomId: string, version: string, origin: string) => serverHistoryView(hs, roomId, (member) => memberDomain(version, member), origin);
+  const serverView = (roomId: string, version: string, origin: string) =>
+    serverHistoryView(hs, roomId, (member) => memberDomain(version, member), origin);
   /**
    * The PDU as the requesting server may have it: whole if visible to it, else redacted, as real servers do, so the
    * DAG stays walkable and auth events stay checkable while the content stays hidden. An event held only for auth
@@ -125,7 +140,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.post('/_matrix/key/v2/query', async (ctx) => {
     if (!fed.client.enabled) throw unavailable();
     const body = (await ctx.json()) as { server_keys?: unknown };
-    if (typeof body.server_keys !== 'object' || body.server_keys === null || Array.isArray(body.server_keys)) throw badJson('server_keys must be an object');
+    if (typeof body.server_keys !== 'object' || body.server_keys === null || Array.isArray(body.server_keys))
+      throw badJson('server_keys must be an object');
     return notary(Object.keys(body.server_keys));
   });
   router.get('/_matrix/key/v2/query/{serverName}', async (ctx) => {
@@ -162,7 +178,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
         results[eventId] = {};
       } catch (error) {
         if (!(error instanceof PduError) && !(error instanceof MatrixError)) console.error('PDU from', origin, 'failed:', error);
-        const id = typeof roomId === 'string' && hs.events.room(roomId) ? safeEventId(raw, hs.events.room(roomId)!.room_version) : undefined;
+        const id =
+          typeof roomId === 'string' && hs.events.room(roomId) ? safeEventId(raw, hs.events.room(roomId)!.room_version) : undefined;
         if (id) results[id] = { error: (error as Error).message };
       }
     }
@@ -207,7 +224,11 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   router.get(`${FED}/v1/state/{roomId}`, async (ctx) => {
     const ids = await requestedStateIds(ctx);
     const roomId = ctx.params.roomId!;
-    const pdus = (list: string[]) => list.map((id) => fed.findInRoom(id, roomId)).filter((p): p is Pdu => !!p).map(stripUnsigned);
+    const pdus = (list: string[]) =>
+      list
+        .map((id) => fed.findInRoom(id, roomId))
+        .filter((p): p is Pdu => !!p)
+        .map(stripUnsigned);
     return { pdus: pdus(ids), auth_chain: pdus(fed.authChain(roomId, ids)) };
   });
 
@@ -237,7 +258,11 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const limit = Math.min(limitText && /^\d{1,5}$/.test(limitText) ? Number(limitText) : 10, 500);
     const view = serverView(roomId, version, origin);
     const pdus = fed.walkBackWithIds(roomId, from, limit).filter(([, e]) => belongsToRoom(e, roomId, version));
-    return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: pdus.map(([id, pdu]) => stripUnsigned(asSeenBy(view, id, pdu, version))) };
+    return {
+      origin: hs.config.serverName,
+      origin_server_ts: Date.now(),
+      pdus: pdus.map(([id, pdu]) => stripUnsigned(asSeenBy(view, id, pdu, version))),
+    };
   });
 
   // ---- queries ---------------------------------------------------------------------------------------------
@@ -348,8 +373,18 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     others.forEach((s) => fed.outbound.kick(s));
     if (membership === 'leave') return {};
     const stateIds = [...stateBefore.values()];
-    const pdus = (list: string[]) => list.map((id) => fed.findInRoom(id, roomId)).filter((p): p is Pdu => !!p).map(stripUnsigned);
-    return { origin: hs.config.serverName, state: pdus(stateIds), auth_chain: pdus(fed.authChain(roomId, [...stateIds, eventId])), event: stripUnsigned(hs.events.event(eventId)!.pdu), members_omitted: false };
+    const pdus = (list: string[]) =>
+      list
+        .map((id) => fed.findInRoom(id, roomId))
+        .filter((p): p is Pdu => !!p)
+        .map(stripUnsigned);
+    return {
+      origin: hs.config.serverName,
+      state: pdus(stateIds),
+      auth_chain: pdus(fed.authChain(roomId, [...stateIds, eventId])),
+      event: stripUnsigned(hs.events.event(eventId)!.pdu),
+      members_omitted: false,
+    };
   };
   router.put(`${FED}/v2/send_join/{roomId}/{eventId}`, sendMembership('join'));
   router.put(`${FED}/v2/send_leave/{roomId}/{eventId}`, sendMembership('leave'));
@@ -362,9 +397,16 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const version = body.room_version;
     const event = body.event;
     if (typeof version !== 'string' || !isSupportedRoomVersion(version)) {
-      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${String(version)} is not supported`, { room_version: version });
+      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${String(version)} is not supported`, {
+        room_version: version,
+      });
     }
-    if (event?.type !== 'm.room.member' || event.content?.membership !== 'invite' || event.room_id !== roomId || typeof event.state_key !== 'string') {
+    if (
+      event?.type !== 'm.room.member' ||
+      event.content?.membership !== 'invite' ||
+      event.room_id !== roomId ||
+      typeof event.state_key !== 'string'
+    ) {
       throw badJson('expected an invite member event for this room');
     }
     let checked;
@@ -377,13 +419,17 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (checked.eventId !== eventId) throw badJson('the event ID does not match the event');
     const userId = usesMemberKeys(version) ? hs.memberKeys.forKey(roomId, event.state_key)?.user_id : event.state_key;
     if (!userId || !isLocalUserId(hs, userId) || !hs.accounts.getUser(userId)) throw notFound('The invitee is not a user of this server');
-    if (usesMemberKeys(version) && event.content.domain !== hs.config.serverName) throw forbidden('the invite claims another domain for our user');
+    if (usesMemberKeys(version) && event.content.domain !== hs.config.serverName)
+      throw forbidden('the invite claims another domain for our user');
     const known = hs.events.room(roomId);
     if (known && known.room_version !== version) {
-      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `${roomId} is room version ${known.room_version} here, not ${version}`, { room_version: known.room_version });
+      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `${roomId} is room version ${known.room_version} here, not ${version}`, {
+        room_version: known.room_version,
+      });
     }
     // Classic rooms: the sender's user ID names its server, and only that server may send its invites.
-    if (!usesMemberKeys(version) && serverOfUserId(event.sender) !== origin) throw forbidden(`the invite's sender ${event.sender} is not a user of ${origin}`);
+    if (!usesMemberKeys(version) && serverOfUserId(event.sender) !== origin)
+      throw forbidden(`the invite's sender ${event.sender} is not a user of ${origin}`);
     const signed = signEvent(event, version, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed) as Pdu;
     if (fed.isResident(roomId)) {
       // We are in the room: its state is ours to check the invite against, and the invite is an ordinary PDU of it.
@@ -398,14 +444,25 @@ export function registerFederation(router: Router, hs: Homeserver): void {
       fed.outliers.addServerHint(roomId, origin);
       return { event: signed };
     }
-    const inviteState = Array.isArray(body.invite_room_state) ? body.invite_room_state.filter((e) => typeof e === 'object' && e !== null).slice(0, 50) : [];
+    const inviteState = Array.isArray(body.invite_room_state)
+      ? body.invite_room_state.filter((e) => typeof e === 'object' && e !== null).slice(0, 50)
+      : [];
     hs.events.transaction(() => {
       if (!hs.events.room(roomId)) hs.events.createRoom(roomId, version, event.sender, false);
       fed.outliers.addServerHint(roomId, origin);
       if (hs.events.event(eventId)) return;
       const streamOrdering = hs.stream.next();
       const stored: Pdu = { ...signed, unsigned: { invite_room_state: inviteState } };
-      hs.events.insertEvent({ streamOrdering, eventId, roomId, pdu: stored, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null });
+      hs.events.insertEvent({
+        streamOrdering,
+        eventId,
+        roomId,
+        pdu: stored,
+        replacesState: null,
+        senderUserId: null,
+        txnDeviceId: null,
+        txnId: null,
+      });
       hs.events.setMembership(roomId, userId, 'invite', eventId, streamOrdering);
     });
     hs.notifier.notify();
@@ -432,7 +489,8 @@ function checkInviteInRoom(hs: Homeserver, origin: string, roomId: string, versi
   const byAuthEvents = new Map<string, Pdu>();
   for (const id of [...event.auth_events, ...(createId ? [createId] : [])]) {
     const found = fed.findPdu(id);
-    if (found && found.pdu.state_key !== undefined && (id === createId || belongsToRoom(found.pdu, roomId, version))) byAuthEvents.set(authKey(found.pdu.type, found.pdu.state_key), found.pdu);
+    if (found && found.pdu.state_key !== undefined && (id === createId || belongsToRoom(found.pdu, roomId, version)))
+      byAuthEvents.set(authKey(found.pdu.type, found.pdu.state_key), found.pdu);
   }
   for (const [against, state] of [
     ['its auth events', byAuthEvents],
@@ -458,4 +516,3 @@ function safeEventId(raw: unknown, version: string): string | undefined {
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').slice(0, 50) : [];
 }
-

@@ -35,7 +35,14 @@ export class Backfill {
   private readonly backfills = new Map<string, Promise<number>>();
 
   constructor(deps: BackfillDeps) {
-    ({ serverName: this.serverName, events: this.events, store: this.store, client: this.client, graph: this.graph, input: this.input } = deps);
+    ({
+      serverName: this.serverName,
+      events: this.events,
+      store: this.store,
+      client: this.client,
+      graph: this.graph,
+      input: this.input,
+    } = deps);
   }
 
   /**
@@ -64,12 +71,20 @@ export class Backfill {
     const version = room.room_version;
     const limit = Math.min(wanted + edge.length + 10, BACKFILL_MAX_EVENTS);
     const query = new URLSearchParams([...edge.map((id) => ['v', id]), ['limit', String(limit)]]).toString();
-    const servers = backfillCandidates(this.graph.roomOrigin(roomId, version), this.graph.serversInRoom(roomId), this.serverName).slice(0, BACKFILL_SERVERS_PER_PAGE);
+    const servers = backfillCandidates(this.graph.roomOrigin(roomId, version), this.graph.serversInRoom(roomId), this.serverName).slice(
+      0,
+      BACKFILL_SERVERS_PER_PAGE,
+    );
     for (const server of servers) {
       try {
-        const reply = await this.client.request<{ pdus?: unknown }>(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${query}`, {
-          timeoutMs: BACKFILL_TIMEOUT_MS,
-        });
+        const reply = await this.client.request<{ pdus?: unknown }>(
+          server,
+          'GET',
+          `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${query}`,
+          {
+            timeoutMs: BACKFILL_TIMEOUT_MS,
+          },
+        );
         const pdus = Array.isArray(reply.pdus) ? reply.pdus.slice(0, limit) : [];
         const stored = await this.storeBackfilled(server, roomId, version, pdus);
         if (stored > 0) return stored;
@@ -89,7 +104,10 @@ export class Backfill {
   private async storeBackfilled(origin: string, roomId: string, version: string, raw: unknown[]): Promise<number> {
     const checked = await this.input.checkedList(raw, version, roomId);
     const fresh = [...checked]
-      .filter(([id, pdu]) => belongsToRoom(pdu, roomId, version) && !this.events.isInTimeline(id) && !this.store.isRejected(id) && !this.store.softFailed(id))
+      .filter(
+        ([id, pdu]) =>
+          belongsToRoom(pdu, roomId, version) && !this.events.isInTimeline(id) && !this.store.isRejected(id) && !this.store.softFailed(id),
+      )
       .sort(([, a], [, b]) => a.depth - b.depth);
     const batch = new Map(fresh);
     const lookup = (id: string) => batch.get(id) ?? this.graph.findInRoom(id, roomId);
@@ -102,7 +120,9 @@ export class Backfill {
         accepted.push([eventId, pdu]); // held for state (an outlier): authorised when it was stored
         continue;
       }
-      for (const authId of pdu.auth_events) if (!lookup(authId) && !this.graph.have(authId)) await this.input.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
+      for (const authId of pdu.auth_events)
+        if (!lookup(authId) && !this.graph.have(authId))
+          await this.input.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
       const cross = this.graph.foreignEvent(roomId, [...pdu.auth_events, ...pdu.prev_events], foreign);
       const problem = cross ? `${cross} is not an event of this room` : this.input.authEventsProblem(pdu, roomId, version);
       if (problem) {
@@ -130,8 +150,18 @@ export class Backfill {
           const held = this.events.event(eventId);
           const placed = held
             ? this.events.moveIntoTimeline(held, position)
-            : (this.events.insertEvent({ streamOrdering: position, eventId, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null }), true);
-          if (placed) (position--, stored++);
+            : (this.events.insertEvent({
+                streamOrdering: position,
+                eventId,
+                roomId,
+                pdu,
+                replacesState: null,
+                senderUserId: null,
+                txnDeviceId: null,
+                txnId: null,
+              }),
+              true);
+          if (placed) position--, stored++;
         }
         this.applyStoredRedactions(roomId, version, accepted);
         return stored;

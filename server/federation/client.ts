@@ -66,10 +66,27 @@ export function requireServerName(name: string, what: string): string {
  * link-local, unspecified, shared (CGNAT), multicast and reserved ranges, IPv4 and IPv6 (IPv4-mapped IPv6 included).
  */
 const PRIVATE = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
   PRIVATE.addSubnet(net, bits, 'ipv4');
 }
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
@@ -99,7 +116,10 @@ export async function resolveTarget(name: ServerName, insecure: boolean, destina
   else if (isLocalhostName(name.host)) addresses = [{ address: '127.0.0.1', family: 4 }];
   else {
     try {
-      addresses = (await lookup(name.host, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+      addresses = (await lookup(name.host, { all: true, verbatim: true })).map((a) => ({
+        address: a.address,
+        family: a.family === 6 ? 6 : 4,
+      }));
     } catch (error) {
       throw new FederationError(destination, 0, `${destination} does not resolve (${(error as { code?: string }).code ?? 'DNS error'})`);
     }
@@ -107,7 +127,12 @@ export async function resolveTarget(name: ServerName, insecure: boolean, destina
   }
   if (!insecure) {
     const refused = addresses.find((a) => isPrivateAddress(a.address));
-    if (refused) throw new FederationError(destination, 0, `${destination} is a private or loopback address (${refused.address}): refused outside --insecure-http development mode`);
+    if (refused)
+      throw new FederationError(
+        destination,
+        0,
+        `${destination} is a private or loopback address (${refused.address}): refused outside --insecure-http development mode`,
+      );
   }
   return addresses;
 }
@@ -133,8 +158,14 @@ export class FederationClient {
   async request<T = any>(destination: string, method: string, pathAndQuery: string, options: FederationRequestOptions = {}): Promise<T> {
     const { status, body } = await this.raw(destination, method, pathAndQuery, options);
     if (status !== 200) {
-      const text = typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${status}`;
-      throw new FederationError(destination, status, `${destination} answered ${status} to ${method} ${pathAndQuery.split('?')[0]}: ${text}`, body);
+      const text =
+        typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${status}`;
+      throw new FederationError(
+        destination,
+        status,
+        `${destination} answered ${status} to ${method} ${pathAndQuery.split('?')[0]}: ${text}`,
+        body,
+      );
     }
     return body as T;
   }
@@ -144,7 +175,12 @@ export class FederationClient {
    * must be a server name; it is resolved here and every address checked (see `resolveTarget`), and the connection
    * goes to a checked address (no second lookup). The whole exchange has a deadline and the answer a size limit.
    */
-  async raw(destination: string, method: string, pathAndQuery: string, options: FederationRequestOptions = {}): Promise<{ status: number; body: unknown }> {
+  async raw(
+    destination: string,
+    method: string,
+    pathAndQuery: string,
+    options: FederationRequestOptions = {},
+  ): Promise<{ status: number; body: unknown }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
     if (destination === this.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
     const name = parseServerName(destination);
@@ -158,7 +194,11 @@ export class FederationClient {
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`));
+    const addresses = await withDeadline(
+      resolveTarget(name, insecure, destination),
+      timeoutMs,
+      () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`),
+    );
     // Sign the URI exactly as it goes on the wire (after URL normalisation).
     const uri = url.pathname + url.search;
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -175,7 +215,16 @@ export class FederationClient {
         key.seed,
       );
     }
-    const answer = await send(url, method, headers, payload, addresses, Math.max(1, deadline - Date.now()), options.maxBytes ?? MAX_RESPONSE_BYTES, destination);
+    const answer = await send(
+      url,
+      method,
+      headers,
+      payload,
+      addresses,
+      Math.max(1, deadline - Date.now()),
+      options.maxBytes ?? MAX_RESPONSE_BYTES,
+      destination,
+    );
     const { status } = answer;
     const text = answer.bytes.toString('utf8');
     let body: unknown;
@@ -192,7 +241,11 @@ export class FederationClient {
    * A signed GET whose answer is kept as bytes (media): the same name checks, address pinning, deadline and size
    * cap as `raw`. Non-200 answers are a FederationError carrying the parsed JSON error when there is one.
    */
-  async bytes(destination: string, pathAndQuery: string, options: { timeoutMs?: number; maxBytes: number }): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
+  async bytes(
+    destination: string,
+    pathAndQuery: string,
+    options: { timeoutMs?: number; maxBytes: number },
+  ): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
     if (destination === this.config.serverName) throw new FederationError(destination, 0, 'refusing to federate with ourselves');
     const name = parseServerName(destination);
@@ -201,11 +254,19 @@ export class FederationClient {
     const url = new URL(baseUrlFor(destination, insecure) + pathAndQuery);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`));
+    const addresses = await withDeadline(
+      resolveTarget(name, insecure, destination),
+      timeoutMs,
+      () => new FederationError(destination, 0, `${destination} is unreachable (DNS timeout)`),
+    );
     const key = this.config.signingKey.current;
     const headers = {
       Accept: 'multipart/mixed, application/json',
-      Authorization: signXMatrixRequest({ method: 'GET', uri: url.pathname + url.search, origin: this.config.serverName, destination }, key.keyId, key.seed),
+      Authorization: signXMatrixRequest(
+        { method: 'GET', uri: url.pathname + url.search, origin: this.config.serverName, destination },
+        key.keyId,
+        key.seed,
+      ),
     };
     const answer = await send(url, 'GET', headers, undefined, addresses, Math.max(1, deadline - Date.now()), options.maxBytes, destination);
     if (answer.status !== 200) {
@@ -215,8 +276,14 @@ export class FederationClient {
       } catch {
         body = undefined;
       }
-      const text = typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${answer.status}`;
-      throw new FederationError(destination, answer.status, `${destination} answered ${answer.status} to GET ${url.pathname}: ${text}`, body);
+      const text =
+        typeof body === 'object' && body !== null && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${answer.status}`;
+      throw new FederationError(
+        destination,
+        answer.status,
+        `${destination} answered ${answer.status} to GET ${url.pathname}: ${text}`,
+        body,
+      );
     }
     return { headers: answer.headers, bytes: answer.bytes };
   }
@@ -225,7 +292,11 @@ export class FederationClient {
    * A plain GET of a URL another server redirected us to (a multipart `Location` part): unsigned, and held to the
    * same address policy as a server name (its host must resolve to public addresses outside --insecure-http).
    */
-  async fetchLocation(location: string, destination: string, options: { timeoutMs?: number; maxBytes: number }): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
+  async fetchLocation(
+    location: string,
+    destination: string,
+    options: { timeoutMs?: number; maxBytes: number },
+  ): Promise<{ headers: IncomingHttpHeaders; bytes: Buffer }> {
     if (!this.enabled) throw new FederationError(destination, 0, 'federation is switched off on this server');
     const insecure = this.config.insecureHttp;
     let url: URL;
@@ -234,13 +305,18 @@ export class FederationClient {
     } catch {
       throw new FederationError(destination, 0, `${destination} redirected to an invalid URL`);
     }
-    if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:')) throw new FederationError(destination, 0, `${destination} redirected to a ${url.protocol} URL`);
+    if (url.protocol !== 'https:' && !(insecure && url.protocol === 'http:'))
+      throw new FederationError(destination, 0, `${destination} redirected to a ${url.protocol} URL`);
     if (url.username || url.password) throw new FederationError(destination, 0, `${destination} redirected to a URL with credentials`);
     const name = parseServerName(url.host);
     if (!name) throw new FederationError(destination, 0, `${destination} redirected to an unusable host`);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const addresses = await withDeadline(resolveTarget(name, insecure, destination), timeoutMs, () => new FederationError(destination, 0, `${destination}'s redirect is unreachable (DNS timeout)`));
+    const addresses = await withDeadline(
+      resolveTarget(name, insecure, destination),
+      timeoutMs,
+      () => new FederationError(destination, 0, `${destination}'s redirect is unreachable (DNS timeout)`),
+    );
     if (name.kind === 'dns' && isLocalhostName(name.host)) url.hostname = '127.0.0.1';
     const answer = await send(url, 'GET', {}, undefined, addresses, Math.max(1, deadline - Date.now()), options.maxBytes, destination);
     if (answer.status !== 200) throw new FederationError(destination, answer.status, `${destination}'s redirect answered ${answer.status}`);
@@ -263,7 +339,16 @@ function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error): P
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 16 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 16 }) };
 
 /** One HTTP(S) exchange to already-checked addresses, with a deadline and a cap on the answer's size. */
-function send(url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined, addresses: Resolved[], timeoutMs: number, maxBytes: number, destination: string): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  payload: Buffer | undefined,
+  addresses: Resolved[],
+  timeoutMs: number,
+  maxBytes: number,
+  destination: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (message: string) => {
@@ -279,7 +364,12 @@ function send(url: URL, method: string, headers: Record<string, string>, payload
       else callback(null, addresses[0]!.address, addresses[0]!.family);
     }) as unknown as LookupFunction;
     const secure = url.protocol === 'https:';
-    const request = (secure ? httpsRequest : httpRequest)(url, { method, headers, lookup: pinned, agent: secure ? agents.https : agents.http });
+    const request = (secure ? httpsRequest : httpRequest)(url, {
+      method,
+      headers,
+      lookup: pinned,
+      agent: secure ? agents.https : agents.http,
+    });
     const timer = setTimeout(() => fail(`${destination} is unreachable (timed out after ${timeoutMs} ms)`), timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => fail(`${destination} is unreachable (${error.code ?? error.name})`));
     request.on('response', (response) => {

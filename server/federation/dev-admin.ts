@@ -67,7 +67,13 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
       for (const event of hs.events.currentState(roomId).values()) {
         if (event.pdu.type !== 'm.room.member' || event.pdu.content.domain !== hs.config.serverName) continue;
         const { [hs.config.serverName]: _old, ...others } = event.pdu.signatures ?? {};
-        const pdu = signEvent({ ...event.pdu, signatures: others }, version, hs.config.serverName, hs.signingKey.keyId, hs.signingKey.seed) as Pdu;
+        const pdu = signEvent(
+          { ...event.pdu, signatures: others },
+          version,
+          hs.config.serverName,
+          hs.signingKey.keyId,
+          hs.signingKey.seed,
+        ) as Pdu;
         hs.federation.store.updatePdu(event.eventId, pdu);
         hs.links.forgetEvent(event.eventId);
         resigned++;

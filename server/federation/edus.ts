@@ -68,12 +68,14 @@ export class InboundEdus {
     const room = this.events.room(roomId);
     if (!room || !this.serverAcls.allows(roomId, origin)) return false;
     const state = this.events.currentState(roomId);
-    const joined = (member: Pdu | undefined) => member?.type === 'm.room.member' && member.content.membership === 'join' && memberDomain(room.room_version, member) === origin;
+    const joined = (member: Pdu | undefined) =>
+      member?.type === 'm.room.member' && member.content.membership === 'join' && memberDomain(room.room_version, member) === origin;
     if (!usesMemberKeys(room.room_version) || !userId.includes(':')) return joined(state.get(authKey('m.room.member', userId))?.pdu);
     const colon = userId.indexOf(':');
     const [localpart, domain] = [userId.slice(1, colon), userId.slice(colon + 1)];
     if (domain !== origin) return false;
-    for (const { pdu } of state.values()) if (pdu.type === 'm.room.member' && pdu.content.localpart === localpart && joined(pdu)) return true;
+    for (const { pdu } of state.values())
+      if (pdu.type === 'm.room.member' && pdu.content.localpart === localpart && joined(pdu)) return true;
     return false;
   }
 }

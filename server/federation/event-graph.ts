@@ -43,7 +43,14 @@ export class EventGraph {
   private readonly extremityTrims = new Set<string>();
 
   constructor(deps: EventGraphDeps) {
-    ({ serverName: this.serverName, events: this.events, store: this.store, outliers: this.outliers, rooms: this.rooms, links: this.links } = deps);
+    ({
+      serverName: this.serverName,
+      events: this.events,
+      store: this.store,
+      outliers: this.outliers,
+      rooms: this.rooms,
+      links: this.links,
+    } = deps);
   }
 
   findPdu(eventId: string): { pdu: Pdu; roomId: string; stored?: StoredEvent } | undefined {
@@ -223,7 +230,7 @@ export class EventGraph {
       const found = this.findInRoom(id, roomId);
       if (!found || found.depth < minDepth) continue;
       out.push([id, found]);
-      for (const prev of found.prev_events) if (!seen.has(prev)) (seen.add(prev), queue.push(prev));
+      for (const prev of found.prev_events) if (!seen.has(prev)) seen.add(prev), queue.push(prev);
     }
     return out;
   }

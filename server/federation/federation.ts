@@ -99,7 +99,19 @@ export class Federation {
     const input = this.input;
     this.edus = new InboundEdus({ events, typing: deps.typing, receipts: deps.receipts, notifier, serverAcls: this.serverAcls });
     this.history = new Backfill({ serverName, events, store, client, graph, input });
-    this.membership = new MembershipHandshakes({ serverName, signingKey, events, stream, notifier, rooms, client, store, outliers, graph, input });
+    this.membership = new MembershipHandshakes({
+      serverName,
+      signingKey,
+      events,
+      stream,
+      notifier,
+      rooms,
+      client,
+      store,
+      outliers,
+      graph,
+      input,
+    });
     rooms.onLocalEventStored((event, version) => this.onLocalEvent(event, version));
     links.releaseHeldWith((eventId) => this.input.releaseSoftFailed(eventId));
   }
@@ -111,7 +123,9 @@ export class Federation {
     for (const roomId of this.store.allRoomIds()) for (const server of this.graph.serversInRoom(roomId)) peers.add(server);
     for (const peer of peers) {
       void this.client
-        .request(peer, 'PUT', `/_matrix/federation/v1/send/hello-${Date.now()}`, { body: { origin: this.serverName, origin_server_ts: Date.now(), pdus: [], edus: [] } })
+        .request(peer, 'PUT', `/_matrix/federation/v1/send/hello-${Date.now()}`, {
+          body: { origin: this.serverName, origin_server_ts: Date.now(), pdus: [], edus: [] },
+        })
         .catch(() => undefined);
     }
   }
@@ -158,7 +172,10 @@ export class Federation {
   /** Subscribed to RoomService's local events, inside the transaction that stored one: snapshot state, queue for peers. */
   onLocalEvent(event: StoredEvent, version: string): void {
     const { pdu: sent } = event;
-    const shared = sent.state_key === undefined && sent.prev_events.length === 1 && this.store.shareStateGroup(event.roomId, sent.prev_events[0]!, event.eventId);
+    const shared =
+      sent.state_key === undefined &&
+      sent.prev_events.length === 1 &&
+      this.store.shareStateGroup(event.roomId, sent.prev_events[0]!, event.eventId);
     if (!shared) this.store.setStateAfter(event.roomId, event.eventId, this.graph.currentStateIds(event.roomId));
     if (this.graph.federationForbidden(event.roomId)) return;
     const destinations = new Set(this.graph.serversInRoom(event.roomId));

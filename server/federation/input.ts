@@ -1,7 +1,14 @@
 // Inbound PDUs (Dendrite's roomserver/internal/input): the checks on receipt (format, size, signatures, hashes),
 // auth against the event's auth events, the state before it and the current state (soft-fail), missing prev and auth
 // events fetched from the origin, and the event persisted with the room's state moved forward.
-import { checkContentHash, computeEventId, MEMBER_KEY_ID, publicKeyFromMemberId, redactEvent, verifyEventSignature } from '../../src/protocol';
+import {
+  checkContentHash,
+  computeEventId,
+  MEMBER_KEY_ID,
+  publicKeyFromMemberId,
+  redactEvent,
+  verifyEventSignature,
+} from '../../src/protocol';
 import type { LinkService } from '../links/link-service';
 import type { NotificationCounts } from '../push/notification-counts';
 import { authKey, AuthError, checkAuth, mayRedact } from '../rooms/authorization';
@@ -13,7 +20,16 @@ import type { Notifier } from '../sync/notifier';
 import type { FederationClient } from './client';
 import { EXTREMITIES_THRESHOLD, type EventGraph } from './event-graph';
 import type { KeyRing } from './keys';
-import { authStateFromAuthEvents, belongsToRoom, type Json, PduError, pduInRoom, previousIsCreate, safeEventId, serverOfUserId } from './pdu-rules';
+import {
+  authStateFromAuthEvents,
+  belongsToRoom,
+  type Json,
+  PduError,
+  pduInRoom,
+  previousIsCreate,
+  safeEventId,
+  serverOfUserId,
+} from './pdu-rules';
 import { resolveState, type StateIds } from './state-res';
 import type { FederationStore, OutlierStore } from './store';
 
@@ -82,7 +98,8 @@ export class InboundPdus {
     // The DAG and the auth chain stay inside the room: an event that names another room's event (one we hold, or one
     // the origin hands us when we ask) as a prev or auth event is rejected, before any state is computed from it.
     const foreign = new Set<string>();
-    for (const authId of pdu.auth_events) if (!this.graph.have(authId)) await this.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
+    for (const authId of pdu.auth_events)
+      if (!this.graph.have(authId)) await this.fetchOutlier(origin, authId, roomId, version, foreign).catch(() => undefined);
     const crossAuth = this.graph.foreignEvent(roomId, pdu.auth_events, foreign);
     if (crossAuth) return this.reject(eventId, roomId, pdu, `auth event ${crossAuth} is not an event of this room`);
     const crossPrev = this.graph.foreignEvent(roomId, pdu.prev_events);
@@ -90,7 +107,12 @@ export class InboundPdus {
     const badAuth = this.authEventsProblem(pdu, roomId, version);
     if (badAuth) return this.reject(eventId, roomId, pdu, `auth events: ${badAuth}`);
     try {
-      checkAuth(pdu, authStateFromAuthEvents(pdu, createId, (id) => this.graph.findInRoom(id, roomId)), version, previousIsCreate(pdu, createId));
+      checkAuth(
+        pdu,
+        authStateFromAuthEvents(pdu, createId, (id) => this.graph.findInRoom(id, roomId)),
+        version,
+        previousIsCreate(pdu, createId),
+      );
     } catch (error) {
       if (error instanceof AuthError) return this.reject(eventId, roomId, pdu, `auth events: ${error.message}`);
       throw error;
@@ -113,7 +135,14 @@ export class InboundPdus {
     // Pushed by the origin itself (not fetched as someone's missing event): the origin signed as the sender.
     if (fetchMissing && usesMemberKeys(version)) {
       const before = stateBefore.get(authKey('m.room.member', pdu.sender));
-      this.links.noteSigner(roomId, pdu.sender, origin, eventId, pdu.origin_server_ts, before ? this.graph.findInRoom(before, roomId) : undefined);
+      this.links.noteSigner(
+        roomId,
+        pdu.sender,
+        origin,
+        eventId,
+        pdu.origin_server_ts,
+        before ? this.graph.findInRoom(before, roomId) : undefined,
+      );
     }
 
     let softFail: string | undefined;
@@ -165,7 +194,12 @@ export class InboundPdus {
       }
       if (pdu.type === 'm.room.redaction') {
         const target = typeof pdu.content.redacts === 'string' ? this.events.event(pdu.content.redacts) : undefined;
-        if (target && target.roomId === roomId && !mayRedact(pdu.sender, target.pdu, this.graph.authState(roomId, this.graph.currentStateIds(roomId)), version)) return false;
+        if (
+          target &&
+          target.roomId === roomId &&
+          !mayRedact(pdu.sender, target.pdu, this.graph.authState(roomId, this.graph.currentStateIds(roomId)), version)
+        )
+          return false;
       }
       const stateBefore = this.graph.stateBefore(roomId, pdu, createId, version);
       this.persistRemote(roomId, version, eventId, pdu, stateBefore, undefined);
@@ -182,11 +216,14 @@ export class InboundPdus {
     const ok =
       typeof raw.type === 'string' &&
       typeof raw.sender === 'string' &&
-      typeof raw.content === 'object' && raw.content !== null &&
+      typeof raw.content === 'object' &&
+      raw.content !== null &&
       Number.isSafeInteger(raw.depth) &&
       Number.isSafeInteger(raw.origin_server_ts) &&
-      Array.isArray(raw.prev_events) && raw.prev_events.every((e) => typeof e === 'string') &&
-      Array.isArray(raw.auth_events) && raw.auth_events.every((e) => typeof e === 'string') &&
+      Array.isArray(raw.prev_events) &&
+      raw.prev_events.every((e) => typeof e === 'string') &&
+      Array.isArray(raw.auth_events) &&
+      raw.auth_events.every((e) => typeof e === 'string') &&
       (raw.state_key === undefined || typeof raw.state_key === 'string');
     if (!ok) throw new PduError('malformed PDU');
     if (raw.prev_events.length > 20 || raw.auth_events.length > 10) throw new PduError('too many prev_events or auth_events');
@@ -235,7 +272,10 @@ export class InboundPdus {
     if (!hasRoomIdFromCreate(version)) allowed.add(authKey('m.room.create', ''));
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
       allowed.add(authKey('m.room.member', pdu.state_key));
-      const { membership, third_party_invite: thirdParty } = pdu.content as { membership?: unknown; third_party_invite?: { signed?: { token?: unknown } } };
+      const { membership, third_party_invite: thirdParty } = pdu.content as {
+        membership?: unknown;
+        third_party_invite?: { signed?: { token?: unknown } };
+      };
       if (membership === 'join' || membership === 'invite' || membership === 'knock') allowed.add(authKey('m.room.join_rules', ''));
       const token = thirdParty?.signed?.token;
       if (membership === 'invite' && typeof token === 'string') allowed.add(authKey('m.room.third_party_invite', token));
@@ -246,7 +286,8 @@ export class InboundPdus {
       const event = this.graph.findInRoom(id, roomId);
       if (!event) continue;
       const key = authKey(event.type, event.state_key ?? '');
-      if (event.state_key === undefined || !allowed.has(key)) return `${id} (${event.type}) is not an auth event the selection picks for this event`;
+      if (event.state_key === undefined || !allowed.has(key))
+        return `${id} (${event.type}) is not an auth event the selection picks for this event`;
       if (seen.has(key)) return `two auth events for (${event.type}, ${event.state_key})`;
       seen.add(key);
     }
@@ -255,7 +296,11 @@ export class InboundPdus {
 
   /** Fetches an auth event we lack and holds it for `roomId`; one of another room is not kept but noted in `foreign`. */
   async fetchOutlier(origin: string, eventId: string, roomId: string, version: string, foreign: Set<string>): Promise<void> {
-    const reply = await this.client.request<{ pdus?: unknown[] }>(origin, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`);
+    const reply = await this.client.request<{ pdus?: unknown[] }>(
+      origin,
+      'GET',
+      `/_matrix/federation/v1/event/${encodeURIComponent(eventId)}`,
+    );
     const raw = reply.pdus?.[0];
     if (!raw) return;
     const { pdu, eventId: computed } = await this.checkPdu(raw as Pdu, version);
@@ -272,7 +317,12 @@ export class InboundPdus {
     let reply: { events?: unknown[] };
     try {
       reply = await this.client.request(origin, 'POST', `/_matrix/federation/v1/get_missing_events/${encodeURIComponent(roomId)}`, {
-        body: { earliest_events: this.events.forwardExtremities(roomId), latest_events: [eventId], limit: MISSING_EVENTS_LIMIT, min_depth: 0 },
+        body: {
+          earliest_events: this.events.forwardExtremities(roomId),
+          latest_events: [eventId],
+          limit: MISSING_EVENTS_LIMIT,
+          min_depth: 0,
+        },
       });
     } catch {
       return;
@@ -297,7 +347,14 @@ export class InboundPdus {
   }
 
   /** Stores a checked remote event and moves the room forward: state snapshot, extremities, resolved current state. */
-  private persistRemote(roomId: string, version: string, eventId: string, pdu: Pdu, stateBefore: StateIds, softFail: string | undefined): void {
+  private persistRemote(
+    roomId: string,
+    version: string,
+    eventId: string,
+    pdu: Pdu,
+    stateBefore: StateIds,
+    softFail: string | undefined,
+  ): void {
     this.events.transaction(() => {
       if (softFail) {
         this.store.putSoftFailed(eventId, roomId, pdu, softFail);
@@ -310,7 +367,8 @@ export class InboundPdus {
       const streamOrdering = this.stream.next();
       this.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState, senderUserId: null, txnDeviceId: null, txnId: null });
       this.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: null, state: this.events.currentState(roomId) });
-      const shared = pdu.state_key === undefined && pdu.prev_events.length === 1 && this.store.shareStateGroup(roomId, pdu.prev_events[0]!, eventId);
+      const shared =
+        pdu.state_key === undefined && pdu.prev_events.length === 1 && this.store.shareStateGroup(roomId, pdu.prev_events[0]!, eventId);
       if (!shared) this.store.setStateAfter(roomId, eventId, stateAfter);
       const prevs = new Set(pdu.prev_events);
       const extremities = [...this.events.forwardExtremities(roomId).filter((id) => !prevs.has(id)), eventId];

@@ -3,7 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildServerKeyResponse, decodeBase64, encodeBase64, verifyServerKeyResponse, type KeyFetchOutcome, type ServerKeyResponse } from '../../src/protocol';
+import {
+  buildServerKeyResponse,
+  decodeBase64,
+  encodeBase64,
+  verifyServerKeyResponse,
+  type KeyFetchOutcome,
+  type ServerKeyResponse,
+} from '../../src/protocol';
 import { type CurrentSigningKey, loadOrCreateSigningKey } from '../signing-key';
 import { FederationError, type FederationClient } from './client';
 import type { FederationStore } from './store';
@@ -53,7 +60,9 @@ export class OwnKeys {
   rotate(): string {
     const previous = this.signingKey.current;
     const now = Date.now();
-    appendFileSync(this.oldKeysFile(), `ed25519 ${previous.keyId.slice('ed25519:'.length)} ${previous.publicKeyBase64} ${now}\n`, { mode: 0o600 });
+    appendFileSync(this.oldKeysFile(), `ed25519 ${previous.keyId.slice('ed25519:'.length)} ${previous.publicKeyBase64} ${now}\n`, {
+      mode: 0o600,
+    });
     this.old[previous.keyId] = { key: previous.publicKeyBase64, expired_ts: now };
     let id: string;
     do id = `a_${randomBytes(3).toString('base64url').replace(/-/g, '_')}`;
@@ -70,7 +79,8 @@ function readOldKeys(file: string): OldKeys {
   const keys: OldKeys = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [algorithm, id, key, expired] = line.trim().split(/\s+/);
-    if (algorithm === 'ed25519' && id && key && Number.isSafeInteger(Number(expired))) keys[`ed25519:${id}`] = { key, expired_ts: Number(expired) };
+    if (algorithm === 'ed25519' && id && key && Number.isSafeInteger(Number(expired)))
+      keys[`ed25519:${id}`] = { key, expired_ts: Number(expired) };
   }
   return keys;
 }
@@ -122,7 +132,11 @@ export class KeyRing {
     this.fetchCount++;
     let outcome: KeyFetchOutcome;
     try {
-      const { status, body } = await this.client.raw(domain, 'GET', '/_matrix/key/v2/server', { unsigned: true, timeoutMs: KEY_FETCH_TIMEOUT_MS, maxBytes: MAX_KEY_RESPONSE_BYTES });
+      const { status, body } = await this.client.raw(domain, 'GET', '/_matrix/key/v2/server', {
+        unsigned: true,
+        timeoutMs: KEY_FETCH_TIMEOUT_MS,
+        maxBytes: MAX_KEY_RESPONSE_BYTES,
+      });
       if (status === 404) outcome = { kind: 'not_found' };
       else if (status !== 200) outcome = { kind: 'unreachable', detail: `HTTP ${status}` };
       else {
@@ -191,7 +205,13 @@ export class KeyRing {
       this.store.putRemoteKey({ server_name: domain, key_id: keyId, key, valid_until_ts: checked.validUntilTs, expired_ts: null });
     }
     for (const [keyId, old] of Object.entries(checked.oldVerifyKeys)) {
-      this.store.putRemoteKey({ server_name: domain, key_id: keyId, key: old.key, valid_until_ts: old.expiredTs, expired_ts: old.expiredTs });
+      this.store.putRemoteKey({
+        server_name: domain,
+        key_id: keyId,
+        key: old.key,
+        valid_until_ts: old.expiredTs,
+        expired_ts: old.expiredTs,
+      });
     }
   }
 
@@ -235,5 +255,9 @@ export class KeyRing {
 function listsKey(outcome: KeyFetchOutcome, keyId: string): boolean {
   if (outcome.kind !== 'ok') return false;
   const body = outcome.response as { verify_keys?: Record<string, unknown>; old_verify_keys?: Record<string, unknown> } | null;
-  return typeof body === 'object' && body !== null && (Object.hasOwn(body.verify_keys ?? {}, keyId) || Object.hasOwn(body.old_verify_keys ?? {}, keyId));
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (Object.hasOwn(body.verify_keys ?? {}, keyId) || Object.hasOwn(body.old_verify_keys ?? {}, keyId))
+  );
 }

@@ -101,7 +101,8 @@ export class OutboundQueue {
       }
     } catch (error) {
       const failures = store.backoff(destination).failures + 1;
-      if (failures === 1 || failures % 50 === 0) console.error(`federation: sending to ${destination} failed (${(error as Error).message}); retrying with backoff`);
+      if (failures === 1 || failures % 50 === 0)
+        console.error(`federation: sending to ${destination} failed (${(error as Error).message}); retrying with backoff`);
       const delay = Math.min(FIRST_BACKOFF_MS * 2 ** (failures - 1), this.deps.maxBackoffMs);
       store.setBackoff(destination, failures, Date.now() + delay);
       this.again.delete(destination);

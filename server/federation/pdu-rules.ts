@@ -45,7 +45,12 @@ export function backfillCandidates(origin: string | undefined, joinedServers: st
  * The room state a resident server hands a joining one, keeping only events that pass the auth rules against
  * their own auth events (from the state and auth chain it sent): a resident cannot slip in unauthorised state.
  */
-export function authorisedByTheirAuthEvents(state: Map<string, Pdu>, authChain: Map<string, Pdu>, version: string, createId: string): Map<string, Pdu> {
+export function authorisedByTheirAuthEvents(
+  state: Map<string, Pdu>,
+  authChain: Map<string, Pdu>,
+  version: string,
+  createId: string,
+): Map<string, Pdu> {
   const all = new Map([...authChain, ...state]);
   const kept = new Map<string, Pdu>();
   for (const [id, pdu] of state) {

@@ -64,7 +64,12 @@ export class MembershipHandshakes {
   }
 
   /** Joins `userId` to a room this server is not in, through the first of `servers` that answers. */
-  async joinRemote(roomId: string, userId: string, servers: string[], options: { seed?: Uint8Array; content?: Json } = {}): Promise<string> {
+  async joinRemote(
+    roomId: string,
+    userId: string,
+    servers: string[],
+    options: { seed?: Uint8Array; content?: Json } = {},
+  ): Promise<string> {
     const candidates = [...new Set([...servers, ...this.outliers.serverHints(roomId)])].filter((s) => s !== this.serverName);
     if (candidates.length === 0) throw new MatrixError(404, 'M_NOT_FOUND', `No server to join ${roomId} through; give server_name (via)`);
     let lastError: unknown;
@@ -86,20 +91,32 @@ export class MembershipHandshakes {
     return this.events.room(roomId)?.room_version ?? (roomId.includes(':') ? '11' : MEMBER_KEYS_ROOM_VERSION);
   }
 
-  private async joinThrough(server: string, roomId: string, userId: string, options: { seed?: Uint8Array; content?: Json }): Promise<string> {
+  private async joinThrough(
+    server: string,
+    roomId: string,
+    userId: string,
+    options: { seed?: Uint8Array; content?: Json },
+  ): Promise<string> {
     const guessed = this.guessVersion(roomId);
     const memberId = this.rooms.memberIdFor(roomId, guessed, userId, options.seed);
     const versions = new URLSearchParams(SERVED_ROOM_VERSIONS.map((v) => ['ver', v])).toString();
     const made = await this.client
-      .request<{ event?: Pdu; room_version?: string }>(server, 'GET', `/_matrix/federation/v1/make_join/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}?${versions}`)
+      .request<{ event?: Pdu; room_version?: string }>(
+        server,
+        'GET',
+        `/_matrix/federation/v1/make_join/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}?${versions}`,
+      )
       .catch((error: unknown) => {
-        if (error instanceof FederationError && error.status === 403) throw forbidden(`${server} refused the join: ${(error.body as { error?: string })?.error ?? ''}`);
+        if (error instanceof FederationError && error.status === 403)
+          throw forbidden(`${server} refused the join: ${(error.body as { error?: string })?.error ?? ''}`);
         throw error;
       });
     const version = made.room_version ?? '1';
-    if (!isSupportedRoomVersion(version) || version !== guessed) throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${version} is not what ${roomId} should be`);
+    if (!isSupportedRoomVersion(version) || version !== guessed)
+      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${version} is not what ${roomId} should be`);
     const template = made.event;
-    if (!template || !Array.isArray(template.prev_events) || !Array.isArray(template.auth_events)) throw new PduError(`${server} sent a bad join template`);
+    if (!template || !Array.isArray(template.prev_events) || !Array.isArray(template.auth_events))
+      throw new PduError(`${server} sent a bad join template`);
     const seed = this.rooms.seedOf(roomId, version, userId);
     const content: Json = { ...(options.content ?? {}), membership: 'join' };
     if (usesMemberKeys(version)) Object.assign(content, { localpart: localpartOf(userId), domain: this.serverName });
@@ -125,19 +142,31 @@ export class MembershipHandshakes {
     return eventId;
   }
 
-  private async completeJoin(server: string, roomId: string, version: string, joinId: string, join: Pdu, reply: { state?: unknown[]; auth_chain?: unknown[] }): Promise<void> {
+  private async completeJoin(
+    server: string,
+    roomId: string,
+    version: string,
+    joinId: string,
+    join: Pdu,
+    reply: { state?: unknown[]; auth_chain?: unknown[] },
+  ): Promise<void> {
     // Only this room's events: a resident could hand over another room's events as this room's state or auth chain.
     const checkedState = await this.input.checkedList(reply.state, version, roomId);
     const authChain = await this.input.checkedList(reply.auth_chain, version, roomId);
     const create = [...checkedState.values()].find((e) => e.type === 'm.room.create' && e.state_key === '');
     if (!create) throw new PduError(`${server} sent no create event in the room state`);
     const createId = hasRoomIdFromCreate(version) ? `$${roomId.slice(1)}` : [...checkedState].find(([, e]) => e === create)![0];
-    if (hasRoomIdFromCreate(version) && computeEventId(create, version) !== createId) throw new PduError(`${server} sent a create event that is not this room's`);
+    if (hasRoomIdFromCreate(version) && computeEventId(create, version) !== createId)
+      throw new PduError(`${server} sent a create event that is not this room's`);
     const state = authorisedByTheirAuthEvents(checkedState, authChain, version, createId);
     let history = new Map<string, Pdu>();
     try {
       const params = new URLSearchParams(join.prev_events.map((id) => ['v', id])).toString();
-      const backfill = await this.client.request<{ pdus?: unknown[] }>(server, 'GET', `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${params}&limit=${BACKFILL_ON_JOIN}`);
+      const backfill = await this.client.request<{ pdus?: unknown[] }>(
+        server,
+        'GET',
+        `/_matrix/federation/v1/backfill/${encodeURIComponent(roomId)}?${params}&limit=${BACKFILL_ON_JOIN}`,
+      );
       history = await this.input.checkedList(backfill.pdus, version, roomId);
     } catch {
       // history is a nicety: the join stands without it
@@ -147,7 +176,17 @@ export class MembershipHandshakes {
         if (!this.events.room(roomId)) this.events.createRoom(roomId, version, create.sender, false);
         const insert = (id: string, pdu: Pdu, outlier = false) => {
           if (this.events.event(id)) return;
-          this.events.insertEvent({ streamOrdering: this.stream.next(), eventId: id, roomId, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null, outlier });
+          this.events.insertEvent({
+            streamOrdering: this.stream.next(),
+            eventId: id,
+            roomId,
+            pdu,
+            replacesState: null,
+            senderUserId: null,
+            txnDeviceId: null,
+            txnId: null,
+            outlier,
+          });
         };
         const byDepth = (m: Map<string, Pdu>) => [...m].sort(([, a], [, b]) => a.depth - b.depth);
         // History first, then the current state: stored state queries take the latest event per key. State that
@@ -172,7 +211,8 @@ export class MembershipHandshakes {
   /** Invites a user of another server: asks their server for a member key (member-key rooms), then for its signature. */
   async inviteRemote(roomId: string, inviterUserId: string, targetUserId: string, extraContent: Json): Promise<string> {
     const version = this.rooms.versionOf(roomId);
-    if (this.graph.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false): only local users can join');
+    if (this.graph.federationForbidden(roomId))
+      throw forbidden('this room does not federate (m.federate is false): only local users can join');
     const domain = requireServerName(serverOfUserId(targetUserId), `invite of ${targetUserId}`);
     let target = targetUserId;
     const content: Json = { ...extraContent, membership: 'invite' };
@@ -183,14 +223,20 @@ export class MembershipHandshakes {
           'GET',
           `/_matrix/federation/unstable/org.matrix.msc4430/member_key/${encodeURIComponent(roomId)}/${encodeURIComponent(targetUserId)}`,
         );
-        if (typeof reply.member_key !== 'string' || !/^@[A-Za-z0-9_-]{43}$/.test(reply.member_key)) throw new PduError(`${domain} sent no usable member key`);
+        if (typeof reply.member_key !== 'string' || !/^@[A-Za-z0-9_-]{43}$/.test(reply.member_key))
+          throw new PduError(`${domain} sent no usable member key`);
         target = reply.member_key;
         Object.assign(content, { localpart: localpartOf(targetUserId), domain });
       }
       const sealed = this.rooms.seal(roomId, inviterUserId, { type: 'm.room.member', stateKey: target, content });
-      const reply = await this.client.request<{ event?: Pdu }>(domain, 'PUT', `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(sealed.eventId)}`, {
-        body: { room_version: version, event: sealed.pdu, invite_room_state: this.strippedState(roomId) },
-      });
+      const reply = await this.client.request<{ event?: Pdu }>(
+        domain,
+        'PUT',
+        `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(sealed.eventId)}`,
+        {
+          body: { room_version: version, event: sealed.pdu, invite_room_state: this.strippedState(roomId) },
+        },
+      );
       const signed = reply.event;
       if (!signed || computeEventId(signed, version) !== sealed.eventId) throw new PduError(`${domain} returned a different invite event`);
       return this.rooms.commit({ ...sealed, pdu: { ...sealed.pdu, signatures: signed.signatures } }, inviterUserId).eventId;
@@ -208,7 +254,15 @@ export class MembershipHandshakes {
   /** Stripped state for invites: the events a client needs to show the room before joining (full PDUs, MSC4311). */
   strippedState(roomId: string): Pdu[] {
     const state = this.events.currentState(roomId);
-    const types = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'];
+    const types = [
+      'm.room.create',
+      'm.room.join_rules',
+      'm.room.name',
+      'm.room.avatar',
+      'm.room.canonical_alias',
+      'm.room.encryption',
+      'm.room.topic',
+    ];
     return types.map((t) => state.get(authKey(t, ''))?.pdu).filter((p): p is Pdu => !!p);
   }
 
@@ -220,21 +274,52 @@ export class MembershipHandshakes {
     let lastError: unknown = new Error('no server to leave through');
     for (const server of servers) {
       try {
-        const made = await this.client.request<{ event?: Pdu }>(server, 'GET', `/_matrix/federation/v1/make_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}`);
+        const made = await this.client.request<{ event?: Pdu }>(
+          server,
+          'GET',
+          `/_matrix/federation/v1/make_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}`,
+        );
         const template = made.event;
         if (!template) throw new PduError('bad leave template');
-        const content: Json = { membership: 'leave', ...(usesMemberKeys(version) ? { localpart: localpartOf(userId), domain: this.serverName } : {}) };
+        const content: Json = {
+          membership: 'leave',
+          ...(usesMemberKeys(version) ? { localpart: localpartOf(userId), domain: this.serverName } : {}),
+        };
         const { pdu, eventId } = sealPdu(
-          { type: 'm.room.member', room_id: roomId, sender: memberId, state_key: memberId, content, origin_server_ts: Date.now(), depth: template.depth, prev_events: template.prev_events, auth_events: template.auth_events },
+          {
+            type: 'm.room.member',
+            room_id: roomId,
+            sender: memberId,
+            state_key: memberId,
+            content,
+            origin_server_ts: Date.now(),
+            depth: template.depth,
+            prev_events: template.prev_events,
+            auth_events: template.auth_events,
+          },
           version,
           this.serverName,
           this.signingKey.current,
           this.rooms.seedOf(roomId, version, userId),
         );
-        await this.client.request(server, 'PUT', `/_matrix/federation/v2/send_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`, { body: pdu });
+        await this.client.request(
+          server,
+          'PUT',
+          `/_matrix/federation/v2/send_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
+          { body: pdu },
+        );
         this.events.transaction(() => {
           const streamOrdering = this.stream.next();
-          this.events.insertEvent({ streamOrdering, eventId, roomId, pdu, replacesState: null, senderUserId: userId, txnDeviceId: null, txnId: null });
+          this.events.insertEvent({
+            streamOrdering,
+            eventId,
+            roomId,
+            pdu,
+            replacesState: null,
+            senderUserId: userId,
+            txnDeviceId: null,
+            txnId: null,
+          });
           this.events.setMembership(roomId, userId, 'leave', eventId, streamOrdering);
         });
         this.notifier.notify();

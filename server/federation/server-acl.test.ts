@@ -63,7 +63,8 @@ describe('the spec’s order of rules', () => {
   });
 
   it('ports are never considered', () => {
-    for (const server of ['evil.com', 'evil.com:8448', 'evil.com:1234']) expect(allowed({ allow: ['*'], deny: ['evil.com'] }, server)).toBe(false);
+    for (const server of ['evil.com', 'evil.com:8448', 'evil.com:1234'])
+      expect(allowed({ allow: ['*'], deny: ['evil.com'] }, server)).toBe(false);
     expect(allowed({ allow: ['*'], deny: ['evil.com:8448'] }, 'evil.com:8448')).toBe(true);
   });
 

@@ -235,7 +235,8 @@ function kahn(ids: Set<string>, parentsOf: (id: string) => string[], compare: (a
 }
 
 export function isPowerEvent(event: Pdu): boolean {
-  if (event.type === 'm.room.power_levels' || event.type === 'm.room.join_rules' || event.type === 'm.room.create') return event.state_key === '';
+  if (event.type === 'm.room.power_levels' || event.type === 'm.room.join_rules' || event.type === 'm.room.create')
+    return event.state_key === '';
   if (event.type !== 'm.room.member') return false;
   const membership = event.content.membership;
   return (membership === 'leave' || membership === 'ban') && event.sender !== event.state_key;

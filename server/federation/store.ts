@@ -34,16 +34,24 @@ export class FederationStore {
         `INSERT INTO fed_server_keys (server_name, key_id, key, valid_until_ts, expired_ts) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (server_name, key_id) DO UPDATE SET key = excluded.key, valid_until_ts = excluded.valid_until_ts, expired_ts = excluded.expired_ts`,
       ),
-      key: db.prepare('SELECT server_name, key_id, key, valid_until_ts, expired_ts FROM fed_server_keys WHERE server_name = ? AND key_id = ?'),
+      key: db.prepare(
+        'SELECT server_name, key_id, key, valid_until_ts, expired_ts FROM fed_server_keys WHERE server_name = ? AND key_id = ?',
+      ),
       keysOf: db.prepare('SELECT server_name, key_id, key, valid_until_ts, expired_ts FROM fed_server_keys WHERE server_name = ?'),
-      putSoftFailed: db.prepare('INSERT OR IGNORE INTO fed_soft_failed (event_id, room_id, pdu, reason, received_ts) VALUES (?, ?, ?, ?, ?)'),
+      putSoftFailed: db.prepare(
+        'INSERT OR IGNORE INTO fed_soft_failed (event_id, room_id, pdu, reason, received_ts) VALUES (?, ?, ?, ?, ?)',
+      ),
       softFailed: db.prepare('SELECT pdu, room_id, reason FROM fed_soft_failed WHERE event_id = ?'),
       deleteSoftFailed: db.prepare('DELETE FROM fed_soft_failed WHERE event_id = ?'),
       rejected: db.prepare('SELECT reason FROM rejected_events WHERE event_id = ?'),
       newGroup: db.prepare('INSERT INTO fed_state_groups (room_id, state) VALUES (?, ?)'),
       setEventGroup: db.prepare('INSERT OR REPLACE INTO fed_event_state (event_id, group_id) VALUES (?, ?)'),
-      eventGroupInRoom: db.prepare('SELECT s.group_id, g.state FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ? AND g.room_id = ?'),
-      groupRoom: db.prepare('SELECT g.room_id FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ?'),
+      eventGroupInRoom: db.prepare(
+        'SELECT s.group_id, g.state FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ? AND g.room_id = ?',
+      ),
+      groupRoom: db.prepare(
+        'SELECT g.room_id FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ?',
+      ),
       rejectedRoom: db.prepare('SELECT room_id FROM rejected_events WHERE event_id = ?'),
       latestGroup: db.prepare('SELECT group_id, state FROM fed_state_groups WHERE room_id = ? ORDER BY group_id DESC LIMIT 1'),
       updatePdu: db.prepare('UPDATE events SET pdu = ? WHERE event_id = ?'),

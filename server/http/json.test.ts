@@ -56,7 +56,8 @@ describe('parseRequestBody', () => {
     const deep = refusal(nested(5000));
     expect([deep.status, deep.errcode]).toEqual([400, 'M_BAD_JSON']);
     expect(deep.message).toMatch(/deeper than 64 levels/);
-    for (const text of ['[]', '"text"', 'null', '42', 'true']) expect([refusal(text).status, refusal(text).errcode]).toEqual([400, 'M_BAD_JSON']);
+    for (const text of ['[]', '"text"', 'null', '42', 'true'])
+      expect([refusal(text).status, refusal(text).errcode]).toEqual([400, 'M_BAD_JSON']);
     for (const text of ['{', '{"a":1}{"b":2}', "{'a':1}", 'NaN']) expect(refusal(text).errcode).toBe('M_NOT_JSON');
   });
 });

@@ -67,11 +67,16 @@ export function parseRequestBody(text: string, maxDepth: number): Record<string,
   try {
     value = parseBoundedJson(text, maxDepth);
   } catch (error) {
-    if (error instanceof JsonTooDeepError) throw new MatrixError(400, 'M_BAD_JSON', `Request body is nested deeper than ${maxDepth} levels`);
+    if (error instanceof JsonTooDeepError)
+      throw new MatrixError(400, 'M_BAD_JSON', `Request body is nested deeper than ${maxDepth} levels`);
     throw new MatrixError(400, 'M_NOT_JSON', 'Request body is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MatrixError(400, 'M_BAD_JSON', `Request body must be a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`);
+    throw new MatrixError(
+      400,
+      'M_BAD_JSON',
+      `Request body must be a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+    );
   }
   return value as Record<string, unknown>;
 }

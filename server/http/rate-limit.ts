@@ -63,7 +63,9 @@ export class FailureBackoff {
     const record = this.records.get(key);
     const wait = record ? record.until - this.now() : 0;
     if (wait > 0) {
-      throw new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many failed attempts for this account: wait before trying again', { retry_after_ms: wait });
+      throw new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many failed attempts for this account: wait before trying again', {
+        retry_after_ms: wait,
+      });
     }
   }
 

@@ -78,10 +78,18 @@ export class Router {
     return this.routes.map(({ method, path }) => ({ method, path }));
   }
 
-  get(path: string, handler: Handler) { this.add('GET', path, handler); }
-  post(path: string, handler: Handler) { this.add('POST', path, handler); }
-  put(path: string, handler: Handler) { this.add('PUT', path, handler); }
-  delete(path: string, handler: Handler) { this.add('DELETE', path, handler); }
+  get(path: string, handler: Handler) {
+    this.add('GET', path, handler);
+  }
+  post(path: string, handler: Handler) {
+    this.add('POST', path, handler);
+  }
+  put(path: string, handler: Handler) {
+    this.add('PUT', path, handler);
+  }
+  delete(path: string, handler: Handler) {
+    this.add('DELETE', path, handler);
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const abort = new AbortController();

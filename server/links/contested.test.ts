@@ -3,7 +3,16 @@ import type { Pdu } from '../rooms/pdu';
 import { signedAfterMove } from './contested';
 
 const member = (domain: string | undefined, ts: number): Pdu =>
-  ({ type: 'm.room.member', state_key: 'KEY', sender: 'KEY', content: { membership: 'join', localpart: 'alice', ...(domain ? { domain } : {}) }, origin_server_ts: ts, depth: 1, prev_events: [], auth_events: [] }) as unknown as Pdu;
+  ({
+    type: 'm.room.member',
+    state_key: 'KEY',
+    sender: 'KEY',
+    content: { membership: 'join', localpart: 'alice', ...(domain ? { domain } : {}) },
+    origin_server_ts: ts,
+    depth: 1,
+    prev_events: [],
+    auth_events: [],
+  }) as unknown as Pdu;
 
 const onAlpha = member('alpha', 100);
 const onBeta = member('beta', 200);
@@ -23,7 +32,9 @@ describe('signedAfterMove', () => {
   });
 
   it('a key back on its old server is not contested by it', () => {
-    expect(signedAfterMove({ origin: 'alpha', memberChain: [member('alpha', 300), onBeta, onAlpha], memberBefore: onBeta, pduTs: 400 })).toBe(false);
+    expect(
+      signedAfterMove({ origin: 'alpha', memberChain: [member('alpha', 300), onBeta, onAlpha], memberBefore: onBeta, pduTs: 400 }),
+    ).toBe(false);
   });
 
   it('an event made before the move and delivered late is not held against the old server', () => {
@@ -31,6 +42,8 @@ describe('signedAfterMove', () => {
   });
 
   it('a current member event without a domain (a claim it cannot read) contests nothing', () => {
-    expect(signedAfterMove({ origin: 'alpha', memberChain: [member(undefined, 200), onAlpha], memberBefore: onAlpha, pduTs: 300 })).toBe(false);
+    expect(signedAfterMove({ origin: 'alpha', memberChain: [member(undefined, 200), onAlpha], memberBefore: onAlpha, pduTs: 300 })).toBe(
+      false,
+    );
   });
 });

@@ -45,8 +45,12 @@ export class ContestedStore {
   private readonly s;
   constructor(db: Db) {
     this.s = {
-      insert: db.prepare('INSERT OR IGNORE INTO contested_keys (room_id, member_key, by_server, since_ts, event_id, stream_id) VALUES (?, ?, ?, ?, ?, ?)'),
-      forKey: db.prepare('SELECT by_server, since_ts, event_id FROM contested_keys WHERE room_id = ? AND member_key = ? ORDER BY since_ts, by_server'),
+      insert: db.prepare(
+        'INSERT OR IGNORE INTO contested_keys (room_id, member_key, by_server, since_ts, event_id, stream_id) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      forKey: db.prepare(
+        'SELECT by_server, since_ts, event_id FROM contested_keys WHERE room_id = ? AND member_key = ? ORDER BY since_ts, by_server',
+      ),
       has: db.prepare('SELECT 1 FROM contested_keys WHERE room_id = ? AND member_key = ? AND by_server = ?'),
       changed: db.prepare('SELECT DISTINCT member_key FROM contested_keys WHERE room_id = ? AND stream_id > ? AND stream_id <= ?'),
       maxStream: db.prepare('SELECT MAX(stream_id) AS m FROM contested_keys'),

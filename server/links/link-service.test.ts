@@ -32,7 +32,12 @@ describe('a member whose link is not checked yet', () => {
     const aliceKey = hs.memberKeys.forUser(roomId, `@alice:${SERVER}`)!.member_key;
     const unchecked = hs.links.memberInfo(roomId, aliceKey);
     expect(unchecked.user_id).toBeNull();
-    expect(unchecked['dev.wayfarer.link']).toMatchObject({ status: 'unverified', reason: 'not checked yet', localpart: 'alice', domain: SERVER });
+    expect(unchecked['dev.wayfarer.link']).toMatchObject({
+      status: 'unverified',
+      reason: 'not checked yet',
+      localpart: 'alice',
+      domain: SERVER,
+    });
     expect(hs.links.displayId(roomId, aliceKey)).toBe('@_unverified_alice_alpha.test=3a19290:alpha.test:19290');
     await hs.links.ensureRooms([roomId]);
     expect(hs.links.displayId(roomId, aliceKey)).toBe(`@alice:${SERVER}`);
@@ -62,9 +67,15 @@ describe('a member whose link is not checked yet', () => {
 
 describe('displayIdOf', () => {
   it('maps verified, erased and unverified links; a link without a readable claim is unverified by its key', () => {
-    expect(displayIdOf({ status: 'verified', checked_ts: 0, reason: '', localpart: 'bob', domain: 'beta' }, KEY, 'alpha')).toBe('@bob:beta');
+    expect(displayIdOf({ status: 'verified', checked_ts: 0, reason: '', localpart: 'bob', domain: 'beta' }, KEY, 'alpha')).toBe(
+      '@bob:beta',
+    );
     expect(displayIdOf({ status: 'erased', checked_ts: 0, reason: '' }, KEY, 'alpha')).toBe('@_erased_aaaaaaaa:alpha');
-    expect(displayIdOf({ status: 'unverified', checked_ts: 0, reason: '', localpart: 'Bob', domain: 'beta' }, KEY, 'alpha')).toBe('@_unverified_bob_beta:alpha');
-    expect(displayIdOf({ status: 'unverified', checked_ts: 0, reason: 'malformed' }, KEY, 'alpha')).toBe('@_unverified_key_aaaaaaaa_unknown:alpha');
+    expect(displayIdOf({ status: 'unverified', checked_ts: 0, reason: '', localpart: 'Bob', domain: 'beta' }, KEY, 'alpha')).toBe(
+      '@_unverified_bob_beta:alpha',
+    );
+    expect(displayIdOf({ status: 'unverified', checked_ts: 0, reason: 'malformed' }, KEY, 'alpha')).toBe(
+      '@_unverified_key_aaaaaaaa_unknown:alpha',
+    );
   });
 });

@@ -52,15 +52,21 @@ class LinkStore {
   private readonly s;
   constructor(db: Db) {
     this.s = {
-      get: db.prepare('SELECT room_id, member_key, event_id, info, known_key, stream_id FROM link_state WHERE room_id = ? AND member_key = ?'),
+      get: db.prepare(
+        'SELECT room_id, member_key, event_id, info, known_key, stream_id FROM link_state WHERE room_id = ? AND member_key = ?',
+      ),
       put: db.prepare(
         `INSERT INTO link_state (room_id, member_key, event_id, info, known_key, stream_id) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (room_id, member_key) DO UPDATE SET event_id = excluded.event_id, info = excluded.info, known_key = excluded.known_key, stream_id = excluded.stream_id`,
       ),
       changed: db.prepare('SELECT member_key FROM link_state WHERE room_id = ? AND stream_id > ? AND stream_id <= ?'),
       maxStream: db.prepare('SELECT MAX(stream_id) AS m FROM link_state'),
-      hold: db.prepare('INSERT OR IGNORE INTO link_held_events (event_id, room_id, member_key, member_event_id, key_ids) VALUES (?, ?, ?, ?, ?)'),
-      held: db.prepare('SELECT event_id, member_event_id, key_ids FROM link_held_events WHERE room_id = ? AND member_key = ? ORDER BY rowid'),
+      hold: db.prepare(
+        'INSERT OR IGNORE INTO link_held_events (event_id, room_id, member_key, member_event_id, key_ids) VALUES (?, ?, ?, ?, ?)',
+      ),
+      held: db.prepare(
+        'SELECT event_id, member_event_id, key_ids FROM link_held_events WHERE room_id = ? AND member_key = ? ORDER BY rowid',
+      ),
       unhold: db.prepare('DELETE FROM link_held_events WHERE event_id = ?'),
     };
   }
@@ -80,7 +86,10 @@ class LinkStore {
     this.s.hold.run(eventId, roomId, memberKey, memberEventId, JSON.stringify(keyIds));
   }
   held(roomId: string, memberKey: string): { event_id: string; member_event_id: string; key_ids: string[] }[] {
-    return (this.s.held.all(roomId, memberKey) as { event_id: string; member_event_id: string; key_ids: string }[]).map((r) => ({ ...r, key_ids: JSON.parse(r.key_ids) as string[] }));
+    return (this.s.held.all(roomId, memberKey) as { event_id: string; member_event_id: string; key_ids: string }[]).map((r) => ({
+      ...r,
+      key_ids: JSON.parse(r.key_ids) as string[],
+    }));
   }
   unhold(eventId: string): void {
     this.s.unhold.run(eventId);
@@ -302,7 +311,12 @@ export class LinkService {
       const again = items.filter((item) => renewedDomains.has(verdicts.get(item.id)?.domain ?? ''));
       for (const [id, verdict] of await checkLinks(again, cache, now)) verdicts.set(id, verdict);
     }
-    for (const domain of new Set(items.map((item) => verdicts.get(item.id)).filter((v) => v?.code === 'key_missing' && v.domain !== this.config.serverName).map((v) => v!.domain!))) {
+    for (const domain of new Set(
+      items
+        .map((item) => verdicts.get(item.id))
+        .filter((v) => v?.code === 'key_missing' && v.domain !== this.config.serverName)
+        .map((v) => v!.domain!),
+    )) {
       this.scheduleKeyRetry(domain);
     }
     let changed = 0;
@@ -329,7 +343,11 @@ export class LinkService {
    */
   private claimEvent(event: StoredEvent): StoredEvent {
     let current = event;
-    for (let hops = 0; hops < 20 && current.pdu.content.domain === undefined && current.pdu.sender !== current.pdu.state_key && current.replacesState; hops++) {
+    for (
+      let hops = 0;
+      hops < 20 && current.pdu.content.domain === undefined && current.pdu.sender !== current.pdu.state_key && current.replacesState;
+      hops++
+    ) {
       const previous = this.events.event(current.replacesState);
       if (!previous) break;
       current = previous;
@@ -346,7 +364,8 @@ export class LinkService {
     const missing = new Map<string, string>();
     for (const item of items) {
       const verdict = verdicts.get(item.id);
-      if (verdict?.code === 'key_missing' && verdict.domain && verdict.keyId && verdict.domain !== this.config.serverName) missing.set(verdict.domain, verdict.keyId);
+      if (verdict?.code === 'key_missing' && verdict.domain && verdict.keyId && verdict.domain !== this.config.serverName)
+        missing.set(verdict.domain, verdict.keyId);
     }
     const renewed = new Set<string>();
     await Promise.all(
@@ -370,7 +389,10 @@ export class LinkService {
     if (retry.timer || retry.attempt >= KEY_RETRY_ATTEMPTS || this.stopped) return;
     const keyRing = this.keyRing;
     const base = this.config.keyRefetchSeconds * 1000;
-    const delay = Math.min(Math.max(keyRing.nextRefetchAt(domain) - Date.now(), base * 2 ** retry.attempt), this.config.linkRecheckSeconds * 1000);
+    const delay = Math.min(
+      Math.max(keyRing.nextRefetchAt(domain) - Date.now(), base * 2 ** retry.attempt),
+      this.config.linkRecheckSeconds * 1000,
+    );
     retry.timer = setTimeout(() => {
       retry.timer = undefined;
       retry.attempt++;
@@ -406,7 +428,9 @@ export class LinkService {
 
   /** The member's link verified with `keyId` for `memberEventId`: release the events held for it (see `hold`). */
   private releaseHeld(roomId: string, memberKey: string, memberEventId: string, keyId: string | undefined): void {
-    const held = this.store.held(roomId, memberKey).filter((row) => row.member_event_id === memberEventId && keyId !== undefined && row.key_ids.includes(keyId));
+    const held = this.store
+      .held(roomId, memberKey)
+      .filter((row) => row.member_event_id === memberEventId && keyId !== undefined && row.key_ids.includes(keyId));
     if (held.length === 0) return;
     setImmediate(async () => {
       let released = 0;
@@ -420,7 +444,8 @@ export class LinkService {
           if (!this.stopped) console.error(`releasing ${row.event_id} failed:`, error);
         }
       }
-      if (released > 0) console.log(`released ${released} event(s) of ${memberKey} in ${roomId}: its link verified once we had its domain's keys`);
+      if (released > 0)
+        console.log(`released ${released} event(s) of ${memberKey} in ${roomId}: its link verified once we had its domain's keys`);
     });
   }
 
@@ -431,19 +456,32 @@ export class LinkService {
   }
 
   /** MSC4430: ask the claimed domain for the event again; a copy re-signed with its current key keeps the link. */
-  private async tryResignedCopy(claim: StoredEvent, item: LinkCheckItem, cache: DomainKeyCache, now: number): Promise<LinkVerdict | undefined> {
+  private async tryResignedCopy(
+    claim: StoredEvent,
+    item: LinkCheckItem,
+    cache: DomainKeyCache,
+    now: number,
+  ): Promise<LinkVerdict | undefined> {
     const event = claim;
     const domain = String(event.pdu.content.domain);
     let fresh: Pdu | undefined;
     try {
-      const reply = await this.client.request<{ pdus?: Pdu[] }>(domain, 'GET', `/_matrix/federation/v1/event/${encodeURIComponent(event.eventId)}`, { timeoutMs: 4000 });
+      const reply = await this.client.request<{ pdus?: Pdu[] }>(
+        domain,
+        'GET',
+        `/_matrix/federation/v1/event/${encodeURIComponent(event.eventId)}`,
+        { timeoutMs: 4000 },
+      );
       fresh = reply.pdus?.[0];
     } catch {
       return undefined;
     }
     if (!fresh || typeof fresh !== 'object' || typeof fresh.signatures !== 'object' || fresh.signatures === null) return undefined;
     // Only the signatures may differ: take theirs onto our copy, so nothing hashed can change.
-    const candidate: Pdu = { ...event.pdu, signatures: { ...event.pdu.signatures, [domain]: (fresh.signatures as Record<string, Record<string, string>>)[domain] ?? {} } };
+    const candidate: Pdu = {
+      ...event.pdu,
+      signatures: { ...event.pdu.signatures, [domain]: (fresh.signatures as Record<string, Record<string, string>>)[domain] ?? {} },
+    };
     const [verdict] = (await checkLinks([{ ...item, memberEvent: candidate as unknown as Record<string, unknown> }], cache, now)).values();
     if (verdict?.status !== 'verified') return undefined;
     this.fedStore.updatePdu(event.eventId, candidate);
@@ -471,7 +509,11 @@ export class LinkService {
     this.byEvent.set(event.eventId, info);
     const memberKey = event.pdu.state_key!;
     if (AWAITING_KEYS.has(verdict.code) && verdict.domain && verdict.domain !== this.config.serverName) {
-      this.awaiting.set(event.eventId, { roomId: event.roomId, domain: verdict.domain, keyIds: this.coSigningKeyIds(this.claimEvent(event).pdu, verdict.domain) });
+      this.awaiting.set(event.eventId, {
+        roomId: event.roomId,
+        domain: verdict.domain,
+        keyIds: this.coSigningKeyIds(this.claimEvent(event).pdu, verdict.domain),
+      });
     } else {
       this.awaiting.delete(event.eventId);
     }
@@ -487,7 +529,14 @@ export class LinkService {
     // Only a change clients act on takes a stream position (a reworded reason must not wake every /sync).
     const same = row && row.event_id === event.eventId && before?.status === info.status && before?.key_id === info.key_id;
     const streamId = same ? row.stream_id : this.stream.next();
-    this.store.put({ room_id: event.roomId, member_key: memberKey, event_id: event.eventId, info: JSON.stringify(info), known_key: knownKey, stream_id: streamId });
+    this.store.put({
+      room_id: event.roomId,
+      member_key: memberKey,
+      event_id: event.eventId,
+      info: JSON.stringify(info),
+      known_key: knownKey,
+      stream_id: streamId,
+    });
     // Never verified and unreachable: look again on the next read (the domain is retried after a minute).
     if (verdict.code === 'never_verified') this.byEvent.delete(event.eventId);
     return { statusChanged: !same && before !== undefined && row!.event_id === event.eventId, newPosition: !same };
@@ -573,7 +622,8 @@ export function displayIdOf(link: LinkInfo, memberKey: string, serverName: strin
 /** A member event whose link has not been checked yet: unverified, by what it claims (erased when redacted). */
 function uncheckedLink(claim: StoredEvent): LinkInfo {
   const { localpart, domain } = claim.pdu.content;
-  if (claim.redactedBy && typeof localpart !== 'string') return { status: 'erased', checked_ts: Date.now(), reason: 'the member event was redacted: its localpart is gone' };
+  if (claim.redactedBy && typeof localpart !== 'string')
+    return { status: 'erased', checked_ts: Date.now(), reason: 'the member event was redacted: its localpart is gone' };
   const info: LinkInfo = { status: 'unverified', checked_ts: Date.now(), reason: 'not checked yet' };
   if (typeof localpart === 'string' && localpart !== '') info.localpart = localpart;
   if (typeof domain === 'string' && domain !== '') info.domain = domain;

@@ -19,7 +19,10 @@ export async function checkLinks(items: LinkCheckItem[], cache: DomainKeyCache, 
     items.map(async (item) => {
       const content = item.memberEvent.content as Record<string, unknown> | undefined;
       const domain = typeof content?.domain === 'string' ? content.domain : '';
-      const verdict = await verifyLinkWithKeys({ memberEvent: item.memberEvent, roomVersion: item.roomVersion, previous: item.previous ?? null, nowMs }, await cache.keysFor(domain));
+      const verdict = await verifyLinkWithKeys(
+        { memberEvent: item.memberEvent, roomVersion: item.roomVersion, previous: item.previous ?? null, nowMs },
+        await cache.keysFor(domain),
+      );
       verdicts.set(item.id, verdict);
     }),
   );

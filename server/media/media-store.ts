@@ -37,10 +37,16 @@ export class MediaStore {
     this.s = {
       put: db.prepare('INSERT INTO media (media_id, content_type, filename, size, uploader, created_ts) VALUES (?, ?, ?, ?, ?, ?)'),
       get: db.prepare('SELECT media_id, content_type, filename, size FROM media WHERE media_id = ?'),
-      putRemote: db.prepare('INSERT OR REPLACE INTO remote_media (server_name, media_id, content_type, filename, size, file, fetched_ts) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      putRemote: db.prepare(
+        'INSERT OR REPLACE INTO remote_media (server_name, media_id, content_type, filename, size, file, fetched_ts) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       getRemote: db.prepare('SELECT media_id, content_type, filename, size, file FROM remote_media WHERE server_name = ? AND media_id = ?'),
-      putThumb: db.prepare('INSERT OR REPLACE INTO media_thumbnails (server_name, media_id, width, height, method, content_type, size, file, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      getThumb: db.prepare('SELECT content_type, file FROM media_thumbnails WHERE server_name = ? AND media_id = ? AND width = ? AND height = ? AND method = ?'),
+      putThumb: db.prepare(
+        'INSERT OR REPLACE INTO media_thumbnails (server_name, media_id, width, height, method, content_type, size, file, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getThumb: db.prepare(
+        'SELECT content_type, file FROM media_thumbnails WHERE server_name = ? AND media_id = ? AND width = ? AND height = ? AND method = ?',
+      ),
     };
   }
 
@@ -64,7 +70,10 @@ export class MediaStore {
     if (!row) return undefined;
     const file = path.join(this.remoteDir, row.file);
     if (!existsSync(file)) return undefined;
-    return { row: { media_id: row.media_id, content_type: row.content_type, filename: row.filename, size: row.size }, bytes: readFileSync(file) };
+    return {
+      row: { media_id: row.media_id, content_type: row.content_type, filename: row.filename, size: row.size },
+      bytes: readFileSync(file),
+    };
   }
 
   saveRemote(serverName: string, mediaId: string, bytes: Buffer, contentType: string, filename: string | undefined): void {
@@ -74,7 +83,9 @@ export class MediaStore {
   }
 
   getThumbnail(key: ThumbnailKey): { contentType: string; bytes: Buffer } | undefined {
-    const row = this.s.getThumb.get(key.serverName, key.mediaId, key.width, key.height, key.method) as { content_type: string; file: string } | undefined;
+    const row = this.s.getThumb.get(key.serverName, key.mediaId, key.width, key.height, key.method) as
+      | { content_type: string; file: string }
+      | undefined;
     if (!row) return undefined;
     const file = path.join(this.thumbDir, row.file);
     if (!existsSync(file)) return undefined;

@@ -10,11 +10,16 @@ export interface MediaPart {
 
 export function buildMultipart(metadata: unknown, headers: Record<string, string>, body: Buffer): { contentType: string; body: Buffer } {
   const boundary = randomBytes(16).toString('hex');
-  const head = (h: Record<string, string>) => Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const head = (h: Record<string, string>) =>
+    Object.entries(h)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
   return {
     contentType: `multipart/mixed; boundary=${boundary}`,
     body: Buffer.concat([
-      Buffer.from(`--${boundary}\r\n${head({ 'Content-Type': 'application/json' })}\r\n${JSON.stringify(metadata)}\r\n--${boundary}\r\n${head(headers)}\r\n`),
+      Buffer.from(
+        `--${boundary}\r\n${head({ 'Content-Type': 'application/json' })}\r\n${JSON.stringify(metadata)}\r\n--${boundary}\r\n${head(headers)}\r\n`,
+      ),
       body,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]),
@@ -57,21 +62,24 @@ export function parseMediaMultipart(contentType: string | undefined, body: Buffe
   }
   if (parts.length !== 2) throw new MultipartError(`expected two parts, got ${parts.length}`);
   const [meta, media] = parts.map(splitPart) as [ReturnType<typeof splitPart>, ReturnType<typeof splitPart>];
-  if (!/^application\/json\s*(;|$)/i.test(meta.headers['content-type'] ?? '')) throw new MultipartError('the first part is not application/json');
+  if (!/^application\/json\s*(;|$)/i.test(meta.headers['content-type'] ?? ''))
+    throw new MultipartError('the first part is not application/json');
   let metadata: unknown;
   try {
     metadata = JSON.parse(meta.body.toString('utf8'));
   } catch {
     throw new MultipartError('the first part is not JSON');
   }
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new MultipartError('the metadata part is not a JSON object');
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw new MultipartError('the metadata part is not a JSON object');
   return { metadata, headers: media.headers, body: media.body };
 }
 
 function splitPart(part: Buffer): { headers: Record<string, string>; body: Buffer } {
   const end = part.indexOf('\r\n\r\n');
   // A part with no headers starts directly with the blank line.
-  const headerText = end === -1 ? (part.subarray(0, 2).toString('latin1') === '\r\n' ? '' : undefined) : part.subarray(0, end).toString('latin1');
+  const headerText =
+    end === -1 ? (part.subarray(0, 2).toString('latin1') === '\r\n' ? '' : undefined) : part.subarray(0, end).toString('latin1');
   if (headerText === undefined) throw new MultipartError('a part without a header block');
   if (headerText.length > 8192) throw new MultipartError('part headers too long');
   const headers: Record<string, string> = {};

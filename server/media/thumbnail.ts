@@ -48,7 +48,13 @@ export function thumbnailParams(query: URLSearchParams): { width: number; height
 }
 
 /** The size of the result for an original of ow × oh. */
-export function thumbnailSize(ow: number, oh: number, width: number, height: number, method: ThumbnailMethod): { width: number; height: number } {
+export function thumbnailSize(
+  ow: number,
+  oh: number,
+  width: number,
+  height: number,
+  method: ThumbnailMethod,
+): { width: number; height: number } {
   if (method === 'scale') {
     const factor = Math.min(1, width / ow, height / oh);
     return { width: Math.max(1, Math.round(ow * factor)), height: Math.max(1, Math.round(oh * factor)) };
@@ -57,15 +63,27 @@ export function thumbnailSize(ow: number, oh: number, width: number, height: num
   return { width: Math.max(1, Math.round(width * factor)), height: Math.max(1, Math.round(height * factor)) };
 }
 
-export async function makeThumbnail(bytes: Buffer, contentType: string, width: number, height: number, method: ThumbnailMethod): Promise<Thumbnail> {
+export async function makeThumbnail(
+  bytes: Buffer,
+  contentType: string,
+  width: number,
+  height: number,
+  method: ThumbnailMethod,
+): Promise<Thumbnail> {
   if (!isImage(contentType)) throw new MatrixError(400, 'M_UNKNOWN', `Cannot generate thumbnails for ${contentType} content: not an image`);
   const dims = imageDimensions(bytes);
   const animated = isAnimated(bytes);
   if (!DECODED.has(contentType) || animated || !dims) {
-    if (bytes.length > MAX_PASSTHROUGH_BYTES) throw new MatrixError(413, 'M_TOO_LARGE', `This image can't be scaled here and is too large (${bytes.length} bytes) to serve as its own thumbnail`);
+    if (bytes.length > MAX_PASSTHROUGH_BYTES)
+      throw new MatrixError(
+        413,
+        'M_TOO_LARGE',
+        `This image can't be scaled here and is too large (${bytes.length} bytes) to serve as its own thumbnail`,
+      );
     return { contentType, bytes };
   }
-  if (dims.width * dims.height > MAX_THUMBNAIL_SOURCE_PIXELS) throw new MatrixError(413, 'M_TOO_LARGE', `Content is too large to thumbnail (${dims.width}×${dims.height})`);
+  if (dims.width * dims.height > MAX_THUMBNAIL_SOURCE_PIXELS)
+    throw new MatrixError(413, 'M_TOO_LARGE', `Content is too large to thumbnail (${dims.width}×${dims.height})`);
   const size = thumbnailSize(dims.width, dims.height, width, height, method);
   return render({ bytes, contentType, width: size.width, height: size.height, method });
 }
@@ -127,9 +145,11 @@ function renderNow(job: RenderJob): Promise<Thumbnail> {
 
 /** Width and height from a PNG, GIF, BMP or JPEG header; undefined when not found. */
 export function imageDimensions(b: Buffer): { width: number; height: number } | undefined {
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('latin1', 12, 16) === 'IHDR') return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('latin1', 12, 16) === 'IHDR')
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
   if (b.length >= 10 && b.toString('latin1', 0, 3) === 'GIF') return { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
-  if (b.length >= 26 && b.toString('latin1', 0, 2) === 'BM') return { width: Math.abs(b.readInt32LE(18)), height: Math.abs(b.readInt32LE(22)) };
+  if (b.length >= 26 && b.toString('latin1', 0, 2) === 'BM')
+    return { width: Math.abs(b.readInt32LE(18)), height: Math.abs(b.readInt32LE(22)) };
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
     let i = 2;
     while (i + 9 < b.length) {
@@ -141,7 +161,8 @@ export function imageDimensions(b: Buffer): { width: number; height: number } | 
       }
       const length = b.readUInt16BE(i + 2);
       // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC)
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+        return { height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
       i += 2 + length;
     }
   }

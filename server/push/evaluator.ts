@@ -106,7 +106,11 @@ export function compilePushRules(ruleset: PushRuleset): CompiledPushRules {
       rules.push({
         ruleId: rule.rule_id,
         legacyMention: LEGACY_MENTION_RULES.has(rule.rule_id),
-        conditions: conditions.map((condition) => ({ condition, key: JSON.stringify(condition) ?? '', byDisplayName: condition?.kind === 'contains_display_name' })),
+        conditions: conditions.map((condition) => ({
+          condition,
+          key: JSON.stringify(condition) ?? '',
+          byDisplayName: condition?.kind === 'contains_display_name',
+        })),
         outcome: { ...outcomeOf(rule.actions), ruleId: rule.rule_id },
       });
     }
@@ -214,7 +218,11 @@ function eventMatch(condition: PushCondition, event: PushEvent): boolean {
   if (typeof value !== 'string') return false;
   // content.body matches whole words anywhere in the text; every other key matches the entire value.
   const words = condition.key === 'content.body';
-  return cached(words ? wordRegExps : wholeRegExps, condition.pattern, () => (words ? wordRegExp(globToRegExpSource(condition.pattern as string)) : new RegExp(`^${globToRegExpSource(condition.pattern as string)}$`, 'isu'))).test(value);
+  return cached(words ? wordRegExps : wholeRegExps, condition.pattern, () =>
+    words
+      ? wordRegExp(globToRegExpSource(condition.pattern as string))
+      : new RegExp(`^${globToRegExpSource(condition.pattern as string)}$`, 'isu'),
+  ).test(value);
 }
 
 /** A word boundary is the start or end of the text or any character outside [A-Za-z0-9_]. */
@@ -303,4 +311,5 @@ function memberCountMatches(is: unknown, count: number): boolean {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isPrimitive = (value: unknown) => value === null || typeof value === 'string' || typeof value === 'boolean' || Number.isSafeInteger(value);
+const isPrimitive = (value: unknown) =>
+  value === null || typeof value === 'string' || typeof value === 'boolean' || Number.isSafeInteger(value);

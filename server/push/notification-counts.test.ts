@@ -21,7 +21,11 @@ function fakeDeps(): ConstructorParameters<typeof NotificationCounts>[1] {
 }
 
 const message = (body: string, mentions: string[]): Pdu =>
-  ({ type: 'm.room.message', sender: '@remote:y', content: { msgtype: 'm.text', body, 'm.mentions': { user_ids: mentions } } }) as unknown as Pdu;
+  ({
+    type: 'm.room.message',
+    sender: '@remote:y',
+    content: { msgtype: 'm.text', body, 'm.mentions': { user_ids: mentions } },
+  }) as unknown as Pdu;
 
 type Op =
   | { kind: 'event'; room: number; mentions: string[] }
@@ -37,7 +41,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function actual(db: Database.Database, room: string, user: string) {
-  const row = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(highlight), 0) AS h FROM push_actions WHERE room_id = ? AND user_id = ?').get(room, user) as { n: number; h: number };
+  const row = db
+    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(highlight), 0) AS h FROM push_actions WHERE room_id = ? AND user_id = ?')
+    .get(room, user) as { n: number; h: number };
   return { notification_count: row.n, highlight_count: row.h };
 }
 
@@ -52,7 +58,15 @@ describe('NotificationCounts', () => {
         for (const o of ops) {
           if (o.kind === 'event') {
             stream++;
-            counts.recordEvent({ roomId: ROOMS[o.room]!, version: '11', eventId: `$${stream}`, streamOrdering: stream, pdu: message(`hello ${stream}`, o.mentions), senderUserId: null, state: new Map() });
+            counts.recordEvent({
+              roomId: ROOMS[o.room]!,
+              version: '11',
+              eventId: `$${stream}`,
+              streamOrdering: stream,
+              pdu: message(`hello ${stream}`, o.mentions),
+              senderUserId: null,
+              state: new Map(),
+            });
           } else if (o.kind === 'read') counts.markRead(ROOMS[o.room]!, USERS[o.user]!, o.upTo);
           else if (o.kind === 'reset') counts.resetRoom(ROOMS[o.room]!, USERS[o.user]!);
           else counts.forgetEvent(`$${o.event}`);
@@ -66,7 +80,9 @@ describe('NotificationCounts', () => {
 
   it('a database written before the summary existed is counted when it is opened', () => {
     const db = new Database(':memory:');
-    db.exec('CREATE TABLE push_actions (room_id TEXT NOT NULL, user_id TEXT NOT NULL, stream_ordering INTEGER NOT NULL, event_id TEXT NOT NULL, highlight INTEGER NOT NULL, PRIMARY KEY (room_id, user_id, stream_ordering))');
+    db.exec(
+      'CREATE TABLE push_actions (room_id TEXT NOT NULL, user_id TEXT NOT NULL, stream_ordering INTEGER NOT NULL, event_id TEXT NOT NULL, highlight INTEGER NOT NULL, PRIMARY KEY (room_id, user_id, stream_ordering))',
+    );
     const insert = db.prepare('INSERT INTO push_actions VALUES (?, ?, ?, ?, ?)');
     insert.run('!r1:x', '@a:x', 1, '$1', 0);
     insert.run('!r1:x', '@a:x', 2, '$2', 1);

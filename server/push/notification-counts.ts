@@ -57,13 +57,16 @@ export class NotificationCounts {
   /** Evaluates every other local joined member's push rules for a new event; records it for those it notifies. */
   recordEvent(event: StoredEventForPush): void {
     const { roomId, version, pdu, state } = event;
-    const senderLocalUser = event.senderUserId ?? localUserOfMember(this.deps.memberKeys, this.deps.serverName, roomId, version, pdu.sender);
+    const senderLocalUser =
+      event.senderUserId ?? localUserOfMember(this.deps.memberKeys, this.deps.serverName, roomId, version, pdu.sender);
     const recipients = this.deps.events.localJoinedUsers(roomId).filter((userId) => userId !== senderLocalUser);
     if (recipients.length === 0) return;
     const pushEvent = toPushEvent(pdu, roomId, event.eventId);
     const roomFacts = roomFactsOf(state, pdu.sender, version);
     // One read of the room's member keys, not one per recipient.
-    const memberKeys = usesMemberKeys(version) ? new Map(this.deps.memberKeys.inRoom(roomId).map((row) => [row.user_id, row.member_key])) : undefined;
+    const memberKeys = usesMemberKeys(version)
+      ? new Map(this.deps.memberKeys.inRoom(roomId).map((row) => [row.user_id, row.member_key]))
+      : undefined;
     const rows: Array<[string, number]> = [];
     for (const userId of recipients) {
       const memberId = memberKeys ? memberKeys.get(userId) : userId;
@@ -142,6 +145,7 @@ export function roomFactsOf(state: StateMap, sender: string, version: string): O
   return {
     memberCount,
     senderPowerLevel: powerLevelOf(sender, authState, version),
-    notificationLevels: typeof levels === 'object' && levels !== null && !Array.isArray(levels) ? (levels as Record<string, unknown>) : undefined,
+    notificationLevels:
+      typeof levels === 'object' && levels !== null && !Array.isArray(levels) ? (levels as Record<string, unknown>) : undefined,
   };
 }

@@ -45,8 +45,10 @@ export interface RulePosition {
  */
 export function putUserRule(ruleset: PushRuleset, kind: string, ruleId: string, body: unknown, position: RulePosition = {}): PushRuleset {
   const ruleKind = requireKind(kind);
-  if (ruleId.startsWith('.')) throw new MatrixError(400, 'M_INVALID_PARAM', 'rule IDs starting with "." are reserved for server-default rules');
-  if (ruleId === '' || /[/\\]/.test(ruleId)) throw new MatrixError(400, 'M_INVALID_PARAM', 'rule IDs must be non-empty and contain no "/" or "\\"');
+  if (ruleId.startsWith('.'))
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'rule IDs starting with "." are reserved for server-default rules');
+  if (ruleId === '' || /[/\\]/.test(ruleId))
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'rule IDs must be non-empty and contain no "/" or "\\"');
   const rule = ruleFromBody(ruleKind, ruleId, body);
   const rules = [...(ruleset.global[ruleKind] ?? [])];
   const existing = rules.findIndex((r) => r.rule_id === ruleId);
@@ -77,7 +79,11 @@ export function deleteUserRule(ruleset: PushRuleset, kind: string, ruleId: strin
   const rule = rules.find((r) => r.rule_id === ruleId);
   if (!rule) throw new MatrixError(404, 'M_NOT_FOUND', 'The push rule was not found.');
   if (rule.default) throw new MatrixError(400, 'M_INVALID_PARAM', 'server-default rules cannot be deleted; disable them instead');
-  return withRules(ruleset, ruleKind, rules.filter((r) => r !== rule));
+  return withRules(
+    ruleset,
+    ruleKind,
+    rules.filter((r) => r !== rule),
+  );
 }
 
 export function requireKind(kind: string): RuleKind {
@@ -112,4 +118,7 @@ function ruleFromBody(kind: RuleKind, ruleId: string, body: unknown): PushRule {
   return rule;
 }
 
-const withRules = (ruleset: PushRuleset, kind: RuleKind, rules: PushRule[]): PushRuleset => ({ ...ruleset, global: { ...ruleset.global, [kind]: rules } });
+const withRules = (ruleset: PushRuleset, kind: RuleKind, rules: PushRule[]): PushRuleset => ({
+  ...ruleset,
+  global: { ...ruleset.global, [kind]: rules },
+});

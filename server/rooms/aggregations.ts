@@ -56,7 +56,15 @@ export function bundledAggregations(ctx: AggregationContext, event: StoredEvent,
   // One index read per event; only the kinds aggregated here are loaded (reactions and others are left alone).
   // Shared by the long-polls woken together (the relation index is written with the events: same write version).
   const rows = memoRead(ctx.hs, `children\u0000${event.roomId}\u0000${event.eventId}`, () =>
-    ctx.hs.events.relations.children({ roomId: event.roomId, parentId: event.eventId, depth: 1, after: NO_HISTORY_FLOOR, upTo: Number.MAX_SAFE_INTEGER, dir: 'b', limit: ALL }),
+    ctx.hs.events.relations.children({
+      roomId: event.roomId,
+      parentId: event.eventId,
+      depth: 1,
+      after: NO_HISTORY_FLOOR,
+      upTo: Number.MAX_SAFE_INTEGER,
+      dir: 'b',
+      limit: ALL,
+    }),
   );
   const visibleChildren = (relType: string) =>
     rows

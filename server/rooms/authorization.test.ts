@@ -10,7 +10,17 @@ const bob = '@bob:a.test';
 const carol = '@carol:a.test';
 
 function pdu(type: string, sender: string, content: Record<string, unknown>, stateKey?: string): Pdu {
-  return { type, sender, content, room_id: '!r:a.test', origin_server_ts: 0, depth: 1, prev_events: ['$p'], auth_events: [], ...(stateKey !== undefined ? { state_key: stateKey } : {}) };
+  return {
+    type,
+    sender,
+    content,
+    room_id: '!r:a.test',
+    origin_server_ts: 0,
+    depth: 1,
+    prev_events: ['$p'],
+    auth_events: [],
+    ...(stateKey !== undefined ? { state_key: stateKey } : {}),
+  };
 }
 
 function state(...events: Pdu[]): Map<string, Pdu> {
@@ -18,7 +28,21 @@ function state(...events: Pdu[]): Map<string, Pdu> {
 }
 
 const create = { ...pdu('m.room.create', alice, { room_version: V11 }, ''), prev_events: [] };
-const levels = pdu('m.room.power_levels', alice, { users: { [alice]: 100, [bob]: 50 }, users_default: 0, kick: 50, ban: 50, invite: 0, redact: 50, state_default: 50, events: { 'm.room.name': 50 } }, '');
+const levels = pdu(
+  'm.room.power_levels',
+  alice,
+  {
+    users: { [alice]: 100, [bob]: 50 },
+    users_default: 0,
+    kick: 50,
+    ban: 50,
+    invite: 0,
+    redact: 50,
+    state_default: 50,
+    events: { 'm.room.name': 50 },
+  },
+  '',
+);
 const join = (user: string) => pdu('m.room.member', user, { membership: 'join' }, user);
 const base = () => state(create, levels, join(alice), join(bob), pdu('m.room.join_rules', alice, { join_rule: 'invite' }, ''));
 
@@ -33,7 +57,7 @@ const allowed = (event: Pdu, s: Map<string, Pdu>, version = V11, afterCreate = f
 };
 
 describe('authorization rules', () => {
-  it("lets the creator join right after the create event and nobody else", () => {
+  it('lets the creator join right after the create event and nobody else', () => {
     expect(allowed(join(alice), state(create), V11, true)).toBe(true);
     expect(allowed(join(bob), state(create), V11, true)).toBe(false);
   });

@@ -72,7 +72,8 @@ export function checkAuth(event: Pdu, state: AuthState, roomVersion: string, pre
 
   if (membershipOf(event.sender, state) !== 'join') fail(`${event.sender} is not joined to the room`);
   const senderLevel = powerLevelOf(event.sender, state, roomVersion);
-  if (eventLevel(event.type, event.state_key !== undefined, state) > senderLevel) fail(`${event.sender} lacks the power level to send ${event.type}`);
+  if (eventLevel(event.type, event.state_key !== undefined, state) > senderLevel)
+    fail(`${event.sender} lacks the power level to send ${event.type}`);
   if (typeof event.state_key === 'string' && event.state_key.startsWith('@') && event.state_key !== event.sender) {
     fail('state keys starting with @ are owned by that user');
   }
@@ -87,10 +88,14 @@ function checkCreate(event: Pdu, roomVersion: string): void {
     if (extra !== undefined && (!Array.isArray(extra) || !extra.every((c) => isValidMemberId(c, roomVersion)))) {
       fail('additional_creators must be an array of valid member IDs');
     }
-  } else if (typeof event.room_id !== 'string' || event.room_id.split(':').slice(1).join(':') !== event.sender.split(':').slice(1).join(':')) {
+  } else if (
+    typeof event.room_id !== 'string' ||
+    event.room_id.split(':').slice(1).join(':') !== event.sender.split(':').slice(1).join(':')
+  ) {
     fail('the room ID domain must match the sender domain');
   }
-  if (event.content.room_version !== undefined && event.content.room_version !== roomVersion) fail('content.room_version does not match the room');
+  if (event.content.room_version !== undefined && event.content.room_version !== roomVersion)
+    fail('content.room_version does not match the room');
 }
 
 function checkMember(event: Pdu, state: AuthState, roomVersion: string, create: Pdu, previousEventIsCreate: boolean): void {
@@ -117,7 +122,8 @@ function checkMember(event: Pdu, state: AuthState, roomVersion: string, create: 
     }
     case 'invite': {
       if (senderMembership !== 'join') fail('the inviter is not joined');
-      if (targetMembership === 'ban' || targetMembership === 'join') fail(`the invitee is already ${targetMembership === 'ban' ? 'banned' : 'joined'}`);
+      if (targetMembership === 'ban' || targetMembership === 'join')
+        fail(`the invitee is already ${targetMembership === 'ban' ? 'banned' : 'joined'}`);
       if (senderLevel < requiredLevel('invite', state)) fail('not allowed to invite');
       return;
     }
@@ -174,7 +180,8 @@ function checkPowerLevels(event: Pdu, state: AuthState, roomVersion: string, cre
     if (integerLike(before) && before > senderLevel) fail(`cannot change ${label} from a level above your own`);
     if (integerLike(after) && after > senderLevel) fail(`cannot set ${label} above your own level`);
   };
-  for (const key of ['users_default', 'events_default', 'state_default', 'ban', 'redact', 'kick', 'invite']) guard(previous[key], next[key], key);
+  for (const key of ['users_default', 'events_default', 'state_default', 'ban', 'redact', 'kick', 'invite'])
+    guard(previous[key], next[key], key);
   for (const field of ['events', 'notifications']) {
     const before = (previous[field] ?? {}) as Record<string, unknown>;
     const after = (next[field] ?? {}) as Record<string, unknown>;

@@ -106,7 +106,8 @@ export class ClientFormatter {
     return {
       hs: this.hs,
       canSee: (event) => this.historyOf(event.roomId).canSee(event),
-      ownSenderId: (roomId) => (usesMemberKeys(this.version(roomId)) ? this.hs.memberKeys.forUser(roomId, this.viewer!.userId)?.member_key : this.viewer!.userId),
+      ownSenderId: (roomId) =>
+        usesMemberKeys(this.version(roomId)) ? this.hs.memberKeys.forUser(roomId, this.viewer!.userId)?.member_key : this.viewer!.userId,
       format: (event, depth) => this.withAggregations(event, depth),
     };
   }

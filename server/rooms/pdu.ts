@@ -24,7 +24,13 @@ export interface Pdu {
  * Hashes and signs a PDU: in classic rooms with the server key; in member-key rooms with the member key
  * (`signatures[<sender>]["ed25519:1"]`), member events also co-signed by the server that `content.domain` names (us).
  */
-export function sealPdu(unsealed: Pdu, roomVersion: string, serverName: string, serverKey: SigningKey, memberSeed: Uint8Array | undefined): { pdu: Pdu; eventId: string } {
+export function sealPdu(
+  unsealed: Pdu,
+  roomVersion: string,
+  serverName: string,
+  serverKey: SigningKey,
+  memberSeed: Uint8Array | undefined,
+): { pdu: Pdu; eventId: string } {
   let pdu: Pdu;
   if (usesMemberKeys(roomVersion)) {
     if (!memberSeed) throw new Error('a member key seed is needed to sign in a member-key room');

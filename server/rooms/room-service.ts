@@ -1,7 +1,16 @@
 // Builds, authorises and persists events for local users: picks prev_events/auth_events/depth, signs with the
 // right key (server key or member key), runs the auth rules against the current state, and stores the PDU.
 import { randomBytes } from 'node:crypto';
-import { computeRoomIdFromCreate, CREATOR_NONCE_FIELD, decodeBase64, generateCreatorNonce, encodeBase64, keyPairFromSeed, memberIdFromPublicKey, redactEvent } from '../../src/protocol';
+import {
+  computeRoomIdFromCreate,
+  CREATOR_NONCE_FIELD,
+  decodeBase64,
+  generateCreatorNonce,
+  encodeBase64,
+  keyPairFromSeed,
+  memberIdFromPublicKey,
+  redactEvent,
+} from '../../src/protocol';
 import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
 import { isLocalUserId, localpartOf } from '../homeserver';
 import type { LinkService } from '../links/link-service';
@@ -49,7 +58,13 @@ export const toAuthState = (state: StateMap): AuthState => new Map([...state].ma
 export type LocalEventListener = (event: StoredEvent, version: string) => void;
 
 /** Local user ID behind a member ID (undefined for remote or unknown members): the user ID itself in classic rooms, the member key's holder in member-key rooms. */
-export function localUserOfMember(memberKeys: MemberKeyStore, serverName: string, roomId: string, version: string, memberId: string): string | undefined {
+export function localUserOfMember(
+  memberKeys: MemberKeyStore,
+  serverName: string,
+  roomId: string,
+  version: string,
+  memberId: string,
+): string | undefined {
   if (!usesMemberKeys(version)) return isLocalUserId({ config: { serverName } }, memberId) ? memberId : undefined;
   return memberKeys.forKey(roomId, memberId)?.user_id;
 }
@@ -137,7 +152,8 @@ export class RoomService {
       }
       return existing.member_key;
     }
-    if (!isLocalUserId({ config: { serverName: this.serverName } }, userId)) throw invalidParam(`${userId} is not a user of this server; remote users need federation`);
+    if (!isLocalUserId({ config: { serverName: this.serverName } }, userId))
+      throw invalidParam(`${userId} is not a user of this server; remote users need federation`);
     this.refuseIfMoved(userId);
     const useSeed = seed ?? this.newMemberSeed();
     const memberKey = requested ?? memberIdFromPublicKey(keyPairFromSeed(useSeed).publicKey);
@@ -183,7 +199,13 @@ export class RoomService {
     const [localpart, domain] = [userId.slice(1, colon), userId.slice(colon + 1)];
     const keys: string[] = [];
     for (const { pdu } of this.events.currentState(roomId).values()) {
-      if (pdu.type === 'm.room.member' && pdu.state_key !== undefined && pdu.content.localpart === localpart && pdu.content.domain === domain) keys.push(pdu.state_key);
+      if (
+        pdu.type === 'm.room.member' &&
+        pdu.state_key !== undefined &&
+        pdu.content.localpart === localpart &&
+        pdu.content.domain === domain
+      )
+        keys.push(pdu.state_key);
     }
     return keys.sort();
   }
@@ -282,7 +304,15 @@ export class RoomService {
   }
 
   /** Stores a sealed, authorised event and moves the room's state, extremities and local memberships forward. */
-  private persist(roomId: string, version: string, eventId: string, pdu: Pdu, state: StateMap, userId: string | null, context: SendContext): StoredEvent {
+  private persist(
+    roomId: string,
+    version: string,
+    eventId: string,
+    pdu: Pdu,
+    state: StateMap,
+    userId: string | null,
+    context: SendContext,
+  ): StoredEvent {
     const streamOrdering = this.stream.next();
     const replacesState = pdu.state_key !== undefined ? (state.get(stateKeyOf(pdu.type, pdu.state_key))?.eventId ?? null) : null;
     const row = {
@@ -301,7 +331,10 @@ export class RoomService {
     }
     if (pdu.state_key !== undefined) this.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
     // Events that arrived over federation since this one was sealed stay extremities.
-    this.events.setForwardExtremities(roomId, [...this.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)), eventId]);
+    this.events.setForwardExtremities(roomId, [
+      ...this.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)),
+      eventId,
+    ]);
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
       if (usesMemberKeys(version)) this.links.checkSoon(roomId);
       const member = this.localUserOf(roomId, version, pdu.state_key);
@@ -368,7 +401,11 @@ export class RoomService {
       this.persist(roomId, version, eventId, pdu, new Map(), userId, {});
       return roomId;
     });
-    this.send(roomId, userId, { type: 'm.room.member', stateKey: this.memberIdFor(roomId, version, userId), content: options.memberContent });
+    this.send(roomId, userId, {
+      type: 'm.room.member',
+      stateKey: this.memberIdFor(roomId, version, userId),
+      content: options.memberContent,
+    });
     return roomId;
   }
 }

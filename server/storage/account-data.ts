@@ -11,13 +11,18 @@ export interface AccountDataRow {
 
 export class AccountDataStore {
   private readonly statements;
-  constructor(db: Db, private readonly stream: StreamCounter) {
+  constructor(
+    db: Db,
+    private readonly stream: StreamCounter,
+  ) {
     this.statements = {
       put: db.prepare(
         'INSERT INTO account_data (user_id, room_id, type, content, stream_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, room_id, type) DO UPDATE SET content = excluded.content, stream_id = excluded.stream_id',
       ),
       get: db.prepare('SELECT content FROM account_data WHERE user_id = ? AND room_id = ? AND type = ?'),
-      since: db.prepare('SELECT room_id, type, content, stream_id FROM account_data WHERE user_id = ? AND stream_id > ? ORDER BY stream_id'),
+      since: db.prepare(
+        'SELECT room_id, type, content, stream_id FROM account_data WHERE user_id = ? AND stream_id > ? ORDER BY stream_id',
+      ),
       maxFilter: db.prepare('SELECT MAX(filter_id) AS m FROM filters WHERE user_id = ?'),
       putFilter: db.prepare('INSERT INTO filters (user_id, filter_id, filter_json) VALUES (?, ?, ?)'),
       getFilter: db.prepare('SELECT filter_json FROM filters WHERE user_id = ? AND filter_id = ?'),
@@ -41,7 +46,9 @@ export class AccountDataStore {
    * out: it must not fail the user's whole /sync. Setting it again replaces it.
    */
   changedSince(userId: string, since: number): AccountDataRow[] {
-    return (this.statements.since.all(userId, since) as AccountDataRow[]).filter((row) => !jsonDepthExceeds(row.content, MAX_FEDERATION_JSON_DEPTH));
+    return (this.statements.since.all(userId, since) as AccountDataRow[]).filter(
+      (row) => !jsonDepthExceeds(row.content, MAX_FEDERATION_JSON_DEPTH),
+    );
   }
 
   putFilter(userId: string, filter: unknown): string {

@@ -67,12 +67,21 @@ export class AccountStore {
     this.statements.insertUser.run(userId, localpart, password === undefined ? null : hashPassword(password), localpart, Date.now());
   }
 
-  getUser(userId: string): { user_id: string; password_hash: string | null; displayname: string | null; avatar_url: string | null; deactivated: number } | undefined {
+  getUser(
+    userId: string,
+  ):
+    | { user_id: string; password_hash: string | null; displayname: string | null; avatar_url: string | null; deactivated: number }
+    | undefined {
     return this.statements.userById.get(userId) as never;
   }
 
   /** Creates (or reuses) a device and issues a fresh access token for it. */
-  createSession(userId: string, deviceId: string | undefined, displayName: string | undefined, ip: string): { accessToken: string; deviceId: string } {
+  createSession(
+    userId: string,
+    deviceId: string | undefined,
+    displayName: string | undefined,
+    ip: string,
+  ): { accessToken: string; deviceId: string } {
     const device = deviceId ?? randomBytes(6).toString('hex').toUpperCase();
     const accessToken = `wf_${randomBytes(32).toString('base64url')}`;
     this.db.transaction(() => {

@@ -33,7 +33,7 @@ export function openDatabase(dataDir: string): Db {
 export class StreamCounter {
   private position: number;
   constructor(db: Db) {
-    const max = (sql: string) => ((db.prepare(sql).get() as { m: number | null }).m ?? 0);
+    const max = (sql: string) => (db.prepare(sql).get() as { m: number | null }).m ?? 0;
     this.position = Math.max(
       max('SELECT MAX(stream_ordering) AS m FROM events'),
       max('SELECT MAX(stream_id) AS m FROM account_data'),

@@ -90,21 +90,35 @@ export class EventStore {
       event: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
       eventByStream: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_ordering = ?`),
       setRedacted: db.prepare('UPDATE events SET redacted_by = ?, pdu = ? WHERE event_id = ?'),
-      currentState: db.prepare(`SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = ?`),
+      currentState: db.prepare(
+        `SELECT ${COLUMNS.split(', ')
+          .map((c) => `e.${c}`)
+          .join(', ')} FROM current_state c JOIN events e ON e.event_id = c.event_id WHERE c.room_id = ?`,
+      ),
       currentStateEvent: db.prepare('SELECT event_id FROM current_state WHERE room_id = ? AND type = ? AND state_key = ?'),
-      putState: db.prepare('INSERT INTO current_state (room_id, type, state_key, event_id) VALUES (?, ?, ?, ?) ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id'),
+      putState: db.prepare(
+        'INSERT INTO current_state (room_id, type, state_key, event_id) VALUES (?, ?, ?, ?) ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = excluded.event_id',
+      ),
       stateAt: db.prepare(
-        `SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM events e JOIN (
+        `SELECT ${COLUMNS.split(', ')
+          .map((c) => `e.${c}`)
+          .join(', ')} FROM events e JOIN (
            SELECT MAX(stream_ordering) AS so FROM events WHERE room_id = ? AND state_key IS NOT NULL AND stream_ordering <= ? GROUP BY type, state_key
          ) s ON e.stream_ordering = s.so`,
       ),
       stateChanges: db.prepare(
-        `SELECT ${COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM events e JOIN (
+        `SELECT ${COLUMNS.split(', ')
+          .map((c) => `e.${c}`)
+          .join(', ')} FROM events e JOIN (
            SELECT MAX(stream_ordering) AS so FROM events WHERE room_id = ? AND state_key IS NOT NULL AND stream_ordering > ? AND stream_ordering <= ? GROUP BY type, state_key
          ) s ON e.stream_ordering = s.so`,
       ),
-      keyHistory: db.prepare('SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = ? AND state_key = ? ORDER BY stream_ordering'),
-      membersOfRoom: db.prepare(`SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key IS NOT NULL ORDER BY stream_ordering`),
+      keyHistory: db.prepare(
+        'SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = ? AND state_key = ? ORDER BY stream_ordering',
+      ),
+      membersOfRoom: db.prepare(
+        `SELECT stream_ordering, pdu FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key IS NOT NULL ORDER BY stream_ordering`,
+      ),
       recentMemberEvents: db.prepare(
         `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND stream_ordering <= ? ORDER BY stream_ordering DESC LIMIT ?`,
       ),
@@ -119,18 +133,32 @@ export class EventStore {
         `INSERT INTO local_memberships (room_id, user_id, membership, event_id, stream_ordering, forgotten) VALUES (?, ?, ?, ?, ?, 0)
          ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, stream_ordering = excluded.stream_ordering, forgotten = 0`,
       ),
-      membership: db.prepare('SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE room_id = ? AND user_id = ?'),
-      membershipsOf: db.prepare('SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE user_id = ?'),
+      membership: db.prepare(
+        'SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE room_id = ? AND user_id = ?',
+      ),
+      membershipsOf: db.prepare(
+        'SELECT room_id, user_id, membership, event_id, stream_ordering, forgotten FROM local_memberships WHERE user_id = ?',
+      ),
       forget: db.prepare('UPDATE local_memberships SET forgotten = 1 WHERE room_id = ? AND user_id = ?'),
       roomMembers: db.prepare("SELECT user_id FROM local_memberships WHERE room_id = ? AND membership = 'join'"),
-      timelineBackward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering <= ? AND stream_ordering > ? AND outlier = 0 ORDER BY stream_ordering DESC LIMIT ?`),
-      timelineForward: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND outlier = 0 ORDER BY stream_ordering ASC LIMIT ?`),
-      countRange: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND outlier = 0'),
+      timelineBackward: db.prepare(
+        `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering <= ? AND stream_ordering > ? AND outlier = 0 ORDER BY stream_ordering DESC LIMIT ?`,
+      ),
+      timelineForward: db.prepare(
+        `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND outlier = 0 ORDER BY stream_ordering ASC LIMIT ?`,
+      ),
+      countRange: db.prepare(
+        'SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND stream_ordering > ? AND stream_ordering <= ? AND outlier = 0',
+      ),
       oldestInTimeline: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND outlier = 0 ORDER BY stream_ordering ASC LIMIT ?`),
       inTimeline: db.prepare('SELECT 1 FROM events WHERE event_id = ? AND outlier = 0'),
       lowestStream: db.prepare('SELECT MIN(stream_ordering) AS m FROM events'),
-      sameKeyBetween: db.prepare('SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND type = ? AND state_key = ? AND stream_ordering > ? AND stream_ordering < ?'),
-      redactionsInRoom: db.prepare(`SELECT event_id, sender, json_extract(pdu, '$.content.redacts') AS target FROM events WHERE room_id = ? AND type = 'm.room.redaction'`),
+      sameKeyBetween: db.prepare(
+        'SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND type = ? AND state_key = ? AND stream_ordering > ? AND stream_ordering < ?',
+      ),
+      redactionsInRoom: db.prepare(
+        `SELECT event_id, sender, json_extract(pdu, '$.content.redacts') AS target FROM events WHERE room_id = ? AND type = 'm.room.redaction'`,
+      ),
       moveIntoTimeline: db.prepare('UPDATE events SET stream_ordering = ?, outlier = 0 WHERE event_id = ? AND outlier = 1'),
       latestStream: db.prepare('SELECT MAX(stream_ordering) AS m FROM events WHERE room_id = ?'),
       redactionOf: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
@@ -222,7 +250,11 @@ export class EventStore {
    */
   moveIntoTimeline(event: StoredEvent, position: number): boolean {
     const { pdu } = event;
-    if (pdu.state_key !== undefined && (this.s.sameKeyBetween.get(event.roomId, pdu.type, pdu.state_key, position, event.streamOrdering) as { n: number }).n > 0) return false;
+    if (
+      pdu.state_key !== undefined &&
+      (this.s.sameKeyBetween.get(event.roomId, pdu.type, pdu.state_key, position, event.streamOrdering) as { n: number }).n > 0
+    )
+      return false;
     this.eventWrites++;
     this.writes++;
     return this.s.moveIntoTimeline.run(position, event.eventId).changes === 1;
@@ -280,12 +312,18 @@ export class EventStore {
 
   /** Every event of one state key (timeline, history and held for state), oldest first: where that key changed. */
   keyHistory(roomId: string, type: string, stateKey: string): { position: number; pdu: Pdu }[] {
-    return (this.s.keyHistory.all(roomId, type, stateKey) as { stream_ordering: number; pdu: string }[]).map((r) => ({ position: r.stream_ordering, pdu: JSON.parse(r.pdu) as Pdu }));
+    return (this.s.keyHistory.all(roomId, type, stateKey) as { stream_ordering: number; pdu: string }[]).map((r) => ({
+      position: r.stream_ordering,
+      pdu: JSON.parse(r.pdu) as Pdu,
+    }));
   }
 
   /** Every member event of the room, oldest first (a server's members, for what that server may see). */
   memberEventsOfRoom(roomId: string): { position: number; pdu: Pdu }[] {
-    return (this.s.membersOfRoom.all(roomId) as { stream_ordering: number; pdu: string }[]).map((r) => ({ position: r.stream_ordering, pdu: JSON.parse(r.pdu) as Pdu }));
+    return (this.s.membersOfRoom.all(roomId) as { stream_ordering: number; pdu: string }[]).map((r) => ({
+      position: r.stream_ordering,
+      pdu: JSON.parse(r.pdu) as Pdu,
+    }));
   }
 
   /** The member's latest `limit` member events at or below `ceiling`, oldest first. */

@@ -13,13 +13,18 @@ export interface ReceiptRow {
 
 export class ReceiptStore {
   private readonly s;
-  constructor(db: Db, private readonly stream: StreamCounter) {
+  constructor(
+    db: Db,
+    private readonly stream: StreamCounter,
+  ) {
     this.s = {
       put: db.prepare(
         `INSERT INTO receipts (room_id, user_id, receipt_type, thread_id, event_id, ts, stream_id) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (room_id, user_id, receipt_type, thread_id) DO UPDATE SET event_id = excluded.event_id, ts = excluded.ts, stream_id = excluded.stream_id`,
       ),
-      since: db.prepare('SELECT room_id, user_id, receipt_type, thread_id, event_id, ts, stream_id FROM receipts WHERE room_id = ? AND stream_id > ?'),
+      since: db.prepare(
+        'SELECT room_id, user_id, receipt_type, thread_id, event_id, ts, stream_id FROM receipts WHERE room_id = ? AND stream_id > ?',
+      ),
     };
   }
 

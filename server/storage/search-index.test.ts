@@ -24,7 +24,15 @@ function freshDb(dir = mkdtempSync(path.join(tmpdir(), 'search-index-'))): { db:
 }
 
 function insert(db: Db, position: number, type: string, content: Record<string, unknown>, room = '!r:x', outlier = 0): void {
-  const pdu = { type, content, sender: '@a:x', room_id: room, depth: 1, origin_server_ts: 1, ...(type === 'm.room.message' ? {} : { state_key: '' }) };
+  const pdu = {
+    type,
+    content,
+    sender: '@a:x',
+    room_id: room,
+    depth: 1,
+    origin_server_ts: 1,
+    ...(type === 'm.room.message' ? {} : { state_key: '' }),
+  };
   db.prepare(
     `INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, pdu, outlier)
      VALUES (?, ?, ?, ?, ?, '@a:x', 1, 1, ?, ?)`,
@@ -64,7 +72,9 @@ describe('search index', () => {
     insert(db, 2, 'm.room.message', { body: 'public plans' });
     insert(db, 3, 'm.room.message', { body: 'held plans' }, '!r:x', 1);
     expect(found(index, 'plans')).toEqual([2, 1]);
-    db.prepare("UPDATE events SET redacted_by = '$r', pdu = ? WHERE stream_ordering = 1").run(JSON.stringify({ type: 'm.room.message', content: {} }));
+    db.prepare("UPDATE events SET redacted_by = '$r', pdu = ? WHERE stream_ordering = 1").run(
+      JSON.stringify({ type: 'm.room.message', content: {} }),
+    );
     expect(found(index, 'secret')).toEqual([]);
     db.prepare('UPDATE events SET stream_ordering = -5, outlier = 0 WHERE stream_ordering = 3').run();
     expect(found(index, 'plans')).toEqual([2, -5]);

@@ -24,8 +24,28 @@ afterEach(() => {
 
 const ROOM = '!r:x';
 function putState(eventId: string, type: string, content: Record<string, unknown>): void {
-  const pdu = { type, state_key: '', sender: '@a:x', room_id: ROOM, origin_server_ts: 1, depth: 1, auth_events: [], prev_events: [], content, signatures: {} } as unknown as Pdu;
-  events.insertEvent({ streamOrdering: ++stream, eventId, roomId: ROOM, pdu, replacesState: null, senderUserId: null, txnDeviceId: null, txnId: null });
+  const pdu = {
+    type,
+    state_key: '',
+    sender: '@a:x',
+    room_id: ROOM,
+    origin_server_ts: 1,
+    depth: 1,
+    auth_events: [],
+    prev_events: [],
+    content,
+    signatures: {},
+  } as unknown as Pdu;
+  events.insertEvent({
+    streamOrdering: ++stream,
+    eventId,
+    roomId: ROOM,
+    pdu,
+    replacesState: null,
+    senderUserId: null,
+    txnDeviceId: null,
+    txnId: null,
+  });
   events.setCurrentState(ROOM, type, '', eventId);
 }
 const name = () => events.currentState(ROOM).get('m.room.name\u0000')?.pdu.content.name;
@@ -40,7 +60,10 @@ describe('currentState cache', () => {
     expect(name()).toBeUndefined();
     expect(events.currentState(ROOM).get('m.room.name\u0000')?.redactedBy).toBe('$r');
     // Another module's statement (like re-signing a member event): the cache still hears of it.
-    db.prepare('UPDATE events SET pdu = ? WHERE event_id = ?').run(JSON.stringify({ type: 'm.room.name', state_key: '', content: { name: 'rewritten' } }), '$n2');
+    db.prepare('UPDATE events SET pdu = ? WHERE event_id = ?').run(
+      JSON.stringify({ type: 'm.room.name', state_key: '', content: { name: 'rewritten' } }),
+      '$n2',
+    );
     expect(name()).toBe('rewritten');
     db.prepare('DELETE FROM current_state WHERE room_id = ?').run(ROOM);
     expect(events.currentState(ROOM).size).toBe(0);

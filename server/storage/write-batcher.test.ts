@@ -9,7 +9,11 @@ import { WriteBatcher } from './write-batcher';
 function table() {
   const db = new Database(':memory:');
   db.exec('CREATE TABLE t (x INTEGER)');
-  return { db, insert: db.prepare('INSERT INTO t (x) VALUES (?)'), count: () => (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n };
+  return {
+    db,
+    insert: db.prepare('INSERT INTO t (x) VALUES (?)'),
+    count: () => (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n,
+  };
 }
 
 describe('WriteBatcher', () => {

@@ -102,13 +102,15 @@ export class WriteBatcher {
     const group = this.awaitingSync;
     this.awaitingSync = [];
     this.syncing = true;
-    this.sync!().then(
-      () => group.forEach((g) => g.resolve()),
-      (error: unknown) => group.forEach((g) => g.reject(error)),
-    ).finally(() => {
-      this.syncing = false;
-      if (this.awaitingSync.length > 0) this.startSync();
-    });
+    this.sync!()
+      .then(
+        () => group.forEach((g) => g.resolve()),
+        (error: unknown) => group.forEach((g) => g.reject(error)),
+      )
+      .finally(() => {
+        this.syncing = false;
+        if (this.awaitingSync.length > 0) this.startSync();
+      });
   }
 }
 

@@ -32,7 +32,8 @@ export interface Filter {
 
 function stringList(value: unknown, name: string): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw badJson(`filter field ${name} must be an array of strings`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw badJson(`filter field ${name} must be an array of strings`);
   return value as string[];
 }
 
@@ -53,7 +54,8 @@ export function parseEventFilter(value: unknown, name = 'filter'): EventFilter {
   if (value === undefined) value = {};
   if (!isObject(value)) throw badJson(`${name} must be an object`);
   const limit = value.limit;
-  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)) throw badJson(`${name}.limit must be a non-negative integer`);
+  if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0))
+    throw badJson(`${name}.limit must be a non-negative integer`);
   const bool = (key: string) => {
     const v = value[key];
     if (v !== undefined && typeof v !== 'boolean') throw badJson(`${name}.${key} must be a boolean`);
@@ -95,7 +97,12 @@ export function parseFilter(json: JsonObject): Filter {
 
 function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value);
 }
 

@@ -37,7 +37,8 @@ export function roomStateDigest(hs: Pick<Homeserver, 'db' | 'events'>, roomId: s
     digest.memberEvents.set(stateKey, event.eventId);
     if (content.membership === 'join') digest.joined++;
     if (content.membership === 'invite') digest.invited++;
-    if ((content.membership === 'join' || content.membership === 'invite') && digest.heroCandidates.length <= MAX_HEROES) digest.heroCandidates.push(stateKey);
+    if ((content.membership === 'join' || content.membership === 'invite') && digest.heroCandidates.length <= MAX_HEROES)
+      digest.heroCandidates.push(stateKey);
   }
   if (!hs.db.inTransaction) byRoom.set(roomId, { version, digest });
   return digest;

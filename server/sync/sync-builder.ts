@@ -183,7 +183,13 @@ class RoomSyncBuilder {
    * missing ones. An incremental sync adds members only for senders in its timeline: re-sending unchanged member
    * events in an otherwise empty response would end every long-poll at once (a client then spins on /sync).
    */
-  private lazyMembers(roomId: string, state: StoredEvent[], timeline: StoredEvent[], statePosition: number, fromStart: boolean): StoredEvent[] {
+  private lazyMembers(
+    roomId: string,
+    state: StoredEvent[],
+    timeline: StoredEvent[],
+    statePosition: number,
+    fromStart: boolean,
+  ): StoredEvent[] {
     const needed = new Set(timeline.map((e) => e.pdu.sender));
     const own = this.hs.rooms.memberIdFor(roomId, this.formatter.version(roomId), this.request.session.userId);
     if (fromStart) needed.add(own);
@@ -193,7 +199,11 @@ class RoomSyncBuilder {
     for (const member of needed) {
       if (present.has(member) || inTimeline.has(member)) continue;
       // The member's event in the state at statePosition: the latest one at or below it (what stateAt() would pick).
-      const event = memoRead(this.hs, `member\u0000${roomId}\u0000${member}\u0000${statePosition}`, () => this.hs.events.memberEvents(roomId, member, statePosition, 1)[0]);
+      const event = memoRead(
+        this.hs,
+        `member\u0000${roomId}\u0000${member}\u0000${statePosition}`,
+        () => this.hs.events.memberEvents(roomId, member, statePosition, 1)[0],
+      );
       if (event) kept.push(event);
     }
     return kept;
@@ -211,7 +221,9 @@ class RoomSyncBuilder {
 
   private roomAccountData(roomId: string): Json[] {
     const rows = this.accountDataRows.filter((r) => r.room_id === roomId);
-    return rows.map((r) => ({ type: r.type, content: JSON.parse(r.content) as Json })).filter((e) => eventMatches(this.request.filter.room.accountData, e));
+    return rows
+      .map((r) => ({ type: r.type, content: JSON.parse(r.content) as Json }))
+      .filter((e) => eventMatches(this.request.filter.room.accountData, e));
   }
 
   private ephemeral(roomId: string): Json[] {
@@ -238,8 +250,15 @@ class RoomSyncBuilder {
   private summary(roomId: string): Json {
     const digest = roomStateDigest(this.hs, roomId);
     const own = this.hs.rooms.memberIdFor(roomId, this.formatter.version(roomId), this.request.session.userId);
-    const heroes = digest.heroCandidates.filter((member) => member !== own).slice(0, MAX_HEROES).map((member) => this.formatter.displayId(roomId, member));
-    return { 'm.joined_member_count': digest.joined, 'm.invited_member_count': digest.invited, ...(digest.hasName ? {} : { 'm.heroes': heroes }) };
+    const heroes = digest.heroCandidates
+      .filter((member) => member !== own)
+      .slice(0, MAX_HEROES)
+      .map((member) => this.formatter.displayId(roomId, member));
+    return {
+      'm.joined_member_count': digest.joined,
+      'm.invited_member_count': digest.invited,
+      ...(digest.hasName ? {} : { 'm.heroes': heroes }),
+    };
   }
 
   /** MSC4428 member_info: the whole map on a fresh room, else only members whose member events changed. */
@@ -258,7 +277,15 @@ class RoomSyncBuilder {
   private inviteBody(membership: MembershipRow): Json {
     const roomId = membership.room_id;
     const state = this.hs.events.stateAt(roomId, membership.stream_ordering);
-    const types = ['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.canonical_alias', 'm.room.encryption', 'm.room.topic'];
+    const types = [
+      'm.room.create',
+      'm.room.join_rules',
+      'm.room.name',
+      'm.room.avatar',
+      'm.room.canonical_alias',
+      'm.room.encryption',
+      'm.room.topic',
+    ];
     const stripped: Json[] = [];
     for (const type of types) {
       const event = state.get(stateKeyOf(type, ''));
@@ -269,7 +296,8 @@ class RoomSyncBuilder {
       // An invite over federation to a room this server is not in: the inviting server's stripped state.
       const remoteState = invite.pdu.unsigned?.invite_room_state;
       if (!state.has(stateKeyOf('m.room.create', '')) && Array.isArray(remoteState)) {
-        for (const e of remoteState as Record<string, unknown>[]) stripped.push({ type: e.type, state_key: e.state_key, content: e.content, sender: e.sender });
+        for (const e of remoteState as Record<string, unknown>[])
+          stripped.push({ type: e.type, state_key: e.state_key, content: e.content, sender: e.sender });
       }
       stripped.push(this.formatter.stripped(invite));
       const inviter = state.get(stateKeyOf('m.room.member', invite.pdu.sender));

@@ -5,7 +5,10 @@ import { enc, TestClient } from './http-client';
 
 export const DEV_TOKEN = 'dev-admin-token-for-tests';
 
-export async function startServers<const Names extends readonly string[]>(names: Names, extraArgs: string[] = []): Promise<{ -readonly [K in keyof Names]: RunningHomeserver }> {
+export async function startServers<const Names extends readonly string[]>(
+  names: Names,
+  extraArgs: string[] = [],
+): Promise<{ -readonly [K in keyof Names]: RunningHomeserver }> {
   const started = await Promise.allSettled(
     names.map((serverName) =>
       startHomeserver({
@@ -35,7 +38,11 @@ export async function devAdmin(server: RunningHomeserver, action: string, body: 
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -58,11 +65,17 @@ export async function user(server: RunningHomeserver, name: string): Promise<Tes
 export async function bodies(client: TestClient, roomId: string): Promise<string[]> {
   const reply = await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`);
   if (reply.status !== 200) throw new Error(`messages: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return (reply.body.chunk as any[]).filter((e) => e.type === 'm.room.message').map((e) => e.content.body as string).reverse();
+  return (reply.body.chunk as any[])
+    .filter((e) => e.type === 'm.room.message')
+    .map((e) => e.content.body as string)
+    .reverse();
 }
 
 export async function say(client: TestClient, roomId: string, body: string): Promise<string> {
-  const reply = await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${Math.random().toString(36).slice(2)}`, { msgtype: 'm.text', body });
+  const reply = await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${Math.random().toString(36).slice(2)}`, {
+    msgtype: 'm.text',
+    body,
+  });
   if (reply.status !== 200) throw new Error(`send: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body.event_id;
 }

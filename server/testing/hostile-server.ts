@@ -29,7 +29,13 @@ export interface FedReply {
   raw?: { headers: Record<string, string>; body: Buffer };
 }
 /** Answers a request the target makes to the hostile server (the body is parsed JSON, or undefined). */
-export type HostileHandler = (request: { method: string; path: string; query: URLSearchParams; body: unknown; headers: IncomingMessage['headers'] }) => FedReply | Promise<FedReply> | undefined;
+export type HostileHandler = (request: {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  headers: IncomingMessage['headers'];
+}) => FedReply | Promise<FedReply> | undefined;
 
 /** A member of a room, as the hostile server tracks it: its key (member-key rooms) and the room state it knows. */
 export interface HostileMember {
@@ -103,7 +109,8 @@ export class HostileServer {
 
   keyResponse(validUntilTs = Date.now() + 3_600_000): Json {
     const old: Record<string, { key: string; expired_ts: number }> = {};
-    for (const [keyId, { pair, expiredTs }] of this.oldKeys) old[keyId] = { key: encodeBase64(keyPairFromSeed(pair.seed).publicKey), expired_ts: expiredTs };
+    for (const [keyId, { pair, expiredTs }] of this.oldKeys)
+      old[keyId] = { key: encodeBase64(keyPairFromSeed(pair.seed).publicKey), expired_ts: expiredTs };
     return buildServerKeyResponse(this.serverName, this.key.keyId, this.key.seed, validUntilTs, old);
   }
 
@@ -129,7 +136,13 @@ export class HostileServer {
       return reply(200, this.keyResponse());
     }
     for (const handler of this.handlers) {
-      const answer = await handler({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, headers: req.headers });
+      const answer = await handler({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+        headers: req.headers,
+      });
       if (answer?.raw) {
         res.writeHead(answer.status, answer.raw.headers);
         res.end(answer.raw.body);
@@ -147,17 +160,33 @@ export class HostileServer {
    * `raw` sends that text as the body instead of `body` as JSON; the signature still covers `body` when it is given
    * (so hostile text that canonical JSON cannot encode, e.g. nested too deep, goes out signed without content).
    */
-  async fed(target: RunningHomeserver, method: string, path: string, body?: unknown, options: { signer?: SigningKeyPair | null; destination?: string; origin?: string; raw?: string } = {}): Promise<FedReply> {
+  async fed(
+    target: RunningHomeserver,
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { signer?: SigningKeyPair | null; destination?: string; origin?: string; raw?: string } = {},
+  ): Promise<FedReply> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     const signer = options.signer === undefined ? this.key : options.signer;
     if (signer) {
       headers.Authorization = signXMatrixRequest(
-        { method, uri: path, origin: options.origin ?? this.serverName, destination: options.destination ?? target.serverName, ...(body !== undefined ? { content: body } : {}) },
+        {
+          method,
+          uri: path,
+          origin: options.origin ?? this.serverName,
+          destination: options.destination ?? target.serverName,
+          ...(body !== undefined ? { content: body } : {}),
+        },
         signer.keyId,
         signer.seed,
       );
     }
-    const response = await fetch(`${target.baseUrl}${path}`, { method, headers, body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    const response = await fetch(`${target.baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -171,7 +200,12 @@ export class HostileServer {
   /** PUT /send/{txnId} with these PDUs and EDUs. */
   sendTxn(target: RunningHomeserver, pdus: unknown[], edus: unknown[] = []): Promise<FedReply> {
     const txnId = `t${Date.now()}${randomBytes(4).toString('hex')}`;
-    return this.fed(target, 'PUT', `/_matrix/federation/v1/send/${txnId}`, { origin: this.serverName, origin_server_ts: Date.now(), pdus, edus });
+    return this.fed(target, 'PUT', `/_matrix/federation/v1/send/${txnId}`, {
+      origin: this.serverName,
+      origin_server_ts: Date.now(),
+      pdus,
+      edus,
+    });
   }
 
   /** A fresh member key: `@<key>` and its seed. */
@@ -187,7 +221,8 @@ export class HostileServer {
       if (!memberSeed) throw new Error('a member-key room event needs the member seed');
       signed = signEvent(signed, version, pdu.sender, MEMBER_KEY_ID, memberSeed);
       // Member events carry the claimed domain's co-signature (PROTOCOL.md §3).
-      if (pdu.type === 'm.room.member' && pdu.content?.domain === this.serverName) signed = signEvent(signed, version, this.serverName, this.key.keyId, this.key.seed);
+      if (pdu.type === 'm.room.member' && pdu.content?.domain === this.serverName)
+        signed = signEvent(signed, version, this.serverName, this.key.keyId, this.key.seed);
     } else {
       signed = signEvent(signed, version, this.serverName, this.key.keyId, this.key.seed);
     }
@@ -216,12 +251,24 @@ export class HostileServer {
     const { pdu, eventId } = this.sign({ ...made.body.event, content: joinContent, origin_server_ts: Date.now() }, version, key?.seed);
     const sent = await this.fed(target, 'PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(eventId)}`, pdu);
     if (sent.status !== 200) throw new Error(`send_join: ${sent.status} ${JSON.stringify(sent.body)}`);
-    const member: HostileMember = { roomId, version, id, seed: key?.seed, localpart, joinId: eventId, state: new Map(), pdus: new Map(), latest: eventId, depth: pdu.depth };
+    const member: HostileMember = {
+      roomId,
+      version,
+      id,
+      seed: key?.seed,
+      localpart,
+      joinId: eventId,
+      state: new Map(),
+      pdus: new Map(),
+      latest: eventId,
+      depth: pdu.depth,
+    };
     for (const event of [...(sent.body.state ?? []), ...(sent.body.auth_chain ?? [])] as Json[]) {
       const eid = computeEventId(event, version);
       member.pdus.set(eid, event);
     }
-    for (const event of (sent.body.state ?? []) as Json[]) member.state.set(stateKey(event.type, event.state_key), computeEventId(event, version));
+    for (const event of (sent.body.state ?? []) as Json[])
+      member.state.set(stateKey(event.type, event.state_key), computeEventId(event, version));
     member.pdus.set(eventId, pdu);
     member.state.set(stateKey('m.room.member', id), eventId);
     return member;
@@ -272,8 +319,17 @@ export class HostileServer {
   }
 
   /** PUT /v2/invite with this (signed) invite event, as the inviting server does. */
-  invite(target: RunningHomeserver, version: string, invite: { pdu: Json; eventId: string }, inviteRoomState: unknown[] = []): Promise<FedReply> {
-    return this.fed(target, 'PUT', `/_matrix/federation/v2/invite/${enc(invite.pdu.room_id)}/${enc(invite.eventId)}`, { room_version: version, event: invite.pdu, invite_room_state: inviteRoomState });
+  invite(
+    target: RunningHomeserver,
+    version: string,
+    invite: { pdu: Json; eventId: string },
+    inviteRoomState: unknown[] = [],
+  ): Promise<FedReply> {
+    return this.fed(target, 'PUT', `/_matrix/federation/v2/invite/${enc(invite.pdu.room_id)}/${enc(invite.eventId)}`, {
+      room_version: version,
+      event: invite.pdu,
+      invite_room_state: inviteRoomState,
+    });
   }
 
   /** The member key `target` hands out for its user in a member-key room (MSC4430's member_key lookup). */

@@ -11,11 +11,20 @@ export class TestClient {
   deviceId?: string;
   constructor(readonly baseUrl: string) {}
 
-  async request<T = any>(method: string, path: string, body?: unknown, options: { raw?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`;
     if (body !== undefined || options.raw !== undefined) headers['Content-Type'] ??= 'application/json';
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -8,7 +8,11 @@ import { startServers, user } from './federation-harness';
 /** A portable account registered with the account key derived from `secret`, as a signed-in client. */
 export async function portableClient(server: RunningHomeserver, secret: Uint8Array, username: string): Promise<TestClient> {
   const session = await registerWithAccountKey({ baseUrl: server.baseUrl, serverName: server.serverName }, secret, username);
-  return Object.assign(new TestClient(server.baseUrl), { accessToken: session.accessToken, userId: session.userId, deviceId: session.deviceId });
+  return Object.assign(new TestClient(server.baseUrl), {
+    accessToken: session.accessToken,
+    userId: session.userId,
+    deviceId: session.deviceId,
+  });
 }
 
 export interface MoveCast {
@@ -20,7 +24,10 @@ export interface MoveCast {
   aliceBeta: TestClient;
 }
 
-export async function startMoveCast(serverNames: readonly [alpha: string, beta: string, gamma: string], secret: Uint8Array): Promise<MoveCast> {
+export async function startMoveCast(
+  serverNames: readonly [alpha: string, beta: string, gamma: string],
+  secret: Uint8Array,
+): Promise<MoveCast> {
   const [alpha, beta, gamma] = await startServers(serverNames);
   try {
     const bob = await user(gamma, 'bob');

@@ -129,6 +129,8 @@ export function responseValidator(specPath: string, method: string, status: numb
 export function assertMatchesSpec(specPath: string, method: string, status: number, body: unknown, where: SpecLocation = {}): void {
   const validate = responseValidator(specPath, method, status, where);
   if (!validate(body)) {
-    throw new Error(`${method} ${specPath} ${status} does not match the spec:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body).slice(0, 2000)}`);
+    throw new Error(
+      `${method} ${specPath} ${status} does not match the spec:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body).slice(0, 2000)}`,
+    );
   }
 }

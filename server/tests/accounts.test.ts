@@ -30,7 +30,11 @@ describe('discovery', () => {
   it('answers CORS preflights and puts CORS headers on every /_matrix response, errors included', async () => {
     const preflight = await fetch(`${server.baseUrl}/_matrix/client/v3/sync`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://127.0.0.1:8480', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+      headers: {
+        Origin: 'http://127.0.0.1:8480',
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -48,7 +52,10 @@ describe('discovery', () => {
   it('serves capabilities with both room versions, the member-key one as default', async () => {
     const caps = await alice.get('/_matrix/client/v3/capabilities');
     assertMatchesSpec('/capabilities', 'get', 200, caps.body);
-    expect(caps.body.capabilities['m.room_versions']).toEqual({ default: 'org.matrix.12.4430', available: { '11': 'stable', 'org.matrix.12.4430': 'unstable' } });
+    expect(caps.body.capabilities['m.room_versions']).toEqual({
+      default: 'org.matrix.12.4430',
+      available: { '11': 'stable', 'org.matrix.12.4430': 'unstable' },
+    });
   });
 });
 
@@ -63,14 +70,22 @@ describe('registration and login', () => {
 
   it('registers, refuses taken and invalid names, and reports availability', async () => {
     const client = new TestClient(server.baseUrl);
-    const registered = await client.post('/_matrix/client/v3/register', { username: 'bob', password: 'pw', auth: { type: 'm.login.dummy' } });
+    const registered = await client.post('/_matrix/client/v3/register', {
+      username: 'bob',
+      password: 'pw',
+      auth: { type: 'm.login.dummy' },
+    });
     assertMatchesSpec('/register', 'post', 200, registered.body);
     expect(registered.body.user_id).toBe('@bob:alpha.localhost:18501');
     expect(registered.body.access_token).toMatch(/^wf_[A-Za-z0-9_-]{43}$/);
     const taken = await client.post('/_matrix/client/v3/register', { username: 'bob', password: 'pw', auth: { type: 'm.login.dummy' } });
     expect(taken.status).toBe(400);
     expect(taken.body.errcode).toBe('M_USER_IN_USE');
-    const invalid = await client.post('/_matrix/client/v3/register', { username: 'Bad Name!', password: 'pw', auth: { type: 'm.login.dummy' } });
+    const invalid = await client.post('/_matrix/client/v3/register', {
+      username: 'Bad Name!',
+      password: 'pw',
+      auth: { type: 'm.login.dummy' },
+    });
     expect(invalid.body.errcode).toBe('M_INVALID_USERNAME');
     expect((await client.get('/_matrix/client/v3/register/available?username=carol')).body).toEqual({ available: true });
     expect((await client.get('/_matrix/client/v3/register/available?username=bob')).body.errcode).toBe('M_USER_IN_USE');
@@ -81,10 +96,19 @@ describe('registration and login', () => {
     const flows = await client.get('/_matrix/client/v3/login');
     assertMatchesSpec('/login', 'get', 200, flows.body);
     expect(flows.body.flows).toContainEqual({ type: 'm.login.password' });
-    const ok = await client.post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'alice' }, password: 'alice-password', initial_device_display_name: 'Laptop' });
+    const ok = await client.post('/_matrix/client/v3/login', {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'alice' },
+      password: 'alice-password',
+      initial_device_display_name: 'Laptop',
+    });
     expect(ok.status).toBe(200);
     assertMatchesSpec('/login', 'post', 200, ok.body);
-    const legacy = await client.post('/_matrix/client/v3/login', { type: 'm.login.password', user: '@alice:alpha.localhost:18501', password: 'alice-password' });
+    const legacy = await client.post('/_matrix/client/v3/login', {
+      type: 'm.login.password',
+      user: '@alice:alpha.localhost:18501',
+      password: 'alice-password',
+    });
     expect(legacy.status).toBe(200);
     const wrong = await client.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'alice', password: 'nope' });
     expect(wrong.status).toBe(403);
@@ -109,14 +133,26 @@ describe('registration and login', () => {
 
   it('a long-polling /sync answers 401 as soon as its session ends elsewhere, not when the poll runs out', async () => {
     const phone = new TestClient(server.baseUrl);
-    phone.accessToken = (await phone.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'alice', password: 'alice-password', device_id: 'POLLER' })).body.access_token;
+    phone.accessToken = (
+      await phone.post('/_matrix/client/v3/login', {
+        type: 'm.login.password',
+        user: 'alice',
+        password: 'alice-password',
+        device_id: 'POLLER',
+      })
+    ).body.access_token;
     const since = (await phone.get('/_matrix/client/v3/sync')).body.next_batch as string;
     // Without the wake-up this poll would answer 200 (empty) after 50 s, beyond the test's time limit.
     const poll = phone.get(`/_matrix/client/v3/sync?since=${since}&timeout=50000`);
     await new Promise((resolve) => setTimeout(resolve, 300)); // let the poll start waiting
     const challenge = await alice.request('DELETE', '/_matrix/client/v3/devices/POLLER', {});
     const done = await alice.request('DELETE', '/_matrix/client/v3/devices/POLLER', {
-      auth: { type: 'm.login.password', session: challenge.body.session, identifier: { type: 'm.id.user', user: 'alice' }, password: 'alice-password' },
+      auth: {
+        type: 'm.login.password',
+        session: challenge.body.session,
+        identifier: { type: 'm.id.user', user: 'alice' },
+        password: 'alice-password',
+      },
     });
     expect(done.status).toBe(200);
     const ended = await poll;
@@ -127,7 +163,9 @@ describe('registration and login', () => {
   it('logout/all ends every session of the user', async () => {
     const carol = await new TestClient(server.baseUrl).register('carol');
     const second = new TestClient(server.baseUrl);
-    second.accessToken = (await second.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'carol', password: 'correct horse battery staple' })).body.access_token;
+    second.accessToken = (
+      await second.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'carol', password: 'correct horse battery staple' })
+    ).body.access_token;
     expect((await carol.post('/_matrix/client/v3/logout/all')).status).toBe(200);
     expect((await carol.get('/_matrix/client/v3/account/whoami')).status).toBe(401);
     expect((await second.get('/_matrix/client/v3/account/whoami')).status).toBe(401);
@@ -137,7 +175,12 @@ describe('registration and login', () => {
 describe('devices, profile, account data, filters, push rules', () => {
   it('lists, renames and deletes devices (delete needs the password)', async () => {
     const other = new TestClient(server.baseUrl);
-    const login = await other.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'alice', password: 'alice-password', device_id: 'PHONE' });
+    const login = await other.post('/_matrix/client/v3/login', {
+      type: 'm.login.password',
+      user: 'alice',
+      password: 'alice-password',
+      device_id: 'PHONE',
+    });
     other.accessToken = login.body.access_token;
     const list = await alice.get('/_matrix/client/v3/devices');
     assertMatchesSpec('/devices', 'get', 200, list.body);
@@ -149,16 +192,20 @@ describe('devices, profile, account data, filters, push rules', () => {
     const challenge = await alice.request('DELETE', '/_matrix/client/v3/devices/PHONE', {});
     expect(challenge.status).toBe(401);
     expect(challenge.body.flows).toEqual([{ stages: ['m.login.password'] }]);
-    const deleted = await alice.request('DELETE', '/_matrix/client/v3/devices/PHONE', { auth: { type: 'm.login.password', identifier: { type: 'm.id.user', user: alice.userId }, password: 'alice-password' } });
+    const deleted = await alice.request('DELETE', '/_matrix/client/v3/devices/PHONE', {
+      auth: { type: 'm.login.password', identifier: { type: 'm.id.user', user: alice.userId }, password: 'alice-password' },
+    });
     expect(deleted.status).toBe(200);
     expect((await other.get('/_matrix/client/v3/account/whoami')).status).toBe(401);
     expect((await alice.get('/_matrix/client/v3/devices/PHONE')).status).toBe(404);
   });
 
-  it('sets and reads the profile, and refuses to edit someone else\'s', async () => {
+  it("sets and reads the profile, and refuses to edit someone else's", async () => {
     const me = enc(alice.userId!);
     expect((await alice.put(`/_matrix/client/v3/profile/${me}/displayname`, { displayname: 'Alice A.' })).status).toBe(200);
-    expect((await alice.put(`/_matrix/client/v3/profile/${me}/avatar_url`, { avatar_url: 'mxc://alpha.localhost:18501/abc' })).status).toBe(200);
+    expect((await alice.put(`/_matrix/client/v3/profile/${me}/avatar_url`, { avatar_url: 'mxc://alpha.localhost:18501/abc' })).status).toBe(
+      200,
+    );
     const profile = await alice.get(`/_matrix/client/v3/profile/${me}`);
     assertMatchesSpec('/profile/{userId}', 'get', 200, profile.body);
     expect(profile.body).toEqual({ displayname: 'Alice A.', avatar_url: 'mxc://alpha.localhost:18501/abc' });
@@ -170,10 +217,16 @@ describe('devices, profile, account data, filters, push rules', () => {
 
   it('stores account data and filters', async () => {
     const me = enc(alice.userId!);
-    expect((await alice.put(`/_matrix/client/v3/user/${me}/account_data/m.direct`, { '@bob:alpha.localhost:18501': ['!x:y'] })).status).toBe(200);
-    expect((await alice.get(`/_matrix/client/v3/user/${me}/account_data/m.direct`)).body).toEqual({ '@bob:alpha.localhost:18501': ['!x:y'] });
+    expect(
+      (await alice.put(`/_matrix/client/v3/user/${me}/account_data/m.direct`, { '@bob:alpha.localhost:18501': ['!x:y'] })).status,
+    ).toBe(200);
+    expect((await alice.get(`/_matrix/client/v3/user/${me}/account_data/m.direct`)).body).toEqual({
+      '@bob:alpha.localhost:18501': ['!x:y'],
+    });
     expect((await alice.get(`/_matrix/client/v3/user/${me}/account_data/nothing.here`)).status).toBe(404);
-    const filter = await alice.post(`/_matrix/client/v3/user/${me}/filter`, { room: { timeline: { limit: 5 }, state: { lazy_load_members: true } } });
+    const filter = await alice.post(`/_matrix/client/v3/user/${me}/filter`, {
+      room: { timeline: { limit: 5 }, state: { lazy_load_members: true } },
+    });
     assertMatchesSpec('/user/{userId}/filter', 'post', 200, filter.body);
     const back = await alice.get(`/_matrix/client/v3/user/${me}/filter/${filter.body.filter_id}`);
     expect(back.body.room.timeline.limit).toBe(5);
@@ -182,11 +235,19 @@ describe('devices, profile, account data, filters, push rules', () => {
     expect(bad.body.errcode).toBe('M_BAD_JSON');
   });
 
-  it('serves the spec\'s default push rules and lets a rule be disabled', async () => {
+  it("serves the spec's default push rules and lets a rule be disabled", async () => {
     const rules = await alice.get('/_matrix/client/v3/pushrules/');
     assertMatchesSpec('/pushrules/', 'get', 200, rules.body);
     const ids = rules.body.global.override.map((r: { rule_id: string }) => r.rule_id);
-    expect(ids).toEqual(expect.arrayContaining(['.m.rule.master', '.m.rule.suppress_notices', '.m.rule.invite_for_me', '.m.rule.member_event', '.m.rule.is_user_mention']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        '.m.rule.master',
+        '.m.rule.suppress_notices',
+        '.m.rule.invite_for_me',
+        '.m.rule.member_event',
+        '.m.rule.is_user_mention',
+      ]),
+    );
     expect(rules.body.global.underride.map((r: { rule_id: string }) => r.rule_id)).toContain('.m.rule.message');
     expect((await alice.put('/_matrix/client/v3/pushrules/global/underride/.m.rule.message/enabled', { enabled: false })).status).toBe(200);
     expect((await alice.get('/_matrix/client/v3/pushrules/global/underride/.m.rule.message/enabled')).body).toEqual({ enabled: false });

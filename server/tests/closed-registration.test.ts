@@ -31,16 +31,28 @@ describe('closed registration', () => {
     expect(challenge.body.flows.map((f: { stages: string[] }) => f.stages[0])).not.toContain('m.login.dummy');
     const dummy = await client.post('/_matrix/client/v3/register', { username: 'dan', password: 'pw', auth: { type: 'm.login.dummy' } });
     expect(dummy.status).toBe(401);
-    const wrong = await client.post('/_matrix/client/v3/register', { username: 'dan', password: 'pw', auth: { type: 'm.login.registration_token', token: 'guess' } });
+    const wrong = await client.post('/_matrix/client/v3/register', {
+      username: 'dan',
+      password: 'pw',
+      auth: { type: 'm.login.registration_token', token: 'guess' },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body.errcode).toBe('M_FORBIDDEN');
-    const right = await client.post('/_matrix/client/v3/register', { username: 'dan', password: 'pw', auth: { type: 'm.login.registration_token', token: 'let-me-in' } });
+    const right = await client.post('/_matrix/client/v3/register', {
+      username: 'dan',
+      password: 'pw',
+      auth: { type: 'm.login.registration_token', token: 'let-me-in' },
+    });
     expect(right.status).toBe(200);
     expect(right.body.user_id).toBe('@dan:alpha.localhost:18509');
   });
 
   it('refuses password registration without a token', async () => {
-    const reply = await new TestClient(closed.baseUrl).post('/_matrix/client/v3/register', { username: 'eve', password: 'pw', auth: { type: 'm.login.dummy' } });
+    const reply = await new TestClient(closed.baseUrl).post('/_matrix/client/v3/register', {
+      username: 'eve',
+      password: 'pw',
+      auth: { type: 'm.login.dummy' },
+    });
     expect([401, 403]).toContain(reply.status);
     const stages = (reply.body.flows ?? []).flatMap((f: { stages: string[] }) => f.stages);
     expect(stages).not.toContain('m.login.dummy');

@@ -24,13 +24,20 @@ async function roomWithMovedAlice(): Promise<{ roomId: string; memberKey: string
   const created = await bob.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' });
   expect(created.status).toBe(200);
   const roomId: string = created.body.room_id;
-  const joined = await aliceAlpha.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, joinSeedFields(memberRoot, roomId));
+  const joined = await aliceAlpha.post(
+    `/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`,
+    joinSeedFields(memberRoot, roomId),
+  );
   expect(joined.status, JSON.stringify(joined.body)).toBe(200);
   const memberKey = memberIdFromPublicKey(deriveMemberKey(memberRoot, roomId).publicKey);
   await say(aliceAlpha, roomId, 'from alpha, before the move');
   await waitFor('gamma to have alpha’s message', async () => (await bodies(bob, roomId)).includes('from alpha, before the move'));
 
-  const adopted = await aliceBeta.post(`${PREFIX}/migrate/adopt`, { room_id: roomId, seed: encodeBase64(deriveMemberKey(memberRoot, roomId).seed), via: [gamma.serverName] });
+  const adopted = await aliceBeta.post(`${PREFIX}/migrate/adopt`, {
+    room_id: roomId,
+    seed: encodeBase64(deriveMemberKey(memberRoot, roomId).seed),
+    via: [gamma.serverName],
+  });
   expect(adopted.status, JSON.stringify(adopted.body)).toBe(200);
   await waitFor('gamma to verify alice on beta', async () => (await memberInfo(bob, roomId))[memberKey]?.user_id === aliceBeta.userId);
   // Alpha is not told: with no member left on alpha, the room no longer sends to it. Its next event follows
@@ -40,7 +47,10 @@ async function roomWithMovedAlice(): Promise<{ roomId: string; memberKey: string
 }
 
 beforeAll(async () => {
-  ({ alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = await startMoveCast(['alpha.localhost:19501', 'beta.localhost:19502', 'gamma.localhost:19503'], secret));
+  ({ alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = await startMoveCast(
+    ['alpha.localhost:19501', 'beta.localhost:19502', 'gamma.localhost:19503'],
+    secret,
+  ));
 });
 
 afterAll(async () => {
@@ -65,7 +75,10 @@ describe('a key whose old server keeps signing after a move', () => {
     // Never told of the move (no account/moved), alpha still holds the seed and signs for its local alice.
     const sentId = await say(aliceAlpha, roomId, 'alpha still signing');
 
-    const contested = await waitFor('gamma to report the key contested', async () => (await memberInfo(bob, roomId))[memberKey]?.['dev.wayfarer.link']?.contested);
+    const contested = await waitFor(
+      'gamma to report the key contested',
+      async () => (await memberInfo(bob, roomId))[memberKey]?.['dev.wayfarer.link']?.contested,
+    );
     expect(contested).toMatchObject({ by: alpha.serverName, event_id: sentId });
     expect(typeof contested.since_ts).toBe('number');
     // The handle itself is still beta's, verified: contested is a warning on top, not a new claim.
@@ -82,7 +95,6 @@ describe('a key whose old server keeps signing after a move', () => {
     await waitFor('gamma to have the second message', async () => (await bodies(bob, roomId)).includes('alpha signing again'));
     await gamma.restart();
     expect((await memberInfo(bob, roomId))[memberKey]['dev.wayfarer.link'].contested).toEqual(contested);
-
   });
 
   it('once told of the move (account/moved), alpha refuses to sign as the key, so nothing is contested', async () => {
@@ -90,7 +102,10 @@ describe('a key whose old server keeps signing after a move', () => {
     const auth = { ...(await proveAccountKey({ baseUrl: alpha.baseUrl, serverName: alpha.serverName }, secret)), session: 'x' };
     const moved = await aliceAlpha.post(`${PREFIX}/account/moved`, { moved_to: aliceBeta.userId, auth });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-    const refused = await aliceAlpha.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/after-moved`, { msgtype: 'm.text', body: 'should not be signed' });
+    const refused = await aliceAlpha.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/after-moved`, {
+      msgtype: 'm.text',
+      body: 'should not be signed',
+    });
     expect(refused.status).toBe(403);
     await say(aliceBeta, roomId, 'beta after account/moved');
     await waitFor('gamma to have beta’s message', async () => (await bodies(bob, roomId)).includes('beta after account/moved'));

@@ -23,10 +23,14 @@ describe('demo seed', () => {
     const second = await seedDemo(server.baseUrl, SERVER);
     expect(second).toEqual(first);
     const bob = new TestClient(server.baseUrl);
-    bob.accessToken = (await bob.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'bob', password: 'wayfarer-bob' })).body.access_token;
+    bob.accessToken = (
+      await bob.post('/_matrix/client/v3/login', { type: 'm.login.password', user: 'bob', password: 'wayfarer-bob' })
+    ).body.access_token;
     const joined = (await bob.get('/_matrix/client/v3/joined_rooms')).body.joined_rooms;
     expect(joined.sort()).toEqual([first.lobby, first.classic, first.dm].sort());
-    const lobby = await bob.get(`/_matrix/client/v3/rooms/${enc(first.lobby)}/messages?dir=b&limit=100&filter=${enc(JSON.stringify({ types: ['m.room.message'] }))}`);
+    const lobby = await bob.get(
+      `/_matrix/client/v3/rooms/${enc(first.lobby)}/messages?dir=b&limit=100&filter=${enc(JSON.stringify({ types: ['m.room.message'] }))}`,
+    );
     expect(lobby.body.chunk).toHaveLength(4);
     const create = await bob.get(`/_matrix/client/v3/rooms/${enc(first.lobby)}/state/m.room.create/`);
     expect(create.body.room_version).toBe('org.matrix.12.4430');

@@ -31,7 +31,10 @@ describe('durability under concurrent sends', () => {
       for (let i = 0; !stop; i++) {
         const txn = `load-${u}-${i}`;
         try {
-          const reply = await user.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body: `${u}/${i}` });
+          const reply = await user.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, {
+            msgtype: 'm.text',
+            body: `${u}/${i}`,
+          });
           if (reply.status === 200) acknowledged.push({ user: u, txn, eventId: reply.body.event_id });
           if (acknowledged.length >= 150) reached();
         } catch {
@@ -50,7 +53,10 @@ describe('durability under concurrent sends', () => {
     }
     // A client that retries an acknowledged send after the crash gets the same event back.
     for (const { user, txn, eventId } of acknowledged.slice(-SENDERS)) {
-      const retry = await users[user]!.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body: 'retry' });
+      const retry = await users[user]!.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, {
+        msgtype: 'm.text',
+        body: 'retry',
+      });
       expect(retry.status).toBe(200);
       expect(retry.body.event_id).toBe(eventId);
     }

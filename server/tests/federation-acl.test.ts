@@ -34,7 +34,11 @@ beforeAll(async () => {
   keyServer = createServer((req, res) => {
     const known = req.url?.startsWith('/_matrix/key/v2/server');
     res.writeHead(known ? 200 : 404, { 'Content-Type': 'application/json' });
-    res.end(known ? JSON.stringify(buildServerKeyResponse(EVIL, EVIL_KEY.keyId, EVIL_KEY.seed, Date.now() + 3_600_000)) : '{"errcode":"M_UNRECOGNIZED","error":"no"}');
+    res.end(
+      known
+        ? JSON.stringify(buildServerKeyResponse(EVIL, EVIL_KEY.keyId, EVIL_KEY.seed, Date.now() + 3_600_000))
+        : '{"errcode":"M_UNRECOGNIZED","error":"no"}',
+    );
   });
   await new Promise<void>((resolve) => keyServer.listen(20610, '127.0.0.1', () => resolve()));
   [alpha, beta, gamma] = await startServers(['alpha.localhost:20601', 'beta.localhost:20602', `${GAMMA_HOST}:20603`]);
@@ -69,49 +73,60 @@ const typingIn = async (client: TestClient, roomId: string): Promise<string[]> =
   return events.find((e) => e.type === 'm.typing')?.content.user_ids ?? [];
 };
 
-const setTyping = (client: TestClient, roomId: string) => client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(client.userId!)}`, { typing: true, timeout: 30_000 });
+const setTyping = (client: TestClient, roomId: string) =>
+  client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(client.userId!)}`, { typing: true, timeout: 30_000 });
 
 describe('three servers, alpha denies gamma', () => {
-  it.each(['org.matrix.12.4430', '11'])('alpha drops gamma’s PDUs and typing for the room, keeps beta’s, and takes gamma back when the ACL is lifted (room version %s)', async (version) => {
-    const roomId = await publicRoom({ room_version: version });
-    const openRoomId = await publicRoom({ room_version: version });
-    for (const [client, room] of [[bob, roomId], [gina, roomId], [gina, openRoomId]] as const) {
-      const joined = await join(client, room);
-      expect(joined.status, JSON.stringify(joined.body)).toBe(200);
-    }
-    await say(gina, roomId, 'gamma before the ACL');
-    await waitFor('alice to see gamma before the ACL', async () => (await bodies(alice, roomId)).includes('gamma before the ACL'));
+  it.each(['org.matrix.12.4430', '11'])(
+    'alpha drops gamma’s PDUs and typing for the room, keeps beta’s, and takes gamma back when the ACL is lifted (room version %s)',
+    async (version) => {
+      const roomId = await publicRoom({ room_version: version });
+      const openRoomId = await publicRoom({ room_version: version });
+      for (const [client, room] of [
+        [bob, roomId],
+        [gina, roomId],
+        [gina, openRoomId],
+      ] as const) {
+        const joined = await join(client, room);
+        expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+      }
+      await say(gina, roomId, 'gamma before the ACL');
+      await waitFor('alice to see gamma before the ACL', async () => (await bodies(alice, roomId)).includes('gamma before the ACL'));
 
-    await setAcl(roomId, { allow: ['*'], deny: [GAMMA_HOST], allow_ip_literals: false });
-    // Denied servers still hear about the room (spec: servers still send to residents), so gamma learns of its ACL.
-    await waitFor('gamma to hold the ACL', async () => (await roomState(gina, roomId, 'm.room.server_acl'))?.deny?.[0] === GAMMA_HOST);
+      await setAcl(roomId, { allow: ['*'], deny: [GAMMA_HOST], allow_ip_literals: false });
+      // Denied servers still hear about the room (spec: servers still send to residents), so gamma learns of its ACL.
+      await waitFor('gamma to hold the ACL', async () => (await roomState(gina, roomId, 'm.room.server_acl'))?.deny?.[0] === GAMMA_HOST);
 
-    const deniedId = await say(gina, roomId, `gamma during the ACL (${version})`);
-    expect((await setTyping(gina, roomId)).status).toBe(200);
-    // Gamma sends to alpha in order (one queue per destination): once alpha has gamma's later message and typing in
-    // another room, it has handled the earlier ones for the ACL room.
-    expect((await setTyping(gina, openRoomId)).status).toBe(200);
-    await say(gina, openRoomId, 'gamma in an open room');
-    await waitFor('alice to see gamma in the open room', async () => (await bodies(alice, openRoomId)).includes('gamma in an open room'));
-    await waitFor('gina typing in the open room on alpha', async () => (await typingIn(alice, openRoomId)).includes(gina.userId!));
-    await say(bob, roomId, 'beta during the ACL');
-    await waitFor('alice to see beta during the ACL', async () => (await bodies(alice, roomId)).includes('beta during the ACL'));
+      const deniedId = await say(gina, roomId, `gamma during the ACL (${version})`);
+      expect((await setTyping(gina, roomId)).status).toBe(200);
+      // Gamma sends to alpha in order (one queue per destination): once alpha has gamma's later message and typing in
+      // another room, it has handled the earlier ones for the ACL room.
+      expect((await setTyping(gina, openRoomId)).status).toBe(200);
+      await say(gina, openRoomId, 'gamma in an open room');
+      await waitFor('alice to see gamma in the open room', async () => (await bodies(alice, openRoomId)).includes('gamma in an open room'));
+      await waitFor('gina typing in the open room on alpha', async () => (await typingIn(alice, openRoomId)).includes(gina.userId!));
+      await say(bob, roomId, 'beta during the ACL');
+      await waitFor('alice to see beta during the ACL', async () => (await bodies(alice, roomId)).includes('beta during the ACL'));
 
-    expect(await bodies(alice, roomId)).not.toContain(`gamma during the ACL (${version})`);
-    expect((await devAdmin(alpha, 'event_status', { event_id: deniedId })).status).toBe('unknown');
-    expect(await typingIn(alice, roomId)).not.toContain(gina.userId);
-    // Beta honours the ACL too.
-    expect((await devAdmin(beta, 'event_status', { event_id: deniedId })).status).toBe('unknown');
+      expect(await bodies(alice, roomId)).not.toContain(`gamma during the ACL (${version})`);
+      expect((await devAdmin(alpha, 'event_status', { event_id: deniedId })).status).toBe('unknown');
+      expect(await typingIn(alice, roomId)).not.toContain(gina.userId);
+      // Beta honours the ACL too.
+      expect((await devAdmin(beta, 'event_status', { event_id: deniedId })).status).toBe('unknown');
 
-    await setAcl(roomId, { allow: ['*'] });
-    await waitFor('gamma to hold the lifted ACL', async () => (await roomState(gina, roomId, 'm.room.server_acl'))?.deny === undefined);
-    await say(gina, roomId, 'gamma after the ACL');
-    await waitFor('alice to see gamma after the ACL', async () => (await bodies(alice, roomId)).includes('gamma after the ACL'));
-    await waitFor('bob to see gamma after the ACL', async () => (await bodies(bob, roomId)).includes('gamma after the ACL'));
-  }, 90_000);
+      await setAcl(roomId, { allow: ['*'] });
+      await waitFor('gamma to hold the lifted ACL', async () => (await roomState(gina, roomId, 'm.room.server_acl'))?.deny === undefined);
+      await say(gina, roomId, 'gamma after the ACL');
+      await waitFor('alice to see gamma after the ACL', async () => (await bodies(alice, roomId)).includes('gamma after the ACL'));
+      await waitFor('bob to see gamma after the ACL', async () => (await bodies(bob, roomId)).includes('gamma after the ACL'));
+    },
+    90_000,
+  );
 
   it('a gamma user cannot join a room whose ACL denies gamma (403 from make_join), while beta can', async () => {
-    const roomId = await publicRoom({ initial_state: [{ type: 'm.room.server_acl', state_key: '', content: { allow: ['*'], deny: ['gamma.*'] } }] });
+    const roomId = await publicRoom({
+      initial_state: [{ type: 'm.room.server_acl', state_key: '', content: { allow: ['*'], deny: ['gamma.*'] } }],
+    });
     const refused = await join(gina, roomId);
     expect(refused.status, JSON.stringify(refused.body)).toBe(403);
     expect(refused.body.errcode).toBe('M_FORBIDDEN');
@@ -130,8 +145,16 @@ describe('every room-scoped federation endpoint refuses a denied origin', () => 
 
   async function fed(method: string, path: string, body?: unknown) {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-    headers.Authorization = signXMatrixRequest({ method, uri: path, origin: EVIL, destination: alpha.serverName, ...(body !== undefined ? { content: body } : {}) }, EVIL_KEY.keyId, EVIL_KEY.seed);
-    const response = await fetch(`${alpha.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    headers.Authorization = signXMatrixRequest(
+      { method, uri: path, origin: EVIL, destination: alpha.serverName, ...(body !== undefined ? { content: body } : {}) },
+      EVIL_KEY.keyId,
+      EVIL_KEY.seed,
+    );
+    const response = await fetch(`${alpha.baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as any };
   }
 
@@ -141,12 +164,28 @@ describe('every room-scoped federation endpoint refuses a denied origin', () => 
   };
 
   const eveEvent = (type: string, content: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
-    const unsigned = { type, room_id: roomId, sender: eve.id, content, origin_server_ts: Date.now(), depth: ++depth, prev_events: [joinId], auth_events: [powerLevelsId, joinId], ...extra };
+    const unsigned = {
+      type,
+      room_id: roomId,
+      sender: eve.id,
+      content,
+      origin_server_ts: Date.now(),
+      depth: ++depth,
+      prev_events: [joinId],
+      auth_events: [powerLevelsId, joinId],
+      ...extra,
+    };
     const pdu = signEvent(unsigned, MEMBER_KEYS_ROOM_VERSION, eve.id, MEMBER_KEY_ID, eve.seed);
     return { pdu, eventId: computeEventId(pdu, MEMBER_KEYS_ROOM_VERSION) };
   };
 
-  const sendTxn = (pdus: unknown[], edus: unknown[] = []) => fed('PUT', `/_matrix/federation/v1/send/${Math.random().toString(36).slice(2)}`, { origin: EVIL, origin_server_ts: Date.now(), pdus, edus });
+  const sendTxn = (pdus: unknown[], edus: unknown[] = []) =>
+    fed('PUT', `/_matrix/federation/v1/send/${Math.random().toString(36).slice(2)}`, {
+      origin: EVIL,
+      origin_server_ts: Date.now(),
+      pdus,
+      edus,
+    });
 
   beforeAll(async () => {
     roomId = await publicRoom();
@@ -154,12 +193,21 @@ describe('every room-scoped federation endpoint refuses a denied origin', () => 
     const made = await fed('GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(eve.id)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
     expect(made.status, JSON.stringify(made.body)).toBe(200);
     const template = made.body.event;
-    const signedByEve = signEvent({ ...template, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() }, MEMBER_KEYS_ROOM_VERSION, eve.id, MEMBER_KEY_ID, eve.seed);
+    const signedByEve = signEvent(
+      { ...template, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() },
+      MEMBER_KEYS_ROOM_VERSION,
+      eve.id,
+      MEMBER_KEY_ID,
+      eve.seed,
+    );
     const joinEvent = signEvent(signedByEve, MEMBER_KEYS_ROOM_VERSION, EVIL, EVIL_KEY.keyId, EVIL_KEY.seed);
     joinId = computeEventId(joinEvent, MEMBER_KEYS_ROOM_VERSION);
     const sent = await fed('PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, joinEvent);
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-    powerLevelsId = computeEventId((sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels'), MEMBER_KEYS_ROOM_VERSION);
+    powerLevelsId = computeEventId(
+      (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels'),
+      MEMBER_KEYS_ROOM_VERSION,
+    );
     depth = joinEvent.depth as number;
   }, 60_000);
 

@@ -34,7 +34,11 @@ const evil = { backfillPdus: new Map<string, unknown[]>(), backfillRequests: 0 }
 
 async function toAlpha(method: string, path: string, body?: unknown) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  headers.Authorization = signXMatrixRequest({ method, uri: path, origin: EVIL, destination: ALPHA, ...(body !== undefined ? { content: body } : {}) }, EVIL_KEY.keyId, EVIL_KEY.seed);
+  headers.Authorization = signXMatrixRequest(
+    { method, uri: path, origin: EVIL, destination: ALPHA, ...(body !== undefined ? { content: body } : {}) },
+    EVIL_KEY.keyId,
+    EVIL_KEY.seed,
+  );
   const response = await fetch(`${alpha.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as any };
 }
@@ -47,7 +51,8 @@ function reply(res: import('node:http').ServerResponse, status: number, body: un
 beforeAll(async () => {
   evilServer = createServer((req, res) => {
     const url = req.url ?? '';
-    if (url.startsWith('/_matrix/key/v2/server')) return reply(res, 200, buildServerKeyResponse(EVIL, EVIL_KEY.keyId, EVIL_KEY.seed, Date.now() + 3_600_000));
+    if (url.startsWith('/_matrix/key/v2/server'))
+      return reply(res, 200, buildServerKeyResponse(EVIL, EVIL_KEY.keyId, EVIL_KEY.seed, Date.now() + 3_600_000));
     if (url.startsWith('/_matrix/federation/v1/backfill/')) {
       evil.backfillRequests++;
       const roomId = decodeURIComponent(url.split('/')[5]!.split('?')[0]!);
@@ -97,7 +102,11 @@ async function joinOnBeta(roomId: string): Promise<void> {
 }
 
 /** Pages back with /messages until `end` is absent; returns every event (newest first) and each page's tokens. */
-async function pageBack(client: TestClient, roomId: string, limit = 10): Promise<{ events: any[]; pages: { from: string | undefined; ids: string[] }[] }> {
+async function pageBack(
+  client: TestClient,
+  roomId: string,
+  limit = 10,
+): Promise<{ events: any[]; pages: { from: string | undefined; ids: string[] }[] }> {
   const events: any[] = [];
   const pages: { from: string | undefined; ids: string[] }[] = [];
   let from: string | undefined;
@@ -119,7 +128,13 @@ async function eveJoins(roomId: string) {
   const eveId = memberIdFromPublicKey(keyPairFromSeed(eveSeed).publicKey);
   const made = await toAlpha('GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(eveId)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
   expect(made.status, JSON.stringify(made.body)).toBe(200);
-  const asEve = signEvent({ ...made.body.event, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() }, MEMBER_KEYS_ROOM_VERSION, eveId, MEMBER_KEY_ID, eveSeed);
+  const asEve = signEvent(
+    { ...made.body.event, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() },
+    MEMBER_KEYS_ROOM_VERSION,
+    eveId,
+    MEMBER_KEY_ID,
+    eveSeed,
+  );
   const join = signEvent(asEve, MEMBER_KEYS_ROOM_VERSION, EVIL, EVIL_KEY.keyId, EVIL_KEY.seed);
   const joinId = computeEventId(join, MEMBER_KEYS_ROOM_VERSION);
   const sent = await toAlpha('PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, join);
@@ -128,7 +143,11 @@ async function eveJoins(roomId: string) {
   return { eveSeed, eveId, joinId, powerLevels, depth: join.depth as number };
 }
 
-const messageBodies = (events: any[]) => events.filter((e) => e.type === 'm.room.message').map((e) => e.content.body as string).reverse();
+const messageBodies = (events: any[]) =>
+  events
+    .filter((e) => e.type === 'm.room.message')
+    .map((e) => e.content.body as string)
+    .reverse();
 const roomName = async (roomId: string) => (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`)).body.name;
 
 describe('/messages backfills from other servers', () => {
@@ -150,7 +169,9 @@ describe('/messages backfills from other servers', () => {
 
     // Tokens handed out before a backfill still page the same events afterwards.
     for (const page of pages.slice(0, 14)) {
-      const again = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=10${page.from ? `&from=${enc(page.from)}` : ''}`);
+      const again = await bob.get(
+        `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=10${page.from ? `&from=${enc(page.from)}` : ''}`,
+      );
       expect(again.body.chunk.map((e: any) => e.event_id)).toEqual(page.ids);
     }
 
@@ -242,7 +263,16 @@ describe('/messages backfills from other servers', () => {
       const eve = await eveJoins(redactRoomId);
       const eveEvent = (type: string, content: Record<string, unknown>, prev: string, depth: number) => {
         const pdu = signEvent(
-          { type, room_id: redactRoomId, sender: eve.eveId, content, origin_server_ts: Date.now(), depth, prev_events: [prev], auth_events: [computeEventId(eve.powerLevels, MEMBER_KEYS_ROOM_VERSION), eve.joinId] },
+          {
+            type,
+            room_id: redactRoomId,
+            sender: eve.eveId,
+            content,
+            origin_server_ts: Date.now(),
+            depth,
+            prev_events: [prev],
+            auth_events: [computeEventId(eve.powerLevels, MEMBER_KEYS_ROOM_VERSION), eve.joinId],
+          },
           MEMBER_KEYS_ROOM_VERSION,
           eve.eveId,
           MEMBER_KEY_ID,
@@ -253,7 +283,12 @@ describe('/messages backfills from other servers', () => {
       const original = eveEvent('m.room.message', { msgtype: 'm.text', body: 'regrettable' }, eve.joinId, eve.depth + 1);
       const redaction = eveEvent('m.room.redaction', { redacts: original.id }, original.id, eve.depth + 2);
       originalId = original.id;
-      const txn = await toAlpha('PUT', `/_matrix/federation/v1/send/r${Date.now()}`, { origin: EVIL, origin_server_ts: Date.now(), pdus: [original.pdu, redaction.pdu], edus: [] });
+      const txn = await toAlpha('PUT', `/_matrix/federation/v1/send/r${Date.now()}`, {
+        origin: EVIL,
+        origin_server_ts: Date.now(),
+        pdus: [original.pdu, redaction.pdu],
+        edus: [],
+      });
       expect(txn.status, JSON.stringify(txn.body)).toBe(200);
       for (let i = 0; i < 110; i++) await send(alice, redactRoomId, 'm.room.message', { msgtype: 'm.text', body: `after ${i}` });
       evil.backfillPdus.set(redactRoomId, [redaction.pdu, original.pdu]);

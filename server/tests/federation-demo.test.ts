@@ -22,7 +22,11 @@ it('seeds a room over three servers with history, a classic room, a DM and a for
   expect(second.rooms).toEqual(first.rooms);
 
   const alice = new TestClient(alpha!.baseUrl);
-  const login = await alice.post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'alice' }, password: 'wayfarer-alice' });
+  const login = await alice.post('/_matrix/client/v3/login', {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: 'alice' },
+    password: 'wayfarer-alice',
+  });
   alice.accessToken = login.body.access_token;
   const commons = first.rooms.commons;
   const history = await bodies(alice, commons);
@@ -38,12 +42,18 @@ it('seeds a room over three servers with history, a classic room, a DM and a for
     const found = Object.values(await memberInfo(alice, commons)).map((m: any) => m['dev.wayfarer.link']);
     return found.length === 4 && found;
   });
-  expect(links.filter((l) => l.status === 'verified').map((l) => `${l.localpart}:${l.domain}`).sort()).toEqual(
-    [`alice:${alpha!.serverName}`, `bob:${beta!.serverName}`, `carol:${gamma!.serverName}`].sort(),
-  );
+  expect(
+    links
+      .filter((l) => l.status === 'verified')
+      .map((l) => `${l.localpart}:${l.domain}`)
+      .sort(),
+  ).toEqual([`alice:${alpha!.serverName}`, `bob:${beta!.serverName}`, `carol:${gamma!.serverName}`].sort());
   const forged = links.filter((l) => l.status === 'unverified');
   expect(forged).toHaveLength(1);
   expect(forged[0]).toMatchObject({ localpart: 'bob', domain: beta!.serverName });
   expect((await alice.get(`/_matrix/client/v3/rooms/${enc(first.rooms.harbour)}/state/m.room.create/`)).body.room_version).toBe('11');
-  expect(await bodies(alice, first.rooms.dm)).toEqual(['Hi Bob, a direct message from alpha to beta.', 'Hi Alice! Same key, same person, across servers.']);
+  expect(await bodies(alice, first.rooms.dm)).toEqual([
+    'Hi Bob, a direct message from alpha to beta.',
+    'Hi Alice! Same key, same person, across servers.',
+  ]);
 }, 120_000);

@@ -35,7 +35,11 @@ let sentJoin: unknown;
 async function fed(method: string, path: string, body?: unknown, signer = EVIL_KEY, destination?: string) {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (signer) {
-    headers.Authorization = signXMatrixRequest({ method, uri: path, origin: EVIL, destination: destination ?? alpha.serverName, ...(body !== undefined ? { content: body } : {}) }, signer.keyId, signer.seed);
+    headers.Authorization = signXMatrixRequest(
+      { method, uri: path, origin: EVIL, destination: destination ?? alpha.serverName, ...(body !== undefined ? { content: body } : {}) },
+      signer.keyId,
+      signer.seed,
+    );
   }
   const response = await fetch(`${alpha.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as any };
@@ -62,7 +66,13 @@ function eveEvent(type: string, content: Record<string, unknown>, extra: Record<
   return { pdu, eventId: computeEventId(pdu, MEMBER_KEYS_ROOM_VERSION) };
 }
 
-const sendTxn = (pdus: unknown[]) => fed('PUT', `/_matrix/federation/v1/send/${Math.random().toString(36).slice(2)}`, { origin: EVIL, origin_server_ts: Date.now(), pdus, edus: [] });
+const sendTxn = (pdus: unknown[]) =>
+  fed('PUT', `/_matrix/federation/v1/send/${Math.random().toString(36).slice(2)}`, {
+    origin: EVIL,
+    origin_server_ts: Date.now(),
+    pdus,
+    edus: [],
+  });
 const statusOf = async (eventId: string) => (await devAdmin(alpha, 'event_status', { event_id: eventId })).status;
 
 beforeAll(async () => {
@@ -87,7 +97,13 @@ beforeAll(async () => {
   madeJoin = made.body;
   const template = made.body.event;
   const join = signEvent(
-    signEvent({ ...template, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() }, MEMBER_KEYS_ROOM_VERSION, eve.id, MEMBER_KEY_ID, eve.seed),
+    signEvent(
+      { ...template, content: { membership: 'join', localpart: 'eve', domain: EVIL }, origin_server_ts: Date.now() },
+      MEMBER_KEYS_ROOM_VERSION,
+      eve.id,
+      MEMBER_KEY_ID,
+      eve.seed,
+    ),
     MEMBER_KEYS_ROOM_VERSION,
     EVIL,
     EVIL_KEY.keyId,
@@ -97,7 +113,10 @@ beforeAll(async () => {
   const sent = await fed('PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(joinId)}`, join);
   expect(sent.status, JSON.stringify(sent.body)).toBe(200);
   sentJoin = sent.body;
-  powerLevelsId = computeEventId((sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels'), MEMBER_KEYS_ROOM_VERSION);
+  powerLevelsId = computeEventId(
+    (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels'),
+    MEMBER_KEYS_ROOM_VERSION,
+  );
   depth = join.depth;
 });
 
@@ -124,12 +143,21 @@ describe('responses match the spec’s Server-Server OpenAPI', () => {
     const keys = await fetch(`${alpha.baseUrl}/_matrix/key/v2/server`);
     expect(keys.headers.get('access-control-allow-origin')).toBe('*');
     assertMatchesSpec('/server', 'GET', 200, await keys.json(), spec('keys_server.yaml'));
-    const query = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query`, { method: 'POST', body: JSON.stringify({ server_keys: { [EVIL]: {} } }) });
+    const query = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query`, {
+      method: 'POST',
+      body: JSON.stringify({ server_keys: { [EVIL]: {} } }),
+    });
     const notary = await query.json();
     assertMatchesSpec('/query', 'POST', 200, notary, spec('keys_query.yaml'));
     expect(notary.server_keys[0].server_name).toBe(EVIL);
     expect(Object.keys(notary.server_keys[0].signatures).sort()).toEqual([EVIL, alpha.serverName].sort());
-    assertMatchesSpec('/query/{serverName}', 'GET', 200, await (await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(alpha.serverName)}`)).json(), spec('keys_query.yaml'));
+    assertMatchesSpec(
+      '/query/{serverName}',
+      'GET',
+      200,
+      await (await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(alpha.serverName)}`)).json(),
+      spec('keys_query.yaml'),
+    );
     assertMatchesSpec('/version', 'GET', 200, (await fed('GET', '/_matrix/federation/v1/version')).body, spec('version.yaml'));
   });
 
@@ -139,15 +167,33 @@ describe('responses match the spec’s Server-Server OpenAPI', () => {
     const leave = await fed('GET', `/_matrix/federation/v1/make_leave/${enc(roomId)}/${enc(eve.id)}`);
     assertMatchesSpec('/make_leave/{roomId}/{userId}', 'GET', 200, leave.body, spec('leaving-v1.yaml'));
     const query = `?event_id=${enc(joinId)}`;
-    assertMatchesSpec('/state_ids/{roomId}', 'GET', 200, (await fed('GET', `/_matrix/federation/v1/state_ids/${enc(roomId)}${query}`)).body, spec('events.yaml'));
-    assertMatchesSpec('/state/{roomId}', 'GET', 200, (await fed('GET', `/_matrix/federation/v1/state/${enc(roomId)}${query}`)).body, spec('events.yaml'));
+    assertMatchesSpec(
+      '/state_ids/{roomId}',
+      'GET',
+      200,
+      (await fed('GET', `/_matrix/federation/v1/state_ids/${enc(roomId)}${query}`)).body,
+      spec('events.yaml'),
+    );
+    assertMatchesSpec(
+      '/state/{roomId}',
+      'GET',
+      200,
+      (await fed('GET', `/_matrix/federation/v1/state/${enc(roomId)}${query}`)).body,
+      spec('events.yaml'),
+    );
     const event = (await fed('GET', `/_matrix/federation/v1/event/${enc(joinId)}`)).body;
     assertMatchesSpec('/event/{eventId}', 'GET', 200, event, spec('events.yaml'));
     expect(computeEventId(event.pdus[0], MEMBER_KEYS_ROOM_VERSION)).toBe(joinId);
     const backfill = (await fed('GET', `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(joinId)}&limit=5`)).body;
     assertMatchesSpec('/backfill/{roomId}', 'GET', 200, backfill, spec('backfill.yaml'));
     expect(backfill.pdus.length).toBe(5);
-    const missing = (await fed('POST', `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`, { earliest_events: [], latest_events: [joinId], limit: 3 })).body;
+    const missing = (
+      await fed('POST', `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`, {
+        earliest_events: [],
+        latest_events: [joinId],
+        limit: 3,
+      })
+    ).body;
     assertMatchesSpec('/get_missing_events/{roomId}', 'POST', 200, missing, spec('backfill.yaml'));
     expect(missing.events.length).toBe(3);
     assertMatchesSpec('/send/{txnId}', 'PUT', 200, (await sendTxn([])).body, spec('transactions.yaml'));
@@ -169,7 +215,8 @@ describe('responses match the spec’s Server-Server OpenAPI', () => {
 
 describe('rooms that do not federate', () => {
   it('m.federate: false refuses joins and traffic from other servers (MSC4430)', async () => {
-    const local = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', creation_content: { 'm.federate': false } })).body.room_id;
+    const local = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', creation_content: { 'm.federate': false } }))
+      .body.room_id;
     const someone = memberKey();
     const made = await fed('GET', `/_matrix/federation/v1/make_join/${enc(local)}/${enc(someone.id)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
     expect(made.status).toBe(403);

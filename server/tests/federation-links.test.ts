@@ -29,7 +29,9 @@ beforeAll(async () => {
   expect(joined.status, JSON.stringify(joined.body)).toBe(200);
   await say(bob, roomId, 'bob is here');
   await waitFor('bob’s first message on alpha', async () => (await bodies(alice, roomId)).includes('bob is here'));
-  const found = ((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[]).find((e) => e.content?.body === 'bob is here');
+  const found = ((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[]).find(
+    (e) => e.content?.body === 'bob is here',
+  );
   bobKey = found.unsigned['org.matrix.msc4428.stable_id'];
   gina = await user(gamma, 'gina');
   const ginaJoined = await gina.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
@@ -83,7 +85,12 @@ describe('links across servers', () => {
   }, 30_000);
 
   it('a forged link (domain claims a server that did not co-sign) is unverified from the start, with the reason', async () => {
-    const forged = await devAdmin(alpha, 'forge_member', { room_id: roomId, user_id: mallory.userId, claimed_domain: beta.serverName, localpart: 'bob' });
+    const forged = await devAdmin(alpha, 'forge_member', {
+      room_id: roomId,
+      user_id: mallory.userId,
+      claimed_domain: beta.serverName,
+      localpart: 'bob',
+    });
     const event = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(forged.event_id)}`)).body;
     const malloryKey = event.unsigned['org.matrix.msc4428.stable_id_state_key'];
     for (const viewer of [alice, bob]) {
@@ -112,7 +119,9 @@ describe('links across servers', () => {
     expect(change['dev.wayfarer.link']).toMatchObject({ status: 'unverified' });
     expect(change['dev.wayfarer.link'].reason).toMatch(/old_verify_keys|retired/);
     // Old events now carry the unverified form as sender (PROTOCOL.md §5); the key stays the identity.
-    const earlier = ((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[]).find((e) => e.content?.body === 'bob is here');
+    const earlier = ((await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[]).find(
+      (e) => e.content?.body === 'bob is here',
+    );
     expect(earlier.sender).toMatch(/^@_unverified_bob_/);
     expect(earlier.unsigned['org.matrix.msc4428.stable_id']).toBe(bobKey);
 

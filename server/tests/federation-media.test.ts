@@ -25,11 +25,18 @@ let pngId: string;
 
 async function image(width: number, height: number, type: 'image/png' | 'image/jpeg' = 'image/png'): Promise<Buffer> {
   const img = new Jimp({ width, height, color: 0xffffffff });
-  for (let x = 0; x < width; x++) for (let y = 0; y < height; y++) img.setPixelColor(((x * 255) / width) * 0x1000000 + ((y * 255) / height) * 0x10000 + 0x80ff, x, y);
+  for (let x = 0; x < width; x++)
+    for (let y = 0; y < height; y++) img.setPixelColor(((x * 255) / width) * 0x1000000 + ((y * 255) / height) * 0x10000 + 0x80ff, x, y);
   return type === 'image/jpeg' ? img.getBuffer('image/jpeg') : img.getBuffer('image/png');
 }
 
-async function upload(client: TestClient, server: RunningHomeserver, bytes: Buffer, contentType: string, filename: string): Promise<string> {
+async function upload(
+  client: TestClient,
+  server: RunningHomeserver,
+  bytes: Buffer,
+  contentType: string,
+  filename: string,
+): Promise<string> {
   const response = await fetch(`${server.baseUrl}/_matrix/media/v3/upload?filename=${enc(filename)}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${client.accessToken}`, 'Content-Type': contentType },
@@ -40,14 +47,24 @@ async function upload(client: TestClient, server: RunningHomeserver, bytes: Buff
   return body.content_uri.split('/').pop()!;
 }
 
-async function get(client: TestClient | undefined, server: RunningHomeserver, path: string): Promise<{ status: number; type: string; bytes: Buffer; json: any }> {
+async function get(
+  client: TestClient | undefined,
+  server: RunningHomeserver,
+  path: string,
+): Promise<{ status: number; type: string; bytes: Buffer; json: any }> {
   const response = await fetch(`${server.baseUrl}${path}`, { headers: client ? { Authorization: `Bearer ${client.accessToken}` } : {} });
   const bytes = Buffer.from(await response.arrayBuffer());
   const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, type, bytes, json: type.startsWith('application/json') ? JSON.parse(bytes.toString('utf8')) : undefined };
+  return {
+    status: response.status,
+    type,
+    bytes,
+    json: type.startsWith('application/json') ? JSON.parse(bytes.toString('utf8')) : undefined,
+  };
 }
 
-const remote = (kind: 'download' | 'thumbnail', mediaId: string, query = '') => `/_matrix/client/v1/media/${kind}/${enc(alpha.serverName)}/${enc(mediaId)}${query}`;
+const remote = (kind: 'download' | 'thumbnail', mediaId: string, query = '') =>
+  `/_matrix/client/v1/media/${kind}/${enc(alpha.serverName)}/${enc(mediaId)}${query}`;
 
 async function size(bytes: Buffer): Promise<{ width: number; height: number }> {
   const img = await Jimp.read(bytes);
@@ -57,7 +74,12 @@ async function size(bytes: Buffer): Promise<{ width: number; height: number }> {
 /** A federation GET signed by the hostile server (alpha fetches its key from it), answer kept as bytes. */
 async function fedGet(path: string, signed = true): Promise<{ status: number; type: string; bytes: Buffer }> {
   const headers: Record<string, string> = {};
-  if (signed) headers.Authorization = signXMatrixRequest({ method: 'GET', uri: path, origin: evil.serverName, destination: alpha.serverName }, evil.key.keyId, evil.key.seed);
+  if (signed)
+    headers.Authorization = signXMatrixRequest(
+      { method: 'GET', uri: path, origin: evil.serverName, destination: alpha.serverName },
+      evil.key.keyId,
+      evil.key.seed,
+    );
   const response = await fetch(`${alpha.baseUrl}${path}`, { headers });
   return { status: response.status, type: response.headers.get('content-type') ?? '', bytes: Buffer.from(await response.arrayBuffer()) };
 }
@@ -72,7 +94,12 @@ function parts(type: string, body: Buffer): { headers: Record<string, string>; b
   return pieces.slice(1, -1).map((piece) => {
     expect(piece.startsWith('\r\n') && piece.endsWith('\r\n')).toBe(true);
     const [head, ...rest] = piece.slice(2, -2).split('\r\n\r\n');
-    const headers = Object.fromEntries(head!.split('\r\n').filter(Boolean).map((line) => [line.split(':')[0]!.toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      head!
+        .split('\r\n')
+        .filter(Boolean)
+        .map((line) => [line.split(':')[0]!.toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
     return { headers, body: Buffer.from(rest.join('\r\n\r\n'), 'latin1') };
   });
 }
@@ -144,9 +171,14 @@ describe('remote media through the client API', () => {
       [1200, 600, 'crop', { width: 400, height: 200 }],
     ];
     for (const [width, height, method, expected] of cases) {
-      for (const [client, server] of [[bob, beta], [alice, alpha]] as const) {
+      for (const [client, server] of [
+        [bob, beta],
+        [alice, alpha],
+      ] as const) {
         const answer = await get(client, server, remote('thumbnail', pngId, `?width=${width}&height=${height}&method=${method}`));
-        expect(answer.status, `${server.serverName} ${width}x${height} ${method}: ${answer.bytes.toString('utf8').slice(0, 200)}`).toBe(200);
+        expect(answer.status, `${server.serverName} ${width}x${height} ${method}: ${answer.bytes.toString('utf8').slice(0, 200)}`).toBe(
+          200,
+        );
         expect(answer.type).toBe('image/png');
         expect(await size(answer.bytes), `${server.serverName} ${width}x${height} ${method}`).toEqual(expected);
       }
@@ -185,7 +217,10 @@ describe('remote media through the client API', () => {
   });
 
   it('unknown media is 404 M_NOT_FOUND, locally and across servers', async () => {
-    for (const [client, server] of [[bob, beta], [alice, alpha]] as const) {
+    for (const [client, server] of [
+      [bob, beta],
+      [alice, alpha],
+    ] as const) {
       const answer = await get(client, server, remote('download', 'nosuchmedia'));
       expect(answer.status).toBe(404);
       expect(answer.json.errcode).toBe('M_NOT_FOUND');
@@ -195,18 +230,48 @@ describe('remote media through the client API', () => {
   it('a remote answer over the size limit, or malformed, is refused cleanly (502)', async () => {
     const multipart = (body: Buffer, type = 'image/png') => {
       const b = 'xyzBOUNDARYzyx';
-      return Buffer.concat([Buffer.from(`--${b}\r\nContent-Type: application/json\r\n\r\n{}\r\n--${b}\r\nContent-Type: ${type}\r\n\r\n`), body, Buffer.from(`\r\n--${b}--\r\n`)]);
+      return Buffer.concat([
+        Buffer.from(`--${b}\r\nContent-Type: application/json\r\n\r\n{}\r\n--${b}\r\nContent-Type: ${type}\r\n\r\n`),
+        body,
+        Buffer.from(`\r\n--${b}--\r\n`),
+      ]);
     };
     evil.on((request) => {
       const id = request.path.split('/').pop();
       if (!request.path.startsWith('/_matrix/federation/v1/media/download/')) return undefined;
-      if (id === 'huge') return { status: 200, body: null, raw: { headers: { 'Content-Type': 'multipart/mixed; boundary=xyzBOUNDARYzyx' }, body: multipart(Buffer.alloc(LIMIT + 200_000, 7)) } };
-      if (id === 'noboundary') return { status: 200, body: null, raw: { headers: { 'Content-Type': 'multipart/mixed' }, body: multipart(Buffer.from('hi')) } };
-      if (id === 'threeparts') return { status: 200, body: null, raw: { headers: { 'Content-Type': 'multipart/mixed; boundary=q' }, body: Buffer.from('--q\r\nContent-Type: application/json\r\n\r\n{}\r\n--q\r\n\r\nA\r\n--q\r\n\r\nB\r\n--q--\r\n') } };
-      if (id === 'pdf') return { status: 200, body: null, raw: { headers: { 'Content-Type': 'multipart/mixed; boundary=xyzBOUNDARYzyx' }, body: multipart(Buffer.from('%PDF-1.4'), 'application/pdf') } };
+      if (id === 'huge')
+        return {
+          status: 200,
+          body: null,
+          raw: {
+            headers: { 'Content-Type': 'multipart/mixed; boundary=xyzBOUNDARYzyx' },
+            body: multipart(Buffer.alloc(LIMIT + 200_000, 7)),
+          },
+        };
+      if (id === 'noboundary')
+        return { status: 200, body: null, raw: { headers: { 'Content-Type': 'multipart/mixed' }, body: multipart(Buffer.from('hi')) } };
+      if (id === 'threeparts')
+        return {
+          status: 200,
+          body: null,
+          raw: {
+            headers: { 'Content-Type': 'multipart/mixed; boundary=q' },
+            body: Buffer.from('--q\r\nContent-Type: application/json\r\n\r\n{}\r\n--q\r\n\r\nA\r\n--q\r\n\r\nB\r\n--q--\r\n'),
+          },
+        };
+      if (id === 'pdf')
+        return {
+          status: 200,
+          body: null,
+          raw: {
+            headers: { 'Content-Type': 'multipart/mixed; boundary=xyzBOUNDARYzyx' },
+            body: multipart(Buffer.from('%PDF-1.4'), 'application/pdf'),
+          },
+        };
       return undefined;
     });
-    const at = (kind: 'download' | 'thumbnail', id: string, query = '') => `/_matrix/client/v1/media/${kind}/${enc(evil.serverName)}/${id}${query}`;
+    const at = (kind: 'download' | 'thumbnail', id: string, query = '') =>
+      `/_matrix/client/v1/media/${kind}/${enc(evil.serverName)}/${id}${query}`;
     const huge = await get(bob, beta, at('download', 'huge'));
     expect(huge.status).toBe(502);
     expect(huge.json.errcode).toBe('M_TOO_LARGE');
@@ -220,13 +285,20 @@ describe('remote media through the client API', () => {
     expect(pdf.status).toBe(400);
     expect(pdf.json.error).toMatch(/application\/pdf, not an image/);
     // Uploads over the limit are refused on the uploading side too.
-    const tooBig = await fetch(`${alpha.baseUrl}/_matrix/media/v3/upload`, { method: 'POST', headers: { Authorization: `Bearer ${alice.accessToken}`, 'Content-Type': 'image/png' }, body: new Uint8Array(LIMIT + 1) });
+    const tooBig = await fetch(`${alpha.baseUrl}/_matrix/media/v3/upload`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${alice.accessToken}`, 'Content-Type': 'image/png' },
+      body: new Uint8Array(LIMIT + 1),
+    });
     expect(tooBig.status).toBe(413);
     expect((await get(bob, beta, '/_matrix/client/v1/media/config')).json['m.upload.size']).toBe(LIMIT);
   });
 
   it('the legacy unauthenticated endpoints are frozen: 404 M_NOT_FOUND even for media that exists', async () => {
-    for (const path of [`/_matrix/media/v3/download/${enc(alpha.serverName)}/${pngId}`, `/_matrix/media/v3/thumbnail/${enc(alpha.serverName)}/${pngId}?width=32&height=32`]) {
+    for (const path of [
+      `/_matrix/media/v3/download/${enc(alpha.serverName)}/${pngId}`,
+      `/_matrix/media/v3/thumbnail/${enc(alpha.serverName)}/${pngId}?width=32&height=32`,
+    ]) {
       for (const client of [undefined, alice]) {
         const answer = await get(client, alpha, path);
         expect(answer.status, path).toBe(404);

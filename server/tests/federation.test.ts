@@ -64,8 +64,13 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
     // A kick by user ID reaches the kicked member's server (member-key rooms find bob's key from his claim).
     const kick = await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: bob.userId, reason: 'bye' });
     expect(kick.status, JSON.stringify(kick.body)).toBe(200);
-    await waitFor('bob to be out of the room on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.leave?.[roomId] ?? !((await bob.get('/_matrix/client/v3/joined_rooms')).body.joined_rooms as string[]).includes(roomId));
-    expect((await say(bob, roomId, 'still here?').catch((e: Error) => e.message))).toMatch(/403/);
+    await waitFor(
+      'bob to be out of the room on beta',
+      async () =>
+        (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.leave?.[roomId] ??
+        !((await bob.get('/_matrix/client/v3/joined_rooms')).body.joined_rooms as string[]).includes(roomId),
+    );
+    expect(await say(bob, roomId, 'still here?').catch((e: Error) => e.message)).toMatch(/403/);
     // The kick carries no claim of its own: bob keeps his verified handle in the member list.
     const memberEvents = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`)).body.chunk as any[];
     expect(memberEvents.find((e) => e.content.membership === 'leave')?.state_key).toBe(bob.userId);
@@ -87,7 +92,11 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
 
   it('a third server joins late by alias and backfills the history', async () => {
     const alias = `#late-${version.replace(/\W/g, '')}:${alpha.serverName}`;
-    const created = await alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', room_alias_name: alias.slice(1, alias.indexOf(':')) });
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      room_version: version,
+      preset: 'public_chat',
+      room_alias_name: alias.slice(1, alias.indexOf(':')),
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const roomId: string = created.body.room_id;
     const history = Array.from({ length: 12 }, (_, i) => `history ${i} (${version})`);
@@ -103,23 +112,37 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
 
 describe('direct messages and ephemeral events', () => {
   it('creates a DM with a user of another server; typing and read receipts cross over', async () => {
-    const created = await alice.post('/_matrix/client/v3/createRoom', { is_direct: true, preset: 'trusted_private_chat', invite: [bob.userId] });
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      is_direct: true,
+      preset: 'trusted_private_chat',
+      invite: [bob.userId],
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const roomId: string = created.body.room_id;
-    const invite = await waitFor('the DM invite on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+    const invite = await waitFor(
+      'the DM invite on beta',
+      async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId],
+    );
     const inviteEvent = (invite.invite_state.events as any[]).find((e) => e.type === 'm.room.member' && e.content.membership === 'invite');
     expect(inviteEvent.content.is_direct).toBe(true);
     expect((await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
     const ephemeral = async (client: TestClient, type: string) =>
-      ((await client.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.join?.[roomId]?.ephemeral?.events as any[] | undefined)?.find((e) => e.type === type);
+      ((await client.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.join?.[roomId]?.ephemeral?.events as any[] | undefined)?.find(
+        (e) => e.type === type,
+      );
 
-    expect((await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(alice.userId!)}`, { typing: true, timeout: 20_000 })).status).toBe(200);
+    expect(
+      (await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(alice.userId!)}`, { typing: true, timeout: 20_000 })).status,
+    ).toBe(200);
     await waitFor('alice typing on beta', async () => (await ephemeral(bob, 'm.typing'))?.content.user_ids.includes(alice.userId));
 
     const eventId = await say(bob, roomId, 'read me');
     await seen(alice, roomId, ['read me']);
     expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, {})).status).toBe(200);
-    await waitFor('alice’s receipt on beta', async () => (await ephemeral(bob, 'm.receipt'))?.content[eventId]?.['m.read']?.[alice.userId!]);
+    await waitFor(
+      'alice’s receipt on beta',
+      async () => (await ephemeral(bob, 'm.receipt'))?.content[eventId]?.['m.read']?.[alice.userId!],
+    );
 
     // Profiles of users of other servers come from their server (federation query/profile).
     expect((await bob.put(`/_matrix/client/v3/profile/${enc(bob.userId!)}/displayname`, { displayname: 'Bob of Beta' })).status).toBe(200);
@@ -175,29 +198,37 @@ describe('resilience', () => {
     await seen(bob, roomId, ['while beta is offline']);
   }, 60_000);
 
-  it.each(VERSIONS)('concurrent state changes on two servers converge to the same state (%s)', async (version) => {
-    const roomId = await sharedRoom(version, { power_level_content_override: { events: { 'm.room.name': 0, 'm.room.power_levels': 100 } } });
-    await say(alice, roomId, 'fork base');
-    await seen(bob, roomId, ['fork base']);
-    await devAdmin(beta, 'federation', { enabled: false });
-    try {
-      expect((await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'named on alpha' })).status).toBe(200);
-      expect((await bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'named on beta' })).status).toBe(200);
-      await say(alice, roomId, 'alpha side of the fork');
-      await say(bob, roomId, 'beta side of the fork');
-    } finally {
-      await devAdmin(beta, 'federation', { enabled: true });
-    }
-    await seen(alice, roomId, ['beta side of the fork']);
-    await seen(bob, roomId, ['alpha side of the fork']);
-    const names = await waitFor('both servers to agree on the name', async () => {
-      const [a, b] = await Promise.all([roomState(alice, roomId, 'm.room.name'), roomState(bob, roomId, 'm.room.name')]);
-      return a?.name === b?.name && [a?.name, b?.name];
-    });
-    expect(['named on alpha', 'named on beta']).toContain(names[0]);
-    // The whole state agrees, event for event.
-    const stateIds = async (client: TestClient) =>
-      ((await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`)).body as any[]).map((e) => e.event_id).sort();
-    expect(await stateIds(alice)).toEqual(await stateIds(bob));
-  }, 60_000);
+  it.each(VERSIONS)(
+    'concurrent state changes on two servers converge to the same state (%s)',
+    async (version) => {
+      const roomId = await sharedRoom(version, {
+        power_level_content_override: { events: { 'm.room.name': 0, 'm.room.power_levels': 100 } },
+      });
+      await say(alice, roomId, 'fork base');
+      await seen(bob, roomId, ['fork base']);
+      await devAdmin(beta, 'federation', { enabled: false });
+      try {
+        expect((await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'named on alpha' })).status).toBe(
+          200,
+        );
+        expect((await bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`, { name: 'named on beta' })).status).toBe(200);
+        await say(alice, roomId, 'alpha side of the fork');
+        await say(bob, roomId, 'beta side of the fork');
+      } finally {
+        await devAdmin(beta, 'federation', { enabled: true });
+      }
+      await seen(alice, roomId, ['beta side of the fork']);
+      await seen(bob, roomId, ['alpha side of the fork']);
+      const names = await waitFor('both servers to agree on the name', async () => {
+        const [a, b] = await Promise.all([roomState(alice, roomId, 'm.room.name'), roomState(bob, roomId, 'm.room.name')]);
+        return a?.name === b?.name && [a?.name, b?.name];
+      });
+      expect(['named on alpha', 'named on beta']).toContain(names[0]);
+      // The whole state agrees, event for event.
+      const stateIds = async (client: TestClient) =>
+        ((await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`)).body as any[]).map((e) => e.event_id).sort();
+      expect(await stateIds(alice)).toEqual(await stateIds(bob));
+    },
+    60_000,
+  );
 });

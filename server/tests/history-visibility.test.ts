@@ -17,7 +17,8 @@ let dave: TestClient;
 beforeAll(() => ({ server, alice, bob, carol, dave } = fixture));
 
 const send = async (client: TestClient, roomId: string, body: string) =>
-  ok(await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/t${Math.random()}`, { msgtype: 'm.text', body })).event_id as string;
+  ok(await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/t${Math.random()}`, { msgtype: 'm.text', body }))
+    .event_id as string;
 const setVisibility = (roomId: string, history_visibility: string) =>
   alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.history_visibility/`, { history_visibility }).then(ok);
 const texts = (events: any[]) => events.filter((e) => e.type === 'm.room.message').map((e) => e.content.body as string);
@@ -87,7 +88,11 @@ for (const version of ['11', 'org.matrix.12.4430']) {
         const timeline = big.rooms.join[roomId].timeline;
         expect(texts(timeline.events)).toEqual(['A1', 'A2', 'C1', 'C2', 'D1', 'D2']);
         expect(timeline.limited).toBe(false);
-        const small = ok(await bob.get(`/_matrix/client/v3/sync?filter=${enc(JSON.stringify({ room: { timeline: { limit: 3 }, state: { lazy_load_members: true } } }))}`));
+        const small = ok(
+          await bob.get(
+            `/_matrix/client/v3/sync?filter=${enc(JSON.stringify({ room: { timeline: { limit: 3 }, state: { lazy_load_members: true } } }))}`,
+          ),
+        );
         const page = small.rooms.join[roomId].timeline;
         expect(page.limited).toBe(true);
         // prev_batch continues right below the page, past the hidden run.

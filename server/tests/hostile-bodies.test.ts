@@ -40,7 +40,9 @@ afterAll(async () => {
 /** The routes a server started with these arguments registers: the same router, built in this process. */
 function registeredRoutes(): Array<{ method: string; path: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wayfarer-routes-'));
-  const hs = createHomeserver(parseConfig(['--server-name', NAME, '--port', '20450', '--data', dataDir, '--open-registration', '--insecure-http', ...SERVER_ARGS]));
+  const hs = createHomeserver(
+    parseConfig(['--server-name', NAME, '--port', '20450', '--data', dataDir, '--open-registration', '--insecure-http', ...SERVER_ARGS]),
+  );
   try {
     return buildRouter(hs).routeTable();
   } finally {
@@ -65,11 +67,29 @@ interface HostileBody {
 const HOSTILE_BODIES: HostileBody[] = [
   { name: 'object nested 5,000 deep', raw: nestedObject(5000), refused: 'M_BAD_JSON' },
   { name: 'array nested 20,000 deep', raw: nestedArray(20_000), refused: 'M_BAD_JSON' },
-  { name: 'plausible body with a 5,000-deep field', raw: `{"msgtype":"m.text","body":"x","membership":"join","user_id":"@x:y","deep":${nestedObject(5000)}}`, refused: 'M_BAD_JSON' },
-  { name: `one level over the client limit (${MAX_CLIENT_JSON_DEPTH + 1})`, raw: nestedObject(MAX_CLIENT_JSON_DEPTH + 1), refused: 'M_BAD_JSON', clientOnly: true },
+  {
+    name: 'plausible body with a 5,000-deep field',
+    raw: `{"msgtype":"m.text","body":"x","membership":"join","user_id":"@x:y","deep":${nestedObject(5000)}}`,
+    refused: 'M_BAD_JSON',
+  },
+  {
+    name: `one level over the client limit (${MAX_CLIENT_JSON_DEPTH + 1})`,
+    raw: nestedObject(MAX_CLIENT_JSON_DEPTH + 1),
+    refused: 'M_BAD_JSON',
+    clientOnly: true,
+  },
   { name: `exactly at the client limit (${MAX_CLIENT_JSON_DEPTH})`, raw: nestedObject(MAX_CLIENT_JSON_DEPTH) },
-  { name: `one level over the federation limit (${MAX_FEDERATION_JSON_DEPTH + 1})`, raw: nestedObject(MAX_FEDERATION_JSON_DEPTH + 1), refused: 'M_BAD_JSON' },
-  { name: `exactly at the federation limit (${MAX_FEDERATION_JSON_DEPTH})`, raw: nestedObject(MAX_FEDERATION_JSON_DEPTH), refused: 'M_BAD_JSON', clientOnly: true },
+  {
+    name: `one level over the federation limit (${MAX_FEDERATION_JSON_DEPTH + 1})`,
+    raw: nestedObject(MAX_FEDERATION_JSON_DEPTH + 1),
+    refused: 'M_BAD_JSON',
+  },
+  {
+    name: `exactly at the federation limit (${MAX_FEDERATION_JSON_DEPTH})`,
+    raw: nestedObject(MAX_FEDERATION_JSON_DEPTH),
+    refused: 'M_BAD_JSON',
+    clientOnly: true,
+  },
   { name: 'truncated', raw: '{"a":', refused: 'M_NOT_JSON' },
   { name: 'open brace', raw: '{', refused: 'M_NOT_JSON' },
   { name: 'two objects', raw: '{"a":1}{"b":2}', refused: 'M_NOT_JSON' },
@@ -100,7 +120,13 @@ const HOSTILE_BODIES: HostileBody[] = [
 ];
 
 /** Endpoints that take no JSON body at all (the spec gives them none, or raw bytes): they may ignore it. */
-const BODY_IGNORED = new Set(['POST ~/logout', 'POST ~/logout/all', 'POST ~/rooms/{roomId}/forget', 'POST /_matrix/media/v3/upload', 'POST /_matrix/media/r0/upload']);
+const BODY_IGNORED = new Set([
+  'POST ~/logout',
+  'POST ~/logout/all',
+  'POST ~/rooms/{roomId}/forget',
+  'POST /_matrix/media/v3/upload',
+  'POST /_matrix/media/r0/upload',
+]);
 /** The development API answers 404 to everything unless the server runs with --dev-admin. */
 const isDevAdmin = (route: string) => route.includes('/_wayfarer/dev/');
 const isFederation = (route: string) => route.startsWith('/_matrix/federation/') || route.startsWith('/_matrix/key/');
@@ -115,7 +141,12 @@ function expectNoServerError(reply: Reply, what: string): void {
 /** A room of alice's with a message in it, so every path parameter names something real. */
 async function freshRoom(): Promise<{ roomId: string; eventId: string }> {
   const roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id as string;
-  const eventId = (await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${randomBytes(6).toString('hex')}`, { msgtype: 'm.text', body: 'hi' })).body.event_id as string;
+  const eventId = (
+    await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${randomBytes(6).toString('hex')}`, {
+      msgtype: 'm.text',
+      body: 'hi',
+    })
+  ).body.event_id as string;
   expect(roomId && eventId).toBeTruthy();
   return { roomId, eventId };
 }
@@ -123,7 +154,11 @@ async function freshRoom(): Promise<{ roomId: string; eventId: string }> {
 /** Alice's session may have ended (a logout endpoint takes no body): sign in again if so. */
 async function ensureAliceSignedIn(): Promise<void> {
   if ((await alice.get('/_matrix/client/v3/account/whoami')).status === 200) return;
-  const login = await new TestClient(server.baseUrl).post('/_matrix/client/v3/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'alice' }, password: PASSWORD });
+  const login = await new TestClient(server.baseUrl).post('/_matrix/client/v3/login', {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: 'alice' },
+    password: PASSWORD,
+  });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
   alice.accessToken = login.body.access_token;
   alice.deviceId = login.body.device_id;
@@ -153,7 +188,13 @@ describe('hostile bodies against every body-accepting endpoint', () => {
     const routes = registeredRoutes().filter((r) => r.method === 'PUT' || r.method === 'POST');
     const names = routes.map((r) => `${r.method} ${r.path}`);
     // A sanity check that the table is the real one: the endpoints of the issue, on both APIs.
-    for (const expected of ['PUT ~/rooms/{roomId}/send/{type}/{txnId}', 'PUT ~/user/{userId}/account_data/{type}', 'POST ~/user/{userId}/filter', 'PUT /_matrix/federation/v1/send/{txnId}', 'POST /_matrix/key/v2/query']) {
+    for (const expected of [
+      'PUT ~/rooms/{roomId}/send/{type}/{txnId}',
+      'PUT ~/user/{userId}/account_data/{type}',
+      'POST ~/user/{userId}/filter',
+      'PUT /_matrix/federation/v1/send/{txnId}',
+      'POST /_matrix/key/v2/query',
+    ]) {
       expect(names).toContain(expected);
     }
     expect(routes.some((r) => isFederation(r.path))).toBe(true);
@@ -273,8 +314,15 @@ describe('/sync after hostile account data', () => {
     expect(globalTypes).not.toContain('org.example.legacy');
     expect(sync.body.rooms.join[roomId]).toBeDefined();
     // Reading it directly is a clean refusal too, and setting it again repairs it.
-    expectNoServerError(await carol.get(`/_matrix/client/v3/user/${enc(carol.userId!)}/account_data/org.example.legacy`), 'GET legacy account data');
-    expect((await carol.put(`/_matrix/client/v3/user/${enc(carol.userId!)}/account_data/org.example.legacy`, { repaired: true })).status).toBe(200);
-    expect((await carol.get(`/_matrix/client/v3/user/${enc(carol.userId!)}/account_data/org.example.legacy`)).body).toEqual({ repaired: true });
+    expectNoServerError(
+      await carol.get(`/_matrix/client/v3/user/${enc(carol.userId!)}/account_data/org.example.legacy`),
+      'GET legacy account data',
+    );
+    expect(
+      (await carol.put(`/_matrix/client/v3/user/${enc(carol.userId!)}/account_data/org.example.legacy`, { repaired: true })).status,
+    ).toBe(200);
+    expect((await carol.get(`/_matrix/client/v3/user/${enc(carol.userId!)}/account_data/org.example.legacy`)).body).toEqual({
+      repaired: true,
+    });
   });
 });

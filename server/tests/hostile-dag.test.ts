@@ -7,7 +7,8 @@ import type { RunningHomeserver } from '../testing/spawn';
 import { ok, type TestClient } from '../testing/http-client';
 import { bodies, devAdmin, enc, roomState, say, startServers, user, waitFor } from '../testing/federation-harness';
 
-const statusOf = async (server: RunningHomeserver, eventId: string) => (await devAdmin(server, 'event_status', { event_id: eventId })).status as string;
+const statusOf = async (server: RunningHomeserver, eventId: string) =>
+  (await devAdmin(server, 'event_status', { event_id: eventId })).status as string;
 
 async function createRoom(client: TestClient, version: string, name: string): Promise<string> {
   return (await ok(client.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', room_version: version, name }))).room_id;
@@ -17,7 +18,8 @@ async function createRoom(client: TestClient, version: string, name: string): Pr
 async function stateIds(client: TestClient, roomId: string): Promise<Record<string, string>> {
   const state = await ok(client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state`));
   const ids: Record<string, string> = {};
-  for (const event of state as any[]) if (['m.room.create', 'm.room.power_levels', 'm.room.name', 'm.room.join_rules'].includes(event.type)) ids[event.type] = event.event_id;
+  for (const event of state as any[])
+    if (['m.room.create', 'm.room.power_levels', 'm.room.name', 'm.room.join_rules'].includes(event.type)) ids[event.type] = event.event_id;
   return ids;
 }
 
@@ -73,11 +75,25 @@ describe('cross-room DAG: events must only reference events of their own room', 
         victim = await createRoom(alice, version, 'Victim');
         attacker = await createRoom(mallory, version, 'pwned');
         eve = await evil.join(alpha, victim, 'eve', version);
-        eveInAttacker = await evil.join(alpha, attacker, 'eve', version, {}, { key: eve.seed ? { id: eve.id, seed: eve.seed } : undefined });
+        eveInAttacker = await evil.join(
+          alpha,
+          attacker,
+          'eve',
+          version,
+          {},
+          { key: eve.seed ? { id: eve.id, seed: eve.seed } : undefined },
+        );
         expect(eveInAttacker.id).toBe(eve.id);
         // Mallory, eve's accomplice on alpha, makes eve an admin of ATTACKER.
         const levels = await roomState(mallory, attacker, 'm.room.power_levels');
-        attackerLatest = (await ok(mallory.put(`/_matrix/client/v3/rooms/${enc(attacker)}/state/m.room.power_levels/`, { ...levels, users: { ...levels.users, [eve.id]: 100 } }))).event_id;
+        attackerLatest = (
+          await ok(
+            mallory.put(`/_matrix/client/v3/rooms/${enc(attacker)}/state/m.room.power_levels/`, {
+              ...levels,
+              users: { ...levels.users, [eve.id]: 100 },
+            }),
+          )
+        ).event_id;
         attackerPowerLevels = attackerLatest;
         eveInAttacker.state.set('m.room.power_levels\u0000', attackerPowerLevels);
         eveInAttacker.latest = attackerLatest;
@@ -87,7 +103,13 @@ describe('cross-room DAG: events must only reference events of their own room', 
       });
 
       it('a message whose prev_event is the latest event of another room is rejected; VICTIM keeps its state, also after a restart', async () => {
-        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'merge ATTACKER into VICTIM' }, { prev_events: [attackerLatest] }, false);
+        const attack = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'merge ATTACKER into VICTIM' },
+          { prev_events: [attackerLatest] },
+          false,
+        );
         const reply = await evil.sendTxn(alpha, [attack.pdu]);
         expect(reply.status).toBe(200);
         expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
@@ -101,7 +123,13 @@ describe('cross-room DAG: events must only reference events of their own room', 
       });
 
       it('a message whose auth_events are events of another room is rejected', async () => {
-        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'authorised by ATTACKER' }, { auth_events: [attackerPowerLevels, eveInAttacker.joinId] }, false);
+        const attack = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'authorised by ATTACKER' },
+          { auth_events: [attackerPowerLevels, eveInAttacker.joinId] },
+          false,
+        );
         expect((await evil.sendTxn(alpha, [attack.pdu])).status).toBe(200);
         expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
         await victimIsIntact('after the auth_events attack');
@@ -110,9 +138,22 @@ describe('cross-room DAG: events must only reference events of their own room', 
       it('an auth event fetched from the hostile server that is of another room gets the event rejected', async () => {
         // An ATTACKER power levels event alpha has never seen, making eve an admin; served on request.
         const hidden = evil.event(eveInAttacker, 'm.room.power_levels', { users: { [eve.id]: 100 } }, { state_key: '' }, false);
-        evil.on(({ path }) => (path === `/_matrix/federation/v1/event/${enc(hidden.eventId)}` ? { status: 200, body: { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [hidden.pdu] } } : undefined));
-        const auth = [...evil.authEventsFor(eve, 'm.room.message').filter((id) => id !== eve.state.get('m.room.power_levels\u0000')), hidden.eventId];
-        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'authorised by a fetched event' }, { auth_events: auth }, false);
+        evil.on(({ path }) =>
+          path === `/_matrix/federation/v1/event/${enc(hidden.eventId)}`
+            ? { status: 200, body: { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [hidden.pdu] } }
+            : undefined,
+        );
+        const auth = [
+          ...evil.authEventsFor(eve, 'm.room.message').filter((id) => id !== eve.state.get('m.room.power_levels\u0000')),
+          hidden.eventId,
+        ];
+        const attack = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'authorised by a fetched event' },
+          { auth_events: auth },
+          false,
+        );
         expect((await evil.sendTxn(alpha, [attack.pdu])).status).toBe(200);
         expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
         await victimIsIntact('after the fetched auth event');
@@ -122,9 +163,17 @@ describe('cross-room DAG: events must only reference events of their own room', 
         // X: a fresh ATTACKER event (eve is an admin there), unknown to alpha; the attack names it as its prev_event.
         const x = evil.event(eveInAttacker, 'm.room.name', { name: 'pwned through a missing event' }, { state_key: '' });
         evil.on(({ method, path }) =>
-          method === 'POST' && path === `/_matrix/federation/v1/get_missing_events/${enc(victim)}` ? { status: 200, body: { events: [x.pdu] } } : undefined,
+          method === 'POST' && path === `/_matrix/federation/v1/get_missing_events/${enc(victim)}`
+            ? { status: 200, body: { events: [x.pdu] } }
+            : undefined,
         );
-        const attack = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'after a missing event' }, { prev_events: [x.eventId], depth: eveInAttacker.depth + 1 }, false);
+        const attack = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'after a missing event' },
+          { prev_events: [x.eventId], depth: eveInAttacker.depth + 1 },
+          false,
+        );
         expect((await evil.sendTxn(alpha, [attack.pdu])).status).toBe(200);
         expect(await statusOf(alpha, attack.eventId)).toBe('rejected');
         await victimIsIntact('after the missing-event attack');
@@ -138,14 +187,37 @@ describe('cross-room DAG: events must only reference events of their own room', 
         const grab = evil.event(eve, 'm.room.power_levels', { users: { [eve.id]: 100 } }, { state_key: '' }, false);
         expect((await evil.sendTxn(alpha, [grab.pdu])).status).toBe(200);
         expect(await statusOf(alpha, grab.eventId)).toBe('rejected');
-        const withRejected = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'rejected auth event' }, { auth_events: [...normal.filter((id) => id !== eve.state.get(plKey)), grab.eventId] }, false);
+        const withRejected = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'rejected auth event' },
+          { auth_events: [...normal.filter((id) => id !== eve.state.get(plKey)), grab.eventId] },
+          false,
+        );
         // VICTIM's name event: not an auth event of a message.
-        const withName = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'name as auth event' }, { auth_events: [...normal, eve.state.get('m.room.name\u0000')!] }, false);
+        const withName = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'name as auth event' },
+          { auth_events: [...normal, eve.state.get('m.room.name\u0000')!] },
+          false,
+        );
         // Eve's display name change: then her join and her new member event both as auth events.
-        const rename = evil.event(eve, 'm.room.member', { membership: 'join', displayname: 'Eve', ...(eve.seed ? { localpart: 'eve', domain: evil.serverName } : {}) }, { state_key: eve.id });
+        const rename = evil.event(
+          eve,
+          'm.room.member',
+          { membership: 'join', displayname: 'Eve', ...(eve.seed ? { localpart: 'eve', domain: evil.serverName } : {}) },
+          { state_key: eve.id },
+        );
         expect((await evil.sendTxn(alpha, [rename.pdu])).status).toBe(200);
         expect(await statusOf(alpha, rename.eventId)).toBe('stored');
-        const twice = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'two member events' }, { auth_events: [...evil.authEventsFor(eve, 'm.room.message'), eve.joinId] }, false);
+        const twice = evil.event(
+          eve,
+          'm.room.message',
+          { msgtype: 'm.text', body: 'two member events' },
+          { auth_events: [...evil.authEventsFor(eve, 'm.room.message'), eve.joinId] },
+          false,
+        );
         const fine = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'proper auth events' });
         expect((await evil.sendTxn(alpha, [withRejected.pdu, withName.pdu, twice.pdu, fine.pdu])).status).toBe(200);
         expect(await statusOf(alpha, withRejected.eventId)).toBe('rejected');
@@ -172,21 +244,97 @@ describe('cross-room DAG: events must only reference events of their own room', 
       const mal = `@mal:${evil.serverName}`;
       const roomId = `!${name}${Date.now()}:${evil.serverName}`;
       const at = { room_id: roomId, origin_server_ts: Date.now() };
-      const create = evil.sign({ ...at, type: 'm.room.create', sender: mal, state_key: '', content: { room_version: version }, depth: 1, prev_events: [], auth_events: [] }, version);
-      const malJoin = evil.sign({ ...at, type: 'm.room.member', sender: mal, state_key: mal, content: { membership: 'join' }, depth: 2, prev_events: [create.eventId], auth_events: [create.eventId] }, version);
-      const levels = evil.sign({ ...at, type: 'm.room.power_levels', sender: mal, state_key: '', content: { users: { [mal]: 100, [eve.id]: 100 } }, depth: 3, prev_events: [malJoin.eventId], auth_events: [create.eventId, malJoin.eventId] }, version);
-      const rules = evil.sign({ ...at, type: 'm.room.join_rules', sender: mal, state_key: '', content: { join_rule: 'public' }, depth: 4, prev_events: [levels.eventId], auth_events: [create.eventId, levels.eventId, malJoin.eventId] }, version);
-      const eveJoin = evil.sign({ ...at, type: 'm.room.member', sender: eve.id, state_key: eve.id, content: { membership: 'join' }, depth: 5, prev_events: [rules.eventId], auth_events: [create.eventId, levels.eventId, rules.eventId] }, version);
+      const create = evil.sign(
+        {
+          ...at,
+          type: 'm.room.create',
+          sender: mal,
+          state_key: '',
+          content: { room_version: version },
+          depth: 1,
+          prev_events: [],
+          auth_events: [],
+        },
+        version,
+      );
+      const malJoin = evil.sign(
+        {
+          ...at,
+          type: 'm.room.member',
+          sender: mal,
+          state_key: mal,
+          content: { membership: 'join' },
+          depth: 2,
+          prev_events: [create.eventId],
+          auth_events: [create.eventId],
+        },
+        version,
+      );
+      const levels = evil.sign(
+        {
+          ...at,
+          type: 'm.room.power_levels',
+          sender: mal,
+          state_key: '',
+          content: { users: { [mal]: 100, [eve.id]: 100 } },
+          depth: 3,
+          prev_events: [malJoin.eventId],
+          auth_events: [create.eventId, malJoin.eventId],
+        },
+        version,
+      );
+      const rules = evil.sign(
+        {
+          ...at,
+          type: 'm.room.join_rules',
+          sender: mal,
+          state_key: '',
+          content: { join_rule: 'public' },
+          depth: 4,
+          prev_events: [levels.eventId],
+          auth_events: [create.eventId, levels.eventId, malJoin.eventId],
+        },
+        version,
+      );
+      const eveJoin = evil.sign(
+        {
+          ...at,
+          type: 'm.room.member',
+          sender: eve.id,
+          state_key: eve.id,
+          content: { membership: 'join' },
+          depth: 5,
+          prev_events: [rules.eventId],
+          auth_events: [create.eventId, levels.eventId, rules.eventId],
+        },
+        version,
+      );
       const own = [create, malJoin, levels, rules, eveJoin].map((e) => e.pdu);
       const path = (what: string) => `/_matrix/federation/${what}/${enc(roomId)}/`;
       evil.on(({ method, path: p, body }) => {
         if (method === 'GET' && p.startsWith(path('v1/make_join'))) {
           const userId = decodeURIComponent(p.slice(path('v1/make_join').length));
-          const template = { type: 'm.room.member', room_id: roomId, sender: userId, state_key: userId, content: { membership: 'join' }, origin_server_ts: Date.now(), depth: 6, prev_events: prev(eveJoin.eventId), auth_events: [create.eventId, levels.eventId, rules.eventId], origin: evil.serverName };
+          const template = {
+            type: 'm.room.member',
+            room_id: roomId,
+            sender: userId,
+            state_key: userId,
+            content: { membership: 'join' },
+            origin_server_ts: Date.now(),
+            depth: 6,
+            prev_events: prev(eveJoin.eventId),
+            auth_events: [create.eventId, levels.eventId, rules.eventId],
+            origin: evil.serverName,
+          };
           return { status: 200, body: { room_version: version, event: template } };
         }
-        if (method === 'PUT' && p.startsWith(path('v2/send_join'))) return { status: 200, body: { origin: evil.serverName, state: [...own, ...foreign], auth_chain: [...own, ...foreign], event: body } };
-        if (method === 'GET' && p.startsWith(path('v1/backfill'))) return { status: 200, body: { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [] } };
+        if (method === 'PUT' && p.startsWith(path('v2/send_join')))
+          return {
+            status: 200,
+            body: { origin: evil.serverName, state: [...own, ...foreign], auth_chain: [...own, ...foreign], event: body },
+          };
+        if (method === 'GET' && p.startsWith(path('v1/backfill')))
+          return { status: 200, body: { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [] } };
         return undefined;
       });
       return roomId;
@@ -202,7 +350,11 @@ describe('cross-room DAG: events must only reference events of their own room', 
 
     it('another room’s events in send_join’s state and auth chain are left out', async () => {
       // VICTIM's events, which evil holds as a member there, handed over as if they were this room's.
-      const roomId = evilRoom('foreign', (own) => [own], [...eve.pdus.values()].filter((e) => e.room_id === victim));
+      const roomId = evilRoom(
+        'foreign',
+        (own) => [own],
+        [...eve.pdus.values()].filter((e) => e.room_id === victim),
+      );
       await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(evil.serverName)}`, {}));
       expect(await roomState(bob, roomId, 'm.room.name')).toBeUndefined();
       expect((await roomState(bob, roomId, 'm.room.power_levels')).users[eve.id]).toBe(100);
@@ -213,7 +365,12 @@ describe('cross-room DAG: events must only reference events of their own room', 
       const roomId = evilRoom('prev', () => [last], []);
       await ok(bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(evil.serverName)}`, {}));
       // Eve now builds on that same VICTIM event, as any member may: VICTIM's state after it is still VICTIM's.
-      const message = evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: 'building on the event the join named' }, { prev_events: [last] });
+      const message = evil.event(
+        eve,
+        'm.room.message',
+        { msgtype: 'm.text', body: 'building on the event the join named' },
+        { prev_events: [last] },
+      );
       expect((await evil.sendTxn(alpha, [message.pdu])).status).toBe(200);
       expect(await statusOf(alpha, message.eventId)).toBe('stored');
       expect(await stateIds(alice, victim)).toEqual(before);
@@ -268,10 +425,15 @@ describe('forward extremities: a flood of sibling events does not cut alpha off 
   });
 
   it('after 30 siblings in one transaction, alpha’s events name at most 10 prev_events, reach beta, and beta users can still join', async () => {
-    const siblings = Array.from({ length: 30 }, (_, i) => evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: `sibling ${i}` }, {}, false));
+    const siblings = Array.from({ length: 30 }, (_, i) =>
+      evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: `sibling ${i}` }, {}, false),
+    );
     expect(new Set(siblings.map((s) => s.pdu.prev_events[0])).size).toBe(1);
     for (const s of siblings) eve.pdus.set(s.eventId, s.pdu);
-    const reply = await evil.sendTxn(alpha, siblings.map((s) => s.pdu));
+    const reply = await evil.sendTxn(
+      alpha,
+      siblings.map((s) => s.pdu),
+    );
     expect(reply.status).toBe(200);
     for (const s of siblings) expect(await statusOf(alpha, s.eventId)).toBe('stored');
 
@@ -279,10 +441,18 @@ describe('forward extremities: a flood of sibling events does not cut alpha off 
     const pdu = await pduOf(sent);
     expect(pdu.prev_events.length).toBeGreaterThan(0);
     expect(pdu.prev_events.length).toBeLessThanOrEqual(10);
-    await waitFor('bob receives alice’s message after the flood', async () => (await bodies(bob, roomId)).includes('after the flood'), 30_000);
+    await waitFor(
+      'bob receives alice’s message after the flood',
+      async () => (await bodies(bob, roomId)).includes('after the flood'),
+      30_000,
+    );
 
     // A user of beta joins through alpha: alpha's make_join template names at most 10 prev_events, and beta accepts it.
-    const made = await evil.fed(alpha, 'GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(HostileServer.memberKey().id)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`);
+    const made = await evil.fed(
+      alpha,
+      'GET',
+      `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(HostileServer.memberKey().id)}?ver=${enc(MEMBER_KEYS_ROOM_VERSION)}`,
+    );
     expect(made.status).toBe(200);
     expect(made.body.event.prev_events.length).toBeLessThanOrEqual(10);
     const carol = await user(beta, 'carol');
@@ -292,8 +462,17 @@ describe('forward extremities: a flood of sibling events does not cut alpha off 
   });
 
   it('the extremity set stays bounded: a dummy event ties the siblings together without waiting for a local event, and every event alpha made names at most 10', async () => {
-    const more = Array.from({ length: 30 }, (_, i) => evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: `second wave ${i}` }, {}, false));
-    expect((await evil.sendTxn(alpha, more.map((s) => s.pdu))).status).toBe(200);
+    const more = Array.from({ length: 30 }, (_, i) =>
+      evil.event(eve, 'm.room.message', { msgtype: 'm.text', body: `second wave ${i}` }, {}, false),
+    );
+    expect(
+      (
+        await evil.sendTxn(
+          alpha,
+          more.map((s) => s.pdu),
+        )
+      ).status,
+    ).toBe(200);
     await waitFor('at most 10 extremities with no local message', async () => (await extremities()).length <= 10);
     for (const text of ['one', 'two', 'three']) await say(alice, roomId, text);
     expect((await extremities()).length).toBeLessThanOrEqual(10);

@@ -12,7 +12,8 @@ let alpha: RunningHomeserver;
 let alice: TestClient;
 const hostiles: HostileServer[] = [];
 
-const statusOf = async (server: RunningHomeserver, eventId: string) => (await devAdmin(server, 'event_status', { event_id: eventId })).status;
+const statusOf = async (server: RunningHomeserver, eventId: string) =>
+  (await devAdmin(server, 'event_status', { event_id: eventId })).status;
 
 /** Runs `build` with `server` signing as `key` (its current key is put back afterwards). */
 function signedWith<T>(server: HostileServer, key: SigningKeyPair, build: () => T): T {
@@ -70,12 +71,16 @@ describe('retired server keys (old_verify_keys)', () => {
 
   it('an old key verifies an event sent before its expired_ts, and no event sent after it (classic room 11)', async () => {
     const member = await evil.join(alpha, roomId, 'eve2', '11');
-    const before = signedWith(evil, old, () => evil.event(member, 'm.room.message', { msgtype: 'm.text', body: 'old key, in time' }, { origin_server_ts: expiredTs - 5_000 }));
+    const before = signedWith(evil, old, () =>
+      evil.event(member, 'm.room.message', { msgtype: 'm.text', body: 'old key, in time' }, { origin_server_ts: expiredTs - 5_000 }),
+    );
     const sentBefore = await evil.sendTxn(alpha, [before.pdu]);
     expect(sentBefore.body.pdus[before.eventId], JSON.stringify(sentBefore.body)).toEqual({});
     expect(await statusOf(alpha, before.eventId)).toBe('stored');
 
-    const after = signedWith(evil, old, () => evil.event(member, 'm.room.message', { msgtype: 'm.text', body: 'old key, too late' }, { origin_server_ts: expiredTs + 5_000 }));
+    const after = signedWith(evil, old, () =>
+      evil.event(member, 'm.room.message', { msgtype: 'm.text', body: 'old key, too late' }, { origin_server_ts: expiredTs + 5_000 }),
+    );
     const sentAfter = await evil.sendTxn(alpha, [after.pdu]);
     expect(sentAfter.status).toBe(200);
     expect(sentAfter.body.pdus[after.eventId]?.error, JSON.stringify(sentAfter.body)).toMatch(/not validly signed/);
@@ -102,14 +107,22 @@ describe('what the server fetches when told to', () => {
       const got = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query/${enc(name)}`);
       expect(got.status, name).toBe(400);
       expect((await got.json()).errcode).toBe('M_INVALID_PARAM');
-      const posted = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query`, { method: 'POST', body: JSON.stringify({ server_keys: { [name]: {} } }) });
+      const posted = await fetch(`${alpha.baseUrl}/_matrix/key/v2/query`, {
+        method: 'POST',
+        body: JSON.stringify({ server_keys: { [name]: {} } }),
+      });
       expect(posted.status, name).toBe(400);
       expect((await posted.json()).errcode).toBe('M_INVALID_PARAM');
     }
   });
 
   it('outside --insecure-http, loopback and private targets are refused before any connection (IP literals and names)', async () => {
-    for (const name of [`127.0.0.1:${target.port}`, `target.localhost:${target.port}`, `localhost:${target.port}`, `[::ffff:127.0.0.1]:${target.port}`]) {
+    for (const name of [
+      `127.0.0.1:${target.port}`,
+      `target.localhost:${target.port}`,
+      `localhost:${target.port}`,
+      `[::ffff:127.0.0.1]:${target.port}`,
+    ]) {
       const got = await fetch(`${secure.baseUrl}/_matrix/key/v2/query/${enc(name)}`);
       expect(got.status, name).toBe(200);
       expect((await got.json()).server_keys, name).toEqual([]);
@@ -145,7 +158,9 @@ describe('what the server fetches when told to', () => {
 
   it('an X-Matrix origin that is not a server name is refused (401) without fetching anything', async () => {
     const before = target.requests.length;
-    const asked = await target.fed(alpha, 'GET', `/_matrix/federation/v1/query/profile?user_id=${enc(alice.userId!)}`, undefined, { origin: `user@target.localhost:${target.port}` });
+    const asked = await target.fed(alpha, 'GET', `/_matrix/federation/v1/query/profile?user_id=${enc(alice.userId!)}`, undefined, {
+      origin: `user@target.localhost:${target.port}`,
+    });
     expect(asked.status, JSON.stringify(asked.body)).toBe(401);
     expect(target.requests.length).toBe(before);
   });
@@ -167,14 +182,18 @@ describe('what the server fetches when told to', () => {
 
 describe('after a signing-key rotation, new members are verified at once', () => {
   const MKV = MEMBER_KEYS_ROOM_VERSION;
-  const linkOf = async (viewer: TestClient, roomId: string, memberKey: string) => (await memberInfo(viewer, roomId))[memberKey]?.['dev.wayfarer.link'];
+  const linkOf = async (viewer: TestClient, roomId: string, memberKey: string) =>
+    (await memberInfo(viewer, roomId))[memberKey]?.['dev.wayfarer.link'];
 
   it('a member co-signed with the new key is verified promptly and its message reaches /sync (default settings)', async () => {
     const evil = await HostileServer.start(20302, 'rotating');
     hostiles.push(evil);
     const roomId = (await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).body.room_id;
     const first = await evil.join(alpha, roomId, 'first', MKV);
-    await waitFor('the first member verified with evil’s first key', async () => (await linkOf(alice, roomId, first.id))?.status === 'verified');
+    await waitFor(
+      'the first member verified with evil’s first key',
+      async () => (await linkOf(alice, roomId, first.id))?.status === 'verified',
+    );
 
     evil.rotateKey();
     const second = await evil.join(alpha, roomId, 'second', MKV);
@@ -186,7 +205,9 @@ describe('after a signing-key rotation, new members are verified at once', () =>
       return found?.status === 'verified' && found;
     });
     expect(link.key_id).toBe(evil.key.keyId);
-    await waitFor('the second member’s message in alice’s timeline', async () => (await bodies(alice, roomId)).includes('hello from the second member'));
+    await waitFor('the second member’s message in alice’s timeline', async () =>
+      (await bodies(alice, roomId)).includes('hello from the second member'),
+    );
     const sync = await alice.get('/_matrix/client/v3/sync?timeout=0');
     const timeline = sync.body.rooms.join[roomId].timeline.events as any[];
     expect(timeline.map((e) => e.event_id)).toContain(message.eventId);
@@ -215,20 +236,57 @@ describe('after a signing-key rotation, new members are verified at once', () =>
       evil.rotateKey();
       evil.keyResponse = () => stale;
       const key = HostileServer.memberKey();
-      const made = await evil.fed(delta, 'GET', `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(key.id)}?ver=${enc(MKV)}`, undefined, { signer: published });
+      const made = await evil.fed(
+        delta,
+        'GET',
+        `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(key.id)}?ver=${enc(MKV)}`,
+        undefined,
+        { signer: published },
+      );
       expect(made.status, JSON.stringify(made.body)).toBe(200);
-      const join = evil.sign({ ...made.body.event, content: { membership: 'join', localpart: 'late', domain: evil.serverName }, origin_server_ts: Date.now() }, MKV, key.seed);
-      const sent = await evil.fed(delta, 'PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(join.eventId)}`, join.pdu, { signer: published });
+      const join = evil.sign(
+        { ...made.body.event, content: { membership: 'join', localpart: 'late', domain: evil.serverName }, origin_server_ts: Date.now() },
+        MKV,
+        key.seed,
+      );
+      const sent = await evil.fed(delta, 'PUT', `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(join.eventId)}`, join.pdu, {
+        signer: published,
+      });
       expect(sent.status, JSON.stringify(sent.body)).toBe(200);
 
       const powerLevels = (sent.body.state as any[]).find((e) => e.type === 'm.room.power_levels');
       const plId = computeEventId(powerLevels, MKV);
-      const base = { room_id: roomId, sender: key.id, depth: join.pdu.depth + 1, prev_events: [join.eventId], auth_events: [plId, join.eventId] };
+      const base = {
+        room_id: roomId,
+        sender: key.id,
+        depth: join.pdu.depth + 1,
+        prev_events: [join.eventId],
+        auth_events: [plId, join.eventId],
+      };
       // Held the same way, but it may not do what it does (redact dora's message): never released.
       const dorasId = await say(dora, roomId, 'dora was here');
-      const redaction = evil.sign({ ...base, type: 'm.room.redaction', redacts: dorasId, content: { redacts: dorasId }, origin_server_ts: Date.now() }, MKV, key.seed);
-      const message = evil.sign({ ...base, type: 'm.room.message', content: { msgtype: 'm.text', body: 'sent before the key was published' }, origin_server_ts: Date.now() }, MKV, key.seed);
-      const txn = await evil.fed(delta, 'PUT', `/_matrix/federation/v1/send/held${Date.now()}`, { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [redaction.pdu, message.pdu], edus: [] }, { signer: published });
+      const redaction = evil.sign(
+        { ...base, type: 'm.room.redaction', redacts: dorasId, content: { redacts: dorasId }, origin_server_ts: Date.now() },
+        MKV,
+        key.seed,
+      );
+      const message = evil.sign(
+        {
+          ...base,
+          type: 'm.room.message',
+          content: { msgtype: 'm.text', body: 'sent before the key was published' },
+          origin_server_ts: Date.now(),
+        },
+        MKV,
+        key.seed,
+      );
+      const txn = await evil.fed(
+        delta,
+        'PUT',
+        `/_matrix/federation/v1/send/held${Date.now()}`,
+        { origin: evil.serverName, origin_server_ts: Date.now(), pdus: [redaction.pdu, message.pdu], edus: [] },
+        { signer: published },
+      );
       expect(txn.status, JSON.stringify(txn.body)).toBe(200);
       const held = await devAdmin(delta, 'event_status', { event_id: message.eventId });
       expect(held.status, JSON.stringify(held)).toBe('soft_failed');
@@ -238,7 +296,9 @@ describe('after a signing-key rotation, new members are verified at once', () =>
       // The key endpoint catches up: delta looks again on its own (rate-limited), verifies, and releases the message.
       delete (evil as { keyResponse?: unknown }).keyResponse;
       await waitFor('the late member verified', async () => (await linkOf(dora, roomId, key.id))?.status === 'verified');
-      await waitFor('the held message in dora’s timeline', async () => (await bodies(dora, roomId)).includes('sent before the key was published'));
+      await waitFor('the held message in dora’s timeline', async () =>
+        (await bodies(dora, roomId)).includes('sent before the key was published'),
+      );
       expect(await statusOf(delta, message.eventId)).toBe('stored');
       // Held events are re-checked in arrival order: the redaction was decided before the message was stored.
       expect(await statusOf(delta, redaction.eventId)).toBe('soft_failed');

@@ -38,7 +38,8 @@ const ephemeral = async (client: TestClient, roomId: string, type: string): Prom
 /** Who is typing in the room, as alice's /sync says. */
 const typers = async (roomId: string): Promise<string[]> => (await ephemeral(alice, roomId, 'm.typing'))?.content.user_ids ?? [];
 /** Who has read `eventId`, as alice's /sync says. */
-const readers = async (roomId: string, eventId: string): Promise<string[]> => Object.keys((await ephemeral(alice, roomId, 'm.receipt'))?.content[eventId]?.['m.read'] ?? {});
+const readers = async (roomId: string, eventId: string): Promise<string[]> =>
+  Object.keys((await ephemeral(alice, roomId, 'm.receipt'))?.content[eventId]?.['m.read'] ?? {});
 /** A transaction the target took (200). */
 const sent = async (reply: Promise<FedReply>) => {
   const r = await reply;
@@ -72,14 +73,23 @@ describe.each(VERSIONS)('room version %s', (version) => {
     evil.serveEventsOf(eve);
     // Bob gets the room's invite level (50); eve keeps 0.
     const levels = await ok(alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels`));
-    await ok(alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels`, { ...levels, users: { ...levels.users, [bob.userId!]: 50 } }));
+    await ok(
+      alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels`, {
+        ...levels,
+        users: { ...levels.users, [bob.userId!]: 50 },
+      }),
+    );
     const other = (await ok(alice.post('/_matrix/client/v3/createRoom', { room_version: version }))).room_id as string;
     otherRoomEventId = await say(alice, other, 'an event of another room');
   }, 60_000);
 
   /** The invitee's member ID: its member key (alpha's member_key lookup) or its user ID. */
-  const memberIdOf = (client: TestClient) => (memberKeys ? outsider.memberKeyOf(alpha, roomId, client.userId!) : Promise.resolve(client.userId!));
-  const inviteContent = (client: TestClient) => ({ membership: 'invite', ...(memberKeys ? { localpart: client.userId!.slice(1, client.userId!.indexOf(':')), domain: alpha.serverName } : {}) });
+  const memberIdOf = (client: TestClient) =>
+    memberKeys ? outsider.memberKeyOf(alpha, roomId, client.userId!) : Promise.resolve(client.userId!);
+  const inviteContent = (client: TestClient) => ({
+    membership: 'invite',
+    ...(memberKeys ? { localpart: client.userId!.slice(1, client.userId!.indexOf(':')), domain: alpha.serverName } : {}),
+  });
   const invited = async (client: TestClient) => (await sync(client)).rooms?.invite?.[roomId];
 
   it('refuses an invite from a server with no member in the room; alice stays joined and can send', async () => {
@@ -88,7 +98,17 @@ describe.each(VERSIONS)('room version %s', (version) => {
     const authEvents = evil.authEventsFor(eve, 'm.room.member', '', 'invite').filter((id) => id !== eve.joinId);
     const build = async (target: TestClient) =>
       outsider.sign(
-        { type: 'm.room.member', room_id: roomId, sender: mallory.id, state_key: await memberIdOf(target), content: inviteContent(target), origin_server_ts: Date.now(), depth: eve.depth + 1, prev_events: [eve.latest], auth_events: authEvents },
+        {
+          type: 'm.room.member',
+          room_id: roomId,
+          sender: mallory.id,
+          state_key: await memberIdOf(target),
+          content: inviteContent(target),
+          origin_server_ts: Date.now(),
+          depth: eve.depth + 1,
+          prev_events: [eve.latest],
+          auth_events: authEvents,
+        },
         version,
         mallory.seed,
       );
@@ -141,7 +161,18 @@ describe.each(VERSIONS)('room version %s', (version) => {
     const stranger = `@mallory:${evil.serverName}`;
     const eventId = await say(alice, roomId, 'read by eve');
     // About another server's user, about a user of its own who is not in the room, and a receipt naming another room's event.
-    await sent(evil.sendTxn(alpha, [], [typing(roomId, bob.userId!), typing(roomId, stranger), receipt(roomId, stranger, eventId), receipt(roomId, eveUserId, otherRoomEventId)]));
+    await sent(
+      evil.sendTxn(
+        alpha,
+        [],
+        [
+          typing(roomId, bob.userId!),
+          typing(roomId, stranger),
+          receipt(roomId, stranger, eventId),
+          receipt(roomId, eveUserId, otherRoomEventId),
+        ],
+      ),
+    );
     const typing1 = await typers(roomId);
     expect(typing1).not.toContain(bob.userId);
     expect(typing1).not.toContain(stranger);
@@ -156,7 +187,11 @@ describe.each(VERSIONS)('room version %s', (version) => {
 
   it('takes typing and receipts from beta for its own member', async () => {
     const eventId = await say(alice, roomId, 'read by bob');
-    await waitFor('the message on beta', async () => ((await ok(bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=5`))).chunk as any[]).some((e) => e.event_id === eventId));
+    await waitFor('the message on beta', async () =>
+      ((await ok(bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=5`))).chunk as any[]).some(
+        (e) => e.event_id === eventId,
+      ),
+    );
     await ok(bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(bob.userId!)}`, { typing: true, timeout: 20_000 }));
     await waitFor('bob typing on alpha', async () => (await typers(roomId)).includes(bob.userId!));
     await ok(bob.post(`/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`, {}));
@@ -168,14 +203,16 @@ describe('membership actions in a member-key room where an impostor claims bob',
   let roomId: string;
   let impostor: HostileMember;
   let bobKey: string;
-  const membershipOf = async (key: string) => (await ok(alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(key)}`))).membership;
+  const membershipOf = async (key: string) =>
+    (await ok(alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(key)}`))).membership;
 
   beforeAll(async () => {
     roomId = await roomWithBob(MEMBER_KEYS);
     // A member key on evil claiming `bob` of beta (beta never co-signed it).
     impostor = await evil.join(alpha, roomId, 'bob', MEMBER_KEYS, { domain: beta.serverName });
-    bobKey = await waitFor('bob’s verified key in alice’s member info', async () =>
-      Object.entries(await memberInfo(alice, roomId)).find(([, info]) => info.user_id === bob.userId)?.[0],
+    bobKey = await waitFor(
+      'bob’s verified key in alice’s member info',
+      async () => Object.entries(await memberInfo(alice, roomId)).find(([, info]) => info.user_id === bob.userId)?.[0],
     );
     expect(bobKey).not.toBe(impostor.id);
   }, 60_000);

@@ -33,7 +33,12 @@ describe('account-key login cannot be locked by others', () => {
 
     const statuses: number[] = [];
     for (let i = 0; i < 15; i++) {
-      const reply = await anonymous().post('/_matrix/client/v3/login', { type: ACCOUNT_KEY_LOGIN_TYPE, account_key: accountKey, challenge: `junk${i}`, signature: 'junk' });
+      const reply = await anonymous().post('/_matrix/client/v3/login', {
+        type: ACCOUNT_KEY_LOGIN_TYPE,
+        account_key: accountKey,
+        challenge: `junk${i}`,
+        signature: 'junk',
+      });
       statuses.push(reply.status);
     }
     // The attacker may ask for challenges for her key too (issuance is not limited per key) and sign them badly.
@@ -42,7 +47,12 @@ describe('account-key login cannot be locked by others', () => {
       const issued = await anonymous().post(`${PREFIX}/account_key/challenge`, { account_key: accountKey });
       expect(issued.status).toBe(200);
       const signature = signAccountKeyProof({ challenge: issued.body.challenge, homeserver: NAME, account_key: accountKey }, attacker.seed);
-      const reply = await anonymous().post('/_matrix/client/v3/login', { type: ACCOUNT_KEY_LOGIN_TYPE, account_key: accountKey, challenge: issued.body.challenge, signature });
+      const reply = await anonymous().post('/_matrix/client/v3/login', {
+        type: ACCOUNT_KEY_LOGIN_TYPE,
+        account_key: accountKey,
+        challenge: issued.body.challenge,
+        signature,
+      });
       statuses.push(reply.status);
     }
     // Refused throughout, and past the key's failure limit with 429: the key is throttled...
@@ -52,7 +62,9 @@ describe('account-key login cannot be locked by others', () => {
     // ...yet her own proof, from the same address, passes.
     const session = await loginWithAccountKey(address, secret);
     expect(session.userId).toBe(registered.userId);
-    const whoami = await new TestClient(server.baseUrl).request('GET', '/_matrix/client/v3/account/whoami', undefined, { headers: { Authorization: `Bearer ${session.accessToken}` } });
+    const whoami = await new TestClient(server.baseUrl).request('GET', '/_matrix/client/v3/account/whoami', undefined, {
+      headers: { Authorization: `Bearer ${session.accessToken}` },
+    });
     expect(whoami.body.user_id).toBe(registered.userId);
   });
 });

@@ -1,7 +1,17 @@
 // matrix-js-sdk (a real client, not ours) against a spawned homeserver: two users create a room, invite,
 // join, chat, paginate, redact and leave, in both room versions.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ClientEvent, createClient, EventType, type MatrixClient, type MatrixEvent, MsgType, type Room, RoomEvent, SyncState } from 'matrix-js-sdk';
+import {
+  ClientEvent,
+  createClient,
+  EventType,
+  type MatrixClient,
+  type MatrixEvent,
+  MsgType,
+  type Room,
+  RoomEvent,
+  SyncState,
+} from 'matrix-js-sdk';
 import { logger } from 'matrix-js-sdk/lib/logger';
 import type { Logger as LogLevelLogger } from 'loglevel';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
@@ -20,7 +30,12 @@ let bob: MatrixClient;
 async function registerClient(username: string): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl: server.baseUrl });
   const session = await anonymous.registerRequest({ username, password: `${username}-secret`, auth: { type: 'm.login.dummy' } });
-  const client = createClient({ baseUrl: server.baseUrl, accessToken: session.access_token, userId: session.user_id, deviceId: session.device_id });
+  const client = createClient({
+    baseUrl: server.baseUrl,
+    accessToken: session.access_token,
+    userId: session.user_id,
+    deviceId: session.device_id,
+  });
   await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
   await new Promise<void>((resolve) => {
     const onSync = (state: SyncState) => {
@@ -52,7 +67,11 @@ function until<T>(client: MatrixClient, check: () => T | null | undefined | fals
 }
 
 const texts = (room: Room) =>
-  room.getLiveTimeline().getEvents().filter((e) => e.getType() === EventType.RoomMessage).map((e) => e.getContent().body as string);
+  room
+    .getLiveTimeline()
+    .getEvents()
+    .filter((e) => e.getType() === EventType.RoomMessage)
+    .map((e) => e.getContent().body as string);
 
 beforeAll(async () => {
   server = await startHomeserver({ serverName: SERVER });
@@ -76,29 +95,52 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect(invited.name).toBe(`js-sdk ${version}`);
       await bob.joinRoom(roomId);
       // The room summary's joined count (sent by the server) must follow, not only the member event.
-      const aliceRoom = await until(alice, () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'join' && alice.getRoom(roomId));
+      const aliceRoom = await until(
+        alice,
+        () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'join' && alice.getRoom(roomId),
+      );
       await until(alice, () => aliceRoom.getJoinedMemberCount() === 2);
-      expect(aliceRoom.getJoinedMembers().map((m) => m.userId).sort()).toEqual([alice.getUserId(), bob.getUserId()].sort());
+      expect(
+        aliceRoom
+          .getJoinedMembers()
+          .map((m) => m.userId)
+          .sort(),
+      ).toEqual([alice.getUserId(), bob.getUserId()].sort());
     });
 
-    it('they chat, and each sees the other\'s messages with the right sender', async () => {
+    it("they chat, and each sees the other's messages with the right sender", async () => {
       await alice.sendMessage(roomId, { msgtype: MsgType.Text, body: 'hi bob' });
       await until(bob, () => texts(bob.getRoom(roomId)!).includes('hi bob'));
       await bob.sendMessage(roomId, { msgtype: MsgType.Text, body: 'hi alice' });
       await until(alice, () => texts(alice.getRoom(roomId)!).includes('hi alice'));
-      const fromBob = alice.getRoom(roomId)!.getLiveTimeline().getEvents().find((e) => e.getContent().body === 'hi alice')!;
+      const fromBob = alice
+        .getRoom(roomId)!
+        .getLiveTimeline()
+        .getEvents()
+        .find((e) => e.getContent().body === 'hi alice')!;
       expect(fromBob.getSender()).toBe(bob.getUserId());
       expect(fromBob.sender?.name).toBe('bob');
     });
 
     it('a fresh client paginates back through a longer history', async () => {
       for (let i = 0; i < 30; i++) await alice.sendMessage(roomId, { msgtype: MsgType.Text, body: `history ${i}` });
-      const fresh = createClient({ baseUrl: server.baseUrl, accessToken: bob.getAccessToken()!, userId: bob.getUserId()!, deviceId: bob.getDeviceId()! });
+      const fresh = createClient({
+        baseUrl: server.baseUrl,
+        accessToken: bob.getAccessToken()!,
+        userId: bob.getUserId()!,
+        deviceId: bob.getDeviceId()!,
+      });
       await fresh.startClient({ initialSyncLimit: 5 });
       try {
         const room = await until(fresh, () => fresh.getRoom(roomId));
         expect(texts(room).length).toBeLessThanOrEqual(5);
-        while (fresh.getRoom(roomId)!.getLiveTimeline().getPaginationToken('b' as never) && !texts(room).includes('hi bob')) {
+        while (
+          fresh
+            .getRoom(roomId)!
+            .getLiveTimeline()
+            .getPaginationToken('b' as never) &&
+          !texts(room).includes('hi bob')
+        ) {
           await fresh.scrollback(room, 10);
         }
         const all = texts(room);
@@ -121,7 +163,7 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect((redacted as MatrixEvent).getContent()).toEqual({});
     });
 
-    it('the creator has full power in the SDK\'s eyes and promotes bob', async () => {
+    it("the creator has full power in the SDK's eyes and promotes bob", async () => {
       const room = alice.getRoom(roomId)!;
       expect(room.currentState.maySendStateEvent('m.room.power_levels', alice.getUserId()!)).toBe(true);
       expect(room.currentState.maySendStateEvent('m.room.name', bob.getUserId()!)).toBe(false);

@@ -19,9 +19,11 @@ beforeAll(async () => {
 afterAll(() => server?.dispose());
 
 async function runNio(roomVersion: string) {
-  const { stdout } = await promisify(execFile)('/usr/bin/python3', [script, server.baseUrl, roomVersion], { timeout: 60_000 }).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`nio_client.py failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
-  });
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', [script, server.baseUrl, roomVersion], { timeout: 60_000 }).catch(
+    (error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`nio_client.py failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 

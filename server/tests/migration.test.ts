@@ -2,7 +2,15 @@
 // same member keys — joining over federation when it is not in the room, even with alpha offline — and the old
 // server, once told the account moved, forgets the keys and refuses to sign as them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveMemberRoot, encodeBase64, generateRecoverySecret, deriveMemberKey, deriveCreatorMemberKey, memberIdFromPublicKey, encodeBase64Url } from '../../src/protocol';
+import {
+  deriveMemberRoot,
+  encodeBase64,
+  generateRecoverySecret,
+  deriveMemberKey,
+  deriveCreatorMemberKey,
+  memberIdFromPublicKey,
+  encodeBase64Url,
+} from '../../src/protocol';
 import { proveAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { createRoomSeedFields, joinSeedFields } from '../../src/features/portable/memberSeeds';
 import { TestClient } from '../testing/http-client';
@@ -21,7 +29,10 @@ const memberEvent = async (client: TestClient, roomId: string, memberKey: string
   (await client.get(`${PREFIX}/rooms/${enc(roomId)}/member_event/${enc(memberKey)}`)).body;
 
 beforeAll(async () => {
-  ({ alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = await startMoveCast(['alpha.localhost:19001', 'beta.localhost:19002', 'gamma.localhost:19003'], secret));
+  ({ alpha, beta, gamma, bob, aliceAlpha, aliceBeta } = await startMoveCast(
+    ['alpha.localhost:19001', 'beta.localhost:19002', 'gamma.localhost:19003'],
+    secret,
+  ));
   carol = await user(beta, 'carol');
   await aliceAlpha.put(`/_matrix/client/v3/profile/${enc(aliceAlpha.userId!)}/displayname`, { displayname: 'Alice A.' });
 });
@@ -35,9 +46,13 @@ async function gammaRoomWithAlice(withCarol: boolean): Promise<{ roomId: string;
   const created = await bob.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' });
   expect(created.status).toBe(200);
   const roomId: string = created.body.room_id;
-  const joined = await aliceAlpha.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, joinSeedFields(memberRoot, roomId));
+  const joined = await aliceAlpha.post(
+    `/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`,
+    joinSeedFields(memberRoot, roomId),
+  );
   expect(joined.status, JSON.stringify(joined.body)).toBe(200);
-  if (withCarol) expect((await carol.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, {})).status).toBe(200);
+  if (withCarol)
+    expect((await carol.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, {})).status).toBe(200);
   return { roomId, memberKey: memberIdFromPublicKey(deriveMemberKey(memberRoot, roomId).publicKey) };
 }
 
@@ -83,7 +98,9 @@ describe('migrate/adopt', () => {
 
     // The creator stays the creator: alice on beta may still change the power levels.
     const levels = (await aliceBeta.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`)).body;
-    expect((await aliceBeta.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`, { ...levels, events_default: 0 })).status).toBe(200);
+    expect(
+      (await aliceBeta.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`, { ...levels, events_default: 0 })).status,
+    ).toBe(200);
 
     // Twice: nothing new.
     const again = await adopt(aliceBeta, { room_id: roomId, seed: encodeBase64(seed), via: [alpha.serverName] });
@@ -95,10 +112,25 @@ describe('migrate/adopt', () => {
   it('in a room beta is already in: sends join → join at once, carrying the room’s power level for the key', async () => {
     const { roomId, memberKey } = await gammaRoomWithAlice(true);
     const levels = (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`)).body;
-    expect((await bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`, { ...levels, users: { ...levels.users, [memberKey]: 50 } })).status).toBe(200);
-    await waitFor('beta to know alice’s key', async () => (await memberEvent(carol, roomId, memberKey))?.content?.domain === alpha.serverName);
+    expect(
+      (
+        await bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`, {
+          ...levels,
+          users: { ...levels.users, [memberKey]: 50 },
+        })
+      ).status,
+    ).toBe(200);
+    await waitFor(
+      'beta to know alice’s key',
+      async () => (await memberEvent(carol, roomId, memberKey))?.content?.domain === alpha.serverName,
+    );
 
-    const reply = await adopt(aliceBeta, { room_id: roomId, seed: encodeBase64(deriveMemberKey(memberRoot, roomId).seed), via: [gamma.serverName], displayname: 'Alice on beta' });
+    const reply = await adopt(aliceBeta, {
+      room_id: roomId,
+      seed: encodeBase64(deriveMemberKey(memberRoot, roomId).seed),
+      via: [gamma.serverName],
+      displayname: 'Alice on beta',
+    });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.body.changed).toBe(true);
     const onGamma = await waitFor('gamma to see the new claim', async () => {
@@ -117,7 +149,11 @@ describe('migrate/adopt', () => {
     const { roomId, memberKey } = await gammaRoomWithAlice(false);
     await alpha.stop();
     try {
-      const reply = await adopt(aliceBeta, { room_id: roomId, seed: encodeBase64(deriveMemberKey(memberRoot, roomId).seed), via: [alpha.serverName, gamma.serverName] });
+      const reply = await adopt(aliceBeta, {
+        room_id: roomId,
+        seed: encodeBase64(deriveMemberKey(memberRoot, roomId).seed),
+        via: [alpha.serverName, gamma.serverName],
+      });
       expect(reply.status, JSON.stringify(reply.body)).toBe(200);
       const event = await waitFor('gamma to see beta’s claim', async () => {
         const e = await memberEvent(bob, roomId, memberKey);
@@ -132,14 +168,20 @@ describe('migrate/adopt', () => {
   it('refuses bad requests with typed errors', async () => {
     const { roomId } = await gammaRoomWithAlice(true);
     const classic = await bob.post('/_matrix/client/v3/createRoom', { room_version: '11', preset: 'public_chat' });
-    expect((await carol.post(`/_matrix/client/v3/join/${enc(classic.body.room_id)}?server_name=${enc(gamma.serverName)}`, {})).status).toBe(200);
+    expect((await carol.post(`/_matrix/client/v3/join/${enc(classic.body.room_id)}?server_name=${enc(gamma.serverName)}`, {})).status).toBe(
+      200,
+    );
     const cases: [unknown, number, string][] = [
       [{ room_id: roomId }, 400, 'M_MISSING_PARAM'],
       [{ room_id: roomId, seed: 'not base64!' }, 400, 'M_INVALID_PARAM'],
       [{ room_id: roomId, seed: encodeBase64(new Uint8Array(16)) }, 400, 'M_INVALID_PARAM'],
       [{ room_id: '#alias:x', seed: encodeBase64(new Uint8Array(32)) }, 400, 'M_INVALID_PARAM'],
       [{ room_id: roomId, seed: encodeBase64(new Uint8Array(32)).slice(0, 43), via: 'gamma' }, 400, 'M_BAD_JSON'],
-      [{ room_id: classic.body.room_id, seed: encodeBase64(deriveMemberKey(memberRoot, classic.body.room_id).seed) }, 400, 'M_INVALID_PARAM'],
+      [
+        { room_id: classic.body.room_id, seed: encodeBase64(deriveMemberKey(memberRoot, classic.body.room_id).seed) },
+        400,
+        'M_INVALID_PARAM',
+      ],
       // A key that never joined: nothing to take over.
       [{ room_id: roomId, seed: encodeBase64(new Uint8Array(32).fill(7)) }, 403, 'M_FORBIDDEN'],
       // A room nobody here is in, and no via.
@@ -165,7 +207,14 @@ describe('hostile bodies', () => {
     const bodies = fc.sample(
       fc.oneof(
         fc.anything(),
-        fc.record({ room_id: fc.oneof(fc.string(), fc.constant('!x'), fc.integer()), seed: fc.oneof(fc.string(), fc.base64String(), fc.constant(null)), via: fc.anything() }, { requiredKeys: [] }),
+        fc.record(
+          {
+            room_id: fc.oneof(fc.string(), fc.constant('!x'), fc.integer()),
+            seed: fc.oneof(fc.string(), fc.base64String(), fc.constant(null)),
+            via: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
         fc.record({ moved_to: fc.oneof(fc.string(), fc.constant('@a:b'), fc.integer()), auth: fc.anything() }, { requiredKeys: [] }),
       ),
       200,
@@ -189,7 +238,9 @@ describe('account/moved on the old server', () => {
     expect((await dora.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(gamma.serverName)}`, {})).status).toBe(200);
     const linkOf = async (userIdOrKey: string) => {
       const info = await memberInfo(bob, roomId);
-      const entry = info[userIdOrKey] ?? Object.values(info).find((e: any) => e.user_id === userIdOrKey || e['dev.wayfarer.link']?.localpart === userIdOrKey);
+      const entry =
+        info[userIdOrKey] ??
+        Object.values(info).find((e: any) => e.user_id === userIdOrKey || e['dev.wayfarer.link']?.localpart === userIdOrKey);
       return entry?.['dev.wayfarer.link']?.status as string | undefined;
     };
     await waitFor('both verified on gamma', async () => (await linkOf(aliceKey)) === 'verified' && (await linkOf('dora')) === 'verified');
@@ -221,9 +272,15 @@ describe('account/moved on the old server', () => {
     const second = await dora.get(`/_matrix/client/v3/sync?timeout=0&since=${enc(afterSync.body.next_batch)}`);
     const third = await dora.get(`/_matrix/client/v3/sync?timeout=0&since=${enc(second.body.next_batch)}`);
     expect(third.body.next_batch).toBe(second.body.next_batch);
-    expect((await aliceAlpha.get(`${PREFIX}/account/portable`)).body).toEqual({ account_key: encodeBase64Url(await accountKeyBytes()), moved_to: aliceBeta.userId });
+    expect((await aliceAlpha.get(`${PREFIX}/account/portable`)).body).toEqual({
+      account_key: encodeBase64Url(await accountKeyBytes()),
+      moved_to: aliceBeta.userId,
+    });
 
-    const send = await aliceAlpha.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/after-moved`, { msgtype: 'm.text', body: 'should not be sent' });
+    const send = await aliceAlpha.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/after-moved`, {
+      msgtype: 'm.text',
+      body: 'should not be sent',
+    });
     expect(send.status).toBe(403);
     expect(send.body.error).toMatch(/moved to/);
     const fresh = await bob.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' });

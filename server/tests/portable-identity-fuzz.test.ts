@@ -14,7 +14,10 @@ const REQUESTS = 3_000;
 let server: RunningHomeserver;
 
 beforeAll(async () => {
-  server = await startHomeserver({ serverName: NAME, extraArgs: ['--auth-rate-limit', '1000000,1000000', '--account-key-rate-limit', '1000000,1000000'] });
+  server = await startHomeserver({
+    serverName: NAME,
+    extraArgs: ['--auth-rate-limit', '1000000,1000000', '--account-key-rate-limit', '1000000,1000000'],
+  });
 });
 afterAll(() => server?.dispose());
 
@@ -42,7 +45,10 @@ it(`${REQUESTS} random and mutated login bodies: no 500, no session, every refus
   const client = new TestClient(server.baseUrl);
   // Real challenges, so mutated proofs get as far as the signature check.
   const challenges: string[] = [];
-  for (let i = 0; i < 200; i++) challenges.push((await client.post('/_matrix/client/unstable/dev.wayfarer/account_key/challenge', { account_key: accountKey })).body.challenge);
+  for (let i = 0; i < 200; i++)
+    challenges.push(
+      (await client.post('/_matrix/client/unstable/dev.wayfarer/account_key/challenge', { account_key: accountKey })).body.challenge,
+    );
   const validProof = (challenge: string) => ({
     type: ACCOUNT_KEY_LOGIN_TYPE,
     account_key: accountKey,
@@ -52,24 +58,48 @@ it(`${REQUESTS} random and mutated login bodies: no 500, no session, every refus
 
   const json = fc.jsonValue({ maxDepth: 3 });
   const field = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), json, fc.constant(accountKey), fc.constant(null));
-  const randomBody = fc.record({ type: fc.oneof(fc.constant(ACCOUNT_KEY_LOGIN_TYPE), fc.string()), account_key: field, challenge: field, signature: field }, { requiredKeys: ['type'] });
+  const randomBody = fc.record(
+    { type: fc.oneof(fc.constant(ACCOUNT_KEY_LOGIN_TYPE), fc.string()), account_key: field, challenge: field, signature: field },
+    { requiredKeys: ['type'] },
+  );
   const mutatedProof = fc
-    .tuple(fc.nat({ max: challenges.length - 1 }), fc.constantFrom('account_key', 'challenge', 'signature'), fc.nat(), fc.constantFrom('A', 'b', '/', '+', '-', '_', '=', ' ', 'é', '\u0000'))
+    .tuple(
+      fc.nat({ max: challenges.length - 1 }),
+      fc.constantFrom('account_key', 'challenge', 'signature'),
+      fc.nat(),
+      fc.constantFrom('A', 'b', '/', '+', '-', '_', '=', ' ', 'é', '\u0000'),
+    )
     .map(([c, key, at, character]) => {
       const proof = validProof(challenges[c]!) as Record<string, string>;
       proof[key] = mutate(proof[key]!, at, character);
       return proof;
     });
   const rawText = fc.oneof(fc.string(), fc.constant('{'), fc.constant('[]'), fc.constant('null'), fc.constant('"x"'));
-  const bodies = fc.sample(fc.oneof(randomBody, mutatedProof, mutatedProof, rawText.map((raw) => ({ raw }))), { numRuns: REQUESTS, seed: 4430 });
+  const bodies = fc.sample(
+    fc.oneof(
+      randomBody,
+      mutatedProof,
+      mutatedProof,
+      rawText.map((raw) => ({ raw })),
+    ),
+    { numRuns: REQUESTS, seed: 4430 },
+  );
 
   const statuses = new Map<number, number>();
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
-      const raw = typeof body === 'object' && body !== null && 'raw' in body && Object.keys(body).length === 1 ? String((body as { raw: unknown }).raw) : undefined;
-      const reply = await client.request('POST', '/_matrix/client/v3/login', raw === undefined ? body : undefined, raw === undefined ? {} : { raw });
+      const raw =
+        typeof body === 'object' && body !== null && 'raw' in body && Object.keys(body).length === 1
+          ? String((body as { raw: unknown }).raw)
+          : undefined;
+      const reply = await client.request(
+        'POST',
+        '/_matrix/client/v3/login',
+        raw === undefined ? body : undefined,
+        raw === undefined ? {} : { raw },
+      );
       statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
       if (reply.status === 200) {
         // A mutation that leaves a valid proof intact (e.g. an unused trailing base64 bit) may log in; that is correct.

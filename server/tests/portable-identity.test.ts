@@ -82,7 +82,12 @@ async function signedLogin(server: RunningHomeserver, serverName: string, id = i
 
 const login = (server: RunningHomeserver, body: unknown) => new TestClient(server.baseUrl).post('/_matrix/client/v3/login', body);
 
-async function expectRefusedWithoutSession(server: RunningHomeserver, attempt: () => Promise<{ status: number; body: any }>, status: number, message: RegExp) {
+async function expectRefusedWithoutSession(
+  server: RunningHomeserver,
+  attempt: () => Promise<{ status: number; body: any }>,
+  status: number,
+  message: RegExp,
+) {
   const before = sessionCount(server);
   const reply = await attempt();
   expect(reply.status).toBe(status);
@@ -137,7 +142,10 @@ describe('register and sign in with an account key', () => {
   it('refuses a second account for the same key, and a password login for a portable account', async () => {
     const id = identity();
     await registerWithAccountKey(alphaAddress, id.secret, 'once');
-    const again = await new TestClient(alpha.baseUrl).post('/_matrix/client/v3/register', { username: 'twice', auth: await signedLogin(alpha, ALPHA, id) });
+    const again = await new TestClient(alpha.baseUrl).post('/_matrix/client/v3/register', {
+      username: 'twice',
+      auth: await signedLogin(alpha, ALPHA, id),
+    });
     expect(again.status).toBe(400);
     expect(again.body.errcode).toBe('M_USER_IN_USE');
     expect(again.body.error).toMatch(/already has an account here: @once:/);
@@ -154,14 +162,23 @@ describe('register and sign in with an account key', () => {
 
   it('a valid proof for a key without an account is 403 flagged as unknown, and the client turns it into a MatrixHttpError that says so', async () => {
     const id = identity();
-    await expectRefusedWithoutSession(alpha, async () => {
-      const reply = await login(alpha, await signedLogin(alpha, ALPHA, id));
-      expect(reply.body['dev.wayfarer.unknown_account_key']).toBe(true);
-      return reply;
-    }, 403, /No account on alpha\.localhost:18801 belongs to this account key/);
+    await expectRefusedWithoutSession(
+      alpha,
+      async () => {
+        const reply = await login(alpha, await signedLogin(alpha, ALPHA, id));
+        expect(reply.body['dev.wayfarer.unknown_account_key']).toBe(true);
+        return reply;
+      },
+      403,
+      /No account on alpha\.localhost:18801 belongs to this account key/,
+    );
     const refused = await loginWithAccountKey(alphaAddress, id.secret).catch((error: unknown) => error);
     expect(isUnknownAccountKey(refused)).toBe(true);
-    expect(refused).toMatchObject({ httpStatus: 403, errcode: 'M_FORBIDDEN', message: 'alpha.localhost:18801 has no account for this identity yet.' });
+    expect(refused).toMatchObject({
+      httpStatus: 403,
+      errcode: 'M_FORBIDDEN',
+      message: 'alpha.localhost:18801 has no account for this identity yet.',
+    });
   });
 
   it('the client module registers and signs in with the recovery secret alone', async () => {
@@ -195,7 +212,10 @@ describe('refused proofs create no session', () => {
   it('a signature by another key', async () => {
     const other = identity();
     const proof = await signedLogin(alpha, ALPHA, id);
-    const forged = { ...proof, signature: signAccountKeyProof({ challenge: proof.challenge, homeserver: ALPHA, account_key: id.accountKey }, other.account.seed) };
+    const forged = {
+      ...proof,
+      signature: signAccountKeyProof({ challenge: proof.challenge, homeserver: ALPHA, account_key: id.accountKey }, other.account.seed),
+    };
     await expectRefusedWithoutSession(alpha, () => login(alpha, forged), 403, /does not prove this account key/);
   });
 
@@ -203,7 +223,12 @@ describe('refused proofs create no session', () => {
     const other = identity();
     const { challenge } = await challengeFor(alpha, other.accountKey);
     const signature = signAccountKeyProof({ challenge, homeserver: ALPHA, account_key: id.accountKey }, id.account.seed);
-    await expectRefusedWithoutSession(alpha, () => login(alpha, { type: ACCOUNT_KEY_LOGIN_TYPE, account_key: id.accountKey, challenge, signature }), 403, /different account key/);
+    await expectRefusedWithoutSession(
+      alpha,
+      () => login(alpha, { type: ACCOUNT_KEY_LOGIN_TYPE, account_key: id.accountKey, challenge, signature }),
+      403,
+      /different account key/,
+    );
   });
 
   it('malformed fields', async () => {
@@ -242,7 +267,12 @@ describe('refused proofs create no session', () => {
     const fresh = identity();
     const proof = await signedLogin(alpha, 'elsewhere.example', fresh);
     const client = new TestClient(alpha.baseUrl);
-    await expectRefusedWithoutSession(alpha, () => client.post('/_matrix/client/v3/register', { username: 'never', auth: proof }), 403, /does not prove/);
+    await expectRefusedWithoutSession(
+      alpha,
+      () => client.post('/_matrix/client/v3/register', { username: 'never', auth: proof }),
+      403,
+      /does not prove/,
+    );
     expect((await client.get('/_matrix/client/v3/register/available?username=never')).body).toEqual({ available: true });
   });
 });
@@ -354,7 +384,9 @@ describe('user-interactive auth for a portable account', () => {
     expect(password.body.error).toMatch(/has no password/);
     const other = identity();
     await registerWithAccountKey(alphaAddress, other.secret, 'someone-else');
-    const wrongKey = await client.request('DELETE', path, { auth: { ...(await signedLogin(alpha, ALPHA, other)), session: challenge.body.session } });
+    const wrongKey = await client.request('DELETE', path, {
+      auth: { ...(await signedLogin(alpha, ALPHA, other)), session: challenge.body.session },
+    });
     expect(wrongKey.status).toBe(401);
     expect(wrongKey.body.error).toMatch(/different account key/);
     const replay = await signedLogin(alpha, ALPHA, id);

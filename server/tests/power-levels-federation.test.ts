@@ -21,7 +21,9 @@ const keyOf = async (viewer: TestClient, userId: string) => {
   return event?.unsigned['org.matrix.msc4428.stable_id_state_key'] as string | undefined;
 };
 const putLevels = (client: TestClient, users: Record<string, number>) =>
-  roomState(client, roomId, 'm.room.power_levels').then((current) => client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`, { ...current, users }));
+  roomState(client, roomId, 'm.room.power_levels').then((current) =>
+    client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.power_levels/`, { ...current, users }),
+  );
 
 beforeAll(async () => {
   [alpha, beta] = await startServers(['alpha.localhost:19203', 'beta.localhost:19204']);
@@ -57,11 +59,20 @@ describe('power levels in a member-key room over federation', () => {
     const reply = await putLevels(bob, { [bob.userId!]: 100, [carl.userId!]: 50 });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     await waitFor('carl at 50 on alpha', async () => (await roomState(alice, roomId, 'm.room.power_levels'))?.users?.[carl.userId!] === 50);
-    expect((await roomState(bob, roomId, 'm.room.power_levels')).users).toEqual({ [bob.userId!]: 100, [carl.userId!]: 50, [alice.userId!]: CREATOR_POWER_LEVEL });
+    expect((await roomState(bob, roomId, 'm.room.power_levels')).users).toEqual({
+      [bob.userId!]: 100,
+      [carl.userId!]: 50,
+      [alice.userId!]: CREATOR_POWER_LEVEL,
+    });
   });
 
   it('an unverified member is read and written in its MSC4014 form', async () => {
-    await devAdmin(alpha, 'forge_member', { room_id: roomId, user_id: mallory.userId, claimed_domain: beta.serverName, localpart: 'mallory' });
+    await devAdmin(alpha, 'forge_member', {
+      room_id: roomId,
+      user_id: mallory.userId,
+      claimed_domain: beta.serverName,
+      localpart: 'mallory',
+    });
     const forgedId = `@_unverified_mallory_${beta.serverName.replace(':', '=3a')}:${alpha.serverName}`;
     const reply = await putLevels(alice, { [bob.userId!]: 100, [carl.userId!]: 50, [forgedId]: 10 });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
@@ -69,7 +80,10 @@ describe('power levels in a member-key room over federation', () => {
   });
 
   it('a user ID that names no member of the room is refused with M_INVALID_PARAM, on either server', async () => {
-    for (const [client, stranger] of [[alice, `@nobody:${beta.serverName}`], [bob, `@nobody:${alpha.serverName.replace('alpha', 'gamma')}`]] as const) {
+    for (const [client, stranger] of [
+      [alice, `@nobody:${beta.serverName}`],
+      [bob, `@nobody:${alpha.serverName.replace('alpha', 'gamma')}`],
+    ] as const) {
       const reply = await putLevels(client, { [bob.userId!]: 100, [stranger]: 50 });
       expect(reply.status).toBe(400);
       expect(reply.body.errcode).toBe('M_INVALID_PARAM');

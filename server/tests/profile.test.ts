@@ -13,7 +13,10 @@ beforeAll(async () => {
   alice = await new TestClient(alpha.baseUrl).register('alice');
   // One member-key room and one classic room.
   for (const version of [undefined, '11']) {
-    const reply = await alice.post('/_matrix/client/v3/createRoom', { preset: 'private_chat', ...(version ? { room_version: version } : {}) });
+    const reply = await alice.post('/_matrix/client/v3/createRoom', {
+      preset: 'private_chat',
+      ...(version ? { room_version: version } : {}),
+    });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     rooms.push(reply.body.room_id);
   }
@@ -31,7 +34,8 @@ const memberEvents = async () =>
       return (reply.body.chunk as any[]).filter((e) => e.type === 'm.room.member').reverse();
     }),
   );
-const setName = async (name: string) => expect((await alice.put(`/_matrix/client/v3/profile/${enc(alice.userId!)}/displayname`, { displayname: name })).status).toBe(200);
+const setName = async (name: string) =>
+  expect((await alice.put(`/_matrix/client/v3/profile/${enc(alice.userId!)}/displayname`, { displayname: name })).status).toBe(200);
 
 describe('profile changes and member events', () => {
   it('a new name is posted in every joined room; the same name again posts nothing', async () => {
@@ -46,7 +50,10 @@ describe('profile changes and member events', () => {
 
   it('only the room whose member event shows something else gets a new event', async () => {
     const [memberKeyRoom, classicRoom] = rooms as [string, string];
-    const reply = await alice.put(`/_matrix/client/v3/rooms/${enc(classicRoom)}/state/m.room.member/${enc(alice.userId!)}`, { membership: 'join', displayname: 'Ali (classic only)' });
+    const reply = await alice.put(`/_matrix/client/v3/rooms/${enc(classicRoom)}/state/m.room.member/${enc(alice.userId!)}`, {
+      membership: 'join',
+      displayname: 'Ali (classic only)',
+    });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     const before = (await memberEvents()).map((events) => events.length);
     await setName('Alice A.');
@@ -61,7 +68,12 @@ describe('memberContentWithProfile', () => {
   it('keeps other fields (the member-key claim) and drops cleared ones', () => {
     const current = { membership: 'join', displayname: 'a', avatar_url: 'mxc://x/y', localpart: 'alice', domain: 'alpha' };
     expect(memberContentWithProfile(current, { displayname: 'a', avatar_url: 'mxc://x/y' })).toBeUndefined();
-    expect(memberContentWithProfile(current, { displayname: 'b', avatar_url: null })).toEqual({ membership: 'join', displayname: 'b', localpart: 'alice', domain: 'alpha' });
+    expect(memberContentWithProfile(current, { displayname: 'b', avatar_url: null })).toEqual({
+      membership: 'join',
+      displayname: 'b',
+      localpart: 'alice',
+      domain: 'alpha',
+    });
     expect(memberContentWithProfile({ membership: 'join' }, { displayname: null, avatar_url: null })).toBeUndefined();
   });
 });

@@ -2,7 +2,15 @@
 // user changes), its condition kinds one by one, and over HTTP the unread and highlight counts in /sync.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultPushRules } from '../client-api/pushrules';
-import { conditionMatches, evaluatePushRules, globToRegExpSource, splitKey, type PushContext, type PushEvent, type PushRuleset } from '../push/evaluator';
+import {
+  conditionMatches,
+  evaluatePushRules,
+  globToRegExpSource,
+  splitKey,
+  type PushContext,
+  type PushEvent,
+  type PushRuleset,
+} from '../push/evaluator';
 import { deleteUserRule, effectiveRuleset, putUserRule } from '../push/ruleset';
 import { MatrixError } from '../http/errors';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
@@ -25,12 +33,18 @@ const message = (body: string, extra: Record<string, unknown> = {}): PushEvent =
 });
 
 const group: PushContext = { userId: ME, displayName: 'Alice Liddell', memberCount: 5, senderPowerLevel: 0 };
-const evaluate = (event: PushEvent, context: Partial<PushContext> = {}, rules = defaults()) => evaluatePushRules(rules, event, { ...group, ...context });
+const evaluate = (event: PushEvent, context: Partial<PushContext> = {}, rules = defaults()) =>
+  evaluatePushRules(rules, event, { ...group, ...context });
 
 describe('default rules', () => {
   it('a plain message in a group notifies without highlight; in a 1:1 room it also sounds', () => {
     expect(evaluate(message('lunch?'))).toEqual({ notify: true, highlight: false, ruleId: '.m.rule.message' });
-    expect(evaluate(message('lunch?'), { memberCount: 2 })).toEqual({ notify: true, highlight: false, sound: 'default', ruleId: '.m.rule.room_one_to_one' });
+    expect(evaluate(message('lunch?'), { memberCount: 2 })).toEqual({
+      notify: true,
+      highlight: false,
+      sound: 'default',
+      ruleId: '.m.rule.room_one_to_one',
+    });
   });
 
   it('a mention of the display name highlights, on word boundaries and in any case', () => {
@@ -46,14 +60,25 @@ describe('default rules', () => {
   });
 
   it('the localpart on word boundaries highlights (.m.rule.contains_user_name), inside a word it does not', () => {
-    expect(evaluate(message('ask alice'), { displayName: undefined })).toMatchObject({ highlight: true, ruleId: '.m.rule.contains_user_name' });
+    expect(evaluate(message('ask alice'), { displayName: undefined })).toMatchObject({
+      highlight: true,
+      ruleId: '.m.rule.contains_user_name',
+    });
     expect(evaluate(message('malice aforethought'), { displayName: undefined })).toMatchObject({ notify: true, highlight: false });
   });
 
   it('m.mentions.user_ids with the user highlights; with m.mentions present the legacy text rules are off', () => {
-    expect(evaluate(message('hi', { 'm.mentions': { user_ids: [ME] } }))).toMatchObject({ notify: true, highlight: true, ruleId: '.m.rule.is_user_mention' });
+    expect(evaluate(message('hi', { 'm.mentions': { user_ids: [ME] } }))).toMatchObject({
+      notify: true,
+      highlight: true,
+      ruleId: '.m.rule.is_user_mention',
+    });
     expect(evaluate(message('hi', { 'm.mentions': { user_ids: ['@alice:elsewhere'] } }))).toMatchObject({ notify: true, highlight: false });
-    expect(evaluate(message('Alice Liddell and alice', { 'm.mentions': {} }))).toMatchObject({ notify: true, highlight: false, ruleId: '.m.rule.message' });
+    expect(evaluate(message('Alice Liddell and alice', { 'm.mentions': {} }))).toMatchObject({
+      notify: true,
+      highlight: false,
+      ruleId: '.m.rule.message',
+    });
   });
 
   it('@room highlights only when the sender has the notifications.room power level', () => {
@@ -69,8 +94,13 @@ describe('default rules', () => {
     expect(evaluate(message('Alice Liddell', { msgtype: 'm.notice' })).notify).toBe(false);
     expect(evaluate(message('* fixed', { 'm.relates_to': { rel_type: 'm.replace', event_id: '$x' } })).notify).toBe(false);
     expect(evaluate({ ...message(''), type: 'm.reaction', content: {} }).notify).toBe(false);
-    expect(evaluate({ ...message(''), type: 'm.room.member', state_key: '@bob:alpha.localhost', content: { membership: 'join' } }).notify).toBe(false);
-    expect(evaluate({ ...message(''), type: 'm.room.tombstone', state_key: '', content: { replacement_room: '!new' } })).toMatchObject({ notify: true, highlight: true });
+    expect(
+      evaluate({ ...message(''), type: 'm.room.member', state_key: '@bob:alpha.localhost', content: { membership: 'join' } }).notify,
+    ).toBe(false);
+    expect(evaluate({ ...message(''), type: 'm.room.tombstone', state_key: '', content: { replacement_room: '!new' } })).toMatchObject({
+      notify: true,
+      highlight: true,
+    });
   });
 
   it('an invite for the user notifies; state changes and unknown types do not', () => {
@@ -83,8 +113,15 @@ describe('default rules', () => {
 
 describe("the user's changes", () => {
   it('a muted room (override rule with dont_notify) counts nothing, not even a mention', () => {
-    const muted = putUserRule(defaults(), 'override', ROOM, { conditions: [{ kind: 'event_match', key: 'room_id', pattern: ROOM }], actions: ['dont_notify'] });
-    expect(evaluate(message('hi Alice Liddell', { 'm.mentions': { user_ids: [ME] } }), {}, muted)).toEqual({ notify: false, highlight: false, ruleId: ROOM });
+    const muted = putUserRule(defaults(), 'override', ROOM, {
+      conditions: [{ kind: 'event_match', key: 'room_id', pattern: ROOM }],
+      actions: ['dont_notify'],
+    });
+    expect(evaluate(message('hi Alice Liddell', { 'm.mentions': { user_ids: [ME] } }), {}, muted)).toEqual({
+      notify: false,
+      highlight: false,
+      ruleId: ROOM,
+    });
     expect(evaluate({ ...message('hi'), room_id: '!other:alpha.localhost' }, {}, muted).notify).toBe(true);
     // The rule sits after .m.rule.master and before every server-default override.
     expect(muted.global.override!.map((r) => r.rule_id).slice(0, 3)).toEqual(['.m.rule.master', ROOM, '.m.rule.suppress_notices']);
@@ -104,7 +141,9 @@ describe("the user's changes", () => {
     expect(evaluate(message('lunch?'), { memberCount: 2 }, rules).notify).toBe(true);
     const master = defaults();
     master.global.override![0]!.enabled = true;
-    expect(evaluate(message('hi Alice Liddell', { 'm.mentions': { user_ids: [ME] } }), {}, effectiveRuleset(defaults(), master)).notify).toBe(false);
+    expect(
+      evaluate(message('hi Alice Liddell', { 'm.mentions': { user_ids: [ME] } }), {}, effectiveRuleset(defaults(), master)).notify,
+    ).toBe(false);
   });
 
   it('changed actions on a default rule are honoured, and stored rulesets gain rules added to the defaults later', () => {
@@ -117,7 +156,10 @@ describe("the user's changes", () => {
   });
 
   it('a sender rule matches on the sender; a user content rule matches its glob on words', () => {
-    const rules = putUserRule(putUserRule(defaults(), 'sender', '@bob:alpha.localhost', { actions: [] }), 'content', 'cake', { pattern: 'cake*lie', actions: ['notify', { set_tweak: 'highlight', value: true }] });
+    const rules = putUserRule(putUserRule(defaults(), 'sender', '@bob:alpha.localhost', { actions: [] }), 'content', 'cake', {
+      pattern: 'cake*lie',
+      actions: ['notify', { set_tweak: 'highlight', value: true }],
+    });
     expect(evaluate(message('the cake is a lie'), {}, rules)).toMatchObject({ highlight: true, ruleId: 'cake' });
     expect(evaluate(message('lunch?'), {}, rules)).toMatchObject({ notify: false, ruleId: '@bob:alpha.localhost' });
   });
@@ -177,7 +219,12 @@ describe('conditions', () => {
   });
 
   it('event_property_is and event_property_contains match exactly, without casting; keys escape dots', () => {
-    const create: PushEvent = { type: 'm.room.create', sender: '@a:x', state_key: '', content: { 'm.federate': true, alt_aliases: ['#a:x', '#myroom:example.com', 7] } };
+    const create: PushEvent = {
+      type: 'm.room.create',
+      sender: '@a:x',
+      state_key: '',
+      content: { 'm.federate': true, alt_aliases: ['#a:x', '#myroom:example.com', 7] },
+    };
     const is = (key: string, value: unknown) => conditionMatches({ kind: 'event_property_is', key, value }, create, group);
     const contains = (key: string, value: unknown) => conditionMatches({ kind: 'event_property_contains', key, value }, create, group);
     expect(is('content.m\\.federate', true)).toBe(true);
@@ -194,7 +241,8 @@ describe('conditions', () => {
   });
 
   it('room_member_count takes ==, <, >, <=, >= (== by default); malformed bounds never match', () => {
-    const count = (is: unknown, memberCount: number) => conditionMatches({ kind: 'room_member_count', is }, message(''), { ...group, memberCount });
+    const count = (is: unknown, memberCount: number) =>
+      conditionMatches({ kind: 'room_member_count', is }, message(''), { ...group, memberCount });
     expect(count('2', 2)).toBe(true);
     expect(count('==2', 3)).toBe(false);
     expect(count('<3', 2)).toBe(true);
@@ -243,7 +291,11 @@ describe('over HTTP', () => {
     return reply.body.event_id as string;
   };
   const newRoom = async (version: string) => {
-    const created = await alice.post('/_matrix/client/v3/createRoom', { room_version: version, invite: [bob.userId], preset: 'private_chat' });
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      room_version: version,
+      invite: [bob.userId],
+      preset: 'private_chat',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const roomId = created.body.room_id as string;
     expect((await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
@@ -272,7 +324,10 @@ describe('over HTTP', () => {
   it('a room muted through /pushrules counts nothing until the rule is deleted', async () => {
     const roomId = await newRoom('11');
     const rulePath = `/_matrix/client/v3/pushrules/global/override/${enc(roomId)}`;
-    const mute = await bob.put(rulePath, { conditions: [{ kind: 'event_match', key: 'room_id', pattern: roomId }], actions: ['dont_notify'] });
+    const mute = await bob.put(rulePath, {
+      conditions: [{ kind: 'event_match', key: 'room_id', pattern: roomId }],
+      actions: ['dont_notify'],
+    });
     expect(mute.status, JSON.stringify(mute.body)).toBe(200);
     const rule = await bob.get(rulePath);
     expect(rule.status).toBe(200);
@@ -318,11 +373,14 @@ describe('over federation', () => {
   });
 
   const unread = async (client: TestClient, roomId: string) =>
-    (await client.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.join?.[roomId]?.unread_notifications as { notification_count: number; highlight_count: number } | undefined;
+    (await client.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.join?.[roomId]?.unread_notifications as
+      | { notification_count: number; highlight_count: number }
+      | undefined;
 
   for (const version of ['11', 'org.matrix.12.4430']) {
     it(`room version ${version}: events from another server count by the receiving user's rules`, async () => {
-      const roomId = (await alice.post('/_matrix/client/v3/createRoom', { room_version: version, invite: [bob.userId] })).body.room_id as string;
+      const roomId = (await alice.post('/_matrix/client/v3/createRoom', { room_version: version, invite: [bob.userId] })).body
+        .room_id as string;
       await waitFor('the invite on beta', async () => (await bob.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
       const join = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
       expect(join.status, JSON.stringify(join.body)).toBe(200);

@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 async function send(client: TestClient, roomId: string, content: object): Promise<string> {
-  const reply = await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${Math.random().toString(36).slice(2)}`, content);
+  const reply = await client.put(
+    `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${Math.random().toString(36).slice(2)}`,
+    content,
+  );
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   return reply.body.event_id;
 }
@@ -37,9 +40,16 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect(join.status, JSON.stringify(join.body)).toBe(200);
 
       const root = await say(alice, roomId, 'alpha root');
-      await waitFor('the root on beta', async () => (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(root)}`)).status === 200);
+      await waitFor(
+        'the root on beta',
+        async () => (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(root)}`)).status === 200,
+      );
       const bobsMessage = await say(bob, roomId, 'bob typo');
-      const replyId = await send(bob, roomId, { msgtype: 'm.text', body: 'from beta', 'm.relates_to': { rel_type: 'm.thread', event_id: root } });
+      const replyId = await send(bob, roomId, {
+        msgtype: 'm.text',
+        body: 'from beta',
+        'm.relates_to': { rel_type: 'm.thread', event_id: root },
+      });
       const editId = await send(bob, roomId, {
         msgtype: 'm.text',
         body: '* bob fixed',

@@ -39,7 +39,8 @@ const editWithNewContent = (client: TestClient, roomId: string, original: string
   });
 const react = (client: TestClient, roomId: string, target: string, key: string) =>
   sendEvent(client, roomId, 'm.reaction', { 'm.relates_to': { rel_type: 'm.annotation', event_id: target, key } });
-const reply = (client: TestClient, roomId: string, root: string, body: string) => say(client, roomId, body, { rel_type: 'm.thread', event_id: root });
+const reply = (client: TestClient, roomId: string, root: string, body: string) =>
+  say(client, roomId, body, { rel_type: 'm.thread', event_id: root });
 const redact = async (client: TestClient, roomId: string, eventId: string) =>
   ok(await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(eventId)}/x${txn++}`, { reason: 'test' }));
 const newRoom = async (preset = 'public_chat') => ok(await alice.post('/_matrix/client/v3/createRoom', { preset })).room_id as string;
@@ -49,7 +50,8 @@ const getEvent = async (client: TestClient, roomId: string, eventId: string) =>
 
 async function relations(client: TestClient, roomId: string, eventId: string, rest = '', query = '') {
   const body = ok(await client.get(`/_matrix/client/v1/rooms/${enc(roomId)}/relations/${enc(eventId)}${rest}${query ? `?${query}` : ''}`));
-  const specPath = rest === '' ? RELATIONS_SPEC : rest.split('/').length === 2 ? `${RELATIONS_SPEC}/{relType}` : `${RELATIONS_SPEC}/{relType}/{eventType}`;
+  const specPath =
+    rest === '' ? RELATIONS_SPEC : rest.split('/').length === 2 ? `${RELATIONS_SPEC}/{relType}` : `${RELATIONS_SPEC}/{relType}/{eventType}`;
   assertMatchesSpec(specPath, 'get', 200, body);
   return body;
 }
@@ -144,7 +146,11 @@ describe('/relations', () => {
     await join(bob, roomId);
     root = await say(alice, roomId, 'root');
     for (let i = 0; i < 7; i++) reactions.push(await react(i % 2 ? bob : alice, roomId, root, `k${i}`));
-    reference = await sendEvent(bob, roomId, 'm.room.message', { msgtype: 'm.text', body: 'see above', 'm.relates_to': { rel_type: 'm.reference', event_id: root } });
+    reference = await sendEvent(bob, roomId, 'm.room.message', {
+      msgtype: 'm.text',
+      body: 'see above',
+      'm.relates_to': { rel_type: 'm.reference', event_id: root },
+    });
     await say(alice, roomId, 'unrelated');
   });
 
@@ -163,7 +169,9 @@ describe('/relations', () => {
   it('pages backwards and forwards with next_batch, prev_batch and to', async () => {
     const back = await allPages((from) => relations(alice, roomId, root, '/m.annotation', `limit=3${from ? `&from=${from}` : ''}`));
     expect(back).toEqual({ ids: [...reactions].reverse(), pages: 3 });
-    const forward = await allPages((from) => relations(alice, roomId, root, '/m.annotation', `dir=f&limit=3${from ? `&from=${from}` : ''}`));
+    const forward = await allPages((from) =>
+      relations(alice, roomId, root, '/m.annotation', `dir=f&limit=3${from ? `&from=${from}` : ''}`),
+    );
     expect(forward).toEqual({ ids: reactions, pages: 3 });
 
     const first = await relations(alice, roomId, root, '/m.annotation', 'limit=3');
@@ -299,7 +307,12 @@ describe('matrix-js-sdk', () => {
     const root = await say(alice, roomId, 'sdk root');
     const r1 = await reply(alice, roomId, root, 'sdk reply 1');
     const r2 = await reply(alice, roomId, root, 'sdk reply 2');
-    const client = createClient({ baseUrl: server.baseUrl, accessToken: alice.accessToken!, userId: alice.userId!, deviceId: alice.deviceId! });
+    const client = createClient({
+      baseUrl: server.baseUrl,
+      accessToken: alice.accessToken!,
+      userId: alice.userId!,
+      deviceId: alice.deviceId!,
+    });
     const support = await client.doesServerSupportThread();
     expect(support.list).toBe(FeatureSupport.Stable);
     Thread.setServerSideListSupport(support.list);

@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.dispose());
 
-const sendText = (body: string, txn: string) => alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });
+const sendText = (body: string, txn: string) =>
+  alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body });
 
 describe('restart', () => {
   it('answers an in-flight long-poll on SIGTERM, and sync continues from the same since token after a restart', async () => {

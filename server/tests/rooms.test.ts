@@ -1,7 +1,14 @@
 // Rooms over real HTTP in both room versions: create, invite, join, send, sync, paginate, context, state,
 // members, redact, typing, receipts, kick/ban/leave/forget — responses checked against the spec's OpenAPI.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createLinkVerifier, keyPairFromSeed, memberIdFromPublicKey, encodeBase64, verifyEventSignature, computeEventId } from '../../src/protocol';
+import {
+  createLinkVerifier,
+  keyPairFromSeed,
+  memberIdFromPublicKey,
+  encodeBase64,
+  verifyEventSignature,
+  computeEventId,
+} from '../../src/protocol';
 import { startHomeserver, type RunningHomeserver } from '../testing/spawn';
 import { serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
@@ -55,7 +62,7 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect(alias.body.room_id).toBe(roomId);
     });
 
-    it('shows the invite in the invitee\'s sync, who then joins', async () => {
+    it("shows the invite in the invitee's sync, who then joins", async () => {
       const initial = await sync(bob);
       const invite = initial.rooms.invite[roomId];
       expect(invite).toBeDefined();
@@ -71,7 +78,10 @@ for (const version of ['11', 'org.matrix.12.4430']) {
 
     it('refuses events the auth rules forbid, and they never reach sync', async () => {
       const before = await sync(alice);
-      const denied = await carol.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/x1`, { msgtype: 'm.text', body: 'intruder' });
+      const denied = await carol.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/x1`, {
+        msgtype: 'm.text',
+        body: 'intruder',
+      });
       expect(denied.status).toBe(403);
       expect(denied.body.errcode).toBe('M_FORBIDDEN');
       const join = await carol.post(`/_matrix/client/v3/join/${enc(roomId)}`, {});
@@ -135,7 +145,9 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       }
       expect(all.at(-1)?.type).toBe('m.room.create');
       // Filters apply to pagination.
-      const onlyState = await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50&filter=${enc(JSON.stringify({ types: ['m.room.member'] }))}`);
+      const onlyState = await alice.get(
+        `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50&filter=${enc(JSON.stringify({ types: ['m.room.member'] }))}`,
+      );
       expect(onlyState.body.chunk.length).toBeGreaterThan(0);
       expect(onlyState.body.chunk.every((e: { type: string }) => e.type === 'm.room.member')).toBe(true);
     });
@@ -159,7 +171,10 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       assertMatchesSpec('/rooms/{roomId}/state/{eventType}/{stateKey}', 'put', 200, topic.body);
       const members = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`);
       assertMatchesSpec('/rooms/{roomId}/members', 'get', 200, members.body);
-      const joinedIds = members.body.chunk.filter((e: any) => e.content.membership === 'join').map((e: any) => e.state_key).sort();
+      const joinedIds = members.body.chunk
+        .filter((e: any) => e.content.membership === 'join')
+        .map((e: any) => e.state_key)
+        .sort();
       expect(joinedIds).toEqual([alice.userId, bob.userId].sort());
       const joined = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`);
       assertMatchesSpec('/rooms/{roomId}/joined_members', 'get', 200, joined.body);
@@ -187,7 +202,9 @@ for (const version of ['11', 'org.matrix.12.4430']) {
 
     it('carries typing, receipts and read markers', async () => {
       const base = await sync(bob);
-      expect((await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(alice.userId!)}`, { typing: true, timeout: 10000 })).status).toBe(200);
+      expect(
+        (await alice.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(alice.userId!)}`, { typing: true, timeout: 10000 })).status,
+      ).toBe(200);
       const last = await send(alice, roomId, 'read me');
       const unread = await sync(bob, `since=${base.next_batch}`);
       const room = unread.rooms.join[roomId];
@@ -208,10 +225,16 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       expect(invite.status, JSON.stringify(invite.body)).toBe(200);
       expect((await carol.post(`/_matrix/client/v3/rooms/${enc(roomId)}/join`, {})).status).toBe(200);
       const carolBase = await sync(carol);
-      expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: carol.userId, reason: 'test' })).status).toBe(200);
+      expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: carol.userId, reason: 'test' })).status).toBe(
+        200,
+      );
       const kicked = await sync(carol, `since=${carolBase.next_batch}`);
       const leave = kicked.rooms.leave[roomId];
-      expect(leave.timeline.events.at(-1)).toMatchObject({ type: 'm.room.member', state_key: carol.userId, content: { membership: 'leave' } });
+      expect(leave.timeline.events.at(-1)).toMatchObject({
+        type: 'm.room.member',
+        state_key: carol.userId,
+        content: { membership: 'leave' },
+      });
       expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/ban`, { user_id: carol.userId })).status).toBe(200);
       expect((await carol.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(403);
       expect((await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/unban`, { user_id: carol.userId })).status).toBe(200);
@@ -243,10 +266,12 @@ describe('member-key specifics', () => {
     const verifier = createLinkVerifier(async () => ({ kind: 'ok', response: keys }), Date.now());
     const verdict = await verifier.verify(reply.body, 'org.matrix.12.4430');
     expect(verdict.status).toBe('verified');
-    expect(await verifyEventSignature(reply.body, 'org.matrix.12.4430', stableId, 'ed25519:1', keyPairFromSeed(new Uint8Array(32)).publicKey)).toBe(false);
+    expect(
+      await verifyEventSignature(reply.body, 'org.matrix.12.4430', stableId, 'ed25519:1', keyPairFromSeed(new Uint8Array(32)).publicKey),
+    ).toBe(false);
   });
 
-  it('uses a client-supplied member seed and refuses one that is already another account\'s key', async () => {
+  it("uses a client-supplied member seed and refuses one that is already another account's key", async () => {
     const seed = new Uint8Array(32).fill(7);
     const expectedKey = memberIdFromPublicKey(keyPairFromSeed(seed).publicKey);
     const created = await alice.post('/_matrix/client/v3/createRoom', {
@@ -267,7 +292,9 @@ describe('member-key specifics', () => {
     const joined = await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, { 'dev.wayfarer.member_seed': encodeBase64(bobSeed) });
     expect(joined.status).toBe(200);
     const bobMember = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(bob.userId!)}?format=event`);
-    expect(bobMember.body.unsigned['org.matrix.msc4428.stable_id_state_key']).toBe(memberIdFromPublicKey(keyPairFromSeed(bobSeed).publicKey));
+    expect(bobMember.body.unsigned['org.matrix.msc4428.stable_id_state_key']).toBe(
+      memberIdFromPublicKey(keyPairFromSeed(bobSeed).publicKey),
+    );
   });
 
   it('redacting a member event erases the localpart: the member shows as erased', async () => {
@@ -290,7 +317,10 @@ describe('member-key specifics', () => {
 
 describe('history visibility and tags', () => {
   it('"joined" history visibility hides what came before a member joined', async () => {
-    const created = await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat', initial_state: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }] });
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      preset: 'public_chat',
+      initial_state: [{ type: 'm.room.history_visibility', content: { history_visibility: 'joined' } }],
+    });
     const roomId = created.body.room_id;
     const secret = await send(alice, roomId, 'before carol joined');
     await carol.post(`/_matrix/client/v3/join/${enc(roomId)}`, {});
@@ -317,13 +347,20 @@ describe('history visibility and tags', () => {
     assertMatchesSpec('/user/{userId}/rooms/{roomId}/tags', 'get', 200, tags.body);
     expect(tags.body.tags).toEqual({ 'm.favourite': { order: 0.5 } });
     const next = await sync(alice, `since=${base.next_batch}`);
-    expect(next.rooms.join[roomId].account_data.events).toContainEqual({ type: 'm.tag', content: { tags: { 'm.favourite': { order: 0.5 } } } });
+    expect(next.rooms.join[roomId].account_data.events).toContainEqual({
+      type: 'm.tag',
+      content: { tags: { 'm.favourite': { order: 0.5 } } },
+    });
   });
 });
 
 describe('directory and media', () => {
   it('lists public rooms (GET and POST with a search term)', async () => {
-    const created = await alice.post('/_matrix/client/v3/createRoom', { visibility: 'public', name: 'Lobby of Wayfarer', preset: 'public_chat' });
+    const created = await alice.post('/_matrix/client/v3/createRoom', {
+      visibility: 'public',
+      name: 'Lobby of Wayfarer',
+      preset: 'public_chat',
+    });
     const listed = await alice.get('/_matrix/client/v3/publicRooms');
     assertMatchesSpec('/publicRooms', 'get', 200, listed.body);
     expect(listed.body.chunk.map((r: any) => r.room_id)).toContain(created.body.room_id);
@@ -345,15 +382,21 @@ describe('directory and media', () => {
     const { content_uri } = await upload.json();
     expect(content_uri).toMatch(new RegExp(`^mxc://${SERVER}/`));
     const [serverName, mediaId] = content_uri.slice('mxc://'.length).split('/');
-    const download = await fetch(`${server.baseUrl}/_matrix/client/v1/media/download/${serverName}/${mediaId}`, { headers: { Authorization: `Bearer ${bob.accessToken}` } });
+    const download = await fetch(`${server.baseUrl}/_matrix/client/v1/media/download/${serverName}/${mediaId}`, {
+      headers: { Authorization: `Bearer ${bob.accessToken}` },
+    });
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('image/png');
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes);
-    const thumb = await fetch(`${server.baseUrl}/_matrix/client/v1/media/thumbnail/${serverName}/${mediaId}?width=32&height=32`, { headers: { Authorization: `Bearer ${bob.accessToken}` } });
+    const thumb = await fetch(`${server.baseUrl}/_matrix/client/v1/media/thumbnail/${serverName}/${mediaId}?width=32&height=32`, {
+      headers: { Authorization: `Bearer ${bob.accessToken}` },
+    });
     expect(thumb.headers.get('content-type')).toBe('image/png');
     const anonymous = await fetch(`${server.baseUrl}/_matrix/client/v1/media/download/${serverName}/${mediaId}`);
     expect(anonymous.status).toBe(401);
-    const missing = await fetch(`${server.baseUrl}/_matrix/client/v1/media/download/${serverName}/nope`, { headers: { Authorization: `Bearer ${bob.accessToken}` } });
+    const missing = await fetch(`${server.baseUrl}/_matrix/client/v1/media/download/${serverName}/nope`, {
+      headers: { Authorization: `Bearer ${bob.accessToken}` },
+    });
     expect(missing.status).toBe(404);
   });
 });

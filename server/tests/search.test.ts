@@ -23,14 +23,23 @@ beforeAll(() => ({ server, alice, bob, carol } = fixture));
 
 let txn = 0;
 const send = async (client: TestClient, roomId: string, body: string, type = 'm.room.message') =>
-  ok(await client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/t${++txn}`, type === 'm.room.message' ? { msgtype: 'm.text', body } : body)).event_id as string;
+  ok(
+    await client.put(
+      `/_matrix/client/v3/rooms/${enc(roomId)}/send/${type}/t${++txn}`,
+      type === 'm.room.message' ? { msgtype: 'm.text', body } : body,
+    ),
+  ).event_id as string;
 const createRoom = async (version: string, extra: Record<string, unknown> = {}) =>
   ok(await alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', ...extra })).room_id as string;
 const join = async (client: TestClient, roomId: string) => ok(await client.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
 
 /** One page of room_events results, checked against the spec's schema. */
 async function search(client: TestClient, criteria: Record<string, unknown>, nextBatch?: string) {
-  const body = ok(await client.post(`/_matrix/client/v3/search${nextBatch ? `?next_batch=${enc(nextBatch)}` : ''}`, { search_categories: { room_events: criteria } }));
+  const body = ok(
+    await client.post(`/_matrix/client/v3/search${nextBatch ? `?next_batch=${enc(nextBatch)}` : ''}`, {
+      search_categories: { room_events: criteria },
+    }),
+  );
   assertMatchesSpec('/search', 'post', 200, body);
   return body.search_categories.room_events;
 }
@@ -107,7 +116,12 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       const notOther = await search(alice, { search_term: `tomato ${tag}`, keys: ['content.body'], filter: { not_rooms: [otherRoomId] } });
       expect(notOther.count).toBe(3);
       const bobId = `@bob:${SERVER}`;
-      const bySender = await search(alice, { search_term: `tomato ${tag}`, keys: ['content.body'], order_by: 'recent', filter: { senders: [bobId] } });
+      const bySender = await search(alice, {
+        search_term: `tomato ${tag}`,
+        keys: ['content.body'],
+        order_by: 'recent',
+        filter: { senders: [bobId] },
+      });
       expect(bySender.results.map((r: any) => r.result.event_id)).toEqual([ids.b2, ids.b1]);
       expect(bySender.results.every((r: any) => r.result.sender === bobId)).toBe(true);
     });
@@ -140,7 +154,12 @@ for (const version of ['11', 'org.matrix.12.4430']) {
       const room = await createRoom(version);
       const gone = await send(alice, room, `pumpkin that will be redacted ${tag}`);
       await send(alice, room, `pumpkin that stays ${tag}`);
-      await send(alice, room, { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'pumpkin', body: `pumpkin ${tag}` } as never, 'm.room.encrypted');
+      await send(
+        alice,
+        room,
+        { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'pumpkin', body: `pumpkin ${tag}` } as never,
+        'm.room.encrypted',
+      );
       expect((await search(alice, { search_term: `pumpkin ${tag}` })).count).toBe(2);
       ok(await alice.put(`/_matrix/client/v3/rooms/${enc(room)}/redact/${enc(gone)}/r${++txn}`, { reason: 'oops' }));
       expect(bodies(await search(alice, { search_term: `pumpkin ${tag}` }))).toEqual([`pumpkin that stays ${tag}`]);
@@ -177,11 +196,27 @@ describe('bad input', () => {
     await expect400(post({ search_categories: { room_events: { search_term: ' !? ' } } }), 'M_INVALID_PARAM', /at least one word/);
     await expect400(post({ search_categories: { room_events: {} } }), 'M_MISSING_PARAM', /search_term/);
     await expect400(post({ search_categories: { people: { search_term: 'x' } } }), 'M_INVALID_PARAM', /Unknown search category: people/);
-    await expect400(post({ search_categories: { room_events: { search_term: 'x', keys: ['content.url'] } } }), 'M_INVALID_PARAM', /Unknown search key/);
+    await expect400(
+      post({ search_categories: { room_events: { search_term: 'x', keys: ['content.url'] } } }),
+      'M_INVALID_PARAM',
+      /Unknown search key/,
+    );
     await expect400(post({ search_categories: { room_events: { search_term: 'x', order_by: 'oldest' } } }), 'M_INVALID_PARAM', /order_by/);
-    await expect400(post({ search_categories: { room_events: { search_term: 'x' } } }, '?next_batch=garbage'), 'M_INVALID_PARAM', /next_batch/);
-    await expect400(post({ search_categories: { room_events: { search_term: 'x', order_by: 'recent' } } }, '?next_batch=rank:2'), 'M_INVALID_PARAM', /next_batch/);
-    await expect400(post({ search_categories: { room_events: { search_term: 'x', event_context: { before_limit: -1 } } } }), 'M_INVALID_PARAM', /before_limit/);
+    await expect400(
+      post({ search_categories: { room_events: { search_term: 'x' } } }, '?next_batch=garbage'),
+      'M_INVALID_PARAM',
+      /next_batch/,
+    );
+    await expect400(
+      post({ search_categories: { room_events: { search_term: 'x', order_by: 'recent' } } }, '?next_batch=rank:2'),
+      'M_INVALID_PARAM',
+      /next_batch/,
+    );
+    await expect400(
+      post({ search_categories: { room_events: { search_term: 'x', event_context: { before_limit: -1 } } } }),
+      'M_INVALID_PARAM',
+      /before_limit/,
+    );
     await expect400(post({}), 'M_MISSING_PARAM', /search_categories/);
     const unauthenticated = await new TestClient(server.baseUrl).post('/_matrix/client/v3/search', { search_categories: {} });
     expect(unauthenticated.status).toBe(401);
@@ -215,7 +250,9 @@ describe('persistence and other clients', () => {
     expect(first.results[0]!.context.getEvent().getContent().body).toBe('cucumber number 11');
     expect(first.highlights).toContain('cucumber');
     const more = await client.backPaginateRoomEventsSearch(first);
-    expect(more.results.map((r) => r.context.getEvent().getContent().body)).toEqual(Array.from({ length: 12 }, (_, i) => `cucumber number ${11 - i}`));
+    expect(more.results.map((r) => r.context.getEvent().getContent().body)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `cucumber number ${11 - i}`),
+    );
     expect(more.next_batch).toBeUndefined();
   });
 });

@@ -60,7 +60,8 @@ async function caughtUp(client: TestClient): Promise<string> {
   return since;
 }
 
-const stats = (client: TestClient): Promise<{ waiting: number; woken: number }> => devAdmin(alpha, 'sync_waiters', { user_id: client.userId });
+const stats = (client: TestClient): Promise<{ waiting: number; woken: number }> =>
+  devAdmin(alpha, 'sync_waiters', { user_id: client.userId });
 
 /**
  * Starts dave's and alice's long-polls, waits until alpha holds both, runs `change`, and returns alice's answer: it
@@ -89,7 +90,8 @@ async function wokenBy(what: string, change: () => Promise<unknown>): Promise<an
   } finally {
     // End the polls still waiting with something of each user's own, so that none outlives the case.
     for (const client of [alice, dave]) {
-      if ((await stats(client)).waiting > 0) await client.put(`/_matrix/client/v3/user/${enc(client.userId!)}/account_data/org.example.end_poll`, { at: Date.now() });
+      if ((await stats(client)).waiting > 0)
+        await client.put(`/_matrix/client/v3/user/${enc(client.userId!)}/account_data/org.example.end_poll`, { at: Date.now() });
     }
     await davePoll;
   }
@@ -107,9 +109,13 @@ describe('selective /sync wake-ups: each kind of change wakes the users who can 
   });
 
   it('typing, local and over federation', async () => {
-    const local = await wokenBy('local typing', () => carol.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(carol.userId!)}`, { typing: true, timeout: 20000 }));
+    const local = await wokenBy('local typing', () =>
+      carol.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(carol.userId!)}`, { typing: true, timeout: 20000 }),
+    );
     expect(inRoom(local).ephemeral.events.find((e: any) => e.type === 'm.typing').content.user_ids).toContain(carol.userId);
-    const remote = await wokenBy('federated typing', () => bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(bob.userId!)}`, { typing: true, timeout: 20000 }));
+    const remote = await wokenBy('federated typing', () =>
+      bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(bob.userId!)}`, { typing: true, timeout: 20000 }),
+    );
     expect(inRoom(remote).ephemeral.events.find((e: any) => e.type === 'm.typing').content.user_ids).toContain(bob.userId);
     // Stop typing now, or the typing timeouts would wake later cases' polls.
     const since = await caughtUp(alice);
@@ -129,25 +135,39 @@ describe('selective /sync wake-ups: each kind of change wakes the users who can 
   });
 
   it('global account data, room account data, a tag, a read marker and a push rule (the user alone)', async () => {
-    const global = await wokenBy('global account data', () => alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/org.example.setting`, { on: true }));
+    const global = await wokenBy('global account data', () =>
+      alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/account_data/org.example.setting`, { on: true }),
+    );
     expect(types(global.account_data.events)).toContain('org.example.setting');
-    const room = await wokenBy('room account data', () => alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/rooms/${enc(roomId)}/account_data/org.example.room`, { on: true }));
+    const room = await wokenBy('room account data', () =>
+      alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/rooms/${enc(roomId)}/account_data/org.example.room`, { on: true }),
+    );
     expect(types(inRoom(room).account_data.events)).toContain('org.example.room');
-    const tag = await wokenBy('a tag', () => alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/rooms/${enc(roomId)}/tags/m.favourite`, { order: 0.5 }));
+    const tag = await wokenBy('a tag', () =>
+      alice.put(`/_matrix/client/v3/user/${enc(alice.userId!)}/rooms/${enc(roomId)}/tags/m.favourite`, { order: 0.5 }),
+    );
     expect(types(inRoom(tag).account_data.events)).toContain('m.tag');
     const eventId = await say(carol, roomId, 'mark me');
-    const marker = await wokenBy('a read marker', () => alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/read_markers`, { 'm.fully_read': eventId }));
+    const marker = await wokenBy('a read marker', () =>
+      alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/read_markers`, { 'm.fully_read': eventId }),
+    );
     expect(types(inRoom(marker).account_data.events)).toContain('m.fully_read');
-    const rule = await wokenBy('a push rule', () => alice.put('/_matrix/client/v3/pushrules/global/content/wake', { pattern: 'wake', actions: ['notify'] }));
+    const rule = await wokenBy('a push rule', () =>
+      alice.put('/_matrix/client/v3/pushrules/global/content/wake', { pattern: 'wake', actions: ['notify'] }),
+    );
     expect(types(rule.account_data.events)).toContain('m.push_rules');
   });
 
   it('an invite to a room the user was never in, then being kicked from it', async () => {
     const other = (await carol.post('/_matrix/client/v3/createRoom', { preset: 'private_chat', name: 'new' })).body.room_id as string;
-    const invited = await wokenBy('an invite to a new room', () => carol.post(`/_matrix/client/v3/rooms/${enc(other)}/invite`, { user_id: alice.userId }));
+    const invited = await wokenBy('an invite to a new room', () =>
+      carol.post(`/_matrix/client/v3/rooms/${enc(other)}/invite`, { user_id: alice.userId }),
+    );
     expect(invited.rooms.invite[other]).toBeDefined();
     expect((await alice.post(`/_matrix/client/v3/join/${enc(other)}`, {})).status).toBe(200);
-    const kicked = await wokenBy('a kick', () => carol.post(`/_matrix/client/v3/rooms/${enc(other)}/kick`, { user_id: alice.userId, reason: 'bye' }));
+    const kicked = await wokenBy('a kick', () =>
+      carol.post(`/_matrix/client/v3/rooms/${enc(other)}/kick`, { user_id: alice.userId, reason: 'bye' }),
+    );
     expect(kicked.rooms.leave[other]).toBeDefined();
   });
 

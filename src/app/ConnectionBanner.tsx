@@ -13,11 +13,7 @@ export function ConnectionBanner() {
       role="status"
       aria-label={t('app.connection.label')}
       data-state={connection}
-      className={
-        healthy
-          ? 'sr-only'
-          : 'flex items-center justify-center gap-3 bg-warning-surface px-3 py-1.5 text-sm text-warning-fg'
-      }
+      className={healthy ? 'sr-only' : 'flex items-center justify-center gap-3 bg-warning-surface px-3 py-1.5 text-sm text-warning-fg'}
     >
       <span>{connectionLabel[connection]}</span>
       {connection === 'reconnecting' && (

@@ -64,7 +64,9 @@ function RoomRoute({ roomId, eventId, via }: { roomId: string; eventId?: string;
   const name = room?.name && room.name !== roomId ? room.name : undefined;
   return (
     <Message
-      title={membership === 'invite' ? (name ? t('route.invited.title', { name }) : t('route.invited.thisRoom')) : t('route.notJoined.title')}
+      title={
+        membership === 'invite' ? (name ? t('route.invited.title', { name }) : t('route.invited.thisRoom')) : t('route.notJoined.title')
+      }
     >
       <p>
         {membership === 'invite' ? t('route.invited.body') : name ? t('route.notJoined.named', { name }) : t('route.notJoined.unnamed')}
@@ -95,7 +97,11 @@ function AliasRoute({ alias, eventId }: { alias: string; eventId?: string }) {
       (error: unknown) => {
         if (!live) return;
         const code = (error as { errcode?: string }).errcode;
-        setFailure(code === 'M_NOT_FOUND' ? t('route.alias.notFound', { alias }) : describeMatrixError(error, t('route.alias.lookupFailed', { alias })));
+        setFailure(
+          code === 'M_NOT_FOUND'
+            ? t('route.alias.notFound', { alias })
+            : describeMatrixError(error, t('route.alias.lookupFailed', { alias })),
+        );
       },
     );
     return () => {

@@ -6,7 +6,9 @@ import { bindClient } from './bindings';
 
 /** Listener counts of every event the client emitter knows, e.g. { 'sync': 1, 'Room.timeline': 1 }. */
 function listenerCounts(client: ReturnType<typeof createClient>): Record<string, number> {
-  return Object.fromEntries(client.eventNames().map((name) => [String(name), client.listenerCount(name as Parameters<typeof client.listenerCount>[0])]));
+  return Object.fromEntries(
+    client.eventNames().map((name) => [String(name), client.listenerCount(name as Parameters<typeof client.listenerCount>[0])]),
+  );
 }
 
 describe('bindClient', () => {

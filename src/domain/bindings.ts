@@ -39,7 +39,11 @@ export function previewOf(room: Room, facts: IdentityFacts): string | undefined 
     if (event.isRedacted()) return `${name}: Message deleted`;
     const content = event.getContent();
     const body = typeof content.body === 'string' ? content.body.split('\n')[0]! : '';
-    return content.msgtype === 'm.emote' ? `* ${name} ${body}` : content.msgtype === 'm.image' ? `${name} sent an image` : `${name}: ${body}`;
+    return content.msgtype === 'm.emote'
+      ? `* ${name} ${body}`
+      : content.msgtype === 'm.image'
+        ? `${name} sent an image`
+        : `${name}: ${body}`;
   }
   return undefined;
 }
@@ -140,7 +144,8 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   listen(RoomEvent.MyMembership, onMyMembership);
   listen(ClientEvent.DeleteRoom, onDelete);
   listen(ClientEvent.AccountData, onAccountData);
-  for (const event of [RoomMemberEvent.Typing, RoomMemberEvent.Name, RoomMemberEvent.PowerLevel, RoomMemberEvent.Membership] as const) listen(event, onMember);
+  for (const event of [RoomMemberEvent.Typing, RoomMemberEvent.Name, RoomMemberEvent.PowerLevel, RoomMemberEvent.Membership] as const)
+    listen(event, onMember);
   listen(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
   window.addEventListener('online', updateConnection);
   window.addEventListener('offline', updateConnection);

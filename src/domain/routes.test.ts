@@ -41,7 +41,17 @@ describe('app routes', () => {
   });
 
   it('anything else is unknown, never a throw', () => {
-    for (const hash of ['#/room', '#/room/lounge', '#/room/!abc:x/notanevent', '#/room/!abc:x/$e/more', '#/room/%E0%A4%A:x', '#/nowhere', '#/room//$e', '#/settings/a/b', '#/room/!a b:x']) {
+    for (const hash of [
+      '#/room',
+      '#/room/lounge',
+      '#/room/!abc:x/notanevent',
+      '#/room/!abc:x/$e/more',
+      '#/room/%E0%A4%A:x',
+      '#/nowhere',
+      '#/room//$e',
+      '#/settings/a/b',
+      '#/room/!a b:x',
+    ]) {
       expect(parseRoute(hash).kind, hash).toBe('unknown');
     }
   });
@@ -50,14 +60,21 @@ describe('app routes', () => {
 describe('matrix.to links', () => {
   it('read rooms, aliases and events, encoded or raw, with via servers', () => {
     expect(parseMatrixTo('https://matrix.to/#/!abc:alpha.localhost')).toEqual({ kind: 'room', roomIdOrAlias: '!abc:alpha.localhost' });
-    expect(parseMatrixTo('https://matrix.to/#/%23lounge%3Aalpha.localhost')).toEqual({ kind: 'room', roomIdOrAlias: '#lounge:alpha.localhost' });
+    expect(parseMatrixTo('https://matrix.to/#/%23lounge%3Aalpha.localhost')).toEqual({
+      kind: 'room',
+      roomIdOrAlias: '#lounge:alpha.localhost',
+    });
     expect(parseMatrixTo('https://matrix.to/#/#lounge:alpha.localhost/$ev?via=alpha.localhost&via=beta')).toEqual({
       kind: 'room',
       roomIdOrAlias: '#lounge:alpha.localhost',
       eventId: '$ev',
       via: ['alpha.localhost', 'beta'],
     });
-    expect(parseMatrixTo('https://matrix.to/#/!abc:x/%24ev%2Fslash')).toEqual({ kind: 'room', roomIdOrAlias: '!abc:x', eventId: '$ev/slash' });
+    expect(parseMatrixTo('https://matrix.to/#/!abc:x/%24ev%2Fslash')).toEqual({
+      kind: 'room',
+      roomIdOrAlias: '!abc:x',
+      eventId: '$ev/slash',
+    });
     expect(parseMatrixTo('https://matrix.to/#/@alice:alpha.localhost')).toEqual({ kind: 'user', userId: '@alice:alpha.localhost' });
   });
 

@@ -4,8 +4,12 @@ import { describeMatrixError } from './errors';
 describe('describeMatrixError', () => {
   it('says what happened and what to do for common server errors', () => {
     expect(describeMatrixError({ errcode: 'M_USER_IN_USE', httpStatus: 400 })).toMatch(/taken.*another/);
-    expect(describeMatrixError({ errcode: 'M_FORBIDDEN', httpStatus: 403 }, 'Could not invite')).toBe("Could not invite: You don't have permission to do that here.");
-    expect(describeMatrixError({ errcode: 'M_LIMIT_EXCEEDED', httpStatus: 429, data: { retry_after_ms: 2500 } })).toBe('Too many requests. Wait 3 s and try again.');
+    expect(describeMatrixError({ errcode: 'M_FORBIDDEN', httpStatus: 403 }, 'Could not invite')).toBe(
+      "Could not invite: You don't have permission to do that here.",
+    );
+    expect(describeMatrixError({ errcode: 'M_LIMIT_EXCEEDED', httpStatus: 429, data: { retry_after_ms: 2500 } })).toBe(
+      'Too many requests. Wait 3 s and try again.',
+    );
     expect(describeMatrixError({ name: 'ConnectionError' })).toMatch(/Can't reach the server/);
     expect(describeMatrixError({ httpStatus: 502 })).toMatch(/server had a problem \(502\)/);
   });

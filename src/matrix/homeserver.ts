@@ -44,7 +44,8 @@ export function initialBaseUrl(input: string): { baseUrl: string; isBareName: bo
     return { baseUrl: url.href.replace(/\/+$/, ''), isBareName: false };
   }
   const host = hostOfServerName(trimmed);
-  if (!host) throw new HomeserverError('invalid-input', `“${trimmed}” is not a server name. Use a name like matrix.org or a full https:// address.`);
+  if (!host)
+    throw new HomeserverError('invalid-input', `“${trimmed}” is not a server name. Use a name like matrix.org or a full https:// address.`);
   const scheme = isDevelopmentHost(host) ? 'http' : 'https';
   return { baseUrl: `${scheme}://${trimmed}`, isBareName: true };
 }
@@ -85,9 +86,13 @@ export async function discoverHomeserver(input: string, fetchImpl: Fetch = fetch
     versions = await homeserverFetch(`${baseUrl}/_matrix/client/versions`, { fetch: fetchImpl, timeoutMs });
   } catch (error) {
     if (error instanceof MatrixHttpError && error.answered) {
-      throw new HomeserverError('not-matrix', `${baseUrl} answered, but it isn't a Matrix homeserver. Check the address.`, { cause: error });
+      throw new HomeserverError('not-matrix', `${baseUrl} answered, but it isn't a Matrix homeserver. Check the address.`, {
+        cause: error,
+      });
     }
-    throw new HomeserverError('unreachable', `Can't reach ${baseUrl}. Check the address and your connection, then try again.`, { cause: error });
+    throw new HomeserverError('unreachable', `Can't reach ${baseUrl}. Check the address and your connection, then try again.`, {
+      cause: error,
+    });
   }
   if (!Array.isArray((versions as { versions?: unknown } | null)?.versions)) {
     throw new HomeserverError('not-matrix', `${baseUrl} answered, but it isn't a Matrix homeserver. Check the address.`);

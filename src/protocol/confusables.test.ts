@@ -87,7 +87,11 @@ describe('findConfusableMembers', () => {
   });
 
   it('scales to thousands of members (bucketed, not pairwise)', () => {
-    const claims = Array.from({ length: 5000 }, (_, i) => ({ identity: `K${i}`, displayName: `Member ${i}`, handle: `@member${i}:server${i % 40}.example` }));
+    const claims = Array.from({ length: 5000 }, (_, i) => ({
+      identity: `K${i}`,
+      displayName: `Member ${i}`,
+      handle: `@member${i}:server${i % 40}.example`,
+    }));
     claims.push({ identity: 'X', displayName: 'Member 7', handle: '@member7:server7.example' });
     const result = findConfusableMembers(claims);
     expect(kinds(result, 'X')).toContain('K7:same_handle');

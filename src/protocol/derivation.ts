@@ -37,7 +37,8 @@ export function deriveMemberRoot(secret: Uint8Array): Uint8Array {
 /** Member key M_R for a room the user joins. */
 export function deriveMemberKey(memberRoot: Uint8Array, roomId: string): KeyPair {
   checkSecret(memberRoot, 'a member-key root');
-  if (typeof roomId !== 'string' || !roomId.startsWith('!')) throw new ProtocolError('invalid_argument', `not a room ID: ${JSON.stringify(roomId)}`);
+  if (typeof roomId !== 'string' || !roomId.startsWith('!'))
+    throw new ProtocolError('invalid_argument', `not a room ID: ${JSON.stringify(roomId)}`);
   return keyPairFromSeed(derive(memberRoot, MEMBER_KEY_INFO + roomId));
 }
 

@@ -29,9 +29,7 @@ type SpecVector = {
   key: { seed_base64: string; server_name: string; key_id: string };
   derived: Record<string, string>;
 };
-const specVectors = readSharedVectors<SpecVector[]>("signing.json").filter(
-  (v) => v.kind === 'event-signing',
-);
+const specVectors = readSharedVectors<SpecVector[]>('signing.json').filter((v) => v.kind === 'event-signing');
 
 type Case = {
   name: string;
@@ -55,7 +53,8 @@ type OwnVectors = {
 };
 // Made by vectors/generate.py (Python `cryptography` + hashlib), an implementation independent of this one.
 const own = readLocalVectors<OwnVectors>('events.json');
-const seedFor = (signer: string) => decodeBase64(signer.startsWith('@') && !signer.includes(':') ? own.member_key.seed_base64 : own.server_key.seed_base64);
+const seedFor = (signer: string) =>
+  decodeBase64(signer.startsWith('@') && !signer.includes(':') ? own.member_key.seed_base64 : own.server_key.seed_base64);
 
 describe('event signing: spec vectors (room versions 1–10 redaction)', () => {
   it('has vectors', () => expect(specVectors.length).toBe(2));
@@ -91,7 +90,8 @@ describe('room versions 11 and org.matrix.12.4430: committed vectors', () => {
       expect(computeReferenceHash(vector.signed, version)).toBe(vector.reference_hash);
       expect(computeEventId(vector.signed, version)).toBe(vector.event_id);
       let signed = signEvent(vector.input, version, vector.signer, vector.key_id, seedFor(vector.signer));
-      if (vector.co_signer) signed = signEvent(signed, version, vector.co_signer.server_name, vector.co_signer.key_id, seedFor(vector.co_signer.server_name));
+      if (vector.co_signer)
+        signed = signEvent(signed, version, vector.co_signer.server_name, vector.co_signer.key_id, seedFor(vector.co_signer.server_name));
       expect(canonicalJson(signed)).toBe(canonicalJson(vector.signed));
       const signerKey = vector.signer.includes(':') ? decodeBase64(own.server_key.public_key_base64) : publicKeyFromMemberId(vector.signer);
       expect(await verifyEventSignature(vector.signed, version, vector.signer, vector.key_id, signerKey)).toBe(true);
@@ -103,27 +103,54 @@ describe('room versions 11 and org.matrix.12.4430: committed vectors', () => {
 
   it('4430 redaction keeps domain and drops localpart; v11 drops both', () => {
     const member = own.cases.find((c) => c.name === 'member')!.signed;
-    expect((redactEvent(member, 'org.matrix.12.4430').content as Record<string, unknown>)).toEqual({ membership: 'join', domain: 'alpha.localhost:8481' });
-    expect((redactEvent(member, '11').content as Record<string, unknown>)).toEqual({ membership: 'join' });
+    expect(redactEvent(member, 'org.matrix.12.4430').content as Record<string, unknown>).toEqual({
+      membership: 'join',
+      domain: 'alpha.localhost:8481',
+    });
+    expect(redactEvent(member, '11').content as Record<string, unknown>).toEqual({ membership: 'join' });
     expect(redactEvent(member, '5')).toHaveProperty('content', { membership: 'join' });
   });
 });
 
 describe('redaction rules across versions', () => {
-  const event = (type: string, content: Record<string, unknown>) => ({ type, content, origin: 'x', membership: 'join', prev_state: [], unsigned: {}, extra: 1 });
+  const event = (type: string, content: Record<string, unknown>) => ({
+    type,
+    content,
+    origin: 'x',
+    membership: 'join',
+    prev_state: [],
+    unsigned: {},
+    extra: 1,
+  });
   it('applies each generation', () => {
     expect(redactEvent(event('m.room.aliases', { aliases: ['#a:x'] }), '5').content).toEqual({ aliases: ['#a:x'] });
     expect(redactEvent(event('m.room.aliases', { aliases: ['#a:x'] }), '6').content).toEqual({});
-    expect(redactEvent(event('m.room.join_rules', { join_rule: 'restricted', allow: [] }), '7').content).toEqual({ join_rule: 'restricted' });
-    expect(redactEvent(event('m.room.join_rules', { join_rule: 'restricted', allow: [] }), '8').content).toEqual({ join_rule: 'restricted', allow: [] });
-    expect(redactEvent(event('m.room.member', { membership: 'join', join_authorised_via_users_server: '@a:x' }), '8').content).toEqual({ membership: 'join' });
+    expect(redactEvent(event('m.room.join_rules', { join_rule: 'restricted', allow: [] }), '7').content).toEqual({
+      join_rule: 'restricted',
+    });
+    expect(redactEvent(event('m.room.join_rules', { join_rule: 'restricted', allow: [] }), '8').content).toEqual({
+      join_rule: 'restricted',
+      allow: [],
+    });
+    expect(redactEvent(event('m.room.member', { membership: 'join', join_authorised_via_users_server: '@a:x' }), '8').content).toEqual({
+      membership: 'join',
+    });
     expect(redactEvent(event('m.room.member', { membership: 'join', join_authorised_via_users_server: '@a:x' }), '9').content).toEqual({
       membership: 'join',
       join_authorised_via_users_server: '@a:x',
     });
     expect(redactEvent(event('m.room.create', { creator: '@a:x', room_version: '10' }), '10').content).toEqual({ creator: '@a:x' });
-    expect(redactEvent(event('m.room.create', { creator: '@a:x', room_version: '11' }), '11').content).toEqual({ creator: '@a:x', room_version: '11' });
-    expect(Object.keys(redactEvent(event('m.room.message', { body: 'x' }), '10')).sort()).toEqual(['content', 'membership', 'origin', 'prev_state', 'type']);
+    expect(redactEvent(event('m.room.create', { creator: '@a:x', room_version: '11' }), '11').content).toEqual({
+      creator: '@a:x',
+      room_version: '11',
+    });
+    expect(Object.keys(redactEvent(event('m.room.message', { body: 'x' }), '10')).sort()).toEqual([
+      'content',
+      'membership',
+      'origin',
+      'prev_state',
+      'type',
+    ]);
     expect(Object.keys(redactEvent(event('m.room.message', { body: 'x' }), '11')).sort()).toEqual(['content', 'type']);
   });
 
@@ -163,27 +190,33 @@ describe('event signatures (properties)', () => {
 
   it('sign then verify holds; flipping any byte of the signed event JSON breaks it', async () => {
     await fc.assert(
-      fc.asyncProperty(arbitraryEvent, fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom(...versions), fc.nat(), async (base, seed, version, at) => {
-        const pair = keyPairFromSeed(seed);
-        const sender = `@${Buffer.from(pair.publicKey).toString('base64url')}`;
-        const signed = signEvent({ ...base, sender, room_id: '!r' }, version, sender, 'ed25519:1', seed);
-        expect(await verifyEventSignature(signed, version, sender, 'ed25519:1', pair.publicKey)).toBe(true);
-        // Flip one byte of the bytes the signature covers; re-parse so the flip lands in a real field.
-        const { signatures: _signatures, ...unsignedEvent } = signed;
-        const covered = canonicalJson(redactEvent(unsignedEvent, version));
-        const bytes = Buffer.from(covered);
-        const index = at % bytes.length;
-        bytes[index] = bytes[index]! ^ 0x01;
-        let tampered: Record<string, unknown>;
-        try {
-          tampered = JSON.parse(bytes.toString('utf8'));
-        } catch {
-          return; // the flip broke the JSON syntax itself: nothing to verify
-        }
-        if (canonicalJson(tampered) === covered) return; // e.g. a flip inside an escape that decodes the same
-        const forged = { ...tampered, signatures: signed.signatures };
-        expect(await verifyEventSignature(forged, version, sender, 'ed25519:1', pair.publicKey)).toBe(false);
-      }),
+      fc.asyncProperty(
+        arbitraryEvent,
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom(...versions),
+        fc.nat(),
+        async (base, seed, version, at) => {
+          const pair = keyPairFromSeed(seed);
+          const sender = `@${Buffer.from(pair.publicKey).toString('base64url')}`;
+          const signed = signEvent({ ...base, sender, room_id: '!r' }, version, sender, 'ed25519:1', seed);
+          expect(await verifyEventSignature(signed, version, sender, 'ed25519:1', pair.publicKey)).toBe(true);
+          // Flip one byte of the bytes the signature covers; re-parse so the flip lands in a real field.
+          const { signatures: _signatures, ...unsignedEvent } = signed;
+          const covered = canonicalJson(redactEvent(unsignedEvent, version));
+          const bytes = Buffer.from(covered);
+          const index = at % bytes.length;
+          bytes[index] = bytes[index]! ^ 0x01;
+          let tampered: Record<string, unknown>;
+          try {
+            tampered = JSON.parse(bytes.toString('utf8'));
+          } catch {
+            return; // the flip broke the JSON syntax itself: nothing to verify
+          }
+          if (canonicalJson(tampered) === covered) return; // e.g. a flip inside an escape that decodes the same
+          const forged = { ...tampered, signatures: signed.signatures };
+          expect(await verifyEventSignature(forged, version, sender, 'ed25519:1', pair.publicKey)).toBe(false);
+        },
+      ),
       { numRuns: 60 },
     );
   });

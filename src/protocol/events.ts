@@ -62,7 +62,8 @@ export function computeRoomIdFromCreate(createEvent: object, roomVersion: string
     throw new ProtocolError('invalid_argument', `room version ${version.id} does not derive room IDs from the create event`);
   }
   if (event.type !== 'm.room.create') throw new ProtocolError('invalid_event', 'a room ID is derived from an m.room.create event');
-  if (Object.hasOwn(event, 'room_id')) throw new ProtocolError('invalid_event', `in room version ${version.id} the create event has no room_id`);
+  if (Object.hasOwn(event, 'room_id'))
+    throw new ProtocolError('invalid_event', `in room version ${version.id} the create event has no room_id`);
   return `!${encodeBase64Url(sha256(eventSigningBytes(event, version)))}`;
 }
 
@@ -75,7 +76,9 @@ export function signEvent<T extends object>(
   seed: Uint8Array,
 ): T & { hashes: { sha256: string }; signatures: Signatures } {
   const hashes = asEvent(event).hashes;
-  const hashed = (isRecord(hashes) && typeof hashes.sha256 === 'string' ? event : addContentHash(event)) as T & { hashes: { sha256: string } };
+  const hashed = (isRecord(hashes) && typeof hashes.sha256 === 'string' ? event : addContentHash(event)) as T & {
+    hashes: { sha256: string };
+  };
   const redactedSigned = signJson(redactEvent(hashed, roomVersion), signer, keyId, seed);
   const signature = redactedSigned.signatures[signer]![keyId]!;
   const existing = isRecord(asEvent(hashed).signatures) ? (asEvent(hashed).signatures as Signatures) : {};
@@ -93,7 +96,13 @@ export function verifyEventSignature(
   return redacted ? verifyJsonSignature(redacted, signer, keyId, publicKey) : Promise.resolve(false);
 }
 
-export function verifyEventSignatureSync(event: object, roomVersion: string | RoomVersion, signer: string, keyId: string, publicKey: Uint8Array): boolean {
+export function verifyEventSignatureSync(
+  event: object,
+  roomVersion: string | RoomVersion,
+  signer: string,
+  keyId: string,
+  publicKey: Uint8Array,
+): boolean {
   const redacted = redactForVerification(event, roomVersion, signer, keyId);
   return redacted ? verifyJsonSignatureSync(redacted, signer, keyId, publicKey) : false;
 }

@@ -39,7 +39,9 @@ describe('senderIdentity', () => {
 
 describe('placeholder user IDs', () => {
   it('follows MSC4014 forms with localpart-safe characters', () => {
-    expect(unverifiedUserId('Alice', 'alpha.localhost:8481', 'beta.localhost:8482')).toBe('@_unverified_alice_alpha.localhost=3a8481:beta.localhost:8482');
+    expect(unverifiedUserId('Alice', 'alpha.localhost:8481', 'beta.localhost:8482')).toBe(
+      '@_unverified_alice_alpha.localhost=3a8481:beta.localhost:8482',
+    );
     expect(erasedUserId(`@${urlSafe}`, 'beta')).toMatch(/^@_erased_[a-z0-9._=\-/+]+:beta$/);
   });
 });

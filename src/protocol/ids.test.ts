@@ -33,7 +33,8 @@ describe('server names', () => {
     expect(parseServerName('[1234:5678::abcd]:5678')).toEqual({ host: '1234:5678::abcd', port: 5678, kind: 'ipv6' });
     expect(parseServerName('[::1]')).toEqual({ host: '::1', port: undefined, kind: 'ipv6' });
     expect(parseServerName('[::ffff:127.0.0.1]:8448')).toEqual({ host: '::ffff:127.0.0.1', port: 8448, kind: 'ipv6' });
-    for (const name of ['alpha.localhost:8481', 'a-b.c', 'localhost', '1.2.3', 'a'.repeat(255)]) expect(isServerName(name), name).toBe(true);
+    for (const name of ['alpha.localhost:8481', 'a-b.c', 'localhost', '1.2.3', 'a'.repeat(255)])
+      expect(isServerName(name), name).toBe(true);
   });
 
   it('refuses everything else: bad ports, unbracketed or malformed IPv6, bad IPv4, other characters', () => {
@@ -55,7 +56,10 @@ describe('server names', () => {
     fc.assert(fc.property(v4, (text) => isIPv4(text) === (isIP(text) === 4)));
     const group = fc.oneof(fc.constant(''), fc.stringMatching(/^[0-9a-fA-F]{1,5}$/), fc.constant('1.2.3.4'));
     const v6 = fc.array(group, { minLength: 1, maxLength: 10 }).map((groups) => groups.join(':'));
-    fc.assert(fc.property(v6, (text) => isIPv6(text) === (isIP(text) === 6)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(v6, (text) => isIPv6(text) === (isIP(text) === 6)),
+      { numRuns: 2000 },
+    );
     for (const text of ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4', '::ffff:1.2.3.4', '1::8', 'a:b::c:d']) {
       expect(isIPv6(text), text).toBe(true);
     }
@@ -75,7 +79,13 @@ describe('user IDs', () => {
   });
 
   it('accepts historical localparts (any printable ASCII but a colon) unless strict', () => {
-    for (const id of ['@Alice:example.org', '@al!ce:example.org', '@"quoted":example.org', '@ali#ce:example.org', '@~$%^&*():example.org']) {
+    for (const id of [
+      '@Alice:example.org',
+      '@al!ce:example.org',
+      '@"quoted":example.org',
+      '@ali#ce:example.org',
+      '@~$%^&*():example.org',
+    ]) {
       expect(isUserId(id), id).toBe(true);
       expect(parseUserId(id, { strict: true }), id).toBeUndefined();
     }
@@ -85,7 +95,19 @@ describe('user IDs', () => {
   });
 
   it('refuses what is not a user ID', () => {
-    const bad = ['', '@', '@:example.org', 'alice:example.org', '@alice', '@alice:', '@ali ce:example.org', '@alicé:example.org', '@alice:exa_mple.org', '@alice:host:0', '#room:example.org'];
+    const bad = [
+      '',
+      '@',
+      '@:example.org',
+      'alice:example.org',
+      '@alice',
+      '@alice:',
+      '@ali ce:example.org',
+      '@alicé:example.org',
+      '@alice:exa_mple.org',
+      '@alice:host:0',
+      '#room:example.org',
+    ];
     bad.push(`@${'a'.repeat(250)}:example.org`, '@alice:a:b:c');
     for (const id of bad) {
       expect(parseUserId(id), id).toBeUndefined();
@@ -96,9 +118,13 @@ describe('user IDs', () => {
 
   it('round-trips through userIdOf', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z0-9._=\-/+]{1,30}$/), fc.constantFrom('example.org', 'alpha.localhost:8481', '[::1]:8448', '10.0.0.1'), (localpart, server) => {
-        expect(parseUserId(userIdOf(localpart, server), { strict: true })).toEqual({ localpart, serverName: server });
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z0-9._=\-/+]{1,30}$/),
+        fc.constantFrom('example.org', 'alpha.localhost:8481', '[::1]:8448', '10.0.0.1'),
+        (localpart, server) => {
+          expect(parseUserId(userIdOf(localpart, server), { strict: true })).toEqual({ localpart, serverName: server });
+        },
+      ),
     );
   });
 });
@@ -111,7 +137,8 @@ describe('rooms, aliases, events, member IDs', () => {
     expect(roomIdServer('!abc:')).toBeUndefined();
     expect(isRoomId('!abc:example.org')).toBe(true);
     expect(isRoomId('!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM')).toBe(true);
-    for (const id of ['', '!', '!:example.org', 'abc:example.org', '!a b', '!abc:exa_mple.org', '$abc']) expect(isRoomId(id), id).toBe(false);
+    for (const id of ['', '!', '!:example.org', 'abc:example.org', '!a b', '!abc:exa_mple.org', '$abc'])
+      expect(isRoomId(id), id).toBe(false);
     expect(shortRoomId('!abc:alpha')).toBe('!abc');
     expect(shortRoomId('!abcdefghijklmnop:alpha')).toBe('!abcdefgh…');
     expect(shortRoomId('!abcdefghijklmnop')).toBe('!abcdefgh…');
@@ -119,7 +146,8 @@ describe('rooms, aliases, events, member IDs', () => {
 
   it('reads aliases', () => {
     expect(parseRoomAlias('#town-square:alpha.localhost:8481')).toEqual({ localpart: 'town-square', serverName: 'alpha.localhost:8481' });
-    for (const alias of ['#:example.org', '#room', '#ro om:example.org', '!room:example.org', '#room:bad_server']) expect(isRoomAlias(alias), alias).toBe(false);
+    for (const alias of ['#:example.org', '#room', '#ro om:example.org', '!room:example.org', '#room:bad_server'])
+      expect(isRoomAlias(alias), alias).toBe(false);
   });
 
   it('reads event IDs of every room version', () => {
@@ -148,14 +176,25 @@ describe('isMemberId agrees with decoding the key', () => {
   it('on keys in both alphabets, padded or not, and on mutations of them', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=:@.';
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 31, maxLength: 33 }), fc.nat(3), fc.nat(60), fc.constantFrom(...alphabet), (bytes, form, at, ch) => {
-        const std = Buffer.from(bytes).toString('base64');
-        const texts = [std, std.replace(/=+$/, ''), Buffer.from(bytes).toString('base64url'), `${Buffer.from(bytes).toString('base64url')}=`];
-        const text = texts[form]!;
-        for (const candidate of [text, text.slice(0, at) + ch + text.slice(at + 1)]) {
-          expect(isMemberId(`@${candidate}`)).toBe(isMemberKey(`@${candidate}`) && !candidate.includes(':'));
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 31, maxLength: 33 }),
+        fc.nat(3),
+        fc.nat(60),
+        fc.constantFrom(...alphabet),
+        (bytes, form, at, ch) => {
+          const std = Buffer.from(bytes).toString('base64');
+          const texts = [
+            std,
+            std.replace(/=+$/, ''),
+            Buffer.from(bytes).toString('base64url'),
+            `${Buffer.from(bytes).toString('base64url')}=`,
+          ];
+          const text = texts[form]!;
+          for (const candidate of [text, text.slice(0, at) + ch + text.slice(at + 1)]) {
+            expect(isMemberId(`@${candidate}`)).toBe(isMemberKey(`@${candidate}`) && !candidate.includes(':'));
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

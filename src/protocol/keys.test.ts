@@ -51,7 +51,14 @@ describe('keys', () => {
   const urlSafe = encodeBase64Url(key);
 
   it('normalises every wire form of a key to one string', () => {
-    const forms = [urlSafe, `@${urlSafe}`, encodeBase64(key), `${encodeBase64(key)}=`, senderKeyFromPublicKey(key), memberIdFromPublicKey(key)];
+    const forms = [
+      urlSafe,
+      `@${urlSafe}`,
+      encodeBase64(key),
+      `${encodeBase64(key)}=`,
+      senderKeyFromPublicKey(key),
+      memberIdFromPublicKey(key),
+    ];
     for (const form of forms) expect(normaliseKey(form)).toBe(urlSafe);
     expect(urlSafe).toMatch(/[-_]/); // the test key exercises the alphabet difference
   });

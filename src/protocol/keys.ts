@@ -15,7 +15,10 @@ export function decodePublicKey(keyOrMemberId: string): Uint8Array {
     throw new ProtocolError('invalid_key', `${JSON.stringify(shorten(keyOrMemberId))} is not a key: ${(error as Error).message}`);
   }
   if (bytes.length !== PUBLIC_KEY_LENGTH) {
-    throw new ProtocolError('invalid_key', `a key has ${PUBLIC_KEY_LENGTH} bytes, ${JSON.stringify(shorten(keyOrMemberId))} has ${bytes.length}`);
+    throw new ProtocolError(
+      'invalid_key',
+      `a key has ${PUBLIC_KEY_LENGTH} bytes, ${JSON.stringify(shorten(keyOrMemberId))} has ${bytes.length}`,
+    );
   }
   return bytes;
 }

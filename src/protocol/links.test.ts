@@ -26,7 +26,10 @@ const member = keyPairFromSeed(memberSeed);
 const memberId = memberIdFromPublicKey(member.publicKey);
 const version = MEMBER_KEYS_ROOM_VERSION;
 
-function memberEvent(overrides: Record<string, unknown> = {}, coSign: { seed: Uint8Array; keyId: string } | null = { seed: serverSeed, keyId: 'ed25519:a' }) {
+function memberEvent(
+  overrides: Record<string, unknown> = {},
+  coSign: { seed: Uint8Array; keyId: string } | null = { seed: serverSeed, keyId: 'ed25519:a' },
+) {
   const event = {
     type: 'm.room.member',
     room_id: '!room',
@@ -43,7 +46,11 @@ function memberEvent(overrides: Record<string, unknown> = {}, coSign: { seed: Ui
   return coSign ? signEvent(signed, version, DOMAIN, coSign.keyId, coSign.seed) : signed;
 }
 
-const keysOk = (seed = serverSeed, keyId = 'ed25519:a', old: Record<string, { key: string; expired_ts: number }> = {}): KeyFetchOutcome => ({
+const keysOk = (
+  seed = serverSeed,
+  keyId = 'ed25519:a',
+  old: Record<string, { key: string; expired_ts: number }> = {},
+): KeyFetchOutcome => ({
   kind: 'ok',
   response: buildServerKeyResponse(DOMAIN, keyId, seed, NOW + DAY, old),
 });
@@ -53,7 +60,14 @@ const known: KnownLinkKey = { domain: DOMAIN, keyId: 'ed25519:a', key: serverKey
 describe('verifyLink (PROTOCOL.md §4)', () => {
   it('verifies a member co-signed by the domain’s current key, and says what to remember', async () => {
     const verdict = await verifyLink({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(), nowMs: NOW });
-    expect(verdict).toMatchObject({ status: 'verified', code: 'verified', localpart: 'alice', domain: DOMAIN, keyId: 'ed25519:a', memberKey: normaliseKey(memberId) });
+    expect(verdict).toMatchObject({
+      status: 'verified',
+      code: 'verified',
+      localpart: 'alice',
+      domain: DOMAIN,
+      keyId: 'ed25519:a',
+      memberKey: normaliseKey(memberId),
+    });
     expect(verdict.knownKey).toEqual({ domain: DOMAIN, keyId: 'ed25519:a', key: serverKeyB64, validUntilTs: NOW + DAY, verifiedTs: NOW });
   });
 
@@ -68,22 +82,58 @@ describe('verifyLink (PROTOCOL.md §4)', () => {
   it('treats a content-hash mismatch as a redaction, so a tampered localpart cannot verify', async () => {
     const event = memberEvent();
     const tampered = { ...event, content: { ...event.content, localpart: 'mallory' } };
-    expect(await verifyLink({ memberEvent: tampered, roomVersion: version, fetch: keysOk(), nowMs: NOW })).toMatchObject({ status: 'erased' });
+    expect(await verifyLink({ memberEvent: tampered, roomVersion: version, fetch: keysOk(), nowMs: NOW })).toMatchObject({
+      status: 'erased',
+    });
   });
 
   const unverifiedCases: [string, () => Parameters<typeof verifyLink>[0], string][] = [
     ['404', () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: { kind: 'not_found' }, nowMs: NOW }), 'domain_not_found'],
-    ['key missing', () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(rotatedSeed, 'ed25519:b'), nowMs: NOW }), 'key_missing'],
+    [
+      'key missing',
+      () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(rotatedSeed, 'ed25519:b'), nowMs: NOW }),
+      'key_missing',
+    ],
     [
       'key moved to old_verify_keys',
-      () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(rotatedSeed, 'ed25519:b', { 'ed25519:a': { key: serverKeyB64, expired_ts: NOW - 5 } }), nowMs: NOW }),
+      () => ({
+        memberEvent: memberEvent(),
+        roomVersion: version,
+        fetch: keysOk(rotatedSeed, 'ed25519:b', { 'ed25519:a': { key: serverKeyB64, expired_ts: NOW - 5 } }),
+        nowMs: NOW,
+      }),
       'key_moved_to_old',
     ],
-    ['key bytes changed', () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(rotatedSeed, 'ed25519:a'), previous: known, nowMs: NOW }), 'key_changed'],
-    ['bad co-signature', () => ({ memberEvent: memberEvent({}, { seed: rotatedSeed, keyId: 'ed25519:a' }), roomVersion: version, fetch: keysOk(), nowMs: NOW }), 'bad_co_signature'],
-    ['no co-signature', () => ({ memberEvent: memberEvent({}, null), roomVersion: version, fetch: keysOk(), nowMs: NOW }), 'no_co_signature'],
-    ['expired key response', () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(), nowMs: NOW + 2 * DAY }), 'invalid_key_response'],
-    ['unreachable, never verified', () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: { kind: 'unreachable', detail: 'ECONNREFUSED' }, nowMs: NOW }), 'never_verified'],
+    [
+      'key bytes changed',
+      () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(rotatedSeed, 'ed25519:a'), previous: known, nowMs: NOW }),
+      'key_changed',
+    ],
+    [
+      'bad co-signature',
+      () => ({
+        memberEvent: memberEvent({}, { seed: rotatedSeed, keyId: 'ed25519:a' }),
+        roomVersion: version,
+        fetch: keysOk(),
+        nowMs: NOW,
+      }),
+      'bad_co_signature',
+    ],
+    [
+      'no co-signature',
+      () => ({ memberEvent: memberEvent({}, null), roomVersion: version, fetch: keysOk(), nowMs: NOW }),
+      'no_co_signature',
+    ],
+    [
+      'expired key response',
+      () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: keysOk(), nowMs: NOW + 2 * DAY }),
+      'invalid_key_response',
+    ],
+    [
+      'unreachable, never verified',
+      () => ({ memberEvent: memberEvent(), roomVersion: version, fetch: { kind: 'unreachable', detail: 'ECONNREFUSED' }, nowMs: NOW }),
+      'never_verified',
+    ],
     [
       'bad member-key signature',
       () => {
@@ -92,7 +142,11 @@ describe('verifyLink (PROTOCOL.md §4)', () => {
       },
       'bad_member_signature',
     ],
-    ['classic room version', () => ({ memberEvent: memberEvent(), roomVersion: '11', fetch: keysOk(), nowMs: NOW }), 'unsupported_room_version'],
+    [
+      'classic room version',
+      () => ({ memberEvent: memberEvent(), roomVersion: '11', fetch: keysOk(), nowMs: NOW }),
+      'unsupported_room_version',
+    ],
   ];
   for (const [name, input, code] of unverifiedCases) {
     it(`is unverified on ${name}, with a reason of its own`, async () => {
@@ -105,18 +159,40 @@ describe('verifyLink (PROTOCOL.md §4)', () => {
   }
 
   it('fails open: an unreachable domain keeps a link verified with the last known key', async () => {
-    const verdict = await verifyLink({ memberEvent: memberEvent(), roomVersion: version, fetch: { kind: 'unreachable' }, previous: known, nowMs: NOW });
+    const verdict = await verifyLink({
+      memberEvent: memberEvent(),
+      roomVersion: version,
+      fetch: { kind: 'unreachable' },
+      previous: known,
+      nowMs: NOW,
+    });
     expect(verdict).toMatchObject({ status: 'verified', code: 'verified_with_last_known_key', knownKey: known });
   });
 
   it('a re-signed member event verifies under the rotated key', async () => {
     const resigned = signEvent(memberEvent(), version, DOMAIN, 'ed25519:b', rotatedSeed);
-    const verdict = await verifyLink({ memberEvent: resigned, roomVersion: version, fetch: keysOk(rotatedSeed, 'ed25519:b'), previous: known, nowMs: NOW });
+    const verdict = await verifyLink({
+      memberEvent: resigned,
+      roomVersion: version,
+      fetch: keysOk(rotatedSeed, 'ed25519:b'),
+      previous: known,
+      nowMs: NOW,
+    });
     expect(verdict).toMatchObject({ status: 'verified', keyId: 'ed25519:b' });
   });
 
   it('never throws on malformed member events', async () => {
-    const junk: unknown[] = [null, 'x', [], {}, { type: 'm.room.member' }, { ...memberEvent(), state_key: '@alice:x' }, { ...memberEvent(), content: { membership: 'join' } }, { ...memberEvent(), signatures: 7 }, { ...memberEvent(), sender: 5 }];
+    const junk: unknown[] = [
+      null,
+      'x',
+      [],
+      {},
+      { type: 'm.room.member' },
+      { ...memberEvent(), state_key: '@alice:x' },
+      { ...memberEvent(), content: { membership: 'join' } },
+      { ...memberEvent(), signatures: 7 },
+      { ...memberEvent(), sender: 5 },
+    ];
     for (const memberEventValue of junk) {
       const verdict = await verifyLink({ memberEvent: memberEventValue, roomVersion: version, fetch: keysOk(), nowMs: NOW });
       expect(verdict.status).toBe('unverified');
@@ -133,7 +209,10 @@ describe('verifyLink (PROTOCOL.md §4)', () => {
     }, NOW);
     const verdicts = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(memberEvent(), version)));
     expect(verdicts.every((v) => v.status === 'verified')).toBe(true);
-    const elsewhere = await verifier.verify(memberEvent({ content: { membership: 'join', localpart: 'bob', domain: 'gone.example' } }), version);
+    const elsewhere = await verifier.verify(
+      memberEvent({ content: { membership: 'join', localpart: 'bob', domain: 'gone.example' } }),
+      version,
+    );
     expect(elsewhere.code).toBe('no_co_signature');
     expect(fetched).toEqual([DOMAIN, 'gone.example']);
   });
@@ -141,7 +220,9 @@ describe('verifyLink (PROTOCOL.md §4)', () => {
 
 describe('server key responses', () => {
   it('accepts a self-signed response and reports its keys', async () => {
-    const response = buildServerKeyResponse(DOMAIN, 'ed25519:a', serverSeed, NOW + DAY, { 'ed25519:old': { key: serverKeyB64, expired_ts: 5 } });
+    const response = buildServerKeyResponse(DOMAIN, 'ed25519:a', serverSeed, NOW + DAY, {
+      'ed25519:old': { key: serverKeyB64, expired_ts: 5 },
+    });
     const checked = await verifyServerKeyResponse(response, DOMAIN, NOW);
     expect(checked).toEqual({
       ok: true,
@@ -158,7 +239,11 @@ describe('server key responses', () => {
       await verifyServerKeyResponse(response, 'other.example', NOW),
       await verifyServerKeyResponse({ ...response, valid_until_ts: NOW + 2 * DAY }, DOMAIN, NOW),
       await verifyServerKeyResponse(response, DOMAIN, NOW + 2 * DAY),
-      await verifyServerKeyResponse(signJson({ ...response, verify_keys: { 'ed25519:a': { key: 'short' } } }, DOMAIN, 'ed25519:a', serverSeed), DOMAIN, NOW),
+      await verifyServerKeyResponse(
+        signJson({ ...response, verify_keys: { 'ed25519:a': { key: 'short' } } }, DOMAIN, 'ed25519:a', serverSeed),
+        DOMAIN,
+        NOW,
+      ),
       await verifyServerKeyResponse({ ...response, verify_keys: {} }, DOMAIN, NOW),
       await verifyServerKeyResponse({ ...response, valid_until_ts: 1.5 }, DOMAIN, NOW),
       await verifyServerKeyResponse(null, DOMAIN, NOW),

@@ -52,7 +52,8 @@ export type DomainKeys =
 
 export async function prepareDomainKeys(domain: string, fetch: KeyFetchOutcome, nowMs: number): Promise<DomainKeys> {
   if (fetch.kind === 'not_found') return { domain, kind: 'not_found' };
-  if (fetch.kind === 'unreachable') return fetch.detail === undefined ? { domain, kind: 'unreachable' } : { domain, kind: 'unreachable', detail: fetch.detail };
+  if (fetch.kind === 'unreachable')
+    return fetch.detail === undefined ? { domain, kind: 'unreachable' } : { domain, kind: 'unreachable', detail: fetch.detail };
   const checked = await verifyServerKeyResponse(fetch.response, domain, nowMs);
   return checked.ok ? { domain, kind: 'ok', keys: checked } : { domain, kind: 'invalid', reason: checked.reason };
 }
@@ -86,7 +87,12 @@ export async function verifyLinkWithKeys(
   const base = { memberKey, domain };
 
   if (!(await verifyEventSignature(event, version, sender, version.memberKeyId!, decodePublicKey(sender)))) {
-    return { ...base, status: 'unverified', code: 'bad_member_signature', reason: 'the member event is not validly signed by its sender’s member key' };
+    return {
+      ...base,
+      status: 'unverified',
+      code: 'bad_member_signature',
+      reason: 'the member event is not validly signed by its sender’s member key',
+    };
   }
   // A content hash that does not match means the event was redacted (or tampered with): use the redacted form.
   const effective = checkContentHash(event) ? event : redactEvent(event, version);
@@ -108,7 +114,12 @@ export async function verifyLinkWithKeys(
     return { ...claim, status: 'unverified', code: 'domain_not_found', reason: `${domain} answered 404 for its signing keys` };
   }
   if (keys.kind === 'invalid') {
-    return { ...claim, status: 'unverified', code: 'invalid_key_response', reason: `${domain}’s key response is not usable: ${keys.reason}` };
+    return {
+      ...claim,
+      status: 'unverified',
+      code: 'invalid_key_response',
+      reason: `${domain}’s key response is not usable: ${keys.reason}`,
+    };
   }
   return checkCoSignature(event, version, claim, byDomain, keys.keys, input.previous ?? null, input.nowMs);
 }
@@ -175,18 +186,42 @@ async function checkCoSignature(
     const key = keys.verifyKeys[keyId];
     if (key === undefined) {
       if (keys.oldVerifyKeys[keyId]) {
-        worse({ ...claim, keyId, status: 'unverified', code: 'key_moved_to_old', reason: `${claim.domain} has retired the key ${keyId} that co-signed this member (it is now in old_verify_keys)` });
+        worse({
+          ...claim,
+          keyId,
+          status: 'unverified',
+          code: 'key_moved_to_old',
+          reason: `${claim.domain} has retired the key ${keyId} that co-signed this member (it is now in old_verify_keys)`,
+        });
       } else {
-        worse({ ...claim, keyId, status: 'unverified', code: 'key_missing', reason: `${claim.domain} no longer publishes the key ${keyId} that co-signed this member` });
+        worse({
+          ...claim,
+          keyId,
+          status: 'unverified',
+          code: 'key_missing',
+          reason: `${claim.domain} no longer publishes the key ${keyId} that co-signed this member`,
+        });
       }
       continue;
     }
     if (previous && previous.domain === claim.domain && previous.keyId === keyId && !sameKey(previous.key, key)) {
-      worse({ ...claim, keyId, status: 'unverified', code: 'key_changed', reason: `${claim.domain}’s key ${keyId} has different bytes than when this link was last verified` });
+      worse({
+        ...claim,
+        keyId,
+        status: 'unverified',
+        code: 'key_changed',
+        reason: `${claim.domain}’s key ${keyId} has different bytes than when this link was last verified`,
+      });
       continue;
     }
     if (!(await verifyEventSignature(event, version, claim.domain, keyId, decodeBase64(key)))) {
-      worse({ ...claim, keyId, status: 'unverified', code: 'bad_co_signature', reason: `the co-signature by ${claim.domain} (${keyId}) is not valid` });
+      worse({
+        ...claim,
+        keyId,
+        status: 'unverified',
+        code: 'bad_co_signature',
+        reason: `the co-signature by ${claim.domain} (${keyId}) is not valid`,
+      });
       continue;
     }
     return {
@@ -217,7 +252,13 @@ async function failOpen(
   }
   const valid = await verifyEventSignature(event, version, domain, previous.keyId, decodeBase64(previous.key)).catch(() => false);
   if (!valid) {
-    return { ...claim, keyId: previous.keyId, status: 'unverified', code: 'bad_co_signature', reason: `${why} and the member event is not co-signed by its last known key ${previous.keyId}` };
+    return {
+      ...claim,
+      keyId: previous.keyId,
+      status: 'unverified',
+      code: 'bad_co_signature',
+      reason: `${why} and the member event is not co-signed by its last known key ${previous.keyId}`,
+    };
   }
   return {
     ...claim,
@@ -237,14 +278,22 @@ function parseMemberEvent(memberEvent: unknown, roomVersion: string): ParsedMemb
   });
   const version = knownVersion(roomVersion);
   if (!version?.usesMemberKeys) {
-    return { verdict: { status: 'unverified', code: 'unsupported_room_version', reason: `room version ${JSON.stringify(roomVersion)} has no member-key links`, memberKey: '' } };
+    return {
+      verdict: {
+        status: 'unverified',
+        code: 'unsupported_room_version',
+        reason: `room version ${JSON.stringify(roomVersion)} has no member-key links`,
+        memberKey: '',
+      },
+    };
   }
   if (!isRecord(memberEvent)) return malformed('not a JSON object');
   if (memberEvent.type !== 'm.room.member') return malformed(`type is ${JSON.stringify(memberEvent.type)}, not m.room.member`);
   const memberKey = safeNormalise(memberEvent.state_key);
   if (memberKey === undefined) return malformed('state_key is not a member key');
   const sender = memberEvent.sender;
-  if (typeof sender !== 'string' || !sender.startsWith('@') || safeNormalise(sender) === undefined) return malformed('sender is not a member key', memberKey);
+  if (typeof sender !== 'string' || !sender.startsWith('@') || safeNormalise(sender) === undefined)
+    return malformed('sender is not a member key', memberKey);
   if (!isRecord(memberEvent.content)) return malformed('content is not an object', memberKey);
   if (!isRecord(memberEvent.signatures)) return malformed('signatures are missing', memberKey);
   const domain = memberEvent.content.domain;

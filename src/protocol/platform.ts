@@ -4,7 +4,13 @@ export interface WebCryptoKey {
 }
 
 export interface WebSubtleCrypto {
-  importKey(format: 'raw', keyData: Uint8Array, algorithm: { name: 'Ed25519' }, extractable: boolean, usages: 'verify'[]): Promise<WebCryptoKey>;
+  importKey(
+    format: 'raw',
+    keyData: Uint8Array,
+    algorithm: { name: 'Ed25519' },
+    extractable: boolean,
+    usages: 'verify'[],
+  ): Promise<WebCryptoKey>;
   verify(algorithm: 'Ed25519', key: WebCryptoKey, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
 }
 

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readSharedVectors } from './testing/vectors';
-import { checkRecoveryKey, decodeRecoveryKey, encodeRecoveryKey, generateRecoverySecret, RecoveryKeyError, type RecoveryKeyErrorKind } from './index';
+import {
+  checkRecoveryKey,
+  decodeRecoveryKey,
+  encodeRecoveryKey,
+  generateRecoverySecret,
+  RecoveryKeyError,
+  type RecoveryKeyErrorKind,
+} from './index';
 
 type Vectors = {
   valid: { name: string; input: { key_hex: string }; expected: string }[];

@@ -17,7 +17,10 @@ export function generateRecoverySecret(): Uint8Array {
 /** The recovery key as shown to a person: base58 in groups of 4 separated by single spaces. */
 export function encodeRecoveryKey(secret: Uint8Array): string {
   if (!(secret instanceof Uint8Array) || secret.length !== RECOVERY_SECRET_LENGTH) {
-    throw new RecoveryKeyError(secret instanceof Uint8Array && secret.length < RECOVERY_SECRET_LENGTH ? 'too_short' : 'too_long', `a recovery secret is ${RECOVERY_SECRET_LENGTH} bytes`);
+    throw new RecoveryKeyError(
+      secret instanceof Uint8Array && secret.length < RECOVERY_SECRET_LENGTH ? 'too_short' : 'too_long',
+      `a recovery secret is ${RECOVERY_SECRET_LENGTH} bytes`,
+    );
   }
   const raw = new Uint8Array(RAW_LENGTH);
   raw.set(PREFIX, 0);
@@ -32,16 +35,25 @@ export function decodeRecoveryKey(text: string): Uint8Array {
   const compact = checkCharacters(text);
   if (compact.length === 0) throw new RecoveryKeyError('empty', 'enter your recovery key');
   if (compact.length < RECOVERY_KEY_CHARACTERS) {
-    throw new RecoveryKeyError('too_short', `this recovery key has ${compact.length} characters; a recovery key has ${RECOVERY_KEY_CHARACTERS}. Some characters are missing.`);
+    throw new RecoveryKeyError(
+      'too_short',
+      `this recovery key has ${compact.length} characters; a recovery key has ${RECOVERY_KEY_CHARACTERS}. Some characters are missing.`,
+    );
   }
   if (compact.length > RECOVERY_KEY_CHARACTERS) {
-    throw new RecoveryKeyError('too_long', `this recovery key has ${compact.length} characters; a recovery key has ${RECOVERY_KEY_CHARACTERS}. There are extra characters.`);
+    throw new RecoveryKeyError(
+      'too_long',
+      `this recovery key has ${compact.length} characters; a recovery key has ${RECOVERY_KEY_CHARACTERS}. There are extra characters.`,
+    );
   }
   const raw = base58.decode(compact);
   if (raw.length < RAW_LENGTH) throw new RecoveryKeyError('too_short', 'this recovery key is too short: it holds fewer than 32 key bytes');
   if (raw.length > RAW_LENGTH) throw new RecoveryKeyError('too_long', 'this recovery key is too long: it holds more than 32 key bytes');
   if (raw[0] !== PREFIX[0] || raw[1] !== PREFIX[1]) {
-    throw new RecoveryKeyError('bad_prefix', 'this is not a recovery key: it does not start the way recovery keys do (they begin with "Es")');
+    throw new RecoveryKeyError(
+      'bad_prefix',
+      'this is not a recovery key: it does not start the way recovery keys do (they begin with "Es")',
+    );
   }
   if (xorAll(raw.subarray(0, RAW_LENGTH - 1)) !== raw[RAW_LENGTH - 1]) {
     throw new RecoveryKeyError('bad_parity', 'this recovery key does not check out: one character is probably mistyped');
@@ -73,14 +85,20 @@ function checkCharacters(text: string): string {
 }
 
 function badCharacter(character: string, position: number, ordinal: number): RecoveryKeyError {
-  const shown = /\p{L}|\p{N}|\p{P}|\p{S}/u.test(character) ? `"${character}"` : `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const shown = /\p{L}|\p{N}|\p{P}|\p{S}/u.test(character)
+    ? `"${character}"`
+    : `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   const hint = '0OIl'.includes(character)
     ? ' Recovery keys never use 0 (zero), O (capital o), I (capital i) or l (lower-case L), because they look alike.'
     : ' Recovery keys use only letters and digits, without 0, O, I and l.';
-  return new RecoveryKeyError('bad_character', `character ${ordinal} of the recovery key, ${shown}, cannot be part of a recovery key.${hint}`, {
-    character,
-    position,
-  });
+  return new RecoveryKeyError(
+    'bad_character',
+    `character ${ordinal} of the recovery key, ${shown}, cannot be part of a recovery key.${hint}`,
+    {
+      character,
+      position,
+    },
+  );
 }
 
 function xorAll(bytes: Uint8Array): number {

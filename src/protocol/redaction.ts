@@ -3,8 +3,21 @@ import { resolveRoomVersion, type RedactionRules, type RoomVersion } from './roo
 import { isRecord } from './signing';
 
 const TOP_LEVEL_V1 = [
-  'event_id', 'type', 'room_id', 'sender', 'state_key', 'content', 'hashes', 'signatures',
-  'depth', 'prev_events', 'prev_state', 'auth_events', 'origin', 'origin_server_ts', 'membership',
+  'event_id',
+  'type',
+  'room_id',
+  'sender',
+  'state_key',
+  'content',
+  'hashes',
+  'signatures',
+  'depth',
+  'prev_events',
+  'prev_state',
+  'auth_events',
+  'origin',
+  'origin_server_ts',
+  'membership',
 ];
 // v11 (MSC2176) stops keeping origin, membership and prev_state.
 const TOP_LEVEL_V11 = TOP_LEVEL_V1.filter((key) => key !== 'origin' && key !== 'membership' && key !== 'prev_state');

@@ -33,17 +33,28 @@ async function onlyTypedErrors(run: () => unknown): Promise<void> {
 }
 
 const hostile = fc.oneof(
-  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true }),
-  fc.record({
-    type: fc.oneof(fc.constant('m.room.member'), fc.constant('m.room.create'), fc.anything()),
-    sender: fc.oneof(fc.string(), fc.constant('@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), fc.anything()),
-    state_key: fc.anything(),
-    content: fc.oneof(fc.object(), fc.anything(), fc.record({ domain: fc.anything(), localpart: fc.anything(), n: fc.double() })),
-    hashes: fc.anything(),
-    signatures: fc.oneof(fc.anything(), fc.dictionary(fc.string(), fc.dictionary(fc.string(), fc.string()))),
-    unsigned: fc.anything(),
-    event_id: fc.anything(),
-  }, { requiredKeys: [] }),
+  fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+    withSparseArray: true,
+  }),
+  fc.record(
+    {
+      type: fc.oneof(fc.constant('m.room.member'), fc.constant('m.room.create'), fc.anything()),
+      sender: fc.oneof(fc.string(), fc.constant('@AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), fc.anything()),
+      state_key: fc.anything(),
+      content: fc.oneof(fc.object(), fc.anything(), fc.record({ domain: fc.anything(), localpart: fc.anything(), n: fc.double() })),
+      hashes: fc.anything(),
+      signatures: fc.oneof(fc.anything(), fc.dictionary(fc.string(), fc.dictionary(fc.string(), fc.string()))),
+      unsigned: fc.anything(),
+      event_id: fc.anything(),
+    },
+    { requiredKeys: [] },
+  ),
 );
 const versions = fc.constantFrom('1', '3', '6', '9', '11', '12', 'org.matrix.12.4430', 'nope', '__proto__');
 

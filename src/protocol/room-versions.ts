@@ -22,8 +22,12 @@ export type RoomVersion = {
 export const MEMBER_KEYS_ROOM_VERSION = 'org.matrix.12.4430';
 export const MEMBER_KEY_ID = 'ed25519:1';
 
-const classic = (id: string, eventIdFormat: EventIdFormat, redactionRules: RedactionRules, roomIdFormat: RoomIdFormat = 'server'): RoomVersion =>
-  Object.freeze({ id, eventIdFormat, roomIdFormat, redactionRules, usesMemberKeys: false, stable: true });
+const classic = (
+  id: string,
+  eventIdFormat: EventIdFormat,
+  redactionRules: RedactionRules,
+  roomIdFormat: RoomIdFormat = 'server',
+): RoomVersion => Object.freeze({ id, eventIdFormat, roomIdFormat, redactionRules, usesMemberKeys: false, stable: true });
 
 export const KNOWN_ROOM_VERSIONS: Readonly<Record<string, RoomVersion>> = Object.freeze({
   '1': classic('1', 'server', 'v1'),

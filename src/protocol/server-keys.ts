@@ -46,7 +46,10 @@ export async function verifyServerKeyResponse(response: unknown, expectedServerN
 function checkShape(response: unknown, expectedServerName: string): ServerKeyCheck {
   if (!isRecord(response)) return { ok: false, reason: 'the key response is not a JSON object' };
   if (response.server_name !== expectedServerName) {
-    return { ok: false, reason: `the key response is for ${JSON.stringify(response.server_name)}, not ${JSON.stringify(expectedServerName)}` };
+    return {
+      ok: false,
+      reason: `the key response is for ${JSON.stringify(response.server_name)}, not ${JSON.stringify(expectedServerName)}`,
+    };
   }
   if (!Number.isSafeInteger(response.valid_until_ts)) return { ok: false, reason: 'valid_until_ts is missing or not an integer' };
   if (!isRecord(response.verify_keys)) return { ok: false, reason: 'verify_keys is missing or not an object' };
@@ -93,7 +96,8 @@ export function buildServerKeyResponse(
   validUntilTs: number,
   oldVerifyKeys: Record<string, { key: string; expired_ts: number }> = {},
 ): ServerKeyResponse {
-  if (!KEY_ID.test(keyId)) throw new ProtocolError('invalid_argument', `a server key ID looks like "ed25519:abc", not ${JSON.stringify(keyId)}`);
+  if (!KEY_ID.test(keyId))
+    throw new ProtocolError('invalid_argument', `a server key ID looks like "ed25519:abc", not ${JSON.stringify(keyId)}`);
   if (!Number.isSafeInteger(validUntilTs)) throw new ProtocolError('invalid_argument', 'valid_until_ts must be an integer');
   const publicKey = keyPairFromSeed(seed).publicKey;
   const body = {

@@ -63,7 +63,17 @@ describe('JSON signing', () => {
   });
 
   it('returns false, never throws, for malformed signed objects', async () => {
-    const cases: unknown[] = [null, 42, 'x', [], {}, { signatures: 'x' }, { signatures: { s: { k: 5 } } }, { signatures: { s: { k: '!!!' } } }, { a: 1.5, signatures: { s: { k: 'AAAA' } } }];
+    const cases: unknown[] = [
+      null,
+      42,
+      'x',
+      [],
+      {},
+      { signatures: 'x' },
+      { signatures: { s: { k: 5 } } },
+      { signatures: { s: { k: '!!!' } } },
+      { a: 1.5, signatures: { s: { k: 'AAAA' } } },
+    ];
     for (const value of cases) {
       expect(await verifyJsonSignature(value, 's', 'k', keyPair.publicKey)).toBe(false);
     }
@@ -77,17 +87,22 @@ describe('JSON signing', () => {
 
   it('sign then verify holds, and any flipped byte of the signed bytes breaks it (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())), fc.nat(), async (s, content, at) => {
-        const pair = keyPairFromSeed(s);
-        const signed = signJson({ content }, 'signer', 'ed25519:1', s);
-        expect(await verifyJsonSignature(signed, 'signer', 'ed25519:1', pair.publicKey)).toBe(true);
-        const message = signedJsonBytes(signed);
-        const signature = decodeBase64(signed.signatures.signer!['ed25519:1']!);
-        const flipped = Uint8Array.from(message);
-        flipped[at % flipped.length]! ^= 0x01;
-        expect(verifyBytesSync(signature, flipped, pair.publicKey)).toBe(false);
-        expect(await verifyBytes(signature, flipped, pair.publicKey)).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+        fc.nat(),
+        async (s, content, at) => {
+          const pair = keyPairFromSeed(s);
+          const signed = signJson({ content }, 'signer', 'ed25519:1', s);
+          expect(await verifyJsonSignature(signed, 'signer', 'ed25519:1', pair.publicKey)).toBe(true);
+          const message = signedJsonBytes(signed);
+          const signature = decodeBase64(signed.signatures.signer!['ed25519:1']!);
+          const flipped = Uint8Array.from(message);
+          flipped[at % flipped.length]! ^= 0x01;
+          expect(verifyBytesSync(signature, flipped, pair.publicKey)).toBe(false);
+          expect(await verifyBytes(signature, flipped, pair.publicKey)).toBe(false);
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -36,16 +36,31 @@ describe('X-Matrix request authentication', () => {
     const get = { method: 'GET', uri: '/_matrix/federation/v1/event/$x', origin: 'a.localhost:1', destination: 'b.localhost:2' };
     const auth = parseXMatrixHeader(signXMatrixRequest(get, 'ed25519:k', seed));
     expect(await verifyXMatrixRequest(auth, { method: 'GET', uri: get.uri, destination: get.destination }, publicKey)).toBe(true);
-    expect(await verifyXMatrixRequest(auth, { method: 'GET', uri: get.uri, destination: get.destination, content: {} }, publicKey)).toBe(false);
+    expect(await verifyXMatrixRequest(auth, { method: 'GET', uri: get.uri, destination: get.destination, content: {} }, publicKey)).toBe(
+      false,
+    );
   });
 
   it('parses the spec example with unquoted values and odd spacing', () => {
-    const auth = parseXMatrixHeader('X-Matrix origin=origin.hs.example.com, destination="destination.hs.example.com",key="ed25519:key1",sig="ABCDEF..."');
-    expect(auth).toEqual({ origin: 'origin.hs.example.com', destination: 'destination.hs.example.com', key: 'ed25519:key1', sig: 'ABCDEF...' });
+    const auth = parseXMatrixHeader(
+      'X-Matrix origin=origin.hs.example.com, destination="destination.hs.example.com",key="ed25519:key1",sig="ABCDEF..."',
+    );
+    expect(auth).toEqual({
+      origin: 'origin.hs.example.com',
+      destination: 'destination.hs.example.com',
+      key: 'ed25519:key1',
+      sig: 'ABCDEF...',
+    });
   });
 
   it('rejects malformed headers with a typed error', () => {
-    for (const bad of ['Bearer abc', 'X-Matrix origin="a"', 'X-Matrix origin="a",key="rsa:1",sig="x"', 'X-Matrix ,,,', 'X-Matrix origin="a",key="ed25519:1",sig']) {
+    for (const bad of [
+      'Bearer abc',
+      'X-Matrix origin="a"',
+      'X-Matrix origin="a",key="rsa:1",sig="x"',
+      'X-Matrix ,,,',
+      'X-Matrix origin="a",key="ed25519:1",sig',
+    ]) {
       expect(() => parseXMatrixHeader(bad)).toThrow(ProtocolError);
     }
   });

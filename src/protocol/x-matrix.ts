@@ -50,7 +50,8 @@ export function parseXMatrixHeader(header: string): XMatrixAuth {
   }
   const { origin, destination, key, sig } = params;
   if (!origin || !key || !sig) throw new ProtocolError('invalid_argument', 'X-Matrix needs origin, key and sig');
-  if (!/^ed25519:[A-Za-z0-9_]+$/.test(key)) throw new ProtocolError('invalid_argument', `X-Matrix key ${JSON.stringify(key)} is not an ed25519 key ID`);
+  if (!/^ed25519:[A-Za-z0-9_]+$/.test(key))
+    throw new ProtocolError('invalid_argument', `X-Matrix key ${JSON.stringify(key)} is not an ed25519 key ID`);
   return destination === undefined ? { origin, key, sig } : { origin, destination, key, sig };
 }
 

@@ -69,7 +69,10 @@ export function useChat<T>(selector: (state: ChatState) => T): T {
 
 // Derived selectors.
 export const selectVisibleRooms = (state: Pick<ChatState, 'rooms' | 'roomFilter'>) => visibleRooms(state.rooms, state.roomFilter);
-export const selectComposerMode = (roomId: string) => (state: Pick<ChatState, 'composerMode'>): ComposerMode => state.composerMode[roomId] ?? normalMode;
+export const selectComposerMode =
+  (roomId: string) =>
+  (state: Pick<ChatState, 'composerMode'>): ComposerMode =>
+    state.composerMode[roomId] ?? normalMode;
 export const selectTotalUnread = (state: Pick<ChatState, 'rooms'>) =>
   state.rooms.reduce((sum, room) => sum + (room.membership === 'join' ? room.unread : 0), 0);
 const normalMode: ComposerMode = { kind: 'normal' };

@@ -39,7 +39,10 @@ export function navigate(route: Route | string, { replace = false }: { replace?:
 }
 
 /** Opens a room (or one event in it). `arriving`: the room was just created or joined and sync may not have it yet. */
-export function openRoom(roomIdOrAlias: string, options: { eventId?: string; via?: string[]; replace?: boolean; arriving?: boolean } = {}): void {
+export function openRoom(
+  roomIdOrAlias: string,
+  options: { eventId?: string; via?: string[]; replace?: boolean; arriving?: boolean } = {},
+): void {
   if (options.arriving) routeStore.setState((s) => ({ arriving: [...s.arriving.filter((id) => id !== roomIdOrAlias), roomIdOrAlias] }));
   navigate(roomHref(roomIdOrAlias, options.eventId, options.via), { replace: options.replace });
 }
@@ -63,7 +66,11 @@ export function resetRoute(): void {
  * Keeps the route honest as rooms come and go: the open room, once in the list, leaving it (left, kicked,
  * forgotten elsewhere) returns to the room list; a room that was arriving stops arriving once it is listed.
  */
-export function followRooms(store: { subscribe(listener: (state: { rooms: readonly { roomId: string }[] }, previous: { rooms: readonly { roomId: string }[] }) => void): () => void }): () => void {
+export function followRooms(store: {
+  subscribe(
+    listener: (state: { rooms: readonly { roomId: string }[] }, previous: { rooms: readonly { roomId: string }[] }) => void,
+  ): () => void;
+}): () => void {
   return store.subscribe((state, previous) => {
     if (state.rooms === previous.rooms) return;
     const listed = new Set(state.rooms.map((r) => r.roomId));

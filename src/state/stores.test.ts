@@ -52,11 +52,13 @@ const room = roomSummary;
 describe('chat store', () => {
   it('lists invites first, then rooms by recent activity, filtered by name or alias', () => {
     const store = createChatStore();
-    store.getState().setRooms([
-      room('!old', { lastActivity: 1, name: 'Old news' }),
-      room('!new', { lastActivity: 9, name: 'Café talk', alias: '#cafe:a' }),
-      room('!inv', { membership: 'invite', lastActivity: 0, name: 'Invite' }),
-    ]);
+    store
+      .getState()
+      .setRooms([
+        room('!old', { lastActivity: 1, name: 'Old news' }),
+        room('!new', { lastActivity: 9, name: 'Café talk', alias: '#cafe:a' }),
+        room('!inv', { membership: 'invite', lastActivity: 0, name: 'Invite' }),
+      ]);
     expect(selectVisibleRooms(store.getState()).map((r) => r.roomId)).toEqual(['!inv', '!new', '!old']);
     store.getState().setRoomFilter('cafe');
     expect(selectVisibleRooms(store.getState()).map((r) => r.roomId)).toEqual(['!new']);

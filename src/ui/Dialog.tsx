@@ -44,7 +44,17 @@ export function FormError({ error }: { error?: string | null }) {
 }
 
 /** Cancel + submit, the row every dialog form ends with. */
-export function DialogActions({ submit, busy = false, busyLabel, onCancel }: { submit: string; busy?: boolean; busyLabel?: string; onCancel: () => void }) {
+export function DialogActions({
+  submit,
+  busy = false,
+  busyLabel,
+  onCancel,
+}: {
+  submit: string;
+  busy?: boolean;
+  busyLabel?: string;
+  onCancel: () => void;
+}) {
   return (
     <div className="flex justify-end gap-2">
       <button type="button" className={secondaryButton} onClick={onCancel}>

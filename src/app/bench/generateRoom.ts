@@ -26,7 +26,15 @@ export function generateRoomEvents(roomId: string, count: number, server = 'benc
   const events: RawEvent[] = [];
   let ts = Date.UTC(2026, 0, 1, 8, 0, 0);
   const id = (i: number) => `$bench${i}:${server}`;
-  events.push({ event_id: id(0), type: 'm.room.create', sender: `@alice:${server}`, origin_server_ts: ts, content: { room_version: '11' }, state_key: '', room_id: roomId });
+  events.push({
+    event_id: id(0),
+    type: 'm.room.create',
+    sender: `@alice:${server}`,
+    origin_server_ts: ts,
+    content: { room_version: '11' },
+    state_key: '',
+    room_id: roomId,
+  });
   events.push({
     event_id: id(1),
     type: 'm.room.power_levels',
@@ -48,7 +56,7 @@ export function generateRoomEvents(roomId: string, count: number, server = 'benc
     }),
   );
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = events.length; i < count; i++) {
     ts += rand() < 0.7 ? Math.floor(rand() * 90_000) : Math.floor(rand() * 3_600_000);
     const who = people[Math.floor(rand() * people.length)]!;

@@ -17,7 +17,16 @@ export type HandleRecord = {
 /** What this browser found when it verified the link itself. */
 export type BrowserCheck =
   | { state: 'checking'; startedTs: number }
-  | { state: 'done'; status: LinkStatus; code: LinkVerdictCode | 'fetch_failed'; reason: string; domain?: string; keyId?: string; checkedTs: number; eventId?: string };
+  | {
+      state: 'done';
+      status: LinkStatus;
+      code: LinkVerdictCode | 'fetch_failed';
+      reason: string;
+      domain?: string;
+      keyId?: string;
+      checkedTs: number;
+      eventId?: string;
+    };
 
 export type KeyIdentityState = {
   identity: string;
@@ -106,13 +115,16 @@ export function contestingSigner(link: LinkInfo | undefined): ContestingSigner |
   const report: unknown = link?.contested;
   if (typeof report !== 'object' || report === null) return undefined;
   const { by, since_ts: sinceTs, event_id: eventId } = report as Record<string, unknown>;
-  if (typeof by !== 'string' || by === '' || typeof sinceTs !== 'number' || !Number.isFinite(sinceTs) || typeof eventId !== 'string') return undefined;
+  if (typeof by !== 'string' || by === '' || typeof sinceTs !== 'number' || !Number.isFinite(sinceTs) || typeof eventId !== 'string')
+    return undefined;
   if (by === link?.domain) return undefined;
   return link?.domain ? { by, movedTo: link.domain, sinceTs, eventId } : { by, sinceTs, eventId };
 }
 
 export function signerReason(signer: ContestingSigner): Message {
-  return signer.movedTo ? msg('identity.contested.signer', { by: signer.by, movedTo: signer.movedTo }) : msg('identity.contested.signerElsewhere', { by: signer.by });
+  return signer.movedTo
+    ? msg('identity.contested.signer', { by: signer.by, movedTo: signer.movedTo })
+    : msg('identity.contested.signerElsewhere', { by: signer.by });
 }
 
 export function badgeOf(state: KeyIdentityState): Badge {
@@ -131,7 +143,11 @@ export function badgeOf(state: KeyIdentityState): Badge {
     return badge;
   }
   if (!link) return { kind: 'unverified', claimedHandle, reason: msg('identity.unverified.notReported') };
-  return { kind: 'unverified', claimedHandle, reason: link.reason ? msg('identity.reason.text', { reason: link.reason }) : msg('identity.unverified.notVerified') };
+  return {
+    kind: 'unverified',
+    claimedHandle,
+    reason: link.reason ? msg('identity.reason.text', { reason: link.reason }) : msg('identity.unverified.notVerified'),
+  };
 }
 
 /**
@@ -182,7 +198,10 @@ export function badgeDescription(badge: Badge): { accessibleName: Message; toolt
           : msg('identity.badge.unverifiedTooltip', { reason: badge.reason }),
       };
     case 'erased':
-      return { accessibleName: msg('identity.badge.erasedName', { shortKey: badge.shortKey }), tooltip: msg('identity.badge.erasedTooltip', { shortKey: badge.shortKey }) };
+      return {
+        accessibleName: msg('identity.badge.erasedName', { shortKey: badge.shortKey }),
+        tooltip: msg('identity.badge.erasedTooltip', { shortKey: badge.shortKey }),
+      };
     case 'contested':
       return {
         accessibleName: msg('identity.badge.contestedName'),

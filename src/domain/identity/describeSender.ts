@@ -57,7 +57,12 @@ function keyOfStateKey(raw: { unsigned?: Record<string, unknown> }): string | un
 }
 
 /** The identity of a member event's subject (its state key): the raw member key when the server gives it. */
-export function identityOfMemberEvent(raw: { state_key?: unknown; sender?: unknown; sender_key?: unknown; unsigned?: Record<string, unknown> }): string {
+export function identityOfMemberEvent(raw: {
+  state_key?: unknown;
+  sender?: unknown;
+  sender_key?: unknown;
+  unsigned?: Record<string, unknown>;
+}): string {
   const key = keyOfStateKey(raw);
   if (key) return key;
   // A member event one sent about oneself: the sender's identity is the subject's.

@@ -61,7 +61,11 @@ export function createIdentityStore() {
           revision: { ...state.revision, [roomId]: (state.revision[roomId] ?? 0) + 1 },
         };
       }),
-    setBrowserCheck: (roomId, identity, check) => set((state) => ({ browser: { ...state.browser, [browserKey(roomId, identity)]: check }, browserRevision: state.browserRevision + 1 })),
+    setBrowserCheck: (roomId, identity, check) =>
+      set((state) => ({
+        browser: { ...state.browser, [browserKey(roomId, identity)]: check },
+        browserRevision: state.browserRevision + 1,
+      })),
     setBrowserChecks: (roomId, checks) =>
       set((state) => {
         const browser = { ...state.browser };
@@ -91,7 +95,11 @@ export function ingestSyncBody(store: IdentityStore, body: unknown, initial: boo
 }
 
 /** "Checked 5 links in this browser: 4 verified, 1 unverified; 1 disagrees with your homeserver." */
-export function summarizeBrowserChecks(roomId: string, identities: readonly string[], state: Pick<IdentityState, 'browser' | 'memberInfo'> = identityStore.getState()): Message {
+export function summarizeBrowserChecks(
+  roomId: string,
+  identities: readonly string[],
+  state: Pick<IdentityState, 'browser' | 'memberInfo'> = identityStore.getState(),
+): Message {
   const counts = new Map<string, number>();
   let disagreeing = 0;
   for (const identity of identities) {

@@ -9,7 +9,10 @@ describe('member_info from raw responses', () => {
   it('knows initial syncs, incremental syncs and current /members from other requests', () => {
     expect(memberInfoSource(new URL('http://hs/_matrix/client/v3/sync?timeout=0'))).toEqual({ kind: 'sync', initial: true });
     expect(memberInfoSource(new URL('http://hs/_matrix/client/v3/sync?since=s12'))).toEqual({ kind: 'sync', initial: false });
-    expect(memberInfoSource(new URL('http://hs/_matrix/client/v3/rooms/!a%3Ab/members?not_membership=leave'))).toEqual({ kind: 'members', roomId: '!a:b' });
+    expect(memberInfoSource(new URL('http://hs/_matrix/client/v3/rooms/!a%3Ab/members?not_membership=leave'))).toEqual({
+      kind: 'members',
+      roomId: '!a:b',
+    });
     expect(memberInfoSource(new URL('http://hs/_matrix/client/v3/rooms/!a%3Ab/members?at=t1'))).toBeUndefined();
     expect(memberInfoSource(new URL('http://hs/_matrix/client/v3/rooms/!a/messages'))).toBeUndefined();
   });

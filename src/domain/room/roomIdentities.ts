@@ -7,7 +7,14 @@
 import { RoomEvent, RoomStateEvent, type MatrixEvent, type Room, type RoomMember } from 'matrix-js-sdk';
 import { LINK_FIELD, type MemberInfo } from '../../protocol';
 import { findConfusableMembers, type ConfusableMatch } from '../../protocol/confusables';
-import { handleOf, initialIdentityState, reduceIdentity, type BrowserCheck, type HandleRecord, type KeyIdentityState } from '../identity/badge';
+import {
+  handleOf,
+  initialIdentityState,
+  reduceIdentity,
+  type BrowserCheck,
+  type HandleRecord,
+  type KeyIdentityState,
+} from '../identity/badge';
 import { describeSender, identityOfMemberEvent, type MemberFacts, type SenderProfile } from '../identity/describeSender';
 import { browserKey, type IdentityState } from '../identity/identityStore';
 
@@ -96,7 +103,12 @@ export class RoomIdentities {
   private readonly listeners = new Set<Listener>();
   /** Bumped on every change of members or history: cached answers below are for one version. */
   private version = 0;
-  private warningsCache?: { version: number; memberInfo: IdentityFacts['memberInfo']; signature: string; warnings: Map<string, ConfusableMatch[]> };
+  private warningsCache?: {
+    version: number;
+    memberInfo: IdentityFacts['memberInfo'];
+    signature: string;
+    warnings: Map<string, ConfusableMatch[]>;
+  };
   private profileCache?: { version: number; facts: IdentityFacts; profiles: Map<string, SenderProfile> };
 
   constructor(readonly room: Room) {
@@ -154,7 +166,12 @@ export class RoomIdentities {
     if (!identity) return undefined;
     let added = this.addHistory(identity, recordOf(raw));
     const prev = (raw.unsigned as { prev_content?: Record<string, unknown> } | undefined)?.prev_content;
-    if (prev && raw.event_id) added = this.addHistory(identity, { ...recordOf({ content: prev, origin_server_ts: (raw.origin_server_ts ?? 0) - 1 }), eventId: `${raw.event_id}~before` }) || added;
+    if (prev && raw.event_id)
+      added =
+        this.addHistory(identity, {
+          ...recordOf({ content: prev, origin_server_ts: (raw.origin_server_ts ?? 0) - 1 }),
+          eventId: `${raw.event_id}~before`,
+        }) || added;
     return added ? identity : undefined;
   }
 
@@ -232,7 +249,8 @@ export class RoomIdentities {
   profile(sender: { identity: string; sender: string }, facts: IdentityFacts): SenderProfile {
     const identity = sender.identity || sender.sender;
     let cache = this.profileCache;
-    if (!cache || cache.version !== this.version || cache.facts !== facts) cache = this.profileCache = { version: this.version, facts, profiles: new Map() };
+    if (!cache || cache.version !== this.version || cache.facts !== facts)
+      cache = this.profileCache = { version: this.version, facts, profiles: new Map() };
     const hit = cache.profiles.get(identity);
     if (hit) return hit;
     const member = this.members.byIdentity.get(identity) ?? this.room.getMember(sender.sender) ?? undefined;

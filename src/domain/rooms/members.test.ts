@@ -20,6 +20,11 @@ describe('members', () => {
     expect(roleOf(0)).toBeUndefined();
   });
   it('lists joined members by power then name, invites last', () => {
-    expect(sortMembers([m('zed', 0), m('amy', 0), m('inv', 100, 'invite'), m('boss', 100)]).map((x) => x.name)).toEqual(['boss', 'amy', 'zed', 'inv']);
+    expect(sortMembers([m('zed', 0), m('amy', 0), m('inv', 100, 'invite'), m('boss', 100)]).map((x) => x.name)).toEqual([
+      'boss',
+      'amy',
+      'zed',
+      'inv',
+    ]);
   });
 });

@@ -45,12 +45,23 @@ describe('withHints: rooms that share a name are told apart', () => {
       room('!dm1:alpha', { name: 'Bob', isDirect: true, dmHandle: '⚠ Unverified handle', dmKey: 'Abcd1234' }),
       room('!dm2:alpha', { name: 'Bob', isDirect: true, dmHandle: '⚠ Unverified handle', dmKey: 'Wxyz9876' }),
     ];
-    expect(hintsOf(rooms)).toEqual({ '!dm1:alpha': '⚠ Unverified handle · key Abcd1234', '!dm2:alpha': '⚠ Unverified handle · key Wxyz9876' });
+    expect(hintsOf(rooms)).toEqual({
+      '!dm1:alpha': '⚠ Unverified handle · key Abcd1234',
+      '!dm2:alpha': '⚠ Unverified handle · key Wxyz9876',
+    });
   });
 
   it('adds the start of the room ID when two rooms of one server have no alias', () => {
-    const rooms = [room('!first111:alpha', { name: 'Chat' }), room('!second22:alpha', { name: 'Chat' }), room('!third:beta', { name: 'Chat' })];
-    expect(hintsOf(rooms)).toEqual({ '!first111:alpha': 'alpha · !first111', '!second22:alpha': 'alpha · !second22', '!third:beta': 'beta' });
+    const rooms = [
+      room('!first111:alpha', { name: 'Chat' }),
+      room('!second22:alpha', { name: 'Chat' }),
+      room('!third:beta', { name: 'Chat' }),
+    ];
+    expect(hintsOf(rooms)).toEqual({
+      '!first111:alpha': 'alpha · !first111',
+      '!second22:alpha': 'alpha · !second22',
+      '!third:beta': 'beta',
+    });
   });
 
   it('adds the start of the room ID for two DMs with the same person', () => {
@@ -58,7 +69,10 @@ describe('withHints: rooms that share a name are told apart', () => {
       room('!dmOne111:alpha', { name: 'Bob', isDirect: true, dmHandle: '@bob:beta', dmKey: 'Abcd1234' }),
       room('!dmTwo222:alpha', { name: 'Bob', isDirect: true, dmHandle: '@bob:beta', dmKey: 'Abcd1234' }),
     ];
-    expect(hintsOf(rooms)).toEqual({ '!dmOne111:alpha': '@bob:beta · key Abcd1234 · !dmOne111', '!dmTwo222:alpha': '@bob:beta · key Abcd1234 · !dmTwo222' });
+    expect(hintsOf(rooms)).toEqual({
+      '!dmOne111:alpha': '@bob:beta · key Abcd1234 · !dmOne111',
+      '!dmTwo222:alpha': '@bob:beta · key Abcd1234 · !dmTwo222',
+    });
   });
 
   it('tells a DM from a group room of the same name, and a DM whose partner is unknown by its room', () => {
@@ -71,7 +85,10 @@ describe('withHints: rooms that share a name are told apart', () => {
   });
 
   it('compares invites with joined rooms too: both are in the same list', () => {
-    const rooms = [room('!a:alpha', { name: 'Bob', isDirect: true, dmHandle: '@bob:alpha' }), room('!b:alpha', { name: 'Bob', isDirect: true, membership: 'invite', dmHandle: '@bob:beta' })];
+    const rooms = [
+      room('!a:alpha', { name: 'Bob', isDirect: true, dmHandle: '@bob:alpha' }),
+      room('!b:alpha', { name: 'Bob', isDirect: true, membership: 'invite', dmHandle: '@bob:beta' }),
+    ];
     expect(hintsOf(rooms)).toEqual({ '!a:alpha': '@bob:alpha', '!b:alpha': '@bob:beta' });
   });
 
@@ -89,7 +106,15 @@ describe('withHints: rooms that share a name are told apart', () => {
     });
     fc.assert(
       fc.property(fc.uniqueArray(arbRoom, { selector: (r) => r.id, maxLength: 8 }), (specs) => {
-        const rooms = specs.map((s) => room(`!${s.id}${s.server ? `:${s.server}` : ''}`, { name: s.name, isDirect: s.isDirect, dmHandle: s.dmHandle, dmKey: s.dmKey, alias: s.alias }));
+        const rooms = specs.map((s) =>
+          room(`!${s.id}${s.server ? `:${s.server}` : ''}`, {
+            name: s.name,
+            isDirect: s.isDirect,
+            dmHandle: s.dmHandle,
+            dmKey: s.dmKey,
+            alias: s.alias,
+          }),
+        );
         const entries = withHints(rooms);
         expect(entries.map((e) => e.roomId)).toEqual(rooms.map((r) => r.roomId));
         for (const entry of entries) {

@@ -105,7 +105,12 @@ export function withHints(rooms: readonly RoomSummary[]): RoomListEntry[] {
  * (after a reload it resumes from its stored sync, without them): until asked, the hint would read "unverified".
  */
 export function directRoomsAwaitingLinks(rooms: readonly RoomListEntry[], hasLinks: (roomId: string) => boolean): string[] {
-  return rooms.filter((room) => room.hint !== undefined && room.isDirect && room.membership === 'join' && room.dmKey !== undefined && !hasLinks(room.roomId)).map((room) => room.roomId);
+  return rooms
+    .filter(
+      (room) =>
+        room.hint !== undefined && room.isDirect && room.membership === 'join' && room.dmKey !== undefined && !hasLinks(room.roomId),
+    )
+    .map((room) => room.roomId);
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

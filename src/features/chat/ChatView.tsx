@@ -38,7 +38,7 @@ import { isUserId } from '../../protocol';
 
 const log = logger('chat');
 
-export default function ChatView({ roomId, eventId }: { roomId: string; /** A permalink's event, shown and marked. */ eventId?: string }) {
+export default function ChatView({ roomId, eventId }: { roomId: string /** A permalink's event, shown and marked. */; eventId?: string }) {
   const client = useClient();
   // A room just created or joined shows up with the next sync: its summary and its Room arrive together.
   useChat((s) => s.rooms.some((r) => r.roomId === roomId));
@@ -87,7 +87,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
 
   // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
   useEffect(() => {
-    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion())) void loadRoomMemberInfo(client, room.roomId).catch(log.ignored('member info not loaded; badges wait for the next sync'));
+    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion()))
+      void loadRoomMemberInfo(client, room.roomId).catch(log.ignored('member info not loaded; badges wait for the next sync'));
   }, [client, room, hasMemberInfo]);
 
   // Fill the screen: a short first page pulls older history until it scrolls.
@@ -102,7 +103,10 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
   }, [markRead, rows, atBottom]);
   useEffect(() => {
-    const onVisible = () => document.visibilityState === 'visible' && atBottom && void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
+    const onVisible = () =>
+      document.visibilityState === 'visible' &&
+      atBottom &&
+      void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
     document.addEventListener('visibilitychange', onVisible);
     return () => document.removeEventListener('visibilitychange', onVisible);
   }, [markRead, atBottom]);
@@ -146,26 +150,27 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     [myIdentity, readers, actions, reactorName, canRedactOthers, retryUpload, cancelUpload],
   );
 
-  const header = focus.status === 'looking' ? (
-    <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
-      Finding the message…
-    </span>
-  ) : focus.status === 'missing' ? (
-    <span role="status" className="rounded-full bg-warning-surface px-3 py-1 text-xs text-warning-fg">
-      The linked message is not in the loaded history.
-    </span>
-  ) : loadingOlder ? (
-    <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
-      {t('chat.loadingOlder')}
-    </span>
-  ) : error ? (
-    <span role="alert" className="pointer-events-auto rounded-full bg-danger-surface px-3 py-1 text-xs text-danger-fg">
-      {describeMatrixError(error, t('chat.historyFailed'))}{' '}
-      <button className="underline" onClick={() => void loadOlder()}>
-        {t('chat.tryAgain')}
-      </button>
-    </span>
-  ) : null;
+  const header =
+    focus.status === 'looking' ? (
+      <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
+        Finding the message…
+      </span>
+    ) : focus.status === 'missing' ? (
+      <span role="status" className="rounded-full bg-warning-surface px-3 py-1 text-xs text-warning-fg">
+        The linked message is not in the loaded history.
+      </span>
+    ) : loadingOlder ? (
+      <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
+        {t('chat.loadingOlder')}
+      </span>
+    ) : error ? (
+      <span role="alert" className="pointer-events-auto rounded-full bg-danger-surface px-3 py-1 text-xs text-danger-fg">
+        {describeMatrixError(error, t('chat.historyFailed'))}{' '}
+        <button className="underline" onClick={() => void loadOlder()}>
+          {t('chat.tryAgain')}
+        </button>
+      </span>
+    ) : null;
 
   return (
     <section aria-label={name} className="flex min-w-0 flex-1 flex-col">
@@ -252,7 +257,14 @@ function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
         <label className="block space-y-1">
           <span className="text-sm">{t('chat.invite.userId')}</span>
-          <input className={inputClass} value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="@alice:example.org" autoFocus spellCheck={false} />
+          <input
+            className={inputClass}
+            value={userId}
+            onChange={(e) => setUserId(e.target.value)}
+            placeholder="@alice:example.org"
+            autoFocus
+            spellCheck={false}
+          />
         </label>
         <FormError error={error} />
         <DialogActions submit={t('chat.invite.submit')} busy={busy} busyLabel={t('chat.invite.busy')} onCancel={onClose} />

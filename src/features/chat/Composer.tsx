@@ -134,7 +134,11 @@ export function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string
               t('chat.composer.editing')
             )}
           </span>
-          <button className="underline" onClick={cancelMode} aria-label={mode.kind === 'reply' ? t('chat.composer.cancelReply') : t('chat.composer.cancelEdit')}>
+          <button
+            className="underline"
+            onClick={cancelMode}
+            aria-label={mode.kind === 'reply' ? t('chat.composer.cancelReply') : t('chat.composer.cancelEdit')}
+          >
             {t('common.cancel')}
           </button>
         </div>
@@ -171,15 +175,33 @@ export function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string
             e.target.value = ''; // the same file can be picked again
           }}
         />
-        <button type="button" className={`${iconButton} min-h-10 shrink-0 border border-line-strong`} aria-label={t('chat.composer.attach')} title={t('chat.composer.attachTitle')} onClick={() => fileInput.current?.click()}>
+        <button
+          type="button"
+          className={`${iconButton} min-h-10 shrink-0 border border-line-strong`}
+          aria-label={t('chat.composer.attach')}
+          title={t('chat.composer.attachTitle')}
+          onClick={() => fileInput.current?.click()}
+        >
           {/* A drawn icon: emoji fonts are missing on some systems (Debian's Chromium shows a box). */}
-          <svg aria-hidden viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <svg
+            aria-hidden
+            viewBox="0 0 24 24"
+            width="20"
+            height="20"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+          >
             <rect x="3" y="4" width="18" height="16" rx="2" />
             <circle cx="9" cy="10" r="2" />
             <path d="m21 16-5-5-9 9" />
           </svg>
         </button>
-        {showMentions && <MentionSuggestions options={mentionOptions} active={Math.min(mentionActive, mentionOptions.length - 1)} onPick={pickMention} />}
+        {showMentions && (
+          <MentionSuggestions options={mentionOptions} active={Math.min(mentionActive, mentionOptions.length - 1)} onPick={pickMention} />
+        )}
         <textarea
           ref={ref}
           rows={1}

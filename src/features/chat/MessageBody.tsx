@@ -42,10 +42,33 @@ export function imageBox(info: { w?: unknown; h?: unknown }): { width: number; h
 }
 
 /** An image in its box, or the box with a word in it while there is nothing to show. */
-export function ImageInBox({ src, alt, box, note, className = '' }: { src?: string; alt: string; box: ReturnType<typeof imageBox>; note?: string; className?: string }) {
-  if (src) return <img src={src} alt={alt} style={{ width: box.width, maxWidth: '100%', aspectRatio: box.ratio }} className={`mt-1 rounded-md ${className}`} />;
+export function ImageInBox({
+  src,
+  alt,
+  box,
+  note,
+  className = '',
+}: {
+  src?: string;
+  alt: string;
+  box: ReturnType<typeof imageBox>;
+  note?: string;
+  className?: string;
+}) {
+  if (src)
+    return (
+      <img
+        src={src}
+        alt={alt}
+        style={{ width: box.width, maxWidth: '100%', aspectRatio: box.ratio }}
+        className={`mt-1 rounded-md ${className}`}
+      />
+    );
   return (
-    <div style={{ width: box.width, height: box.height, maxWidth: '100%' }} className={`mt-1 flex items-center justify-center rounded-md bg-surface-strong text-sm text-subtle ${className}`}>
+    <div
+      style={{ width: box.width, height: box.height, maxWidth: '100%' }}
+      className={`mt-1 flex items-center justify-center rounded-md bg-surface-strong text-sm text-subtle ${className}`}
+    >
       {note ?? alt}
     </div>
   );
@@ -55,7 +78,10 @@ export function ImageInBox({ src, alt, box, note, className = '' }: { src?: stri
  * The thumbnail size asked of the server for a box: the box in device pixels (at most 2×), so the timeline never
  * downloads the full image (the server scales it to fit and never enlarges it).
  */
-export function thumbnailSize(box: { width: number; height: number }, pixelRatio = globalThis.devicePixelRatio ?? 1): { width: number; height: number } {
+export function thumbnailSize(
+  box: { width: number; height: number },
+  pixelRatio = globalThis.devicePixelRatio ?? 1,
+): { width: number; height: number } {
   const ratio = Math.min(2, Math.max(1, Number.isFinite(pixelRatio) ? pixelRatio : 1));
   return { width: Math.round(box.width * ratio), height: Math.round(box.height * ratio) };
 }
@@ -71,7 +97,12 @@ function ImageFailed({ alt, width, onRetry }: { alt: string; width: number; onRe
       <span className="min-w-0 flex-1 truncate" title={t('chat.image.failed', { name: alt })}>
         {t('chat.image.failed', { name: alt })}
       </span>
-      <button type="button" className="shrink-0 rounded border border-line-strong px-2 py-0.5 text-xs hover:bg-surface-raised" aria-label={t('chat.image.retryLabel', { name: alt })} onClick={onRetry}>
+      <button
+        type="button"
+        className="shrink-0 rounded border border-line-strong px-2 py-0.5 text-xs hover:bg-surface-raised"
+        aria-label={t('chat.image.retryLabel', { name: alt })}
+        onClick={onRetry}
+      >
         {t('chat.image.retry')}
       </button>
     </div>
@@ -99,7 +130,8 @@ function ImageBody({ content }: { content: Record<string, unknown> }) {
 export const MessageBody = memo(function MessageBody({ content, senderName }: { content: Record<string, unknown>; senderName: string }) {
   const msgtype = content.msgtype;
   const body = typeof content.body === 'string' ? stripReplyFallbackBody(content.body) : '';
-  const html = content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
+  const html =
+    content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
   const safeHtml = useMemo(() => (html !== undefined ? sanitizeMessageHtml(html) : undefined), [html]);
   if (msgtype === 'm.image') return <ImageBody content={content} />;
   const tone = msgtype === 'm.notice' ? 'text-subtle' : '';

@@ -52,7 +52,8 @@ export function NoticeRow({ text, ts, subject }: { text: string; ts: number; sub
   );
 }
 
-const actionButton = 'rounded px-1.5 py-0.5 text-xs text-muted hover:bg-surface-strong focus-visible:outline-2 focus-visible:outline-indigo-500';
+const actionButton =
+  'rounded px-1.5 py-0.5 text-xs text-muted hover:bg-surface-strong focus-visible:outline-2 focus-visible:outline-indigo-500';
 
 export const MessageRow = memo(function MessageRow({
   row,
@@ -85,11 +86,17 @@ export const MessageRow = memo(function MessageRow({
       tabIndex={-1}
       className={`group relative flex gap-3 px-4 outline-none hover:bg-surface-sunken ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
-      <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
+      <div className="w-8 shrink-0">
+        {row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}
+      </div>
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
-            <button className="truncate font-semibold hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500" aria-label={t('members.showIdentity', { name: profile.name })} onClick={() => actions.onInspect(row)}>
+            <button
+              className="truncate font-semibold hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500"
+              aria-label={t('members.showIdentity', { name: profile.name })}
+              onClick={() => actions.onInspect(row)}
+            >
               {profile.name}
             </button>
             <HandleBadge badge={profile.badge} />
@@ -127,11 +134,22 @@ export const MessageRow = memo(function MessageRow({
           )}
           {readers && readers.length > 0 && <span>Seen by {readers.join(', ')}</span>}
         </div>
-        {!deleted && <ReactionPills groups={row.reactions} myIdentity={myIdentity} nameOf={reactorName} onToggle={(key) => actions.onToggleReaction(row, key)} />}
+        {!deleted && (
+          <ReactionPills
+            groups={row.reactions}
+            myIdentity={myIdentity}
+            nameOf={reactorName}
+            onToggle={(key) => actions.onToggleReaction(row, key)}
+          />
+        )}
         {!deleted && event.status === 'sent' && (
           <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-line md:bg-surface-raised md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100">
             <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
-            <button className={actionButton} aria-label={t('chat.message.replyTo', { name: profile.name })} onClick={() => actions.onReply(row)}>
+            <button
+              className={actionButton}
+              aria-label={t('chat.message.replyTo', { name: profile.name })}
+              onClick={() => actions.onReply(row)}
+            >
               {t('chat.message.reply')}
             </button>
             {isOwn && (
@@ -175,7 +193,9 @@ export const PendingImageRow = memo(function PendingImageRow({
       tabIndex={-1}
       className={`group relative flex gap-3 px-4 outline-none ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
-      <div className="w-8 shrink-0">{row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}</div>
+      <div className="w-8 shrink-0">
+        {row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}
+      </div>
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
@@ -186,16 +206,30 @@ export const PendingImageRow = memo(function PendingImageRow({
             </time>
           </header>
         )}
-        <ImageInBox src={upload.w !== undefined ? upload.previewUrl : undefined} alt={upload.name} box={imageBox(upload)} className={upload.status === 'uploading' ? 'opacity-60' : ''} />
+        <ImageInBox
+          src={upload.w !== undefined ? upload.previewUrl : undefined}
+          alt={upload.name}
+          box={imageBox(upload)}
+          className={upload.status === 'uploading' ? 'opacity-60' : ''}
+        />
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {upload.status === 'uploading' ? (
             <>
-              <progress className="h-1.5 w-24 accent-indigo-600" max={100} value={percent} aria-label={t('chat.upload.progress', { name: upload.name, percent })} />
+              <progress
+                className="h-1.5 w-24 accent-indigo-600"
+                max={100}
+                value={percent}
+                aria-label={t('chat.upload.progress', { name: upload.name, percent })}
+              />
               {/* A live region inside the live log: it changes in steps of 10 % so a screen reader isn't read every byte. */}
               <span role="status">
                 {t('chat.upload.status', { percent: Math.floor(percent / 10) * 10, size: formatBytes(upload.total) })}
               </span>
-              <button className="underline" aria-label={t('chat.upload.cancelLabel', { name: upload.name })} onClick={() => onRemove(upload.id)}>
+              <button
+                className="underline"
+                aria-label={t('chat.upload.cancelLabel', { name: upload.name })}
+                onClick={() => onRemove(upload.id)}
+              >
                 {t('common.cancel')}
               </button>
             </>

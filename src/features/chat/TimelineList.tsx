@@ -150,40 +150,40 @@ export function TimelineList({
   return (
     <div className="relative flex min-h-0 flex-1 flex-col">
       {header && <div className="pointer-events-none absolute inset-x-0 top-0 z-10 flex justify-center p-2">{header}</div>}
-    <div
-      ref={scrollRef}
-      onScroll={onScroll}
-      role="log"
-      aria-label={t('chat.timeline.label')}
-      aria-live="polite"
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must take focus so the keyboard can scroll it
-      tabIndex={0}
-      // The browser's own scroll anchoring would correct a second time for what the anchor above corrects.
-      className="relative flex min-h-0 flex-1 flex-col overflow-y-auto overscroll-contain [overflow-anchor:none] focus-visible:outline-2 focus-visible:outline-indigo-500"
-    >
       <div
-        ref={sizerRef}
-        style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%', flexShrink: 0, marginTop: 'auto' }}
+        ref={scrollRef}
+        onScroll={onScroll}
+        role="log"
+        aria-label={t('chat.timeline.label')}
+        aria-live="polite"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must take focus so the keyboard can scroll it
+        tabIndex={0}
+        // The browser's own scroll anchoring would correct a second time for what the anchor above corrects.
+        className="relative flex min-h-0 flex-1 flex-col overflow-y-auto overscroll-contain [overflow-anchor:none] focus-visible:outline-2 focus-visible:outline-indigo-500"
       >
-        {items.map((item) => {
-          const row = rows[item.index];
-          if (!row) return null;
-          return (
-            <div
-              key={item.key}
-              data-index={item.index}
-              data-row-key={row.key}
-              data-focused={row.key === focusKey || undefined}
-              className={row.key === focusKey ? 'bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : undefined}
-              ref={virtualizer.measureElement}
-              style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
-            >
-              {renderRow(row)}
-            </div>
-          );
-        })}
+        <div
+          ref={sizerRef}
+          style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%', flexShrink: 0, marginTop: 'auto' }}
+        >
+          {items.map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            return (
+              <div
+                key={item.key}
+                data-index={item.index}
+                data-row-key={row.key}
+                data-focused={row.key === focusKey || undefined}
+                className={row.key === focusKey ? 'bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : undefined}
+                ref={virtualizer.measureElement}
+                style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
+              >
+                {renderRow(row)}
+              </div>
+            );
+          })}
+        </div>
       </div>
-    </div>
     </div>
   );
 }

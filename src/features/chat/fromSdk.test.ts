@@ -21,17 +21,42 @@ describe('toTimelineEvent', () => {
   });
 
   it('a kick is about its target, not its sender; other events have no subject', () => {
-    const kick = new MatrixEvent({ type: 'm.room.member', event_id: '$kick', sender: '@alice:alpha', state_key: '@bob:beta', origin_server_ts: 2, content: { membership: 'leave' } });
+    const kick = new MatrixEvent({
+      type: 'm.room.member',
+      event_id: '$kick',
+      sender: '@alice:alpha',
+      state_key: '@bob:beta',
+      origin_server_ts: 2,
+      content: { membership: 'leave' },
+    });
     expect(toTimelineEvent(kick).subject).toBe('@bob:beta');
-    const message = new MatrixEvent({ type: 'm.room.message', event_id: '$m', sender: '@alice:alpha', origin_server_ts: 3, content: { msgtype: 'm.text', body: 'hi' } });
+    const message = new MatrixEvent({
+      type: 'm.room.message',
+      event_id: '$m',
+      sender: '@alice:alpha',
+      origin_server_ts: 3,
+      content: { msgtype: 'm.text', body: 'hi' },
+    });
     expect(toTimelineEvent(message).subject).toBeUndefined();
   });
 
   it('keeps the transaction ID of a message sent from this page through its remote echo (its row keeps its key)', () => {
-    const echo = new MatrixEvent({ type: 'm.room.message', event_id: '~!r:t1', sender: '@alice:alpha', origin_server_ts: 4, content: { msgtype: 'm.image', body: 'a.png' } });
+    const echo = new MatrixEvent({
+      type: 'm.room.message',
+      event_id: '~!r:t1',
+      sender: '@alice:alpha',
+      origin_server_ts: 4,
+      content: { msgtype: 'm.image', body: 'a.png' },
+    });
     echo.setTxnId('t1');
     expect(toTimelineEvent(echo)).toMatchObject({ id: '~!r:t1', txnId: 't1' });
-    echo.handleRemoteEcho({ type: 'm.room.message', event_id: '$sent', sender: '@alice:alpha', origin_server_ts: 5, content: { msgtype: 'm.image', body: 'a.png' } });
+    echo.handleRemoteEcho({
+      type: 'm.room.message',
+      event_id: '$sent',
+      sender: '@alice:alpha',
+      origin_server_ts: 5,
+      content: { msgtype: 'm.image', body: 'a.png' },
+    });
     expect(toTimelineEvent(echo)).toMatchObject({ id: '$sent', txnId: 't1' });
   });
 });

@@ -22,7 +22,9 @@ const cache = new WeakMap<MatrixEvent, { key: string; raw: object; value: Timeli
 
 export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
   // A reaction being taken back is gone at once (local echo of the redaction); a failed redaction is cancelled, which restores it.
-  const redacted = event.isRedacted() || (event.getType() === 'm.reaction' && event.localRedactionEvent() !== null && event.localRedactionEvent() !== undefined);
+  const redacted =
+    event.isRedacted() ||
+    (event.getType() === 'm.reaction' && event.localRedactionEvent() !== null && event.localRedactionEvent() !== undefined);
   const status = sendStatus(event);
   const id = event.getId() ?? event.getTxnId() ?? '';
   const raw = event.event;
@@ -34,7 +36,11 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
     id,
     type: event.getType(),
     sender: event.getSender() ?? '',
-    identity: senderIdentity({ sender: raw.sender, sender_key: (raw as { sender_key?: string }).sender_key, unsigned: raw.unsigned as Record<string, unknown> | undefined }),
+    identity: senderIdentity({
+      sender: raw.sender,
+      sender_key: (raw as { sender_key?: string }).sender_key,
+      unsigned: raw.unsigned as Record<string, unknown> | undefined,
+    }),
     ts: event.getTs(),
     content: redacted ? {} : (event.getOriginalContent() as Record<string, unknown>),
     stateKey: event.getStateKey(),

@@ -9,7 +9,9 @@ export type HandleChange = { from?: string; to?: string };
 function handle(content: Record<string, unknown> | undefined): string | undefined {
   const localpart = content?.localpart;
   const domain = content?.domain;
-  return typeof localpart === 'string' && localpart !== '' && typeof domain === 'string' && domain !== '' ? `@${localpart}:${domain}` : undefined;
+  return typeof localpart === 'string' && localpart !== '' && typeof domain === 'string' && domain !== ''
+    ? `@${localpart}:${domain}`
+    : undefined;
 }
 
 /** A member event of a key that stays joined but claims another handle (a move, or a change of localpart). */
@@ -51,7 +53,10 @@ export function withHandleChangeNotices(
     const change = handleChangeOf(event);
     if (!change) return;
     const who = describe(event.identity);
-    notices.push({ index, row: { kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(who.name, change, who.verified) } });
+    notices.push({
+      index,
+      row: { kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(who.name, change, who.verified) },
+    });
   });
   if (notices.length === 0) return rows as TimelineRow[];
   const out: TimelineRow[] = [];
@@ -62,7 +67,8 @@ export function withHandleChangeNotices(
     if (row.kind === 'day') {
       // Notices of earlier days go before the separator; those of its own day after it.
       const at = eventIndexOf(rows[i + 1]);
-      while (next < notices.length && at !== undefined && notices[next]!.index < at && !sameDay(notices[next]!.row.event.ts, row.ts)) out.push(notices[next++]!.row);
+      while (next < notices.length && at !== undefined && notices[next]!.index < at && !sameDay(notices[next]!.row.event.ts, row.ts))
+        out.push(notices[next++]!.row);
     } else {
       const at = eventIndexOf(row);
       while (next < notices.length && at !== undefined && notices[next]!.index < at) out.push(notices[next++]!.row);

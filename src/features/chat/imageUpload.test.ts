@@ -12,7 +12,9 @@ describe('image upload rules', () => {
   it('refuses a file over the server limit, and an empty one, in words', () => {
     expect(uploadRefusal({ name: 'a.png', size: 4096 }, 4096)).toBeUndefined();
     expect(uploadRefusal({ name: 'a.png', size: 4097 }, 4096)).toBe('a.png is 4097 bytes; your homeserver accepts files up to 4096 bytes');
-    expect(uploadRefusal({ name: 'big.jpg', size: 60 * 1024 * 1024 }, 50 * 1024 * 1024)).toBe('big.jpg is 60 MB; your homeserver accepts files up to 50 MB');
+    expect(uploadRefusal({ name: 'big.jpg', size: 60 * 1024 * 1024 }, 50 * 1024 * 1024)).toBe(
+      'big.jpg is 60 MB; your homeserver accepts files up to 50 MB',
+    );
     expect(uploadRefusal({ name: 'any.png', size: 10 }, undefined)).toBeUndefined();
     expect(uploadRefusal({ name: 'empty.png', size: 0 }, 4096)).toBe('empty.png is empty');
   });
@@ -31,6 +33,11 @@ describe('image upload rules', () => {
       url: 'mxc://hs/abc',
       info: { mimetype: 'image/png', size: 125, w: 48, h: 32 },
     });
-    expect(imageContent('x.heic', 'mxc://hs/d', { mimetype: 'image/heic', size: 9 })).toEqual({ msgtype: 'm.image', body: 'x.heic', url: 'mxc://hs/d', info: { mimetype: 'image/heic', size: 9 } });
+    expect(imageContent('x.heic', 'mxc://hs/d', { mimetype: 'image/heic', size: 9 })).toEqual({
+      msgtype: 'm.image',
+      body: 'x.heic',
+      url: 'mxc://hs/d',
+      info: { mimetype: 'image/heic', size: 9 },
+    });
   });
 });

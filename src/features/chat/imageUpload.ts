@@ -40,7 +40,10 @@ export function uploadRefusal(file: { name: string; size: number }, limit: numbe
   if (file.size === 0) return `${file.name} is empty`;
   if (limit !== undefined && file.size > limit) {
     // Sizes that round alike ("4.0 KB … up to 4.0 KB") are given in bytes.
-    const [size, max] = formatBytes(file.size) === formatBytes(limit) ? [`${file.size} bytes`, `${limit} bytes`] : [formatBytes(file.size), formatBytes(limit)];
+    const [size, max] =
+      formatBytes(file.size) === formatBytes(limit)
+        ? [`${file.size} bytes`, `${limit} bytes`]
+        : [formatBytes(file.size), formatBytes(limit)];
     return `${file.name} is ${size}; your homeserver accepts files up to ${max}`;
   }
   return undefined;
@@ -167,7 +170,11 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
   if (!upload || inFlight.has(id)) return;
   update(id, { status: 'uploading', loaded: 0, error: undefined });
   const { file, roomId } = upload;
-  const request = client.uploadContent(file, { name: file.name, type: file.type, progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }) });
+  const request = client.uploadContent(file, {
+    name: file.name,
+    type: file.type,
+    progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }),
+  });
   inFlight.set(id, request);
   try {
     const response = await request;
@@ -183,7 +190,10 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
     if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // cancelled
     // No automatic retry for uploads (unlike the SDK's message queue): say so plainly; Retry is the user's.
     const answered = typeof (err as { httpStatus?: unknown })?.httpStatus === 'number';
-    update(id, { status: 'failed', error: answered ? describeMatrixError(err, 'Upload refused') : 'the upload could not reach your homeserver.' });
+    update(id, {
+      status: 'failed',
+      error: answered ? describeMatrixError(err, 'Upload refused') : 'the upload could not reach your homeserver.',
+    });
   } finally {
     inFlight.delete(id);
   }

@@ -10,7 +10,17 @@ let counter = 0;
 
 function message(sender: string, ts: number, extra: Partial<TimelineEvent> = {}): TimelineEvent {
   counter += 1;
-  return { id: `$m${counter}`, type: 'm.room.message', sender, identity: sender, ts, content: { msgtype: 'm.text', body: 'hi' }, redacted: false, status: 'sent', ...extra };
+  return {
+    id: `$m${counter}`,
+    type: 'm.room.message',
+    sender,
+    identity: sender,
+    ts,
+    content: { msgtype: 'm.text', body: 'hi' },
+    redacted: false,
+    status: 'sent',
+    ...extra,
+  };
 }
 
 function reaction(target: string, key: string, sender: string, ts: number, extra: Partial<TimelineEvent> = {}): TimelineEvent {
@@ -30,12 +40,18 @@ function reaction(target: string, key: string, sender: string, ts: number, extra
 
 const nameOf = (id: string) => id.slice(1, id.indexOf(':'));
 const messageRows = (rows: TimelineRow[]) => rows.filter((r): r is Extract<TimelineRow, { kind: 'message' }> => r.kind === 'message');
-const summary = (groups: ReturnType<typeof aggregateReactions>, target: string) => groups.get(target)?.map((g) => [g.key, g.reactors.map((r) => r.identity)]);
+const summary = (groups: ReturnType<typeof aggregateReactions>, target: string) =>
+  groups.get(target)?.map((g) => [g.key, g.reactors.map((r) => r.identity)]);
 
 describe('aggregateReactions', () => {
   it('groups by key and counts each identity once, however often it reacts with that key', () => {
     const m = message('@bob:x', noon);
-    const groups = aggregateReactions([m, reaction(m.id, '👍', '@alice:x', noon + 1), reaction(m.id, '👍', '@alice:x', noon + 2), reaction(m.id, '👍', '@bob:x', noon + 3)]);
+    const groups = aggregateReactions([
+      m,
+      reaction(m.id, '👍', '@alice:x', noon + 1),
+      reaction(m.id, '👍', '@alice:x', noon + 2),
+      reaction(m.id, '👍', '@bob:x', noon + 3),
+    ]);
     expect(summary(groups, m.id)).toEqual([['👍', ['@alice:x', '@bob:x']]]);
   });
 
@@ -124,7 +140,13 @@ describe('reactions in the row model', () => {
 
 describe('toTimelineEvent for reactions', () => {
   it('treats a reaction whose redaction is on its way as gone, and back when the redaction is cancelled', () => {
-    const raw = { type: 'm.reaction', event_id: '$re', sender: '@alice:x', origin_server_ts: 1, content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$m', key: '👍' } } };
+    const raw = {
+      type: 'm.reaction',
+      event_id: '$re',
+      sender: '@alice:x',
+      origin_server_ts: 1,
+      content: { 'm.relates_to': { rel_type: 'm.annotation', event_id: '$m', key: '👍' } },
+    };
     const sdkEvent = new MatrixEvent(raw);
     expect(toTimelineEvent(sdkEvent).redacted).toBe(false);
     const redaction = new MatrixEvent({ type: 'm.room.redaction', redacts: '$re', sender: '@alice:x', origin_server_ts: 2, content: {} });
@@ -137,7 +159,10 @@ describe('toTimelineEvent for reactions', () => {
 
 describe('reactionLabel', () => {
   it('names the key, count and people, and what pressing does', () => {
-    expect(reactionLabel('👍', ['alice', 'bob'], true)).toEqual({ key: 'chat.reactions.summary', values: { key: '👍', count: 2, names: 'alice, bob', mine: 'yes' } });
+    expect(reactionLabel('👍', ['alice', 'bob'], true)).toEqual({
+      key: 'chat.reactions.summary',
+      values: { key: '👍', count: 2, names: 'alice, bob', mine: 'yes' },
+    });
     expect(t(reactionLabel('👍', ['alice', 'bob'], true))).toBe('👍 2 reactions: alice, bob — press to remove yours');
     expect(t(reactionLabel('👍', ['alice'], false))).toBe('👍 1 reaction: alice — press to add yours');
   });

@@ -21,23 +21,53 @@ const stableIds = (key: string) => ({ 'org.matrix.msc4428.stable_id_state_key': 
 function member(key: string, name: string, ts = noon - 10 * minute) {
   const userId = users[key]!;
   const [localpart, domain] = userId.slice(1).split(':');
-  return new MatrixEvent({ type: 'm.room.member', event_id: `$member-${key}-${ts}`, room_id: ROOM, sender: userId, state_key: userId, origin_server_ts: ts, content: { membership: 'join', displayname: name, localpart, domain }, unsigned: stableIds(key) });
+  return new MatrixEvent({
+    type: 'm.room.member',
+    event_id: `$member-${key}-${ts}`,
+    room_id: ROOM,
+    sender: userId,
+    state_key: userId,
+    origin_server_ts: ts,
+    content: { membership: 'join', displayname: name, localpart, domain },
+    unsigned: stableIds(key),
+  });
 }
 
 let counter = 0;
 function message(key: string, body: string, ts: number, content: Record<string, unknown> = {}) {
   counter++;
-  return new MatrixEvent({ type: 'm.room.message', event_id: `$e${counter}`, room_id: ROOM, sender: users[key]!, origin_server_ts: ts, content: { msgtype: 'm.text', body, ...content }, unsigned: { 'org.matrix.msc4428.stable_id': `@${key}` } });
+  return new MatrixEvent({
+    type: 'm.room.message',
+    event_id: `$e${counter}`,
+    room_id: ROOM,
+    sender: users[key]!,
+    origin_server_ts: ts,
+    content: { msgtype: 'm.text', body, ...content },
+    unsigned: { 'org.matrix.msc4428.stable_id': `@${key}` },
+  });
 }
 
 function relation(key: string, type: string, ts: number, content: Record<string, unknown>) {
   counter++;
-  return new MatrixEvent({ type, event_id: `$r${counter}`, room_id: ROOM, sender: users[key]!, origin_server_ts: ts, content, unsigned: { 'org.matrix.msc4428.stable_id': `@${key}` } });
+  return new MatrixEvent({
+    type,
+    event_id: `$r${counter}`,
+    room_id: ROOM,
+    sender: users[key]!,
+    origin_server_ts: ts,
+    content,
+    unsigned: { 'org.matrix.msc4428.stable_id': `@${key}` },
+  });
 }
 
 const linkInfo = (key: string, status: 'verified' | 'unverified') => {
   const [localpart, domain] = users[key]!.slice(1).split(':');
-  return { [`@${key}`]: { user_id: users[key], 'dev.wayfarer.link': { status, localpart, domain, checked_ts: 1, ...(status === 'unverified' ? { reason: 'not co-signed' } : {}) } } };
+  return {
+    [`@${key}`]: {
+      user_id: users[key],
+      'dev.wayfarer.link': { status, localpart, domain, checked_ts: 1, ...(status === 'unverified' ? { reason: 'not co-signed' } : {}) },
+    },
+  };
 };
 
 const messages = (rows: readonly RoomRow[]) => rows.filter((r): r is MessageRowData => r.kind === 'message');
@@ -62,7 +92,15 @@ describe('room view model', () => {
     room.currentState.setStateEvents([
       member(keyAlice, 'Alice'),
       member(keyBob, 'Bob'),
-      new MatrixEvent({ type: 'm.room.member', event_id: '$me', room_id: ROOM, sender: me, state_key: me, origin_server_ts: 1, content: { membership: 'join', displayname: 'Carol' } }),
+      new MatrixEvent({
+        type: 'm.room.member',
+        event_id: '$me',
+        room_id: ROOM,
+        sender: me,
+        state_key: me,
+        origin_server_ts: 1,
+        content: { membership: 'join', displayname: 'Carol' },
+      }),
     ]);
     first = message(keyAlice, 'one', noon);
     second = message(keyBob, 'two', noon + minute);
@@ -111,24 +149,55 @@ describe('room view model', () => {
     };
 
     let before = rowsOf();
-    await live(relation(keyAlice, 'm.room.message', noon + 5 * minute, { msgtype: 'm.text', body: '* one!', 'm.new_content': { msgtype: 'm.text', body: 'one!' }, 'm.relates_to': { rel_type: 'm.replace', event_id: first.getId() } }));
+    await live(
+      relation(keyAlice, 'm.room.message', noon + 5 * minute, {
+        msgtype: 'm.text',
+        body: '* one!',
+        'm.new_content': { msgtype: 'm.text', body: 'one!' },
+        'm.relates_to': { rel_type: 'm.replace', event_id: first.getId() },
+      }),
+    );
     unchangedExceptTarget(before);
     expect(rowsOf()[targetIndex()]).toMatchObject({ content: { body: 'one!' }, edited: true });
 
     before = rowsOf();
-    const reaction = relation(keyBob, 'm.reaction', noon + 6 * minute, { 'm.relates_to': { rel_type: 'm.annotation', event_id: first.getId(), key: '👍' } });
+    const reaction = relation(keyBob, 'm.reaction', noon + 6 * minute, {
+      'm.relates_to': { rel_type: 'm.annotation', event_id: first.getId(), key: '👍' },
+    });
     await live(reaction);
     unchangedExceptTarget(before);
-    expect((rowsOf()[targetIndex()] as MessageRowData).reactions).toEqual([{ key: '👍', reactors: [expect.objectContaining({ identity: keyBob, eventId: reaction.getId() })] }]);
+    expect((rowsOf()[targetIndex()] as MessageRowData).reactions).toEqual([
+      { key: '👍', reactors: [expect.objectContaining({ identity: keyBob, eventId: reaction.getId() })] },
+    ]);
 
     // Taking the reaction back (its redaction) empties the pills of that row only.
     before = rowsOf();
-    await live(new MatrixEvent({ type: 'm.room.redaction', event_id: '$undo', room_id: ROOM, sender: users[keyBob], redacts: reaction.getId(), origin_server_ts: noon + 7 * minute, content: { redacts: reaction.getId() } }));
+    await live(
+      new MatrixEvent({
+        type: 'm.room.redaction',
+        event_id: '$undo',
+        room_id: ROOM,
+        sender: users[keyBob],
+        redacts: reaction.getId(),
+        origin_server_ts: noon + 7 * minute,
+        content: { redacts: reaction.getId() },
+      }),
+    );
     unchangedExceptTarget(before);
     expect((rowsOf()[targetIndex()] as MessageRowData).reactions).toEqual([]);
 
     before = rowsOf();
-    await live(new MatrixEvent({ type: 'm.room.redaction', event_id: '$gone', room_id: ROOM, sender: users[keyAlice], redacts: first.getId(), origin_server_ts: noon + 8 * minute, content: { redacts: first.getId() } }));
+    await live(
+      new MatrixEvent({
+        type: 'm.room.redaction',
+        event_id: '$gone',
+        room_id: ROOM,
+        sender: users[keyAlice],
+        redacts: first.getId(),
+        origin_server_ts: noon + 8 * minute,
+        content: { redacts: first.getId() },
+      }),
+    );
     unchangedExceptTarget(before);
     expect(rowsOf()[targetIndex()]).toMatchObject({ event: { redacted: true }, edited: false });
   });
@@ -136,7 +205,14 @@ describe('room view model', () => {
   it('a reply quotes its target, and follows the target’s edit', async () => {
     await live(message(keyBob, 'answer', noon + 3 * minute, { 'm.relates_to': { 'm.in_reply_to': { event_id: third.getId() } } }));
     expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { name: 'Alice', text: 'three' } });
-    await live(relation(keyAlice, 'm.room.message', noon + 4 * minute, { msgtype: 'm.text', body: '* 3', 'm.new_content': { msgtype: 'm.text', body: '3' }, 'm.relates_to': { rel_type: 'm.replace', event_id: third.getId() } }));
+    await live(
+      relation(keyAlice, 'm.room.message', noon + 4 * minute, {
+        msgtype: 'm.text',
+        body: '* 3',
+        'm.new_content': { msgtype: 'm.text', body: '3' },
+        'm.relates_to': { rel_type: 'm.replace', event_id: third.getId() },
+      }),
+    );
     expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { name: 'Alice', text: '3' } });
   });
 
@@ -201,21 +277,35 @@ describe('room view model', () => {
     vm.getState().startReply(third.getId()!);
     expect(chat.getState().composerMode[ROOM]).toEqual({ kind: 'reply', eventId: third.getId(), senderName: 'Alice', preview: 'three' });
     vm.getState().send('sure', chat.getState().composerMode[ROOM]!);
-    expect(sendMessage).toHaveBeenLastCalledWith(ROOM, expect.objectContaining({ body: 'sure', 'm.relates_to': { 'm.in_reply_to': { event_id: third.getId() } } }));
+    expect(sendMessage).toHaveBeenLastCalledWith(
+      ROOM,
+      expect.objectContaining({ body: 'sure', 'm.relates_to': { 'm.in_reply_to': { event_id: third.getId() } } }),
+    );
     expect(chat.getState().composerMode[ROOM]).toEqual({ kind: 'normal' });
 
     vm.getState().startEdit(second.getId()!);
     expect(chat.getState().composerMode[ROOM]).toEqual({ kind: 'edit', eventId: second.getId(), originalBody: 'two' });
     expect(chat.getState().drafts[ROOM]).toBe('two');
     vm.getState().send('two!', chat.getState().composerMode[ROOM]!);
-    expect(sendMessage).toHaveBeenLastCalledWith(ROOM, expect.objectContaining({ 'm.new_content': expect.objectContaining({ body: 'two!' }), 'm.relates_to': { rel_type: 'm.replace', event_id: second.getId() } }));
+    expect(sendMessage).toHaveBeenLastCalledWith(
+      ROOM,
+      expect.objectContaining({
+        'm.new_content': expect.objectContaining({ body: 'two!' }),
+        'm.relates_to': { rel_type: 'm.replace', event_id: second.getId() },
+      }),
+    );
 
     vm.getState().redact(first.getId()!);
     expect(redactEvent).toHaveBeenCalledWith(ROOM, first.getId());
 
     vm.getState().toggleReaction(first.getId()!, '🎉');
     await settle();
-    expect(sendEvent).toHaveBeenCalledWith(ROOM, EventType.Reaction, { 'm.relates_to': { rel_type: 'm.annotation', event_id: first.getId(), key: '🎉' } }, expect.any(String));
+    expect(sendEvent).toHaveBeenCalledWith(
+      ROOM,
+      EventType.Reaction,
+      { 'm.relates_to': { rel_type: 'm.annotation', event_id: first.getId(), key: '🎉' } },
+      expect.any(String),
+    );
 
     const typing = vi.spyOn(client, 'sendTyping').mockResolvedValue({});
     vm.getState().sendTyping(true);
@@ -226,7 +316,14 @@ describe('room view model', () => {
   });
 
   it('a failed local echo: Retry resends it, Discard cancels it', async () => {
-    const echo = new MatrixEvent({ type: 'm.room.message', event_id: '~!vm:x:t1', room_id: ROOM, sender: me, origin_server_ts: noon + 3 * minute, content: { msgtype: 'm.text', body: 'offline' } });
+    const echo = new MatrixEvent({
+      type: 'm.room.message',
+      event_id: '~!vm:x:t1',
+      room_id: ROOM,
+      sender: me,
+      origin_server_ts: noon + 3 * minute,
+      content: { msgtype: 'm.text', body: 'offline' },
+    });
     echo.setTxnId('t1');
     echo.setStatus('not_sent' as never);
     room.addPendingEvent(echo, 't1');
@@ -244,7 +341,21 @@ describe('room view model', () => {
   it('pending uploads sit at the end as the user’s own rows; cancelling one removes it', () => {
     const blob = new File(['x'], 'cat.png', { type: 'image/png' });
     globalThis.URL.revokeObjectURL ??= () => undefined;
-    uploadStore.setState({ uploads: [{ id: 'up1', roomId: ROOM, file: blob, name: 'cat.png', ts: noon + 3 * minute, previewUrl: 'blob:x', loaded: 1, total: 2, status: 'uploading' }] });
+    uploadStore.setState({
+      uploads: [
+        {
+          id: 'up1',
+          roomId: ROOM,
+          file: blob,
+          name: 'cat.png',
+          ts: noon + 3 * minute,
+          previewUrl: 'blob:x',
+          loaded: 1,
+          total: 2,
+          status: 'uploading',
+        },
+      ],
+    });
     const withUpload = vm.getState().rows;
     expect(withUpload.at(-1)).toMatchObject({ kind: 'upload', key: 'up1', profile: { name: 'Carol' } });
     vm.getState().cancelUpload('up1');

@@ -10,7 +10,16 @@
 // - anything else (back-pagination, local echoes, a timeline reset) re-derives the rows from the room, reusing
 //   every row object whose inputs are unchanged.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { RoomEvent, RoomMemberEvent, RoomStateEvent, type IRoomTimelineData, type MatrixClient, type MatrixEvent, type Room, type RoomMember } from 'matrix-js-sdk';
+import {
+  RoomEvent,
+  RoomMemberEvent,
+  RoomStateEvent,
+  type IRoomTimelineData,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+  type RoomMember,
+} from 'matrix-js-sdk';
 import type { ChatStore, ComposerMode } from '../../state/chatStore';
 import type { IdentityStore } from '../../domain/identity/identityStore';
 import type { SenderProfile } from '../../domain/identity/describeSender';
@@ -128,15 +137,28 @@ function sameReactions(a: readonly ReactionGroup[], b: readonly ReactionGroup[])
   if (a.length !== b.length) return false;
   return a.every((g, i) => {
     const h = b[i]!;
-    return g.key === h.key && g.reactors.length === h.reactors.length && g.reactors.every((r, j) => {
-      const s = h.reactors[j]!;
-      return r.identity === s.identity && r.eventId === s.eventId && r.status === s.status && r.sender === s.sender;
-    });
+    return (
+      g.key === h.key &&
+      g.reactors.length === h.reactors.length &&
+      g.reactors.every((r, j) => {
+        const s = h.reactors[j]!;
+        return r.identity === s.identity && r.eventId === s.eventId && r.status === s.status && r.sender === s.sender;
+      })
+    );
   });
 }
 
 function sameEvent(a: TimelineEvent, b: TimelineEvent): boolean {
-  return a === b || (a.id === b.id && a.status === b.status && a.redacted === b.redacted && a.content === b.content && a.identity === b.identity && a.ts === b.ts && a.txnId === b.txnId);
+  return (
+    a === b ||
+    (a.id === b.id &&
+      a.status === b.status &&
+      a.redacted === b.redacted &&
+      a.content === b.content &&
+      a.identity === b.identity &&
+      a.ts === b.ts &&
+      a.txnId === b.txnId)
+  );
 }
 
 /** Messages are data ({ key, values }): equal when they would say the same. */
@@ -209,13 +231,27 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       case 'day':
         return previous?.kind === 'day' && previous.ts === row.ts ? previous : row;
       case 'notice': {
-        const subject = row.event.subject ? profileOf({ identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject }) : undefined;
-        if (previous?.kind === 'notice' && sameMessage(previous.text, row.text) && previous.subject === subject && sameEvent(previous.event, row.event)) return previous;
+        const subject = row.event.subject
+          ? profileOf({ identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject })
+          : undefined;
+        if (
+          previous?.kind === 'notice' &&
+          sameMessage(previous.text, row.text) &&
+          previous.subject === subject &&
+          sameEvent(previous.event, row.event)
+        )
+          return previous;
         return subject ? { ...row, subject } : row;
       }
       case 'upload': {
         const profile = profileOf(row.event);
-        if (previous?.kind === 'upload' && previous.upload === row.upload && previous.startsGroup === row.startsGroup && previous.profile === profile) return previous;
+        if (
+          previous?.kind === 'upload' &&
+          previous.upload === row.upload &&
+          previous.startsGroup === row.startsGroup &&
+          previous.profile === profile
+        )
+          return previous;
         return { ...row, profile };
       }
       case 'message': {
@@ -277,8 +313,24 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       if (membership !== 'join' && membership !== 'invite') continue;
       const profile = profileOf({ identity: who, sender: member.userId });
       const old = before.get(who);
-      if (old && old.profile === profile && old.membership === membership && old.powerLevel === member.powerLevel && old.userId === member.userId) list.push(old);
-      else list.push({ userId: member.userId, identity: who, name: profile.name, membership, powerLevel: member.powerLevel, avatarMxc: profile.avatarMxc, profile });
+      if (
+        old &&
+        old.profile === profile &&
+        old.membership === membership &&
+        old.powerLevel === member.powerLevel &&
+        old.userId === member.userId
+      )
+        list.push(old);
+      else
+        list.push({
+          userId: member.userId,
+          identity: who,
+          name: profile.name,
+          membership,
+          powerLevel: member.powerLevel,
+          avatarMxc: profile.avatarMxc,
+          profile,
+        });
     }
     const sorted = sortMembers(list);
     return sorted.length === previous.length && sorted.every((m, i) => m === previous[i]) ? previous : sorted;
@@ -398,7 +450,12 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     if (row?.kind !== 'message') return;
     const sdkEvent = findSdkEvent(room, targetId);
     const event = sdkEvent ? toTimelineEvent(sdkEvent) : row.event;
-    const base = messageRow(event.identity === row.event.identity ? event : { ...event, identity: row.event.identity }, row.startsGroup, folds.latestEdit(event), folds.reactions(targetId));
+    const base = messageRow(
+      event.identity === row.event.identity ? event : { ...event, identity: row.event.identity },
+      row.startsGroup,
+      folds.latestEdit(event),
+      folds.reactions(targetId),
+    );
     const resolved = resolve(base, row);
     if (resolved !== row) replaceRows(new Map([[i, resolved]]));
   }
@@ -431,7 +488,12 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     const change = handleChangeOf(event);
     if (change) {
       const who = profileOf({ identity: event.identity, sender: event.identity });
-      added.push({ kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(who.name, change, who.badge.kind === 'verified' || who.badge.kind === 'plain') });
+      added.push({
+        kind: 'notice',
+        key: `handle-${event.id}`,
+        event,
+        text: describeHandleChange(who.name, change, who.badge.kind === 'verified' || who.badge.kind === 'plain'),
+      });
     }
     if (added.length === 0) return;
     const next = eventRows.slice();
@@ -492,15 +554,23 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       const row = eventRows[i]!;
       if (row.kind === 'day') continue;
       let stale = touches(profileKey(row.event));
-      if (!stale && row.kind === 'notice') stale = touches(row.event.subject) || touches(index.identityOfUser(row.event.sender)) || touches(row.event.stateKey && index.identityOfUser(row.event.stateKey));
+      if (!stale && row.kind === 'notice')
+        stale =
+          touches(row.event.subject) ||
+          touches(index.identityOfUser(row.event.sender)) ||
+          touches(row.event.stateKey && index.identityOfUser(row.event.stateKey));
       if (!stale && row.kind === 'message') {
         const quoted = row.replyTo ? messagesById.get(row.replyTo) : undefined;
-        stale = (quoted !== undefined && touches(profileKey(quoted.event))) || row.reactions.some((g) => g.reactors.some((r) => changed.has(r.identity)));
+        stale =
+          (quoted !== undefined && touches(profileKey(quoted.event))) ||
+          row.reactions.some((g) => g.reactors.some((r) => changed.has(r.identity)));
       }
       if (!stale) continue;
       if (row.kind === 'notice') {
         const text = noticeText(row);
-        const subject = row.event.subject ? profileOf({ identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject }) : undefined;
+        const subject = row.event.subject
+          ? profileOf({ identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject })
+          : undefined;
         changes.set(i, subject ? { ...row, text, subject } : { ...row, text });
       } else if (row.kind === 'message') {
         const reply = replyPreview(row.replyTo);
@@ -539,14 +609,17 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       chat.getState().setComposerMode(roomId, { kind: 'normal' });
       // The local echo shows sending / not sent; only refusals (not network trouble) need words here.
       client.sendMessage(roomId, content as never).catch((err: { name?: string; httpStatus?: number }) => {
-        if (err?.name !== 'ConnectionError' && err?.httpStatus !== undefined && err.httpStatus < 500) notice(err, t('chat.composer.notSent'));
+        if (err?.name !== 'ConnectionError' && err?.httpStatus !== undefined && err.httpStatus < 500)
+          notice(err, t('chat.composer.notSent'));
       });
       return true;
     },
     startReply(eventId) {
       const row = messagesById.get(eventId);
       if (!row) return;
-      chat.getState().setComposerMode(roomId, { kind: 'reply', eventId, senderName: row.profile.name, preview: previewText(row.content).slice(0, 120) });
+      chat
+        .getState()
+        .setComposerMode(roomId, { kind: 'reply', eventId, senderName: row.profile.name, preview: previewText(row.content).slice(0, 120) });
     },
     startEdit(eventId) {
       const row = messagesById.get(eventId);
@@ -578,7 +651,10 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     retryUpload: (uploadId) => retryUpload(client, uploadId),
     cancelUpload: (uploadId) => removeUpload(client, uploadId),
     sendImages(files) {
-      for (const file of files) void sendImage(client, roomId, file).then((refusal) => refusal && chat.getState().showNotice(t('chat.composer.imageRefused', { reason: refusal })));
+      for (const file of files)
+        void sendImage(client, roomId, file).then(
+          (refusal) => refusal && chat.getState().showNotice(t('chat.composer.imageRefused', { reason: refusal })),
+        );
     },
     loadMembers() {
       void room.loadMembersIfNeeded().catch(log.ignored('the full member list did not load; the panel shows the members known so far'));
@@ -597,7 +673,13 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       }
     },
     sendTyping(typing) {
-      void client.sendTyping(roomId, typing, typing ? 5000 : 0).catch(log.ignored(typing ? 'typing notice not sent; the next keystroke sends another' : 'typing stop not sent; the notice times out by itself'));
+      void client
+        .sendTyping(roomId, typing, typing ? 5000 : 0)
+        .catch(
+          log.ignored(
+            typing ? 'typing notice not sent; the next keystroke sends another' : 'typing stop not sent; the notice times out by itself',
+          ),
+        );
     },
     markRead: () => markRead(client, room),
     inspect: (who) => identity.getState().openInspector(roomId, who),
@@ -605,7 +687,13 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
   }));
 
   // ---- what it listens to ----
-  const onTimeline = (event: MatrixEvent, _room: Room | undefined, toStart: boolean | undefined, removed: boolean, data: IRoomTimelineData) => {
+  const onTimeline = (
+    event: MatrixEvent,
+    _room: Room | undefined,
+    toStart: boolean | undefined,
+    removed: boolean,
+    data: IRoomTimelineData,
+  ) => {
     if (data.timeline !== room.getLiveTimeline()) return; // threads' and old (/context) timelines aren't shown
     if (toStart || removed) return scheduleRebuild();
     appendLive(event);

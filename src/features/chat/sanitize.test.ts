@@ -25,7 +25,9 @@ describe('sanitizeMessageHtml', () => {
   });
 
   it('turns spec colours into styles and drops anything else', () => {
-    const out = sanitizeMessageHtml('<font data-mx-color="#ff0000">red</font><span data-mx-color="red;background:url(x)">x</span><p style="position:fixed">p</p>');
+    const out = sanitizeMessageHtml(
+      '<font data-mx-color="#ff0000">red</font><span data-mx-color="red;background:url(x)">x</span><p style="position:fixed">p</p>',
+    );
     expect(out).toContain('color: rgb(255, 0, 0)');
     expect(out).not.toContain('url(');
     expect(out).not.toContain('position');
@@ -41,7 +43,9 @@ describe('sanitizeMessageHtml', () => {
 describe('previewText', () => {
   it('uses the text of formatted messages and folds whitespace', async () => {
     const { previewText } = await import('./sanitize');
-    expect(previewText({ body: 'Hello **Bob**', format: 'org.matrix.custom.html', formatted_body: 'Hello <strong>Bob</strong>' })).toBe('Hello Bob');
+    expect(previewText({ body: 'Hello **Bob**', format: 'org.matrix.custom.html', formatted_body: 'Hello <strong>Bob</strong>' })).toBe(
+      'Hello Bob',
+    );
     expect(previewText({ body: 'one\ntwo' })).toBe('one two');
     expect(previewText({ body: '> <@a:b> q\n\nanswer' })).toBe('answer');
   });

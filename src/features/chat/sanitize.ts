@@ -4,9 +4,43 @@ import { inAppHrefForMatrixTo } from '../../domain/routes';
 
 /** The spec's suggested tags for `org.matrix.custom.html` (Client-Server API, m.room.message msgtypes). */
 export const allowedTags = [
-  'font', 'del', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'p', 'a', 'ul', 'ol', 'sup', 'sub', 'li',
-  'b', 'i', 'u', 'strong', 'em', 's', 'code', 'hr', 'br', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td',
-  'caption', 'pre', 'span', 'details', 'summary',
+  'font',
+  'del',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'p',
+  'a',
+  'ul',
+  'ol',
+  'sup',
+  'sub',
+  'li',
+  'b',
+  'i',
+  'u',
+  'strong',
+  'em',
+  's',
+  'code',
+  'hr',
+  'br',
+  'div',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'caption',
+  'pre',
+  'span',
+  'details',
+  'summary',
 ];
 // `img` is allowed by the spec only with mxc:// sources, which a browser cannot load without auth: dropped.
 
@@ -83,7 +117,8 @@ export function sanitizeMessageHtml(html: string): string {
 
 /** One-line text of a message for previews (replies): the formatted body's text, else the body. */
 export function previewText(content: Record<string, unknown>): string {
-  const html = content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
+  const html =
+    content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
   if (html !== undefined) {
     const doc = new DOMParser().parseFromString(sanitizeMessageHtml(html), 'text/html');
     return (doc.body.textContent ?? '').replace(/\s+/g, ' ').trim();

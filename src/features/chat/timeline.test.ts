@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildTimelineRows, continuesGroup, groupWindowMs, lastEditableMessage, withPendingUploads, type PendingImage, type TimelineEvent, type TimelineRow } from './timeline';
+import {
+  buildTimelineRows,
+  continuesGroup,
+  groupWindowMs,
+  lastEditableMessage,
+  withPendingUploads,
+  type PendingImage,
+  type TimelineEvent,
+  type TimelineRow,
+} from './timeline';
 import { senderIdentity } from '../../domain/identity/sender';
 import { t } from '../../i18n';
 
@@ -28,7 +37,10 @@ const messages = (rows: TimelineRow[]) => rows.filter((r) => r.kind === 'message
 
 describe('grouping (Element rule)', () => {
   it('groups consecutive messages of one sender within 5 minutes', () => {
-    const rows = buildTimelineRows([message('@a:x', noon), message('@a:x', noon + 4 * minute), message('@a:x', noon + 9 * minute - 1)], nameOf);
+    const rows = buildTimelineRows(
+      [message('@a:x', noon), message('@a:x', noon + 4 * minute), message('@a:x', noon + 9 * minute - 1)],
+      nameOf,
+    );
     expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, false, false]);
   });
 
@@ -50,33 +62,45 @@ describe('grouping (Element rule)', () => {
   });
 
   it('breaks a group at a state notice in between', () => {
-    const join: TimelineEvent = { ...message('@b:x', noon + minute), type: 'm.room.member', stateKey: '@b:x', content: { membership: 'join' } };
+    const join: TimelineEvent = {
+      ...message('@b:x', noon + minute),
+      type: 'm.room.member',
+      stateKey: '@b:x',
+      content: { membership: 'join' },
+    };
     const rows = buildTimelineRows([message('@a:x', noon), join, message('@a:x', noon + 2 * minute)], nameOf);
     expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'notice', 'message']);
     expect(rows[3]!.kind === 'message' && rows[3]!.startsGroup).toBe(true);
   });
 
   it('groups by identity, not by the sender string: two keys with one handle are two people', () => {
-    const a = message('@alice:x', noon, 'one', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'l8Hft5qXKn1v+Hrg3p4/W8gELQVo8N13JkluMfmn2sQ' }) });
-    const b = message('@alice:x', noon + minute, 'two', { identity: senderIdentity({ sender: '@alice:x', sender_key: 'A8Hft5qXKn1v+Hrg3p4/W8gELQVo8N13JkluMfmn2sQ' }) });
+    const a = message('@alice:x', noon, 'one', {
+      identity: senderIdentity({ sender: '@alice:x', sender_key: 'l8Hft5qXKn1v+Hrg3p4/W8gELQVo8N13JkluMfmn2sQ' }),
+    });
+    const b = message('@alice:x', noon + minute, 'two', {
+      identity: senderIdentity({ sender: '@alice:x', sender_key: 'A8Hft5qXKn1v+Hrg3p4/W8gELQVo8N13JkluMfmn2sQ' }),
+    });
     const rows = buildTimelineRows([a, b], nameOf);
     expect(messages(rows).map((r) => r.kind === 'message' && r.startsGroup)).toEqual([true, true]);
   });
 
   it('never groups across more than 5 minutes or across senders (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ who: fc.constantFrom('@a:x', '@b:x'), gap: fc.integer({ min: 0, max: 10 * minute }) }), { maxLength: 40 }), (steps) => {
-        let ts = noon;
-        const events = steps.map((s) => message(s.who, (ts += s.gap)));
-        const rows = messages(buildTimelineRows(events, nameOf));
-        for (let i = 1; i < rows.length; i++) {
-          const prev = rows[i - 1]!;
-          const cur = rows[i]!;
-          if (prev.kind !== 'message' || cur.kind !== 'message') continue;
-          if (!cur.startsGroup) expect(continuesGroup(prev.event, cur.event)).toBe(true);
-          else expect(continuesGroup(prev.event, cur.event)).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.array(fc.record({ who: fc.constantFrom('@a:x', '@b:x'), gap: fc.integer({ min: 0, max: 10 * minute }) }), { maxLength: 40 }),
+        (steps) => {
+          let ts = noon;
+          const events = steps.map((s) => message(s.who, (ts += s.gap)));
+          const rows = messages(buildTimelineRows(events, nameOf));
+          for (let i = 1; i < rows.length; i++) {
+            const prev = rows[i - 1]!;
+            const cur = rows[i]!;
+            if (prev.kind !== 'message' || cur.kind !== 'message') continue;
+            if (!cur.startsGroup) expect(continuesGroup(prev.event, cur.event)).toBe(true);
+            else expect(continuesGroup(prev.event, cur.event)).toBe(false);
+          }
+        },
+      ),
     );
   });
 });
@@ -86,9 +110,17 @@ describe('edits and redactions', () => {
     const original = message('@a:x', noon, 'frist');
     const edit = (body: string, ts: number, sender = '@a:x') =>
       message(sender, ts, `* ${body}`, {
-        content: { msgtype: 'm.text', body: `* ${body}`, 'm.new_content': { msgtype: 'm.text', body }, 'm.relates_to': { rel_type: 'm.replace', event_id: original.id } },
+        content: {
+          msgtype: 'm.text',
+          body: `* ${body}`,
+          'm.new_content': { msgtype: 'm.text', body },
+          'm.relates_to': { rel_type: 'm.replace', event_id: original.id },
+        },
       });
-    const rows = buildTimelineRows([original, edit('first', noon + 1000), edit('first!', noon + 2000), edit('hijack', noon + 3000, '@b:x')], nameOf);
+    const rows = buildTimelineRows(
+      [original, edit('first', noon + 1000), edit('first!', noon + 2000), edit('hijack', noon + 3000, '@b:x')],
+      nameOf,
+    );
     const shown = messages(rows);
     expect(shown).toHaveLength(1);
     expect(shown[0]!.kind === 'message' && shown[0]!.content.body).toBe('first!');
@@ -107,7 +139,12 @@ describe('edits and redactions', () => {
 describe('notices', () => {
   it('describes membership, name and topic changes compactly', () => {
     const base = message('@a:x', noon);
-    const state = (type: string, content: Record<string, unknown>, stateKey = '', prevContent?: Record<string, unknown>): TimelineEvent => ({
+    const state = (
+      type: string,
+      content: Record<string, unknown>,
+      stateKey = '',
+      prevContent?: Record<string, unknown>,
+    ): TimelineEvent => ({
       ...base,
       id: `$${type}${stateKey}${JSON.stringify(content)}`,
       type,
@@ -132,7 +169,12 @@ describe('notices', () => {
       { key: 'timeline.renamed', values: { actor: 'a', name: 'Lounge' } },
       { key: 'timeline.topicChanged', values: { actor: 'a', topic: 'Chat' } },
     ]);
-    expect(notices.map((m) => t(m))).toEqual(['a invited b', 'Bee joined', 'a renamed the room to “Lounge”', 'a changed the topic to “Chat”']);
+    expect(notices.map((m) => t(m))).toEqual([
+      'a invited b',
+      'Bee joined',
+      'a renamed the room to “Lounge”',
+      'a changed the topic to “Chat”',
+    ]);
   });
 });
 
@@ -140,7 +182,12 @@ describe('lastEditableMessage', () => {
   it('finds my newest sent text message, skipping others, deleted and unsent ones', () => {
     const mine = message('@me:x', noon, 'mine');
     const rows = buildTimelineRows(
-      [mine, message('@b:x', noon + 1), message('@me:x', noon + 2, 'x', { redacted: true }), message('@me:x', noon + 3, 'y', { status: 'failed' })],
+      [
+        mine,
+        message('@b:x', noon + 1),
+        message('@me:x', noon + 2, 'x', { redacted: true }),
+        message('@me:x', noon + 3, 'y', { status: 'failed' }),
+      ],
       nameOf,
     );
     expect(lastEditableMessage(rows, '@me:x')?.event.id).toBe(mine.id);
@@ -162,14 +209,27 @@ describe('pending image uploads', () => {
     status: 'uploading',
     ...extra,
   });
-  const summary = (rows: TimelineRow[]) => rows.map((r) => (r.kind === 'day' ? 'day' : `${r.kind}:${r.key}${'startsGroup' in r && r.startsGroup ? '+' : ''}`));
+  const summary = (rows: TimelineRow[]) =>
+    rows.map((r) => (r.kind === 'day' ? 'day' : `${r.kind}:${r.key}${'startsGroup' in r && r.startsGroup ? '+' : ''}`));
 
   it('come last, in the order they started, after local echoes, as my own messages', () => {
-    const rows = buildTimelineRows([message('@b:x', noon), message('@me:x', noon + minute, 'echo', { id: '~!r:t1', txnId: 't1', status: 'sending' })], nameOf);
-    const merged = withPendingUploads(rows, [upload('t3', noon + 3 * minute), upload('t2', noon + 2 * minute, { status: 'failed', error: 'offline' })], me);
+    const rows = buildTimelineRows(
+      [message('@b:x', noon), message('@me:x', noon + minute, 'echo', { id: '~!r:t1', txnId: 't1', status: 'sending' })],
+      nameOf,
+    );
+    const merged = withPendingUploads(
+      rows,
+      [upload('t3', noon + 3 * minute), upload('t2', noon + 2 * minute, { status: 'failed', error: 'offline' })],
+      me,
+    );
     expect(summary(merged).slice(-3)).toEqual(['message:t1+', 'upload:t2', 'upload:t3']);
     const last = merged[merged.length - 1]!;
-    expect(last.kind === 'upload' && last.event).toMatchObject({ sender: '@me:x', identity: '@me:x', status: 'sending', content: { msgtype: 'm.image', body: 't3.png' } });
+    expect(last.kind === 'upload' && last.event).toMatchObject({
+      sender: '@me:x',
+      identity: '@me:x',
+      status: 'sending',
+      content: { msgtype: 'm.image', body: 't3.png' },
+    });
     const failed = merged[merged.length - 2]!;
     expect(failed.kind === 'upload' && failed.event.status).toBe('failed');
   });
@@ -196,7 +256,13 @@ describe('pending image uploads', () => {
   it('give way to their event: the message sent with the upload’s transaction ID takes over the same row key, once', () => {
     const pending = withPendingUploads(buildTimelineRows([message('@me:x', noon)], nameOf), [upload('t9', noon + minute)], me);
     // The local echo (event ID "~room:txn"), then the remote echo (a real event ID): the key stays the transaction ID.
-    const echo = (id: string, status: TimelineEvent['status']) => message('@me:x', noon + minute, 't9.png', { id, txnId: 't9', status, content: { msgtype: 'm.image', body: 't9.png', url: 'mxc://x/1' } });
+    const echo = (id: string, status: TimelineEvent['status']) =>
+      message('@me:x', noon + minute, 't9.png', {
+        id,
+        txnId: 't9',
+        status,
+        content: { msgtype: 'm.image', body: 't9.png', url: 'mxc://x/1' },
+      });
     const first = buildTimelineRows([message('@me:x', noon), echo('~!r:t9', 'sending')], nameOf);
     // The upload still in the store for a moment: one row, the event's.
     const both = withPendingUploads(first, [upload('t9', noon + minute)], me);

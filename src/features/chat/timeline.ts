@@ -83,7 +83,9 @@ export function dayKey(ts: number): string {
 
 /** Element's rule: same sender identity, within 5 minutes, on the same day (callers reset on other rows). */
 export function continuesGroup(previous: TimelineEvent, next: TimelineEvent): boolean {
-  return previous.identity === next.identity && next.ts - previous.ts <= groupWindowMs && next.ts >= previous.ts && sameDay(previous.ts, next.ts);
+  return (
+    previous.identity === next.identity && next.ts - previous.ts <= groupWindowMs && next.ts >= previous.ts && sameDay(previous.ts, next.ts)
+  );
 }
 
 function relation(content: Record<string, unknown>): { relType?: string; eventId?: string; inReplyTo?: string } {
@@ -122,7 +124,9 @@ export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): Messag
       if (now === 'join' && before === 'join') {
         const oldName = event.prevContent?.displayname;
         if (oldName !== content.displayname && typeof content.displayname === 'string') {
-          return typeof oldName === 'string' ? msg('timeline.nameChanged', { old: oldName, name: content.displayname }) : msg('timeline.nameSet', { target });
+          return typeof oldName === 'string'
+            ? msg('timeline.nameChanged', { old: oldName, name: content.displayname })
+            : msg('timeline.nameSet', { target });
         }
         if (event.prevContent?.avatar_url !== content.avatar_url) return msg('timeline.avatarChanged', { target });
         return undefined;
@@ -139,9 +143,13 @@ export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): Messag
       return undefined;
     }
     case 'm.room.name':
-      return typeof content.name === 'string' && content.name !== '' ? msg('timeline.renamed', { actor, name: content.name }) : msg('timeline.nameRemoved', { actor });
+      return typeof content.name === 'string' && content.name !== ''
+        ? msg('timeline.renamed', { actor, name: content.name })
+        : msg('timeline.nameRemoved', { actor });
     case 'm.room.topic':
-      return typeof content.topic === 'string' && content.topic !== '' ? msg('timeline.topicChanged', { actor, topic: content.topic }) : msg('timeline.topicRemoved', { actor });
+      return typeof content.topic === 'string' && content.topic !== ''
+        ? msg('timeline.topicChanged', { actor, topic: content.topic })
+        : msg('timeline.topicRemoved', { actor });
     case 'm.room.create':
       return msg('timeline.created', { actor });
     case 'm.room.avatar':
@@ -173,9 +181,17 @@ type MessageRowData = Extract<TimelineRow, { kind: 'message' }>;
 const noReactions: ReactionGroup[] = [];
 
 /** One message's row: its latest edit and its reactions folded in. */
-export function messageRow(event: TimelineEvent, startsGroup: boolean, edit: TimelineEvent | undefined, reactions: ReactionGroup[] | undefined): MessageRowData {
+export function messageRow(
+  event: TimelineEvent,
+  startsGroup: boolean,
+  edit: TimelineEvent | undefined,
+  reactions: ReactionGroup[] | undefined,
+): MessageRowData {
   const newContent = edit?.content['m.new_content'];
-  const content = !event.redacted && edit && typeof newContent === 'object' && newContent !== null ? (newContent as Record<string, unknown>) : event.content;
+  const content =
+    !event.redacted && edit && typeof newContent === 'object' && newContent !== null
+      ? (newContent as Record<string, unknown>)
+      : event.content;
   return {
     kind: 'message',
     key: rowKey(event),
@@ -238,7 +254,9 @@ export class TimelineRowBuilder {
 }
 
 /** Edits and reactions of a run of events, gathered per target. */
-export function foldsOf(events: readonly TimelineEvent[]): RowFolds & { edits: Map<string, TimelineEvent[]>; annotations: Map<string, TimelineEvent[]> } {
+export function foldsOf(
+  events: readonly TimelineEvent[],
+): RowFolds & { edits: Map<string, TimelineEvent[]>; annotations: Map<string, TimelineEvent[]> } {
   const edits = new Map<string, TimelineEvent[]>();
   const annotations = new Map<string, TimelineEvent[]>();
   for (const event of events) {

@@ -11,7 +11,14 @@ function cancelEcho(client: MatrixClient, room: Room, txnId: string): void {
   if (echo && echo.status !== null) client.cancelPendingEvent(echo);
 }
 
-export async function toggleReaction(client: MatrixClient, room: Room, target: string, groups: readonly ReactionGroup[], key: string, myIdentity: string): Promise<void> {
+export async function toggleReaction(
+  client: MatrixClient,
+  room: Room,
+  target: string,
+  groups: readonly ReactionGroup[],
+  key: string,
+  myIdentity: string,
+): Promise<void> {
   const group = groups.find((g) => g.key === key);
   const mine = group && ownReaction(group, myIdentity);
   const txnId = client.makeTxnId();
@@ -26,7 +33,12 @@ export async function toggleReaction(client: MatrixClient, room: Room, target: s
     return;
   }
   try {
-    await client.sendEvent(room.roomId, EventType.Reaction, { 'm.relates_to': { rel_type: RelationType.Annotation, event_id: target, key } }, txnId);
+    await client.sendEvent(
+      room.roomId,
+      EventType.Reaction,
+      { 'm.relates_to': { rel_type: RelationType.Annotation, event_id: target, key } },
+      txnId,
+    );
   } catch (err) {
     cancelEcho(client, room, txnId);
     chatStore.getState().showNotice(describeMatrixError(err, `Could not react with ${key}`));

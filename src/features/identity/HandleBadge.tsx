@@ -36,7 +36,13 @@ export function SameNameWarning({ warnings, className = '' }: { warnings: readon
   if (warnings.length === 0) return null;
   const tooltip = warnings.map((w) => w.detail).join('\n');
   return (
-    <span role="img" aria-label={t('identity.sameName.name')} title={tooltip} data-warning="same-name" className={`${warningChip} ${className}`}>
+    <span
+      role="img"
+      aria-label={t('identity.sameName.name')}
+      title={tooltip}
+      data-warning="same-name"
+      className={`${warningChip} ${className}`}
+    >
       <span aria-hidden>{t('identity.sameName.label')}</span>
     </span>
   );

@@ -38,7 +38,8 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
 
   // Opening the inspector runs the browser's own check (from its cache when fresh).
   useEffect(() => {
-    if (target && !target.startsWith('@') && !identityStore.getState().browser[browserKey(room.roomId, target)]) void verifyInBrowser(client, room, [target]).catch((error: unknown) => log.warn('the browser link check failed', error));
+    if (target && !target.startsWith('@') && !identityStore.getState().browser[browserKey(room.roomId, target)])
+      void verifyInBrowser(client, room, [target]).catch((error: unknown) => log.warn('the browser link check failed', error));
   }, [client, room, target]);
 
   if (!target) return null;
@@ -55,7 +56,19 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
   );
 }
 
-function InspectorBody({ client, room, identity, browser, onClose }: { client: MatrixClient; room: Room; identity: string; browser?: BrowserCheck; onClose(): void }) {
+function InspectorBody({
+  client,
+  room,
+  identity,
+  browser,
+  onClose,
+}: {
+  client: MatrixClient;
+  room: Room;
+  identity: string;
+  browser?: BrowserCheck;
+  onClose(): void;
+}) {
   // Re-derived on member_info changes and browser checks: the facts object changes with them.
   const facts = useIdentityFacts(room.roomId);
   const identities = roomIdentities(room);
@@ -72,7 +85,11 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
   async function copyMemberEvent() {
     setCopyStatus(t('identity.inspector.fetching'));
     try {
-      const event = await fetchMemberEvent({ fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' }, room.roomId, identity);
+      const event = await fetchMemberEvent(
+        { fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' },
+        room.roomId,
+        identity,
+      );
       await navigator.clipboard.writeText(JSON.stringify(event, null, 2));
       setCopyStatus(t('identity.inspector.eventCopied'));
     } catch (error) {
@@ -100,11 +117,16 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
       )}
 
       {badge.kind === 'contested' && (
-        <p role="alert" data-testid="contested-warning" className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg">
+        <p
+          role="alert"
+          data-testid="contested-warning"
+          className="rounded-md border border-danger-line bg-danger-surface p-3 text-sm font-medium text-danger-fg"
+        >
           {t('identity.inspector.contested', { reason: badge.reason })}
           {badge.signer && (
             <span className="mt-1 block font-normal">
-              {t('identity.inspector.firstSeen', { when: dateTime.format(badge.signer.sinceTs) })} <code className="break-all font-mono text-xs">{badge.signer.eventId}</code>.
+              {t('identity.inspector.firstSeen', { when: dateTime.format(badge.signer.sinceTs) })}{' '}
+              <code className="break-all font-mono text-xs">{badge.signer.eventId}</code>.
             </span>
           )}
         </p>
@@ -117,7 +139,15 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
             <code className="flex-1 break-all rounded bg-surface-muted px-2 py-1 font-mono text-sm" data-testid="member-key">
               {keyGroups(identity)}
             </code>
-            <button className={secondaryButton + ' text-sm'} onClick={() => void navigator.clipboard.writeText(identity).then(() => setCopyStatus(t('identity.inspector.keyCopied')), () => setCopyStatus(t('identity.inspector.keyCopyFailed')))}>
+            <button
+              className={secondaryButton + ' text-sm'}
+              onClick={() =>
+                void navigator.clipboard.writeText(identity).then(
+                  () => setCopyStatus(t('identity.inspector.keyCopied')),
+                  () => setCopyStatus(t('identity.inspector.keyCopyFailed')),
+                )
+              }
+            >
               {t('identity.inspector.copyKey')}
             </button>
           </p>
@@ -140,8 +170,11 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
               {link ? (
                 <>
                   <strong>{link.status}</strong>
-                  {link.key_id && <> {t('identity.inspector.withKey', { keyId: link.key_id })}</>}, {t('identity.inspector.checked', { when: dateTime.format(link.checked_ts) })}
-                  {link.status !== 'verified' && link.reason && <span className="block text-muted">{t('identity.inspector.reason', { reason: link.reason })}</span>}
+                  {link.key_id && <> {t('identity.inspector.withKey', { keyId: link.key_id })}</>},{' '}
+                  {t('identity.inspector.checked', { when: dateTime.format(link.checked_ts) })}
+                  {link.status !== 'verified' && link.reason && (
+                    <span className="block text-muted">{t('identity.inspector.reason', { reason: link.reason })}</span>
+                  )}
                 </>
               ) : (
                 t('identity.inspector.notReported')
@@ -156,7 +189,8 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
               ) : (
                 <>
                   <strong>{browser.status}</strong>
-                  {browser.keyId && <> {t('identity.inspector.withKey', { keyId: browser.keyId })}</>}, {t('identity.inspector.checked', { when: dateTime.format(browser.checkedTs) })}
+                  {browser.keyId && <> {t('identity.inspector.withKey', { keyId: browser.keyId })}</>},{' '}
+                  {t('identity.inspector.checked', { when: dateTime.format(browser.checkedTs) })}
                   <span className="block text-muted">
                     {browser.status === 'verified' ? browser.reason : t('identity.inspector.reason', { reason: browser.reason })}
                   </span>
@@ -169,7 +203,9 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
               className={secondaryButton + ' text-sm'}
               disabled={browser?.state === 'checking'}
               onClick={() => {
-                void verifyInBrowser(client, room, [identity], true).catch((error: unknown) => log.warn('the browser link check failed', error));
+                void verifyInBrowser(client, room, [identity], true).catch((error: unknown) =>
+                  log.warn('the browser link check failed', error),
+                );
                 reloadHistory(true);
               }}
             >
@@ -200,7 +236,9 @@ function InspectorBody({ client, room, identity, browser, onClose }: { client: M
                   <button className="underline" onClick={() => identityStore.getState().openInspector(room.roomId, warning.other)}>
                     {other.name}
                   </button>{' '}
-                  <span className="text-subtle">({other.handleLabel}) — {warning.detail}</span>
+                  <span className="text-subtle">
+                    ({other.handleLabel}) — {warning.detail}
+                  </span>
                 </li>
               );
             })}
@@ -237,7 +275,8 @@ function useHandleHistory(client: MatrixClient, room: Room, identity: string, is
       setLoad({ kind: 'loading' });
       loadHandleHistory(client, room, identity, force).then(
         (entries) => request === latest.current && setLoad({ kind: 'loaded', entries }),
-        (error: unknown) => request === latest.current && setLoad({ kind: 'failed', reason: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) =>
+          request === latest.current && setLoad({ kind: 'failed', reason: error instanceof Error ? error.message : String(error) }),
       );
     },
     [client, room, identity, isKey],
@@ -264,7 +303,10 @@ export function HandleHistorySection({ history }: { history: HistoryLoad }) {
               <time className="text-subtle" dateTime={new Date(entry.ts).toISOString()}>
                 {dateTime.format(entry.ts)}
               </time>
-              <span className={entry.verified ? '' : 'font-medium text-warning'} title={entry.claim ? t('identity.history.claimNotVerified', { claim: entry.claim }) : undefined}>
+              <span
+                className={entry.verified ? '' : 'font-medium text-warning'}
+                title={entry.claim ? t('identity.history.claimNotVerified', { claim: entry.claim }) : undefined}
+              >
                 {entry.label}
               </span>
               <span className="text-subtle">{entry.membership ?? ''} ·</span>

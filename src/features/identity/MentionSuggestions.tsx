@@ -18,7 +18,15 @@ export function mentionCandidates(members: readonly RoomMemberRow[], exceptIdent
   return out;
 }
 
-export function MentionSuggestions({ options, active, onPick }: { options: readonly MentionCandidate[]; active: number; onPick(candidate: MentionCandidate): void }) {
+export function MentionSuggestions({
+  options,
+  active,
+  onPick,
+}: {
+  options: readonly MentionCandidate[];
+  active: number;
+  onPick(candidate: MentionCandidate): void;
+}) {
   // The ARIA combobox pattern: focus stays in the composer, which points at the active option (aria-activedescendant).
   return (
     <ul

@@ -26,8 +26,27 @@ function world(now: number) {
     const memberSeed = seed(100 + i);
     const memberId = memberIdFromPublicKey(keyPairFromSeed(memberSeed).publicKey);
     const d = domains.get(domain)!;
-    const event = { type: 'm.room.member', room_id: ROOM, sender: memberId, state_key: memberId, content: { membership: 'join', localpart, domain }, origin_server_ts: now, depth: 3, prev_events: [], auth_events: [] };
-    members.set(normaliseKey(memberId), signEvent(signEvent(event, MEMBER_KEYS_ROOM_VERSION, memberId, MEMBER_KEY_ID, memberSeed), MEMBER_KEYS_ROOM_VERSION, domain, d.keyId, d.seed));
+    const event = {
+      type: 'm.room.member',
+      room_id: ROOM,
+      sender: memberId,
+      state_key: memberId,
+      content: { membership: 'join', localpart, domain },
+      origin_server_ts: now,
+      depth: 3,
+      prev_events: [],
+      auth_events: [],
+    };
+    members.set(
+      normaliseKey(memberId),
+      signEvent(
+        signEvent(event, MEMBER_KEYS_ROOM_VERSION, memberId, MEMBER_KEY_ID, memberSeed),
+        MEMBER_KEYS_ROOM_VERSION,
+        domain,
+        d.keyId,
+        d.seed,
+      ),
+    );
     return normaliseKey(memberId);
   }
   const fetchFn = (async (input: string | URL | Request) => {
@@ -42,7 +61,9 @@ function world(now: number) {
     const prefix = `${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_event/`;
     if (url.pathname.startsWith(prefix)) {
       const event = members.get(normaliseKey(decodeURIComponent(url.pathname.slice(prefix.length))));
-      return event ? Response.json(event) : Response.json({ errcode: 'M_NOT_FOUND', error: 'No member event for that key' }, { status: 404 });
+      return event
+        ? Response.json(event)
+        : Response.json({ errcode: 'M_NOT_FOUND', error: 'No member event for that key' }, { status: 404 });
     }
     return new Response('not here', { status: 500 });
   }) as typeof fetch;
@@ -54,7 +75,13 @@ describe('browser link verification', () => {
   const setup = () => {
     const w = world(now);
     const cache = memoryCache();
-    const verifier = createBrowserVerifier({ fetch: w.fetchFn, homeserverUrl: 'http://hs.localhost:1', accessToken: 't', cache, now: () => now });
+    const verifier = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache,
+      now: () => now,
+    });
     return { w, cache, verifier };
   };
 
@@ -66,10 +93,18 @@ describe('browser link verification', () => {
   it('verifies a room with one key fetch per domain, then serves repeats from the cache; Verify now fetches again', async () => {
     const { w, verifier } = setup();
     const ids = Array.from({ length: 12 }, (_, i) => w.addMember(i, i % 2 ? 'beta.example' : 'alpha.localhost:1', `user${i}`));
-    const first = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, ids.map((identity) => ({ identity })));
+    const first = await verifier.verifyRoom(
+      ROOM,
+      MEMBER_KEYS_ROOM_VERSION,
+      ids.map((identity) => ({ identity })),
+    );
     expect([...first.values()].every((c) => c.state === 'done' && c.status === 'verified')).toBe(true);
     expect(w.keyRequests.sort()).toEqual(['alpha.localhost:1', 'beta.example']);
-    await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, ids.map((identity) => ({ identity })));
+    await verifier.verifyRoom(
+      ROOM,
+      MEMBER_KEYS_ROOM_VERSION,
+      ids.map((identity) => ({ identity })),
+    );
     expect(w.keyRequests).toHaveLength(2);
     await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: ids[0]! }], { force: true });
     expect(w.keyRequests).toHaveLength(3);
@@ -78,7 +113,10 @@ describe('browser link verification', () => {
   it('finds a rotated key (the co-signing key is gone) on Verify now, with the reason', async () => {
     const { w, verifier } = setup();
     const bob = w.addMember(1, 'beta.example', 'bob');
-    expect((await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({ status: 'verified', keyId: 'ed25519:b1' });
+    expect((await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({
+      status: 'verified',
+      keyId: 'ed25519:b1',
+    });
     w.domains.set('beta.example', { keyId: 'ed25519:b2', seed: seed(9), mode: 'ok' });
     const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }], { force: true })).get(bob)!;
     expect(check).toMatchObject({ state: 'done', status: 'unverified', code: 'key_missing' });
@@ -101,7 +139,9 @@ describe('browser link verification', () => {
     const bob = w.addMember(1, 'beta.example', 'bob');
     const event = w.members.get(bob)!;
     w.members.set(bob, { ...event, content: { ...(event.content as object), domain: 'alpha.localhost:1' } });
-    expect((await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({ status: 'unverified' });
+    expect((await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({
+      status: 'unverified',
+    });
   });
 
   it('404 is unverified; an unreachable domain fails open only for a link this browser verified before', async () => {

@@ -84,7 +84,11 @@ export interface VerifyOptions {
 }
 
 /** Fetches a member event in federation format; throws an Error with words for people when it cannot. */
-export async function fetchMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string): Promise<unknown> {
+export async function fetchMemberEvent(
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>,
+  roomId: string,
+  identity: string,
+): Promise<unknown> {
   return getMemberEvent(deps, roomId, identity, '');
 }
 
@@ -92,11 +96,20 @@ export async function fetchMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' |
  * The homeserver's `{event, history}` for a key: its member events in this room, oldest first, in federation
  * format (see handleHistory.ts's parseMemberHistory). Throws an Error with words for people when it cannot.
  */
-export async function fetchMemberHistory(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string): Promise<unknown> {
+export async function fetchMemberHistory(
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>,
+  roomId: string,
+  identity: string,
+): Promise<unknown> {
   return getMemberEvent(deps, roomId, identity, '?history=true');
 }
 
-async function getMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>, roomId: string, identity: string, query: string): Promise<unknown> {
+async function getMemberEvent(
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>,
+  roomId: string,
+  identity: string,
+  query: string,
+): Promise<unknown> {
   const url = `${deps.homeserverUrl.replace(/\/$/, '')}${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(roomId)}/member_event/${encodeURIComponent(`@${normaliseKey(identity)}`)}${query}`;
   try {
     return await homeserverFetch(url, { accessToken: deps.accessToken, cache: 'no-store', fetch: deps.fetch });
@@ -104,7 +117,9 @@ async function getMemberEvent(deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeser
     if (!(error instanceof MatrixHttpError)) throw error;
     if (!error.answered) throw error.withMessage(`could not reach your homeserver for the member event (${causeText(error)})`);
     if (error.kind === 'not-json') throw error.withMessage('your homeserver answered with a member event that is not JSON');
-    throw error.withMessage(`your homeserver did not hand over the member event: HTTP ${error.httpStatus}${error.data.error ? ` (${error.data.error})` : ''}`);
+    throw error.withMessage(
+      `your homeserver did not hand over the member event: HTTP ${error.httpStatus}${error.data.error ? ` (${error.data.error})` : ''}`,
+    );
   }
 }
 
@@ -157,7 +172,8 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     keyFetches++;
     const outcome = await fetchDomainKeys(deps.fetch, domain);
     if (outcome.kind === 'ok') {
-      const validUntil = isRecord(outcome.response) && typeof outcome.response.valid_until_ts === 'number' ? outcome.response.valid_until_ts : 0;
+      const validUntil =
+        isRecord(outcome.response) && typeof outcome.response.valid_until_ts === 'number' ? outcome.response.valid_until_ts : 0;
       await remember(cacheKey, { outcome, expiresTs: Math.min(validUntil, now() + KEY_RESPONSE_TTL_MS) } satisfies CachedKeys);
     }
     return outcome;
@@ -168,7 +184,12 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     return (await cached<KnownLinkKey>(`key ${domain} ${keyId}`)) ?? null;
   }
 
-  async function verifyRoom(roomId: string, roomVersion: string, members: readonly MemberToCheck[], options: VerifyOptions = {}): Promise<Map<string, BrowserCheck>> {
+  async function verifyRoom(
+    roomId: string,
+    roomVersion: string,
+    members: readonly MemberToCheck[],
+    options: VerifyOptions = {},
+  ): Promise<Map<string, BrowserCheck>> {
     const force = options.force ?? false;
     const startedTs = now();
     const verifier = createLinkVerifier((domain) => keysOf(domain, force), startedTs);
@@ -196,16 +217,32 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     try {
       memberEvent = await fetchMemberEvent(deps, roomId, identity);
     } catch (error) {
-      return { state: 'done', status: 'unverified', code: 'fetch_failed', reason: error instanceof Error ? error.message : String(error), checkedTs: startedTs };
+      return {
+        state: 'done',
+        status: 'unverified',
+        code: 'fetch_failed',
+        reason: error instanceof Error ? error.message : String(error),
+        checkedTs: startedTs,
+      };
     }
-    const eventId = typeof (memberEvent as { event_id?: unknown })?.event_id === 'string' ? String((memberEvent as { event_id: string }).event_id) : undefined;
+    const eventId =
+      typeof (memberEvent as { event_id?: unknown })?.event_id === 'string'
+        ? String((memberEvent as { event_id: string }).event_id)
+        : undefined;
     const verdictKey = `verdict ${roomId} ${identity} ${fingerprint(memberEvent)}`;
     if (!force) {
       const earlier = await cached<CachedVerdict>(verdictKey);
       if (earlier && earlier.expiresTs > now()) return earlier.check;
     }
     if (tamperedContent(memberEvent)) {
-      return { state: 'done', status: 'unverified', code: 'malformed_event', reason: 'the member event’s content does not match its content hash: it was altered after it was signed', checkedTs: startedTs, ...(eventId ? { eventId } : {}) };
+      return {
+        state: 'done',
+        status: 'unverified',
+        code: 'malformed_event',
+        reason: 'the member event’s content does not match its content hash: it was altered after it was signed',
+        checkedTs: startedTs,
+        ...(eventId ? { eventId } : {}),
+      };
     }
     const verdict = await verifyWithKnownKey(verifier, memberEvent, roomVersion);
     const check = checkFromVerdict(verdict, startedTs, eventId);
@@ -214,10 +251,17 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
   }
 
   /** One member event, with the key it was last verified with (to notice changed bytes); remembers a verifying key. */
-  async function verifyWithKnownKey(verifier: ReturnType<typeof createLinkVerifier>, memberEvent: unknown, roomVersion: string): Promise<LinkVerdict> {
+  async function verifyWithKnownKey(
+    verifier: ReturnType<typeof createLinkVerifier>,
+    memberEvent: unknown,
+    roomVersion: string,
+  ): Promise<LinkVerdict> {
     const content = isRecord(memberEvent) && isRecord(memberEvent.content) ? memberEvent.content : {};
     const domain = typeof content.domain === 'string' ? content.domain : '';
-    const signedKeyIds = isRecord(memberEvent) && isRecord(memberEvent.signatures) && isRecord(memberEvent.signatures[domain]) ? Object.keys(memberEvent.signatures[domain] as object) : [];
+    const signedKeyIds =
+      isRecord(memberEvent) && isRecord(memberEvent.signatures) && isRecord(memberEvent.signatures[domain])
+        ? Object.keys(memberEvent.signatures[domain] as object)
+        : [];
     const previous = await knownKey(domain, signedKeyIds[0]);
     const verdict = await verifier.verify(memberEvent, roomVersion, previous);
     if (verdict.knownKey) await remember(`key ${verdict.knownKey.domain} ${verdict.knownKey.keyId}`, verdict.knownKey);

@@ -15,7 +15,14 @@ import {
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
 import { createBrowserVerifier, fetchMemberHistory, memoryCache } from './browserVerify';
-import { coSignatureText, coSignersOf, describeHandleHistory, MemberHistoryError, parseMemberHistory, type SignedMemberEvent } from './handleHistory';
+import {
+  coSignatureText,
+  coSignersOf,
+  describeHandleHistory,
+  MemberHistoryError,
+  parseMemberHistory,
+  type SignedMemberEvent,
+} from './handleHistory';
 import { HandleHistorySection } from './IdentityInspector';
 
 const ROOM = '!room:alpha';
@@ -33,9 +40,25 @@ const bob = memberIdFromPublicKey(keyPairFromSeed(bobSeed).publicKey);
 
 /** A member event of bob claiming `localpart`@`domain`, signed by bob's key and co-signed by `coSigner`. */
 function memberEvent(ts: number, domain: ServerName, coSigner: ServerName, localpart = 'bob', membership = 'join'): SignedMemberEvent {
-  const event = { type: 'm.room.member', room_id: ROOM, sender: bob, state_key: bob, content: { membership, localpart, domain }, origin_server_ts: ts, depth: 3, prev_events: [], auth_events: [] };
+  const event = {
+    type: 'm.room.member',
+    room_id: ROOM,
+    sender: bob,
+    state_key: bob,
+    content: { membership, localpart, domain },
+    origin_server_ts: ts,
+    depth: 3,
+    prev_events: [],
+    auth_events: [],
+  };
   const byMember = signEvent(event, MEMBER_KEYS_ROOM_VERSION, bob, MEMBER_KEY_ID, bobSeed);
-  return signEvent(byMember, MEMBER_KEYS_ROOM_VERSION, coSigner, servers[coSigner].keyId, servers[coSigner].seed) as unknown as SignedMemberEvent;
+  return signEvent(
+    byMember,
+    MEMBER_KEYS_ROOM_VERSION,
+    coSigner,
+    servers[coSigner].keyId,
+    servers[coSigner].seed,
+  ) as unknown as SignedMemberEvent;
 }
 
 /** Key endpoints of the three servers and a homeserver that answers `?history=true` with `history`. */
@@ -48,7 +71,9 @@ function world(history: SignedMemberEvent[]) {
     if (url.pathname === '/_matrix/key/v2/server') {
       keyRequests.push(url.host);
       const server = servers[url.host as ServerName];
-      return server ? Response.json(buildServerKeyResponse(url.host, server.keyId, server.seed, NOW + 86_400_000)) : new Response('{}', { status: 404 });
+      return server
+        ? Response.json(buildServerKeyResponse(url.host, server.keyId, server.seed, NOW + 86_400_000))
+        : new Response('{}', { status: 404 });
     }
     if (url.pathname.startsWith(`${WAYFARER_CLIENT_PREFIX}/rooms/`)) return Response.json({ event: history.at(-1), history });
     return new Response('not here', { status: 500 });
@@ -59,7 +84,10 @@ function world(history: SignedMemberEvent[]) {
 
 const joinedOnAlpha = memberEvent(NOW - 3000, 'alpha.localhost:1', 'alpha.localhost:1');
 const forgedOnBeta = memberEvent(NOW - 2000, 'beta.example', 'gamma.example', 'bob', 'join');
-const erased = redactEvent(memberEvent(NOW - 1000, 'alpha.localhost:1', 'alpha.localhost:1', 'bobby'), MEMBER_KEYS_ROOM_VERSION) as SignedMemberEvent;
+const erased = redactEvent(
+  memberEvent(NOW - 1000, 'alpha.localhost:1', 'alpha.localhost:1', 'bobby'),
+  MEMBER_KEYS_ROOM_VERSION,
+) as SignedMemberEvent;
 const movedToBeta = memberEvent(NOW, 'beta.example', 'beta.example');
 
 describe('parseMemberHistory', () => {
@@ -69,7 +97,17 @@ describe('parseMemberHistory', () => {
   });
 
   it('refuses other shapes with a MemberHistoryError, never a crash', () => {
-    const bad: unknown[] = [null, 'x', joinedOnAlpha, { event: joinedOnAlpha }, { history: 'no' }, { history: [5] }, { history: [{ ...joinedOnAlpha, signatures: undefined }] }, { history: [{ ...joinedOnAlpha, type: 'm.room.message' }] }, { history: [{ ...joinedOnAlpha, origin_server_ts: 'today' }] }];
+    const bad: unknown[] = [
+      null,
+      'x',
+      joinedOnAlpha,
+      { event: joinedOnAlpha },
+      { history: 'no' },
+      { history: [5] },
+      { history: [{ ...joinedOnAlpha, signatures: undefined }] },
+      { history: [{ ...joinedOnAlpha, type: 'm.room.message' }] },
+      { history: [{ ...joinedOnAlpha, origin_server_ts: 'today' }] },
+    ];
     for (const body of bad) expect(() => parseMemberHistory(body), JSON.stringify(body)).toThrow(MemberHistoryError);
   });
 });
@@ -93,15 +131,29 @@ describe('the history as the inspector shows it', () => {
     const history = [joinedOnAlpha, forgedOnBeta, erased, movedToBeta];
     const w = world(history);
     const events = parseMemberHistory(await fetchMemberHistory(w.deps, ROOM, bob));
-    expect(w.requested[0]).toBe(`${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_event/${encodeURIComponent(bob)}?history=true`);
+    expect(w.requested[0]).toBe(
+      `${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_event/${encodeURIComponent(bob)}?history=true`,
+    );
     const verdicts = await w.verifier.verifyEvents(MEMBER_KEYS_ROOM_VERSION, events);
     expect(w.keyRequests.sort()).toEqual(['alpha.localhost:1', 'beta.example']);
     const entries = describeHandleHistory(events, bob, MEMBER_KEYS_ROOM_VERSION, verdicts);
 
     expect(entries.map((e) => e.label)).toEqual(['@bob:alpha.localhost:1', '⚠ Unverified handle', 'Erased', '@bob:beta.example']);
     expect(entries.map((e) => e.ts)).toEqual([NOW - 3000, NOW - 2000, NOW - 1000, NOW]);
-    expect(entries[0]).toMatchObject({ verified: true, membership: 'join', coSigners: ['alpha.localhost:1'], coSignedByClaimedDomain: true, coSignature: 'co-signed by alpha.localhost:1 (ed25519:a1), checked by this browser' });
-    expect(entries[1]).toMatchObject({ verified: false, claim: '@bob:beta.example', coSigners: ['gamma.example'], coSignedByClaimedDomain: false, coSignature: 'co-signed by gamma.example, not by the claimed beta.example' });
+    expect(entries[0]).toMatchObject({
+      verified: true,
+      membership: 'join',
+      coSigners: ['alpha.localhost:1'],
+      coSignedByClaimedDomain: true,
+      coSignature: 'co-signed by alpha.localhost:1 (ed25519:a1), checked by this browser',
+    });
+    expect(entries[1]).toMatchObject({
+      verified: false,
+      claim: '@bob:beta.example',
+      coSigners: ['gamma.example'],
+      coSignedByClaimedDomain: false,
+      coSignature: 'co-signed by gamma.example, not by the claimed beta.example',
+    });
     expect(entries[2]).toMatchObject({ verified: false, coSigners: ['alpha.localhost:1'], coSignedByClaimedDomain: true });
     expect(entries[2]!.claim).toBeUndefined();
     expect(entries[3]).toMatchObject({ verified: true, coSignedByClaimedDomain: true });
@@ -111,7 +163,9 @@ describe('the history as the inspector shows it', () => {
 
   it('a co-signature that no longer checks out says why, and the claim is not shown as a handle', async () => {
     const retired = memberEvent(NOW, 'alpha.localhost:1', 'alpha.localhost:1');
-    (retired.signatures['alpha.localhost:1'] as Record<string, string>) = { 'ed25519:old': (retired.signatures['alpha.localhost:1'] as Record<string, string>)['ed25519:a1']! };
+    (retired.signatures['alpha.localhost:1'] as Record<string, string>) = {
+      'ed25519:old': (retired.signatures['alpha.localhost:1'] as Record<string, string>)['ed25519:a1']!,
+    };
     const [verdict] = await world([retired]).verifier.verifyEvents(MEMBER_KEYS_ROOM_VERSION, [retired]);
     const [entry] = describeHandleHistory([retired], bob, MEMBER_KEYS_ROOM_VERSION, [verdict]);
     expect(entry).toMatchObject({ label: '⚠ Unverified handle', verified: false, claim: '@bob:alpha.localhost:1' });
@@ -127,7 +181,12 @@ describe('the history as the inspector shows it', () => {
   it('renders date, handle or badge words, and the co-signer of each event; an unverified claim only in a tooltip', async () => {
     const w = world([joinedOnAlpha, forgedOnBeta]);
     const events = parseMemberHistory(await fetchMemberHistory(w.deps, ROOM, bob));
-    const entries = describeHandleHistory(events, bob, MEMBER_KEYS_ROOM_VERSION, await w.verifier.verifyEvents(MEMBER_KEYS_ROOM_VERSION, events));
+    const entries = describeHandleHistory(
+      events,
+      bob,
+      MEMBER_KEYS_ROOM_VERSION,
+      await w.verifier.verifyEvents(MEMBER_KEYS_ROOM_VERSION, events),
+    );
     const html = renderToStaticMarkup(createElement(HandleHistorySection, { history: { kind: 'loaded', entries } }));
     const items = html.split('<li').slice(1);
     expect(items).toHaveLength(2);
@@ -141,7 +200,11 @@ describe('the history as the inspector shows it', () => {
   });
 
   it('renders loading and failure in words', () => {
-    expect(renderToStaticMarkup(createElement(HandleHistorySection, { history: { kind: 'loading' } }))).toContain('Loading the signed member events');
-    expect(renderToStaticMarkup(createElement(HandleHistorySection, { history: { kind: 'failed', reason: 'HTTP 403' } }))).toContain('Could not load the handle history: HTTP 403');
+    expect(renderToStaticMarkup(createElement(HandleHistorySection, { history: { kind: 'loading' } }))).toContain(
+      'Loading the signed member events',
+    );
+    expect(renderToStaticMarkup(createElement(HandleHistorySection, { history: { kind: 'failed', reason: 'HTTP 403' } }))).toContain(
+      'Could not load the handle history: HTTP 403',
+    );
   });
 });

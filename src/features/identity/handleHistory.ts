@@ -30,7 +30,8 @@ function isSignedMemberEvent(value: unknown): value is SignedMemberEvent {
 
 /** `{event, history}` → the history's member events, oldest first; throws MemberHistoryError on any other shape. */
 export function parseMemberHistory(body: unknown): SignedMemberEvent[] {
-  if (!isRecord(body) || !Array.isArray(body.history)) throw new MemberHistoryError('the homeserver’s answer has no handle history (is it a Wayfarer homeserver?)');
+  if (!isRecord(body) || !Array.isArray(body.history))
+    throw new MemberHistoryError('the homeserver’s answer has no handle history (is it a Wayfarer homeserver?)');
   body.history.forEach((event, index) => {
     if (!isSignedMemberEvent(event)) throw new MemberHistoryError(`entry ${index + 1} of the handle history is not a signed member event`);
   });
@@ -55,10 +56,15 @@ export function coSignersOf(event: SignedMemberEvent, memberKey: string): string
 export function coSignatureText(coSigners: readonly string[], domain: string | undefined, verdict?: LinkVerdict): string {
   const by = coSigners.join(', ');
   if (!domain) return coSigners.length > 0 ? t('identity.history.coSignedNoDomain', { by }) : t('identity.history.notCoSignedNoDomain');
-  if (!coSigners.includes(domain)) return coSigners.length > 0 ? t('identity.history.coSignedByOther', { by, domain }) : t('identity.history.notCoSigned', { domain });
+  if (!coSigners.includes(domain))
+    return coSigners.length > 0 ? t('identity.history.coSignedByOther', { by, domain }) : t('identity.history.notCoSigned', { domain });
   const others = coSigners.filter((name) => name !== domain);
-  const text = others.length > 0 ? t('identity.history.coSignedAlso', { domain, others: others.join(', ') }) : t('identity.history.coSigned', { domain });
-  if (verdict?.status === 'verified') return verdict.keyId ? t('identity.history.checkedKey', { text, keyId: verdict.keyId }) : t('identity.history.checked', { text });
+  const text =
+    others.length > 0
+      ? t('identity.history.coSignedAlso', { domain, others: others.join(', ') })
+      : t('identity.history.coSigned', { domain });
+  if (verdict?.status === 'verified')
+    return verdict.keyId ? t('identity.history.checkedKey', { text, keyId: verdict.keyId }) : t('identity.history.checked', { text });
   if (verdict?.status === 'unverified') return t('identity.history.notValid', { text, reason: verdict.reason });
   return text;
 }
@@ -93,7 +99,13 @@ function eventKey(event: SignedMemberEvent, roomVersion: string, index: number):
  * One member event of `memberKey` for display. `verdict` is this browser's check of that very event (undefined
  * while not checked yet: the claim then reads as unverified, as elsewhere).
  */
-export function historyEntry(event: SignedMemberEvent, memberKey: string, roomVersion: string, verdict: LinkVerdict | undefined, index = 0): HandleHistoryEntry {
+export function historyEntry(
+  event: SignedMemberEvent,
+  memberKey: string,
+  roomVersion: string,
+  verdict: LinkVerdict | undefined,
+  index = 0,
+): HandleHistoryEntry {
   const localpart = text(event.content.localpart);
   const domain = text(event.content.domain);
   const claim = handleOf(localpart, domain);
@@ -117,6 +129,11 @@ export function historyEntry(event: SignedMemberEvent, memberKey: string, roomVe
 }
 
 /** The whole history, oldest first; `verdicts[i]` belongs to `events[i]`. */
-export function describeHandleHistory(events: readonly SignedMemberEvent[], memberKey: string, roomVersion: string, verdicts: readonly (LinkVerdict | undefined)[] = []): HandleHistoryEntry[] {
+export function describeHandleHistory(
+  events: readonly SignedMemberEvent[],
+  memberKey: string,
+  roomVersion: string,
+  verdicts: readonly (LinkVerdict | undefined)[] = [],
+): HandleHistoryEntry[] {
   return events.map((event, index) => historyEntry(event, memberKey, roomVersion, verdicts[index], index));
 }

@@ -3,7 +3,12 @@ import { insertMention, matchMentions, mentionQuery, type MentionCandidate } fro
 
 const people: MentionCandidate[] = [
   { identity: 'K1', userId: '@bob:beta', name: 'Bob', badge: { kind: 'verified', handle: '@bob:beta', domain: 'beta' } },
-  { identity: 'K2', userId: '@_unverified_bob_beta:gamma', name: 'Member 3Tim', badge: { kind: 'unverified', claimedHandle: '@bob:beta', reason: { key: 'identity.unverified.notVerified' } } },
+  {
+    identity: 'K2',
+    userId: '@_unverified_bob_beta:gamma',
+    name: 'Member 3Tim',
+    badge: { kind: 'unverified', claimedHandle: '@bob:beta', reason: { key: 'identity.unverified.notVerified' } },
+  },
   { identity: 'K3', userId: '@carol:gamma', name: 'Carol Baker', badge: { kind: 'verified', handle: '@carol:gamma', domain: 'gamma' } },
 ];
 

@@ -33,7 +33,12 @@ export function matchMentions(candidates: readonly MentionCandidate[], query: st
 }
 
 /** The composer text with the `@query` replaced by a mention link (a pill in every client) and a space. */
-export function insertMention(text: string, start: number, caret: number, candidate: Pick<MentionCandidate, 'name' | 'userId'>): { text: string; caret: number } {
+export function insertMention(
+  text: string,
+  start: number,
+  caret: number,
+  candidate: Pick<MentionCandidate, 'name' | 'userId'>,
+): { text: string; caret: number } {
   const label = candidate.name.replace(/[[\]\\]/g, '\\$&');
   const link = `[${label}](https://matrix.to/#/${candidate.userId}) `;
   return { text: text.slice(0, start) + link + text.slice(caret), caret: start + link.length };

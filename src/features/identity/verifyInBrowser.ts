@@ -38,8 +38,16 @@ export function browserVerifierFor(client: MatrixClient): BrowserVerifier {
 export async function verifyInBrowser(client: MatrixClient, room: Room, identities: readonly string[], force = false): Promise<void> {
   const store = identityStore.getState();
   const startedTs = Date.now();
-  store.setBrowserChecks(room.roomId, identities.map((identity) => [identity, { state: 'checking', startedTs }]));
-  const results = await browserVerifierFor(client).verifyRoom(room.roomId, room.getVersion(), identities.map((identity) => ({ identity })), { force });
+  store.setBrowserChecks(
+    room.roomId,
+    identities.map((identity) => [identity, { state: 'checking', startedTs }]),
+  );
+  const results = await browserVerifierFor(client).verifyRoom(
+    room.roomId,
+    room.getVersion(),
+    identities.map((identity) => ({ identity })),
+    { force },
+  );
   identityStore.getState().setBrowserChecks(room.roomId, results);
 }
 
@@ -48,7 +56,11 @@ export async function verifyInBrowser(client: MatrixClient, room: Room, identiti
  * an Error with words for people (MemberHistoryError for a malformed answer) when it cannot.
  */
 export async function loadHandleHistory(client: MatrixClient, room: Room, identity: string, force = false): Promise<HandleHistoryEntry[]> {
-  const body = await fetchMemberHistory({ fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' }, room.roomId, identity);
+  const body = await fetchMemberHistory(
+    { fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' },
+    room.roomId,
+    identity,
+  );
   const events = parseMemberHistory(body);
   const verdicts = await browserVerifierFor(client).verifyEvents(room.getVersion(), events, { force });
   return describeHandleHistory(events, identity, room.getVersion(), verdicts);

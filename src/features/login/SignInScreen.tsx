@@ -8,7 +8,9 @@ import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { t } from '../../i18n';
 
 // Behind their buttons, with their key crypto: not part of the first screen's download.
-const CreatePortableIdentity = lazy(() => import('../portable/CreatePortableIdentity').then((m) => ({ default: m.CreatePortableIdentity })));
+const CreatePortableIdentity = lazy(() =>
+  import('../portable/CreatePortableIdentity').then((m) => ({ default: m.CreatePortableIdentity })),
+);
 const PortableSignIn = lazy(() => import('../portable/PortableSignIn').then((m) => ({ default: m.PortableSignIn })));
 
 type Mode = 'sign-in' | 'register';
@@ -50,7 +52,13 @@ export function SignInScreen() {
     const Screen = portable === 'create' ? CreatePortableIdentity : PortableSignIn;
     return (
       <main className="flex min-h-screen items-center justify-center p-4">
-        <Suspense fallback={<p role="status" className="text-subtle">{t('common.loading')}</p>}>
+        <Suspense
+          fallback={
+            <p role="status" className="text-subtle">
+              {t('common.loading')}
+            </p>
+          }
+        >
           <Screen initialHomeserver={homeserver} onBack={() => setPortable(undefined)} />
         </Suspense>
       </main>
@@ -60,7 +68,12 @@ export function SignInScreen() {
   const title = mode === 'sign-in' ? t('login.title') : t('login.registerTitle');
   return (
     <main className="flex min-h-screen items-center justify-center p-4">
-      <form onSubmit={onSubmit} className="w-full max-w-sm space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="sign-in-title" noValidate>
+      <form
+        onSubmit={onSubmit}
+        className="w-full max-w-sm space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm"
+        aria-labelledby="sign-in-title"
+        noValidate
+      >
         <div className="space-y-1">
           <p className="text-sm font-medium tracking-wide text-accent">{t('app.name')}</p>
           <h1 id="sign-in-title" className="text-2xl font-semibold">
@@ -75,7 +88,13 @@ export function SignInScreen() {
         )}
         <label className="block space-y-1">
           <span className="text-sm">{t('login.homeserver')}</span>
-          <input className={inputClass} value={homeserver} autoComplete="url" spellCheck={false} onChange={(e) => setHomeserver(e.target.value)} />
+          <input
+            className={inputClass}
+            value={homeserver}
+            autoComplete="url"
+            spellCheck={false}
+            onChange={(e) => setHomeserver(e.target.value)}
+          />
         </label>
         <label className="block space-y-1">
           <span className="text-sm">{t('login.username')}</span>

@@ -33,8 +33,20 @@ function RoomMembers({ room }: { room: Room }) {
     setChecking(true);
     setSummary(undefined);
     try {
-      await verifyInBrowser(client, room, keyed.map((m) => m.identity), true);
-      setSummary(t(summarizeBrowserChecks(roomId, keyed.map((m) => m.identity))));
+      await verifyInBrowser(
+        client,
+        room,
+        keyed.map((m) => m.identity),
+        true,
+      );
+      setSummary(
+        t(
+          summarizeBrowserChecks(
+            roomId,
+            keyed.map((m) => m.identity),
+          ),
+        ),
+      );
     } catch (error) {
       setSummary(t('members.checkFailed', { reason: error instanceof Error ? error.message : String(error) }));
     } finally {
@@ -51,7 +63,11 @@ function RoomMembers({ room }: { room: Room }) {
   return (
     <MembersFrame roomId={roomId} joined={joined} invited={invited}>
       {keyed.length > 0 && (
-        <button className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60" disabled={checking} onClick={() => void checkAll()}>
+        <button
+          className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60"
+          disabled={checking}
+          onClick={() => void checkAll()}
+        >
           {checking ? t('members.checking') : t('members.checkAll')}
         </button>
       )}
@@ -64,7 +80,17 @@ function RoomMembers({ room }: { room: Room }) {
   );
 }
 
-function MembersFrame({ roomId, joined, invited, children }: { roomId: string; joined: readonly RoomMemberRow[]; invited: readonly RoomMemberRow[]; children?: ReactNode }) {
+function MembersFrame({
+  roomId,
+  joined,
+  invited,
+  children,
+}: {
+  roomId: string;
+  joined: readonly RoomMemberRow[];
+  invited: readonly RoomMemberRow[];
+  children?: ReactNode;
+}) {
   // On a phone the panel covers the room: a modal dialog (MainScreen makes the rest inert), so focus moves
   // in when it opens. The room's Members button takes it back when the panel closes.
   const phone = useMediaQuery(phoneQuery);
@@ -113,7 +139,11 @@ function MemberList({ title, roomId, members }: { title: string; roomId: string;
           const role = roleOf(member.powerLevel);
           const profile = member.profile;
           return (
-            <li key={member.identity} data-identity={member.identity} className="flex items-center gap-2 rounded-md px-2 py-1.5 hover:bg-surface-muted">
+            <li
+              key={member.identity}
+              data-identity={member.identity}
+              className="flex items-center gap-2 rounded-md px-2 py-1.5 hover:bg-surface-muted"
+            >
               <Avatar name={member.name} mxc={member.avatarMxc} seed={member.identity} size={28} />
               <div className="min-w-0 flex-1">
                 <button
@@ -129,7 +159,9 @@ function MemberList({ title, roomId, members }: { title: string; roomId: string;
                 </p>
               </div>
               {role && (
-                <span className={`rounded px-1.5 text-xs ${role === 'members.admin' ? 'bg-accent-surface text-accent-fg' : 'bg-surface-strong'}`}>
+                <span
+                  className={`rounded px-1.5 text-xs ${role === 'members.admin' ? 'bg-accent-surface text-accent-fg' : 'bg-surface-strong'}`}
+                >
                   {t(role)}
                 </span>
               )}

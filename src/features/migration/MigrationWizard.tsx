@@ -63,7 +63,15 @@ function useMigrationController(client: MatrixClient, store: JournalStore): Migr
   return controller;
 }
 
-export default function MigrationWizard({ client, onClose, store = indexedDbJournalStore }: { client: MatrixClient; onClose: () => void; store?: JournalStore }) {
+export default function MigrationWizard({
+  client,
+  onClose,
+  store = indexedDbJournalStore,
+}: {
+  client: MatrixClient;
+  onClose: () => void;
+  store?: JournalStore;
+}) {
   const controller = useMigrationController(client, store);
   const dialogRef = useModalDialog();
   return (
@@ -95,7 +103,11 @@ function Stages({ controller, onClose }: { controller: MigrationController; onCl
     <>
       <ol aria-label={t('migration.steps')} className="flex flex-wrap gap-2 text-sm">
         {STEPS.map((s, i) => (
-          <li key={s.title} aria-current={s.stage === step ? 'step' : undefined} className={`rounded-full px-3 py-1 ${s.stage === step ? 'bg-indigo-600 text-white' : 'bg-surface-muted'}`}>
+          <li
+            key={s.title}
+            aria-current={s.stage === step ? 'step' : undefined}
+            className={`rounded-full px-3 py-1 ${s.stage === step ? 'bg-indigo-600 text-white' : 'bg-surface-muted'}`}
+          >
             {i + 1}. {t(s.title)}
           </li>
         ))}

@@ -33,7 +33,13 @@ export function MoveAccountButton() {
         {unfinished ? t('migration.resume') : t('migration.open')}
       </button>
       {open && (
-        <Suspense fallback={<div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-surface">{t('common.loading')}</div>}>
+        <Suspense
+          fallback={
+            <div role="status" className="fixed inset-0 z-40 flex items-center justify-center bg-surface">
+              {t('common.loading')}
+            </div>
+          }
+        >
           <MigrationWizard client={client} onClose={() => setOpen(false)} />
         </Suspense>
       )}

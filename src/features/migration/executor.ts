@@ -53,7 +53,10 @@ export interface ExecutorDeps {
 
 /** The seed of the old account's key in a room, made again from the recovery key (creator rooms use the nonce). */
 export function memberSeedFor(memberRoot: Uint8Array, room: RoomSnapshot): Uint8Array | undefined {
-  const candidates = [deriveMemberKey(memberRoot, room.roomId), ...(room.creatorNonce ? [deriveCreatorMemberKey(memberRoot, room.creatorNonce)] : [])];
+  const candidates = [
+    deriveMemberKey(memberRoot, room.roomId),
+    ...(room.creatorNonce ? [deriveCreatorMemberKey(memberRoot, room.creatorNonce)] : []),
+  ];
   const wanted = room.memberKey ? normaliseKey(room.memberKey) : undefined;
   return candidates.find((pair) => normaliseKey(memberIdFromPublicKey(pair.publicKey)) === wanted)?.seed;
 }
@@ -81,7 +84,13 @@ async function targetMembership(deps: ExecutorDeps, journal: MigrationJournal, r
 async function targetMemberKey(deps: ExecutorDeps, journal: MigrationJournal, roomId: string): Promise<string> {
   const state = await call<any[]>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
   const localpart = localpartOf(journal.target.userId);
-  const own = state.find((e) => e?.type === 'm.room.member' && e.content?.localpart === localpart && e.content?.domain === journal.target.serverName && e.content?.membership === 'join');
+  const own = state.find(
+    (e) =>
+      e?.type === 'm.room.member' &&
+      e.content?.localpart === localpart &&
+      e.content?.domain === journal.target.serverName &&
+      e.content?.membership === 'join',
+  );
   const key = own?.unsigned?.[STABLE_ID_STATE_KEY_FIELD];
   if (typeof key !== 'string') throw new Error(`${journal.target.serverName} does not show the new account's member key in this room yet`);
   return key;
@@ -94,13 +103,19 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       if (!deps.memberRoot) throw new Error(t('migration.step.needRecoveryKey'));
       const seed = memberSeedFor(deps.memberRoot, room);
       if (!seed) throw new Error(t('migration.step.keyNotFromRecovery'));
-      const reply = await call<{ changed: boolean; event_id: string }>(deps.fetch, journal.target, 'POST', `${WAYFARER_CLIENT_PREFIX}/migrate/adopt`, {
-        room_id: room.roomId,
-        seed: encodeBase64(seed),
-        via: viaServers(room, journal.source.serverName, journal.target.serverName),
-        ...(room.displayname !== undefined ? { displayname: room.displayname } : {}),
-        ...(room.avatarUrl !== undefined ? { avatar_url: room.avatarUrl } : {}),
-      });
+      const reply = await call<{ changed: boolean; event_id: string }>(
+        deps.fetch,
+        journal.target,
+        'POST',
+        `${WAYFARER_CLIENT_PREFIX}/migrate/adopt`,
+        {
+          room_id: room.roomId,
+          seed: encodeBase64(seed),
+          via: viaServers(room, journal.source.serverName, journal.target.serverName),
+          ...(room.displayname !== undefined ? { displayname: room.displayname } : {}),
+          ...(room.avatarUrl !== undefined ? { avatar_url: room.avatarUrl } : {}),
+        },
+      );
       return reply.changed ? `adopted (${reply.event_id})` : 'already adopted';
     },
 
@@ -108,12 +123,20 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       const room = roomOf(journal, step);
       if ((await targetMembership(deps, journal, room.roomId)) === 'join') return 'the new account is already in the room';
       try {
-        await call(deps.fetch, deps.source, 'POST', `/_matrix/client/v3/rooms/${enc(room.roomId)}/invite`, { user_id: journal.target.userId, reason: 'Moving my account' });
+        await call(deps.fetch, deps.source, 'POST', `/_matrix/client/v3/rooms/${enc(room.roomId)}/invite`, {
+          user_id: journal.target.userId,
+          reason: 'Moving my account',
+        });
         return 'invited';
       } catch (error) {
         // Already invited (a retry after the invite went through): the auth rules refuse a second one.
         if (error instanceof MatrixHttpError && error.httpStatus === 403 && /already|invite/i.test(error.message)) {
-          const pending = await call<any>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/sync?timeout=0&filter=' + enc(JSON.stringify({ room: { timeline: { limit: 0 } } }))).catch((syncError: unknown) => {
+          const pending = await call<any>(
+            deps.fetch,
+            journal.target,
+            'GET',
+            '/_matrix/client/v3/sync?timeout=0&filter=' + enc(JSON.stringify({ room: { timeline: { limit: 0 } } })),
+          ).catch((syncError: unknown) => {
             // Without the target's view the refusal stands: the invite's own error is thrown below.
             log.debug(`could not read ${journal.target.serverName}'s pending invites`, syncError);
             return undefined;
@@ -130,7 +153,8 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       const item = journal.items.find((i) => i.id === step.itemId)!;
       const others = viaServers(room, journal.source.serverName, journal.target.serverName);
       // After an invite, join through the inviting (old) server: the others may not have seen the invite yet.
-      const via = item.action === 'reinvite' ? [journal.source.serverName, ...others.filter((s) => s !== journal.source.serverName)] : others;
+      const via =
+        item.action === 'reinvite' ? [journal.source.serverName, ...others.filter((s) => s !== journal.source.serverName)] : others;
       const query = via.map((s) => `server_name=${enc(s)}&via=${enc(s)}`).join('&');
       await call(deps.fetch, journal.target, 'POST', `/_matrix/client/v3/join/${enc(room.roomId)}?${query}`, {});
       return 'joined';
@@ -155,31 +179,59 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       // The transaction ID makes a repeated send the same event (the spec's idempotent send).
       const txnId = `wayfarer-migration-${journal.id}-${step.itemId}`.replace(/[^A-Za-z0-9._~-]/g, '_');
       const body = deps.noticeText?.(journal) ?? `${journal.source.userId} has moved to ${journal.target.userId}.`;
-      const reply = await call<{ event_id: string }>(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/rooms/${enc(room.roomId)}/send/m.room.message/${enc(txnId)}`, { msgtype: 'm.notice', body });
+      const reply = await call<{ event_id: string }>(
+        deps.fetch,
+        journal.target,
+        'PUT',
+        `/_matrix/client/v3/rooms/${enc(room.roomId)}/send/m.room.message/${enc(txnId)}`,
+        { msgtype: 'm.notice', body },
+      );
       return reply.event_id;
     },
 
     async verify(step, journal) {
       const room = roomOf(journal, step);
       const item = journal.items.find((i) => i.id === step.itemId)!;
-      if ((await targetMembership(deps, journal, room.roomId)) !== 'join') throw new Error(`${journal.target.serverName} does not list the room as joined`);
+      if ((await targetMembership(deps, journal, room.roomId)) !== 'join')
+        throw new Error(`${journal.target.serverName} does not list the room as joined`);
       if (item.action !== 'adopt' || !room.memberKey) return 'joined on the target';
       // The target's verdict on the link, then this browser's own check of the co-signature with the target's keys.
-      const members = await call<Record<string, any>>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(room.roomId)}/members`);
-      const info = members['org.matrix.msc4428.member_info']?.[`@${normaliseKey(room.memberKey)}`] ?? members['org.matrix.msc4428.member_info']?.[room.memberKey];
+      const members = await call<Record<string, any>>(
+        deps.fetch,
+        journal.target,
+        'GET',
+        `/_matrix/client/v3/rooms/${enc(room.roomId)}/members`,
+      );
+      const info =
+        members['org.matrix.msc4428.member_info']?.[`@${normaliseKey(room.memberKey)}`] ??
+        members['org.matrix.msc4428.member_info']?.[room.memberKey];
       const byTarget = info?.['dev.wayfarer.link'];
       if (info?.user_id !== journal.target.userId || byTarget?.status !== 'verified') {
-        throw new Error(`the target does not yet see your key linked to ${journal.target.userId} (${byTarget?.status ?? 'no link'}${byTarget?.reason ? `: ${byTarget.reason}` : ''})`);
+        throw new Error(
+          `the target does not yet see your key linked to ${journal.target.userId} (${byTarget?.status ?? 'no link'}${byTarget?.reason ? `: ${byTarget.reason}` : ''})`,
+        );
       }
-      const memberEvent = await fetchMemberEvent({ fetch: deps.fetch, homeserverUrl: journal.target.baseUrl, accessToken: journal.target.accessToken }, room.roomId, room.memberKey);
-      const verdict = await verifyLink({ memberEvent, roomVersion: room.version, fetch: await fetchDomainKeys(deps.fetch, journal.target.serverName), nowMs: Date.now() });
-      if (verdict.status !== 'verified' || verdict.domain !== journal.target.serverName) throw new Error(`this browser could not verify the new link: ${verdict.reason}`);
+      const memberEvent = await fetchMemberEvent(
+        { fetch: deps.fetch, homeserverUrl: journal.target.baseUrl, accessToken: journal.target.accessToken },
+        room.roomId,
+        room.memberKey,
+      );
+      const verdict = await verifyLink({
+        memberEvent,
+        roomVersion: room.version,
+        fetch: await fetchDomainKeys(deps.fetch, journal.target.serverName),
+        nowMs: Date.now(),
+      });
+      if (verdict.status !== 'verified' || verdict.domain !== journal.target.serverName)
+        throw new Error(`this browser could not verify the new link: ${verdict.reason}`);
       return `link verified by ${journal.target.serverName} and by this browser`;
     },
 
     async leave(step, journal) {
       const room = roomOf(journal, step);
-      await call(deps.fetch, deps.source, 'POST', `/_matrix/client/v3/rooms/${enc(room.roomId)}/leave`, { reason: `Moved to ${journal.target.userId}` });
+      await call(deps.fetch, deps.source, 'POST', `/_matrix/client/v3/rooms/${enc(room.roomId)}/leave`, {
+        reason: `Moved to ${journal.target.userId}`,
+      });
       return 'left';
     },
 
@@ -187,11 +239,13 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       const { displayname, avatarUrl } = journal.snapshot;
       const path = `/_matrix/client/v3/profile/${enc(journal.target.userId)}`;
       // Only what differs: a profile change makes a new member event in every joined room.
-      const current = await call<{ displayname?: string; avatar_url?: string }>(deps.fetch, journal.target, 'GET', path).catch((error: unknown) => {
-        // An unreadable profile is copied over in full: writing the same name again changes nothing.
-        log.debug(`could not read the profile on ${journal.target.serverName}; copying it in full`, error);
-        return {} as { displayname?: string; avatar_url?: string };
-      });
+      const current = await call<{ displayname?: string; avatar_url?: string }>(deps.fetch, journal.target, 'GET', path).catch(
+        (error: unknown) => {
+          // An unreadable profile is copied over in full: writing the same name again changes nothing.
+          log.debug(`could not read the profile on ${journal.target.serverName}; copying it in full`, error);
+          return {} as { displayname?: string; avatar_url?: string };
+        },
+      );
       const changed: string[] = [];
       if (displayname !== undefined && current.displayname !== displayname) {
         await call(deps.fetch, journal.target, 'PUT', `${path}/displayname`, { displayname });
@@ -217,7 +271,13 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
       for (const room of journal.snapshot.rooms) {
         if (!held.has(room.roomId)) continue;
         for (const [tag, value] of Object.entries(room.tags)) {
-          await call(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/user/${enc(journal.target.userId)}/rooms/${enc(room.roomId)}/tags/${enc(tag)}`, value ?? {});
+          await call(
+            deps.fetch,
+            journal.target,
+            'PUT',
+            `/_matrix/client/v3/user/${enc(journal.target.userId)}/rooms/${enc(room.roomId)}/tags/${enc(tag)}`,
+            value ?? {},
+          );
           count += 1;
         }
       }
@@ -226,13 +286,22 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
 
     async 'push-rules'(_step, journal) {
       const rules = journal.snapshot.pushRules ?? [];
-      const theirs = await call<{ global?: Record<string, { rule_id: string; enabled: boolean; actions: unknown[] }[]> }>(deps.fetch, journal.target, 'GET', '/_matrix/client/v3/pushrules/');
+      const theirs = await call<{ global?: Record<string, { rule_id: string; enabled: boolean; actions: unknown[] }[]> }>(
+        deps.fetch,
+        journal.target,
+        'GET',
+        '/_matrix/client/v3/pushrules/',
+      );
       let changed = 0;
       for (const rule of rules) {
         const base = `/_matrix/client/v3/pushrules/global/${rule.kind}/${enc(rule.ruleId)}`;
         const existing = theirs.global?.[rule.kind]?.find((r) => r.rule_id === rule.ruleId);
         if (!rule.isDefault && !existing) {
-          await call(deps.fetch, journal.target, 'PUT', base, { actions: rule.actions, ...(rule.conditions ? { conditions: rule.conditions } : {}), ...(rule.pattern !== undefined ? { pattern: rule.pattern } : {}) });
+          await call(deps.fetch, journal.target, 'PUT', base, {
+            actions: rule.actions,
+            ...(rule.conditions ? { conditions: rule.conditions } : {}),
+            ...(rule.pattern !== undefined ? { pattern: rule.pattern } : {}),
+          });
           changed += 1;
         }
         if (!existing && rule.isDefault) continue; // the target has no such default: nothing to carry
@@ -250,9 +319,15 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
 
     async ignored(_step, journal) {
       const ignored = rewriteIgnored(journal.snapshot.ignoredUsers ?? [], journal.target.userId);
-      await call(deps.fetch, journal.target, 'PUT', `/_matrix/client/v3/user/${enc(journal.target.userId)}/account_data/m.ignored_user_list`, {
-        ignored_users: Object.fromEntries(ignored.map((id) => [id, {}])),
-      });
+      await call(
+        deps.fetch,
+        journal.target,
+        'PUT',
+        `/_matrix/client/v3/user/${enc(journal.target.userId)}/account_data/m.ignored_user_list`,
+        {
+          ignored_users: Object.fromEntries(ignored.map((id) => [id, {}])),
+        },
+      );
       return `${ignored.length} users`;
     },
   };
@@ -263,7 +338,12 @@ export function createExecutor(deps: ExecutorDeps): StepExecutor {
  * Marks the old account moved (PROTOCOL.md §7 step 5). `prove` makes an account-key proof for the old server; the
  * first call without one yields the user-interactive-auth session to send it in. Marking again is a no-op.
  */
-export async function markOldAccountMoved(fetchImpl: Fetch, source: Endpoint, movedTo: string, prove: () => Promise<Record<string, unknown>>): Promise<void> {
+export async function markOldAccountMoved(
+  fetchImpl: Fetch,
+  source: Endpoint,
+  movedTo: string,
+  prove: () => Promise<Record<string, unknown>>,
+): Promise<void> {
   const path = `${WAYFARER_CLIENT_PREFIX}/account/moved`;
   let session: string | undefined;
   try {

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildPlan, rewriteDirect, rewriteIgnored, toggleItem, viaServers, type AccountSnapshot, type RoomSnapshot } from './plan';
-import { JOURNAL_FORMAT, readJournal, createJournal, isJournal, markDone, markFailed, markRunning, movedRoomIds, nextStep, progressOf, retryItem, summaryOf, type MigrationJournal, type StepRecord } from './journal';
+import {
+  JOURNAL_FORMAT,
+  readJournal,
+  createJournal,
+  isJournal,
+  markDone,
+  markFailed,
+  markRunning,
+  movedRoomIds,
+  nextStep,
+  progressOf,
+  retryItem,
+  summaryOf,
+  type MigrationJournal,
+  type StepRecord,
+} from './journal';
 import { runMigration } from './runner';
 import { memoryJournalStore } from './persistence';
 import { t } from '../../i18n';
@@ -34,7 +49,11 @@ const snapshot = (rooms: RoomSnapshot[], over: Partial<AccountSnapshot> = {}): A
   ...over,
 });
 
-function journalFor(snap: AccountSnapshot, path: 'portable' | 'classic' = 'portable', options = { notice: false, leaveOld: false }): MigrationJournal {
+function journalFor(
+  snap: AccountSnapshot,
+  path: 'portable' | 'classic' = 'portable',
+  options = { notice: false, leaveOld: false },
+): MigrationJournal {
   return createJournal({
     id: 'm1',
     path,
@@ -52,12 +71,19 @@ describe('journal format', () => {
     const old = {
       ...current,
       format: 1,
-      items: current.items.map((item) => ({ ...item, label: t(item.label), summary: t(item.summary), ...(item.reason ? { reason: t(item.reason) } : {}) })),
+      items: current.items.map((item) => ({
+        ...item,
+        label: t(item.label),
+        summary: t(item.summary),
+        ...(item.reason ? { reason: t(item.reason) } : {}),
+      })),
     };
     const read = readJournal(JSON.parse(JSON.stringify(old)))!;
     expect(read.format).toBe(JOURNAL_FORMAT);
     expect(read.items[0]!.label).toEqual({ key: 'migration.text', values: { text: 'Alpha talk' } });
-    expect(read.items.map((i) => [t(i.label), t(i.summary), i.reason && t(i.reason)])).toEqual(current.items.map((i) => [t(i.label), t(i.summary), i.reason && t(i.reason)]));
+    expect(read.items.map((i) => [t(i.label), t(i.summary), i.reason && t(i.reason)])).toEqual(
+      current.items.map((i) => [t(i.label), t(i.summary), i.reason && t(i.reason)]),
+    );
     expect(summaryOf(read)).toEqual(summaryOf(current));
   });
 });
@@ -67,15 +93,37 @@ describe('plan', () => {
     const items = buildPlan({
       snapshot: snapshot([
         room({ roomId: '!a', name: 'Alpha talk' }),
-        room({ roomId: '!b', name: 'Classic', memberKeys: false, memberKey: undefined, version: '11', myPowerLevel: 50, invitePowerLevel: 50, powerLevelsChangeLevel: 50 }),
+        room({
+          roomId: '!b',
+          name: 'Classic',
+          memberKeys: false,
+          memberKey: undefined,
+          version: '11',
+          myPowerLevel: 50,
+          invitePowerLevel: 50,
+          powerLevelsChangeLevel: 50,
+        }),
         room({ roomId: '!c', name: 'Closed', memberKeys: false, memberKey: undefined, version: '11', invitePowerLevel: 50 }),
-        room({ roomId: '!d', name: 'Public', memberKeys: false, memberKey: undefined, version: '11', invitePowerLevel: 50, joinRule: 'public' }),
+        room({
+          roomId: '!d',
+          name: 'Public',
+          memberKeys: false,
+          memberKey: undefined,
+          version: '11',
+          invitePowerLevel: 50,
+          joinRule: 'public',
+        }),
       ]),
       path: 'portable',
       targetUserId: '@alice:beta',
     });
     const byRoom = Object.fromEntries(items.filter((i) => i.roomId).map((i) => [i.roomId, i]));
-    expect(byRoom['!a']).toMatchObject({ action: 'adopt', label: { key: 'migration.plan.room', values: { name: 'Alpha talk' } }, summary: { key: 'migration.plan.seamless' }, selected: true });
+    expect(byRoom['!a']).toMatchObject({
+      action: 'adopt',
+      label: { key: 'migration.plan.room', values: { name: 'Alpha talk' } },
+      summary: { key: 'migration.plan.seamless' },
+      selected: true,
+    });
     expect(byRoom['!b']).toMatchObject({ action: 'reinvite', summary: { key: 'migration.plan.reinvite' }, carryPowerLevel: 50 });
     expect(byRoom['!b']!.reason).toEqual({
       key: 'migration.plan.reasonAndPower',
@@ -83,10 +131,17 @@ describe('plan', () => {
     });
     expect(byRoom['!b']!.powerNotCarried).toBeUndefined();
     expect(byRoom['!c']).toMatchObject({ action: 'cannot', selected: false, movable: false });
-    expect(byRoom['!c']!.reason).toEqual({ key: 'migration.plan.cannotReason', values: { joinRule: 'invite', needs: 50, has: 0, target: '@alice:beta' } });
+    expect(byRoom['!c']!.reason).toEqual({
+      key: 'migration.plan.cannotReason',
+      values: { joinRule: 'invite', needs: 50, has: 0, target: '@alice:beta' },
+    });
     expect(t(byRoom['!c']!.reason!)).toMatch(/invite-only.*needs power level 50, has 0.*Ask a moderator to invite @alice:beta/);
     // Counts are plural messages: 1 DM, 1 ignored user; 2 ignored users.
-    expect(items.filter((i) => !i.roomId).map((i) => t(i.summary))).toEqual(['display name copied', '1 DM kept marked as DMs', '1 ignored user']);
+    expect(items.filter((i) => !i.roomId).map((i) => t(i.summary))).toEqual([
+      'display name copied',
+      '1 DM kept marked as DMs',
+      '1 ignored user',
+    ]);
     const two = buildPlan({ snapshot: snapshot([], { ignoredUsers: ['@a:x', '@b:x'] }), path: 'portable', targetUserId: '@alice:beta' });
     expect(two.find((i) => i.kind === 'ignored')!.summary).toEqual({ key: 'migration.plan.ignoredSummary', values: { count: 2 } });
     expect(t(two.find((i) => i.kind === 'ignored')!.summary)).toBe('2 ignored users');
@@ -103,16 +158,30 @@ describe('plan', () => {
   });
 
   it('a creator (room version 12: unbounded power) hands the new account power level 100', () => {
-    const item = buildPlan({ snapshot: snapshot([room({ roomId: '!x', myPowerLevel: Number.MAX_SAFE_INTEGER })]), path: 'classic', targetUserId: '@n:b' })[0]!;
+    const item = buildPlan({
+      snapshot: snapshot([room({ roomId: '!x', myPowerLevel: Number.MAX_SAFE_INTEGER })]),
+      path: 'classic',
+      targetUserId: '@n:b',
+    })[0]!;
     expect(item).toMatchObject({ carryPowerLevel: 100 });
     expect(item.reason).toMatchObject({ values: { power: { key: 'migration.plan.powerCreator' } } });
-    expect(t(item.reason!)).toBe('A classic move: the new account is a new member. You created this room; creators cannot be added, so the new account gets power level 100.');
+    expect(t(item.reason!)).toBe(
+      'A classic move: the new account is a new member. You created this room; creators cannot be added, so the new account gets power level 100.',
+    );
   });
 
   it('a power level the old account may not grant is listed, not attempted', () => {
-    const item = buildPlan({ snapshot: snapshot([room({ roomId: '!x', memberKeys: false, myPowerLevel: 50, powerLevelsChangeLevel: 100 })]), path: 'classic', targetUserId: '@n:b' })[0]!;
+    const item = buildPlan({
+      snapshot: snapshot([room({ roomId: '!x', memberKeys: false, myPowerLevel: 50, powerLevelsChangeLevel: 100 })]),
+      path: 'classic',
+      targetUserId: '@n:b',
+    })[0]!;
     expect(item).toMatchObject({ carryPowerLevel: 50, powerNotCarried: true });
-    expect(journalFor(snapshot([room({ roomId: '!x', memberKeys: false, myPowerLevel: 50, powerLevelsChangeLevel: 100 })]), 'classic').steps.map((s) => s.kind)).not.toContain('power');
+    expect(
+      journalFor(snapshot([room({ roomId: '!x', memberKeys: false, myPowerLevel: 50, powerLevelsChangeLevel: 100 })]), 'classic').steps.map(
+        (s) => s.kind,
+      ),
+    ).not.toContain('power');
   });
 
   it('unticking removes an item’s steps; items that cannot move cannot be ticked', () => {
@@ -124,7 +193,9 @@ describe('plan', () => {
   });
 
   it('rewrites m.direct to rooms the target holds and the old ID to the new one; ignored users never include the new account', () => {
-    expect(rewriteDirect({ '@bob:g': ['!1', '!2'], '@alice:alpha': ['!3'] }, '@alice:alpha', '@alice:beta', new Set(['!1', '!3']))).toEqual({ '@bob:g': ['!1'], '@alice:beta': ['!3'] });
+    expect(rewriteDirect({ '@bob:g': ['!1', '!2'], '@alice:alpha': ['!3'] }, '@alice:alpha', '@alice:beta', new Set(['!1', '!3']))).toEqual(
+      { '@bob:g': ['!1'], '@alice:beta': ['!3'] },
+    );
     expect(rewriteIgnored(['@x:y', '@alice:beta', '@x:y'], '@alice:beta')).toEqual(['@x:y']);
     expect(viaServers(room({ roomId: '!a', servers: ['alpha', 'beta', 'gamma'] }), 'alpha', 'beta')).toEqual(['gamma', 'alpha']);
   });
@@ -132,8 +203,29 @@ describe('plan', () => {
 
 describe('journal', () => {
   it('orders steps per item, leaves the old account last, and waits with account data until rooms are settled', () => {
-    const j = journalFor(snapshot([room({ roomId: '!a', memberKeys: false, memberKey: undefined, myPowerLevel: 50, invitePowerLevel: 0, powerLevelsChangeLevel: 50, tags: { 'm.favourite': {} } })]), 'classic', { notice: true, leaveOld: true });
-    expect(j.steps.filter((s) => s.itemId === 'room:!a').map((s) => s.kind)).toEqual(['invite', 'join', 'power', 'notice', 'verify', 'leave']);
+    const j = journalFor(
+      snapshot([
+        room({
+          roomId: '!a',
+          memberKeys: false,
+          memberKey: undefined,
+          myPowerLevel: 50,
+          invitePowerLevel: 0,
+          powerLevelsChangeLevel: 50,
+          tags: { 'm.favourite': {} },
+        }),
+      ]),
+      'classic',
+      { notice: true, leaveOld: true },
+    );
+    expect(j.steps.filter((s) => s.itemId === 'room:!a').map((s) => s.kind)).toEqual([
+      'invite',
+      'join',
+      'power',
+      'notice',
+      'verify',
+      'leave',
+    ]);
     let state = j;
     const order: string[] = [];
     for (let step = nextStep(state); step; step = nextStep(state)) {
@@ -202,49 +294,57 @@ describe('runner', () => {
 
   it('resumes after a crash at any point: every effect happens exactly once, except the one interrupted step which runs again', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 4 }), async (roomCount, crashAt, concurrency) => {
-        const rooms = Array.from({ length: roomCount }, (_, i) => room({ roomId: `!r${i}`, tags: i % 2 ? { u: {} } : {} }));
-        const store = memoryJournalStore();
-        const initial = journalFor(snapshot(rooms));
-        await store.save(initial);
-        // An idempotent "server": each effect is applied at most once, however often a step runs.
-        const effects = new Map<string, number>();
-        const starts = new Map<string, number>();
-        let calls = 0;
-        // Closing the tab: from call number `crashAt` on, nothing more is saved and no step ever finishes.
-        let closed = false;
-        let onClosed!: () => void;
-        const closedNow = new Promise<void>((resolve) => (onClosed = resolve));
-        const hang = () => new Promise<never>(() => undefined);
-        const execute = async (step: StepRecord) => {
-          starts.set(step.id, (starts.get(step.id) ?? 0) + 1);
-          if (!effects.has(step.id)) effects.set(step.id, 1);
-        };
-        const beforeClose = async (step: StepRecord) => {
-          if (closed) return hang();
-          if (calls++ === crashAt) {
-            // Half the crashes come after the server did the work but before the journal heard of it.
-            if (crashAt % 2 === 1) await execute(step);
-            closed = true;
-            onClosed();
-            return hang();
-          }
-          return execute(step);
-        };
-        const saveUntilClosed = (journal: MigrationJournal) => (closed ? hang() : store.save(journal));
-        const first = runMigration(initial, beforeClose, { save: saveUntilClosed, concurrency });
-        await Promise.race([first, closedNow]);
-        // Reopen: load what was saved and run to the end with a fresh runner.
-        const reloaded = (await store.load('@alice:alpha'))!;
-        const doneBefore = new Set(reloaded.steps.filter((s) => s.status === 'done').map((s) => s.id));
-        const rerun: string[] = [];
-        const done = await runMigration(reloaded, async (step) => (rerun.push(step.id), execute(step)), { save: store.save, concurrency });
-        expect(rerun.filter((id) => doneBefore.has(id))).toEqual([]);
-        expect(done.steps.every((s) => s.status === 'done')).toBe(true);
-        for (const step of done.steps) expect(effects.get(step.id)).toBe(1);
-        const repeated = [...starts.values()].filter((n) => n > 1).length;
-        expect(repeated).toBeLessThanOrEqual(concurrency);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (roomCount, crashAt, concurrency) => {
+          const rooms = Array.from({ length: roomCount }, (_, i) => room({ roomId: `!r${i}`, tags: i % 2 ? { u: {} } : {} }));
+          const store = memoryJournalStore();
+          const initial = journalFor(snapshot(rooms));
+          await store.save(initial);
+          // An idempotent "server": each effect is applied at most once, however often a step runs.
+          const effects = new Map<string, number>();
+          const starts = new Map<string, number>();
+          let calls = 0;
+          // Closing the tab: from call number `crashAt` on, nothing more is saved and no step ever finishes.
+          let closed = false;
+          let onClosed!: () => void;
+          const closedNow = new Promise<void>((resolve) => (onClosed = resolve));
+          const hang = () => new Promise<never>(() => undefined);
+          const execute = async (step: StepRecord) => {
+            starts.set(step.id, (starts.get(step.id) ?? 0) + 1);
+            if (!effects.has(step.id)) effects.set(step.id, 1);
+          };
+          const beforeClose = async (step: StepRecord) => {
+            if (closed) return hang();
+            if (calls++ === crashAt) {
+              // Half the crashes come after the server did the work but before the journal heard of it.
+              if (crashAt % 2 === 1) await execute(step);
+              closed = true;
+              onClosed();
+              return hang();
+            }
+            return execute(step);
+          };
+          const saveUntilClosed = (journal: MigrationJournal) => (closed ? hang() : store.save(journal));
+          const first = runMigration(initial, beforeClose, { save: saveUntilClosed, concurrency });
+          await Promise.race([first, closedNow]);
+          // Reopen: load what was saved and run to the end with a fresh runner.
+          const reloaded = (await store.load('@alice:alpha'))!;
+          const doneBefore = new Set(reloaded.steps.filter((s) => s.status === 'done').map((s) => s.id));
+          const rerun: string[] = [];
+          const done = await runMigration(reloaded, async (step) => (rerun.push(step.id), execute(step)), {
+            save: store.save,
+            concurrency,
+          });
+          expect(rerun.filter((id) => doneBefore.has(id))).toEqual([]);
+          expect(done.steps.every((s) => s.status === 'done')).toBe(true);
+          for (const step of done.steps) expect(effects.get(step.id)).toBe(1);
+          const repeated = [...starts.values()].filter((n) => n > 1).length;
+          expect(repeated).toBeLessThanOrEqual(concurrency);
+        },
+      ),
       { numRuns: 60 },
     );
   });

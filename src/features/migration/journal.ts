@@ -113,7 +113,9 @@ export function stepKindsFor(item: PlanItem, options: MigrationOptions): StepKin
 
 export function createJournal(init: Omit<MigrationJournal, 'format' | 'steps' | 'createdTs'> & { createdTs?: number }): MigrationJournal {
   const steps = init.items.flatMap((item) =>
-    stepKindsFor(item, init.options).map((kind): StepRecord => ({ id: `${item.id}#${kind}`, itemId: item.id, kind, status: 'pending', attempts: 0 })),
+    stepKindsFor(item, init.options).map(
+      (kind): StepRecord => ({ id: `${item.id}#${kind}`, itemId: item.id, kind, status: 'pending', attempts: 0 }),
+    ),
   );
   return { format: JOURNAL_FORMAT, createdTs: init.createdTs ?? Date.now(), ...init, steps };
 }
@@ -132,14 +134,26 @@ function upgradeJournal(stored: unknown): unknown {
   const items = v.items.map((item: unknown) => {
     if (typeof item !== 'object' || item === null) return item;
     const old = item as { label?: unknown; summary?: unknown; reason?: unknown };
-    return { ...old, label: text(old.label), summary: text(old.summary), ...(old.reason === undefined ? {} : { reason: text(old.reason) }) };
+    return {
+      ...old,
+      label: text(old.label),
+      summary: text(old.summary),
+      ...(old.reason === undefined ? {} : { reason: text(old.reason) }),
+    };
   });
   return { ...v, format: 2, items };
 }
 
 export function isJournal(value: unknown): value is MigrationJournal {
   const v = value as Partial<MigrationJournal> | null;
-  return !!v && v.format === JOURNAL_FORMAT && typeof v.id === 'string' && Array.isArray(v.items) && Array.isArray(v.steps) && typeof v.target?.accessToken === 'string';
+  return (
+    !!v &&
+    v.format === JOURNAL_FORMAT &&
+    typeof v.id === 'string' &&
+    Array.isArray(v.items) &&
+    Array.isArray(v.steps) &&
+    typeof v.target?.accessToken === 'string'
+  );
 }
 
 /**
@@ -153,7 +167,11 @@ export class UnreadableJournalError extends Error {
     readonly stored: unknown,
     readonly format?: number,
   ) {
-    super(reason === 'newer-format' ? t('migration.journal.newerFormat', { format: String(format), current: String(JOURNAL_FORMAT) }) : t('migration.journal.damaged'));
+    super(
+      reason === 'newer-format'
+        ? t('migration.journal.newerFormat', { format: String(format), current: String(JOURNAL_FORMAT) })
+        : t('migration.journal.damaged'),
+    );
   }
 }
 
@@ -173,7 +191,9 @@ export function readJournal(stored: unknown): MigrationJournal | undefined {
  * (tags, DMs) waits until every room item is settled, so it only lists rooms the target really holds.
  */
 export function nextStep(journal: MigrationJournal, busyItemIds: ReadonlySet<string> = new Set()): StepRecord | undefined {
-  const roomsSettled = journal.steps.filter((s) => s.itemId.startsWith('room:')).every((s) => s.status === 'done' || s.status === 'failed' || blockedByFailure(journal, s));
+  const roomsSettled = journal.steps
+    .filter((s) => s.itemId.startsWith('room:'))
+    .every((s) => s.status === 'done' || s.status === 'failed' || blockedByFailure(journal, s));
   for (const step of journal.steps) {
     if (step.status !== 'pending' && step.status !== 'running') continue;
     if (busyItemIds.has(step.itemId)) continue;
@@ -212,7 +232,13 @@ export function markRunning(journal: MigrationJournal, stepId: string, now = Dat
 }
 
 export function markDone(journal: MigrationJournal, stepId: string, outcome?: string, now = Date.now()): MigrationJournal {
-  return patchStep(journal, stepId, (s) => ({ ...s, status: 'done', finishedTs: now, error: undefined, ...(outcome !== undefined ? { outcome } : {}) }));
+  return patchStep(journal, stepId, (s) => ({
+    ...s,
+    status: 'done',
+    finishedTs: now,
+    error: undefined,
+    ...(outcome !== undefined ? { outcome } : {}),
+  }));
 }
 
 export function markFailed(journal: MigrationJournal, stepId: string, error: string, now = Date.now()): MigrationJournal {
@@ -297,10 +323,24 @@ export function summaryOf(journal: MigrationJournal): MigrationSummary {
       ...(item.roomId ? { roomId: item.roomId } : {}),
       plan: t(item.summary),
       ...(item.reason ? { reason: t(item.reason) } : {}),
-      outcome: !item.movable ? 'cannot move' : state === 'skipped' ? 'not selected' : state === 'done' ? 'moved' : state === 'failed' ? 'failed' : 'in progress',
+      outcome: !item.movable
+        ? 'cannot move'
+        : state === 'skipped'
+          ? 'not selected'
+          : state === 'done'
+            ? 'moved'
+            : state === 'failed'
+              ? 'failed'
+              : 'in progress',
       steps: journal.steps
         .filter((s) => s.itemId === item.id)
-        .map((s) => ({ step: s.kind, status: s.status, attempts: s.attempts, ...(s.outcome ? { outcome: s.outcome } : {}), ...(s.error ? { error: s.error } : {}) })),
+        .map((s) => ({
+          step: s.kind,
+          status: s.status,
+          attempts: s.attempts,
+          ...(s.outcome ? { outcome: s.outcome } : {}),
+          ...(s.error ? { error: s.error } : {}),
+        })),
     })),
   };
 }

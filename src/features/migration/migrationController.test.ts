@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { deriveMemberKey, deriveMemberRoot, generateRecoverySecret, memberIdFromPublicKey } from '../../protocol';
 import { accountKeyId } from '../portable/accountKeyAuth';
 import { createJournal, JOURNAL_FORMAT, type MigrationJournal, type StepRecord } from './journal';
-import { createMigrationController, type MigrationController, type MigrationControllerDeps, type MigrationWizardState } from './migrationController';
+import {
+  createMigrationController,
+  type MigrationController,
+  type MigrationControllerDeps,
+  type MigrationWizardState,
+} from './migrationController';
 import { memoryJournalStore, type JournalStore, type MemoryJournalStore } from './persistence';
 import { buildPlan, type AccountSnapshot, type RoomSnapshot } from './plan';
 
@@ -46,7 +51,10 @@ function fakeServer() {
   let maxInFlightPerStep = 0;
   const active = new Map<string, number>();
   const executor =
-    (who: string, behave: (step: StepRecord, n: number) => Promise<void> | void = () => undefined): MigrationControllerDeps['createExecutor'] =>
+    (
+      who: string,
+      behave: (step: StepRecord, n: number) => Promise<void> | void = () => undefined,
+    ): MigrationControllerDeps['createExecutor'] =>
     () =>
     async (step) => {
       const n = (runs.get(step.id) ?? 0) + 1;
@@ -275,7 +283,10 @@ describe('migration controller', () => {
     await controller.open();
     const failed = await until(controller, idle);
     expect(failed.progress).toMatchObject({ failed: 1 });
-    expect(failed.progress!.items.find((i) => i.item.id === 'room:!r1')).toMatchObject({ state: 'failed', error: 'beta answered 502: bad gateway' });
+    expect(failed.progress!.items.find((i) => i.item.id === 'room:!r1')).toMatchObject({
+      state: 'failed',
+      error: 'beta answered 502: bad gateway',
+    });
     await controller.retry('room:!r1');
     const done = await until(controller, (s) => idle(s) && s.progress!.failed === 0);
     expect(done.journal!.steps.every((s) => s.status === 'done')).toBe(true);
@@ -284,7 +295,8 @@ describe('migration controller', () => {
   it('marks the old account moved with the recovery key in memory, or asks for it first; a refusal is said in words', async () => {
     const store = memoryJournalStore();
     const marked: { to: string; secret: Uint8Array }[] = [];
-    const markMoved: MigrationControllerDeps['markMoved'] = async (journal, key) => void marked.push({ to: journal.target.userId, secret: key });
+    const markMoved: MigrationControllerDeps['markMoved'] = async (journal, key) =>
+      void marked.push({ to: journal.target.userId, secret: key });
     const controller = controllerOver(store, { markMoved, now: () => 1234 });
     await toPlan(controller);
     await controller.start();
@@ -334,7 +346,9 @@ describe('a saved move that cannot be read blocks a new plan', () => {
     const state = controller.state.getState();
     expect(state.stage).toBe('blocked');
     expect(state.blocked).toMatchObject({ reason: 'newer-format', stored: newer });
-    expect(state.blocked!.message).toMatch(/saved by a newer version of Wayfarer \(the saved move has journal format 3; this version reads format 2\)/);
+    expect(state.blocked!.message).toMatch(
+      /saved by a newer version of Wayfarer \(the saved move has journal format 3; this version reads format 2\)/,
+    );
     expect(state.blocked!.message).toMatch(/A new move can’t start here/);
     await controller.start();
     await expect(store.load(ALICE)).rejects.toMatchObject({ reason: 'newer-format', stored: newer });
@@ -367,7 +381,10 @@ describe('a saved move that cannot be read blocks a new plan', () => {
   it('storage that can’t be read at all: blocked, since an unfinished move may be there', async () => {
     const store = memoryJournalStore();
     let broken = true;
-    const flaky: MemoryJournalStore = { ...store, load: (id) => (broken ? Promise.reject(new Error('IndexedDB is unavailable')) : store.load(id)) };
+    const flaky: MemoryJournalStore = {
+      ...store,
+      load: (id) => (broken ? Promise.reject(new Error('IndexedDB is unavailable')) : store.load(id)),
+    };
     const controller = controllerOver(flaky);
     await controller.open();
     expect(controller.state.getState()).toMatchObject({ stage: 'blocked', blocked: { reason: 'storage' } });
@@ -390,7 +407,11 @@ describe('a saved move that cannot be read blocks a new plan', () => {
     const other = savedJournal(1);
     await store.save(other);
     await controller.start();
-    expect(controller.state.getState()).toMatchObject({ stage: 'plan', starting: false, planError: expect.stringMatching(/was started meanwhile/) });
+    expect(controller.state.getState()).toMatchObject({
+      stage: 'plan',
+      starting: false,
+      planError: expect.stringMatching(/was started meanwhile/),
+    });
     expect(await store.load(ALICE)).toEqual(other);
   });
 });

@@ -4,7 +4,13 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { deriveMemberRoot } from '../../protocol';
 import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
-import { accountKeyId, loginWithAccountKey, proveAccountKey, registerWithAccountKey, isUnknownAccountKey } from '../portable/accountKeyAuth';
+import {
+  accountKeyId,
+  loginWithAccountKey,
+  proveAccountKey,
+  registerWithAccountKey,
+  isUnknownAccountKey,
+} from '../portable/accountKeyAuth';
 import type { PortableStatus } from '../portable/portableRooms';
 import { createExecutor, markOldAccountMoved, memberSeedFor, type Endpoint } from './executor';
 import {
@@ -113,7 +119,12 @@ export interface MigrationControllerDeps {
   newId?: () => string;
 }
 
-const realAuth: NonNullable<MigrationControllerDeps['auth']> = { loginWithAccountKey, registerWithAccountKey, loginWithPassword, registerWithPassword };
+const realAuth: NonNullable<MigrationControllerDeps['auth']> = {
+  loginWithAccountKey,
+  registerWithAccountKey,
+  loginWithPassword,
+  registerWithPassword,
+};
 
 const realMarkMoved: NonNullable<MigrationControllerDeps['markMoved']> = (journal, secret, source, fetchImpl) =>
   markOldAccountMoved(fetchImpl, source, journal.target.userId, async () => ({
@@ -229,7 +240,13 @@ export class MigrationController {
     // Unknown (the old server is offline) is an answer: the recovery key and the plan decide.
     const status = await this.deps.portableStatus().catch(log.ignored('the old server did not say whether the account is portable'));
     if (this.disposed) return;
-    this.set(status === undefined ? { oldPortable: undefined } : status.portable ? { oldPortable: true, oldAccountKey: status.accountKey } : { oldPortable: false });
+    this.set(
+      status === undefined
+        ? { oldPortable: undefined }
+        : status.portable
+          ? { oldPortable: true, oldAccountKey: status.accountKey }
+          : { oldPortable: false },
+    );
     let saved: MigrationJournal | undefined;
     try {
       saved = await this.deps.store.load(this.userId);
@@ -279,7 +296,13 @@ export class MigrationController {
     const { target } = this.current;
     if (!target) return;
     const server = { baseUrl: target.baseUrl, serverName: target.serverName };
-    const toTarget = (s: NewSession): TargetSession => ({ userId: s.userId, accessToken: s.accessToken, deviceId: s.deviceId, baseUrl: target.baseUrl, serverName: target.serverName });
+    const toTarget = (s: NewSession): TargetSession => ({
+      userId: s.userId,
+      accessToken: s.accessToken,
+      deviceId: s.deviceId,
+      baseUrl: target.baseUrl,
+      serverName: target.serverName,
+    });
     this.set({ proveError: undefined });
     try {
       if (input.path === 'portable') {
@@ -300,7 +323,12 @@ export class MigrationController {
         this.set({ proving: t('migration.prove.readingRooms') });
         await this.plan(toTarget(session), input.secret);
       } else {
-        this.set({ proving: input.mode === 'register' ? t('migration.prove.creating', { username: input.username, server: target.serverName }) : t('migration.prove.signingIn', { server: target.serverName }) });
+        this.set({
+          proving:
+            input.mode === 'register'
+              ? t('migration.prove.creating', { username: input.username, server: target.serverName })
+              : t('migration.prove.signingIn', { server: target.serverName }),
+        });
         const signIn = input.mode === 'register' ? this.auth.registerWithPassword : this.auth.loginWithPassword;
         const session = await signIn(target.baseUrl, input.username, input.password);
         this.set({ proving: t('migration.prove.readingRooms') });
@@ -318,7 +346,12 @@ export class MigrationController {
     const { path, oldPortable } = this.current;
     const snapshot = await this.deps.takeSnapshot(oldPortable ?? path === 'portable');
     const root = secret ? deriveMemberRoot(secret) : undefined;
-    const items = buildPlan({ snapshot, path, targetUserId: session.userId, ...(root ? { keyIsDerivable: (room) => memberSeedFor(root, room) !== undefined } : {}) });
+    const items = buildPlan({
+      snapshot,
+      path,
+      targetUserId: session.userId,
+      ...(root ? { keyIsDerivable: (room) => memberSeedFor(root, room) !== undefined } : {}),
+    });
     this.set({ session, snapshot, items, options: { notice: path === 'classic', leaveOld: false }, planError: undefined, stage: 'plan' });
   }
 
@@ -443,7 +476,12 @@ export class MigrationController {
     }
     this.set({ askKeyToMark: false, marking: t('migration.mark.marking') });
     try {
-      await (this.deps.markMoved ?? realMarkMoved)(journal, secret, { baseUrl: journal.source.baseUrl, accessToken: this.deps.accessToken() }, this.fetch);
+      await (this.deps.markMoved ?? realMarkMoved)(
+        journal,
+        secret,
+        { baseUrl: journal.source.baseUrl, accessToken: this.deps.accessToken() },
+        this.fetch,
+      );
       const next = { ...this.current.journal!, markedMovedTs: this.now };
       await this.deps.store.save(next);
       this.setJournal(next);
@@ -472,7 +510,10 @@ export class MigrationController {
       this.set({ stage: 'target', blocked: undefined });
     } catch (error) {
       const blocked = this.current.blocked;
-      if (blocked) this.set({ blocked: { ...blocked, message: t('migration.blocked.discardFailed', { message: blocked.message, problem: errorText(error) }) } });
+      if (blocked)
+        this.set({
+          blocked: { ...blocked, message: t('migration.blocked.discardFailed', { message: blocked.message, problem: errorText(error) }) },
+        });
     }
   }
 }

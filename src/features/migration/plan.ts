@@ -97,7 +97,12 @@ export function roomItemId(roomId: string): string {
 
 /** What happens to one room, and why. */
 export function planRoom(room: RoomSnapshot, input: PlanInput): PlanItem {
-  const base = { id: roomItemId(room.roomId), kind: 'room' as const, label: msg('migration.plan.room', { name: room.name || room.roomId }), roomId: room.roomId };
+  const base = {
+    id: roomItemId(room.roomId),
+    kind: 'room' as const,
+    label: msg('migration.plan.room', { name: room.name || room.roomId }),
+    roomId: room.roomId,
+  };
   if (input.path === 'portable' && room.memberKeys && room.memberKey && (input.keyIsDerivable?.(room) ?? true)) {
     return {
       ...base,
@@ -134,7 +139,12 @@ export function planRoom(room: RoomSnapshot, input: PlanInput): PlanItem {
     ...base,
     action: 'cannot',
     summary: msg('migration.plan.cannot'),
-    reason: msg('migration.plan.cannotReason', { joinRule: room.joinRule === 'knock' ? 'knock' : 'invite', needs: room.invitePowerLevel, has: room.myPowerLevel, target: input.targetUserId }),
+    reason: msg('migration.plan.cannotReason', {
+      joinRule: room.joinRule === 'knock' ? 'knock' : 'invite',
+      needs: room.invitePowerLevel,
+      has: room.myPowerLevel,
+      target: input.targetUserId,
+    }),
     selected: false,
     movable: false,
   };
@@ -149,22 +159,63 @@ function classicReasonFor(room: RoomSnapshot): Message {
 /** The whole plan: every joined room, then the profile and account data (which follow the rooms they mention). */
 export function buildPlan(input: PlanInput): PlanItem[] {
   const { snapshot } = input;
-  const rooms = [...snapshot.rooms].sort((a, b) => (a.name || a.roomId).localeCompare(b.name || b.roomId)).map((room) => planRoom(room, input));
+  const rooms = [...snapshot.rooms]
+    .sort((a, b) => (a.name || a.roomId).localeCompare(b.name || b.roomId))
+    .map((room) => planRoom(room, input));
   const items: PlanItem[] = [...rooms];
   if (snapshot.displayname !== undefined || snapshot.avatarUrl !== undefined) {
-    items.push({ id: 'profile', kind: 'profile', label: msg('migration.plan.profile'), summary: msg(snapshot.avatarUrl ? 'migration.plan.profileAndAvatar' : 'migration.plan.profileName'), reason: snapshot.displayname ? msg('migration.plan.quoted', { text: snapshot.displayname }) : undefined, selected: true, movable: true });
+    items.push({
+      id: 'profile',
+      kind: 'profile',
+      label: msg('migration.plan.profile'),
+      summary: msg(snapshot.avatarUrl ? 'migration.plan.profileAndAvatar' : 'migration.plan.profileName'),
+      reason: snapshot.displayname ? msg('migration.plan.quoted', { text: snapshot.displayname }) : undefined,
+      selected: true,
+      movable: true,
+    });
   }
   const directCount = Object.values(snapshot.direct ?? {}).reduce((n, ids) => n + ids.length, 0);
-  if (directCount > 0) items.push({ id: 'direct', kind: 'direct', label: msg('migration.plan.direct'), summary: msg('migration.plan.directSummary', { count: directCount }), selected: true, movable: true });
+  if (directCount > 0)
+    items.push({
+      id: 'direct',
+      kind: 'direct',
+      label: msg('migration.plan.direct'),
+      summary: msg('migration.plan.directSummary', { count: directCount }),
+      selected: true,
+      movable: true,
+    });
   const tagged = snapshot.rooms.filter((r) => Object.keys(r.tags).length > 0).length;
-  if (tagged > 0) items.push({ id: 'tags', kind: 'tags', label: msg('migration.plan.tags'), summary: msg('migration.plan.tagsSummary', { count: tagged }), selected: true, movable: true });
+  if (tagged > 0)
+    items.push({
+      id: 'tags',
+      kind: 'tags',
+      label: msg('migration.plan.tags'),
+      summary: msg('migration.plan.tagsSummary', { count: tagged }),
+      selected: true,
+      movable: true,
+    });
   const rules = snapshot.pushRules ?? [];
   if (rules.length > 0) {
     const own = rules.filter((r) => !r.isDefault).length;
-    items.push({ id: 'push-rules', kind: 'push-rules', label: msg('migration.plan.pushRules'), summary: own > 0 ? msg('migration.plan.pushRulesOwn', { count: own }) : msg('migration.plan.pushRulesSummary'), selected: true, movable: true });
+    items.push({
+      id: 'push-rules',
+      kind: 'push-rules',
+      label: msg('migration.plan.pushRules'),
+      summary: own > 0 ? msg('migration.plan.pushRulesOwn', { count: own }) : msg('migration.plan.pushRulesSummary'),
+      selected: true,
+      movable: true,
+    });
   }
   const ignored = snapshot.ignoredUsers?.length ?? 0;
-  if (ignored > 0) items.push({ id: 'ignored', kind: 'ignored', label: msg('migration.plan.ignored'), summary: msg('migration.plan.ignoredSummary', { count: ignored }), selected: true, movable: true });
+  if (ignored > 0)
+    items.push({
+      id: 'ignored',
+      kind: 'ignored',
+      label: msg('migration.plan.ignored'),
+      summary: msg('migration.plan.ignoredSummary', { count: ignored }),
+      selected: true,
+      movable: true,
+    });
   return items;
 }
 
@@ -177,7 +228,12 @@ export function toggleItem(items: PlanItem[], itemId: string, selected: boolean)
  * `m.direct` for the new account: the rooms it will hold, and the old account's own ID (a DM with oneself,
  * or a partner entry naming the old account) rewritten to the new one.
  */
-export function rewriteDirect(direct: Record<string, string[]>, oldUserId: string, newUserId: string, keptRoomIds: ReadonlySet<string>): Record<string, string[]> {
+export function rewriteDirect(
+  direct: Record<string, string[]>,
+  oldUserId: string,
+  newUserId: string,
+  keptRoomIds: ReadonlySet<string>,
+): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [partner, roomIds] of Object.entries(direct)) {
     const kept = roomIds.filter((id) => keptRoomIds.has(id));

@@ -24,7 +24,9 @@ export interface SyncData {
 }
 
 /** matrix-js-sdk's saved sync (`client.store.getSavedSync()`) in the shape of a /sync response. */
-export function syncFromSaved(saved: { roomsData?: { join?: Record<string, JoinedRoomData> }; accountData?: RawEvent[] } | null | undefined): SyncData {
+export function syncFromSaved(
+  saved: { roomsData?: { join?: Record<string, JoinedRoomData> }; accountData?: RawEvent[] } | null | undefined,
+): SyncData {
   return { rooms: { join: saved?.roomsData?.join ?? {} }, account_data: { events: saved?.accountData ?? [] } };
 }
 
@@ -67,7 +69,8 @@ export function roomFromSync(roomId: string, room: JoinedRoomData, userId: strin
   }
   servers.delete(ownServer);
   const tagEvent = (room.account_data?.events ?? []).find((e) => e.type === 'm.tag');
-  const tags = isObject(tagEvent?.content) && isObject(tagEvent.content.tags) ? (tagEvent.content.tags as Record<string, { order?: number }>) : {};
+  const tags =
+    isObject(tagEvent?.content) && isObject(tagEvent.content.tags) ? (tagEvent.content.tags as Record<string, { order?: number }>) : {};
   const name = str(contentOf(state, 'm.room.name').name) ?? str(contentOf(state, 'm.room.canonical_alias').alias) ?? '';
   return {
     roomId,
@@ -119,7 +122,9 @@ export function snapshotFromSync(
   const rooms = Object.entries(sync.rooms?.join ?? {})
     .map(([roomId, data]) => roomFromSync(roomId, data, account.userId, account.serverName))
     .filter((r): r is RoomSnapshot => !!r);
-  const global = new Map((sync.account_data?.events ?? []).filter((e) => typeof e.type === 'string').map((e) => [e.type as string, e.content]));
+  const global = new Map(
+    (sync.account_data?.events ?? []).filter((e) => typeof e.type === 'string').map((e) => [e.type as string, e.content]),
+  );
   const direct = global.get('m.direct');
   const ignored = global.get('m.ignored_user_list');
   const pushRules = pushRulesFrom(global.get('m.push_rules'));
@@ -134,7 +139,15 @@ export function snapshotFromSync(
     portable: account.portable,
     ...(displayname !== undefined ? { displayname } : {}),
     ...(avatarUrl !== undefined ? { avatarUrl } : {}),
-    ...(isObject(direct) ? { direct: Object.fromEntries(Object.entries(direct).filter(([, ids]) => Array.isArray(ids)).map(([k, ids]) => [k, (ids as unknown[]).filter((id): id is string => typeof id === 'string')])) } : {}),
+    ...(isObject(direct)
+      ? {
+          direct: Object.fromEntries(
+            Object.entries(direct)
+              .filter(([, ids]) => Array.isArray(ids))
+              .map(([k, ids]) => [k, (ids as unknown[]).filter((id): id is string => typeof id === 'string')]),
+          ),
+        }
+      : {}),
     ...(isObject(ignored) && isObject(ignored.ignored_users) ? { ignoredUsers: Object.keys(ignored.ignored_users) } : {}),
     ...(pushRules.length > 0 ? { pushRules } : {}),
     rooms,

@@ -14,7 +14,10 @@ describe('target check', () => {
   it('reports a reachable server and whether it supports portable identities', async () => {
     const fetchImpl = fakeFetch({
       'http://beta.localhost:8482/.well-known': { status: 404, body: {} },
-      'http://beta.localhost:8482/_matrix/client/versions': { status: 200, body: { versions: ['v1.11'], unstable_features: { 'dev.wayfarer.portable_identity': true } } },
+      'http://beta.localhost:8482/_matrix/client/versions': {
+        status: 200,
+        body: { versions: ['v1.11'], unstable_features: { 'dev.wayfarer.portable_identity': true } },
+      },
     });
     const target = await checkTarget('http://beta.localhost:8482', 'alpha.localhost:8481', fetchImpl);
     expect(target).toEqual({ baseUrl: 'http://beta.localhost:8482', serverName: 'beta.localhost:8482', supportsPortable: true });
@@ -31,6 +34,8 @@ describe('target check', () => {
   it('refuses empty input, the current server, and an unreachable one with words', async () => {
     await expect(checkTarget('  ', 'a', fakeFetch({}))).rejects.toThrow(TargetCheckError);
     await expect(checkTarget('http://alpha.localhost:8481', 'alpha.localhost:8481', fakeFetch({}))).rejects.toThrow(/server you are on/);
-    await expect(checkTarget('http://gone.localhost:1', 'alpha', fakeFetch({ 'http://gone.localhost:1': 'down' }))).rejects.toThrow(TargetCheckError);
+    await expect(checkTarget('http://gone.localhost:1', 'alpha', fakeFetch({ 'http://gone.localhost:1': 'down' }))).rejects.toThrow(
+      TargetCheckError,
+    );
   });
 });

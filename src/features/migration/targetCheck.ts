@@ -23,13 +23,19 @@ export async function checkTarget(input: string, sourceServerName: string, fetch
   try {
     baseUrl = await discoverHomeserver(input, fetchImpl);
   } catch (error) {
-    throw new TargetCheckError(error instanceof HomeserverError ? error.message : t('migration.target.unreachable', { server: serverName }), { cause: error });
+    throw new TargetCheckError(
+      error instanceof HomeserverError ? error.message : t('migration.target.unreachable', { server: serverName }),
+      { cause: error },
+    );
   }
   let versions: { unstable_features?: Record<string, unknown> } | null;
   try {
     versions = await homeserverFetch(`${baseUrl}/_matrix/client/versions`, { fetch: fetchImpl, timeoutMs: 10_000 });
   } catch (error) {
-    throw new TargetCheckError(t('migration.target.notMatrix', { server: serverName, error: error instanceof Error ? error.message : String(error) }), { cause: error });
+    throw new TargetCheckError(
+      t('migration.target.notMatrix', { server: serverName, error: error instanceof Error ? error.message : String(error) }),
+      { cause: error },
+    );
   }
   return { baseUrl, serverName, supportsPortable: versions?.unstable_features?.[PORTABLE_FEATURE] === true };
 }

@@ -24,7 +24,9 @@ export function NotificationToggle() {
         className="h-4 w-4 accent-indigo-600"
         checked={on}
         disabled={!loaded || busy || permission === 'unsupported'}
-        title={permission === 'denied' ? t('notifications.blocked') : permission === 'unsupported' ? t('notifications.unsupported') : undefined}
+        title={
+          permission === 'denied' ? t('notifications.blocked') : permission === 'unsupported' ? t('notifications.unsupported') : undefined
+        }
         onChange={async (e) => {
           setBusy(true);
           const problem = await notificationSettings.getState().setEnabled(e.target.checked);

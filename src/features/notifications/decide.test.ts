@@ -22,8 +22,20 @@ function keyRoom(): Room {
   identityStore.getState().ingestMemberInfo(
     ROOM,
     {
-      [`@${keyBob}`]: { user_id: '@bob:beta', 'dev.wayfarer.link': { status: 'verified', localpart: 'bob', domain: 'beta', checked_ts: 1 } },
-      [`@${keyMallory}`]: { user_id: null, 'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 1, reason: 'beta has not co-signed this member event' } },
+      [`@${keyBob}`]: {
+        user_id: '@bob:beta',
+        'dev.wayfarer.link': { status: 'verified', localpart: 'bob', domain: 'beta', checked_ts: 1 },
+      },
+      [`@${keyMallory}`]: {
+        user_id: null,
+        'dev.wayfarer.link': {
+          status: 'unverified',
+          localpart: 'bob',
+          domain: 'beta',
+          checked_ts: 1,
+          reason: 'beta has not co-signed this member event',
+        },
+      },
       [`@${keyErased}`]: { user_id: null, 'dev.wayfarer.link': { status: 'erased', checked_ts: 1 } },
     },
     true,
@@ -55,7 +67,8 @@ const app = (overrides: Partial<NotificationAppState> = {}): NotificationAppStat
 const notify = { notify: true, highlight: true };
 const plainSender = { name: 'Dave', badge: { kind: 'plain' as const, handle: '@dave:x' } };
 
-const describeSender = (room: Room, sender: { identity: string; sender: string }) => roomIdentities(room).profile(sender, identityFactsOf(identityStore.getState(), room.roomId));
+const describeSender = (room: Room, sender: { identity: string; sender: string }) =>
+  roomIdentities(room).profile(sender, identityFactsOf(identityStore.getState(), room.roomId));
 
 describe('decideNotification: senders through identity', () => {
   const room = keyRoom();
@@ -90,15 +103,24 @@ describe('decideNotification: senders through identity', () => {
   });
 
   it('a contested handle is a warning too, not a bare name', () => {
-    const body = decideNotification(event(), notify, app(), 'Garden', { name: 'Bob', badge: { kind: 'contested', claimedHandle: '@bob:beta', reason: { key: 'identity.unverified.notVerified' }, linkStatus: 'verified' } })?.body;
+    const body = decideNotification(event(), notify, app(), 'Garden', {
+      name: 'Bob',
+      badge: { kind: 'contested', claimedHandle: '@bob:beta', reason: { key: 'identity.unverified.notVerified' }, linkStatus: 'verified' },
+    })?.body;
     expect(body).toBe('⚠ Contested handle Bob: lunch at noon, @carol?');
   });
 
   it('a classic sender reads by name; emotes and images read as sentences', () => {
-    expect(decideNotification(event({ content: { msgtype: 'm.emote', body: 'waves' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('* Dave waves');
-    expect(decideNotification(event({ content: { msgtype: 'm.image', body: 'cat.png' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('Dave sent an image');
+    expect(decideNotification(event({ content: { msgtype: 'm.emote', body: 'waves' } }), notify, app(), 'Lounge', plainSender)?.body).toBe(
+      '* Dave waves',
+    );
+    expect(
+      decideNotification(event({ content: { msgtype: 'm.image', body: 'cat.png' } }), notify, app(), 'Lounge', plainSender)?.body,
+    ).toBe('Dave sent an image');
     // A text that starts with "sent " is still a text, with its colon.
-    expect(decideNotification(event({ content: { msgtype: 'm.text', body: 'sent you the map' } }), notify, app(), 'Lounge', plainSender)?.body).toBe('Dave: sent you the map');
+    expect(
+      decideNotification(event({ content: { msgtype: 'm.text', body: 'sent you the map' } }), notify, app(), 'Lounge', plainSender)?.body,
+    ).toBe('Dave: sent you the map');
   });
 });
 
@@ -134,7 +156,13 @@ describe('decideNotification: when not to notify', () => {
   it('malformed content gets no notification and no crash; long bodies are cut to one line', () => {
     expect(messageText('m.room.message', { body: 42 })).toBeUndefined();
     expect(decideNotification(event({ content: { body: ['x'] } }), notify, app(), 'Lounge', plainSender)).toBeNull();
-    const long = decideNotification(event({ content: { msgtype: 'm.text', body: `first\nsecond ${'x'.repeat(500)}` } }), notify, app(), 'Lounge', plainSender)!;
+    const long = decideNotification(
+      event({ content: { msgtype: 'm.text', body: `first\nsecond ${'x'.repeat(500)}` } }),
+      notify,
+      app(),
+      'Lounge',
+      plainSender,
+    )!;
     expect(long.body.length).toBe(200);
     expect(long.body.startsWith('Dave: first second')).toBe(true);
     expect(long.body.endsWith('…')).toBe(true);

@@ -112,7 +112,14 @@ export function decideNotification(
   if (app.tabVisible && app.selectedRoomId === event.roomId) return null;
   const body = notificationBody(sender, event.type, event.content);
   if (body === undefined) return null;
-  return { roomId: event.roomId, eventId: event.eventId, title: roomName, body, tag: `${event.roomId}|${event.eventId}`, highlight: verdict.highlight };
+  return {
+    roomId: event.roomId,
+    eventId: event.eventId,
+    title: roomName,
+    body,
+    tag: `${event.roomId}|${event.eventId}`,
+    highlight: verdict.highlight,
+  };
 }
 
 /** "(3) Wayfarer": the tab says how much is waiting. */

@@ -34,19 +34,46 @@ const pushRules = {
   global: {
     override: [
       // The user muted !quiet:x.
-      { rule_id: '!quiet:x', default: false, enabled: true, conditions: [{ kind: 'event_match', key: 'room_id', pattern: '!quiet:x' }], actions: [] },
+      {
+        rule_id: '!quiet:x',
+        default: false,
+        enabled: true,
+        conditions: [{ kind: 'event_match', key: 'room_id', pattern: '!quiet:x' }],
+        actions: [],
+      },
     ],
-    underride: [{ rule_id: '.m.rule.message', default: true, enabled: true, conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.message' }], actions: ['notify'] }],
+    underride: [
+      {
+        rule_id: '.m.rule.message',
+        default: true,
+        enabled: true,
+        conditions: [{ kind: 'event_match', key: 'type', pattern: 'm.room.message' }],
+        actions: ['notify'],
+      },
+    ],
   },
 } as unknown as IPushRules;
 
 function state(roomId: string, type: string, stateKey: string, content: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return new MatrixEvent({ type, room_id: roomId, sender: stateKey || me, state_key: stateKey, event_id: `$${type}${stateKey}${roomId}`, origin_server_ts: 1, content, ...extra });
+  return new MatrixEvent({
+    type,
+    room_id: roomId,
+    sender: stateKey || me,
+    state_key: stateKey,
+    event_id: `$${type}${stateKey}${roomId}`,
+    origin_server_ts: 1,
+    content,
+    ...extra,
+  });
 }
 
 function joinedRoom(client: MatrixClient, roomId: string, name: string, members: MatrixEvent[] = []): Room {
   const room = new Room(roomId, client, me);
-  room.currentState.setStateEvents([state(roomId, 'm.room.name', '', { name }), state(roomId, 'm.room.member', me, { membership: 'join' }), ...members]);
+  room.currentState.setStateEvents([
+    state(roomId, 'm.room.name', '', { name }),
+    state(roomId, 'm.room.member', me, { membership: 'join' }),
+    ...members,
+  ]);
   room.updateMyMembership('join');
   room.recalculate();
   return room;
@@ -55,11 +82,22 @@ function joinedRoom(client: MatrixClient, roomId: string, name: string, members:
 let counter = 0;
 function message(room: Room, sender: string, body: string, extra: Record<string, unknown> = {}) {
   counter += 1;
-  return new MatrixEvent({ type: 'm.room.message', room_id: room.roomId, sender, event_id: `$msg${counter}`, origin_server_ts: 10 + counter, content: { msgtype: 'm.text', body }, ...extra });
+  return new MatrixEvent({
+    type: 'm.room.message',
+    room_id: room.roomId,
+    sender,
+    event_id: `$msg${counter}`,
+    origin_server_ts: 10 + counter,
+    content: { msgtype: 'm.text', body },
+    ...extra,
+  });
 }
 
 function arrive(client: MatrixClient, room: Room, event: MatrixEvent, options: { toStart?: boolean; live?: boolean } = {}) {
-  client.emit(RoomEvent.Timeline, event, room, options.toStart ?? false, false, { liveEvent: options.live ?? true, timeline: room.getLiveTimeline() });
+  client.emit(RoomEvent.Timeline, event, room, options.toStart ?? false, false, {
+    liveEvent: options.live ?? true,
+    timeline: room.getLiveTimeline(),
+  });
 }
 
 let visibility: DocumentVisibilityState = 'visible';
@@ -77,7 +115,9 @@ describe('bindNotifications', () => {
     window.focus = () => undefined; // jsdom has no window focus
     client = createClient({ baseUrl: 'http://hs.invalid', userId: me });
     client.pushRules = pushRules;
-    garden = joinedRoom(client, '!garden:x', 'Garden', [state('!garden:x', 'm.room.member', '@bob:x', { membership: 'join', displayname: 'Bob' })]);
+    garden = joinedRoom(client, '!garden:x', 'Garden', [
+      state('!garden:x', 'm.room.member', '@bob:x', { membership: 'join', displayname: 'Bob' }),
+    ]);
     chatStore.setState(chatStore.getInitialState(), true);
     openRoom('!lounge:x');
     notificationSettings.setState({ loaded: true, enabled: true, permission: 'granted' });
@@ -120,10 +160,29 @@ describe('bindNotifications', () => {
   it('the sender is resolved by member key: an unverified claim reads as such, never as a handle', () => {
     client.emit(ClientEvent.Sync, SyncState.Prepared, null);
     const keyed = joinedRoom(client, '!keyed:x', 'Keyed', [
-      state('!keyed:x', 'm.room.member', '@_unverified_bob_beta:x', { membership: 'join', displayname: 'Bob', localpart: 'bob', domain: 'beta' }, { unsigned: { 'org.matrix.msc4428.stable_id_state_key': `@${keyMallory}` } }),
+      state(
+        '!keyed:x',
+        'm.room.member',
+        '@_unverified_bob_beta:x',
+        { membership: 'join', displayname: 'Bob', localpart: 'bob', domain: 'beta' },
+        { unsigned: { 'org.matrix.msc4428.stable_id_state_key': `@${keyMallory}` } },
+      ),
     ]);
-    identityStore.getState().ingestMemberInfo('!keyed:x', { [`@${keyMallory}`]: { user_id: null, 'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 1, reason: 'not co-signed' } } }, true);
-    arrive(client, keyed, message(keyed, '@_unverified_bob_beta:x', 'it is me, bob', { unsigned: { 'org.matrix.msc4428.stable_id': `@${keyMallory}` } }));
+    identityStore.getState().ingestMemberInfo(
+      '!keyed:x',
+      {
+        [`@${keyMallory}`]: {
+          user_id: null,
+          'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 1, reason: 'not co-signed' },
+        },
+      },
+      true,
+    );
+    arrive(
+      client,
+      keyed,
+      message(keyed, '@_unverified_bob_beta:x', 'it is me, bob', { unsigned: { 'org.matrix.msc4428.stable_id': `@${keyMallory}` } }),
+    );
     expect(shown()).toEqual([['Keyed', '⚠ Unverified handle Bob: it is me, bob']]);
   });
 

@@ -54,7 +54,13 @@ export function bindNotifications(client: MatrixClient, open = (roomId: string) 
     if (state === SyncState.Prepared) started = true;
     if (state === SyncState.Stopped) started = false;
   };
-  const onTimeline = (event: MatrixEvent, room: Room | undefined, toStartOfTimeline: boolean | undefined, removed: boolean, data: IRoomTimelineData) => {
+  const onTimeline = (
+    event: MatrixEvent,
+    room: Room | undefined,
+    toStartOfTimeline: boolean | undefined,
+    removed: boolean,
+    data: IRoomTimelineData,
+  ) => {
     if (!room || removed) return;
     const live = started && !toStartOfTimeline && data.liveEvent === true;
     if (!live) return; // cheap exit before push rules and identity
@@ -62,9 +68,18 @@ export function bindNotifications(client: MatrixClient, open = (roomId: string) 
     const plan = decideNotification(
       notifiableEvent(client, room, event, live),
       pushVerdict(client.getPushActionsForEvent(event)),
-      { enabled: settings.enabled, permission: settings.permission, membership: room.getMyMembership(), selectedRoomId: selectOpenRoomId(routeStore.getState()), tabVisible: document.visibilityState === 'visible' },
+      {
+        enabled: settings.enabled,
+        permission: settings.permission,
+        membership: room.getMyMembership(),
+        selectedRoomId: selectOpenRoomId(routeStore.getState()),
+        tabVisible: document.visibilityState === 'visible',
+      },
       room.name || room.roomId,
-      roomIdentities(room).profile({ identity: identityOfEvent(event), sender: event.getSender() ?? '' }, identityFactsOf(identityStore.getState(), room.roomId)),
+      roomIdentities(room).profile(
+        { identity: identityOfEvent(event), sender: event.getSender() ?? '' },
+        identityFactsOf(identityStore.getState(), room.roomId),
+      ),
     );
     if (plan) showSystemNotification(plan, open);
   };
@@ -82,5 +97,9 @@ export function pushVerdict(actions: ReturnType<MatrixClient['getPushActionsForE
 
 function identityOfEvent(event: MatrixEvent): string {
   const raw = event.event;
-  return senderIdentity({ sender: raw.sender, sender_key: (raw as { sender_key?: string }).sender_key, unsigned: raw.unsigned as Record<string, unknown> | undefined });
+  return senderIdentity({
+    sender: raw.sender,
+    sender_key: (raw as { sender_key?: string }).sender_key,
+    unsigned: raw.unsigned as Record<string, unknown> | undefined,
+  });
 }

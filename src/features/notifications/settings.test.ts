@@ -12,11 +12,15 @@ describe('notification settings', () => {
     const { saved, persistence } = memory();
     let permission: PermissionState = 'default';
     let asked = 0;
-    const store = createNotificationSettings(persistence, () => permission, async () => {
-      asked += 1;
-      permission = 'granted';
-      return 'granted';
-    });
+    const store = createNotificationSettings(
+      persistence,
+      () => permission,
+      async () => {
+        asked += 1;
+        permission = 'granted';
+        return 'granted';
+      },
+    );
     await store.getState().load();
     expect(store.getState()).toMatchObject({ loaded: true, enabled: false, permission: 'default' });
     expect(await store.getState().setEnabled(true)).toBeUndefined();
@@ -24,7 +28,11 @@ describe('notification settings', () => {
     expect(store.getState()).toMatchObject({ enabled: true, permission: 'granted' });
     expect(saved.value).toBe(true);
 
-    const reloaded = createNotificationSettings(persistence, () => permission, async () => 'granted');
+    const reloaded = createNotificationSettings(
+      persistence,
+      () => permission,
+      async () => 'granted',
+    );
     await reloaded.getState().load();
     expect(reloaded.getState().enabled).toBe(true);
     await reloaded.getState().setEnabled(false);
@@ -33,7 +41,11 @@ describe('notification settings', () => {
 
   it('a refused permission leaves it off and says why', async () => {
     const { saved, persistence } = memory();
-    const store = createNotificationSettings(persistence, () => 'default', async () => 'denied');
+    const store = createNotificationSettings(
+      persistence,
+      () => 'default',
+      async () => 'denied',
+    );
     await store.getState().load();
     const blocked = await store.getState().setEnabled(true);
     expect(blocked).toEqual({ key: 'notifications.blockedForSite' });
@@ -43,7 +55,11 @@ describe('notification settings', () => {
   });
 
   it('no Notification API, or unreadable storage: off, with a clear answer', async () => {
-    const store = createNotificationSettings({ load: async () => Promise.reject(new Error('broken')), save: async () => undefined }, () => 'unsupported', async () => 'granted');
+    const store = createNotificationSettings(
+      { load: async () => Promise.reject(new Error('broken')), save: async () => undefined },
+      () => 'unsupported',
+      async () => 'granted',
+    );
     await store.getState().load();
     expect(store.getState()).toMatchObject({ loaded: true, enabled: false });
     const unsupported = await store.getState().setEnabled(true);

@@ -32,7 +32,11 @@ export interface SettingsPersistence {
 
 const idbPersistence: SettingsPersistence = { load: () => get(storageKey), save: (enabled) => set(storageKey, enabled) };
 
-export function createNotificationSettings(persistence: SettingsPersistence = idbPersistence, permission = currentPermission, request = () => Notification.requestPermission()) {
+export function createNotificationSettings(
+  persistence: SettingsPersistence = idbPersistence,
+  permission = currentPermission,
+  request = () => Notification.requestPermission(),
+) {
   return createStore<NotificationSettings>()((setState) => ({
     loaded: false,
     enabled: false,

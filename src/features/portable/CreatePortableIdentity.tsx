@@ -28,7 +28,11 @@ export function CreatePortableIdentity({ initialHomeserver, onBack }: { initialH
       <h1 className="text-2xl font-semibold">{t('login.createPortable')}</h1>
       <ol className="flex gap-2 text-xs text-subtle" aria-label={t('migration.steps')}>
         {(['portable.step.save', 'portable.step.confirm', 'portable.step.server'] as const).map((label, i) => (
-          <li key={label} aria-current={(['show', 'confirm', 'register'] as Step[])[i] === step ? 'step' : undefined} className="aria-[current=step]:font-semibold aria-[current=step]:text-accent">
+          <li
+            key={label}
+            aria-current={(['show', 'confirm', 'register'] as Step[])[i] === step ? 'step' : undefined}
+            className="aria-[current=step]:font-semibold aria-[current=step]:text-accent"
+          >
             {i + 1}. {t(label)}
           </li>
         ))}
@@ -40,7 +44,17 @@ export function CreatePortableIdentity({ initialHomeserver, onBack }: { initialH
   );
 }
 
-function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string; groups: string[]; onSaved: () => void; onBack: () => void }) {
+function ShowKey({
+  recoveryKey,
+  groups,
+  onSaved,
+  onBack,
+}: {
+  recoveryKey: string;
+  groups: string[];
+  onSaved: () => void;
+  onBack: () => void;
+}) {
   const [copied, setCopied] = useState<string>();
   async function copy() {
     try {
@@ -51,7 +65,9 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
     }
   }
   function download() {
-    const url = URL.createObjectURL(new Blob([recoveryKeyFileText(recoveryKey, new Date().toISOString().slice(0, 10))], { type: 'text/plain' }));
+    const url = URL.createObjectURL(
+      new Blob([recoveryKeyFileText(recoveryKey, new Date().toISOString().slice(0, 10))], { type: 'text/plain' }),
+    );
     const link = document.createElement('a');
     link.href = url;
     link.download = 'wayfarer-recovery-key.txt';
@@ -60,9 +76,7 @@ function ShowKey({ recoveryKey, groups, onSaved, onBack }: { recoveryKey: string
   }
   return (
     <div className="space-y-4">
-      <p className="text-sm text-muted">
-        {t('portable.keyIsIdentity')}
-      </p>
+      <p className="text-sm text-muted">{t('portable.keyIsIdentity')}</p>
       <figure className="rounded-md border border-line-strong bg-surface-sunken p-3">
         <figcaption className="mb-2 text-sm font-medium">{t('portable.yourKey')}</figcaption>
         <output aria-label={t('portable.yourKey')} className="grid grid-cols-4 gap-x-3 gap-y-1 font-mono text-lg select-all">
@@ -104,7 +118,11 @@ function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; on
     event.preventDefault();
     const wrong = positions.filter((position, i) => typed[i]!.replace(/\s/g, '') !== groups[position]);
     if (wrong.length > 0) {
-      setError(wrong.length > 1 ? t('portable.groupsWrong', { first: wrong[0]! + 1, second: wrong[1]! + 1 }) : t('portable.groupWrong', { number: wrong[0]! + 1 }));
+      setError(
+        wrong.length > 1
+          ? t('portable.groupsWrong', { first: wrong[0]! + 1, second: wrong[1]! + 1 })
+          : t('portable.groupWrong', { number: wrong[0]! + 1 }),
+      );
       return;
     }
     onConfirmed();
@@ -159,7 +177,9 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
       const session = await registerWithAccountKey(server, secret, username);
       await finishPortableSignIn(session, secret, remember);
     } catch (err) {
-      setError(err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : t('portable.unexpected', { error: String(err) }));
+      setError(
+        err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : t('portable.unexpected', { error: String(err) }),
+      );
     } finally {
       setBusy(undefined);
     }
@@ -167,9 +187,7 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
 
   return (
     <form className="space-y-4" onSubmit={create} noValidate>
-      <p className="text-sm text-muted">
-        {t('portable.chooseServer')}
-      </p>
+      <p className="text-sm text-muted">{t('portable.chooseServer')}</p>
       <HomeserverField value={homeserver} onChange={setHomeserver} />
       <UsernameField value={username} onChange={setUsername} status={status} />
       <RememberCheckbox checked={remember} onChange={setRemember} />

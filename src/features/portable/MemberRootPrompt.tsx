@@ -57,9 +57,7 @@ export function MemberRootPrompt({
 
   return (
     <form className="space-y-3" onSubmit={submit} noValidate aria-label={t('portable.root.title')}>
-      <p className="text-sm text-muted">
-        {t('portable.root.intro', { action })}
-      </p>
+      <p className="text-sm text-muted">{t('portable.root.intro', { action })}</p>
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
       <RememberCheckbox checked={remember} onChange={setRemember} />
       <FormError error={error} />

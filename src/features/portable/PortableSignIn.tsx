@@ -3,7 +3,13 @@ import { t } from '../../i18n';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { MatrixHttpError } from '../../matrix/http';
 import { primaryButton, secondaryButton } from '../../ui/controls';
-import { loginWithAccountKey, registerWithAccountKey, serverNameFromInput, isUnknownAccountKey, type HomeserverAddress } from './accountKeyAuth';
+import {
+  loginWithAccountKey,
+  registerWithAccountKey,
+  serverNameFromInput,
+  isUnknownAccountKey,
+  type HomeserverAddress,
+} from './accountKeyAuth';
 import { finishPortableSignIn } from './finishSignIn';
 import { FormFeedback } from './FormFeedback';
 import { HomeserverField } from './HomeserverField';
@@ -13,7 +19,8 @@ import { RememberCheckbox } from './RememberCheckbox';
 import { UsernameField } from './UsernameField';
 import { useUsernameCheck } from './useUsernameCheck';
 
-const errorText = (error: unknown) => (error instanceof HomeserverError || error instanceof MatrixHttpError ? error.message : t('portable.unexpected', { error: String(error) }));
+const errorText = (error: unknown) =>
+  error instanceof HomeserverError || error instanceof MatrixHttpError ? error.message : t('portable.unexpected', { error: String(error) });
 
 /** Sign in by proving the recovery key; when the server has no account for it, offer to bring the identity there. */
 export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserver: string; onBack: () => void }) {
@@ -70,13 +77,16 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   if (bring) {
     const name = bring.server.serverName;
     return (
-      <form onSubmit={bringHere} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="bring-title" noValidate>
+      <form
+        onSubmit={bringHere}
+        className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm"
+        aria-labelledby="bring-title"
+        noValidate
+      >
         <h1 id="bring-title" className="text-2xl font-semibold">
           {t('portable.bring', { server: name })}
         </h1>
-        <p className="text-sm text-muted">
-          {t('portable.bringIntro', { server: name })}
-        </p>
+        <p className="text-sm text-muted">{t('portable.bringIntro', { server: name })}</p>
         <UsernameField value={username} onChange={setUsername} status={usernameStatus} />
         <FormFeedback error={error} busy={busy} />
         <button type="submit" disabled={!!busy || usernameStatus.state === 'unavailable'} className={`w-full ${primaryButton}`}>
@@ -90,7 +100,12 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
   }
 
   return (
-    <form onSubmit={signIn} className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm" aria-labelledby="recovery-sign-in-title" noValidate>
+    <form
+      onSubmit={signIn}
+      className="w-full max-w-md space-y-4 rounded-xl p-1 sm:border sm:border-line sm:p-8 sm:shadow-sm"
+      aria-labelledby="recovery-sign-in-title"
+      noValidate
+    >
       <h1 id="recovery-sign-in-title" className="text-2xl font-semibold">
         {t('portable.signInTitle')}
       </h1>

@@ -7,10 +7,25 @@ import { readRecoveryKeyField } from './recoveryKeyInput';
  * A recovery-key text area that checks the key as it is typed or pasted (spaces and line breaks are fine).
  * `strict` turns "keep typing" into an error, for when the user has tried to submit.
  */
-export function RecoveryKeyField({ value, onChange, strict = false, autoFocus = false }: { value: string; onChange: (value: string) => void; strict?: boolean; autoFocus?: boolean }) {
+export function RecoveryKeyField({
+  value,
+  onChange,
+  strict = false,
+  autoFocus = false,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  strict?: boolean;
+  autoFocus?: boolean;
+}) {
   const id = useId();
   const field = readRecoveryKeyField(value);
-  const problem = field.state === 'invalid' || (strict && field.state === 'incomplete') ? field.message : strict && field.state === 'empty' ? t('portable.key.empty') : undefined;
+  const problem =
+    field.state === 'invalid' || (strict && field.state === 'incomplete')
+      ? field.message
+      : strict && field.state === 'empty'
+        ? t('portable.key.empty')
+        : undefined;
   return (
     <div className="space-y-1">
       <label htmlFor={`${id}-input`} className="block text-sm">

@@ -5,7 +5,14 @@ export function RememberCheckbox({ checked, onChange }: { checked: boolean; onCh
   const id = useId();
   return (
     <div className="flex items-start gap-2">
-      <input id={id} type="checkbox" className="mt-1" checked={checked} aria-describedby={`${id}-help`} onChange={(e) => onChange(e.target.checked)} />
+      <input
+        id={id}
+        type="checkbox"
+        className="mt-1"
+        checked={checked}
+        aria-describedby={`${id}-help`}
+        onChange={(e) => onChange(e.target.checked)}
+      />
       <div>
         <label htmlFor={id} className="text-sm">
           {t('portable.remember')}

@@ -2,13 +2,7 @@
 // Plain fetch (homeserverFetch), like password sign-in, so the first screen never loads matrix-js-sdk. The recovery
 // secret is only used here to derive the account key; nothing derived from it is sent except the public key and a
 // signature. Failures are MatrixHttpErrors with words for people as their message.
-import {
-  ACCOUNT_KEY_LOGIN_TYPE,
-  deriveAccountKey,
-  encodeBase64Url,
-  signAccountKeyProof,
-  WAYFARER_CLIENT_PREFIX,
-} from '../../protocol';
+import { ACCOUNT_KEY_LOGIN_TYPE, deriveAccountKey, encodeBase64Url, signAccountKeyProof, WAYFARER_CLIENT_PREFIX } from '../../protocol';
 import { deviceDisplayName, notASession, signInFailure, toSession } from '../../matrix/auth';
 import { describeMatrixError } from '../../matrix/errors';
 import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
@@ -47,9 +41,21 @@ function refusal(error: unknown, special?: (error: MatrixHttpError) => string | 
   });
 }
 
-async function send<T>(fetchImpl: Fetch, method: string, url: string, body?: unknown, accessToken?: string, special?: (error: MatrixHttpError) => string | undefined): Promise<T> {
+async function send<T>(
+  fetchImpl: Fetch,
+  method: string,
+  url: string,
+  body?: unknown,
+  accessToken?: string,
+  special?: (error: MatrixHttpError) => string | undefined,
+): Promise<T> {
   try {
-    return await homeserverFetch<T>(url, { method, fetch: fetchImpl, ...(body !== undefined ? { body } : {}), ...(accessToken ? { accessToken } : {}) });
+    return await homeserverFetch<T>(url, {
+      method,
+      fetch: fetchImpl,
+      ...(body !== undefined ? { body } : {}),
+      ...(accessToken ? { accessToken } : {}),
+    });
   } catch (error) {
     throw refusal(error, special);
   }
@@ -66,7 +72,9 @@ export async function proveAccountKey(server: HomeserverAddress, secret: Uint8Ar
   const account_key = encodeBase64Url(account.publicKey);
   const url = `${server.baseUrl}${WAYFARER_CLIENT_PREFIX}/account_key/challenge`;
   const reply = await send<{ challenge?: unknown }>(fetchImpl, 'POST', url, { account_key }, undefined, (e) =>
-    e.httpStatus === 404 && e.errcode === 'M_UNRECOGNIZED' ? `${server.serverName} does not support portable identities (recovery-key sign-in).` : undefined,
+    e.httpStatus === 404 && e.errcode === 'M_UNRECOGNIZED'
+      ? `${server.serverName} does not support portable identities (recovery-key sign-in).`
+      : undefined,
   );
   if (typeof reply?.challenge !== 'string') throw notASession(url, 'POST');
   const challenge = reply.challenge;
@@ -88,7 +96,12 @@ export async function loginWithAccountKey(server: HomeserverAddress, secret: Uin
  * Creates an account bound to the account key: first the user-interactive-auth round trip (which gives the
  * session), then the same request with the signed proof under `auth`.
  */
-export async function registerWithAccountKey(server: HomeserverAddress, secret: Uint8Array, username: string, fetchImpl: Fetch = fetch): Promise<Session> {
+export async function registerWithAccountKey(
+  server: HomeserverAddress,
+  secret: Uint8Array,
+  username: string,
+  fetchImpl: Fetch = fetch,
+): Promise<Session> {
   const url = `${server.baseUrl}/_matrix/client/v3/register`;
   const base = { username: username.trim(), initial_device_display_name: deviceDisplayName };
   let first: MatrixHttpError;
@@ -117,16 +130,26 @@ export async function checkUsername(baseUrl: string, username: string, fetchImpl
   try {
     reply = await homeserverFetch(url, { fetch: fetchImpl });
   } catch (error) {
-    if (error instanceof MatrixHttpError && error.errcode === 'M_USER_IN_USE') return { state: 'unavailable', message: 'That username is taken.' };
-    if (error instanceof MatrixHttpError && error.errcode === 'M_INVALID_USERNAME') return { state: 'unavailable', message: 'Use only lower-case letters, digits and . _ = - / +' };
+    if (error instanceof MatrixHttpError && error.errcode === 'M_USER_IN_USE')
+      return { state: 'unavailable', message: 'That username is taken.' };
+    if (error instanceof MatrixHttpError && error.errcode === 'M_INVALID_USERNAME')
+      return { state: 'unavailable', message: 'Use only lower-case letters, digits and . _ = - / +' };
     throw refusal(error);
   }
   if (reply?.available === true) return { state: 'available' };
-  throw new MatrixHttpError({ kind: 'unexpected', url, httpStatus: 200, message: 'The server sent an answer Wayfarer does not understand.' });
+  throw new MatrixHttpError({
+    kind: 'unexpected',
+    url,
+    httpStatus: 200,
+    message: 'The server sent an answer Wayfarer does not understand.',
+  });
 }
 
 /** GET /account/portable: the account key this account is bound to, or undefined for a password account. */
-export async function fetchPortableAccount(session: Session, fetchImpl: Fetch = fetch): Promise<{ account_key: string; moved_to?: string } | undefined> {
+export async function fetchPortableAccount(
+  session: Session,
+  fetchImpl: Fetch = fetch,
+): Promise<{ account_key: string; moved_to?: string } | undefined> {
   const url = `${session.baseUrl}${WAYFARER_CLIENT_PREFIX}/account/portable`;
   let reply: { account_key?: unknown; moved_to?: string };
   try {
@@ -135,7 +158,13 @@ export async function fetchPortableAccount(session: Session, fetchImpl: Fetch = 
     if (error instanceof MatrixHttpError && error.httpStatus === 404) return undefined;
     throw refusal(error);
   }
-  if (typeof reply?.account_key !== 'string') throw new MatrixHttpError({ kind: 'unexpected', url, httpStatus: 200, message: 'The server sent an answer Wayfarer does not understand.' });
+  if (typeof reply?.account_key !== 'string')
+    throw new MatrixHttpError({
+      kind: 'unexpected',
+      url,
+      httpStatus: 200,
+      message: 'The server sent an answer Wayfarer does not understand.',
+    });
   return reply as { account_key: string; moved_to?: string };
 }
 

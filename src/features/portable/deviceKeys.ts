@@ -34,7 +34,14 @@ export const indexedDbKeyStore: KeyValueStore = {
 
 function isWrappedRoot(value: unknown): value is WrappedRoot {
   const v = value as Partial<WrappedRoot> | null;
-  return !!v && v.version === 1 && typeof v.wrappingKey === 'object' && v.iv instanceof Uint8Array && v.iv.buffer instanceof ArrayBuffer && v.ciphertext instanceof ArrayBuffer;
+  return (
+    !!v &&
+    v.version === 1 &&
+    typeof v.wrappingKey === 'object' &&
+    v.iv instanceof Uint8Array &&
+    v.iv.buffer instanceof ArrayBuffer &&
+    v.ciphertext instanceof ArrayBuffer
+  );
 }
 
 /** The user ID doubles as additional authenticated data, so a root copied to another account's slot won't decrypt. */
@@ -43,7 +50,11 @@ const aad = (userId: string) => new TextEncoder().encode(`wayfarer member root f
 export async function rememberMemberRoot(userId: string, memberRoot: Uint8Array, store: KeyValueStore = indexedDbKeyStore): Promise<void> {
   const wrappingKey = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad(userId) }, wrappingKey, Uint8Array.from(memberRoot));
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: aad(userId) },
+    wrappingKey,
+    Uint8Array.from(memberRoot),
+  );
   const record: WrappedRoot = { version: 1, wrappingKey, iv, ciphertext };
   await store.set(userId, record);
 }
@@ -59,7 +70,11 @@ export async function loadMemberRoot(userId: string, store: KeyValueStore = inde
   }
   if (!isWrappedRoot(record)) return undefined;
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: record.iv, additionalData: aad(userId) }, record.wrappingKey, record.ciphertext);
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: record.iv, additionalData: aad(userId) },
+      record.wrappingKey,
+      record.ciphertext,
+    );
     return new Uint8Array(plain);
   } catch (error) {
     // Its wrapping key is gone (browser data partly cleared): useless, so forget it; the recovery key is asked for.

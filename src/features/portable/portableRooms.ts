@@ -15,7 +15,8 @@ export function portableStatus(client: MatrixClient): Promise<PortableStatus> {
     status = client.http
       .authedRequest<{ account_key?: unknown }>(Method.Get, '/account/portable', undefined, undefined, { prefix: WAYFARER_CLIENT_PREFIX })
       .then(
-        (body): PortableStatus => (typeof body.account_key === 'string' ? { portable: true, accountKey: body.account_key } : { portable: false }),
+        (body): PortableStatus =>
+          typeof body.account_key === 'string' ? { portable: true, accountKey: body.account_key } : { portable: false },
         (error: { httpStatus?: number }) => {
           statusByClient.delete(client);
           if (error?.httpStatus === 404 || error?.httpStatus === 400) return { portable: false };
@@ -33,10 +34,20 @@ export function versionUsesMemberKeys(version: string | undefined): boolean {
 }
 
 /** Joins with the member seed for the room's ID (an alias is resolved first, since the key depends on the ID). */
-export async function joinWithMemberRoot(client: MatrixClient, roomIdOrAlias: string, memberRoot: Uint8Array, viaServers: string[] = []): Promise<string> {
+export async function joinWithMemberRoot(
+  client: MatrixClient,
+  roomIdOrAlias: string,
+  memberRoot: Uint8Array,
+  viaServers: string[] = [],
+): Promise<string> {
   const roomId = roomIdOrAlias.startsWith('#') ? (await client.getRoomIdForAlias(roomIdOrAlias)).room_id : roomIdOrAlias;
   const query = viaServers.length > 0 ? { server_name: viaServers, via: viaServers } : undefined;
-  const reply = await client.http.authedRequest<{ room_id: string }>(Method.Post, `/join/${encodeURIComponent(roomId)}`, query, joinSeedFields(memberRoot, roomId));
+  const reply = await client.http.authedRequest<{ room_id: string }>(
+    Method.Post,
+    `/join/${encodeURIComponent(roomId)}`,
+    query,
+    joinSeedFields(memberRoot, roomId),
+  );
   return reply.room_id;
 }
 
@@ -49,7 +60,10 @@ export async function createRoomWithMemberRoot(client: MatrixClient, options: IC
 export type MemberRootNeed = { kind: 'not-portable' } | { kind: 'root'; memberRoot: Uint8Array } | { kind: 'ask'; accountKey: string };
 
 /** What a join or create needs: nothing (password account), the remembered K, or the recovery key from the user. */
-export async function memberRootNeed(client: MatrixClient, loadRemembered: (userId: string) => Promise<Uint8Array | undefined>): Promise<MemberRootNeed> {
+export async function memberRootNeed(
+  client: MatrixClient,
+  loadRemembered: (userId: string) => Promise<Uint8Array | undefined>,
+): Promise<MemberRootNeed> {
   const status = await portableStatus(client);
   if (!status.portable) return { kind: 'not-portable' };
   const memberRoot = await loadRemembered(client.getSafeUserId());

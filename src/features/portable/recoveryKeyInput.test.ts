@@ -70,7 +70,12 @@ describe('confirmation groups', () => {
 
 describe('fuzz: 10,000 random and mutated strings', () => {
   const validKey = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => encodeRecoveryKey(bytes));
-  const mutation = fc.tuple(validKey, fc.nat(), fc.constantFrom(...BASE58, '0', 'O', 'I', 'l', ' ', '\n', 'é', '\u0000', '😀', '-'), fc.constantFrom('replace', 'insert', 'delete', 'swap', 'truncate', 'double'));
+  const mutation = fc.tuple(
+    validKey,
+    fc.nat(),
+    fc.constantFrom(...BASE58, '0', 'O', 'I', 'l', ' ', '\n', 'é', '\u0000', '😀', '-'),
+    fc.constantFrom('replace', 'insert', 'delete', 'swap', 'truncate', 'double'),
+  );
   const mutated = mutation.map(([key, at, character, kind]) => {
     const i = at % key.length;
     switch (kind) {
@@ -88,7 +93,13 @@ describe('fuzz: 10,000 random and mutated strings', () => {
         return key + key;
     }
   });
-  const anything = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: fc.constantFrom(...BASE58, ' '), maxLength: 70 }), mutated, mutated);
+  const anything = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.string({ unit: fc.constantFrom(...BASE58, ' '), maxLength: 70 }),
+    mutated,
+    mutated,
+  );
 
   it('never crashes; a rejection is a RecoveryKeyError with a message; whitespace never changes the secret', () => {
     let rejected = 0;

@@ -88,7 +88,14 @@ export function JoinRoomDialog({
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
         <label className="block space-y-1">
           <span className="text-sm">{t('rooms.join.address')}</span>
-          <input className={inputClass} value={address} onChange={(e) => setAddress(e.target.value)} placeholder="#room:example.org" autoFocus spellCheck={false} />
+          <input
+            className={inputClass}
+            value={address}
+            onChange={(e) => setAddress(e.target.value)}
+            placeholder="#room:example.org"
+            autoFocus
+            spellCheck={false}
+          />
         </label>
         <FormError error={error} />
         <DialogActions submit={t('rooms.join.submit')} busy={busy} busyLabel={t('rooms.join.busy')} onCancel={onClose} />

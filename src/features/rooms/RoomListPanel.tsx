@@ -132,7 +132,10 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
           </span>
         )}
         {room.unread > 0 && (
-          <span aria-hidden className={`rounded-full px-1.5 text-xs font-semibold text-white ${room.highlights ? 'bg-red-600' : 'bg-slate-500'}`}>
+          <span
+            aria-hidden
+            className={`rounded-full px-1.5 text-xs font-semibold text-white ${room.highlights ? 'bg-red-600' : 'bg-slate-500'}`}
+          >
             {badgeText(room.unread)}
           </span>
         )}
@@ -154,7 +157,10 @@ function InviteItem({ room }: { room: RoomListEntry }) {
   const client = useClient();
   const [busy, setBusy] = useState(false);
   const sdkRoom = client.getRoom(room.roomId);
-  const inviter = room.inviter && sdkRoom ? roomIdentities(sdkRoom).nameOfUser(room.inviter, identityFactsOf(identityStore.getState(), room.roomId)) : room.inviter;
+  const inviter =
+    room.inviter && sdkRoom
+      ? roomIdentities(sdkRoom).nameOfUser(room.inviter, identityFactsOf(identityStore.getState(), room.roomId))
+      : room.inviter;
   const target = room.hint ? `${room.name} (${room.hint})` : room.name;
   async function act(accept: boolean) {
     setBusy(true);
@@ -184,10 +190,20 @@ function InviteItem({ room }: { room: RoomListEntry }) {
       )}
       {inviter && <p className="truncate text-xs text-subtle">{t('rooms.invitedBy', { inviter })}</p>}
       <div className="mt-2 flex gap-2">
-        <button disabled={busy} aria-label={t('rooms.acceptInvite', { room: target })} className="rounded bg-indigo-600 px-2 py-1 text-sm text-white" onClick={() => act(true)}>
+        <button
+          disabled={busy}
+          aria-label={t('rooms.acceptInvite', { room: target })}
+          className="rounded bg-indigo-600 px-2 py-1 text-sm text-white"
+          onClick={() => act(true)}
+        >
           {t('rooms.accept')}
         </button>
-        <button disabled={busy} aria-label={t('rooms.declineInvite', { room: target })} className="rounded border border-line-strong px-2 py-1 text-sm" onClick={() => act(false)}>
+        <button
+          disabled={busy}
+          aria-label={t('rooms.declineInvite', { room: target })}
+          className="rounded border border-line-strong px-2 py-1 text-sm"
+          onClick={() => act(false)}
+        >
           {t('rooms.decline')}
         </button>
       </div>

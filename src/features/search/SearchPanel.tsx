@@ -12,7 +12,15 @@ import { useIdentityFacts } from '../identity/useIdentityFacts';
 import { openRoom } from '../../state/navigation';
 import { roomHref } from '../../domain/routes';
 import { HandleBadge } from '../identity/HandleBadge';
-import { appendPage, highlightSegments, roomSearchBody, toSearchPage, type SearchHitRow, type SearchLine, type SearchPage } from './searchResults';
+import {
+  appendPage,
+  highlightSegments,
+  roomSearchBody,
+  toSearchPage,
+  type SearchHitRow,
+  type SearchLine,
+  type SearchPage,
+} from './searchResults';
 
 type SearchState =
   | { phase: 'idle' }
@@ -77,7 +85,8 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
       const next = await fetchPage(client, room.roomId, state.term, state.page.nextBatch);
       if (mine === generation.current) setState({ ...state, page: appendPage(state.page, next), loadingMore: false });
     } catch (error) {
-      if (mine === generation.current) setState({ ...state, loadingMore: false, moreError: describeMatrixError(error, t('search.moreFailed')) });
+      if (mine === generation.current)
+        setState({ ...state, loadingMore: false, moreError: describeMatrixError(error, t('search.moreFailed')) });
     }
   };
 
@@ -204,7 +213,9 @@ function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; ro
           </a>
         </header>
         <p className="whitespace-pre-wrap break-words">
-          {row.kind !== 'message' && <span className="text-sm text-subtle">{t(row.kind === 'name' ? 'search.roomName' : 'search.topic')} </span>}
+          {row.kind !== 'message' && (
+            <span className="text-sm text-subtle">{t(row.kind === 'name' ? 'search.roomName' : 'search.topic')} </span>
+          )}
           <Highlighted text={row.text} words={highlights} />
         </p>
         {row.after && <ContextLine line={row.after} room={room} label={t('search.after')} />}

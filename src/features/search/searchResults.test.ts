@@ -37,7 +37,11 @@ describe('highlightSegments', () => {
   it('always gives back the text unchanged when joined', () => {
     fc.assert(
       fc.property(fc.string(), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), (text, words) => {
-        expect(highlightSegments(text, words).map((s) => s.text).join('')).toBe(text);
+        expect(
+          highlightSegments(text, words)
+            .map((s) => s.text)
+            .join(''),
+        ).toBe(text);
       }),
     );
   });
@@ -56,7 +60,10 @@ describe('toSearchPage', () => {
               rank: 1,
               result: message('$b', 'tomato', { sender_key: 'l8Hft5qXKn1vfHrg3p4+W8gELQVo8N13JkluMfmn2sQ' }),
               context: {
-                events_before: [{ event_id: '$m', type: 'm.room.member', sender: '@bob:beta', content: { membership: 'join' } }, message('$a', 'earlier')],
+                events_before: [
+                  { event_id: '$m', type: 'm.room.member', sender: '@bob:beta', content: { membership: 'join' } },
+                  message('$a', 'earlier'),
+                ],
                 events_after: [message('$c', 'later')],
               },
             },
@@ -84,7 +91,10 @@ describe('toSearchPage', () => {
           results: [
             {
               result: { event_id: '$n', type: 'm.room.name', sender: '@a:x', state_key: '', content: { name: 'Garden' } },
-              context: { events_before: [{ event_id: '$c', type: 'm.room.create', sender: '@a:x', content: {} }], events_after: [{ event_id: '$t', type: 'm.room.topic', sender: '@a:x', content: { topic: 't' } }, message('$m', 'hi')] },
+              context: {
+                events_before: [{ event_id: '$c', type: 'm.room.create', sender: '@a:x', content: {} }],
+                events_after: [{ event_id: '$t', type: 'm.room.topic', sender: '@a:x', content: { topic: 't' } }, message('$m', 'hi')],
+              },
             },
           ],
         },
@@ -101,8 +111,14 @@ describe('toSearchPage', () => {
   });
 
   it('appends a next page without repeating rows', () => {
-    const first = toSearchPage({ search_categories: { room_events: { count: 2, highlights: ['a'], next_batch: 'n', results: [{ result: message('$1', 'a') }] } } });
-    const second = toSearchPage({ search_categories: { room_events: { count: 2, highlights: ['ab'], results: [{ result: message('$1', 'a') }, { result: message('$2', 'ab') }] } } });
+    const first = toSearchPage({
+      search_categories: { room_events: { count: 2, highlights: ['a'], next_batch: 'n', results: [{ result: message('$1', 'a') }] } },
+    });
+    const second = toSearchPage({
+      search_categories: {
+        room_events: { count: 2, highlights: ['ab'], results: [{ result: message('$1', 'a') }, { result: message('$2', 'ab') }] },
+      },
+    });
     const both = appendPage(first, second);
     expect(both.rows.map((r) => r.eventId)).toEqual(['$1', '$2']);
     expect(both.nextBatch).toBeUndefined();

@@ -74,7 +74,8 @@ function nearest(events: unknown): SearchLine | undefined {
 
 /** The room_events part of a /search answer as rows; a malformed result is skipped, not fatal. */
 export function toSearchPage(response: unknown): SearchPage {
-  const roomEvents = (response as { search_categories?: { room_events?: Record<string, unknown> } } | undefined)?.search_categories?.room_events ?? {};
+  const roomEvents =
+    (response as { search_categories?: { room_events?: Record<string, unknown> } } | undefined)?.search_categories?.room_events ?? {};
   const results = Array.isArray(roomEvents.results) ? roomEvents.results : [];
   const rows: SearchHitRow[] = [];
   for (const result of results as { result?: unknown; context?: { events_before?: unknown; events_after?: unknown } }[]) {
@@ -117,7 +118,10 @@ const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
  * matches words by prefix, ignoring case and accents). Joined back, the segments give `text` unchanged.
  */
 export function highlightSegments(text: string, words: readonly string[]): TextSegment[] {
-  const prefixes = words.flatMap((w) => w.match(WORD) ?? []).map(fold).filter((w) => w !== '');
+  const prefixes = words
+    .flatMap((w) => w.match(WORD) ?? [])
+    .map(fold)
+    .filter((w) => w !== '');
   const segments: TextSegment[] = [];
   const push = (part: string, match: boolean) => {
     if (part === '') return;

@@ -15,7 +15,10 @@ export function BlockedStage({ controller }: { controller: MigrationController }
       <Problem text={blocked.message} />
       {blocked.reason !== 'storage' && (
         <div className="flex flex-wrap gap-2">
-          <button className={primaryButton} onClick={() => downloadJson(blocked.stored, `wayfarer-migration-saved-${controller.userId}.json`)}>
+          <button
+            className={primaryButton}
+            onClick={() => downloadJson(blocked.stored, `wayfarer-migration-saved-${controller.userId}.json`)}
+          >
             {t('migration.blocked.download')}
           </button>
           {confirming ? (

@@ -11,7 +11,18 @@ import { t } from '../../../i18n';
 
 function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: () => void; disabled: boolean }) {
   const { item, state } = entry;
-  const words = state === 'done' ? 'done' : state === 'failed' ? `failed while ${entry.current}` : state === 'running' ? entry.current : state === 'waiting' ? `waiting: ${entry.current}` : item.movable ? 'not selected' : 'cannot move';
+  const words =
+    state === 'done'
+      ? 'done'
+      : state === 'failed'
+        ? `failed while ${entry.current}`
+        : state === 'running'
+          ? entry.current
+          : state === 'waiting'
+            ? `waiting: ${entry.current}`
+            : item.movable
+              ? 'not selected'
+              : 'cannot move';
   return (
     <li className="space-y-1 py-2" aria-label={t(item.label)}>
       <div className="flex items-center gap-2">
@@ -27,7 +38,12 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
           <p role="alert" className="flex-1 text-sm text-danger">
             {entry.error}
           </p>
-          <button className={secondaryButton} disabled={disabled} onClick={onRetry} aria-label={t('migration.move.retryItem', { item: t(item.label) })}>
+          <button
+            className={secondaryButton}
+            disabled={disabled}
+            onClick={onRetry}
+            aria-label={t('migration.move.retryItem', { item: t(item.label) })}
+          >
             {t('migration.move.retry')}
           </button>
         </div>
@@ -73,22 +89,35 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
   return (
     <Card title={finished ? t('migration.step.finish') : t('migration.step.move')} step={finished ? 5 : 4}>
       <p>
-        {t('migration.move.from')} <strong>{journal.source.userId}</strong> {t('migration.move.to')} <strong>{journal.target.userId}</strong> ({t(journal.path === 'portable' ? 'migration.move.portablePath' : 'migration.move.classicPath')}).
+        {t('migration.move.from')} <strong>{journal.source.userId}</strong> {t('migration.move.to')}{' '}
+        <strong>{journal.target.userId}</strong> (
+        {t(journal.path === 'portable' ? 'migration.move.portablePath' : 'migration.move.classicPath')}).
       </p>
       {(needsSecret || askKeyToMark) && <RecoveryKeyPrompt controller={controller} forMarking={askKeyToMark} />}
       <div className="space-y-1">
         <div className="flex justify-between text-sm">
-          <span>{finished ? (progress.failed > 0 ? t('migration.move.failed', { count: progress.failed }) : t('migration.move.allMoved')) : running ? t('migration.move.moving') : t('migration.move.paused')}</span>
           <span>
-            {t('migration.move.steps', { done: progress.done, total: progress.total })}
+            {finished
+              ? progress.failed > 0
+                ? t('migration.move.failed', { count: progress.failed })
+                : t('migration.move.allMoved')
+              : running
+                ? t('migration.move.moving')
+                : t('migration.move.paused')}
           </span>
+          <span>{t('migration.move.steps', { done: progress.done, total: progress.total })}</span>
         </div>
         <Bar label={t('migration.move.overall')} value={progress.done} max={progress.total} />
       </div>
       <Problem text={error} />
       <ul aria-label={t('migration.move.items')} className="divide-y divide-line">
         {progress.items.map((entry) => (
-          <ItemRow key={entry.item.id} entry={entry} onRetry={() => void controller.retry(entry.item.id)} disabled={running || needsSecret} />
+          <ItemRow
+            key={entry.item.id}
+            entry={entry}
+            onRetry={() => void controller.retry(entry.item.id)}
+            disabled={running || needsSecret}
+          />
         ))}
       </ul>
       {finished && (
@@ -99,7 +128,14 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
               const check = journal.steps.find((s) => s.itemId === item.id && s.kind === 'verify');
               return (
                 <li key={item.id}>
-                  {check?.status === 'done' ? '✓' : '–'} {t(item.label)}: {check?.status === 'done' ? check.outcome : check ? t('migration.move.notChecked') : item.movable ? t('migration.move.notSelected') : t('migration.plan.cannot')}
+                  {check?.status === 'done' ? '✓' : '–'} {t(item.label)}:{' '}
+                  {check?.status === 'done'
+                    ? check.outcome
+                    : check
+                      ? t('migration.move.notChecked')
+                      : item.movable
+                        ? t('migration.move.notSelected')
+                        : t('migration.plan.cannot')}
                 </li>
               );
             })}
@@ -117,7 +153,9 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
               {t('migration.move.done')}
             </button>
           </div>
-          {journal.markedMovedTs && <p role="status">{t('migration.move.marked', { server: journal.source.serverName, target: journal.target.userId })}</p>}
+          {journal.markedMovedTs && (
+            <p role="status">{t('migration.move.marked', { server: journal.source.serverName, target: journal.target.userId })}</p>
+          )}
           {marking && <p role="status">{marking}</p>}
         </div>
       )}

@@ -67,10 +67,12 @@ export function PlanStage({ controller }: { controller: MigrationController }) {
         <fieldset className="space-y-2 rounded-md border border-line p-3 text-sm">
           <legend className="px-1 font-medium">{t('migration.plan.reinviteOptions')}</legend>
           <label className="flex items-center gap-2">
-            <input type="checkbox" checked={options.notice} onChange={(e) => controller.setOptions({ notice: e.target.checked })} /> {t('migration.plan.postNotice')}
+            <input type="checkbox" checked={options.notice} onChange={(e) => controller.setOptions({ notice: e.target.checked })} />{' '}
+            {t('migration.plan.postNotice')}
           </label>
           <label className="flex items-center gap-2">
-            <input type="checkbox" checked={options.leaveOld} onChange={(e) => controller.setOptions({ leaveOld: e.target.checked })} /> {t('migration.plan.leaveOld')}
+            <input type="checkbox" checked={options.leaveOld} onChange={(e) => controller.setOptions({ leaveOld: e.target.checked })} />{' '}
+            {t('migration.plan.leaveOld')}
           </label>
         </fieldset>
       )}

@@ -46,10 +46,12 @@ export function ProveStage({ controller }: { controller: MigrationController }) 
             <fieldset className="flex gap-4 text-sm">
               <legend className="sr-only">{t('migration.prove.newAccount')}</legend>
               <label className="flex items-center gap-2">
-                <input type="radio" name="mode" checked={mode === 'register'} onChange={() => setMode('register')} /> {t('migration.prove.register')}
+                <input type="radio" name="mode" checked={mode === 'register'} onChange={() => setMode('register')} />{' '}
+                {t('migration.prove.register')}
               </label>
               <label className="flex items-center gap-2">
-                <input type="radio" name="mode" checked={mode === 'login'} onChange={() => setMode('login')} /> {t('migration.prove.haveOne')}
+                <input type="radio" name="mode" checked={mode === 'login'} onChange={() => setMode('login')} />{' '}
+                {t('migration.prove.haveOne')}
               </label>
             </fieldset>
             <label className="block space-y-1">
@@ -58,7 +60,13 @@ export function ProveStage({ controller }: { controller: MigrationController }) 
             </label>
             <label className="block space-y-1">
               <span className="text-sm">{t('login.password')}</span>
-              <input className={inputClass} type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete={mode === 'register' ? 'new-password' : 'current-password'} />
+              <input
+                className={inputClass}
+                type="password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete={mode === 'register' ? 'new-password' : 'current-password'}
+              />
             </label>
           </>
         )}
@@ -67,7 +75,11 @@ export function ProveStage({ controller }: { controller: MigrationController }) 
             {t('common.back')}
           </button>
           <button className={primaryButton} disabled={!!busy}>
-            {path === 'portable' ? t('migration.prove.prove') : mode === 'register' ? t('migration.prove.registerAndContinue') : t('migration.prove.signInAndContinue')}
+            {path === 'portable'
+              ? t('migration.prove.prove')
+              : mode === 'register'
+                ? t('migration.prove.registerAndContinue')
+                : t('migration.prove.signInAndContinue')}
           </button>
         </div>
         {busy && <p role="status">{busy}</p>}

@@ -30,7 +30,11 @@ export function TargetStage({ controller }: { controller: MigrationController })
       <Problem text={error} />
       {checked && choice && (
         <div className="space-y-3 rounded-md border border-line p-3" role="status">
-          <p className="font-medium">{t(checked.supportsPortable ? 'migration.target.reachablePortable' : 'migration.target.reachable', { server: checked.serverName })}</p>
+          <p className="font-medium">
+            {t(checked.supportsPortable ? 'migration.target.reachablePortable' : 'migration.target.reachable', {
+              server: checked.serverName,
+            })}
+          </p>
           <p className="text-sm">{t(choice.explanation)}</p>
           <button className={primaryButton} onClick={() => controller.chooseTarget()}>
             {t(choice.path === 'portable' ? 'migration.target.continuePortable' : 'migration.target.continueClassic')}

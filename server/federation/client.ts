@@ -27,33 +27,11 @@ export class FederationError extends Error {
 }
 
 /** A parsed Matrix server name (spec appendix "Server Name"): hostname (IPv4, [IPv6] or DNS name) and optional port. */
-export interface ServerName {
-  /** Host as written, IPv6 without its brackets. */
-  host: string;
-  port: number | undefined;
-  kind: 'ipv4' | 'ipv6' | 'dns';
-}
+// The spec's server-name grammar lives with the other Matrix identifiers (src/protocol/ids.ts, property-tested
+// against Node's isIP); the client and this server parse names one way.
+import { isServerName, parseServerName, type ServerName } from '../../src/protocol/ids';
 
-const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
-const DNS_NAME = /^[A-Za-z0-9.-]{1,255}$/;
-
-/** The spec's server-name grammar (ports must also fit in 16 bits); undefined when `name` is not a server name. */
-export function parseServerName(name: string): ServerName | undefined {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 261) return undefined;
-  const match = /^(\[[0-9A-Fa-f:.]{2,45}\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(name);
-  if (!match) return undefined;
-  const rawHost = match[1]!;
-  const port = match[2] === undefined ? undefined : Number(match[2]);
-  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
-  if (rawHost.startsWith('[')) {
-    const host = rawHost.slice(1, -1);
-    return isIP(host) === 6 ? { host, port, kind: 'ipv6' } : undefined;
-  }
-  if (IPV4.test(rawHost)) return isIP(rawHost) === 4 ? { host: rawHost, port, kind: 'ipv4' } : undefined;
-  return DNS_NAME.test(rawHost) ? { host: rawHost, port, kind: 'dns' } : undefined;
-}
-
-export const isServerName = (name: string): boolean => parseServerName(name) !== undefined;
+export { isServerName, parseServerName, type ServerName };
 
 /** For client requests naming another server (a user ID's, an alias's, a `via`): 400 M_INVALID_PARAM before anything is resolved. */
 export function requireServerName(name: string, what: string): string {

@@ -15,10 +15,9 @@ import { bindNotifications } from '../features/notifications/notifier';
 import { followRooms, resetRoute } from '../state/navigation';
 import { notificationSettings } from '../features/notifications/settings';
 import { logger } from '../platform/logger';
+import { t } from '../i18n';
 
 const log = logger('session');
-
-export const SESSION_ENDED_NOTICE = 'Your session ended on the server. Sign in again.';
 
 // One client per session for the page's life (React StrictMode mounts effects twice).
 const running = new Map<string, Promise<MatrixClient>>();
@@ -32,7 +31,7 @@ export function openSession(session: Session): Promise<MatrixClient> {
     promise = (async () => {
       // member_info (link status per member key) is not read by the SDK: the identity store takes it from the raw responses.
       const client = await createSessionClient(session, memberInfoFetch(window.fetch.bind(window), identityStore));
-      const unbindChat = bindClient(client, chatStore, () => void endSession(client, SESSION_ENDED_NOTICE));
+      const unbindChat = bindClient(client, chatStore, () => void endSession(client, t('session.ended')));
       void notificationSettings.getState().load();
       const unbindNotifications = bindNotifications(client);
       const unfollowRooms = followRooms(chatStore);

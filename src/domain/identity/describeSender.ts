@@ -77,9 +77,9 @@ function fallbackName(badge: Badge, identity: string, userId: string): string {
     case 'verified':
       return localpartOf(badge.handle);
     case 'erased':
-      return 'Erased member';
+      return t('identity.sender.erased');
     default:
-      return `Member ${shortKey(identity)}`;
+      return t('identity.sender.member', { shortKey: shortKey(identity) });
   }
 }
 

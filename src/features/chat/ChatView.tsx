@@ -228,7 +228,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
 export function checkUserId(text: string): string | undefined {
   const value = text.trim();
   if (!value) return t('chat.invite.empty');
-  if (!isUserId(value)) return 'A user ID looks like @alice:example.org.';
+  if (!isUserId(value)) return t('chat.invite.badUserId');
   return undefined;
 }
 
@@ -244,7 +244,7 @@ function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
     setBusy(true);
     try {
       await client.invite(room.roomId, userId.trim());
-      chatStore.getState().showNotice(`Invited ${userId.trim()}.`, 'info');
+      chatStore.getState().showNotice(t('chat.invite.done', { userId: userId.trim() }), 'info');
       onClose();
     } catch (err) {
       setError(describeMatrixError(err, t('chat.invite.failed')));

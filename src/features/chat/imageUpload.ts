@@ -9,6 +9,7 @@ import type { MatrixClient, UploadResponse } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import type { PendingImage } from './timeline';
 import { logger } from '../../platform/logger';
+import { t } from '../../i18n';
 
 const log = logger('chat:upload');
 
@@ -141,7 +142,7 @@ export function releaseLocalPreview(mxc: string): void {
  * sent at all (not an image, too large); upload failures stay in the store as 'failed' with a retry.
  */
 export async function sendImage(client: MatrixClient, roomId: string, file: File): Promise<string | undefined> {
-  if (!isImageFile(file)) return `${file.name || 'That file'} is not an image`;
+  if (!isImageFile(file)) return file.name ? t('chat.upload.notImage', { name: file.name }) : t('chat.upload.notImageUnnamed');
   // The pixel size is known before the row shows, so the preview gets its final box at once.
   const [limit, dimensions] = await Promise.all([uploadLimit(client), imageDimensions(file)]);
   const refusal = uploadRefusal(file, limit);
@@ -192,7 +193,7 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
     const answered = typeof (err as { httpStatus?: unknown })?.httpStatus === 'number';
     update(id, {
       status: 'failed',
-      error: answered ? describeMatrixError(err, 'Upload refused') : 'the upload could not reach your homeserver.',
+      error: answered ? describeMatrixError(err, t('chat.upload.refused')) : t('chat.upload.unreachable'),
     });
   } finally {
     inFlight.delete(id);

@@ -114,24 +114,7 @@ export class MembershipHandshakes {
     const version = made.room_version ?? '1';
     if (!isSupportedRoomVersion(version) || version !== guessed)
       throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${version} is not what ${roomId} should be`);
-    const template = made.event;
-    if (!template || !Array.isArray(template.prev_events) || !Array.isArray(template.auth_events))
-      throw new PduError(`${server} sent a bad join template`);
-    const seed = this.rooms.seedOf(roomId, version, userId);
-    const content: Json = { ...(options.content ?? {}), membership: 'join' };
-    if (usesMemberKeys(version)) Object.assign(content, { localpart: localpartOf(userId), domain: this.serverName });
-    const unsealed: Pdu = {
-      type: 'm.room.member',
-      room_id: roomId,
-      sender: memberId,
-      state_key: memberId,
-      content,
-      origin_server_ts: Date.now(),
-      depth: template.depth,
-      prev_events: template.prev_events,
-      auth_events: template.auth_events,
-    };
-    const { pdu, eventId } = sealPdu(unsealed, version, this.serverName, this.signingKey.current, seed);
+    const { pdu, eventId } = this.memberEventFromTemplate(server, made.event, 'join', roomId, version, userId, memberId, options.content);
     const reply = await this.client.request<{ state?: unknown[]; auth_chain?: unknown[] }>(
       server,
       'PUT',
@@ -266,6 +249,44 @@ export class MembershipHandshakes {
     return types.map((t) => state.get(authKey(t, ''))?.pdu).filter((p): p is Pdu => !!p);
   }
 
+  /**
+   * Our member event (join or leave) built on a resident server's make_join/make_leave template: only its
+   * prev_events, auth_events and depth are taken, after checking their shape; the rest is ours, signed by us.
+   */
+  private memberEventFromTemplate(
+    server: string,
+    template: Pdu | undefined,
+    membership: 'join' | 'leave',
+    roomId: string,
+    version: string,
+    userId: string,
+    memberId: string,
+    extraContent: Json = {},
+  ): { pdu: Pdu; eventId: string } {
+    const wellFormed =
+      !!template &&
+      Array.isArray(template.prev_events) &&
+      template.prev_events.every((id) => typeof id === 'string') &&
+      Array.isArray(template.auth_events) &&
+      template.auth_events.every((id) => typeof id === 'string') &&
+      Number.isSafeInteger(template.depth);
+    if (!wellFormed) throw new PduError(`${server} sent a bad ${membership} template`);
+    const content: Json = { ...extraContent, membership };
+    if (usesMemberKeys(version)) Object.assign(content, { localpart: localpartOf(userId), domain: this.serverName });
+    const unsealed: Pdu = {
+      type: 'm.room.member',
+      room_id: roomId,
+      sender: memberId,
+      state_key: memberId,
+      content,
+      origin_server_ts: Date.now(),
+      depth: template.depth,
+      prev_events: template.prev_events,
+      auth_events: template.auth_events,
+    };
+    return sealPdu(unsealed, version, this.serverName, this.signingKey.current, this.rooms.seedOf(roomId, version, userId));
+  }
+
   /** Rejects an invite to a room this server is not in: make_leave/send_leave through the inviting server. */
   async leaveRemote(roomId: string, userId: string): Promise<string> {
     const version = this.rooms.versionOf(roomId);
@@ -279,29 +300,7 @@ export class MembershipHandshakes {
           'GET',
           `/_matrix/federation/v1/make_leave/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}`,
         );
-        const template = made.event;
-        if (!template) throw new PduError('bad leave template');
-        const content: Json = {
-          membership: 'leave',
-          ...(usesMemberKeys(version) ? { localpart: localpartOf(userId), domain: this.serverName } : {}),
-        };
-        const { pdu, eventId } = sealPdu(
-          {
-            type: 'm.room.member',
-            room_id: roomId,
-            sender: memberId,
-            state_key: memberId,
-            content,
-            origin_server_ts: Date.now(),
-            depth: template.depth,
-            prev_events: template.prev_events,
-            auth_events: template.auth_events,
-          },
-          version,
-          this.serverName,
-          this.signingKey.current,
-          this.rooms.seedOf(roomId, version, userId),
-        );
+        const { pdu, eventId } = this.memberEventFromTemplate(server, made.event, 'leave', roomId, version, userId, memberId);
         await this.client.request(
           server,
           'PUT',

@@ -1,8 +1,9 @@
-// Reading history: /messages (both directions, filters), /context, /event, /members, /joined_members.
+// Reading history: /messages (both directions, filters), /context, /event (saying when it was soft-failed), /members,
+// /joined_members.
 import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
-import { invalidParam, notFound } from '../http/errors';
+import { invalidParam, MatrixError, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { ClientFormatter } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
@@ -11,6 +12,7 @@ import { stateKeyOf } from '../storage/events';
 import { eventMatches, parseEventFilter, parseInlineFilter, type EventFilter } from '../sync/filter';
 import { formatPaginationToken, NO_HISTORY_FLOOR, parsePosition } from '../sync/tokens';
 import { roomViewFor, userHistoryView, type HistoryView, type RoomView } from './room-access';
+import { SOFT_FAILED_FIELD, softFailedNotice, visibleSoftFailed } from './soft-failed';
 
 const MAX_LIMIT = 1000;
 
@@ -144,8 +146,15 @@ export function registerMessages(router: Router, hs: Homeserver): void {
 
   router.get('~/rooms/{roomId}/event/{eventId}', async (ctx) => {
     const { session, roomId, view } = await openRoom(hs, ctx);
-    const event = visibleEvent(view, hs, roomId, ctx.params.eventId!);
-    return new ClientFormatter(hs, session).withAggregations(event);
+    const eventId = ctx.params.eventId!;
+    try {
+      return new ClientFormatter(hs, session).withAggregations(visibleEvent(view, hs, roomId, eventId));
+    } catch (error) {
+      // Still the spec's 404 (clients that know nothing of it see "not found"), saying the event exists and why it is hidden.
+      const soft = error instanceof MatrixError && error.status === 404 ? visibleSoftFailed(hs, view, roomId, eventId) : undefined;
+      if (!soft) throw error;
+      throw new MatrixError(404, 'M_NOT_FOUND', 'Event not found', { [SOFT_FAILED_FIELD]: softFailedNotice(hs, session, soft) });
+    }
   });
 
   router.get('~/rooms/{roomId}/members', async (ctx) => {

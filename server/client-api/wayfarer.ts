@@ -7,6 +7,7 @@ import type { Router } from '../http/router';
 import { usesMemberKeys } from '../rooms/room-versions';
 import { stateKeyOf } from '../storage/events';
 import { roomViewFor } from './room-access';
+import { revealSoftFailed, visibleSoftFailed } from './soft-failed';
 
 /** How many member events `?history=true` returns at most: the latest ones. */
 export const MEMBER_HISTORY_LIMIT = 100;
@@ -29,5 +30,20 @@ export function registerWayfarer(router: Router, hs: Homeserver): void {
     if (ctx.query.get('history') !== 'true') return event.pdu;
     const history = hs.events.memberEvents(roomId, stableId, view.ceiling, MEMBER_HISTORY_LIMIT).map((e) => e.pdu);
     return { event: event.pdu, history };
+  });
+
+  /**
+   * One soft-failed event (PROTOCOL.md §4), on the reader's explicit request: `{event, dev.wayfarer.soft_failed}`,
+   * the event as /event would format it and why it was hidden. Same visibility as /event; a non-member gets 403,
+   * an event that is not soft-failed here (unknown, another room's, or accepted: ask /event) gets 404.
+   */
+  router.get(`${WAYFARER_CLIENT_PREFIX}/rooms/{roomId}/soft_failed/{eventId}`, async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
+    const view = roomViewFor(hs, roomId, session.userId);
+    await hs.links.ensureRooms([roomId]);
+    const soft = visibleSoftFailed(hs, view, roomId, eventId);
+    if (!soft) throw notFound('No soft-failed event with that ID in this room');
+    return revealSoftFailed(hs, session, soft);
   });
 }

@@ -105,13 +105,13 @@ export function registerAuth(router: Router, hs: Homeserver): void {
   });
 
   router.post('~/logout', (ctx) => {
-    requireSession(hs, ctx);
+    requireSession(hs, ctx, { allowMoved: true });
     hs.accounts.logout(accessTokenOf(ctx)!);
     return {};
   });
 
   router.post('~/logout/all', (ctx) => {
-    hs.accounts.logoutAll(requireSession(hs, ctx).userId);
+    hs.accounts.logoutAll(requireSession(hs, ctx, { allowMoved: true }).userId);
     return {};
   });
 

@@ -216,7 +216,8 @@ export function registerMigration(router: Router, hs: Homeserver): void {
 
   /** Marks this (portable) account moved. Confirmed with an account-key proof: it cannot be undone by a stolen token alone. */
   router.post(`${WAYFARER_CLIENT_PREFIX}/account/moved`, async (ctx) => {
-    const session = requireSession(hs, ctx);
+    // Marking again with the same target answers as the first time did (a retry whose first answer was lost).
+    const session = requireSession(hs, ctx, { allowMoved: true });
     const body = asObject(await ctx.json());
     const portable = hs.accountKeys.forUser(session.userId);
     if (!portable) throw invalidParam('Only portable accounts can be marked moved: a password account has no identity to take along');
@@ -224,6 +225,8 @@ export function registerMigration(router: Router, hs: Homeserver): void {
     if (portable.moved_to === movedTo) return { moved_to: movedTo, forgotten_keys: 0, disowned_links: 0, resigned_links: 0 };
     await requireAccountKeyAuth(hs, session.userId, portable.account_key, body.auth, 'account-moved');
     const result = markMoved(hs, session.userId, movedTo);
+    // Its sessions' long-polls wake now and answer the moved 403, instead of when they run out.
+    hs.notifier.notifyUsers([session.userId]);
     // Our own view of our members' links must use the new key at once (the per-domain key cache predates it).
     if (result.disowned_links > 0) await hs.links.recheck();
     return { moved_to: movedTo, ...result };

@@ -2,7 +2,7 @@
 // registration steps that auth.ts hands over for `dev.wayfarer.login.account_key`.
 import { ACCOUNT_KEY_LOGIN_TYPE, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
-import { requireSession } from '../http/auth';
+import { movedAway, requireSession } from '../http/auth';
 import { forbidden, MatrixError, notFound } from '../http/errors';
 import { RateLimiter } from '../http/rate-limit';
 import type { Router } from '../http/router';
@@ -20,7 +20,7 @@ export function registerPortableIdentity(router: Router, hs: Homeserver): void {
   });
 
   router.get(`${WAYFARER_CLIENT_PREFIX}/account/portable`, (ctx) => {
-    const session = requireSession(hs, ctx);
+    const session = requireSession(hs, ctx, { allowMoved: true });
     const row = hs.accountKeys.forUser(session.userId);
     if (!row) throw notFound('This account has no account key: it was registered with a password, so it is not portable');
     return { account_key: row.account_key, ...(row.moved_to ? { moved_to: row.moved_to } : {}) };
@@ -43,6 +43,8 @@ export async function userForAccountKeyLogin(hs: Homeserver, body: JsonObject): 
     );
   }
   if (user.deactivated) throw forbidden('This account has been deactivated');
+  // A session of a moved account could do nothing but hear that it moved: say so now, with where to sign in.
+  if (row.moved_to) throw movedAway(row.user_id, row.moved_to);
   return row.user_id;
 }
 

@@ -5,7 +5,7 @@ import { badJson, forbidden, MatrixError, unrecognized } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { sealPdu, type Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
-import { signEvent } from '../../src/protocol';
+import { decodeBase64, keyPairFromSeed, memberIdFromPublicKey, signEvent } from '../../src/protocol';
 import { isLocalUserId } from '../homeserver';
 
 const DEV = '/_wayfarer/dev';
@@ -104,6 +104,36 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
     const { pdu, eventId } = sealPdu(forged, version, hs.config.serverName, hs.signingKey, hs.rooms.seedOf(roomId, version, userId));
     hs.rooms.commit({ ...sealed, pdu, eventId }, userId);
     return { event_id: eventId };
+  });
+
+  /**
+   * Tests only: this server behaves as a hostile one that kept a moved account's member key (PROTOCOL.md §7's known
+   * limit). With the member seed the test hands it (a real server would simply not have forgotten it), it signs and
+   * sends a message as that key although the account was marked moved; then it forgets the seed again.
+   */
+  router.post(`${DEV}/send_with_kept_key`, async (ctx) => {
+    const body = await guard(ctx);
+    const { room_id: roomId, user_id: userId, seed, body: text } = body;
+    if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof seed !== 'string' || typeof text !== 'string')
+      throw badJson('room_id, user_id, seed (unpadded base64) and body are required strings');
+    const row = hs.memberKeys.forUser(roomId, userId);
+    if (!row) throw badJson(`${userId} has no member key in ${roomId} here`);
+    let seedBytes: Uint8Array;
+    try {
+      seedBytes = decodeBase64(seed);
+    } catch {
+      throw badJson('seed must be unpadded base64');
+    }
+    if (seedBytes.length !== 32 || memberIdFromPublicKey(keyPairFromSeed(seedBytes).publicKey) !== row.member_key)
+      throw badJson(`that seed is not the seed of ${row.member_key}`);
+    const keep = hs.db.prepare('UPDATE member_keys SET seed = ? WHERE room_id = ? AND user_id = ?');
+    keep.run(seed, roomId, userId);
+    try {
+      const sent = hs.rooms.send(roomId, userId, { type: 'm.room.message', content: { msgtype: 'm.text', body: text } });
+      return { event_id: sent.eventId };
+    } finally {
+      keep.run(row.seed, roomId, userId);
+    }
   });
 
   /** A room's forward extremities (the events a new event would build on). */

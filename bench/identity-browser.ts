@@ -3,8 +3,8 @@
 import { ed25519Backend, setEd25519Backend, type Ed25519Backend } from '../src/protocol';
 import { createBrowserVerifier, type VerificationCache } from '../src/features/identity/browserVerify';
 import { createStore as createIdbStore, get, set } from 'idb-keyval';
-import { buildTimelineRows, type TimelineEvent } from '../src/features/chat/timeline';
-import { withHandleChangeNotices } from '../src/features/chat/handleChanges';
+import { buildTimelineRows, type TimelineEvent } from '../src/domain/room/timeline';
+import { withHandleChangeNotices } from '../src/domain/room/handleChanges';
 import { badgeOf, initialIdentityState, reduceIdentity } from '../src/domain/identity/badge';
 import { createIdentityStore } from '../src/domain/identity/identityStore';
 import { createLinkVerifier, keyPairFromSeed, LINK_FIELD, memberIdFromPublicKey } from '../src/protocol';

@@ -5,7 +5,7 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import type { RoomRow } from './roomViewModel';
+import type { RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
@@ -26,7 +26,7 @@ import {
   useRoomViewModel,
 } from './useRoomViewModel';
 import { useFocusedEvent } from './useFocusedEvent';
-import type { TimelineRow } from './timeline';
+import type { TimelineRow } from '../../domain/room/timeline';
 import { goHome } from '../../state/navigation';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../../domain/identity/memberInfoFetch';

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
-import type { RoomViewModel } from './roomViewModel';
+import type { RoomViewModel } from '../../domain/room/roomViewModel';
 import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
-import { isImageFile } from './imageUpload';
+import { isImageFile } from '../../domain/room/imageUpload';
 import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
 
 const typingTimeoutMs = 5000;

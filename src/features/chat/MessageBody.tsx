@@ -1,10 +1,10 @@
 import { memo, useEffect, useMemo } from 'react';
 import { t } from '../../i18n';
-import { sanitizeMessageHtml, stripReplyFallbackBody } from './sanitize';
+import { sanitizeMessageHtml, stripReplyFallbackBody } from '../../domain/room/sanitize';
 import { splitLinks } from './linkify';
 import { inAppHrefForMatrixTo } from '../../domain/routes';
 import { useAuthedMedia } from '../../ui/useAuthedMedia';
-import { localImagePreview, releaseLocalPreview } from './imageUpload';
+import { localImagePreview, releaseLocalPreview } from '../../domain/room/imageUpload';
 
 function PlainText({ text }: { text: string }) {
   return (

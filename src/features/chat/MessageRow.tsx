@@ -1,8 +1,8 @@
 import { memo } from 'react';
 import { t } from '../../i18n';
-import type { MessageRowData, ReplyPreview, UploadRowData } from './roomViewModel';
+import type { MessageRowData, ReplyPreview, UploadRowData } from '../../domain/room/roomViewModel';
 import { ImageInBox, MessageBody, imageBox } from './MessageBody';
-import { formatBytes } from './imageUpload';
+import { formatBytes } from '../../domain/room/imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
-import { ownReaction, quickReactions, reactionLabel, type ReactionGroup, type Reactor } from './reactions';
+import { ownReaction, quickReactions, reactionLabel, type ReactionGroup, type Reactor } from '../../domain/room/reactions';
 
 /** Names a reactor as the timeline names senders (through describeSender, keyed by identity). */
 export type ReactorName = (reactor: Reactor) => string;

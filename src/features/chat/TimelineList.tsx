@@ -1,7 +1,7 @@
 import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { t } from '../../i18n';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { RoomRow } from './roomViewModel';
+import type { RoomRow } from '../../domain/room/roomViewModel';
 
 export interface TimelineListHandle {
   scrollToLatest(): void;

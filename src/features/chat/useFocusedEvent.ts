@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { TimelineRow } from './timeline';
+import type { TimelineRow } from '../../domain/room/timeline';
 
 /** How many pages of history a permalink may pull in while looking for its event (50 events a page). */
 export const focusSearchPages = 10;

@@ -1,7 +1,7 @@
 // The mentions autocomplete list: one option per key, its name and its handle or badge (never an unverified claim).
 import { t } from '../../i18n';
 import { Avatar } from '../../ui/Avatar';
-import type { RoomMemberRow } from '../chat/roomViewModel';
+import type { RoomMemberRow } from '../../domain/room/roomViewModel';
 import { HandleBadge } from './HandleBadge';
 import type { MentionCandidate } from './mentions';
 

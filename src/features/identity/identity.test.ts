@@ -1,6 +1,6 @@
 // Identity resolution, grouping by key and the badge state machine (issue 6).
 import { describe, expect, it } from 'vitest';
-import { buildTimelineRows, type TimelineEvent, type TimelineRow } from '../chat/timeline';
+import { buildTimelineRows, type TimelineEvent, type TimelineRow } from '../../domain/room/timeline';
 import { senderIdentity } from '../../domain/identity/sender';
 import {
   badgeDescription,
@@ -13,7 +13,7 @@ import {
   type KeyIdentityState,
 } from '../../domain/identity/badge';
 import { t } from '../../i18n';
-import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from '../chat/handleChanges';
+import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from '../../domain/room/handleChanges';
 import { createIdentityStore, ingestSyncBody, summarizeBrowserChecks } from '../../domain/identity/identityStore';
 import type { LinkInfo } from '../../protocol';
 

@@ -6,7 +6,7 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
 import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
-import type { RoomMemberRow } from '../chat/roomViewModel';
+import type { RoomMemberRow } from '../../domain/room/roomViewModel';
 import { useRoomView, useRoomViewModel, selectMembers } from '../chat/useRoomViewModel';
 import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';

@@ -1,5 +1,5 @@
 // The view model of one open room (Hydrogen's discipline: view state kept out of views). A vanilla zustand store,
-// made per open room while a view shows it (useRoomViewModel.ts): the timeline rows with each sender
+// made per open room while a view shows it (openRooms.ts): the timeline rows with each sender
 // already resolved, receipts, typing, the header's words, pagination state, and the room's actions. Views select
 // slices and call actions; none of them reads the mutable matrix-js-sdk Room while rendering.
 //
@@ -21,8 +21,8 @@ import {
   type RoomMember,
 } from 'matrix-js-sdk';
 import type { ChatStore, ComposerMode } from '../../state/chatStore';
-import type { IdentityStore } from '../../domain/identity/identityStore';
-import type { SenderProfile } from '../../domain/identity/describeSender';
+import type { IdentityStore } from '../identity/identityStore';
+import type { SenderProfile } from '../identity/describeSender';
 import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from './handleChanges';
 import {
   describeStateEvent,
@@ -44,13 +44,13 @@ import { previewText } from './sanitize';
 import { toggleReaction } from './toggleReaction';
 import { markRead, readersByEvent } from './receipts';
 import { removeUpload, retryUpload, sendImage, uploadStore, type PendingUpload } from './imageUpload';
-import { sortMembers, type MemberSummary } from '../../domain/rooms/members';
+import { sortMembers, type MemberSummary } from '../rooms/members';
 import { describeMatrixError } from '../../matrix/errors';
 import { t, type Message } from '../../i18n';
 import { logger } from '../../platform/logger';
 
 const log = logger('room');
-import { changedIdentities, identityFactsOf, roomIdentities, type IdentityFacts } from '../../domain/room/roomIdentities';
+import { changedIdentities, identityFactsOf, roomIdentities, type IdentityFacts } from './roomIdentities';
 
 export interface ReplyPreview {
   name: string;
@@ -123,7 +123,7 @@ export interface RoomViewModelDeps {
   room: Room;
   chat: ChatStore;
   identity: IdentityStore;
-  /** The pending image uploads store (features/chat/imageUpload). */
+  /** The pending image uploads store (domain/room/imageUpload). */
   uploads?: typeof uploadStore;
 }
 

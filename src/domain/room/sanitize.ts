@@ -1,6 +1,6 @@
 // Message HTML (`formatted_body`) cut down to what the Matrix spec allows, with safe links.
 import DOMPurify from 'dompurify';
-import { inAppHrefForMatrixTo } from '../../domain/routes';
+import { inAppHrefForMatrixTo } from '../routes';
 
 /** The spec's suggested tags for `org.matrix.custom.html` (Client-Server API, m.room.message msgtypes). */
 export const allowedTags = [

@@ -1,5 +1,5 @@
 import { ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
-import { roomIdentities, type IdentityFacts } from '../../domain/room/roomIdentities';
+import { roomIdentities, type IdentityFacts } from './roomIdentities';
 
 /** Event ID → names of the other members whose read receipt sits on it (one per identity: a key the SDK knows under two user IDs reads once). */
 export function readersByEvent(room: Room, me: string, facts: IdentityFacts): Map<string, string[]> {

@@ -1,4 +1,4 @@
-// Timeline grouping keys on identity (features/chat/timeline's continuesGroup compares `identity`): one key stays
+// Timeline grouping keys on identity (domain/room/timeline's continuesGroup compares `identity`): one key stays
 // one group even when its handle changes between two of its messages, and two keys never share a group however
 // alike their names. What a handle change adds is a compact inline notice, which must not break the group.
 import { sameDay, type TimelineEvent, type TimelineRow } from './timeline';

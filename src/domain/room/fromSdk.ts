@@ -1,8 +1,8 @@
 // matrix-js-sdk events → the plain TimelineEvent the pure timeline functions work on.
 import { EventStatus, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import type { SendStatus, TimelineEvent } from './timeline';
-import { senderIdentity } from '../../domain/identity/sender';
-import { identityOfMemberEvent } from '../../domain/identity/describeSender';
+import { senderIdentity } from '../identity/sender';
+import { identityOfMemberEvent } from '../identity/describeSender';
 
 function sendStatus(event: MatrixEvent): SendStatus {
   switch (event.status) {

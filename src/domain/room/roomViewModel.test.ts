@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, EventType, MatrixEvent, PendingEventOrdering, Room, type MatrixClient } from 'matrix-js-sdk';
 import { createChatStore } from '../../state/chatStore';
-import { createIdentityStore, type IdentityStore } from '../../domain/identity/identityStore';
+import { createIdentityStore, type IdentityStore } from '../identity/identityStore';
 import { uploadStore } from './imageUpload';
 import { createRoomViewModel, type MessageRowData, type RoomRow, type RoomViewModel } from './roomViewModel';
 

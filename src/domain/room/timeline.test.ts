@@ -10,7 +10,7 @@ import {
   type TimelineEvent,
   type TimelineRow,
 } from './timeline';
-import { senderIdentity } from '../../domain/identity/sender';
+import { senderIdentity } from '../identity/sender';
 import { t } from '../../i18n';
 
 const noon = new Date(2026, 10, 20, 12, 0, 0).getTime();

@@ -4,7 +4,6 @@
 // the timeline shows it as the user's own pending message (timeline.ts withPendingUploads). Nothing here
 // survives a reload: the File lives only in this page.
 import { createStore } from 'zustand/vanilla';
-import { useStore } from 'zustand';
 import type { MatrixClient, UploadResponse } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
 import type { PendingImage } from './timeline';
@@ -92,20 +91,6 @@ interface UploadState {
 }
 
 export const uploadStore = createStore<UploadState>()(() => ({ uploads: [] }));
-
-// useStore compares by reference: the filtered list stays the same array between unrelated updates.
-const roomCache = new Map<string, PendingUpload[]>();
-function selectRoomUploads(state: UploadState, roomId: string): PendingUpload[] {
-  const mine = state.uploads.filter((u) => u.roomId === roomId);
-  const previous = roomCache.get(roomId);
-  if (previous && previous.length === mine.length && previous.every((u, i) => u === mine[i])) return previous;
-  roomCache.set(roomId, mine);
-  return mine;
-}
-
-export function useRoomUploads(roomId: string): PendingUpload[] {
-  return useStore(uploadStore, (s) => selectRoomUploads(s, roomId));
-}
 
 function update(id: string, patch: Partial<PendingUpload>): void {
   uploadStore.setState((s) => ({ uploads: s.uploads.map((u) => (u.id === id ? { ...u, ...patch } : u)) }));

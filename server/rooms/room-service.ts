@@ -345,6 +345,9 @@ export class RoomService {
       }
     }
     this.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });
+    // Sending is reading: what came before your own event no longer counts (Synapse's rule, pre-MSC4005), so a
+    // client or device that sends no receipt for what it answered leaves no stale count behind.
+    if (userId) this.push.markRead(roomId, userId, streamOrdering);
     const stored = { ...row, redactedBy: null };
     for (const listener of this.localEventListeners) listener(stored, version);
     return stored;

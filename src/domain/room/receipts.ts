@@ -1,4 +1,4 @@
-import { ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import { NotificationCountType, ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import { roomIdentities, type IdentityFacts } from './roomIdentities';
 
 /** Event ID → names of the other members whose read receipt sits on it (one per identity: a key the SDK knows under two user IDs reads once). */
@@ -37,7 +37,11 @@ function rowEventAtOrBefore(events: readonly MatrixEvent[], eventId: string | nu
 
 const lastSent = new Map<string, string>();
 
-/** Marks the newest event as read, if it isn't already (your own messages count as read). */
+/**
+ * Marks the newest event as read, if it isn't already. Your own messages count as read, and servers treat
+ * sending as reading; one that doesn't (MSC4005's explicit receipts) still reports unread counts for the room:
+ * then a receipt goes out for your own newest message too.
+ */
 export async function markRead(client: MatrixClient, room: Room): Promise<void> {
   const events = room.getLiveTimeline().getEvents();
   const me = client.getUserId() ?? '';
@@ -47,7 +51,8 @@ export async function markRead(client: MatrixClient, room: Room): Promise<void> 
     if (event.getId() && event.status === null) latest = event; // local echoes have no ID to acknowledge yet
   }
   const id = latest?.getId();
-  if (!latest || !id || latest.getSender() === me) return;
+  if (!latest || !id) return;
+  if (latest.getSender() === me && room.getUnreadNotificationCount(NotificationCountType.Total) === 0) return;
   if (room.getEventReadUpTo(me, true) === id || lastSent.get(room.roomId) === id) return;
   lastSent.set(room.roomId, id);
   try {

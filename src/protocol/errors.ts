@@ -28,12 +28,23 @@ export class RecoveryKeyError extends ProtocolError {
   /** For 'bad_character': the offending character and its 0-based index in the text as given. */
   readonly character?: string;
   readonly position?: number;
+  /**
+   * When changing the case of one letter makes the key check out: that letter (its character, 0-based index in the
+   * text as given, 1-based place among the key's characters) and what it should be. A guess (the parity byte can
+   * pass by chance), so people are asked, not told.
+   */
+  readonly caseSuggestion?: { character: string; position: number; ordinal: number; replacement: string };
 
-  constructor(kind: RecoveryKeyErrorKind, message: string, detail: { character?: string; position?: number } = {}) {
+  constructor(
+    kind: RecoveryKeyErrorKind,
+    message: string,
+    detail: { character?: string; position?: number; caseSuggestion?: RecoveryKeyError['caseSuggestion'] } = {},
+  ) {
     super('recovery_key', message);
     this.kind = kind;
     if (detail.character !== undefined) this.character = detail.character;
     if (detail.position !== undefined) this.position = detail.position;
+    if (detail.caseSuggestion !== undefined) this.caseSuggestion = detail.caseSuggestion;
   }
 }
 

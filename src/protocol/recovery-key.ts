@@ -29,10 +29,40 @@ export function encodeRecoveryKey(secret: Uint8Array): string {
   return base58.encode(raw).replace(/(.{4})(?!$)/g, '$1 ');
 }
 
-/** Decodes a typed or pasted recovery key; whitespace anywhere is ignored. Throws RecoveryKeyError. */
+/**
+ * Decodes a typed or pasted recovery key. Whitespace, dashes, underscores and dots are group separators and are
+ * ignored (none of them is a base58 digit, so nothing is lost). Throws RecoveryKeyError.
+ */
 export function decodeRecoveryKey(text: string): Uint8Array {
   if (typeof text !== 'string') throw new RecoveryKeyError('empty', 'the recovery key must be text');
-  const compact = checkCharacters(text);
+  const typed = keyCharacters(text);
+  try {
+    return decodeCharacters(typed);
+  } catch (error) {
+    throw error instanceof RecoveryKeyError ? withCaseHint(error, typed) : error;
+  }
+}
+
+/** The characters of a key with their places in the text as given; separators dropped. */
+type KeyCharacter = { character: string; position: number };
+
+function keyCharacters(text: string): KeyCharacter[] {
+  const characters: KeyCharacter[] = [];
+  let position = 0;
+  for (const character of text) {
+    if (!SEPARATOR.test(character)) characters.push({ character, position });
+    position += character.length;
+  }
+  return characters;
+}
+
+const SEPARATOR = /[\s\-_.]/u;
+
+function decodeCharacters(typed: readonly KeyCharacter[]): Uint8Array {
+  typed.forEach(({ character, position }, index) => {
+    if (!BASE58_ALPHABET.includes(character)) throw badCharacter(character, position, index + 1);
+  });
+  const compact = typed.map(({ character }) => character).join('');
   if (compact.length === 0) throw new RecoveryKeyError('empty', 'enter your recovery key');
   if (compact.length < RECOVERY_KEY_CHARACTERS) {
     throw new RecoveryKeyError(
@@ -61,6 +91,53 @@ export function decodeRecoveryKey(text: string): Uint8Array {
   return raw.slice(PREFIX.length, PREFIX.length + RECOVERY_SECRET_LENGTH);
 }
 
+const swapCase = (character: string) => {
+  const upper = character.toUpperCase();
+  return upper === character ? character.toLowerCase() : upper;
+};
+
+/**
+ * Case is the commonest slip in a base58 key. When exactly one letter with its case changed makes the key check out,
+ * ask about that letter; when the key has letters of one case only, say that case matters. Kind and place stay.
+ */
+function withCaseHint(error: RecoveryKeyError, typed: readonly KeyCharacter[]): RecoveryKeyError {
+  // 48 characters that don't decode: a character base58 lacks, bytes of the wrong length, prefix or parity.
+  if (typed.length !== RECOVERY_KEY_CHARACTERS) return error;
+  const fixes: number[] = [];
+  typed.forEach(({ character }, index) => {
+    const swapped = swapCase(character);
+    if (swapped === character || !BASE58_ALPHABET.includes(swapped)) return;
+    const candidate = typed.map((entry, at) => (at === index ? { ...entry, character: swapped } : entry));
+    try {
+      decodeCharacters(candidate);
+      fixes.push(index);
+    } catch {
+      // not this letter
+    }
+  });
+  const detail = { character: error.character, position: error.position };
+  if (fixes.length === 1) {
+    const index = fixes[0]!;
+    const { character, position } = typed[index]!;
+    const replacement = swapCase(character);
+    const which = replacement === replacement.toUpperCase() ? 'upper' : 'lower';
+    return new RecoveryKeyError(
+      error.kind,
+      `this recovery key does not check out. Recovery keys are case-sensitive: should character ${index + 1}, "${character}", be ${which}-case ("${replacement}")?`,
+      { ...detail, caseSuggestion: { character, position, ordinal: index + 1, replacement } },
+    );
+  }
+  const letters = typed.map(({ character }) => character).join('');
+  if (/\p{L}/u.test(letters) && (letters === letters.toLowerCase() || letters === letters.toUpperCase())) {
+    return new RecoveryKeyError(
+      error.kind,
+      `${error.message}. Recovery keys are case-sensitive: type upper- and lower-case letters exactly as they are in your saved key.`,
+      detail,
+    );
+  }
+  return error;
+}
+
 export function checkRecoveryKey(text: string): { ok: true; secret: Uint8Array } | { ok: false; error: RecoveryKeyError } {
   try {
     return { ok: true, secret: decodeRecoveryKey(text) };
@@ -68,20 +145,6 @@ export function checkRecoveryKey(text: string): { ok: true; secret: Uint8Array }
     if (error instanceof RecoveryKeyError) return { ok: false, error };
     throw error;
   }
-}
-
-/** Drops whitespace and rejects the first character outside base58, naming it and its place in `text`. */
-function checkCharacters(text: string): string {
-  let compact = '';
-  let index = 0;
-  for (const character of text) {
-    if (!/\s/u.test(character)) {
-      if (!BASE58_ALPHABET.includes(character)) throw badCharacter(character, index, compact.length + 1);
-      compact += character;
-    }
-    index += character.length;
-  }
-  return compact;
 }
 
 function badCharacter(character: string, position: number, ordinal: number): RecoveryKeyError {

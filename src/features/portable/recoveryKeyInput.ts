@@ -16,7 +16,7 @@ export function readRecoveryKeyField(text: string): RecoveryKeyField {
   const { kind, message } = result.error;
   if (kind === 'empty') return { state: 'empty' };
   if (kind === 'too_short') {
-    const typed = text.replace(/\s/gu, '').length;
+    const typed = text.replace(/[\s\-_.]/gu, '').length;
     return { state: 'incomplete', typed, message: `${typed} of ${RECOVERY_KEY_CHARACTERS} characters. ${capitalise(message)}` };
   }
   return { state: 'invalid', kind, message: capitalise(message) };
@@ -24,7 +24,7 @@ export function readRecoveryKeyField(text: string): RecoveryKeyField {
 
 /** Groups of 4, as the key is shown: for re-typing checks and for display. */
 export function recoveryKeyGroups(recoveryKey: string): string[] {
-  return recoveryKey.replace(/\s/gu, '').match(/.{1,4}/g) ?? [];
+  return recoveryKey.replace(/[\s\-_.]/gu, '').match(/.{1,4}/g) ?? [];
 }
 
 /** Two different group positions (0-based, ascending) for the user to re-type. */

@@ -129,16 +129,13 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText(`@wanda:${ALPHA}`)).toBeVisible();
 
-  // 4. A member-key room: K is not remembered, so the client asks for the recovery key and says why.
+  // 4. A member-key room: K is remembered by default (wrapped), so creating a room doesn't ask for the recovery key.
   await page.getByRole('button', { name: 'New room' }).click();
   const create = page.getByRole('dialog', { name: 'Create a room' });
   await create.getByLabel('Room name').fill('Keys');
   await create.getByRole('button', { name: 'Create room' }).click();
-  await expect(create.getByText(/makes your key for this room from your recovery key/)).toBeVisible();
-  await screenshot(page, 'portable-4-recovery-key-needed');
-  await create.getByLabel('Recovery key', { exact: true }).fill(recoveryKey);
-  await create.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByRole('heading', { name: 'Keys' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText(/makes your key for this room from your recovery key/)).toHaveCount(0);
 
   // The creator's member key is the one derived from the recovery key and the create event's nonce.
   const alphaSession = await loginWithAccountKey(alphaBase, secret);
@@ -157,48 +154,7 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   expect(creatorEvent.sender).toBe(creatorKey);
   expect(creatorEvent.content).toMatchObject({ membership: 'join', localpart: 'wanda', domain: ALPHA });
 
-  // 5. Sign out, then back in with the recovery key: mistakes are explained as they are typed.
-  await signOut(page);
-  await page.getByLabel('Homeserver').fill(ALPHA);
-  await page.getByRole('button', { name: 'Use a recovery key' }).click();
-  await expect(page.getByRole('heading', { name: 'Sign in with your recovery key' })).toBeVisible();
-  await typeRecoveryKey(page, `${recoveryKey.slice(0, 5)}0`);
-  await expect(page.getByRole('alert')).toContainText('never use 0 (zero), O (capital o), I (capital i) or l');
-  const compact = recoveryKey.replace(/ /g, '');
-  const last = compact.at(-1)!;
-  const mistyped = compact.slice(0, -1) + (last === 'a' ? 'b' : 'a');
-  await typeRecoveryKey(page, mistyped);
-  await expect(page.getByRole('alert')).toContainText('one character is probably mistyped');
-  await screenshot(page, 'portable-5-parity');
-  await page.getByLabel('Remember on this device').check();
-  await typeRecoveryKey(page, `  ${recoveryKey.replace(/ /g, '   ')}  `);
-  await expect(page.getByText('✓ This recovery key checks out.')).toBeVisible();
-  await page.getByLabel('Recovery key', { exact: true }).press('Enter'); // keyboard only: Enter submits
-  await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
-  await expect(page.getByRole('navigation', { name: 'Rooms' }).getByText('Keys')).toBeVisible();
-
-  // 6. With K remembered, joining someone else's member-key room asks nothing, and uses M_R derived for that room.
-  const owner = await fetch(`${alpha.baseUrl}/_matrix/client/v3/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'owner', password: 'pw', auth: { type: 'm.login.dummy' } }),
-  }).then((r) => r.json());
-  const ownerSession = { baseUrl: alpha.baseUrl, userId: owner.user_id, accessToken: owner.access_token, deviceId: owner.device_id };
-  const { room_id: plaza } = await api(ownerSession, 'POST', '/_matrix/client/v3/createRoom', { name: 'Plaza', preset: 'public_chat' });
-  await page.getByRole('button', { name: 'Join room' }).click();
-  const join = page.getByRole('dialog', { name: 'Join a room' });
-  await join.getByLabel('Room ID or alias').fill(plaza);
-  await join.getByRole('button', { name: 'Join' }).click();
-  await expect(page.getByRole('heading', { name: 'Plaza' })).toBeVisible({ timeout: 20_000 });
-  const expected = memberIdFromPublicKey(deriveMemberKey(deriveMemberRoot(secret), plaza).publicKey);
-  const joinedEvent = await api(
-    ownerSession,
-    'GET',
-    `${PREFIX}/rooms/${encodeURIComponent(plaza)}/member_event/${encodeURIComponent(expected)}`,
-  );
-  expect(joinedEvent.content).toMatchObject({ membership: 'join', localpart: 'wanda' });
-
-  // 7. Sign-out wipes the remembered K from this browser.
+  // Remembered on this browser (wrapped): one root in IndexedDB.
   const storedRoots = () =>
     page.evaluate(
       () =>
@@ -215,10 +171,74 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
         }),
     );
   expect(await storedRoots()).toBe(1);
+
+  // 5. Sign out (which wipes the remembered K), then back in with the recovery key: mistakes are explained as they
+  // are typed, and dashes between groups are fine.
+  await signOut(page);
+  expect(await storedRoots()).toBe(0);
+  await page.getByLabel('Homeserver').fill(ALPHA);
+  await page.getByRole('button', { name: 'Use a recovery key' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in with your recovery key' })).toBeVisible();
+  await typeRecoveryKey(page, `${recoveryKey.slice(0, 5)}0`);
+  await expect(page.getByRole('alert')).toContainText('never use 0 (zero), O (capital o), I (capital i) or l');
+  const compact = recoveryKey.replace(/ /g, '');
+  const last = compact.at(-1)!;
+  const mistyped = compact.slice(0, -1) + (last === 'a' ? 'b' : 'a');
+  await typeRecoveryKey(page, mistyped);
+  await expect(page.getByRole('alert')).toContainText('probably mistyped');
+  await screenshot(page, 'portable-5-parity');
+  await page.getByLabel("This is a shared computer: don't remember").check();
+  await typeRecoveryKey(page, ` ${recoveryKey.replace(/ /g, '-')}. `);
+  await expect(page.getByText('✓ This recovery key checks out.')).toBeVisible();
+  await page.getByLabel('Recovery key', { exact: true }).press('Enter'); // keyboard only: Enter submits
+  await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('navigation', { name: 'Rooms' }).getByText('Keys')).toBeVisible();
+
+  // 6. A shared computer: K is held in this tab only. Joining asks nothing until a reload; after one, the client
+  // asks for the recovery key (offering the same choice), and nothing is ever written to IndexedDB.
+  const owner = await fetch(`${alpha.baseUrl}/_matrix/client/v3/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'owner', password: 'pw', auth: { type: 'm.login.dummy' } }),
+  }).then((r) => r.json());
+  const ownerSession = { baseUrl: alpha.baseUrl, userId: owner.user_id, accessToken: owner.access_token, deviceId: owner.device_id };
+  const joinByUi = async (roomId: string) => {
+    await page.getByRole('button', { name: 'Join room' }).click();
+    const join = page.getByRole('dialog', { name: 'Join a room' });
+    await join.getByLabel('Room ID or alias').fill(roomId);
+    await join.getByRole('button', { name: 'Join' }).click();
+    return join;
+  };
+  const { room_id: plaza } = await api(ownerSession, 'POST', '/_matrix/client/v3/createRoom', { name: 'Plaza', preset: 'public_chat' });
+  await joinByUi(plaza);
+  await expect(page.getByRole('heading', { name: 'Plaza' })).toBeVisible({ timeout: 20_000 });
+  const expected = memberIdFromPublicKey(deriveMemberKey(deriveMemberRoot(secret), plaza).publicKey);
+  const joinedEvent = await api(
+    ownerSession,
+    'GET',
+    `${PREFIX}/rooms/${encodeURIComponent(plaza)}/member_event/${encodeURIComponent(expected)}`,
+  );
+  expect(joinedEvent.content).toMatchObject({ membership: 'join', localpart: 'wanda' });
+  expect(await storedRoots()).toBe(0);
+
+  await page.reload();
+  await expect(page.getByRole('navigation', { name: 'Rooms' }).getByText('Plaza')).toBeVisible({ timeout: 20_000 });
+  const { room_id: market } = await api(ownerSession, 'POST', '/_matrix/client/v3/createRoom', { name: 'Market', preset: 'public_chat' });
+  const join = await joinByUi(market);
+  await expect(join.getByText(/makes your key for this room from your recovery key/)).toBeVisible();
+  await expect(join.getByLabel("This is a shared computer: don't remember")).toBeChecked();
+  await screenshot(page, 'portable-4-recovery-key-needed');
+  await join.getByLabel('Recovery key', { exact: true }).fill(recoveryKey);
+  await join.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Market' })).toBeVisible({ timeout: 20_000 });
+  expect(await storedRoots()).toBe(0);
+
+  // 7. Sign-out leaves nothing behind.
   await signOut(page);
   expect(await storedRoots()).toBe(0);
 
-  // 8. Beta has never seen this identity: the client offers to bring it there (dark theme this time).
+  // 8. Beta has never seen this identity: the client says so and offers another server first; an account is made
+  // only on the explicit second choice (dark theme this time).
   const dark = await newUserPage(browser, { colorScheme: 'dark' });
   await dark.goto('/');
   await dark.getByLabel('Homeserver').fill(BETA);
@@ -226,7 +246,16 @@ test('create a portable identity on alpha, sign back in with the recovery key, b
   await screenshot(dark, 'portable-6-sign-in-dark');
   await dark.getByLabel('Recovery key', { exact: true }).fill(recoveryKey.replace(/ /g, '\n'));
   await dark.getByRole('button', { name: 'Sign in with recovery key' }).click();
-  await expect(dark.getByRole('heading', { name: `Bring this identity to ${BETA}` })).toBeVisible({ timeout: 20_000 });
+  await expect(dark.getByRole('heading', { name: `No account for this identity on ${BETA}` })).toBeVisible({ timeout: 20_000 });
+  await expect(dark.getByRole('button', { name: 'Try another server' })).toBeFocused();
+  await screenshot(dark, 'portable-6b-no-account-dark');
+  await expect(loginWithAccountKey({ baseUrl: beta.baseUrl, serverName: BETA }, secret)).rejects.toThrow();
+  await dark.keyboard.press('Enter'); // "Try another server": back to the form, the server field to type in
+  await expect(dark.getByLabel('Homeserver')).toBeFocused();
+  await expect(dark.getByLabel('Recovery key', { exact: true })).not.toHaveValue('');
+  await dark.getByRole('button', { name: 'Sign in with recovery key' }).click();
+  await dark.getByRole('button', { name: 'Create an account for this identity here' }).click();
+  await expect(dark.getByRole('heading', { name: `Bring this identity to ${BETA}` })).toBeVisible();
   await dark.getByLabel('Username').fill('wanda');
   await expect(dark.getByText('✓ Available')).toBeVisible();
   await screenshot(dark, 'portable-7-bring-dark');

@@ -123,7 +123,7 @@ function withCaseHint(error: RecoveryKeyError, typed: readonly KeyCharacter[]): 
     const which = replacement === replacement.toUpperCase() ? 'upper' : 'lower';
     return new RecoveryKeyError(
       error.kind,
-      `this recovery key does not check out. Recovery keys are case-sensitive: should character ${index + 1}, "${character}", be ${which}-case ("${replacement}")?`,
+      `this recovery key does not check out: one character is probably mistyped. Recovery keys are case-sensitive: should character ${index + 1}, "${character}", be ${which}-case ("${replacement}")?`,
       { ...detail, caseSuggestion: { character, position, ordinal: index + 1, replacement } },
     );
   }

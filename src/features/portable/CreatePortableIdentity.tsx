@@ -9,7 +9,7 @@ import { finishPortableSignIn } from './finishSignIn';
 import { FormFeedback } from './FormFeedback';
 import { HomeserverField } from './HomeserverField';
 import { pickConfirmationGroups, recoveryKeyFileText, recoveryKeyGroups } from './recoveryKeyInput';
-import { RememberCheckbox } from './RememberCheckbox';
+import { SharedComputerCheckbox } from './SharedComputerCheckbox';
 import { UsernameField } from './UsernameField';
 import { useUsernameCheck } from './useUsernameCheck';
 
@@ -161,7 +161,7 @@ function ConfirmKey({ groups, onConfirmed, onShowAgain }: { groups: string[]; on
 function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8Array; initialHomeserver: string; onBack: () => void }) {
   const [homeserver, setHomeserver] = useState(initialHomeserver);
   const [username, setUsername] = useState('');
-  const [remember, setRemember] = useState(false);
+  const [sharedComputer, setSharedComputer] = useState(false);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
   const status = useUsernameCheck(homeserver, username);
@@ -175,7 +175,7 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
       const server = { baseUrl: await discoverHomeserver(homeserver), serverName: serverNameFromInput(homeserver) };
       setBusy(t('login.creating'));
       const session = await registerWithAccountKey(server, secret, username);
-      await finishPortableSignIn(session, secret, remember);
+      await finishPortableSignIn(session, secret, sharedComputer);
     } catch (err) {
       setError(
         err instanceof HomeserverError || err instanceof MatrixHttpError ? err.message : t('portable.unexpected', { error: String(err) }),
@@ -190,7 +190,7 @@ function RegisterIdentity({ secret, initialHomeserver, onBack }: { secret: Uint8
       <p className="text-sm text-muted">{t('portable.chooseServer')}</p>
       <HomeserverField value={homeserver} onChange={setHomeserver} />
       <UsernameField value={username} onChange={setUsername} status={status} />
-      <RememberCheckbox checked={remember} onChange={setRemember} />
+      <SharedComputerCheckbox checked={sharedComputer} onChange={setSharedComputer} />
       <FormFeedback error={error} busy={busy} />
       <button type="submit" disabled={!!busy || status.state === 'unavailable'} className={`w-full ${primaryButton}`}>
         {t('portable.create')}

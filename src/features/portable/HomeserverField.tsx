@@ -1,11 +1,28 @@
 import { inputClass } from '../../ui/controls';
 import { t } from '../../i18n';
 
-export function HomeserverField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+export function HomeserverField({
+  value,
+  onChange,
+  autoFocus = false,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  /** Sent back to change the server ("Try another server"): the field to type in next. */
+  autoFocus?: boolean;
+}) {
   return (
     <label className="block space-y-1">
       <span className="text-sm">{t('login.homeserver')}</span>
-      <input className={inputClass} value={value} autoComplete="url" spellCheck={false} onChange={(e) => onChange(e.target.value)} />
+      <input
+        className={inputClass}
+        value={value}
+        autoComplete="url"
+        spellCheck={false}
+        // biome-ignore lint/a11y/noAutofocus: only when the user asked to change the server, so focus goes where they type
+        autoFocus={autoFocus}
+        onChange={(e) => onChange(e.target.value)}
+      />
     </label>
   );
 }

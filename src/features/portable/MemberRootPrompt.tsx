@@ -2,10 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { t } from '../../i18n';
 import { deriveMemberRoot, normaliseKey } from '../../protocol';
 import { accountKeyId } from './accountKeyAuth';
-import { rememberMemberRoot } from './deviceKeys';
+import { isSharedComputer, keepMemberRoot } from './deviceKeys';
 import { readRecoveryKeyField } from './recoveryKeyInput';
 import { RecoveryKeyField } from './RecoveryKeyField';
-import { RememberCheckbox } from './RememberCheckbox';
+import { SharedComputerCheckbox } from './SharedComputerCheckbox';
 import { DialogActions, FormError } from '../../ui/Dialog';
 
 /** Does this recovery secret belong to the account key the server reports? (Either base64 form.) */
@@ -36,7 +36,7 @@ export function MemberRootPrompt({
   onCancel: () => void;
 }) {
   const [recoveryKey, setRecoveryKey] = useState('');
-  const [remember, setRemember] = useState(false);
+  const [sharedComputer, setSharedComputer] = useState(() => isSharedComputer(userId));
   const [tried, setTried] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -50,7 +50,7 @@ export function MemberRootPrompt({
       return;
     }
     const root = deriveMemberRoot(field.secret);
-    if (remember) await rememberMemberRoot(userId, root);
+    await keepMemberRoot(userId, root, sharedComputer);
     setRecoveryKey('');
     onRoot(root);
   }
@@ -59,7 +59,7 @@ export function MemberRootPrompt({
     <form className="space-y-3" onSubmit={submit} noValidate aria-label={t('portable.root.title')}>
       <p className="text-sm text-muted">{t('portable.root.intro', { action })}</p>
       <RecoveryKeyField value={recoveryKey} onChange={setRecoveryKey} strict={tried} autoFocus />
-      <RememberCheckbox checked={remember} onChange={setRemember} />
+      <SharedComputerCheckbox checked={sharedComputer} onChange={setSharedComputer} />
       <FormError error={error} />
       <DialogActions submit={t('portable.root.continue')} onCancel={onCancel} />
     </form>

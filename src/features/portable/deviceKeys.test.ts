@@ -1,7 +1,7 @@
 // K on the device: wrapped with a non-extractable AES-GCM key, readable back only for the same user, wiped on sign-out.
 import { describe, expect, it } from 'vitest';
 import { deriveMemberRoot, generateRecoverySecret } from '../../protocol';
-import { forgetMemberRoot, forgetMemberRoots, loadMemberRoot, rememberMemberRoot, type KeyValueStore } from './deviceKeys';
+import { forgetMemberRoot, forgetMemberRoots, keepMemberRoot, loadMemberRoot, rememberMemberRoot, type KeyValueStore } from './deviceKeys';
 
 function mapStore(): KeyValueStore & { map: Map<string, unknown> } {
   const map = new Map<string, unknown>();
@@ -54,6 +54,24 @@ describe('remembered member-key root', () => {
   it('ignores garbage in the store', async () => {
     const store = mapStore();
     store.map.set('@a:x', { version: 1, wrappingKey: 'nope' });
+    expect(await loadMemberRoot('@a:x', store)).toBeUndefined();
+  });
+});
+
+describe('keeping K after a proof', () => {
+  it('remembers it by default; on a shared computer holds it in this tab only, replacing one remembered before', async () => {
+    const store = mapStore();
+    const root = deriveMemberRoot(generateRecoverySecret());
+    await keepMemberRoot('@a:x', root, false, store);
+    expect(store.map.has('@a:x')).toBe(true);
+    expect(await loadMemberRoot('@a:x', store)).toEqual(root);
+
+    const other = deriveMemberRoot(generateRecoverySecret());
+    await keepMemberRoot('@a:x', other, true, store);
+    expect(store.map.size).toBe(0); // nothing written for a shared computer, and the earlier one is gone
+    expect(await loadMemberRoot('@a:x', store)).toEqual(other);
+
+    await forgetMemberRoots(store); // sign-out
     expect(await loadMemberRoot('@a:x', store)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
-// The member-key root K on this device, only when the user ticks "Remember on this device" (PROTOCOL.md §2).
-// K is encrypted with an AES-GCM key that WebCrypto creates non-extractable: IndexedDB can hold the CryptoKey
+// The member-key root K on this device (PROTOCOL.md §2): remembered by default, so joining or creating a room never
+// asks for the recovery key again; on "This is a shared computer" it is held in this tab's memory only. Sign-out
+// forgets both. K is encrypted with an AES-GCM key that WebCrypto creates non-extractable: IndexedDB can hold the CryptoKey
 // object, but no script (ours included) can read its bytes, so a copied database alone does not reveal K.
 // The recovery key itself is never stored anywhere.
 import { createStore, clear, del, get, set, type UseStore } from 'idb-keyval';
@@ -59,8 +60,17 @@ export async function rememberMemberRoot(userId: string, memberRoot: Uint8Array,
   await store.set(userId, record);
 }
 
-/** The remembered root, or undefined when none is stored or it can no longer be decrypted (then it is dropped). */
+/** Shared computers: K for this tab only, never written anywhere; a reload or sign-out loses it. */
+const heldInThisTab = new Map<string, Uint8Array>();
+
+export function holdMemberRootInThisTab(userId: string, memberRoot: Uint8Array): void {
+  heldInThisTab.set(userId, Uint8Array.from(memberRoot));
+}
+
+/** The root held in this tab, else the remembered one, or undefined when none is stored or it can no longer be decrypted (then it is dropped). */
 export async function loadMemberRoot(userId: string, store: KeyValueStore = indexedDbKeyStore): Promise<Uint8Array | undefined> {
+  const held = heldInThisTab.get(userId);
+  if (held) return Uint8Array.from(held);
   let record: unknown;
   try {
     record = await store.get(userId);
@@ -84,12 +94,49 @@ export async function loadMemberRoot(userId: string, store: KeyValueStore = inde
   }
 }
 
-/** Signing in without "Remember on this device": a root left from an earlier session must not linger. */
+/** Signing in on a shared computer: a root left from an earlier session must not linger. */
 export async function forgetMemberRoot(userId: string, store: KeyValueStore = indexedDbKeyStore): Promise<void> {
   await store.delete(userId);
 }
 
-/** Sign-out: every remembered root on this browser goes. */
+/** Sign-out: every root on this browser goes, remembered or held in this tab. */
 export async function forgetMemberRoots(store: KeyValueStore = indexedDbKeyStore): Promise<void> {
+  for (const [userId, root] of heldInThisTab) {
+    root.fill(0);
+    setSharedComputer(userId, false);
+  }
+  heldInThisTab.clear();
+  const storage = flags();
+  for (const key of storage ? Object.keys(storage) : []) if (key.startsWith(SHARED_FLAG)) storage?.removeItem(key);
   await store.clear();
+}
+
+/** The choice itself is not secret; kept so the recovery-key prompt after a reload offers the same one. */
+const SHARED_FLAG = 'wayfarer.sharedComputer:';
+const flags = (): Storage | undefined => (typeof localStorage === 'undefined' ? undefined : localStorage);
+
+export function isSharedComputer(userId: string): boolean {
+  return flags()?.getItem(SHARED_FLAG + userId) === '1';
+}
+
+function setSharedComputer(userId: string, shared: boolean): void {
+  try {
+    if (shared) flags()?.setItem(SHARED_FLAG + userId, '1');
+    else flags()?.removeItem(SHARED_FLAG + userId);
+  } catch (error) {
+    log.debug('could not note the shared-computer choice', error);
+  }
+}
+
+/** After a proof: remember K (the default) or, on a shared computer, hold it in this tab only. */
+export async function keepMemberRoot(
+  userId: string,
+  memberRoot: Uint8Array,
+  sharedComputer: boolean,
+  store: KeyValueStore = indexedDbKeyStore,
+): Promise<void> {
+  setSharedComputer(userId, sharedComputer);
+  if (!sharedComputer) return rememberMemberRoot(userId, memberRoot, store);
+  holdMemberRootInThisTab(userId, memberRoot);
+  await forgetMemberRoot(userId, store).catch((error: unknown) => log.warn('could not forget a member-key root remembered earlier', error));
 }

@@ -1,17 +1,10 @@
 import { deriveMemberRoot } from '../../protocol';
 import type { Session } from '../../matrix/session';
 import { sessionStore } from '../../state/sessionStore';
-import { forgetMemberRoot, rememberMemberRoot } from './deviceKeys';
-import { logger } from '../../platform/logger';
+import { keepMemberRoot } from './deviceKeys';
 
-const log = logger('portable');
-
-/** After a proof succeeded: keep K only if asked to (wrapped, see deviceKeys), then enter the app. */
-export async function finishPortableSignIn(session: Session, secret: Uint8Array, remember: boolean): Promise<void> {
-  if (remember) await rememberMemberRoot(session.userId, deriveMemberRoot(secret));
-  else
-    await forgetMemberRoot(session.userId).catch((error: unknown) =>
-      log.warn('could not forget a member-key root remembered earlier', error),
-    );
+/** After a proof succeeded: keep K (remembered, or in this tab only on a shared computer), then enter the app. */
+export async function finishPortableSignIn(session: Session, secret: Uint8Array, sharedComputer: boolean): Promise<void> {
+  await keepMemberRoot(session.userId, deriveMemberRoot(secret), sharedComputer);
   await sessionStore.getState().signedIn(session);
 }

@@ -1,7 +1,11 @@
 import { useId } from 'react';
 import { t } from '../../i18n';
 
-export function RememberCheckbox({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+/**
+ * The member-key root is remembered by default (wrapped, see deviceKeys), so joining and creating rooms never asks for
+ * the recovery key again; on a shared computer it is held in this tab only and gone at sign-out.
+ */
+export function SharedComputerCheckbox({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
   const id = useId();
   return (
     <div className="flex items-start gap-2">
@@ -15,10 +19,10 @@ export function RememberCheckbox({ checked, onChange }: { checked: boolean; onCh
       />
       <div>
         <label htmlFor={id} className="text-sm">
-          {t('portable.remember')}
+          {t('portable.sharedComputer')}
         </label>
         <p id={`${id}-help`} className="text-xs text-subtle">
-          {t('portable.rememberHelp')}
+          {t(checked ? 'portable.sharedComputerOnHelp' : 'portable.sharedComputerHelp')}
         </p>
       </div>
     </div>

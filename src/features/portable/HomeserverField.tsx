@@ -19,7 +19,6 @@ export function HomeserverField({
         value={value}
         autoComplete="url"
         spellCheck={false}
-        // biome-ignore lint/a11y/noAutofocus: only when the user asked to change the server, so focus goes where they type
         autoFocus={autoFocus}
         onChange={(e) => onChange(e.target.value)}
       />

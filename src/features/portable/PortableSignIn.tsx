@@ -92,7 +92,6 @@ export function PortableSignIn({ initialHomeserver, onBack }: { initialHomeserve
         <p className="text-sm text-muted">{t('portable.noAccountIntro', { server: name })}</p>
         <button
           type="button"
-          // biome-ignore lint/a11y/noAutofocus: the screen replaced the form; its first choice takes the focus
           autoFocus
           className={`w-full ${primaryButton}`}
           onClick={() => (setMissing(undefined), setChangingServer(true))}

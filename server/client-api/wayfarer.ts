@@ -11,6 +11,24 @@ import { revealSoftFailed, visibleSoftFailed } from './soft-failed';
 
 /** How many member events `?history=true` returns at most: the latest ones. */
 export const MEMBER_HISTORY_LIMIT = 100;
+/** `member_events` pages (PROTOCOL.md §5): 500 by default, at most 1,000. */
+export const MEMBER_EVENTS_DEFAULT_LIMIT = 500;
+export const MEMBER_EVENTS_MAX_LIMIT = 1000;
+
+/** Page tokens are opaque to clients: the last state key of the page before, base64url. */
+const pageToken = (stateKey: string) => Buffer.from(stateKey, 'utf8').toString('base64url');
+function afterToken(token: string | null): string | undefined {
+  if (token === null) return undefined;
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalidParam('from: not a member_events page token');
+  return Buffer.from(token, 'base64url').toString('utf8');
+}
+
+function pageLimit(text: string | null): number {
+  if (text === null) return MEMBER_EVENTS_DEFAULT_LIMIT;
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(limit) || limit < 1) throw invalidParam('limit: a positive integer');
+  return Math.min(limit, MEMBER_EVENTS_MAX_LIMIT);
+}
 
 export function registerWayfarer(router: Router, hs: Homeserver): void {
   /**
@@ -30,6 +48,28 @@ export function registerWayfarer(router: Router, hs: Homeserver): void {
     if (ctx.query.get('history') !== 'true') return event.pdu;
     const history = hs.events.memberEvents(roomId, stableId, view.ceiling, MEMBER_HISTORY_LIMIT).map((e) => e.pdu);
     return { event: event.pdu, history };
+  });
+
+  /**
+   * The room's current member events in federation format, paged by state key, so a browser verifies a whole room
+   * in a few requests instead of one per member. Same visibility as /members: a member sees the state at its
+   * ceiling (now, or when it left).
+   */
+  router.get(`${WAYFARER_CLIENT_PREFIX}/rooms/{roomId}/member_events`, (ctx) => {
+    const session = requireSession(hs, ctx);
+    const { roomId } = ctx.params as { roomId: string };
+    const limit = pageLimit(ctx.query.get('limit'));
+    const after = afterToken(ctx.query.get('from'));
+    const view = roomViewFor(hs, roomId, session.userId);
+    if (!usesMemberKeys(view.version)) throw invalidParam('This room does not use member keys');
+    const members = [...hs.events.stateAt(roomId, view.ceiling).values()]
+      .filter((e) => e.pdu.type === 'm.room.member' && (after === undefined || e.pdu.state_key! > after))
+      .sort((a, b) => (a.pdu.state_key! < b.pdu.state_key! ? -1 : 1));
+    const page = members.slice(0, limit);
+    // Exactly as stored and signed, as member_event answers.
+    const body: { chunk: unknown[]; next_batch?: string } = { chunk: page.map((e) => e.pdu) };
+    if (members.length > limit) body.next_batch = pageToken(page.at(-1)!.pdu.state_key!);
+    return body;
   });
 
   /**

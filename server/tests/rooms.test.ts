@@ -271,6 +271,50 @@ describe('member-key specifics', () => {
     ).toBe(false);
   });
 
+  it('pages the current member events in federation format (member_events), each verifiable, for members only', async () => {
+    const created = await alice.post('/_matrix/client/v3/createRoom', { name: 'batch', preset: 'public_chat' });
+    const roomId = created.body.room_id;
+    const extra = await Promise.all(['m1', 'm2', 'm3', 'm4'].map((name) => new TestClient(server.baseUrl).register(`batch_${name}`)));
+    for (const client of [bob, ...extra]) expect((await client.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
+    expect((await extra[3]!.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    const path = (query: string) => `/_matrix/client/unstable/dev.wayfarer/rooms/${enc(roomId)}/member_events${query}`;
+
+    const pages: any[][] = [];
+    let from: string | undefined;
+    do {
+      const reply = await alice.get(path(`?limit=2${from ? `&from=${enc(from)}` : ''}`));
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      pages.push(reply.body.chunk);
+      from = reply.body.next_batch;
+    } while (from && pages.length < 10);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 2]); // alice, bob, four more (one of them left): six
+    const all = pages.flat();
+    expect(new Set(all.map((e) => e.state_key)).size).toBe(6);
+    expect(all.map((e) => e.content.membership).sort()).toEqual(['join', 'join', 'join', 'join', 'join', 'leave']);
+
+    // The same as /members, event for event, and each one is signed as stored: its ID recomputes.
+    const members = (await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`)).body.chunk as any[];
+    expect(all.map((e) => computeEventId(e, 'org.matrix.12.4430')).sort()).toEqual(members.map((m) => m.event_id).sort());
+    const keys = await (await fetch(`${server.baseUrl}/_matrix/key/v2/server`)).json();
+    const verifier = createLinkVerifier(async () => ({ kind: 'ok', response: keys }), Date.now());
+    for (const event of all.filter((e) => e.content.membership === 'join')) {
+      expect((await verifier.verify(event, 'org.matrix.12.4430')).status).toBe('verified');
+    }
+
+    // One page holds everything by default; limits are capped, junk is refused, outsiders see nothing.
+    const whole = await alice.get(path(''));
+    expect(whole.body.chunk).toHaveLength(6);
+    expect(whole.body.next_batch).toBeUndefined();
+    expect((await alice.get(path('?limit=0'))).status).toBe(400);
+    expect((await alice.get(path('?limit=abc'))).body.errcode).toBe('M_INVALID_PARAM');
+    expect((await alice.get(path('?from=%2F%2F'))).status).toBe(400);
+    expect((await carol.get(path(''))).status).toBe(403);
+    const classic = (await alice.post('/_matrix/client/v3/createRoom', { room_version: '11' })).body.room_id;
+    expect((await alice.get(`/_matrix/client/unstable/dev.wayfarer/rooms/${enc(classic)}/member_events`)).body.errcode).toBe(
+      'M_INVALID_PARAM',
+    );
+  });
+
   it("uses a client-supplied member seed and refuses one that is already another account's key", async () => {
     const seed = new Uint8Array(32).fill(7);
     const expectedKey = memberIdFromPublicKey(keyPairFromSeed(seed).publicKey);

@@ -85,8 +85,23 @@ describe('room view model', () => {
 
   const live = (...events: MatrixEvent[]) => room.addLiveEvents(events, { addToState: true });
 
+  /** What the homeserver answers the requests the view model makes itself (the SDK's real HTTP layer in between). */
+  let answer: (url: URL) => Response;
+  let requests: string[];
+
   beforeEach(async () => {
-    client = createClient({ baseUrl: 'http://hs.invalid', userId: me });
+    answer = () => Response.json({ errcode: 'M_UNKNOWN', error: 'no server in this test' }, { status: 500 });
+    requests = [];
+    client = createClient({
+      baseUrl: 'http://hs.invalid',
+      userId: me,
+      accessToken: 'token',
+      fetchFn: async (input: RequestInfo | URL) => {
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        requests.push(decodeURIComponent(url.pathname));
+        return answer(url);
+      },
+    });
     room = new Room(ROOM, client, me, { pendingEventOrdering: PendingEventOrdering.Detached });
     client.store.storeRoom(room);
     room.currentState.setStateEvents([
@@ -202,9 +217,12 @@ describe('room view model', () => {
     expect(rowsOf()[targetIndex()]).toMatchObject({ event: { redacted: true }, edited: false });
   });
 
-  it('a reply quotes its target, and follows the target’s edit', async () => {
+  it('a reply quotes its target with the timeline’s profile of its sender (badge included), and follows the target’s edit', async () => {
     await live(message(keyBob, 'answer', noon + 3 * minute, { 'm.relates_to': { 'm.in_reply_to': { event_id: third.getId() } } }));
-    expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { name: 'Alice', text: 'three' } });
+    const quoting = messages(vm.getState().rows).at(-1)!;
+    expect(quoting.reply).toMatchObject({ kind: 'message', text: 'three', profile: { name: 'Alice', handleLabel: '@alice:alpha' } });
+    const aliceRow = messages(vm.getState().rows).find((r) => r.event.id === third.getId())!;
+    expect(quoting.reply?.kind === 'message' && quoting.reply.profile).toBe(aliceRow.profile);
     await live(
       relation(keyAlice, 'm.room.message', noon + 4 * minute, {
         msgtype: 'm.text',
@@ -213,7 +231,94 @@ describe('room view model', () => {
         'm.relates_to': { rel_type: 'm.replace', event_id: third.getId() },
       }),
     );
-    expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { name: 'Alice', text: '3' } });
+    expect(vm.getState().rows.at(-1)).toMatchObject({ reply: { kind: 'message', profile: { name: 'Alice' }, text: '3' } });
+    expect(requests).toEqual([]); // a loaded target is never fetched
+  });
+
+  it('a quote of a message not loaded is fetched; one our server soft-failed says hidden and why, and is fetched on request', async () => {
+    const keyMallory = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbE';
+    const malloryId = '@_unverified_bob_beta:gamma';
+    room.currentState.setStateEvents([
+      new MatrixEvent({
+        type: 'm.room.member',
+        event_id: '$member-mallory',
+        room_id: ROOM,
+        sender: malloryId,
+        state_key: malloryId,
+        origin_server_ts: noon - 5 * minute,
+        content: { membership: 'join', displayname: 'Bob (really)', localpart: 'bob', domain: 'beta' },
+        unsigned: stableIds(keyMallory),
+      }),
+    ]);
+    identity.getState().ingestMemberInfo(
+      ROOM,
+      {
+        [`@${keyMallory}`]: {
+          user_id: null,
+          'dev.wayfarer.link': { status: 'unverified', localpart: 'bob', domain: 'beta', checked_ts: 1, reason: 'not co-signed' },
+        },
+      },
+      false,
+    );
+    const hidden = {
+      event_id: '$hidden',
+      room_id: ROOM,
+      type: 'm.room.message',
+      sender: malloryId,
+      sender_key: keyMallory,
+      origin_server_ts: noon + minute,
+      content: { msgtype: 'm.text', body: 'it is bob, really' },
+      unsigned: { 'org.matrix.msc4428.stable_id': `@${keyMallory}` },
+    };
+    const notice = { reason: 'unverified_link', link_status: 'unverified', sender: malloryId, sender_key: keyMallory };
+    answer = (url) => {
+      const path = decodeURIComponent(url.pathname);
+      if (path.endsWith(`/rooms/${ROOM}/event/$old`))
+        return Response.json({
+          event_id: '$old',
+          room_id: ROOM,
+          type: 'm.room.message',
+          sender: users[keyBob],
+          origin_server_ts: noon - 60 * minute,
+          content: { msgtype: 'm.text', body: 'long ago' },
+          unsigned: { 'org.matrix.msc4428.stable_id': `@${keyBob}` },
+        });
+      if (path.endsWith(`/rooms/${ROOM}/event/$hidden`))
+        return Response.json({ errcode: 'M_NOT_FOUND', error: 'Event not found', 'dev.wayfarer.soft_failed': notice }, { status: 404 });
+      if (path === `/_matrix/client/unstable/dev.wayfarer/rooms/${ROOM}/soft_failed/$hidden`)
+        return Response.json({ event: hidden, 'dev.wayfarer.soft_failed': { reason: 'unverified_link', link_status: 'unverified' } });
+      return Response.json({ errcode: 'M_NOT_FOUND', error: 'Event not found' }, { status: 404 });
+    };
+    const replyTo = (id: string) => ({ 'm.relates_to': { 'm.in_reply_to': { event_id: id } } });
+    await live(
+      message(keyAlice, 'to the old one', noon + 3 * minute, replyTo('$old')),
+      message(keyAlice, 'to the hidden one', noon + 4 * minute, replyTo('$hidden')),
+      message(keyAlice, 'to a lost one', noon + 5 * minute, replyTo('$gone')),
+    );
+    const quoteOf = (body: string) => messages(vm.getState().rows).find((r) => r.content.body === body)!.reply;
+    expect(quoteOf('to the old one')).toMatchObject({ kind: 'loading' });
+    await vi.waitFor(() => expect(quoteOf('to a lost one')).toMatchObject({ kind: 'missing', eventId: '$gone' }));
+    await vi.waitFor(() => expect(quoteOf('to the old one')).toMatchObject({ kind: 'message', text: 'long ago' }));
+    // The fetched sender is the timeline's profile of that identity: the same object Bob's rows show.
+    const bobRow = messages(vm.getState().rows).find((r) => r.event.identity === keyBob)!;
+    expect((quoteOf('to the old one') as { profile: unknown }).profile).toBe(bobRow.profile);
+    await vi.waitFor(() => expect(quoteOf('to the hidden one')).toMatchObject({ kind: 'hidden', reason: 'unverified', revealing: false }));
+    expect(quoteOf('to the hidden one')).toMatchObject({ profile: { name: 'Bob (really)', badge: { kind: 'unverified' } } });
+    expect(requests.filter((r) => r.includes('soft_failed'))).toEqual([]); // nothing fetched before the reader asks
+
+    vm.getState().revealQuote('$hidden');
+    expect(quoteOf('to the hidden one')).toMatchObject({ kind: 'hidden', revealing: true });
+    await vi.waitFor(() =>
+      expect(quoteOf('to the hidden one')).toMatchObject({
+        kind: 'message',
+        revealed: 'unverified',
+        text: 'it is bob, really',
+        profile: { name: 'Bob (really)', badge: { kind: 'unverified' } },
+      }),
+    );
+    vm.getState().revealQuote('$old'); // not hidden: nothing to ask for
+    expect(requests.filter((r) => r.includes('soft_failed'))).toHaveLength(1);
+    expect(requests.filter((r) => r.endsWith('/event/$old'))).toHaveLength(1); // each quoted message is fetched once
   });
 
   it('member_info for one key rebuilds only that identity’s rows', () => {

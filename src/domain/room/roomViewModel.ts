@@ -43,6 +43,7 @@ import { buildMessageContent, editableText } from './composerContent';
 import { previewText } from './sanitize';
 import { toggleReaction } from './toggleReaction';
 import { markRead, readersByEvent } from './receipts';
+import { fetchQuoted, fetchSoftFailed, type HiddenReason, type QuotedEvent } from './quotes';
 import { removeUpload, retryUpload, sendImage, uploadStore, type PendingUpload } from './imageUpload';
 import { sortMembers, type MemberSummary } from '../rooms/members';
 import { describeMatrixError } from '../../matrix/errors';
@@ -52,9 +53,28 @@ import { logger } from '../../platform/logger';
 const log = logger('room');
 import { changedIdentities, identityFactsOf, roomIdentities, type IdentityFacts } from './roomIdentities';
 
-export interface ReplyPreview {
-  name: string;
-  text: string;
+/**
+ * What a reply's quote shows. The quoted sender goes through the same identity function as the timeline
+ * (`profile`, badge included); a message our server hid (soft-failed) says so and why, and can be revealed.
+ */
+export type ReplyPreview =
+  | {
+      kind: 'message';
+      eventId: string;
+      profile: SenderProfile;
+      text: string /** Shown on request though our server hid it. */;
+      revealed?: HiddenReason;
+    }
+  | { kind: 'hidden'; eventId: string; reason: HiddenReason; profile?: SenderProfile; revealing: boolean; revealFailed: boolean }
+  | { kind: 'loading' | 'missing'; eventId: string };
+
+function sameReply(a: ReplyPreview | undefined, b: ReplyPreview | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.kind !== b.kind || a.eventId !== b.eventId) return false;
+  if (a.kind === 'message' && b.kind === 'message') return a.profile === b.profile && a.text === b.text && a.revealed === b.revealed;
+  if (a.kind === 'hidden' && b.kind === 'hidden')
+    return a.reason === b.reason && a.profile === b.profile && a.revealing === b.revealing && a.revealFailed === b.revealFailed;
+  return true;
 }
 
 type BaseMessage = Extract<TimelineRow, { kind: 'message' }>;
@@ -91,6 +111,8 @@ export interface RoomViewState {
   /** Joined, then invited; by power, then name. */
   members: readonly RoomMemberRow[];
 
+  /** Fetches a quoted message our server hid (soft-failed), on the reader's explicit request (after a warning). */
+  revealQuote(eventId: string): void;
   /** Sends the composer's text as a message, reply or edit; false when there is nothing to send. */
   send(text: string, mode: ComposerMode): boolean;
   startReply(eventId: string): void;
@@ -208,11 +230,82 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     },
   };
 
+  /** Quoted messages that are not in the loaded timeline, fetched once each (quotes.ts). */
+  const quoted = new Map<string, QuotedEvent>();
+
+  function quotedText(event: TimelineEvent, content: Record<string, unknown>): string {
+    return event.redacted ? t('chat.deleted') : previewText(content);
+  }
+
   function replyPreview(targetId: string | undefined): ReplyPreview | undefined {
     if (!targetId) return undefined;
     const target = messagesById.get(targetId);
-    if (!target) return { name: t('chat.reply.unknownSender'), text: t('chat.reply.notLoaded') };
-    return { name: target.profile.name, text: target.event.redacted ? t('chat.deleted') : previewText(target.content) };
+    if (target) return { kind: 'message', eventId: targetId, profile: target.profile, text: quotedText(target.event, target.content) };
+    const quote = quoted.get(targetId) ?? requestQuote(targetId);
+    switch (quote.state) {
+      case 'loading':
+      case 'missing':
+        return { kind: quote.state, eventId: targetId };
+      case 'shown':
+      case 'revealed':
+        return {
+          kind: 'message',
+          eventId: targetId,
+          profile: profileOf(quote.event),
+          text: quotedText(quote.event, quote.event.content),
+          ...(quote.state === 'revealed' ? { revealed: quote.reason } : {}),
+        };
+      case 'hidden':
+        return {
+          kind: 'hidden',
+          eventId: targetId,
+          reason: quote.reason,
+          ...(quote.sender ? { profile: profileOf(quote.sender) } : {}),
+          revealing: quote.revealing,
+          revealFailed: quote.revealFailed,
+        };
+    }
+  }
+
+  /** Starts fetching a quoted message that is not loaded; the replies quoting it follow when it arrives. */
+  function requestQuote(targetId: string): QuotedEvent {
+    const loading: QuotedEvent = { state: 'loading' };
+    quoted.set(targetId, loading);
+    void fetchQuoted(client, roomId, targetId).then((quote) => {
+      if (disposed || quoted.get(targetId) !== loading) return;
+      quoted.set(targetId, quote);
+      refreshReplies(targetId);
+    });
+    return loading;
+  }
+
+  /** The identity a reply's quote shows (to refresh it when that identity changes). */
+  function quotedIdentity(targetId: string): string | undefined {
+    const target = messagesById.get(targetId);
+    if (target) return profileKey(target.event);
+    const quote = quoted.get(targetId);
+    if (quote?.state === 'shown' || quote?.state === 'revealed') return profileKey(quote.event);
+    if (quote?.state === 'hidden' && quote.sender) return profileKey(quote.sender);
+    return undefined;
+  }
+
+  /** Re-derives the quotes of the replies to `targetId` (it was fetched, revealed, or arrived). */
+  function refreshReplies(targetId: string): void {
+    if (rebuildQueued) return;
+    let next: RoomRow[] | undefined;
+    for (let i = 0; i < eventRows.length; i++) {
+      const row = eventRows[i]!;
+      if (row.kind !== 'message' || row.replyTo !== targetId) continue;
+      const reply = replyPreview(targetId);
+      if (sameReply(reply, row.reply)) continue;
+      const updated: MessageRowData = { ...row, reply };
+      next ??= eventRows.slice();
+      next[i] = updated;
+      messagesById.set(updated.event.id, updated);
+    }
+    if (!next) return;
+    eventRows = next;
+    publish();
   }
 
   function noticeText(row: BaseNotice): Message {
@@ -264,8 +357,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
           previous.edited === row.edited &&
           previous.startsGroup === row.startsGroup &&
           previous.replyTo === row.replyTo &&
-          previous.reply?.name === reply?.name &&
-          previous.reply?.text === reply?.text &&
+          sameReply(previous.reply, reply) &&
           sameEvent(previous.event, row.event) &&
           sameReactions(previous.reactions, row.reactions)
         )
@@ -434,7 +526,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
         const row = next[i]!;
         if (row.kind !== 'message' || !row.replyTo || !changedMessages.has(row.replyTo)) continue;
         const reply = replyPreview(row.replyTo);
-        if (reply?.name === row.reply?.name && reply?.text === row.reply?.text) continue;
+        if (sameReply(reply, row.reply)) continue;
         const updated: MessageRowData = { ...row, reply };
         next[i] = updated;
         messagesById.set(updated.event.id, updated);
@@ -497,13 +589,18 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     }
     if (added.length === 0) return;
     const next = eventRows.slice();
+    const arrivedQuotes: string[] = [];
     for (const row of added) {
       const resolved = resolve(row, undefined);
       next.push(resolved);
-      if (resolved.kind === 'message') messagesById.set(resolved.event.id, resolved);
+      if (resolved.kind !== 'message') continue;
+      messagesById.set(resolved.event.id, resolved);
+      if (quoted.delete(resolved.event.id)) arrivedQuotes.push(resolved.event.id);
     }
     eventRows = next;
     publish();
+    // A quoted message fetched (or hidden) before reached the timeline (say, released once its sender's link verified).
+    for (const id of arrivedQuotes) refreshReplies(id);
   }
 
   /** A redaction applied to an event of the room: the row it shows in changes, or goes. */
@@ -560,9 +657,8 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
           touches(index.identityOfUser(row.event.sender)) ||
           touches(row.event.stateKey && index.identityOfUser(row.event.stateKey));
       if (!stale && row.kind === 'message') {
-        const quoted = row.replyTo ? messagesById.get(row.replyTo) : undefined;
         stale =
-          (quoted !== undefined && touches(profileKey(quoted.event))) ||
+          (row.replyTo !== undefined && touches(quotedIdentity(row.replyTo))) ||
           row.reactions.some((g) => g.reactors.some((r) => changed.has(r.identity)));
       }
       if (!stale) continue;
@@ -601,6 +697,26 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     hasMemberInfo: facts.memberInfo !== undefined,
     members: [],
 
+    revealQuote(eventId) {
+      const quote = quoted.get(eventId);
+      if (quote?.state !== 'hidden' || quote.revealing) return;
+      const revealing: QuotedEvent = { ...quote, revealing: true, revealFailed: false };
+      quoted.set(eventId, revealing);
+      refreshReplies(eventId);
+      fetchSoftFailed(client, roomId, eventId).then(
+        (event) => {
+          if (disposed || quoted.get(eventId) !== revealing) return;
+          quoted.set(eventId, { state: 'revealed', reason: quote.reason, event });
+          refreshReplies(eventId);
+        },
+        (error: unknown) => {
+          log.warn(`the hidden message ${eventId} could not be fetched`, error);
+          if (disposed || quoted.get(eventId) !== revealing) return;
+          quoted.set(eventId, { ...quote, revealing: false, revealFailed: true });
+          refreshReplies(eventId);
+        },
+      );
+    },
     send(text, mode) {
       const intent = mode.kind === 'normal' ? { kind: 'normal' as const } : { kind: mode.kind, eventId: mode.eventId };
       const content = buildMessageContent(text, intent);

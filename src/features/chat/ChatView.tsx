@@ -5,7 +5,7 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import type { RoomRow } from '../../domain/room/roomViewModel';
+import type { ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
@@ -82,6 +82,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
+  /** The hidden quoted message the reader asked to see: the warning comes first. */
+  const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
   const { loadOlder, markRead } = vm.getState();
   const focus = useFocusedEvent(rows as readonly TimelineRow[], eventId, { canLoadOlder, loadingOlder, loadOlder });
 
@@ -121,6 +123,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       onDiscard: (row) => state.discard(row.event.id),
       onInspect: (row) => state.inspect(row.event.identity || row.event.sender),
       onToggleReaction: (row, key) => state.toggleReaction(row.event.id, key),
+      onRevealQuote: (reply) => setToReveal(reply),
     };
   }, [vm]);
   // Reactors are named like senders: by identity, so an impostor's reaction is not read as the real member's.
@@ -220,6 +223,16 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'search' && <SearchPanel client={client} room={room} onClose={() => setDialog(undefined)} />}
+      {toReveal && (
+        <RevealQuoteDialog
+          quote={toReveal}
+          onReveal={() => {
+            vm.getState().revealQuote(toReveal.eventId);
+            setToReveal(undefined);
+          }}
+          onClose={() => setToReveal(undefined)}
+        />
+      )}
     </section>
   );
 }
@@ -268,6 +281,37 @@ function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
         </label>
         <FormError error={error} />
         <DialogActions submit={t('chat.invite.submit')} busy={busy} busyLabel={t('chat.invite.busy')} onCancel={onClose} />
+      </form>
+    </Dialog>
+  );
+}
+
+type HiddenQuote = Extract<ReplyPreview, { kind: 'hidden' }>;
+
+/** The warning before a message our server hid is fetched and shown: why it was hidden, and what that means. */
+function RevealQuoteDialog({ quote, onReveal, onClose }: { quote: HiddenQuote; onReveal: () => void; onClose: () => void }) {
+  const why =
+    quote.reason === 'unverified'
+      ? t('chat.reveal.unverified')
+      : quote.reason === 'pending'
+        ? t('chat.reveal.pending')
+        : t('chat.reveal.refused');
+  return (
+    <Dialog title={t('chat.reveal.title')} onClose={onClose}>
+      <form
+        className="space-y-3"
+        onSubmit={(event) => {
+          event.preventDefault();
+          onReveal();
+        }}
+      >
+        <p role="alert" className="rounded-md border border-warning-line bg-warning-surface p-3 text-sm text-warning-fg">
+          {why}
+        </p>
+        {quote.profile && (
+          <p className="text-sm">{t('chat.reveal.sender', { name: quote.profile.name, handle: quote.profile.handleLabel })}</p>
+        )}
+        <DialogActions submit={t('chat.reveal.confirm')} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -7,6 +7,7 @@ import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
+import type { HiddenReason } from '../../domain/room/quotes';
 
 export interface MessageActions {
   onReply(row: MessageRowData): void;
@@ -18,6 +19,8 @@ export interface MessageActions {
   onInspect(row: MessageRowData): void;
   /** Adds your reaction with `key`, or takes yours back when there is one. */
   onToggleReaction(row: MessageRowData, key: string): void;
+  /** Asks to see a quoted message our server hid (the view warns first). */
+  onRevealQuote(reply: Extract<ReplyPreview, { kind: 'hidden' }>): void;
 }
 
 export type { ReplyPreview };
@@ -50,6 +53,81 @@ export function NoticeRow({ text, ts, subject }: { text: string; ts: number; sub
       <span className="opacity-70">· {timeFormat.format(ts)}</span>
     </div>
   );
+}
+
+function hiddenReasonText(reason: HiddenReason): string {
+  switch (reason) {
+    case 'unverified':
+      return t('chat.reply.hidden.unverified');
+    case 'pending':
+      return t('chat.reply.hidden.pending');
+    case 'refused':
+      return t('chat.reply.hidden.refused');
+  }
+}
+
+/** The quoted sender as the timeline shows senders: name, then the handle or the badge in its place, then look-alikes. */
+function QuotedSender({ profile }: { profile: SenderProfile }) {
+  return (
+    <span className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
+      <span className="truncate font-medium text-fg-soft">{profile.name}</span>
+      <HandleBadge badge={profile.badge} />
+      <SameNameWarning warnings={profile.warnings} />
+    </span>
+  );
+}
+
+/**
+ * A reply's quote. A message our server hid (soft-failed) says so and why, and offers to show it: the view warns
+ * before it is fetched. One revealed that way keeps a mark saying so.
+ */
+export function ReplyQuote({ reply, onReveal }: { reply: ReplyPreview; onReveal(reply: Extract<ReplyPreview, { kind: 'hidden' }>): void }) {
+  const frame = 'my-1 border-l-2 border-line-strong pl-2 text-sm text-subtle';
+  switch (reply.kind) {
+    case 'loading':
+    case 'missing':
+      return (
+        <blockquote className={frame} data-quote={reply.kind}>
+          <span className="font-medium">{t('chat.reply.unknownSender')}</span>:{' '}
+          {reply.kind === 'loading' ? t('chat.reply.loading') : t('chat.reply.notLoaded')}
+        </blockquote>
+      );
+    case 'message':
+      return (
+        <blockquote className={frame} data-quote={reply.revealed ? 'revealed' : 'message'}>
+          <QuotedSender profile={reply.profile} />
+          {reply.revealed && (
+            <span className="mr-1 inline-block rounded-full border border-warning-line bg-warning-surface px-1.5 text-xs text-warning-fg">
+              {t('chat.reply.revealedMark')}
+            </span>
+          )}
+          <span className="line-clamp-2">{reply.text}</span>
+        </blockquote>
+      );
+    case 'hidden':
+      return (
+        <blockquote className={frame} data-quote="hidden">
+          {reply.profile ? <QuotedSender profile={reply.profile} /> : <span className="font-medium">{t('chat.reply.unknownSender')}</span>}
+          <span className="flex flex-wrap items-baseline gap-x-2">
+            <span className="italic">{hiddenReasonText(reply.reason)}</span>
+            {reply.revealFailed && (
+              <span role="alert" className="text-danger">
+                {t('chat.reply.revealFailed')}
+              </span>
+            )}
+            <button
+              type="button"
+              className="rounded text-xs font-medium underline hover:text-fg focus-visible:outline-2 focus-visible:outline-indigo-500 disabled:no-underline disabled:opacity-60"
+              aria-label={t('chat.reply.revealLabel')}
+              disabled={reply.revealing}
+              onClick={() => onReveal(reply)}
+            >
+              {reply.revealing ? t('chat.reply.revealing') : t('chat.reply.reveal')}
+            </button>
+          </span>
+        </blockquote>
+      );
+  }
 }
 
 const actionButton =
@@ -106,11 +184,7 @@ export const MessageRow = memo(function MessageRow({
             </time>
           </header>
         )}
-        {reply && (
-          <blockquote className="my-1 border-l-2 border-line-strong pl-2 text-sm text-subtle">
-            <span className="font-medium">{reply.name}</span>: <span className="line-clamp-2">{reply.text}</span>
-          </blockquote>
-        )}
+        {reply && <ReplyQuote reply={reply} onReveal={actions.onRevealQuote} />}
         {deleted ? (
           <p className="italic text-subtle">{t('chat.deleted')}</p>
         ) : (

@@ -82,7 +82,6 @@ test('a quote of a message alpha soft-failed says hidden and why, and is reveale
   await signIn(carol, gamma.serverName, 'carol', PASSWORD);
   await carol.getByRole('button', { name: /^Commons/ }).click();
   await replyTo(carol, 'it is bob, really', 'I doubt that');
-  await replyTo(carol, 'Bob speaking from beta', 'Welcome, Bob');
 
   const alice = await newUserPage(browser);
   await signIn(alice, alpha.serverName, 'alice', PASSWORD);
@@ -119,9 +118,17 @@ test('a quote of a message alpha soft-failed says hidden and why, and is reveale
   await screenshot(alice, 'replies-revealed-quote-light');
   await alice.emulateMedia({ colorScheme: 'dark' });
   await screenshot(alice, 'replies-revealed-quote-dark');
-  await alice.emulateMedia({ colorScheme: 'light' });
+});
 
-  // A quote of a verified member shows that member's name and handle exactly as the timeline does.
+test('a quote of a verified member shows that member’s name and handle exactly as the timeline does', async ({ browser }) => {
+  const carol = await newUserPage(browser);
+  await signIn(carol, gamma.serverName, 'carol', PASSWORD);
+  await carol.getByRole('button', { name: /^Commons/ }).click();
+  await replyTo(carol, 'Bob speaking from beta', 'Welcome, Bob');
+
+  const alice = await newUserPage(browser);
+  await signIn(alice, alpha.serverName, 'alice', PASSWORD);
+  await alice.getByRole('button', { name: /^Commons/ }).click();
   const bobMessage = original(alice, 'Bob speaking from beta');
   const bobQuote = message(alice, 'Welcome, Bob').locator('blockquote');
   await expect(bobQuote).toContainText('Bob speaking from beta');

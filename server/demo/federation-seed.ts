@@ -33,19 +33,27 @@ async function signIn(server: Server, localpart: string, displayname: string): P
   return client;
 }
 
-async function say(client: TestClient, roomId: string, body: string): Promise<void> {
-  await ok(
+async function say(client: TestClient, roomId: string, body: string, content: Record<string, unknown> = {}): Promise<string> {
+  const sent = await ok(
     client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/fedseed-${Date.now()}-${Math.random()}`, {
       msgtype: 'm.text',
       body,
+      ...content,
     }),
     'send',
   );
+  return sent.event_id as string;
 }
 
 /** Sends, then waits (bounded) until `reader` sees it, so history reads in conversation order on every server. */
-async function sayAndWait(client: TestClient, reader: TestClient, roomId: string, body: string): Promise<void> {
-  await say(client, roomId, body);
+async function sayAndWait(
+  client: TestClient,
+  reader: TestClient,
+  roomId: string,
+  body: string,
+  content: Record<string, unknown> = {},
+): Promise<void> {
+  await say(client, roomId, body, content);
   for (let i = 0; i < 100; i++) {
     const reply = await reader.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=20`);
     if (reply.status === 200 && (reply.body.chunk as any[]).some((e) => e.content?.body === body)) return;
@@ -168,7 +176,11 @@ export async function seedFederation(alpha: Server, beta: Server, gamma: Server,
       localpart: 'bob',
     });
     // Only gamma shows this: every other server soft-fails messages from an unverified member.
-    await say(mallory, commons.roomId, 'Hi all, it’s Bob. (Is it?)');
+    const impostor = await say(mallory, commons.roomId, 'Hi all, it’s Bob. (Is it?)');
+    // Carol (gamma) answers it: elsewhere the quote says the message is hidden, and why, and can be shown on request.
+    await sayAndWait(carol, alice, commons.roomId, 'Is that really you, Bob? Your handle shows as unverified here.', {
+      'm.relates_to': { 'm.in_reply_to': { event_id: impostor } },
+    });
   }
 
   return {

@@ -35,9 +35,18 @@ it('seeds a room over three servers with history, a classic room, a DM and a for
     'Hello from beta! My handle is co-signed by beta.',
     'And gamma here. Check the members panel: each of us is a key.',
     'Someone on gamma claims to be @bob on beta. Beta never signed that claim.',
+    'Is that really you, Bob? Your handle shows as unverified here.',
   ]);
-  // The impostor's message stays on gamma: everywhere else it is soft-failed (an unverified sender).
+  // The impostor's message stays on gamma: everywhere else it is soft-failed (an unverified sender). Carol's reply
+  // quotes it: alpha's /event says it exists and was hidden for its sender's link.
   expect(history.some((b) => b.includes('it’s Bob'))).toBe(false);
+  const chunk = (await alice.get(`/_matrix/client/v3/rooms/${enc(commons)}/messages?dir=b&limit=50`)).body.chunk as any[];
+  const reply = chunk.find((e) => e.content?.body?.startsWith('Is that really you'));
+  const quoted = await alice.get(
+    `/_matrix/client/v3/rooms/${enc(commons)}/event/${enc(reply.content['m.relates_to']['m.in_reply_to'].event_id)}`,
+  );
+  expect(quoted.status).toBe(404);
+  expect(quoted.body['dev.wayfarer.soft_failed']).toMatchObject({ reason: 'unverified_link', link_status: 'unverified' });
   const links = await waitFor('four members, the forged one included, on alpha', async () => {
     const found = Object.values(await memberInfo(alice, commons)).map((m: any) => m['dev.wayfarer.link']);
     return found.length === 4 && found;

@@ -87,7 +87,7 @@ export function createHomeserver(config: Config): Homeserver {
   const keyRing = new KeyRing({ serverName, keyRefetchSeconds: config.keyRefetchSeconds, signingKey }, ownKeys, client, fedStore);
 
   const push = new NotificationCounts(db, { serverName, events, memberKeys, accountData });
-  const links = new LinkService({ config, db, stream, notifier, events, signingKey, fedStore, client, keyRing, ownKeys });
+  const links = new LinkService({ config, db, stream, notifier, events, memberKeys, signingKey, fedStore, client, keyRing, ownKeys });
   const rooms = new RoomService({ serverName, signingKey, events, memberKeys, accountKeys, stream, notifier, links, push });
   const federation = new Federation({
     config,

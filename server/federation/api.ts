@@ -2,6 +2,7 @@
 // is authenticated with X-Matrix; key endpoints are public (and answer CORS, so browsers can check links).
 import {
   computeEventId,
+  type LinkInfo,
   MEMBER_KEY_FEDERATION_PREFIX,
   MEMBER_KEYS_ROOM_VERSION,
   parseXMatrixHeader,
@@ -16,6 +17,7 @@ import { isLocalUserId } from '../homeserver';
 import { badJson, forbidden, MatrixError, missingParam, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
 import { AuthError, authKey, checkAuth } from '../rooms/authorization';
+import { INVITER_LINK_FIELD } from '../rooms/client-format';
 import type { Pdu } from '../rooms/pdu';
 import { isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import { selectAuthEvents, toAuthState } from '../rooms/room-service';
@@ -445,14 +447,20 @@ export function registerFederation(router: Router, hs: Homeserver): void {
       return { event: signed };
     }
     const inviteState = Array.isArray(body.invite_room_state)
-      ? body.invite_room_state.filter((e) => typeof e === 'object' && e !== null).slice(0, 50)
+      ? (body.invite_room_state as unknown[]).filter((e): e is Pdu => typeof e === 'object' && e !== null).slice(0, 50)
       : [];
+    // Member-key rooms: who invited is a key; its link, checked now from the inviter's member event in the stripped
+    // state (a full PDU, co-signed by the inviter's server), lets the invitee's client name the inviter.
+    const inviterLink = usesMemberKeys(version) ? await inviterLinkOf(hs, event, inviteState, version) : undefined;
     hs.events.transaction(() => {
       if (!hs.events.room(roomId)) hs.events.createRoom(roomId, version, event.sender, false);
       fed.outliers.addServerHint(roomId, origin);
       if (hs.events.event(eventId)) return;
       const streamOrdering = hs.stream.next();
-      const stored: Pdu = { ...signed, unsigned: { invite_room_state: inviteState } };
+      const stored: Pdu = {
+        ...signed,
+        unsigned: { invite_room_state: inviteState, ...(inviterLink ? { [INVITER_LINK_FIELD]: inviterLink } : {}) },
+      };
       hs.events.insertEvent({
         streamOrdering,
         eventId,
@@ -468,6 +476,27 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     hs.notifier.notify();
     return { event: signed };
   });
+}
+
+/**
+ * The link of an invite's sender, from its member event in the invite's stripped state: the event must be a join of
+ * that very key in this room; anything else, or none, leaves the inviter unnamed (an unverified key).
+ */
+async function inviterLinkOf(hs: Homeserver, invite: Pdu, inviteState: Pdu[], version: string): Promise<LinkInfo> {
+  const member = inviteState.find(
+    (e) => e.type === 'm.room.member' && e.state_key === invite.sender && e.sender === invite.sender && e.room_id === invite.room_id,
+  );
+  if (!member || member.content?.membership !== 'join')
+    return { status: 'unverified', checked_ts: Date.now(), reason: 'the invite came without its sender’s member event' };
+  try {
+    return await hs.links.checkDetached(member, version);
+  } catch (error) {
+    return {
+      status: 'unverified',
+      checked_ts: Date.now(),
+      reason: `the inviter’s member event could not be checked: ${(error as Error).message}`,
+    };
+  }
 }
 
 /**

@@ -100,6 +100,8 @@ export class OutboundQueue {
         this.delivered.set(destination, (this.delivered.get(destination) ?? 0) + 1);
       }
     } catch (error) {
+      // Stopped while the request was out (a shutdown): the store may be closed already; the outbox keeps the work.
+      if (this.stopped) return;
       const failures = store.backoff(destination).failures + 1;
       if (failures === 1 || failures % 50 === 0)
         console.error(`federation: sending to ${destination} failed (${(error as Error).message}); retrying with backoff`);

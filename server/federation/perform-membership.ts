@@ -217,7 +217,7 @@ export class MembershipHandshakes {
         'PUT',
         `/_matrix/federation/v2/invite/${encodeURIComponent(roomId)}/${encodeURIComponent(sealed.eventId)}`,
         {
-          body: { room_version: version, event: sealed.pdu, invite_room_state: this.strippedState(roomId) },
+          body: { room_version: version, event: sealed.pdu, invite_room_state: this.strippedState(roomId, sealed.pdu.sender) },
         },
       );
       const signed = reply.event;
@@ -234,8 +234,12 @@ export class MembershipHandshakes {
     }
   }
 
-  /** Stripped state for invites: the events a client needs to show the room before joining (full PDUs, MSC4311). */
-  strippedState(roomId: string): Pdu[] {
+  /**
+   * Stripped state for invites: the events a client needs to show the room before joining (full PDUs, MSC4311),
+   * with the inviter's own member event (the spec's "should include the sender's m.room.member"), so the invitee
+   * sees who invited them by name, and in member-key rooms its server can check the inviter's link.
+   */
+  strippedState(roomId: string, inviter?: string): Pdu[] {
     const state = this.events.currentState(roomId);
     const types = [
       'm.room.create',
@@ -246,7 +250,9 @@ export class MembershipHandshakes {
       'm.room.encryption',
       'm.room.topic',
     ];
-    return types.map((t) => state.get(authKey(t, ''))?.pdu).filter((p): p is Pdu => !!p);
+    const stripped = types.map((t) => state.get(authKey(t, ''))?.pdu).filter((p): p is Pdu => !!p);
+    const inviterMember = inviter === undefined ? undefined : state.get(authKey('m.room.member', inviter))?.pdu;
+    return inviterMember ? [...stripped, inviterMember] : stripped;
   }
 
   /**

@@ -1,4 +1,4 @@
-// How a member whose link has not been checked yet is shown (PROTOCOL.md §4/§5): unverified, by its claim, never
+// How a member whose link has not been checked yet is shown (PROTOCOL.md §4/§5): pending, by its claim, never
 // erased; erased is only a redacted `localpart`. An in-process homeserver, so the unchecked moment can be seen.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { displayIdOf } from './link-service';
 
 const SERVER = 'alpha.test:19290';
 const KEY = '@' + 'A'.repeat(43);
+const BOB_KEY = '@' + 'B'.repeat(43);
 
 let hs: Homeserver;
 let dataDir: string;
@@ -27,20 +28,38 @@ afterEach(() => {
 });
 
 describe('a member whose link is not checked yet', () => {
-  it('is unverified by its claim (MSC4014 form, reason "not checked yet") until the check, then verified', async () => {
+  it('is pending by its claim (reason "not checked yet") until the check, then verified; our own user keeps its user ID', async () => {
     const roomId = createRoom(hs, `@alice:${SERVER}`, { preset: 'public_chat' });
     const aliceKey = hs.memberKeys.forUser(roomId, `@alice:${SERVER}`)!.member_key;
     const unchecked = hs.links.memberInfo(roomId, aliceKey);
-    expect(unchecked.user_id).toBeNull();
+    // Not yet verified is not an impostor: the key is this server's own user's, for that very claim.
+    expect(unchecked.user_id).toBe(`@alice:${SERVER}`);
     expect(unchecked['dev.wayfarer.link']).toMatchObject({
-      status: 'unverified',
+      status: 'pending',
       reason: 'not checked yet',
       localpart: 'alice',
       domain: SERVER,
     });
-    expect(hs.links.displayId(roomId, aliceKey)).toBe('@_unverified_alice_alpha.test=3a19290:alpha.test:19290');
-    await hs.links.ensureRooms([roomId]);
     expect(hs.links.displayId(roomId, aliceKey)).toBe(`@alice:${SERVER}`);
+    await hs.links.ensureRooms([roomId]);
+    expect(hs.links.memberInfo(roomId, aliceKey)['dev.wayfarer.link']?.status).toBe('verified');
+    expect(hs.links.displayId(roomId, aliceKey)).toBe(`@alice:${SERVER}`);
+  });
+
+  it('an invite our user sent, not yet co-signed by the invitee’s server, is pending under the invitee’s user ID', async () => {
+    const roomId = createRoom(hs, `@alice:${SERVER}`, { preset: 'private_chat' });
+    // As after a member_key lookup at beta: an invite of that key, claiming @bob on beta, that beta has not signed.
+    const sealed = hs.rooms.seal(roomId, `@alice:${SERVER}`, {
+      type: 'm.room.member',
+      stateKey: BOB_KEY,
+      content: { membership: 'invite', localpart: 'bob', domain: 'beta.test:19291' },
+    });
+    hs.rooms.commit(sealed, `@alice:${SERVER}`);
+    await hs.links.ensureRooms([roomId]);
+    const info = hs.links.memberInfo(roomId, BOB_KEY);
+    expect(info['dev.wayfarer.link']).toMatchObject({ status: 'pending', localpart: 'bob', domain: 'beta.test:19291' });
+    expect(info.user_id).toBe('@bob:beta.test:19291');
+    expect(hs.links.displayId(roomId, BOB_KEY)).toBe('@bob:beta.test:19291');
   });
 
   it('is checked promptly once the member event is stored, and waiting long-polls are woken', async () => {

@@ -22,6 +22,7 @@ import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { Db, StreamCounter } from '../storage/database';
 import type { EventStore, StoredEvent } from '../storage/events';
+import type { MemberKeyStore } from '../storage/member-keys';
 import type { Notifier } from '../sync/notifier';
 import { roomStateDigest } from '../sync/room-state-cache';
 import { ContestedStore, signedAfterMove } from './contested';
@@ -36,6 +37,11 @@ const UNREACHABLE_RETRY_MS = 60_000;
  * the domain was never reachable. A message held for one of these is released once the link verifies (see `hold`).
  */
 const AWAITING_KEYS = new Set(['key_missing', 'never_verified']);
+/**
+ * Verdicts that leave an invite's link `pending` (PROTOCOL.md §5): the invitee's server has not co-signed anything for
+ * the key yet, or could not be asked. An invite's target has not said anything yet, so it is not an impostor.
+ */
+const PENDING_FOR_INVITES = new Set(['no_co_signature', 'never_verified', 'key_missing']);
 /** Retries for a co-signing key the domain does not list yet: the refetch interval, doubling, this many times. */
 const KEY_RETRY_ATTEMPTS = 8;
 
@@ -111,6 +117,8 @@ export interface LinkServiceDeps {
   stream: StreamCounter;
   notifier: Notifier;
   events: EventStore;
+  /** Our users' member keys: a pending link of our own user, or of an invite our user sent, keeps its user ID. */
+  memberKeys: MemberKeyStore;
   signingKey: CurrentSigningKey;
   fedStore: FederationStore;
   client: FederationClient;
@@ -140,6 +148,7 @@ export class LinkService {
   private readonly stream: StreamCounter;
   private readonly notifier: Notifier;
   private readonly events: EventStore;
+  private readonly memberKeys: MemberKeyStore;
   private readonly signingKey: CurrentSigningKey;
   private readonly fedStore: FederationStore;
   private readonly client: FederationClient;
@@ -155,6 +164,7 @@ export class LinkService {
       stream: this.stream,
       notifier: this.notifier,
       events: this.events,
+      memberKeys: this.memberKeys,
       signingKey: this.signingKey,
       fedStore: this.fedStore,
       client: this.client,
@@ -502,7 +512,9 @@ export class LinkService {
     // A check that started before the last recorded one (a slow pass finishing late) must not undo it.
     const latest = this.byEvent.get(event.eventId);
     if (latest && latest.checked_ts > now) return unchanged;
-    const info: LinkInfo = { status: verdict.status, checked_ts: now, reason: verdict.reason };
+    const claim = this.claimEvent(event).pdu;
+    const invitePending = claim.content.membership === 'invite' && PENDING_FOR_INVITES.has(verdict.code);
+    const info: LinkInfo = { status: invitePending ? 'pending' : verdict.status, checked_ts: now, reason: verdict.reason };
     if (verdict.localpart !== undefined) info.localpart = verdict.localpart;
     if (verdict.domain !== undefined) info.domain = verdict.domain;
     if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
@@ -593,7 +605,43 @@ export class LinkService {
     const found = this.linkOfMember(roomId, memberKey);
     const contested = this.contested.current(roomId, memberKey, this.currentClaimDomain(roomId, memberKey));
     const link = contested ? { ...found, contested } : found;
-    return { user_id: link.status === 'verified' ? `@${link.localpart}:${link.domain}` : null, [LINK_FIELD]: link };
+    const userId = link.status === 'verified' ? `@${link.localpart}:${link.domain}` : (this.vouchedUserId(roomId, memberKey, link) ?? null);
+    return { user_id: userId, [LINK_FIELD]: link };
+  }
+
+  /**
+   * The user ID a `pending` link still goes by here (PROTOCOL.md §5): this server vouches for it when the key is its
+   * own user's key for that very claim, or when the current member event is an invite one of its users sent, built
+   * after the invitee's server answered the member_key lookup with this key for `@localpart:domain`.
+   */
+  private vouchedUserId(roomId: string, memberKey: string, link: LinkInfo): string | undefined {
+    if (link.status !== 'pending' || !link.localpart || !link.domain) return undefined;
+    const userId = `@${link.localpart}:${link.domain}`;
+    if (link.domain === this.config.serverName) return this.memberKeys.forKey(roomId, memberKey)?.user_id === userId ? userId : undefined;
+    const eventId = this.events.currentStateEventId(roomId, 'm.room.member', memberKey);
+    const invite = eventId ? this.events.event(eventId)?.pdu : undefined;
+    if (invite?.content.membership !== 'invite' || invite.content.localpart !== link.localpart || invite.content.domain !== link.domain)
+      return undefined;
+    return this.memberKeys.forKey(roomId, invite.sender) ? userId : undefined;
+  }
+
+  /**
+   * The link of a member event that is in no room state we hold (an invite's stripped state, for a room this server
+   * is not in): checked once, now. A domain that cannot be asked leaves it `pending`.
+   */
+  async checkDetached(pdu: Pdu, roomVersion: string): Promise<LinkInfo> {
+    const now = Date.now();
+    const item: LinkCheckItem = { id: 'detached', memberEvent: pdu as unknown as Record<string, unknown>, roomVersion };
+    const verdict = (await checkLinks([item], this.domainKeys(), now)).get('detached')!;
+    const info: LinkInfo = {
+      status: AWAITING_KEYS.has(verdict.code) ? 'pending' : verdict.status,
+      checked_ts: now,
+      reason: verdict.reason,
+    };
+    if (verdict.localpart !== undefined) info.localpart = verdict.localpart;
+    if (verdict.domain !== undefined) info.domain = verdict.domain;
+    if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
+    return info;
   }
 
   private currentClaimDomain(roomId: string, memberKey: string): string | undefined {
@@ -605,13 +653,14 @@ export class LinkService {
 
   /** What a client sees as `sender` / member `state_key` (PROTOCOL.md §5). */
   displayId(roomId: string, memberKey: string): string {
-    return displayIdOf(this.linkOfMember(roomId, memberKey), memberKey, this.config.serverName);
+    const link = this.linkOfMember(roomId, memberKey);
+    return this.vouchedUserId(roomId, memberKey, link) ?? displayIdOf(link, memberKey, this.config.serverName);
   }
 }
 
 /**
  * PROTOCOL.md §5's mapping of a link to a user ID. Erased is only a redacted `localpart`; any other link that is
- * not verified is unverified, named by its claim (or, lacking a readable claim, by its key).
+ * not verified (pending included) is named by its claim in MSC4014's form (or, lacking a readable claim, by its key).
  */
 export function displayIdOf(link: LinkInfo, memberKey: string, serverName: string): string {
   if (link.status === 'verified') return `@${link.localpart}:${link.domain}`;
@@ -619,12 +668,12 @@ export function displayIdOf(link: LinkInfo, memberKey: string, serverName: strin
   return unverifiedUserId(link.localpart ?? `key_${normaliseKey(memberKey).slice(0, 8)}`, link.domain ?? 'unknown', serverName);
 }
 
-/** A member event whose link has not been checked yet: unverified, by what it claims (erased when redacted). */
+/** A member event whose link has not been checked yet: pending, by what it claims (erased when redacted). */
 function uncheckedLink(claim: StoredEvent): LinkInfo {
   const { localpart, domain } = claim.pdu.content;
   if (claim.redactedBy && typeof localpart !== 'string')
     return { status: 'erased', checked_ts: Date.now(), reason: 'the member event was redacted: its localpart is gone' };
-  const info: LinkInfo = { status: 'unverified', checked_ts: Date.now(), reason: 'not checked yet' };
+  const info: LinkInfo = { status: 'pending', checked_ts: Date.now(), reason: 'not checked yet' };
   if (typeof localpart === 'string' && localpart !== '') info.localpart = localpart;
   if (typeof domain === 'string' && domain !== '') info.domain = domain;
   return info;

@@ -1,7 +1,8 @@
 // Turns stored PDUs into the Client-Server API's event format. In member-key rooms this is where PROTOCOL.md §5
 // happens: `sender`/member `state_key` become the linked user ID, `sender_key` and the stable IDs are added, and
 // power level `users` are keyed by the same display IDs (clients reason about power by user ID).
-import { encodeBase64, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD } from '../../src/protocol';
+import { encodeBase64, type LinkInfo, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD } from '../../src/protocol';
+import { displayIdOf } from '../links/link-service';
 import type { Homeserver } from '../homeserver';
 import type { Session } from '../storage/accounts';
 import type { StoredEvent } from '../storage/events';
@@ -9,6 +10,9 @@ import { userHistoryView, type HistoryView } from '../client-api/room-access';
 import { bundledAggregations, type AggregationContext } from './aggregations';
 import { creatorsOf } from './authorization';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
+
+/** Where an invite to a room this server is not in keeps its inviter's checked link (in the stored PDU's `unsigned`). */
+export const INVITER_LINK_FIELD = 'dev.wayfarer.inviter_link';
 
 /** How room creators (unlimited power in room version 12) appear in power levels shown to clients. */
 export const CREATOR_POWER_LEVEL = Number.MAX_SAFE_INTEGER;
@@ -42,10 +46,23 @@ export class ClientFormatter {
     const cacheKey = `${roomId}\u0000${memberId}`;
     let id = this.displayIds.get(cacheKey);
     if (!id) {
-      id = this.hs.links.displayId(roomId, memberId);
+      // The viewer's own key is the viewer, whatever other servers think of its link: a client finds its own
+      // membership (and its own rooms) by its user ID, and this server holds the key for that very user.
+      const own = this.viewer && this.hs.memberKeys.forKey(roomId, memberId)?.user_id === this.viewer.userId;
+      id = own ? this.viewer!.userId : this.hs.links.displayId(roomId, memberId);
       this.displayIds.set(cacheKey, id);
     }
     return id;
+  }
+
+  /**
+   * Names a member key by a link checked outside the room state (an invite's inviter, for a room this server is
+   * not in), for the rest of this response; the viewer's own key still names the viewer.
+   */
+  knowDetachedLink(roomId: string, memberId: string, link: LinkInfo): void {
+    const cacheKey = `${roomId}\u0000${memberId}`;
+    if (this.viewer && this.hs.memberKeys.forKey(roomId, memberId)?.user_id === this.viewer.userId) return;
+    this.displayIds.set(cacheKey, displayIdOf(link, memberId, this.hs.config.serverName));
   }
 
   event(stored: StoredEvent, options: { withRedactedBecause?: boolean } = {}): ClientEvent {
@@ -125,7 +142,16 @@ export class ClientFormatter {
   /** Stripped state (invites): type, state_key, content, sender. */
   stripped(stored: StoredEvent): Record<string, unknown> {
     const full = this.event(stored);
-    return { type: full.type, state_key: full.state_key, content: full.content, sender: full.sender };
+    const stripped: Record<string, unknown> = { type: full.type, state_key: full.state_key, content: full.content, sender: full.sender };
+    // Member-key rooms: the keys behind the mapped IDs (§5), so a client can tell which key an invite names.
+    if (full.sender_key !== undefined) {
+      const unsigned = full.unsigned as Record<string, unknown>;
+      stripped.sender_key = full.sender_key;
+      stripped.unsigned = Object.fromEntries(
+        [STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD].filter((f) => unsigned[f] !== undefined).map((f) => [f, unsigned[f]]),
+      );
+    }
+    return stripped;
   }
 
   private mapContent(roomId: string, type: string, content: Record<string, unknown>): Record<string, unknown> {

@@ -193,19 +193,24 @@ export class RoomService {
     return claimers[0]!;
   }
 
-  /** Member keys whose current member event (any membership) claims this user ID (member-key rooms). */
+  /**
+   * Member keys whose current claim (any membership) is this user ID (member-key rooms). A kick or ban carries no
+   * claim of its own (the kicker cannot claim for the kicked): the member's claim is then its previous member
+   * event's, so a kicked or banned member can still be banned, unbanned or re-invited by user ID.
+   */
   private claimersOf(roomId: string, userId: string): string[] {
     const colon = userId.indexOf(':');
     const [localpart, domain] = [userId.slice(1, colon), userId.slice(colon + 1)];
     const keys: string[] = [];
-    for (const { pdu } of this.events.currentState(roomId).values()) {
-      if (
-        pdu.type === 'm.room.member' &&
-        pdu.state_key !== undefined &&
-        pdu.content.localpart === localpart &&
-        pdu.content.domain === domain
-      )
-        keys.push(pdu.state_key);
+    for (const event of this.events.currentState(roomId).values()) {
+      if (event.pdu.type !== 'm.room.member' || event.pdu.state_key === undefined) continue;
+      let claim = event;
+      for (let hops = 0; hops < 20 && claim.pdu.content.domain === undefined && claim.pdu.sender !== claim.pdu.state_key; hops++) {
+        const previous = claim.replacesState ? this.events.event(claim.replacesState) : undefined;
+        if (!previous) break;
+        claim = previous;
+      }
+      if (claim.pdu.content.localpart === localpart && claim.pdu.content.domain === domain) keys.push(event.pdu.state_key);
     }
     return keys.sort();
   }

@@ -1,7 +1,7 @@
 // Builds one /sync response for one device between two stream positions.
-import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
+import { type LinkInfo, MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
-import { ClientFormatter, type ClientEvent } from '../rooms/client-format';
+import { ClientFormatter, INVITER_LINK_FIELD, type ClientEvent } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { Session } from '../storage/accounts';
 import type { AccountDataRow } from '../storage/account-data';
@@ -296,12 +296,22 @@ class RoomSyncBuilder {
       // An invite over federation to a room this server is not in: the inviting server's stripped state.
       const remoteState = invite.pdu.unsigned?.invite_room_state;
       if (!state.has(stateKeyOf('m.room.create', '')) && Array.isArray(remoteState)) {
-        for (const e of remoteState as Record<string, unknown>[])
-          stripped.push({ type: e.type, state_key: e.state_key, content: e.content, sender: e.sender });
+        const inviterLink = invite.pdu.unsigned?.[INVITER_LINK_FIELD] as LinkInfo | undefined;
+        if (inviterLink) this.formatter.knowDetachedLink(roomId, invite.pdu.sender, inviterLink);
+        const memberKeys = usesMemberKeys(this.formatter.version(roomId));
+        // Member-key rooms: senders and member state keys are keys; only the inviter's is named (by its checked link).
+        const idOf = (id: unknown) =>
+          memberKeys && typeof id === 'string' && !id.includes(':') ? this.formatter.displayId(roomId, id) : id;
+        for (const e of remoteState as Record<string, unknown>[]) {
+          if (typeof e.type !== 'string' || typeof e.state_key !== 'string') continue;
+          if (e.type === 'm.room.member' && e.state_key === invite.pdu.state_key) continue;
+          const stateKey = e.type === 'm.room.member' ? idOf(e.state_key) : e.state_key;
+          stripped.push({ type: e.type, state_key: stateKey, content: e.content, sender: idOf(e.sender) });
+        }
       }
       stripped.push(this.formatter.stripped(invite));
       const inviter = state.get(stateKeyOf('m.room.member', invite.pdu.sender));
-      if (inviter) stripped.push(this.formatter.stripped(inviter));
+      if (inviter && inviter.eventId !== invite.eventId) stripped.push(this.formatter.stripped(inviter));
     }
     return { invite_state: { events: stripped } };
   }

@@ -15,9 +15,12 @@ export const PORTABLE_IDENTITY_FEATURE = 'dev.wayfarer.portable_identity';
 export const WAYFARER_CLIENT_PREFIX = '/_matrix/client/unstable/dev.wayfarer';
 export const MEMBER_KEY_FEDERATION_PREFIX = '/_matrix/federation/unstable/org.matrix.msc4430';
 
-/** `dev.wayfarer.link` inside a member_info entry. */
+/**
+ * `dev.wayfarer.link` inside a member_info entry. `pending`: not checked yet, or an invite whose target's server has
+ * not co-signed anything for this key yet; neither verified nor an impostor (clients say "not yet verified").
+ */
 export type LinkInfo = {
-  status: LinkStatus;
+  status: LinkStatus | 'pending';
   localpart?: string;
   domain?: string;
   key_id?: string;

@@ -65,12 +65,14 @@ export type Badge =
   | { kind: 'plain'; handle: string }
   | { kind: 'verified'; handle: string; domain: string; keyId?: string; checkedTs?: number }
   | { kind: 'unverified'; claimedHandle?: string; reason: Message }
+  /** The homeserver reports the link still being made (PROTOCOL.md §5 `pending`): neither verified nor an impostor. */
+  | { kind: 'pending'; claimedHandle?: string; reason: Message }
   | { kind: 'erased'; shortKey: string }
   /**
    * Someone may be signing as this key besides its owner: its handle moved between domains and back, or the
    * homeserver saw the key's old server (`signer`) keep signing as it after it moved.
    */
-  | { kind: 'contested'; claimedHandle?: string; reason: Message; linkStatus: LinkStatus; signer?: ContestingSigner };
+  | { kind: 'contested'; claimedHandle?: string; reason: Message; linkStatus: LinkInfo['status']; signer?: ContestingSigner };
 
 /** The homeserver's report that a key's old server kept signing as it after the key moved away. */
 export type ContestingSigner = { by: string; movedTo?: string; sinceTs: number; eventId: string };
@@ -143,6 +145,12 @@ export function badgeOf(state: KeyIdentityState): Badge {
     return badge;
   }
   if (!link) return { kind: 'unverified', claimedHandle, reason: msg('identity.unverified.notReported') };
+  if (link.status === 'pending')
+    return {
+      kind: 'pending',
+      claimedHandle,
+      reason: link.reason ? msg('identity.reason.text', { reason: link.reason }) : msg('identity.pending.reason'),
+    };
   return {
     kind: 'unverified',
     claimedHandle,
@@ -169,6 +177,8 @@ export function badgeLabel(badge: Badge): Message {
       return msg('identity.badge.handle', { handle: badge.handle });
     case 'unverified':
       return msg('identity.badge.unverified');
+    case 'pending':
+      return msg('identity.badge.pending');
     case 'erased':
       return msg('identity.badge.erased', { shortKey: badge.shortKey });
     case 'contested':
@@ -196,6 +206,13 @@ export function badgeDescription(badge: Badge): { accessibleName: Message; toolt
         tooltip: badge.claimedHandle
           ? msg('identity.badge.unverifiedClaimTooltip', { claim: badge.claimedHandle, reason: badge.reason })
           : msg('identity.badge.unverifiedTooltip', { reason: badge.reason }),
+      };
+    case 'pending':
+      return {
+        accessibleName: msg('identity.badge.pendingName'),
+        tooltip: badge.claimedHandle
+          ? msg('identity.badge.pendingClaimTooltip', { claim: badge.claimedHandle, reason: badge.reason })
+          : msg('identity.badge.pendingTooltip', { reason: badge.reason }),
       };
     case 'erased':
       return {

@@ -8,7 +8,7 @@ const warningChip =
   'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-warning-line bg-warning-surface text-warning-fg';
 const contestedChip =
   'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-danger-line bg-danger-surface text-danger-fg';
-const erasedChip =
+const neutralChip =
   'inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-1.5 py-px text-xs font-medium border-line-strong bg-surface-muted text-fg-soft';
 
 export function HandleBadge({ badge, className = '' }: { badge: Badge; className?: string }) {
@@ -23,7 +23,8 @@ export function HandleBadge({ badge, className = '' }: { badge: Badge; className
       </span>
     );
   }
-  const chip = badge.kind === 'contested' ? contestedChip : badge.kind === 'erased' ? erasedChip : warningChip;
+  // Erased and not-yet-verified are neutral: neither is an impostor. Only unverified and contested warn.
+  const chip = badge.kind === 'contested' ? contestedChip : badge.kind === 'erased' || badge.kind === 'pending' ? neutralChip : warningChip;
   return (
     <span role="img" aria-label={accessibleName} title={tooltip} data-badge={badge.kind} className={`${chip} ${className}`}>
       <span aria-hidden>{label}</span>

@@ -155,6 +155,19 @@ describe('badge state machine', () => {
     expect(badgeOf(state)).toMatchObject({ reason: { key: 'identity.unverified.notReported' } });
   });
 
+  it('a pending link (an invite whose server has not co-signed yet) is "not yet verified": neutral, never the impostor warning', () => {
+    const reason = 'beta.example has not co-signed this member event';
+    const state = run(initialIdentityState(keyA, true), {
+      type: 'member_info',
+      link: { status: 'pending', localpart: 'bob', domain: 'beta', checked_ts: 1, reason },
+    });
+    const badge = badgeOf(state);
+    expect(badge).toMatchObject({ kind: 'pending', claimedHandle: '@bob:beta' });
+    expect(t(badgeLabel(badge))).toBe('Not yet verified');
+    expect(t(badgeDescription(badge).accessibleName)).toBe('handle not yet verified');
+    expect(t(badgeDescription(badge).tooltip)).toBe(`Claims @bob:beta, not yet verified: ${reason}`);
+  });
+
   it('erased members are named by their short key', () => {
     const state = run(initialIdentityState(keyA, true), { type: 'member_info', link: { status: 'erased', domain: 'beta', checked_ts: 1 } });
     expect(badgeLabel(badgeOf(state))).toEqual({ key: 'identity.badge.erased', values: { shortKey: keyA.slice(0, 8) } });

@@ -9,6 +9,7 @@ import { Avatar } from '../../ui/Avatar';
 import { badgeText, visibleRooms, type RoomListEntry } from '../../domain/rooms/roomList';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
+import { DirectMessageDialog, markDirect } from './DirectMessageDialog';
 import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
 import { identityStore } from '../../domain/identity/identityStore';
@@ -24,7 +25,7 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
   const selected = useRoute(selectOpenRoomId);
   const shown = useMemo(() => visibleRooms(rooms, filter), [rooms, filter]);
   useDirectPartnerLinks(shown);
-  const [dialog, setDialog] = useState<'create' | 'join' | undefined>();
+  const [dialog, setDialog] = useState<'create' | 'direct' | 'join' | undefined>();
   const [signingOut, setSigningOut] = useState(false);
   const invites = shown.filter((r) => r.membership === 'invite');
   const joined = shown.filter((r) => r.membership === 'join');
@@ -51,11 +52,14 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
         </button>
       </header>
       <div className="space-y-2 p-3">
-        <div className="flex gap-2">
-          <button className={`flex-1 ${secondaryButton}`} onClick={() => setDialog('create')}>
+        <div className="flex gap-1.5">
+          <button className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`} onClick={() => setDialog('create')}>
             {t('rooms.new')}
           </button>
-          <button className={`flex-1 ${secondaryButton}`} onClick={() => setDialog('join')}>
+          <button className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`} onClick={() => setDialog('direct')}>
+            {t('rooms.newDirect')}
+          </button>
+          <button className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`} onClick={() => setDialog('join')}>
             {t('rooms.join')}
           </button>
         </div>
@@ -95,6 +99,7 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
         <ThemeControl />
       </footer>
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'direct' && <DirectMessageDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'join' && <JoinRoomDialog onClose={() => setDialog(undefined)} />}
     </nav>
   );
@@ -167,6 +172,8 @@ function InviteItem({ room }: { room: RoomListEntry }) {
     try {
       if (accept) {
         await client.joinRoom(room.roomId);
+        // An accepted DM invite is a DM here too (m.direct), with the one who sent it.
+        if (room.isDirect && room.inviter) await markDirect(client, room.inviter, room.roomId).catch(() => undefined);
         openRoom(room.roomId, { arriving: true });
       } else {
         await client.leave(room.roomId);

@@ -115,6 +115,15 @@ describe.each(VERSIONS)('invites in room version %s', (version) => {
     await act(alice, roomId, 'invite', { user_id: bob.userId });
     await waitMembership(gina, roomId, bob.userId!, 'invite');
     if (memberKeys) expect(['pending', 'verified']).toContain(await linkOf(gina, roomId, bob.userId!));
+    // An invite to a server already in the room is a PDU of the room there: the invitee sees it the same way.
+    const gus = await user(gamma, `gus${version.replace(/\W/g, '')}`);
+    await act(alice, roomId, 'invite', { user_id: gus.userId });
+    const invite = await invitedTo(gus, roomId);
+    expect(inviteEventOf(invite, gus.userId!)?.sender, JSON.stringify(invite)).toBe(alice.userId);
+    const inviter = (invite.invite_state.events as any[]).find((e) => e.type === 'm.room.member' && e.state_key === alice.userId);
+    expect(inviter?.content.displayname).toBe('Alice Liddell');
+    await post(gus, `/_matrix/client/v3/join/${enc(roomId)}`);
+    await waitMembership(alice, roomId, gus.userId!, 'join');
   }, 90_000);
 
   it('decline, leave, kick, ban, unban and re-join across servers', async () => {

@@ -169,7 +169,7 @@ function InspectorBody({
             <dd data-testid="homeserver-verdict">
               {link ? (
                 <>
-                  <strong>{link.status}</strong>
+                  <strong>{link.status === 'pending' ? t('identity.inspector.pending') : link.status}</strong>
                   {link.key_id && <> {t('identity.inspector.withKey', { keyId: link.key_id })}</>},{' '}
                   {t('identity.inspector.checked', { when: dateTime.format(link.checked_ts) })}
                   {link.status !== 'verified' && link.reason && (

@@ -156,8 +156,8 @@ test('a search result opens the event route: the event on screen and marked, als
   await dialog.getByRole('searchbox', { name: 'Search messages' }).fill('atlas');
   await dialog.getByRole('searchbox', { name: 'Search messages' }).press('Enter');
   const hit = dialog.getByRole('list', { name: 'Search results' }).getByRole('listitem').first();
-  const eventId = await hit.getByRole('article').getAttribute('data-event-id');
-  await hit.getByRole('link', { name: 'Show in room' }).click();
+  const eventId = await hit.getByRole('button').getAttribute('data-event-id');
+  await hit.getByRole('button').click();
   await expect(dialog).toBeHidden();
   await expect.poll(() => alice.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/room/${libraryId}/${eventId}`);
   const focused = timeline(alice).locator('[data-focused]');

@@ -1,6 +1,7 @@
 // Message search: two people chat through a real homeserver; one searches the room and finds the right messages
 // with the words marked and the sender named as the timeline names them; a word never sent finds nothing; many
-// results load page by page; Escape closes; dark theme and a 375 px phone.
+// results load page by page; Escape closes; dark theme and a 375 px phone. A result is a button: with the keyboard
+// alone, one from thousands of messages back opens in its room, marked, with its neighbours; then back to the latest.
 import { expect, test, type Page } from '@playwright/test';
 import { homeserverForSpec } from './support/homeserver';
 import {
@@ -14,6 +15,7 @@ import {
   register,
   screenshot,
   sendMessage,
+  timeline,
 } from './support/chat';
 
 const serverName = 'alpha.localhost:20751';
@@ -54,8 +56,9 @@ test('two users chat; one searches: the right messages, marked, with the sender;
   await expect(results(bob)).toHaveCount(2);
   // Newest first: Bob's own, then Alice's, each named as the timeline names them.
   const [bobsHit, alicesHit] = [results(bob).nth(0), results(bob).nth(1)];
-  await expect(bobsHit.getByRole('article')).toHaveAccessibleName(/^bob, /);
-  await expect(alicesHit.getByRole('article')).toHaveAccessibleName(/^alice, /);
+  // Each result is a button named by its sender, date and text.
+  await expect(bobsHit.getByRole('button')).toHaveAccessibleName(/^bob, .*: I watered the Orchids <b>yesterday<\/b>$/);
+  await expect(alicesHit.getByRole('button')).toHaveAccessibleName(/^alice, .*: Who waters the orchids today\?$/);
   await expect(bobsHit.locator('mark')).toHaveText(['Orchids']);
   await expect(alicesHit.locator('mark')).toHaveText(['orchids']);
   // Markup in a message is shown as text, never run.
@@ -107,4 +110,69 @@ test('usable on a 375 px phone', async ({ browser }) => {
   await screenshot(carol, 'search-phone-light');
   await searchDialog(carol).getByRole('button', { name: 'Close search' }).click();
   await expect(searchDialog(carol)).toBeHidden();
+});
+
+test('keyboard only: a result thousands of messages back opens in its room, marked, with its neighbours; Jump to latest returns', async ({
+  browser,
+}) => {
+  test.setTimeout(400_000);
+  const dora = await newUserPage(browser, { colorScheme: 'dark' });
+  await register(dora, serverName, 'dora', 'dora-password');
+  await createRoom(dora, 'Archive');
+  await sendMessage(dora, 'Before the storm the harbour was quiet');
+  await sendMessage(dora, 'The lighthouse keeper wrote in his logbook');
+  await sendMessage(dora, 'After that the ships came back');
+  await expect(message(dora, 'After that the ships came back')).toBeVisible();
+  // History: a few thousand messages after those three (seeded over the API, as another device would send them).
+  const token = await apiLogin(server.hs.baseUrl, 'dora', 'dora-password');
+  const rooms = (await (
+    await fetch(`${server.hs.baseUrl}/_matrix/client/v3/joined_rooms`, { headers: { Authorization: `Bearer ${token}` } })
+  ).json()) as { joined_rooms: string[] };
+  expect(rooms.joined_rooms).toHaveLength(1);
+  const roomId = rooms.joined_rooms[0]!;
+  const total = 2500;
+  for (let i = 1; i <= total; i++) await apiSend(server.hs.baseUrl, token, roomId, `harbour log entry ${i}`, `log-${i}`);
+  // A fresh load: only the newest page is in the timeline.
+  await dora.reload();
+  await expect(message(dora, `harbour log entry ${total}`)).toBeVisible({ timeout: 30_000 });
+  await expect(message(dora, 'The lighthouse keeper')).toHaveCount(0);
+
+  // Search with the keyboard: the Search button, the words, Enter; the arrow key to the result; Enter opens it.
+  await dora.getByRole('button', { name: 'Search', exact: true }).focus();
+  await dora.keyboard.press('Enter');
+  await expect(searchDialog(dora).getByRole('searchbox', { name: 'Search messages' })).toBeFocused();
+  await dora.keyboard.type('lighthouse');
+  await dora.keyboard.press('Enter');
+  await expect(results(dora)).toHaveCount(1);
+  const result = results(dora).first().getByRole('button');
+  await expect(result).toHaveAccessibleName(/^dora, .*: The lighthouse keeper wrote in his logbook$/);
+  await dora.keyboard.press('ArrowDown');
+  await expect(result).toBeFocused();
+  const eventId = await result.getAttribute('data-event-id');
+  await dora.keyboard.press('Enter');
+
+  await expect(searchDialog(dora)).toBeHidden();
+  await expect.poll(() => dora.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/room/${roomId}/${eventId}`);
+  const focused = timeline(dora).locator('[data-focused]');
+  await expect(focused).toContainText('The lighthouse keeper wrote in his logbook', { timeout: 30_000 });
+  await expect(focused).toBeInViewport();
+  await expect(message(dora, 'Before the storm the harbour was quiet')).toBeInViewport();
+  await expect(message(dora, 'After that the ships came back')).toBeInViewport();
+  await expect(
+    timeline(dora)
+      .getByRole('article')
+      .filter({ hasText: /harbour log entry 1(?!\d)/ }),
+  ).toBeInViewport();
+  await expect(message(dora, `harbour log entry ${total}`)).toHaveCount(0);
+  await dora.mouse.move(0, 0);
+  await screenshot(dora, 'search-jump-far-back-dark');
+
+  // Back to the live end, by keyboard too.
+  const latest = dora.getByRole('button', { name: 'Jump to latest' });
+  await latest.focus();
+  await dora.keyboard.press('Enter');
+  await expect(message(dora, `harbour log entry ${total}`)).toBeInViewport({ timeout: 30_000 });
+  await expect(timeline(dora).locator('[data-focused]')).toHaveCount(0);
+  await expect.poll(() => dora.evaluate(() => decodeURIComponent(location.hash))).toBe(`#/room/${roomId}`);
+  await expect(latest).toHaveCount(0);
 });

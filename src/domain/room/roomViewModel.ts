@@ -39,6 +39,7 @@ import {
 } from './timeline';
 import { aggregateReactions, annotationOf, type ReactionGroup } from './reactions';
 import { findSdkEvent, roomTimelineEvents, toTimelineEvent } from './fromSdk';
+import { EventWindow } from './eventWindow';
 import { buildMessageContent, editableText } from './composerContent';
 import { previewText } from './sanitize';
 import { toggleReaction } from './toggleReaction';
@@ -110,6 +111,11 @@ export interface RoomViewState {
   hasMemberInfo: boolean;
   /** Joined, then invited; by power, then name. */
   members: readonly RoomMemberRow[];
+  /** The event a permalink or a search result opened, and whether it is on hand yet. */
+  focus?: { eventId: string; status: 'looking' | 'found' | 'missing' };
+  /** Showing a window of history around `focus`, away from the live end (new messages are not in it). */
+  anchored: boolean;
+  loadingNewer: boolean;
 
   /** Fetches a quoted message our server hid (soft-failed), on the reader's explicit request (after a warning). */
   revealQuote(eventId: string): void;
@@ -133,6 +139,12 @@ export interface RoomViewState {
   loadMembers(): void;
   /** Back-pagination: the next older page (50 events). */
   loadOlder(): Promise<void>;
+  /** In an anchored window: the next newer page, until it reaches the live end. */
+  loadNewer(): Promise<void>;
+  /** Shows `eventId` with its neighbours: in the live timeline if it is there, else in a window fetched around it. */
+  showEvent(eventId: string): Promise<void>;
+  /** Back to the live end: the anchored window (if any) goes, the focus with it. */
+  jumpToLatest(): void;
   sendTyping(typing: boolean): void;
   markRead(): Promise<void>;
   inspect(identity: string): void;
@@ -218,6 +230,10 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
   let builder: TimelineRowBuilder;
   /** Rows of local echoes at the end: new live events go before them, so they take the slow path. */
   let pendingCount = 0;
+  /** The window of history shown instead of the live timeline while a far-back event is focused. */
+  let historyWindow: EventWindow | undefined;
+  /** Only the newest showEvent may set the window: a slow earlier one must not replace it. */
+  let focusRequest = 0;
   let rebuildQueued = false;
   let disposed = false;
   let roomUploads: PendingUpload[] = [];
@@ -378,7 +394,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       name: room.name,
       topic: typeof topic === 'string' && topic !== '' ? topic : undefined,
       canRedactOthers: room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0),
-      canLoadOlder: room.oldState.paginationToken !== null,
+      canLoadOlder: historyWindow ? historyWindow.canLoadOlder : room.oldState.paginationToken !== null,
     };
   }
 
@@ -455,7 +471,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     rebuildQueued = false;
     if (disposed) return;
     const own = ownIdentity();
-    const events = roomTimelineEvents(room, own);
+    const events = historyWindow ? historyWindow.sdkEvents.map(toTimelineEvent) : roomTimelineEvents(room, own);
     const gathered = foldsOf(events);
     edits = gathered.edits;
     annotations = gathered.annotations;
@@ -469,7 +485,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       const profile = profileOf({ identity: who, sender: who });
       return { name: profile.name, verified: profile.badge.kind === 'verified' || profile.badge.kind === 'plain' };
     });
-    pendingCount = room.getPendingEvents().length;
+    pendingCount = historyWindow ? 0 : room.getPendingEvents().length;
 
     const previous = new Map<string, RoomRow>();
     for (const row of eventRows) previous.set(row.key, row);
@@ -561,6 +577,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
 
   /** A new event at the end of the live timeline: only its own rows are made. */
   function appendLive(sdkEvent: MatrixEvent): void {
+    if (historyWindow) return historyWindow.joined ? scheduleRebuild() : undefined; // a window away from the live end doesn't show it
     const events = room.getLiveTimeline().getEvents();
     if (rebuildQueued || pendingCount > 0 || events[events.length - 1] !== sdkEvent) return scheduleRebuild();
     const event = toTimelineEvent(sdkEvent);
@@ -684,6 +701,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
   }
 
   let loading = false;
+  let loadingNewer = false;
   const store = createStore<RoomViewState>()(() => ({
     roomId,
     name: room.name,
@@ -695,6 +713,8 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     canLoadOlder: false,
     loadingOlder: false,
     hasMemberInfo: facts.memberInfo !== undefined,
+    anchored: false,
+    loadingNewer: false,
     members: [],
 
     revealQuote(eventId) {
@@ -718,6 +738,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       );
     },
     send(text, mode) {
+      if (historyWindow && !historyWindow.joined) store.getState().jumpToLatest(); // what you send shows at the live end
       const intent = mode.kind === 'normal' ? { kind: 'normal' as const } : { kind: mode.kind, eventId: mode.eventId };
       const content = buildMessageContent(text, intent);
       if (!content) return false;
@@ -776,16 +797,70 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       void room.loadMembersIfNeeded().catch(log.ignored('the full member list did not load; the panel shows the members known so far'));
     },
     async loadOlder() {
-      if (loading || room.oldState.paginationToken === null) return;
+      const shown = historyWindow;
+      if (loading || (shown ? !shown.canLoadOlder : room.oldState.paginationToken === null)) return;
       loading = true;
       store.setState({ loadingOlder: true, loadError: undefined });
       try {
-        await client.scrollback(room, 50);
+        if (shown) {
+          await shown.loadOlder();
+          if (shown === historyWindow) rebuild();
+        } else await client.scrollback(room, 50);
       } catch (err) {
         store.setState({ loadError: err });
       } finally {
         loading = false;
-        if (!disposed) store.setState({ loadingOlder: false, canLoadOlder: room.oldState.paginationToken !== null });
+        if (!disposed) store.setState({ loadingOlder: false, canLoadOlder: headerState().canLoadOlder });
+      }
+    },
+    async loadNewer() {
+      const shown = historyWindow;
+      if (loadingNewer || !shown?.canLoadNewer) return;
+      loadingNewer = true;
+      store.setState({ loadingNewer: true, loadError: undefined });
+      try {
+        await shown.loadNewer();
+        if (shown === historyWindow) rebuild();
+      } catch (err) {
+        store.setState({ loadError: err });
+      } finally {
+        loadingNewer = false;
+        if (!disposed) store.setState({ loadingNewer: false, anchored: historyWindow !== undefined && !historyWindow.joined });
+      }
+    },
+    async showEvent(eventId) {
+      const mine = ++focusRequest;
+      const shownNow = historyWindow
+        ? historyWindow.has(eventId)
+        : room
+            .getLiveTimeline()
+            .getEvents()
+            .some((e) => e.getId() === eventId);
+      if (shownNow) {
+        store.setState({ focus: { eventId, status: 'found' } });
+        return;
+      }
+      store.setState({ focus: { eventId, status: 'looking' } });
+      try {
+        const opened = await EventWindow.open(client, room, eventId);
+        if (mine !== focusRequest || disposed) return;
+        historyWindow = opened;
+        rebuild();
+        store.setState({ focus: { eventId, status: 'found' }, anchored: !opened.joined, canLoadOlder: opened.canLoadOlder });
+      } catch (err) {
+        if (mine !== focusRequest || disposed) return;
+        log.warn('the linked event could not be loaded', err);
+        store.setState({ focus: { eventId, status: 'missing' } });
+      }
+    },
+    jumpToLatest() {
+      focusRequest++;
+      const hadWindow = historyWindow !== undefined;
+      historyWindow = undefined;
+      store.setState({ focus: undefined, anchored: false, loadingNewer: false });
+      if (hadWindow) {
+        rebuild();
+        store.setState({ canLoadOlder: headerState().canLoadOlder });
       }
     },
     sendTyping(typing) {
@@ -797,7 +872,8 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
           ),
         );
     },
-    markRead: () => markRead(client, room),
+    // Away from the live end the newest messages are not on screen: nothing is read by looking at older ones.
+    markRead: () => (historyWindow && !historyWindow.joined ? Promise.resolve() : markRead(client, room)),
     inspect: (who) => identity.getState().openInspector(roomId, who),
     profileOf,
   }));

@@ -11,10 +11,13 @@ import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActio
 import { Composer } from './Composer';
 import type { ReactorName } from './Reactions';
 import {
+  selectAnchored,
   selectCanLoadOlder,
+  selectFocus,
   selectCanRedactOthers,
   selectHasMemberInfo,
   selectLoadError,
+  selectLoadingNewer,
   selectLoadingOlder,
   selectMyIdentity,
   selectName,
@@ -25,9 +28,7 @@ import {
   useRoomView,
   useRoomViewModel,
 } from './useRoomViewModel';
-import { useFocusedEvent } from './useFocusedEvent';
-import type { TimelineRow } from '../../domain/room/timeline';
-import { goHome } from '../../state/navigation';
+import { goHome, openRoom } from '../../state/navigation';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../../domain/identity/memberInfoFetch';
 import { withHints } from '../../domain/rooms/roomList';
@@ -66,6 +67,9 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const loadingOlder = useRoomView(vm, selectLoadingOlder);
   const error = useRoomView(vm, selectLoadError);
   const hasMemberInfo = useRoomView(vm, selectHasMemberInfo);
+  const focus = useRoomView(vm, selectFocus);
+  const anchored = useRoomView(vm, selectAnchored);
+  const loadingNewer = useRoomView(vm, selectLoadingNewer);
   const membersOpen = useChat((s) => s.membersOpen);
   // Closing the members panel takes the focus with it (its close button is gone): give it back to the
   // button that opens the panel, unless the reader has already put it somewhere.
@@ -84,8 +88,22 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
   /** The hidden quoted message the reader asked to see: the warning comes first. */
   const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
-  const { loadOlder, markRead } = vm.getState();
-  const focus = useFocusedEvent(rows as readonly TimelineRow[], eventId, { canLoadOlder, loadingOlder, loadOlder });
+  const { loadOlder, loadNewer, markRead } = vm.getState();
+  // The route's event: shown with its neighbours, from the live timeline or a window of history around it. A route
+  // without one is the live end.
+  useEffect(() => {
+    if (eventId) void vm.getState().showEvent(eventId);
+    else vm.getState().jumpToLatest();
+  }, [vm, eventId]);
+  const focusKey = useMemo(() => {
+    if (focus?.status !== 'found') return undefined;
+    return rows.find((r) => r.kind !== 'day' && r.event.id === focus.eventId)?.key;
+  }, [rows, focus]);
+  const jumpToLatest = () => {
+    if (eventId) openRoom(room.roomId);
+    vm.getState().jumpToLatest();
+    listRef.current?.scrollToLatest();
+  };
 
   // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
   useEffect(() => {
@@ -95,8 +113,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
 
   // Fill the screen: a short first page pulls older history until it scrolls.
   useEffect(() => {
-    if (rows.length < 25 && canLoadOlder && !loadingOlder) void loadOlder();
-  }, [rows.length, canLoadOlder, loadingOlder, loadOlder]);
+    if (rows.length < 25 && canLoadOlder && !loadingOlder && !anchored) void loadOlder();
+  }, [rows.length, canLoadOlder, loadingOlder, loadOlder, anchored]);
 
   // Read receipts: what is on screen at the bottom of a visible page has been read.
   useEffect(() => {
@@ -154,17 +172,17 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   );
 
   const header =
-    focus.status === 'looking' ? (
+    focus?.status === 'looking' ? (
       <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
-        Finding the message…
+        {t('chat.focus.looking')}
       </span>
-    ) : focus.status === 'missing' ? (
+    ) : focus?.status === 'missing' ? (
       <span role="status" className="rounded-full bg-warning-surface px-3 py-1 text-xs text-warning-fg">
-        The linked message is not in the loaded history.
+        {t('chat.focus.missing')}
       </span>
-    ) : loadingOlder ? (
+    ) : loadingOlder || loadingNewer ? (
       <span role="status" className="rounded-full bg-surface-strong px-3 py-1 text-xs">
-        {t('chat.loadingOlder')}
+        {t(loadingOlder ? 'chat.loadingOlder' : 'chat.loadingNewer')}
       </span>
     ) : error ? (
       <span role="alert" className="pointer-events-auto rounded-full bg-danger-surface px-3 py-1 text-xs text-danger-fg">
@@ -200,16 +218,18 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         rows={rows}
         renderRow={renderRow}
         onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
+        onNearBottom={anchored ? () => void loadNewer() : undefined}
+        followEnd={!anchored}
         onAtBottomChange={setAtBottom}
         header={header}
         handle={listRef}
-        focusKey={focus.focusKey}
+        focusKey={focusKey}
       />
       <div className="relative">
-        {!atBottom && (
+        {(!atBottom || anchored) && (
           <button
             className="absolute -top-12 right-4 rounded-full bg-indigo-600 px-3 py-1.5 text-sm text-white shadow-lg hover:bg-indigo-500"
-            onClick={() => listRef.current?.scrollToLatest()}
+            onClick={jumpToLatest}
           >
             {t('chat.jumpToLatest')}
           </button>

@@ -16,6 +16,8 @@ export function TimelineList({
   rows,
   renderRow,
   onNearTop,
+  onNearBottom,
+  followEnd = true,
   onAtBottomChange,
   header,
   handle,
@@ -24,6 +26,10 @@ export function TimelineList({
   rows: readonly RoomRow[];
   renderRow(row: RoomRow): ReactNode;
   onNearTop?(): void;
+  /** Near the end of the rows: an anchored window of history loads its next newer page. */
+  onNearBottom?(): void;
+  /** Whether reaching the end follows new rows; not while the rows are a window of history away from the live end. */
+  followEnd?: boolean;
   onAtBottomChange?(atBottom: boolean): void;
   header?: ReactNode;
   handle?: Ref<TimelineListHandle>;
@@ -86,7 +92,11 @@ export function TimelineList({
   // Before following the end: a permalink's row, once loaded, takes the reader there instead (once per row).
   const focusedKey = useRef<string | undefined>(undefined);
   useLayoutEffect(() => {
-    if (!focusKey || focusedKey.current === focusKey) return;
+    if (!focusKey) {
+      focusedKey.current = undefined; // the same event asked for again later is scrolled to again
+      return;
+    }
+    if (focusedKey.current === focusKey) return;
     const index = rows.findIndex((r) => r.key === focusKey);
     if (index < 0) return;
     focusedKey.current = focusKey;
@@ -134,7 +144,8 @@ export function TimelineList({
     // way down: neither is a reader who left. A few pixels of slack for fractional offsets, no more: a
     // reader a line above the end is reading, and older messages arriving must keep their place.
     const top = el.scrollTop;
-    if (el.scrollHeight - top - el.clientHeight < atBottomSlack) stickToBottom.current = true;
+    const fromEnd = el.scrollHeight - top - el.clientHeight;
+    if (fromEnd < atBottomSlack && followEnd) stickToBottom.current = true;
     else if (top < lastScrollTop.current) stickToBottom.current = false;
     lastScrollTop.current = top;
     const bottom = stickToBottom.current;
@@ -144,6 +155,7 @@ export function TimelineList({
       onAtBottomChange?.(bottom);
     }
     if (el.scrollTop < 400) onNearTop?.();
+    if (fromEnd < 400) onNearBottom?.();
   }
 
   const items = virtualizer.getVirtualItems();

@@ -31,3 +31,6 @@ export const selectLoadingOlder = (s: RoomViewState) => s.loadingOlder;
 export const selectLoadError = (s: RoomViewState) => s.loadError;
 export const selectHasMemberInfo = (s: RoomViewState) => s.hasMemberInfo;
 export const selectMembers = (s: RoomViewState) => s.members;
+export const selectFocus = (s: RoomViewState) => s.focus;
+export const selectAnchored = (s: RoomViewState) => s.anchored;
+export const selectLoadingNewer = (s: RoomViewState) => s.loadingNewer;

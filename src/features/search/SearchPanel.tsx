@@ -1,7 +1,8 @@
 // Search the open room's messages (server-side POST /search): a modal on the native <dialog> (focus trapped,
 // Escape closes, focus goes back to the Search button), results newest first with the sender as the timeline
 // shows them, the date, the matched words marked, and the message before and after. "Load more" follows next_batch.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+// Each result is a button (Tab or the arrow keys reach it; Enter opens the message in its room, however far back).
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
@@ -10,7 +11,6 @@ import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui
 import { roomIdentities } from '../../domain/room/roomIdentities';
 import { useIdentityFacts } from '../identity/useIdentityFacts';
 import { openRoom } from '../../state/navigation';
-import { roomHref } from '../../domain/routes';
 import { HandleBadge } from '../identity/HandleBadge';
 import {
   appendPage,
@@ -119,6 +119,7 @@ export function SearchPanel({ client, room, onClose }: { client: MatrixClient; r
             className={inputClass}
             value={text}
             onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => e.key === 'ArrowDown' && moveBetweenResults(e)}
             ref={input}
           />
           <button type="submit" className={primaryButton} disabled={state.phase === 'searching'}>
@@ -184,53 +185,69 @@ function SearchBody({ state, room, onLoadMore, onOpen }: { state: SearchState; r
   }
 }
 
-/** A hit opens its event's route (`#/room/{id}/{eventId}`): the link, or a click anywhere on the card. */
+/** Moves the focus between result buttons with the arrow keys (Tab walks them too). */
+function moveBetweenResults(e: KeyboardEvent<HTMLElement>): void {
+  if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+  const list = e.currentTarget.closest('dialog')?.querySelectorAll<HTMLButtonElement>('button[data-event-id]');
+  if (!list || list.length === 0) return;
+  const buttons = [...list];
+  const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  const next = at < 0 ? (e.key === 'ArrowDown' ? 0 : -1) : at + (e.key === 'ArrowDown' ? 1 : -1);
+  if (at >= 0 && (next < 0 || next >= buttons.length)) return;
+  e.preventDefault();
+  buttons.at(next)?.focus();
+}
+
+/** A hit is a button: Enter, Space or a click opens its event's route (`#/room/{id}/{eventId}`), the message in its room. */
 function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; room: Room; highlights: string[]; onOpen: () => void }) {
   const profile = roomIdentities(room).profile(row.sender, useIdentityFacts(room.roomId));
-  const href = roomHref(room.roomId, row.eventId);
+  const id = useId();
+  const date = dateFormat.format(row.ts);
+  const described = [row.before && `${id}-before`, row.after && `${id}-after`].filter(Boolean).join(' ');
   return (
     <li>
-      {/* biome-ignore lint/a11y/useKeyWithClickEvents: a click on the card is a mouse shortcut for its "Show in room" link, which the keyboard reaches */}
-      <article
-        aria-label={`${profile.name}, ${dateFormat.format(row.ts)}`}
-        className="cursor-pointer rounded-md border border-line p-2 hover:bg-surface-sunken"
+      <button
+        type="button"
+        aria-label={t('search.result', { name: profile.name, date, text: row.text })}
+        aria-describedby={described || undefined}
+        className="block w-full rounded-md border border-line p-2 text-left hover:bg-surface-sunken focus-visible:outline-2 focus-visible:outline-indigo-500"
         data-event-id={row.eventId}
-        onClick={(e) => {
-          if ((e.target as Element).closest('a')) return;
+        onKeyDown={moveBetweenResults}
+        onClick={() => {
           onOpen();
           openRoom(room.roomId, { eventId: row.eventId });
         }}
       >
-        {row.before && <ContextLine line={row.before} room={room} label={t('search.before')} />}
-        <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
+        {row.before && <ContextLine id={`${id}-before`} line={row.before} room={room} label={t('search.before')} />}
+        <span className="flex min-w-0 flex-wrap items-baseline gap-x-2">
           <span className="truncate font-semibold">{profile.name}</span>
           <HandleBadge badge={profile.badge} />
           <time className="text-xs text-subtle" dateTime={new Date(row.ts).toISOString()}>
-            {dateFormat.format(row.ts)}
+            {date}
           </time>
-          <a href={href} onClick={onOpen} className="ml-auto text-xs text-accent underline">
+          <span aria-hidden className="ml-auto text-xs text-accent">
             {t('search.showInRoom')}
-          </a>
-        </header>
-        <p className="whitespace-pre-wrap break-words">
+          </span>
+        </span>
+        <span className="block whitespace-pre-wrap break-words">
           {row.kind !== 'message' && (
             <span className="text-sm text-subtle">{t(row.kind === 'name' ? 'search.roomName' : 'search.topic')} </span>
           )}
           <Highlighted text={row.text} words={highlights} />
-        </p>
-        {row.after && <ContextLine line={row.after} room={room} label={t('search.after')} />}
-      </article>
+        </span>
+        {row.after && <ContextLine id={`${id}-after`} line={row.after} room={room} label={t('search.after')} />}
+      </button>
     </li>
   );
 }
 
-function ContextLine({ line, room, label }: { line: SearchLine; room: Room; label: string }) {
+function ContextLine({ id, line, room, label }: { id: string; line: SearchLine; room: Room; label: string }) {
   const name = roomIdentities(room).profile(line.sender, useIdentityFacts(room.roomId)).name;
   return (
-    <p className="truncate text-xs text-subtle">
+    <span id={id} className="block truncate text-xs text-subtle">
       <span className="sr-only">{label}: </span>
       <span className="font-medium">{name}</span>: {line.text}
-    </p>
+    </span>
   );
 }
 

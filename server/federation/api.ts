@@ -461,6 +461,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
         ...signed,
         unsigned: { invite_room_state: inviteState, ...(inviterLink ? { [INVITER_LINK_FIELD]: inviterLink } : {}) },
       };
+      // Held out of the timeline (an outlier): the room's history is not here yet. A join puts it in its place
+      // among the history it fetches (MembershipHandshakes.completeJoin), not before the room's creation.
       hs.events.insertEvent({
         streamOrdering,
         eventId,
@@ -470,6 +472,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
         senderUserId: null,
         txnDeviceId: null,
         txnId: null,
+        outlier: true,
       });
       hs.events.setMembership(roomId, userId, 'invite', eventId, streamOrdering);
     });

@@ -158,7 +158,10 @@ export class MembershipHandshakes {
       this.events.transaction(() => {
         if (!this.events.room(roomId)) this.events.createRoom(roomId, version, create.sender, false);
         const insert = (id: string, pdu: Pdu, outlier = false) => {
-          if (this.events.event(id)) return;
+          const held = this.events.event(id);
+          // An event held out of the timeline (the invite that brought us here) takes its place in the history now.
+          if (held && !outlier && !this.events.isInTimeline(id)) this.events.moveIntoTimeline(held, this.stream.next());
+          if (held) return;
           this.events.insertEvent({
             streamOrdering: this.stream.next(),
             eventId: id,

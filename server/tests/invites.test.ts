@@ -105,6 +105,13 @@ describe.each(VERSIONS)('invites in room version %s', (version) => {
       .concat(room.timeline.events)
       .findLast((e: any) => e.type === 'm.room.member' && e.state_key === bob.userId);
     expect(ownJoin?.content.membership).toBe('join');
+    // Bob's timeline tells the story in order: the room was made, then he was invited, then he joined (the invite
+    // his server held before the join takes its place in the history, not before the room's creation).
+    const story = ((await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).body.chunk as any[])
+      .reverse()
+      .filter((e) => e.type === 'm.room.create' || (e.type === 'm.room.member' && e.state_key === bob.userId))
+      .map((e) => (e.type === 'm.room.create' ? 'create' : e.content.membership));
+    expect(story).toEqual(['create', 'invite', 'join']);
     await say(bob, roomId, `hello from beta ${version}`);
     await waitFor('alice to read bob', async () => (await bodies(alice, roomId)).includes(`hello from beta ${version}`));
   }, 90_000);

@@ -4,6 +4,7 @@
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from '../matrix/session';
 import { createSessionClient, signOutClient, startSessionClient } from '../matrix/client';
+import { createLiveness, livenessSettings } from '../matrix/liveness';
 import { bindClient } from '../domain/bindings';
 import { chatStore } from '../state/chatStore';
 import { sessionStore } from '../state/sessionStore';
@@ -30,17 +31,25 @@ export function openSession(session: Session): Promise<MatrixClient> {
   if (!promise) {
     promise = (async () => {
       // member_info (link status per member key) is not read by the SDK: the identity store takes it from the raw responses.
-      const client = await createSessionClient(session, memberInfoFetch(window.fetch.bind(window), identityStore));
-      const unbindChat = bindClient(client, chatStore, () => void endSession(client, t('session.ended')));
+      // A hung server (no answer at all) is noticed by the fetch watchdog, long before the SDK's own timeouts.
+      const settings = livenessSettings();
+      const liveness = createLiveness({
+        inner: memberInfoFetch(window.fetch.bind(window), identityStore),
+        baseUrl: session.baseUrl,
+        settings,
+      });
+      const client = await createSessionClient(session, liveness.fetch);
+      const unbindChat = bindClient(client, chatStore, () => void endSession(client, t('session.ended')), liveness);
       void notificationSettings.getState().load();
       const unbindNotifications = bindNotifications(client);
       const unfollowRooms = followRooms(chatStore);
       unbinders.set(client, () => {
         unbindChat();
+        liveness.stop();
         unbindNotifications();
         unfollowRooms();
       });
-      await startSessionClient(client);
+      await startSessionClient(client, settings.pollTimeoutMs);
       return client;
     })();
     running.set(session.accessToken, promise);

@@ -18,6 +18,7 @@ import type { ChatStore } from '../state/chatStore';
 import type { RoomSummary } from './rooms/roomList';
 import { cameBack, connectionFromSync, type SdkSyncState } from '../matrix/connection';
 import { resendUnsent } from '../matrix/client';
+import type { Liveness } from '../matrix/liveness';
 import { directPartnerOf } from './rooms/directPartner';
 import { identityStore } from './identity/identityStore';
 import { identityFactsOf, roomIdentities, type IdentityFacts } from './room/roomIdentities';
@@ -77,8 +78,11 @@ export function summarizeRooms(client: MatrixClient): RoomSummary[] {
   return client.getRooms().flatMap((room) => summarizeRoom(room, client, direct) ?? []);
 }
 
-/** Starts feeding `store`; returns a function that stops it. `onLoggedOut` runs when the server revokes the token. */
-export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: () => void): () => void {
+/**
+ * Starts feeding `store`; returns a function that stops it. `onLoggedOut` runs when the server revokes the token.
+ * `liveness` (the client's fetch watchdog) says when the server stopped answering, long before the SDK notices.
+ */
+export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: () => void, liveness?: Liveness): () => void {
   const touched = new Set<string>();
   let roomsDirty = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -102,7 +106,7 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   let lastSync: SdkSyncState = client.getSyncState() as SdkSyncState;
   const updateConnection = () => {
     const previous = store.getState().connection;
-    const next = connectionFromSync(lastSync, navigator.onLine);
+    const next = connectionFromSync(lastSync, navigator.onLine, liveness?.lost() ?? false);
     if (next === previous) return;
     store.getState().setConnection(next);
     // Unsent messages go out again as soon as the server is back.
@@ -149,6 +153,14 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   listen(HttpApiEvent.SessionLoggedOut, onLoggedOutEvent);
   window.addEventListener('online', updateConnection);
   window.addEventListener('offline', updateConnection);
+  if (liveness)
+    unsubscribes.push(
+      liveness.subscribe((lost) => {
+        updateConnection();
+        // The server answers again: the SDK's keep-alive loop may be sleeping for up to ten seconds; wake it.
+        if (!lost) client.retryImmediately();
+      }),
+    );
   // A DM's hint in the list is its partner's handle, which hangs on the link: re-derive when links change.
   unsubscribes.push(
     identityStore.subscribe((next, previous) => {

@@ -60,9 +60,11 @@ export function keepSyncCacheFresh(client: MatrixClient, delayMs = 2000): () => 
   };
 }
 
-export async function startSessionClient(client: MatrixClient): Promise<void> {
+/** `pollTimeoutMs`: how long each /sync long-polls (liveness.ts watches it against the same figure). */
+export async function startSessionClient(client: MatrixClient, pollTimeoutMs?: number): Promise<void> {
   keepSyncCacheFresh(client);
   await client.startClient({
+    ...(pollTimeoutMs !== undefined ? { pollTimeout: pollTimeoutMs } : {}),
     initialSyncLimit: 30,
     lazyLoadMembers: true,
     // Local echoes live apart from the timeline, are persisted, and can be retried.

@@ -5,8 +5,10 @@ export type ConnectionState = 'starting' | 'syncing' | 'reconnecting' | 'offline
 /** Sync states as matrix-js-sdk names them (strings, so this stays free of the SDK). */
 export type SdkSyncState = 'PREPARED' | 'SYNCING' | 'CATCHUP' | 'RECONNECTING' | 'ERROR' | 'STOPPED' | null;
 
-export function connectionFromSync(state: SdkSyncState, browserOnline: boolean): ConnectionState {
+/** `serverLost`: the fetch watchdog (liveness.ts) found the server not answering, whatever the SDK still believes. */
+export function connectionFromSync(state: SdkSyncState, browserOnline: boolean, serverLost = false): ConnectionState {
   if (!browserOnline) return 'offline';
+  if (serverLost) return 'reconnecting';
   switch (state) {
     case 'PREPARED':
     case 'SYNCING':
@@ -26,11 +28,3 @@ export function connectionFromSync(state: SdkSyncState, browserOnline: boolean):
 export function cameBack(previous: ConnectionState, next: ConnectionState): boolean {
   return next === 'syncing' && (previous === 'reconnecting' || previous === 'offline' || previous === 'starting');
 }
-
-export const connectionLabel: Record<ConnectionState, string> = {
-  starting: 'Connecting…',
-  syncing: 'Connected',
-  reconnecting: "Can't reach the server. Retrying…",
-  offline: "You're offline. Messages will be sent when you're back.",
-  stopped: 'Disconnected',
-};

@@ -3,6 +3,7 @@ import { EventStatus, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import type { SendStatus, TimelineEvent } from './timeline';
 import { senderIdentity } from '../identity/sender';
 import { identityOfMemberEvent } from '../identity/describeSender';
+import { isRetryableFailure } from '../../matrix/client';
 
 function sendStatus(event: MatrixEvent): SendStatus {
   switch (event.status) {
@@ -26,10 +27,11 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
     event.isRedacted() ||
     (event.getType() === 'm.reaction' && event.localRedactionEvent() !== null && event.localRedactionEvent() !== undefined);
   const status = sendStatus(event);
+  const retryable = status === 'failed' && isRetryableFailure(event);
   const id = event.getId() ?? event.getTxnId() ?? '';
   const raw = event.event;
   // Events are mutable in the SDK (status, redaction, remote echo replacing the raw event): cache on all of it.
-  const key = `${id}|${status}|${redacted}`;
+  const key = `${id}|${status}|${retryable}|${redacted}`;
   const hit = cache.get(event);
   if (hit && hit.key === key && hit.raw === raw) return hit.value;
   const value: TimelineEvent = {
@@ -48,6 +50,7 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
     prevContent: event.getPrevContent() as Record<string, unknown>,
     redacted,
     status,
+    ...(retryable ? { retryable } : {}),
     txnId: event.getTxnId(),
   };
   cache.set(event, { key, raw, value });

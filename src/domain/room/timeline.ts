@@ -21,6 +21,8 @@ export interface TimelineEvent {
   prevContent?: Record<string, unknown>;
   redacted: boolean;
   status: SendStatus;
+  /** A failed send that is worth sending again by itself (network or server trouble, not a refusal). */
+  retryable?: boolean;
   /** The transaction ID of an event sent from this session: keeps its row's key from local echo to remote echo. */
   txnId?: string;
 }

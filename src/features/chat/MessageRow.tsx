@@ -8,6 +8,8 @@ import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
 import type { HiddenReason } from '../../domain/room/quotes';
+import type { TimelineEvent } from '../../domain/room/timeline';
+import { useChat } from '../../state/chatStore';
 
 export interface MessageActions {
   onReply(row: MessageRowData): void;
@@ -194,18 +196,7 @@ export const MessageRow = memo(function MessageRow({
         )}
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {row.edited && <span>{t('chat.message.edited')}</span>}
-          {event.status === 'sending' && <span role="status">{t('chat.message.sending')}</span>}
-          {event.status === 'failed' && (
-            <span role="alert" className="text-danger">
-              {t('chat.message.notSent')}{' '}
-              <button className="font-medium underline" onClick={() => actions.onRetry(row)}>
-                {t('chat.message.retry')}
-              </button>{' '}
-              <button className="underline" onClick={() => actions.onDiscard(row)}>
-                {t('chat.message.discard')}
-              </button>
-            </span>
-          )}
+          <SendState event={event} onRetry={() => actions.onRetry(row)} onDiscard={() => actions.onDiscard(row)} />
           {readers && readers.length > 0 && <span>Seen by {readers.join(', ')}</span>}
         </div>
         {!deleted && (
@@ -323,3 +314,33 @@ export const PendingImageRow = memo(function PendingImageRow({
     </article>
   );
 });
+
+/**
+ * Where an own message is on its way. While the server is out of reach, a message that waits (or failed for that
+ * reason) says so rather than "Sending…" for ever: it goes out by itself once the connection is back.
+ */
+function SendState({ event, onRetry, onDiscard }: { event: TimelineEvent; onRetry: () => void; onDiscard: () => void }) {
+  const connected = useChat((s) => s.connection === 'syncing');
+  if (event.status === 'sent') return null;
+  if (!connected && (event.status === 'sending' || event.retryable))
+    return (
+      <span role="status" className="text-warning" data-send-state="waiting">
+        {t('chat.message.waiting')}{' '}
+        <button className="underline" onClick={onDiscard}>
+          {t('chat.message.discard')}
+        </button>
+      </span>
+    );
+  if (event.status === 'sending') return <span role="status">{t('chat.message.sending')}</span>;
+  return (
+    <span role="alert" className="text-danger">
+      {t('chat.message.notSent')}{' '}
+      <button className="font-medium underline" onClick={onRetry}>
+        {t('chat.message.retry')}
+      </button>{' '}
+      <button className="underline" onClick={onDiscard}>
+        {t('chat.message.discard')}
+      </button>
+    </span>
+  );
+}

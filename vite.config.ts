@@ -39,7 +39,7 @@ export default defineConfig(({ mode }) => ({
       : {}),
   },
   test: {
-    include: ['src/**/*.test.{ts,tsx}', 'server/**/*.test.ts'],
+    include: ['src/**/*.test.{ts,tsx}', 'server/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     // Server suites spawn real homeservers; on two busy cores a start can take well over 30 s (see
     // server/testing/spawn.ts, which gives up after 120 s): hooks that start servers get more than that.

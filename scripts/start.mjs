@@ -1,9 +1,10 @@
 // `npm start`: installs what is missing, builds the client and serves it with the demo homeservers.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureNodeModules, mustRun, root } from './ensure.mjs';
+import { createSupervisor } from './supervisor.mjs';
 
 // Three federating demo homeservers. The dev admin API (loopback only) lets the seed forge one link, and lets a
 // demo rotate keys or take a server offline; its token is new on every start.
@@ -18,24 +19,21 @@ ensureNodeModules();
 console.log('• building the client…');
 mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
 
-const children = [];
-function stopAll() {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+const supervisor = createSupervisor();
+supervisor.stopOnSignals();
+/** Something went wrong while starting: stop what runs, say so, exit. */
+async function fail(message) {
+  console.error(message);
+  await supervisor.stopAll();
+  process.exit(1);
 }
-process.on('SIGINT', () => {
-  stopAll();
-  process.exit(0);
-});
-process.on('SIGTERM', () => {
-  stopAll();
-  process.exit(0);
-});
 
 /** Starts one homeserver (tsx as a loader, one process) and resolves when it prints its ready line. */
-function startHomeserver({ name, serverName, port }) {
+async function startHomeserver({ name, serverName, port }) {
   const dataDir = path.join(root, '.data', name);
   mkdirSync(dataDir, { recursive: true });
-  const child = spawn(
+  await supervisor.start(
+    `homeserver ${serverName}`,
     process.execPath,
     [
       '--import',
@@ -52,28 +50,13 @@ function startHomeserver({ name, serverName, port }) {
       '--dev-admin',
       DEV_ADMIN_TOKEN,
     ],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    { cwd: root, readyText: `listening on http://127.0.0.1:${port}` },
   );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes(`listening on http://127.0.0.1:${port}`)) resolve({ name, serverName, port, dataDir });
-    });
-    child.on('exit', (code) => {
-      reject(new Error(`homeserver ${serverName} exited (${code}) before it was ready:\n${output}`));
-      stopAll();
-      process.exit(code ?? 1);
-    });
-  });
+  return { name, serverName, port, dataDir };
 }
 
 console.log('• starting the demo homeservers…');
-const servers = await Promise.all(DEMO_SERVERS.map(startHomeserver));
+const servers = await Promise.all(DEMO_SERVERS.map(startHomeserver)).catch((error) => fail(`✖ ${error.message}`));
 const seeded = [];
 for (const server of servers) {
   const result = spawnSync(
@@ -82,9 +65,7 @@ for (const server of servers) {
     { cwd: root, encoding: 'utf8' },
   );
   if (result.status !== 0) {
-    console.error(`✖ seeding ${server.serverName} failed:\n${result.stderr}${result.stdout}`);
-    stopAll();
-    process.exit(1);
+    await fail(`✖ seeding ${server.serverName} failed:\n${result.stderr}${result.stdout}`);
   }
   seeded.push({ server, ...JSON.parse(result.stdout.trim().split('\n').at(-1)) });
 }
@@ -101,24 +82,14 @@ const federationSeed = spawnSync(
   { cwd: root, encoding: 'utf8' },
 );
 if (federationSeed.status !== 0) {
-  console.error(`✖ seeding the federated rooms failed:\n${federationSeed.stderr}${federationSeed.stdout}`);
-  stopAll();
-  process.exit(1);
+  await fail(`✖ seeding the federated rooms failed:\n${federationSeed.stderr}${federationSeed.stdout}`);
 }
 const federated = JSON.parse(federationSeed.stdout.trim().split('\n').at(-1));
 
-// Vite itself, not through npx: a SIGTERM to this script must reach the process that holds the port.
-const client = spawn(
-  process.execPath,
-  [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'],
-  {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-children.push(client);
+// Vite itself, not through npx: a SIGTERM from the supervisor must reach the process that holds the port. Without
+// the client there is nothing to open, so its stopping ends the demo (critical).
 let announced = false;
-client.stdout.on('data', (chunk) => {
+function announce(chunk) {
   if (announced || !String(chunk).includes('8480')) return;
   announced = true;
   console.log('\nWayfarer is running:');
@@ -139,9 +110,13 @@ client.stdout.on('data', (chunk) => {
   for (const user of federated.users.filter((u) => u.note))
     console.log(`    ${user.userId} (password ${user.password}): ${user.note} → shows as unverified`);
   console.log(`  dev admin token (loopback only): ${DEV_ADMIN_TOKEN}`);
-  console.log('\nPress Ctrl-C to stop.');
-});
-client.on('exit', (code) => {
-  stopAll();
-  process.exit(code ?? 0);
-});
+  console.log('\nA homeserver that stops is named here; the others and the client keep running. Press Ctrl-C to stop.');
+}
+await supervisor
+  .start(
+    'client (vite preview)',
+    process.execPath,
+    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--port', '8480', '--strictPort', '--host', '127.0.0.1'],
+    { cwd: root, critical: true, onOutput: announce },
+  )
+  .catch((error) => fail(`✖ ${error.message}`));

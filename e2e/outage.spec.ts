@@ -57,8 +57,10 @@ test('a hung homeserver: "Connection lost" shows, messages typed meanwhile wait,
   signalServer(alpha, 'SIGCONT');
   await expect(banner).toHaveAttribute('data-state', 'syncing', { timeout: 30_000 });
   await expect(banner).not.toContainText('Connection lost');
-  for (const text of ['typed during the outage, first', 'typed during the outage, second'])
+  for (const text of ['typed during the outage, first', 'typed during the outage, second']) {
     await expect(message(alice, text).getByRole('status')).toHaveCount(0, { timeout: 30_000 });
+    await expect(message(alice, text).getByText(/Not sent/)).toHaveCount(0);
+  }
 
   // Bob, on the other server, gets each once, in the order she typed them.
   await expect(message(bob, 'typed during the outage, second')).toBeVisible({ timeout: 30_000 });

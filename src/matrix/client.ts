@@ -85,7 +85,8 @@ export function isRetryableFailure(event: MatrixEvent): boolean {
 export async function resendUnsent(client: MatrixClient): Promise<number> {
   let count = 0;
   for (const room of client.getRooms()) {
-    for (const event of room.getPendingEvents()) {
+    // A copy: the SDK's pending list is live, and a sent event leaves it while we go on.
+    for (const event of [...room.getPendingEvents()]) {
       if (!isRetryableFailure(event)) continue;
       count += 1;
       await client.resendEvent(event, room).catch(log.ignored('resend failed; the message stays not sent with its Retry'));

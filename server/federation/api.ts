@@ -176,6 +176,11 @@ export function registerFederation(router: Router, hs: Homeserver): void {
         continue;
       }
       try {
+        const withdrawn = room && !fed.isResident(room.room_id) ? await withdrawnInvite(hs, origin, raw, room.room_version) : undefined;
+        if (withdrawn) {
+          results[withdrawn] = {};
+          continue;
+        }
         const eventId = await fed.receivePdu(origin, raw);
         results[eventId] = {};
       } catch (error) {
@@ -479,6 +484,43 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     hs.notifier.notify();
     return { event: signed };
   });
+}
+
+/**
+ * A kick or ban of one of our users whose invite to a room we are not in is still open (an invite withdrawn): we hold
+ * no state to check it against, so it must be about that very invite (its auth events name it), come from a server
+ * that invited us into the room, and carry valid signatures. It is stored and ends the invite (the spec's out-of-band
+ * membership, as for a rejection the other way); anything else falls through to the usual checks. Returns its ID.
+ */
+async function withdrawnInvite(hs: Homeserver, origin: string, raw: unknown, version: string): Promise<string | undefined> {
+  const pdu = raw as Pdu;
+  if (pdu?.type !== 'm.room.member' || typeof pdu.state_key !== 'string' || !Array.isArray(pdu.auth_events)) return undefined;
+  const membership = pdu.content?.membership;
+  if (membership !== 'leave' && membership !== 'ban') return undefined;
+  const roomId = pdu.room_id as string;
+  const userId = usesMemberKeys(version) ? hs.memberKeys.forKey(roomId, pdu.state_key)?.user_id : pdu.state_key;
+  if (!userId || !isLocalUserId(hs, userId)) return undefined;
+  const current = hs.events.membership(roomId, userId);
+  if (current?.membership !== 'invite' || !pdu.auth_events.includes(current.event_id)) return undefined;
+  if (!hs.federation.outliers.serverHints(roomId).includes(origin)) throw new PduError(`${origin} did not invite us to ${roomId}`);
+  const { pdu: checked, eventId } = await hs.federation.checkPdu(pdu, version);
+  hs.events.transaction(() => {
+    if (hs.events.event(eventId)) return;
+    const streamOrdering = hs.stream.next();
+    hs.events.insertEvent({
+      streamOrdering,
+      eventId,
+      roomId,
+      pdu: checked,
+      replacesState: null,
+      senderUserId: null,
+      txnDeviceId: null,
+      txnId: null,
+    });
+    hs.events.setMembership(roomId, userId, membership, eventId, streamOrdering);
+  });
+  hs.notifier.notify();
+  return eventId;
 }
 
 /**

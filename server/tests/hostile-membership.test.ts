@@ -122,6 +122,29 @@ describe.each(VERSIONS)('room version %s', (version) => {
     await say(alice, roomId, `alice can still talk (${version})`);
   }, 60_000);
 
+  it('an invite to a room beta is not in can be withdrawn only by a server that invited beta', async () => {
+    const dora = await user(beta, `dora${memberKeys ? 'k' : 'c'}`);
+    const room = (await ok(alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat' }))).room_id as string;
+    const eveThere = await evil.join(alpha, room, 'eve', version);
+    await ok(alice.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: dora.userId }));
+    await waitFor('dora’s invite', async () => (await sync(dora)).rooms?.invite?.[room]);
+    const members = (await ok(alice.get(`/_matrix/client/v3/rooms/${enc(room)}/members`))).chunk as any[];
+    const invite = members.find((e) => e.content.membership === 'invite');
+    const doraId: string = memberKeys ? invite.unsigned['org.matrix.msc4428.stable_id_state_key'] : invite.state_key;
+    // Evil is in the room (alpha told beta nothing of it) and names the very invite, but did not send it.
+    const kick = evil.event(
+      eveThere,
+      'm.room.member',
+      { membership: 'leave' },
+      { state_key: doraId, auth_events: [...evil.authEventsFor(eveThere, 'm.room.member', doraId, 'leave'), invite.event_id] },
+      false,
+    );
+    const reply = await evil.sendTxn(beta, [kick.pdu]);
+    expect(reply.status).toBe(200);
+    expect(reply.body.pdus[kick.eventId]?.error).toMatch(/did not invite us/);
+    expect((await sync(dora)).rooms?.invite?.[room]).toBeDefined();
+  }, 60_000);
+
   it('refuses an invite by a member without the power to invite', async () => {
     const invite = evil.event(eve, 'm.room.member', inviteContent(carol), { state_key: await memberIdOf(carol) }, false);
     const reply = await evil.invite(alpha, version, invite);

@@ -141,6 +141,13 @@ describe.each(VERSIONS)('invites in room version %s', (version) => {
     await act(bob, roomId, 'leave');
     await waitMembership(alice, roomId, bob.userId!, 'leave');
     expect((await sync(bob)).rooms?.invite?.[roomId]).toBeUndefined();
+    // An invite withdrawn (a kick of the invitee) reaches the invitee's server: the invite goes from bob's list.
+    await act(alice, roomId, 'invite', { user_id: bob.userId });
+    await waitFor('the invite to withdraw', async () =>
+      inviteEventOf((await sync(bob)).rooms?.invite?.[roomId] ?? { invite_state: { events: [] } }, bob.userId!),
+    );
+    await act(alice, roomId, 'kick', { user_id: bob.userId, reason: 'sent by mistake' });
+    await waitFor('the withdrawn invite to leave bob’s list', async () => (await sync(bob)).rooms?.invite?.[roomId] === undefined);
     // Invited again after declining; accept.
     await act(alice, roomId, 'invite', { user_id: bob.userId });
     await waitFor('the second invite', async () =>

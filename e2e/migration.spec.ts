@@ -160,8 +160,7 @@ test('portable: alice moves alpha → beta through the wizard; bob on gamma sees
   );
   await screenshot(page, 'migration-done-light');
 
-  // Old server told: it forgets the keys (the recovery key is still in memory for this session).
-  await w.getByRole('button', { name: 'Mark the old account as moved' }).click();
+  // The move's last step, on its own: the old server is told and forgets the keys (the recovery key is still in memory).
   await expect(w.getByText(`✓ ${alpha.serverName} knows this account moved to @alice:${beta.serverName}`)).toBeVisible();
   expect((await ok(alice.get(`${PREFIX}/account/portable`))).moved_to).toBe(`@alice:${beta.serverName}`);
 
@@ -268,9 +267,21 @@ test('offline: alpha is stopped before the move starts; the portable migration c
         async () => (await memberInfo(bob, room.roomId))[room.key]?.user_id === `@olga:${beta.serverName}`,
       );
     }
+    // The last step can't reach alpha: it waits in the journal, said in words.
+    await expect(wizard(page).getByRole('alert')).toContainText(`${alpha.serverName} can’t be reached`);
+    await screenshot(page, 'migration-mark-pending');
   } finally {
     await alpha.restart();
   }
+  // A later start (a reload: the recovery key is gone) tries the last step again; it asks for the key, and alpha learns.
+  await page.reload();
+  await page.getByRole('button', { name: 'Resume move' }).click();
+  const w = wizard(page);
+  await expect(w.getByText('Enter your recovery key to confirm to your old server that you moved.')).toBeVisible({ timeout: 20_000 });
+  await w.getByLabel('Recovery key', { exact: true }).fill(encodeRecoveryKey(secret));
+  await w.getByRole('button', { name: 'Confirm' }).click();
+  await expect(w.getByText(`✓ ${alpha.serverName} knows this account moved to @olga:${beta.serverName}`)).toBeVisible({ timeout: 20_000 });
+  expect((await ok(olga.get(`${PREFIX}/account/portable`))).moved_to).toBe(`@olga:${beta.serverName}`);
   await page.context().close();
 });
 

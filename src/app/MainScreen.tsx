@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from '../matrix/session';
 import { describeMatrixError } from '../matrix/errors';
@@ -7,7 +7,9 @@ import { ClientContext } from '../ui/clientContext';
 import { RoomListPanel } from '../features/rooms/RoomListPanel';
 import { ConnectionBanner } from './ConnectionBanner';
 import { NoticeToast } from './NoticeToast';
-import { openSession, signOut } from './session';
+import { followOtherTab, leaveMovedAccount, openSession, signOut, switchToMovedAccount } from './session';
+import { MovedScreen } from './MovedScreen';
+import { useSession } from '../state/sessionStore';
 import { useTabTitle } from '../features/notifications/useTabTitle';
 import { phoneQuery, useMediaQuery } from '../ui/useMediaQuery';
 import { selectOpenRoomId, useRoute } from '../state/navigation';
@@ -28,7 +30,11 @@ export default function MainScreen({ session }: { session: Session }) {
   // On a phone the members panel is a modal dialog over the room: nothing behind it takes focus or clicks.
   const phone = useMediaQuery(phoneQuery);
   const behindModal = phone && membersOpen && roomShown;
+  // The account moved away (a 403 with dev.wayfarer.moved_to): nothing else of this session is shown.
+  // The page that runs the move stays in its wizard until "Done" (which switches accounts): not news there.
+  const movedTo = useSession((s) => (s.movedTo !== undefined && s.movedTo !== s.movingTo ? s.movedTo : undefined));
   useTabTitle();
+  const followTab = useCallback(() => followOtherTab(client, session), [client, session]);
 
   useEffect(() => {
     let live = true;
@@ -41,6 +47,14 @@ export default function MainScreen({ session }: { session: Session }) {
     };
   }, [session]);
 
+  if (movedTo)
+    return (
+      <MovedScreen
+        movedTo={movedTo}
+        onLeave={(signInThere) => leaveMovedAccount(client, session, movedTo, signInThere)}
+        onOtherTab={followTab}
+      />
+    );
   if (error) {
     return (
       <div role="alert" className="flex min-h-screen flex-col items-center justify-center gap-3 p-4 text-center">
@@ -64,7 +78,10 @@ export default function MainScreen({ session }: { session: Session }) {
         <ConnectionBanner />
         <div className="flex min-h-0 flex-1">
           <div inert={behindModal} className={`${showsPage ? 'hidden md:flex' : 'flex'} w-full min-w-0 md:w-80 md:shrink-0`}>
-            <RoomListPanel onSignOut={() => signOut(client)} />
+            <RoomListPanel
+              onSignOut={() => signOut(client)}
+              onMoved={(next, options) => switchToMovedAccount(client, next, route, options)}
+            />
           </div>
           <div inert={behindModal} className={`${showsPage ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
             <RouteView route={route} />

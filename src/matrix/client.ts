@@ -95,11 +95,11 @@ export async function resendUnsent(client: MatrixClient): Promise<number> {
   return count;
 }
 
-/** Signs out this device and wipes everything it kept. */
-export async function signOutClient(client: MatrixClient): Promise<void> {
+/** Signs out this device and wipes everything it kept; `logout: false` leaves the server's session (and token) valid. */
+export async function signOutClient(client: MatrixClient, { logout = true }: { logout?: boolean } = {}): Promise<void> {
   client.stopClient();
   try {
-    await client.logout(true);
+    if (logout) await client.logout(true);
   } catch (error) {
     // The token may already be dead or the server gone: the local wipe below still signs us out.
     log.debug('the server did not take the sign-out; wiping this device anyway', error);

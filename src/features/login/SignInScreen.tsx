@@ -17,14 +17,16 @@ type Mode = 'sign-in' | 'register';
 
 /** The first screen: homeserver, username and password; registration where the server allows it. */
 export function SignInScreen() {
+  // After a session ended with a hint (the account moved: its new server, with the recovery key), start there.
+  const hint = useSession((s) => s.signInHint);
   const [mode, setMode] = useState<Mode>('sign-in');
-  const [homeserver, setHomeserver] = useState('alpha.localhost:8481');
+  const [homeserver, setHomeserver] = useState(hint?.homeserver ?? 'alpha.localhost:8481');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const notice = useSession((s) => s.notice);
-  const [portable, setPortable] = useState<'recovery-key' | 'create'>();
+  const [portable, setPortable] = useState<'recovery-key' | 'create' | undefined>(hint?.recoveryKey ? 'recovery-key' : undefined);
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();

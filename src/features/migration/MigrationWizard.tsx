@@ -18,6 +18,7 @@ import { ProveStage } from './stages/ProveStage';
 import { TargetStage } from './stages/TargetStage';
 import { useWizard } from './stages/StageCard';
 import { serverNameOf } from '../../protocol';
+import type { Session } from '../../matrix/session';
 
 const STEPS: { stage: WizardStage | 'finish'; title: MessageKey }[] = [
   { stage: 'target', title: 'migration.target.title' },
@@ -63,13 +64,18 @@ function useMigrationController(client: MatrixClient, store: JournalStore): Migr
   return controller;
 }
 
+/** Switches this browser to the account a move ended on (src/app/session.ts, passed down by the shell). */
+export type OnMoved = (next: Session, options: { keepOldSession: boolean }) => Promise<void>;
+
 export default function MigrationWizard({
   client,
   onClose,
+  onMoved,
   store = indexedDbJournalStore,
 }: {
   client: MatrixClient;
   onClose: () => void;
+  onMoved: OnMoved;
   store?: JournalStore;
 }) {
   const controller = useMigrationController(client, store);
@@ -89,13 +95,13 @@ export default function MigrationWizard({
             {t('common.close')}
           </button>
         </header>
-        {controller ? <Stages controller={controller} onClose={onClose} /> : <p role="status">{t('common.loading')}</p>}
+        {controller ? <Stages controller={controller} onClose={onClose} onMoved={onMoved} /> : <p role="status">{t('common.loading')}</p>}
       </div>
     </dialog>
   );
 }
 
-function Stages({ controller, onClose }: { controller: MigrationController; onClose: () => void }) {
+function Stages({ controller, onClose, onMoved }: { controller: MigrationController; onClose: () => void; onMoved: OnMoved }) {
   const stage = useWizard(controller, (s) => s.stage);
   // A finished move is on step 5, "Check and finish", as its card says.
   const step = useWizard(controller, (s) => (s.stage === 'move' && s.progress?.finished && !s.running ? 'finish' : s.stage));
@@ -117,7 +123,7 @@ function Stages({ controller, onClose }: { controller: MigrationController; onCl
       {stage === 'target' && <TargetStage controller={controller} />}
       {stage === 'prove' && <ProveStage controller={controller} />}
       {stage === 'plan' && <PlanStage controller={controller} />}
-      {stage === 'move' && <MoveStage controller={controller} onDone={onClose} />}
+      {stage === 'move' && <MoveStage controller={controller} onDone={onClose} onMoved={onMoved} />}
     </>
   );
 }

@@ -2,9 +2,10 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
 import { iconButton } from '../../ui/controls';
-import { progressOf } from './journal';
+import { markDue, progressOf } from './journal';
 import { indexedDbJournalStore } from './persistence';
 import { logger } from '../../platform/logger';
+import type { OnMoved } from './MigrationWizard';
 
 const log = logger('migration');
 
@@ -12,7 +13,7 @@ const log = logger('migration');
 const MigrationWizard = lazy(() => import('./MigrationWizard'));
 
 /** Opens the migration wizard; a move left unfinished (closed tab, crash) says so and resumes when opened. */
-export function MoveAccountButton() {
+export function MoveAccountButton({ onMoved }: { onMoved: OnMoved }) {
   const client = useClient();
   const [open, setOpen] = useState(false);
   const [unfinished, setUnfinished] = useState(false);
@@ -21,7 +22,7 @@ export function MoveAccountButton() {
     let live = true;
     indexedDbJournalStore
       .load(client.getSafeUserId())
-      .then((journal) => live && setUnfinished(!!journal && !progressOf(journal).finished))
+      .then((journal) => live && setUnfinished(!!journal && (!progressOf(journal).finished || markDue(journal))))
       .catch(log.ignored('no saved move could be read; the wizard says why when opened'));
     return () => {
       live = false;
@@ -40,7 +41,7 @@ export function MoveAccountButton() {
             </div>
           }
         >
-          <MigrationWizard client={client} onClose={() => setOpen(false)} />
+          <MigrationWizard client={client} onClose={() => setOpen(false)} onMoved={onMoved} />
         </Suspense>
       )}
     </>

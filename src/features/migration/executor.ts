@@ -350,6 +350,8 @@ export async function markOldAccountMoved(
     await call(fetchImpl, source, 'POST', path, { moved_to: movedTo });
     return;
   } catch (error) {
+    // Already marked (a first answer that got lost): the old server answers with where the account went.
+    if (error instanceof MatrixHttpError && error.movedTo === movedTo) return;
     if (!(error instanceof MatrixHttpError) || error.httpStatus !== 401) throw error;
     session = typeof error.data.session === 'string' ? error.data.session : undefined;
   }

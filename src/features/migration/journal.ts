@@ -62,8 +62,16 @@ export interface MigrationJournal {
   snapshot: AccountSnapshot;
   items: PlanItem[];
   steps: StepRecord[];
-  /** Set once the user chose to mark the old account moved and the old server accepted it. */
+  /** Set once the old server accepted that the account moved (the portable path's last step, PROTOCOL.md §7 step 5). */
   markedMovedTs?: number;
+  /** Why the last try to mark the old account moved did not go through; it is tried again at every later start. */
+  markError?: string;
+  markAttempts?: number;
+  /**
+   * The old account's access token, kept once "Done" switched this browser to the new account while the old server
+   * had not been told yet: a later start needs it (with the recovery key) to finish the move.
+   */
+  sourceAccessToken?: string;
 }
 
 const STEP_WORDS: Record<StepKind, string> = {
@@ -343,6 +351,20 @@ export function summaryOf(journal: MigrationJournal): MigrationSummary {
         })),
     })),
   };
+}
+
+/** Every room item's steps are done: the new server holds (and the check confirmed) every room that was to move. */
+export function roomsHeld(journal: MigrationJournal): boolean {
+  return journal.steps.filter((s) => s.itemId.startsWith('room:')).every((s) => s.status === 'done');
+}
+
+/**
+ * The portable path's last step is due (PROTOCOL.md §7 step 5): the new server holds every room, and the old
+ * server has not accepted yet that the account moved. A classic move has no such step (its old account is not
+ * portable, or the new server can't take the identity).
+ */
+export function markDue(journal: MigrationJournal): boolean {
+  return journal.path === 'portable' && !journal.markedMovedTs && roomsHeld(journal);
 }
 
 /** Room IDs the target holds: their check on the target passed. */

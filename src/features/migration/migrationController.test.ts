@@ -10,6 +10,7 @@ import {
 } from './migrationController';
 import { memoryJournalStore, type JournalStore, type MemoryJournalStore } from './persistence';
 import { buildPlan, type AccountSnapshot, type RoomSnapshot } from './plan';
+import { MatrixHttpError } from '../../matrix/http';
 
 const ALICE = '@alice:alpha';
 const secret = generateRecoverySecret();
@@ -292,46 +293,92 @@ describe('migration controller', () => {
     expect(done.journal!.steps.every((s) => s.status === 'done')).toBe(true);
   });
 
-  it('marks the old account moved with the recovery key in memory, or asks for it first; a refusal is said in words', async () => {
+  it('ends the move by marking the old account moved on its own, once the new server holds every room (not before)', async () => {
     const store = memoryJournalStore();
-    const marked: { to: string; secret: Uint8Array }[] = [];
-    const markMoved: MigrationControllerDeps['markMoved'] = async (journal, key) =>
-      void marked.push({ to: journal.target.userId, secret: key });
-    const controller = controllerOver(store, { markMoved, now: () => 1234 });
+    const marked: { to: string; secret: Uint8Array; token: string }[] = [];
+    const markMoved: MigrationControllerDeps['markMoved'] = async (journal, key, source) =>
+      void marked.push({ to: journal.target.userId, secret: key, token: source.accessToken });
+    // The first check of room !r1 fails: the mark waits for it.
+    const server = fakeServer();
+    const controller = controllerOver(store, {
+      markMoved,
+      now: () => 1234,
+      createExecutor: server.executor('a', (step, n) => {
+        if (step.id === 'room:!r1#verify' && n === 1) throw new Error('beta does not list the room as joined');
+      }),
+    });
     await toPlan(controller);
     await controller.start();
     await until(controller, idle);
-    await controller.markMoved();
-    expect(marked).toEqual([{ to: '@alice:beta', secret }]);
+    expect(controller.state.getState().progress!.failed).toBe(1);
+    expect(marked).toEqual([]);
+    expect((await store.load(ALICE))!.markedMovedTs).toBeUndefined();
+    await controller.retry('room:!r1');
+    await until(controller, (s) => !!s.journal?.markedMovedTs);
+    expect(marked).toEqual([{ to: '@alice:beta', secret, token: 'old-token' }]);
     expect((await store.load(ALICE))!.markedMovedTs).toBe(1234);
     expect(controller.state.getState()).toMatchObject({ marking: undefined, askKeyToMark: false });
+    // Done: nothing is left to finish, so the journal goes and the wizard says where to switch to.
+    expect(await controller.finish()).toMatchObject({ target: { userId: '@alice:beta', accessToken: 'new-token' }, markPending: false });
+    expect(await store.load(ALICE)).toBeUndefined();
+  });
 
-    // Reopened later: the key is gone, so it is asked for, then used.
-    const unmarked = { ...(await store.load(ALICE))! };
-    delete unmarked.markedMovedTs;
-    await store.save(unmarked);
-    let refuse = true;
-    const later = controllerOver(store, {
-      markMoved: async (journal, key) => {
-        if (refuse) throw new Error('alpha answered 403: wrong key');
-        marked.push({ to: journal.target.userId, secret: key });
+  it('old server unreachable: the mark stays pending in the journal, Done keeps it with the old token, and every later start tries again', async () => {
+    const store = memoryJournalStore();
+    let reachable = false;
+    const tries: string[] = [];
+    const markMoved: MigrationControllerDeps['markMoved'] = async (_journal, _key, source) => {
+      tries.push(source.accessToken);
+      if (!reachable) throw new MatrixHttpError({ kind: 'network', url: 'http://alpha/x', cause: new TypeError('Failed to fetch') });
+    };
+    const controller = controllerOver(store, { markMoved });
+    await toPlan(controller);
+    await controller.start();
+    const pending = await until(controller, (s) => !!s.journal?.markError);
+    expect(pending.journal!.markError).toMatch(/^alpha can’t be reached \(cannot reach alpha/);
+    expect(pending.journal!.markedMovedTs).toBeUndefined();
+    expect((await store.load(ALICE))!.markError).toBe(pending.journal!.markError);
+    // Done while it is pending: the journal stays, with the old session's token for the later try.
+    expect(await controller.finish()).toMatchObject({ markPending: true });
+    expect((await store.load(ALICE))!.sourceAccessToken).toBe('old-token');
+    controller.dispose();
+
+    // A later start (a new page: the recovery key is gone, the old session ended here) opens the move and asks for it.
+    const later = controllerOver(store.reopen(), { markMoved, accessToken: () => 'not-the-old-session' });
+    await later.open();
+    await until(later, (s) => s.askKeyToMark);
+    expect(tries).toEqual(['old-token']);
+    later.provideSecret(secret);
+    await until(later, (s) => s.marking === undefined && (s.journal?.markAttempts ?? 0) === 2);
+    expect(tries).toEqual(['old-token', 'old-token']);
+    expect((await store.load(ALICE))!.markedMovedTs).toBeUndefined();
+    // The old server is back: the next start, with the key in memory, finishes the move.
+    reachable = true;
+    await later.markMoved();
+    expect(tries).toHaveLength(3);
+    expect((await store.load(ALICE))!).toMatchObject({ markAttempts: 3 });
+    expect((await store.load(ALICE))!.markedMovedTs).toBeGreaterThan(0);
+    expect((await store.load(ALICE))!.markError).toBeUndefined();
+    expect(await later.finish()).toMatchObject({ markPending: false });
+    expect(await store.load(ALICE)).toBeUndefined();
+  });
+
+  it('a refusal of the mark is said in words, and a wrong recovery key is refused before anything is sent', async () => {
+    const store = memoryJournalStore();
+    const controller = controllerOver(store, {
+      markMoved: async () => {
+        throw new Error('alpha answered 403: wrong key');
       },
     });
+    await toPlan(controller);
+    await controller.start();
+    const refused = await until(controller, (s) => !!s.journal?.markError);
+    expect(refused.journal!.markError).toBe('Could not mark the old account moved: alpha answered 403: wrong key');
+    const later = controllerOver(store.reopen());
     await later.open();
-    expect(later.state.getState()).toMatchObject({ stage: 'move', needsSecret: false, running: false });
-    await later.markMoved();
-    expect(later.state.getState().askKeyToMark).toBe(true);
-    later.provideSecret(secret);
-    await until(later, (s) => s.marking !== undefined && !s.marking.endsWith('…'));
-    expect(later.state.getState().marking).toBe('Could not mark the old account moved: alpha answered 403: wrong key');
-    expect((await store.load(ALICE))!.markedMovedTs).toBeUndefined();
-    refuse = false;
-    await later.markMoved();
-    expect(marked).toHaveLength(2);
-    expect((await store.load(ALICE))!.markedMovedTs).toBeGreaterThan(0);
-
-    await later.finish();
-    expect(await store.load(ALICE)).toBeUndefined();
+    await until(later, (s) => s.askKeyToMark);
+    later.provideSecret(generateRecoverySecret());
+    expect(later.state.getState().moveError).toMatch(/recovery key/);
   });
 });
 

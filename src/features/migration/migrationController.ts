@@ -15,6 +15,7 @@ import type { PortableStatus } from '../portable/portableRooms';
 import { createExecutor, markOldAccountMoved, memberSeedFor, type Endpoint } from './executor';
 import {
   createJournal,
+  markDue,
   progressOf,
   retryItem,
   summaryOf,
@@ -31,6 +32,7 @@ import { buildPlan, toggleItem, type AccountSnapshot, type MigrationPath, type P
 import { errorText, runMigration, type StepExecutor } from './runner';
 import { checkTarget, choosePath, type TargetServer } from './targetCheck';
 import { logger } from '../../platform/logger';
+import { MatrixHttpError } from '../../matrix/http';
 import { t, type Message } from '../../i18n';
 
 const log = logger('migration');
@@ -180,6 +182,7 @@ export class MigrationController {
   private secret: Uint8Array | undefined;
   private readonly stops = new Set<AbortController>();
   private disposed = false;
+  private marking = false;
   private readonly fetch: typeof fetch;
   private readonly auth: NonNullable<MigrationControllerDeps['auth']>;
 
@@ -407,8 +410,9 @@ export class MigrationController {
   private enterMove(journal: MigrationJournal): void {
     this.setJournal(journal);
     this.set({ stage: 'move' });
-    // Resume: steps left 'running' by a closed tab run again (each is idempotent).
-    if (!this.current.needsSecret && !this.current.progress!.finished) void this.run();
+    // Resume: steps left 'running' by a closed tab run again (each is idempotent); a finished move whose old server
+    // was not told yet tries that again (this is the "every later start" of PROTOCOL.md §7 step 5).
+    if (!this.current.needsSecret) void this.run();
   }
 
   /** Runs what can run now; resolves when nothing more can (or the wizard closed). Never two runs of one journal at once. */
@@ -431,14 +435,21 @@ export class MigrationController {
         source: { baseUrl: journal.source.baseUrl, accessToken: this.deps.accessToken() },
         ...(this.secret ? { memberRoot: deriveMemberRoot(this.secret) } : {}),
       });
-      await runMigration(journal, execute, { save: this.deps.store.save, onChange: (next) => this.setJournal(next), signal: stop.signal });
+      journal = await runMigration(journal, execute, {
+        save: this.deps.store.save,
+        onChange: (next) => this.setJournal(next),
+        signal: stop.signal,
+      });
     } catch (error) {
       this.set({ moveError: t('migration.move.stopped', { problem: errorText(error) }) });
+      return;
     } finally {
       lock.release();
       this.stops.delete(stop);
       this.set({ running: false });
     }
+    // The move's last step, once the new server holds every room: the old server learns that the account moved.
+    if (!stop.signal.aborted && markDue(journal)) await this.markMoved();
   }
 
   /** Puts a failed item back in the queue and runs. */
@@ -465,30 +476,52 @@ export class MigrationController {
     else void this.run();
   }
 
-  /** Portable path, once finished: the old server learns where the account went and forgets its member keys. */
+  /**
+   * The portable path's last step (PROTOCOL.md §7 step 5), run on its own once the new server holds every room: the
+   * old server learns where the account went, forgets its member keys and answers the old account's sessions with
+   * where it went. It needs the recovery key (asked for when not in memory). An old server that can't be reached
+   * leaves it pending in the journal, and every later start of the move tries again.
+   */
   async markMoved(): Promise<void> {
     const { journal } = this.current;
-    if (!journal) return;
+    if (!journal || !markDue(journal) || this.marking) return;
     const secret = this.secret;
     if (!secret) {
       this.set({ askKeyToMark: true });
       return;
     }
-    this.set({ askKeyToMark: false, marking: t('migration.mark.marking') });
+    this.marking = true;
+    this.set({ askKeyToMark: false, marking: t('migration.mark.marking', { server: journal.source.serverName }) });
+    let next: MigrationJournal;
     try {
       await (this.deps.markMoved ?? realMarkMoved)(
         journal,
         secret,
-        { baseUrl: journal.source.baseUrl, accessToken: this.deps.accessToken() },
+        { baseUrl: journal.source.baseUrl, accessToken: journal.sourceAccessToken ?? this.deps.accessToken() },
         this.fetch,
       );
-      const next = { ...this.current.journal!, markedMovedTs: this.now };
-      await this.deps.store.save(next);
-      this.setJournal(next);
-      this.set({ marking: undefined });
+      const { markError: _done, ...rest } = this.current.journal!;
+      next = { ...rest, markedMovedTs: this.now, markAttempts: (journal.markAttempts ?? 0) + 1 };
     } catch (error) {
-      this.set({ marking: t('migration.mark.failed', { problem: errorText(error) }) });
+      const unreachable = error instanceof MatrixHttpError ? !error.answered || error.httpStatus >= 500 : !(error instanceof Error);
+      next = {
+        ...this.current.journal!,
+        markAttempts: (journal.markAttempts ?? 0) + 1,
+        markError: unreachable
+          ? t('migration.mark.unreachable', { server: journal.source.serverName, problem: errorText(error) })
+          : t('migration.mark.failed', { problem: errorText(error) }),
+      };
+    } finally {
+      this.marking = false;
+      this.set({ marking: undefined });
     }
+    try {
+      await this.deps.store.save(next);
+    } catch (error) {
+      // Not saved: the next start tries the step again (marking twice with the same target is a no-op).
+      log.warn('the outcome of marking the old account moved was not saved', error);
+    }
+    this.setJournal(next);
   }
 
   summary(): MigrationSummary | undefined {
@@ -496,9 +529,17 @@ export class MigrationController {
     return journal ? summaryOf(journal) : undefined;
   }
 
-  /** Done: the journal is no longer needed on this device. */
-  async finish(): Promise<void> {
-    await this.deps.store.remove(this.userId);
+  /**
+   * Done: the new account this browser switches to. The journal is no longer needed once the old server was told;
+   * while that is still pending it stays, with the old account's token, so a later start can finish the move.
+   */
+  async finish(): Promise<{ target: TargetSession; markPending: boolean } | undefined> {
+    const { journal } = this.current;
+    if (!journal) return undefined;
+    const markPending = journal.path === 'portable' && !journal.markedMovedTs;
+    if (markPending) await this.deps.store.save({ ...journal, sourceAccessToken: journal.sourceAccessToken ?? this.deps.accessToken() });
+    else await this.deps.store.remove(this.userId);
+    return { target: journal.target, markPending };
   }
 
   // ── Blocked ──

@@ -14,11 +14,15 @@ import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
 import { identityStore } from '../../domain/identity/identityStore';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
+import type { OnMoved } from '../migration/MigrationWizard';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { ThemeControl } from '../../ui/ThemeControl';
 
-/** `onSignOut` ends the session (src/app/session.ts): the shell passes it down, so no feature imports the shell. */
-export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
+/**
+ * `onSignOut` ends the session and `onMoved` switches this browser to the account a move ended on (src/app/session.ts):
+ * the shell passes them down, so no feature imports the shell.
+ */
+export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<void>; onMoved: OnMoved }) {
   const client = useClient();
   const rooms = useChat((s) => s.rooms);
   const filter = useChat((s) => s.roomFilter);
@@ -39,7 +43,7 @@ export function RoomListPanel({ onSignOut }: { onSignOut(): Promise<void> }) {
             {client.getUserId()}
           </p>
         </div>
-        <MoveAccountButton />
+        <MoveAccountButton onMoved={onMoved} />
         <button
           className={iconButton}
           disabled={signingOut}

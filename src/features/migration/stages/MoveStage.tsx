@@ -1,6 +1,7 @@
 // Steps 4 and 5, "Move" and "Check and finish": progress per item from the journal, retries, the recovery key
 // when a resumed portable move needs it, the summary to download and marking the old account moved.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { sessionStore } from '../../../state/sessionStore';
 import { primaryButton, secondaryButton } from '../../../ui/controls';
 import { RecoveryKeyField } from '../../portable/RecoveryKeyField';
 import { readRecoveryKeyField } from '../../portable/recoveryKeyInput';
@@ -8,6 +9,7 @@ import type { ItemProgress } from '../journal';
 import type { MigrationController } from '../migrationController';
 import { Bar, Card, downloadJson, Problem, useWizard } from './StageCard';
 import { t } from '../../../i18n';
+import type { Session } from '../../../matrix/session';
 
 function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: () => void; disabled: boolean }) {
   const { item, state } = entry;
@@ -74,7 +76,19 @@ function RecoveryKeyPrompt({ controller, forMarking }: { controller: MigrationCo
   );
 }
 
-export function MoveStage({ controller, onDone }: { controller: MigrationController; onDone: () => void }) {
+/**
+ * `onMoved`: "Done" switches this browser to the new account (and signs out of the old one, unless the old server
+ * still has to be told, which needs the old session later); `onDone` only closes the wizard.
+ */
+export function MoveStage({
+  controller,
+  onDone,
+  onMoved,
+}: {
+  controller: MigrationController;
+  onDone: () => void;
+  onMoved: (next: Session, options: { keepOldSession: boolean }) => Promise<void>;
+}) {
   const journal = useWizard(controller, (s) => s.journal);
   const progress = useWizard(controller, (s) => s.progress);
   const running = useWizard(controller, (s) => s.running);
@@ -82,6 +96,13 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
   const askKeyToMark = useWizard(controller, (s) => s.askKeyToMark);
   const error = useWizard(controller, (s) => s.moveError);
   const marking = useWizard(controller, (s) => s.marking);
+  // Once the old server is told, this session's own requests answer that the account moved: expected here.
+  const target = journal?.target.userId;
+  useEffect(() => {
+    if (!target) return;
+    sessionStore.getState().setMovingTo(target);
+    return () => sessionStore.getState().setMovingTo(undefined);
+  }, [target]);
   if (!journal || !progress) return null;
 
   const finished = progress.finished && !running;
@@ -144,19 +165,48 @@ export function MoveStage({ controller, onDone }: { controller: MigrationControl
             <button className={primaryButton} onClick={() => downloadJson(controller.summary(), `wayfarer-migration-${journal.id}.json`)}>
               {t('migration.move.download')}
             </button>
-            {journal.path === 'portable' && !journal.markedMovedTs && (
-              <button className={secondaryButton} disabled={!!marking && marking.endsWith('…')} onClick={() => void controller.markMoved()}>
-                {t('migration.move.markMoved')}
-              </button>
-            )}
-            <button className={secondaryButton} onClick={() => void controller.finish().then(onDone)}>
+            <button
+              className={secondaryButton}
+              disabled={!!marking}
+              onClick={() =>
+                void controller.finish().then((done) =>
+                  done
+                    ? onMoved(
+                        {
+                          baseUrl: done.target.baseUrl,
+                          userId: done.target.userId,
+                          accessToken: done.target.accessToken,
+                          deviceId: done.target.deviceId,
+                        },
+                        { keepOldSession: done.markPending },
+                      )
+                    : onDone(),
+                )
+              }
+            >
               {t('migration.move.done')}
             </button>
           </div>
-          {journal.markedMovedTs && (
-            <p role="status">{t('migration.move.marked', { server: journal.source.serverName, target: journal.target.userId })}</p>
+          {journal.path === 'portable' && (
+            <div className="space-y-2">
+              {journal.markedMovedTs ? (
+                <p role="status">{t('migration.move.marked', { server: journal.source.serverName, target: journal.target.userId })}</p>
+              ) : marking ? (
+                <p role="status">{marking}</p>
+              ) : journal.markError ? (
+                <div className="flex flex-wrap items-start gap-2">
+                  <p role="alert" className="flex-1 text-sm text-danger">
+                    {journal.markError}
+                  </p>
+                  <button className={secondaryButton} disabled={running} onClick={() => void controller.markMoved()}>
+                    {t('migration.mark.retry', { server: journal.source.serverName })}
+                  </button>
+                </div>
+              ) : (
+                <p>{t('migration.mark.pending', { server: journal.source.serverName })}</p>
+              )}
+            </div>
           )}
-          {marking && <p role="status">{marking}</p>}
         </div>
       )}
     </Card>

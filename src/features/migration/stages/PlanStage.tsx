@@ -44,6 +44,8 @@ export function PlanStage({ controller }: { controller: MigrationController }) {
   const options = useWizard(controller, (s) => s.options);
   const busy = useWizard(controller, (s) => s.starting);
   const error = useWizard(controller, (s) => s.planError);
+  const path = useWizard(controller, (s) => s.path);
+  const target = useWizard(controller, (s) => s.session?.userId);
   const classicRooms = items.some((i) => i.kind === 'room' && i.selected && i.action !== 'adopt');
   const rooms = items.filter((i) => i.kind === 'room');
   const rest = items.filter((i) => i.kind !== 'room');
@@ -75,6 +77,12 @@ export function PlanStage({ controller }: { controller: MigrationController }) {
             {t('migration.plan.leaveOld')}
           </label>
         </fieldset>
+      )}
+      {path === 'portable' && target && (
+        // The move's end is part of the plan (PROTOCOL.md §7 step 5): said before anything starts.
+        <p className="rounded-md border border-warning-line p-3 text-sm">
+          {t('migration.plan.endsOld', { target, server: controller.serverName })}
+        </p>
       )}
       <button className={primaryButton} disabled={busy || !items.some((i) => i.selected)} onClick={() => void controller.start()}>
         {t('migration.plan.start')}

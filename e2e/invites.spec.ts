@@ -33,7 +33,7 @@ const invites = (page: Page) => page.getByRole('region', { name: 'Invites' });
 test('alice on alpha invites bob on beta into a default room, and starts a DM: bob sees who invited him, accepts, and they chat', async ({
   browser,
 }) => {
-  const alice = await newUserPage(browser, { width: 1280 });
+  const alice = await newUserPage(browser, { width: 1280, colorScheme: 'dark' });
   const bob = await newUserPage(browser, { width: 1280 });
   await register(alice, alpha.serverName, 'alice', 'alice-password');
   await register(bob, beta.serverName, 'bob', 'bob-password');
@@ -84,6 +84,7 @@ test('alice on alpha invites bob on beta into a default room, and starts a DM: b
   await alice.getByRole('button', { name: 'New DM' }).click();
   const dm = alice.getByRole('dialog', { name: 'Start a direct message' });
   await dm.getByLabel('User ID').fill(bobId);
+  await screenshot(alice, 'dm-dialog-dark-1280');
   await dm.getByRole('button', { name: 'Start DM' }).click();
   await expect(dm).toBeHidden();
   const dmInvite = invites(bob).getByRole('listitem').filter({ hasText: 'direct message' });

@@ -86,7 +86,7 @@ export function createHomeserver(config: Config): Homeserver {
   const ownKeys = new OwnKeys({ serverName, dataDir: config.dataDir, signingKey });
   const keyRing = new KeyRing({ serverName, keyRefetchSeconds: config.keyRefetchSeconds, signingKey }, ownKeys, client, fedStore);
 
-  const push = new NotificationCounts(db, { serverName, events, memberKeys, accountData });
+  const push = new NotificationCounts(db, { serverName, events, memberKeys, accountData, streamPosition: () => stream.current() });
   const links = new LinkService({ config, db, stream, notifier, events, memberKeys, signingKey, fedStore, client, keyRing, ownKeys });
   const rooms = new RoomService({ serverName, signingKey, events, memberKeys, accountKeys, stream, notifier, links, push });
   const federation = new Federation({

@@ -1,6 +1,8 @@
-// Notification counts come from a summary that triggers keep: after any sequence of recorded events, read
-// receipts, rejoins and redactions, each (room, user)'s counts equal a count of its remaining push_actions rows,
-// and a database from before the summary is counted once when it is migrated (storage/migrations.ts).
+// Notification counts: after any sequence of recorded events, read receipts, rejoins and redactions (and counts
+// asked for in between, which are kept in memory and grown), each (room, user)'s counts equal those of a plain
+// model: the events that mention-or-notify the user, above the user's highest receipt or rejoin, not redacted;
+// the same after a restart (a fresh NotificationCounts on the same database); and the per-member rows of a
+// database from before push_events are counted the same once it is migrated (storage/migrations.ts).
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,12 +13,13 @@ import { NotificationCounts } from './notification-counts';
 const USERS = ['@a:x', '@b:x', '@c:x'];
 const ROOMS = ['!r1:x', '!r2:x'];
 
-function fakeDeps(): ConstructorParameters<typeof NotificationCounts>[1] {
+function fakeDeps(streamPosition: () => number = () => 1_000): ConstructorParameters<typeof NotificationCounts>[1] {
   return {
     serverName: 'here.test',
     events: { localJoinedUsers: () => USERS },
     memberKeys: { forKey: () => undefined },
     accountData: { get: () => undefined },
+    streamPosition,
   } as unknown as ConstructorParameters<typeof NotificationCounts>[1];
 }
 
@@ -31,30 +34,43 @@ type Op =
   | { kind: 'event'; room: number; mentions: string[] }
   | { kind: 'read'; room: number; user: number; upTo: number }
   | { kind: 'reset'; room: number; user: number }
-  | { kind: 'forget'; event: number };
+  | { kind: 'forget'; event: number }
+  | { kind: 'look'; room: number; user: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('event' as const), room: fc.nat(1), mentions: fc.subarray(USERS) }),
   fc.record({ kind: fc.constant('read' as const), room: fc.nat(1), user: fc.nat(2), upTo: fc.nat(40) }),
   fc.record({ kind: fc.constant('reset' as const), room: fc.nat(1), user: fc.nat(2) }),
   fc.record({ kind: fc.constant('forget' as const), event: fc.nat(40) }),
+  fc.record({ kind: fc.constant('look' as const), room: fc.nat(1), user: fc.nat(2) }),
 );
 
-function actual(db: Database.Database, room: string, user: string) {
-  const row = db
-    .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(highlight), 0) AS h FROM push_actions WHERE room_id = ? AND user_id = ?')
-    .get(room, user) as { n: number; h: number };
-  return { notification_count: row.n, highlight_count: row.h };
+/** The model: every event notifies all three users (the default rules), and highlights the ones it mentions. */
+class Model {
+  events: { room: string; stream: number; mentions: string[]; forgotten: boolean }[] = [];
+  floors = new Map<string, number>();
+  counts(room: string, user: string) {
+    const floor = this.floors.get(`${room} ${user}`) ?? 0;
+    const unread = this.events.filter((e) => e.room === room && e.stream > floor && !e.forgotten);
+    return { notification_count: unread.length, highlight_count: unread.filter((e) => e.mentions.includes(user)).length };
+  }
+  raise(room: string, user: string, to: number) {
+    this.floors.set(`${room} ${user}`, Math.max(this.floors.get(`${room} ${user}`) ?? 0, to));
+  }
 }
 
 describe('NotificationCounts', () => {
-  it('counts equal the rows that remain, after any sequence of events, receipts, rejoins and redactions', () => {
+  it('counts equal the model after any sequence of events, receipts, rejoins, redactions and earlier counts, and after a restart', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const db = new Database(':memory:');
         migrate(db);
-        const counts = new NotificationCounts(db, fakeDeps());
         let stream = 0;
+        const counts = new NotificationCounts(
+          db,
+          fakeDeps(() => stream),
+        );
+        const model = new Model();
         for (const o of ops) {
           if (o.kind === 'event') {
             stream++;
@@ -67,18 +83,36 @@ describe('NotificationCounts', () => {
               senderUserId: null,
               state: new Map(),
             });
-          } else if (o.kind === 'read') counts.markRead(ROOMS[o.room]!, USERS[o.user]!, o.upTo);
-          else if (o.kind === 'reset') counts.resetRoom(ROOMS[o.room]!, USERS[o.user]!);
-          else counts.forgetEvent(`$${o.event}`);
+            model.events.push({ room: ROOMS[o.room]!, stream, mentions: o.mentions, forgotten: false });
+          } else if (o.kind === 'read') {
+            counts.markRead(ROOMS[o.room]!, USERS[o.user]!, o.upTo);
+            model.raise(ROOMS[o.room]!, USERS[o.user]!, o.upTo);
+          } else if (o.kind === 'reset') {
+            // A rejoin is an event of its own, at the next position.
+            stream++;
+            counts.resetRoom(ROOMS[o.room]!, USERS[o.user]!, stream);
+            model.raise(ROOMS[o.room]!, USERS[o.user]!, stream);
+          } else if (o.kind === 'forget') {
+            counts.forgetEvent(`$${o.event}`);
+            for (const e of model.events) if (e.stream === o.event) e.forgotten = true;
+          } else expect(counts.counts(ROOMS[o.room]!, USERS[o.user]!)).toEqual(model.counts(ROOMS[o.room]!, USERS[o.user]!));
         }
-        for (const room of ROOMS) for (const user of USERS) expect(counts.counts(room, user)).toEqual(actual(db, room, user));
+        const restarted = new NotificationCounts(
+          db,
+          fakeDeps(() => stream),
+        );
+        for (const room of ROOMS)
+          for (const user of USERS) {
+            expect(counts.counts(room, user)).toEqual(model.counts(room, user));
+            expect(restarted.counts(room, user)).toEqual(model.counts(room, user));
+          }
         db.close();
       }),
       { numRuns: 300 },
     );
   });
 
-  it('a database written before the summary existed is counted when it is opened', () => {
+  it('a database written before push_events (per-member rows, with or without the summary) is counted the same when it is opened', () => {
     const db = new Database(':memory:');
     db.exec(
       'CREATE TABLE push_actions (room_id TEXT NOT NULL, user_id TEXT NOT NULL, stream_ordering INTEGER NOT NULL, event_id TEXT NOT NULL, highlight INTEGER NOT NULL, PRIMARY KEY (room_id, user_id, stream_ordering))',

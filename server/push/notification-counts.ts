@@ -1,6 +1,10 @@
 // Per-user notification and highlight counts, from each local member's push rules evaluated as an event is
-// stored (like Synapse's event_push_actions). Only events that notify get a row; a read receipt deletes the
-// rows up to the event it names, so a room's counts are just its remaining rows.
+// stored (like Synapse's event_push_actions). One row per notifying event (push_events) names the local users it
+// notifies and highlights; a read receipt (or a rejoin) moves the user's read floor in the room (push_read). A
+// (room, user)'s counts are the rows above its floor that name the user. They are kept in memory once counted and
+// grow by the rows stored since (one indexed read of the newest rows per /sync), so a long unread stretch is
+// counted once, not on every request. One row per event, not one per member: a 200-member room wrote 199 rows
+// spread over the table for every message, which cost more than everything else in sending it.
 import type { Pdu } from '../rooms/pdu';
 import { powerLevelOf, type AuthState } from '../rooms/authorization';
 import { localUserOfMember } from '../rooms/room-service';
@@ -30,27 +34,54 @@ export interface StoredEventForPush {
 }
 
 const RULES_CACHE_LIMIT = 10_000;
+const COUNTS_CACHE_LIMIT = 100_000;
+
+/** A user's counts in a room: the notifying events in (floor, through]. */
+interface Counted {
+  floor: number;
+  through: number;
+  notifications: number;
+  highlights: number;
+}
+
+/** How a user is found in a row's `notify`/`highlight` lists. */
+const listed = (userId: string) => `\n${userId}\n`;
+const listOf = (userIds: string[]) => (userIds.length > 0 ? `\n${userIds.join('\n')}\n` : '');
 
 export class NotificationCounts {
   private readonly s;
   /** Each user's effective rules, so a busy room doesn't rebuild them per member per event; /pushrules writes drop them. */
   private readonly rulesByUser = new Map<string, PushRuleset>();
+  /** Counts already made, by room then user; only ever filled outside a transaction, and dropped on any receipt, rejoin or redaction. */
+  private readonly counted = new Map<string, Map<string, Counted>>();
+  private countedSize = 0;
   constructor(
-    db: Db,
-    private readonly deps: { serverName: string; events: EventStore; memberKeys: MemberKeyStore; accountData: AccountDataStore },
+    private readonly db: Db,
+    private readonly deps: {
+      serverName: string;
+      events: EventStore;
+      memberKeys: MemberKeyStore;
+      accountData: AccountDataStore;
+      /** The highest stream position handed out (everything at or below it is committed, outside a transaction). */
+      streamPosition: () => number;
+    },
   ) {
     this.s = {
-      // Rows are [user_id, highlight] pairs in a JSON array.
-      insertMany: db.prepare(
-        // An upsert, not OR REPLACE: a replacing delete would not fire the delete trigger that keeps push_counts.
-        `INSERT INTO push_actions (room_id, user_id, stream_ordering, event_id, highlight)
-         SELECT ?, json_extract(value, '$[0]'), ?, ?, json_extract(value, '$[1]') FROM json_each(?) WHERE true
-         ON CONFLICT (room_id, user_id, stream_ordering) DO UPDATE SET event_id = excluded.event_id, highlight = excluded.highlight`,
+      insert: db.prepare(
+        `INSERT INTO push_events (room_id, stream_ordering, event_id, notify, highlight) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (room_id, stream_ordering) DO UPDATE SET event_id = excluded.event_id, notify = excluded.notify, highlight = excluded.highlight`,
       ),
-      readUpTo: db.prepare('DELETE FROM push_actions WHERE room_id = ? AND user_id = ? AND stream_ordering <= ?'),
-      clearRoom: db.prepare('DELETE FROM push_actions WHERE room_id = ? AND user_id = ?'),
-      forgetEvent: db.prepare('DELETE FROM push_actions WHERE event_id = ?'),
-      counts: db.prepare('SELECT notifications, highlights FROM push_counts WHERE room_id = ? AND user_id = ?'),
+      floor: db.prepare('SELECT stream_ordering FROM push_read WHERE room_id = ? AND user_id = ?').pluck(),
+      raiseFloor: db.prepare(
+        `INSERT INTO push_read (room_id, user_id, stream_ordering) VALUES (?, ?, ?)
+         ON CONFLICT (room_id, user_id) DO UPDATE SET stream_ordering = MAX(stream_ordering, excluded.stream_ordering)`,
+      ),
+      roomOfEvent: db.prepare('SELECT room_id FROM push_events WHERE event_id = ?').pluck(),
+      forgetEvent: db.prepare('DELETE FROM push_events WHERE event_id = ?'),
+      count: db.prepare(
+        `SELECT COUNT(*) AS notifications, COALESCE(SUM(instr(highlight, @user) > 0), 0) AS highlights FROM push_events
+         WHERE room_id = @room AND stream_ordering > @after AND stream_ordering <= @upTo AND instr(notify, @user) > 0`,
+      ),
     };
   }
 
@@ -67,40 +98,91 @@ export class NotificationCounts {
     const memberKeys = usesMemberKeys(version)
       ? new Map(this.deps.memberKeys.inRoom(roomId).map((row) => [row.user_id, row.member_key]))
       : undefined;
-    const rows: Array<[string, number]> = [];
+    const notify: string[] = [];
+    const highlight: string[] = [];
     for (const userId of recipients) {
       const memberId = memberKeys ? memberKeys.get(userId) : userId;
       const context: PushContext = { ...roomFacts, userId, displayName: displayNameIn(state, memberId) };
       const outcome = evaluatePushRules(this.rulesOf(userId), pushEvent, context);
-      if (outcome.notify) rows.push([userId, outcome.highlight ? 1 : 0]);
+      if (!outcome.notify) continue;
+      notify.push(userId);
+      if (outcome.highlight) highlight.push(userId);
     }
-    // One statement for all of them: in a busy room nearly every member is notified of every message.
-    if (rows.length > 0) this.s.insertMany.run(roomId, event.streamOrdering, event.eventId, JSON.stringify(rows));
+    // One row for all of them: in a busy room nearly every member is notified of every message.
+    if (notify.length > 0) this.s.insert.run(roomId, event.streamOrdering, event.eventId, listOf(notify), listOf(highlight));
   }
 
   /** A read receipt: everything up to and including `streamOrdering` is read. */
   markRead(roomId: string, userId: string, streamOrdering: number): void {
-    this.s.readUpTo.run(roomId, userId, streamOrdering);
+    this.s.raiseFloor.run(roomId, userId, streamOrdering);
+    this.uncount(roomId, userId);
   }
 
-  /** A (re)join starts the room's counts over. */
-  resetRoom(roomId: string, userId: string): void {
-    this.s.clearRoom.run(roomId, userId);
+  /** A (re)join at `streamOrdering` starts the room's counts over: nothing before it counts. */
+  resetRoom(roomId: string, userId: string, streamOrdering: number): void {
+    this.markRead(roomId, userId, streamOrdering);
   }
 
   /** A redacted event no longer counts. */
   forgetEvent(eventId: string): void {
+    const roomId = this.s.roomOfEvent.get(eventId) as string | undefined;
+    if (roomId === undefined) return;
     this.s.forgetEvent.run(eventId);
+    this.uncount(roomId);
   }
 
   counts(roomId: string, userId: string): UnreadNotifications {
-    const row = this.s.counts.get(roomId, userId) as { notifications: number; highlights: number } | undefined;
-    return { notification_count: row?.notifications ?? 0, highlight_count: row?.highlights ?? 0 };
+    const inTransaction = this.db.inTransaction;
+    const upTo = this.deps.streamPosition();
+    let entry = this.counted.get(roomId)?.get(userId);
+    if (!entry || inTransaction) {
+      const floor = (this.s.floor.get(roomId, userId) as number | undefined) ?? Number.MIN_SAFE_INTEGER;
+      entry = { floor, through: floor, notifications: 0, highlights: 0 };
+    }
+    if (entry.through < upTo) {
+      const added = this.s.count.get({ room: roomId, user: listed(userId), after: entry.through, upTo }) as {
+        notifications: number;
+        highlights: number;
+      };
+      entry = {
+        ...entry,
+        through: upTo,
+        notifications: entry.notifications + added.notifications,
+        highlights: entry.highlights + added.highlights,
+      };
+    }
+    // A count made inside a transaction may include rows that are rolled back: not kept.
+    if (!inTransaction) this.remember(roomId, userId, entry);
+    return { notification_count: entry.notifications, highlight_count: entry.highlights };
   }
 
   /** Called whenever the user's stored push rules change. */
   forgetRules(userId: string): void {
     this.rulesByUser.delete(userId);
+  }
+
+  private remember(roomId: string, userId: string, entry: Counted): void {
+    let byUser = this.counted.get(roomId);
+    if (!byUser) this.counted.set(roomId, (byUser = new Map()));
+    if (!byUser.has(userId)) {
+      if (this.countedSize >= COUNTS_CACHE_LIMIT) {
+        this.counted.clear();
+        this.countedSize = 0;
+        this.counted.set(roomId, byUser);
+      }
+      this.countedSize++;
+    }
+    byUser.set(userId, entry);
+  }
+
+  /** Drops counts made so far (one user's, or the whole room's): they are made again from the table when asked. */
+  private uncount(roomId: string, userId?: string): void {
+    const byUser = this.counted.get(roomId);
+    if (!byUser) return;
+    if (userId === undefined) {
+      this.countedSize -= byUser.size;
+      this.counted.delete(roomId);
+    } else if (byUser.delete(userId)) this.countedSize--;
   }
 
   private rulesOf(userId: string): PushRuleset {

@@ -346,7 +346,7 @@ export class RoomService {
       if (member) {
         const previous = this.events.membership(roomId, member)?.membership;
         this.events.setMembership(roomId, member, String(pdu.content.membership), eventId, streamOrdering);
-        if (pdu.content.membership === 'join' && previous !== 'join') this.push.resetRoom(roomId, member);
+        if (pdu.content.membership === 'join' && previous !== 'join') this.push.resetRoom(roomId, member, streamOrdering);
       }
     }
     this.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });

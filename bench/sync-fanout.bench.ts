@@ -39,7 +39,15 @@ const now = () => performance.timeOrigin + performance.now();
 const latencies = [];
 let errors = 0, responses = 0, stopping = false;
 const requests = new Set();
-function get(path, token) {
+// A kept-alive socket the server closes just as a request goes out fails with ECONNRESET before any reply: that
+// request never reached the server, so it is sent again (once) instead of counting as a sync error.
+function get(path, token, retried) {
+  return getOnce(path, token).catch((e) => {
+    if (!retried && e && e.reusedSocket && e.code === 'ECONNRESET') return get(path, token, true);
+    throw e;
+  });
+}
+function getOnce(path, token) {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path, agent, headers: { Authorization: 'Bearer ' + token } }, (res) => {
       const chunks = [];
@@ -48,7 +56,7 @@ function get(path, token) {
       res.on('error', (e) => { requests.delete(req); reject(e); });
     });
     requests.add(req);
-    req.on('error', (e) => { requests.delete(req); reject(e); });
+    req.on('error', (e) => { requests.delete(req); if (e) e.reusedSocket = req.reusedSocket; reject(e); });
   });
 }
 async function loop(reader) {
@@ -84,9 +92,19 @@ for (const r of readers) loop(r);
 parentPort.postMessage('started');
 `;
 
-/** PUT with node:http and a keep-alive agent of its own (fetch's pool queues a burst of sends behind each other). */
+/**
+ * PUT with node:http and a keep-alive agent of its own (fetch's pool queues a burst of sends behind each other).
+ * A send on a kept-alive socket that the server closed meanwhile fails with ECONNRESET without reaching it: sent
+ * again once (a PUT with a transaction ID is idempotent anyway).
+ */
 const sendAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-function put(port: number, path: string, token: string, body: unknown): Promise<number> {
+function put(port: number, path: string, token: string, body: unknown, retried = false): Promise<number> {
+  return putOnce(port, path, token, body).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+    if (!retried && error.reusedSocket && error.code === 'ECONNRESET') return put(port, path, token, body, true);
+    throw error;
+  });
+}
+function putOnce(port: number, path: string, token: string, body: unknown): Promise<number> {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
     const req = http.request(
@@ -104,7 +122,10 @@ function put(port: number, path: string, token: string, body: unknown): Promise<
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+      error.reusedSocket = req.reusedSocket;
+      reject(error);
+    });
     req.end(data);
   });
 }

@@ -73,6 +73,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   http.headersTimeout = 30_000;
   http.requestTimeout = 120_000;
+  // An idle kept-alive connection stays open 65 s (Node's default is 5 s): a client (a bench's reader, a bridge)
+  // reusing a connection just as the server closes it gets ECONNRESET on a request that never arrived. Longer
+  // than the clients' own idle times makes that race rare; they retry such a request once (bench/sync-fanout).
+  http.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, '127.0.0.1', () => resolve());

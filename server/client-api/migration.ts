@@ -152,7 +152,7 @@ export function markMoved(
 ): { forgotten_keys: number; disowned_links: number; resigned_links: number } {
   const forgotten = hs.db.transaction(() => {
     hs.db.prepare('UPDATE account_keys SET moved_to = ? WHERE user_id = ?').run(movedTo, userId);
-    return hs.db.prepare('UPDATE member_keys SET seed = NULL WHERE user_id = ? AND seed IS NOT NULL').run(userId).changes;
+    return hs.memberKeys.forgetSeedsOf(userId);
   })();
   const movedKeys = new Set(
     (hs.db.prepare('SELECT member_key FROM member_keys WHERE user_id = ?').all(userId) as { member_key: string }[]).map(

@@ -126,13 +126,12 @@ export function registerDevAdmin(router: Router, hs: Homeserver): void {
     }
     if (seedBytes.length !== 32 || memberIdFromPublicKey(keyPairFromSeed(seedBytes).publicKey) !== row.member_key)
       throw badJson(`that seed is not the seed of ${row.member_key}`);
-    const keep = hs.db.prepare('UPDATE member_keys SET seed = ? WHERE room_id = ? AND user_id = ?');
-    keep.run(seed, roomId, userId);
+    hs.memberKeys.setSeed(roomId, userId, seed);
     try {
       const sent = hs.rooms.send(roomId, userId, { type: 'm.room.message', content: { msgtype: 'm.text', body: text } });
       return { event_id: sent.eventId };
     } finally {
-      keep.run(row.seed, roomId, userId);
+      hs.memberKeys.setSeed(roomId, userId, row.seed);
     }
   });
 

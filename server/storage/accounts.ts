@@ -31,9 +31,13 @@ export function checkPassword(password: string, stored: string | null): boolean 
   return timingSafeEqual(expected, actual);
 }
 
+const MAX_CACHED_SESSIONS = 10_000;
+
 export class AccountStore {
   private readonly statements;
   private readonly lastTouched = new Map<string, number>();
+  /** Sessions by access token (see sessionForToken). */
+  private readonly sessions = new Map<string, Session>();
 
   /** `sessionsEnded` runs after access tokens are revoked, so long-polls holding one can answer now. */
   constructor(
@@ -86,6 +90,7 @@ export class AccountStore {
     const accessToken = `wf_${randomBytes(32).toString('base64url')}`;
     this.db.transaction(() => {
       // Logging in again with an existing device ID replaces that device's old tokens, as in Synapse.
+      if (deviceId !== undefined) this.forgetSessions();
       this.statements.deleteDeviceTokens.run(userId, device);
       this.statements.insertDevice.run(userId, device, displayName ?? null, Date.now(), ip);
       this.statements.insertToken.run(hashToken(accessToken), userId, device, Date.now());
@@ -94,8 +99,24 @@ export class AccountStore {
     return { accessToken, deviceId: device };
   }
 
+  /**
+   * The session of an access token. Every request asks, so answers are kept in memory (by token: no hash per
+   * request), only ever filled outside a transaction (a token created by one that rolls back is never remembered),
+   * and all dropped whenever any token is revoked.
+   */
   sessionForToken(token: string): Session | undefined {
-    return this.statements.session.get(hashToken(token)) as Session | undefined;
+    const cached = this.sessions.get(token);
+    if (cached) return cached;
+    const session = this.statements.session.get(hashToken(token)) as Session | undefined;
+    if (session && !this.db.inTransaction) {
+      if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
+      this.sessions.set(token, Object.freeze({ userId: session.userId, deviceId: session.deviceId }));
+    }
+    return session;
+  }
+
+  private forgetSessions(): void {
+    this.sessions.clear();
   }
 
   /** Records last-seen, at most once a minute per device: every /sync calls this, and each write is an fsync. */
@@ -110,6 +131,7 @@ export class AccountStore {
   logout(token: string): void {
     const session = this.sessionForToken(token);
     this.db.transaction(() => {
+      this.forgetSessions();
       this.statements.deleteToken.run(hashToken(token));
       if (session) this.statements.deleteDevice.run(session.userId, session.deviceId);
     })();
@@ -118,6 +140,7 @@ export class AccountStore {
 
   logoutAll(userId: string): void {
     this.db.transaction(() => {
+      this.forgetSessions();
       this.statements.deleteUserTokens.run(userId);
       this.statements.deleteUserDevices.run(userId);
     })();
@@ -138,6 +161,7 @@ export class AccountStore {
 
   deleteDevice(userId: string, deviceId: string): void {
     this.db.transaction(() => {
+      this.forgetSessions();
       this.statements.deleteDeviceTokens.run(userId, deviceId);
       this.statements.deleteDevice.run(userId, deviceId);
     })();

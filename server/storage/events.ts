@@ -64,6 +64,8 @@ export type StateMap = Map<string, StoredEvent>;
 
 export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
 
+const MAX_CACHED_ROOMS = 10_000;
+
 export class EventStore {
   private readonly s;
   /** Per room, bumped on every state event stored and every write to its current state; `eventWrites` on any rewrite of a stored event. */
@@ -74,6 +76,7 @@ export class EventStore {
   /** The relation index, kept up to date as events are stored. */
   readonly relations: RelationStore;
   private readonly stateCache: StateCache;
+  private readonly rooms = new Map<string, RoomRow>();
   constructor(private readonly db: Db) {
     this.relations = new RelationStore(db);
     this.stateCache = new StateCache(db);
@@ -175,11 +178,20 @@ export class EventStore {
     this.s.insertRoom.run(roomId, version, creator, isPublic ? 1 : 0, Date.now());
   }
 
+  /** The room's row. Asked on nearly every request, so kept once read outside a transaction; setPublic drops it. */
   room(roomId: string): RoomRow | undefined {
-    return this.s.room.get(roomId) as RoomRow | undefined;
+    const cached = this.rooms.get(roomId);
+    if (cached) return cached;
+    const row = this.s.room.get(roomId) as RoomRow | undefined;
+    if (row && !this.db.inTransaction) {
+      if (this.rooms.size >= MAX_CACHED_ROOMS) this.rooms.clear();
+      this.rooms.set(roomId, Object.freeze(row));
+    }
+    return row;
   }
 
   setPublic(roomId: string, isPublic: boolean): void {
+    this.rooms.delete(roomId);
     this.s.setPublic.run(isPublic ? 1 : 0, roomId);
   }
 
@@ -281,6 +293,8 @@ export class EventStore {
   }
 
   currentStateEventId(roomId: string, type: string, stateKey: string): string | undefined {
+    const cached = this.stateCache.peek(roomId);
+    if (cached) return cached.get(stateKeyOf(type, stateKey))?.eventId;
     return (this.s.currentStateEvent.get(roomId, type, stateKey) as { event_id: string } | undefined)?.event_id;
   }
 

@@ -54,6 +54,15 @@ export class StateCache {
     });
   }
 
+  /** The room's cached state map itself (shared and frozen: read only), when it is cached and still valid. */
+  peek(roomId: string): ReadonlyMap<string, StoredEvent> | undefined {
+    if (!this.db.inTransaction) {
+      this.changed.clear();
+      this.everything = false;
+    }
+    return this.rooms.get(roomId);
+  }
+
   /** A copy of the room's cached state map, or the result of `load` (cached when it is safe to). */
   get(roomId: string, load: () => Map<string, StoredEvent>): Map<string, StoredEvent> {
     if (!this.db.inTransaction) {

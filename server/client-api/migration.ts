@@ -151,7 +151,7 @@ export function markMoved(
   movedTo: string,
 ): { forgotten_keys: number; disowned_links: number; resigned_links: number } {
   const forgotten = hs.db.transaction(() => {
-    hs.db.prepare('UPDATE account_keys SET moved_to = ? WHERE user_id = ?').run(movedTo, userId);
+    hs.accountKeys.setMovedTo(userId, movedTo);
     return hs.memberKeys.forgetSeedsOf(userId);
   })();
   const movedKeys = new Set(

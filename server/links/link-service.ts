@@ -128,6 +128,14 @@ export interface LinkServiceDeps {
 
 export class LinkService {
   private readonly byEvent = new Map<string, LinkInfo>();
+  /** Rooms whose current member events all had a verdict in byEvent, at this state version (ensureRooms); emptied whenever a verdict is dropped. */
+  private readonly checkedRooms = new Map<string, string>();
+  private verdicts = 0;
+
+  /** Moves whenever a link verdict is recorded or dropped: what was derived from verdicts (display IDs) still holds while it stays. */
+  verdictVersion(): number {
+    return this.verdicts;
+  }
   private readonly store: LinkStore;
   private readonly contested: ContestedStore;
   private cache: DomainKeyCache | undefined;
@@ -241,9 +249,19 @@ export class LinkService {
     for (const roomId of roomIds) {
       const room = this.events.room(roomId);
       if (!room || !usesMemberKeys(room.room_version)) continue;
+      // Every /sync of every member asks: a room whose member events were all checked at this state is not walked again.
+      const stateVersion = this.events.stateVersion(roomId);
+      if (this.checkedRooms.get(roomId) === stateVersion) continue;
+      let unchecked = 0;
       for (const eventId of roomStateDigest({ db: this.db, events: this.events }, roomId).memberEvents.values()) {
-        const event = this.byEvent.has(eventId) ? undefined : this.events.event(eventId);
+        if (this.byEvent.has(eventId)) continue;
+        unchecked++;
+        const event = this.events.event(eventId);
         if (event) pending.push(event);
+      }
+      if (unchecked === 0 && !this.db.inTransaction) {
+        if (this.checkedRooms.size >= 10_000) this.checkedRooms.clear();
+        this.checkedRooms.set(roomId, stateVersion);
       }
     }
     await this.check(pending);
@@ -280,7 +298,7 @@ export class LinkService {
       const cache = this.domainKeys();
       if ((await cache.keysFor(link.domain)).kind === 'unreachable') {
         cache.forget(link.domain);
-        this.byEvent.delete(event.eventId);
+        this.uncheck(event.eventId);
         await this.check([event]);
         return this.linkOfMember(roomId, memberKey);
       }
@@ -412,7 +430,7 @@ export class LinkService {
         if (waiting.domain !== domain) continue;
         const event = this.events.event(eventId);
         if (event) {
-          this.byEvent.delete(eventId);
+          this.uncheck(eventId);
           events.push(event);
         }
       }
@@ -519,6 +537,7 @@ export class LinkService {
     if (verdict.domain !== undefined) info.domain = verdict.domain;
     if (verdict.keyId !== undefined) info.key_id = verdict.keyId;
     this.byEvent.set(event.eventId, info);
+    this.verdicts++;
     const memberKey = event.pdu.state_key!;
     if (AWAITING_KEYS.has(verdict.code) && verdict.domain && verdict.domain !== this.config.serverName) {
       this.awaiting.set(event.eventId, {
@@ -550,13 +569,13 @@ export class LinkService {
       stream_id: streamId,
     });
     // Never verified and unreachable: look again on the next read (the domain is retried after a minute).
-    if (verdict.code === 'never_verified') this.byEvent.delete(event.eventId);
+    if (verdict.code === 'never_verified') this.uncheck(event.eventId);
     return { statusChanged: !same && before !== undefined && row!.event_id === event.eventId, newPosition: !same };
   }
 
   /** A redacted or re-signed member event must be checked again. */
   forgetEvent(eventId: string): void {
-    this.byEvent.delete(eventId);
+    this.uncheck(eventId);
   }
 
   /** Members of a room whose link changed (or became contested) in (from, to]: /sync sends their member_info again. */
@@ -587,6 +606,13 @@ export class LinkService {
       this.notifier.notify();
     }
     return added;
+  }
+
+  /** Drops an event's verdict (it is checked again when next needed). */
+  private uncheck(eventId: string): void {
+    this.byEvent.delete(eventId);
+    this.verdicts++;
+    this.checkedRooms.clear();
   }
 
   /** The link of a member key from its current member event (call ensureRooms first). */

@@ -231,7 +231,12 @@ class RoomSyncBuilder {
     const events: Json[] = [];
     const typing = this.hs.typing.changedSince(roomId, since?.typing ?? 0);
     if (typing) events.push({ type: 'm.typing', content: { user_ids: typing } });
-    const receipts = this.hs.receipts.since(roomId, since?.position ?? 0);
+    // The room's receipts since the token (filtered per viewer below), shared by the long-polls woken together. A
+    // receipt moves the stream position without an event write, so the position is part of the key.
+    const from = since?.position ?? 0;
+    const receipts = memoRead(this.hs, `receipts\u0000${roomId}\u0000${from}\u0000${this.next.position}`, () =>
+      this.hs.receipts.since(roomId, from),
+    );
     const content: Record<string, Record<string, Record<string, Json>>> = {};
     for (const receipt of receipts) {
       if (receipt.receipt_type === 'm.read.private' && receipt.user_id !== this.request.session.userId) continue;
@@ -250,10 +255,14 @@ class RoomSyncBuilder {
   private summary(roomId: string): Json {
     const digest = roomStateDigest(this.hs, roomId);
     const own = this.hs.rooms.memberIdFor(roomId, this.formatter.version(roomId), this.request.session.userId);
-    const heroes = digest.heroCandidates
-      .filter((member) => member !== own)
+    // Display IDs follow link verdicts, which move the stream position when they change: shared at one position.
+    const candidates = memoRead(this.hs, `heroes\u0000${roomId}\u0000${this.next.position}\u0000${this.hs.links.verdictVersion()}`, () =>
+      digest.heroCandidates.map((member) => ({ member, displayId: this.formatter.displayId(roomId, member) })),
+    );
+    const heroes = candidates
+      .filter(({ member }) => member !== own)
       .slice(0, MAX_HEROES)
-      .map((member) => this.formatter.displayId(roomId, member));
+      .map(({ displayId }) => displayId);
     return {
       'm.joined_member_count': digest.joined,
       'm.invited_member_count': digest.invited,
@@ -268,9 +277,19 @@ class RoomSyncBuilder {
     const source = fromStart ? this.stateAt(roomId, upTo).values() : this.stateChanges(roomId, floor, upTo).values();
     for (const event of source) if (event.pdu.type === 'm.room.member' && event.pdu.state_key) keys.add(event.pdu.state_key);
     // A link that changed status (a re-check) reaches clients here, without any new event in the room.
-    if (!fromStart) for (const key of this.hs.links.changedMembers(roomId, floor, upTo)) keys.add(key);
+    if (!fromStart) {
+      const changed = memoRead(this.hs, `linksChanged\u0000${roomId}\u0000${floor}\u0000${upTo}`, () =>
+        this.hs.links.changedMembers(roomId, floor, upTo),
+      );
+      for (const key of changed) keys.add(key);
+    }
     const map: Record<string, MemberInfo> = {};
-    for (const key of keys) map[key] = this.hs.links.memberInfo(roomId, key);
+    for (const key of keys)
+      map[key] = memoRead(
+        this.hs,
+        `memberInfo\u0000${roomId}\u0000${key}\u0000${this.next.position}\u0000${this.hs.links.verdictVersion()}`,
+        () => this.hs.links.memberInfo(roomId, key),
+      );
     return map;
   }
 

@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import { createClient } from 'matrix-js-sdk';
+import { createClient, PendingEventOrdering, Room, RoomEvent } from 'matrix-js-sdk';
 import { createChatStore } from '../state/chatStore';
-import { bindClient } from './bindings';
+import { bindClient, holdRoomViewModel, roomViewModel } from './bindings';
+import { roomIdentities } from './room/roomIdentities';
 
 /** Listener counts of every event the client emitter knows, e.g. { 'sync': 1, 'Room.timeline': 1 }. */
 function listenerCounts(client: ReturnType<typeof createClient>): Record<string, number> {
@@ -22,6 +23,30 @@ describe('bindClient', () => {
     unbind();
     const after = Object.fromEntries(Object.entries(listenerCounts(client)).filter(([, count]) => count > 0));
     expect(after).toEqual(before);
+    client.stopClient();
+  });
+
+  it('makes one view model per open room, shared by its views, and stops them all when it unbinds', () => {
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', userId: '@me:x' });
+    const room = new Room('!r:x', client, '@me:x', { pendingEventOrdering: PendingEventOrdering.Detached });
+    client.store.storeRoom(room);
+    const rejoined = new Room('!r:x', client, '@me:x', { pendingEventOrdering: PendingEventOrdering.Detached });
+    for (const r of [room, rejoined]) roomIdentities(r); // the room's identity index follows it for the Room's life
+    const own = room.listenerCount(RoomEvent.Timeline);
+    expect(() => roomViewModel(client, room)).toThrow(/bindClient/);
+    const unbind = bindClient(client, createChatStore(), () => {});
+    const vm = roomViewModel(client, room);
+    expect(roomViewModel(client, room)).toBe(vm);
+    const release = holdRoomViewModel(client, vm);
+    expect(room.listenerCount(RoomEvent.Timeline)).toBe(own + 1);
+    // A replaced Room object (a rejoin) gets a model of its own; the old one stops following the old room.
+    const next = roomViewModel(client, rejoined);
+    expect(next).not.toBe(vm);
+    expect(room.listenerCount(RoomEvent.Timeline)).toBe(own);
+    release();
+    unbind();
+    expect(rejoined.listenerCount(RoomEvent.Timeline)).toBe(own);
+    expect(() => roomViewModel(client, rejoined)).toThrow(/bindClient/);
     client.stopClient();
   });
 });

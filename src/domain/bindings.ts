@@ -1,5 +1,6 @@
 // Feeds the chat store from matrix-js-sdk events: room summaries, connection state, and per-room
-// revisions the timeline views re-derive from. Updates are coalesced so a big sync renders once.
+// revisions. Updates are coalesced so a big sync renders once. The bindings also make the view model of each open room
+// (one per room, shared by its views; room/openRooms.ts) and stop them all when they unbind.
 import {
   ClientEvent,
   EventType,
@@ -22,6 +23,26 @@ import type { Liveness } from '../matrix/liveness';
 import { directPartnerOf } from './rooms/directPartner';
 import { identityStore } from './identity/identityStore';
 import { identityFactsOf, roomIdentities, type IdentityFacts } from './room/roomIdentities';
+import { OpenRooms } from './room/openRooms';
+import type { RoomViewModel } from './room/roomViewModel';
+
+const openRooms = new WeakMap<MatrixClient, OpenRooms>();
+
+function openRoomsOf(client: MatrixClient): OpenRooms {
+  const rooms = openRooms.get(client);
+  if (!rooms) throw new Error('room view models come from the bindings: bindClient this client first');
+  return rooms;
+}
+
+/** The view model of an open room: made by the client's bindings on first use, shared by every view of the room. */
+export function roomViewModel(client: MatrixClient, room: Room): RoomViewModel {
+  return openRoomsOf(client).viewModel(room);
+}
+
+/** Keeps a room's view model running while a view shows it; returns the release (it stops a while after the last). */
+export function holdRoomViewModel(client: MatrixClient, vm: RoomViewModel): () => void {
+  return openRooms.get(client)?.hold(vm) ?? (() => undefined);
+}
 
 export function directRoomIds(client: MatrixClient): Set<string> {
   const content = client.getAccountData(EventType.Direct)?.getContent<Record<string, string[]>>() ?? {};
@@ -83,6 +104,9 @@ export function summarizeRooms(client: MatrixClient): RoomSummary[] {
  * `liveness` (the client's fetch watchdog) says when the server stopped answering, long before the SDK notices.
  */
 export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: () => void, liveness?: Liveness): () => void {
+  const rooms = new OpenRooms({ client, chat: store, identity: identityStore });
+  openRooms.get(client)?.dispose();
+  openRooms.set(client, rooms);
   const touched = new Set<string>();
   let roomsDirty = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -125,7 +149,10 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   const onReceipt = (_e: MatrixEvent, room: Room) => touchRoom(room.roomId);
   const onRoom = (room: Room) => touchRoom(room.roomId);
   const onMyMembership = (room: Room) => touchRoom(room.roomId);
-  const onDelete = () => touchRoom(undefined);
+  const onDelete = (roomId: string) => {
+    rooms.close(roomId);
+    touchRoom(undefined);
+  };
   const onMember = (_e: MatrixEvent, member: RoomMember) => touchRoom(member.roomId, false);
   const onAccountData = (event: MatrixEvent) => {
     if (event.getType() === EventType.Direct) touchRoom(undefined);
@@ -171,6 +198,8 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   schedule();
 
   return () => {
+    rooms.dispose();
+    if (openRooms.get(client) === rooms) openRooms.delete(client);
     if (timer) clearTimeout(timer);
     for (const unsubscribe of unsubscribes) unsubscribe();
     window.removeEventListener('online', updateConnection);

@@ -3,9 +3,9 @@ import { useStore } from 'zustand';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
 import type { RoomViewModel, RoomViewState } from '../../domain/room/roomViewModel';
-import { holdRoomViewModel, roomViewModel } from '../../domain/room/openRooms';
+import { holdRoomViewModel, roomViewModel } from '../../domain/bindings';
 
-/** The open room's view model (made by the bindings), held while this view is mounted. */
+/** The open room's view model (made by the client's bindings, src/domain/bindings.ts), held while this view is mounted. */
 export function useRoomViewModel(room: Room): RoomViewModel {
   const client = useClient();
   const vm = useMemo(() => roomViewModel(client, room), [client, room]);

@@ -29,7 +29,9 @@ function foldedIntoAnother(event: MatrixEvent): boolean {
 
 function rowEventAtOrBefore(events: readonly MatrixEvent[], eventId: string | null): string | null {
   if (!eventId) return eventId;
-  let i = events.findIndex((e) => e.getId() === eventId);
+  // From the newest: receipts sit near the end of the timeline, and a room may hold thousands of events.
+  let i = events.length - 1;
+  while (i >= 0 && events[i]!.getId() !== eventId) i--;
   if (i < 0) return eventId;
   while (i > 0 && foldedIntoAnother(events[i]!)) i--;
   return events[i]!.getId() ?? eventId;

@@ -81,8 +81,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     membersWereOpen.current = membersOpen;
   }, [membersOpen]);
   // The same words that tell this room apart from others of its name in the room list.
-  const rooms = useChat((s) => s.rooms);
-  const hint = useMemo(() => withHints(rooms).find((r) => r.roomId === room.roomId)?.hint, [rooms, room.roomId]);
+  // Selected as a string: the room list changes with every message (previews), the hint seldom.
+  const hint = useChat((s) => hintOf(s.rooms, room.roomId));
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
   const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
@@ -118,9 +118,14 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
 
   // Read receipts: what is on screen at the bottom of a visible page has been read.
   useEffect(() => {
-    // Each new row at the bottom of a visible page is a chance to mark the room read.
+    // Each new row at the bottom of a visible page is a chance to mark the room read: once the rows have settled
+    // (a burst of messages sends one receipt), and after the new row is painted, not in the frame that paints it.
     if (rows.length === 0 || !atBottom || document.visibilityState !== 'visible') return;
-    void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
+    const timer = setTimeout(
+      () => void markRead().catch(log.ignored('read receipt not sent; the next update sends it again')),
+      receiptDelayMs,
+    );
+    return () => clearTimeout(timer);
   }, [markRead, rows, atBottom]);
   useEffect(() => {
     const onVisible = () =>
@@ -255,6 +260,14 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       )}
     </section>
   );
+}
+
+/** How long the rows must stay unchanged before a read receipt goes out. */
+const receiptDelayMs = 100;
+
+/** The words that tell this room apart from others of its name in the room list (undefined when it needs none). */
+function hintOf(rooms: Parameters<typeof withHints>[0], roomId: string): string | undefined {
+  return withHints(rooms).find((r) => r.roomId === roomId)?.hint;
 }
 
 /** User IDs are @localpart:server; catching typos here saves a round trip and a confusing server error. */

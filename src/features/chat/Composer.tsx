@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
@@ -11,7 +11,8 @@ import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel
 const typingTimeoutMs = 5000;
 
 /** The message box of a room: drafts and the reply/edit mode are chat view state; sending is the room view model's. */
-export function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string }) {
+/** Memoised: it re-renders for its own slices (mode, members, draft), not for every new row of the timeline. */
+export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string }) {
   const roomId = vm.getState().roomId;
   const mode = useChat(selectComposerMode(roomId));
   const text = useChat((s) => s.drafts[roomId] ?? '');
@@ -235,4 +236,4 @@ export function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string
       <p className="sr-only">{t('chat.composer.help')}</p>
     </div>
   );
-}
+});

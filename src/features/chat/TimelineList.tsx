@@ -1,6 +1,6 @@
-import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
+import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { t } from '../../i18n';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import type { RoomRow } from '../../domain/room/roomViewModel';
 
 export interface TimelineListHandle {
@@ -44,17 +44,17 @@ export function TimelineList({
   // loading above it while pinned leave what the reader sees where it is.
   const stickToBottom = useRef(true);
   const lastScrollTop = useRef(0);
+  // Keys and estimates change only with the rows: renders for a measurement or a scroll keep the same functions, so
+  // the virtualiser keeps its positions (a new function would make it lay out every row again). Measured sizes stay
+  // cached by key, so a row keeps its size when others come and go.
+  const getItemKey = useCallback((i: number) => rows[i]?.key ?? i, [rows]);
+  const estimateSize = useCallback((i: number) => estimatedSize(rows[i]), [rows]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: (i) => {
-      const row = rows[i];
-      if (!row) return 40;
-      if (row.kind === 'day') return 36;
-      if (row.kind === 'notice') return 22;
-      return row.startsGroup ? 58 : 26;
-    },
-    getItemKey: (i) => rows[i]?.key ?? i,
+    estimateSize,
+    getItemKey,
+    measureElement: measuredSize,
     overscan: 8,
     initialOffset: () => Number.MAX_SAFE_INTEGER, // open at the newest message
   });
@@ -104,9 +104,9 @@ export function TimelineList({
     anchor.current = undefined;
     virtualizer.scrollToIndex(index, { align: 'center' });
   }, [focusKey, rows, virtualizer]);
-  useLayoutEffect(() => {
-    if (rows.length > 0 && stickToBottom.current) virtualizer.scrollToEnd();
-  }, [rows, virtualizer]);
+  // Following the end as rows arrive needs no effect of its own: a new row grows the content, and the observer below
+  // scrolls once the browser has laid it out (before the frame is painted). Scrolling from a layout effect would
+  // force a layout in the middle of the commit, and the virtualiser's scrollToEnd reads the scroll height to aim.
   // After every render (new rows, rows measured, an image grown): keep the anchor where the reader saw it.
   useLayoutEffect(() => {
     const el = scrollRef.current;
@@ -129,12 +129,13 @@ export function TimelineList({
   useEffect(() => {
     const sizer = sizerRef.current;
     if (!sizer) return;
+    // Runs after layout, before paint: the scroll write finds the layout fresh and only moves the view.
     const observer = new ResizeObserver(() => {
-      if (stickToBottom.current) virtualizer.scrollToEnd();
+      if (stickToBottom.current) pinToEnd(scrollRef.current);
     });
     observer.observe(sizer);
     return () => observer.disconnect();
-  }, [virtualizer]);
+  }, []);
 
   function onScroll() {
     const el = scrollRef.current;
@@ -198,6 +199,31 @@ export function TimelineList({
       </div>
     </div>
   );
+}
+
+/** A row's height before it is measured. */
+function estimatedSize(row: RoomRow | undefined): number {
+  if (!row) return 40;
+  if (row.kind === 'day') return 36;
+  if (row.kind === 'notice') return 22;
+  return row.startsGroup ? 58 : 26;
+}
+
+/**
+ * A row's size from the resize observer's entry, which comes after the browser's own layout; a row just attached has
+ * none yet and keeps its cached (or estimated) size until the entry arrives, instead of reading offsetHeight in the
+ * middle of React's commit, which forces a layout of the whole list for every new row.
+ */
+function measuredSize(element: Element, entry: ResizeObserverEntry | undefined, instance: Virtualizer<HTMLDivElement, Element>): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box) return Math.round(box.blockSize);
+  const index = instance.indexFromElement(element);
+  return instance.itemSizeCache.get(instance.options.getItemKey(index)) ?? instance.options.estimateSize(index);
+}
+
+/** Scrolls to the end without reading the layout: the browser clamps the offset to the end. */
+function pinToEnd(el: HTMLElement | null): void {
+  if (el) el.scrollTop = Number.MAX_SAFE_INTEGER;
 }
 
 /** A row and its top within the list's content (independent of scrolling). */

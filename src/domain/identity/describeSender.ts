@@ -3,7 +3,7 @@
 // here; the facts it needs (the member's data, the identity's state, its look-alikes) come from the room's
 // identity index (src/domain/room/roomIdentities.ts) and are passed in, so nothing here reads a store or a Room.
 import { normaliseKey, parseUserId, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
-import type { ConfusableMatch } from '../../protocol/confusables';
+import type { RankedMatch } from './lookAlikes';
 import { senderIdentity, type SenderFields } from './sender';
 import { t } from '../../i18n';
 import { badgeLabel, badgeOf, shortKey, type Badge, type KeyIdentityState } from './badge';
@@ -17,8 +17,10 @@ export interface SenderProfile {
   badge: Badge;
   /** What stands where a handle would: the handle if verified, else the badge's words. */
   handleLabel: string;
-  /** Other members this one can be mistaken for. */
-  warnings: readonly ConfusableMatch[];
+  /** The room the profile is of (look-alike links open the inspector there). */
+  roomId?: string;
+  /** Other members this one can be mistaken for: `warn` on the copy, neutral on the original. */
+  warnings: readonly RankedMatch[];
 }
 
 /** What the room's member list says about an identity's current member (none for people not in it). */
@@ -36,7 +38,8 @@ export interface SenderFacts {
   member?: MemberFacts;
   /** The badge state machine's state for the identity (badge.ts). */
   state: KeyIdentityState;
-  warnings: readonly ConfusableMatch[];
+  warnings: readonly RankedMatch[];
+  roomId?: string;
 }
 
 /** `@alice:example.org` → `alice`, for people not (yet) in the member list. */
@@ -89,6 +92,7 @@ export function describeSender(facts: SenderFacts): SenderProfile {
   const badge = badgeOf(facts.state);
   return {
     identity,
+    ...(facts.roomId ? { roomId: facts.roomId } : {}),
     userId: facts.member?.userId ?? facts.sender,
     name: facts.member?.displayName ?? fallbackName(badge, identity, facts.sender),
     avatarMxc: facts.member?.avatarMxc,

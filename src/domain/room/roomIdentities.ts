@@ -6,8 +6,9 @@
 // browser's link facts passed in (identityFactsOf), never read from a store here.
 import { RoomEvent, RoomStateEvent, type MatrixEvent, type Room, type RoomMember } from 'matrix-js-sdk';
 import { LINK_FIELD, type MemberInfo } from '../../protocol';
-import { findConfusableMembers, type ConfusableMatch } from '../../protocol/confusables';
+import { findConfusableMembers, sanitiseDisplayName } from '../../protocol/confusables';
 import {
+  badgeOf,
   handleOf,
   initialIdentityState,
   reduceIdentity,
@@ -17,6 +18,7 @@ import {
 } from '../identity/badge';
 import { describeSender, identityOfMemberEvent, type MemberFacts, type SenderProfile } from '../identity/describeSender';
 import { browserKey, type IdentityState } from '../identity/identityStore';
+import { rankLookAlikes, type LinkStanding, type LookAlikeFacts, type RankedMatch } from '../identity/lookAlikes';
 
 /** What is known about links in one room besides its events: the homeserver's member_info and this browser's checks. */
 export interface IdentityFacts {
@@ -67,12 +69,45 @@ function recordOf(raw: { event_id?: string; origin_server_ts?: number; content?:
   if (typeof content.localpart === 'string') record.localpart = content.localpart;
   if (typeof content.domain === 'string') record.domain = content.domain;
   if (typeof content.membership === 'string') record.membership = content.membership;
+  if (typeof content.displayname === 'string') record.displayname = content.displayname;
   return record;
 }
 
-function displayNameOf(member: RoomMember | undefined): string | undefined {
+/** The member event's displayname as sent, hidden characters and all: what look-alikes are computed from. */
+function rawDisplayNameOf(member: RoomMember | undefined): string | undefined {
   const name = member?.events.member?.getContent().displayname;
-  return typeof name === 'string' && name.trim() !== '' ? name : undefined;
+  return typeof name === 'string' && sanitiseDisplayName(name) !== '' ? name : undefined;
+}
+
+/** The displayname as shown: without bidi overrides or invisible characters (as matrix-js-sdk shows it). */
+function displayNameOf(member: RoomMember | undefined): string | undefined {
+  const raw = rawDisplayNameOf(member);
+  return raw === undefined ? undefined : sanitiseDisplayName(raw);
+}
+
+function standingOf(state: KeyIdentityState): LinkStanding {
+  const badge = badgeOf(state);
+  if (badge.kind !== 'unverified') return badge.kind;
+  return (state.link?.status as string | undefined) === 'pending' ? 'pending' : 'unverified';
+}
+
+/** When the identity first claimed what it claims now (its earliest member event with that name, that handle). */
+function sinceOf(history: readonly HandleRecord[], displayName: string | undefined, handle: string | undefined): LookAlikeFacts {
+  const facts: LookAlikeFacts = { standing: 'plain' };
+  const shown = displayName === undefined ? undefined : sanitiseDisplayName(displayName);
+  for (const record of history) {
+    if (record.membership !== undefined && record.membership !== 'join' && record.membership !== 'invite') continue;
+    if (
+      facts.nameSince === undefined &&
+      shown !== undefined &&
+      record.displayname !== undefined &&
+      sanitiseDisplayName(record.displayname) === shown
+    )
+      facts.nameSince = record.ts;
+    if (facts.handleSince === undefined && handle !== undefined && handleOf(record.localpart, record.domain) === handle)
+      facts.handleSince = record.ts;
+  }
+  return facts;
 }
 
 export function memberFacts(member: RoomMember): MemberFacts {
@@ -107,7 +142,8 @@ export class RoomIdentities {
     version: number;
     memberInfo: IdentityFacts['memberInfo'];
     signature: string;
-    warnings: Map<string, ConfusableMatch[]>;
+    self: string | undefined;
+    warnings: Map<string, RankedMatch[]>;
   };
   private profileCache?: { version: number; facts: IdentityFacts; profiles: Map<string, SenderProfile> };
 
@@ -226,22 +262,38 @@ export class RoomIdentities {
     return state;
   }
 
-  /** Members that can be mistaken for one another (same or confusable names or handles). */
-  warnings(facts: IdentityFacts): Map<string, ConfusableMatch[]> {
+  /**
+   * Members that can be mistaken for one another (same or confusable names, handles or domains), each marked as
+   * the copy (warned) or the original (shown neutrally): link status first, then who had the claim first; the
+   * viewer is never warned about themselves. Computed from every member the room holds: the full list is loaded
+   * when a room opens (loadMembersIfNeeded), so this does not depend on which events happen to be on screen.
+   */
+  warnings(facts: IdentityFacts): Map<string, RankedMatch[]> {
     const hit = this.warningsCache;
-    if (hit && hit.version === this.version && hit.memberInfo === facts.memberInfo) return hit.warnings;
+    const self = this.room.myUserId ? this.identityOfUser(this.room.myUserId) : undefined;
+    if (hit && hit.version === this.version && hit.memberInfo === facts.memberInfo && hit.self === self) return hit.warnings;
+    const standing = new Map<string, LookAlikeFacts>();
     const claims = [...this.members.byIdentity]
       .filter(([, m]) => m.membership === 'join' || m.membership === 'invite')
       .map(([identity, member]) => {
         const state = this.identityState(identity, facts);
         const latest = state.history.at(-1);
         const handle = state.isKey ? handleOf(state.link?.localpart ?? latest?.localpart, state.link?.domain ?? latest?.domain) : identity;
-        return { identity, displayName: displayNameOf(member), handle };
-      });
-    // Names and handles change far less often than members come and go: reuse the last answer for the same claims.
-    const signature = claims.map((c) => `${c.identity}\u0000${c.displayName ?? ''}\u0000${c.handle ?? ''}`).join('\u0001');
-    const warnings = hit?.signature === signature ? hit.warnings : findConfusableMembers(claims);
-    this.warningsCache = { version: this.version, memberInfo: facts.memberInfo, signature, warnings };
+        const displayName = rawDisplayNameOf(member);
+        const history = state.isKey ? state.history : (this.history.get(identity) ?? []);
+        standing.set(identity, { ...sinceOf(history, displayName, handle), standing: standingOf(state) });
+        return { identity, displayName, handle, first: history[0]?.ts ?? member.events.member?.getTs() ?? Infinity };
+      })
+      // Oldest first: a look-alike domain is matched against the domain seen first.
+      .sort((a, b) => a.first - b.first);
+    const signature = claims
+      .map((c) => `${c.identity}\u0000${c.displayName ?? ''}\u0000${c.handle ?? ''}\u0000${JSON.stringify(standing.get(c.identity))}`)
+      .join('\u0001');
+    const warnings =
+      hit?.signature === signature && hit.self === self
+        ? hit.warnings
+        : rankLookAlikes(findConfusableMembers(claims), (identity) => standing.get(identity) ?? { standing: 'plain' }, self);
+    this.warningsCache = { version: this.version, memberInfo: facts.memberInfo, self, signature, warnings };
     return warnings;
   }
 
@@ -255,6 +307,7 @@ export class RoomIdentities {
     if (hit) return hit;
     const member = this.members.byIdentity.get(identity) ?? this.room.getMember(sender.sender) ?? undefined;
     const profile = describeSender({
+      roomId: this.room.roomId,
       identity,
       sender: sender.sender,
       member: member && memberFacts(member),

@@ -9,6 +9,7 @@ import type { ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
+import { isolatedName } from '../identity/SenderName';
 import type { ReactorName } from './Reactions';
 import {
   selectAnchored,
@@ -104,6 +105,11 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     vm.getState().jumpToLatest();
     listRef.current?.scrollToLatest();
   };
+
+  // The room's full member list, as soon as it opens (sync lazy-loads only the senders on screen): look-alike
+  // warnings are computed over every member, whatever the timeline or the Members panel happened to load.
+  const { loadMembers } = vm.getState();
+  useEffect(() => loadMembers(), [loadMembers]);
 
   // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
   useEffect(() => {
@@ -240,7 +246,9 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           </button>
         )}
         <p aria-live="polite" className="h-5 px-4 text-xs text-subtle">
-          {typing.length > 0 ? t('chat.typing', { count: Math.min(typing.length, 3), names: typing.slice(0, 3).join(', ') }) : ''}
+          {typing.length > 0
+            ? t('chat.typing', { count: Math.min(typing.length, 3), names: typing.slice(0, 3).map(isolatedName).join(', ') })
+            : ''}
         </p>
       </div>
       <Composer vm={vm} roomName={name} />

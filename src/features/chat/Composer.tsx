@@ -5,6 +5,7 @@ import type { RoomViewModel } from '../../domain/room/roomViewModel';
 import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
+import { SenderName } from '../identity/SenderName';
 import { isImageFile } from '../../domain/room/imageUpload';
 import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
 
@@ -129,7 +130,11 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
           <span className="min-w-0 flex-1 truncate">
             {mode.kind === 'reply' ? (
               <>
-                {t('chat.composer.replyingTo')} <strong>{mode.senderName}</strong>: {mode.preview}
+                {t('chat.composer.replyingTo')}{' '}
+                <strong>
+                  <SenderName name={mode.senderName} />
+                </strong>
+                : {mode.preview}
               </>
             ) : (
               t('chat.composer.editing')

@@ -6,6 +6,7 @@ import { formatBytes } from '../../domain/room/imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
+import { isolatedName, SenderName } from '../identity/SenderName';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
 import type { HiddenReason } from '../../domain/room/quotes';
 import type { TimelineEvent } from '../../domain/room/timeline';
@@ -49,9 +50,9 @@ export function NoticeRow({ text, ts, subject }: { text: string; ts: number; sub
   const showBadge = subject && subject.badge.kind !== 'plain';
   return (
     <div data-notice className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-subtle">
-      <span>{text}</span>
+      <bdi>{text}</bdi>
       {showBadge && <HandleBadge badge={subject.badge} />}
-      {subject && <SameNameWarning warnings={subject.warnings} />}
+      {subject && <SameNameWarning profile={subject} />}
       <span className="opacity-70">· {timeFormat.format(ts)}</span>
     </div>
   );
@@ -72,9 +73,9 @@ function hiddenReasonText(reason: HiddenReason): string {
 function QuotedSender({ profile }: { profile: SenderProfile }) {
   return (
     <span className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
-      <span className="truncate font-medium text-fg-soft">{profile.name}</span>
+      <SenderName name={profile.name} className="truncate font-medium text-fg-soft" />
       <HandleBadge badge={profile.badge} />
-      <SameNameWarning warnings={profile.warnings} />
+      <SameNameWarning profile={profile} />
     </span>
   );
 }
@@ -177,10 +178,10 @@ export const MessageRow = memo(function MessageRow({
               aria-label={t('members.showIdentity', { name: profile.name })}
               onClick={() => actions.onInspect(row)}
             >
-              {profile.name}
+              <SenderName name={profile.name} />
             </button>
             <HandleBadge badge={profile.badge} />
-            <SameNameWarning warnings={profile.warnings} />
+            <SameNameWarning profile={profile} />
             <time className="text-xs text-subtle" dateTime={new Date(event.ts).toISOString()}>
               {timeFormat.format(event.ts)}
             </time>
@@ -197,7 +198,7 @@ export const MessageRow = memo(function MessageRow({
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {row.edited && <span>{t('chat.message.edited')}</span>}
           <SendState event={event} onRetry={() => actions.onRetry(row)} onDiscard={() => actions.onDiscard(row)} />
-          {readers && readers.length > 0 && <span>Seen by {readers.join(', ')}</span>}
+          {readers && readers.length > 0 && <span>Seen by {readers.map(isolatedName).join(', ')}</span>}
         </div>
         {!deleted && (
           <ReactionPills
@@ -264,7 +265,7 @@ export const PendingImageRow = memo(function PendingImageRow({
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
-            <span className="truncate font-semibold">{profile.name}</span>
+            <SenderName name={profile.name} className="truncate font-semibold" />
             <HandleBadge badge={profile.badge} />
             <time className="text-xs text-subtle" dateTime={new Date(upload.ts).toISOString()}>
               {timeFormat.format(upload.ts)}

@@ -10,6 +10,7 @@ import { badgeOf, disagreement, handleOf, type BrowserCheck } from '../../domain
 import { roomIdentities } from '../../domain/room/roomIdentities';
 import { useIdentityFacts } from './useIdentityFacts';
 import { HandleBadge } from './HandleBadge';
+import { SenderName } from './SenderName';
 import { identityStore, useIdentity, browserKey } from '../../domain/identity/identityStore';
 import { fetchMemberEvent } from './browserVerify';
 import { loadHandleHistory, verifyInBrowser } from './verifyInBrowser';
@@ -102,7 +103,9 @@ function InspectorBody({
       <header className="flex items-start gap-3">
         <Avatar name={profile.name} mxc={profile.avatarMxc} seed={identity} size={48} />
         <div className="min-w-0 flex-1">
-          <h2 className="truncate text-lg font-semibold">{profile.name}</h2>
+          <h2 className="truncate text-lg font-semibold">
+            <SenderName name={profile.name} />
+          </h2>
           <HandleBadge badge={badge} className="text-sm" />
         </div>
         <button className={iconButton} aria-label={t('identity.inspector.close')} onClick={onClose} autoFocus>
@@ -227,22 +230,32 @@ function InspectorBody({
 
       {profile.warnings.length > 0 && (
         <section aria-label={t('identity.inspector.lookAlikes')} className="space-y-1 text-sm">
-          <h3 className="text-xs font-semibold uppercase tracking-wide text-warning">{t('identity.inspector.lookAlikesHeading')}</h3>
-          <ul className="space-y-1">
-            {profile.warnings.map((warning) => {
-              const other = identities.profile({ identity: warning.other, sender: warning.other }, facts);
-              return (
-                <li key={warning.other}>
-                  <button className="underline" onClick={() => identityStore.getState().openInspector(room.roomId, warning.other)}>
-                    {other.name}
-                  </button>{' '}
-                  <span className="text-subtle">
-                    ({other.handleLabel}) — {warning.detail}
-                  </span>
-                </li>
-              );
-            })}
-          </ul>
+          {[true, false].map((warned) => {
+            const list = profile.warnings.filter((w) => w.warn === warned);
+            if (list.length === 0) return null;
+            return (
+              <div key={String(warned)} className="space-y-1" data-look-alikes={warned ? 'warned' : 'original'}>
+                <h3 className={`text-xs font-semibold uppercase tracking-wide ${warned ? 'text-warning' : 'text-subtle'}`}>
+                  {warned ? t('identity.inspector.lookAlikesHeading') : t('identity.inspector.lookAlikesOriginal')}
+                </h3>
+                <ul className="space-y-1">
+                  {list.map((warning) => {
+                    const other = identities.profile({ identity: warning.other, sender: warning.other }, facts);
+                    return (
+                      <li key={warning.other}>
+                        <button className="underline" onClick={() => identityStore.getState().openInspector(room.roomId, warning.other)}>
+                          <SenderName name={other.name} />
+                        </button>{' '}
+                        <span className="text-subtle">
+                          (<bdi>{other.handleLabel}</bdi>) — <bdi data-look-alike-detail>{warning.detail}</bdi>
+                        </span>
+                      </li>
+                    );
+                  })}
+                </ul>
+              </div>
+            );
+          })}
         </section>
       )}
 

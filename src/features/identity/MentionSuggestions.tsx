@@ -3,6 +3,7 @@ import { t } from '../../i18n';
 import { Avatar } from '../../ui/Avatar';
 import type { RoomMemberRow } from '../../domain/room/roomViewModel';
 import { HandleBadge } from './HandleBadge';
+import { SenderName } from './SenderName';
 import type { MentionCandidate } from './mentions';
 
 export const mentionListId = 'mention-suggestions';
@@ -52,7 +53,7 @@ export function MentionSuggestions({
           className={`flex cursor-pointer items-center gap-2 px-2 py-1 ${index === active ? 'bg-accent-surface' : 'hover:bg-surface-muted'}`}
         >
           <Avatar name={option.name} seed={option.identity} size={24} />
-          <span className="truncate text-sm">{option.name}</span>
+          <SenderName name={option.name} className="truncate text-sm" />
           <HandleBadge badge={option.badge} />
         </li>
       ))}

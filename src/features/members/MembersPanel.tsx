@@ -10,6 +10,7 @@ import type { RoomMemberRow } from '../../domain/room/roomViewModel';
 import { useRoomView, useRoomViewModel, selectMembers } from '../chat/useRoomViewModel';
 import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
+import { SenderName } from '../identity/SenderName';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
 import { roleOf } from '../../domain/rooms/members';
 
@@ -151,11 +152,11 @@ function MemberList({ title, roomId, members }: { title: string; roomId: string;
                   aria-label={t('members.showIdentity', { name: member.name })}
                   onClick={() => identityStore.getState().openInspector(roomId, member.identity)}
                 >
-                  {member.name}
+                  <SenderName name={member.name} />
                 </button>
                 <p className="flex min-w-0 flex-wrap items-center gap-1">
                   <HandleBadge badge={profile.badge} />
-                  <SameNameWarning warnings={profile.warnings} />
+                  <SameNameWarning profile={profile} />
                 </p>
               </div>
               {role && (

@@ -16,6 +16,7 @@ import { identityStore } from '../../domain/identity/identityStore';
 import { MoveAccountButton } from '../migration/MoveAccountButton';
 import type { OnMoved } from '../migration/MigrationWizard';
 import { NotificationToggle } from '../notifications/NotificationToggle';
+import { SenderName } from '../identity/SenderName';
 import { ThemeControl } from '../../ui/ThemeControl';
 
 /**
@@ -131,7 +132,9 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
       >
         <Avatar name={room.name} mxc={room.avatarMxc} size={32} />
         <span className="min-w-0 flex-1">
-          <span className={`block truncate ${room.unread ? 'font-semibold' : ''}`}>{room.name}</span>
+          <span className={`block truncate ${room.unread ? 'font-semibold' : ''}`}>
+            {room.isDirect ? <SenderName name={room.name} /> : <bdi>{room.name}</bdi>}
+          </span>
           {room.hint && <RoomHint hint={room.hint} />}
           {room.preview && <span className="block truncate text-xs text-subtle">{room.preview}</span>}
         </span>
@@ -191,7 +194,7 @@ function InviteItem({ room }: { room: RoomListEntry }) {
   return (
     <li className="rounded-md border border-line p-2">
       <p className="truncate font-medium">
-        {room.name}
+        {room.isDirect ? <SenderName name={room.name} /> : <bdi>{room.name}</bdi>}
         {room.isDirect && <span className="ml-1 text-xs text-subtle">({t('rooms.direct')})</span>}
       </p>
       {room.hint && (

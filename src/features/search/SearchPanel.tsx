@@ -11,6 +11,7 @@ import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui
 import { roomIdentities } from '../../domain/room/roomIdentities';
 import { useIdentityFacts } from '../identity/useIdentityFacts';
 import { openRoom } from '../../state/navigation';
+import { SenderName } from '../identity/SenderName';
 import { HandleBadge } from '../identity/HandleBadge';
 import {
   appendPage,
@@ -220,7 +221,7 @@ function SearchResult({ row, room, highlights, onOpen }: { row: SearchHitRow; ro
       >
         {row.before && <ContextLine id={`${id}-before`} line={row.before} room={room} label={t('search.before')} />}
         <span className="flex min-w-0 flex-wrap items-baseline gap-x-2">
-          <span className="truncate font-semibold">{profile.name}</span>
+          <SenderName name={profile.name} className="truncate font-semibold" />
           <HandleBadge badge={profile.badge} />
           <time className="text-xs text-subtle" dateTime={new Date(row.ts).toISOString()}>
             {date}
@@ -246,7 +247,7 @@ function ContextLine({ id, line, room, label }: { id: string; line: SearchLine; 
   return (
     <span id={id} className="block truncate text-xs text-subtle">
       <span className="sr-only">{label}: </span>
-      <span className="font-medium">{name}</span>: {line.text}
+      <SenderName name={name} className="font-medium" />: {line.text}
     </span>
   );
 }

@@ -5,7 +5,7 @@ import { forbidden, notFound } from '../http/errors';
 import type { Pdu } from '../rooms/pdu';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { MembershipRow, StoredEvent } from '../storage/events';
-import { memoByRoomState, memoRead } from '../sync/read-memo';
+import { memoByRoomState, memoRead, type MemoSource } from '../sync/read-memo';
 import { isVisibleAt, visibilityOf, visibleRanges, visibleSegments, type Change, type Segment } from './history-visibility';
 
 export interface RoomView {
@@ -38,7 +38,7 @@ export function roomViewFor(hs: Homeserver, roomId: string, userId: string): Roo
  */
 export class HistoryView {
   constructor(
-    private readonly hs: Homeserver,
+    private readonly hs: MemoSource,
     readonly roomId: string,
     private readonly segments: Segment[],
   ) {}
@@ -88,8 +88,11 @@ export class HistoryView {
   }
 }
 
+/** What a user's history view reads: the events (membership and visibility history) and the room's member keys. */
+export type UserHistorySource = MemoSource & Pick<Homeserver, 'memberKeys'>;
+
 /** What a user may see of a room: their member (the member key in member-key rooms) judged at each event. */
-export function userHistoryView(hs: Homeserver, roomId: string, userId: string, version: string): HistoryView {
+export function userHistoryView(hs: UserHistorySource, roomId: string, userId: string, version: string): HistoryView {
   const memberId = usesMemberKeys(version) ? hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
   // A pure function of the room's state events (member and visibility history, create event) and the member ID.
   const segments = memoByRoomState(hs, roomId, `history\u0000${memberId ?? ''}`, () => {
@@ -121,7 +124,7 @@ export function serverHistoryView(
   return new HistoryView(hs, roomId, visibleSegments({ ...roomSettings(hs, roomId), members }));
 }
 
-function roomSettings(hs: Homeserver, roomId: string): { visibility: Change[]; createPosition?: number } {
+function roomSettings(hs: Pick<Homeserver, 'events'>, roomId: string): { visibility: Change[]; createPosition?: number } {
   const visibility = hs.events
     .keyHistory(roomId, 'm.room.history_visibility', '')
     .map((r) => ({ position: r.position, value: visibilityOf(r.pdu.content) }));

@@ -1,14 +1,14 @@
 // Bundled aggregations (unsigned["m.relations"]) for one viewer: m.thread on thread roots, m.replace (the latest
 // valid edit, spec v1.7+), m.reference (the referring event IDs). Children the viewer may not see don't count.
-import type { Homeserver } from '../homeserver';
 import type { StoredEvent } from '../storage/events';
 import type { ChildRow } from '../storage/relations';
-import { memoRead } from '../sync/read-memo';
+import { memoRead, type MemoSource } from '../sync/read-memo';
 import { NO_HISTORY_FLOOR } from '../sync/tokens';
 
 /** The viewer-specific parts aggregation needs, supplied by the formatter that owns the response. */
 export interface AggregationContext {
-  hs: Homeserver;
+  /** The event store (with its relations) and its read memo. */
+  hs: MemoSource;
   /** May the viewer see this event (history visibility and membership at it)? */
   canSee(event: StoredEvent): boolean;
   /** The viewer's sender ID in the room (their member key in member-key rooms), if they have one. */

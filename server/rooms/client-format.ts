@@ -4,9 +4,10 @@
 import { encodeBase64, type LinkInfo, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD } from '../../src/protocol';
 import { displayIdOf } from '../links/link-service';
 import type { Homeserver } from '../homeserver';
+import type { Config } from '../config';
 import type { Session } from '../storage/accounts';
 import type { StoredEvent } from '../storage/events';
-import { userHistoryView, type HistoryView } from '../client-api/room-access';
+import { userHistoryView, type HistoryView, type UserHistorySource } from '../client-api/room-access';
 import { bundledAggregations, type AggregationContext } from './aggregations';
 import { creatorsOf } from './authorization';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
@@ -19,6 +20,9 @@ export const CREATOR_POWER_LEVEL = Number.MAX_SAFE_INTEGER;
 
 export type ClientEvent = Record<string, unknown> & { type: string; event_id: string; content: Record<string, unknown> };
 
+/** What formatting reads: events and their history, room versions, links (display IDs), member keys, our server name. */
+export type FormatterSources = UserHistorySource & Pick<Homeserver, 'rooms' | 'links'> & { config: Pick<Config, 'serverName'> };
+
 /** Formats events for one viewer; memoises room versions and member display IDs across a response. */
 export class ClientFormatter {
   private readonly versions = new Map<string, string>();
@@ -26,7 +30,7 @@ export class ClientFormatter {
   private readonly histories = new Map<string, HistoryView>();
 
   constructor(
-    private readonly hs: Homeserver,
+    private readonly hs: FormatterSources,
     private readonly viewer: Session | undefined,
   ) {}
 

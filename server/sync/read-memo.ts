@@ -5,6 +5,9 @@
 // (a rolled-back write must not leave its reads behind); bounded, and emptied on every write.
 import type { Homeserver } from '../homeserver';
 
+/** What the memos read from: the event store (its write and state versions) and the database (in a transaction?). */
+export type MemoSource = Pick<Homeserver, 'db' | 'events'>;
+
 const MAX_ENTRIES = 5_000;
 const MAX_ENTRIES_PER_ROOM = 2_000;
 
@@ -13,16 +16,17 @@ interface Memo {
   entries: Map<string, unknown>;
 }
 
-const memos = new WeakMap<Homeserver, Memo>();
-const stateMemos = new WeakMap<Homeserver, Map<string, { version: string; entries: Map<string, unknown> }>>();
+// Keyed by the event store: one per homeserver, whichever narrowed view of it a caller holds.
+const memos = new WeakMap<MemoSource['events'], Memo>();
+const stateMemos = new WeakMap<MemoSource['events'], Map<string, { version: string; entries: Map<string, unknown> }>>();
 
 /** `read()`, or what it returned for the same key since the last write. The result is shared: never mutate it. */
-export function memoRead<T>(hs: Homeserver, key: string, read: () => T): T {
+export function memoRead<T>(hs: MemoSource, key: string, read: () => T): T {
   const version = hs.events.writeVersion();
-  let memo = memos.get(hs);
+  let memo = memos.get(hs.events);
   if (!memo || memo.version !== version) {
     memo = { version, entries: new Map() };
-    memos.set(hs, memo);
+    memos.set(hs.events, memo);
   }
   if (memo.entries.has(key)) return memo.entries.get(key) as T;
   const value = read();
@@ -36,10 +40,10 @@ export function memoRead<T>(hs: Homeserver, key: string, read: () => T): T {
  * Like memoRead, for what depends only on the room's state events (their history included), so it lasts across
  * messages: kept until EventStore.stateVersion(roomId) moves.
  */
-export function memoByRoomState<T>(hs: Homeserver, roomId: string, key: string, read: () => T): T {
+export function memoByRoomState<T>(hs: MemoSource, roomId: string, key: string, read: () => T): T {
   const version = hs.events.stateVersion(roomId);
-  let byRoom = stateMemos.get(hs);
-  if (!byRoom) stateMemos.set(hs, (byRoom = new Map()));
+  let byRoom = stateMemos.get(hs.events);
+  if (!byRoom) stateMemos.set(hs.events, (byRoom = new Map()));
   let memo = byRoom.get(roomId);
   if (!memo || memo.version !== version) {
     memo = { version, entries: new Map() };

@@ -1,7 +1,7 @@
 // Builds one /sync response for one device between two stream positions.
 import { type LinkInfo, MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
-import { ClientFormatter, INVITER_LINK_FIELD, type ClientEvent } from '../rooms/client-format';
+import { ClientFormatter, INVITER_LINK_FIELD, type ClientEvent, type FormatterSources } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { Session } from '../storage/accounts';
 import type { AccountDataRow } from '../storage/account-data';
@@ -26,7 +26,10 @@ export interface SyncRequest {
 
 type Json = Record<string, unknown>;
 
-export async function buildSync(hs: Homeserver, request: SyncRequest): Promise<{ body: Json; hasUpdates: boolean; next: SyncToken }> {
+/** What a /sync response is built from: the formatter's sources, plus the streams, typing, receipts, account data and counts. */
+export type SyncSources = FormatterSources & Pick<Homeserver, 'stream' | 'typing' | 'receipts' | 'accountData' | 'push'>;
+
+export async function buildSync(hs: SyncSources, request: SyncRequest): Promise<{ body: Json; hasUpdates: boolean; next: SyncToken }> {
   const { session, filter } = request;
   const memberships = hs.events.membershipsOf(session.userId).filter((m) => !m.forgotten && roomAllowed(filter.room, m.room_id));
   await hs.links.ensureRooms(memberships.map((m) => m.room_id));
@@ -69,7 +72,7 @@ function globalAccountData(userId: string, changed: AccountDataRow[], since: Syn
 class RoomSyncBuilder {
   private readonly formatter: ClientFormatter;
   constructor(
-    private readonly hs: Homeserver,
+    private readonly hs: SyncSources,
     private readonly request: SyncRequest,
     private readonly next: SyncToken,
     private readonly accountDataRows: AccountDataRow[],

@@ -22,8 +22,15 @@ export type BrowserCheck =
   | {
       state: 'done';
       status: LinkStatus;
-      code: LinkVerdictCode | 'fetch_failed';
+      /** 'not_rechecked': unreachable, and verified before by the homeserver only (see `unreachable`). */
+      code: LinkVerdictCode | 'fetch_failed' | 'not_rechecked';
       reason: string;
+      /**
+       * The check could not be made now (PROTOCOL.md §4, fail open): `domain` (the claimed domain, or the homeserver
+       * handing over the member event) did not answer, and the link stands on an earlier verification, by this
+       * browser or by the homeserver, at `lastVerifiedTs`.
+       */
+      unreachable?: { domain: string; by: 'browser' | 'homeserver'; lastVerifiedTs: number };
       domain?: string;
       keyId?: string;
       checkedTs: number;

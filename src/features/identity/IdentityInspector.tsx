@@ -189,6 +189,26 @@ function InspectorBody({
                 t('identity.inspector.notChecked')
               ) : browser.state === 'checking' ? (
                 t('identity.inspector.checking')
+              ) : browser.unreachable ? (
+                // Fail open (PROTOCOL.md §4): verified before, not re-checked now; never shown as unverified.
+                <>
+                  <strong>{browser.status}</strong>
+                  {browser.keyId && <> {t('identity.inspector.withKey', { keyId: browser.keyId })}</>}
+                  <span className="block font-medium text-warning" data-testid="not-rechecked">
+                    {t(
+                      browser.unreachable.by === 'browser'
+                        ? 'identity.inspector.notRecheckedBrowser'
+                        : 'identity.inspector.notRecheckedHomeserver',
+                      {
+                        domain: browser.unreachable.domain,
+                        when: dateTime.format(browser.unreachable.lastVerifiedTs),
+                      },
+                    )}
+                  </span>
+                  <span className="block text-muted">
+                    {t('identity.inspector.triedAt', { when: dateTime.format(browser.checkedTs), reason: browser.reason })}
+                  </span>
+                </>
               ) : (
                 <>
                   <strong>{browser.status}</strong>

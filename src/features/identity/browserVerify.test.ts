@@ -9,16 +9,23 @@ import {
   signEvent,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
-import { createBrowserVerifier, keyServerUrl, memoryCache, tamperedContent } from './browserVerify';
+import { createBrowserVerifier, keyServerUrl, memoryCache, tamperedContent, vouchedHistory } from './browserVerify';
+import { coSignatureText } from './handleHistory';
 
 const ROOM = '!room:alpha';
 const seed = (n: number) => new Uint8Array(32).fill(n);
 
+type Mode = 'ok' | '404' | 'down' | 'hang';
+/** Never answers; gives up only when the request is aborted (a SIGSTOPped server). */
+function hang(signal: AbortSignal | null | undefined): Promise<Response> {
+  return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+}
+
 /** A tiny "internet": two domains' key endpoints and a homeserver's member_event endpoint, counting requests. */
 function world(now: number) {
   const domains = new Map([
-    ['alpha.localhost:1', { keyId: 'ed25519:a1', seed: seed(1), mode: 'ok' as 'ok' | '404' | 'down' }],
-    ['beta.example', { keyId: 'ed25519:b1', seed: seed(2), mode: 'ok' as 'ok' | '404' | 'down' }],
+    ['alpha.localhost:1', { keyId: 'ed25519:a1', seed: seed(1), mode: 'ok' as Mode }],
+    ['beta.example', { keyId: 'ed25519:b1', seed: seed(2), mode: 'ok' as Mode }],
   ]);
   const members = new Map<string, Record<string, unknown>>();
   const keyRequests: string[] = [];
@@ -49,17 +56,20 @@ function world(now: number) {
     );
     return normaliseKey(memberId);
   }
-  const fetchFn = (async (input: string | URL | Request) => {
+  const homeserver = { mode: 'ok' as Mode };
+  const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
     if (url.pathname === '/_matrix/key/v2/server') {
       keyRequests.push(url.host);
       const d = domains.get(url.host);
       if (!d || d.mode === '404') return new Response('{}', { status: 404 });
       if (d.mode === 'down') throw new TypeError('Failed to fetch');
+      if (d.mode === 'hang') return hang(init?.signal);
       return Response.json(buildServerKeyResponse(url.host, d.keyId, d.seed, now + 86_400_000));
     }
     const prefix = `${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_event/`;
     if (url.pathname.startsWith(prefix)) {
+      if (homeserver.mode === 'hang') return hang(init?.signal);
       const event = members.get(normaliseKey(decodeURIComponent(url.pathname.slice(prefix.length))));
       return event
         ? Response.json(event)
@@ -67,7 +77,7 @@ function world(now: number) {
     }
     return new Response('not here', { status: 500 });
   }) as typeof fetch;
-  return { domains, members, keyRequests, addMember, fetchFn };
+  return { domains, members, keyRequests, addMember, fetchFn, homeserver };
 }
 
 describe('browser link verification', () => {
@@ -153,7 +163,90 @@ describe('browser link verification', () => {
     w.domains.get('alpha.localhost:1')!.mode = '404';
     const checks = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }, { identity: alice }], { force: true });
     expect(checks.get(bob)).toMatchObject({ status: 'verified', code: 'verified_with_last_known_key' });
+    expect(checks.get(bob)).toMatchObject({ unreachable: { domain: 'beta.example', by: 'browser', lastVerifiedTs: now } });
     expect(checks.get(alice)).toMatchObject({ status: 'unverified', code: 'domain_not_found' });
+    expect(checks.get(alice)).not.toHaveProperty('unreachable');
+  });
+
+  const homeserverVerified = (domain: string) => () => ({
+    status: 'verified' as const,
+    domain,
+    localpart: 'bob',
+    checked_ts: now - 60_000,
+  });
+
+  it('fails open on the homeserver’s word for a link this browser never verified, and never as unverified', async () => {
+    const w = world(now);
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    w.domains.get('beta.example')!.mode = 'down';
+    const verifier = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache: memoryCache(),
+      now: () => now,
+      homeserverSays: homeserverVerified('beta.example'),
+    });
+    const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)!;
+    expect(check).toMatchObject({
+      status: 'verified',
+      code: 'not_rechecked',
+      unreachable: { domain: 'beta.example', by: 'homeserver', lastVerifiedTs: now - 60_000 },
+    });
+    // The homeserver's word covers only the domain it verified; with no word at all, never verified is unverified.
+    const unsure = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache: memoryCache(),
+      now: () => now,
+    });
+    expect((await unsure.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)).toMatchObject({
+      status: 'unverified',
+      code: 'never_verified',
+    });
+  });
+
+  it('gives up on a domain that hangs after the timeout, and says so; the next check tries the domain again', async () => {
+    const w = world(now);
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    const cache = memoryCache();
+    const verifier = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache,
+      now: () => now,
+      timeoutMs: 50,
+    });
+    await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }]);
+    w.domains.get('beta.example')!.mode = 'hang';
+    const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }], { force: true })).get(bob)!;
+    expect(check).toMatchObject({ status: 'verified', unreachable: { domain: 'beta.example', by: 'browser' } });
+    expect(check.state === 'done' && check.reason).toContain('no answer within 0.1 s');
+    // Back again: the fail-open verdict was not kept; the domain is asked (with the cached keys expired by force).
+    w.domains.get('beta.example')!.mode = 'ok';
+    const again = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }], { force: true })).get(bob)!;
+    expect(again).toMatchObject({ status: 'verified', code: 'verified' });
+    expect(again).not.toHaveProperty('unreachable');
+  });
+
+  it('a homeserver that hangs on the member event: timed out, and the homeserver’s earlier verdict stands', async () => {
+    const w = world(now);
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    w.homeserver.mode = 'hang';
+    const verifier = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache: memoryCache(),
+      now: () => now,
+      timeoutMs: 50,
+      homeserverSays: homeserverVerified('beta.example'),
+    });
+    const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: bob }])).get(bob)!;
+    expect(check).toMatchObject({ status: 'verified', code: 'fetch_failed', unreachable: { domain: 'hs.localhost:1', by: 'homeserver' } });
+    expect(check.state === 'done' && check.reason).toContain('no answer within');
   });
 
   it('says so when the homeserver will not hand over the member event', async () => {
@@ -162,5 +255,29 @@ describe('browser link verification', () => {
     const check = (await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [{ identity: stranger }])).get(stranger)!;
     expect(check).toMatchObject({ status: 'unverified', code: 'fetch_failed' });
     expect(check.state === 'done' && check.reason).toContain('404');
+  });
+
+  it('a handle history vouches for the current event only, on the homeserver’s word, and says it was not re-checked', async () => {
+    const w = world(now);
+    const bob = w.addMember(1, 'beta.example', 'bob');
+    w.domains.get('beta.example')!.mode = 'down';
+    const verifier = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache: memoryCache(),
+      now: () => now,
+    });
+    const event = w.members.get(bob)!;
+    const verdicts = await verifier.verifyEvents(MEMBER_KEYS_ROOM_VERSION, [event, event]);
+    expect(verdicts.map((v) => v.code)).toEqual(['never_verified', 'never_verified']);
+    const vouched = vouchedHistory(verdicts, homeserverVerified('beta.example')());
+    expect(vouched.map((v) => v.status)).toEqual(['unverified', 'verified']);
+    expect(vouched[1]!.reason).not.toContain('never verified');
+    expect(coSignatureText(['beta.example'], 'beta.example', vouched[1])).toMatch(
+      /^co-signed by beta\.example, verified by your homeserver; couldn't re-check now: beta\.example is unreachable/,
+    );
+    // Another domain's word vouches for nothing.
+    expect(vouchedHistory(verdicts, homeserverVerified('alpha.localhost:1')()).map((v) => v.status)).toEqual(['unverified', 'unverified']);
   });
 });

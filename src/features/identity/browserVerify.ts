@@ -12,6 +12,7 @@ import {
   WAYFARER_CLIENT_PREFIX,
   type KeyFetchOutcome,
   type KnownLinkKey,
+  type LinkInfo,
   type LinkVerdict,
 } from '../../protocol';
 import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
@@ -43,21 +44,28 @@ export function keyServerUrl(domain: string): string {
   return `${local ? 'http' : 'https'}://${domain}/_matrix/key/v2/server`;
 }
 
-/** One GET of a domain's keys, as the link rules need it: 2xx JSON → ok, 404 → not_found, anything else unreachable. */
-export async function fetchDomainKeys(fetchFn: typeof fetch, domain: string): Promise<KeyFetchOutcome> {
+/** How long one check waits for one answer (a domain's keys, the member event) when the caller names no limit. */
+export const CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * One GET of a domain's keys, as the link rules need it: 2xx JSON → ok, 404 → not_found, anything else (no answer
+ * within `timeoutMs` included: a hung server must not leave "Verify now" checking for ever) unreachable.
+ */
+export async function fetchDomainKeys(fetchFn: typeof fetch, domain: string, timeoutMs = CHECK_TIMEOUT_MS): Promise<KeyFetchOutcome> {
   try {
-    return { kind: 'ok', response: await homeserverFetch(keyServerUrl(domain), { fetch: fetchFn, cache: 'no-store' }) };
+    return { kind: 'ok', response: await homeserverFetch(keyServerUrl(domain), { fetch: fetchFn, cache: 'no-store', timeoutMs }) };
   } catch (error) {
     if (!(error instanceof MatrixHttpError)) throw error;
     if (error.kind === 'http' && error.httpStatus === 404) return { kind: 'not_found' };
     if (error.kind === 'not-json') return { kind: 'unreachable', detail: 'the key response is not JSON' };
     if (error.answered) return { kind: 'unreachable', detail: `HTTP ${error.httpStatus}` };
-    return { kind: 'unreachable', detail: causeText(error) };
+    return { kind: 'unreachable', detail: causeText(error, timeoutMs) };
   }
 }
 
-/** Why no answer came, in the fetch's own words ("Failed to fetch"). */
-function causeText(error: MatrixHttpError): string {
+/** Why no answer came, in the fetch's own words ("Failed to fetch"), or that none came in time. */
+function causeText(error: MatrixHttpError, timeoutMs: number): string {
+  if (error.kind === 'timeout') return `no answer within ${Math.round(timeoutMs / 100) / 10} s`;
   return error.cause instanceof Error ? error.cause.message : error.cause !== undefined ? String(error.cause) : error.message;
 }
 
@@ -72,6 +80,13 @@ export interface BrowserVerifierDeps {
   now?: () => number;
   /** Member events fetched at once: a browser refuses thousands of parallel requests (and a homeserver should not get them). */
   concurrency?: number;
+  /** How long one request may go unanswered (CHECK_TIMEOUT_MS when omitted). */
+  timeoutMs?: number;
+  /**
+   * The homeserver's own verdict on a member's link (member_info), for failing open: a link it verified stays
+   * verified while the domain (or the homeserver) cannot be reached from here, marked as not re-checked.
+   */
+  homeserverSays?: (roomId: string, identity: string) => LinkInfo | undefined;
 }
 
 export interface MemberToCheck {
@@ -85,7 +100,7 @@ export interface VerifyOptions {
 
 /** Fetches a member event in federation format; throws an Error with words for people when it cannot. */
 export async function fetchMemberEvent(
-  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>,
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken' | 'timeoutMs'>,
   roomId: string,
   identity: string,
 ): Promise<unknown> {
@@ -97,7 +112,7 @@ export async function fetchMemberEvent(
  * format (see handleHistory.ts's parseMemberHistory). Throws an Error with words for people when it cannot.
  */
 export async function fetchMemberHistory(
-  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>,
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken' | 'timeoutMs'>,
   roomId: string,
   identity: string,
 ): Promise<unknown> {
@@ -105,17 +120,18 @@ export async function fetchMemberHistory(
 }
 
 async function getMemberEvent(
-  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken'>,
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken' | 'timeoutMs'>,
   roomId: string,
   identity: string,
   query: string,
 ): Promise<unknown> {
   const url = `${deps.homeserverUrl.replace(/\/$/, '')}${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(roomId)}/member_event/${encodeURIComponent(`@${normaliseKey(identity)}`)}${query}`;
+  const timeoutMs = deps.timeoutMs ?? CHECK_TIMEOUT_MS;
   try {
-    return await homeserverFetch(url, { accessToken: deps.accessToken, cache: 'no-store', fetch: deps.fetch });
+    return await homeserverFetch(url, { accessToken: deps.accessToken, cache: 'no-store', fetch: deps.fetch, timeoutMs });
   } catch (error) {
     if (!(error instanceof MatrixHttpError)) throw error;
-    if (!error.answered) throw error.withMessage(`could not reach your homeserver for the member event (${causeText(error)})`);
+    if (!error.answered) throw error.withMessage(`could not reach your homeserver for the member event (${causeText(error, timeoutMs)})`);
     if (error.kind === 'not-json') throw error.withMessage('your homeserver answered with a member event that is not JSON');
     throw error.withMessage(
       `your homeserver did not hand over the member event: HTTP ${error.httpStatus}${error.data.error ? ` (${error.data.error})` : ''}`,
@@ -136,6 +152,61 @@ export function checkFromVerdict(verdict: LinkVerdict, nowMs: number, eventId?: 
   if (verdict.keyId) check.keyId = verdict.keyId;
   if (eventId) check.eventId = eventId;
   return check;
+}
+
+/**
+ * The domain did not answer (PROTOCOL.md §4): a link this browser verified before stands on its last known key; one
+ * only the homeserver verified stands on the homeserver's word. Either is "verified, not re-checked", never
+ * "unverified". Undefined when the domain answered, or when nobody ever verified the link.
+ */
+export function failOpenCheck(verdict: LinkVerdict, nowMs: number, eventId?: string, homeserver?: LinkInfo): BrowserCheck | undefined {
+  const domain = verdict.domain ?? '';
+  if (verdict.code === 'verified_with_last_known_key' && verdict.knownKey) {
+    const check = checkFromVerdict(verdict, nowMs, eventId);
+    if (check.state === 'done') check.unreachable = { domain, by: 'browser', lastVerifiedTs: verdict.knownKey.verifiedTs };
+    return check;
+  }
+  if (verdict.code === 'never_verified' && homeserver?.status === 'verified' && homeserver.domain === verdict.domain) {
+    const check: BrowserCheck = {
+      state: 'done',
+      status: 'verified',
+      code: 'not_rechecked',
+      reason: unreachableReason(verdict),
+      checkedTs: nowMs,
+      domain,
+      unreachable: { domain, by: 'homeserver', lastVerifiedTs: homeserver.checked_ts },
+    };
+    if (homeserver.key_id) check.keyId = homeserver.key_id;
+    if (eventId) check.eventId = eventId;
+    return check;
+  }
+  return undefined;
+}
+
+/** "beta is unreachable (no answer within 2 s)", without "and this link was never verified" (the homeserver did). */
+export function unreachableReason(verdict: LinkVerdict): string {
+  return verdict.reason.replace(/ and this link was never verified$/, '');
+}
+
+/**
+ * The homeserver's word for the current member event in a handle history (the last one, claiming the domain the
+ * homeserver verified), where this browser could not reach that domain and never verified it: verified, marked as
+ * not re-checked (handleHistory's coSignatureText). Other verdicts are returned as they are.
+ */
+export function vouchedHistory(verdicts: readonly LinkVerdict[], homeserver: LinkInfo | undefined): LinkVerdict[] {
+  const out = [...verdicts];
+  const last = out.at(-1);
+  if (last?.code === 'never_verified' && homeserver?.status === 'verified' && homeserver.domain === last.domain)
+    out[out.length - 1] = { ...last, status: 'verified', reason: unreachableReason(last) };
+  return out;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 /**
@@ -170,7 +241,7 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
       if (keys && keys.expiresTs > now()) return keys.outcome;
     }
     keyFetches++;
-    const outcome = await fetchDomainKeys(deps.fetch, domain);
+    const outcome = await fetchDomainKeys(deps.fetch, domain, deps.timeoutMs);
     if (outcome.kind === 'ok') {
       const validUntil =
         isRecord(outcome.response) && typeof outcome.response.valid_until_ts === 'number' ? outcome.response.valid_until_ts : 0;
@@ -217,13 +288,21 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     try {
       memberEvent = await fetchMemberEvent(deps, roomId, identity);
     } catch (error) {
-      return {
-        state: 'done',
-        status: 'unverified',
-        code: 'fetch_failed',
-        reason: error instanceof Error ? error.message : String(error),
-        checkedTs: startedTs,
-      };
+      const reason = error instanceof Error ? error.message : String(error);
+      // The homeserver itself did not answer: a link it verified before stays so (fail open), not re-checked.
+      const earlier = deps.homeserverSays?.(roomId, identity);
+      if (error instanceof MatrixHttpError && !error.answered && earlier?.status === 'verified') {
+        return {
+          state: 'done',
+          status: 'verified',
+          code: 'fetch_failed',
+          reason,
+          checkedTs: startedTs,
+          unreachable: { domain: hostOf(deps.homeserverUrl), by: 'homeserver', lastVerifiedTs: earlier.checked_ts },
+          ...(earlier.key_id ? { keyId: earlier.key_id } : {}),
+        };
+      }
+      return { state: 'done', status: 'unverified', code: 'fetch_failed', reason, checkedTs: startedTs };
     }
     const eventId =
       typeof (memberEvent as { event_id?: unknown })?.event_id === 'string'
@@ -245,6 +324,8 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
       };
     }
     const verdict = await verifyWithKnownKey(verifier, memberEvent, roomVersion);
+    const failedOpen = failOpenCheck(verdict, startedTs, eventId, deps.homeserverSays?.(roomId, identity));
+    if (failedOpen) return failedOpen; // not cached: the next check tries the domain again
     const check = checkFromVerdict(verdict, startedTs, eventId);
     await remember(verdictKey, { check, expiresTs: startedTs + VERDICT_TTL_MS } satisfies CachedVerdict);
     return check;

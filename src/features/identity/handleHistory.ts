@@ -63,6 +63,9 @@ export function coSignatureText(coSigners: readonly string[], domain: string | u
     others.length > 0
       ? t('identity.history.coSignedAlso', { domain, others: others.join(', ') })
       : t('identity.history.coSigned', { domain });
+  // Vouched for by the homeserver while the domain is unreachable from here (verifyInBrowser's fail open).
+  if (verdict?.status === 'verified' && verdict.code === 'never_verified')
+    return t('identity.history.notRechecked', { text, reason: verdict.reason });
   if (verdict?.status === 'verified')
     return verdict.keyId ? t('identity.history.checkedKey', { text, keyId: verdict.keyId }) : t('identity.history.checked', { text });
   if (verdict?.status === 'unverified') return t('identity.history.notValid', { text, reason: verdict.reason });

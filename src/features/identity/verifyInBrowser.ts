@@ -2,9 +2,11 @@
 // One verifier per signed-in client; its cache lives in IndexedDB (idb-keyval), so a reload keeps it.
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { clear, createStore as createIdbStore, get, set } from 'idb-keyval';
-import { createBrowserVerifier, fetchMemberHistory, type BrowserVerifier, type VerificationCache } from './browserVerify';
+import { createBrowserVerifier, fetchMemberHistory, vouchedHistory, type BrowserVerifier, type VerificationCache } from './browserVerify';
 import { describeHandleHistory, parseMemberHistory, type HandleHistoryEntry } from './handleHistory';
 import { identityStore } from '../../domain/identity/identityStore';
+import { livenessSettings } from '../../matrix/liveness';
+import { LINK_FIELD } from '../../protocol';
 
 let idb: ReturnType<typeof createIdbStore> | undefined;
 const linkStore = () => (idb ??= createIdbStore('wayfarer-identity', 'link-checks'));
@@ -28,6 +30,10 @@ export function browserVerifierFor(client: MatrixClient): BrowserVerifier {
       homeserverUrl: client.getHomeserverUrl(),
       accessToken: client.getAccessToken() ?? '',
       cache: indexedDbCache(),
+      // A domain (or the homeserver) that hangs must not leave "Verify now" checking for ever.
+      timeoutMs: livenessSettings().checkTimeoutMs,
+      // Fail open on the homeserver's word too: a link it verified stays verified while a domain is unreachable.
+      homeserverSays: (roomId, identity) => identityStore.getState().memberInfo[roomId]?.[identity]?.[LINK_FIELD],
     });
     verifiers.set(client, verifier);
   }
@@ -42,13 +48,23 @@ export async function verifyInBrowser(client: MatrixClient, room: Room, identiti
     room.roomId,
     identities.map((identity) => [identity, { state: 'checking', startedTs }]),
   );
-  const results = await browserVerifierFor(client).verifyRoom(
-    room.roomId,
-    room.getVersion(),
-    identities.map((identity) => ({ identity })),
-    { force },
-  );
-  identityStore.getState().setBrowserChecks(room.roomId, results);
+  try {
+    const results = await browserVerifierFor(client).verifyRoom(
+      room.roomId,
+      room.getVersion(),
+      identities.map((identity) => ({ identity })),
+      { force },
+    );
+    identityStore.getState().setBrowserChecks(room.roomId, results);
+  } catch (error) {
+    // Never left "checking…": say what went wrong where the verdict would be.
+    const reason = `the check itself failed: ${error instanceof Error ? error.message : String(error)}`;
+    identityStore.getState().setBrowserChecks(
+      room.roomId,
+      identities.map((identity) => [identity, { state: 'done', status: 'unverified', code: 'fetch_failed', reason, checkedTs: startedTs }]),
+    );
+    throw error;
+  }
 }
 
 /**
@@ -57,11 +73,17 @@ export async function verifyInBrowser(client: MatrixClient, room: Room, identiti
  */
 export async function loadHandleHistory(client: MatrixClient, room: Room, identity: string, force = false): Promise<HandleHistoryEntry[]> {
   const body = await fetchMemberHistory(
-    { fetch: window.fetch.bind(window), homeserverUrl: client.getHomeserverUrl(), accessToken: client.getAccessToken() ?? '' },
+    {
+      fetch: window.fetch.bind(window),
+      homeserverUrl: client.getHomeserverUrl(),
+      accessToken: client.getAccessToken() ?? '',
+      timeoutMs: livenessSettings().checkTimeoutMs,
+    },
     room.roomId,
     identity,
   );
   const events = parseMemberHistory(body);
   const verdicts = await browserVerifierFor(client).verifyEvents(room.getVersion(), events, { force });
-  return describeHandleHistory(events, identity, room.getVersion(), verdicts);
+  const homeserver = identityStore.getState().memberInfo[room.roomId]?.[identity]?.[LINK_FIELD];
+  return describeHandleHistory(events, identity, room.getVersion(), vouchedHistory(verdicts, homeserver));
 }

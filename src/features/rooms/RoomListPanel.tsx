@@ -18,6 +18,9 @@ import type { OnMoved } from '../migration/MigrationWizard';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { SenderName } from '../identity/SenderName';
 import { ThemeControl } from '../../ui/ThemeControl';
+import { logger } from '../../platform/logger';
+
+const log = logger('rooms');
 
 /**
  * `onSignOut` ends the session and `onMoved` switches this browser to the account a move ended on (src/app/session.ts):
@@ -180,7 +183,10 @@ function InviteItem({ room }: { room: RoomListEntry }) {
       if (accept) {
         await client.joinRoom(room.roomId);
         // An accepted DM invite is a DM here too (m.direct), with the one who sent it.
-        if (room.isDirect && room.inviter) await markDirect(client, room.inviter, room.roomId).catch(() => undefined);
+        if (room.isDirect && room.inviter)
+          await markDirect(client, room.inviter, room.roomId).catch((error: unknown) =>
+            log.warn('the accepted DM is not marked direct (m.direct): it shows as a room until it is', error),
+          );
         openRoom(room.roomId, { arriving: true });
       } else {
         await client.leave(room.roomId);

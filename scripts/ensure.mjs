@@ -1,6 +1,6 @@
 // Set-up that `npm start` and `npm test` do on a fresh clone: nothing here may depend on a step done by hand.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,13 +20,36 @@ export function mustRun(command, args, options = {}) {
   }
 }
 
-const mtime = (file) => (existsSync(file) ? statSync(file).mtimeMs : 0);
+/**
+ * Whether node_modules holds what package-lock.json names: npm's own record of the installed tree
+ * (node_modules/.package-lock.json) lists every package at the lockfile's version. By content, not by file times:
+ * a checkout or rebase touches package-lock.json without changing a package.
+ */
+export function nodeModulesMatchLockfile(lock, installed) {
+  if (!existsSync(installed)) return false;
+  try {
+    const wanted = JSON.parse(readFileSync(lock, 'utf8')).packages ?? {};
+    const have = JSON.parse(readFileSync(installed, 'utf8')).packages ?? {};
+    // Optional packages for other platforms are never installed; everything else must be there at its version.
+    return Object.entries(wanted).every(([name, entry]) =>
+      name === '' ? true : have[name] ? have[name].version === entry.version : entry.optional === true,
+    );
+  } catch {
+    return false;
+  }
+}
 
-/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+/** Installs npm dependencies when node_modules is missing or does not match the lockfile. */
 export function ensureNodeModules() {
   const lock = path.join(root, 'package-lock.json');
-  const installed = path.join(root, 'node_modules', '.package-lock.json');
-  if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
+  const modules = path.join(root, 'node_modules');
+  if (nodeModulesMatchLockfile(lock, path.join(modules, '.package-lock.json'))) return;
+  // A node_modules that is a link to another checkout's (a second worktree) is that checkout's to install: `npm ci`
+  // would empty the directory it points to.
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    console.warn(`• node_modules links to ${realpathSync(modules)} and does not match package-lock.json; run npm ci there`);
+    return;
+  }
   // `npm ci`: exactly the committed lockfile, which lists every platform's optional packages (tailwind's oxide
   // builds among them), so a fresh clone installs the same tree and leaves package-lock.json untouched.
   console.log('• installing npm dependencies (npm ci)…');

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import { createClient, PendingEventOrdering, Room, RoomEvent } from 'matrix-js-sdk';
+import { ClientEvent, createClient, PendingEventOrdering, Room, RoomEvent, SyncState } from 'matrix-js-sdk';
 import { createChatStore } from '../state/chatStore';
 import { bindClient, holdRoomViewModel, roomViewModel } from './bindings';
 import { roomIdentities } from './room/roomIdentities';
@@ -47,6 +47,42 @@ describe('bindClient', () => {
     unbind();
     expect(rejoined.listenerCount(RoomEvent.Timeline)).toBe(own);
     expect(() => roomViewModel(client, rejoined)).toThrow(/bindClient/);
+    client.stopClient();
+  });
+
+  it('says the connection is lost while the fetch watchdog finds the server silent, and wakes the SDK when it answers', () => {
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9' });
+    let lost = false;
+    const listeners = new Set<(lost: boolean) => void>();
+    const liveness = {
+      fetch: globalThis.fetch,
+      lost: () => lost,
+      subscribe: (listener: (lost: boolean) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      stop: () => {},
+    };
+    const set = (value: boolean) => {
+      lost = value;
+      for (const listener of listeners) listener(value);
+    };
+    let retries = 0;
+    client.retryImmediately = () => {
+      retries++;
+      return true;
+    };
+    const store = createChatStore();
+    const unbind = bindClient(client, store, () => {}, liveness);
+    client.emit(ClientEvent.Sync, SyncState.Syncing, null);
+    expect(store.getState().connection).toBe('syncing');
+    set(true); // the SDK still believes it is syncing
+    expect(store.getState().connection).toBe('reconnecting');
+    set(false);
+    expect(store.getState().connection).toBe('syncing');
+    expect(retries).toBe(1);
+    unbind();
+    expect(listeners.size).toBe(0);
     client.stopClient();
   });
 });

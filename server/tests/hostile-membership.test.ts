@@ -124,7 +124,8 @@ describe.each(VERSIONS)('room version %s', (version) => {
 
   it('an invite to a room beta is not in can be withdrawn only by a server that invited beta', async () => {
     const dora = await user(beta, `dora${memberKeys ? 'k' : 'c'}`);
-    const room = (await ok(alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat' }))).room_id as string;
+    const room = (await ok(alice.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat' })))
+      .room_id as string;
     const eveThere = await evil.join(alpha, room, 'eve', version);
     await ok(alice.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: dora.userId }));
     await waitFor('dora’s invite', async () => (await sync(dora)).rooms?.invite?.[room]);

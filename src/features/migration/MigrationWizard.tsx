@@ -7,6 +7,8 @@ import type { MatrixClient } from 'matrix-js-sdk';
 import { secondaryButton } from '../../ui/controls';
 import { useModalDialog } from '../../ui/Dialog';
 import { portableStatus } from '../portable/portableRooms';
+import { fetchPortableAccount } from '../portable/accountKeyAuth';
+import type { MigrationJournal } from './journal';
 import { createMigrationController, type MigrationController, type WizardStage } from './migrationController';
 import { indexedDbJournalStore, type JournalStore } from './persistence';
 import type { AccountSnapshot } from './plan';
@@ -45,22 +47,41 @@ async function takeSnapshot(client: MatrixClient, portable: boolean): Promise<Ac
   });
 }
 
-/** One controller per opening; closing the wizard disposes it (the step under way finishes and is recorded). */
-function useMigrationController(client: MatrixClient, store: JournalStore): MigrationController | undefined {
+/**
+ * One controller per opening; closing the wizard disposes it (the step under way finishes and is recorded). With
+ * `pending`, the controller is over a move that ended on this account while its old server was not told yet: it
+ * speaks to the old server with the old session's token the journal kept.
+ */
+function useMigrationController(client: MatrixClient, store: JournalStore, pending?: MigrationJournal): MigrationController | undefined {
   const [controller, setController] = useState<MigrationController>();
   useEffect(() => {
     const userId = client.getSafeUserId();
-    const created = createMigrationController({
-      source: { userId, serverName: serverOf(userId), baseUrl: client.baseUrl },
-      accessToken: () => client.getAccessToken() ?? '',
-      store,
-      portableStatus: () => portableStatus(client),
-      takeSnapshot: (portable) => takeSnapshot(client, portable),
-    });
+    const oldToken = pending?.sourceAccessToken;
+    const created = createMigrationController(
+      pending && oldToken
+        ? {
+            source: pending.source,
+            accessToken: () => oldToken,
+            store,
+            portableStatus: async () => {
+              const old = { ...pending.source, accessToken: oldToken, deviceId: '' };
+              const account = await fetchPortableAccount(old);
+              return account ? { portable: true, accountKey: account.account_key } : { portable: false };
+            },
+            takeSnapshot: () => Promise.reject(new Error(t('migration.finishPending.noPlan'))),
+          }
+        : {
+            source: { userId, serverName: serverOf(userId), baseUrl: client.baseUrl },
+            accessToken: () => client.getAccessToken() ?? '',
+            store,
+            portableStatus: () => portableStatus(client),
+            takeSnapshot: (portable) => takeSnapshot(client, portable),
+          },
+    );
     setController(created);
     void created.open();
     return () => created.dispose();
-  }, [client, store]);
+  }, [client, store, pending]);
   return controller;
 }
 
@@ -71,14 +92,19 @@ export default function MigrationWizard({
   client,
   onClose,
   onMoved,
+  pending,
   store = indexedDbJournalStore,
 }: {
   client: MatrixClient;
   onClose: () => void;
   onMoved: OnMoved;
+  /** A move that ended on this account whose old server still has to be told (pendingMarkFor). */
+  pending?: MigrationJournal;
   store?: JournalStore;
 }) {
-  const controller = useMigrationController(client, store);
+  const controller = useMigrationController(client, store, pending);
+  // "Done" on a move that already ended on this account only closes the wizard.
+  const here: OnMoved = async (next, options) => (next.userId === client.getSafeUserId() ? onClose() : onMoved(next, options));
   const dialogRef = useModalDialog();
   return (
     // A native modal: focus stays inside the wizard, the app behind it is inert, Escape closes it like Close does.
@@ -95,7 +121,7 @@ export default function MigrationWizard({
             {t('common.close')}
           </button>
         </header>
-        {controller ? <Stages controller={controller} onClose={onClose} onMoved={onMoved} /> : <p role="status">{t('common.loading')}</p>}
+        {controller ? <Stages controller={controller} onClose={onClose} onMoved={here} /> : <p role="status">{t('common.loading')}</p>}
       </div>
     </dialog>
   );

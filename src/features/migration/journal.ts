@@ -367,6 +367,14 @@ export function markDue(journal: MigrationJournal): boolean {
   return journal.path === 'portable' && !journal.markedMovedTs && roomsHeld(journal);
 }
 
+/**
+ * A move that ended on `userId` (its "Done" switched this browser there) while its old server was not told yet:
+ * the new account's session offers to finish it (PROTOCOL.md §7 step 5, "retried at every later start").
+ */
+export function pendingMarkFor(journals: readonly MigrationJournal[], userId: string): MigrationJournal | undefined {
+  return journals.find((j) => j.target.userId === userId && j.source.userId !== userId && j.sourceAccessToken && markDue(j));
+}
+
 /** Room IDs the target holds: their check on the target passed. */
 export function movedRoomIds(journal: MigrationJournal): Set<string> {
   const ids = new Set<string>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveMemberKey, deriveMemberRoot, generateRecoverySecret, memberIdFromPublicKey } from '../../protocol';
 import { accountKeyId } from '../portable/accountKeyAuth';
-import { createJournal, JOURNAL_FORMAT, type MigrationJournal, type StepRecord } from './journal';
+import { createJournal, JOURNAL_FORMAT, pendingMarkFor, type MigrationJournal, type StepRecord } from './journal';
 import {
   createMigrationController,
   type MigrationController,
@@ -361,6 +361,29 @@ describe('migration controller', () => {
     expect((await store.load(ALICE))!.markError).toBeUndefined();
     expect(await later.finish()).toMatchObject({ markPending: false });
     expect(await store.load(ALICE)).toBeUndefined();
+  });
+
+  it('after Done with the mark pending, the new account finds the move (pendingMarkFor over the stored journals) and only that one', async () => {
+    const store = memoryJournalStore();
+    const controller = controllerOver(store, {
+      markMoved: async () => {
+        throw new MatrixHttpError({ kind: 'timeout', url: 'http://alpha/x' });
+      },
+    });
+    await toPlan(controller);
+    await controller.start();
+    await until(controller, (s) => !!s.journal?.markError);
+    // Not yet Done: the old token is not kept, so the new account has nothing to finish.
+    expect(pendingMarkFor(await store.list(), '@alice:beta')).toBeUndefined();
+    await controller.finish();
+    store.put('@zed:alpha', { format: 99 }); // unreadable: left out, never in the way
+    const found = pendingMarkFor(await store.reopen().list(), '@alice:beta');
+    expect(found).toMatchObject({ source: { userId: ALICE }, sourceAccessToken: 'old-token' });
+    expect(pendingMarkFor(await store.list(), ALICE)).toBeUndefined();
+    expect(pendingMarkFor(await store.list(), '@carol:beta')).toBeUndefined();
+    // Once marked, nothing is pending any more.
+    await store.save({ ...found!, markedMovedTs: 5 });
+    expect(pendingMarkFor(await store.list(), '@alice:beta')).toBeUndefined();
   });
 
   it('a refusal of the mark is said in words, and a wrong recovery key is refused before anything is sent', async () => {

@@ -1,6 +1,6 @@
 // Where migration journals live on this device: IndexedDB through idb-keyval, one entry per migration, keyed by
 // the old account (one migration at a time per account). Only this and the journal's shape touch storage.
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, values, type UseStore } from 'idb-keyval';
 import { readJournal, type MigrationJournal } from './journal';
 
 export interface JournalStore {
@@ -8,6 +8,20 @@ export interface JournalStore {
   load(sourceUserId: string): Promise<MigrationJournal | undefined>;
   save(journal: MigrationJournal): Promise<void>;
   remove(sourceUserId: string): Promise<void>;
+  /**
+   * Every readable journal on this device (ones this version can't read are left out: they block only their own
+   * account's wizard). The new account's session finds here a move whose last step still waits for the old server.
+   */
+  list(): Promise<MigrationJournal[]>;
+}
+
+function readable(stored: unknown): MigrationJournal[] {
+  try {
+    const journal = readJournal(stored);
+    return journal ? [journal] : [];
+  } catch {
+    return [];
+  }
 }
 
 let idbStore: UseStore | undefined;
@@ -17,6 +31,7 @@ export const indexedDbJournalStore: JournalStore = {
   load: async (sourceUserId) => readJournal(await get(sourceUserId, journals())),
   save: (journal) => set(journal.source.userId, journal, journals()),
   remove: (sourceUserId) => del(sourceUserId, journals()),
+  list: async () => (await values(journals())).flatMap(readable),
 };
 
 export interface MemoryJournalStore extends JournalStore {
@@ -37,6 +52,7 @@ export function memoryJournalStore(entries = new Map<string, unknown>()): Memory
       entries.set(journal.source.userId, structuredClone(journal));
     },
     remove: async (id) => void entries.delete(id),
+    list: async () => [...entries.values()].flatMap((stored) => readable(structuredClone(stored))),
     put: (id, stored) => void entries.set(id, structuredClone(stored)),
     reopen: () => memoryJournalStore(entries),
   };

@@ -13,7 +13,7 @@ import { DirectMessageDialog, markDirect } from './DirectMessageDialog';
 import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
 import { identityStore } from '../../domain/identity/identityStore';
-import { MoveAccountButton } from '../migration/MoveAccountButton';
+import { MoveAccountButton, PendingMoveNotice } from '../migration/MoveAccountButton';
 import type { OnMoved } from '../migration/MigrationWizard';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { SenderName } from '../identity/SenderName';
@@ -59,6 +59,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
           {t('rooms.signOut')}
         </button>
       </header>
+      <PendingMoveNotice onMoved={onMoved} />
       <div className="space-y-2 p-3">
         <div className="flex gap-1.5">
           <button className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`} onClick={() => setDialog('create')}>

@@ -15,6 +15,7 @@ import { sessionStore, type SignInHint } from '../state/sessionStore';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
 import { identityStore } from '../domain/identity/identityStore';
 import { memberInfoFetch } from '../domain/identity/memberInfoFetch';
+import { followLinkChanges, linkNoticeStore, localLinkNoticeStorage } from '../domain/identity/linkNotices';
 import { forgetLinkChecks } from '../features/identity/verifyInBrowser';
 import { bindNotifications } from '../features/notifications/notifier';
 import { followRooms, navigate, resetRoute } from '../state/navigation';
@@ -49,6 +50,8 @@ export function openSession(session: Session): Promise<MatrixClient> {
         settings,
       });
       const client = (created = await createSessionClient(session, liveness.fetch));
+      // Link changes come with no event: each one this client sees is kept, to show it where it was seen.
+      const unfollowLinks = followLinkChanges(identityStore, localLinkNoticeStorage(session.userId));
       const unbindChat = bindClient(client, chatStore, () => void sessionEnded(client, session), liveness);
       void notificationSettings.getState().load();
       const unbindNotifications = bindNotifications(client);
@@ -58,6 +61,7 @@ export function openSession(session: Session): Promise<MatrixClient> {
         liveness.stop();
         unbindNotifications();
         unfollowRooms();
+        unfollowLinks();
       });
       await startSessionClient(client, settings.pollTimeoutMs);
       return client;
@@ -147,6 +151,9 @@ async function endSession(
   chatStore.setState(chatStore.getInitialState(), true);
   resetRoute();
   identityStore.setState(identityStore.getInitialState(), true);
+  // What this browser saw of the account's rooms goes with the session.
+  linkNoticeStore.getState().storage?.clear();
+  linkNoticeStore.getState().attach(undefined);
   await forgetLinkChecks().catch((error: unknown) => log.warn('could not forget the link checks on sign-out', error));
   if (!keepSignedIn) await sessionStore.getState().signedOut(notice, hint);
 }

@@ -11,6 +11,11 @@ import type { BrowserCheck } from './badge';
 export interface IdentityState {
   /** roomId → identity (normalised member key) → what the homeserver says about that member's link. */
   memberInfo: Record<string, Record<string, MemberInfo>>;
+  /**
+   * Rooms whose whole map was received (initial sync or /members). After a reload the client resumes with an
+   * incremental sync, whose map holds only changes: such a room still needs its /members.
+   */
+  complete: Record<string, true>;
   /** Bumped per room on every member_info change. */
   revision: Record<string, number>;
   /** `${roomId} ${identity}` → this browser's own verdict. */
@@ -48,6 +53,7 @@ export function normaliseMemberInfo(map: unknown): Record<string, MemberInfo> {
 export function createIdentityStore() {
   return createStore<IdentityState>()((set) => ({
     memberInfo: {},
+    complete: {},
     revision: {},
     browser: {},
     browserRevision: 0,
@@ -58,6 +64,7 @@ export function createIdentityStore() {
         const merged = replace ? incoming : { ...state.memberInfo[roomId], ...incoming };
         return {
           memberInfo: { ...state.memberInfo, [roomId]: merged },
+          ...(replace && !state.complete[roomId] ? { complete: { ...state.complete, [roomId]: true as const } } : {}),
           revision: { ...state.revision, [roomId]: (state.revision[roomId] ?? 0) + 1 },
         };
       }),

@@ -37,6 +37,35 @@ export function describeHandleChange(name: string, change: HandleChange, verifie
 
 export type NoticeRow = Extract<TimelineRow, { kind: 'notice' }>;
 
+/** A notice and where it goes: after the rows of the event at `index` (a fraction goes between two events). */
+export type PlacedNotice = { index: number; row: NoticeRow };
+
+/**
+ * The handle-change notices among `events`, each at its member event's place. They open the member's inspector.
+ */
+export function handleChangeNotices(
+  events: readonly TimelineEvent[],
+  describe: (identity: string) => { name: string; verified: boolean },
+): PlacedNotice[] {
+  const notices: PlacedNotice[] = [];
+  events.forEach((event, index) => {
+    const change = handleChangeOf(event);
+    if (!change) return;
+    const who = describe(event.identity);
+    notices.push({
+      index,
+      row: {
+        kind: 'notice',
+        key: `handle-${event.id}`,
+        event,
+        text: describeHandleChange(who.name, change, who.verified),
+        inspect: event.identity,
+      },
+    });
+  });
+  return notices;
+}
+
 /**
  * Adds a notice row for every handle change among `events`, at its place in the timeline, without touching
  * `startsGroup` of the messages around it: the key's messages before and after stay one group.
@@ -46,19 +75,22 @@ export function withHandleChangeNotices(
   rows: readonly TimelineRow[],
   describe: (identity: string) => { name: string; verified: boolean },
 ): TimelineRow[] {
-  const notices: { index: number; row: NoticeRow }[] = [];
+  return withPlacedNotices(events, rows, handleChangeNotices(events, describe));
+}
+
+/**
+ * Adds `placed` notices among `rows` (built from `events`), each after the rows of events up to its index, without
+ * touching `startsGroup` of the messages around it. Day separators follow the notices' own times.
+ */
+export function withPlacedNotices(
+  events: readonly TimelineEvent[],
+  rows: readonly TimelineRow[],
+  placed: readonly PlacedNotice[],
+): TimelineRow[] {
+  if (placed.length === 0) return rows as TimelineRow[];
+  const notices = [...placed].sort((a, b) => a.index - b.index);
   const position = new Map<string, number>();
-  events.forEach((event, index) => {
-    position.set(event.id, index);
-    const change = handleChangeOf(event);
-    if (!change) return;
-    const who = describe(event.identity);
-    notices.push({
-      index,
-      row: { kind: 'notice', key: `handle-${event.id}`, event, text: describeHandleChange(who.name, change, who.verified) },
-    });
-  });
-  if (notices.length === 0) return rows as TimelineRow[];
+  events.forEach((event, index) => position.set(event.id, index));
   const out: TimelineRow[] = [];
   const eventIndexOf = (row: TimelineRow | undefined) => (row && row.kind !== 'day' ? position.get(row.event.id) : undefined);
   let next = 0;

@@ -23,7 +23,11 @@ import {
 import type { ChatStore, ComposerMode } from '../../state/chatStore';
 import type { IdentityStore } from '../identity/identityStore';
 import type { SenderProfile } from '../identity/describeSender';
-import { describeHandleChange, handleChangeOf, withHandleChangeNotices } from './handleChanges';
+import { describeHandleChange, handleChangeNotices, handleChangeOf, withPlacedNotices } from './handleChanges';
+import { describeLinkNotice, erasureNotices, erasureText, placeLinkNotices, sentByUnverified, type ErasedTarget } from './identityNotices';
+import { linkNoticeStore, noticesOfRoom, type LinkNotice, type LinkNoticeStore } from '../identity/linkNotices';
+import { identityOfMemberEvent } from '../identity/describeSender';
+import { LINK_FIELD } from '../../protocol';
 import {
   describeStateEvent,
   editTarget,
@@ -84,7 +88,11 @@ type BaseUpload = Extract<TimelineRow, { kind: 'upload' }>;
 
 export type DayRow = Extract<TimelineRow, { kind: 'day' }>;
 export type MessageRowData = BaseMessage & { profile: SenderProfile; reply?: ReplyPreview };
-export type NoticeRowData = BaseNotice & { subject?: SenderProfile };
+export type NoticeRowData = BaseNotice & {
+  subject?: SenderProfile;
+  /** A state change sent by a member whose link was unverified when it was sent (MSC4430: it is in force). */
+  unverifiedActor?: boolean;
+};
 export type UploadRowData = BaseUpload & { profile: SenderProfile };
 /** A timeline row with everything a view shows already resolved. */
 export type RoomRow = DayRow | MessageRowData | NoticeRowData | UploadRowData;
@@ -107,10 +115,12 @@ export interface RoomViewState {
   canLoadOlder: boolean;
   loadingOlder: boolean;
   loadError?: unknown;
-  /** The room's member_info has been seen (from /sync or /members). */
+  /** The room's whole member_info has been seen (from an initial /sync or /members). */
   hasMemberInfo: boolean;
   /** Joined, then invited; by power, then name. */
   members: readonly RoomMemberRow[];
+  /** The loaded state changes sent by members whose link was unverified then, oldest first. */
+  unverifiedChanges: readonly NoticeRowData[];
   /** The event a permalink or a search result opened, and whether it is on hand yet. */
   focus?: { eventId: string; status: 'looking' | 'found' | 'missing' };
   /** Showing a window of history around `focus`, away from the live end (new messages are not in it). */
@@ -159,6 +169,8 @@ export interface RoomViewModelDeps {
   identity: IdentityStore;
   /** The pending image uploads store (domain/room/imageUpload). */
   uploads?: typeof uploadStore;
+  /** The link changes this client saw (domain/identity/linkNotices). */
+  links?: LinkNoticeStore;
 }
 
 export type RoomViewModel = StoreApi<RoomViewState> & { dispose(): void };
@@ -204,7 +216,14 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-export function createRoomViewModel({ client, room, chat, identity, uploads = uploadStore }: RoomViewModelDeps): RoomViewModel {
+export function createRoomViewModel({
+  client,
+  room,
+  chat,
+  identity,
+  uploads = uploadStore,
+  links = linkNoticeStore,
+}: RoomViewModelDeps): RoomViewModel {
   const roomId = room.roomId;
   const me = client.getUserId() ?? '';
   const index = roomIdentities(room);
@@ -219,6 +238,29 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     return profile;
   };
   const nameOf = (userId: string) => profileOf({ identity: index.identityOfUser(userId), sender: userId }).name;
+  const nameOfIdentity = (who: string) => profileOf({ identity: who, sender: who }).name;
+  /** An erased member by the handle it last claimed (its name went with the redaction), else as it is shown now. */
+  const erasedNameOf = (who: string) => {
+    const last = index
+      .identityState(who, facts)
+      .history.filter((r) => r.localpart && r.domain)
+      .at(-1);
+    return last ? `@${last.localpart}:${last.domain}` : nameOfIdentity(who);
+  };
+  let linkNotices: readonly LinkNotice[] = noticesOfRoom(links.getState(), roomId);
+  const currentStatus = (who: string) => facts.memberInfo?.[who]?.[LINK_FIELD]?.status;
+
+  /** The member whose member event a redaction redacted (an erasure), else undefined. */
+  function erasedBy(redaction: TimelineEvent): ErasedTarget | undefined {
+    const sdk = findSdkEvent(room, redaction.id);
+    const redacts = (sdk?.event as { redacts?: unknown } | undefined)?.redacts ?? sdk?.getContent().redacts ?? redaction.content.redacts;
+    if (typeof redacts !== 'string') return undefined;
+    const target =
+      room.findEventById(redacts) ?? room.currentState.getStateEvents('m.room.member').find((e: MatrixEvent) => e.getId() === redacts);
+    if (target?.getType() !== 'm.room.member') return undefined;
+    const subject = identityOfMemberEvent(target.event);
+    return subject ? { subject } : undefined;
+  }
 
   // What the rows were derived from, kept up to date by the incremental paths.
   let eventRows: RoomRow[] = [];
@@ -325,6 +367,12 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
   }
 
   function noticeText(row: BaseNotice): Message {
+    if (row.key.startsWith('link-')) {
+      const notice = linkNotices.find((n) => `link-${n.id}` === row.key);
+      return notice ? describeLinkNotice(notice, nameOfIdentity(notice.identity)) : row.text;
+    }
+    if (row.key.startsWith('erased-') && row.event.subject)
+      return erasureText(row.event, row.event.subject, (who) => (who === row.event.subject ? erasedNameOf(who) : nameOfIdentity(who)));
     if (row.key.startsWith('handle-')) {
       const change = handleChangeOf(row.event);
       if (!change) return row.text;
@@ -343,14 +391,16 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
         const subject = row.event.subject
           ? profileOf({ identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject })
           : undefined;
+        const unverifiedActor = sentByUnverified(row.event, linkNotices, currentStatus);
         if (
           previous?.kind === 'notice' &&
           sameMessage(previous.text, row.text) &&
           previous.subject === subject &&
+          (previous.unverifiedActor ?? false) === unverifiedActor &&
           sameEvent(previous.event, row.event)
         )
           return previous;
-        return subject ? { ...row, subject } : row;
+        return { ...row, ...(subject ? { subject } : {}), ...(unverifiedActor ? { unverifiedActor } : {}) };
       }
       case 'upload': {
         const profile = profileOf(row.event);
@@ -461,9 +511,18 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     return merged.map((row, i) => (i < rows.length ? (row as RoomRow) : resolve(row, before.get(row.key))));
   }
 
+  function unverifiedChangesNow(previous: readonly NoticeRowData[]): readonly NoticeRowData[] {
+    const next = eventRows.filter((r): r is NoticeRowData => r.kind === 'notice' && r.unverifiedActor === true);
+    return next.length === previous.length && next.every((r, i) => r === previous[i]) ? previous : next;
+  }
+
   function publish(extra: Partial<RoomViewState> = {}): void {
     const state = store.getState();
-    store.setState({ rows: withUploads(eventRows, state.rows), ...extra });
+    store.setState({
+      rows: withUploads(eventRows, state.rows),
+      unverifiedChanges: unverifiedChangesNow(state.unverifiedChanges),
+      ...extra,
+    });
   }
 
   /** Re-derives every row from the room; rows whose inputs are unchanged keep their objects. */
@@ -481,10 +540,15 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     builder = new TimelineRowBuilder(nameOf, folds);
     const base: TimelineRow[] = [];
     for (const event of events) builder.add(event, base);
-    const withNotices = withHandleChangeNotices(events, base, (who) => {
-      const profile = profileOf({ identity: who, sender: who });
-      return { name: profile.name, verified: profile.badge.kind === 'verified' || profile.badge.kind === 'plain' };
-    });
+    const reachedStart = !historyWindow && room.oldState.paginationToken === null;
+    const withNotices = withPlacedNotices(events, base, [
+      ...handleChangeNotices(events, (who) => {
+        const profile = profileOf({ identity: who, sender: who });
+        return { name: profile.name, verified: profile.badge.kind === 'verified' || profile.badge.kind === 'plain' };
+      }),
+      ...erasureNotices(events, erasedBy, nameOfIdentity, erasedNameOf),
+      ...placeLinkNotices(events, linkNotices, nameOfIdentity, reachedStart),
+    ]);
     pendingCount = historyWindow ? 0 : room.getPendingEvents().length;
 
     const previous = new Map<string, RoomRow>();
@@ -591,6 +655,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       addFolded(annotations, annotation.target, event);
       return refreshMessage(annotation.target);
     }
+    if (event.type === 'm.room.redaction' && erasedBy(event)) return scheduleRebuild(); // an erasure's notice
     if (event.type === 'm.room.redaction' || event.type === 'm.reaction') return; // the Redaction event does the work
     const added: TimelineRow[] = [];
     builder.add(event, added);
@@ -602,6 +667,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
         key: `handle-${event.id}`,
         event,
         text: describeHandleChange(who.name, change, who.badge.kind === 'verified' || who.badge.kind === 'plain'),
+        inspect: event.identity,
       });
     }
     if (added.length === 0) return;
@@ -684,7 +750,8 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
         const subject = row.event.subject
           ? profileOf({ identity: row.event.subject, sender: row.event.stateKey ?? row.event.subject })
           : undefined;
-        changes.set(i, subject ? { ...row, text, subject } : { ...row, text });
+        const unverifiedActor = sentByUnverified(row.event, linkNotices, currentStatus);
+        changes.set(i, { ...row, text, ...(subject ? { subject } : {}), unverifiedActor });
       } else if (row.kind === 'message') {
         const reply = replyPreview(row.replyTo);
         changes.set(i, { ...row, profile: profileOf(row.event), ...(reply ? { reply } : {}) });
@@ -712,10 +779,11 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     canRedactOthers: false,
     canLoadOlder: false,
     loadingOlder: false,
-    hasMemberInfo: facts.memberInfo !== undefined,
+    hasMemberInfo: identity.getState().complete?.[roomId] === true,
     anchored: false,
     loadingNewer: false,
     members: [],
+    unverifiedChanges: [],
 
     revealQuote(eventId) {
       const quote = quoted.get(eventId);
@@ -917,7 +985,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     if (nextFacts === facts) return;
     const changed = changedIdentities(facts, nextFacts);
     facts = nextFacts;
-    if (!store.getState().hasMemberInfo && facts.memberInfo !== undefined) store.setState({ hasMemberInfo: true });
+    if (!store.getState().hasMemberInfo && next.complete?.[roomId]) store.setState({ hasMemberInfo: true });
     refreshIdentities(changed);
   });
   const unsubscribeUploads = uploads.subscribe((next) => {
@@ -927,6 +995,12 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
     publish();
   });
   roomUploads = uploads.getState().uploads.filter((u) => u.roomId === roomId);
+  const unsubscribeLinks = links.subscribe((next) => {
+    const notices = noticesOfRoom(next, roomId);
+    if (notices === linkNotices) return;
+    linkNotices = notices;
+    scheduleRebuild();
+  });
 
   rebuild();
   store.setState({ typing: typingNow([]) });
@@ -945,6 +1019,7 @@ export function createRoomViewModel({ client, room, chat, identity, uploads = up
       unsubscribeIndex();
       unsubscribeIdentity();
       unsubscribeUploads();
+      unsubscribeLinks();
     },
   });
 }

@@ -137,7 +137,7 @@ describe('edits and redactions', () => {
 });
 
 describe('notices', () => {
-  it('describes membership, name and topic changes compactly', () => {
+  it('describes membership, name, topic and power-level changes compactly', () => {
     const base = message('@a:x', noon);
     const state = (
       type: string,
@@ -168,12 +168,15 @@ describe('notices', () => {
       { key: 'timeline.joined', values: { target: 'Bee' } },
       { key: 'timeline.renamed', values: { actor: 'a', name: 'Lounge' } },
       { key: 'timeline.topicChanged', values: { actor: 'a', topic: 'Chat' } },
+      // Shown since issue 15: a power-level change by an unverified member is exactly what must be seen.
+      { key: 'timeline.powerLevels', values: { actor: 'a' } },
     ]);
     expect(notices.map((m) => t(m))).toEqual([
       'a invited b',
       'Bee joined',
       'a renamed the room to “Lounge”',
       'a changed the topic to “Chat”',
+      'a changed the power levels',
     ]);
   });
 });

@@ -58,7 +58,14 @@ export type TimelineRow =
       /** Reactions to this message, grouped by key then identity (see reactions.ts); empty when none. */
       reactions: ReactionGroup[];
     }
-  | { kind: 'notice'; key: string; event: TimelineEvent; text: Message }
+  | {
+      kind: 'notice';
+      key: string;
+      event: TimelineEvent;
+      text: Message;
+      /** A change to this member's identity (handle, link, erasure): the notice opens its inspector. */
+      inspect?: string;
+    }
   | {
       kind: 'upload';
       key: string;
@@ -158,6 +165,16 @@ export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): Messag
       return msg('timeline.roomAvatarChanged', { actor });
     case 'm.room.encryption':
       return msg('timeline.encryption', { actor });
+    case 'm.room.power_levels':
+      return msg('timeline.powerLevels', { actor });
+    case 'm.room.join_rules':
+      return typeof content.join_rule === 'string' ? msg('timeline.joinRule', { actor, rule: content.join_rule }) : undefined;
+    case 'm.room.server_acl':
+      return msg('timeline.serverAcl', { actor });
+    case 'm.room.history_visibility':
+      return typeof content.history_visibility === 'string'
+        ? msg('timeline.historyVisibility', { actor, visibility: content.history_visibility })
+        : undefined;
     default:
       return undefined;
   }

@@ -5,7 +5,7 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import type { ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
+import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
@@ -26,6 +26,7 @@ import {
   selectRows,
   selectTopic,
   selectTyping,
+  selectUnverifiedChanges,
   useRoomView,
   useRoomViewModel,
 } from './useRoomViewModel';
@@ -71,6 +72,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const focus = useRoomView(vm, selectFocus);
   const anchored = useRoomView(vm, selectAnchored);
   const loadingNewer = useRoomView(vm, selectLoadingNewer);
+  const unverifiedChanges = useRoomView(vm, selectUnverifiedChanges);
   const membersOpen = useChat((s) => s.membersOpen);
   // Closing the members panel takes the focus with it (its close button is gone): give it back to the
   // button that opens the panel, unless the reader has already put it somewhere.
@@ -86,7 +88,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const hint = useChat((s) => hintOf(s.rooms, room.roomId));
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
-  const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | undefined>();
+  const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | 'unverified' | undefined>();
   /** The hidden quoted message the reader asked to see: the warning comes first. */
   const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
   const { loadOlder, loadNewer, markRead } = vm.getState();
@@ -162,7 +164,18 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const renderRow = useCallback(
     (row: RoomRow) => {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
-      if (row.kind === 'notice') return <NoticeRow text={t(row.text)} ts={row.event.ts} subject={row.subject} />;
+      if (row.kind === 'notice') {
+        const who = row.inspect;
+        return (
+          <NoticeRow
+            text={t(row.text)}
+            ts={row.event.ts}
+            subject={row.subject}
+            unverifiedActor={row.unverifiedActor}
+            onInspect={who ? () => vm.getState().inspect(who) : undefined}
+          />
+        );
+      }
       if (row.kind === 'upload') return <PendingImageRow row={row} profile={row.profile} onRetry={retryUpload} onRemove={cancelUpload} />;
       const isOwn = row.event.identity === myIdentity;
       return (
@@ -179,7 +192,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         />
       );
     },
-    [myIdentity, readers, actions, reactorName, canRedactOthers, retryUpload, cancelUpload],
+    [myIdentity, readers, actions, reactorName, canRedactOthers, retryUpload, cancelUpload, vm],
   );
 
   const header =
@@ -213,6 +226,15 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         <div className="min-w-0 flex-1 px-1">
           <h1 className="truncate font-semibold">{name}</h1>
           {(hint || topic) && <p className="truncate text-xs text-subtle">{[hint, topic].filter(Boolean).join(' · ')}</p>}
+          {unverifiedChanges.length > 0 && (
+            <button
+              type="button"
+              className="block truncate rounded text-xs font-medium text-warning-fg underline focus-visible:outline-2 focus-visible:outline-indigo-500"
+              onClick={() => setDialog('unverified')}
+            >
+              ⚠ {t('chat.unverifiedChanges', { count: unverifiedChanges.length })}
+            </button>
+          )}
         </div>
         <SearchButton onClick={() => setDialog('search')} />
         <button className={iconButton} onClick={() => setDialog('invite')}>
@@ -255,6 +277,16 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'unverified' && (
+        <UnverifiedChangesDialog
+          changes={unverifiedChanges}
+          onShow={(eventId) => {
+            setDialog(undefined);
+            void vm.getState().showEvent(eventId);
+          }}
+          onClose={() => setDialog(undefined)}
+        />
+      )}
       {dialog === 'search' && <SearchPanel client={client} room={room} onClose={() => setDialog(undefined)} />}
       {toReveal && (
         <RevealQuoteDialog
@@ -354,6 +386,42 @@ function RevealQuoteDialog({ quote, onReveal, onClose }: { quote: HiddenQuote; o
         )}
         <DialogActions submit={t('chat.reveal.confirm')} onCancel={onClose} />
       </form>
+    </Dialog>
+  );
+}
+
+const changeTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The loaded state changes sent by unverified members, each with the way to it in the timeline. */
+function UnverifiedChangesDialog({
+  changes,
+  onShow,
+  onClose,
+}: {
+  changes: readonly NoticeRowData[];
+  onShow(eventId: string): void;
+  onClose(): void;
+}) {
+  return (
+    <Dialog title={t('chat.unverifiedChanges.title')} onClose={onClose}>
+      <p className="text-sm">{t('chat.unverifiedChanges.intro')}</p>
+      <ul className="max-h-80 space-y-2 overflow-y-auto text-sm">
+        {changes.map((row) => (
+          <li key={row.key} data-testid="unverified-change" className="flex flex-wrap items-baseline justify-between gap-2">
+            <span>
+              {t(row.text)} <span className="text-xs text-subtle">· {changeTime.format(row.event.ts)}</span>
+            </span>
+            <button type="button" className={`${secondaryButton} text-xs`} onClick={() => onShow(row.event.id)}>
+              {t('chat.unverifiedChanges.show')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="flex justify-end">
+        <button type="button" className={secondaryButton} onClick={onClose}>
+          {t('common.close')}
+        </button>
+      </div>
     </Dialog>
   );
 }

@@ -45,14 +45,54 @@ export function DaySeparator({ ts }: { ts: number }) {
 /**
  * A compact line for a state change. A membership notice carries its member's handle, or the badge that stands
  * in its place, and the look-alike warning: an impostor's "joined" line must not read like the real member's.
+ * A change to a member's identity opens the inspector; a change sent by a member whose link was unverified then
+ * is marked (it is in force all the same).
  */
-export function NoticeRow({ text, ts, subject }: { text: string; ts: number; subject?: SenderProfile }) {
+export function NoticeRow({
+  text,
+  ts,
+  subject,
+  unverifiedActor,
+  onInspect,
+}: {
+  text: string;
+  ts: number;
+  subject?: SenderProfile;
+  unverifiedActor?: boolean;
+  onInspect?(): void;
+}) {
   const showBadge = subject && subject.badge.kind !== 'plain';
   return (
-    <div data-notice className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-subtle">
-      <bdi>{text}</bdi>
+    <div
+      data-notice
+      data-identity-notice={onInspect ? '' : undefined}
+      data-unverified-actor={unverifiedActor ? '' : undefined}
+      className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-subtle"
+    >
+      {onInspect ? (
+        <button
+          type="button"
+          className="rounded text-left underline decoration-dotted underline-offset-2 hover:text-fg focus-visible:outline-2 focus-visible:outline-indigo-500"
+          aria-label={t('identity.notice.open', { text })}
+          onClick={onInspect}
+        >
+          <bdi>{text}</bdi>
+        </button>
+      ) : (
+        <bdi>{text}</bdi>
+      )}
       {showBadge && <HandleBadge badge={subject.badge} />}
       {subject && <SameNameWarning profile={subject} />}
+      {unverifiedActor && (
+        <span
+          role="img"
+          aria-label={t('timeline.byUnverifiedName')}
+          title={t('timeline.byUnverifiedName')}
+          className="rounded-full border border-warning-line bg-warning-surface px-1.5 font-medium text-warning-fg"
+        >
+          {t('timeline.byUnverified')}
+        </span>
+      )}
       <span className="opacity-70">· {timeFormat.format(ts)}</span>
     </div>
   );

@@ -34,3 +34,4 @@ export const selectMembers = (s: RoomViewState) => s.members;
 export const selectFocus = (s: RoomViewState) => s.focus;
 export const selectAnchored = (s: RoomViewState) => s.anchored;
 export const selectLoadingNewer = (s: RoomViewState) => s.loadingNewer;
+export const selectUnverifiedChanges = (s: RoomViewState) => s.unverifiedChanges;

@@ -11,6 +11,7 @@ import { roomIdentities } from '../../domain/room/roomIdentities';
 import { useIdentityFacts } from './useIdentityFacts';
 import { HandleBadge } from './HandleBadge';
 import { SenderName } from './SenderName';
+import { MemberActions } from './MemberActions';
 import { identityStore, useIdentity, browserKey } from '../../domain/identity/identityStore';
 import { fetchMemberEvent } from './browserVerify';
 import { loadHandleHistory, verifyInBrowser } from './verifyInBrowser';
@@ -290,6 +291,17 @@ function InspectorBody({
           </dd>
         </dl>
       </section>
+
+      <MemberActions
+        client={client}
+        room={room}
+        identity={identity}
+        name={profile.name}
+        badge={badge}
+        handleLabel={profile.handleLabel}
+        member={member}
+        onClose={onClose}
+      />
     </div>
   );
 }

@@ -21,9 +21,9 @@ export async function markDirect(client: MatrixClient, userId: string, roomId: s
 }
 
 /** Starts a direct message: a private room (`is_direct`, trusted private chat) with one invitee, marked in m.direct. */
-export function DirectMessageDialog({ onClose }: { onClose: () => void }) {
+export function DirectMessageDialog({ onClose, initialUserId = '' }: { onClose: () => void; initialUserId?: string }) {
   const client = useClient();
-  const [userId, setUserId] = useState('');
+  const [userId, setUserId] = useState(initialUserId);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   // Portable accounts without a remembered member-key root are asked for the recovery key first.

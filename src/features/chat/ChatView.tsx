@@ -9,7 +9,7 @@ import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roo
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
-import { isolatedName } from '../identity/SenderName';
+import { SentenceWithNames } from '../identity/SenderName';
 import type { ReactorName } from './Reactions';
 import {
   selectAnchored,
@@ -268,9 +268,12 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           </button>
         )}
         <p aria-live="polite" className="h-5 px-4 text-xs text-subtle">
-          {typing.length > 0
-            ? t('chat.typing', { count: Math.min(typing.length, 3), names: typing.slice(0, 3).map(isolatedName).join(', ') })
-            : ''}
+          {typing.length > 0 && (
+            <SentenceWithNames
+              format={(names) => t('chat.typing', { count: Math.min(typing.length, 3), names })}
+              names={typing.slice(0, 3)}
+            />
+          )}
         </p>
       </div>
       <Composer vm={vm} roomName={name} />

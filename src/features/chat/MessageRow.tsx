@@ -6,7 +6,7 @@ import { formatBytes } from '../../domain/room/imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
-import { isolatedName, SenderName } from '../identity/SenderName';
+import { SenderName, SenderNames } from '../identity/SenderName';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
 import type { HiddenReason } from '../../domain/room/quotes';
 import type { TimelineEvent } from '../../domain/room/timeline';
@@ -238,7 +238,11 @@ export const MessageRow = memo(function MessageRow({
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {row.edited && <span>{t('chat.message.edited')}</span>}
           <SendState event={event} onRetry={() => actions.onRetry(row)} onDiscard={() => actions.onDiscard(row)} />
-          {readers && readers.length > 0 && <span>Seen by {readers.map(isolatedName).join(', ')}</span>}
+          {readers && readers.length > 0 && (
+            <span>
+              Seen by <SenderNames names={readers} />
+            </span>
+          )}
         </div>
         {!deleted && (
           <ReactionPills

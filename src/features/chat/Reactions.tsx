@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
+import { sanitiseDisplayName } from '../../protocol/confusables';
 import { ownReaction, quickReactions, reactionLabel, type ReactionGroup, type Reactor } from '../../domain/room/reactions';
 
 /** Names a reactor as the timeline names senders (through describeSender, keyed by identity). */
@@ -32,7 +33,7 @@ export function ReactionPills({
               type="button"
               aria-pressed={!!mine}
               aria-label={t(reactionLabel(group.key, names, !!mine))}
-              title={names.join(', ')}
+              title={names.map(sanitiseDisplayName).join(', ')}
               // Yours still on its way can't be taken back yet (there is no event to redact).
               aria-disabled={mine !== undefined && mine.status !== 'sent'}
               onClick={() => (mine === undefined || mine.status === 'sent') && onToggle(group.key)}

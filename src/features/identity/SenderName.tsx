@@ -11,7 +11,28 @@ export function SenderName({ name, className = '' }: { name: string; className?:
   );
 }
 
-/** A name inside plain text (a translated sentence, an accessible name): sanitised and wrapped in FSI … PDI. */
-export function isolatedName(name: string): string {
-  return `\u2068${sanitiseDisplayName(name)}\u2069`;
+/** Several names, each isolated, separated by commas (the text reads "alice, bob" as before). */
+export function SenderNames({ names }: { names: readonly string[] }) {
+  return names.map((name, i) => (
+    <span key={i}>
+      {i > 0 && ', '}
+      <SenderName name={name} />
+    </span>
+  ));
+}
+
+/**
+ * A translated sentence with the names put in as isolated elements: the message is formatted with a placeholder
+ * where the names go, so the catalogue keeps the whole sentence and its plural forms.
+ */
+export function SentenceWithNames({ format, names }: { format: (placeholder: string) => string; names: readonly string[] }) {
+  const PLACEHOLDER = '\u0000';
+  const [before = '', after = ''] = format(PLACEHOLDER).split(PLACEHOLDER);
+  return (
+    <>
+      {before}
+      <SenderNames names={names} />
+      {after}
+    </>
+  );
 }

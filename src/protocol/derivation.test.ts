@@ -4,6 +4,7 @@ import {
   decodeBase64,
   deriveAccountKey,
   deriveCreatorMemberKey,
+  deriveInviteMemberKey,
   deriveMemberKey,
   deriveMemberRoot,
   encodeBase64,
@@ -22,6 +23,7 @@ type Case = {
   member_root_base64: string;
   member_keys: { room_id: string; seed_base64: string; member_id: string }[];
   creator_member_keys: { nonce: string; seed_base64: string; member_id: string }[];
+  invite_member_keys: { nonce: string; seed_base64: string; member_id: string }[];
 };
 // Made by vectors/generate.py (Python `cryptography`), an implementation independent of this one.
 const cases = readLocalVectors<Case[]>('key-derivation.json');
@@ -47,6 +49,12 @@ describe('key derivation (PROTOCOL.md §2): committed vectors', () => {
         expect(encodeBase64(pair.seed)).toBe(creator.seed_base64);
         expect(memberIdFromPublicKey(pair.publicKey)).toBe(creator.member_id);
       }
+      expect(vector.invite_member_keys.length).toBe(2);
+      for (const invited of vector.invite_member_keys) {
+        const pair = deriveInviteMemberKey(root, invited.nonce);
+        expect(encodeBase64(pair.seed)).toBe(invited.seed_base64);
+        expect(memberIdFromPublicKey(pair.publicKey)).toBe(invited.member_id);
+      }
     });
   }
 });
@@ -58,6 +66,7 @@ describe('key derivation', () => {
     const root = new Uint8Array(32);
     expect(() => deriveMemberKey(root, 'room')).toThrow(ProtocolError);
     expect(() => deriveCreatorMemberKey(root, '')).toThrow(ProtocolError);
+    expect(() => deriveInviteMemberKey(root, '')).toThrow(ProtocolError);
   });
 
   it('makes distinct random creator nonces', () => {

@@ -9,6 +9,7 @@ const ACCOUNT_KEY_INFO = 'dev.wayfarer/account-key/v1';
 const MEMBER_ROOT_INFO = 'dev.wayfarer/member-root/v1';
 const MEMBER_KEY_INFO = 'dev.wayfarer/member-key/v1/';
 const CREATOR_MEMBER_KEY_INFO = 'dev.wayfarer/member-key/v1/create/';
+const INVITE_MEMBER_KEY_INFO = 'dev.wayfarer/member-key/v1/invite/';
 
 const textEncoder = new TextEncoder();
 
@@ -47,4 +48,15 @@ export function deriveCreatorMemberKey(memberRoot: Uint8Array, nonce: string): K
   checkSecret(memberRoot, 'a member-key root');
   if (typeof nonce !== 'string' || nonce.length === 0) throw new ProtocolError('invalid_argument', 'a creator nonce is a non-empty string');
   return keyPairFromSeed(derive(memberRoot, CREATOR_MEMBER_KEY_INFO + nonce));
+}
+
+/**
+ * A key of the invite-key pool (PROTOCOL.md §5): its public half waits on the homeserver until an invite needs a
+ * member key; the room then names the nonce (`dev.wayfarer.key_nonce`), so K and room state re-derive it.
+ */
+export function deriveInviteMemberKey(memberRoot: Uint8Array, nonce: string): KeyPair {
+  checkSecret(memberRoot, 'a member-key root');
+  if (typeof nonce !== 'string' || nonce.length === 0)
+    throw new ProtocolError('invalid_argument', 'an invite-key nonce is a non-empty string');
+  return keyPairFromSeed(derive(memberRoot, INVITE_MEMBER_KEY_INFO + nonce));
 }

@@ -110,6 +110,16 @@ describe('room versions 11 and org.matrix.12.4430: committed vectors', () => {
     expect(redactEvent(member, '11').content as Record<string, unknown>).toEqual({ membership: 'join' });
     expect(redactEvent(member, '5')).toHaveProperty('content', { membership: 'join' });
   });
+
+  it('4430 redaction keeps dev.wayfarer.key_nonce (the invite-key pool nonce) with domain; v11 drops it', () => {
+    const member = own.cases.find((c) => c.name === 'member-with-key-nonce')!.signed;
+    expect(redactEvent(member, 'org.matrix.12.4430').content as Record<string, unknown>).toEqual({
+      membership: 'join',
+      domain: 'alpha.localhost:8481',
+      'dev.wayfarer.key_nonce': 'EBESExQVFhcYGRobHB0eHw',
+    });
+    expect(redactEvent(member, '11').content as Record<string, unknown>).toEqual({ membership: 'join' });
+  });
 });
 
 describe('redaction rules across versions', () => {

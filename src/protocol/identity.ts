@@ -11,6 +11,12 @@ export const ACCOUNT_KEY_LOGIN_TYPE = 'dev.wayfarer.login.account_key';
 export const ACCOUNT_KEY_PROOF_TYPE = 'dev.wayfarer.login.account_key.v1';
 export const MEMBER_SEED_FIELD = 'dev.wayfarer.member_seed';
 export const CREATOR_NONCE_FIELD = 'dev.wayfarer.creator_nonce';
+/** The invite-key pool (PROTOCOL.md §5): the nonce in a join's member event content, kept by redaction. */
+export const KEY_NONCE_FIELD = 'dev.wayfarer.key_nonce';
+/** The same nonce in `unsigned` of the invite member event its invitee sees. */
+export const MEMBER_KEY_NONCE_UNSIGNED_FIELD = 'dev.wayfarer.member_key_nonce';
+/** Top-level /sync field: how many unused keys the account's invite-key pool holds. */
+export const MEMBER_KEYS_COUNT_FIELD = 'dev.wayfarer.member_keys_count';
 export const PORTABLE_IDENTITY_FEATURE = 'dev.wayfarer.portable_identity';
 export const WAYFARER_CLIENT_PREFIX = '/_matrix/client/unstable/dev.wayfarer';
 export const MEMBER_KEY_FEDERATION_PREFIX = '/_matrix/federation/unstable/org.matrix.msc4430';

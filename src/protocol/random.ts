@@ -12,3 +12,8 @@ export function randomBytes(length: number): Uint8Array {
 export function generateCreatorNonce(): string {
   return encodeBase64Url(randomBytes(16));
 }
+
+/** A fresh invite-key nonce (16 random bytes, unpadded URL-safe base64) for the invite-key pool (PROTOCOL.md §5). */
+export function generateInviteKeyNonce(): string {
+  return encodeBase64Url(randomBytes(16));
+}

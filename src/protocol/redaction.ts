@@ -47,9 +47,10 @@ const CONTENT_V11: ContentRules = {
   'm.room.redaction': ['redacts'],
 };
 // MSC4430: `domain` is routing information and survives redaction; `localpart` (personal data) does not.
+// PROTOCOL.md §5: `dev.wayfarer.key_nonce` survives too, so K and room state alone re-derive an invited member's key.
 const CONTENT_MEMBER_KEYS: ContentRules = {
   ...CONTENT_V11,
-  'm.room.member': ['membership', 'join_authorised_via_users_server', 'third_party_invite', 'domain'],
+  'm.room.member': ['membership', 'join_authorised_via_users_server', 'third_party_invite', 'domain', 'dev.wayfarer.key_nonce'],
 };
 
 const RULES: Record<RedactionRules, { topLevel: readonly string[]; content: ContentRules }> = {

@@ -42,10 +42,15 @@ def key_derivation():
         for nonce in ['AAECAwQFBgcICQoLDA0ODw', 'nonce-2']:
             seed = hkdf(root, 'dev.wayfarer/member-key/v1/create/' + nonce)
             creators.append({'nonce': nonce, 'seed_base64': b64(seed), 'member_id': '@' + b64url(public_key(seed))})
+        invited = []
+        for nonce in ['EBESExQVFhcYGRobHB0eHw', 'pool-nonce-2']:
+            seed = hkdf(root, 'dev.wayfarer/member-key/v1/invite/' + nonce)
+            invited.append({'nonce': nonce, 'seed_base64': b64(seed), 'member_id': '@' + b64url(public_key(seed))})
         cases.append({
             'name': name, 'secret_hex': secret.hex(), 'recovery_key': recovery_key(secret),
             'account_key': {'seed_base64': b64(account_seed), 'public_key_urlsafe': b64url(public_key(account_seed))},
             'member_root_base64': b64(root), 'member_keys': members, 'creator_member_keys': creators,
+            'invite_member_keys': invited,
         })
     return cases
 
@@ -55,7 +60,7 @@ def redact(event, version):
     out = {k: v for k, v in event.items() if k in V11_TOP}
     content, t = event.get('content', {}), event.get('type')
     keep = {
-        'm.room.member': ['membership', 'join_authorised_via_users_server'] + (['domain'] if version == 'org.matrix.12.4430' else []),
+        'm.room.member': ['membership', 'join_authorised_via_users_server'] + (['domain', 'dev.wayfarer.key_nonce'] if version == 'org.matrix.12.4430' else []),
         'm.room.join_rules': ['join_rule', 'allow'],
         'm.room.power_levels': ['ban', 'events', 'events_default', 'invite', 'kick', 'redact', 'state_default', 'users', 'users_default'],
         'm.room.history_visibility': ['history_visibility'],
@@ -118,6 +123,12 @@ def events():
     member = {**copy.deepcopy(base), 'type': 'm.room.member', 'state_key': member_id,
               'content': {'membership': 'join', 'localpart': 'alice', 'domain': 'alpha.localhost:8481', 'displayname': 'Alice'}}
     add_case(out, version, 'member', member, member_id, 'ed25519:1', member_seed,
+             co_signer=('alpha.localhost:8481', 'ed25519:a1', server_seed))
+    # A member whose key came from its invite-key pool: the nonce (like domain) survives redaction.
+    invited_member = {**copy.deepcopy(base), 'type': 'm.room.member', 'state_key': member_id,
+                      'content': {'membership': 'join', 'localpart': 'alice', 'domain': 'alpha.localhost:8481', 'displayname': 'Alice',
+                                  'dev.wayfarer.key_nonce': 'EBESExQVFhcYGRobHB0eHw'}}
+    add_case(out, version, 'member-with-key-nonce', invited_member, member_id, 'ed25519:1', member_seed,
              co_signer=('alpha.localhost:8481', 'ed25519:a1', server_seed))
     message = {**copy.deepcopy(base), 'type': 'm.room.message', 'content': {'msgtype': 'm.text', 'body': 'signed by my member key'}}
     add_case(out, version, 'message', message, member_id, 'ed25519:1', member_seed)

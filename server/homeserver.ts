@@ -6,6 +6,7 @@ import { AccountStore } from './storage/accounts';
 import { AccountDataStore } from './storage/account-data';
 import { EventStore } from './storage/events';
 import { MemberKeyStore } from './storage/member-keys';
+import { InviteKeyStore } from './storage/invite-keys';
 import { DirectoryStore } from './storage/directory';
 import { ReceiptStore } from './storage/receipts';
 import { SearchIndex } from './storage/search-index';
@@ -35,6 +36,7 @@ export interface Homeserver {
   accountData: AccountDataStore;
   events: EventStore;
   memberKeys: MemberKeyStore;
+  inviteKeys: InviteKeyStore;
   receipts: ReceiptStore;
   search: SearchIndex;
   directory: DirectoryStore;
@@ -68,6 +70,7 @@ export function createHomeserver(config: Config): Homeserver {
   const accountData = new AccountDataStore(db, stream);
   const events = new EventStore(db);
   const memberKeys = new MemberKeyStore(db);
+  const inviteKeys = new InviteKeyStore(db);
   const receipts = new ReceiptStore(db, stream);
   const search = new SearchIndex(db);
   const directory = new DirectoryStore(db);
@@ -88,7 +91,7 @@ export function createHomeserver(config: Config): Homeserver {
 
   const push = new NotificationCounts(db, { serverName, events, memberKeys, accountData, streamPosition: () => stream.current() });
   const links = new LinkService({ config, db, stream, notifier, events, memberKeys, signingKey, fedStore, client, keyRing, ownKeys });
-  const rooms = new RoomService({ serverName, signingKey, events, memberKeys, accountKeys, stream, notifier, links, push });
+  const rooms = new RoomService({ serverName, signingKey, events, memberKeys, inviteKeys, accountKeys, stream, notifier, links, push });
   const federation = new Federation({
     config,
     signingKey,
@@ -119,6 +122,7 @@ export function createHomeserver(config: Config): Homeserver {
     accountData,
     events,
     memberKeys,
+    inviteKeys,
     receipts,
     search,
     directory,

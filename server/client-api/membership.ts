@@ -64,6 +64,10 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     if (!current) throw forbidden(`${session.userId} is not in ${roomId}`);
     if (current.membership === 'leave' || current.membership === 'ban') return {};
     const reason = optionalString(body, 'reason');
+    // An invite that took a key from the invite-key pool (PROTOCOL.md §5) is declined with that key's seed: the
+    // server holds only its public half. Checked and kept like a join's.
+    const seed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
+    if (seed) hs.rooms.memberIdFor(roomId, version, session.userId, seed);
     // Rejecting an invite to a room that lives elsewhere goes through the inviting server.
     if (current.membership === 'invite' && !hs.federation.isResident(roomId) && hs.federation.outliers.serverHints(roomId).length > 0) {
       await hs.federation.leaveRemote(roomId, session.userId);

@@ -1,7 +1,7 @@
 // Account migration (PROTOCOL.md §5, §7). On the target server, `migrate/adopt` takes over a membership for the
 // same member key (join → join, `domain` = this server, co-signed by its key). On the old server, `account/moved`
 // marks a portable account as moved away: the server forgets the member keys' seeds and so can no longer sign as them.
-import { keyPairFromSeed, memberIdFromPublicKey, signEvent, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import { KEY_NONCE_FIELD, keyPairFromSeed, memberIdFromPublicKey, signEvent, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { isLocalUserId, localpartOf } from '../homeserver';
 import { requireSession } from '../http/auth';
@@ -111,9 +111,16 @@ async function adoptOnce(hs: Homeserver, userId: string, request: AdoptRequest, 
       .filter((event) => event?.roomId === roomId)
       .map((event) => event?.pdu)
       .find((pdu) => pdu?.type === 'm.room.member' && pdu.state_key === memberKey);
-    const wanted = carriedProfile(previous, request);
+    const wanted: Record<string, string> = carriedProfile(previous, request);
+    // The invite-key nonce (PROTOCOL.md §5) stays in the key's member event, so K and room state still re-derive it.
+    const keyNonce = previous?.content[KEY_NONCE_FIELD];
+    if (typeof keyNonce === 'string') wanted[KEY_NONCE_FIELD] = keyNonce;
     const now = joined?.pdu.content ?? {};
-    if (wanted.displayname !== now.displayname || wanted.avatar_url !== now.avatar_url) {
+    if (
+      wanted.displayname !== now.displayname ||
+      wanted.avatar_url !== now.avatar_url ||
+      wanted[KEY_NONCE_FIELD] !== now[KEY_NONCE_FIELD]
+    ) {
       const fixed = hs.rooms.send(roomId, userId, {
         type: 'm.room.member',
         stateKey: memberKey,
@@ -152,6 +159,7 @@ export function markMoved(
 ): { forgotten_keys: number; disowned_links: number; resigned_links: number } {
   const forgotten = hs.db.transaction(() => {
     hs.accountKeys.setMovedTo(userId, movedTo);
+    hs.inviteKeys.dropUnused(userId);
     return hs.memberKeys.forgetSeedsOf(userId);
   })();
   const movedKeys = new Set(

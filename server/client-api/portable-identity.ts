@@ -1,9 +1,10 @@
 // Portable identity (PROTOCOL.md §5): the account-key challenge, `account/portable`, and the login and
 // registration steps that auth.ts hands over for `dev.wayfarer.login.account_key`.
-import { ACCOUNT_KEY_LOGIN_TYPE, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
+import { ACCOUNT_KEY_LOGIN_TYPE, decodePublicKey, memberIdFromPublicKey, WAYFARER_CLIENT_PREFIX } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { movedAway, requireSession } from '../http/auth';
-import { forbidden, MatrixError, notFound } from '../http/errors';
+import { badJson, forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
+import { MAX_UNUSED_INVITE_KEYS } from '../storage/invite-keys';
 import { RateLimiter } from '../http/rate-limit';
 import type { Router } from '../http/router';
 import { asObject, isObject, type JsonObject } from '../http/validate';
@@ -24,6 +25,50 @@ export function registerPortableIdentity(router: Router, hs: Homeserver): void {
     const row = hs.accountKeys.forUser(session.userId);
     if (!row) throw notFound('This account has no account key: it was registered with a password, so it is not portable');
     return { account_key: row.account_key, ...(row.moved_to ? { moved_to: row.moved_to } : {}) };
+  });
+
+  // The invite-key pool (PROTOCOL.md §5): public member keys only, derived by the client from K and a nonce.
+  router.post(`${WAYFARER_CLIENT_PREFIX}/member_keys/upload`, async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const row = hs.accountKeys.forUser(session.userId);
+    if (!row) throw forbidden('Only portable accounts keep an invite-key pool: this account has no account key');
+    if (row.moved_to) throw movedAway(session.userId, row.moved_to);
+    const keys = parseInviteKeys(body.keys);
+    hs.db.transaction(() => {
+      const fresh: [string, string][] = [];
+      for (const [nonce, memberKey] of keys) {
+        const known = hs.inviteKeys.byNonce(session.userId, nonce);
+        if (known) {
+          if (known.member_key !== memberKey) throw invalidParam(`nonce ${nonce} was uploaded before with another key`);
+          continue; // the same upload again (a retry): nothing changes
+        }
+        if (hs.inviteKeys.byKey(session.userId, memberKey)) throw invalidParam(`key ${memberKey} was uploaded before with another nonce`);
+        fresh.push([nonce, memberKey]);
+      }
+      if (hs.inviteKeys.unusedCount(session.userId) + fresh.length > MAX_UNUSED_INVITE_KEYS)
+        throw invalidParam(`the invite-key pool holds at most ${MAX_UNUSED_INVITE_KEYS} unused keys`);
+      for (const [nonce, memberKey] of fresh) hs.inviteKeys.add(session.userId, nonce, memberKey);
+    })();
+    return { count: hs.inviteKeys.unusedCount(session.userId) };
+  });
+}
+
+/** `keys` of an upload: nonce (URL-safe base64 text) → public key (32 bytes, unpadded standard base64), as member IDs. */
+function parseInviteKeys(value: unknown): [string, string][] {
+  if (value === undefined) return [];
+  if (!isObject(value)) throw badJson("'keys' must be an object of nonce → public key");
+  const entries = Object.entries(value);
+  if (entries.length > MAX_UNUSED_INVITE_KEYS) throw invalidParam(`at most ${MAX_UNUSED_INVITE_KEYS} keys per upload`);
+  return entries.map(([nonce, key]) => {
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce))
+      throw invalidParam(`nonce ${JSON.stringify(nonce.slice(0, 80))} is not 16–64 URL-safe base64 characters`);
+    if (typeof key !== 'string') throw invalidParam(`the key for nonce ${nonce} must be a base64 string`);
+    try {
+      return [nonce, memberIdFromPublicKey(decodePublicKey(key))];
+    } catch {
+      throw invalidParam(`the key for nonce ${nonce} is not 32 bytes of unpadded base64`);
+    }
   });
 }
 

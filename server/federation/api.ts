@@ -301,7 +301,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const { roomId, userId } = ctx.params as { roomId: string; userId: string };
     requireAllowedByAcl(roomId, origin);
     if (!isLocalUserId(hs, userId) || !hs.accounts.getUser(userId)) throw notFound('Unknown user');
-    return { member_key: hs.rooms.memberIdFor(roomId, MEMBER_KEYS_ROOM_VERSION, userId) };
+    // A portable account's key comes from its invite-key pool (once only, recorded for this room): PROTOCOL.md §5.
+    return { member_key: hs.rooms.memberIdForInvite(roomId, MEMBER_KEYS_ROOM_VERSION, userId, origin) };
   });
 
   // ---- membership handshakes ----------------------------------------------------------------------------------

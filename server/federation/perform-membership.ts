@@ -1,6 +1,6 @@
 // The membership handshakes with other servers (Dendrite's perform/join, perform/invite, perform/leave): joining a
 // room that lives elsewhere (make_join/send_join), inviting a remote user, rejecting an invite (make_leave/send_leave).
-import { computeEventId, MEMBER_KEYS_ROOM_VERSION, SERVED_ROOM_VERSIONS } from '../../src/protocol';
+import { computeEventId, KEY_NONCE_FIELD, MEMBER_KEYS_ROOM_VERSION, SERVED_ROOM_VERSIONS } from '../../src/protocol';
 import { localpartOf } from '../homeserver';
 import { forbidden, MatrixError } from '../http/errors';
 import { authKey } from '../rooms/authorization';
@@ -282,6 +282,8 @@ export class MembershipHandshakes {
     if (!wellFormed) throw new PduError(`${server} sent a bad ${membership} template`);
     const content: Json = { ...extraContent, membership };
     if (usesMemberKeys(version)) Object.assign(content, { localpart: localpartOf(userId), domain: this.serverName });
+    const keyNonce = membership === 'join' && usesMemberKeys(version) ? this.rooms.keyNonceOf(roomId, userId, memberId) : undefined;
+    if (keyNonce) content[KEY_NONCE_FIELD] = keyNonce; // PROTOCOL.md §5: accepting an invite that took a pool key
     const unsealed: Pdu = {
       type: 'm.room.member',
       room_id: roomId,

@@ -1,7 +1,14 @@
 // Turns stored PDUs into the Client-Server API's event format. In member-key rooms this is where PROTOCOL.md §5
 // happens: `sender`/member `state_key` become the linked user ID, `sender_key` and the stable IDs are added, and
 // power level `users` are keyed by the same display IDs (clients reason about power by user ID).
-import { encodeBase64, type LinkInfo, publicKeyFromMemberId, STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD } from '../../src/protocol';
+import {
+  encodeBase64,
+  type LinkInfo,
+  MEMBER_KEY_NONCE_UNSIGNED_FIELD,
+  publicKeyFromMemberId,
+  STABLE_ID_FIELD,
+  STABLE_ID_STATE_KEY_FIELD,
+} from '../../src/protocol';
 import { displayIdOf } from '../links/link-service';
 import type { Homeserver } from '../homeserver';
 import type { Config } from '../config';
@@ -101,6 +108,11 @@ export class ClientFormatter {
       }
     }
     if (pdu.type === 'm.room.member' && typeof pdu.content.membership === 'string') unsigned.membership = pdu.content.membership;
+    // PROTOCOL.md §5: the invitee (only) learns which pool key the invite took, to derive its seed and accept.
+    if (memberKeys && this.viewer && pdu.type === 'm.room.member' && pdu.content.membership === 'invite' && pdu.state_key !== undefined) {
+      const nonce = this.hs.rooms.keyNonceOf(roomId, this.viewer.userId, pdu.state_key);
+      if (nonce) unsigned[MEMBER_KEY_NONCE_UNSIGNED_FIELD] = nonce;
+    }
     if (this.viewer && stored.txnId && stored.senderUserId === this.viewer.userId && stored.txnDeviceId === this.viewer.deviceId) {
       unsigned.transaction_id = stored.txnId;
     }
@@ -147,12 +159,15 @@ export class ClientFormatter {
   stripped(stored: StoredEvent): Record<string, unknown> {
     const full = this.event(stored);
     const stripped: Record<string, unknown> = { type: full.type, state_key: full.state_key, content: full.content, sender: full.sender };
-    // Member-key rooms: the keys behind the mapped IDs (§5), so a client can tell which key an invite names.
+    // Member-key rooms: the keys behind the mapped IDs (§5), so a client can tell which key an invite names, and
+    // for the invitee the invite-key nonce of that key.
     if (full.sender_key !== undefined) {
       const unsigned = full.unsigned as Record<string, unknown>;
       stripped.sender_key = full.sender_key;
       stripped.unsigned = Object.fromEntries(
-        [STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD].filter((f) => unsigned[f] !== undefined).map((f) => [f, unsigned[f]]),
+        [STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD, MEMBER_KEY_NONCE_UNSIGNED_FIELD]
+          .filter((f) => unsigned[f] !== undefined)
+          .map((f) => [f, unsigned[f]]),
       );
     }
     return stripped;

@@ -7,6 +7,7 @@ import {
   decodeBase64,
   generateCreatorNonce,
   encodeBase64,
+  KEY_NONCE_FIELD,
   keyPairFromSeed,
   memberIdFromPublicKey,
   redactEvent,
@@ -19,6 +20,7 @@ import type { CurrentSigningKey } from '../signing-key';
 import type { AccountKeyStore } from '../storage/account-keys';
 import type { StreamCounter } from '../storage/database';
 import type { EventStore, StateMap, StoredEvent } from '../storage/events';
+import type { InviteKeyStore } from '../storage/invite-keys';
 import type { MemberKeyStore } from '../storage/member-keys';
 import type { Notifier } from '../sync/notifier';
 import { stateKeyOf } from '../storage/events';
@@ -74,6 +76,7 @@ export interface RoomServiceDeps {
   signingKey: CurrentSigningKey;
   events: EventStore;
   memberKeys: MemberKeyStore;
+  inviteKeys: InviteKeyStore;
   accountKeys: AccountKeyStore;
   stream: StreamCounter;
   notifier: Notifier;
@@ -87,6 +90,7 @@ export class RoomService {
   private readonly signingKey: CurrentSigningKey;
   private readonly events: EventStore;
   private readonly memberKeys: MemberKeyStore;
+  private readonly inviteKeys: InviteKeyStore;
   private readonly accountKeys: AccountKeyStore;
   private readonly stream: StreamCounter;
   private readonly notifier: Notifier;
@@ -99,6 +103,7 @@ export class RoomService {
       signingKey: this.signingKey,
       events: this.events,
       memberKeys: this.memberKeys,
+      inviteKeys: this.inviteKeys,
       accountKeys: this.accountKeys,
       stream: this.stream,
       notifier: this.notifier,
@@ -148,8 +153,15 @@ export class RoomService {
     const requested = seed ? memberIdFromPublicKey(keyPairFromSeed(seed).publicKey) : undefined;
     if (existing) {
       if (requested && requested !== existing.member_key) {
+        const pooled = existing.seed ? undefined : this.inviteKeys.forRoom(userId, roomId);
+        if (pooled?.member_key === existing.member_key)
+          throw invalidParam(
+            `the invite named member key ${existing.member_key} from this account's invite-key pool; that seed's key is ${requested}: derive the seed from nonce ${pooled.nonce}`,
+          );
         throw invalidParam(`this account already has member key ${existing.member_key} in ${roomId}`);
       }
+      // An invite took this key from the pool (public half only): the join brings its seed, checked above.
+      if (seed && !existing.seed) this.memberKeys.setSeed(roomId, userId, encodeBase64(seed));
       return existing.member_key;
     }
     if (!isLocalUserId({ config: { serverName: this.serverName } }, userId))
@@ -161,6 +173,42 @@ export class RoomService {
     if (owner && owner.user_id !== userId) throw invalidParam(`member key ${memberKey} already belongs to another account in ${roomId}`);
     this.memberKeys.put(roomId, memberKey, userId, encodeBase64(useSeed));
     return memberKey;
+  }
+
+  /**
+   * The member key a local user gets when another member needs one for them (an invite, local or through
+   * MSC4430's federation `member_key` lookup from `askedBy`; a ban or power level before they joined): a portable
+   * account's next unused invite-pool key, handed out once only and bound to this room (PROTOCOL.md §5); a key
+   * the server makes itself when the pool is empty or the account has none (password accounts).
+   */
+  memberIdForInvite(roomId: string, version: string, userId: string, askedBy: string = this.serverName): string {
+    if (!usesMemberKeys(version)) return userId;
+    const existing = this.memberKeys.forUser(roomId, userId)?.member_key;
+    if (existing) return existing;
+    const account = this.accountKeys.forUser(userId);
+    if (account && !account.moved_to && isLocalUserId({ config: { serverName: this.serverName } }, userId)) {
+      const taken = this.events.transaction(() => {
+        const state = this.events.room(roomId) ? this.events.currentState(roomId) : undefined;
+        // A key someone else already holds in this room (e.g. an uploaded copy of another member's public key) is refused.
+        const row = this.inviteKeys.take(
+          userId,
+          roomId,
+          askedBy,
+          (candidate) =>
+            !this.memberKeys.forKey(roomId, candidate.member_key) && !state?.has(stateKeyOf('m.room.member', candidate.member_key)),
+        );
+        if (row) this.memberKeys.put(roomId, row.member_key, userId, null);
+        return row;
+      });
+      if (taken) return taken.member_key;
+    }
+    return this.memberIdFor(roomId, version, userId);
+  }
+
+  /** The invite-key nonce of a local user's member key in a room, when the key came from its pool. */
+  keyNonceOf(roomId: string, userId: string, memberKey: string): string | undefined {
+    const row = this.inviteKeys.forRoom(userId, roomId);
+    return row?.member_key === memberKey ? row.nonce : undefined;
   }
 
   /** Local user ID behind a member ID (undefined for remote or unknown members). */
@@ -182,7 +230,8 @@ export class RoomService {
       if (!/^@[A-Za-z0-9_-]{43}$/.test(userIdOrKey)) throw invalidParam(`${userIdOrKey} is neither a user ID nor a member key`);
       return userIdOrKey;
     }
-    if (isLocalUserId({ config: { serverName: this.serverName } }, userIdOrKey)) return this.memberIdFor(roomId, version, userIdOrKey);
+    if (isLocalUserId({ config: { serverName: this.serverName } }, userIdOrKey))
+      return this.memberIdForInvite(roomId, version, userIdOrKey);
     const claimers = this.claimersOf(roomId, userIdOrKey);
     if (claimers.length > 1) {
       throw invalidParam(
@@ -220,6 +269,13 @@ export class RoomService {
     if (!usesMemberKeys(version)) return undefined;
     const row = this.memberKeys.forUser(roomId, userId);
     if (!row?.seed) this.refuseIfMoved(userId);
+    const pooled = row && !row.seed ? this.keyNonceOf(roomId, userId, row.member_key) : undefined;
+    if (pooled)
+      throw new MatrixError(
+        400,
+        'M_MISSING_PARAM',
+        `this account's member key in ${roomId} came from its invite-key pool, so only its client can make the seed: send dev.wayfarer.member_seed derived from nonce ${pooled}`,
+      );
     if (!row?.seed) throw forbidden('the server holds no member key for this account in this room');
     return decodeBase64(row.seed);
   }
@@ -230,12 +286,25 @@ export class RoomService {
     if (movedTo) throw forbidden(`${userId} has moved to ${movedTo}; this server no longer holds its member keys`);
   }
 
-  /** Member event content gets the §3 claim (`localpart`, `domain`) for local targets in member-key rooms. */
+  /**
+   * Member event content gets the §3 claim (`localpart`, `domain`) for local targets in member-key rooms, and a
+   * join the invite-key nonce of its key (§5: from our pool, or carried from the key's current member event, e.g.
+   * after a migration adopted it), so K and room state alone re-derive the key.
+   */
   private decorateMemberContent(roomId: string, version: string, draft: EventDraft): EventDraft {
     if (draft.type !== 'm.room.member' || !usesMemberKeys(version) || draft.stateKey === undefined) return draft;
     const target = this.localUserOf(roomId, version, draft.stateKey);
     if (!target) return draft;
-    return { ...draft, content: { ...draft.content, localpart: localpartOf(target), domain: this.serverName } };
+    const content: Record<string, unknown> = { ...draft.content, localpart: localpartOf(target), domain: this.serverName };
+    const given = content[KEY_NONCE_FIELD];
+    delete content[KEY_NONCE_FIELD];
+    if (content.membership === 'join') {
+      // Only the key's holder re-derives from it, and checks the result against the key: a wrong nonce misleads no one else.
+      const carried = this.events.currentState(roomId).get(stateKeyOf('m.room.member', draft.stateKey))?.pdu.content[KEY_NONCE_FIELD];
+      const nonce = this.keyNonceOf(roomId, target, draft.stateKey) ?? [carried, given].find((n) => typeof n === 'string' && n.length > 0);
+      if (nonce) content[KEY_NONCE_FIELD] = nonce;
+    }
+    return { ...draft, content };
   }
 
   /** Builds, signs, authorises and stores one event from a local user. Throws 403 when the auth rules refuse it. */

@@ -479,6 +479,27 @@ export const MIGRATIONS: readonly Migration[] = [
   DROP TABLE IF EXISTS push_actions;
   `,
   },
+  // The invite-key pool (PROTOCOL.md §5): public member keys a portable account uploaded; `room_id` is set, for good,
+  // when an invite takes one ('' for a key refused at hand-out), so no key is handed out twice.
+  {
+    version: 12,
+    name: 'invite-key pool',
+    up: `
+  CREATE TABLE IF NOT EXISTS invite_keys (
+    user_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    member_key TEXT NOT NULL,
+    uploaded_ts INTEGER NOT NULL,
+    room_id TEXT,
+    handed_to TEXT,
+    handed_ts INTEGER,
+    PRIMARY KEY (user_id, nonce),
+    UNIQUE (user_id, member_key)
+  );
+  CREATE INDEX IF NOT EXISTS invite_keys_unused ON invite_keys (user_id, uploaded_ts) WHERE room_id IS NULL;
+  CREATE INDEX IF NOT EXISTS invite_keys_room ON invite_keys (user_id, room_id) WHERE room_id IS NOT NULL;
+  `,
+  },
 ];
 
 /** The version of a database that has taken every step. */

@@ -46,6 +46,8 @@ const syncSources = (): SyncSources => ({
   receipts: hs.receipts,
   accountData: hs.accountData,
   push: hs.push,
+  accountKeys: hs.accountKeys,
+  inviteKeys: hs.inviteKeys,
 });
 
 function roomWithAnEditedMessage() {

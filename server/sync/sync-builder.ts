@@ -1,5 +1,5 @@
 // Builds one /sync response for one device between two stream positions.
-import { type LinkInfo, MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
+import { type LinkInfo, MEMBER_INFO_FIELD, MEMBER_KEYS_COUNT_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { ClientFormatter, INVITER_LINK_FIELD, type ClientEvent, type FormatterSources } from '../rooms/client-format';
 import { usesMemberKeys } from '../rooms/room-versions';
@@ -27,7 +27,8 @@ export interface SyncRequest {
 type Json = Record<string, unknown>;
 
 /** What a /sync response is built from: the formatter's sources, plus the streams, typing, receipts, account data and counts. */
-export type SyncSources = FormatterSources & Pick<Homeserver, 'stream' | 'typing' | 'receipts' | 'accountData' | 'push'>;
+export type SyncSources = FormatterSources &
+  Pick<Homeserver, 'stream' | 'typing' | 'receipts' | 'accountData' | 'push' | 'accountKeys' | 'inviteKeys'>;
 
 export async function buildSync(hs: SyncSources, request: SyncRequest): Promise<{ body: Json; hasUpdates: boolean; next: SyncToken }> {
   const { session, filter } = request;
@@ -57,6 +58,8 @@ export async function buildSync(hs: SyncSources, request: SyncRequest): Promise<
     device_lists: { changed: [], left: [] },
     device_one_time_keys_count: {},
   };
+  // PROTOCOL.md §5: a portable account's client tops its invite-key pool up when this runs low.
+  if (hs.accountKeys.forUser(session.userId)) body[MEMBER_KEYS_COUNT_FIELD] = hs.inviteKeys.unusedCount(session.userId);
   return { body, hasUpdates, next };
 }
 

@@ -17,9 +17,16 @@ import { registerWithAccountKey } from '../../src/features/portable/accountKeyAu
 import type { RunningHomeserver } from '../testing/spawn';
 import { enc, ok, TestClient } from '../testing/http-client';
 import { startServers, waitFor } from '../testing/federation-harness';
+import { portableClient } from '../testing/move-cast';
+import { snapshotFromSync } from '../../src/features/migration/snapshot';
+import { buildPlan } from '../../src/features/migration/plan';
+import { createJournal, progressOf } from '../../src/features/migration/journal';
+import { createExecutor, memberSeedFor } from '../../src/features/migration/executor';
+import { runMigration } from '../../src/features/migration/runner';
 
 const ALPHA = 'alpha.localhost:21101';
 const BETA = 'beta.localhost:21102';
+const GAMMA = 'gamma.localhost:21103';
 const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
 const NONCE = 'dev.wayfarer.member_key_nonce';
 const KEY_NONCE = 'dev.wayfarer.key_nonce';
@@ -28,22 +35,22 @@ const STABLE_STATE_KEY = 'org.matrix.msc4428.stable_id_state_key';
 
 let alpha: RunningHomeserver;
 let beta: RunningHomeserver;
+let gamma: RunningHomeserver;
 let carol: TestClient; // password account on alpha
 let bob: TestClient; // password account on beta
 
 beforeAll(async () => {
-  [alpha, beta] = await startServers([ALPHA, BETA]);
+  [alpha, beta, gamma] = await startServers([ALPHA, BETA, GAMMA]);
   carol = await new TestClient(alpha.baseUrl).register('carol');
   bob = await new TestClient(beta.baseUrl).register('bob');
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([alpha?.dispose(), beta?.dispose()]);
+  await Promise.all([alpha?.dispose(), beta?.dispose(), gamma?.dispose()]);
 });
 
 let accounts = 0;
 /** A fresh portable account on alpha, with its member-key root. */
-async function portable(): Promise<{ client: TestClient; root: Uint8Array }> {
-  const secret = generateRecoverySecret();
+async function portable(secret = generateRecoverySecret()): Promise<{ client: TestClient; root: Uint8Array }> {
   const session = await registerWithAccountKey({ baseUrl: alpha.baseUrl, serverName: ALPHA }, secret, `portable${++accounts}`);
   const client = Object.assign(new TestClient(alpha.baseUrl), {
     accessToken: session.accessToken,
@@ -193,6 +200,27 @@ describe('invite-key pool: a local invite', () => {
     expect(fed.content[KEY_NONCE]).toBe(nonce);
   });
 
+  it('declining a pool-keyed invite brings the seed too (the server holds only the public key)', async () => {
+    const { client: alice, root } = await portable();
+    await upload(alice, root, 1);
+    const room = await privateRoom(carol, 'Declined');
+    await ok(carol.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: alice.userId }));
+    const nonce = (await inviteSeenBy(alice, room)).unsigned[NONCE];
+    const noSeed = await alice.post(`/_matrix/client/v3/rooms/${enc(room)}/leave`, {});
+    expect(noSeed.status).toBe(400);
+    expect(noSeed.body.errcode).toBe('M_MISSING_PARAM');
+    await ok(
+      alice.post(`/_matrix/client/v3/rooms/${enc(room)}/leave`, {
+        'dev.wayfarer.member_seed': encodeBase64(deriveInviteMemberKey(root, nonce).seed),
+      }),
+    );
+    const state: any[] = await ok(carol.get(`/_matrix/client/v3/rooms/${enc(room)}/state`));
+    const member = state.find(
+      (e) => e.type === 'm.room.member' && e.content.localpart === alice.userId!.slice(1, alice.userId!.indexOf(':')),
+    );
+    expect(member.content.membership).toBe('leave');
+  });
+
   it('with the pool empty the server makes the key: no nonce, a join without seed works', async () => {
     const { client: alice, root } = await portable();
     const room = await privateRoom(carol, 'Empty pool');
@@ -253,5 +281,76 @@ describe('invite-key pool: an invite from another server', () => {
     const otherKey = await invitedKey(bob, other, alice.userId!);
     expect(otherKey).not.toBe(key);
     expect(await poolCount(alice)).toBe(0);
+  });
+});
+
+/** Node does not resolve `*.localhost` everywhere: send those names to loopback, as Chromium does. */
+const loopbackFetch: typeof fetch = (input, init) => {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  if (url.hostname.endsWith('.localhost')) url.hostname = '127.0.0.1';
+  return fetch(url, init);
+};
+
+describe('invite-key pool: a migration', () => {
+  it('adopts a room alice was invited to (same key, re-derived from K and the nonce in room state) instead of re-inviting; the nonce stays', async () => {
+    const secret = generateRecoverySecret();
+    const { client: alice, root } = await portable(secret);
+    await upload(alice, root, 2);
+    const room = await privateRoom(bob, 'Invited');
+    await ok(bob.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: alice.userId }));
+    const nonce = (await inviteSeenBy(alice, room)).unsigned[NONCE];
+    await ok(
+      alice.post(`/_matrix/client/v3/join/${enc(room)}?server_name=${enc(BETA)}`, {
+        'dev.wayfarer.member_seed': encodeBase64(deriveInviteMemberKey(root, nonce).seed),
+      }),
+    );
+    const sync = await ok(alice.get('/_matrix/client/v3/sync?timeout=0'));
+    const snapshot = snapshotFromSync(sync, { userId: alice.userId!, serverName: ALPHA, baseUrl: alpha.baseUrl, portable: true });
+    const snap = snapshot.rooms.find((r) => r.roomId === room)!;
+    expect(snap.keyNonce).toBe(nonce);
+    const aliceGamma = await portableClient(gamma, secret, `mover${accounts}`);
+    const items = buildPlan({
+      snapshot,
+      path: 'portable',
+      targetUserId: aliceGamma.userId!,
+      keyIsDerivable: (r) => memberSeedFor(root, r) !== undefined,
+    });
+    expect(items.find((i) => i.roomId === room)?.action).toBe('adopt');
+    const journal = createJournal({
+      id: 'pool-move',
+      path: 'portable',
+      source: { userId: alice.userId!, serverName: ALPHA, baseUrl: alpha.baseUrl },
+      target: {
+        userId: aliceGamma.userId!,
+        serverName: GAMMA,
+        baseUrl: gamma.baseUrl,
+        accessToken: aliceGamma.accessToken!,
+        deviceId: aliceGamma.deviceId!,
+      },
+      options: { notice: false, leaveOld: false },
+      snapshot,
+      items,
+    });
+    const execute = createExecutor({
+      fetch: loopbackFetch,
+      source: { baseUrl: alpha.baseUrl, accessToken: alice.accessToken! },
+      memberRoot: root,
+    });
+    const done = await runMigration(journal, execute, { save: async () => undefined });
+    expect(
+      progressOf(done)
+        .items.filter((i) => i.state !== 'done')
+        .map((i) => i.error),
+    ).toEqual([]);
+    // Beta sees the same key, now claimed by gamma, and its member event still names the nonce.
+    const moved = await waitFor('the key claimed by gamma on beta', async () => {
+      const state: any[] = await ok(bob.get(`/_matrix/client/v3/rooms/${enc(room)}/state`));
+      return state.find(
+        (e) => e.type === 'm.room.member' && e.unsigned?.[STABLE_STATE_KEY] === snap.memberKey && e.content.domain === GAMMA,
+      );
+    });
+    expect(moved.content[KEY_NONCE]).toBe(nonce);
+    expect(moved.content.membership).toBe('join');
+    expect(snap.memberKey).toBe(memberIdFromPublicKey(deriveInviteMemberKey(root, nonce).publicKey));
   });
 });

@@ -13,6 +13,7 @@ import type { Route } from '../domain/routes';
 import { chatStore } from '../state/chatStore';
 import { sessionStore, type SignInHint } from '../state/sessionStore';
 import { forgetMemberRoots } from '../features/portable/deviceKeys';
+import { invitePoolFollower } from '../features/portable/invitePool';
 import { identityStore } from '../domain/identity/identityStore';
 import { memberInfoFetch } from '../domain/identity/memberInfoFetch';
 import { followLinkChanges, linkNoticeStore, localLinkNoticeStorage } from '../domain/identity/linkNotices';
@@ -36,6 +37,8 @@ export function openSession(session: Session): Promise<MatrixClient> {
   if (!promise) {
     promise = (async () => {
       // member_info (link status per member key) is not read by the SDK: the identity store takes it from the raw responses.
+      // The invite-key pool's count comes with /sync as well: topped up with a remembered K (PROTOCOL.md §5).
+      const followPool = invitePoolFollower(session, () => loadMemberRoot(session.userId));
       // A hung server (no answer at all) is noticed by the fetch watchdog, long before the SDK's own timeouts.
       // A 403 naming where the account moved (PROTOCOL.md §7) stops the client and shows the moved screen (MainScreen).
       let created: MatrixClient | undefined;
@@ -45,7 +48,7 @@ export function openSession(session: Session): Promise<MatrixClient> {
       };
       const settings = livenessSettings();
       const liveness = createLiveness({
-        inner: memberInfoFetch(movedAccountFetch(window.fetch.bind(window), onMoved), identityStore),
+        inner: memberInfoFetch(movedAccountFetch(window.fetch.bind(window), onMoved), identityStore, followPool),
         baseUrl: session.baseUrl,
         settings,
       });

@@ -25,7 +25,8 @@ export function memberInfoSource(url: URL): { kind: 'sync'; initial: boolean } |
   return undefined;
 }
 
-export function memberInfoFetch(inner: typeof fetch, store: IdentityStore): typeof fetch {
+/** `onSync` sees every /sync body too (e.g. the invite-key pool count), parsed once with member_info. */
+export function memberInfoFetch(inner: typeof fetch, store: IdentityStore, onSync?: (body: Record<string, unknown>) => void): typeof fetch {
   return async (input, init) => {
     const response = await inner(input, init);
     const url = urlOf(input);
@@ -34,8 +35,10 @@ export function memberInfoFetch(inner: typeof fetch, store: IdentityStore): type
       // Read a copy: the SDK reads the original. A body we cannot parse is the SDK's problem to report, not ours.
       try {
         const body = (await response.clone().json()) as Record<string, unknown>;
-        if (source.kind === 'sync') ingestSyncBody(store, body, source.initial);
-        else if (body[MEMBER_INFO_FIELD] !== undefined) store.getState().ingestMemberInfo(source.roomId, body[MEMBER_INFO_FIELD], true);
+        if (source.kind === 'sync') {
+          ingestSyncBody(store, body, source.initial);
+          onSync?.(body);
+        } else if (body[MEMBER_INFO_FIELD] !== undefined) store.getState().ingestMemberInfo(source.roomId, body[MEMBER_INFO_FIELD], true);
       } catch (error) {
         log.debug(`member_info not read from ${url?.pathname} (not JSON, or not understood)`, error);
       }

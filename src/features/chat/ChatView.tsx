@@ -31,6 +31,7 @@ import {
   useRoomViewModel,
 } from './useRoomViewModel';
 import { goHome, openRoom } from '../../state/navigation';
+import { NotPortableNote, useRoomKeyFromServer } from '../portable/NotPortable';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../../domain/identity/memberInfoFetch';
 import { withHints } from '../../domain/rooms/roomList';
@@ -62,6 +63,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const name = useRoomView(vm, selectName);
   const topic = useRoomView(vm, selectTopic);
   const myIdentity = useRoomView(vm, selectMyIdentity);
+  const keyFromServer = useRoomKeyFromServer(room);
   const readers = useRoomView(vm, selectReaders);
   const typing = useRoomView(vm, selectTyping);
   const canRedactOthers = useRoomView(vm, selectCanRedactOthers);
@@ -235,6 +237,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
               ⚠ {t('chat.unverifiedChanges', { count: unverifiedChanges.length })}
             </button>
           )}
+          {keyFromServer && <NotPortableNote reason={t('rooms.notPortable.roomReason')} />}
         </div>
         <SearchButton onClick={() => setDialog('search')} />
         <button className={iconButton} onClick={() => setDialog('invite')}>

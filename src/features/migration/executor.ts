@@ -2,8 +2,6 @@
 // first looks whether its effect is already there, so running it again after a crash changes nothing.
 // Plain fetch through homeserverFetch, no matrix-js-sdk: the same code runs in the browser, in tests and in the benchmark.
 import {
-  deriveCreatorMemberKey,
-  deriveMemberKey,
   encodeBase64,
   localpartOf,
   memberIdFromPublicKey,
@@ -17,6 +15,7 @@ import { logger } from '../../platform/logger';
 import { fetchDomainKeys, fetchMemberEvent } from '../identity/browserVerify';
 import { movedRoomIds, type MigrationJournal, type StepRecord } from './journal';
 import { rewriteDirect, rewriteIgnored, viaServers, type RoomSnapshot } from './plan';
+import { derivableKeys } from '../portable/keyOrigin';
 import type { StepExecutor } from './runner';
 import { t } from '../../i18n';
 
@@ -51,12 +50,12 @@ export interface ExecutorDeps {
   noticeText?: (journal: MigrationJournal) => string;
 }
 
-/** The seed of the old account's key in a room, made again from the recovery key (creator rooms use the nonce). */
+/**
+ * The seed of the old account's key in a room, made again from the recovery key: from the room ID, the creator
+ * nonce (rooms it created), or the invite-key nonce (rooms it was invited to while its pool had keys).
+ */
 export function memberSeedFor(memberRoot: Uint8Array, room: RoomSnapshot): Uint8Array | undefined {
-  const candidates = [
-    deriveMemberKey(memberRoot, room.roomId),
-    ...(room.creatorNonce ? [deriveCreatorMemberKey(memberRoot, room.creatorNonce)] : []),
-  ];
+  const candidates = derivableKeys(memberRoot, room);
   const wanted = room.memberKey ? normaliseKey(room.memberKey) : undefined;
   return candidates.find((pair) => normaliseKey(memberIdFromPublicKey(pair.publicKey)) === wanted)?.seed;
 }

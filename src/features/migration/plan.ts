@@ -16,6 +16,8 @@ export interface RoomSnapshot {
   memberKey?: string;
   /** `dev.wayfarer.creator_nonce` of the create event, when this account's key is the creator's. */
   creatorNonce?: string;
+  /** `dev.wayfarer.key_nonce` of the old account's member event: its key came from the invite-key pool (PROTOCOL.md §5). */
+  keyNonce?: string;
   /** Other servers with joined members: the `via` for joining without the old server. */
   servers: string[];
   joinRule: string;

@@ -1,6 +1,6 @@
 // The old account as this device last saw it, from /sync-shaped data: a live /sync response, or matrix-js-sdk's
 // saved sync (its IndexedDB cache), which is what makes a plan possible with the old server offline. Pure.
-import { CREATOR_NONCE_FIELD, KNOWN_ROOM_VERSIONS, serverNameOf, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
+import { CREATOR_NONCE_FIELD, KEY_NONCE_FIELD, KNOWN_ROOM_VERSIONS, serverNameOf, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
 import type { AccountSnapshot, PushRuleCopy, RoomSnapshot } from './plan';
 
 interface RawEvent {
@@ -79,6 +79,7 @@ export function roomFromSync(roomId: string, room: JoinedRoomData, userId: strin
     memberKeys,
     ...(memberKey ? { memberKey } : {}),
     ...(str(create[CREATOR_NONCE_FIELD]) ? { creatorNonce: str(create[CREATOR_NONCE_FIELD]) } : {}),
+    ...(memberKey && str(me.content[KEY_NONCE_FIELD]) ? { keyNonce: str(me.content[KEY_NONCE_FIELD]) } : {}),
     servers: [...servers].sort(),
     joinRule: str(contentOf(state, 'm.room.join_rules').join_rule) ?? 'invite',
     myPowerLevel: num(users[userId], usersDefault),

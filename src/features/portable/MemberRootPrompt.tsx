@@ -31,7 +31,7 @@ export function MemberRootPrompt({
   userId: string;
   accountKey: string;
   /** What the key is needed for, e.g. "join this room". */
-  action: 'create' | 'join';
+  action: 'create' | 'join' | 'decline';
   onRoot: (memberRoot: Uint8Array) => void;
   onCancel: () => void;
 }) {

@@ -2,9 +2,20 @@ import { deriveMemberRoot } from '../../protocol';
 import type { Session } from '../../matrix/session';
 import { sessionStore } from '../../state/sessionStore';
 import { keepMemberRoot } from './deviceKeys';
+import { topUpInvitePool } from './invitePool';
+import { logger } from '../../platform/logger';
 
-/** After a proof succeeded: keep K (remembered, or in this tab only on a shared computer), then enter the app. */
+const log = logger('portable');
+
+/**
+ * After a proof succeeded: fill the invite-key pool while K is at hand (PROTOCOL.md §5: invites then keep the
+ * account portable), keep K (remembered, or in this tab only on a shared computer), then enter the app.
+ */
 export async function finishPortableSignIn(session: Session, secret: Uint8Array, sharedComputer: boolean): Promise<void> {
-  await keepMemberRoot(session.userId, deriveMemberRoot(secret), sharedComputer);
+  const root = deriveMemberRoot(secret);
+  await topUpInvitePool(session, root).catch((error: unknown) =>
+    log.warn('could not fill the invite-key pool; invites then get keys the server makes', error),
+  );
+  await keepMemberRoot(session.userId, root, sharedComputer);
   await sessionStore.getState().signedIn(session);
 }

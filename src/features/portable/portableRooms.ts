@@ -1,8 +1,12 @@
 // Joining and creating rooms as a portable account: member keys derived from K (PROTOCOL.md §2, §5), so they
 // can be made again from the recovery key alone. Password accounts keep the server-made keys.
-import { ClientEvent, Method, type ICreateRoomOpts, type MatrixClient } from 'matrix-js-sdk';
+import { ClientEvent, Method, type ICreateRoomOpts, type MatrixClient, type Room } from 'matrix-js-sdk';
 import { KNOWN_ROOM_VERSIONS, WAYFARER_CLIENT_PREFIX } from '../../protocol';
 import { createRoomSeedFields, joinSeedFields } from './memberSeeds';
+import { inviteKeyNonceOf, inviteSeedFields, topUpInvitePool } from './invitePool';
+import { logger } from '../../platform/logger';
+
+const log = logger('portable');
 
 export type PortableStatus = { portable: false } | { portable: true; accountKey: string };
 
@@ -49,6 +53,35 @@ export async function joinWithMemberRoot(
     joinSeedFields(memberRoot, roomId),
   );
   return reply.room_id;
+}
+
+/**
+ * The invite-key nonce of this account's pending invite (PROTOCOL.md §5): its invite member event carries it in
+ * unsigned, and only the invitee's server puts it there.
+ */
+export function pendingInviteKeyNonce(room: Room, userId: string): string | undefined {
+  const own = room.currentState.getStateEvents('m.room.member', userId);
+  const events = [own, ...room.currentState.getStateEvents('m.room.member')].filter((e) => !!e);
+  for (const event of events) {
+    if (event.getContent().membership !== 'invite') continue;
+    const nonce = inviteKeyNonceOf(event.getUnsigned() as Record<string, unknown>);
+    if (nonce) return nonce;
+  }
+  return undefined;
+}
+
+/**
+ * Accepts (or declines) an invite whose member key came from the invite-key pool: with the seed derived from K and
+ * the nonce, the only way to sign as that key. K is at hand, so the pool is topped up too.
+ */
+export async function answerPoolInvite(client: MatrixClient, roomId: string, memberRoot: Uint8Array, nonce: string, accept: boolean) {
+  const path = accept ? `/join/${encodeURIComponent(roomId)}` : `/rooms/${encodeURIComponent(roomId)}/leave`;
+  await client.http.authedRequest(Method.Post, path, undefined, inviteSeedFields(memberRoot, nonce));
+  const accessToken = client.getAccessToken();
+  if (accessToken)
+    void topUpInvitePool({ baseUrl: client.baseUrl, accessToken }, memberRoot).catch((error: unknown) =>
+      log.warn('could not top up the invite-key pool', error),
+    );
 }
 
 /** createRoom with a fresh creator nonce and the creator key derived from it. */

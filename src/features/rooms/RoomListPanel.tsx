@@ -18,6 +18,11 @@ import type { OnMoved } from '../migration/MigrationWizard';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { SenderName } from '../identity/SenderName';
 import { ThemeControl } from '../../ui/ThemeControl';
+import { Dialog } from '../../ui/Dialog';
+import { loadMemberRoot } from '../portable/deviceKeys';
+import { MemberRootPrompt } from '../portable/MemberRootPrompt';
+import { answerPoolInvite, memberRootNeed, pendingInviteKeyNonce } from '../portable/portableRooms';
+import { NotPortableNote, useInviteKeyFromServer } from '../portable/NotPortable';
 import { logger } from '../../platform/logger';
 
 const log = logger('rooms');
@@ -172,24 +177,32 @@ function RoomHint({ hint }: { hint: string }) {
 function InviteItem({ room }: { room: RoomListEntry }) {
   const client = useClient();
   const [busy, setBusy] = useState(false);
+  // A pool-keyed invite (PROTOCOL.md §5) needs K to answer: asked for when it is not remembered on this device.
+  const [askFor, setAskFor] = useState<{ accountKey: string; nonce: string; accept: boolean }>();
   const sdkRoom = client.getRoom(room.roomId);
+  const nonce = sdkRoom ? pendingInviteKeyNonce(sdkRoom, client.getSafeUserId()) : undefined;
+  const keyFromServer = useInviteKeyFromServer(sdkRoom?.getVersion(), nonce);
   const inviter =
     room.inviter && sdkRoom
       ? roomIdentities(sdkRoom).nameOfUser(room.inviter, identityFactsOf(identityStore.getState(), room.roomId))
       : room.inviter;
   const target = room.hint ? `${room.name} (${room.hint})` : room.name;
-  async function act(accept: boolean) {
+  async function act(accept: boolean, memberRoot?: Uint8Array) {
     setBusy(true);
     try {
+      // An invite that took a key from the invite-key pool is answered with that key's seed (PROTOCOL.md §5).
+      const root = nonce ? (memberRoot ?? (await rootOrAsk(accept))) : undefined;
+      if (nonce && !root) return;
+      if (nonce && root) await answerPoolInvite(client, room.roomId, root, nonce, accept);
       if (accept) {
-        await client.joinRoom(room.roomId);
+        if (!nonce) await client.joinRoom(room.roomId);
         // An accepted DM invite is a DM here too (m.direct), with the one who sent it.
         if (room.isDirect && room.inviter)
           await markDirect(client, room.inviter, room.roomId).catch((error: unknown) =>
             log.warn('the accepted DM is not marked direct (m.direct): it shows as a room until it is', error),
           );
         openRoom(room.roomId, { arriving: true });
-      } else {
+      } else if (!nonce) {
         await client.leave(room.roomId);
       }
     } catch (err) {
@@ -198,8 +211,28 @@ function InviteItem({ room }: { room: RoomListEntry }) {
       setBusy(false);
     }
   }
+  async function rootOrAsk(accept: boolean): Promise<Uint8Array | undefined> {
+    const need = await memberRootNeed(client, loadMemberRoot);
+    if (need.kind === 'root') return need.memberRoot;
+    if (need.kind === 'ask' && nonce) setAskFor({ accountKey: need.accountKey, nonce, accept });
+    return undefined;
+  }
   return (
     <li className="rounded-md border border-line p-2">
+      {askFor && (
+        <Dialog title={t('rooms.answerInvite.title', { room: target })} onClose={() => setAskFor(undefined)}>
+          <MemberRootPrompt
+            userId={client.getSafeUserId()}
+            accountKey={askFor.accountKey}
+            action={askFor.accept ? 'join' : 'decline'}
+            onCancel={() => setAskFor(undefined)}
+            onRoot={(root) => {
+              setAskFor(undefined);
+              void act(askFor.accept, root);
+            }}
+          />
+        </Dialog>
+      )}
       <p className="truncate font-medium">
         {room.isDirect ? <SenderName name={room.name} /> : <bdi>{room.name}</bdi>}
         {room.isDirect && <span className="ml-1 text-xs text-subtle">({t('rooms.direct')})</span>}
@@ -210,6 +243,7 @@ function InviteItem({ room }: { room: RoomListEntry }) {
         </p>
       )}
       {inviter && <p className="truncate text-xs text-subtle">{t('rooms.invitedBy', { inviter })}</p>}
+      {keyFromServer && <NotPortableNote reason={t('rooms.notPortable.inviteReason')} />}
       <div className="mt-2 flex gap-2">
         <button
           disabled={busy}

@@ -171,6 +171,8 @@ test('link lost, restored and erased show inline; a kick by an unverified member
   await page.reload();
   await expect(notice(page, `Bob’s handle @bob:${beta.serverName} is no longer verified`)).toBeVisible({ timeout: 20_000 });
   await expect(notice(page, `Bob’s handle @bob:${beta.serverName} is verified again`)).toBeVisible();
+  // The erasure comes from the room's history: the redaction (after a reload the handle may have gone with it).
+  await expect(notice(page, /was erased: Olivia redacted the member event/)).toBeVisible();
   await expect(notice(page, /removed Carol/).getByRole('img', { name: /unverified when it was sent/ })).toBeVisible();
 
   // Alice kicks Mallory from the inspector. Mallory claims @bob on beta, as Bob does: the confirmation names her key
@@ -204,4 +206,32 @@ test('link lost, restored and erased show inline; a kick by an unverified member
     .click();
   await inspector(page).getByRole('button', { name: 'Mention' }).click();
   await expect(page.getByRole('textbox', { name: 'Message' })).toHaveValue(`[Bob](https://matrix.to/#/@bob:${beta.serverName}) `);
+
+  // Ignore goes into m.ignored_user_list under the user ID Bob is shown as; Message starts a DM with his verified handle.
+  await memberRow(page, keys.bob!)
+    .getByRole('button', { name: /show identity/ })
+    .click();
+  await inspector(page).getByRole('button', { name: 'Ignore' }).click();
+  await expect(inspector(page).getByRole('status')).toHaveText('Bob is ignored: you won’t see their messages');
+  await waitFor('bob in the ignore list', async () => {
+    const r = await clients.alice!.get(`/_matrix/client/v3/user/${enc(clients.alice!.userId!)}/account_data/m.ignored_user_list`);
+    return r.status === 200 && `@bob:${beta.serverName}` in (r.body.ignored_users ?? {});
+  });
+  await inspector(page).getByRole('button', { name: 'Stop ignoring' }).click();
+  await expect(inspector(page).getByRole('status')).toHaveText('Bob is no longer ignored');
+  await inspector(page).getByRole('button', { name: 'Message' }).click();
+  const dm = page.getByRole('dialog', { name: 'Start a direct message' });
+  await expect(dm.getByLabel('User ID')).toHaveValue(`@bob:${beta.serverName}`);
+  await dm.getByRole('button', { name: 'Cancel' }).click();
+
+  // The same timeline in dark, at 1280 and 375 px. (The link notices are this browser's observations: a new browser
+  // would not have them, so the same page switches its colour scheme and width.)
+  await inspector(page).getByRole('button', { name: 'Close identity' }).click();
+  await page.getByRole('button', { name: 'Members', exact: true }).click(); // closes the panel
+  await page.emulateMedia({ colorScheme: 'dark' });
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await expect(notice(page, `Bob’s handle @bob:${beta.serverName} is verified again`)).toBeVisible();
+    await screenshot(page, `identity-notices-timeline-dark-${width}`);
+  }
 });

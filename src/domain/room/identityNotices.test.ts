@@ -159,12 +159,19 @@ describe('placing identity notices', () => {
       [...events, redaction, other],
       (e) => (e.content.redacts === '$member' ? { subject: BOB } : undefined),
       (who) => (who === ALICE ? 'Alice' : 'Bob'),
-      () => '@bob:beta',
+      (who) => (who === BOB ? '@bob:beta' : undefined),
     );
     expect(placed).toHaveLength(1);
     expect(placed[0]!.index).toBe(3);
     expect(placed[0]!.row.inspect).toBe(BOB);
     expect(t(placed[0]!.row.text)).toBe('@bob:beta was erased: Alice redacted the member event');
+    // Its handle gone with the redacted events too: the erasure is still said, without a name.
+    const unknown = erasureNotices(
+      [redaction],
+      () => ({ subject: BOB }),
+      () => 'Alice',
+    );
+    expect(t(unknown[0]!.row.text)).toBe('A member was erased: Alice redacted the member event');
   });
 });
 

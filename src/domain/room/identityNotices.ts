@@ -76,7 +76,8 @@ export function erasureNotices(
   events: readonly TimelineEvent[],
   erasedBy: (redaction: TimelineEvent) => ErasedTarget | undefined,
   nameOf: (identity: string) => string,
-  erasedNameOf: (identity: string) => string = nameOf,
+  /** The handle the member claimed before the erasure, when it is still known. */
+  erasedHandleOf: (identity: string) => string | undefined = () => undefined,
 ): PlacedNotice[] {
   const placed: PlacedNotice[] = [];
   events.forEach((event, index) => {
@@ -87,7 +88,7 @@ export function erasureNotices(
       kind: 'notice',
       key: `erased-${event.id}`,
       event: { ...event, subject: target.subject },
-      text: erasureText(event, target.subject, (who) => (who === target.subject ? erasedNameOf(who) : nameOf(who))),
+      text: erasureText(nameOf(event.identity || event.sender), erasedHandleOf(target.subject)),
       inspect: target.subject,
     };
     placed.push({ index, row });
@@ -95,8 +96,9 @@ export function erasureNotices(
   return placed;
 }
 
-export function erasureText(redaction: TimelineEvent, subject: string, nameOf: (identity: string) => string): Message {
-  return msg('identity.notice.erased', { name: nameOf(subject), actor: nameOf(redaction.identity || redaction.sender) });
+/** "@bob:beta was erased: Alice redacted the member event", or "A member was erased…" when its handle went with it. */
+export function erasureText(actor: string, erasedHandle: string | undefined): Message {
+  return erasedHandle ? msg('identity.notice.erased', { name: erasedHandle, actor }) : msg('identity.notice.erasedUnknown', { actor });
 }
 
 /**

@@ -240,12 +240,12 @@ export function createRoomViewModel({
   const nameOf = (userId: string) => profileOf({ identity: index.identityOfUser(userId), sender: userId }).name;
   const nameOfIdentity = (who: string) => profileOf({ identity: who, sender: who }).name;
   /** An erased member by the handle it last claimed (its name went with the redaction), else as it is shown now. */
-  const erasedNameOf = (who: string) => {
+  const erasedHandleOf = (who: string): string | undefined => {
     const last = index
       .identityState(who, facts)
       .history.filter((r) => r.localpart && r.domain)
       .at(-1);
-    return last ? `@${last.localpart}:${last.domain}` : nameOfIdentity(who);
+    return last ? `@${last.localpart}:${last.domain}` : undefined;
   };
   let linkNotices: readonly LinkNotice[] = noticesOfRoom(links.getState(), roomId);
   const currentStatus = (who: string) => facts.memberInfo?.[who]?.[LINK_FIELD]?.status;
@@ -372,7 +372,7 @@ export function createRoomViewModel({
       return notice ? describeLinkNotice(notice, nameOfIdentity(notice.identity)) : row.text;
     }
     if (row.key.startsWith('erased-') && row.event.subject)
-      return erasureText(row.event, row.event.subject, (who) => (who === row.event.subject ? erasedNameOf(who) : nameOfIdentity(who)));
+      return erasureText(nameOfIdentity(row.event.identity || row.event.sender), erasedHandleOf(row.event.subject));
     if (row.key.startsWith('handle-')) {
       const change = handleChangeOf(row.event);
       if (!change) return row.text;
@@ -546,7 +546,7 @@ export function createRoomViewModel({
         const profile = profileOf({ identity: who, sender: who });
         return { name: profile.name, verified: profile.badge.kind === 'verified' || profile.badge.kind === 'plain' };
       }),
-      ...erasureNotices(events, erasedBy, nameOfIdentity, erasedNameOf),
+      ...erasureNotices(events, erasedBy, nameOfIdentity, erasedHandleOf),
       ...placeLinkNotices(events, linkNotices, nameOfIdentity, reachedStart),
     ]);
     pendingCount = historyWindow ? 0 : room.getPendingEvents().length;

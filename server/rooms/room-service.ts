@@ -20,7 +20,7 @@ import type { CurrentSigningKey } from '../signing-key';
 import type { AccountKeyStore } from '../storage/account-keys';
 import type { StreamCounter } from '../storage/database';
 import type { EventStore, StateMap, StoredEvent } from '../storage/events';
-import type { InviteKeyStore } from '../storage/invite-keys';
+import { type InviteKeyStore, MAX_PENDING_POOL_KEYS_PER_SERVER } from '../storage/invite-keys';
 import type { MemberKeyStore } from '../storage/member-keys';
 import type { Notifier } from '../sync/notifier';
 import { stateKeyOf } from '../storage/events';
@@ -186,7 +186,9 @@ export class RoomService {
     const existing = this.memberKeys.forUser(roomId, userId)?.member_key;
     if (existing) return existing;
     const account = this.accountKeys.forUser(userId);
-    if (account && !account.moved_to && isLocalUserId({ config: { serverName: this.serverName } }, userId)) {
+    const local = isLocalUserId({ config: { serverName: this.serverName } }, userId);
+    const overShare = askedBy !== this.serverName && this.inviteKeys.pendingHandedTo(userId, askedBy) >= MAX_PENDING_POOL_KEYS_PER_SERVER;
+    if (account && !account.moved_to && local && !overShare) {
       const taken = this.events.transaction(() => {
         const state = this.events.room(roomId) ? this.events.currentState(roomId) : undefined;
         // A key someone else already holds in this room (e.g. an uploaded copy of another member's public key) is refused.

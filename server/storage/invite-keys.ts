@@ -6,6 +6,13 @@ import type { Db } from './database';
 /** Unused keys one account may keep here: more than any client tops up to (20), few enough to bound the table. */
 export const MAX_UNUSED_INVITE_KEYS = 100;
 
+/**
+ * Pool keys one other server may hold for one account in rooms whose invite never reached us. Past it, that server
+ * gets keys we make: a hostile server asking member_key for made-up rooms cannot drain the pool (and with it the
+ * account's portability); an honest one invites after asking, which frees its share.
+ */
+export const MAX_PENDING_POOL_KEYS_PER_SERVER = 5;
+
 export interface InviteKeyRow {
   user_id: string;
   nonce: string;
@@ -32,6 +39,10 @@ export class InviteKeyStore {
         'UPDATE invite_keys SET room_id = ?, handed_to = ?, handed_ts = ? WHERE user_id = ? AND nonce = ? AND room_id IS NULL',
       ),
       dropUnused: db.prepare('DELETE FROM invite_keys WHERE user_id = ? AND room_id IS NULL'),
+      pendingFor: db.prepare(
+        `SELECT COUNT(*) AS n FROM invite_keys k WHERE k.user_id = ? AND k.handed_to = ?
+           AND NOT EXISTS (SELECT 1 FROM local_memberships m WHERE m.room_id = k.room_id AND m.user_id = k.user_id)`,
+      ),
     };
   }
 
@@ -71,6 +82,11 @@ export class InviteKeyStore {
       }
       return undefined;
     })();
+  }
+
+  /** Keys handed to `server` for this account in rooms where no membership of the account ever arrived here. */
+  pendingHandedTo(userId: string, server: string): number {
+    return (this.s.pendingFor.get(userId, server) as { n: number }).n;
   }
 
   /** A moved account's unused keys go: nothing is handed out for it any more. */

@@ -18,6 +18,7 @@ import type { RunningHomeserver } from '../testing/spawn';
 import { enc, ok, TestClient } from '../testing/http-client';
 import { startServers, waitFor } from '../testing/federation-harness';
 import { portableClient } from '../testing/move-cast';
+import { HostileServer } from '../testing/hostile-server';
 import { snapshotFromSync } from '../../src/features/migration/snapshot';
 import { buildPlan } from '../../src/features/migration/plan';
 import { createJournal, progressOf } from '../../src/features/migration/journal';
@@ -281,6 +282,30 @@ describe('invite-key pool: an invite from another server', () => {
     const otherKey = await invitedKey(bob, other, alice.userId!);
     expect(otherKey).not.toBe(key);
     expect(await poolCount(alice)).toBe(0);
+  });
+});
+
+describe('invite-key pool: a hostile server', () => {
+  it('asking member_key for made-up rooms takes at most 5 pool keys; after that it gets server-made keys, and the pool stays for honest invites', async () => {
+    const evil = await HostileServer.start(21104, 'evil');
+    try {
+      const { client: alice, root } = await portable();
+      const nonces = await upload(alice, root, 8);
+      const poolKeys = new Set(nonces.map((n) => memberIdFromPublicKey(deriveInviteMemberKey(root, n).publicKey)));
+      const handed: string[] = [];
+      for (let i = 0; i < 7; i++) handed.push(await evil.memberKeyOf(alpha, `!made-up-room-${i}-${accounts}`, alice.userId!));
+      expect(handed.filter((k) => poolKeys.has(k))).toHaveLength(5);
+      expect(await poolCount(alice)).toBe(3);
+      // Asking again for a room it already asked about gives the same key (once only, no new one).
+      expect(await evil.memberKeyOf(alpha, `!made-up-room-0-${accounts}`, alice.userId!)).toBe(handed[0]);
+      // An honest invite from beta still gets a pool key.
+      const room = await privateRoom(bob, 'After the drain');
+      await ok(bob.post(`/_matrix/client/v3/rooms/${enc(room)}/invite`, { user_id: alice.userId }));
+      expect(poolKeys.has(await invitedKey(bob, room, alice.userId!))).toBe(true);
+      expect(await poolCount(alice)).toBe(2);
+    } finally {
+      await evil.close();
+    }
   });
 });
 

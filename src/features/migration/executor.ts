@@ -16,6 +16,7 @@ import { fetchDomainKeys, fetchMemberEvent } from '../identity/browserVerify';
 import { movedRoomIds, type MigrationJournal, type StepRecord } from './journal';
 import { rewriteDirect, rewriteIgnored, viaServers, type RoomSnapshot } from './plan';
 import { derivableKeys } from '../portable/keyOrigin';
+import { patientFetch, type RateLimitWait } from './rateLimit';
 import type { StepExecutor } from './runner';
 import { t } from '../../i18n';
 
@@ -48,6 +49,10 @@ export interface ExecutorDeps {
   memberRoot?: Uint8Array;
   /** The notice posted in each room on the classic path. */
   noticeText?: (journal: MigrationJournal) => string;
+  /** A server answered 429: the step waits (this long) and sends again; undefined once nothing waits. */
+  onRateLimit?: (wait: RateLimitWait | undefined) => void;
+  /** Waits out a 429 (tests pass a quicker one). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -95,7 +100,15 @@ async function targetMemberKey(deps: ExecutorDeps, journal: MigrationJournal, ro
   return key;
 }
 
-export function createExecutor(deps: ExecutorDeps): StepExecutor {
+export function createExecutor(given: ExecutorDeps): StepExecutor {
+  // Every call of every step waits out a 429 and goes on: a move never fails because a server asked to slow down.
+  const deps: ExecutorDeps = {
+    ...given,
+    fetch: patientFetch(given.fetch, {
+      ...(given.onRateLimit ? { onWait: given.onRateLimit } : {}),
+      ...(given.sleep ? { sleep: given.sleep } : {}),
+    }),
+  };
   const steps: Record<StepRecord['kind'], (step: StepRecord, journal: MigrationJournal) => Promise<string | void>> = {
     async adopt(step, journal) {
       const room = roomOf(journal, step);

@@ -28,6 +28,7 @@ import {
   type TargetSession,
 } from './journal';
 import type { JournalStore } from './persistence';
+import type { RateLimitWait } from './rateLimit';
 import { buildPlan, toggleItem, type AccountSnapshot, type MigrationPath, type PlanItem } from './plan';
 import { errorText, runMigration, type StepExecutor } from './runner';
 import { checkTarget, choosePath, type TargetServer } from './targetCheck';
@@ -82,6 +83,8 @@ export interface MigrationWizardState {
   needsSecret: boolean;
   running: boolean;
   moveError?: string;
+  /** A server answered 429: the move waits this out and goes on (shown at the progress bar). */
+  rateLimit?: RateLimitWait;
   askKeyToMark: boolean;
   marking?: string;
 }
@@ -114,7 +117,12 @@ export interface MigrationControllerDeps {
     loginWithPassword: (baseUrl: string, username: string, password: string) => Promise<NewSession>;
     registerWithPassword: (baseUrl: string, username: string, password: string) => Promise<NewSession>;
   };
-  createExecutor?: (deps: { fetch: typeof fetch; source: Endpoint; memberRoot?: Uint8Array }) => StepExecutor;
+  createExecutor?: (deps: {
+    fetch: typeof fetch;
+    source: Endpoint;
+    memberRoot?: Uint8Array;
+    onRateLimit?: (wait: RateLimitWait | undefined) => void;
+  }) => StepExecutor;
   /** Tells the old server the account moved, proving the account key with the recovery key. */
   markMoved?: (journal: MigrationJournal, secret: Uint8Array, source: Endpoint, fetchImpl: typeof fetch) => Promise<void>;
   now?: () => number;
@@ -434,6 +442,7 @@ export class MigrationController {
         fetch: this.fetch,
         source: { baseUrl: journal.source.baseUrl, accessToken: this.deps.accessToken() },
         ...(this.secret ? { memberRoot: deriveMemberRoot(this.secret) } : {}),
+        onRateLimit: (rateLimit) => this.set({ rateLimit }),
       });
       journal = await runMigration(journal, execute, {
         save: this.deps.store.save,
@@ -446,7 +455,7 @@ export class MigrationController {
     } finally {
       lock.release();
       this.stops.delete(stop);
-      this.set({ running: false });
+      this.set({ running: false, rateLimit: undefined });
     }
     // The move's last step, once the new server holds every room: the old server learns that the account moved.
     if (!stop.signal.aborted && markDue(journal)) await this.markMoved();

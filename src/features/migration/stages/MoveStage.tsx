@@ -96,6 +96,7 @@ export function MoveStage({
   const askKeyToMark = useWizard(controller, (s) => s.askKeyToMark);
   const error = useWizard(controller, (s) => s.moveError);
   const marking = useWizard(controller, (s) => s.marking);
+  const rateLimit = useWizard(controller, (s) => s.rateLimit);
   // Once the old server is told, this session's own requests answer that the account moved: expected here.
   const target = journal?.target.userId;
   useEffect(() => {
@@ -129,6 +130,12 @@ export function MoveStage({
           <span>{t('migration.move.steps', { done: progress.done, total: progress.total })}</span>
         </div>
         <Bar label={t('migration.move.overall')} value={progress.done} max={progress.total} />
+        {rateLimit && running && (
+          // A 429 is waited out, never a failure: the bar says why it pauses and for how long.
+          <p role="status" className="text-sm text-warning">
+            {t('migration.move.rateLimited', { server: rateLimit.server, seconds: Math.max(1, Math.ceil(rateLimit.waitMs / 1000)) })}
+          </p>
+        )}
       </div>
       <Problem text={error} />
       <ul aria-label={t('migration.move.items')} className="divide-y divide-line">

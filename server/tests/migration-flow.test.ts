@@ -232,9 +232,9 @@ describe('classic path', () => {
     expect(planned[open]).toMatchObject({ action: 'reinvite', carryPowerLevel: 100 });
     expect(planned[closed]).toMatchObject({ action: 'cannot', movable: false });
     // The plan says it as a message descriptor (src/i18n); the English is rendered by the view.
-    expect(planned[closed]!.reason).toMatchObject({
-      key: 'migration.plan.cannotReason',
-      values: { joinRule: 'invite', needs: 50, has: 0 },
+    expect(planned[closed]).toMatchObject({
+      blocker: 'no-invite',
+      reason: { key: 'migration.plan.blocked.noInvite', values: { needs: 50, has: 0 } },
     });
     expect(t(planned[closed]!.reason!)).toMatch(/invite-only and the old account may not invite \(needs power level 50, has 0\)/);
 

@@ -10,7 +10,7 @@ import {
   verifyLink,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
-import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
+import { homeserverFetch, homeserverResponse, MatrixHttpError } from '../../matrix/http';
 import { logger } from '../../platform/logger';
 import { fetchDomainKeys, fetchMemberEvent } from '../identity/browserVerify';
 import { movedRoomIds, type MigrationJournal, type StepRecord } from './journal';
@@ -98,6 +98,45 @@ async function targetMemberKey(deps: ExecutorDeps, journal: MigrationJournal, ro
   const key = own?.unsigned?.[STABLE_ID_STATE_KEY_FIELD];
   if (typeof key !== 'string') throw new Error(`${journal.target.serverName} does not show the new account's member key in this room yet`);
   return key;
+}
+
+/**
+ * The avatar as a file of the new server: downloaded (authenticated media) from the old server, or, with that one
+ * offline, through the new server's own copy or federation fetch, then uploaded to the new server. Undefined when
+ * no copy could be had: the profile then keeps the old server's URL, which works again when that server is back.
+ */
+async function reuploadAvatar(deps: ExecutorDeps, journal: MigrationJournal, mxc: string): Promise<string | undefined> {
+  const parts = /^mxc:\/\/([^/]+)\/([A-Za-z0-9_-]+)$/.exec(mxc);
+  if (!parts) return undefined;
+  const [, server, mediaId] = parts as unknown as [string, string, string];
+  if (server === journal.target.serverName) return mxc;
+  const path = `/_matrix/client/v1/media/download/${enc(server)}/${enc(mediaId)}`;
+  for (const from of [deps.source, journal.target]) {
+    let file: Blob;
+    try {
+      const response = await homeserverResponse(`${from.baseUrl.replace(/\/$/, '')}${path}`, {
+        accessToken: from.accessToken,
+        fetch: deps.fetch,
+        timeoutMs: 60_000,
+      });
+      file = await response.blob();
+    } catch (error) {
+      log.debug(`could not download the avatar ${mxc} through ${from.baseUrl}`, error);
+      continue;
+    }
+    const upload = await deps.fetch(`${journal.target.baseUrl.replace(/\/$/, '')}/_matrix/media/v3/upload?filename=avatar`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${journal.target.accessToken}`, 'Content-Type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+    const reply = (await upload.json().catch(() => ({}))) as { content_uri?: unknown; error?: unknown };
+    if (!upload.ok || typeof reply.content_uri !== 'string')
+      throw new Error(
+        `${journal.target.serverName} refused the avatar upload (${upload.status}${reply.error ? `: ${String(reply.error)}` : ''})`,
+      );
+    return reply.content_uri;
+  }
+  return undefined;
 }
 
 export function createExecutor(given: ExecutorDeps): StepExecutor {
@@ -264,8 +303,10 @@ export function createExecutor(given: ExecutorDeps): StepExecutor {
         changed.push('display name');
       }
       if (avatarUrl !== undefined && current.avatar_url !== avatarUrl) {
-        await call(deps.fetch, journal.target, 'PUT', `${path}/avatar_url`, { avatar_url: avatarUrl });
-        changed.push('avatar');
+        // The avatar becomes the new server's own file: the profile no longer depends on the old server.
+        const reuploaded = avatarUrl ? await reuploadAvatar(deps, journal, avatarUrl) : undefined;
+        await call(deps.fetch, journal.target, 'PUT', `${path}/avatar_url`, { avatar_url: reuploaded ?? avatarUrl });
+        changed.push(reuploaded && reuploaded !== avatarUrl ? 'avatar (uploaded again)' : 'avatar');
       }
       return changed.length > 0 ? `copied ${changed.join(' and ')}` : 'already the same';
     },

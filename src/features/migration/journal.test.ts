@@ -131,22 +131,25 @@ describe('plan', () => {
     });
     expect(byRoom['!b']!.powerNotCarried).toBeUndefined();
     expect(byRoom['!c']).toMatchObject({ action: 'cannot', selected: false, movable: false });
-    expect(byRoom['!c']!.reason).toEqual({
-      key: 'migration.plan.cannotReason',
-      values: { joinRule: 'invite', needs: 50, has: 0, target: '@alice:beta' },
+    expect(byRoom['!c']).toMatchObject({
+      blocker: 'no-invite',
+      reason: { key: 'migration.plan.blocked.noInvite', values: { needs: 50, has: 0, target: '@alice:beta' } },
+      unblock: { key: 'migration.plan.unblock.noInvite', values: { needs: 50, has: 0, target: '@alice:beta' } },
     });
-    expect(t(byRoom['!c']!.reason!)).toMatch(/invite-only.*needs power level 50, has 0.*Ask a moderator to invite @alice:beta/);
+    expect(t(byRoom['!c']!.reason!)).toMatch(/invite-only.*needs power level 50, has 0/);
+    expect(t(byRoom['!c']!.unblock!)).toMatch(/Ask a moderator to invite @alice:beta/);
     // Counts are plural messages: 1 DM, 1 ignored user; 2 ignored users.
     expect(items.filter((i) => !i.roomId).map((i) => t(i.summary))).toEqual([
       'display name copied',
       '1 DM kept marked as DMs',
       '1 ignored user',
+      'stay on alpha',
     ]);
     const two = buildPlan({ snapshot: snapshot([], { ignoredUsers: ['@a:x', '@b:x'] }), path: 'portable', targetUserId: '@alice:beta' });
     expect(two.find((i) => i.kind === 'ignored')!.summary).toEqual({ key: 'migration.plan.ignoredSummary', values: { count: 2 } });
     expect(t(two.find((i) => i.kind === 'ignored')!.summary)).toBe('2 ignored users');
     expect(byRoom['!d']!.action).toBe('join-public');
-    expect(items.map((i) => i.kind)).toEqual(['room', 'room', 'room', 'room', 'profile', 'direct', 'ignored']);
+    expect(items.map((i) => i.kind)).toEqual(['room', 'room', 'room', 'room', 'profile', 'direct', 'ignored', 'media']);
   });
 
   it('the classic path re-invites member-key rooms too, and a key not made from the recovery key falls back with the reason', () => {
@@ -263,6 +266,7 @@ describe('journal', () => {
       ['profile', 'moved'],
       ['direct', 'moved'],
       ['ignored', 'moved'],
+      ['media', 'stays on the old server'],
     ]);
     expect([...movedRoomIds(j)]).toEqual(['!a']);
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);

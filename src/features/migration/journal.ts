@@ -116,6 +116,9 @@ export function stepKindsFor(item: PlanItem, options: MigrationOptions): StepKin
       return ['push-rules'];
     case 'ignored':
       return ['ignored'];
+    case 'invite':
+    case 'media':
+      return []; // listed with their reason, never run
   }
 }
 
@@ -196,7 +199,8 @@ export function readJournal(stored: unknown): MigrationJournal | undefined {
 /**
  * The next step to run, or undefined when nothing can run. A step runs when every earlier step of its item is
  * done; an item with a failed step waits for a retry while the others go on. Account data that names rooms
- * (tags, DMs) waits until every room item is settled, so it only lists rooms the target really holds.
+ * (tags, DMs) waits until every room item is settled, so it only lists rooms the target really holds; the profile
+ * waits too, so its change (the avatar uploaded again) reaches every room the target holds.
  */
 export function nextStep(journal: MigrationJournal, busyItemIds: ReadonlySet<string> = new Set()): StepRecord | undefined {
   const roomsSettled = journal.steps
@@ -206,7 +210,8 @@ export function nextStep(journal: MigrationJournal, busyItemIds: ReadonlySet<str
     if (step.status !== 'pending' && step.status !== 'running') continue;
     if (busyItemIds.has(step.itemId)) continue;
     if (!earlierStepsDone(journal, step)) continue;
-    if ((step.kind === 'tags' || step.kind === 'direct') && !roomsSettled) continue;
+    // The profile too: its avatar, uploaded again to the new server, then reaches every room the new account is in.
+    if ((step.kind === 'tags' || step.kind === 'direct' || step.kind === 'profile') && !roomsSettled) continue;
     return step;
   }
   return undefined;
@@ -310,7 +315,8 @@ export interface MigrationSummary {
     roomId?: string;
     plan: string;
     reason?: string;
-    outcome: 'moved' | 'failed' | 'not selected' | 'cannot move' | 'in progress';
+    unblock?: string;
+    outcome: 'moved' | 'failed' | 'not selected' | 'cannot move' | 'stays on the old server' | 'in progress';
     steps: { step: StepKind; status: StepStatus; attempts: number; outcome?: string; error?: string }[];
   }[];
 }
@@ -331,8 +337,11 @@ export function summaryOf(journal: MigrationJournal): MigrationSummary {
       ...(item.roomId ? { roomId: item.roomId } : {}),
       plan: t(item.summary),
       ...(item.reason ? { reason: t(item.reason) } : {}),
+      ...(item.unblock ? { unblock: t(item.unblock) } : {}),
       outcome: !item.movable
-        ? 'cannot move'
+        ? item.kind === 'media'
+          ? 'stays on the old server'
+          : 'cannot move'
         : state === 'skipped'
           ? 'not selected'
           : state === 'done'

@@ -1,7 +1,7 @@
 // The old account as this device last saw it, from /sync-shaped data: a live /sync response, or matrix-js-sdk's
 // saved sync (its IndexedDB cache), which is what makes a plan possible with the old server offline. Pure.
 import { CREATOR_NONCE_FIELD, KEY_NONCE_FIELD, KNOWN_ROOM_VERSIONS, serverNameOf, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
-import type { AccountSnapshot, PushRuleCopy, RoomSnapshot } from './plan';
+import type { AccountSnapshot, InviteSnapshot, PushRuleCopy, RoomSnapshot, ServerAcl } from './plan';
 
 interface RawEvent {
   type?: unknown;
@@ -17,17 +17,27 @@ export interface JoinedRoomData {
   account_data?: { events?: RawEvent[] };
 }
 
-/** The parts of a sync this needs: joined rooms and global account data. */
+export interface InvitedRoomData {
+  invite_state?: { events?: RawEvent[] };
+}
+
+/** The parts of a sync this needs: joined and invited rooms, and global account data. */
 export interface SyncData {
-  rooms?: { join?: Record<string, JoinedRoomData> };
+  rooms?: { join?: Record<string, JoinedRoomData>; invite?: Record<string, InvitedRoomData> };
   account_data?: { events?: RawEvent[] };
 }
 
 /** matrix-js-sdk's saved sync (`client.store.getSavedSync()`) in the shape of a /sync response. */
 export function syncFromSaved(
-  saved: { roomsData?: { join?: Record<string, JoinedRoomData> }; accountData?: RawEvent[] } | null | undefined,
+  saved:
+    | { roomsData?: { join?: Record<string, JoinedRoomData>; invite?: Record<string, InvitedRoomData> }; accountData?: RawEvent[] }
+    | null
+    | undefined,
 ): SyncData {
-  return { rooms: { join: saved?.roomsData?.join ?? {} }, account_data: { events: saved?.accountData ?? [] } };
+  return {
+    rooms: { join: saved?.roomsData?.join ?? {}, invite: saved?.roomsData?.invite ?? {} },
+    account_data: { events: saved?.accountData ?? [] },
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,6 +82,26 @@ export function roomFromSync(roomId: string, room: JoinedRoomData, userId: strin
   const tags =
     isObject(tagEvent?.content) && isObject(tagEvent.content.tags) ? (tagEvent.content.tags as Record<string, { order?: number }>) : {};
   const name = str(contentOf(state, 'm.room.name').name) ?? str(contentOf(state, 'm.room.canonical_alias').alias) ?? '';
+  const acl = state.has('m.room.server_acl\u0000') ? contentOf(state, 'm.room.server_acl') : undefined;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const serverAcl: ServerAcl | undefined = acl
+    ? { allow: strings(acl.allow), deny: strings(acl.deny), allowIpLiterals: acl.allow_ip_literals !== false }
+    : undefined;
+  const banned: string[] = [];
+  for (const event of state.values()) {
+    if (event.type !== 'm.room.member' || !isObject(event.content) || event.content.membership !== 'ban') continue;
+    const key = str(event.state_key);
+    // Member-key rooms name the banned member by key; its claimed user ID is in the content.
+    const claimed =
+      str(event.content.localpart) && str(event.content.domain) ? `@${event.content.localpart}:${event.content.domain}` : undefined;
+    if (claimed) banned.push(claimed);
+    else if (key?.startsWith('@') && key.includes(':')) banned.push(key);
+  }
+  const joinRules = contentOf(state, 'm.room.join_rules');
+  const allowRooms = Array.isArray(joinRules.allow)
+    ? joinRules.allow.filter(isObject).flatMap((a) => (typeof a.room_id === 'string' ? [a.room_id] : []))
+    : [];
+  const historyVisibility = str(contentOf(state, 'm.room.history_visibility').history_visibility);
   return {
     roomId,
     name,
@@ -89,6 +119,34 @@ export function roomFromSync(roomId: string, room: JoinedRoomData, userId: strin
     ...(str(me.content.displayname) !== undefined ? { displayname: str(me.content.displayname) } : {}),
     ...(str(me.content.avatar_url) !== undefined ? { avatarUrl: str(me.content.avatar_url) } : {}),
     tags,
+    ...(create['m.federate'] === false ? { federate: false } : {}),
+    ...(serverAcl ? { serverAcl } : {}),
+    ...(banned.length > 0 ? { banned } : {}),
+    ...(historyVisibility ? { historyVisibility } : {}),
+    ...(allowRooms.length > 0 ? { allowRooms } : {}),
+  };
+}
+
+/** A pending invite from its stripped state: the room's name, who invited, and whether the key came from the pool. */
+export function inviteFromSync(roomId: string, room: InvitedRoomData, userId: string): InviteSnapshot | undefined {
+  const events = room.invite_state?.events ?? [];
+  const find = (type: string, stateKey?: string) =>
+    [...events].reverse().find((e) => e.type === type && (stateKey === undefined || e.state_key === stateKey));
+  const mine = events.filter(
+    (e) => e.type === 'm.room.member' && isObject(e.content) && e.content.membership === 'invite' && e.state_key === userId,
+  );
+  const own = mine.at(-1);
+  if (!own) return undefined;
+  const nameContent = find('m.room.name')?.content;
+  const aliasContent = find('m.room.canonical_alias')?.content;
+  const name =
+    (isObject(nameContent) ? str(nameContent.name) : undefined) ?? (isObject(aliasContent) ? str(aliasContent.alias) : undefined);
+  const inviter = str(own.sender);
+  return {
+    roomId,
+    name: name ?? '',
+    ...(inviter ? { inviter } : {}),
+    poolKey: isObject(own.unsigned) && typeof own.unsigned['dev.wayfarer.member_key_nonce'] === 'string',
   };
 }
 
@@ -123,6 +181,11 @@ export function snapshotFromSync(
   const rooms = Object.entries(sync.rooms?.join ?? {})
     .map(([roomId, data]) => roomFromSync(roomId, data, account.userId, account.serverName))
     .filter((r): r is RoomSnapshot => !!r);
+  const joined = new Set(rooms.map((r) => r.roomId));
+  const invites = Object.entries(sync.rooms?.invite ?? {})
+    .filter(([roomId]) => !joined.has(roomId))
+    .map(([roomId, data]) => inviteFromSync(roomId, data, account.userId))
+    .filter((r): r is InviteSnapshot => !!r);
   const global = new Map(
     (sync.account_data?.events ?? []).filter((e) => typeof e.type === 'string').map((e) => [e.type as string, e.content]),
   );
@@ -152,5 +215,6 @@ export function snapshotFromSync(
     ...(isObject(ignored) && isObject(ignored.ignored_users) ? { ignoredUsers: Object.keys(ignored.ignored_users) } : {}),
     ...(pushRules.length > 0 ? { pushRules } : {}),
     rooms,
+    ...(invites.length > 0 ? { invites } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // Step 3, "Plan": every room and setting with what will happen and why; the user unticks what stays behind.
 import { primaryButton } from '../../../ui/controls';
 import type { MigrationController } from '../migrationController';
-import type { PlanItem } from '../plan';
+import { summarisePlan, type PlanItem } from '../plan';
 import { Card, Problem, useWizard } from './StageCard';
 import { t } from '../../../i18n';
 
@@ -29,11 +29,15 @@ function PlanRow({ item, onToggle }: { item: PlanItem; onToggle: (selected: bool
           {t(item.label)}
         </label>
         <p className={`text-sm ${ACTION_STYLE[item.action ?? ''] ?? ''}`}>{t(item.summary)}</p>
-        {item.reason && (
-          <p id={`plan-${item.id}-why`} className="text-sm text-muted">
-            {t(item.reason)}
-          </p>
-        )}
+        <div id={`plan-${item.id}-why`} className="space-y-1 text-sm text-muted">
+          {item.reason && <p>{t(item.reason)}</p>}
+          {item.unblock && (
+            <p>
+              <strong className="font-medium text-fg">{t('migration.plan.unblockLabel')}</strong> {t(item.unblock)}
+            </p>
+          )}
+          {item.note && <p className="text-warning">{t(item.note)}</p>}
+        </div>
       </div>
     </li>
   );
@@ -47,12 +51,32 @@ export function PlanStage({ controller }: { controller: MigrationController }) {
   const path = useWizard(controller, (s) => s.path);
   const target = useWizard(controller, (s) => s.session?.userId);
   const classicRooms = items.some((i) => i.kind === 'room' && i.selected && i.action !== 'adopt');
-  const rooms = items.filter((i) => i.kind === 'room');
-  const rest = items.filter((i) => i.kind !== 'room');
+  const rooms = items.filter((i) => i.kind === 'room' || i.kind === 'invite');
+  const rest = items.filter((i) => i.kind !== 'room' && i.kind !== 'invite');
+  const summary = summarisePlan(items);
+  const lines = [
+    summary.seamless > 0 && t('migration.plan.summarySeamless', { count: summary.seamless }),
+    summary.reinvite > 0 && t('migration.plan.summaryReinvite', { count: summary.reinvite }),
+    summary.joinPublic > 0 && t('migration.plan.summaryJoinPublic', { count: summary.joinPublic }),
+    summary.blocked > 0 && t('migration.plan.summaryBlocked', { count: summary.blocked }),
+    summary.unselected > 0 && t('migration.plan.summaryUnselected', { count: summary.unselected }),
+    summary.settings > 0 && t('migration.plan.summarySettings', { count: summary.settings }),
+  ].filter((line): line is string => !!line);
   const row = (item: PlanItem) => <PlanRow key={item.id} item={item} onToggle={(on) => controller.toggle(item.id, on)} />;
   return (
     <Card title={t('migration.plan.title')} step={3}>
       <p>{t('migration.plan.intro')}</p>
+      <section aria-labelledby="plan-summary" className="space-y-1 rounded-md border border-line p-3 text-sm">
+        <h3 id="plan-summary" className="font-semibold">
+          {t('migration.plan.summaryTitle')}
+        </h3>
+        <ul className="list-disc pl-5">
+          {lines.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+        <p className="text-muted">{t('migration.plan.summaryNothingYet')}</p>
+      </section>
       <h3 className="font-semibold">{t('migration.plan.rooms', { number: rooms.length })}</h3>
       <ul aria-label={t('migration.plan.roomsList')} className="divide-y divide-line">
         {rooms.map(row)}

@@ -24,7 +24,9 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
             ? `waiting: ${entry.current}`
             : item.movable
               ? 'not selected'
-              : 'cannot move';
+              : item.kind === 'media'
+                ? t(item.summary)
+                : 'cannot move';
   return (
     <li className="space-y-1 py-2" aria-label={t(item.label)}>
       <div className="flex items-center gap-2">
@@ -51,6 +53,11 @@ function ItemRow({ entry, onRetry, disabled }: { entry: ItemProgress; onRetry: (
         </div>
       )}
       {state === 'skipped' && !item.movable && item.reason && <p className="text-sm text-muted">{t(item.reason)}</p>}
+      {state === 'skipped' && item.unblock && (
+        <p className="text-sm text-muted">
+          <strong className="font-medium text-fg">{t('migration.plan.unblockLabel')}</strong> {t(item.unblock)}
+        </p>
+      )}
     </li>
   );
 }

@@ -111,6 +111,27 @@ describe('the dry run says why a room cannot move and what would unblock it', ()
     expect(invite).toMatchObject({ kind: 'invite', blocker: 'invited-only', movable: false });
     expect(t(invite.reason!)).toBe('You were invited by @bob:gamma but have not joined: there is no membership to move yet.');
     expect(t(invite.unblock!)).toBe('Accept the invite before moving, or ask @bob:gamma to invite @dana:beta.');
+    // An invite whose key came from the invite-key pool: accepting it first makes the room move with the identity.
+    const pooled = plan(
+      {},
+      {
+        '!pooled': {
+          invite_state: {
+            events: [
+              {
+                type: 'm.room.member',
+                state_key: ME,
+                sender: '@bob:gamma',
+                content: { membership: 'invite' },
+                unsigned: { 'dev.wayfarer.member_key_nonce': 'bm9uY2Vub25jZW5vbmNl' },
+              },
+            ],
+          },
+        },
+      },
+    ).get('!pooled')!;
+    expect(pooled).toMatchObject({ blocker: 'invited-only', movable: false });
+    expect(t(pooled.unblock!)).toBe('Accept the invite before moving: the room then moves seamlessly with your identity.');
     const media = items.get('media')!;
     expect([t(media.label), t(media.summary), media.movable]).toEqual(['Files you uploaded', 'stay on alpha', false]);
     expect(t(media.reason!)).toMatch(/Your avatar is uploaded again to the new server/);

@@ -1,6 +1,13 @@
 // The old account as this device last saw it, from /sync-shaped data: a live /sync response, or matrix-js-sdk's
 // saved sync (its IndexedDB cache), which is what makes a plan possible with the old server offline. Pure.
-import { CREATOR_NONCE_FIELD, KEY_NONCE_FIELD, KNOWN_ROOM_VERSIONS, serverNameOf, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
+import {
+  CREATOR_NONCE_FIELD,
+  KEY_NONCE_FIELD,
+  KNOWN_ROOM_VERSIONS,
+  MEMBER_KEY_NONCE_UNSIGNED_FIELD,
+  serverNameOf,
+  STABLE_ID_STATE_KEY_FIELD,
+} from '../../protocol';
 import type { AccountSnapshot, InviteSnapshot, PushRuleCopy, RoomSnapshot, ServerAcl } from './plan';
 
 interface RawEvent {
@@ -146,7 +153,7 @@ export function inviteFromSync(roomId: string, room: InvitedRoomData, userId: st
     roomId,
     name: name ?? '',
     ...(inviter ? { inviter } : {}),
-    poolKey: isObject(own.unsigned) && typeof own.unsigned['dev.wayfarer.member_key_nonce'] === 'string',
+    poolKey: isObject(own.unsigned) && typeof own.unsigned[MEMBER_KEY_NONCE_UNSIGNED_FIELD] === 'string',
   };
 }
 

@@ -195,5 +195,9 @@ test('the dry run lists a room the new server is banned from, with why and what 
     headers: { Authorization: `Bearer ${danaBeta.accessToken}` },
   });
   expect(Buffer.from(await file.arrayBuffer()).equals(png)).toBe(true);
+  // The profile step ran after the rooms, so the room shows the new file too, not alpha's.
+  const state = (await ok(danaBeta.get(`/_matrix/client/v3/rooms/${enc(open)}/state`))) as any[];
+  const member = state.find((e) => e.type === 'm.room.member' && e.content?.localpart === 'dana' && e.content?.domain === BETA_NAME);
+  expect(member?.content.avatar_url).toBe(profile.avatar_url);
   await page.context().close();
 });

@@ -392,11 +392,14 @@ export function createExecutor(given: ExecutorDeps): StepExecutor {
  * first call without one yields the user-interactive-auth session to send it in. Marking again is a no-op.
  */
 export async function markOldAccountMoved(
-  fetchImpl: Fetch,
+  givenFetch: Fetch,
   source: Endpoint,
   movedTo: string,
   prove: () => Promise<Record<string, unknown>>,
+  sleep?: (ms: number) => Promise<void>,
 ): Promise<void> {
+  // The move's last step waits out a 429 like every other: it never fails because the old server asked to slow down.
+  const fetchImpl = patientFetch(givenFetch, sleep ? { sleep } : {});
   const path = `${WAYFARER_CLIENT_PREFIX}/account/moved`;
   let session: string | undefined;
   try {

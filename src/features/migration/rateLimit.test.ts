@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createExecutor } from './executor';
+import { createExecutor, markOldAccountMoved } from './executor';
 import { createJournal } from './journal';
 import { buildPlan, type AccountSnapshot } from './plan';
 import { patientFetch, type RateLimitWait } from './rateLimit';
@@ -92,6 +92,20 @@ describe('a move survives a 429 storm', () => {
     expect((await backoff('http://beta/x', { method: 'POST', body: '{}' })).status).toBe(200);
     expect(slept).toEqual([100, 200, 400, 500]);
     expect(silent.calls).toHaveLength(5);
+  });
+
+  it('the last step, marking the old account moved, waits out a 429 too', async () => {
+    const server = stormyServer(2, () => json(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 800 }));
+    const slept: number[] = [];
+    await markOldAccountMoved(
+      server.fetchImpl,
+      { baseUrl: 'http://alpha', accessToken: 'old' },
+      '@alice:beta',
+      async () => ({}),
+      async (ms) => void slept.push(ms),
+    );
+    expect(slept).toEqual([800, 800]);
+    expect(server.calls).toEqual(Array(3).fill('POST /_matrix/client/unstable/dev.wayfarer/account/moved'));
   });
 
   it('passes every other refusal through untouched', async () => {

@@ -39,6 +39,7 @@ export class EventGraph {
   private readonly rooms: RoomService;
   private readonly links: LinkService;
   private readonly roomLocks = new Map<string, Promise<unknown>>();
+  private readonly serversByRoom = new Map<string, { version: string; servers: string[] }>();
   /** Rooms with too many forward extremities, waiting for their dummy events. */
   private readonly extremityTrims = new Set<string>();
 
@@ -105,6 +106,10 @@ export class EventGraph {
   serversInRoom(roomId: string): string[] {
     const room = this.events.room(roomId);
     if (!room) return [];
+    // Asked for every event we send: worked out once per state of the room (every write to its state moves the version).
+    const version = this.events.stateVersion(roomId);
+    const cached = this.serversByRoom.get(roomId);
+    if (cached && cached.version === version) return [...cached.servers];
     const servers = new Set<string>();
     for (const event of this.events.currentState(roomId).values()) {
       if (event.pdu.type !== 'm.room.member' || event.pdu.content.membership !== 'join') continue;
@@ -112,6 +117,10 @@ export class EventGraph {
       if (domain) servers.add(domain);
     }
     servers.delete(this.serverName);
+    if (!this.events.inTransaction()) {
+      if (this.serversByRoom.size >= 10_000) this.serversByRoom.clear();
+      this.serversByRoom.set(roomId, { version, servers: [...servers] });
+    }
     return [...servers];
   }
 
@@ -128,8 +137,7 @@ export class EventGraph {
 
   /** MSC4430: with `m.federate: false` a member-key room accepts no federation traffic at all (classic: as the spec says). */
   federationForbidden(roomId: string): boolean {
-    const createId = this.events.currentStateEventId(roomId, 'm.room.create', '');
-    const create = createId ? this.events.event(createId) : undefined;
+    const create = this.events.currentStateEvent(roomId, 'm.room.create', '');
     return create?.pdu.content['m.federate'] === false;
   }
 

@@ -49,6 +49,10 @@ export class FederationStore {
       eventGroupInRoom: db.prepare(
         'SELECT s.group_id, g.state FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ? AND g.room_id = ?',
       ),
+      // Only the group: sharing a group does not read its state (with 200 members, a 20 kB blob per message).
+      eventGroupIdInRoom: db.prepare(
+        'SELECT s.group_id FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ? AND g.room_id = ?',
+      ),
       groupRoom: db.prepare(
         'SELECT g.room_id FROM fed_event_state s JOIN fed_state_groups g ON g.group_id = s.group_id WHERE s.event_id = ?',
       ),
@@ -123,7 +127,7 @@ export class FederationStore {
   }
   /** A message event leaves the state as its single prev_event left it: share that snapshot (no copy), same room only. */
   shareStateGroup(roomId: string, fromEventId: string, toEventId: string): boolean {
-    const group = this.s.eventGroupInRoom.get(fromEventId, roomId) as { group_id: number } | undefined;
+    const group = this.s.eventGroupIdInRoom.get(fromEventId, roomId) as { group_id: number } | undefined;
     if (!group) return false;
     this.s.setEventGroup.run(toEventId, group.group_id);
     return true;

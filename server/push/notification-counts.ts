@@ -11,7 +11,7 @@ import { localUserOfMember } from '../rooms/room-service';
 import { usesMemberKeys } from '../rooms/room-versions';
 import type { AccountDataStore } from '../storage/account-data';
 import type { Db } from '../storage/database';
-import { type EventStore, stateKeyOf, type StateMap } from '../storage/events';
+import { type EventStore, stateKeyOf, type StoredEvent } from '../storage/events';
 import type { MemberKeyStore } from '../storage/member-keys';
 import { rulesOf } from '../client-api/pushrules';
 import { evaluatePushRules, type PushContext, type PushEvent, type PushRuleset } from './evaluator';
@@ -29,8 +29,8 @@ export interface StoredEventForPush {
   pdu: Pdu;
   /** The local account that sent the event, when known (member-key rooms also map the sender's key). */
   senderUserId: string | null;
-  /** The room state the event was sent against. */
-  state: StateMap;
+  /** The room state the event was sent against (read only). */
+  state: ReadonlyMap<string, StoredEvent>;
 }
 
 const RULES_CACHE_LIMIT = 10_000;
@@ -196,7 +196,19 @@ export class NotificationCounts {
   }
 }
 
-function displayNameIn(state: StateMap, memberId: string | undefined): string | undefined {
+/** Joined members in a state map; counted once per map for the state cache's shared (frozen) maps (EventStore.currentStateView). */
+const joinedCounts = new WeakMap<ReadonlyMap<string, StoredEvent>, number>();
+function joinedCount(state: ReadonlyMap<string, StoredEvent>): number {
+  let count = joinedCounts.get(state);
+  if (count === undefined) {
+    count = 0;
+    for (const event of state.values()) if (event.pdu.type === 'm.room.member' && event.pdu.content.membership === 'join') count++;
+    if (Object.isFrozen(state)) joinedCounts.set(state, count);
+  }
+  return count;
+}
+
+function displayNameIn(state: ReadonlyMap<string, StoredEvent>, memberId: string | undefined): string | undefined {
   const name = memberId ? state.get(stateKeyOf('m.room.member', memberId))?.pdu.content.displayname : undefined;
   return typeof name === 'string' ? name : undefined;
 }
@@ -214,9 +226,12 @@ export function toPushEvent(pdu: Pdu, roomId: string, eventId: string): PushEven
 }
 
 /** What every member's evaluation shares: joined member count, the sender's power and the room's notification levels. */
-export function roomFactsOf(state: StateMap, sender: string, version: string): Omit<PushContext, 'userId' | 'displayName'> {
-  let memberCount = 0;
-  for (const event of state.values()) if (event.pdu.type === 'm.room.member' && event.pdu.content.membership === 'join') memberCount++;
+export function roomFactsOf(
+  state: ReadonlyMap<string, StoredEvent>,
+  sender: string,
+  version: string,
+): Omit<PushContext, 'userId' | 'displayName'> {
+  const memberCount = joinedCount(state);
   const authState: AuthState = new Map(
     ['m.room.create', 'm.room.power_levels'].flatMap((type) => {
       const event = state.get(stateKeyOf(type, ''));

@@ -19,7 +19,7 @@ import type { NotificationCounts } from '../push/notification-counts';
 import type { CurrentSigningKey } from '../signing-key';
 import type { AccountKeyStore } from '../storage/account-keys';
 import type { StreamCounter } from '../storage/database';
-import type { EventStore, StateMap, StoredEvent } from '../storage/events';
+import type { EventStore, StoredEvent } from '../storage/events';
 import { type InviteKeyStore, MAX_PENDING_POOL_KEYS_PER_SERVER } from '../storage/invite-keys';
 import type { MemberKeyStore } from '../storage/member-keys';
 import type { Notifier } from '../sync/notifier';
@@ -54,7 +54,20 @@ export interface SendContext {
  */
 export const MAX_PREV_EVENTS = 10;
 
-export const toAuthState = (state: StateMap): AuthState => new Map([...state].map(([key, event]) => [key, event.pdu]));
+export const toAuthState = (state: ReadonlyMap<string, StoredEvent>): AuthState =>
+  new Map([...state].map(([key, event]) => [key, event.pdu]));
+
+/**
+ * The auth state of a state map, made once per map for the state cache's shared (frozen) maps (EventStore.currentStateView):
+ * a send in a room of 200 copied 200 entries to authorise a message. Read only.
+ */
+const authStates = new WeakMap<ReadonlyMap<string, StoredEvent>, AuthState>();
+function sharedAuthState(state: ReadonlyMap<string, StoredEvent>): AuthState {
+  if (!Object.isFrozen(state)) return toAuthState(state);
+  let authState = authStates.get(state);
+  if (!authState) authStates.set(state, (authState = toAuthState(state)));
+  return authState;
+}
 
 /** Called inside the transaction that stored a local event (Federation snapshots state and queues it for peers). */
 export type LocalEventListener = (event: StoredEvent, version: string) => void;
@@ -321,7 +334,7 @@ export class RoomService {
     const version = this.versionOf(roomId);
     const sender = this.memberIdFor(roomId, version, userId);
     const draft = this.decorateMemberContent(roomId, version, draftIn);
-    const state = this.events.currentState(roomId);
+    const state = this.events.currentStateView(roomId);
     const { prevEvents: prevIds, depth } = this.prevEventsFor(roomId);
     const unsealed: Pdu = {
       type: draft.type,
@@ -353,8 +366,8 @@ export class RoomService {
 
   private commitInTransaction(sealed: SealedEvent, userId: string, context: SendContext): StoredEvent {
     const { roomId, version, eventId, pdu } = sealed;
-    const state = this.events.currentState(roomId);
-    const authState = toAuthState(state);
+    const state = this.events.currentStateView(roomId);
+    const authState = sharedAuthState(state);
     const createId = state.get(stateKeyOf('m.room.create', ''))?.eventId;
     const onlyPrevIsCreate = pdu.prev_events.length === 1 && pdu.prev_events[0] === createId;
     try {
@@ -385,7 +398,7 @@ export class RoomService {
     version: string,
     eventId: string,
     pdu: Pdu,
-    state: StateMap,
+    state: ReadonlyMap<string, StoredEvent>,
     userId: string | null,
     context: SendContext,
   ): StoredEvent {
@@ -490,7 +503,7 @@ export class RoomService {
 }
 
 /** The spec's auth event selection ("Auth events selection"); v12 rooms leave out the create event. */
-export function selectAuthEvents(draft: EventDraft, sender: string, state: StateMap, version: string): string[] {
+export function selectAuthEvents(draft: EventDraft, sender: string, state: ReadonlyMap<string, StoredEvent>, version: string): string[] {
   const pick = (type: string, stateKey: string) => state.get(stateKeyOf(type, stateKey))?.eventId;
   const ids = new Set<string>();
   const add = (id: string | undefined) => id && ids.add(id);

@@ -292,6 +292,24 @@ export class EventStore {
     return this.stateCache.get(roomId, () => toStateMap(this.s.currentState.all(roomId) as EventRow[]));
   }
 
+  /** The room's current state, read only: the state cache's own map when it holds the room (no copy), else a fresh read. */
+  currentStateView(roomId: string): ReadonlyMap<string, StoredEvent> {
+    return this.stateCache.peek(roomId) ?? this.currentState(roomId);
+  }
+
+  /** One event of the room's current state (from the state cache when it holds the room). */
+  currentStateEvent(roomId: string, type: string, stateKey: string): StoredEvent | undefined {
+    const cached = this.stateCache.peek(roomId);
+    if (cached) return cached.get(stateKeyOf(type, stateKey));
+    const eventId = this.currentStateEventId(roomId, type, stateKey);
+    return eventId ? this.event(eventId) : undefined;
+  }
+
+  /** True inside a write transaction (caches fill only outside one: a rollback must not leave them behind). */
+  inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   currentStateEventId(roomId: string, type: string, stateKey: string): string | undefined {
     const cached = this.stateCache.peek(roomId);
     if (cached) return cached.get(stateKeyOf(type, stateKey))?.eventId;

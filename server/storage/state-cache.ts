@@ -75,6 +75,9 @@ export class StateCache {
     if (this.everything || this.changed.has(roomId)) return state;
     // Shared between callers from now on: frozen, so that no caller can change what the next one reads.
     for (const event of state.values()) deepFreeze(event);
+    // The map object itself is marked too (Map contents stay settable, but nobody may set them): what is derived from
+    // a frozen map may be kept per map object (its identity changes whenever the state does).
+    Object.freeze(state);
     if (this.rooms.size >= MAX_ROOMS) this.rooms.delete(this.rooms.keys().next().value as string);
     this.rooms.set(roomId, state);
     return new Map(state);

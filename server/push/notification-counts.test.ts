@@ -132,3 +132,82 @@ describe('NotificationCounts', () => {
     expect(again.counts('!r1:x', '@a:x')).toEqual({ notification_count: 2, highlight_count: 1 });
   });
 });
+
+describe('NotificationCounts.recordEvent', () => {
+  // Members on the default rules whom an event does not name share one evaluation: the rows it writes must be those
+  // of evaluating every member's rules, whatever the body, mentions, state key and display names (case variants,
+  // non-ASCII lookalikes such as 'ſ' for 's' or the Kelvin sign for 'k', names inside other words, one member with rules of their own).
+  const members = ['@sam:here.test', '@kim:here.test', '@al:here.test', '@bo:here.test'];
+  const names = ['Sam', 'KIM', 'ſam', 'Al Bo', 'al', '', 'Zoë'];
+  const fragment = fc.oneof(
+    fc.constantFrom(...members, ...names, 'sam', 'SAM', 'ſam', 'kim', '\u212Aim', 'K', 'al!', 'hello', ' ', '@room', 'bo.', 'é', 'ß'),
+    fc.string({ maxLength: 4 }),
+  );
+  const ownRules = { global: { override: [{ rule_id: 'hush', enabled: true, conditions: [], actions: [] }] } };
+  it('writes the rows that evaluating each member would', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    fc.assert(
+      fc.property(
+        fc.array(fragment, { maxLength: 6 }),
+        fc.option(fc.subarray(members), { nil: undefined, freq: 1 }),
+        fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: fc.constantFrom(...members, 'sam'), weight: 1 }),
+        fc.array(fc.option(fc.constantFrom(...names), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+        fc.option(fc.nat(3), { nil: undefined }),
+        (words, mentions, stateKey, displayNames, customIndex) => {
+          const state = new Map(
+            members.map((m, i) => [
+              `m.room.member\u0000${m}`,
+              { pdu: { type: 'm.room.member', state_key: m, content: { membership: 'join', displayname: displayNames[i] } } },
+            ]),
+          );
+          const deps = {
+            ...fakeDeps(),
+            events: { localJoinedUsers: () => members },
+            accountData: { get: (user: string) => (customIndex !== undefined && user === members[customIndex] ? ownRules : undefined) },
+          } as unknown as ConstructorParameters<typeof NotificationCounts>[1];
+          const pdu = {
+            type: stateKey === undefined ? 'm.room.message' : 'm.room.member',
+            sender: '@remote:y',
+            ...(stateKey !== undefined ? { state_key: stateKey } : {}),
+            content: {
+              ...(stateKey !== undefined ? { membership: 'invite' } : { msgtype: 'm.text' }),
+              body: words.join(' '),
+              ...(mentions !== undefined ? { 'm.mentions': { user_ids: mentions } } : {}),
+            },
+          } as unknown as Pdu;
+          const row = (db: Database.Database) =>
+            db.prepare('SELECT notify, highlight FROM push_events').get() as { notify: string; highlight: string } | undefined;
+          const record = (counts: NotificationCounts) =>
+            counts.recordEvent({
+              roomId: '!r:x',
+              version: '11',
+              eventId: '$e',
+              streamOrdering: 1,
+              pdu,
+              senderUserId: null,
+              state: state as never,
+            });
+          // What each member's own evaluation gives: one event per member (only that member joined).
+          const expected = { notify: [] as string[], highlight: [] as string[] };
+          for (const member of members) {
+            db.exec('DELETE FROM push_events');
+            record(new NotificationCounts(db, { ...deps, events: { localJoinedUsers: () => [member] } } as unknown as typeof deps));
+            const r = row(db);
+            if (r?.notify.includes(`\n${member}\n`)) expected.notify.push(member);
+            if (r?.highlight.includes(`\n${member}\n`)) expected.highlight.push(member);
+          }
+          db.exec('DELETE FROM push_events');
+          record(new NotificationCounts(db, deps));
+          const r = row(db);
+          const list = (users: string[]) => (users.length > 0 ? `\n${users.join('\n')}\n` : '');
+          expect(r ? { notify: r.notify, highlight: r.highlight } : undefined).toEqual(
+            expected.notify.length > 0 ? { notify: list(expected.notify), highlight: list(expected.highlight) } : undefined,
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+    db.close();
+  });
+});

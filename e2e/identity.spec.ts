@@ -161,9 +161,18 @@ test('badges, look-alike warnings, live link changes, the inspector and the brow
   await expect(memberRow(page, keys.bob!)).toContainText(`@bob:${beta.serverName}`);
   await expect(message(page, 'bob here').getByRole('img', { name: 'unverified handle' })).toBeHidden();
 
-  // The browser checks every link of the room itself (one key fetch per domain) and agrees with gamma.
+  // The browser checks every link of the room itself (one key fetch per domain) and agrees with gamma: the room's
+  // member events come in one page of member_events, not a request per member, fetched (and checked) by the worker.
+  const memberEventRequests: string[] = [];
+  const countMemberEvents = (request: { url(): string }) => {
+    const path = new URL(request.url()).pathname;
+    if (path.includes('/dev.wayfarer/rooms/') && /\/member_events?(\/|$)/.test(path)) memberEventRequests.push(path.replace(/.*\//, ''));
+  };
+  page.context().on('request', countMemberEvents);
   await members(page).getByRole('button', { name: 'Check every link in this browser' }).click();
   await expect(members(page).getByRole('status')).toHaveText('Checked 5 links in this browser: 4 verified, 1 unverified.');
+  page.context().off('request', countMemberEvents);
+  expect(memberEventRequests).toEqual(['member_events']);
 
   // The inspector on the impostor: key in groups, status and reason from the homeserver, history, the browser's verdict.
   await memberRow(page, keys.mallory!)

@@ -9,7 +9,16 @@ import {
   signEvent,
   WAYFARER_CLIENT_PREFIX,
 } from '../../protocol';
-import { createBrowserVerifier, keyServerUrl, memoryCache, tamperedContent, vouchedHistory } from './browserVerify';
+import {
+  createBrowserVerifier,
+  fetchRoomMemberEvents,
+  fewerRequestsInPages,
+  keyServerUrl,
+  memoryCache,
+  tamperedContent,
+  vouchedHistory,
+} from './browserVerify';
+import type { BrowserCheck } from '../../domain/identity/badge';
 import { coSignatureText } from './handleHistory';
 
 const ROOM = '!room:alpha';
@@ -57,6 +66,9 @@ function world(now: number) {
     return normaliseKey(memberId);
   }
   const homeserver = { mode: 'ok' as Mode };
+  /** The member_events endpoint: served in pages of `pageSize`, or unknown to this homeserver in one of two ways. */
+  const pages = { mode: 'ok' as 'ok' | 'unrecognized' | 'bare404' | '405' | 'forbidden' | 'hang', pageSize: 1000, extra: [] as unknown[] };
+  const requests = { pages: [] as string[], single: 0 };
   const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
     if (url.pathname === '/_matrix/key/v2/server') {
@@ -67,8 +79,23 @@ function world(now: number) {
       if (d.mode === 'hang') return hang(init?.signal);
       return Response.json(buildServerKeyResponse(url.host, d.keyId, d.seed, now + 86_400_000));
     }
+    if (url.pathname === `${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_events`) {
+      requests.pages.push(url.search);
+      if (pages.mode === 'unrecognized')
+        return Response.json({ errcode: 'M_UNRECOGNIZED', error: 'Unrecognized request' }, { status: 404 });
+      if (pages.mode === '405') return Response.json({ errcode: 'M_UNRECOGNIZED', error: 'Method not allowed' }, { status: 405 });
+      if (pages.mode === 'bare404') return new Response('<h1>Not Found</h1>', { status: 404 });
+      if (pages.mode === 'forbidden') return Response.json({ errcode: 'M_FORBIDDEN', error: 'You are not in this room' }, { status: 403 });
+      if (pages.mode === 'hang') return hang(init?.signal);
+      const all = [...[...members.values()].sort((a, b) => (String(a.state_key) < String(b.state_key) ? -1 : 1)), ...pages.extra];
+      const from = Number(url.searchParams.get('from') ?? 0);
+      const size = Math.min(pages.pageSize, Number(url.searchParams.get('limit')));
+      const chunk = all.slice(from, from + size);
+      return Response.json(from + size < all.length ? { chunk, next_batch: String(from + size) } : { chunk });
+    }
     const prefix = `${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(ROOM)}/member_event/`;
     if (url.pathname.startsWith(prefix)) {
+      requests.single++;
       if (homeserver.mode === 'hang') return hang(init?.signal);
       const event = members.get(normaliseKey(decodeURIComponent(url.pathname.slice(prefix.length))));
       return event
@@ -77,7 +104,7 @@ function world(now: number) {
     }
     return new Response('not here', { status: 500 });
   }) as typeof fetch;
-  return { domains, members, keyRequests, addMember, fetchFn, homeserver };
+  return { domains, members, keyRequests, addMember, fetchFn, homeserver, pages, requests };
 }
 
 describe('browser link verification', () => {
@@ -279,5 +306,126 @@ describe('browser link verification', () => {
     );
     // Another domain's word vouches for nothing.
     expect(vouchedHistory(verdicts, homeserverVerified('alpha.localhost:1')()).map((v) => v.status)).toEqual(['unverified', 'unverified']);
+  });
+
+  describe('a whole room in pages of member events (member_events, PROTOCOL.md §5)', () => {
+    const room = (w: ReturnType<typeof world>, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ identity: w.addMember(i, i % 2 ? 'beta.example' : 'alpha.localhost:1', `user${i}`) }));
+    const allVerified = (checks: Map<string, BrowserCheck>) =>
+      [...checks.values()].every((c) => c.state === 'done' && c.status === 'verified' && c.code === 'verified');
+
+    it('fetches the room in pages, following next_batch, and no member on its own; one key fetch per domain', async () => {
+      const { w, verifier } = setup();
+      w.pages.pageSize = 5;
+      const members = room(w, 12);
+      const checks = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members, { roomSize: 12 });
+      expect(checks.size).toBe(12);
+      expect(allVerified(checks)).toBe(true);
+      expect(w.requests.pages).toEqual(['?limit=1000', '?limit=1000&from=5', '?limit=1000&from=10']);
+      expect(w.requests.single).toBe(0);
+      expect(w.keyRequests.sort()).toEqual(['alpha.localhost:1', 'beta.example']);
+    });
+
+    it('asks one member on its own, and a few members of a big room one by one (fewer requests than its pages)', async () => {
+      const { w, verifier } = setup();
+      const members = room(w, 3);
+      await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, [members[0]!], { roomSize: 3 });
+      expect(w.requests).toEqual({ pages: [], single: 1 });
+      await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members.slice(0, 2), { roomSize: 2500, force: true });
+      expect(w.requests).toEqual({ pages: [], single: 3 });
+      expect(fewerRequestsInPages(2000, 2000)).toBe(true);
+      expect(fewerRequestsInPages(3, 2500)).toBe(false);
+      expect(fewerRequestsInPages(4, 2500)).toBe(true);
+    });
+
+    for (const mode of ['unrecognized', '405', 'bare404'] as const) {
+      it(`falls back to one request per member on a homeserver without the endpoint (${mode}), and asks no more`, async () => {
+        const { w, verifier } = setup();
+        w.pages.mode = mode;
+        const members = room(w, 6);
+        expect(allVerified(await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members))).toBe(true);
+        expect(w.requests).toEqual({ pages: ['?limit=1000'], single: 6 });
+        expect(allVerified(await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members, { force: true }))).toBe(true);
+        expect(w.requests).toEqual({ pages: ['?limit=1000'], single: 12 });
+      });
+    }
+
+    it('a refusal of the pages is every member’s failure, with the reason, not a request per member', async () => {
+      const { w, verifier } = setup();
+      w.pages.mode = 'forbidden';
+      const members = room(w, 4);
+      const checks = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members);
+      expect(w.requests.single).toBe(0);
+      for (const check of checks.values()) {
+        expect(check).toMatchObject({ status: 'unverified', code: 'fetch_failed' });
+        expect(check.state === 'done' && check.reason).toMatch(/member events: HTTP 403 \(You are not in this room\)/);
+      }
+    });
+
+    it('a homeserver that hangs on the pages: timed out, and its earlier verdict stands for each member', async () => {
+      const w = world(now);
+      const members = room(w, 3);
+      w.pages.mode = 'hang';
+      const verifier = createBrowserVerifier({
+        fetch: w.fetchFn,
+        homeserverUrl: 'http://hs.localhost:1',
+        accessToken: 't',
+        cache: memoryCache(),
+        now: () => now,
+        timeoutMs: 50,
+        homeserverSays: (_roomId, identity) => (identity === members[0]!.identity ? homeserverVerified('beta.example')() : undefined),
+      });
+      const checks = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members);
+      expect(checks.get(members[0]!.identity)).toMatchObject({ status: 'verified', unreachable: { by: 'homeserver' } });
+      expect(checks.get(members[1]!.identity)).toMatchObject({ status: 'unverified', code: 'fetch_failed' });
+      expect(w.requests.single).toBe(0);
+    });
+
+    it('a member missing from the pages, or sent twice, is asked for on its own; an event filed under another key is not used', async () => {
+      const w = world(now);
+      const members = room(w, 5);
+      const [gone, twice, forged] = members.map((m) => m.identity);
+      const events = new Map(w.members);
+      w.members.delete(gone!); // not in the pages; still there for the single request below
+      w.members.delete(forged!); // in the pages only as another member's event under forged's key
+      w.pages.extra = [
+        { ...events.get(twice!)!, content: { membership: 'join', localpart: 'evil', domain: 'beta.example' } },
+        // forged's key, but another member's signed event
+        { ...events.get(members[3]!.identity)!, state_key: events.get(forged!)!.state_key },
+      ];
+      const stub = w.fetchFn;
+      const fetchFn = (async (input: string | URL | Request, init?: RequestInit) => {
+        const url = new URL(String(input));
+        if (url.pathname.includes('/member_event/')) {
+          const key = normaliseKey(decodeURIComponent(url.pathname.split('/').at(-1)!));
+          w.requests.single++;
+          return Response.json(events.get(key));
+        }
+        return stub(input, init);
+      }) as typeof fetch;
+      const verifier = createBrowserVerifier({
+        fetch: fetchFn,
+        homeserverUrl: 'http://hs.localhost:1',
+        accessToken: 't',
+        cache: memoryCache(),
+        now: () => now,
+      });
+      const checks = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members);
+      expect(w.requests.single).toBe(2); // gone and twice
+      expect(checks.get(gone!)).toMatchObject({ status: 'verified' });
+      expect(checks.get(twice!)).toMatchObject({ status: 'verified', code: 'verified' });
+      // The hashes cover state_key: the event was altered after it was signed.
+      expect(checks.get(forged!)).toMatchObject({ status: 'unverified', code: 'malformed_event' });
+    });
+
+    it('fetchRoomMemberEvents stops on a next_batch that does not move', async () => {
+      const calls: string[] = [];
+      const fetchFn = (async (input: string | URL | Request) => {
+        calls.push(String(input));
+        return Response.json({ chunk: [], next_batch: 'same' });
+      }) as typeof fetch;
+      await fetchRoomMemberEvents({ fetch: fetchFn, homeserverUrl: 'http://hs.localhost:1/', accessToken: 't' }, ROOM);
+      expect(calls).toHaveLength(2);
+    });
   });
 });

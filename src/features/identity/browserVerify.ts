@@ -96,6 +96,88 @@ export interface MemberToCheck {
 export interface VerifyOptions {
   /** "Verify now": fetch everything again, ignoring cached keys and verdicts. */
   force?: boolean;
+  /** How many members the room has (joined and invited): decides between pages of the room and one request each. */
+  roomSize?: number;
+}
+
+/** The most `member_events` gives per page (PROTOCOL.md §5): a 2,000-member room comes in two requests. */
+export const MEMBER_EVENTS_PAGE = 1000;
+/** Checks run at once once the member events are in hand (no requests left but the domains' keys). */
+const PAGED_CONCURRENCY = 64;
+
+/** Pages of the whole room cost fewer requests than one per member: never for a single member. */
+export function fewerRequestsInPages(members: number, roomSize = members): boolean {
+  return members > 1 && Math.ceil(Math.max(roomSize, members) / MEMBER_EVENTS_PAGE) < members;
+}
+
+type PagedMemberEvents = { events?: Map<string, unknown>; error?: unknown };
+
+/** A homeserver that does not know the endpoint: 404 or 405 `M_UNRECOGNIZED`, or a bare 404 (a proxy's). */
+export function unsupportedEndpoint(error: MatrixHttpError): boolean {
+  if (!error.answered) return false;
+  if (error.errcode === 'M_UNRECOGNIZED') return true;
+  return (error.httpStatus === 404 || error.httpStatus === 405) && error.errcode === undefined;
+}
+
+/** A room's page limit: nobody's member events page through for ever (100,000 members at 1,000 a page). */
+const MAX_PAGES = 100;
+
+/**
+ * The room's current member events (federation format, PROTOCOL.md §5 `member_events`), every page, by normalised
+ * member key (the event's own state_key). A key that comes twice is left out (asked for on its own instead).
+ * Throws a MatrixHttpError with words for people when a page cannot be had.
+ */
+export async function fetchRoomMemberEvents(
+  deps: Pick<BrowserVerifierDeps, 'fetch' | 'homeserverUrl' | 'accessToken' | 'timeoutMs'>,
+  roomId: string,
+): Promise<Map<string, unknown>> {
+  const base = `${deps.homeserverUrl.replace(/\/$/, '')}${WAYFARER_CLIENT_PREFIX}/rooms/${encodeURIComponent(roomId)}/member_events`;
+  const timeoutMs = deps.timeoutMs ?? CHECK_TIMEOUT_MS;
+  const events = new Map<string, unknown>();
+  const twice = new Set<string>();
+  let from: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const url = `${base}?limit=${MEMBER_EVENTS_PAGE}${from === undefined ? '' : `&from=${encodeURIComponent(from)}`}`;
+    let body: unknown;
+    try {
+      body = await homeserverFetch(url, { accessToken: deps.accessToken, cache: 'no-store', fetch: deps.fetch, timeoutMs });
+    } catch (error) {
+      if (!(error instanceof MatrixHttpError)) throw error;
+      if (!error.answered)
+        throw error.withMessage(`could not reach your homeserver for the room’s member events (${causeText(error, timeoutMs)})`);
+      if (unsupportedEndpoint(error)) throw error;
+      throw error.withMessage(
+        `your homeserver did not hand over the room’s member events: HTTP ${error.httpStatus}${error.data.error ? ` (${error.data.error})` : ''}`,
+      );
+    }
+    if (!isRecord(body) || !Array.isArray(body.chunk))
+      throw new MatrixHttpError({
+        kind: 'unexpected',
+        url,
+        httpStatus: 200,
+        message: 'your homeserver answered member_events without a chunk',
+      });
+    for (const event of body.chunk) {
+      const key = isRecord(event) ? memberKeyOf(event.state_key) : undefined;
+      if (key === undefined) continue;
+      if (events.has(key)) twice.add(key);
+      events.set(key, event);
+    }
+    const nextBatch = body.next_batch;
+    if (typeof nextBatch !== 'string' || nextBatch === '' || nextBatch === from) break;
+    from = nextBatch;
+  }
+  for (const key of twice) events.delete(key);
+  return events;
+}
+
+function memberKeyOf(stateKey: unknown): string | undefined {
+  if (typeof stateKey !== 'string') return undefined;
+  try {
+    return normaliseKey(stateKey);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Fetches a member event in federation format; throws an Error with words for people when it cannot. */
@@ -255,6 +337,9 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     return (await cached<KnownLinkKey>(`key ${domain} ${keyId}`)) ?? null;
   }
 
+  // A homeserver without the member_events endpoint is asked one member at a time from then on.
+  let pagesUnsupported = false;
+
   async function verifyRoom(
     roomId: string,
     roomVersion: string,
@@ -265,15 +350,35 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     const startedTs = now();
     const verifier = createLinkVerifier((domain) => keysOf(domain, force), startedTs);
     const results = new Map<string, BrowserCheck>();
+    const paged = !pagesUnsupported && fewerRequestsInPages(members.length, options.roomSize) ? await roomMemberEvents(roomId) : undefined;
     let next = 0;
     const worker = async () => {
       while (next < members.length) {
         const { identity } = members[next++]!;
-        results.set(identity, await verifyOne(verifier, roomId, roomVersion, identity, force, startedTs));
+        results.set(identity, await verifyOne(verifier, roomId, roomVersion, identity, force, startedTs, paged));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 16, members.length) }, worker));
+    // With the events in hand only the checks are left: more of them at once keep WebCrypto busy.
+    const concurrency = paged ? PAGED_CONCURRENCY : (deps.concurrency ?? 16);
+    await Promise.all(Array.from({ length: Math.min(concurrency, members.length) }, worker));
     return results;
+  }
+
+  /**
+   * The room's member events in pages, by normalised member key; undefined when the homeserver lacks the endpoint
+   * (then per member, as before); a failure (no answer, a refusal) stands for every member's own request.
+   */
+  async function roomMemberEvents(roomId: string): Promise<PagedMemberEvents | undefined> {
+    try {
+      return { events: await fetchRoomMemberEvents(deps, roomId) };
+    } catch (error) {
+      if (error instanceof MatrixHttpError && unsupportedEndpoint(error)) {
+        pagesUnsupported = true;
+        log.info('the homeserver has no member_events endpoint; fetching member events one by one');
+        return undefined;
+      }
+      return { error };
+    }
   }
 
   async function verifyOne(
@@ -283,10 +388,13 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     identity: string,
     force: boolean,
     startedTs: number,
+    paged?: PagedMemberEvents,
   ): Promise<BrowserCheck> {
     let memberEvent: unknown;
     try {
-      memberEvent = await fetchMemberEvent(deps, roomId, identity);
+      if (paged?.error !== undefined) throw paged.error;
+      // Not among the pages (joined since, or the two views differ): asked for on its own, as before.
+      memberEvent = paged?.events?.get(memberKeyOf(identity) ?? identity) ?? (await fetchMemberEvent(deps, roomId, identity));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       // The homeserver itself did not answer: a link it verified before stays so (fail open), not re-checked.

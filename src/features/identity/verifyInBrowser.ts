@@ -1,15 +1,19 @@
 // Runs this browser's own link checks for a room's members and puts the verdicts in the identity store.
-// One verifier per signed-in client; its cache lives in IndexedDB (idb-keyval), so a reload keeps it.
+// One verifier per signed-in client, its checks in a Web Worker (linkCheckWorker.ts) so the page stays responsive;
+// its cache lives in IndexedDB (idb-keyval), so a reload keeps it.
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { clear, createStore as createIdbStore, get, set } from 'idb-keyval';
 import { createBrowserVerifier, fetchMemberHistory, vouchedHistory, type BrowserVerifier, type VerificationCache } from './browserVerify';
+import { createWorkerVerifier, type WorkerVerifierInit } from './linkCheckWorker';
 import { describeHandleHistory, parseMemberHistory, type HandleHistoryEntry } from './handleHistory';
 import { identityStore } from '../../domain/identity/identityStore';
 import { livenessSettings } from '../../matrix/liveness';
 import { LINK_FIELD } from '../../protocol';
 
+const CACHE_DB = 'wayfarer-identity';
+const CACHE_STORE = 'link-checks';
 let idb: ReturnType<typeof createIdbStore> | undefined;
-const linkStore = () => (idb ??= createIdbStore('wayfarer-identity', 'link-checks'));
+const linkStore = () => (idb ??= createIdbStore(CACHE_DB, CACHE_STORE));
 function indexedDbCache(): VerificationCache {
   const store = linkStore();
   return { get: (key) => get(key, store), set: (key, value) => set(key, value, store) };
@@ -25,16 +29,32 @@ const verifiers = new WeakMap<MatrixClient, BrowserVerifier>();
 export function browserVerifierFor(client: MatrixClient): BrowserVerifier {
   let verifier = verifiers.get(client);
   if (!verifier) {
-    verifier = createBrowserVerifier({
-      fetch: window.fetch.bind(window),
+    const init: WorkerVerifierInit = {
       homeserverUrl: client.getHomeserverUrl(),
       accessToken: client.getAccessToken() ?? '',
-      cache: indexedDbCache(),
       // A domain (or the homeserver) that hangs must not leave "Verify now" checking for ever.
       timeoutMs: livenessSettings().checkTimeoutMs,
-      // Fail open on the homeserver's word too: a link it verified stays verified while a domain is unreachable.
-      homeserverSays: (roomId, identity) => identityStore.getState().memberInfo[roomId]?.[identity]?.[LINK_FIELD],
-    });
+      cacheDb: CACHE_DB,
+      cacheStore: CACHE_STORE,
+    };
+    // Fail open on the homeserver's word too: a link it verified stays verified while a domain is unreachable.
+    const homeserverSays = (roomId: string, identity: string) => identityStore.getState().memberInfo[roomId]?.[identity]?.[LINK_FIELD];
+    verifier = createWorkerVerifier(
+      init,
+      typeof Worker === 'undefined'
+        ? undefined
+        : () => new Worker(new URL('./linkCheck.worker.ts', import.meta.url), { type: 'module', name: 'link checks' }),
+      () =>
+        createBrowserVerifier({
+          fetch: window.fetch.bind(window),
+          homeserverUrl: init.homeserverUrl,
+          accessToken: init.accessToken,
+          cache: indexedDbCache(),
+          timeoutMs: init.timeoutMs,
+          homeserverSays,
+        }),
+      homeserverSays,
+    );
     verifiers.set(client, verifier);
   }
   return verifier;
@@ -53,7 +73,8 @@ export async function verifyInBrowser(client: MatrixClient, room: Room, identiti
       room.roomId,
       room.getVersion(),
       identities.map((identity) => ({ identity })),
-      { force },
+      // The whole room comes in pages of member events when that takes fewer requests than one per member.
+      { force, roomSize: room.getJoinedMemberCount() + room.getInvitedMemberCount() },
     );
     identityStore.getState().setBrowserChecks(room.roomId, results);
   } catch (error) {

@@ -95,6 +95,7 @@ test('two users chat: invite, messages both ways, typing, receipts, edit, delete
   await message(alice, 'Hi Alice').hover(); // Bob's message: Alice is admin and may delete it
   await message(alice, 'line one, edited').hover();
   await message(alice, 'line one, edited').getByRole('button', { name: 'Delete message' }).click();
+  await alice.getByRole('dialog', { name: 'Delete this message?' }).getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(timeline(bob).getByText('Message deleted')).toBeVisible();
   await expect(message(bob, 'line one, edited')).toHaveCount(0);
 

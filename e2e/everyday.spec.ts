@@ -71,6 +71,10 @@ test('keyboard only: register, create a room, send, edit with the Up arrow, sign
 
   await page.getByRole('button', { name: 'Sign out' }).focus();
   await page.keyboard.press('Enter');
+  // It asks first, Cancel focused; Tab to Sign out and confirm.
+  await expect(page.getByRole('dialog', { name: 'Sign out?' }).getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible();
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible();

@@ -55,6 +55,7 @@ const fetchPortableAccount = (session: Session): Promise<{ account_key?: string 
 
 async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('dialog', { name: 'Sign out?' }).getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to Wayfarer' })).toBeVisible({ timeout: 20_000 });
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { primaryButton, secondaryButton } from './controls';
 import { t } from '../i18n';
 
@@ -64,5 +64,55 @@ export function DialogActions({
         {busy && busyLabel ? busyLabel : submit}
       </button>
     </div>
+  );
+}
+
+/**
+ * Asks before something that cannot be taken back: Cancel (focused first, so Enter does no harm) keeps things as
+ * they were, the confirm button goes ahead. Escape cancels.
+ */
+export function ConfirmDialog({
+  title,
+  body,
+  confirm,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  body: string;
+  confirm: string;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
+  // The button that asked, focused again when the question goes (unless it went with the answer).
+  const [opener] = useState(() => document.activeElement);
+  useEffect(
+    () => () => {
+      queueMicrotask(() => {
+        const active = document.activeElement;
+        if (opener instanceof HTMLElement && opener.isConnected && (!active || active === document.body)) opener.focus();
+      });
+    },
+    [opener],
+  );
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <p className="text-sm">{body}</p>
+      <div className="flex justify-end gap-2">
+        <button type="button" className={secondaryButton} onClick={onClose} autoFocus>
+          {t('common.cancel')}
+        </button>
+        <button
+          type="button"
+          className={`${primaryButton} bg-red-600 hover:bg-red-500`}
+          onClick={() => {
+            onConfirm();
+            onClose();
+          }}
+        >
+          {confirm}
+        </button>
+      </div>
+    </Dialog>
   );
 }

@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
-import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
+import { ConfirmDialog, Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
@@ -93,6 +93,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | 'unverified' | undefined>();
   /** The hidden quoted message the reader asked to see: the warning comes first. */
   const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
+  /** The message the reader asked to delete: deleted once they confirm. */
+  const [toDelete, setToDelete] = useState<string | undefined>();
   const { loadOlder, loadNewer, markRead } = vm.getState();
   // The route's event: shown with its neighbours, from the live timeline or a window of history around it. A route
   // without one is the live end.
@@ -109,6 +111,16 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     vm.getState().jumpToLatest();
     listRef.current?.scrollToLatest();
   };
+
+  // Your own message just sent follows you to the end, even from further up (a long message shows its end).
+  const followedOwn = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const last = rows.at(-1);
+    if (last?.kind !== 'message' || last.event.identity !== myIdentity || last.event.status !== 'sending') return;
+    if (followedOwn.current === last.key || anchored) return;
+    followedOwn.current = last.key;
+    listRef.current?.scrollToLatest();
+  }, [rows, myIdentity, anchored]);
 
   // The room's full member list, as soon as it opens (sync lazy-loads only the senders on screen): look-alike
   // warnings are computed over every member, whatever the timeline or the Members panel happened to load.
@@ -151,7 +163,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     return {
       onReply: (row) => state.startReply(row.event.id),
       onEdit: (row) => state.startEdit(row.event.id),
-      onDelete: (row) => state.redact(row.event.id),
+      onDelete: (row) => setToDelete(row.event.id),
       onRetry: (row) => state.retry(row.event.id),
       onDiscard: (row) => state.discard(row.event.id),
       onInspect: (row) => state.inspect(row.event.identity || row.event.sender),
@@ -240,15 +252,16 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           {keyFromServer && <NotPortableNote reason={t('rooms.notPortable.roomReason')} />}
         </div>
         <SearchButton onClick={() => setDialog('search')} />
-        <button className={iconButton} onClick={() => setDialog('invite')}>
-          {t('chat.invite')}
-        </button>
-        <button ref={membersButton} className={iconButton} aria-pressed={membersOpen} onClick={() => chatStore.getState().toggleMembers()}>
-          {t('members.title')}
-        </button>
-        <button className={iconButton} onClick={() => setDialog('leave')}>
-          {t('chat.leave')}
-        </button>
+        <HeaderAction label={t('chat.invite')} title={t('chat.inviteTitle')} icon={inviteIcon} onClick={() => setDialog('invite')} />
+        <HeaderAction
+          ref={membersButton}
+          label={t('members.title')}
+          title={t('members.title')}
+          icon={membersIcon}
+          pressed={membersOpen}
+          onClick={() => chatStore.getState().toggleMembers()}
+        />
+        <HeaderAction label={t('chat.leave')} title={t('chat.leaveTitle')} icon={leaveIcon} onClick={() => setDialog('leave')} />
       </header>
       <TimelineList
         rows={rows}
@@ -261,16 +274,9 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         handle={listRef}
         focusKey={focusKey}
       />
-      <div className="relative">
-        {(!atBottom || anchored) && (
-          <button
-            className="absolute -top-12 right-4 rounded-full bg-indigo-600 px-3 py-1.5 text-sm text-white shadow-lg hover:bg-indigo-500"
-            onClick={jumpToLatest}
-          >
-            {t('chat.jumpToLatest')}
-          </button>
-        )}
-        <p aria-live="polite" className="h-5 px-4 text-xs text-subtle">
+      {/* Jump to latest sits beside the typing line, under the timeline: it never covers the last message. */}
+      <div className="flex min-h-5 items-center gap-2 px-4">
+        <p aria-live="polite" className="min-w-0 flex-1 truncate text-xs text-subtle">
           {typing.length > 0 && (
             <SentenceWithNames
               format={(names) => t('chat.typing', { count: Math.min(typing.length, 3), names })}
@@ -278,6 +284,15 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
             />
           )}
         </p>
+        {(!atBottom || anchored) && (
+          <button
+            type="button"
+            className="my-1 shrink-0 rounded-full bg-indigo-600 px-3 py-1 text-sm text-white shadow hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
+            onClick={jumpToLatest}
+          >
+            {t('chat.jumpToLatest')}
+          </button>
+        )}
       </div>
       <Composer vm={vm} roomName={name} />
       <IdentityInspector client={client} room={room} />
@@ -294,6 +309,15 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         />
       )}
       {dialog === 'search' && <SearchPanel client={client} room={room} onClose={() => setDialog(undefined)} />}
+      {toDelete && (
+        <ConfirmDialog
+          title={t('chat.delete.title')}
+          body={t('chat.delete.intro')}
+          confirm={t('chat.delete.submit')}
+          onConfirm={() => vm.getState().redact(toDelete)}
+          onClose={() => setToDelete(undefined)}
+        />
+      )}
       {toReveal && (
         <RevealQuoteDialog
           quote={toReveal}
@@ -307,6 +331,64 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     </section>
   );
 }
+
+/**
+ * A header action: an icon on narrow screens, its word from `sm` up; the accessible name is the word either way, and
+ * the title says it on hover. Keeps the room name readable at phone width.
+ */
+function HeaderAction({
+  label,
+  title,
+  icon,
+  pressed,
+  onClick,
+  ref,
+}: {
+  label: string;
+  title: string;
+  icon: ReactNode;
+  pressed?: boolean;
+  onClick(): void;
+  ref?: Ref<HTMLButtonElement>;
+}) {
+  return (
+    <button ref={ref} type="button" className={iconButton} aria-label={label} title={title} aria-pressed={pressed} onClick={onClick}>
+      <svg
+        aria-hidden
+        viewBox="0 0 20 20"
+        className="h-5 w-5 sm:hidden"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      >
+        {icon}
+      </svg>
+      <span aria-hidden className="hidden sm:inline">
+        {label}
+      </span>
+    </button>
+  );
+}
+
+const inviteIcon = (
+  <>
+    <circle cx="8" cy="7" r="3" />
+    <path d="M2.5 17a5.5 5.5 0 0 1 11 0M16 6v6M13 9h6" />
+  </>
+);
+const membersIcon = (
+  <>
+    <circle cx="7" cy="7" r="3" />
+    <path d="M1.5 17a5.5 5.5 0 0 1 11 0M13 4.5a3 3 0 0 1 0 5.5M15 12.5a5.5 5.5 0 0 1 3.5 4.5" />
+  </>
+);
+const leaveIcon = (
+  <>
+    <path d="M8 3H4v14h4M12 6l4 4-4 4M16 10H7" />
+  </>
+);
 
 /** How long the rows must stay unchanged before a read receipt goes out. */
 const receiptDelayMs = 100;

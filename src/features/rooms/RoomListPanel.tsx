@@ -18,7 +18,7 @@ import type { OnMoved } from '../migration/MigrationWizard';
 import { NotificationToggle } from '../notifications/NotificationToggle';
 import { SenderName } from '../identity/SenderName';
 import { ThemeControl } from '../../ui/ThemeControl';
-import { Dialog } from '../../ui/Dialog';
+import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootPrompt } from '../portable/MemberRootPrompt';
 import { answerPoolInvite, memberRootNeed, pendingInviteKeyNonce } from '../portable/portableRooms';
@@ -40,6 +40,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
   useDirectPartnerLinks(shown);
   const [dialog, setDialog] = useState<'create' | 'direct' | 'join' | undefined>();
   const [signingOut, setSigningOut] = useState(false);
+  const [confirmSignOut, setConfirmSignOut] = useState(false);
   const invites = shown.filter((r) => r.membership === 'invite');
   const joined = shown.filter((r) => r.membership === 'join');
 
@@ -53,17 +54,22 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
           </p>
         </div>
         <MoveAccountButton onMoved={onMoved} />
-        <button
-          className={iconButton}
-          disabled={signingOut}
-          onClick={() => {
-            setSigningOut(true);
-            void onSignOut();
-          }}
-        >
+        <button className={iconButton} disabled={signingOut} onClick={() => setConfirmSignOut(true)}>
           {t('rooms.signOut')}
         </button>
       </header>
+      {confirmSignOut && (
+        <ConfirmDialog
+          title={t('rooms.signOut.title')}
+          body={t('rooms.signOut.intro')}
+          confirm={t('rooms.signOut.submit')}
+          onConfirm={() => {
+            setSigningOut(true);
+            void onSignOut();
+          }}
+          onClose={() => setConfirmSignOut(false)}
+        />
+      )}
       <PendingMoveNotice onMoved={onMoved} />
       <div className="space-y-2 p-3">
         <div className="flex gap-1.5">

@@ -24,6 +24,7 @@ import { MemberRootPrompt } from '../portable/MemberRootPrompt';
 import { answerPoolInvite, memberRootNeed, pendingInviteKeyNonce } from '../portable/portableRooms';
 import { NotPortableNote, useInviteKeyFromServer } from '../portable/NotPortable';
 import { logger } from '../../platform/logger';
+import { ProfileButton } from '../profile/ProfileDialog';
 
 const log = logger('rooms');
 
@@ -47,8 +48,9 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
   return (
     <nav aria-label={t('rooms.nav')} className="flex w-full flex-col border-r border-line bg-surface-sunken">
       <header className="flex items-center gap-2 border-b border-line p-3">
+        <ProfileButton />
         <div className="min-w-0 flex-1">
-          <p className="font-semibold">{t('app.name')}</p>
+          <p className="truncate font-semibold">{t('app.name')}</p>
           <p className="truncate text-xs text-subtle" title={client.getUserId() ?? ''}>
             {client.getUserId()}
           </p>

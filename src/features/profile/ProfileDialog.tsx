@@ -9,6 +9,9 @@ import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
 import { squareCrop } from '../../domain/profile/avatarCrop';
+import { logger } from '../../platform/logger';
+
+const log = logger('profile');
 
 /** The centre square of `file`, scaled down, as a PNG (or WebP/JPEG when the source was one). */
 async function squareAvatar(file: File): Promise<Blob> {
@@ -170,10 +173,7 @@ export function ProfileButton() {
   useEffect(() => {
     if (open) return;
     let live = true;
-    client.getProfileInfo(userId).then(
-      (p) => live && setProfile(p),
-      () => undefined, // the initial stays
-    );
+    client.getProfileInfo(userId).then((p) => live && setProfile(p), log.ignored('profile not loaded; the initial stays'));
     return () => {
       live = false;
     };

@@ -47,18 +47,21 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
 
   return (
     <nav aria-label={t('rooms.nav')} className="flex w-full flex-col border-r border-line bg-surface-sunken">
-      <header className="flex items-center gap-2 border-b border-line p-3">
+      {/* Who you are gets its own line when the actions don't fit beside it: a user ID cut to "@b…" says nothing. */}
+      <header className="flex flex-wrap items-center gap-2 border-b border-line p-3">
         <ProfileButton />
-        <div className="min-w-0 flex-1">
+        <div className="min-w-0 flex-1 basis-44">
           <p className="truncate font-semibold">{t('app.name')}</p>
           <p className="truncate text-xs text-subtle" title={client.getUserId() ?? ''}>
             {client.getUserId()}
           </p>
         </div>
-        <MoveAccountButton onMoved={onMoved} />
-        <button className={iconButton} disabled={signingOut} onClick={() => setConfirmSignOut(true)}>
-          {t('rooms.signOut')}
-        </button>
+        <div className="ml-auto flex items-center gap-1">
+          <MoveAccountButton onMoved={onMoved} />
+          <button className={iconButton} disabled={signingOut} onClick={() => setConfirmSignOut(true)}>
+            {t('rooms.signOut')}
+          </button>
+        </div>
       </header>
       {confirmSignOut && (
         <ConfirmDialog

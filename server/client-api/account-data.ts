@@ -16,7 +16,7 @@ export function registerAccountData(router: Router, hs: Homeserver): void {
     const session = ownUser(ctx);
     const type = ctx.params.type!;
     if (type === 'm.fully_read' || type === 'm.push_rules')
-      throw new MatrixError(400, 'M_BAD_JSON', `${type} cannot be set through this API`);
+      throw new MatrixError(405, 'M_BAD_JSON', `${type} is controlled by the server; it cannot be set through this API`);
     const content = asObject(await ctx.json(), 'account data content');
     if (roomScoped) requireRoom(hs, ctx.params.roomId!);
     hs.accountData.put(session.userId, roomScoped ? ctx.params.roomId! : '', type, content);

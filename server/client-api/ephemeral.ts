@@ -23,9 +23,13 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     return {};
   });
 
-  const markRead = (roomId: string, userId: string, receiptType: string, eventId: string, threadId: string) => {
+  const eventInRoom = (roomId: string, eventId: string) => {
     const event = hs.events.event(eventId);
     if (!event || event.roomId !== roomId) throw notFound('Event not found in this room');
+    return event;
+  };
+  const markRead = (roomId: string, userId: string, receiptType: string, eventId: string, threadId: string) => {
+    const event = eventInRoom(roomId, eventId);
     if (receiptType === 'm.fully_read') hs.accountData.put(userId, roomId, 'm.fully_read', { event_id: eventId });
     else {
       hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
@@ -56,10 +60,13 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     const roomId = ctx.params.roomId!;
     const body = asObject(await ctx.json());
     requireJoined(hs, roomId, session.userId);
-    for (const type of RECEIPT_TYPES) {
+    // Every event is checked before anything moves: a request with one bad event changes nothing.
+    const marks = RECEIPT_TYPES.flatMap((type) => {
       const eventId = optionalString(body, type);
-      if (eventId !== undefined) markRead(roomId, session.userId, type, eventId, '');
-    }
+      return eventId === undefined ? [] : [{ type, eventId }];
+    });
+    for (const { eventId } of marks) eventInRoom(roomId, eventId);
+    for (const { type, eventId } of marks) markRead(roomId, session.userId, type, eventId, '');
     hs.notifier.notifyRoom(roomId);
     return {};
   });

@@ -44,7 +44,7 @@ describe('anchored window', () => {
       { addToState: false },
     );
     receipts = [];
-    vi.spyOn(client, 'sendReadReceipt').mockImplementation(async (event) => {
+    vi.spyOn(client, 'setRoomReadMarkers').mockImplementation(async (_roomId, _marker, event) => {
       receipts.push(event?.getId() ?? '');
       return {};
     });

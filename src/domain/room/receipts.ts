@@ -27,7 +27,7 @@ function foldedIntoAnother(event: MatrixEvent): boolean {
   return type === 'm.reaction' || type === 'm.room.redaction' || event.isRelation('m.replace');
 }
 
-function rowEventAtOrBefore(events: readonly MatrixEvent[], eventId: string | null): string | null {
+export function rowEventAtOrBefore(events: readonly MatrixEvent[], eventId: string | null): string | null {
   if (!eventId) return eventId;
   // From the newest: receipts sit near the end of the timeline, and a room may hold thousands of events.
   let i = events.length - 1;
@@ -39,10 +39,17 @@ function rowEventAtOrBefore(events: readonly MatrixEvent[], eventId: string | nu
 
 const lastSent = new Map<string, string>();
 
+/** Where the fully-read marker is (m.fully_read room account data), if the server has told us. */
+export function fullyReadOf(room: Room): string | undefined {
+  const id: unknown = room.getAccountData('m.fully_read')?.getContent()?.event_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /**
- * Marks the newest event as read, if it isn't already. Your own messages count as read, and servers treat
- * sending as reading; one that doesn't (MSC4005's explicit receipts) still reports unread counts for the room:
- * then a receipt goes out for your own newest message too.
+ * Marks the newest event as read, if it isn't already: one read-markers request moves the fully-read marker
+ * (m.fully_read) and the read receipt (m.read) there. Your own messages count as read, and servers treat
+ * sending as reading, so for your own newest message only the marker moves; one that doesn't (MSC4005's explicit
+ * receipts) still reports unread counts for the room: then a receipt goes out for your own newest message too.
  */
 export async function markRead(client: MatrixClient, room: Room): Promise<void> {
   const events = room.getLiveTimeline().getEvents();
@@ -54,11 +61,15 @@ export async function markRead(client: MatrixClient, room: Room): Promise<void> 
   }
   const id = latest?.getId();
   if (!latest || !id) return;
-  if (latest.getSender() === me && room.getUnreadNotificationCount(NotificationCountType.Total) === 0) return;
-  if (room.getEventReadUpTo(me, true) === id || lastSent.get(room.roomId) === id) return;
-  lastSent.set(room.roomId, id);
+  const receiptDone =
+    (latest.getSender() === me && room.getUnreadNotificationCount(NotificationCountType.Total) === 0) ||
+    room.getEventReadUpTo(me, true) === id;
+  const markerDone = fullyReadOf(room) === id;
+  const key = `${id}|${receiptDone}`;
+  if ((receiptDone && markerDone) || lastSent.get(room.roomId) === key) return;
+  lastSent.set(room.roomId, key);
   try {
-    await client.sendReadReceipt(latest, ReceiptType.Read);
+    await client.setRoomReadMarkers(room.roomId, id, receiptDone ? undefined : latest);
   } catch (err) {
     lastSent.delete(room.roomId); // try again on the next update
     throw err;

@@ -47,7 +47,7 @@ import { EventWindow } from './eventWindow';
 import { buildMessageContent, editableText } from './composerContent';
 import { previewText } from './sanitize';
 import { toggleReaction } from './toggleReaction';
-import { markRead, readersByEvent } from './receipts';
+import { fullyReadOf, markRead, readersByEvent, rowEventAtOrBefore } from './receipts';
 import { fetchQuoted, fetchSoftFailed, type HiddenReason, type QuotedEvent } from './quotes';
 import { removeUpload, retryUpload, sendImage, uploadStore, type PendingUpload } from './imageUpload';
 import { sortMembers, type MemberSummary } from '../rooms/members';
@@ -126,6 +126,13 @@ export interface RoomViewState {
   /** Showing a window of history around `focus`, away from the live end (new messages are not in it). */
   anchored: boolean;
   loadingNewer: boolean;
+  /**
+   * The row event of the fully-read marker (m.fully_read) as it was when the room opened: the "New messages" line
+   * stays there while you read, and moves the next time the room opens.
+   */
+  readMarker?: string;
+  /** The newest event when `readMarker` was taken: messages after it arrived while the room was open (no line for them). */
+  readUntil?: string;
 
   /** Fetches a quoted message our server hid (soft-failed), on the reader's explicit request (after a warning). */
   revealQuote(eventId: string): void;
@@ -157,6 +164,8 @@ export interface RoomViewState {
   jumpToLatest(): void;
   sendTyping(typing: boolean): void;
   markRead(): Promise<void>;
+  /** A view opened the room: the "New messages" line goes where the fully-read marker is now. */
+  refreshReadMarker(): void;
   inspect(identity: string): void;
   /** A reactor's or any sender's profile, as the rows resolve them. */
   profileOf(sender: { identity: string; sender: string }): SenderProfile;
@@ -769,6 +778,18 @@ export function createRoomViewModel({
 
   let loading = false;
   let loadingNewer = false;
+  /** The marker arriving after the room opened (a sync behind the view): the line goes there; later moves wait. */
+  function onAccountData(event: MatrixEvent) {
+    if (event.getType() === 'm.fully_read' && !store.getState().readMarker) store.setState(readMarkerNow());
+  }
+  function readMarkerNow(): Pick<RoomViewState, 'readMarker' | 'readUntil'> {
+    const marker = fullyReadOf(room);
+    const events = room.getLiveTimeline().getEvents();
+    return {
+      readMarker: marker && (rowEventAtOrBefore(events, marker) ?? undefined),
+      readUntil: events.at(-1)?.getId() ?? undefined,
+    };
+  }
   const store = createStore<RoomViewState>()(() => ({
     roomId,
     name: room.name,
@@ -782,6 +803,7 @@ export function createRoomViewModel({
     hasMemberInfo: identity.getState().complete?.[roomId] === true,
     anchored: false,
     loadingNewer: false,
+    ...readMarkerNow(),
     members: [],
     unverifiedChanges: [],
 
@@ -941,6 +963,7 @@ export function createRoomViewModel({
         );
     },
     // Away from the live end the newest messages are not on screen: nothing is read by looking at older ones.
+    refreshReadMarker: () => store.setState(readMarkerNow()),
     markRead: () => (historyWindow && !historyWindow.joined ? Promise.resolve() : markRead(client, room)),
     inspect: (who) => identity.getState().openInspector(roomId, who),
     profileOf,
@@ -976,6 +999,7 @@ export function createRoomViewModel({
   room.on(RoomEvent.LocalEchoUpdated, scheduleRebuild);
   room.on(RoomEvent.Receipt, onReceipt);
   room.on(RoomEvent.Name, onName);
+  room.on(RoomEvent.AccountData, onAccountData);
   room.on(RoomStateEvent.Update, onState);
   client.on(RoomMemberEvent.Typing, onTyping);
 
@@ -1014,6 +1038,7 @@ export function createRoomViewModel({
       room.off(RoomEvent.LocalEchoUpdated, scheduleRebuild);
       room.off(RoomEvent.Receipt, onReceipt);
       room.off(RoomEvent.Name, onName);
+      room.off(RoomEvent.AccountData, onAccountData);
       room.off(RoomStateEvent.Update, onState);
       client.off(RoomMemberEvent.Typing, onTyping);
       unsubscribeIndex();

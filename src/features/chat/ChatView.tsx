@@ -7,7 +7,7 @@ import { ConfirmDialog, Dialog, DialogActions, FormError } from '../../ui/Dialog
 import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
-import { DaySeparator, MessageRow, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
+import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
 import { SentenceWithNames } from '../identity/SenderName';
 import type { ReactorName } from './Reactions';
@@ -23,6 +23,8 @@ import {
   selectMyIdentity,
   selectName,
   selectReaders,
+  selectReadMarker,
+  selectReadUntil,
   selectRows,
   selectTopic,
   selectTyping,
@@ -39,6 +41,7 @@ import { SearchButton, SearchPanel } from '../search/SearchPanel';
 import { t } from '../../i18n';
 import { logger } from '../../platform/logger';
 import { isUserId } from '../../protocol';
+import { firstUnreadRow } from '../../domain/room/readMarker';
 
 const log = logger('chat');
 
@@ -75,6 +78,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const anchored = useRoomView(vm, selectAnchored);
   const loadingNewer = useRoomView(vm, selectLoadingNewer);
   const unverifiedChanges = useRoomView(vm, selectUnverifiedChanges);
+  const readMarker = useRoomView(vm, selectReadMarker);
+  const readUntil = useRoomView(vm, selectReadUntil);
   const membersOpen = useChat((s) => s.membersOpen);
   // Closing the members panel takes the focus with it (its close button is gone): give it back to the
   // button that opens the panel, unless the reader has already put it somewhere.
@@ -106,6 +111,26 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     if (focus?.status !== 'found') return undefined;
     return rows.find((r) => r.kind !== 'day' && r.event.id === focus.eventId)?.key;
   }, [rows, focus]);
+  // The fully-read marker where it was when this view opened the room: the "New messages" line goes before the first
+  // message after it, and "Jump to first unread" takes the reader there (opening history around it if it is not loaded).
+  useEffect(() => vm.getState().refreshReadMarker(), [vm]);
+  const unreadFrom = useMemo(() => firstUnreadRow(rows, readMarker, myIdentity, readUntil), [rows, readMarker, myIdentity, readUntil]);
+  const markerLoaded = useMemo(() => !!readMarker && rows.some((r) => r.kind !== 'day' && r.event.id === readMarker), [rows, readMarker]);
+  const [jumped, setJumped] = useState<string | undefined>();
+  const unreadTarget = unreadFrom ?? (readMarker && !markerLoaded && !anchored ? readMarker : undefined);
+  const showJumpToUnread = !!unreadTarget && jumped !== readMarker;
+  const jumpToUnread = () => {
+    if (!unreadTarget) return;
+    setJumped(readMarker);
+    void vm.getState().showEvent(unreadTarget);
+  };
+  // After the jump, the keyboard follows: the line takes the focus once it is on screen.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rows and focus are when the line may have just rendered
+  useEffect(() => {
+    if (!jumped || jumped !== readMarker) return;
+    const line = document.querySelector<HTMLElement>('[data-new-messages]');
+    if (line && !line.contains(document.activeElement)) line.focus({ preventScroll: true });
+  }, [jumped, readMarker, rows, focus]);
   const jumpToLatest = () => {
     if (eventId) openRoom(room.roomId);
     vm.getState().jumpToLatest();
@@ -192,7 +217,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       }
       if (row.kind === 'upload') return <PendingImageRow row={row} profile={row.profile} onRetry={retryUpload} onRemove={cancelUpload} />;
       const isOwn = row.event.identity === myIdentity;
-      return (
+      const message = (
         <MessageRow
           row={row}
           profile={row.profile}
@@ -205,8 +230,15 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           reactorName={reactorName}
         />
       );
+      if (row.event.id !== unreadFrom) return message;
+      return (
+        <>
+          <NewMessagesLine />
+          {message}
+        </>
+      );
     },
-    [myIdentity, readers, actions, reactorName, canRedactOthers, retryUpload, cancelUpload, vm],
+    [myIdentity, readers, actions, reactorName, canRedactOthers, retryUpload, cancelUpload, vm, unreadFrom],
   );
 
   const header =
@@ -263,6 +295,17 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         />
         <HeaderAction label={t('chat.leave')} title={t('chat.leaveTitle')} icon={leaveIcon} onClick={() => setDialog('leave')} />
       </header>
+      {showJumpToUnread && (
+        <div className="flex justify-center border-b border-line bg-surface-muted px-2 py-1">
+          <button
+            type="button"
+            className="rounded-full px-3 py-0.5 text-xs font-medium text-accent-fg hover:bg-surface-strong focus-visible:outline-2 focus-visible:outline-indigo-500"
+            onClick={jumpToUnread}
+          >
+            ↑ {t('chat.jumpToUnread')}
+          </button>
+        </div>
+      )}
       <TimelineList
         rows={rows}
         renderRow={renderRow}

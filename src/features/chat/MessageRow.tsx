@@ -42,6 +42,31 @@ export function DaySeparator({ ts }: { ts: number }) {
   );
 }
 
+/** The "New messages" line: everything below it came after the fully-read marker. Focusable, for "Jump to first unread". */
+export function NewMessagesLine() {
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a <fieldset> is for form controls; this is the focus target of a jump
+    <div
+      role="group"
+      aria-label={t('chat.newMessages')}
+      tabIndex={-1}
+      data-new-messages=""
+      className="focus-visible:outline-2 focus-visible:outline-indigo-500"
+    >
+      {/* biome-ignore lint/a11y/useSemanticElements: an <hr> can't hold the words it announces */}
+      <div
+        role="separator"
+        aria-label={t('chat.newMessages')}
+        className="flex items-center gap-3 px-4 py-1 text-xs font-semibold text-danger-fg"
+      >
+        <span className="h-px flex-1 bg-danger-line" />
+        {t('chat.newMessages')}
+        <span className="h-px flex-1 bg-danger-line" />
+      </div>
+    </div>
+  );
+}
+
 /**
  * A compact line for a state change. A membership notice carries its member's handle, or the badge that stands
  * in its place, and the look-alike warning: an impostor's "joined" line must not read like the real member's.

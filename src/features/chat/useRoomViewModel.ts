@@ -33,5 +33,7 @@ export const selectHasMemberInfo = (s: RoomViewState) => s.hasMemberInfo;
 export const selectMembers = (s: RoomViewState) => s.members;
 export const selectFocus = (s: RoomViewState) => s.focus;
 export const selectAnchored = (s: RoomViewState) => s.anchored;
+export const selectReadMarker = (s: RoomViewState) => s.readMarker;
+export const selectReadUntil = (s: RoomViewState) => s.readUntil;
 export const selectLoadingNewer = (s: RoomViewState) => s.loadingNewer;
 export const selectUnverifiedChanges = (s: RoomViewState) => s.unverifiedChanges;

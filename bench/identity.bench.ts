@@ -171,11 +171,11 @@ async function main(): Promise<void> {
           (o) => (window as any).__identityBench.verifyRoomInWorker(o) as Promise<LinkRun>,
           options(backend, run),
         );
-        const pages = Math.ceil(MEMBERS / 1000);
+        const pages = 2 * Math.ceil(MEMBERS / 1000); // the pass, then Verify now
         if (
           result.verified !== MEMBERS ||
-          keyRequests !== DOMAINS ||
-          result.keyFetches !== DOMAINS ||
+          keyRequests !== 2 * DOMAINS ||
+          result.keyFetches !== 2 * DOMAINS ||
           memberRequests !== 0 ||
           pageRequests !== pages
         ) {
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       const longest = Math.max(...mine.map((r) => r.longestTaskMs));
       const longTasks = mine.reduce((n, r) => n + r.longTasks, 0);
       console.log(
-        `  ${backend.padEnd(9)}  ${MEMBERS.toLocaleString('en')} members over ${DOMAINS} domains verified end to end in ${ms.toFixed(0)} ms (target < 1,500 ms; ${Math.ceil(MEMBERS / 1000)} member_events pages, ${mine[0]!.keyFetches} key fetches, cold IndexedDB cache); longest main-thread task during the pass: ${longest > 0 ? `${longest.toFixed(0)} ms (${longTasks} long tasks over ${mine.length} runs)` : 'none of 50 ms or more'} (target: never > 50 ms)`,
+        `  ${backend.padEnd(9)}  ${MEMBERS.toLocaleString('en')} members over ${DOMAINS} domains verified end to end in ${ms.toFixed(0)} ms (target < 1,500 ms; ${Math.ceil(MEMBERS / 1000)} member_events pages, ${mine[0]!.keyFetches / 2} key fetches, cold IndexedDB cache); longest main-thread task during the pass: ${longest > 0 ? `${longest.toFixed(0)} ms (${longTasks} long tasks over ${mine.length} runs)` : 'none of 50 ms or more'} (target: never > 50 ms); again with Verify now in the running worker: ${median(mine.map((r) => r.againMs ?? 0)).toFixed(0)} ms`,
       );
     }
 
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
       }
       const ms = median(mine.map((r) => r.ms));
       console.log(
-        `  ${backend.padEnd(9)}  ${((MEMBERS * 1000) / ms).toFixed(0).padStart(6)} links/s  (${ms.toFixed(0)} ms for the room; key fetches ${mine[0]!.keyFetches}, one per domain; ${MEMBERS} member events fetched)`,
+        `  ${backend.padEnd(9)}  ${((MEMBERS * 1000) / ms).toFixed(0).padStart(6)} links/s  (${ms.toFixed(0)} ms for the room; key fetches ${mine[0]!.keyFetches}, one per domain; ${MEMBERS} member events fetched; longest main-thread task ${Math.max(...mine.map((r) => r.longestTaskMs)).toFixed(0)} ms)`,
       );
     }
     const events = members.map((m) => m.event);

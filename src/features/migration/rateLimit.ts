@@ -3,6 +3,9 @@
 // request again, telling the wizard how long it waits so the progress bar can say so. Only 429 is waited out: any
 // other refusal is the step's to handle.
 import { parseRetryAfter } from '../../matrix/http';
+import { logger } from '../../platform/logger';
+
+const log = logger('migration');
 
 /** A wait under way: which server asked, how long, and until when. */
 export interface RateLimitWait {
@@ -37,7 +40,9 @@ async function askedWaitMs(response: Response): Promise<number | undefined> {
   const body = (await response
     .clone()
     .json()
-    .catch(() => undefined)) as { retry_after_ms?: unknown } | undefined;
+    .catch(log.ignored('a 429 without a JSON body; Retry-After or the back-off decides the wait'))) as
+    | { retry_after_ms?: unknown }
+    | undefined;
   const ms = body?.retry_after_ms;
   if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) return ms;
   return parseRetryAfter(response.headers.get('Retry-After'));

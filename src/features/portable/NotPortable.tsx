@@ -5,9 +5,12 @@ import type { Room } from 'matrix-js-sdk';
 import { t } from '../../i18n';
 import { CREATOR_NONCE_FIELD, KEY_NONCE_FIELD, STABLE_ID_FIELD, STABLE_ID_STATE_KEY_FIELD } from '../../protocol';
 import { useClient } from '../../ui/clientContext';
+import { logger } from '../../platform/logger';
 import { loadMemberRoot } from './deviceKeys';
 import { memberKeyOrigin, type KeyFacts } from './keyOrigin';
 import { portableStatus, versionUsesMemberKeys } from './portableRooms';
+
+const log = logger('portable');
 
 function usePortable(): boolean {
   const client = useClient();
@@ -69,7 +72,7 @@ export function useRoomKeyFromServer(room: Room | null | undefined): boolean {
     }
     const known = JSON.parse(factsKey) as KeyFacts;
     loadMemberRoot(client.getSafeUserId())
-      .catch(() => undefined)
+      .catch(log.ignored('member-key root unreadable; where the key came from is judged from room state alone'))
       .then((root) => live && setFromServer(memberKeyOrigin(known, root) === 'server'));
     return () => {
       live = false;

@@ -395,7 +395,8 @@ export async function markOldAccountMoved(
   givenFetch: Fetch,
   source: Endpoint,
   movedTo: string,
-  prove: () => Promise<Record<string, unknown>>,
+  /** The recovery-key proof, fetched through the same patient fetch (its challenge may be rate-limited too). */
+  prove: (fetchImpl: Fetch) => Promise<Record<string, unknown>>,
   sleep?: (ms: number) => Promise<void>,
 ): Promise<void> {
   // The move's last step waits out a 429 like every other: it never fails because the old server asked to slow down.
@@ -411,5 +412,8 @@ export async function markOldAccountMoved(
     if (!(error instanceof MatrixHttpError) || error.httpStatus !== 401) throw error;
     session = typeof error.data.session === 'string' ? error.data.session : undefined;
   }
-  await call(fetchImpl, source, 'POST', path, { moved_to: movedTo, auth: { ...(await prove()), ...(session ? { session } : {}) } });
+  await call(fetchImpl, source, 'POST', path, {
+    moved_to: movedTo,
+    auth: { ...(await prove(fetchImpl)), ...(session ? { session } : {}) },
+  });
 }

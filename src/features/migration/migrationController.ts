@@ -137,8 +137,8 @@ const realAuth: NonNullable<MigrationControllerDeps['auth']> = {
 };
 
 const realMarkMoved: NonNullable<MigrationControllerDeps['markMoved']> = (journal, secret, source, fetchImpl) =>
-  markOldAccountMoved(fetchImpl, source, journal.target.userId, async () => ({
-    ...(await proveAccountKey({ baseUrl: journal.source.baseUrl, serverName: journal.source.serverName }, secret, fetchImpl)),
+  markOldAccountMoved(fetchImpl, source, journal.target.userId, async (patient) => ({
+    ...(await proveAccountKey({ baseUrl: journal.source.baseUrl, serverName: journal.source.serverName }, secret, patient)),
   }));
 
 /**

@@ -108,6 +108,35 @@ describe('a move survives a 429 storm', () => {
     expect(server.calls).toEqual(Array(3).fill('POST /_matrix/client/unstable/dev.wayfarer/account/moved'));
   });
 
+  it("the mark's recovery-key challenge waits out a 429 too", async () => {
+    const slept: number[] = [];
+    let challenges = 0;
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      const url = String(input);
+      if (url.endsWith('/account_key/challenge')) {
+        challenges += 1;
+        return challenges <= 2 ? json(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 300 }) : json(200, { challenge: 'c' });
+      }
+      return json(401, { flows: [], session: 's' });
+    }) as typeof fetch;
+    let proved = '';
+    await expect(
+      markOldAccountMoved(
+        fetchImpl,
+        { baseUrl: 'http://alpha', accessToken: 'old' },
+        '@alice:beta',
+        async (patient) => {
+          const reply = await patient('http://alpha/_matrix/client/unstable/dev.wayfarer/account_key/challenge', { method: 'POST' });
+          proved = ((await reply.json()) as { challenge: string }).challenge;
+          return { type: 'dev.wayfarer.login.account_key' };
+        },
+        async (ms) => void slept.push(ms),
+      ),
+    ).rejects.toThrow(); // the stand-in server refuses the proof itself; the challenge is what is tested
+    expect(proved).toBe('c');
+    expect(slept).toEqual([300, 300]);
+  });
+
   it('passes every other refusal through untouched', async () => {
     const server = stormyServer(1, () => json(403, { errcode: 'M_FORBIDDEN' }));
     const slept: number[] = [];

@@ -6,7 +6,8 @@ import { isSharedComputer, keepMemberRoot } from './deviceKeys';
 import { readRecoveryKeyField } from './recoveryKeyInput';
 import { RecoveryKeyField } from './RecoveryKeyField';
 import { SharedComputerCheckbox } from './SharedComputerCheckbox';
-import { DialogActions, FormError } from '../../ui/Dialog';
+import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
+import { describeMatrixError } from '../../matrix/errors';
 
 /** Does this recovery secret belong to the account key the server reports? (Either base64 form.) */
 export function secretMatchesAccountKey(secret: Uint8Array, accountKey: string): boolean {
@@ -63,5 +64,52 @@ export function MemberRootPrompt({
       <FormError error={error} />
       <DialogActions submit={t('portable.root.continue')} onCancel={onCancel} />
     </form>
+  );
+}
+
+/**
+ * A dialog that only asks for the recovery key, then runs `run` with the member-key root (creating a room or a DM):
+ * its failure is said in the dialog it came from (`onError`), its progress through `onBusy`.
+ */
+export function MemberRootDialog({
+  title,
+  userId,
+  accountKey,
+  action,
+  run,
+  failed,
+  onBusy,
+  onError,
+  onCancel,
+  onClose,
+}: {
+  title: string;
+  userId: string;
+  accountKey: string;
+  action: 'create' | 'join';
+  run: (memberRoot: Uint8Array) => Promise<void>;
+  /** The fallback words when the error has none of its own. */
+  failed: string;
+  onBusy: (busy: boolean) => void;
+  onError: (message: string) => void;
+  onCancel: () => void;
+  onClose: () => void;
+}) {
+  return (
+    <Dialog title={title} onClose={onClose}>
+      <MemberRootPrompt
+        userId={userId}
+        accountKey={accountKey}
+        action={action}
+        onCancel={onCancel}
+        onRoot={(root) => {
+          onCancel();
+          onBusy(true);
+          run(root)
+            .catch((err) => onError(describeMatrixError(err, failed)))
+            .finally(() => onBusy(false));
+        }}
+      />
+    </Dialog>
   );
 }

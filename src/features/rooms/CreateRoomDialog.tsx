@@ -7,7 +7,7 @@ import { openRoom } from '../../state/navigation';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { inputClass } from '../../ui/controls';
 import { loadMemberRoot } from '../portable/deviceKeys';
-import { MemberRootPrompt } from '../portable/MemberRootPrompt';
+import { MemberRootDialog } from '../portable/MemberRootPrompt';
 import { createRoomWithMemberRoot, memberRootNeed, versionUsesMemberKeys, waitForRoom } from '../portable/portableRooms';
 
 interface RoomVersions {
@@ -76,21 +76,18 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
 
   if (askFor) {
     return (
-      <Dialog title={t('rooms.create.title')} onClose={onClose}>
-        <MemberRootPrompt
-          userId={client.getSafeUserId()}
-          accountKey={askFor}
-          action="create"
-          onCancel={() => setAskFor(undefined)}
-          onRoot={(root) => {
-            setAskFor(undefined);
-            setBusy(true);
-            create(root)
-              .catch((err) => setError(describeMatrixError(err, t('rooms.create.failed'))))
-              .finally(() => setBusy(false));
-          }}
-        />
-      </Dialog>
+      <MemberRootDialog
+        title={t('rooms.create.title')}
+        userId={client.getSafeUserId()}
+        accountKey={askFor}
+        action="create"
+        run={create}
+        failed={t('rooms.create.failed')}
+        onBusy={setBusy}
+        onError={setError}
+        onCancel={() => setAskFor(undefined)}
+        onClose={onClose}
+      />
     );
   }
 

@@ -8,7 +8,7 @@ import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { inputClass } from '../../ui/controls';
 import { isUserId } from '../../protocol/ids';
 import { loadMemberRoot } from '../portable/deviceKeys';
-import { MemberRootPrompt } from '../portable/MemberRootPrompt';
+import { MemberRootDialog } from '../portable/MemberRootPrompt';
 import { createRoomWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/portableRooms';
 
 /** Adds `roomId` to this account's `m.direct` under `userId` (the spec's way of marking a DM), keeping the rest. */
@@ -60,21 +60,18 @@ export function DirectMessageDialog({ onClose, initialUserId = '' }: { onClose: 
 
   if (askFor) {
     return (
-      <Dialog title={t('rooms.dm.title')} onClose={onClose}>
-        <MemberRootPrompt
-          userId={client.getSafeUserId()}
-          accountKey={askFor}
-          action="create"
-          onCancel={() => setAskFor(undefined)}
-          onRoot={(root) => {
-            setAskFor(undefined);
-            setBusy(true);
-            start(root)
-              .catch((err) => setError(describeMatrixError(err, t('rooms.dm.failed'))))
-              .finally(() => setBusy(false));
-          }}
-        />
-      </Dialog>
+      <MemberRootDialog
+        title={t('rooms.dm.title')}
+        userId={client.getSafeUserId()}
+        accountKey={askFor}
+        action="create"
+        run={start}
+        failed={t('rooms.dm.failed')}
+        onBusy={setBusy}
+        onError={setError}
+        onCancel={() => setAskFor(undefined)}
+        onClose={onClose}
+      />
     );
   }
 

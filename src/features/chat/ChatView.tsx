@@ -4,7 +4,8 @@ import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { ConfirmDialog, Dialog, DialogActions, FormError } from '../../ui/Dialog';
-import { iconButton, inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { UserIdField } from '../../ui/UserIdField';
+import { iconButton, primaryButton, secondaryButton } from '../../ui/controls';
 import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
@@ -472,17 +473,7 @@ function InviteDialog({ room, onClose }: { room: Room; onClose: () => void }) {
   return (
     <Dialog title={t('chat.invite.title', { room: room.name })} onClose={onClose}>
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
-        <label className="block space-y-1">
-          <span className="text-sm">{t('chat.invite.userId')}</span>
-          <input
-            className={inputClass}
-            value={userId}
-            onChange={(e) => setUserId(e.target.value)}
-            placeholder="@alice:example.org"
-            autoFocus
-            spellCheck={false}
-          />
-        </label>
+        <UserIdField label={t('chat.invite.userId')} value={userId} onChange={setUserId} />
         <FormError error={error} />
         <DialogActions submit={t('chat.invite.submit')} busy={busy} busyLabel={t('chat.invite.busy')} onCancel={onClose} />
       </form>

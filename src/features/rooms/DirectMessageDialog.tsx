@@ -5,7 +5,7 @@ import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { openRoom } from '../../state/navigation';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
-import { inputClass } from '../../ui/controls';
+import { UserIdField } from '../../ui/UserIdField';
 import { isUserId } from '../../protocol/ids';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootDialog } from '../portable/MemberRootPrompt';
@@ -78,17 +78,7 @@ export function DirectMessageDialog({ onClose, initialUserId = '' }: { onClose: 
   return (
     <Dialog title={t('rooms.dm.title')} onClose={onClose}>
       <form className="space-y-3" onSubmit={onSubmit} noValidate>
-        <label className="block space-y-1">
-          <span className="text-sm">{t('rooms.dm.userId')}</span>
-          <input
-            className={inputClass}
-            value={userId}
-            onChange={(e) => setUserId(e.target.value)}
-            placeholder="@alice:example.org"
-            autoFocus
-            spellCheck={false}
-          />
-        </label>
+        <UserIdField label={t('rooms.dm.userId')} value={userId} onChange={setUserId} />
         <FormError error={error} />
         <DialogActions submit={t('rooms.dm.submit')} busy={busy} busyLabel={t('rooms.dm.busy')} onCancel={onClose} />
       </form>

@@ -33,7 +33,7 @@ test.beforeAll(async () => {
   bob = await new TestClient(gamma.baseUrl).register('bob', PASSWORD);
   aliceAlpha = await portableAccount(alpha, 'alice', secret);
   aliceBeta = await portableAccount(beta, 'alice', secret);
-  await ok(aliceAlpha.put(`/_matrix/client/v3/profile/${enc(aliceAlpha.userId!)}/displayname`, { displayname: 'Alice' }));
+  await aliceAlpha.setDisplayName('Alice');
 
   roomId = (await ok(bob.post('/_matrix/client/v3/createRoom', { name: 'Garden', preset: 'public_chat' }))).room_id;
   const member = deriveMemberKey(deriveMemberRoot(secret), roomId);

@@ -18,7 +18,7 @@ test.beforeAll(async () => {
   // Set-up over the API: Dave on beta makes a member-key room, Carol on alpha joins it, both say hello.
   const dave = await new TestClient(beta.baseUrl).register('dave', PASSWORD);
   const carol = await new TestClient(alpha.baseUrl).register('carol', PASSWORD);
-  await ok(dave.put(`/_matrix/client/v3/profile/${enc(dave.userId!)}/displayname`, { displayname: 'Dave' }));
+  await dave.setDisplayName('Dave');
   const roomId = (await ok(dave.post('/_matrix/client/v3/createRoom', { name: 'Lighthouse', preset: 'public_chat' }))).room_id;
   await ok(carol.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(beta.serverName)}`, {}));
   await say(dave, roomId, 'the lamp is lit');

@@ -27,7 +27,7 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   [alpha, beta, gamma] = await startServers(['alpha.localhost:21111', 'beta.localhost:21112', 'gamma.localhost:21113']);
   carol = await new TestClient(alpha.baseUrl).register('carol', PASSWORD);
-  await ok(carol.put(`/_matrix/client/v3/profile/${enc(carol.userId!)}/displayname`, { displayname: 'Carol' }));
+  await carol.setDisplayName('Carol');
 });
 
 test.afterAll(async () => {

@@ -112,7 +112,7 @@ test('the dry run lists a room the new server is banned from, with why and what 
   });
   const avatarUrl = ((await uploaded.json()) as { content_uri: string }).content_uri;
   await ok(dana.put(`/_matrix/client/v3/profile/${enc(dana.userId!)}/avatar_url`, { avatar_url: avatarUrl }));
-  await ok(dana.put(`/_matrix/client/v3/profile/${enc(dana.userId!)}/displayname`, { displayname: 'Dana' }));
+  await dana.setDisplayName('Dana');
   const open = await bobsRoomWith(dana, secret, 'Open Orchard');
   // Fenced Field: its server ACL bans beta (the port is not part of an ACL's server name).
   await bobsRoomWith(dana, secret, 'Fenced Field', [

@@ -28,7 +28,7 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   [alpha, beta, gamma] = await startServers(['alpha.localhost:19021', 'beta.localhost:19022', 'gamma.localhost:19023']);
   bob = await new TestClient(gamma.baseUrl).register('bob', PASSWORD);
-  await bob.put(`/_matrix/client/v3/profile/${enc(bob.userId!)}/displayname`, { displayname: 'Bob' });
+  await bob.setDisplayName('Bob');
 });
 
 test.afterAll(async () => {
@@ -102,7 +102,7 @@ test('portable: alice moves alpha → beta through the wizard; bob on gamma sees
   const secret = generateRecoverySecret();
   const root = deriveMemberRoot(secret);
   const alice = await portableAccount(alpha, 'alice', secret);
-  await ok(alice.put(`/_matrix/client/v3/profile/${enc(alice.userId!)}/displayname`, { displayname: 'Alice' }));
+  await alice.setDisplayName('Alice');
   // Garden: alice's own room (creator key from a nonce); Harbour: bob's room where alice has power level 50.
   const nonce = 'garden-nonce-0001';
   const creator = deriveCreatorMemberKey(root, nonce);

@@ -35,9 +35,9 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   [alpha, beta, gamma] = await startServers(['alpha.localhost:21510', 'beta.localhost:21511', 'gamma.localhost:21512']);
   bob = await new TestClient(gamma.baseUrl).register('bob', PASSWORD);
-  await ok(bob.put(`/_matrix/client/v3/profile/${enc(bob.userId!)}/displayname`, { displayname: 'Bob' }));
+  await bob.setDisplayName('Bob');
   dana = await portableAccount(alpha, 'dana', secret);
-  await ok(dana.put(`/_matrix/client/v3/profile/${enc(dana.userId!)}/displayname`, { displayname: 'Dana' }));
+  await dana.setDisplayName('Dana');
   // Harbour: bob's public member-key room on gamma, which dana joins with the key her recovery key makes.
   harbour = (await ok(bob.post('/_matrix/client/v3/createRoom', { name: 'Harbour', preset: 'public_chat' }))).room_id;
   const member = deriveMemberKey(deriveMemberRoot(secret), harbour);

@@ -16,7 +16,7 @@ import {
 } from './support/chat';
 
 const serverName = 'alpha.localhost:22400';
-const server = homeserverForSpec(serverName);
+homeserverForSpec(serverName);
 
 test.describe.configure({ mode: 'serial', timeout: 240_000 });
 

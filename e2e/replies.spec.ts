@@ -17,7 +17,7 @@ let hiddenId: string;
 
 async function account(server: RunningHomeserver, name: string, displayname: string): Promise<TestClient> {
   const client = await new TestClient(server.baseUrl).register(name, PASSWORD);
-  await client.put(`/_matrix/client/v3/profile/${enc(client.userId!)}/displayname`, { displayname });
+  await client.setDisplayName(displayname);
   return client;
 }
 

@@ -12,7 +12,7 @@ const COMMITTEE = 'Neighbourhood allotment committee';
 
 async function user(localpart: string, displayname: string): Promise<TestClient> {
   const client = await new TestClient(hs.baseUrl).register(localpart, `${localpart}-password`);
-  await ok(client.put(`/_matrix/client/v3/profile/${enc(client.userId!)}/displayname`, { displayname }));
+  await client.setDisplayName(displayname);
   return client;
 }
 

@@ -21,7 +21,7 @@ test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 async function account(server: RunningHomeserver, name: string, displayname: string): Promise<TestClient> {
   const client = await new TestClient(server.baseUrl).register(name, PASSWORD);
-  await client.put(`/_matrix/client/v3/profile/${enc(client.userId!)}/displayname`, { displayname });
+  await client.setDisplayName(displayname);
   return client;
 }
 

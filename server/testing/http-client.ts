@@ -54,6 +54,13 @@ export class TestClient {
     this.deviceId = reply.body.device_id;
     return this;
   }
+
+  /** Sets this user's display name (set-up: it must work). */
+  async setDisplayName(displayname: string): Promise<this> {
+    const reply = await this.put(`/_matrix/client/v3/profile/${encodeURIComponent(this.userId!)}/displayname`, { displayname });
+    if (reply.status !== 200) throw new Error(`displayname ${this.userId}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return this;
+  }
 }
 
 export const enc = encodeURIComponent;

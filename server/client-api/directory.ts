@@ -43,6 +43,18 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
     return {};
   });
 
+  // The aliases this server holds for a room: for its members, or anyone when its history is world-readable.
+  router.get('~/rooms/{roomId}/aliases', (ctx) => {
+    const session = requireSession(hs, ctx);
+    const roomId = ctx.params.roomId!;
+    if (!hs.events.room(roomId)) throw notFound('Unknown room');
+    const joined = hs.events.membership(roomId, session.userId)?.membership === 'join';
+    const visibility = hs.events.currentStateEventId(roomId, 'm.room.history_visibility', '');
+    const worldReadable = visibility ? hs.events.event(visibility)?.pdu.content.history_visibility === 'world_readable' : false;
+    if (!joined && !worldReadable) throw forbidden(`${session.userId} is not in ${roomId}`);
+    return { aliases: hs.directory.aliasesOf(roomId) };
+  });
+
   router.get('~/directory/list/room/{roomId}', (ctx) => {
     const room = hs.events.room(ctx.params.roomId!);
     if (!room) throw notFound('Unknown room');

@@ -4,6 +4,7 @@ import { requireSession } from '../http/auth';
 import { badJson, forbidden, invalidParam, notFound } from '../http/errors';
 import type { Router } from '../http/router';
 import { asObject, optionalInteger, optionalString } from '../http/validate';
+import { MAIN_THREAD } from '../rooms/threads';
 import { requireJoined } from './room-access';
 
 const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'];
@@ -28,18 +29,28 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     if (!event || event.roomId !== roomId) throw notFound('Event not found in this room');
     return event;
   };
+  /** `threadId`: '' for an unthreaded receipt, else 'main' or a thread root's event ID. */
   const markRead = (roomId: string, userId: string, receiptType: string, eventId: string, threadId: string) => {
     const event = eventInRoom(roomId, eventId);
     if (receiptType === 'm.fully_read') hs.accountData.put(userId, roomId, 'm.fully_read', { event_id: eventId });
     else {
       hs.receipts.put(roomId, userId, receiptType, threadId, eventId);
-      hs.push.markRead(roomId, userId, event.streamOrdering);
+      hs.push.markRead(roomId, userId, event.streamOrdering, threadId === '' ? undefined : threadId);
       if (receiptType === 'm.read') {
         hs.federation.sendEdu(roomId, 'm.receipt', {
-          [roomId]: { 'm.read': { [userId]: { event_ids: [eventId], data: { ts: Date.now() } } } },
+          [roomId]: {
+            'm.read': { [userId]: { event_ids: [eventId], data: { ts: Date.now(), ...(threadId ? { thread_id: threadId } : {}) } } },
+          },
         });
       }
     }
+  };
+  /** A threaded receipt names the thread its event is in (a root is in the main timeline and heads its own thread). */
+  const checkThread = (roomId: string, eventId: string, threadId: string) => {
+    const event = eventInRoom(roomId, eventId);
+    const root = hs.push.threadOf(event.pdu);
+    const fits = threadId === MAIN_THREAD ? root === undefined : root === threadId || eventId === threadId;
+    if (!fits) throw invalidParam(`${eventId} is not in thread ${threadId}`);
   };
 
   router.post('~/rooms/{roomId}/receipt/{receiptType}/{eventId}', async (ctx) => {
@@ -47,10 +58,14 @@ export function registerEphemeral(router: Router, hs: Homeserver): void {
     const { roomId, receiptType, eventId } = ctx.params as { roomId: string; receiptType: string; eventId: string };
     if (!RECEIPT_TYPES.includes(receiptType)) throw invalidParam(`Unknown receipt type ${receiptType}`);
     const body = asObject(await ctx.json());
-    const threadId = optionalString(body, 'thread_id') ?? '';
+    const threadValue = body.thread_id;
+    if (threadValue !== undefined && (typeof threadValue !== 'string' || threadValue === ''))
+      throw invalidParam('thread_id field must be a non-empty string');
+    const threadId = threadValue ?? '';
     if (receiptType === 'm.fully_read' && threadId !== '') throw invalidParam('m.fully_read cannot be threaded');
     requireJoined(hs, roomId, session.userId);
-    markRead(roomId, session.userId, receiptType, eventId, threadId === 'main' ? 'main' : threadId);
+    if (threadId !== '') checkThread(roomId, eventId, threadId);
+    markRead(roomId, session.userId, receiptType, eventId, threadId);
     hs.notifier.notifyRoom(roomId);
     return {};
   });

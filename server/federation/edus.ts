@@ -52,7 +52,10 @@ export class InboundEdus {
           if (!Array.isArray(eventIds) || typeof eventIds[0] !== 'string') continue;
           if (this.events.event(eventIds[0])?.roomId !== roomId) continue; // a receipt names an event of its room
           if (!this.isJoinedMemberOf(roomId, userId, origin)) continue;
-          this.receipts.put(roomId, userId, 'm.read', '', eventIds[0]);
+          // A threaded receipt ('main' or a root's event ID) keeps its thread; anything else is unthreaded.
+          const threadId = (receipt as { data?: { thread_id?: unknown } }).data?.thread_id;
+          const thread = typeof threadId === 'string' && threadId.length <= 255 ? threadId : '';
+          this.receipts.put(roomId, userId, 'm.read', thread, eventIds[0]);
         }
       }
       this.notifier.notify();

@@ -5,6 +5,9 @@
 // grow by the rows stored since (one indexed read of the newest rows per /sync), so a long unread stretch is
 // counted once, not on every request. One row per event, not one per member: a 200-member room wrote 199 rows
 // spread over the table for every message, which cost more than everything else in sending it.
+// Threads (spec v1.4, MSC3773/MSC3771): each row names its thread (NULL: the main timeline), and a threaded receipt
+// moves a floor for its thread alone (push_read_threads, 'main' or a root's ID) above the unthreaded one; counts are
+// kept per thread, and a client that asks for them (`unread_thread_notifications`) gets the main timeline's apart.
 import type { Pdu } from '../rooms/pdu';
 import { powerLevelOf, type AuthState } from '../rooms/authorization';
 import { localUserOfMember } from '../rooms/room-service';
@@ -15,10 +18,17 @@ import { type EventStore, stateKeyOf, type StoredEvent } from '../storage/events
 import type { MemberKeyStore } from '../storage/member-keys';
 import { rulesOf } from '../client-api/pushrules';
 import { evaluatePushRules, type PushContext, type PushEvent, type PushOutcome, type PushRuleset } from './evaluator';
+import { MAIN_THREAD, threadRootOf } from '../rooms/threads';
 
 export interface UnreadNotifications {
   notification_count: number;
   highlight_count: number;
+}
+
+/** A room's counts split by thread: the main timeline's, and each thread's with any (keyed by root event ID). */
+export interface ThreadedUnreadNotifications {
+  main: UnreadNotifications;
+  threads: Record<string, UnreadNotifications>;
 }
 
 export interface StoredEventForPush {
@@ -36,12 +46,11 @@ export interface StoredEventForPush {
 const RULES_CACHE_LIMIT = 10_000;
 const COUNTS_CACHE_LIMIT = 100_000;
 
-/** A user's counts in a room: the notifying events in (floor, through]. */
+/** A user's counts in a room: the notifying events up to `through` above the floors, by thread ('' the main timeline). */
 interface Counted {
   floor: number;
   through: number;
-  notifications: number;
-  highlights: number;
+  byThread: Map<string, { notifications: number; highlights: number }>;
 }
 
 /** How a user is found in a row's `notify`/`highlight` lists. */
@@ -68,19 +77,30 @@ export class NotificationCounts {
   ) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO push_events (room_id, stream_ordering, event_id, notify, highlight) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (room_id, stream_ordering) DO UPDATE SET event_id = excluded.event_id, notify = excluded.notify, highlight = excluded.highlight`,
+        `INSERT INTO push_events (room_id, stream_ordering, event_id, notify, highlight, thread_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (room_id, stream_ordering) DO UPDATE SET event_id = excluded.event_id, notify = excluded.notify,
+           highlight = excluded.highlight, thread_id = excluded.thread_id`,
       ),
       floor: db.prepare('SELECT stream_ordering FROM push_read WHERE room_id = ? AND user_id = ?').pluck(),
       raiseFloor: db.prepare(
         `INSERT INTO push_read (room_id, user_id, stream_ordering) VALUES (?, ?, ?)
          ON CONFLICT (room_id, user_id) DO UPDATE SET stream_ordering = MAX(stream_ordering, excluded.stream_ordering)`,
       ),
+      raiseThreadFloor: db.prepare(
+        `INSERT INTO push_read_threads (room_id, user_id, thread_id, stream_ordering) VALUES (?, ?, ?, ?)
+         ON CONFLICT (room_id, user_id, thread_id) DO UPDATE SET stream_ordering = MAX(stream_ordering, excluded.stream_ordering)`,
+      ),
       roomOfEvent: db.prepare('SELECT room_id FROM push_events WHERE event_id = ?').pluck(),
       forgetEvent: db.prepare('DELETE FROM push_events WHERE event_id = ?'),
+      // Per thread, each above its own threaded floor if it has one (a user without threaded receipts has none).
       count: db.prepare(
-        `SELECT COUNT(*) AS notifications, COALESCE(SUM(instr(highlight, @user) > 0), 0) AS highlights FROM push_events
-         WHERE room_id = @room AND stream_ordering > @after AND stream_ordering <= @upTo AND instr(notify, @user) > 0`,
+        `SELECT COALESCE(p.thread_id, '') AS thread, COUNT(*) AS notifications,
+           COALESCE(SUM(instr(p.highlight, @user) > 0), 0) AS highlights
+         FROM push_events p
+         LEFT JOIN push_read_threads r ON r.room_id = p.room_id AND r.user_id = @userId AND r.thread_id = COALESCE(p.thread_id, '${MAIN_THREAD}')
+         WHERE p.room_id = @room AND p.stream_ordering > @after AND p.stream_ordering <= @upTo AND instr(p.notify, @user) > 0
+           AND (r.stream_ordering IS NULL OR p.stream_ordering > r.stream_ordering)
+         GROUP BY thread`,
       ),
     };
   }
@@ -118,12 +138,22 @@ export class NotificationCounts {
       if (outcome.highlight) highlight.push(userId);
     }
     // One row for all of them: in a busy room nearly every member is notified of every message.
-    if (notify.length > 0) this.s.insert.run(roomId, event.streamOrdering, event.eventId, listOf(notify), listOf(highlight));
+    if (notify.length > 0)
+      this.s.insert.run(roomId, event.streamOrdering, event.eventId, listOf(notify), listOf(highlight), this.threadOf(pdu) ?? null);
   }
 
-  /** A read receipt: everything up to and including `streamOrdering` is read. */
-  markRead(roomId: string, userId: string, streamOrdering: number): void {
-    this.s.raiseFloor.run(roomId, userId, streamOrdering);
+  /** The thread root an event is in, or undefined for the main timeline. */
+  threadOf(pdu: Pdu): string | undefined {
+    return threadRootOf(pdu.content, (eventId) => this.deps.events.event(eventId)?.pdu.content);
+  }
+
+  /**
+   * A read receipt: everything up to and including `streamOrdering` is read; with `thread` ('main' or a thread's
+   * root event ID, a threaded receipt) only what is in that thread.
+   */
+  markRead(roomId: string, userId: string, streamOrdering: number, thread?: string): void {
+    if (thread === undefined) this.s.raiseFloor.run(roomId, userId, streamOrdering);
+    else this.s.raiseThreadFloor.run(roomId, userId, thread, streamOrdering);
     this.uncount(roomId, userId);
   }
 
@@ -140,29 +170,57 @@ export class NotificationCounts {
     this.uncount(roomId);
   }
 
+  /** The room's counts, every thread's included (what a client that doesn't ask for thread counts is given). */
   counts(roomId: string, userId: string): UnreadNotifications {
+    let notifications = 0;
+    let highlights = 0;
+    for (const count of this.entry(roomId, userId).byThread.values()) {
+      notifications += count.notifications;
+      highlights += count.highlights;
+    }
+    return { notification_count: notifications, highlight_count: highlights };
+  }
+
+  /** The main timeline's counts and each thread's (threads with none are left out). */
+  threadedCounts(roomId: string, userId: string): ThreadedUnreadNotifications {
+    const main = { notification_count: 0, highlight_count: 0 };
+    const threads: Record<string, UnreadNotifications> = {};
+    for (const [thread, count] of this.entry(roomId, userId).byThread) {
+      const counts = { notification_count: count.notifications, highlight_count: count.highlights };
+      if (thread === '') Object.assign(main, counts);
+      else if (count.notifications > 0) threads[thread] = counts;
+    }
+    return { main, threads };
+  }
+
+  private entry(roomId: string, userId: string): Counted {
     const inTransaction = this.db.inTransaction;
     const upTo = this.deps.streamPosition();
     let entry = this.counted.get(roomId)?.get(userId);
     if (!entry || inTransaction) {
       const floor = (this.s.floor.get(roomId, userId) as number | undefined) ?? Number.MIN_SAFE_INTEGER;
-      entry = { floor, through: floor, notifications: 0, highlights: 0 };
+      entry = { floor, through: floor, byThread: new Map() };
     }
     if (entry.through < upTo) {
-      const added = this.s.count.get({ room: roomId, user: listed(userId), after: entry.through, upTo }) as {
+      const added = this.s.count.all({ room: roomId, user: listed(userId), userId, after: entry.through, upTo }) as {
+        thread: string;
         notifications: number;
         highlights: number;
-      };
-      entry = {
-        ...entry,
-        through: upTo,
-        notifications: entry.notifications + added.notifications,
-        highlights: entry.highlights + added.highlights,
-      };
+      }[];
+      // A new entry: an entry handed out before may be shared by a caller still reading it.
+      const byThread = added.length > 0 ? new Map(entry.byThread) : entry.byThread;
+      for (const row of added) {
+        const before = byThread.get(row.thread);
+        byThread.set(row.thread, {
+          notifications: (before?.notifications ?? 0) + row.notifications,
+          highlights: (before?.highlights ?? 0) + row.highlights,
+        });
+      }
+      entry = { ...entry, through: upTo, byThread };
     }
     // A count made inside a transaction may include rows that are rolled back: not kept.
     if (!inTransaction) this.remember(roomId, userId, entry);
-    return { notification_count: entry.notifications, highlight_count: entry.highlights };
+    return entry;
   }
 
   /** Called whenever the user's stored push rules change. */

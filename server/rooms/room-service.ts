@@ -27,6 +27,7 @@ import { stateKeyOf } from '../storage/events';
 import { AuthError, checkAuth, mayRedact, type AuthState } from './authorization';
 import { sealPdu, type Pdu } from './pdu';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
+import { MAIN_THREAD } from './threads';
 
 export interface EventDraft {
   type: string;
@@ -435,8 +436,9 @@ export class RoomService {
     }
     this.push.recordEvent({ roomId, version, eventId, streamOrdering, pdu, senderUserId: userId, state });
     // Sending is reading: what came before your own event no longer counts (Synapse's rule, pre-MSC4005), so a
-    // client or device that sends no receipt for what it answered leaves no stale count behind.
-    if (userId) this.push.markRead(roomId, userId, streamOrdering);
+    // client or device that sends no receipt for what it answered leaves no stale count behind. In the thread it was
+    // sent in only: answering in the main timeline reads no thread, and a thread reply reads only its thread.
+    if (userId) this.push.markRead(roomId, userId, streamOrdering, this.push.threadOf(pdu) ?? MAIN_THREAD);
     const stored = { ...row, redactedBy: null };
     for (const listener of this.localEventListeners) listener(stored, version);
     return stored;

@@ -500,6 +500,26 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX IF NOT EXISTS invite_keys_room ON invite_keys (user_id, room_id) WHERE room_id IS NOT NULL;
   `,
   },
+  // Threaded notifications (spec v1.4, MSC3773/MSC3771): each notifying event names its thread (its root's event ID;
+  // NULL for the main timeline), and a threaded receipt ('main' or a root) moves a floor for that thread alone,
+  // above the room's unthreaded floor in push_read. Rows stored before this step are taken as main-timeline rows.
+  {
+    version: 13,
+    name: 'threaded notifications',
+    up: (db) => {
+      const columns = db.prepare("SELECT name FROM pragma_table_info('push_events')").pluck().all() as string[];
+      if (!columns.includes('thread_id')) db.exec('ALTER TABLE push_events ADD COLUMN thread_id TEXT');
+      db.exec(`
+  CREATE TABLE IF NOT EXISTS push_read_threads (
+    room_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    stream_ordering INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id, thread_id)
+  );
+  `);
+    },
+  },
 ];
 
 /** The version of a database that has taken every step. */

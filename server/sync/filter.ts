@@ -14,6 +14,8 @@ export interface EventFilter {
   containsUrl?: boolean;
   lazyLoadMembers: boolean;
   includeRedundantMembers: boolean;
+  /** Per-thread notification counts in /sync (spec v1.4; the timeline filter's). */
+  unreadThreadNotifications: boolean;
 }
 
 export interface Filter {
@@ -72,6 +74,7 @@ export function parseEventFilter(value: unknown, name = 'filter'): EventFilter {
     containsUrl: bool('contains_url'),
     lazyLoadMembers: bool('lazy_load_members') ?? false,
     includeRedundantMembers: bool('include_redundant_members') ?? false,
+    unreadThreadNotifications: bool('unread_thread_notifications') ?? false,
   };
 }
 

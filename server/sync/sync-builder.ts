@@ -148,7 +148,7 @@ class RoomSyncBuilder {
       const ephemeral = this.ephemeral(roomId);
       body.ephemeral = { events: ephemeral };
       if (ephemeral.length > 0) hasContent = true;
-      body.unread_notifications = this.unread(roomId);
+      this.addUnread(roomId, body);
       // The summary only changes with membership: send it for a fresh room or when members changed.
       const membersChanged = [...timeline, ...stateEvents].some((e) => e.pdu.type === 'm.room.member');
       if (fromStart || membersChanged) body.summary = this.summary(roomId);
@@ -254,8 +254,16 @@ class RoomSyncBuilder {
     return events.filter((e) => eventMatches(this.request.filter.room.ephemeral, e as { type: string }));
   }
 
-  private unread(roomId: string): { notification_count: number; highlight_count: number } {
-    return this.hs.push.counts(roomId, this.request.session.userId);
+  /** The room's unread counts; asked for per thread, the main timeline's apart from each thread's (spec v1.4). */
+  private addUnread(roomId: string, body: Json): void {
+    const userId = this.request.session.userId;
+    if (!this.request.filter.room.timeline.unreadThreadNotifications) {
+      body.unread_notifications = this.hs.push.counts(roomId, userId);
+      return;
+    }
+    const { main, threads } = this.hs.push.threadedCounts(roomId, userId);
+    body.unread_notifications = main;
+    if (Object.keys(threads).length > 0) body.unread_thread_notifications = threads;
   }
 
   private summary(roomId: string): Json {

@@ -27,6 +27,8 @@ export interface Config {
   keyRefetchSeconds: number;
   /** Cap of the per-destination federation retry backoff. */
   federationMaxBackoffMs: number;
+  /** How long a client's `/publicRooms?server=…` waits for the other server (`--remote-directory-timeout-ms`). */
+  remoteDirectoryTimeoutMs: number;
   /** Account-key login (PROTOCOL.md §5): how long a challenge stays valid, and the bucket of failed proofs per account key. */
   accountKeyChallengeTtlMs: number;
   accountKeyRateLimit: { burst: number; perSecond: number };
@@ -53,6 +55,7 @@ export function parseConfig(argv: string[]): Config {
         'link-recheck-seconds': { type: 'string' },
         'key-refetch-seconds': { type: 'string' },
         'federation-max-backoff-ms': { type: 'string' },
+        'remote-directory-timeout-ms': { type: 'string' },
         // For tests: short challenge lifetimes and tight or loose rate limits ("BURST,PER_SECOND").
         'account-key-challenge-ttl-ms': { type: 'string' },
         'auth-rate-limit': { type: 'string' },
@@ -79,6 +82,9 @@ export function parseConfig(argv: string[]): Config {
     throw new ConfigError('--key-refetch-seconds must be a positive integer');
   const maxBackoff = values['federation-max-backoff-ms'] === undefined ? 60_000 : Number(values['federation-max-backoff-ms']);
   if (!Number.isInteger(maxBackoff) || maxBackoff < 100) throw new ConfigError('--federation-max-backoff-ms must be an integer ≥ 100');
+  const directoryTimeout = values['remote-directory-timeout-ms'] === undefined ? 10_000 : Number(values['remote-directory-timeout-ms']);
+  if (!Number.isInteger(directoryTimeout) || directoryTimeout < 100 || directoryTimeout > 60_000)
+    throw new ConfigError('--remote-directory-timeout-ms must be an integer from 100 to 60000');
   if (values['dev-admin'] !== undefined && values['dev-admin'].length < 8)
     throw new ConfigError('--dev-admin TOKEN must be at least 8 characters');
   const challengeTtl = values['account-key-challenge-ttl-ms'] === undefined ? 120_000 : Number(values['account-key-challenge-ttl-ms']);
@@ -96,6 +102,7 @@ export function parseConfig(argv: string[]): Config {
     linkRecheckSeconds,
     keyRefetchSeconds,
     federationMaxBackoffMs: maxBackoff,
+    remoteDirectoryTimeoutMs: directoryTimeout,
     maxUploadBytes: maxUpload,
     authRateLimit: parseRateLimit('--auth-rate-limit', values['auth-rate-limit'], { burst: 30, perSecond: 3 }),
     passwordBackoff: parseBackoff(values['password-backoff']),

@@ -6,7 +6,9 @@ import { Router } from './http/router';
 import { registerAccountData } from './client-api/account-data';
 import { registerAuth } from './client-api/auth';
 import { registerCreateRoom } from './client-api/create-room';
+import { registerAccount } from './client-api/account';
 import { registerDevices } from './client-api/devices';
+import { registerUserDirectory } from './client-api/user-directory';
 import { registerDirectory } from './client-api/directory';
 import { registerEphemeral } from './client-api/ephemeral';
 import { registerMedia } from './client-api/media';
@@ -39,6 +41,8 @@ export function buildRouter(hs: Homeserver): Router {
     registerMisc,
     registerAuth,
     registerDevices,
+    registerAccount,
+    registerUserDirectory,
     registerProfile,
     registerAccountData,
     registerPushRules,

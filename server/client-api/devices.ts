@@ -33,10 +33,7 @@ export function registerDevices(router: Router, hs: Homeserver): void {
   });
 
   const deleteDevices = async (userId: string, deviceIds: string[], auth: unknown) => {
-    // Portable accounts have no password: they prove their account key instead.
-    const portable = hs.accountKeys.forUser(userId);
-    if (portable) await requireAccountKeyAuth(hs, userId, portable.account_key, auth, 'device-delete');
-    else requirePasswordAuth(hs, userId, auth);
+    await requireReauthentication(hs, userId, auth, 'device-delete');
     for (const id of deviceIds) hs.accounts.deleteDevice(userId, id);
     return {};
   };
@@ -58,12 +55,22 @@ export function registerDevices(router: Router, hs: Homeserver): void {
   });
 }
 
-function requirePasswordAuth(hs: Homeserver, userId: string, auth: unknown): void {
+/**
+ * User-interactive auth for a sensitive request (delete devices, change password, deactivate): a password account
+ * gives its password again; a portable account has none and proves its account key instead.
+ */
+export async function requireReauthentication(hs: Homeserver, userId: string, auth: unknown, session: string): Promise<void> {
+  const portable = hs.accountKeys.forUser(userId);
+  if (portable) await requireAccountKeyAuth(hs, userId, portable.account_key, auth, session);
+  else requirePasswordAuth(hs, userId, auth, session);
+}
+
+function requirePasswordAuth(hs: Homeserver, userId: string, auth: unknown, session: string): void {
   const flows = [{ stages: ['m.login.password'] }];
-  if (!isObject(auth)) throw new MatrixError(401, '', '', { flows, params: {}, session: 'device-delete' });
+  if (!isObject(auth)) throw new MatrixError(401, '', '', { flows, params: {}, session });
   const password = optionalString(auth, 'password');
   const account = hs.accounts.getUser(userId);
   if (auth.type !== 'm.login.password' || password === undefined || !account || !checkPassword(password, account.password_hash)) {
-    throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password', { flows, params: {}, session: 'device-delete', completed: [] });
+    throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password', { flows, params: {}, session, completed: [] });
   }
 }

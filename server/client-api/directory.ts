@@ -3,7 +3,10 @@ import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { forbidden, invalidParam, MatrixError, notFound } from '../http/errors';
 import type { RequestContext, Router } from '../http/router';
-import { asObject, optionalInteger, optionalObject, optionalString, requiredString } from '../http/validate';
+import { asObject, type JsonObject, optionalInteger, optionalObject, optionalString, requiredString } from '../http/validate';
+import { RateLimiter } from '../http/rate-limit';
+import { requireServerName } from '../federation/client';
+import { type DirectoryQuery, remotePublicRooms } from '../federation/public-rooms';
 import { powerLevelOf, requiredLevel } from '../rooms/authorization';
 import { toAuthState } from '../rooms/room-service';
 
@@ -72,40 +75,20 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
     return {};
   });
 
-  const publicRooms = async (_ctx: RequestContext, params: { limit?: number; since?: string; term?: string }) => {
-    await hs.links.ensureRooms(hs.events.publicRoomIds());
-    let chunk = hs.events.publicRoomIds().map((roomId) => describeRoom(hs, roomId));
-    if (params.term) {
-      const term = params.term.toLowerCase();
-      chunk = chunk.filter((r) =>
-        [r.name, r.topic, r.canonical_alias].some((v) => typeof v === 'string' && v.toLowerCase().includes(term)),
-      );
-    }
-    const start = params.since ? Number(/^p(\d{1,9})$/.exec(params.since)?.[1] ?? NaN) : 0;
-    if (!Number.isInteger(start)) throw invalidParam('Invalid since token');
-    const limit = params.limit ?? chunk.length;
-    const page = chunk.slice(start, start + limit);
-    return {
-      chunk: page,
-      total_room_count_estimate: chunk.length,
-      ...(start + limit < chunk.length ? { next_batch: `p${start + limit}` } : {}),
-      ...(start > 0 ? { prev_batch: `p${Math.max(0, start - limit)}` } : {}),
-    };
+  /** `server` names another server's directory: asked through federation, for signed-in users only (it makes us fetch). */
+  const remoteLimiter = new RateLimiter({ burst: 10, perSecond: 1 });
+  const directoryOf = async (ctx: RequestContext, query: DirectoryQuery) => {
+    const server = ctx.query.get('server');
+    if (server === null || server === hs.config.serverName) return localPublicRooms(hs, query);
+    const session = requireSession(hs, ctx);
+    requireServerName(server, 'server');
+    remoteLimiter.take(session.userId);
+    return remotePublicRooms(hs.federation.client, server, query, hs.config.remoteDirectoryTimeoutMs);
   };
-  router.get('~/publicRooms', (ctx) => {
-    const limitText = ctx.query.get('limit');
-    if (limitText !== null && !/^\d{1,6}$/.test(limitText)) throw invalidParam('limit must be a non-negative integer');
-    return publicRooms(ctx, { limit: limitText === null ? undefined : Number(limitText), since: ctx.query.get('since') ?? undefined });
-  });
+  router.get('~/publicRooms', (ctx) => directoryOf(ctx, directoryQueryParams(ctx)));
   router.post('~/publicRooms', async (ctx) => {
     requireSession(hs, ctx);
-    const body = asObject(await ctx.json());
-    const filter = optionalObject(body, 'filter');
-    return publicRooms(ctx, {
-      limit: optionalInteger(body, 'limit'),
-      since: optionalString(body, 'since'),
-      term: filter ? optionalString(filter, 'generic_search_term') : undefined,
-    });
+    return directoryOf(ctx, directoryQueryBody(asObject(await ctx.json())));
   });
 
   router.get('~/joined_rooms', (ctx) => {
@@ -117,6 +100,67 @@ export function registerDirectory(router: Router, hs: Homeserver): void {
         .map((m) => m.room_id),
     };
   });
+}
+
+/** The query string of a GET `/publicRooms` (client or federation). */
+export function directoryQueryParams(ctx: RequestContext): DirectoryQuery {
+  const limitText = ctx.query.get('limit');
+  if (limitText !== null && !/^\d{1,6}$/.test(limitText)) throw invalidParam('limit must be a non-negative integer');
+  const since = ctx.query.get('since');
+  return { ...(limitText !== null ? { limit: Number(limitText) } : {}), ...(since !== null ? { since } : {}) };
+}
+
+/** The body of a POST `/publicRooms` (client or federation): limit, since, filter.generic_search_term and room_types. */
+export function directoryQueryBody(body: JsonObject): DirectoryQuery {
+  const query: DirectoryQuery = {};
+  const limit = optionalInteger(body, 'limit');
+  if (limit !== undefined) {
+    if (limit < 0) throw invalidParam('limit must not be negative');
+    query.limit = limit;
+  }
+  const since = optionalString(body, 'since');
+  if (since !== undefined) query.since = since;
+  const filter = optionalObject(body, 'filter');
+  const term = filter ? optionalString(filter, 'generic_search_term') : undefined;
+  if (term !== undefined) {
+    if (term.length > 256) throw invalidParam('generic_search_term is too long');
+    query.term = term;
+  }
+  const roomTypes = filter?.room_types;
+  if (roomTypes !== undefined && roomTypes !== null) {
+    if (!Array.isArray(roomTypes) || !roomTypes.every((t) => t === null || typeof t === 'string') || roomTypes.length > 50)
+      throw invalidParam('room_types must be an array of strings or null');
+    query.roomTypes = roomTypes as (string | null)[];
+  }
+  return query;
+}
+
+/** This server's published rooms, filtered and paged (`p<offset>` tokens). */
+export async function localPublicRooms(hs: Homeserver, params: DirectoryQuery) {
+  await hs.links.ensureRooms(hs.events.publicRoomIds());
+  let chunk = hs.events.publicRoomIds().map((roomId) => describeRoom(hs, roomId));
+  if (params.term) {
+    const term = params.term.toLowerCase();
+    chunk = chunk.filter((r) =>
+      [r.name, r.topic, r.canonical_alias, r.room_id].some((v) => typeof v === 'string' && v.toLowerCase().includes(term)),
+    );
+  }
+  if (params.roomTypes) {
+    const wanted = params.roomTypes;
+    chunk = chunk.filter((r) => wanted.includes(r.room_type ?? null));
+  }
+  // Largest first, as the spec recommends; ties by room ID so pages are stable.
+  chunk.sort((a, b) => b.num_joined_members - a.num_joined_members || a.room_id.localeCompare(b.room_id));
+  const start = params.since ? Number(/^p(\d{1,9})$/.exec(params.since)?.[1] ?? NaN) : 0;
+  if (!Number.isInteger(start)) throw invalidParam('Invalid since token');
+  const limit = params.limit || chunk.length;
+  const page = chunk.slice(start, start + limit);
+  return {
+    chunk: page,
+    total_room_count_estimate: chunk.length,
+    ...(start + limit < chunk.length ? { next_batch: `p${start + limit}` } : {}),
+    ...(start > 0 ? { prev_batch: `p${Math.max(0, start - limit)}` } : {}),
+  };
 }
 
 function isRoomModerator(hs: Homeserver, roomId: string, userId: string): boolean {
@@ -145,5 +189,12 @@ function describeRoom(hs: Homeserver, roomId: string) {
     avatar_url: str(content('m.room.avatar')?.url),
   };
   for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
-  return entry as { name?: string; topic?: string; canonical_alias?: string };
+  return entry as {
+    room_id: string;
+    num_joined_members: number;
+    name?: string;
+    topic?: string;
+    canonical_alias?: string;
+    room_type?: string;
+  };
 }

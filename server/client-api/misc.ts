@@ -22,10 +22,11 @@ export function registerMisc(router: Router, hs: Homeserver): void {
   router.get('/.well-known/matrix/server', () => ({ 'm.server': hs.config.serverName }));
 
   router.get('~/capabilities', (ctx) => {
-    requireSession(hs, ctx);
+    const session = requireSession(hs, ctx);
     return {
       capabilities: {
-        'm.change_password': { enabled: false },
+        // A portable account signs in with its account key: it has no password to change.
+        'm.change_password': { enabled: !hs.accountKeys.forUser(session.userId) },
         'm.room_versions': {
           default: DEFAULT_ROOM_VERSION,
           available: Object.fromEntries(SERVED_ROOM_VERSIONS.map((v) => [v, v === '11' ? 'stable' : 'unstable'])),

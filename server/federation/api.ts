@@ -28,6 +28,8 @@ import { isServerName } from './client';
 import { serverHistoryView, type HistoryView } from '../client-api/room-access';
 import { LOWEST_POSITION } from '../client-api/history-visibility';
 import { registerFederationMedia } from '../client-api/media';
+import { directoryQueryBody, directoryQueryParams, localPublicRooms } from '../client-api/directory';
+import { asObject } from '../http/validate';
 
 const FED = '/_matrix/federation';
 type Json = Record<string, unknown>;
@@ -294,6 +296,16 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const entry = hs.directory.lookup(alias);
     if (!entry) throw notFound(`No room with alias ${alias}`);
     return { room_id: entry.room_id, servers: [hs.config.serverName, ...fed.serversInRoom(entry.room_id)] };
+  });
+
+  // The published room directory, for another server's users (only this server's own listings).
+  router.get(`${FED}/v1/publicRooms`, async (ctx) => {
+    await authenticate(ctx);
+    return localPublicRooms(hs, directoryQueryParams(ctx));
+  });
+  router.post(`${FED}/v1/publicRooms`, async (ctx) => {
+    await authenticate(ctx);
+    return localPublicRooms(hs, directoryQueryBody(asObject(await ctx.json())));
   });
 
   router.get(`${MEMBER_KEY_FEDERATION_PREFIX}/member_key/{roomId}/{userId}`, async (ctx) => {

@@ -64,6 +64,11 @@ export class AccountStore {
       setDisplayname: db.prepare('UPDATE users SET displayname = ? WHERE user_id = ?'),
       setAvatar: db.prepare('UPDATE users SET avatar_url = ? WHERE user_id = ?'),
       allUsers: db.prepare('SELECT user_id FROM users ORDER BY created_ts'),
+      searchUsers: db.prepare(
+        "SELECT user_id, displayname, avatar_url FROM users WHERE deactivated = 0 AND (instr(lower(user_id), @needle) > 0 OR instr(lower(coalesce(displayname, '')), @needle) > 0) ORDER BY user_id LIMIT @limit",
+      ),
+      setPassword: db.prepare('UPDATE users SET password_hash = ? WHERE user_id = ?'),
+      deactivate: db.prepare('UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?'),
     };
   }
 
@@ -178,5 +183,34 @@ export class AccountStore {
 
   allUserIds(): string[] {
     return (this.statements.allUsers.all() as { user_id: string }[]).map((r) => r.user_id);
+  }
+
+  /** Active users whose user ID or display name contains `needle` (lower case), at most `limit`. */
+  searchUsers(needle: string, limit: number): { user_id: string; displayname: string | null; avatar_url: string | null }[] {
+    return this.statements.searchUsers.all({ needle, limit }) as never;
+  }
+
+  setPassword(userId: string, password: string): void {
+    this.statements.setPassword.run(hashPassword(password), userId);
+  }
+
+  /** Ends every session of the account but the one with `keepToken` (none when omitted). */
+  logoutOthers(userId: string, keepToken: string): void {
+    const keep = this.sessionForToken(keepToken);
+    this.db.transaction(() => {
+      this.forgetSessions();
+      for (const device of this.devices(userId)) {
+        if (keep && device.device_id === keep.deviceId) continue;
+        this.statements.deleteDeviceTokens.run(userId, device.device_id);
+        this.statements.deleteDevice.run(userId, device.device_id);
+      }
+    })();
+    this.sessionsEnded();
+  }
+
+  /** Deactivation: no password, and the account can never sign in again (its ID stays taken). */
+  deactivate(userId: string): void {
+    this.statements.deactivate.run(userId);
+    this.logoutAll(userId);
   }
 }

@@ -20,7 +20,7 @@ test.afterAll(async () => {
 
 async function attachThroughButton(page: Page, file: { name: string; mimeType: string; buffer: Buffer }) {
   const chooser = page.waitForEvent('filechooser');
-  await page.getByRole('button', { name: 'Attach image' }).click();
+  await page.getByRole('button', { name: 'Attach file' }).click();
   await (await chooser).setFiles(file);
 }
 

@@ -37,7 +37,7 @@ async function picture(hue: number): Promise<Buffer> {
 
 async function attach(page: import('@playwright/test').Page, name: string, buffer: Buffer) {
   const chooser = page.waitForEvent('filechooser');
-  await page.getByRole('button', { name: 'Attach image' }).click();
+  await page.getByRole('button', { name: 'Attach file' }).click();
   await (await chooser).setFiles({ name, mimeType: 'image/png', buffer });
 }
 

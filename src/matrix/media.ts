@@ -32,3 +32,14 @@ export function authedBlobUrl(client: MatrixClient, url: string): Promise<string
   }
   return promise;
 }
+
+/**
+ * The media's bytes, for saving as a file. Typed application/octet-stream whatever the server said: a blob URL
+ * lives in this page's origin, so an HTML or SVG file must never be something the browser could open and run here.
+ */
+export async function authedDownload(client: MatrixClient, mxc: string): Promise<Blob> {
+  const url = mediaUrl(client, mxc);
+  if (!url) throw new Error(`not an mxc:// URI: ${mxc}`);
+  const response = await homeserverResponse(url, { accessToken: client.getAccessToken() ?? undefined });
+  return new Blob([await response.blob()], { type: 'application/octet-stream' });
+}

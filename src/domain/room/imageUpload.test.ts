@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, imageContent, isImageFile, uploadRefusal } from './imageUpload';
+import { attachmentContent, attachmentMsgtype, formatBytes, imageContent, isImageFile, uploadRefusal } from './imageUpload';
 
 describe('image upload rules', () => {
   it('takes images only', () => {
@@ -38,6 +38,48 @@ describe('image upload rules', () => {
       body: 'x.heic',
       url: 'mxc://hs/d',
       info: { mimetype: 'image/heic', size: 9 },
+    });
+  });
+
+  it('sends a file by its type: images, videos and audio as such, anything else as m.file', () => {
+    expect(attachmentMsgtype({ type: 'image/png' })).toBe('m.image');
+    expect(attachmentMsgtype({ type: 'video/webm' })).toBe('m.video');
+    expect(attachmentMsgtype({ type: 'audio/wav' })).toBe('m.audio');
+    expect(attachmentMsgtype({ type: 'application/pdf' })).toBe('m.file');
+    expect(attachmentMsgtype({ type: '' })).toBe('m.file');
+  });
+
+  it('builds m.video, m.audio and m.file with the info the spec gives each, leaving out what was not measured', () => {
+    expect(
+      attachmentContent('m.video', 'clip.webm', 'mxc://hs/v', { mimetype: 'video/webm', size: 900, w: 64, h: 48, duration: 1234.4 }),
+    ).toEqual({
+      msgtype: 'm.video',
+      body: 'clip.webm',
+      url: 'mxc://hs/v',
+      info: { mimetype: 'video/webm', size: 900, w: 64, h: 48, duration: 1234 },
+    });
+    expect(
+      attachmentContent('m.video', 'live.webm', 'mxc://hs/l', { mimetype: 'video/webm', size: 9, duration: Number.POSITIVE_INFINITY }),
+    ).toEqual({
+      msgtype: 'm.video',
+      body: 'live.webm',
+      url: 'mxc://hs/l',
+      info: { mimetype: 'video/webm', size: 9 },
+    });
+    expect(attachmentContent('m.audio', 'tone.wav', 'mxc://hs/a', { mimetype: 'audio/wav', size: 100, duration: 500, w: 1, h: 1 })).toEqual(
+      {
+        msgtype: 'm.audio',
+        body: 'tone.wav',
+        url: 'mxc://hs/a',
+        info: { mimetype: 'audio/wav', size: 100, duration: 500 },
+      },
+    );
+    expect(attachmentContent('m.file', 'notes', 'mxc://hs/f', { mimetype: '', size: 3 })).toEqual({
+      msgtype: 'm.file',
+      body: 'notes',
+      filename: 'notes',
+      url: 'mxc://hs/f',
+      info: { mimetype: 'application/octet-stream', size: 3 },
     });
   });
 });

@@ -1,5 +1,6 @@
-// Sending images: size check against the server's m.upload.size, upload through matrix-js-sdk's uploadContent
-// with progress, then an m.image message whose local echo behaves like a text one. While the bytes travel there
+// Sending attachments (images, videos, audio, any file): size check against the server's m.upload.size, upload
+// through matrix-js-sdk's uploadContent with progress, then an m.image / m.video / m.audio / m.file message (with
+// the info the browser can measure: mimetype, size, pixel size, duration) whose local echo behaves like a text one. While the bytes travel there
 // is no event yet, so the upload itself is view state here (uploading / failed, with retry, cancel and remove);
 // the timeline shows it as the user's own pending message (timeline.ts withPendingUploads). Nothing here
 // survives a reload: the File lives only in this page.
@@ -24,9 +25,42 @@ export interface ImageInfo {
   h?: number;
 }
 
+/** What the browser measured of a file: pixel size (images, videos) and duration in ms (videos, audio). */
+export interface MediaInfo extends ImageInfo {
+  duration?: number;
+}
+
+export type AttachmentMsgtype = 'm.image' | 'm.video' | 'm.audio' | 'm.file';
+
 /** Whether a file (picked, pasted or dropped) is an image this client sends as m.image. */
 export function isImageFile(file: { type: string }): boolean {
   return file.type.startsWith('image/');
+}
+
+/** The msgtype a file goes out as, from its MIME type (Element's rule); anything else is an m.file. */
+export function attachmentMsgtype(file: { type: string }): AttachmentMsgtype {
+  if (isImageFile(file)) return 'm.image';
+  if (file.type.startsWith('video/')) return 'm.video';
+  if (file.type.startsWith('audio/')) return 'm.audio';
+  return 'm.file';
+}
+
+/**
+ * The content of an attachment message: the spec's info for its msgtype (m.image: w, h; m.video: duration, w, h;
+ * m.audio: duration; m.file: mimetype and size only). Values the browser could not measure are left out.
+ */
+export function attachmentContent(msgtype: AttachmentMsgtype, name: string, url: string, info: MediaInfo): Record<string, unknown> {
+  if (msgtype === 'm.image') return imageContent(name, url, info);
+  const out: MediaInfo = { mimetype: info.mimetype || 'application/octet-stream', size: info.size };
+  const positive = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n) && n > 0;
+  if ((msgtype === 'm.video' || msgtype === 'm.audio') && positive(info.duration)) out.duration = Math.round(info.duration);
+  if (msgtype === 'm.video' && positive(info.w) && positive(info.h)) {
+    out.w = info.w;
+    out.h = info.h;
+  }
+  const content: Record<string, unknown> = { msgtype, body: name, url, info: out };
+  if (msgtype === 'm.file') content.filename = name;
+  return content;
 }
 
 export function formatBytes(bytes: number): string {
@@ -86,6 +120,44 @@ async function imageDimensions(file: File): Promise<{ w: number; h: number } | u
   }
 }
 
+/** Pixel size and duration of a video or audio file, from its metadata; empty when the browser cannot read it. */
+function mediaMetadata(file: File, kind: 'video' | 'audio'): Promise<{ w?: number; h?: number; duration?: number }> {
+  return new Promise((resolve) => {
+    const element = document.createElement(kind);
+    const url = URL.createObjectURL(file);
+    const done = (info: { w?: number; h?: number; duration?: number }) => {
+      clearTimeout(timer);
+      element.removeAttribute('src');
+      URL.revokeObjectURL(url);
+      resolve(info);
+    };
+    // A file the browser cannot play never fires either event: it goes out without the figures.
+    const timer = setTimeout(() => done({}), 5000);
+    element.preload = 'metadata';
+    element.onloadedmetadata = () => {
+      const seconds = element.duration;
+      const video = kind === 'video' ? (element as HTMLVideoElement) : undefined;
+      done({
+        duration: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined,
+        w: video?.videoWidth || undefined,
+        h: video?.videoHeight || undefined,
+      });
+    };
+    element.onerror = () => {
+      log.debug(`cannot read the metadata of ${file.name}; it is sent without duration or size`);
+      done({});
+    };
+    element.src = url;
+  });
+}
+
+async function measure(file: File, msgtype: AttachmentMsgtype): Promise<{ w?: number; h?: number; duration?: number }> {
+  if (msgtype === 'm.image') return (await imageDimensions(file)) ?? {};
+  if (msgtype === 'm.video') return mediaMetadata(file, 'video');
+  if (msgtype === 'm.audio') return mediaMetadata(file, 'audio');
+  return {};
+}
+
 interface UploadState {
   uploads: PendingUpload[];
 }
@@ -123,25 +195,27 @@ export function releaseLocalPreview(mxc: string): void {
 }
 
 /**
- * Checks the size, uploads with progress and sends m.image. Returns a refusal in words when the file is not
- * sent at all (not an image, too large); upload failures stay in the store as 'failed' with a retry.
+ * Checks the size, uploads with progress and sends the file as m.image, m.video, m.audio or m.file. Returns a
+ * refusal in words when the file is not sent at all (too large, empty): nothing is uploaded then. Upload failures
+ * stay in the store as 'failed' with a retry.
  */
-export async function sendImage(client: MatrixClient, roomId: string, file: File): Promise<string | undefined> {
-  if (!isImageFile(file)) return file.name ? t('chat.upload.notImage', { name: file.name }) : t('chat.upload.notImageUnnamed');
+export async function sendAttachment(client: MatrixClient, roomId: string, file: File): Promise<string | undefined> {
+  const msgtype = attachmentMsgtype(file);
   // The pixel size is known before the row shows, so the preview gets its final box at once.
-  const [limit, dimensions] = await Promise.all([uploadLimit(client), imageDimensions(file)]);
-  const refusal = uploadRefusal(file, limit);
+  const [limit, measured] = await Promise.all([uploadLimit(client), measure(file, msgtype)]);
+  const refusal = uploadRefusal({ name: file.name || t('chat.upload.unnamed'), size: file.size }, limit);
   if (refusal) return refusal;
-  // The transaction ID the m.image will be sent with: the message's row takes over this upload's row.
+  // The transaction ID the message will be sent with: the message's row takes over this upload's row.
   const id = client.makeTxnId();
   const upload: PendingUpload = {
     id,
     roomId,
     file,
-    name: file.name || 'image',
+    msgtype,
+    name: file.name || (msgtype === 'm.image' ? 'image' : 'file'),
     ts: Date.now(),
     previewUrl: URL.createObjectURL(file),
-    ...dimensions,
+    ...measured,
     loaded: 0,
     total: file.size,
     status: 'uploading',
@@ -158,20 +232,27 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
   const { file, roomId } = upload;
   const request = client.uploadContent(file, {
     name: file.name,
-    type: file.type,
+    type: file.type || 'application/octet-stream',
     progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }),
   });
   inFlight.set(id, request);
   try {
     const response = await request;
     if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // removed meanwhile
-    const content = imageContent(upload.name, response.content_uri, { mimetype: file.type, size: file.size, w: upload.w, h: upload.h });
-    localPreviews.set(response.content_uri, upload.previewUrl);
+    const content = attachmentContent(upload.msgtype, upload.name, response.content_uri, {
+      mimetype: file.type,
+      size: file.size,
+      w: upload.w,
+      h: upload.h,
+      duration: upload.duration,
+    });
+    const isImage = upload.msgtype === 'm.image';
+    if (isImage) localPreviews.set(response.content_uri, upload.previewUrl);
     // sendMessage adds its local echo synchronously, with this upload's ID as its transaction ID: the echo's row
     // replaces the pending one in the same render. From here the echo shows sending / not sent with its own retry.
     const sent = client.sendMessage(roomId, content as never, id);
-    remove(id, false);
-    await sent.catch(log.ignored('the image message was not sent; its echo shows not sent with a Retry'));
+    remove(id, !isImage);
+    await sent.catch(log.ignored('the attachment message was not sent; its echo shows not sent with a Retry'));
   } catch (err) {
     if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // cancelled
     // No automatic retry for uploads (unlike the SDK's message queue): say so plainly; Retry is the user's.

@@ -452,6 +452,7 @@ describe('room view model', () => {
           id: 'up1',
           roomId: ROOM,
           file: blob,
+          msgtype: 'm.image',
           name: 'cat.png',
           ts: noon + 3 * minute,
           previewUrl: 'blob:x',

@@ -49,7 +49,7 @@ import { previewText } from './sanitize';
 import { toggleReaction } from './toggleReaction';
 import { fullyReadOf, markRead, readersByEvent, rowEventAtOrBefore } from './receipts';
 import { fetchQuoted, fetchSoftFailed, type HiddenReason, type QuotedEvent } from './quotes';
-import { removeUpload, retryUpload, sendImage, uploadStore, type PendingUpload } from './imageUpload';
+import { removeUpload, retryUpload, sendAttachment, uploadStore, type PendingUpload } from './imageUpload';
 import { sortMembers, type MemberSummary } from '../rooms/members';
 import { describeMatrixError } from '../../matrix/errors';
 import { t, type Message } from '../../i18n';
@@ -150,8 +150,8 @@ export interface RoomViewState {
   retryUpload(uploadId: string): void;
   /** Cancels an upload on its way, or drops a failed one. */
   cancelUpload(uploadId: string): void;
-  /** Sends picked, pasted or dropped images (each size-checked, uploaded with progress, sent as m.image). */
-  sendImages(files: Iterable<File>): void;
+  /** Sends picked, pasted or dropped files (each size-checked, uploaded with progress, sent as m.image/video/audio/file). */
+  sendFiles(files: Iterable<File>): void;
   /** Lazy-loaded members: the full list, once. */
   loadMembers(): void;
   /** Back-pagination: the next older page (50 events). */
@@ -877,10 +877,10 @@ export function createRoomViewModel({
     },
     retryUpload: (uploadId) => retryUpload(client, uploadId),
     cancelUpload: (uploadId) => removeUpload(client, uploadId),
-    sendImages(files) {
+    sendFiles(files) {
       for (const file of files)
-        void sendImage(client, roomId, file).then(
-          (refusal) => refusal && chat.getState().showNotice(t('chat.composer.imageRefused', { reason: refusal })),
+        void sendAttachment(client, roomId, file).then(
+          (refusal) => refusal && chat.getState().showNotice(t('chat.composer.fileRefused', { reason: refusal })),
         );
     },
     loadMembers() {

@@ -202,6 +202,7 @@ describe('pending image uploads', () => {
   const me = { sender: '@me:x', identity: '@me:x' };
   const upload = (id: string, ts: number, extra: Partial<PendingImage> = {}): PendingImage => ({
     id,
+    msgtype: 'm.image',
     name: `${id}.png`,
     ts,
     previewUrl: `blob:${id}`,

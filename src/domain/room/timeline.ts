@@ -27,16 +27,20 @@ export interface TimelineEvent {
   txnId?: string;
 }
 
-/** An image on its way up: no event exists yet, only the local file (seen through `previewUrl`). */
+/** An attachment on its way up: no event exists yet, only the local file (seen through `previewUrl`). */
 export interface PendingImage {
-  /** Also the transaction ID its m.image is sent with, so the event's row takes over this row's key. */
+  /** Also the transaction ID its message is sent with, so the event's row takes over this row's key. */
   id: string;
+  /** What it goes out as: m.image, m.video, m.audio or m.file. */
+  msgtype: 'm.image' | 'm.video' | 'm.audio' | 'm.file';
   name: string;
   /** When the upload started. */
   ts: number;
   previewUrl: string;
   w?: number;
   h?: number;
+  /** Of a video or audio file, in ms, when the browser could read it. */
+  duration?: number;
   loaded: number;
   total: number;
   status: 'uploading' | 'failed';
@@ -354,7 +358,7 @@ export function withPendingUploads(rows: readonly TimelineRow[], uploads: readon
       sender: own.sender,
       identity: own.identity,
       ts: upload.ts,
-      content: { msgtype: 'm.image', body: upload.name },
+      content: { msgtype: upload.msgtype, body: upload.name },
       redacted: false,
       status: upload.status === 'failed' ? 'failed' : 'sending',
     };

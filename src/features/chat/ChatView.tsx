@@ -10,6 +10,7 @@ import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roo
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
+import { DropOverlay, useFileDrop } from './fileDrop';
 import { SentenceWithNames } from '../identity/SenderName';
 import type { ReactorName } from './Reactions';
 import {
@@ -263,9 +264,11 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         </button>
       </span>
     ) : null;
+  const fileDrop = useFileDrop((files) => vm.getState().sendFiles(files));
 
   return (
-    <section aria-label={name} className="flex min-w-0 flex-1 flex-col">
+    <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
+      {fileDrop.dragging && <DropOverlay />}
       <header className="flex items-center gap-2 border-b border-line px-2 py-2">
         <button className={`${iconButton} md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
           ←

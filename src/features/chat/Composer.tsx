@@ -6,7 +6,6 @@ import { insertMention, matchMentions, mentionQuery, type MentionCandidate } fro
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
 import { SenderName } from '../identity/SenderName';
-import { isImageFile } from '../../domain/room/imageUpload';
 import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
 
 const typingTimeoutMs = 5000;
@@ -36,11 +35,10 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
   );
   const showMentions = mentionOptions.length > 0;
   const fileInput = useRef<HTMLInputElement>(null);
-  const [dragging, setDragging] = useState(false);
 
-  /** Picked, pasted or dropped images: each is size-checked, uploaded with progress and sent as m.image. */
+  /** Picked or pasted files: each is size-checked, uploaded with progress and sent (dropped ones: ChatView). */
   function attach(files: Iterable<File>) {
-    vm.getState().sendImages(files);
+    vm.getState().sendFiles(files);
   }
 
   function pickMention(candidate: MentionCandidate) {
@@ -150,28 +148,15 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
         </div>
       )}
       <form
-        className={`relative flex items-end gap-2 rounded-md ${dragging ? 'outline-2 outline-dashed outline-indigo-500' : ''}`}
+        className="relative flex items-end gap-2 rounded-md"
         onSubmit={(e) => {
           e.preventDefault();
           send();
-        }}
-        onDragOver={(e) => {
-          if (!e.dataTransfer.types.includes('Files')) return;
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={(e) => {
-          setDragging(false);
-          if (e.dataTransfer.files.length === 0) return;
-          e.preventDefault();
-          attach(e.dataTransfer.files);
         }}
       >
         <input
           ref={fileInput}
           type="file"
-          accept="image/*"
           multiple
           hidden
           aria-hidden
@@ -200,9 +185,7 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
             strokeLinecap="round"
             strokeLinejoin="round"
           >
-            <rect x="3" y="4" width="18" height="16" rx="2" />
-            <circle cx="9" cy="10" r="2" />
-            <path d="m21 16-5-5-9 9" />
+            <path d="m21 12-8.5 8.5a5 5 0 0 1-7-7L14 5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 8" />
           </svg>
         </button>
         {showMentions && (
@@ -224,10 +207,11 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
           }}
           onKeyDown={onKeyDown}
           onPaste={(e) => {
-            const images = [...e.clipboardData.files].filter(isImageFile);
-            if (images.length === 0) return; // text pastes as usual
+            // A copied image (a screenshot) or file is sent; text pastes as usual.
+            const files = [...e.clipboardData.files];
+            if (files.length === 0) return;
             e.preventDefault();
-            attach(images);
+            attach(files);
           }}
           onBlur={stopTyping}
           onCompositionStart={() => setComposing(true)}

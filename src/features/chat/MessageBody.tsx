@@ -1,10 +1,15 @@
-import { memo, useEffect, useMemo } from 'react';
+import { memo, useContext, useEffect, useMemo, useState } from 'react';
 import { t } from '../../i18n';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from '../../domain/room/sanitize';
 import { splitLinks } from './linkify';
 import { inAppHrefForMatrixTo } from '../../domain/routes';
 import { useAuthedMedia } from '../../ui/useAuthedMedia';
-import { localImagePreview, releaseLocalPreview } from '../../domain/room/imageUpload';
+import { formatBytes, localImagePreview, releaseLocalPreview } from '../../domain/room/imageUpload';
+import { ClientContext } from '../../ui/clientContext';
+import { saveMedia } from '../../ui/saveFile';
+import { logger } from '../../platform/logger';
+
+const log = logger('chat:media');
 
 function PlainText({ text }: { text: string }) {
   return (
@@ -126,7 +131,142 @@ function ImageBody({ content }: { content: Record<string, unknown> }) {
   return <ImageInBox src={src} alt={alt} box={box} note={note} />;
 }
 
-/** The body of a message: sanitised HTML, linkified text, or an image. */
+/** "1:05" for 65 000 ms; hours when there are any. */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const ss = String(sec).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+function FileIcon() {
+  return (
+    <svg
+      aria-hidden
+      viewBox="0 0 24 24"
+      width="24"
+      height="24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
+      <path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z" />
+      <path d="M14 3v5h5" />
+    </svg>
+  );
+}
+
+/** Download: fetched with the session's token when asked (never before), saved under the sender's file name. */
+function DownloadButton({ mxc, name }: { mxc: string | undefined; name: string }) {
+  const client = useContext(ClientContext);
+  const [state, setState] = useState<'idle' | 'busy' | 'failed'>('idle');
+  if (!mxc?.startsWith('mxc://') || !client) return null;
+  return (
+    <>
+      <button
+        type="button"
+        className="shrink-0 rounded border border-line-strong px-2 py-0.5 text-xs font-medium hover:bg-surface-raised focus-visible:outline-2 focus-visible:outline-indigo-500 disabled:opacity-50"
+        aria-label={t('chat.file.downloadLabel', { name })}
+        disabled={state === 'busy'}
+        onClick={() => {
+          setState('busy');
+          saveMedia(client, mxc, name).then(
+            () => setState('idle'),
+            (error: unknown) => {
+              log.warn(`download of ${mxc} failed`, error);
+              setState('failed');
+            },
+          );
+        }}
+      >
+        {state === 'busy' ? t('chat.file.downloading') : t('chat.file.download')}
+      </button>
+      {state === 'failed' && (
+        <span role="alert" className="text-xs text-danger">
+          {t('chat.file.downloadFailed')}
+        </span>
+      )}
+    </>
+  );
+}
+
+/** A file card (Element's and Cinny's): icon, name, size and type, Download. */
+export function FileCard({ content }: { content: Record<string, unknown> }) {
+  const info = (content.info ?? {}) as { size?: unknown; mimetype?: unknown; duration?: unknown };
+  const name = attachmentName(content);
+  const mxc = typeof content.url === 'string' ? content.url : undefined;
+  const details = [
+    typeof info.size === 'number' && info.size >= 0 ? formatBytes(info.size) : undefined,
+    typeof info.duration === 'number' && info.duration > 0 ? formatDuration(info.duration) : undefined,
+  ].filter(Boolean);
+  return (
+    <div
+      data-testid="file-card"
+      className="mt-1 flex w-fit max-w-full min-w-0 items-center gap-3 rounded-md border border-line bg-surface-muted px-3 py-2"
+    >
+      <span className="shrink-0 text-muted">
+        <FileIcon />
+      </span>
+      <span className="min-w-0 flex-1">
+        <span className="block truncate font-medium" title={name}>
+          {name}
+        </span>
+        {details.length > 0 && <span className="block text-xs text-subtle">{details.join(' · ')}</span>}
+      </span>
+      <DownloadButton mxc={mxc} name={name} />
+    </div>
+  );
+}
+
+function attachmentName(content: Record<string, unknown>): string {
+  if (typeof content.filename === 'string' && content.filename) return content.filename;
+  return typeof content.body === 'string' && content.body ? content.body : t('chat.file.unnamed');
+}
+
+/** A video or audio message: the browser's player on the authenticated media (a blob URL), and its file card. */
+function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind: 'video' | 'audio' }) {
+  const info = (content.info ?? {}) as { w?: number; h?: number };
+  const mxc = typeof content.url === 'string' ? content.url : undefined;
+  const media = useAuthedMedia(mxc);
+  const name = attachmentName(content);
+  const box = imageBox(info);
+  return (
+    <div className="min-w-0">
+      {kind === 'video' ? (
+        media.status === 'ready' ? (
+          // biome-ignore lint/a11y/useMediaCaption: other people's videos come without captions
+          <video
+            src={media.url}
+            controls
+            preload="metadata"
+            aria-label={name}
+            style={{ width: box.width, maxWidth: '100%', aspectRatio: box.ratio }}
+            className="mt-1 rounded-md bg-black"
+          />
+        ) : (
+          <ImageInBox alt={name} box={box} note={media.status === 'failed' ? t('chat.media.failed', { name }) : t('chat.media.loading')} />
+        )
+      ) : media.status === 'ready' ? (
+        // biome-ignore lint/a11y/useMediaCaption: other people's recordings come without captions
+        <audio src={media.url} controls preload="metadata" aria-label={name} className="mt-1 w-72 max-w-full" />
+      ) : (
+        <div className="mt-1 text-sm text-subtle">
+          {media.status === 'failed' ? t('chat.media.failed', { name }) : t('chat.media.loading')}
+        </div>
+      )}
+      {media.status === 'failed' && (
+        <button type="button" className="text-xs underline" aria-label={t('chat.image.retryLabel', { name })} onClick={media.retry}>
+          {t('chat.image.retry')}
+        </button>
+      )}
+      <FileCard content={content} />
+    </div>
+  );
+}
+
+/** The body of a message: sanitised HTML, linkified text, an image, a player or a file card. */
 export const MessageBody = memo(function MessageBody({ content, senderName }: { content: Record<string, unknown>; senderName: string }) {
   const msgtype = content.msgtype;
   const body = typeof content.body === 'string' ? stripReplyFallbackBody(content.body) : '';
@@ -149,8 +289,8 @@ export const MessageBody = memo(function MessageBody({ content, senderName }: { 
       </div>
     );
   }
-  if (msgtype === 'm.file' || msgtype === 'm.audio' || msgtype === 'm.video') {
-    return <div className="break-words text-muted">{t('chat.attachment', { body })}</div>;
-  }
+  if (msgtype === 'm.video' || msgtype === 'm.audio')
+    return <PlayerBody content={content} kind={msgtype === 'm.video' ? 'video' : 'audio'} />;
+  if (msgtype === 'm.file') return <FileCard content={content} />;
   return <div className={`whitespace-pre-wrap break-words ${tone}`}>{text}</div>;
 });

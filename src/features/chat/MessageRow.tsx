@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { t } from '../../i18n';
 import type { MessageRowData, ReplyPreview, UploadRowData } from '../../domain/room/roomViewModel';
-import { ImageInBox, MessageBody, imageBox } from './MessageBody';
+import { FileCard, ImageInBox, MessageBody, imageBox } from './MessageBody';
 import { formatBytes } from '../../domain/room/imageUpload';
 import { Avatar } from '../../ui/Avatar';
 import type { SenderProfile } from '../../domain/identity/describeSender';
@@ -341,12 +341,18 @@ export const PendingImageRow = memo(function PendingImageRow({
             </time>
           </header>
         )}
-        <ImageInBox
-          src={upload.w !== undefined ? upload.previewUrl : undefined}
-          alt={upload.name}
-          box={imageBox(upload)}
-          className={upload.status === 'uploading' ? 'opacity-60' : ''}
-        />
+        {upload.msgtype === 'm.image' ? (
+          <ImageInBox
+            src={upload.w !== undefined ? upload.previewUrl : undefined}
+            alt={upload.name}
+            box={imageBox(upload)}
+            className={upload.status === 'uploading' ? 'opacity-60' : ''}
+          />
+        ) : (
+          <div className={upload.status === 'uploading' ? 'opacity-60' : ''}>
+            <FileCard content={{ msgtype: upload.msgtype, body: upload.name, info: { size: upload.total, duration: upload.duration } }} />
+          </div>
+        )}
         <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
           {upload.status === 'uploading' ? (
             <>

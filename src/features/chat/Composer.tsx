@@ -6,6 +6,8 @@ import { insertMention, matchMentions, mentionQuery, type MentionCandidate } fro
 import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
 import { iconButton, primaryButton } from '../../ui/controls';
 import { SenderName } from '../identity/SenderName';
+import { EmojiPicker } from '../../ui/EmojiPicker';
+import { SmileyIcon } from './Reactions';
 import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
 
 const typingTimeoutMs = 5000;
@@ -35,6 +37,24 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
   );
   const showMentions = mentionOptions.length > 0;
   const fileInput = useRef<HTMLInputElement>(null);
+  const emojiButton = useRef<HTMLButtonElement>(null);
+  const [emojiOpen, setEmojiOpen] = useState(false);
+
+  /** An emoji from the picker goes in at the caret (replacing a selection), and the focus comes back here. */
+  function insertEmoji(emoji: string) {
+    const el = ref.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? text.length;
+    const next = text.slice(0, start) + emoji + text.slice(end);
+    setText(next);
+    setEmojiOpen(false);
+    const at = start + emoji.length;
+    setCaret(at);
+    requestAnimationFrame(() => {
+      ref.current?.focus();
+      ref.current?.setSelectionRange(at, at);
+    });
+  }
 
   /** Picked or pasted files: each is size-checked, uploaded with progress and sent (dropped ones: ChatView). */
   function attach(files: Iterable<File>) {
@@ -218,6 +238,26 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
           onCompositionEnd={() => setComposing(false)}
           className="max-h-[200px] min-h-10 flex-1 resize-none rounded-md border border-line-strong bg-surface-raised px-3 py-2 focus:outline-2 focus:outline-indigo-500"
         />
+        <button
+          ref={emojiButton}
+          type="button"
+          className={`${iconButton} min-h-10 shrink-0`}
+          aria-label={t('emoji.insert')}
+          title={t('emoji.insert')}
+          aria-haspopup="dialog"
+          aria-expanded={emojiOpen}
+          onClick={() => setEmojiOpen((was) => !was)}
+        >
+          <SmileyIcon />
+        </button>
+        {emojiOpen && emojiButton.current && (
+          <EmojiPicker
+            anchor={emojiButton.current}
+            label={t('emoji.insertLabel')}
+            onPick={insertEmoji}
+            onClose={() => setEmojiOpen(false)}
+          />
+        )}
         <button type="submit" className={primaryButton} disabled={!text.trim()}>
           {mode.kind === 'edit' ? t('chat.composer.save') : t('chat.composer.send')}
         </button>

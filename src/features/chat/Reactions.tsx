@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
 import { sanitiseDisplayName } from '../../protocol/confusables';
+import { EmojiPicker } from '../../ui/EmojiPicker';
 import { ownReaction, quickReactions, reactionLabel, type ReactionGroup, type Reactor } from '../../domain/room/reactions';
 
 /** Names a reactor as the timeline names senders (through describeSender, keyed by identity). */
@@ -57,10 +58,11 @@ export function ReactionPills({
 
 /**
  * "React" in a message's action row: a menu of quick emoji, keyboard-usable like any menu (arrows, Home/End,
- * Enter, Escape closes and gives the focus back to the button).
+ * Enter, Escape closes and gives the focus back to the button); its last item opens the full emoji picker.
  */
 export function ReactButton({ className, onPick }: { className: string; onPick(key: string): void }) {
   const [open, setOpen] = useState(false);
+  const [pickerOpen, setPickerOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
   const menuId = useId();
@@ -136,8 +138,55 @@ export function ReactButton({ className, onPick }: { className: string; onPick(k
               {key}
             </button>
           ))}
+          <button
+            type="button"
+            role="menuitem"
+            tabIndex={-1}
+            aria-label={t('emoji.more')}
+            title={t('emoji.more')}
+            className="rounded px-1.5 py-1 text-lg leading-none text-muted hover:bg-surface-muted focus-visible:outline-2 focus-visible:outline-indigo-500"
+            onClick={() => {
+              setOpen(false);
+              setPickerOpen(true);
+            }}
+          >
+            <SmileyIcon />
+          </button>
         </div>
       )}
+      {pickerOpen && button.current && (
+        <EmojiPicker
+          anchor={button.current}
+          label={t('emoji.reactLabel')}
+          onPick={(key) => {
+            onPick(key);
+            setPickerOpen(false);
+            button.current?.focus();
+          }}
+          onClose={() => setPickerOpen(false)}
+        />
+      )}
     </span>
+  );
+}
+
+/** A drawn smiley: emoji fonts are missing on some systems. */
+export function SmileyIcon() {
+  return (
+    <svg
+      aria-hidden
+      viewBox="0 0 24 24"
+      width="20"
+      height="20"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8 14s1.5 2 4 2 4-2 4-2" />
+      <path d="M9 9.5h.01M15 9.5h.01" />
+    </svg>
   );
 }

@@ -20,7 +20,8 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
-  workers: 1,
+  // Spec files use their own server ports, so files may run side by side; one at a time unless asked.
+  workers: Number(process.env.WAYFARER_E2E_WORKERS ?? 1),
   // One retry on CI: real Chromium against real server processes on a loaded 2-core machine; a retried pass is
   // reported as flaky (see the list reporter), not hidden.
   retries: process.env.CI ? 1 : 0,

@@ -9,6 +9,7 @@ import { Avatar } from '../../ui/Avatar';
 import { badgeText, visibleRooms, type RoomListEntry } from '../../domain/rooms/roomList';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
+import { RoomDirectoryDialog } from './RoomDirectoryDialog';
 import { DirectMessageDialog, markDirect } from './DirectMessageDialog';
 import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
@@ -39,7 +40,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
   const selected = useRoute(selectOpenRoomId);
   const shown = useMemo(() => visibleRooms(rooms, filter), [rooms, filter]);
   useDirectPartnerLinks(shown);
-  const [dialog, setDialog] = useState<'create' | 'direct' | 'join' | undefined>();
+  const [dialog, setDialog] = useState<'create' | 'direct' | 'join' | 'explore' | undefined>();
   const [signingOut, setSigningOut] = useState(false);
   const [confirmSignOut, setConfirmSignOut] = useState(false);
   const invites = shown.filter((r) => r.membership === 'invite');
@@ -77,7 +78,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
       )}
       <PendingMoveNotice onMoved={onMoved} />
       <div className="space-y-2 p-3">
-        <div className="flex gap-1.5">
+        <div className="grid grid-cols-2 gap-1.5">
           <button className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`} onClick={() => setDialog('create')}>
             {t('rooms.new')}
           </button>
@@ -86,6 +87,13 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
           </button>
           <button className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`} onClick={() => setDialog('join')}>
             {t('rooms.join')}
+          </button>
+          <button
+            className={`flex-1 whitespace-nowrap text-sm ${secondaryButton}`}
+            aria-label={t('rooms.explore.label')}
+            onClick={() => setDialog('explore')}
+          >
+            {t('rooms.explore')}
           </button>
         </div>
         <input
@@ -126,6 +134,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'direct' && <DirectMessageDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'join' && <JoinRoomDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'explore' && <RoomDirectoryDialog onClose={() => setDialog(undefined)} />}
     </nav>
   );
 }

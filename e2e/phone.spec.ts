@@ -28,7 +28,9 @@ async function box(locator: Locator) {
   return b;
 }
 
-test('375 px: the room name stays whole; Search, Invite, Members and Leave are named icons reached by keyboard', async ({ browser }) => {
+test('375 px: the room name stays whole; Search, Invite, Members, Room settings and Leave are named icons reached by keyboard', async ({
+  browser,
+}) => {
   page = await signedUpPage(browser, serverName, 'alice', { width: 375 });
   await createRoom(page, 'Commons');
   const heading = page.getByRole('heading', { name: 'Commons', level: 1 });
@@ -41,6 +43,7 @@ test('375 px: the room name stays whole; Search, Invite, Members and Leave are n
     ['Search', 'Search messages'],
     ['Invite', 'Invite someone to this room'],
     ['Members', 'Members'],
+    ['Room settings', 'Room settings: name, access, roles, notifications'],
     ['Leave', 'Leave this room'],
   ] as const) {
     await page.keyboard.press('Tab');

@@ -15,15 +15,25 @@ export function useModalDialog() {
   return ref;
 }
 
-/** A modal on the native <dialog>: focus trapping and Escape come from the browser. */
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+/** A modal on the native <dialog>: focus trapping and Escape come from the browser. `wide` for settings with tabs. */
+export function Dialog({
+  title,
+  onClose,
+  children,
+  wide = false,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useModalDialog();
   return (
     <dialog
       ref={ref}
       aria-label={title}
       onClose={onClose}
-      className="m-auto w-[min(28rem,calc(100vw-1rem))] rounded-lg bg-surface-raised p-0 text-fg shadow-xl backdrop:bg-black/50"
+      className={`m-auto ${wide ? 'w-[min(40rem,calc(100vw-1rem))]' : 'w-[min(28rem,calc(100vw-1rem))]'} rounded-lg bg-surface-raised p-0 text-fg shadow-xl backdrop:bg-black/50`}
     >
       <div className="space-y-4 p-5">
         <h2 className="text-lg font-semibold">{title}</h2>

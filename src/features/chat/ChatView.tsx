@@ -5,7 +5,7 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { ConfirmDialog, Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { UserIdField } from '../../ui/UserIdField';
-import { iconButton, primaryButton, secondaryButton } from '../../ui/controls';
+import { iconButton, secondaryButton } from '../../ui/controls';
 import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
@@ -44,6 +44,8 @@ import { t } from '../../i18n';
 import { logger } from '../../platform/logger';
 import { isUserId } from '../../protocol';
 import { firstUnreadRow } from '../../domain/room/readMarker';
+import { LeaveRoomDialog } from '../roomSettings/LeaveRoomDialog';
+import { RoomSettingsDialog } from '../roomSettings/RoomSettingsDialog';
 
 const log = logger('chat');
 
@@ -97,7 +99,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const hint = useChat((s) => hintOf(s.rooms, room.roomId));
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
-  const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | 'unverified' | undefined>();
+  const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | 'settings' | 'unverified' | undefined>();
   /** The hidden quoted message the reader asked to see: the warning comes first. */
   const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
   /** The message the reader asked to delete: deleted once they confirm. */
@@ -297,6 +299,12 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           pressed={membersOpen}
           onClick={() => chatStore.getState().toggleMembers()}
         />
+        <HeaderAction
+          label={t('roomSettings.open')}
+          title={t('roomSettings.openTitle')}
+          icon={settingsIcon}
+          onClick={() => setDialog('settings')}
+        />
         <HeaderAction label={t('chat.leave')} title={t('chat.leaveTitle')} icon={leaveIcon} onClick={() => setDialog('leave')} />
       </header>
       {showJumpToUnread && (
@@ -344,7 +352,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       <Composer vm={vm} roomName={name} />
       <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
-      {dialog === 'leave' && <LeaveDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'leave' && <LeaveRoomDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'settings' && <RoomSettingsDialog room={room} onClose={() => setDialog(undefined)} />}
       {dialog === 'unverified' && (
         <UnverifiedChangesDialog
           changes={unverifiedChanges}
@@ -429,6 +438,12 @@ const membersIcon = (
   <>
     <circle cx="7" cy="7" r="3" />
     <path d="M1.5 17a5.5 5.5 0 0 1 11 0M13 4.5a3 3 0 0 1 0 5.5M15 12.5a5.5 5.5 0 0 1 3.5 4.5" />
+  </>
+);
+const settingsIcon = (
+  <>
+    <circle cx="10" cy="10" r="2.5" />
+    <path d="M10 2v2.5M10 15.5V18M2 10h2.5M15.5 10H18M4.3 4.3l1.8 1.8M13.9 13.9l1.8 1.8M4.3 15.7l1.8-1.8M13.9 6.1l1.8-1.8" />
   </>
 );
 const leaveIcon = (
@@ -545,37 +560,6 @@ function UnverifiedChangesDialog({
       <div className="flex justify-end">
         <button type="button" className={secondaryButton} onClick={onClose}>
           {t('common.close')}
-        </button>
-      </div>
-    </Dialog>
-  );
-}
-
-function LeaveDialog({ room, onClose }: { room: Room; onClose: () => void }) {
-  const client = useClient();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  async function leave() {
-    setBusy(true);
-    try {
-      await client.leave(room.roomId);
-      goHome({ replace: true });
-      onClose();
-    } catch (err) {
-      setError(describeMatrixError(err, t('chat.leave.failed')));
-      setBusy(false);
-    }
-  }
-  return (
-    <Dialog title={t('chat.leave.title', { room: room.name })} onClose={onClose}>
-      <p className="text-sm">{t('chat.leave.intro')}</p>
-      <FormError error={error} />
-      <div className="flex justify-end gap-2">
-        <button className={secondaryButton} onClick={onClose}>
-          {t('chat.leave.stay')}
-        </button>
-        <button className={`${primaryButton} bg-red-600 hover:bg-red-500`} disabled={busy} onClick={() => void leave()}>
-          {t('chat.leave.submit')}
         </button>
       </div>
     </Dialog>

@@ -23,6 +23,9 @@ import { FederationStore, OutlierStore } from './federation/store';
 import { AccountKeyStore } from './storage/account-keys';
 import { AccountKeyProofs } from './client-api/account-key-proof';
 import { NotificationCounts } from './push/notification-counts';
+import { E2eKeyStore } from './storage/e2e-keys';
+import { KeyBackupStore } from './storage/key-backup';
+import { E2ee } from './e2ee/e2ee';
 import { useNativeEd25519Signing, useNativeEd25519Verification } from './crypto/native-ed25519';
 
 export interface Homeserver {
@@ -48,6 +51,9 @@ export interface Homeserver {
   accountKeys: AccountKeyStore;
   accountKeyProofs: AccountKeyProofs;
   push: NotificationCounts;
+  /** End-to-end encryption: keys, to-device messages, device lists (local and federated). */
+  e2ee: E2ee;
+  keyBackup: KeyBackupStore;
   close(): void;
 }
 
@@ -110,6 +116,9 @@ export function createHomeserver(config: Config): Homeserver {
     keyRing,
   });
 
+  const e2ee = new E2ee({ serverName, keys: new E2eKeyStore(db, stream), events, links, notifier, accounts, federation });
+  const keyBackup = new KeyBackupStore(db);
+
   return {
     config,
     db,
@@ -134,6 +143,8 @@ export function createHomeserver(config: Config): Homeserver {
     accountKeys,
     accountKeyProofs,
     push,
+    e2ee,
+    keyBackup,
     close() {
       notifier.close();
       federation.stop();

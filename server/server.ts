@@ -26,6 +26,8 @@ import { registerFederation } from './federation/api';
 import { registerDevAdmin } from './federation/dev-admin';
 import { registerPortableIdentity } from './client-api/portable-identity';
 import { registerMigration } from './client-api/migration';
+import { registerKeys } from './client-api/keys';
+import { registerRoomKeys } from './client-api/room-keys';
 
 export interface RunningServer {
   hs: Homeserver;
@@ -59,6 +61,8 @@ export function buildRouter(hs: Homeserver): Router {
     registerWayfarer,
     registerMigration,
     registerPortableIdentity,
+    registerKeys,
+    registerRoomKeys,
   ]) {
     register(router, hs);
   }

@@ -1,6 +1,6 @@
 // Reading history: /messages (both directions, filters), /context, /event (saying when it was soft-failed), /members,
 // /joined_members.
-import { MEMBER_INFO_FIELD, type MemberInfo } from '../../src/protocol';
+import { MEMBER_INFO_FIELD, type MemberInfo, STABLE_ID_FIELD } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { requireSession } from '../http/auth';
 import { invalidParam, MatrixError, notFound } from '../http/errors';
@@ -175,18 +175,25 @@ export function registerMessages(router: Router, hs: Homeserver): void {
   });
 
   router.get('~/rooms/{roomId}/joined_members', async (ctx) => {
-    const { roomId, view } = await openRoom(hs, ctx);
+    const { session, roomId, view } = await openRoom(hs, ctx);
     const memberKeys = usesMemberKeys(view.version);
+    // PROTOCOL.md §5: the spec's shape, keyed by the user ID `sender` shows (clients that know nothing of member keys,
+    // such as matrix-nio sharing a room key, take these keys as the member list); the MSC4428 form, keyed by stable
+    // ID, when asked for.
+    const byStableId = memberKeys && ctx.query.get('org.matrix.msc4428.stable_ids') === 'true';
+    const formatter = new ClientFormatter(hs, session);
     const joined: Record<string, unknown> = {};
     for (const event of hs.events.stateAt(roomId, view.ceiling).values()) {
       if (event.pdu.type !== 'm.room.member' || event.pdu.content.membership !== 'join') continue;
       const { displayname, avatar_url } = event.pdu.content;
-      // MSC4428: keyed by stable ID (the member key in member-key rooms), with the linked user ID alongside.
-      joined[event.pdu.state_key!] = {
+      const member = event.pdu.state_key!;
+      const entry = {
         ...(typeof displayname === 'string' ? { display_name: displayname } : {}),
         ...(typeof avatar_url === 'string' ? { avatar_url } : {}),
-        ...(memberKeys ? { user_id: hs.links.memberInfo(roomId, event.pdu.state_key!).user_id } : {}),
+        ...(memberKeys ? { [STABLE_ID_FIELD]: member } : {}),
+        ...(byStableId ? { user_id: hs.links.memberInfo(roomId, member).user_id } : {}),
       };
+      joined[memberKeys && !byStableId ? formatter.displayId(roomId, member) : member] = entry;
     }
     return { joined };
   });

@@ -30,6 +30,7 @@ import { LOWEST_POSITION } from '../client-api/history-visibility';
 import { registerFederationMedia } from '../client-api/media';
 import { directoryQueryBody, directoryQueryParams, localPublicRooms } from '../client-api/directory';
 import { asObject } from '../http/validate';
+import { registerFederationE2ee } from './e2ee-api';
 
 const FED = '/_matrix/federation';
 type Json = Record<string, unknown>;
@@ -77,6 +78,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     return auth.origin;
   };
   registerFederationMedia(router, hs, authenticate);
+  registerFederationE2ee(router, hs, authenticate);
 
   /** Server ACLs: a room's m.room.server_acl shuts a denied server out of every room-scoped endpoint (403). */
   const requireAllowedByAcl = (roomId: string, origin: string): void => {

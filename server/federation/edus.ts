@@ -18,6 +18,8 @@ export interface InboundEdusDeps {
 }
 
 export class InboundEdus {
+  /** EDUs of other modules (E2EE's to-device and device lists), by type. */
+  private readonly handlers = new Map<string, (origin: string, content: Json) => void>();
   private readonly events: EventStore;
   private readonly typing: TypingTracker;
   private readonly receipts: ReceiptStore;
@@ -30,13 +32,26 @@ export class InboundEdus {
 
   /**
    * Typing notices and read receipts from `origin`. Each is about one user in one room, and is dropped unless that
-   * user is a joined member of the room whose server is `origin` (and the room lets `origin` in: ACL). Other EDU
-   * types (presence, to-device, device lists) are not handled and are dropped.
+   * user is a joined member of the room whose server is `origin` (and the room lets `origin` in: ACL). Other modules
+   * register handlers for their EDU types (handle()); unknown types (presence) are dropped.
    */
+  handle(type: string, handler: (origin: string, content: Json) => void): void {
+    this.handlers.set(type, handler);
+  }
+
   receiveEdu(origin: string, edu: unknown): void {
     if (typeof edu !== 'object' || edu === null) return;
     const { edu_type: type, content } = edu as { edu_type?: unknown; content?: unknown };
-    if (typeof content !== 'object' || content === null) return;
+    if (typeof content !== 'object' || content === null || Array.isArray(content)) return;
+    const handler = typeof type === 'string' ? this.handlers.get(type) : undefined;
+    if (handler) {
+      try {
+        handler(origin, content as Json);
+      } catch (error) {
+        console.error(`EDU ${type} from ${origin} failed:`, error);
+      }
+      return;
+    }
     if (type === 'm.typing') {
       const { room_id: roomId, user_id: userId, typing } = content as Json;
       if (typeof roomId !== 'string' || typeof userId !== 'string' || typeof typing !== 'boolean') return;

@@ -193,6 +193,14 @@ export class Federation {
     setImmediate(() => destinations.forEach((d) => this.outbound.kick(d)));
   }
 
+  /** An EDU for given servers (to-device messages, device-list updates), on the persisted queue. */
+  sendEduTo(destinations: Iterable<string>, eduType: string, content: unknown): void {
+    const list = [...destinations].filter((d) => d !== this.serverName);
+    if (list.length === 0) return;
+    this.outbound.enqueueEdu(list, { edu_type: eduType, content });
+    setImmediate(() => list.forEach((d) => this.outbound.kick(d)));
+  }
+
   sendEdu(roomId: string, eduType: string, content: unknown): void {
     const destinations = this.graph.serversInRoom(roomId);
     if (destinations.length === 0) return;

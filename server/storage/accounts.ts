@@ -38,6 +38,7 @@ export class AccountStore {
   private readonly lastTouched = new Map<string, number>();
   /** Sessions by access token (see sessionForToken). */
   private readonly sessions = new Map<string, Session>();
+  private readonly deletedListeners: ((userId: string, deviceIds: string[]) => void)[] = [];
 
   /** `sessionsEnded` runs after access tokens are revoked, so long-polls holding one can answer now. */
   constructor(
@@ -133,12 +134,24 @@ export class AccountStore {
     this.statements.touchDevice.run(now, ip, session.userId, session.deviceId);
   }
 
+  /** Runs, inside the deleting transaction, for every device deleted (logout, delete, log out all): E2EE forgets its keys. */
+  onDevicesDeleted(listener: (userId: string, deviceIds: string[]) => void): void {
+    this.deletedListeners.push(listener);
+  }
+
+  private devicesDeleted(userId: string, deviceIds: string[]): void {
+    if (deviceIds.length > 0) for (const listener of this.deletedListeners) listener(userId, deviceIds);
+  }
+
   logout(token: string): void {
     const session = this.sessionForToken(token);
     this.db.transaction(() => {
       this.forgetSessions();
       this.statements.deleteToken.run(hashToken(token));
-      if (session) this.statements.deleteDevice.run(session.userId, session.deviceId);
+      if (session) {
+        this.statements.deleteDevice.run(session.userId, session.deviceId);
+        this.devicesDeleted(session.userId, [session.deviceId]);
+      }
     })();
     this.sessionsEnded();
   }
@@ -146,8 +159,10 @@ export class AccountStore {
   logoutAll(userId: string): void {
     this.db.transaction(() => {
       this.forgetSessions();
+      const deviceIds = this.devices(userId).map((d) => d.device_id);
       this.statements.deleteUserTokens.run(userId);
       this.statements.deleteUserDevices.run(userId);
+      this.devicesDeleted(userId, deviceIds);
     })();
     this.sessionsEnded();
   }
@@ -168,7 +183,8 @@ export class AccountStore {
     this.db.transaction(() => {
       this.forgetSessions();
       this.statements.deleteDeviceTokens.run(userId, deviceId);
-      this.statements.deleteDevice.run(userId, deviceId);
+      const deleted = this.statements.deleteDevice.run(userId, deviceId).changes > 0;
+      if (deleted) this.devicesDeleted(userId, [deviceId]);
     })();
     this.sessionsEnded();
   }

@@ -27,7 +27,8 @@ export function openDatabase(dataDir: string): Db {
 }
 
 /**
- * One counter orders everything /sync reports (events, account data, receipts), so a sync token is a
+ * One counter orders everything /sync reports (events, account data, receipts, to-device
+ * messages, device-list changes), so a sync token is a
  * single number. Writes happen on one thread, so an in-memory counter seeded from the tables is exact.
  */
 export class StreamCounter {
@@ -38,6 +39,9 @@ export class StreamCounter {
       max('SELECT MAX(stream_ordering) AS m FROM events'),
       max('SELECT MAX(stream_id) AS m FROM account_data'),
       max('SELECT MAX(stream_id) AS m FROM receipts'),
+      max('SELECT MAX(stream_id) AS m FROM to_device_inbox'),
+      max('SELECT MAX(stream_id) AS m FROM device_list_changes'),
+      max('SELECT MAX(position) AS m FROM stream_floor'),
     );
   }
   next(): number {

@@ -520,6 +520,113 @@ export const MIGRATIONS: readonly Migration[] = [
   `);
     },
   },
+  // End-to-end encryption (spec: device keys, one-time and fallback keys, cross-signing, to-device messages, key
+  // backup), and the device-list streams, local and remote (federation's m.device_list_update). Signatures by other
+  // keys are kept apart from the keys they sign, so a re-upload of the same keys never loses them. `to_device_inbox`
+  // and `device_list_changes` rows take positions on the one /sync stream; acknowledged messages are deleted, so
+  // `stream_floor` keeps the highest position deleted (after a restart the stream never hands out a position again
+  // that a client's token already passed).
+  {
+    version: 14,
+    name: 'end-to-end encryption',
+    up: `
+  CREATE TABLE IF NOT EXISTS e2e_device_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+  );
+  CREATE TABLE IF NOT EXISTS e2e_one_time_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id, algorithm, key_id)
+  );
+  CREATE TABLE IF NOT EXISTS e2e_fallback_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, device_id, algorithm)
+  );
+  CREATE TABLE IF NOT EXISTS e2e_cross_signing_keys (
+    user_id TEXT NOT NULL,
+    key_type TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    PRIMARY KEY (user_id, key_type)
+  );
+  CREATE TABLE IF NOT EXISTS e2e_signatures (
+    target_user_id TEXT NOT NULL,
+    target_key_id TEXT NOT NULL,
+    signer_user_id TEXT NOT NULL,
+    signer_key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (target_user_id, target_key_id, signer_user_id, signer_key_id)
+  );
+  CREATE TABLE IF NOT EXISTS device_list_changes (
+    stream_id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS device_list_changes_user ON device_list_changes (user_id, stream_id);
+  CREATE INDEX IF NOT EXISTS events_member_stream ON events (stream_ordering) WHERE type = 'm.room.member';
+  CREATE TABLE IF NOT EXISTS remote_device_lists (
+    user_id TEXT PRIMARY KEY,
+    stream_id INTEGER NOT NULL,
+    devices_json TEXT NOT NULL,
+    master_key_json TEXT,
+    self_signing_key_json TEXT,
+    updated_ts INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS to_device_inbox (
+    stream_id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    message_json TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS to_device_inbox_device ON to_device_inbox (user_id, device_id, stream_id);
+  CREATE TABLE IF NOT EXISTS stream_floor (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS to_device_txns (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    txn_id TEXT NOT NULL,
+    created_ts INTEGER NOT NULL,
+    PRIMARY KEY (user_id, device_id, txn_id)
+  );
+  CREATE TABLE IF NOT EXISTS to_device_received (
+    origin TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    received_ts INTEGER NOT NULL,
+    PRIMARY KEY (origin, message_id)
+  );
+  CREATE TABLE IF NOT EXISTS room_key_backups (
+    user_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    algorithm TEXT NOT NULL,
+    auth_data TEXT NOT NULL,
+    etag INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, version)
+  );
+  CREATE TABLE IF NOT EXISTS room_key_backup_keys (
+    user_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    room_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    first_message_index INTEGER NOT NULL,
+    forwarded_count INTEGER NOT NULL,
+    is_verified INTEGER NOT NULL,
+    session_data TEXT NOT NULL,
+    PRIMARY KEY (user_id, version, room_id, session_id)
+  );
+  `,
+  },
 ];
 
 /** The version of a database that has taken every step. */

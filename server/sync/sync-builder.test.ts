@@ -48,6 +48,7 @@ const syncSources = (): SyncSources => ({
   push: hs.push,
   accountKeys: hs.accountKeys,
   inviteKeys: hs.inviteKeys,
+  e2ee: hs.e2ee,
 });
 
 function roomWithAnEditedMessage() {

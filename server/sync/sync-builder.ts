@@ -28,7 +28,7 @@ type Json = Record<string, unknown>;
 
 /** What a /sync response is built from: the formatter's sources, plus the streams, typing, receipts, account data and counts. */
 export type SyncSources = FormatterSources &
-  Pick<Homeserver, 'stream' | 'typing' | 'receipts' | 'accountData' | 'push' | 'accountKeys' | 'inviteKeys'>;
+  Pick<Homeserver, 'stream' | 'typing' | 'receipts' | 'accountData' | 'push' | 'accountKeys' | 'inviteKeys' | 'e2ee'>;
 
 export async function buildSync(hs: SyncSources, request: SyncRequest): Promise<{ body: Json; hasUpdates: boolean; next: SyncToken }> {
   const { session, filter } = request;
@@ -36,6 +36,9 @@ export async function buildSync(hs: SyncSources, request: SyncRequest): Promise<
   await hs.links.ensureRooms(memberships.map((m) => m.room_id));
   // Everything below is synchronous, so `to` is an exact snapshot.
   const next: SyncToken = { position: hs.stream.current(), typing: hs.typing.current() };
+  // E2EE first: capped to-device messages stop the whole response at the last one given (e2ee/e2ee.ts).
+  const e2ee = hs.e2ee.syncSections(session, request.since, next.position);
+  next.position = e2ee.position;
   // One read of the user's account data changes, global and per room.
   const accountDataRows = hs.accountData.changedSince(session.userId, request.since?.position ?? 0);
   const builder = new RoomSyncBuilder(hs, request, next, accountDataRows);
@@ -49,14 +52,17 @@ export async function buildSync(hs: SyncSources, request: SyncRequest): Promise<
   }
   const accountData = globalAccountData(session.userId, accountDataRows, request.since, filter.accountData);
   if (accountData.length > 0) hasUpdates = true;
+  // A sync that carries to-device messages or device-list changes is news (and its token moves: nio needs that).
+  if (e2ee.toDevice.length > 0 || e2ee.changed.length > 0 || e2ee.left.length > 0) hasUpdates = true;
   const body: Json = {
     next_batch: formatSyncToken(next),
     rooms,
     account_data: { events: accountData },
     presence: { events: [] },
-    to_device: { events: [] },
-    device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: {},
+    to_device: { events: e2ee.toDevice },
+    device_lists: { changed: e2ee.changed, left: e2ee.left },
+    device_one_time_keys_count: e2ee.oneTimeKeyCounts,
+    device_unused_fallback_key_types: e2ee.unusedFallbackKeyTypes,
   };
   // PROTOCOL.md §5: a portable account's client tops its invite-key pool up when this runs low.
   if (hs.accountKeys.forUser(session.userId)) body[MEMBER_KEYS_COUNT_FIELD] = hs.inviteKeys.unusedCount(session.userId);

@@ -134,3 +134,17 @@ export function assertMatchesSpec(specPath: string, method: string, status: numb
     );
   }
 }
+
+/** Throws with ajv's messages when `body` does not match the schema in a spec file (e.g. an EDU's, under definitions/). */
+export function assertMatchesSchemaFile(file: string, body: unknown): void {
+  const key = `schema ${file}`;
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajv.compile(resolveRefs(loadYaml(file), file) as object);
+    validators.set(key, validate);
+  }
+  if (!validate(body))
+    throw new Error(
+      `${path.basename(file)} does not match:\n${ajv.errorsText(validate.errors, { separator: '\n' })}\n${JSON.stringify(body).slice(0, 2000)}`,
+    );
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
 import { bodies, devAdmin, enc, roomState, say, startServers, user, waitFor } from '../testing/federation-harness';
+import { assertMatchesSpec } from '../testing/openapi';
 
 const VERSIONS = ['org.matrix.12.4430', '11'] as const;
 
@@ -56,10 +57,27 @@ describe.each(VERSIONS)('federation in room version %s', (version) => {
     const fromBob = messages.find((e) => e.content?.body === `beta answers (${version})`);
     expect(fromBob.sender).toBe(bob.userId);
     if (version !== '11') expect(typeof fromBob.sender_key).toBe('string');
-    const members = (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`)).body.joined;
-    // Member-key rooms key joined_members by stable ID (MSC4428), with the verified user ID alongside.
-    const userIds = Object.entries(members as Record<string, { user_id?: string }>).map(([id, m]) => (version === '11' ? id : m.user_id));
-    expect(userIds.sort()).toEqual([alice.userId, bob.userId].sort());
+    // joined_members keeps the spec's shape in both room versions, keyed by user ID (PROTOCOL.md §5: matrix-nio shares
+    // room keys with exactly these); member-key rooms add the stable ID, and give the MSC4428 form when asked.
+    const joinedMembers = await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`);
+    assertMatchesSpec('/rooms/{roomId}/joined_members', 'get', 200, joinedMembers.body);
+    const members = joinedMembers.body.joined as Record<string, Record<string, unknown>>;
+    expect(Object.keys(members).sort()).toEqual([alice.userId, bob.userId].sort());
+    if (version !== '11') {
+      expect(typeof members[alice.userId!]!['org.matrix.msc4428.stable_id']).toBe('string');
+      const byKey = (await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/joined_members?org.matrix.msc4428.stable_ids=true`)).body
+        .joined as Record<string, { user_id?: string }>;
+      expect(Object.keys(byKey).sort()).toEqual(
+        Object.values(members)
+          .map((m) => m['org.matrix.msc4428.stable_id'])
+          .sort(),
+      );
+      expect(
+        Object.values(byKey)
+          .map((m) => m.user_id)
+          .sort(),
+      ).toEqual([alice.userId, bob.userId].sort());
+    }
 
     // A kick by user ID reaches the kicked member's server (member-key rooms find bob's key from his claim).
     const kick = await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { user_id: bob.userId, reason: 'bye' });

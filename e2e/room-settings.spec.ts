@@ -1,6 +1,6 @@
-// Issue 17, Room settings, as two people on two servers meet them. Alice (alpha) renames a room, sets its topic and
-// makes it invite-only from the keyboard; Bob (beta) sees each change and finds the controls he has no power for
-// disabled. Alice makes Bob a moderator: in the member-key room by his member key (his row shows his verified
+// Issue 17, Room settings, as two people on two servers meet them. Alice (alpha) renames a room, sets its topic,
+// picture and address, makes it invite-only, lets guests in and narrows its history, from the keyboard; Bob (beta)
+// sees each change and finds the controls he has no power for disabled. Alice makes Bob a moderator: in the member-key room by his member key (his row shows his verified
 // handle), in the classic room by his user ID; Bob's controls open up and his topic reaches Alice. Bob's notification
 // level for a room decides what counts in his room list: all, mentions and keywords, or nothing. Bob leaves and
 // forgets a room. Screenshots at 1280 and 375 px, light and dark.
@@ -8,7 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { TestClient } from '../server/testing/http-client';
 import { enc, startServers } from '../server/testing/federation-harness';
-import { message, newUserPage, screenshot, sendMessage, signIn } from './support/chat';
+import { message, newUserPage, screenshot, sendMessage, signIn, testPng } from './support/chat';
 
 const PASSWORD = 'room-settings-e2e-password';
 let alpha: RunningHomeserver;
@@ -97,6 +97,13 @@ test('alice renames the room, sets its topic and makes it invite-only; bob sees 
   await alicePage.keyboard.press('Space');
   await expect(dialog.getByRole('status')).toHaveText('Saved.');
   await expect(inviteOnly).toBeChecked();
+  const guests = dialog.getByRole('checkbox', { name: 'Allow guests to join' });
+  await guests.focus();
+  await alicePage.keyboard.press('Space');
+  await expect(guests).toBeChecked();
+  await expect(dialog.getByRole('status')).toHaveText('Saved.');
+  await dialog.getByRole('radio', { name: 'Members only (since they joined)' }).check();
+  await expect(dialog.getByRole('status')).toHaveText('Saved.');
   await screenshot(alicePage, 'room-settings-security-1280');
   await alicePage.setViewportSize({ width: 375, height: 800 });
   await screenshot(alicePage, 'room-settings-security-375');
@@ -104,6 +111,17 @@ test('alice renames the room, sets its topic and makes it invite-only; bob sees 
   await screenshot(alicePage, 'room-settings-security-375-dark');
   await alicePage.emulateMedia({ colorScheme: 'light' });
   await alicePage.setViewportSize({ width: 1280, height: 800 });
+
+  // A picture (cropped to a square before upload) and a local address, which becomes the main one.
+  await dialog.getByRole('tab', { name: 'General' }).click();
+  await dialog.getByLabel('Choose room picture').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: testPng() });
+  await expect(dialog.getByRole('status')).toHaveText('Room picture saved.');
+  await dialog.getByRole('textbox', { name: 'New local address' }).fill('rosegarden');
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+  const alias = `#rosegarden:${alpha.serverName}`;
+  await expect(dialog.getByRole('list', { name: 'Local addresses' }).getByText(alias)).toBeVisible();
+  await expect(dialog.getByRole('combobox', { name: 'Main address' })).toHaveValue(alias);
+  await screenshot(alicePage, 'room-settings-addresses-1280');
   await closeSettings(alicePage);
 
   // Bob, on beta: the new name and topic in his list and header; the room's access as Alice set it, not his to change.
@@ -112,7 +130,13 @@ test('alice renames the room, sets its topic and makes it invite-only; bob sees 
   const bobs = await openSettings(bobPage, 'Rose garden');
   await expect(bobs.getByRole('textbox', { name: 'Room name' })).toBeDisabled();
   await expect(bobs.getByText("You don't have the power in this room to change these.")).toBeVisible();
+  await expect(bobs.getByRole('combobox', { name: 'Main address' })).toHaveValue(`#rosegarden:${alpha.serverName}`);
+  await expect(bobs.getByRole('combobox', { name: 'Main address' })).toBeDisabled();
+  await expect(roomItem(bobPage, 'Rose garden').locator('img')).toBeVisible();
   await bobs.getByRole('tab', { name: 'Security & privacy' }).click();
+  await expect(bobs.getByRole('checkbox', { name: 'Allow guests to join' })).toBeChecked();
+  await expect(bobs.getByRole('checkbox', { name: 'Allow guests to join' })).toBeDisabled();
+  await expect(bobs.getByRole('radio', { name: 'Members only (since they joined)' })).toBeChecked();
   await expect(bobs.getByRole('radio', { name: /Private \(invite only\)/ })).toBeChecked();
   await expect(bobs.getByRole('radio', { name: /Private \(invite only\)/ })).toBeDisabled();
   await expect(bobs.getByRole('radio', { name: /^Public/ })).toBeDisabled();

@@ -33,6 +33,11 @@ export interface RoomSettingsState {
   guestAccess: boolean;
   /** May this account send each settings state event? */
   can: Record<SettingType, boolean>;
+  /**
+   * Has this account the kick level (a moderator)? Our server lets moderators (and an alias's creator) remove
+   * aliases and list the room in its directory, as Synapse does.
+   */
+  moderator: boolean;
 }
 
 type Content = Record<string, unknown>;
@@ -72,6 +77,7 @@ export function readRoomSettings(room: Room, me: { identity: string; userId: str
     historyVisibility: VISIBILITIES.includes(visibility as HistoryVisibility) ? (visibility as HistoryVisibility) : 'shared',
     guestAccess: content('m.room.guest_access').guest_access === 'can_join',
     can,
+    moderator: mine >= (levels && integer(levels.kick) ? levels.kick : 50),
   };
 }
 

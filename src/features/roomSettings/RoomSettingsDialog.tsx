@@ -420,6 +420,7 @@ function Addresses({ client, room, settings }: { client: MatrixClient; room: Roo
               <button
                 type="button"
                 className={`${secondaryButton} px-2 py-1 text-xs`}
+                disabled={!settings.moderator}
                 aria-label={t('roomSettings.removeAddress', { alias })}
                 onClick={() => void remove(alias)}
               >
@@ -450,7 +451,7 @@ function Addresses({ client, room, settings }: { client: MatrixClient; room: Roo
           <input
             type="checkbox"
             checked={published}
-            disabled={!settings.can['m.room.canonical_alias']}
+            disabled={!settings.moderator}
             onChange={(e) => {
               const visibility = e.target.checked ? 'public' : 'private';
               void run(

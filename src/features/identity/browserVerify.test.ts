@@ -147,6 +147,49 @@ describe('browser link verification', () => {
     expect(w.keyRequests).toHaveLength(3);
   });
 
+  it('reads and writes the cache per room and per domain, not per member (IndexedDB charges per entry)', async () => {
+    const w = world(now);
+    const inner = memoryCache();
+    const reads: string[] = [];
+    const writes: string[] = [];
+    let clock = now;
+    const cache = {
+      get: (key: string) => (reads.push(key), inner.get(key)),
+      set: (key: string, value: unknown) => (writes.push(key), inner.set(key, value)),
+    };
+    const verifier = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache,
+      now: () => clock,
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => w.addMember(i, i % 2 ? 'beta.example' : 'alpha.localhost:1', `user${i}`));
+    const members = ids.map((identity) => ({ identity }));
+    const first = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members, { roomSize: ids.length });
+    expect([...first.values()].every((c) => c.state === 'done' && c.status === 'verified')).toBe(true);
+    // Two domains: their key responses and known keys, and the room's verdicts: a handful of entries, not 40 × 4.
+    expect(reads.length).toBeLessThanOrEqual(6);
+    expect(writes.length).toBeLessThanOrEqual(5);
+    // A new verifier on the same cache (a reload) serves every verdict from it: the checks of the first pass, as they were.
+    clock = now + 60_000;
+    const again = createBrowserVerifier({
+      fetch: w.fetchFn,
+      homeserverUrl: 'http://hs.localhost:1',
+      accessToken: 't',
+      cache,
+      now: () => clock,
+    });
+    const second = await again.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members, { roomSize: ids.length });
+    expect(second).toEqual(first);
+    expect(w.keyRequests).toHaveLength(2);
+    // Verify now checks again (new checkedTs), and the cache holds the new verdicts.
+    const forced = await again.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members, { roomSize: ids.length, force: true });
+    expect([...forced.values()].every((c) => c.state === 'done' && c.status === 'verified' && c.checkedTs === clock)).toBe(true);
+    const third = await verifier.verifyRoom(ROOM, MEMBER_KEYS_ROOM_VERSION, members, { roomSize: ids.length });
+    expect(third).toEqual(forced);
+  });
+
   it('finds a rotated key (the co-signing key is gone) on Verify now, with the reason', async () => {
     const { w, verifier } = setup();
     const bob = w.addMember(1, 'beta.example', 'bob');

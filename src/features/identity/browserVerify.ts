@@ -70,7 +70,15 @@ function causeText(error: MatrixHttpError, timeoutMs: number): string {
 }
 
 type CachedKeys = { outcome: KeyFetchOutcome; expiresTs: number };
-type CachedVerdict = { check: BrowserCheck; expiresTs: number };
+/** A verdict on one version of a member event (its `fingerprint`), standing until `expiresTs`. */
+type CachedVerdict = { fingerprint: string; check: BrowserCheck; expiresTs: number };
+/**
+ * A room's verdicts by member identity, kept as one cache entry (`verdicts {roomId}`): IndexedDB charges per entry
+ * read or written, so a 2,000-member pass reads one entry and writes one instead of 2,000 of each.
+ */
+type RoomVerdicts = Map<string, CachedVerdict>;
+/** Known keys (`key {domain} {keyId}`) read and written during one pass: 40 domains cost 40 reads, not one per member. */
+type KnownKeys = Map<string, Promise<KnownLinkKey | null>>;
 
 export interface BrowserVerifierDeps {
   fetch: typeof fetch;
@@ -332,9 +340,37 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     return outcome;
   }
 
-  async function knownKey(domain: string, keyId: string | undefined): Promise<KnownLinkKey | null> {
+  async function knownKey(known: KnownKeys, domain: string, keyId: string | undefined): Promise<KnownLinkKey | null> {
     if (!keyId) return null;
-    return (await cached<KnownLinkKey>(`key ${domain} ${keyId}`)) ?? null;
+    const cacheKey = `key ${domain} ${keyId}`;
+    let key = known.get(cacheKey);
+    if (!key) known.set(cacheKey, (key = cached<KnownLinkKey>(cacheKey).then((k) => k ?? null)));
+    return key;
+  }
+
+  /** Remembers the key a link verified with; the members of one domain verified in one pass write it once. */
+  async function rememberKnownKey(known: KnownKeys, key: KnownLinkKey): Promise<void> {
+    const cacheKey = `key ${key.domain} ${key.keyId}`;
+    const before = await known.get(cacheKey);
+    if (before && sameKnownKey(before, key)) return;
+    known.set(cacheKey, Promise.resolve(key));
+    await remember(cacheKey, key);
+  }
+
+  /** The room's verdicts in the cache (an empty map when none, or unreadable). */
+  async function roomVerdicts(roomId: string): Promise<RoomVerdicts> {
+    const stored = await cached<unknown>(`verdicts ${roomId}`);
+    return stored instanceof Map ? (stored as RoomVerdicts) : new Map();
+  }
+
+  /** Adds this pass's verdicts to the room's entry (read again: another pass may have written meanwhile), expired ones dropped. */
+  async function saveVerdicts(roomId: string, fresh: RoomVerdicts): Promise<void> {
+    if (fresh.size === 0) return;
+    const nowMs = now();
+    const merged: RoomVerdicts = new Map();
+    for (const [identity, verdict] of await roomVerdicts(roomId)) if (verdict.expiresTs > nowMs) merged.set(identity, verdict);
+    for (const [identity, verdict] of fresh) merged.set(identity, verdict);
+    await remember(`verdicts ${roomId}`, merged);
   }
 
   // A homeserver without the member_events endpoint is asked one member at a time from then on.
@@ -351,16 +387,20 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     const verifier = createLinkVerifier((domain) => keysOf(domain, force), startedTs);
     const results = new Map<string, BrowserCheck>();
     const paged = !pagesUnsupported && fewerRequestsInPages(members.length, options.roomSize) ? await roomMemberEvents(roomId) : undefined;
+    const pass: Pass = { roomId, roomVersion, startedTs, paged, known: new Map(), fresh: new Map() };
+    // "Verify now" reads no earlier verdict.
+    if (!force) pass.earlier = await roomVerdicts(roomId);
     let next = 0;
     const worker = async () => {
       while (next < members.length) {
         const { identity } = members[next++]!;
-        results.set(identity, await verifyOne(verifier, roomId, roomVersion, identity, force, startedTs, paged));
+        results.set(identity, await verifyOne(verifier, pass, identity));
       }
     };
     // With the events in hand only the checks are left: more of them at once keep WebCrypto busy.
     const concurrency = paged ? PAGED_CONCURRENCY : (deps.concurrency ?? 16);
     await Promise.all(Array.from({ length: Math.min(concurrency, members.length) }, worker));
+    await saveVerdicts(roomId, pass.fresh);
     return results;
   }
 
@@ -381,15 +421,8 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     }
   }
 
-  async function verifyOne(
-    verifier: ReturnType<typeof createLinkVerifier>,
-    roomId: string,
-    roomVersion: string,
-    identity: string,
-    force: boolean,
-    startedTs: number,
-    paged?: PagedMemberEvents,
-  ): Promise<BrowserCheck> {
+  async function verifyOne(verifier: ReturnType<typeof createLinkVerifier>, pass: Pass, identity: string): Promise<BrowserCheck> {
+    const { roomId, roomVersion, startedTs, paged } = pass;
     let memberEvent: unknown;
     try {
       if (paged?.error !== undefined) throw paged.error;
@@ -416,11 +449,9 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
       typeof (memberEvent as { event_id?: unknown })?.event_id === 'string'
         ? String((memberEvent as { event_id: string }).event_id)
         : undefined;
-    const verdictKey = `verdict ${roomId} ${identity} ${fingerprint(memberEvent)}`;
-    if (!force) {
-      const earlier = await cached<CachedVerdict>(verdictKey);
-      if (earlier && earlier.expiresTs > now()) return earlier.check;
-    }
+    const print = fingerprint(memberEvent);
+    const earlier = pass.earlier?.get(identity);
+    if (earlier && earlier.fingerprint === print && earlier.expiresTs > now()) return earlier.check;
     if (tamperedContent(memberEvent)) {
       return {
         state: 'done',
@@ -431,17 +462,19 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
         ...(eventId ? { eventId } : {}),
       };
     }
-    const verdict = await verifyWithKnownKey(verifier, memberEvent, roomVersion);
+    const verdict = await verifyWithKnownKey(verifier, pass.known, memberEvent, roomVersion);
     const failedOpen = failOpenCheck(verdict, startedTs, eventId, deps.homeserverSays?.(roomId, identity));
     if (failedOpen) return failedOpen; // not cached: the next check tries the domain again
     const check = checkFromVerdict(verdict, startedTs, eventId);
-    await remember(verdictKey, { check, expiresTs: startedTs + VERDICT_TTL_MS } satisfies CachedVerdict);
+    // Written with the pass's other verdicts, in one entry, when the pass ends.
+    pass.fresh.set(identity, { fingerprint: print, check, expiresTs: startedTs + VERDICT_TTL_MS });
     return check;
   }
 
   /** One member event, with the key it was last verified with (to notice changed bytes); remembers a verifying key. */
   async function verifyWithKnownKey(
     verifier: ReturnType<typeof createLinkVerifier>,
+    known: KnownKeys,
     memberEvent: unknown,
     roomVersion: string,
   ): Promise<LinkVerdict> {
@@ -451,9 +484,9 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
       isRecord(memberEvent) && isRecord(memberEvent.signatures) && isRecord(memberEvent.signatures[domain])
         ? Object.keys(memberEvent.signatures[domain] as object)
         : [];
-    const previous = await knownKey(domain, signedKeyIds[0]);
+    const previous = await knownKey(known, domain, signedKeyIds[0]);
     const verdict = await verifier.verify(memberEvent, roomVersion, previous);
-    if (verdict.knownKey) await remember(`key ${verdict.knownKey.domain} ${verdict.knownKey.keyId}`, verdict.knownKey);
+    if (verdict.knownKey) await rememberKnownKey(known, verdict.knownKey);
     return verdict;
   }
 
@@ -465,7 +498,8 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
     const force = options.force ?? false;
     const verifier = createLinkVerifier((domain) => keysOf(domain, force), now());
     const verdicts: LinkVerdict[] = [];
-    for (const memberEvent of memberEvents) verdicts.push(await verifyWithKnownKey(verifier, memberEvent, roomVersion));
+    const known: KnownKeys = new Map();
+    for (const memberEvent of memberEvents) verdicts.push(await verifyWithKnownKey(verifier, known, memberEvent, roomVersion));
     return verdicts;
   }
 
@@ -473,6 +507,23 @@ export function createBrowserVerifier(deps: BrowserVerifierDeps) {
 }
 
 export type BrowserVerifier = ReturnType<typeof createBrowserVerifier>;
+
+/** One verifyRoom call: its room, the verdicts cached before it (none on "Verify now"), and the ones it reaches. */
+interface Pass {
+  roomId: string;
+  roomVersion: string;
+  startedTs: number;
+  paged: PagedMemberEvents | undefined;
+  earlier?: RoomVerdicts;
+  fresh: RoomVerdicts;
+  known: KnownKeys;
+}
+
+function sameKnownKey(a: KnownLinkKey, b: KnownLinkKey): boolean {
+  return (
+    a.domain === b.domain && a.keyId === b.keyId && a.key === b.key && a.validUntilTs === b.validUntilTs && a.verifiedTs === b.verifiedTs
+  );
+}
 
 // Member events in federation format carry no event ID: the content hash and signatures identify the version checked.
 function fingerprint(memberEvent: unknown): string {

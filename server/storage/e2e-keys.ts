@@ -81,6 +81,7 @@ export class E2eKeyStore {
       toDevice: db.prepare(
         'SELECT stream_id, message_json FROM to_device_inbox WHERE user_id = ? AND device_id = ? AND stream_id > ? AND stream_id <= ? ORDER BY stream_id LIMIT ?',
       ),
+      hasAcked: db.prepare('SELECT 1 FROM to_device_inbox WHERE user_id = ? AND device_id = ? AND stream_id <= ? LIMIT 1').pluck(),
       ackToDevice: db
         .prepare('DELETE FROM to_device_inbox WHERE user_id = ? AND device_id = ? AND stream_id <= ? RETURNING stream_id')
         .pluck(),
@@ -290,6 +291,8 @@ export class E2eKeyStore {
 
   /** The device has seen every message up to `upTo` (it synced with a token past them): they go. */
   acknowledgeToDevice(userId: string, deviceId: string, upTo: number): void {
+    // Most syncs acknowledge nothing: an indexed read first, so they take no write lock.
+    if (this.s.hasAcked.get(userId, deviceId, upTo) === undefined) return;
     this.raiseFloor(this.s.ackToDevice.all(userId, deviceId, upTo) as number[]);
   }
 

@@ -1,5 +1,6 @@
 // What the composer sends: pure, so replies, edits and emotes are unit-tested without a server.
 import { composeMessageText } from './markdown';
+import { messageMentions, newlyMentioned, plainMentionBody } from './mentions';
 
 export type ComposerIntent = { kind: 'normal' } | { kind: 'reply'; eventId: string } | { kind: 'edit'; eventId: string };
 
@@ -12,18 +13,45 @@ function splitCommand(text: string): { msgtype: 'm.text' | 'm.emote'; text: stri
   return { msgtype: 'm.text', text };
 }
 
+/** Who is sending, and what the mentions may include (see mentions.ts). */
+export interface MentionContext {
+  me: string;
+  /** Your power level reaches the room's `notifications.room`: `@room` notifies everyone. */
+  canMentionRoom: boolean;
+  /** A reply mentions the sender of the message it answers (Element does, so they are notified). */
+  replyToUser?: string;
+  /** An edit's original content: only who the edit newly mentions is notified again. */
+  previous?: Record<string, unknown>;
+}
+
 /** Message content for the composer's text, or undefined when there is nothing to send. */
-export function buildMessageContent(rawText: string, intent: ComposerIntent): MessageContent | undefined {
+export function buildMessageContent(
+  rawText: string,
+  intent: ComposerIntent,
+  context: MentionContext = { me: '', canMentionRoom: false },
+): MessageContent | undefined {
   const { msgtype, text } = splitCommand(rawText.trim());
   const rendered = composeMessageText(text);
   if (!rendered.body) return undefined;
-  const base: MessageContent = { msgtype, ...rendered };
+  const mentions = messageMentions(text, {
+    me: context.me,
+    canMentionRoom: context.canMentionRoom,
+    alsoUsers: intent.kind === 'reply' && context.replyToUser ? [context.replyToUser] : [],
+  });
+  // Mention links read as their names in the plain body; the HTML keeps the links (pills in every client).
+  const body = rendered.formatted_body ? plainMentionBody(rendered.body) : rendered.body;
+  const base: MessageContent = { msgtype, ...rendered, body, 'm.mentions': mentions };
   if (intent.kind === 'reply') return { ...base, 'm.relates_to': { 'm.in_reply_to': { event_id: intent.eventId } } };
   if (intent.kind === 'edit') {
     // Clients that do not understand edits show the fallback "* new text".
-    const fallback: MessageContent = { msgtype, body: `* ${rendered.body}` };
+    const fallback: MessageContent = { msgtype, body: `* ${body}` };
     if (rendered.formatted_body) Object.assign(fallback, { format: rendered.format, formatted_body: `* ${rendered.formatted_body}` });
-    return { ...fallback, 'm.new_content': base, 'm.relates_to': { rel_type: 'm.replace', event_id: intent.eventId } };
+    return {
+      ...fallback,
+      'm.mentions': newlyMentioned(mentions, context.previous?.['m.mentions']),
+      'm.new_content': base,
+      'm.relates_to': { rel_type: 'm.replace', event_id: intent.eventId },
+    };
   }
   return base;
 }

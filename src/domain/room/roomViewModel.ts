@@ -112,6 +112,8 @@ export interface RoomViewState {
   /** Names of the others typing now. */
   typing: readonly string[];
   canRedactOthers: boolean;
+  /** Your power level reaches `notifications.room`: `@room` notifies everyone. */
+  canMentionRoom: boolean;
   canLoadOlder: boolean;
   loadingOlder: boolean;
   loadError?: unknown;
@@ -169,6 +171,8 @@ export interface RoomViewState {
   inspect(identity: string): void;
   /** A reactor's or any sender's profile, as the rows resolve them. */
   profileOf(sender: { identity: string; sender: string }): SenderProfile;
+  /** The profile of a user ID (a mention pill's): through the room's identity of that user, as senders are. */
+  profileOfUser(userId: string): SenderProfile;
 }
 
 export interface RoomViewModelDeps {
@@ -453,6 +457,7 @@ export function createRoomViewModel({
       name: room.name,
       topic: typeof topic === 'string' && topic !== '' ? topic : undefined,
       canRedactOthers: room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0),
+      canMentionRoom: room.currentState.mayTriggerNotifOfType('room', me),
       canLoadOlder: historyWindow ? historyWindow.canLoadOlder : room.oldState.paginationToken !== null,
     };
   }
@@ -798,6 +803,7 @@ export function createRoomViewModel({
     readers: new Map(),
     typing: [],
     canRedactOthers: false,
+    canMentionRoom: false,
     canLoadOlder: false,
     loadingOlder: false,
     hasMemberInfo: identity.getState().complete?.[roomId] === true,
@@ -830,7 +836,13 @@ export function createRoomViewModel({
     send(text, mode) {
       if (historyWindow && !historyWindow.joined) store.getState().jumpToLatest(); // what you send shows at the live end
       const intent = mode.kind === 'normal' ? { kind: 'normal' as const } : { kind: mode.kind, eventId: mode.eventId };
-      const content = buildMessageContent(text, intent);
+      const target = intent.kind === 'normal' ? undefined : messagesById.get(intent.eventId);
+      const content = buildMessageContent(text, intent, {
+        me,
+        canMentionRoom: store.getState().canMentionRoom,
+        replyToUser: intent.kind === 'reply' ? target?.event.sender : undefined,
+        previous: intent.kind === 'edit' ? target?.content : undefined,
+      });
       if (!content) return false;
       chat.getState().setDraft(roomId, '');
       chat.getState().setComposerMode(roomId, { kind: 'normal' });
@@ -967,6 +979,7 @@ export function createRoomViewModel({
     markRead: () => (historyWindow && !historyWindow.joined ? Promise.resolve() : markRead(client, room)),
     inspect: (who) => identity.getState().openInspector(roomId, who),
     profileOf,
+    profileOfUser: (userId) => profileOf({ identity: index.identityOfUser(userId), sender: userId }),
   }));
 
   // ---- what it listens to ----

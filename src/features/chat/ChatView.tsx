@@ -11,6 +11,7 @@ import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
 import { DropOverlay, useFileDrop } from './fileDrop';
+import { MentionContext } from './Pills';
 import { SentenceWithNames } from '../identity/SenderName';
 import type { ReactorName } from './Reactions';
 import {
@@ -267,6 +268,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       </span>
     ) : null;
   const fileDrop = useFileDrop((files) => vm.getState().sendFiles(files));
+  const mentionContext = useMemo(() => ({ vm, myUserId: client.getUserId() ?? '' }), [vm, client]);
 
   return (
     <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
@@ -318,17 +320,19 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           </button>
         </div>
       )}
-      <TimelineList
-        rows={rows}
-        renderRow={renderRow}
-        onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
-        onNearBottom={anchored ? () => void loadNewer() : undefined}
-        followEnd={!anchored}
-        onAtBottomChange={setAtBottom}
-        header={header}
-        handle={listRef}
-        focusKey={focusKey}
-      />
+      <MentionContext.Provider value={mentionContext}>
+        <TimelineList
+          rows={rows}
+          renderRow={renderRow}
+          onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
+          onNearBottom={anchored ? () => void loadNewer() : undefined}
+          followEnd={!anchored}
+          onAtBottomChange={setAtBottom}
+          header={header}
+          handle={listRef}
+          focusKey={focusKey}
+        />
+      </MentionContext.Provider>
       {/* Jump to latest sits beside the typing line, under the timeline: it never covers the last message. */}
       <div className="flex min-h-5 items-center gap-2 px-4">
         <p aria-live="polite" className="min-w-0 flex-1 truncate text-xs text-subtle">

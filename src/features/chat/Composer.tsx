@@ -2,13 +2,23 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from '
 import { t } from '../../i18n';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
-import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from '../identity/mentions';
-import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions } from '../identity/MentionSuggestions';
+import {
+  insertAtRoom,
+  insertMention,
+  insertRoomMention,
+  matchMentions,
+  matchRooms,
+  mentionQuery,
+  roomMentionQuery,
+  type RoomCandidate,
+} from '../identity/mentions';
+import { mentionCandidates, mentionListId, mentionOptionId, MentionSuggestions, type Suggestion } from '../identity/MentionSuggestions';
+import { useClient } from '../../ui/clientContext';
 import { iconButton, primaryButton } from '../../ui/controls';
 import { SenderName } from '../identity/SenderName';
 import { EmojiPicker } from '../../ui/EmojiPicker';
 import { SmileyIcon } from './Reactions';
-import { selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
+import { selectCanMentionRoom, selectMembers, selectMyIdentity, useRoomView } from './useRoomViewModel';
 
 const typingTimeoutMs = 5000;
 
@@ -23,18 +33,33 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
   const [composing, setComposing] = useState(false);
   const myIdentity = useRoomView(vm, selectMyIdentity);
   const members = useRoomView(vm, selectMembers);
-  // Mentions autocomplete: the @query before the caret, matched against the room's members (one per key).
+  // Mentions autocomplete: the @query before the caret, matched against the room's members (one per key) and
+  // @room when your power level allows it; or the #query, matched against your rooms.
+  const client = useClient();
+  const canMentionRoom = useRoomView(vm, selectCanMentionRoom);
   const [caret, setCaret] = useState(0);
   const [mentionActive, setMentionActive] = useState(0);
   const [dismissedAt, setDismissedAt] = useState<number>();
-  const query = mentionQuery(text, caret);
+  const userQuery = mentionQuery(text, caret);
+  const roomQuery = userQuery ? undefined : roomMentionQuery(text, caret);
+  const query = userQuery ?? roomQuery;
   const queryText = query?.query;
   const queryStart = query?.start;
+  const queryKind = userQuery ? 'user' : roomQuery ? 'room' : undefined;
   const candidates = useMemo(() => mentionCandidates(members, myIdentity), [members, myIdentity]);
-  const mentionOptions = useMemo(
-    () => (queryText !== undefined && queryStart !== dismissedAt ? matchMentions(candidates, queryText) : []),
-    [candidates, queryText, queryStart, dismissedAt],
-  );
+  const mentionOptions = useMemo((): Suggestion[] => {
+    if (queryText === undefined || queryStart === dismissedAt) return [];
+    if (queryKind === 'room') {
+      const rooms: RoomCandidate[] = client
+        .getRooms()
+        .filter((r) => r.getMyMembership() === 'join')
+        .map((r) => ({ roomId: r.roomId, name: r.name, alias: r.getCanonicalAlias() ?? undefined }));
+      return matchRooms(rooms, queryText).map((room) => ({ kind: 'room', room }));
+    }
+    const people: Suggestion[] = matchMentions(candidates, queryText).map((candidate) => ({ kind: 'user', candidate }));
+    if (!canMentionRoom || !'room'.startsWith(queryText.toLocaleLowerCase())) return people;
+    return queryText === '' ? [...people, { kind: 'atroom' }] : [{ kind: 'atroom' }, ...people];
+  }, [candidates, queryText, queryStart, queryKind, dismissedAt, canMentionRoom, client]);
   const showMentions = mentionOptions.length > 0;
   const fileInput = useRef<HTMLInputElement>(null);
   const emojiButton = useRef<HTMLButtonElement>(null);
@@ -61,9 +86,14 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
     vm.getState().sendFiles(files);
   }
 
-  function pickMention(candidate: MentionCandidate) {
+  function pickMention(option: Suggestion) {
     if (!query) return;
-    const next = insertMention(text, query.start, caret, candidate);
+    const next =
+      option.kind === 'user'
+        ? insertMention(text, query.start, caret, option.candidate)
+        : option.kind === 'room'
+          ? insertRoomMention(text, query.start, caret, option.room, client.getDomain() ?? '')
+          : insertAtRoom(text, query.start, caret);
     setText(next.text);
     setCaret(next.caret);
     setMentionActive(0);

@@ -6,6 +6,7 @@ import { inAppHrefForMatrixTo } from '../../domain/routes';
 import { useAuthedMedia } from '../../ui/useAuthedMedia';
 import { formatBytes, localImagePreview, releaseLocalPreview } from '../../domain/room/imageUpload';
 import { ClientContext } from '../../ui/clientContext';
+import { HtmlWithPills } from './Pills';
 import { saveMedia } from '../../ui/saveFile';
 import { logger } from '../../platform/logger';
 
@@ -275,13 +276,7 @@ export const MessageBody = memo(function MessageBody({ content, senderName }: { 
   const safeHtml = useMemo(() => (html !== undefined ? sanitizeMessageHtml(html) : undefined), [html]);
   if (msgtype === 'm.image') return <ImageBody content={content} />;
   const tone = msgtype === 'm.notice' ? 'text-subtle' : '';
-  const text =
-    safeHtml !== undefined ? (
-      // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitizeMessageHtml (DOMPurify, an allow-list of the spec's tags) made it safe
-      <div className="message-html" dangerouslySetInnerHTML={{ __html: safeHtml }} />
-    ) : (
-      <PlainText text={body} />
-    );
+  const text = safeHtml !== undefined ? <HtmlWithPills html={safeHtml} /> : <PlainText text={body} />;
   if (msgtype === 'm.emote') {
     return (
       <div className={`whitespace-pre-wrap break-words italic ${tone}`}>

@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useContext } from 'react';
 import { t } from '../../i18n';
 import type { MessageRowData, ReplyPreview, UploadRowData } from '../../domain/room/roomViewModel';
 import { FileCard, ImageInBox, MessageBody, imageBox } from './MessageBody';
@@ -8,6 +8,8 @@ import type { SenderProfile } from '../../domain/identity/describeSender';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { SenderName, SenderNames } from '../identity/SenderName';
 import { ReactButton, ReactionPills, type ReactorName } from './Reactions';
+import { MentionContext } from './Pills';
+import { mentionsUser } from '../../domain/room/mentions';
 import type { HiddenReason } from '../../domain/room/quotes';
 import type { TimelineEvent } from '../../domain/room/timeline';
 import { useChat } from '../../state/chatStore';
@@ -224,14 +226,26 @@ export const MessageRow = memo(function MessageRow({
 }) {
   const { event } = row;
   const deleted = event.redacted;
+  const mentions = useContext(MentionContext);
+  // A message that mentions you (by name in m.mentions, or @room) stands out, as in Element; never your own.
+  const mentionsMe = !isOwn && !deleted && mentions !== null && mentionsUser(row.content, mentions.myUserId);
   return (
     <article
       aria-label={t('chat.message.label', { name: profile.name, time: timeFormat.format(event.ts) })}
+      aria-describedby={mentionsMe ? `mentions-you-${event.id}` : undefined}
       data-event-id={event.id}
+      data-mentions-me={mentionsMe || undefined}
       // Focusable by tap (not by Tab) so phones can reveal the actions; keyboards reach the buttons directly.
       tabIndex={-1}
-      className={`group relative flex gap-3 px-4 outline-none hover:bg-surface-sunken ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
+      className={`group relative flex gap-3 px-4 outline-none ${
+        mentionsMe ? 'border-l-4 border-danger-line bg-danger-surface/40 pl-3 hover:bg-danger-surface/60' : 'hover:bg-surface-sunken'
+      } ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
+      {mentionsMe && (
+        <span id={`mentions-you-${event.id}`} className="sr-only">
+          {t('chat.message.mentionsYou')}
+        </span>
+      )}
       <div className="w-8 shrink-0">
         {row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}
       </div>

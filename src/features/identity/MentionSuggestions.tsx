@@ -4,7 +4,12 @@ import { Avatar } from '../../ui/Avatar';
 import type { RoomMemberRow } from '../../domain/room/roomViewModel';
 import { HandleBadge } from './HandleBadge';
 import { SenderName } from './SenderName';
-import type { MentionCandidate } from './mentions';
+import type { MentionCandidate, RoomCandidate } from './mentions';
+
+/** An option of the composer's autocomplete: a person (`@`), the whole room (`@room`), or a room (`#`). */
+export type Suggestion = { kind: 'user'; candidate: MentionCandidate } | { kind: 'atroom' } | { kind: 'room'; room: RoomCandidate };
+
+const suggestionKey = (s: Suggestion) => (s.kind === 'user' ? s.candidate.identity : s.kind === 'room' ? s.room.roomId : '@room');
 
 export const mentionListId = 'mention-suggestions';
 export const mentionOptionId = (index: number) => `mention-option-${index}`;
@@ -24,9 +29,9 @@ export function MentionSuggestions({
   active,
   onPick,
 }: {
-  options: readonly MentionCandidate[];
+  options: readonly Suggestion[];
   active: number;
-  onPick(candidate: MentionCandidate): void;
+  onPick(option: Suggestion): void;
 }) {
   // The ARIA combobox pattern: focus stays in the composer, which points at the active option (aria-activedescendant).
   return (
@@ -40,7 +45,7 @@ export function MentionSuggestions({
       {options.map((option, index) => (
         // biome-ignore lint/a11y/useFocusableInteractive: the composer keeps the focus and points at the active option
         <li
-          key={option.identity}
+          key={suggestionKey(option)}
           id={mentionOptionId(index)}
           // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the combobox pattern's options
           role="option"
@@ -52,9 +57,30 @@ export function MentionSuggestions({
           }}
           className={`flex cursor-pointer items-center gap-2 px-2 py-1 ${index === active ? 'bg-accent-surface' : 'hover:bg-surface-muted'}`}
         >
-          <Avatar name={option.name} seed={option.identity} size={24} />
-          <SenderName name={option.name} className="truncate text-sm" />
-          <HandleBadge badge={option.badge} />
+          {option.kind === 'user' ? (
+            <>
+              <Avatar name={option.candidate.name} seed={option.candidate.identity} size={24} />
+              <SenderName name={option.candidate.name} className="truncate text-sm" />
+              <HandleBadge badge={option.candidate.badge} />
+            </>
+          ) : option.kind === 'room' ? (
+            <>
+              <Avatar name={option.room.name} seed={option.room.roomId} size={24} />
+              <span className="truncate text-sm">{option.room.name}</span>
+              {option.room.alias && <bdi className="truncate text-xs text-subtle">{option.room.alias}</bdi>}
+            </>
+          ) : (
+            <>
+              <span
+                aria-hidden
+                className="inline-flex h-6 w-6 items-center justify-center rounded-full bg-danger-surface text-xs font-bold text-danger-fg"
+              >
+                @
+              </span>
+              <span className="text-sm font-medium">@room</span>
+              <span className="truncate text-xs text-subtle">{t('identity.mention.atRoom')}</span>
+            </>
+          )}
         </li>
       ))}
     </ul>

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { insertMention, matchMentions, mentionQuery, type MentionCandidate } from './mentions';
+import {
+  insertAtRoom,
+  insertMention,
+  insertRoomMention,
+  matchMentions,
+  matchRooms,
+  mentionQuery,
+  roomMentionQuery,
+  type MentionCandidate,
+} from './mentions';
 
 const people: MentionCandidate[] = [
   { identity: 'K1', userId: '@bob:beta', name: 'Bob', badge: { kind: 'verified', handle: '@bob:beta', domain: 'beta' } },
@@ -28,5 +37,22 @@ describe('mentions', () => {
   it('inserts a mention link and moves the caret after it', () => {
     const link = '[Bob](https://matrix.to/#/@bob:beta) ';
     expect(insertMention('hi @bo!', 3, 6, people[0]!)).toEqual({ text: `hi ${link}!`, caret: 3 + link.length });
+  });
+
+  it('finds the #query and links a room by its alias, or its ID with a via', () => {
+    expect(roomMentionQuery('see #lob', 8)).toEqual({ start: 4, query: 'lob' });
+    expect(roomMentionQuery('issue#4', 7)).toBeUndefined();
+    const rooms = [
+      { roomId: '!a:x', alias: '#lobby:alpha', name: 'Lobby' },
+      { roomId: '!b', name: 'Back office' },
+    ];
+    expect(matchRooms(rooms, 'off').map((r) => r.roomId)).toEqual(['!b']);
+    expect(matchRooms(rooms, 'lob').map((r) => r.roomId)).toEqual(['!a:x']);
+    expect(insertRoomMention('see #lo', 4, 7, rooms[0]!, 'alpha')).toEqual({
+      text: 'see [#lobby:alpha](https://matrix.to/#/#lobby:alpha) ',
+      caret: 53,
+    });
+    expect(insertRoomMention('#b', 0, 2, rooms[1]!, 'alpha:8481').text).toBe('[Back office](https://matrix.to/#/!b?via=alpha%3A8481) ');
+    expect(insertAtRoom('hey @ro', 4, 7)).toEqual({ text: 'hey @room ', caret: 10 });
   });
 });

@@ -43,3 +43,45 @@ export function insertMention(
   const link = `[${label}](https://matrix.to/#/${candidate.userId}) `;
   return { text: text.slice(0, start) + link + text.slice(caret), caret: start + link.length };
 }
+
+/** A room the composer can link to with `#`: its canonical alias when it has one. */
+export type RoomCandidate = { roomId: string; alias?: string; name: string };
+
+/** The `#query` being typed just before the caret, or undefined. */
+export function roomMentionQuery(text: string, caret: number): { start: number; query: string } | undefined {
+  const match = /(^|\s)#([^\s#]{0,40})$/u.exec(text.slice(0, caret));
+  if (!match) return undefined;
+  return { start: caret - match[2]!.length - 1, query: match[2]! };
+}
+
+/** Rooms whose name or alias starts a word with the query; at most `limit`, best first. */
+export function matchRooms(rooms: readonly RoomCandidate[], query: string, limit = 8): RoomCandidate[] {
+  const q = query.toLocaleLowerCase();
+  const scored: { room: RoomCandidate; score: number }[] = [];
+  for (const room of rooms) {
+    const texts = [room.name, room.alias?.slice(1) ?? ''].map((x) => x.toLocaleLowerCase());
+    const score = texts.some((x) => x.startsWith(q)) ? 0 : texts.some((x) => x.split(/[\s:._-]+/u).some((w) => w.startsWith(q))) ? 1 : -1;
+    if (score >= 0) scored.push({ room, score });
+  }
+  scored.sort((a, b) => a.score - b.score || a.room.name.localeCompare(b.room.name));
+  return scored.slice(0, limit).map((s) => s.room);
+}
+
+/** The composer text with the `#query` replaced by a link to the room (its alias, else its ID with a via). */
+export function insertRoomMention(
+  text: string,
+  start: number,
+  caret: number,
+  room: RoomCandidate,
+  via: string,
+): { text: string; caret: number } {
+  const label = (room.alias ?? room.name).replace(/[[\]\\]/g, '\\$&');
+  const target = room.alias ?? `${room.roomId}?via=${encodeURIComponent(via)}`;
+  const link = `[${label}](https://matrix.to/#/${target}) `;
+  return { text: text.slice(0, start) + link + text.slice(caret), caret: start + link.length };
+}
+
+/** The composer text with the `@query` replaced by `@room` (everyone in the room is notified). */
+export function insertAtRoom(text: string, start: number, caret: number): { text: string; caret: number } {
+  return { text: `${text.slice(0, start)}@room ${text.slice(caret)}`, caret: start + 6 };
+}

@@ -59,6 +59,17 @@ describe('buildMessageContent', () => {
     expect(edit?.body).toBe('* B C');
   });
 
+  it('an edited mention keeps its link: the composer gets the Markdown link back from formatted_body', () => {
+    const sent = buildMessageContent(
+      'hi [Bob](https://matrix.to/#/@bob:beta) and **Bob**',
+      { kind: 'normal' },
+      { me: '@a:x', canMentionRoom: false },
+    );
+    expect(sent?.body).toBe('hi Bob and **Bob**');
+    expect(editableText(sent!)).toBe('hi [Bob](https://matrix.to/#/@bob:beta) and **Bob**');
+    expect(editableText({ msgtype: 'm.text', body: 'plain [x](y)' })).toBe('plain [x](y)');
+  });
+
   it('puts emotes back with /me when editing', () => {
     expect(editableText({ msgtype: 'm.emote', body: 'waves' })).toBe('/me waves');
     expect(editableText({ msgtype: 'm.text', body: 'hi' })).toBe('hi');

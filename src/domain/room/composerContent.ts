@@ -1,6 +1,6 @@
 // What the composer sends: pure, so replies, edits and emotes are unit-tested without a server.
 import { composeMessageText } from './markdown';
-import { messageMentions, newlyMentioned, plainMentionBody } from './mentions';
+import { messageMentions, newlyMentioned, plainMentionBody, restoreMentionLinks } from './mentions';
 
 export type ComposerIntent = { kind: 'normal' } | { kind: 'reply'; eventId: string } | { kind: 'edit'; eventId: string };
 
@@ -58,6 +58,7 @@ export function buildMessageContent(
 
 /** The text to put back in the composer when editing a message. */
 export function editableText(content: Record<string, unknown>): string {
-  const body = typeof content.body === 'string' ? content.body : '';
+  const plain = typeof content.body === 'string' ? content.body : '';
+  const body = restoreMentionLinks(plain, typeof content.formatted_body === 'string' ? content.formatted_body : undefined);
   return content.msgtype === 'm.emote' ? `/me ${body}` : body;
 }

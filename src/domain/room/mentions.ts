@@ -60,3 +60,27 @@ export function mentionsUser(content: Record<string, unknown>, userId: string): 
   const { user_ids, room } = mentions as { user_ids?: unknown; room?: unknown };
   return room === true || (Array.isArray(user_ids) && user_ids.includes(userId));
 }
+
+/**
+ * The composer text to edit a message with: its plain body with the mention links put back (from formatted_body,
+ * in order), so an edit keeps its pills and its m.mentions.
+ */
+export function restoreMentionLinks(body: string, formattedBody: string | undefined): string {
+  if (!formattedBody) return body;
+  let out = '';
+  let at = 0;
+  for (const match of formattedBody.matchAll(/<a href="(https:\/\/matrix\.to\/#\/[^"]+)">([^<]*)<\/a>/g)) {
+    const href = match[1]!.replace(/&amp;/g, '&');
+    const label = match[2]!
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+    const found = body.indexOf(label, at);
+    if (found < 0 || label === '') continue;
+    out += `${body.slice(at, found)}[${label.replace(/[[\]\\]/g, '\\$&')}](${href})`;
+    at = found + label.length;
+  }
+  return out + body.slice(at);
+}

@@ -106,7 +106,7 @@ export function registerRoomKeys(router: Router, hs: Homeserver): void {
 
   router.put('~/room_keys/keys/{roomId}/{sessionId}', async (ctx) => {
     const { userId } = requireSession(hs, ctx);
-    const body = await ctx.json();
+    const body = asObject(await ctx.json());
     const version = versionOf(ctx, userId, true);
     backups.putKeys(userId, version, [{ roomId: ctx.params.roomId!, sessionId: ctx.params.sessionId!, key: parseKey(body) }]);
     return counts(userId, version);

@@ -221,6 +221,9 @@ describe('hostile bodies against every body-accepting endpoint', () => {
           kind: 'override',
           ruleId: 'org.example.fuzz',
           tag: 'u.fuzz',
+          eventType: 'org.example.fuzz',
+          version: '1',
+          sessionId: 'fuzz',
         };
         const url = fillPath(route.path, values);
         const what = `${key} with ${body.name}`;

@@ -84,6 +84,8 @@ function fillPath(route: string): string {
     aliasName: `#moved:${NAME}`,
     keyId: 'ed25519:x',
     field: 'displayname',
+    version: '1',
+    sessionId: 's',
   };
   return route.replace(/^~/, '/_matrix/client/v3').replace(/\{([a-zA-Z]+)\*?\}/g, (_, name: string) => {
     const value = values[name];

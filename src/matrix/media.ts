@@ -7,9 +7,44 @@ import { homeserverResponse } from './http';
 const log = logger('http:media');
 const cache = new Map<string, Promise<string>>();
 
+// Types a blob URL may keep (Element's list, src/utils/blobs.ts): a blob URL lives in this page's origin, and "Open
+// image/video in new tab" would open it there, so anything that could run script (HTML, SVG, XML…) is typed
+// application/octet-stream instead, which the browser will only download.
+const SAFE_BLOB_TYPES = new Set([
+  'image/jpeg',
+  'image/gif',
+  'image/png',
+  'image/apng',
+  'image/webp',
+  'image/avif',
+  'video/mp4',
+  'video/webm',
+  'video/ogg',
+  'video/quicktime',
+  'audio/mp4',
+  'audio/webm',
+  'audio/aac',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/wave',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/x-pn-wav',
+  'audio/flac',
+  'audio/x-flac',
+]);
+
+/** The type a media blob may carry in this origin: its own when it is a plain image, video or audio type. */
+export function safeBlobType(type: string): string {
+  const bare = type.split(';')[0]!.trim().toLowerCase();
+  return SAFE_BLOB_TYPES.has(bare) ? bare : 'application/octet-stream';
+}
+
 async function fetchBlobUrl(client: MatrixClient, url: string): Promise<string> {
   const response = await homeserverResponse(url, { accessToken: client.getAccessToken() ?? undefined });
-  return URL.createObjectURL(await response.blob());
+  const blob = await response.blob();
+  const type = safeBlobType(blob.type);
+  return URL.createObjectURL(type === blob.type ? blob : new Blob([blob], { type }));
 }
 
 export function mediaUrl(client: MatrixClient, mxc: string, size?: { width: number; height: number }): string | null {

@@ -421,10 +421,11 @@ export class RoomService {
     }
     if (pdu.state_key !== undefined) this.events.setCurrentState(roomId, pdu.type, pdu.state_key, eventId);
     // Events that arrived over federation since this one was sealed stay extremities.
-    this.events.setForwardExtremities(roomId, [
-      ...this.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)),
-      eventId,
-    ]);
+    this.events.setForwardExtremities(
+      roomId,
+      [...this.events.forwardExtremities(roomId).filter((id) => !pdu.prev_events.includes(id)), eventId],
+      [{ eventId, depth: pdu.depth, streamOrdering }],
+    );
     if (pdu.type === 'm.room.member' && pdu.state_key !== undefined) {
       if (usesMemberKeys(version)) this.links.checkSoon(roomId);
       const member = this.localUserOf(roomId, version, pdu.state_key);

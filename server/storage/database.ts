@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { assertKnownVersion, migrate } from './migrations';
+import { rollbackJournal } from './rollback-journal';
 
 export type Db = Database.Database;
 
@@ -19,6 +20,8 @@ export function openDatabase(dataDir: string): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    // Before any store makes a transaction: caches kept in memory roll back with the database.
+    rollbackJournal(db);
   } catch (error) {
     db.close();
     throw error;

@@ -2,6 +2,7 @@
 import type { Db } from './database';
 import type { Pdu } from '../rooms/pdu';
 import { RelationStore } from './relations';
+import { rollbackJournal, type RollbackJournal } from './rollback-journal';
 import { StateCache } from './state-cache';
 
 export interface StoredEvent {
@@ -62,6 +63,13 @@ export interface MembershipRow {
 
 export type StateMap = Map<string, StoredEvent>;
 
+/** A forward extremity as kept in memory: its depth and stream ordering when we hold the event (null when not). */
+export interface Extremity {
+  eventId: string;
+  depth: number | null;
+  streamOrdering: number | null;
+}
+
 export const stateKeyOf = (type: string, stateKey: string) => `${type}\u0000${stateKey}`;
 
 const MAX_CACHED_ROOMS = 10_000;
@@ -77,7 +85,15 @@ export class EventStore {
   readonly relations: RelationStore;
   private readonly stateCache: StateCache;
   private readonly rooms = new Map<string, RoomRow>();
+  /**
+   * Each room's forward extremities, read once and then kept in step with every write (all go through
+   * setForwardExtremities): a send read them, joined with events and sorted, on every message. Changes made in a
+   * transaction that rolls back are undone with it (rollbackJournal).
+   */
+  private readonly extremityCache = new Map<string, readonly Extremity[]>();
+  private readonly journal: RollbackJournal;
   constructor(private readonly db: Db) {
+    this.journal = rollbackJournal(db);
     this.relations = new RelationStore(db);
     this.stateCache = new StateCache(db);
     this.s = {
@@ -125,12 +141,13 @@ export class EventStore {
       recentMemberEvents: db.prepare(
         `SELECT ${COLUMNS} FROM events WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND stream_ordering <= ? ORDER BY stream_ordering DESC LIMIT ?`,
       ),
-      extremities: db.prepare('SELECT event_id FROM forward_extremities WHERE room_id = ?'),
-      deepestExtremities: db.prepare(
-        `SELECT e.event_id, e.depth FROM forward_extremities f JOIN events e ON e.event_id = f.event_id AND e.room_id = f.room_id
-         WHERE f.room_id = ? ORDER BY e.depth DESC, e.stream_ordering DESC LIMIT ?`,
+      // The events we hold of this room only: an ID that names another room's event is never taken for this one's.
+      extremities: db.prepare(
+        `SELECT f.event_id, e.depth, e.stream_ordering FROM forward_extremities f LEFT JOIN events e ON e.event_id = f.event_id AND e.room_id = f.room_id
+         WHERE f.room_id = ?`,
       ),
-      clearExtremities: db.prepare('DELETE FROM forward_extremities WHERE room_id = ?'),
+      heldEvent: db.prepare('SELECT depth, stream_ordering FROM events WHERE event_id = ? AND room_id = ?'),
+      removeExtremity: db.prepare('DELETE FROM forward_extremities WHERE room_id = ? AND event_id = ?'),
       addExtremity: db.prepare('INSERT OR IGNORE INTO forward_extremities (room_id, event_id) VALUES (?, ?)'),
       putMembership: db.prepare(
         `INSERT INTO local_memberships (room_id, user_id, membership, event_id, stream_ordering, forgotten) VALUES (?, ?, ?, ?, ?, 0)
@@ -230,6 +247,9 @@ export class EventStore {
       outlier: event.outlier ? 1 : 0,
     });
     this.relations.record(event.eventId, event.roomId, event.pdu);
+    // An extremity named before its event was held is read again, now with its depth.
+    if (this.extremityCache.get(event.roomId)?.some((e) => e.depth === null && e.eventId === event.eventId))
+      this.forgetExtremities(event.roomId);
   }
 
   /** The room's `limit` oldest timeline events, oldest first: where backfill looks for a gap. */
@@ -269,6 +289,8 @@ export class EventStore {
       return false;
     this.eventWrites++;
     this.writes++;
+    // An extremity's stream ordering orders the deepest ones among equals: read them again.
+    this.forgetExtremities(event.roomId);
     return this.s.moveIntoTimeline.run(position, event.eventId).changes === 1;
   }
 
@@ -364,17 +386,65 @@ export class EventStore {
   }
 
   forwardExtremities(roomId: string): string[] {
-    return (this.s.extremities.all(roomId) as { event_id: string }[]).map((r) => r.event_id);
+    return this.extremitiesOf(roomId).map((e) => e.eventId);
   }
 
   /** The room's `limit` deepest forward extremities (newest first among equals) that we hold, with their depth. */
   deepestExtremities(roomId: string, limit: number): { event_id: string; depth: number }[] {
-    return this.s.deepestExtremities.all(roomId, limit) as { event_id: string; depth: number }[];
+    return this.extremitiesOf(roomId)
+      .filter((e) => e.depth !== null)
+      .sort((a, b) => b.depth! - a.depth! || b.streamOrdering! - a.streamOrdering!)
+      .slice(0, limit)
+      .map((e) => ({ event_id: e.eventId, depth: e.depth! }));
   }
 
-  setForwardExtremities(roomId: string, eventIds: string[]): void {
-    this.s.clearExtremities.run(roomId);
-    for (const id of eventIds) this.s.addExtremity.run(roomId, id);
+  /**
+   * Makes `eventIds` the room's forward extremities. `known` may give the depth and stream ordering of events just
+   * stored (the rest come from the extremities kept, or are read): only the rows that change are written.
+   */
+  setForwardExtremities(roomId: string, eventIds: string[], known: readonly Extremity[] = []): void {
+    const before = this.extremitiesOf(roomId);
+    const wanted = [...new Set(eventIds)];
+    const keep = new Set(wanted);
+    const had = new Map(before.map((e) => [e.eventId, e]));
+    const byId = new Map(known.map((e) => [e.eventId, e]));
+    const next = wanted.map((eventId) => had.get(eventId) ?? byId.get(eventId) ?? this.heldExtremity(roomId, eventId));
+    try {
+      for (const e of before) if (!keep.has(e.eventId)) this.s.removeExtremity.run(roomId, e.eventId);
+      for (const e of next) if (!had.has(e.eventId)) this.s.addExtremity.run(roomId, e.eventId);
+    } catch (error) {
+      // Some rows may be written (outside a transaction) or are about to be rolled back: read them again next time.
+      this.forgetExtremities(roomId);
+      throw error;
+    }
+    this.keepExtremities(roomId, Object.freeze(next));
+  }
+
+  private extremitiesOf(roomId: string): readonly Extremity[] {
+    const cached = this.extremityCache.get(roomId);
+    if (cached) return cached;
+    const rows = this.s.extremities.all(roomId) as { event_id: string; depth: number | null; stream_ordering: number | null }[];
+    const loaded = Object.freeze(rows.map((r) => ({ eventId: r.event_id, depth: r.depth, streamOrdering: r.stream_ordering })));
+    this.keepExtremities(roomId, loaded);
+    return loaded;
+  }
+
+  private heldExtremity(roomId: string, eventId: string): Extremity {
+    const row = this.s.heldEvent.get(eventId, roomId) as { depth: number; stream_ordering: number } | undefined;
+    return { eventId, depth: row?.depth ?? null, streamOrdering: row?.stream_ordering ?? null };
+  }
+
+  private keepExtremities(roomId: string, extremities: readonly Extremity[]): void {
+    const prior = this.extremityCache.get(roomId);
+    if (this.extremityCache.size >= MAX_CACHED_ROOMS && prior === undefined) this.extremityCache.clear();
+    this.extremityCache.set(roomId, extremities);
+    this.journal.onRollback(() => (prior ? this.extremityCache.set(roomId, prior) : this.extremityCache.delete(roomId)));
+  }
+
+  private forgetExtremities(roomId: string): void {
+    const prior = this.extremityCache.get(roomId);
+    this.extremityCache.delete(roomId);
+    if (prior) this.journal.onRollback(() => this.extremityCache.set(roomId, prior));
   }
 
   setMembership(roomId: string, userId: string, membership: string, eventId: string, streamOrdering: number): void {

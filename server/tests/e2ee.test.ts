@@ -379,6 +379,25 @@ describe('device lists', () => {
     expect(update.prev_id).toHaveLength(1);
     expect(update.prev_id[0]).toBeLessThan(update.stream_id);
 
+    // To-device messages and cross-signing keys reach it as m.direct_to_device and m.signing_key_update.
+    await sendToDevice(alice, 'org.example.hello', 'to-mallory', { [malloryId]: { M1: { hi: true } } });
+    const { seeds: _s, masterId: _m, selfId: _si, userId: _u, ...signingKeys } = crossSigningKeys(alice.userId!);
+    expect((await alice.post('/_matrix/client/v3/keys/device_signing/upload', signingKeys)).status).toBe(200);
+    const toDevice = await waitFor('m.direct_to_device at the hostile server', () =>
+      evilEdus.find((e) => e.edu_type === 'm.direct_to_device'),
+    );
+    assertMatchesSchemaFile(EDU_SCHEMA('m.direct_to_device'), toDevice);
+    expect(toDevice.content).toMatchObject({
+      sender: alice.userId,
+      type: 'org.example.hello',
+      messages: { [malloryId]: { M1: { hi: true } } },
+    });
+    const signing = await waitFor('m.signing_key_update at the hostile server', () =>
+      evilEdus.find((e) => e.edu_type === 'm.signing_key_update'),
+    );
+    assertMatchesSchemaFile(EDU_SCHEMA('m.signing_key_update'), signing);
+    expect(signing.content.master_key.keys).toEqual(signingKeys.master_key.keys);
+
     const dlu = (userId: string, streamId: number, prev: number[], deviceId = 'M2') => ({
       edu_type: 'm.device_list_update',
       content: { user_id: userId, device_id: deviceId, stream_id: streamId, prev_id: prev, deleted: true },

@@ -232,7 +232,9 @@ function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind:
   const mxc = typeof content.url === 'string' ? content.url : undefined;
   const media = useAuthedMedia(mxc);
   const name = attachmentName(content);
+  // A tiny video still gets room for its controls (Element's minimum), keeping the sender's aspect ratio.
   const box = imageBox(info);
+  const videoWidth = Math.max(box.width, 240);
   return (
     <div className="min-w-0">
       {kind === 'video' ? (
@@ -243,7 +245,7 @@ function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind:
             controls
             preload="metadata"
             aria-label={name}
-            style={{ width: box.width, maxWidth: '100%', aspectRatio: box.ratio }}
+            style={{ width: videoWidth, maxWidth: '100%', aspectRatio: box.ratio }}
             className="mt-1 rounded-md bg-black"
           />
         ) : (

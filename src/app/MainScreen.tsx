@@ -17,6 +17,7 @@ import { RouteView } from './RouteView';
 import { t } from '../i18n';
 
 const MembersPanel = lazy(() => import('../features/members/MembersPanel'));
+const ThreadsPanel = lazy(() => import('../features/chat/ThreadsPanel'));
 
 export default function MainScreen({ session }: { session: Session }) {
   const [client, setClient] = useState<MatrixClient>();
@@ -27,9 +28,10 @@ export default function MainScreen({ session }: { session: Session }) {
   const openRoomId = useRoute(selectOpenRoomId);
   const roomShown = useChat((s) => openRoomId !== undefined && s.rooms.some((r) => r.roomId === openRoomId && r.membership === 'join'));
   const membersOpen = useChat((s) => s.membersOpen);
-  // On a phone the members panel is a modal dialog over the room: nothing behind it takes focus or clicks.
+  const panel = route.kind === 'room' ? route.panel : undefined;
+  // On a phone the members and thread panels are modal dialogs over the room: nothing behind takes focus or clicks.
   const phone = useMediaQuery(phoneQuery);
-  const behindModal = phone && membersOpen && roomShown;
+  const behindModal = phone && (membersOpen || panel !== undefined) && roomShown;
   // The account moved away (a 403 with dev.wayfarer.moved_to): nothing else of this session is shown.
   // The page that runs the move stays in its wizard until "Done" (which switches accounts): not news there.
   const movedTo = useSession((s) => (s.movedTo !== undefined && s.movedTo !== s.movingTo ? s.movedTo : undefined));
@@ -86,7 +88,12 @@ export default function MainScreen({ session }: { session: Session }) {
           <div inert={behindModal} className={`${showsPage ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
             <RouteView route={route} />
           </div>
-          {openRoomId && roomShown && membersOpen && (
+          {openRoomId && roomShown && panel && (
+            <Suspense fallback={null}>
+              <ThreadsPanel roomId={openRoomId} panel={panel} />
+            </Suspense>
+          )}
+          {openRoomId && roomShown && membersOpen && !(phone && panel) && (
             <Suspense fallback={null}>
               <MembersPanel roomId={openRoomId} />
             </Suspense>

@@ -26,8 +26,21 @@ describe('app routes', () => {
       { kind: 'room', roomIdOrAlias: '!AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
       { kind: 'settings' },
       { kind: 'settings', section: 'notifications' },
+      { kind: 'room', roomIdOrAlias: '!abc:x', panel: { kind: 'threads' } },
+      { kind: 'room', roomIdOrAlias: '!abc:x', panel: { kind: 'thread', rootId: '$ro/ot+=' } },
+      { kind: 'room', roomIdOrAlias: '#lounge:x', panel: { kind: 'thread', rootId: '$r' } },
     ];
     for (const route of routes) expect(parseRoute(formatRoute(route))).toEqual(route);
+  });
+
+  it('names a thread panel after the room: the URL is the selection', () => {
+    expect(formatRoute({ kind: 'room', roomIdOrAlias: '!abc:x', panel: { kind: 'thread', rootId: '$root' } })).toBe(
+      '#/room/!abc:x/thread/$root',
+    );
+    expect(formatRoute({ kind: 'room', roomIdOrAlias: '!abc:x', panel: { kind: 'threads' } })).toBe('#/room/!abc:x/threads');
+    expect(parseRoute('#/room/!abc:x/thread/notAnEvent').kind).toBe('unknown');
+    expect(parseRoute('#/room/!abc:x/thread').kind).toBe('unknown');
+    expect(parseRoute('#/room/!abc:x/threads/more').kind).toBe('unknown');
   });
 
   it('reads hashes as browsers and people write them', () => {

@@ -1,6 +1,8 @@
 // The app's URLs, as Cinny's paths.ts lays them out, in the hash so any static host serves them:
 //   #/                                   the room list
 //   #/room/{roomIdOrAlias}[/{eventId}]    a room, or one event in it (a permalink); ?via=server may follow
+//   #/room/{roomIdOrAlias}/threads        the room with its list of threads beside it
+//   #/room/{roomIdOrAlias}/thread/{root}  the room with one thread open beside it
 //   #/settings[/{section}]               settings
 // Each part is percent-encoded as a URI component, except the characters Matrix IDs are made of that a
 // fragment may carry as they are (`!`, `:`, `@`, `$`), so a permalink still reads like the ID it names.
@@ -9,9 +11,12 @@ import { isEventId, isRoomAlias, isRoomId, isUserId } from '../protocol/ids';
 
 export type Route =
   | { kind: 'home' }
-  | { kind: 'room'; roomIdOrAlias: string; eventId?: string; via?: string[] }
+  | { kind: 'room'; roomIdOrAlias: string; eventId?: string; via?: string[]; panel?: RoomPanel }
   | { kind: 'settings'; section?: string }
   | { kind: 'unknown'; path: string };
+
+/** What a room shows beside its timeline: the list of its threads, or one thread (by its root's event ID). */
+export type RoomPanel = { kind: 'threads' } | { kind: 'thread'; rootId: string };
 
 export const homeRoute: Route = { kind: 'home' };
 
@@ -36,7 +41,10 @@ export function formatRoute(route: Route): string {
     case 'home':
       return '#/';
     case 'room': {
-      const path = `#/room/${encodeSegment(route.roomIdOrAlias)}${route.eventId ? `/${encodeSegment(route.eventId)}` : ''}`;
+      const panel =
+        route.panel?.kind === 'threads' ? '/threads' : route.panel?.kind === 'thread' ? `/thread/${encodeSegment(route.panel.rootId)}` : '';
+      const event = !panel && route.eventId ? `/${encodeSegment(route.eventId)}` : '';
+      const path = `#/room/${encodeSegment(route.roomIdOrAlias)}${event}${panel}`;
       const via = route.via?.length ? `?${route.via.map((server) => `via=${encodeSegment(server)}`).join('&')}` : '';
       return path + via;
     }
@@ -49,6 +57,10 @@ export function formatRoute(route: Route): string {
 
 export const roomHref = (roomIdOrAlias: string, eventId?: string, via?: string[]) =>
   formatRoute({ kind: 'room', roomIdOrAlias, ...(eventId ? { eventId } : {}), ...(via?.length ? { via } : {}) });
+
+export const threadHref = (roomIdOrAlias: string, rootId: string) =>
+  formatRoute({ kind: 'room', roomIdOrAlias, panel: { kind: 'thread', rootId } });
+export const threadsHref = (roomIdOrAlias: string) => formatRoute({ kind: 'room', roomIdOrAlias, panel: { kind: 'threads' } });
 
 /** The route a location hash names (with or without its `#`); anything unreadable is `unknown`, never a throw. */
 export function parseRoute(hash: string): Route {
@@ -65,6 +77,12 @@ export function parseRoute(hash: string): Route {
       const via = viaServers(query);
       return { kind: 'room', roomIdOrAlias, ...(eventId ? { eventId } : {}), ...(via.length ? { via } : {}) };
     }
+  }
+  if (head === 'room' && rest.length >= 2 && isRoomIdOrAlias(rest[0]!)) {
+    const [roomIdOrAlias, panel, rootId] = rest as [string, string, string | undefined];
+    if (panel === 'threads' && rest.length === 2) return { kind: 'room', roomIdOrAlias, panel: { kind: 'threads' } };
+    if (panel === 'thread' && rest.length === 3 && isEventId(rootId!))
+      return { kind: 'room', roomIdOrAlias, panel: { kind: 'thread', rootId: rootId! } };
   }
   if (head === 'settings' && rest.length <= 1) return rest[0] ? { kind: 'settings', section: rest[0] } : { kind: 'settings' };
   return { kind: 'unknown', path: `/${path}` };

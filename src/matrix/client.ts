@@ -69,6 +69,9 @@ export async function startSessionClient(client: MatrixClient, pollTimeoutMs?: n
     lazyLoadMembers: true,
     // Local echoes live apart from the timeline, are persisted, and can be retried.
     pendingEventOrdering: PendingEventOrdering.Detached,
+    // Threads as Element has them: replies live in their thread's timeline, not the room's; roots carry a Thread;
+    // /sync asks for per-thread unread counts and receipts name their thread.
+    threadSupport: true,
   });
 }
 

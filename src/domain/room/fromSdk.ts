@@ -68,10 +68,17 @@ export function roomTimelineEvents(room: Room, ownIdentity: string): TimelineEve
   let i = 0;
   for (const e of live) out[i++] = toTimelineEvent(e);
   for (const e of pending) {
+    if (inThread(e)) continue; // a thread reply on its way shows in its thread
     const event = toTimelineEvent(e);
     out[i++] = event.identity === ownIdentity ? event : { ...event, identity: ownIdentity };
   }
+  out.length = i;
   return out;
+}
+
+/** A reply in a thread (or an edit or reaction to one), not a main-timeline event; a root is in the main timeline. */
+export function inThread(event: MatrixEvent): boolean {
+  return !!event.threadRootId && !event.isThreadRoot;
 }
 
 /** Finds the SDK event behind a row (for retry, redact, receipts). */

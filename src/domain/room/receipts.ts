@@ -69,9 +69,43 @@ export async function markRead(client: MatrixClient, room: Room): Promise<void> 
   if ((receiptDone && markerDone) || lastSent.get(room.roomId) === key) return;
   lastSent.set(room.roomId, key);
   try {
-    await client.setRoomReadMarkers(room.roomId, id, receiptDone ? undefined : latest);
+    // The read-markers receipt is unthreaded: it would read every thread up to here too. A room with threads gets the
+    // marker there and a receipt for the main timeline (the SDK names the thread: 'main') on its own.
+    const threaded = !receiptDone && client.supportsThreads() && room.getThreads().length > 0;
+    await client.setRoomReadMarkers(room.roomId, id, receiptDone || threaded ? undefined : latest);
+    if (threaded) await client.sendReadReceipt(latest);
   } catch (err) {
     lastSent.delete(room.roomId); // try again on the next update
+    throw err;
+  }
+}
+
+const lastSentInThread = new Map<string, string>();
+
+/**
+ * Marks a thread read up to its newest reply: a receipt in the thread's name (MSC3771), which reads nothing of the
+ * main timeline or other threads. Sent once per reply, and only while the thread counts unread or the receipt is behind.
+ */
+export async function markThreadRead(client: MatrixClient, room: Room, rootId: string): Promise<void> {
+  const thread = room.getThread(rootId);
+  const events = thread?.liveTimeline.getEvents() ?? [];
+  let latest: MatrixEvent | undefined;
+  for (let i = events.length - 1; i >= 0 && !latest; i--) {
+    const event = events[i]!;
+    if (event.getId() && event.status === null) latest = event;
+  }
+  const id = latest?.getId();
+  if (!thread || !latest || !id) return;
+  const me = client.getUserId() ?? '';
+  const unread = room.getThreadUnreadNotificationCount(rootId, NotificationCountType.Total) > 0;
+  if (!unread && (latest.getSender() === me || thread.getEventReadUpTo(me, true) === id)) return;
+  const key = `${rootId}|${id}`;
+  if (lastSentInThread.get(room.roomId) === key) return;
+  lastSentInThread.set(room.roomId, key);
+  try {
+    await client.sendReadReceipt(latest);
+  } catch (err) {
+    lastSentInThread.delete(room.roomId);
     throw err;
   }
 }

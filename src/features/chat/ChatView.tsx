@@ -35,7 +35,9 @@ import {
   useRoomView,
   useRoomViewModel,
 } from './useRoomViewModel';
-import { goHome, openRoom } from '../../state/navigation';
+import { goHome, navigate, openRoom, useRoute } from '../../state/navigation';
+import { threadHref, threadsHref, roomHref } from '../../domain/routes';
+import { ThreadsContext, useThreadsModel, useThreadsUnread } from './ThreadSummary';
 import { NotPortableNote, useRoomKeyFromServer } from '../portable/NotPortable';
 import { IdentityInspector } from '../identity/IdentityInspector';
 import { loadRoomMemberInfo } from '../../domain/identity/memberInfoFetch';
@@ -86,6 +88,10 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const readMarker = useRoomView(vm, selectReadMarker);
   const readUntil = useRoomView(vm, selectReadUntil);
   const membersOpen = useChat((s) => s.membersOpen);
+  const threads = useThreadsModel(room, vm);
+  const threadsContext = useMemo(() => threads && { model: threads, roomId: room.roomId }, [threads, room]);
+  const threadsUnread = useThreadsUnread(threads);
+  const threadsOpen = useRoute((s) => s.route.kind === 'room' && s.route.panel?.kind === 'threads');
   // Closing the members panel takes the focus with it (its close button is gone): give it back to the
   // button that opens the panel, unless the reader has already put it somewhere.
   const membersButton = useRef<HTMLButtonElement>(null);
@@ -199,8 +205,9 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       onInspect: (row) => state.inspect(row.event.identity || row.event.sender),
       onToggleReaction: (row, key) => state.toggleReaction(row.event.id, key),
       onRevealQuote: (reply) => setToReveal(reply),
+      onThread: (row) => navigate(threadHref(room.roomId, row.event.id)),
     };
-  }, [vm]);
+  }, [vm, room]);
   // Reactors are named like senders: by identity, so an impostor's reaction is not read as the real member's.
   const reactorName: ReactorName = useCallback((reactor) => vm.getState().profileOf(reactor).name, [vm]);
   const { retryUpload, cancelUpload } = vm.getState();
@@ -292,6 +299,14 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           {keyFromServer && <NotPortableNote reason={t('rooms.notPortable.roomReason')} />}
         </div>
         <SearchButton onClick={() => setDialog('search')} />
+        <HeaderAction
+          label={threadsUnread > 0 ? t('threads.buttonUnread', { count: threadsUnread }) : t('threads.button')}
+          title={t('threads.title')}
+          icon={threadsIcon}
+          pressed={threadsOpen}
+          badge={threadsUnread}
+          onClick={() => navigate(threadsOpen ? roomHref(room.roomId) : threadsHref(room.roomId))}
+        />
         <HeaderAction label={t('chat.invite')} title={t('chat.inviteTitle')} icon={inviteIcon} onClick={() => setDialog('invite')} />
         <HeaderAction
           ref={membersButton}
@@ -321,6 +336,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         </div>
       )}
       <MentionContext.Provider value={mentionContext}>
+        <ThreadsContext.Provider value={threadsContext}>
         <TimelineList
           rows={rows}
           renderRow={renderRow}
@@ -332,6 +348,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           handle={listRef}
           focusKey={focusKey}
         />
+        </ThreadsContext.Provider>
       </MentionContext.Provider>
       {/* Jump to latest sits beside the typing line, under the timeline: it never covers the last message. */}
       <div className="flex min-h-5 items-center gap-2 px-4">
@@ -401,6 +418,7 @@ function HeaderAction({
   title,
   icon,
   pressed,
+  badge,
   onClick,
   ref,
 }: {
@@ -408,6 +426,8 @@ function HeaderAction({
   title: string;
   icon: ReactNode;
   pressed?: boolean;
+  /** A count shown on the button (its label says it in words). */
+  badge?: number;
   onClick(): void;
   ref?: Ref<HTMLButtonElement>;
 }) {
@@ -426,8 +446,13 @@ function HeaderAction({
         {icon}
       </svg>
       <span aria-hidden className="hidden sm:inline">
-        {label}
+        {badge !== undefined ? title : label}
       </span>
+      {badge !== undefined && badge > 0 && (
+        <span aria-hidden className="ml-1 rounded-full bg-indigo-600 px-1.5 text-xs font-semibold text-white">
+          {badge}
+        </span>
+      )}
     </button>
   );
 }
@@ -448,6 +473,12 @@ const settingsIcon = (
   <>
     <circle cx="10" cy="10" r="2.5" />
     <path d="M10 2v2.5M10 15.5V18M2 10h2.5M15.5 10H18M4.3 4.3l1.8 1.8M13.9 13.9l1.8 1.8M4.3 15.7l1.8-1.8M13.9 6.1l1.8-1.8" />
+  </>
+);
+const threadsIcon = (
+  <>
+    <path d="M3 4h14v9H9l-4 3v-3H3z" />
+    <path d="M7 8h6" />
   </>
 );
 const leaveIcon = (

@@ -13,6 +13,7 @@ import { mentionsUser } from '../../domain/room/mentions';
 import type { HiddenReason } from '../../domain/room/quotes';
 import type { TimelineEvent } from '../../domain/room/timeline';
 import { useChat } from '../../state/chatStore';
+import { ThreadSummaryLine } from './ThreadSummary';
 
 export interface MessageActions {
   onReply(row: MessageRowData): void;
@@ -26,6 +27,8 @@ export interface MessageActions {
   onToggleReaction(row: MessageRowData, key: string): void;
   /** Asks to see a quoted message our server hid (the view warns first). */
   onRevealQuote(reply: Extract<ReplyPreview, { kind: 'hidden' }>): void;
+  /** Opens the message's thread to reply in it (the room's timeline has it; a thread's own rows don't). */
+  onThread?(row: MessageRowData): void;
 }
 
 export type { ReplyPreview };
@@ -291,6 +294,7 @@ export const MessageRow = memo(function MessageRow({
             onToggle={(key) => actions.onToggleReaction(row, key)}
           />
         )}
+        {!deleted && actions.onThread && <ThreadSummaryLine rootId={event.id} />}
         {!deleted && event.status === 'sent' && (
           <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-line md:bg-surface-raised md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100">
             <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
@@ -301,6 +305,15 @@ export const MessageRow = memo(function MessageRow({
             >
               {t('chat.message.reply')}
             </button>
+            {actions.onThread && (
+              <button
+                className={actionButton}
+                aria-label={t('threads.replyInThreadLabel', { name: profile.name })}
+                onClick={() => actions.onThread?.(row)}
+              >
+                {t('threads.replyInThread')}
+              </button>
+            )}
             {isOwn && (
               <button className={actionButton} aria-label={t('chat.message.editLabel')} onClick={() => actions.onEdit(row)}>
                 {t('chat.message.edit')}

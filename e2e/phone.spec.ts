@@ -28,7 +28,7 @@ async function box(locator: Locator) {
   return b;
 }
 
-test('375 px: the room name stays whole; Search, Invite, Members, Room settings and Leave are named icons reached by keyboard', async ({
+test('375 px: the room name stays whole; Search, Threads, Invite, Members, Room settings and Leave are named icons reached by keyboard', async ({
   browser,
 }) => {
   page = await signedUpPage(browser, serverName, 'alice', { width: 375 });
@@ -41,6 +41,7 @@ test('375 px: the room name stays whole; Search, Invite, Members, Room settings 
   await page.getByRole('button', { name: 'Back to rooms' }).focus();
   for (const [name, title] of [
     ['Search', 'Search messages'],
+    ['Threads', 'Threads'],
     ['Invite', 'Invite someone to this room'],
     ['Members', 'Members'],
     ['Room settings', 'Room settings: name, access, roles, notifications'],

@@ -280,8 +280,8 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   return (
     <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
       {fileDrop.dragging && <DropOverlay />}
-      <header className="flex items-center gap-2 border-b border-line px-2 py-2">
-        <button className={`${iconButton} md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
+      <header className="flex items-center gap-1 border-b border-line px-2 py-2 sm:gap-2">
+        <button className={`${iconButton} max-sm:min-w-8 max-sm:px-1 md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
           ←
         </button>
         <div className="min-w-0 flex-1 px-1">
@@ -337,17 +337,17 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
       )}
       <MentionContext.Provider value={mentionContext}>
         <ThreadsContext.Provider value={threadsContext}>
-        <TimelineList
-          rows={rows}
-          renderRow={renderRow}
-          onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
-          onNearBottom={anchored ? () => void loadNewer() : undefined}
-          followEnd={!anchored}
-          onAtBottomChange={setAtBottom}
-          header={header}
-          handle={listRef}
-          focusKey={focusKey}
-        />
+          <TimelineList
+            rows={rows}
+            renderRow={renderRow}
+            onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
+            onNearBottom={anchored ? () => void loadNewer() : undefined}
+            followEnd={!anchored}
+            onAtBottomChange={setAtBottom}
+            header={header}
+            handle={listRef}
+            focusKey={focusKey}
+          />
         </ThreadsContext.Provider>
       </MentionContext.Provider>
       {/* Jump to latest sits beside the typing line, under the timeline: it never covers the last message. */}
@@ -432,7 +432,15 @@ function HeaderAction({
   ref?: Ref<HTMLButtonElement>;
 }) {
   return (
-    <button ref={ref} type="button" className={iconButton} aria-label={label} title={title} aria-pressed={pressed} onClick={onClick}>
+    <button
+      ref={ref}
+      type="button"
+      className={`${iconButton} max-sm:min-w-8 max-sm:px-1`}
+      aria-label={label}
+      title={title}
+      aria-pressed={pressed}
+      onClick={onClick}
+    >
       <svg
         aria-hidden
         viewBox="0 0 20 20"

@@ -46,6 +46,8 @@ test('keyboard only: register, create a room, send, edit with the Up arrow, sign
   await page.keyboard.type('carol');
   await page.keyboard.press('Tab');
   await page.keyboard.type('carol-password');
+  await page.keyboard.press('Tab'); // the password again
+  await page.keyboard.type('carol-password');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
 

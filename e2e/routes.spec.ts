@@ -99,7 +99,7 @@ test('the open room is the URL: reload reopens it, Back and Forward move between
   await elsewhere.getByRole('button', { name: 'Back to rooms' }).click();
   await expect(elsewhere.getByText('Pick a room, or create one.')).toBeVisible();
 
-  // Settings has a route, with a placeholder until there is a settings screen.
+  // Settings has a route.
   await elsewhere.goto('/#/settings');
   await expect(elsewhere.getByRole('region', { name: 'Settings' })).toBeVisible();
   await elsewhere.context().close();

@@ -33,7 +33,8 @@ export async function register(page: Page, serverName: string, username: string,
   await page.getByRole('button', { name: 'Create an account instead' }).click();
   await page.getByLabel('Homeserver').fill(serverName);
   await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page.getByRole('navigation', { name: 'Rooms' })).toBeVisible({ timeout: 20_000 });
 }

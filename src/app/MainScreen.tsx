@@ -86,7 +86,7 @@ export default function MainScreen({ session }: { session: Session }) {
             />
           </div>
           <div inert={behindModal} className={`${showsPage ? 'flex' : 'hidden md:flex'} min-w-0 flex-1`}>
-            <RouteView route={route} />
+            <RouteView route={route} onSignOut={() => signOut(client)} />
           </div>
           {openRoomId && roomShown && panel && (
             <Suspense fallback={null}>

@@ -12,6 +12,7 @@ import { isRoomAlias } from '../protocol/ids';
 import { t } from '../i18n';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
+const SettingsView = lazy(() => import('../features/settings/SettingsView'));
 
 const loading = (
   <div role="status" className="m-auto text-subtle">
@@ -19,7 +20,8 @@ const loading = (
   </div>
 );
 
-export function RouteView({ route }: { route: Route }) {
+/** `onSignOut` ends the session (settings: deactivating the account); the shell passes it, so no feature imports it. */
+export function RouteView({ route, onSignOut }: { route: Route; onSignOut(): Promise<void> }) {
   switch (route.kind) {
     case 'home':
       return <div className="m-auto p-6 text-center text-subtle">{t('route.home')}</div>;
@@ -30,7 +32,11 @@ export function RouteView({ route }: { route: Route }) {
         <RoomRoute key={route.roomIdOrAlias} roomId={route.roomIdOrAlias} eventId={route.eventId} via={route.via} />
       );
     case 'settings':
-      return <SettingsPlaceholder section={route.section} />;
+      return (
+        <Suspense fallback={loading}>
+          <SettingsView section={route.section} onSignOut={onSignOut} />
+        </Suspense>
+      );
     case 'unknown':
       return (
         <Message title={t('route.unknown.title')}>
@@ -138,15 +144,6 @@ function JoinButton({ address, eventId }: { address: string; via?: string[]; eve
         />
       )}
     </>
-  );
-}
-
-/** There is no settings screen yet: the route exists so links and Back work once there is. */
-function SettingsPlaceholder({ section }: { section?: string }) {
-  return (
-    <Message title={t('route.settings.title')}>
-      <p>{section ? t('route.settings.section', { section }) : t('route.settings.none')}</p>
-    </Message>
   );
 }
 

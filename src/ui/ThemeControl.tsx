@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { t, type MessageKey } from '../i18n';
 import { themeStore, useThemeChoice, type ThemeChoice } from './theme';
 
@@ -10,6 +11,8 @@ const choices: { value: ThemeChoice; label: MessageKey }[] = [
 /** System, light or dark: a radio group (arrow keys move between the three), small enough to live in any menu. */
 export function ThemeControl() {
   const choice = useThemeChoice();
+  // Its own radio group: the room list's footer and Settings may both show one.
+  const name = useId();
   return (
     <fieldset className="flex items-center justify-between gap-2 px-3 py-2 text-sm">
       <legend className="float-left">{t('theme.label')}</legend>
@@ -21,7 +24,7 @@ export function ThemeControl() {
           >
             <input
               type="radio"
-              name="theme"
+              name={name}
               value={value}
               className="sr-only"
               checked={choice === value}

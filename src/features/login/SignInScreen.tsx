@@ -1,6 +1,7 @@
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { discoverHomeserver, HomeserverError } from '../../matrix/homeserver';
 import { loginWithPassword, registerWithPassword } from '../../matrix/auth';
+import { newPasswordProblem, preloadPasswordCheck } from '../account/passwordStrength';
 import { MatrixHttpError } from '../../matrix/http';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
@@ -23,6 +24,7 @@ export function SignInScreen() {
   const [homeserver, setHomeserver] = useState(hint?.homeserver ?? 'alpha.localhost:8481');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [repeated, setRepeated] = useState('');
   const [busy, setBusy] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const notice = useSession((s) => s.notice);
@@ -34,6 +36,12 @@ export function SignInScreen() {
     if (!username.trim() || !password) {
       setError(t('login.missing'));
       return;
+    }
+    if (mode === 'register') {
+      setBusy(t('password.checking'));
+      const problem = await newPasswordProblem(password, repeated, [username, homeserver]).catch(() => undefined);
+      setBusy(undefined);
+      if (problem) return setError(t(problem));
     }
     try {
       setBusy(t('login.finding'));
@@ -119,6 +127,18 @@ export function SignInScreen() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
+        {mode === 'register' && (
+          <label className="block space-y-1">
+            <span className="text-sm">{t('login.passwordRepeat')}</span>
+            <input
+              className={inputClass}
+              type="password"
+              value={repeated}
+              autoComplete="new-password"
+              onChange={(e) => setRepeated(e.target.value)}
+            />
+          </label>
+        )}
         {error && (
           <p role="alert" className="rounded-md bg-danger-surface p-3 text-sm text-danger-fg">
             {error}
@@ -137,6 +157,7 @@ export function SignInScreen() {
           className={`w-full ${secondaryButton}`}
           onClick={() => {
             setMode(mode === 'sign-in' ? 'register' : 'sign-in');
+            if (mode === 'sign-in') preloadPasswordCheck();
             setError(undefined);
           }}
         >

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
 import { openRoom, selectOpenRoomId, useRoute } from '../../state/navigation';
+import { formatRoute } from '../../domain/routes';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
 import { iconButton, inputClass, secondaryButton } from '../../ui/controls';
@@ -38,6 +39,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
   const rooms = useChat((s) => s.rooms);
   const filter = useChat((s) => s.roomFilter);
   const selected = useRoute(selectOpenRoomId);
+  const settingsOpen = useRoute((s) => s.route.kind === 'settings');
   const shown = useMemo(() => visibleRooms(rooms, filter), [rooms, filter]);
   useDirectPartnerLinks(shown);
   const [dialog, setDialog] = useState<'create' | 'direct' | 'join' | 'explore' | undefined>();
@@ -58,6 +60,9 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
           </p>
         </div>
         <div className="ml-auto flex items-center gap-1">
+          <a className={iconButton} href={formatRoute({ kind: 'settings' })} aria-current={settingsOpen ? 'page' : undefined}>
+            {t('settings.open')}
+          </a>
           <MoveAccountButton onMoved={onMoved} />
           <button className={iconButton} disabled={signingOut} onClick={() => setConfirmSignOut(true)}>
             {t('rooms.signOut')}

@@ -6,6 +6,7 @@ import type { RequestContext, Router } from '../http/router';
 import { asObject, optionalString, requiredString } from '../http/validate';
 import { isLocalUserId } from '../homeserver';
 import { isServerName, requireServerName } from '../federation/client';
+import { memberDomain } from '../federation/federation';
 
 export function registerMembership(router: Router, hs: Homeserver): void {
   const join = async (ctx: RequestContext, roomIdOrAlias: string) => {
@@ -55,6 +56,44 @@ export function registerMembership(router: Router, hs: Homeserver): void {
   router.post('~/join/{roomIdOrAlias}', (ctx) => join(ctx, ctx.params.roomIdOrAlias!));
   router.post('~/rooms/{roomId}/join', (ctx) => join(ctx, ctx.params.roomId!));
 
+  // Knocking (spec: POST /knock/{roomIdOrAlias}): asks to join a room whose join rule is `knock`. The auth rules
+  // refuse it otherwise (403). In member-key rooms the knock is by the member key the user would join with
+  // (derived from the room ID, or the client's `dev.wayfarer.member_seed`), so an accepted knock joins with it.
+  router.post('~/knock/{roomIdOrAlias}', async (ctx) => {
+    const session = requireSession(hs, ctx);
+    const body = asObject(await ctx.json());
+    const { roomId, servers: aliasServers } = await resolveRoomAnywhere(hs, ctx.params.roomIdOrAlias!);
+    const seed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
+    const current = hs.events.membership(roomId, session.userId)?.membership;
+    if (current === 'knock') return { room_id: roomId };
+    if (current === 'join' || current === 'invite' || current === 'ban')
+      throw forbidden(
+        `cannot knock: ${session.userId} is ${current === 'join' ? 'already joined' : current === 'ban' ? 'banned' : 'invited'}`,
+      );
+    const user = hs.accounts.getUser(session.userId);
+    const reason = optionalString(body, 'reason');
+    const content = {
+      ...(user?.displayname ? { displayname: user.displayname } : {}),
+      ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    };
+    if (!hs.federation.isResident(roomId)) {
+      const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via')].map((s) => requireServerName(s, 'via'));
+      const fromRoomId = roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [];
+      const servers = [...via, ...aliasServers.filter(isServerName), ...fromRoomId.filter(isServerName)].filter(
+        (s) => s !== hs.config.serverName,
+      );
+      if (servers.length === 0 && hs.federation.outliers.serverHints(roomId).length === 0)
+        throw notFound(`No server to knock on ${roomId} through; give via`);
+      await hs.federation.knockRemote(roomId, session.userId, servers, { seed, content });
+      return { room_id: roomId };
+    }
+    const version = hs.rooms.versionOf(roomId);
+    const memberId = hs.rooms.memberIdFor(roomId, version, session.userId, seed);
+    hs.rooms.send(roomId, session.userId, { type: 'm.room.member', stateKey: memberId, content: { membership: 'knock', ...content } });
+    return { room_id: roomId };
+  });
+
   router.post('~/rooms/{roomId}/leave', async (ctx) => {
     const session = requireSession(hs, ctx);
     const body = asObject(await ctx.json());
@@ -68,8 +107,13 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     // server holds only its public half. Checked and kept like a join's.
     const seed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
     if (seed) hs.rooms.memberIdFor(roomId, version, session.userId, seed);
-    // Rejecting an invite to a room that lives elsewhere goes through the inviting server.
-    if (current.membership === 'invite' && !hs.federation.isResident(roomId) && hs.federation.outliers.serverHints(roomId).length > 0) {
+    // Rejecting an invite to a room that lives elsewhere goes through the inviting server; rescinding a knock
+    // through the server knocked on.
+    if (
+      (current.membership === 'invite' || current.membership === 'knock') &&
+      !hs.federation.isResident(roomId) &&
+      hs.federation.outliers.serverHints(roomId).length > 0
+    ) {
       await hs.federation.leaveRemote(roomId, session.userId);
       return {};
     }
@@ -117,6 +161,21 @@ export function registerMembership(router: Router, hs: Homeserver): void {
       const currentMembership = current ? hs.events.event(current)?.pdu.content.membership : undefined;
       if (currentMembership !== expect)
         throw forbidden(`${userId} is not ${expect === 'ban' ? 'banned' : expect === 'join' ? 'joined' : expect}`);
+    }
+    // Accepting a knock from a user whose server is not in the room: the invite goes to that server (/v2/invite).
+    if (membership === 'invite') {
+      const knockId = hs.events.currentStateEventId(roomId, 'm.room.member', target);
+      const knock = knockId ? hs.events.event(knockId)?.pdu : undefined;
+      const domain = knock && memberDomain(version, knock);
+      if (
+        knock?.content.membership === 'knock' &&
+        domain &&
+        domain !== hs.config.serverName &&
+        !hs.federation.serversInRoom(roomId).includes(domain)
+      ) {
+        await hs.federation.inviteKnocker(roomId, session.userId, knock, reason !== undefined ? { reason } : {});
+        return {};
+      }
     }
     const invitedUser = membership === 'invite' ? hs.accounts.getUser(userId) : undefined;
     hs.rooms.send(roomId, session.userId, {

@@ -321,7 +321,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
 
   // ---- membership handshakes ----------------------------------------------------------------------------------
 
-  const makeMembership = (membership: 'join' | 'leave') => async (ctx: RequestContext) => {
+  const makeMembership = (membership: 'join' | 'leave' | 'knock') => async (ctx: RequestContext) => {
     const origin = await authenticate(ctx);
     const { roomId, userId: memberId } = ctx.params as { roomId: string; userId: string };
     requireAllowedByAcl(roomId, origin);
@@ -329,7 +329,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (!room || !fed.isResident(roomId)) throw notFound(`This server is not in ${roomId}`);
     if (fed.federationForbidden(roomId)) throw forbidden('this room does not federate (m.federate is false)');
     const version = room.room_version;
-    if (membership === 'join') {
+    if (membership === 'join' || membership === 'knock') {
       const accepted = ctx.query.getAll('ver');
       if (!accepted.includes(version) && !(accepted.length === 0 && version === '1')) {
         throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `the room is version ${version}`, { room_version: version });
@@ -361,8 +361,9 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   };
   router.get(`${FED}/v1/make_join/{roomId}/{userId}`, makeMembership('join'));
   router.get(`${FED}/v1/make_leave/{roomId}/{userId}`, makeMembership('leave'));
+  router.get(`${FED}/v1/make_knock/{roomId}/{userId}`, makeMembership('knock'));
 
-  const sendMembership = (membership: 'join' | 'leave') => async (ctx: RequestContext) => {
+  const sendMembership = (membership: 'join' | 'leave' | 'knock') => async (ctx: RequestContext) => {
     const origin = await authenticate(ctx);
     const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
     requireAllowedByAcl(roomId, origin);
@@ -381,6 +382,9 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     }
     if (computed !== eventId) throw badJson('the event ID does not match the event');
     if (!usesMemberKeys(version) && serverOfUserId(pdu.sender) !== origin) throw forbidden(`${origin} cannot act for ${pdu.sender}`);
+    // Member-key rooms: a knock is its member key's, claimed for a user of `content.domain`: only that server knocks.
+    if (membership === 'knock' && usesMemberKeys(version) && pdu.content.domain !== origin)
+      throw forbidden(`${origin} cannot knock for a user of ${String(pdu.content.domain)}`);
     const stateBefore = fed.stateBefore(roomId, pdu, fed.createEventId(roomId, version), version);
     try {
       await fed.receivePdu(origin, pdu);
@@ -394,6 +398,8 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     fed.outbound.enqueuePdu(others, eventId);
     others.forEach((s) => fed.outbound.kick(s));
     if (membership === 'leave') return {};
+    // The knocker sees the room it asked to join by its stripped state (the spec's knock_room_state).
+    if (membership === 'knock') return { knock_room_state: fed.strippedState(roomId).map(stripUnsigned) };
     const stateIds = [...stateBefore.values()];
     const pdus = (list: string[]) =>
       list
@@ -410,6 +416,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   };
   router.put(`${FED}/v2/send_join/{roomId}/{eventId}`, sendMembership('join'));
   router.put(`${FED}/v2/send_leave/{roomId}/{eventId}`, sendMembership('leave'));
+  router.put(`${FED}/v1/send_knock/{roomId}/{eventId}`, sendMembership('knock'));
 
   router.put(`${FED}/v2/invite/{roomId}/{eventId}`, async (ctx) => {
     const origin = await authenticate(ctx);
@@ -516,7 +523,9 @@ async function withdrawnInvite(hs: Homeserver, origin: string, raw: unknown, ver
   const userId = usesMemberKeys(version) ? hs.memberKeys.forKey(roomId, pdu.state_key)?.user_id : pdu.state_key;
   if (!userId || !isLocalUserId(hs, userId)) return undefined;
   const current = hs.events.membership(roomId, userId);
-  if (current?.membership !== 'invite' || !pdu.auth_events.includes(current.event_id)) return undefined;
+  // A knock denied is the same story: the kick names the knock, and comes from a server we knocked through or that invited us.
+  if ((current?.membership !== 'invite' && current?.membership !== 'knock') || !pdu.auth_events.includes(current.event_id))
+    return undefined;
   if (!hs.federation.outliers.serverHints(roomId).includes(origin)) throw new PduError(`${origin} did not invite us to ${roomId}`);
   const { pdu: checked, eventId } = await hs.federation.checkPdu(pdu, version);
   hs.events.transaction(() => {

@@ -160,6 +160,8 @@ export class Federation {
   joinRemote: MembershipHandshakes['joinRemote'] = (...args) => this.membership.joinRemote(...args);
   inviteRemote: MembershipHandshakes['inviteRemote'] = (...args) => this.membership.inviteRemote(...args);
   leaveRemote: MembershipHandshakes['leaveRemote'] = (...args) => this.membership.leaveRemote(...args);
+  inviteKnocker: MembershipHandshakes['inviteKnocker'] = (...args) => this.membership.inviteKnocker(...args);
+  knockRemote: MembershipHandshakes['knockRemote'] = (...args) => this.membership.knockRemote(...args);
   strippedState: MembershipHandshakes['strippedState'] = (...args) => this.membership.strippedState(...args);
 
   /** May `server` take part in the room? The room's current m.room.server_acl decides (none: everyone may). */

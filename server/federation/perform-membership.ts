@@ -200,20 +200,46 @@ export class MembershipHandshakes {
     if (this.graph.federationForbidden(roomId))
       throw forbidden('this room does not federate (m.federate is false): only local users can join');
     const domain = requireServerName(serverOfUserId(targetUserId), `invite of ${targetUserId}`);
-    let target = targetUserId;
     const content: Json = { ...extraContent, membership: 'invite' };
+    return this.sendInvite(roomId, version, inviterUserId, domain, targetUserId, content, async () => {
+      if (!usesMemberKeys(version)) return targetUserId;
+      const reply = await this.client.request<{ member_key?: unknown }>(
+        domain,
+        'GET',
+        `/_matrix/federation/unstable/org.matrix.msc4430/member_key/${encodeURIComponent(roomId)}/${encodeURIComponent(targetUserId)}`,
+      );
+      if (typeof reply.member_key !== 'string' || !/^@[A-Za-z0-9_-]{43}$/.test(reply.member_key))
+        throw new PduError(`${domain} sent no usable member key`);
+      Object.assign(content, { localpart: localpartOf(targetUserId), domain });
+      return reply.member_key;
+    });
+  }
+
+  /**
+   * Accepts a knock from a user of a server that is not in the room: the invite goes to the knocker's server over
+   * /v2/invite (as any invite of a remote user), for the very member that knocked (in member-key rooms its key, and
+   * the `localpart`/`domain` its knock claimed, co-signed by that server).
+   */
+  async inviteKnocker(roomId: string, inviterUserId: string, knock: Pdu, extraContent: Json): Promise<string> {
+    const version = this.rooms.versionOf(roomId);
+    const memberKeys = usesMemberKeys(version);
+    const domain = requireServerName(memberKeys ? String(knock.content.domain) : serverOfUserId(knock.state_key!), 'the knocker');
+    const content: Json = { ...extraContent, membership: 'invite' };
+    if (memberKeys && typeof knock.content.localpart === 'string') Object.assign(content, { localpart: knock.content.localpart, domain });
+    return this.sendInvite(roomId, version, inviterUserId, domain, knock.state_key!, content, async () => knock.state_key!);
+  }
+
+  private async sendInvite(
+    roomId: string,
+    version: string,
+    inviterUserId: string,
+    domain: string,
+    targetLabel: string,
+    content: Json,
+    targetMember: () => Promise<string>,
+  ): Promise<string> {
     try {
-      if (usesMemberKeys(version)) {
-        const reply = await this.client.request<{ member_key?: unknown }>(
-          domain,
-          'GET',
-          `/_matrix/federation/unstable/org.matrix.msc4430/member_key/${encodeURIComponent(roomId)}/${encodeURIComponent(targetUserId)}`,
-        );
-        if (typeof reply.member_key !== 'string' || !/^@[A-Za-z0-9_-]{43}$/.test(reply.member_key))
-          throw new PduError(`${domain} sent no usable member key`);
-        target = reply.member_key;
-        Object.assign(content, { localpart: localpartOf(targetUserId), domain });
-      }
+      const target = await targetMember();
       const sealed = this.rooms.seal(roomId, inviterUserId, { type: 'm.room.member', stateKey: target, content });
       const reply = await this.client.request<{ event?: Pdu }>(
         domain,
@@ -228,9 +254,9 @@ export class MembershipHandshakes {
       return this.rooms.commit({ ...sealed, pdu: { ...sealed.pdu, signatures: signed.signatures } }, inviterUserId).eventId;
     } catch (error) {
       if (error instanceof FederationError) {
-        if (error.status === 404) throw new MatrixError(404, 'M_NOT_FOUND', `Unknown user ${targetUserId}`);
+        if (error.status === 404) throw new MatrixError(404, 'M_NOT_FOUND', `Unknown user ${targetLabel}`);
         if (error.status === 403) throw forbidden(`${domain} refused the invite: ${error.message}`);
-        throw new MatrixError(502, 'M_UNKNOWN', `Could not invite ${targetUserId}: ${error.message}`);
+        throw new MatrixError(502, 'M_UNKNOWN', `Could not invite ${targetLabel}: ${error.message}`);
       }
       if (error instanceof PduError) throw new MatrixError(502, 'M_UNKNOWN', error.message);
       throw error;
@@ -265,7 +291,7 @@ export class MembershipHandshakes {
   private memberEventFromTemplate(
     server: string,
     template: Pdu | undefined,
-    membership: 'join' | 'leave',
+    membership: 'join' | 'leave' | 'knock',
     roomId: string,
     version: string,
     userId: string,
@@ -296,6 +322,92 @@ export class MembershipHandshakes {
       auth_events: template.auth_events,
     };
     return sealPdu(unsealed, version, this.serverName, this.signingKey.current, this.rooms.seedOf(roomId, version, userId));
+  }
+
+  /**
+   * Knocks on a room this server is not in: make_knock/send_knock through the first of `servers` that answers. The
+   * knock is held out of the timeline with the resident's `knock_room_state` (checked: this room's events only), for
+   * the knock section of /sync; the resident is remembered as the way in (the invite that accepts comes from it).
+   */
+  async knockRemote(
+    roomId: string,
+    userId: string,
+    servers: string[],
+    options: { seed?: Uint8Array; content?: Json } = {},
+  ): Promise<string> {
+    const candidates = [...new Set([...servers, ...this.outliers.serverHints(roomId)])].filter((s) => s !== this.serverName);
+    if (candidates.length === 0) throw new MatrixError(404, 'M_NOT_FOUND', `No server to knock on ${roomId} through; give via`);
+    let lastError: unknown;
+    for (const server of candidates) {
+      try {
+        return await this.knockThrough(server, roomId, userId, options);
+      } catch (error) {
+        lastError = error;
+        if (error instanceof MatrixError && error.status === 403) throw error;
+        if (error instanceof FederationError && error.status === 403)
+          throw forbidden(`${server} refused the knock: ${(error.body as { error?: string })?.error ?? ''}`);
+      }
+    }
+    if (lastError instanceof MatrixError) throw lastError;
+    throw new MatrixError(
+      502,
+      'M_UNKNOWN',
+      `Could not knock on ${roomId} through ${candidates.join(', ')}: ${(lastError as Error)?.message}`,
+    );
+  }
+
+  private async knockThrough(
+    server: string,
+    roomId: string,
+    userId: string,
+    options: { seed?: Uint8Array; content?: Json },
+  ): Promise<string> {
+    const guessed = this.guessVersion(roomId);
+    const memberId = this.rooms.memberIdFor(roomId, guessed, userId, options.seed);
+    const versions = new URLSearchParams(SERVED_ROOM_VERSIONS.map((v) => ['ver', v])).toString();
+    const made = await this.client.request<{ event?: Pdu; room_version?: string }>(
+      server,
+      'GET',
+      `/_matrix/federation/v1/make_knock/${encodeURIComponent(roomId)}/${encodeURIComponent(memberId)}?${versions}`,
+    );
+    const version = made.room_version ?? '1';
+    if (!isSupportedRoomVersion(version) || version !== guessed)
+      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `room version ${version} is not what ${roomId} should be`);
+    const { pdu, eventId } = this.memberEventFromTemplate(server, made.event, 'knock', roomId, version, userId, memberId, options.content);
+    const reply = await this.client.request<{ knock_room_state?: unknown[] }>(
+      server,
+      'PUT',
+      `/_matrix/federation/v1/send_knock/${encodeURIComponent(roomId)}/${encodeURIComponent(eventId)}`,
+      { body: pdu },
+    );
+    // Only this room's events, checked as any PDU; the create event must be there (the spec's MUST).
+    const checked = await this.input.checkedList(
+      Array.isArray(reply.knock_room_state) ? reply.knock_room_state.slice(0, 50) : [],
+      version,
+      roomId,
+    );
+    const roomState = [...checked.values()].filter((e) => typeof e.state_key === 'string');
+    if (!roomState.some((e) => e.type === 'm.room.create')) throw new PduError(`${server} sent no create event in knock_room_state`);
+    this.events.transaction(() => {
+      if (!this.events.room(roomId))
+        this.events.createRoom(roomId, version, roomState.find((e) => e.type === 'm.room.create')!.sender, false);
+      this.outliers.addServerHint(roomId, server);
+      const streamOrdering = this.stream.next();
+      this.events.insertEvent({
+        streamOrdering,
+        eventId,
+        roomId,
+        pdu: { ...pdu, unsigned: { knock_room_state: roomState } },
+        replacesState: null,
+        senderUserId: userId,
+        txnDeviceId: null,
+        txnId: null,
+        outlier: true,
+      });
+      this.events.setMembership(roomId, userId, 'knock', eventId, streamOrdering);
+    });
+    this.notifier.notify();
+    return eventId;
   }
 
   /** Rejects an invite to a room this server is not in: make_leave/send_leave through the inviting server. */

@@ -89,7 +89,7 @@ class RoomSyncBuilder {
     this.formatter = new ClientFormatter(hs, request.session);
   }
 
-  room(membership: MembershipRow): { kind: 'join' | 'invite' | 'leave'; body: Json } | undefined {
+  room(membership: MembershipRow): { kind: 'join' | 'invite' | 'leave' | 'knock'; body: Json } | undefined {
     const since = this.request.since;
     const changedSince = since === undefined || membership.stream_ordering > since.position;
     switch (membership.membership) {
@@ -99,6 +99,8 @@ class RoomSyncBuilder {
       }
       case 'invite':
         return changedSince ? { kind: 'invite', body: this.inviteBody(membership) } : undefined;
+      case 'knock':
+        return changedSince ? { kind: 'knock', body: { knock_state: this.inviteBody(membership).invite_state } } : undefined;
       case 'leave':
       case 'ban': {
         if (!changedSince || (since === undefined && !this.request.filter.room.includeLeave)) return undefined;
@@ -332,8 +334,9 @@ class RoomSyncBuilder {
     }
     const invite = this.hs.events.event(membership.event_id);
     if (invite) {
-      // An invite over federation to a room this server is not in: the inviting server's stripped state.
-      const remoteState = invite.pdu.unsigned?.invite_room_state;
+      // An invite over federation to a room this server is not in: the inviting server's stripped state (a knock's:
+      // the knocked server's knock_room_state).
+      const remoteState = invite.pdu.unsigned?.invite_room_state ?? invite.pdu.unsigned?.knock_room_state;
       if (!state.has(stateKeyOf('m.room.create', '')) && Array.isArray(remoteState)) {
         const inviterLink = invite.pdu.unsigned?.[INVITER_LINK_FIELD] as LinkInfo | undefined;
         if (inviterLink) this.formatter.knowDetachedLink(roomId, invite.pdu.sender, inviterLink);

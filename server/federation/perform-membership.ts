@@ -224,7 +224,11 @@ export class MembershipHandshakes {
     const version = this.rooms.versionOf(roomId);
     const memberKeys = usesMemberKeys(version);
     const domain = requireServerName(memberKeys ? String(knock.content.domain) : serverOfUserId(knock.state_key!), 'the knocker');
-    const content: Json = { ...extraContent, membership: 'invite' };
+    // The invite carries the profile the knock showed, as an invite of a local user carries theirs.
+    const profile = Object.fromEntries(
+      ['displayname', 'avatar_url'].filter((k) => typeof knock.content[k] === 'string').map((k) => [k, knock.content[k]]),
+    );
+    const content: Json = { ...profile, ...extraContent, membership: 'invite' };
     if (memberKeys && typeof knock.content.localpart === 'string') Object.assign(content, { localpart: knock.content.localpart, domain });
     return this.sendInvite(roomId, version, inviterUserId, domain, knock.state_key!, content, async () => knock.state_key!);
   }

@@ -72,7 +72,8 @@ export function previewOf(room: Room, facts: IdentityFacts): string | undefined 
 
 export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<string>): RoomSummary | undefined {
   const membership = room.getMyMembership();
-  if (membership !== KnownMembership.Join && membership !== KnownMembership.Invite) return undefined;
+  if (membership !== KnownMembership.Join && membership !== KnownMembership.Invite && membership !== KnownMembership.Knock)
+    return undefined;
   const me = client.getUserId() ?? '';
   const myMember = room.getMember(me);
   const inviter = membership === KnownMembership.Invite ? (myMember?.events.member?.getSender() ?? room.getDMInviter()) : undefined;

@@ -482,7 +482,7 @@ export function createRoomViewModel({
     const list: RoomMemberRow[] = [];
     for (const [who, member] of index.byIdentity()) {
       const membership = member.membership;
-      if (membership !== 'join' && membership !== 'invite') continue;
+      if (membership !== 'join' && membership !== 'invite' && membership !== 'knock') continue;
       const profile = profileOf({ identity: who, sender: member.userId });
       const old = before.get(who);
       if (

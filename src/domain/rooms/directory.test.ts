@@ -58,9 +58,9 @@ describe('publishedRooms', () => {
         null,
       ]),
     ).toEqual([
-      { roomId: '!a:x', name: 'Lobby', alias: '#lobby:x', topic: 'hi', members: 3, joinable: true },
-      { roomId: '!b:x', name: '#b:x', alias: '#b:x', members: 0, joinable: false },
-      { roomId: '!c:x', name: '!c:x', members: 0, joinable: true },
+      { roomId: '!a:x', name: 'Lobby', alias: '#lobby:x', topic: 'hi', members: 3, joinable: true, knock: false },
+      { roomId: '!b:x', name: '#b:x', alias: '#b:x', members: 0, joinable: false, knock: true },
+      { roomId: '!c:x', name: '!c:x', members: 0, joinable: true, knock: false },
     ]);
     expect(publishedRooms('junk')).toEqual([]);
   });

@@ -71,6 +71,8 @@ export interface PublishedRoom {
   members: number;
   /** Anyone may join; otherwise the room asks to knock or to be invited. */
   joinable: boolean;
+  /** The room takes requests to join (join rule `knock`): "Ask to join" knocks. */
+  knock: boolean;
 }
 
 /** A directory page's rooms, well-formed ones only, named by name, alias or ID (in that order). */
@@ -92,6 +94,7 @@ export function publishedRooms(chunk: unknown): PublishedRoom[] {
       ...(typeof e.avatar_url === 'string' && e.avatar_url.startsWith('mxc://') ? { avatarMxc: e.avatar_url } : {}),
       members: typeof e.num_joined_members === 'number' && e.num_joined_members >= 0 ? Math.floor(e.num_joined_members) : 0,
       joinable: joinRule === 'public',
+      knock: joinRule === 'knock',
     });
   }
   return rooms;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { roleOf, sortMembers, type MemberSummary } from './members';
 import { t } from '../../i18n';
 
-const m = (name: string, powerLevel: number, membership: 'join' | 'invite' = 'join'): MemberSummary => ({
+const m = (name: string, powerLevel: number, membership: MemberSummary['membership'] = 'join'): MemberSummary => ({
   userId: `@${name}:x`,
   identity: `@${name}:x`,
   name,
@@ -26,5 +26,8 @@ describe('members', () => {
       'zed',
       'inv',
     ]);
+  });
+  it('lists those asking to join (knocked) after invites', () => {
+    expect(sortMembers([m('ask', 100, 'knock'), m('inv', 0, 'invite'), m('amy', 0)]).map((x) => x.name)).toEqual(['amy', 'inv', 'ask']);
   });
 });

@@ -5,7 +5,7 @@ export interface MemberSummary {
   userId: string;
   identity: string;
   name: string;
-  membership: 'join' | 'invite';
+  membership: 'join' | 'invite' | 'knock';
   powerLevel: number;
   avatarMxc?: string;
 }
@@ -17,10 +17,12 @@ export function roleOf(powerLevel: number): Extract<MessageKey, 'members.admin' 
   return undefined;
 }
 
-/** Joined before invited; higher power first; then by name. */
+const membershipOrder = { join: 0, invite: 1, knock: 2 } as const;
+
+/** Joined before invited before asking to join (knocked); higher power first; then by name. */
 export function sortMembers<T extends MemberSummary>(members: readonly T[]): T[] {
   return [...members].sort((a, b) => {
-    if (a.membership !== b.membership) return a.membership === 'join' ? -1 : 1;
+    if (a.membership !== b.membership) return membershipOrder[a.membership] - membershipOrder[b.membership];
     if (a.powerLevel !== b.powerLevel) return b.powerLevel - a.powerLevel;
     return a.name.localeCompare(b.name);
   });

@@ -4,7 +4,8 @@ import { roomIdServer, shortRoomId } from '../../protocol';
 export interface RoomSummary {
   roomId: string;
   name: string;
-  membership: 'join' | 'invite';
+  /** `knock`: we asked to join (knocked) and wait for an answer. */
+  membership: 'join' | 'invite' | 'knock';
   /** Last activity (ms since epoch), for sorting. */
   lastActivity: number;
   unread: number;
@@ -31,10 +32,12 @@ export interface RoomListEntry extends RoomSummary {
   hint?: string;
 }
 
-/** Invites first (they need an answer), then joined rooms by most recent activity; ties by name. */
+const membershipOrder = { invite: 0, join: 1, knock: 2 } as const;
+
+/** Invites first (they need an answer), then joined rooms by most recent activity, then requests to join; ties by name. */
 export function sortRooms<T extends RoomSummary>(rooms: readonly T[]): T[] {
   return [...rooms].sort((a, b) => {
-    if (a.membership !== b.membership) return a.membership === 'invite' ? -1 : 1;
+    if (a.membership !== b.membership) return membershipOrder[a.membership] - membershipOrder[b.membership];
     if (a.lastActivity !== b.lastActivity) return b.lastActivity - a.lastActivity;
     return a.name.localeCompare(b.name);
   });

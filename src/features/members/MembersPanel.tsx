@@ -7,7 +7,10 @@ import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
 import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
 import type { RoomMemberRow } from '../../domain/room/roomViewModel';
-import { useRoomView, useRoomViewModel, selectMembers } from '../chat/useRoomViewModel';
+import { useRoomView, useRoomViewModel, selectMembers, selectMyIdentity } from '../chat/useRoomViewModel';
+import { actionTarget, powerOfIdentity } from '../../domain/identity/memberActions';
+import { describeMatrixError } from '../../matrix/errors';
+import { secondaryButton, primaryButton } from '../../ui/controls';
 import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { SenderName } from '../identity/SenderName';
@@ -61,8 +64,11 @@ function RoomMembers({ room }: { room: Room }) {
 
   const joined = members.filter((m) => m.membership === 'join');
   const invited = members.filter((m) => m.membership === 'invite');
+  const knocking = members.filter((m) => m.membership === 'knock');
+  const myIdentity = useRoomView(vm, selectMyIdentity);
   return (
     <MembersFrame roomId={roomId} joined={joined} invited={invited}>
+      {knocking.length > 0 && <JoinRequests room={room} myIdentity={myIdentity} requests={knocking} />}
       {keyed.length > 0 && (
         <button
           className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60"
@@ -170,6 +176,96 @@ function MemberList({ title, roomId, members }: { title: string; roomId: string;
           );
         })}
       </ul>
+    </section>
+  );
+}
+
+const level = (levels: Record<string, unknown> | undefined, name: 'invite' | 'kick', fallback: number) =>
+  typeof levels?.[name] === 'number' ? (levels[name] as number) : fallback;
+
+/**
+ * Requests to join (knocks), for members who may answer them: Approve invites the member that knocked (its member
+ * key in member-key rooms), Deny kicks it (the spec's way to refuse a knock). Names come through the identity
+ * function, like every member row; others see the list without the buttons.
+ */
+function JoinRequests({ room, myIdentity, requests }: { room: Room; myIdentity: string; requests: readonly RoomMemberRow[] }) {
+  const client = useClient();
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const levels = room.currentState.getStateEvents('m.room.power_levels', '')?.getContent();
+  const mine = powerOfIdentity(room, myIdentity, client.getSafeUserId());
+  const canInvite = mine >= level(levels, 'invite', 0);
+  const canKick = mine >= level(levels, 'kick', 50);
+  async function answer(member: RoomMemberRow, approve: boolean) {
+    setBusy(member.identity);
+    setError(undefined);
+    try {
+      const target = actionTarget(member.identity);
+      if (approve) await client.invite(room.roomId, target);
+      else await client.kick(room.roomId, target);
+    } catch (err) {
+      setError(t('members.knockFailed', { reason: describeMatrixError(err, '') }));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+  const title = t('members.knocked');
+  return (
+    <section aria-label={title} className="mb-3 rounded-md border border-line px-1 pt-2 pb-1">
+      <h3 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">{title}</h3>
+      <ul>
+        {requests.map((member) => (
+          <li key={member.identity} data-identity={member.identity} className="rounded-md px-2 py-1.5">
+            <div className="flex items-center gap-2">
+              <Avatar name={member.name} mxc={member.avatarMxc} seed={member.identity} size={28} />
+              <div className="min-w-0 flex-1">
+                <button
+                  className="block max-w-full truncate text-left text-sm hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500"
+                  aria-label={t('members.showIdentity', { name: member.name })}
+                  onClick={() => identityStore.getState().openInspector(room.roomId, member.identity)}
+                >
+                  <SenderName name={member.name} />
+                </button>
+                <p className="flex min-w-0 flex-wrap items-center gap-1">
+                  <HandleBadge badge={member.profile.badge} />
+                  <SameNameWarning profile={member.profile} />
+                </p>
+              </div>
+            </div>
+            {(canInvite || canKick) && (
+              <div className="mt-1 flex justify-end gap-2">
+                {canKick && (
+                  <button
+                    type="button"
+                    className={`text-xs ${secondaryButton}`}
+                    aria-label={t('members.denyName', { name: member.name })}
+                    disabled={busy !== undefined}
+                    onClick={() => void answer(member, false)}
+                  >
+                    {t('members.deny')}
+                  </button>
+                )}
+                {canInvite && (
+                  <button
+                    type="button"
+                    className={`text-xs ${primaryButton}`}
+                    aria-label={t('members.approveName', { name: member.name })}
+                    disabled={busy !== undefined}
+                    onClick={() => void answer(member, true)}
+                  >
+                    {t('members.approve')}
+                  </button>
+                )}
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+      {error && (
+        <p role="alert" className="px-2 text-xs text-danger">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

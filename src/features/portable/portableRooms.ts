@@ -103,6 +103,17 @@ export async function memberRootNeed(
   return memberRoot ? { kind: 'root', memberRoot } : { kind: 'ask', accountKey: status.accountKey };
 }
 
+/** Knocks ("Ask to join") with the member key derived from K for this room: the key an accepted knock joins with. */
+export async function knockWithMemberRoot(
+  client: MatrixClient,
+  roomId: string,
+  memberRoot: Uint8Array,
+  viaServers: string[] = [],
+): Promise<void> {
+  const query = viaServers.length > 0 ? { server_name: viaServers, via: viaServers } : undefined;
+  await client.http.authedRequest(Method.Post, `/knock/${encodeURIComponent(roomId)}`, query, joinSeedFields(memberRoot, roomId));
+}
+
 /** Resolves once the client knows the room (a raw /join does not create it the way client.joinRoom does). */
 export function waitForRoom(client: MatrixClient, roomId: string, timeoutMs = 30_000): Promise<void> {
   if (client.getRoom(roomId)) return Promise.resolve();

@@ -527,9 +527,13 @@ function SecurityTab({ client, room, settings }: { client: MatrixClient; room: R
   const { run, line } = useOutcome();
   const send = (type: EventType, content: Record<string, unknown>) =>
     run(() => client.sendStateEvent(room.roomId, type as never, content as never, ''), t('roomSettings.saved'), t('roomSettings.failed'));
-  // Knocking is not offered: our reference server does not implement it yet. A rule set elsewhere is shown as it is.
+  // Knocking: both room versions we serve (11 and the member-key version, which follows 12) allow it. A rule set
+  // elsewhere (restricted) is shown as it is.
   const joinOptions: { value: JoinRule; label: string; description?: string }[] = [
     { value: 'invite', label: t('roomSettings.join.invite'), description: t('roomSettings.join.inviteDescription') },
+    ...(knockAllowed(room)
+      ? [{ value: 'knock' as JoinRule, label: t('roomSettings.join.knock'), description: t('roomSettings.join.knockDescription') }]
+      : []),
     { value: 'public', label: t('roomSettings.join.public'), description: t('roomSettings.join.publicDescription') },
   ];
   if (!joinOptions.some((o) => o.value === settings.joinRule))
@@ -746,4 +750,10 @@ function NotificationsTab({ client, room }: { client: MatrixClient; room: Room }
       {line}
     </>
   );
+}
+
+/** Room versions 7 and later know the knock membership; our member-key version follows 12. */
+function knockAllowed(room: Room): boolean {
+  const version = room.getVersion();
+  return !/^[1-6]$/.test(version);
 }

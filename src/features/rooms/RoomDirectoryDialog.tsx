@@ -14,7 +14,7 @@ import { isServerName } from '../../protocol/ids';
 import { publishedRooms, type PublishedRoom } from '../../domain/rooms/directory';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootDialog } from '../portable/MemberRootPrompt';
-import { joinWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/portableRooms';
+import { joinWithMemberRoot, knockWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/portableRooms';
 
 const PAGE = 20;
 
@@ -53,7 +53,9 @@ export function RoomDirectoryDialog({ onClose }: { onClose: () => void }) {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
   const [joining, setJoining] = useState<string>();
-  const [askFor, setAskFor] = useState<{ accountKey: string; room: PublishedRoom; server: string }>();
+  const [askFor, setAskFor] = useState<{ accountKey: string; room: PublishedRoom; server: string; knock?: boolean }>();
+  // Rooms asked to join (knocked) from here; the SDK's own membership says so too once the next sync arrives.
+  const [knocked, setKnocked] = useState<ReadonlySet<string>>(new Set());
   const joinedRooms = useChat((s) => s.rooms);
 
   const load = useCallback(
@@ -121,6 +123,43 @@ export function RoomDirectoryDialog({ onClose }: { onClose: () => void }) {
     }
   }
 
+  /** "Ask to join": a knock, in member-key rooms by the member key a join would use (so the accepted knock joins with it). */
+  async function knock(room: PublishedRoom, via: string, memberRoot?: Uint8Array) {
+    setJoining(room.roomId);
+    setError(undefined);
+    try {
+      const need = memberRoot ? undefined : await memberRootNeed(client, loadMemberRoot);
+      if (need?.kind === 'ask') return setAskFor({ accountKey: need.accountKey, room, server: via, knock: true });
+      const root = memberRoot ?? (need?.kind === 'root' ? need.memberRoot : undefined);
+      const servers = via === ownServer(client) ? [] : [via];
+      if (root) await knockWithMemberRoot(client, room.roomId, root, servers);
+      else await client.knockRoom(room.roomId, { viaServers: servers });
+      setAskFor(undefined);
+      setKnocked((before) => new Set(before).add(room.roomId));
+    } catch (err) {
+      setError(describeMatrixError(err, t('rooms.explore.knockFailed')));
+    } finally {
+      setJoining(undefined);
+    }
+  }
+
+  async function cancelKnock(room: PublishedRoom) {
+    setJoining(room.roomId);
+    setError(undefined);
+    try {
+      await client.leave(room.roomId);
+      setKnocked((before) => {
+        const after = new Set(before);
+        after.delete(room.roomId);
+        return after;
+      });
+    } catch (err) {
+      setError(describeMatrixError(err, t('rooms.explore.knockFailed')));
+    } finally {
+      setJoining(undefined);
+    }
+  }
+
   if (askFor) {
     return (
       <MemberRootDialog
@@ -128,7 +167,7 @@ export function RoomDirectoryDialog({ onClose }: { onClose: () => void }) {
         userId={client.getSafeUserId()}
         accountKey={askFor.accountKey}
         action="join"
-        run={(root) => join(askFor.room, askFor.server, root)}
+        run={(root) => (askFor.knock ? knock(askFor.room, askFor.server, root) : join(askFor.room, askFor.server, root))}
         failed={t('rooms.joinFailed')}
         onBusy={(busy) => setJoining(busy ? askFor.room.roomId : undefined)}
         onError={setError}
@@ -190,6 +229,9 @@ export function RoomDirectoryDialog({ onClose }: { onClose: () => void }) {
                 key={room.roomId}
                 room={room}
                 joined={joinedIds.has(room.roomId)}
+                knocked={knocked.has(room.roomId) || client.getRoom(room.roomId)?.getMyMembership() === 'knock'}
+                onKnock={() => void knock(room, listing.server)}
+                onCancelKnock={() => void cancelKnock(room)}
                 busy={joining === room.roomId}
                 disabled={joining !== undefined}
                 onJoin={() => void join(room, listing.server)}
@@ -214,13 +256,19 @@ export function RoomDirectoryDialog({ onClose }: { onClose: () => void }) {
 function DirectoryRoom({
   room,
   joined,
+  knocked,
   busy,
   disabled,
   onJoin,
+  onKnock,
+  onCancelKnock,
   onOpen,
 }: {
   room: PublishedRoom;
   joined: boolean;
+  knocked: boolean;
+  onKnock: () => void;
+  onCancelKnock: () => void;
   busy: boolean;
   disabled: boolean;
   onJoin: () => void;
@@ -246,6 +294,31 @@ function DirectoryRoom({
           onClick={onOpen}
         >
           {t('rooms.explore.open')}
+        </button>
+      ) : knocked ? (
+        <div className="flex shrink-0 flex-col items-end gap-1">
+          <span role="status" className="text-xs text-muted">
+            {t('rooms.explore.knockSent')}
+          </span>
+          <button
+            type="button"
+            className={`text-sm ${secondaryButton}`}
+            aria-label={t('rooms.explore.knockCancelRoom', { name: room.name })}
+            disabled={disabled}
+            onClick={onCancelKnock}
+          >
+            {t('rooms.explore.knockCancel')}
+          </button>
+        </div>
+      ) : room.knock ? (
+        <button
+          type="button"
+          className={`text-sm ${primaryButton}`}
+          aria-label={t('rooms.explore.knockRoom', { name: room.name })}
+          disabled={disabled}
+          onClick={onKnock}
+        >
+          {busy ? t('rooms.join.busy') : t('rooms.explore.knock')}
         </button>
       ) : (
         <button

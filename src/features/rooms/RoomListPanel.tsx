@@ -47,6 +47,7 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
   const [confirmSignOut, setConfirmSignOut] = useState(false);
   const invites = shown.filter((r) => r.membership === 'invite');
   const joined = shown.filter((r) => r.membership === 'join');
+  const knocks = shown.filter((r) => r.membership === 'knock');
 
   return (
     <nav aria-label={t('rooms.nav')} className="flex w-full flex-col border-r border-line bg-surface-sunken">
@@ -130,6 +131,16 @@ export function RoomListPanel({ onSignOut, onMoved }: { onSignOut(): Promise<voi
               <RoomItem key={room.roomId} room={room} selected={room.roomId === selected} />
             ))}
           </ul>
+        )}
+        {knocks.length > 0 && (
+          <section aria-label={t('rooms.knocks')} className="mt-3">
+            <h2 className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-subtle">{t('rooms.knocks')}</h2>
+            <ul className="space-y-1">
+              {knocks.map((room) => (
+                <KnockItem key={room.roomId} room={room} />
+              ))}
+            </ul>
+          </section>
         )}
       </div>
       <footer className="border-t border-line">
@@ -287,6 +298,47 @@ function InviteItem({ room }: { room: RoomListEntry }) {
           {t('rooms.decline')}
         </button>
       </div>
+    </li>
+  );
+}
+
+/** A room we asked to join: "Request sent", with Cancel (a leave rescinds the knock). */
+function KnockItem({ room }: { room: RoomListEntry }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  async function cancel() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.leave(room.roomId);
+    } catch (err) {
+      setError(describeMatrixError(err, t('rooms.explore.knockFailed')));
+      setBusy(false);
+    }
+  }
+  return (
+    <li className="rounded-md border border-line p-2">
+      <p className="truncate text-sm font-medium">
+        <bdi>{room.name}</bdi>
+      </p>
+      <div className="mt-1 flex items-center justify-between gap-2">
+        <span className="text-xs text-muted">{t('rooms.explore.knockSent')}</span>
+        <button
+          type="button"
+          className={`text-xs ${secondaryButton}`}
+          aria-label={t('rooms.explore.knockCancelRoom', { name: room.name })}
+          disabled={busy}
+          onClick={() => void cancel()}
+        >
+          {t('rooms.explore.knockCancel')}
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="text-xs text-danger">
+          {error}
+        </p>
+      )}
     </li>
   );
 }

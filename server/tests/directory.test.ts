@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proveAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { enc, TestClient } from '../testing/http-client';
-import { startServers, user, waitFor } from '../testing/federation-harness';
+import { devAdmin, startServers, user, waitFor } from '../testing/federation-harness';
 import { HostileServer } from '../testing/hostile-server';
 import { portableClient } from '../testing/move-cast';
 import { assertMatchesSpec, SERVER_SERVER_API_DIR } from '../testing/openapi';
@@ -83,6 +83,27 @@ describe('user directory', () => {
     }
     // Carol shares no room with bob: he stays hidden from her, while alice finds herself and carol across servers never.
     expect((await search(carol, 'bobby')).results).toEqual([]);
+  });
+
+  it('never lists a handle a member-key claim does not prove (a forged claim names no one)', async () => {
+    const mallory = await user(beta, 'mallory');
+    await mallory.setDisplayName('Victim Impersonator');
+    const room = await alice.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' });
+    expect(room.status, JSON.stringify(room.body)).toBe(200);
+    const roomId = room.body.room_id as string;
+    expect((await mallory.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+    // Mallory's server claims, in her member event, that she is @victim on a third server that never co-signed it.
+    await devAdmin(beta, 'forge_member', {
+      room_id: roomId,
+      user_id: mallory.userId,
+      claimed_domain: 'gamma.localhost:24209',
+      localpart: 'victim',
+    });
+    await waitFor('the forged claim on alpha', async () => {
+      const members = await alice.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members`);
+      return (members.body.chunk as any[]).some((e) => e.content.localpart === 'victim');
+    });
+    for (const term of ['victim', 'impersonator', 'gamma']) expect((await search(alice, term)).results, term).toEqual([]);
   });
 
   it('refuses a request without a session or without a search term', async () => {

@@ -92,9 +92,23 @@ export class Router {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const abort = new AbortController();
     // Only a request given up before its answer is aborted (an abort costs a DOMException: not for every request).
-    res.on('close', () => res.writableFinished || abort.abort());
+    // The controller itself is made only for a handler that asks for the signal (long-polls): making one per
+    // request showed in the send path's profile.
+    let abort: AbortController | undefined;
+    let gone = false;
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      gone = true;
+      abort?.abort();
+    });
+    const signal = () => {
+      if (!abort) {
+        abort = new AbortController();
+        if (gone) abort.abort();
+      }
+      return abort.signal;
+    };
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
@@ -109,7 +123,7 @@ export class Router {
         route.names.forEach((name, i) => {
           params[name] = safeDecode(match[i + 1]!);
         });
-        const ctx = this.context(req, url, params, abort.signal);
+        const ctx = this.context(req, url, params, signal);
         const result = await route.handler(ctx);
         return respond(res, result);
       }
@@ -124,7 +138,7 @@ export class Router {
     }
   }
 
-  private context(req: IncomingMessage, url: URL, params: Record<string, string>, signal: AbortSignal): RequestContext {
+  private context(req: IncomingMessage, url: URL, params: Record<string, string>, signal: () => AbortSignal): RequestContext {
     let bodyPromise: Promise<Buffer> | undefined;
     const bytes = (limit: number) => (bodyPromise ??= readBody(req, limit));
     return {
@@ -134,7 +148,9 @@ export class Router {
       query: url.searchParams,
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress ?? 'unknown',
-      signal,
+      get signal() {
+        return signal();
+      },
       bytes,
       json: async () => {
         const body = await bytes(this.maxJsonBytes);

@@ -73,6 +73,10 @@ export type ReplyPreview =
   | { kind: 'hidden'; eventId: string; reason: HiddenReason; profile?: SenderProfile; revealing: boolean; revealFailed: boolean }
   | { kind: 'loading' | 'missing'; eventId: string };
 
+function isUnverifiedChange(row: RoomRow): row is NoticeRowData {
+  return row.kind === 'notice' && row.unverifiedActor === true;
+}
+
 function sameReply(a: ReplyPreview | undefined, b: ReplyPreview | undefined): boolean {
   if (a === b) return true;
   if (!a || !b || a.kind !== b.kind || a.eventId !== b.eventId) return false;
@@ -526,15 +530,21 @@ export function createRoomViewModel({
   }
 
   function unverifiedChangesNow(previous: readonly NoticeRowData[]): readonly NoticeRowData[] {
-    const next = eventRows.filter((r): r is NoticeRowData => r.kind === 'notice' && r.unverifiedActor === true);
+    const next = eventRows.filter(isUnverifiedChange);
     return next.length === previous.length && next.every((r, i) => r === previous[i]) ? previous : next;
   }
 
-  function publish(extra: Partial<RoomViewState> = {}): void {
+  /** `appended`: the rows only grew by these at the end (a live event), so only they can add unverified changes. */
+  function publish(extra: Partial<RoomViewState> = {}, appended?: readonly RoomRow[]): void {
     const state = store.getState();
+    const added = appended?.filter(isUnverifiedChange);
     store.setState({
       rows: withUploads(eventRows, state.rows),
-      unverifiedChanges: unverifiedChangesNow(state.unverifiedChanges),
+      unverifiedChanges: !added
+        ? unverifiedChangesNow(state.unverifiedChanges)
+        : added.length > 0
+          ? [...state.unverifiedChanges, ...added]
+          : state.unverifiedChanges,
       ...extra,
     });
   }
@@ -687,15 +697,17 @@ export function createRoomViewModel({
     if (added.length === 0) return;
     const next = eventRows.slice();
     const arrivedQuotes: string[] = [];
+    const appended: RoomRow[] = [];
     for (const row of added) {
       const resolved = resolve(row, undefined);
       next.push(resolved);
+      appended.push(resolved);
       if (resolved.kind !== 'message') continue;
       messagesById.set(resolved.event.id, resolved);
       if (quoted.delete(resolved.event.id)) arrivedQuotes.push(resolved.event.id);
     }
     eventRows = next;
-    publish();
+    publish({}, appended);
     // A quoted message fetched (or hidden) before reached the timeline (say, released once its sender's link verified).
     for (const id of arrivedQuotes) refreshReplies(id);
   }

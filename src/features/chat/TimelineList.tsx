@@ -2,6 +2,7 @@ import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, u
 import { t } from '../../i18n';
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import type { RoomRow } from '../../domain/room/roomViewModel';
+import { measureAppended } from './measureAppended';
 
 export interface TimelineListHandle {
   scrollToLatest(): void;
@@ -159,6 +160,7 @@ export function TimelineList({
     if (fromEnd < 400) onNearBottom?.();
   }
 
+  measureAppended(virtualizer, rows);
   const items = virtualizer.getVirtualItems();
   return (
     <div className="relative flex min-h-0 flex-1 flex-col">

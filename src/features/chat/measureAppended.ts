@@ -1,0 +1,60 @@
+// The virtualiser lays out every row again whenever the row count changes: for a 10,000-event room that is 10,000
+// key lookups (and estimates) for each message that arrives, the largest part of rendering it. When the new rows only
+// add to the end (the same rows, in the same places, before them), the positions of the rows before are unchanged:
+// this tells the virtualiser to lay out from the first new row on, as it already does for a row measured again.
+import type { Virtualizer } from '@tanstack/virtual-core';
+
+/** The parts of virtual-core's Virtualizer (3.x) this relies on; `pendingMin` is where its layout pass starts. */
+interface Internals {
+  getMeasurementOptions: () => unknown;
+  pendingMin: number | null;
+}
+
+/** Per virtualiser: where the next layout pass may start, and the rows it was last told about. */
+type Hint = { from: number | null; rows: readonly unknown[] };
+const hints = new WeakMap<object, Hint>();
+
+function hintOf(virtualizer: Virtualizer<HTMLDivElement, Element>): Hint | undefined {
+  const inner = virtualizer as unknown as Partial<Internals>;
+  const known = hints.get(virtualizer);
+  if (known) return known;
+  const original = inner.getMeasurementOptions;
+  // A virtual-core without these parts (another version) just lays out everything, as before.
+  if (typeof original !== 'function' || !('pendingMin' in inner)) return undefined;
+  const hint: Hint = { from: null, rows: [] };
+  let last: unknown;
+  inner.getMeasurementOptions = () => {
+    const before = inner.pendingMin ?? null;
+    const options = original.call(virtualizer);
+    // New options (the count changed) reset the start of the layout pass to the first row; an append starts at the
+    // first new row, or earlier if a row before it was measured again meanwhile.
+    if (options !== last && hint.from !== null) inner.pendingMin = before === null ? hint.from : Math.min(before, hint.from);
+    hint.from = null;
+    last = options;
+    return options;
+  };
+  hints.set(virtualizer, hint);
+  return hint;
+}
+
+/**
+ * Call in render with the rows whose count the virtualiser was just given, before its items are read: when they only
+ * add to the end of the rows it was given last time (each earlier row the same, at the same index), its layout pass
+ * starts at the first new row instead of the first row.
+ */
+export function measureAppended(virtualizer: Virtualizer<HTMLDivElement, Element>, rows: readonly unknown[]): void {
+  const hint = hintOf(virtualizer);
+  if (!hint) return;
+  hint.from = appendedFrom(hint.rows, rows);
+  hint.rows = rows;
+}
+
+/**
+ * The index of the first appended row, or null when `rows` is not `previous` with rows added at the end. The same row
+ * objects, not just the same keys: a row that changed (it may start a group now) may have another estimated size.
+ */
+export function appendedFrom<T>(previous: readonly T[], rows: readonly T[]): number | null {
+  if (previous.length === 0 || rows.length <= previous.length) return null;
+  for (let i = previous.length - 1; i >= 0; i--) if (previous[i] !== rows[i]) return null;
+  return previous.length;
+}

@@ -6,7 +6,7 @@ import { createClient, EventType, MatrixEvent, PendingEventOrdering, Room, type 
 import { createChatStore } from '../../state/chatStore';
 import { createIdentityStore, type IdentityStore } from '../identity/identityStore';
 import { uploadStore } from './imageUpload';
-import { createRoomViewModel, type MessageRowData, type RoomRow, type RoomViewModel } from './roomViewModel';
+import { createRoomViewModel, grownFrom, type MessageRowData, type RoomRow, type RoomViewModel } from './roomViewModel';
 
 const ROOM = '!vm:x';
 const me = '@carol:gamma';
@@ -152,6 +152,25 @@ describe('room view model', () => {
     // The same sender within five minutes continues the group.
     await live(message(keyBob, 'five', noon + 4 * minute));
     expect(vm.getState().rows.at(-1)).toMatchObject({ content: { body: 'five' }, startsGroup: false });
+  });
+
+  it('says when new rows only grew at the end (a list lays out just them), and not for any other change', async () => {
+    const before = vm.getState().rows;
+    expect(grownFrom(before)).toBeUndefined(); // the first rows of the room
+    await live(message(keyBob, 'four', noon + 3 * minute));
+    const grown = vm.getState().rows;
+    expect(grownFrom(grown)).toBe(before);
+    // An edit changes a row in place: not grown.
+    await live(
+      relation(keyBob, 'm.room.message', noon + 4 * minute, {
+        'm.new_content': { msgtype: 'm.text', body: 'FOUR' },
+        'm.relates_to': { rel_type: 'm.replace', event_id: grown.at(-1)!.kind === 'day' ? '' : (grown.at(-1) as MessageRowData).event.id },
+        body: '* FOUR',
+        msgtype: 'm.text',
+      }),
+    );
+    expect(vm.getState().rows).not.toBe(grown);
+    expect(grownFrom(vm.getState().rows)).toBeUndefined();
   });
 
   it('an edit, a reaction and a redaction each change only the row they apply to', async () => {

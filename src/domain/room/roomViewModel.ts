@@ -73,6 +73,17 @@ export type ReplyPreview =
   | { kind: 'hidden'; eventId: string; reason: HiddenReason; profile?: SenderProfile; revealing: boolean; revealFailed: boolean }
   | { kind: 'loading' | 'missing'; eventId: string };
 
+/** Published rows made from earlier published rows by adding rows at the end (a live event): rows → the rows before. */
+const grown = new WeakMap<readonly RoomRow[], readonly RoomRow[]>();
+
+/**
+ * The rows `rows` were made from by adding rows at the end, every row before them the same object at the same index
+ * (a live event arrived); undefined for any other change. Lets a list lay out only the new rows.
+ */
+export function grownFrom(rows: readonly RoomRow[]): readonly RoomRow[] | undefined {
+  return grown.get(rows);
+}
+
 function isUnverifiedChange(row: RoomRow): row is NoticeRowData {
   return row.kind === 'notice' && row.unverifiedActor === true;
 }
@@ -534,12 +545,17 @@ export function createRoomViewModel({
     return next.length === previous.length && next.every((r, i) => r === previous[i]) ? previous : next;
   }
 
-  /** `appended`: the rows only grew by these at the end (a live event), so only they can add unverified changes. */
-  function publish(extra: Partial<RoomViewState> = {}, appended?: readonly RoomRow[]): void {
+  /**
+   * `appended`: the rows only grew by these at the end (a live event), from `before`, so only they can add unverified
+   * changes (and a list need only lay out them).
+   */
+  function publish(extra: Partial<RoomViewState> = {}, appended?: { rows: readonly RoomRow[]; before: readonly RoomRow[] }): void {
     const state = store.getState();
-    const added = appended?.filter(isUnverifiedChange);
+    const added = appended?.rows.filter(isUnverifiedChange);
+    const rows = withUploads(eventRows, state.rows);
+    if (appended && rows === eventRows && state.rows === appended.before) grown.set(rows, appended.before);
     store.setState({
-      rows: withUploads(eventRows, state.rows),
+      rows,
       unverifiedChanges: !added
         ? unverifiedChangesNow(state.unverifiedChanges)
         : added.length > 0
@@ -695,6 +711,7 @@ export function createRoomViewModel({
       });
     }
     if (added.length === 0) return;
+    const before = eventRows;
     const next = eventRows.slice();
     const arrivedQuotes: string[] = [];
     const appended: RoomRow[] = [];
@@ -707,7 +724,7 @@ export function createRoomViewModel({
       if (quoted.delete(resolved.event.id)) arrivedQuotes.push(resolved.event.id);
     }
     eventRows = next;
-    publish({}, appended);
+    publish({}, { rows: appended, before });
     // A quoted message fetched (or hidden) before reached the timeline (say, released once its sender's link verified).
     for (const id of arrivedQuotes) refreshReplies(id);
   }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { t } from '../../i18n';
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
-import type { RoomRow } from '../../domain/room/roomViewModel';
+import { grownFrom, type RoomRow } from '../../domain/room/roomViewModel';
 import { measureAppended } from './measureAppended';
 
 export interface TimelineListHandle {
@@ -160,7 +160,7 @@ export function TimelineList({
     if (fromEnd < 400) onNearBottom?.();
   }
 
-  measureAppended(virtualizer, rows);
+  measureAppended(virtualizer, rows, grownFrom(rows));
   const items = virtualizer.getVirtualItems();
   return (
     <div className="relative flex min-h-0 flex-1 flex-col">

@@ -1,7 +1,8 @@
 // The virtualiser lays out every row again whenever the row count changes: for a 10,000-event room that is 10,000
 // key lookups (and estimates) for each message that arrives, the largest part of rendering it. When the new rows only
-// add to the end (the same rows, in the same places, before them), the positions of the rows before are unchanged:
-// this tells the virtualiser to lay out from the first new row on, as it already does for a row measured again.
+// add to the end (the same rows, in the same places, before them: the room view model says so, see grownFrom), the
+// positions of the rows before are unchanged: this tells the virtualiser to lay out from the first new row on, as it
+// already does for a row measured again.
 import type { Virtualizer } from '@tanstack/virtual-core';
 
 /** The parts of virtual-core's Virtualizer (3.x) this relies on; `pendingMin` is where its layout pass starts. */
@@ -38,23 +39,17 @@ function hintOf(virtualizer: Virtualizer<HTMLDivElement, Element>): Hint | undef
 }
 
 /**
- * Call in render with the rows whose count the virtualiser was just given, before its items are read: when they only
- * add to the end of the rows it was given last time (each earlier row the same, at the same index), its layout pass
- * starts at the first new row instead of the first row.
+ * Call in render with the rows whose count the virtualiser was just given, before its items are read. `grownFrom`: the
+ * rows these were made from by adding rows at the end (the same row objects before them), when the view model says so.
+ * When those are the rows the virtualiser was given last time, its layout pass starts at the first new row.
  */
-export function measureAppended(virtualizer: Virtualizer<HTMLDivElement, Element>, rows: readonly unknown[]): void {
+export function measureAppended(
+  virtualizer: Virtualizer<HTMLDivElement, Element>,
+  rows: readonly unknown[],
+  grownFrom: readonly unknown[] | undefined,
+): void {
   const hint = hintOf(virtualizer);
   if (!hint) return;
-  hint.from = appendedFrom(hint.rows, rows);
+  hint.from = grownFrom !== undefined && grownFrom === hint.rows && grownFrom.length > 0 ? grownFrom.length : null;
   hint.rows = rows;
-}
-
-/**
- * The index of the first appended row, or null when `rows` is not `previous` with rows added at the end. The same row
- * objects, not just the same keys: a row that changed (it may start a group now) may have another estimated size.
- */
-export function appendedFrom<T>(previous: readonly T[], rows: readonly T[]): number | null {
-  if (previous.length === 0 || rows.length <= previous.length) return null;
-  for (let i = previous.length - 1; i >= 0; i--) if (previous[i] !== rows[i]) return null;
-  return previous.length;
 }

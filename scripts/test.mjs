@@ -36,9 +36,12 @@ mustRun('npx', ['vite', 'build', '--logLevel', 'warn']);
 mustRun('node', ['scripts/check-bundle.mjs', 'dist']);
 mustRun('npx', ['vite', 'build', '--mode', 'bench', '--logLevel', 'warn']);
 
+// Two spec files at a time (each has its own server ports and data: scripts/test-ports.test.ts checks the ports):
+// most of a spec's time is spent waiting on servers and the browser, so two workers on two cores roughly halve it.
+// WAYFARER_E2E_WORKERS=1 npm test runs them one by one again.
 step('end-to-end tests (playwright, Debian chromium)');
 const e2eStatus = run('npx', ['playwright', 'test', '--reporter=list,json'], {
-  env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson },
+  env: { ...process.env, WAYFARER_E2E_WORKERS: process.env.WAYFARER_E2E_WORKERS ?? '2', PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson },
 });
 
 // One plain closing line over both runners, so CI reads a count and not just an exit code.

@@ -20,7 +20,7 @@ import { HostileServer } from '../testing/hostile-server';
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
-const NAME = 'alpha.localhost:20450';
+const NAME = 'alpha.localhost:23850';
 const SERVER_ARGS = ['--auth-rate-limit', '1000000,1000000'];
 const PASSWORD = 'correct horse battery staple';
 
@@ -29,7 +29,7 @@ let evil: HostileServer;
 let alice: TestClient;
 
 beforeAll(async () => {
-  evil = await HostileServer.start(20451);
+  evil = await HostileServer.start(23851);
   server = await startHomeserver({ serverName: NAME, extraArgs: SERVER_ARGS });
   alice = await new TestClient(server.baseUrl).register('alice', PASSWORD);
 });
@@ -41,7 +41,7 @@ afterAll(async () => {
 function registeredRoutes(): Array<{ method: string; path: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wayfarer-routes-'));
   const hs = createHomeserver(
-    parseConfig(['--server-name', NAME, '--port', '20450', '--data', dataDir, '--open-registration', '--insecure-http', ...SERVER_ARGS]),
+    parseConfig(['--server-name', NAME, '--port', '23850', '--data', dataDir, '--open-registration', '--insecure-http', ...SERVER_ARGS]),
   );
   try {
     return buildRouter(hs).routeTable();

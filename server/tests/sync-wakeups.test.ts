@@ -8,8 +8,8 @@ import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
 import { devAdmin, enc, say, startServers, user, waitFor } from '../testing/federation-harness';
 
-const ALPHA = 'alpha.localhost:20610';
-const BETA = 'beta.localhost:20611';
+const ALPHA = 'alpha.localhost:23860';
+const BETA = 'beta.localhost:23861';
 const LAZY = enc(JSON.stringify({ room: { state: { lazy_load_members: true }, timeline: { limit: 20 } } }));
 const NOT_WOKEN_MS = 20_000;
 

@@ -16,8 +16,8 @@ const PASSWORD = 'correct horse battery staple';
 let server: RunningHomeserver;
 
 beforeAll(async () => {
-  // Default limits, except a short password back-off (2 failures free, then 1 s doubling) so the test is quick.
-  server = await startHomeserver({ serverName: NAME, extraArgs: ['--password-backoff', '2,1000,60000'] });
+  // Default limits, except a short password back-off (2 failures free, then 0.5 s doubling) so the test is quick.
+  server = await startHomeserver({ serverName: NAME, extraArgs: ['--password-backoff', '2,500,60000'] });
 });
 afterAll(() => server?.dispose());
 

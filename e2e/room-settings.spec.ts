@@ -214,7 +214,13 @@ test('bob’s notification level decides what counts: all messages, then mention
   await sendMessage(alicePage, 'plain one');
   await expect(meadow()).toHaveAccessibleName(/1 unread/);
 
+  await expect(meadow()).not.toHaveAccessibleName(/muted|mentions and keywords/);
+  await expect(meadow().locator('[data-notify]')).toHaveCount(0);
+
   await setLevel(/^Mentions and keywords/);
+  // The list shows the level as an icon (an SVG, as the app's other icons), and the row's name says it.
+  await expect(meadow()).toHaveAccessibleName(/, mentions and keywords only$/);
+  await expect(meadow().locator('[data-notify="mentions"] svg')).toBeVisible();
   await expect(meadow()).not.toHaveAccessibleName(/unread/);
   await sendMessage(alicePage, 'plain two');
   await expect(meadow()).toContainText('plain two');
@@ -223,13 +229,20 @@ test('bob’s notification level decides what counts: all messages, then mention
   await expect(meadow()).toHaveAccessibleName(/1 unread, 1 mention/);
 
   await setLevel(/^Off/);
+  await expect(meadow()).toHaveAccessibleName(/, muted$/);
+  await expect(meadow().locator('[data-notify="mute"] svg')).toBeVisible();
+  await expect(meadow().locator('[data-notify="mentions"]')).toHaveCount(0);
+  await screenshot(bobPage, 'room-list-muted');
   await mention('muted mention');
   await expect(meadow()).toContainText('muted mention');
   await expect(meadow()).not.toHaveAccessibleName(/unread/);
 
   // Back to all messages: the reload shows the level read from the server's push rules.
   await bobPage.reload();
+  await expect(meadow()).toHaveAccessibleName(/, muted$/);
   await setLevel(/^All messages/);
+  await expect(meadow()).not.toHaveAccessibleName(/muted|mentions and keywords/);
+  await expect(meadow().locator('[data-notify]')).toHaveCount(0);
   await sendMessage(alicePage, 'plain three');
   await expect(meadow()).toHaveAccessibleName(/1 unread/);
 });

@@ -24,6 +24,7 @@ import { directPartnerOf } from './rooms/directPartner';
 import { identityStore } from './identity/identityStore';
 import { identityFactsOf, roomIdentities, type IdentityFacts } from './room/roomIdentities';
 import { OpenRooms } from './room/openRooms';
+import { notificationLevelOf, type PushRulesLike } from './room/roomSettings';
 import type { RoomViewModel } from './room/roomViewModel';
 
 const openRooms = new WeakMap<MatrixClient, OpenRooms>();
@@ -79,6 +80,8 @@ export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<stri
   const inviter = membership === KnownMembership.Invite ? (myMember?.events.member?.getSender() ?? room.getDMInviter()) : undefined;
   const isDirectInvite = membership === KnownMembership.Invite && myMember?.events.member?.getContent().is_direct === true;
   const isDirect = direct.has(room.roomId) || isDirectInvite;
+  const notify =
+    membership === KnownMembership.Join ? notificationLevelOf(client.pushRules as PushRulesLike | undefined, room.roomId) : 'all';
   return {
     roomId: room.roomId,
     name: room.name || room.roomId,
@@ -92,6 +95,7 @@ export function summarizeRoom(room: Room, client: MatrixClient, direct: Set<stri
     avatarMxc: room.getMxcAvatarUrl() ?? undefined,
     alias: room.getCanonicalAlias() ?? undefined,
     preview: membership === KnownMembership.Join ? previewOf(room, identityFactsOf(identityStore.getState(), room.roomId)) : undefined,
+    ...(notify !== 'all' ? { notify } : {}),
   };
 }
 
@@ -156,7 +160,8 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   };
   const onMember = (_e: MatrixEvent, member: RoomMember) => touchRoom(member.roomId, false);
   const onAccountData = (event: MatrixEvent) => {
-    if (event.getType() === EventType.Direct) touchRoom(undefined);
+    // m.direct makes DMs; m.push_rules sets each room's notification level (its icon in the list).
+    if (event.getType() === EventType.Direct || event.getType() === EventType.PushRules) touchRoom(undefined);
   };
   const onLoggedOutEvent = () => onLoggedOut();
 

@@ -25,6 +25,8 @@ export interface RoomSummary {
   dmHandle?: string;
   /** For a DM in a member-key room: the start of the other member's key, when handles cannot tell two apart. */
   dmKey?: string;
+  /** This account's notification level for the room when it is not "all messages" (its push rules). */
+  notify?: 'mentions' | 'mute';
 }
 
 /** A room as the list shows it: `hint` tells it apart from other rooms of the same name. */

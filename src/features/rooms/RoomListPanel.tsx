@@ -162,6 +162,7 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
     room.isDirect ? t('rooms.direct') : '',
     room.unread ? t('rooms.unread', { number: room.unread }) : '',
     room.highlights ? t('rooms.mentions', { count: room.highlights }) : '',
+    room.notify ? t(room.notify === 'mute' ? 'rooms.notifyMute' : 'rooms.notifyMentions') : '',
   ]
     .filter(Boolean)
     .join(', ');
@@ -188,6 +189,7 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
             {t('rooms.dmTag')}
           </span>
         )}
+        {room.notify && <NotifyLevelIcon level={room.notify} />}
         {room.unread > 0 && (
           <span
             aria-hidden
@@ -198,6 +200,44 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
         )}
       </button>
     </li>
+  );
+}
+
+/** Muted, or mentions and keywords only (Element's icons): the row's name says it, the icon shows it. */
+function NotifyLevelIcon({ level }: { level: 'mentions' | 'mute' }) {
+  return (
+    <span
+      aria-hidden
+      data-notify={level}
+      className="shrink-0 text-muted"
+      title={t(level === 'mute' ? 'rooms.notifyMuteTitle' : 'rooms.notifyMentionsTitle')}
+    >
+      <svg
+        aria-hidden
+        viewBox="0 0 24 24"
+        className="h-4 w-4"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      >
+        {level === 'mute' ? (
+          <>
+            <path d="M13.73 21a2 2 0 0 1-3.46 0" />
+            <path d="M18.63 13A17.9 17.9 0 0 1 18 8" />
+            <path d="M6.26 6.26A5.9 5.9 0 0 0 6 8c0 7-3 9-3 9h14" />
+            <path d="M18 8a6 6 0 0 0-9.33-5" />
+            <path d="M2 2l20 20" />
+          </>
+        ) : (
+          <>
+            <circle cx="12" cy="12" r="4" />
+            <path d="M16 8v5a3 3 0 0 0 6 0v-1a10 10 0 1 0-3.92 7.94" />
+          </>
+        )}
+      </svg>
+    </span>
   );
 }
 

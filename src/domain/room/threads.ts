@@ -140,6 +140,20 @@ export function createThreadsModel(room: Room, vm: RoomViewModel): ThreadsModel 
   };
   const all = () => update(room.getThreads());
   const one = (thread: Thread) => update([thread]);
+  // Emitted on every sync that names the room: with a thread ID for that thread's counts, with nothing when the
+  // threads' counts were reset, and with the room's own counts (no thread's changed then).
+  const onUnread = (counts?: unknown, threadId?: string) => {
+    if (threadId !== undefined) {
+      const thread = room.getThread(threadId);
+      if (thread) one(thread);
+    } else if (counts === undefined) {
+      // A reset (every sync that names the room): only the threads whose counts moved are summarised again.
+      const moved = [...store.getState().summaries.values()].filter(
+        (summary) => summary.unread !== room.getThreadUnreadNotificationCount(summary.rootId, NotificationCountType.Total),
+      );
+      update(moved.flatMap((summary) => room.getThread(summary.rootId) ?? []));
+    }
+  };
   const onEcho = (event: MatrixEvent) => {
     const thread = event.threadRootId ? room.getThread(event.threadRootId) : null;
     if (thread) one(thread);
@@ -147,7 +161,7 @@ export function createThreadsModel(room: Room, vm: RoomViewModel): ThreadsModel 
   room.on(ThreadEvent.New, one);
   room.on(ThreadEvent.Update, one);
   room.on(ThreadEvent.NewReply, one);
-  room.on(RoomEvent.UnreadNotifications, all);
+  room.on(RoomEvent.UnreadNotifications, onUnread);
   room.on(RoomEvent.LocalEchoUpdated, onEcho);
   // Names and badges change with identities: the room view model's members change with them.
   const unsubscribe = vm.subscribe((s, previous) => {
@@ -159,7 +173,7 @@ export function createThreadsModel(room: Room, vm: RoomViewModel): ThreadsModel 
       room.off(ThreadEvent.New, one);
       room.off(ThreadEvent.Update, one);
       room.off(ThreadEvent.NewReply, one);
-      room.off(RoomEvent.UnreadNotifications, all);
+      room.off(RoomEvent.UnreadNotifications, onUnread);
       room.off(RoomEvent.LocalEchoUpdated, onEcho);
       unsubscribe();
     },

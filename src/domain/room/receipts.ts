@@ -1,4 +1,4 @@
-import { NotificationCountType, ReceiptType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import { NotificationCountType, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
 import { roomIdentities, type IdentityFacts } from './roomIdentities';
 
 /** Event ID → names of the other members whose read receipt sits on it (one per identity: a key the SDK knows under two user IDs reads once). */

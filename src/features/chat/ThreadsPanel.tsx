@@ -252,7 +252,6 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
   const reactorName: ReactorName = useMemo(() => (reactor) => vm.getState().profileOf(reactor).name, [vm]);
 
   // The newest reply follows you down, and what is on screen in a visible page is read (a receipt in this thread only).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: each new row is the moment to follow and to mark read
   useEffect(() => {
     const el = list.current;
     if (el) el.scrollTop = el.scrollHeight;

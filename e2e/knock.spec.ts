@@ -2,7 +2,7 @@
 // member-key room to "Ask to join" in its settings, from the keyboard. Bob (beta) finds it in alpha's room directory,
 // asks to join, sees "Request sent" (cancels once, asks again), and finds the request in his room list. Alice sees
 // him under "Asking to join" in the member panel, named through the identity function, and approves; Bob accepts,
-// is in, and they chat. Screenshots at 1280 and 375 px, light and dark.
+// is in, and they chat. In a classic room Bob asks from a room link, and Alice denies. Screenshots at 1280 and 375 px, light and dark.
 import { expect, test, type Page } from '@playwright/test';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { TestClient } from '../server/testing/http-client';
@@ -14,6 +14,7 @@ let alpha: RunningHomeserver;
 let beta: RunningHomeserver;
 let alicePage: Page;
 let bobPage: Page;
+let stoopId: string;
 
 test.describe.configure({ mode: 'serial', timeout: 150_000 });
 
@@ -30,6 +31,15 @@ test.beforeAll(async ({ browser }) => {
     visibility: 'public',
   });
   if (created.status !== 200) throw new Error(`createRoom: ${JSON.stringify(created.body)}`);
+  // Stoop: a classic room that takes requests from the start, reached by a link.
+  const stoop = await aliceApi.post('/_matrix/client/v3/createRoom', {
+    name: 'Stoop',
+    preset: 'private_chat',
+    room_version: '11',
+    initial_state: [{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'knock' } }],
+  });
+  if (stoop.status !== 200) throw new Error(`createRoom: ${JSON.stringify(stoop.body)}`);
+  stoopId = stoop.body.room_id;
   alicePage = await newUserPage(browser, { width: 1280 });
   await signIn(alicePage, alpha.serverName, 'alice', PASSWORD);
   bobPage = await newUserPage(browser, { width: 1280 });
@@ -122,4 +132,39 @@ test('alice makes her room "Ask to join"; bob asks from the directory, alice app
   await expect(message(alicePage, 'Thanks for letting me in')).toBeVisible({ timeout: 30_000 });
   await sendMessage(alicePage, 'Welcome, Bob');
   await expect(message(bobPage, 'Welcome, Bob')).toBeVisible({ timeout: 30_000 });
+});
+
+test('bob asks to join a classic room from a link; alice denies, and his request is gone', async () => {
+  await bobPage.goto(`/#/room/${encodeURIComponent(stoopId)}?via=${encodeURIComponent(alpha.serverName)}`);
+  const notIn = bobPage.getByRole('region', { name: 'Room not found, or not joined' });
+  await expect(notIn).toBeVisible({ timeout: 20_000 });
+  const ask = notIn.getByRole('button', { name: 'Ask to join' });
+  await ask.focus();
+  await bobPage.keyboard.press('Enter');
+  const asked = bobPage.getByRole('region', { name: 'You asked to join Stoop' });
+  await expect(asked.getByRole('status')).toContainText('Request sent.', { timeout: 30_000 });
+  await expect(asked.getByRole('button', { name: 'Cancel request to join Stoop' })).toBeVisible();
+  await bobPage.setViewportSize({ width: 375, height: 800 });
+  await bobPage.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(bobPage, 'knock-link-375-dark');
+  await bobPage.emulateMedia({ colorScheme: 'light' });
+  await bobPage.setViewportSize({ width: 1280, height: 800 });
+
+  await roomList(alicePage)
+    .getByRole('button', { name: /^Stoop\b/ })
+    .click();
+  await expect(alicePage.getByRole('heading', { level: 1, name: 'Stoop' })).toBeVisible();
+  const panel = alicePage.getByRole('complementary', { name: 'Members' });
+  if (!(await panel.isVisible())) await alicePage.getByRole('button', { name: 'Members' }).click();
+  const asking = panel.getByRole('region', { name: 'Asking to join' });
+  const deny = asking.getByRole('button', { name: 'Deny Bob Beta’s request to join' });
+  await expect(deny).toBeVisible({ timeout: 30_000 });
+  await deny.focus();
+  await alicePage.keyboard.press('Enter');
+  await expect(asking).toBeHidden({ timeout: 30_000 });
+
+  // Bob hears the answer: the request is gone from the room's page (the app leaves a room page you are no longer
+  // in, as after a kick) and from his list.
+  await expect(asked).toBeHidden({ timeout: 30_000 });
+  await expect(roomList(bobPage).getByRole('region', { name: 'Requests to join' })).toHaveCount(0);
 });

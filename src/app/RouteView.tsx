@@ -10,6 +10,9 @@ import { goHome, openRoom, useRoute } from '../state/navigation';
 import type { Route } from '../domain/routes';
 import { isRoomAlias } from '../protocol/ids';
 import { t } from '../i18n';
+import { loadMemberRoot } from '../features/portable/deviceKeys';
+import { MemberRootDialog } from '../features/portable/MemberRootPrompt';
+import { knockWithMemberRoot, memberRootNeed } from '../features/portable/portableRooms';
 
 const ChatView = lazy(() => import('../features/chat/ChatView'));
 const SettingsView = lazy(() => import('../features/settings/SettingsView'));
@@ -68,6 +71,14 @@ function RoomRoute({ roomId, eventId, via }: { roomId: string; eventId?: string;
   }
   const room = client.getRoom(roomId);
   const name = room?.name && room.name !== roomId ? room.name : undefined;
+  if (membership === 'knock') {
+    return (
+      <Message title={name ? t('route.knocked.title', { name }) : t('route.knocked.thisRoom')}>
+        <p role="status">{t('route.knocked.body')}</p>
+        <CancelKnockButton roomId={roomId} name={name ?? roomId} />
+      </Message>
+    );
+  }
   return (
     <Message
       title={
@@ -78,7 +89,10 @@ function RoomRoute({ roomId, eventId, via }: { roomId: string; eventId?: string;
         {membership === 'invite' ? t('route.invited.body') : name ? t('route.notJoined.named', { name }) : t('route.notJoined.unnamed')}
       </p>
       <p className="break-all font-mono text-xs">{roomId}</p>
-      <JoinButton address={roomId} via={via} eventId={eventId} />
+      <div className="flex flex-wrap justify-center gap-2">
+        <JoinButton address={roomId} via={via} eventId={eventId} />
+        {membership !== 'invite' && <KnockButton roomId={roomId} via={via} />}
+      </div>
     </Message>
   );
 }
@@ -158,5 +172,91 @@ function Message({ title, children }: { title: string; children: ReactNode }) {
         </button>
       </p>
     </section>
+  );
+}
+
+/**
+ * "Ask to join" from a room link: a knock (through the link's via servers), which the room's server refuses with a
+ * reason when the room does not take requests. In member-key rooms the knock is by the member key a join would use.
+ */
+function KnockButton({ roomId, via = [] }: { roomId: string; via?: string[] }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [askRoot, setAskRoot] = useState<string>();
+  async function knock(memberRoot?: Uint8Array) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const need = memberRoot ? undefined : await memberRootNeed(client, loadMemberRoot);
+      if (need?.kind === 'ask') return setAskRoot(need.accountKey);
+      const root = memberRoot ?? (need?.kind === 'root' ? need.memberRoot : undefined);
+      if (root) await knockWithMemberRoot(client, roomId, root, via);
+      else await client.knockRoom(roomId, { viaServers: via });
+      setAskRoot(undefined);
+    } catch (err) {
+      setError(describeMatrixError(err, t('rooms.explore.knockFailed')));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <button className={secondaryButton} disabled={busy} onClick={() => void knock()}>
+        {busy ? t('rooms.join.busy') : t('rooms.explore.knock')}
+      </button>
+      {error && (
+        <p role="alert" className="w-full text-sm text-danger">
+          {error}
+        </p>
+      )}
+      {askRoot && (
+        <MemberRootDialog
+          title={t('rooms.explore.knock')}
+          userId={client.getSafeUserId()}
+          accountKey={askRoot}
+          action="join"
+          run={(root) => knock(root)}
+          failed={t('rooms.explore.knockFailed')}
+          onBusy={setBusy}
+          onError={setError}
+          onCancel={() => setAskRoot(undefined)}
+          onClose={() => setAskRoot(undefined)}
+        />
+      )}
+    </>
+  );
+}
+
+function CancelKnockButton({ roomId, name }: { roomId: string; name: string }) {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  async function cancel() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.leave(roomId);
+    } catch (err) {
+      setError(describeMatrixError(err, t('rooms.explore.knockFailed')));
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <button
+        className={secondaryButton}
+        aria-label={t('rooms.explore.knockCancelRoom', { name })}
+        disabled={busy}
+        onClick={() => void cancel()}
+      >
+        {t('rooms.explore.knockCancel')}
+      </button>
+      {error && (
+        <p role="alert" className="text-sm text-danger">
+          {error}
+        </p>
+      )}
+    </>
   );
 }

@@ -11,6 +11,7 @@ import {
   screenshot,
   sendMessage,
   signedUpPage,
+  testPng,
   timeline,
   waitForTimelineToSettle,
 } from './support/chat';
@@ -97,6 +98,27 @@ test('375 px: Jump to latest covers no message; your own long message is followe
   expect(end.y).toBeGreaterThanOrEqual(view.y);
   await expect(jump).toHaveCount(0);
   await screenshot(page, 'phone-long-message-light');
+
+  // Sent from up there, an image is followed too: while it uploads (held here), its row with the progress is in view.
+  await log.hover();
+  await page.mouse.wheel(0, -400);
+  await expect(jump).toBeVisible();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/_matrix/media/v3/upload**', async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.continue();
+  });
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Attach file' }).click();
+  await (await chooser).setFiles({ name: 'garden.png', mimeType: 'image/png', buffer: testPng() });
+  const progress = log.getByRole('progressbar', { name: /^Uploading garden\.png/ });
+  await expect(progress).toBeAttached();
+  await expect(jump).toHaveCount(0);
+  await expect(progress).toBeInViewport();
+  release();
+  await expect(log.locator('article[data-event-id^="$"]').getByRole('img', { name: 'garden.png' })).toBeInViewport();
+  await page.unroute('**/_matrix/media/v3/upload**');
 });
 
 test('375 px: deleting a message and signing out ask first; Cancel keeps things as they were', async () => {

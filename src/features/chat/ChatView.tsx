@@ -152,7 +152,10 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const followedOwn = useRef<string | undefined>(undefined);
   useEffect(() => {
     const last = rows.at(-1);
-    if (last?.kind !== 'message' || last.event.identity !== myIdentity || last.event.status !== 'sending') return;
+    // An attachment being uploaded is always your own: followed from the moment its row (with the progress) appears.
+    const own =
+      last?.kind === 'upload' || (last?.kind === 'message' && last.event.identity === myIdentity && last.event.status === 'sending');
+    if (!own) return;
     if (followedOwn.current === last.key || anchored) return;
     followedOwn.current = last.key;
     listRef.current?.scrollToLatest();

@@ -179,7 +179,7 @@ export function RoomDirectoryDialog({ onClose }: { onClose: () => void }) {
 
   const joinedIds = new Set(joinedRooms.filter((r) => r.membership === 'join').map((r) => r.roomId));
   return (
-    <Dialog title={t('rooms.explore.title')} onClose={onClose}>
+    <Dialog title={t('rooms.explore.title')} onClose={onClose} wide>
       <form className="space-y-2" onSubmit={onSubmit} noValidate>
         <div className="grid gap-2 sm:grid-cols-[3fr_2fr]">
           <label className="block min-w-0 space-y-1">

@@ -169,5 +169,14 @@ describe('rollbackJournal', () => {
     ).toThrow('outer');
     expect(value).toBe('four');
     expect(log).toEqual(['undo three', 'undo two', 'undo five']);
+    // The BEGIN IMMEDIATE variant (migrations use it) and the default one are guarded too.
+    const failing = db.transaction(() => {
+      set('six');
+      throw new Error('immediate');
+    });
+    expect(() => failing.immediate()).toThrow('immediate');
+    expect(() => failing.default()).toThrow('immediate');
+    expect(value).toBe('four');
+    expect((failing as unknown as { database: Db }).database).toBe(db);
   });
 });

@@ -14,6 +14,8 @@ export interface RollbackJournal {
 const journals = new WeakMap<Db, RollbackJournal>();
 
 type TransactionFunction = ((...args: unknown[]) => unknown) & {
+  default: (...args: unknown[]) => unknown;
+  database: Db;
   deferred: (...args: unknown[]) => unknown;
   immediate: (...args: unknown[]) => unknown;
   exclusive: (...args: unknown[]) => unknown;
@@ -46,6 +48,8 @@ export function rollbackJournal(db: Db): RollbackJournal {
     wrapped.deferred = guarded(transaction.deferred);
     wrapped.immediate = guarded(transaction.immediate);
     wrapped.exclusive = guarded(transaction.exclusive);
+    wrapped.default = wrapped;
+    wrapped.database = db;
     return wrapped;
   };
   const journal: RollbackJournal = {

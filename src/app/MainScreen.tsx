@@ -1,3 +1,4 @@
+import { IncomingVerification } from '../features/encryption/SasVerification';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
 import type { Session } from '../matrix/session';
@@ -100,6 +101,7 @@ export default function MainScreen({ session }: { session: Session }) {
           )}
         </div>
         <NoticeToast />
+        <IncomingVerification client={client} />
       </div>
     </ClientContext.Provider>
   );

@@ -4,8 +4,15 @@
 import type { MatrixClient } from 'matrix-js-sdk';
 import { loadSession, type Session } from '../matrix/session';
 import { createSessionClient, signOutClient, startSessionClient } from '../matrix/client';
+import { SecretStorageUnlock, startCrypto } from '../matrix/crypto';
+import { setUpOneKey, type AuthAnswer } from '../matrix/oneKey';
+import { takeRecoverySecret } from '../matrix/recoverySecret';
+import { proveAccountKey } from '../features/portable/accountKeyAuth';
+import { ACCOUNT_KEY_LOGIN_TYPE } from '../protocol';
 import { createLiveness, livenessSettings } from '../matrix/liveness';
 import { bindClient } from '../domain/bindings';
+import { shareKeysWithVerifiedLinks } from '../domain/room/keyRecipients';
+import { followIdentityResets } from '../domain/identity/identityResets';
 import { movedAccountFetch } from '../matrix/moved';
 import { serverNameOf } from '../protocol/ids';
 import { loadMemberRoot, rememberMemberRoot } from '../features/portable/deviceKeys';
@@ -52,12 +59,19 @@ export function openSession(session: Session): Promise<MatrixClient> {
         baseUrl: session.baseUrl,
         settings,
       });
-      const client = (created = await createSessionClient(session, liveness.fetch));
+      const unlock = new SecretStorageUnlock();
+      const client = (created = await createSessionClient(session, liveness.fetch, unlock));
+      // Encryption starts before the first sync, so that sync's to-device messages and encrypted events are read.
+      await startCrypto(client).catch((error: unknown) => log.error('encryption could not start; encrypted rooms stay unreadable', error));
       // Link changes come with no event: each one this client sees is kept, to show it where it was seen.
       const unfollowLinks = followLinkChanges(identityStore, localLinkNoticeStorage(session.userId));
       const unbindChat = bindClient(client, chatStore, () => void sessionEnded(client, session), liveness);
       void notificationSettings.getState().load();
       const unbindNotifications = bindNotifications(client);
+      // Member-key rooms: room keys go only to members whose link is verified (PROTOCOL.md §8).
+      const unshareKeys = shareKeysWithVerifiedLinks(client, identityStore);
+      // Other users' encryption identities that changed: notices in the rooms shared with them.
+      const unfollowResets = followIdentityResets(client, linkNoticeStore);
       const unfollowRooms = followRooms(chatStore);
       unbinders.set(client, () => {
         unbindChat();
@@ -65,13 +79,32 @@ export function openSession(session: Session): Promise<MatrixClient> {
         unbindNotifications();
         unfollowRooms();
         unfollowLinks();
+        unshareKeys();
+        unfollowResets();
       });
       await startSessionClient(client, settings.pollTimeoutMs);
+      const secret = takeRecoverySecret(session.userId);
+      if (secret && client.getCrypto()) {
+        void setUpOneKey(client, unlock, secret, accountKeyAnswer(session, secret)).then(
+          (outcome) => log.info(`the recovery key and encryption: ${outcome}`),
+          (error: unknown) => log.error('could not set up or unlock encryption with the recovery key', error),
+        );
+      }
       return client;
     })();
     running.set(session.accessToken, promise);
   }
   return promise;
+}
+
+/** Answers the server's user-interactive auth (cross-signing keys' upload) with a proof of the account key. */
+function accountKeyAnswer(session: Session, secret: Uint8Array): AuthAnswer {
+  return async ({ stages }) => {
+    if (!stages.some((flow) => flow.length === 1 && flow[0] === ACCOUNT_KEY_LOGIN_TYPE)) return undefined;
+    const serverName = serverNameOf(session.userId);
+    if (!serverName) return undefined;
+    return { ...(await proveAccountKey({ baseUrl: session.baseUrl, serverName }, secret)) };
+  };
 }
 
 /**

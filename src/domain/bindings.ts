@@ -6,6 +6,7 @@ import {
   EventType,
   HttpApiEvent,
   KnownMembership,
+  MatrixEventEvent,
   NotificationCountType,
   RoomEvent,
   RoomMemberEvent,
@@ -57,7 +58,7 @@ export function previewOf(room: Room, facts: IdentityFacts): string | undefined 
   const events = room.getLiveTimeline().getEvents();
   for (let i = events.length - 1; i >= Math.max(0, events.length - 30); i--) {
     const event = events[i]!;
-    if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace')) continue;
+    if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace') || event.isDecryptionFailure()) continue;
     const name = roomIdentities(room).nameOfUser(event.getSender() ?? '', facts);
     if (event.isRedacted()) return `${name}: Message deleted`;
     const content = event.getContent();
@@ -174,6 +175,8 @@ export function bindClient(client: MatrixClient, store: ChatStore, onLoggedOut: 
   listen(ClientEvent.Sync, onSync);
   listen(RoomEvent.Timeline, onTimeline);
   listen(RoomEvent.Redaction, onRoomEvent);
+  // A decrypted message changes the room's preview.
+  listen(MatrixEventEvent.Decrypted, (event: MatrixEvent) => touchRoom(event.getRoomId()));
   for (const event of [RoomEvent.TimelineReset, RoomStateEvent.Members] as const) listen(event, onRoomEvent as never);
   listen(RoomEvent.LocalEchoUpdated, onLocalEcho);
   listen(RoomEvent.Receipt, onReceipt);

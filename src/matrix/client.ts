@@ -10,6 +10,7 @@ import {
   type MatrixEvent,
 } from 'matrix-js-sdk';
 import type { Session } from './session';
+import { deleteCryptoStore, flushKeyBackup, type SecretStorageUnlock } from './crypto';
 import { logger } from '../platform/logger';
 
 const log = logger('session');
@@ -17,7 +18,11 @@ const log = logger('session');
 const syncDbName = 'wayfarer-sync';
 
 /** `fetchFn` is every request's fetch: the caller's wrapper reads what the SDK drops (session.ts: member_info). */
-export async function createSessionClient(session: Session, fetchFn: typeof fetch = window.fetch.bind(window)): Promise<MatrixClient> {
+export async function createSessionClient(
+  session: Session,
+  fetchFn: typeof fetch = window.fetch.bind(window),
+  unlock?: SecretStorageUnlock,
+): Promise<MatrixClient> {
   const store = new IndexedDBStore({ indexedDB: window.indexedDB, localStorage: window.localStorage, dbName: syncDbName });
   try {
     await store.startup();
@@ -26,7 +31,7 @@ export async function createSessionClient(session: Session, fetchFn: typeof fetc
     log.warn('the sync cache is broken; starting without it', error);
     await store.deleteAllData().catch(log.ignored('could not delete the broken sync cache'));
   }
-  return createClient({
+  const client = createClient({
     baseUrl: session.baseUrl,
     accessToken: session.accessToken,
     userId: session.userId,
@@ -37,7 +42,10 @@ export async function createSessionClient(session: Session, fetchFn: typeof fetc
     timelineSupport: false,
     useAuthorizationHeader: true,
     fetchFn,
+    ...(unlock ? { cryptoCallbacks: unlock.callbacks } : {}),
   });
+  unlock?.attach(client);
+  return client;
 }
 
 /**
@@ -100,6 +108,8 @@ export async function resendUnsent(client: MatrixClient): Promise<number> {
 
 /** Signs out this device and wipes everything it kept; `logout: false` leaves the server's session (and token) valid. */
 export async function signOutClient(client: MatrixClient, { logout = true }: { logout?: boolean } = {}): Promise<void> {
+  // This device's room keys go with it: the ones not yet in the key backup go there first.
+  await flushKeyBackup(client).catch(log.ignored('the key backup could not be brought up to date before sign-out'));
   client.stopClient();
   try {
     if (logout) await client.logout(true);
@@ -108,6 +118,8 @@ export async function signOutClient(client: MatrixClient, { logout = true }: { l
     log.debug('the server did not take the sign-out; wiping this device anyway', error);
   }
   await client.store.deleteAllData?.();
+  // Room keys and this device's keys go with the session (a new sign-in is a new device).
+  await deleteCryptoStore();
   for (const key of Object.keys(window.localStorage)) {
     if (key.startsWith('mx_pending_events_')) window.localStorage.removeItem(key);
   }

@@ -3,6 +3,7 @@
 import type { MatrixClient } from 'matrix-js-sdk';
 import { logger } from '../platform/logger';
 import { homeserverResponse } from './http';
+import { decryptAttachment, type EncryptedFile } from './encryptedAttachment';
 
 const log = logger('http:media');
 const cache = new Map<string, Promise<string>>();
@@ -72,9 +73,38 @@ export function authedBlobUrl(client: MatrixClient, url: string): Promise<string
  * The media's bytes, for saving as a file. Typed application/octet-stream whatever the server said: a blob URL
  * lives in this page's origin, so an HTML or SVG file must never be something the browser could open and run here.
  */
-export async function authedDownload(client: MatrixClient, mxc: string): Promise<Blob> {
+export async function authedDownload(client: MatrixClient, mxc: string, file?: EncryptedFile): Promise<Blob> {
   const url = mediaUrl(client, mxc);
   if (!url) throw new Error(`not an mxc:// URI: ${mxc}`);
   const response = await homeserverResponse(url, { accessToken: client.getAccessToken() ?? undefined });
-  return new Blob([await response.blob()], { type: 'application/octet-stream' });
+  // An encrypted attachment (`file` of an encrypted room's event) is checked against its hash and decrypted first.
+  const bytes = file ? await decryptAttachment(await response.arrayBuffer(), file) : await response.blob();
+  return new Blob([bytes], { type: 'application/octet-stream' });
+}
+
+/**
+ * A blob URL of an encrypted attachment: the whole ciphertext is downloaded (the server can't make thumbnails of
+ * what it can't read), checked against its hash and decrypted; once per file for the page's life.
+ */
+export function decryptedBlobUrl(client: MatrixClient, file: EncryptedFile, mimetype?: string): Promise<string> {
+  const url = mediaUrl(client, file.url);
+  if (!url) return Promise.reject(new Error(`not an mxc URI: ${file.url}`));
+  const cacheKey = `${url}#${file.hashes.sha256}`;
+  let promise = cache.get(cacheKey);
+  if (!promise) {
+    promise = (async () => {
+      const response = await homeserverResponse(url, { accessToken: client.getAccessToken() ?? undefined });
+      const clear = await decryptAttachment(await response.arrayBuffer(), file);
+      // Only pictures and players may be typed as what they are: an HTML or SVG blob of this origin could run here.
+      const type =
+        mimetype && /^(image\/(png|jpeg|gif|webp)|video\/[\w.+-]+|audio\/[\w.+-]+)$/.test(mimetype) ? mimetype : 'application/octet-stream';
+      return URL.createObjectURL(new Blob([clear], { type }));
+    })();
+    promise.catch((error: unknown) => {
+      cache.delete(cacheKey);
+      log.debug(`encrypted media not shown: ${url}`, error);
+    });
+    cache.set(cacheKey, promise);
+  }
+  return promise;
 }

@@ -9,7 +9,12 @@ import { createStore } from 'zustand/vanilla';
 import { LINK_FIELD, type LinkInfo, type MemberInfo } from '../../protocol';
 import { contestingSigner } from './badge';
 
-export type LinkNoticeKind = 'lost' | 'restored' | 'contested';
+/**
+ * `identityReset` / `verifiedIdentityReset` are not about the link: the member's encryption identity (cross-signing
+ * master key) changed, as Element shows it (a pinned identity that changed: a notice; a verified one: a warning).
+ * They go in the same log and notice rows as link changes, in MSC4161's words ("identity", "verified").
+ */
+export type LinkNoticeKind = 'lost' | 'restored' | 'contested' | 'identityReset' | 'verifiedIdentityReset';
 export type ObservedStatus = LinkInfo['status'];
 
 export interface LinkNotice {
@@ -97,7 +102,7 @@ export function linkStatusAt(
   let before: LinkNotice | undefined;
   let after: LinkNotice | undefined;
   for (const notice of notices) {
-    if (notice.identity !== identity || notice.kind === 'contested') continue;
+    if (notice.identity !== identity || (notice.kind !== 'lost' && notice.kind !== 'restored')) continue;
     if (notice.ts <= ts) {
       if (!before || notice.ts >= before.ts) before = notice;
     } else if (!after || notice.ts < after.ts) after = notice;
@@ -111,6 +116,8 @@ export interface LinkNoticeState {
   storage?: LinkNoticeStorage;
   /** Records what a member_info report changed; `now` is the observation time. */
   observe(roomId: string, memberInfo: Readonly<Record<string, MemberInfo>>, now?: number): void;
+  /** Records a change seen elsewhere than in member_info (an encryption identity reset), now. */
+  add(roomId: string, notice: Omit<LinkNotice, 'id' | 'ts'>, now?: number): void;
   /** Takes up an account's logs (sign-in), or none (sign-out). */
   attach(storage: LinkNoticeStorage | undefined): void;
 }
@@ -166,6 +173,16 @@ export function createLinkNoticeStore(storage?: LinkNoticeStorage) {
       const before = get().rooms[roomId];
       const { log, added } = observeLinks(before, memberInfo, now);
       if (added.length === 0 && sameKnown(before, log)) return;
+      const rooms = { ...get().rooms, [roomId]: log };
+      set({ rooms });
+      get().storage?.save(rooms);
+    },
+    add(roomId, notice, now = Date.now()) {
+      const before = get().rooms[roomId] ?? { known: {}, notices: [] };
+      const log = {
+        ...before,
+        notices: [...before.notices, { ...notice, id: `${now}-${before.notices.length}`, ts: now }].slice(-maxNoticesPerRoom),
+      };
       const rooms = { ...get().rooms, [roomId]: log };
       set({ rooms });
       get().storage?.save(rooms);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MatrixEvent } from 'matrix-js-sdk';
+import { DecryptionFailureCode } from 'matrix-js-sdk/lib/crypto-api/index.js';
+import { DecryptionError } from 'matrix-js-sdk/lib/common-crypto/CryptoBackend.js';
 import { toTimelineEvent } from './fromSdk';
 
 const KEY = 'l8Hft5qXKn1vfHrg3p4-W8gELQVo8N13JkluMfmn2sQ';
@@ -58,5 +60,59 @@ describe('toTimelineEvent', () => {
       content: { msgtype: 'm.image', body: 'a.png' },
     });
     expect(toTimelineEvent(echo)).toMatchObject({ id: '$sent', txnId: 't1' });
+  });
+});
+
+describe('toTimelineEvent of an encrypted event', () => {
+  const encrypted = () =>
+    new MatrixEvent({
+      type: 'm.room.encrypted',
+      event_id: '$enc',
+      room_id: '!r:alpha',
+      sender: '@alice:alpha',
+      origin_server_ts: 5,
+      content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgA', session_id: 's', sender_key: 'k', device_id: 'D' },
+    });
+  // matrix-js-sdk's decryption entry point, answering as the Rust crypto does: the clear event, or a DecryptionError.
+  const backend = (answer: () => Promise<unknown>) => ({ decryptEvent: answer }) as never;
+
+  it('says why it cannot be read, then becomes the message once its key arrives', async () => {
+    const event = encrypted();
+    await event.attemptDecryption(
+      backend(async () => {
+        throw new DecryptionError(DecryptionFailureCode.HISTORICAL_MESSAGE_USER_NOT_JOINED, 'not joined');
+      }),
+    );
+    const unreadable = toTimelineEvent(event);
+    expect(unreadable.type).toBe('m.room.encrypted');
+    expect(unreadable.content).toEqual({ reason: 'beforeJoin' });
+
+    await event.attemptDecryption(
+      backend(async () => ({ clearEvent: { type: 'm.room.message', room_id: '!r:alpha', content: { msgtype: 'm.text', body: 'hello' } } })),
+      { isRetry: true },
+    );
+    const read = toTimelineEvent(event);
+    expect(read.type).toBe('m.room.message');
+    expect(read.content).toEqual({ msgtype: 'm.text', body: 'hello' });
+  });
+
+  it('names each failure by what the reader can do about it', async () => {
+    const cases: [DecryptionFailureCode, string][] = [
+      [DecryptionFailureCode.MEGOLM_UNKNOWN_INBOUND_SESSION_ID, 'waiting'],
+      [DecryptionFailureCode.HISTORICAL_MESSAGE_USER_NOT_JOINED, 'beforeJoin'],
+      [DecryptionFailureCode.HISTORICAL_MESSAGE_WORKING_BACKUP, 'fromBackup'],
+      [DecryptionFailureCode.HISTORICAL_MESSAGE_NO_KEY_BACKUP, 'beforeDevice'],
+      [DecryptionFailureCode.SENDER_IDENTITY_PREVIOUSLY_VERIFIED, 'unverifiedDevice'],
+      [DecryptionFailureCode.MEGOLM_KEY_WITHHELD_FOR_UNVERIFIED_DEVICE, 'unverifiedDevice'],
+    ];
+    for (const [code, reason] of cases) {
+      const event = encrypted();
+      await event.attemptDecryption(
+        backend(async () => {
+          throw new DecryptionError(code, String(code));
+        }),
+      );
+      expect(toTimelineEvent(event).content, code).toEqual({ reason });
+    }
   });
 });

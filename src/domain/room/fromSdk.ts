@@ -4,6 +4,17 @@ import type { SendStatus, TimelineEvent } from './timeline';
 import { senderIdentity } from '../identity/sender';
 import { identityOfMemberEvent } from '../identity/describeSender';
 import { isRetryableFailure } from '../../matrix/client';
+import { undecryptableReason } from '../../matrix/crypto';
+
+/**
+ * What an encrypted event is now: decrypting, unreadable (and why), or read (its clear type and content stand in for
+ * the raw event's, as matrix-js-sdk's getType/getContent give them).
+ */
+function decryptionState(event: MatrixEvent): string {
+  if (!event.isEncrypted()) return '';
+  if (event.isDecryptionFailure()) return `utd:${event.decryptionFailureReason}`;
+  return event.isBeingDecrypted() || event.getType() === 'm.room.encrypted' ? 'pending' : 'clear';
+}
 
 function sendStatus(event: MatrixEvent): SendStatus {
   switch (event.status) {
@@ -31,12 +42,15 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
   const id = event.getId() ?? event.getTxnId() ?? '';
   const raw = event.event;
   // Events are mutable in the SDK (status, redaction, remote echo replacing the raw event): cache on all of it.
-  const key = `${id}|${status}|${retryable}|${redacted}`;
+  const decryption = decryptionState(event);
+  const key = `${id}|${status}|${retryable}|${redacted}|${decryption}`;
   const hit = cache.get(event);
   if (hit && hit.key === key && hit.raw === raw) return hit.value;
+  // An unreadable (or not yet read) message keeps the encrypted type: the timeline shows why it can't be read.
+  const unreadable = decryption !== '' && decryption !== 'clear';
   const value: TimelineEvent = {
     id,
-    type: event.getType(),
+    type: unreadable ? 'm.room.encrypted' : event.getType(),
     sender: event.getSender() ?? '',
     identity: senderIdentity({
       sender: raw.sender,
@@ -44,7 +58,11 @@ export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
       unsigned: raw.unsigned as Record<string, unknown> | undefined,
     }),
     ts: event.getTs(),
-    content: redacted ? {} : (event.getOriginalContent() as Record<string, unknown>),
+    content: redacted
+      ? {}
+      : unreadable
+        ? { reason: decryption === 'pending' ? 'decrypting' : undecryptableReason(event.decryptionFailureReason) }
+        : (event.getOriginalContent() as Record<string, unknown>),
     stateKey: event.getStateKey(),
     subject: event.getType() === 'm.room.member' ? identityOfMemberEvent(raw) || undefined : undefined,
     prevContent: event.getPrevContent() as Record<string, unknown>,

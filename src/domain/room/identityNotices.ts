@@ -19,6 +19,10 @@ export function describeLinkNotice(notice: LinkNotice, name: string): Message {
       return msg('identity.notice.restored', { name, handle });
     case 'contested':
       return msg('identity.notice.contested', { name, by: notice.by ?? '' });
+    case 'identityReset':
+      return msg('identity.notice.identityReset', { name });
+    case 'verifiedIdentityReset':
+      return msg('identity.notice.verifiedIdentityReset', { name });
   }
 }
 

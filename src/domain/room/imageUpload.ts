@@ -7,6 +7,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { MatrixClient, UploadResponse } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
+import { encryptAttachment, type EncryptedFile } from '../../matrix/encryptedAttachment';
 import type { PendingImage } from './timeline';
 import { logger } from '../../platform/logger';
 import { t } from '../../i18n';
@@ -81,6 +82,12 @@ export function uploadRefusal(file: { name: string; size: number }, limit: numbe
     return `${file.name} is ${size}; your homeserver accepts files up to ${max}`;
   }
   return undefined;
+}
+
+/** An attachment's content in an encrypted room: `file` (key, iv, hash) instead of `url`. */
+export function withEncryptedFile(content: Record<string, unknown>, file: EncryptedFile): Record<string, unknown> {
+  const { url: _url, ...rest } = content;
+  return { ...rest, file };
 }
 
 /** The m.image content for an uploaded file (spec: m.image with info.mimetype, size, w, h). */
@@ -230,22 +237,26 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
   if (!upload || inFlight.has(id)) return;
   update(id, { status: 'uploading', loaded: 0, error: undefined });
   const { file, roomId } = upload;
-  const request = client.uploadContent(file, {
-    name: file.name,
-    type: file.type || 'application/octet-stream',
-    progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }),
-  });
-  inFlight.set(id, request);
   try {
+    // In an encrypted room the server gets only ciphertext; the key travels inside the encrypted event.
+    const encrypted = client.getRoom(roomId)?.hasEncryptionStateEvent() ? await encryptAttachment(await file.arrayBuffer()) : undefined;
+    const body = encrypted ? new Blob([encrypted.ciphertext], { type: 'application/octet-stream' }) : file;
+    const request = client.uploadContent(body, {
+      name: encrypted ? undefined : file.name,
+      type: encrypted ? 'application/octet-stream' : file.type || 'application/octet-stream',
+      progressHandler: ({ loaded, total }) => update(id, { loaded, total: total || file.size }),
+    });
+    inFlight.set(id, request);
     const response = await request;
     if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // removed meanwhile
-    const content = attachmentContent(upload.msgtype, upload.name, response.content_uri, {
+    const plain = attachmentContent(upload.msgtype, upload.name, response.content_uri, {
       mimetype: file.type,
       size: file.size,
       w: upload.w,
       h: upload.h,
       duration: upload.duration,
     });
+    const content = encrypted ? withEncryptedFile(plain, { ...encrypted.file, url: response.content_uri }) : plain;
     const isImage = upload.msgtype === 'm.image';
     if (isImage) localPreviews.set(response.content_uri, upload.previewUrl);
     // sendMessage adds its local echo synchronously, with this upload's ID as its transaction ID: the echo's row

@@ -11,6 +11,7 @@
 //   every row object whose inputs are unchanged.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import {
+  MatrixEventEvent,
   RoomEvent,
   RoomMemberEvent,
   RoomStateEvent,
@@ -1035,6 +1036,17 @@ export function createRoomViewModel({
   };
   const onName = () => store.setState({ name: room.name });
 
+  // A message decrypted (or found unreadable) after it reached the timeline: its row changes, and what it folds into
+  // (an edit, a reaction) may too. A room opening decrypts many at once: one rebuild per frame, not one per message.
+  let decryptedTimer: ReturnType<typeof setTimeout> | undefined;
+  const onDecrypted = (event: MatrixEvent) => {
+    if (event.getRoomId() !== roomId || disposed) return;
+    decryptedTimer ??= setTimeout(() => {
+      decryptedTimer = undefined;
+      scheduleRebuild();
+    }, 16);
+  };
+  client.on(MatrixEventEvent.Decrypted, onDecrypted);
   room.on(RoomEvent.Timeline, onTimeline);
   room.on(RoomEvent.TimelineReset, scheduleRebuild);
   room.on(RoomEvent.Redaction, onRedaction);
@@ -1074,6 +1086,8 @@ export function createRoomViewModel({
   return Object.assign(store, {
     dispose() {
       disposed = true;
+      if (decryptedTimer) clearTimeout(decryptedTimer);
+      client.off(MatrixEventEvent.Decrypted, onDecrypted);
       room.off(RoomEvent.Timeline, onTimeline);
       room.off(RoomEvent.TimelineReset, scheduleRebuild);
       room.off(RoomEvent.Redaction, onRedaction);

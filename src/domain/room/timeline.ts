@@ -120,7 +120,8 @@ export function editTarget(event: TimelineEvent): string | undefined {
   return rel.relType === 'm.replace' ? rel.eventId : undefined;
 }
 
-const messageTypes = new Set(['m.room.message', 'm.sticker']);
+/** An `m.room.encrypted` event here is one not (yet) decrypted (room/fromSdk.ts): a row that says why. */
+const messageTypes = new Set(['m.room.message', 'm.sticker', 'm.room.encrypted']);
 
 export type NameOf = (userId: string) => string;
 

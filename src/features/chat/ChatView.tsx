@@ -1,3 +1,4 @@
+import { WithheldKeysNotice } from './WithheldKeysNotice';
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
@@ -373,6 +374,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           </button>
         )}
       </div>
+      <WithheldKeysNotice client={client} room={room} />
       <Composer vm={vm} roomName={name} />
       <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}

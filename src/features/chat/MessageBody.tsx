@@ -3,7 +3,8 @@ import { t } from '../../i18n';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from '../../domain/room/sanitize';
 import { splitLinks } from './linkify';
 import { inAppHrefForMatrixTo } from '../../domain/routes';
-import { useAuthedMedia } from '../../ui/useAuthedMedia';
+import { useAuthedMedia, useEncryptedMedia } from '../../ui/useAuthedMedia';
+import { isEncryptedFile, type EncryptedFile } from '../../matrix/encryptedAttachment';
 import { formatBytes, localImagePreview, releaseLocalPreview } from '../../domain/room/imageUpload';
 import { ClientContext } from '../../ui/clientContext';
 import { HtmlWithPills } from './Pills';
@@ -116,10 +117,14 @@ function ImageFailed({ alt, width, onRetry }: { alt: string; width: number; onRe
 }
 
 function ImageBody({ content }: { content: Record<string, unknown> }) {
-  const info = (content.info ?? {}) as { w?: number; h?: number };
-  const mxc = typeof content.url === 'string' ? content.url : undefined;
+  const info = (content.info ?? {}) as { w?: number; h?: number; mimetype?: string };
+  // An encrypted room's image has `file` (its key and hash) instead of `url`.
+  const file = isEncryptedFile(content.file) ? content.file : undefined;
+  const mxc = file ? file.url : typeof content.url === 'string' ? content.url : undefined;
   const box = imageBox(info);
-  const media = useAuthedMedia(mxc, thumbnailSize(box));
+  const plain = useAuthedMedia(file ? undefined : mxc, thumbnailSize(box));
+  const decrypted = useEncryptedMedia(file, info.mimetype);
+  const media = file ? decrypted : plain;
   const alt = typeof content.body === 'string' ? content.body : 'image';
   // An image this page just uploaded shows from the local file until the server's copy is ready.
   const local = localImagePreview(mxc);
@@ -160,7 +165,7 @@ function FileIcon() {
 }
 
 /** Download: fetched with the session's token when asked (never before), saved under the sender's file name. */
-function DownloadButton({ mxc, name }: { mxc: string | undefined; name: string }) {
+function DownloadButton({ mxc, name, file }: { mxc: string | undefined; name: string; file?: EncryptedFile }) {
   const client = useContext(ClientContext);
   const [state, setState] = useState<'idle' | 'busy' | 'failed'>('idle');
   if (!mxc?.startsWith('mxc://') || !client) return null;
@@ -173,7 +178,7 @@ function DownloadButton({ mxc, name }: { mxc: string | undefined; name: string }
         disabled={state === 'busy'}
         onClick={() => {
           setState('busy');
-          saveMedia(client, mxc, name).then(
+          saveMedia(client, mxc, name, file).then(
             () => setState('idle'),
             (error: unknown) => {
               log.warn(`download of ${mxc} failed`, error);
@@ -197,7 +202,8 @@ function DownloadButton({ mxc, name }: { mxc: string | undefined; name: string }
 export function FileCard({ content }: { content: Record<string, unknown> }) {
   const info = (content.info ?? {}) as { size?: unknown; mimetype?: unknown; duration?: unknown };
   const name = attachmentName(content);
-  const mxc = typeof content.url === 'string' ? content.url : undefined;
+  const file = isEncryptedFile(content.file) ? content.file : undefined;
+  const mxc = file ? file.url : typeof content.url === 'string' ? content.url : undefined;
   const details = [
     typeof info.size === 'number' && info.size >= 0 ? formatBytes(info.size) : undefined,
     typeof info.duration === 'number' && info.duration > 0 ? formatDuration(info.duration) : undefined,
@@ -216,7 +222,7 @@ export function FileCard({ content }: { content: Record<string, unknown> }) {
         </span>
         {details.length > 0 && <span className="block text-xs text-subtle">{details.join(' · ')}</span>}
       </span>
-      <DownloadButton mxc={mxc} name={name} />
+      <DownloadButton mxc={mxc} name={name} file={file} />
     </div>
   );
 }
@@ -228,9 +234,11 @@ function attachmentName(content: Record<string, unknown>): string {
 
 /** A video or audio message: the browser's player on the authenticated media (a blob URL), and its file card. */
 function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind: 'video' | 'audio' }) {
-  const info = (content.info ?? {}) as { w?: number; h?: number };
-  const mxc = typeof content.url === 'string' ? content.url : undefined;
-  const media = useAuthedMedia(mxc);
+  const info = (content.info ?? {}) as { w?: number; h?: number; mimetype?: string };
+  const file = isEncryptedFile(content.file) ? content.file : undefined;
+  const plain = useAuthedMedia(file ? undefined : typeof content.url === 'string' ? content.url : undefined);
+  const decrypted = useEncryptedMedia(file, info.mimetype);
+  const media = file ? decrypted : plain;
   const name = attachmentName(content);
   // A tiny video still gets room for its controls (Element's minimum), keeping the sender's aspect ratio.
   const box = imageBox(info);

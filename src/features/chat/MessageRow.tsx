@@ -206,6 +206,24 @@ export function ReplyQuote({ reply, onReveal }: { reply: ReplyPreview; onReveal(
 const actionButton =
   'rounded px-1.5 py-0.5 text-xs text-muted hover:bg-surface-strong focus-visible:outline-2 focus-visible:outline-indigo-500';
 
+const undecryptableText = {
+  decrypting: () => t('chat.undecryptable.decrypting'),
+  waiting: () => t('chat.undecryptable.waiting'),
+  beforeJoin: () => t('chat.undecryptable.beforeJoin'),
+  fromBackup: () => t('chat.undecryptable.fromBackup'),
+  beforeDevice: () => t('chat.undecryptable.beforeDevice'),
+  unverifiedDevice: () => t('chat.undecryptable.unverifiedDevice'),
+} as const;
+
+function Undecryptable({ reason }: { reason: unknown }) {
+  const text = undecryptableText[reason as keyof typeof undecryptableText] ?? undecryptableText.waiting;
+  return (
+    <p data-testid="undecryptable" data-reason={String(reason)} className="whitespace-pre-wrap break-words italic text-subtle">
+      {text()}
+    </p>
+  );
+}
+
 export const MessageRow = memo(function MessageRow({
   row,
   profile,
@@ -232,6 +250,8 @@ export const MessageRow = memo(function MessageRow({
   const mentions = useContext(MentionContext);
   // A message that mentions you (by name in m.mentions, or @room) stands out, as in Element; never your own.
   const mentionsMe = !isOwn && !deleted && mentions !== null && mentionsUser(row.content, mentions.myUserId);
+  // An encrypted message this device can't read (yet): it says why, and fills in when its key arrives.
+  const unreadable = event.type === 'm.room.encrypted';
   return (
     <article
       aria-label={t('chat.message.label', { name: profile.name, time: timeFormat.format(event.ts) })}
@@ -272,6 +292,8 @@ export const MessageRow = memo(function MessageRow({
         {reply && <ReplyQuote reply={reply} onReveal={actions.onRevealQuote} />}
         {deleted ? (
           <p className="italic text-subtle">{t('chat.deleted')}</p>
+        ) : unreadable ? (
+          <Undecryptable reason={row.content.reason} />
         ) : (
           <div className={event.status === 'sending' ? 'opacity-60' : ''}>
             <MessageBody content={row.content} senderName={profile.name} />
@@ -314,7 +336,7 @@ export const MessageRow = memo(function MessageRow({
                 {t('threads.replyInThread')}
               </button>
             )}
-            {isOwn && (
+            {isOwn && !unreadable && (
               <button className={actionButton} aria-label={t('chat.message.editLabel')} onClick={() => actions.onEdit(row)}>
                 {t('chat.message.edit')}
               </button>

@@ -64,10 +64,19 @@ export function bindNotifications(client: MatrixClient, open = (roomId: string) 
     if (!room || removed) return;
     const live = started && !toStartOfTimeline && data.liveEvent === true;
     if (!live) return; // cheap exit before push rules and identity
+    // An encrypted message is judged (push rules, text) on what it says: once decrypted, if it can be.
+    const decrypting = event.isEncrypted() ? event.getDecryptionPromise() : null;
+    if (decrypting) {
+      void decrypting.then(() => notify(event, room, live), log.ignored('not decrypted; not notified'));
+      return;
+    }
+    notify(event, room, live);
+  };
+  const notify = (event: MatrixEvent, room: Room, live: boolean) => {
     const settings = notificationSettings.getState();
     const plan = decideNotification(
       notifiableEvent(client, room, event, live),
-      pushVerdict(client.getPushActionsForEvent(event)),
+      pushVerdict(client.getPushActionsForEvent(event, event.isEncrypted())),
       {
         enabled: settings.enabled,
         permission: settings.permission,

@@ -8,6 +8,7 @@ import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { inputClass } from '../../ui/controls';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootDialog } from '../portable/MemberRootPrompt';
+import { encryptionStateEvent } from '../../matrix/crypto';
 import { createRoomWithMemberRoot, memberRootNeed, versionUsesMemberKeys, waitForRoom } from '../portable/portableRooms';
 
 interface RoomVersions {
@@ -20,6 +21,8 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [topic, setTopic] = useState('');
   const [isPublic, setIsPublic] = useState(false);
+  const [encrypted, setEncrypted] = useState(false);
+  const canEncrypt = !!client.getCrypto();
   const [versions, setVersions] = useState<RoomVersions>();
   const [version, setVersion] = useState('');
   const [busy, setBusy] = useState(false);
@@ -67,6 +70,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
       visibility: isPublic ? Visibility.Public : Visibility.Private,
       preset: isPublic ? Preset.PublicChat : Preset.PrivateChat,
       room_version: version && version !== versions?.default ? version : undefined,
+      ...(encrypted && canEncrypt ? { initial_state: [encryptionStateEvent] } : {}),
     };
     const roomId = memberRoot ? await createRoomWithMemberRoot(client, options, memberRoot) : (await client.createRoom(options)).room_id;
     if (memberRoot) await waitForRoom(client, roomId);
@@ -111,6 +115,15 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
             <input type="radio" name="visibility" checked={isPublic} onChange={() => setIsPublic(true)} /> {t('rooms.create.public')}
           </label>
         </fieldset>
+        {canEncrypt && (
+          <label className="flex items-start gap-2">
+            <input type="checkbox" className="mt-1" checked={encrypted} onChange={(e) => setEncrypted(e.target.checked)} />
+            <span>
+              <span className="block text-sm">{t('rooms.create.encrypted')}</span>
+              <span className="block text-xs text-subtle">{t('rooms.create.encryptedHint')}</span>
+            </span>
+          </label>
+        )}
         {versions && (
           <label className="block space-y-1">
             <span className="text-sm">{t('rooms.create.version')}</span>

@@ -14,6 +14,7 @@ import { HandleBadge } from '../identity/HandleBadge';
 import { SenderName } from '../identity/SenderName';
 import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootDialog } from '../portable/MemberRootPrompt';
+import { canEncryptTo, encryptionStateEvent } from '../../matrix/crypto';
 import { createRoomWithMemberRoot, memberRootNeed, waitForRoom } from '../portable/portableRooms';
 
 /** Adds `roomId` to this account's `m.direct` under `userId` (the spec's way of marking a DM), keeping the rest. */
@@ -107,7 +108,15 @@ export function DirectMessageDialog({ onClose, initialUserId = '' }: { onClose: 
   }
 
   async function start(userId: string, memberRoot: Uint8Array | undefined) {
-    const options = { is_direct: true, preset: Preset.TrustedPrivateChat, visibility: Visibility.Private, invite: [userId] };
+    // Encrypted by default, as in Element, when the partner has a device to encrypt to.
+    const encrypt = await canEncryptTo(client, [userId]);
+    const options = {
+      is_direct: true,
+      preset: Preset.TrustedPrivateChat,
+      visibility: Visibility.Private,
+      invite: [userId],
+      ...(encrypt ? { initial_state: [encryptionStateEvent] } : {}),
+    };
     const roomId = memberRoot ? await createRoomWithMemberRoot(client, options, memberRoot) : (await client.createRoom(options)).room_id;
     if (memberRoot) await waitForRoom(client, roomId);
     await markDirect(client, userId, roomId);

@@ -17,6 +17,7 @@ import {
   appendPage,
   highlightSegments,
   roomSearchBody,
+  searchDecrypted,
   toSearchPage,
   type SearchHitRow,
   type SearchLine,
@@ -32,6 +33,16 @@ type SearchState =
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 async function fetchPage(client: MatrixClient, roomId: string, term: string, nextBatch?: string): Promise<SearchPage> {
+  const room = client.getRoom(roomId);
+  // The server can't search what it can't read: an encrypted room is searched here, in what this browser decrypted.
+  if (room?.hasEncryptionStateEvent()) {
+    const clear = room
+      .getLiveTimeline()
+      .getEvents()
+      .filter((e) => !e.isDecryptionFailure() && !e.isRedacted() && !e.isRelation('m.replace'))
+      .map((e) => e.getEffectiveEvent());
+    return searchDecrypted(clear, term);
+  }
   const body = roomSearchBody(roomId, term);
   return toSearchPage(await client.search({ body: body as never, ...(nextBatch ? { next_batch: nextBatch } : {}) }));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { appendPage, highlightSegments, roomSearchBody, toSearchPage } from './searchResults';
+import { appendPage, highlightSegments, roomSearchBody, searchDecrypted, toSearchPage } from './searchResults';
 
 const message = (id: string, body: string, extra: Record<string, unknown> = {}) => ({
   event_id: id,
@@ -130,4 +130,31 @@ it('asks for one room, newest first, with context', () => {
   const body = roomSearchBody('!r:x', 'tea');
   expect(body.search_categories.room_events.filter.rooms).toEqual(['!r:x']);
   expect(body.search_categories.room_events.event_context.before_limit).toBe(1);
+});
+
+describe('searchDecrypted (an encrypted room, searched in what this browser decrypted)', () => {
+  const message = (id: string, body: string, ts: number) => ({
+    event_id: id,
+    type: 'm.room.message',
+    sender: '@alice:alpha',
+    origin_server_ts: ts,
+    content: { msgtype: 'm.text', body },
+  });
+  const events = [
+    message('$1', 'Meet at the Café at noon', 1),
+    { event_id: '$s', type: 'm.room.member', sender: '@bob:beta', origin_server_ts: 2, content: { membership: 'join' } },
+    message('$2', 'which cafe?', 3),
+    message('$3', 'the one by the station', 4),
+  ];
+
+  it('finds messages whose words start with every searched word (case and accents ignored), newest first, with context', () => {
+    const page = searchDecrypted(events, 'CAFE');
+    expect(page.rows.map((r) => r.eventId)).toEqual(['$2', '$1']);
+    expect(page.rows[0]).toMatchObject({ before: { eventId: '$1' }, after: { eventId: '$3' } });
+    expect(page.count).toBe(2);
+    expect(page.nextBatch).toBeUndefined();
+    expect(searchDecrypted(events, 'cafe noon').rows.map((r) => r.eventId)).toEqual(['$1']);
+    expect(searchDecrypted(events, 'stat').rows.map((r) => r.eventId)).toEqual(['$3']);
+    expect(searchDecrypted(events, 'tram').rows).toEqual([]);
+  });
 });

@@ -140,3 +140,24 @@ export function highlightSegments(text: string, words: readonly string[]): TextS
   push(text.slice(at), false);
   return segments;
 }
+
+/**
+ * Search in an encrypted room: the server can't read its messages, so the words are looked for in what this browser
+ * decrypted (the loaded timeline, as clear events, oldest first). A message matches when each searched word starts
+ * one of its words (as the server matches); newest first, with the message before and after, like the server's.
+ */
+export function searchDecrypted(events: readonly unknown[], term: string): SearchPage {
+  const words = (term.match(WORD) ?? []).map(fold).filter((w) => w !== '');
+  const lines = events.map(lineOf);
+  const messages = lines.filter((l): l is SearchLine => l?.kind === 'message');
+  const rows: SearchHitRow[] = [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const line = messages[i]!;
+    const own = (line.text.match(WORD) ?? []).map(fold);
+    if (words.length === 0 || !words.every((w) => own.some((o) => o.startsWith(w)))) continue;
+    const before = messages[i - 1];
+    const after = messages[i + 1];
+    rows.push({ ...line, ...(before ? { before } : {}), ...(after ? { after } : {}) });
+  }
+  return { rows, count: rows.length, highlights: words };
+}

@@ -1,5 +1,5 @@
 // Settings, one URL per section (#/settings/{section}, src/domain/routes.ts): appearance, notifications, sessions,
-// account, and the keyboard shortcuts the client supports.
+// encryption, account, and the keyboard shortcuts the client supports.
 import type { ReactNode } from 'react';
 import { t, type MessageKey } from '../../i18n';
 import { formatRoute } from '../../domain/routes';
@@ -11,14 +11,16 @@ import { KeywordSettings } from './KeywordSettings';
 import { SessionsSection } from './SessionsSection';
 import { AccountSection } from './AccountSection';
 import { ShortcutsSection } from './ShortcutsSection';
+import { EncryptionPanel } from '../encryption/EncryptionPanel';
 
-export const SETTINGS_SECTIONS = ['appearance', 'notifications', 'sessions', 'account', 'shortcuts'] as const;
+export const SETTINGS_SECTIONS = ['appearance', 'notifications', 'sessions', 'encryption', 'account', 'shortcuts'] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
 const TITLES: Record<SettingsSection, MessageKey> = {
   appearance: 'settings.appearance',
   notifications: 'settings.notifications',
   sessions: 'settings.sessions',
+  encryption: 'settings.encryption',
   account: 'settings.account',
   shortcuts: 'settings.shortcuts',
 };
@@ -67,6 +69,7 @@ export default function SettingsView({ section, onSignOut }: { section?: string;
                 </>
               )}
               {current === 'sessions' && <SessionsSection />}
+              {current === 'encryption' && <EncryptionPanel />}
               {current === 'account' && <AccountSection onSignOut={onSignOut} />}
               {current === 'shortcuts' && <ShortcutsSection />}
             </Section>

@@ -1,0 +1,221 @@
+// Encryption settings (Settings → Encryption): whether this device is verified and its keys backed up; for an account without recovery (a
+// password account), setting it up Element's way (a recovery key shown once, the password confirms the cross-signing
+// keys' upload); for a device not yet verified, verifying it with the recovery key, which also restores the key backup.
+// A portable identity's recovery key is this same key: it signs in, and unlocks encryption (matrix/oneKey.ts).
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { AuthDict } from 'matrix-js-sdk';
+import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/CryptoEvent.js';
+import { t } from '../../i18n';
+import { useClient } from '../../ui/clientContext';
+import { FormError } from '../../ui/Dialog';
+import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
+import { encodeRecoveryKey, generateRecoverySecret, ACCOUNT_KEY_LOGIN_TYPE } from '../../protocol';
+import { secretStorageUnlockOf } from '../../matrix/crypto';
+import { setUpOneKey, type AuthAnswer } from '../../matrix/oneKey';
+import { describeMatrixError } from '../../matrix/errors';
+import { RecoveryKeyField } from '../portable/RecoveryKeyField';
+import { readRecoveryKeyField, recoveryKeyGroups } from '../portable/recoveryKeyInput';
+import { proveAccountKey } from '../portable/accountKeyAuth';
+import { serverNameOf } from '../../protocol/ids';
+import { VerifyOtherSession } from './SasVerification';
+
+interface Status {
+  running: boolean;
+  deviceVerified: boolean;
+  hasRecovery: boolean;
+  backupVersion: string | null;
+}
+
+function useEncryptionStatus(): [Status | undefined, () => void] {
+  const client = useClient();
+  const [status, setStatus] = useState<Status>();
+  const [round, setRound] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new round reads the status again
+  useEffect(() => {
+    let live = true;
+    const crypto = client.getCrypto();
+    if (!crypto) {
+      setStatus({ running: false, deviceVerified: false, hasRecovery: false, backupVersion: null });
+      return;
+    }
+    void (async () => {
+      const device = await crypto.getDeviceVerificationStatus(client.getSafeUserId(), client.getDeviceId() ?? '');
+      const next: Status = {
+        running: true,
+        deviceVerified: device?.crossSigningVerified ?? false,
+        hasRecovery: await client.secretStorage.hasKey(),
+        backupVersion: await crypto.getActiveSessionBackupVersion(),
+      };
+      if (live) setStatus(next);
+    })();
+    return () => {
+      live = false;
+    };
+  }, [client, round]);
+  // Trust changes without any action here (another session signs this device, the key backup turns on): look again.
+  useEffect(() => {
+    const again = () => setRound((n) => n + 1);
+    const events = [
+      CryptoEvent.UserTrustStatusChanged,
+      CryptoEvent.DevicesUpdated,
+      CryptoEvent.KeyBackupStatus,
+      CryptoEvent.KeysChanged,
+    ] as const;
+    for (const event of events) client.on(event as never, again as never);
+    return () => {
+      for (const event of events) client.off(event as never, again as never);
+    };
+  }, [client]);
+  return [status, useCallback(() => setRound((n) => n + 1), [])];
+}
+
+/** The cross-signing upload's user-interactive auth: the account-key proof (portable), else the password typed here. */
+function authAnswer(client: ReturnType<typeof useClient>, password: string, secret: Uint8Array | undefined): AuthAnswer {
+  return async ({ stages }) => {
+    const offers = (stage: string) => stages.some((flow) => flow.length === 1 && flow[0] === stage);
+    const serverName = serverNameOf(client.getSafeUserId());
+    if (offers(ACCOUNT_KEY_LOGIN_TYPE) && secret && serverName)
+      return { ...(await proveAccountKey({ baseUrl: client.baseUrl, serverName }, secret)) } as AuthDict;
+    if (offers('m.login.password') && password)
+      return { type: 'm.login.password', identifier: { type: 'm.id.user', user: client.getSafeUserId() }, password } as AuthDict;
+    return undefined;
+  };
+}
+
+export function EncryptionPanel() {
+  const client = useClient();
+  const [status, refresh] = useEncryptionStatus();
+  const [mode, setMode] = useState<'overview' | 'setup' | 'unlock' | 'sas'>('overview');
+  const [newKey] = useState(() => encodeRecoveryKey(generateRecoverySecret()));
+  const [saved, setSaved] = useState(false);
+  const [password, setPassword] = useState('');
+  const [typedKey, setTypedKey] = useState('');
+  const [strict, setStrict] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+
+  const run = async (secret: Uint8Array, ok: string) => {
+    const unlock = secretStorageUnlockOf(client);
+    if (!unlock) return setError(t('encryption.notRunning'));
+    setBusy(true);
+    setError(undefined);
+    try {
+      const outcome = await setUpOneKey(client, unlock, secret, authAnswer(client, password, secret));
+      if (outcome === 'other-key') return setError(t('encryption.wrongKey'));
+      setDone(ok);
+      setMode('overview');
+      refresh();
+    } catch (err) {
+      setError(describeMatrixError(err, t('encryption.failed')));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onSetUp = (e: FormEvent) => {
+    e.preventDefault();
+    const field = readRecoveryKeyField(newKey);
+    if (field.state === 'valid') void run(field.secret, t('encryption.setUp.done'));
+  };
+  const onUnlock = (e: FormEvent) => {
+    e.preventDefault();
+    setStrict(true);
+    const field = readRecoveryKeyField(typedKey);
+    if (field.state === 'valid') void run(field.secret, t('encryption.unlock.done'));
+  };
+
+  return (
+    <div className="space-y-3">
+      {!status ? (
+        <p role="status" className="text-sm text-subtle">
+          {t('encryption.loading')}
+        </p>
+      ) : !status.running ? (
+        <p className="text-sm">{t('encryption.notRunning')}</p>
+      ) : mode === 'setup' ? (
+        <form className="space-y-3" onSubmit={onSetUp}>
+          <p className="text-sm">{t('encryption.setUp.intro')}</p>
+          <p role="status" aria-label={t('encryption.setUp.keyLabel')} className="flex flex-wrap gap-x-2 font-mono text-sm">
+            {recoveryKeyGroups(newKey).map((group, i) => (
+              <span key={i}>{group}</span>
+            ))}
+          </p>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} /> {t('encryption.setUp.saved')}
+          </label>
+          <label className="block space-y-1">
+            <span className="text-sm">{t('encryption.password')}</span>
+            <input
+              type="password"
+              className={inputClass}
+              value={password}
+              autoComplete="current-password"
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </label>
+          <FormError error={error} />
+          <div className="flex justify-end gap-2">
+            <button type="button" className={secondaryButton} onClick={() => setMode('overview')}>
+              {t('encryption.back')}
+            </button>
+            <button type="submit" className={primaryButton} disabled={!saved || busy}>
+              {busy ? t('encryption.busy') : t('encryption.setUp.submit')}
+            </button>
+          </div>
+        </form>
+      ) : mode === 'unlock' ? (
+        <form className="space-y-3" onSubmit={onUnlock} noValidate>
+          <p className="text-sm">{t('encryption.unlock.intro')}</p>
+          <RecoveryKeyField value={typedKey} onChange={setTypedKey} strict={strict} autoFocus />
+          <FormError error={error} />
+          <div className="flex justify-end gap-2">
+            <button type="button" className={secondaryButton} onClick={() => setMode('overview')}>
+              {t('encryption.back')}
+            </button>
+            <button type="submit" className={primaryButton} disabled={busy}>
+              {busy ? t('encryption.busy') : t('encryption.unlock.submit')}
+            </button>
+          </div>
+        </form>
+      ) : mode === 'sas' ? (
+        <VerifyOtherSession
+          onDone={() => {
+            setMode('overview');
+            refresh();
+          }}
+        />
+      ) : (
+        <div className="space-y-3">
+          {done && (
+            <p role="status" className="text-sm text-success">
+              {done}
+            </p>
+          )}
+          <ul className="space-y-1 text-sm">
+            <li>{status.deviceVerified ? t('encryption.device.verified') : t('encryption.device.unverified')}</li>
+            <li>{status.backupVersion ? t('encryption.backup.on') : t('encryption.backup.off')}</li>
+          </ul>
+          <FormError error={error} />
+          <div className="flex flex-wrap justify-end gap-2">
+            {!status.hasRecovery && (
+              <button type="button" className={primaryButton} onClick={() => setMode('setup')}>
+                {t('encryption.setUp.start')}
+              </button>
+            )}
+            {status.hasRecovery && !status.deviceVerified && (
+              <button type="button" className={primaryButton} onClick={() => setMode('unlock')}>
+                {t('encryption.unlock.start')}
+              </button>
+            )}
+            {!status.deviceVerified && (
+              <button type="button" className={secondaryButton} onClick={() => setMode('sas')}>
+                {t('encryption.sas.start')}
+              </button>
+            )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

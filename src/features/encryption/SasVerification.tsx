@@ -1,0 +1,218 @@
+// Verifying one of your own sessions by comparing emoji (SAS, m.sas.v1), as in Element: the new session asks, the
+// other accepts, both show the same seven emoji, and each side says whether they match. Done, the new session is
+// cross-signed. The incoming side is mounted for the whole signed-in app (IncomingVerification).
+import { useEffect, useState } from 'react';
+import type { MatrixClient } from 'matrix-js-sdk';
+import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/CryptoEvent.js';
+import {
+  VerificationPhase,
+  VerificationRequestEvent,
+  VerifierEvent,
+  type ShowSasCallbacks,
+  type VerificationRequest,
+  type Verifier,
+} from 'matrix-js-sdk/lib/crypto-api/verification.js';
+import { t } from '../../i18n';
+import { useClient } from '../../ui/clientContext';
+import { Dialog, FormError } from '../../ui/Dialog';
+import { primaryButton, secondaryButton } from '../../ui/controls';
+import { logger } from '../../platform/logger';
+
+const log = logger('crypto');
+
+type SasState =
+  | { step: 'waiting' }
+  | { step: 'compare'; sas: ShowSasCallbacks }
+  | { step: 'confirmed' }
+  | { step: 'done' }
+  | { step: 'cancelled'; reason?: string };
+
+/** Follows a request to its SAS: starts it (the side that asked) or waits for the other side's start. */
+function useSas(request: VerificationRequest | undefined, start: boolean): SasState {
+  const [state, setState] = useState<SasState>({ step: 'waiting' });
+  useEffect(() => {
+    if (!request) return;
+    let verifier: Verifier | undefined;
+    let live = true;
+    const follow = (v: Verifier) => {
+      if (verifier) return;
+      verifier = v;
+      v.on(VerifierEvent.ShowSas, (sas) => live && setState({ step: 'compare', sas }));
+      v.on(VerifierEvent.Cancel, (e) => live && setState({ step: 'cancelled', reason: e instanceof Error ? e.message : undefined }));
+      v.verify().then(
+        () => live && setState({ step: 'done' }),
+        (error: unknown) => {
+          log.warn('the emoji verification did not finish', error);
+          if (live) setState({ step: 'cancelled', reason: error instanceof Error ? error.message : undefined });
+        },
+      );
+    };
+    const onChange = () => {
+      if (request.phase === VerificationPhase.Cancelled)
+        return setState({ step: 'cancelled', reason: request.cancellationCode ?? undefined });
+      if (request.verifier) return follow(request.verifier);
+      if (start && request.phase === VerificationPhase.Ready && request.initiatedByMe) {
+        request.startVerification('m.sas.v1').then(follow, (error: unknown) => log.warn('could not start the emoji verification', error));
+      }
+    };
+    request.on(VerificationRequestEvent.Change, onChange);
+    onChange();
+    return () => {
+      live = false;
+      request.off(VerificationRequestEvent.Change, onChange);
+    };
+  }, [request, start]);
+  return state;
+}
+
+function SasCompare({ state, onClose }: { state: SasState; onClose: () => void }) {
+  const [confirmed, setConfirmed] = useState(false);
+  switch (state.step) {
+    case 'waiting':
+      return (
+        <p role="status" className="text-sm text-subtle">
+          {t('encryption.sas.waiting')}
+        </p>
+      );
+    case 'compare':
+      return (
+        <div className="space-y-3">
+          <p className="text-sm">{t('encryption.sas.compare')}</p>
+          <ol aria-label={t('encryption.sas.emojiLabel')} className="grid grid-cols-4 gap-2 text-center sm:grid-cols-7">
+            {(state.sas.sas.emoji ?? []).map(([emoji, name], i) => (
+              <li key={i} className="flex flex-col items-center">
+                <span aria-hidden="true" className="text-3xl">
+                  {emoji}
+                </span>
+                <span className="text-xs">{name}</span>
+              </li>
+            ))}
+          </ol>
+          {confirmed ? (
+            <p role="status" className="text-sm text-subtle">
+              {t('encryption.sas.waitingOther')}
+            </p>
+          ) : (
+            <div className="flex justify-end gap-2">
+              <button type="button" className={secondaryButton} onClick={() => state.sas.mismatch()}>
+                {t('encryption.sas.mismatch')}
+              </button>
+              <button
+                type="button"
+                className={primaryButton}
+                onClick={() => {
+                  setConfirmed(true);
+                  void state.sas.confirm();
+                }}
+              >
+                {t('encryption.sas.match')}
+              </button>
+            </div>
+          )}
+        </div>
+      );
+    case 'confirmed':
+    case 'done':
+      return (
+        <div className="space-y-3">
+          <p role="status" className="text-sm text-success">
+            {t('encryption.sas.done')}
+          </p>
+          <div className="flex justify-end">
+            <button type="button" className={primaryButton} onClick={onClose}>
+              {t('encryption.close')}
+            </button>
+          </div>
+        </div>
+      );
+    case 'cancelled':
+      return (
+        <div className="space-y-3">
+          <FormError error={t('encryption.sas.cancelled')} />
+          <div className="flex justify-end">
+            <button type="button" className={secondaryButton} onClick={onClose}>
+              {t('encryption.close')}
+            </button>
+          </div>
+        </div>
+      );
+  }
+}
+
+/** This session asks your other sessions to verify it. */
+export function VerifyOtherSession({ onDone }: { onDone: () => void }) {
+  const client = useClient();
+  const [request, setRequest] = useState<VerificationRequest>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    client
+      .getCrypto()
+      ?.requestOwnUserVerification()
+      .then(
+        (r) => live && setRequest(r),
+        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  const state = useSas(request, true);
+  if (error) return <FormError error={error} />;
+  return (
+    <div className="space-y-3">
+      {state.step === 'waiting' && <p className="text-sm">{t('encryption.sas.askOther')}</p>}
+      <SasCompare state={state} onClose={onDone} />
+    </div>
+  );
+}
+
+/** Another of your sessions asks to be verified: accept, compare, done. */
+export function IncomingVerification({ client }: { client: MatrixClient }) {
+  const [request, setRequest] = useState<VerificationRequest>();
+  const [accepted, setAccepted] = useState(false);
+  useEffect(() => {
+    const onRequest = (r: VerificationRequest) => {
+      // Only your own sessions, to-device (Element's self-verification); other users' requests are not offered here.
+      if (r.otherUserId !== client.getUserId() || r.initiatedByMe) return;
+      setAccepted(false);
+      setRequest(r);
+    };
+    client.on(CryptoEvent.VerificationRequestReceived, onRequest);
+    return () => {
+      client.off(CryptoEvent.VerificationRequestReceived, onRequest);
+    };
+  }, [client]);
+  const state = useSas(accepted ? request : undefined, false);
+  if (!request) return null;
+  const close = () => {
+    if (state.step !== 'done') void request.cancel().catch(log.ignored('the request was already over'));
+    setRequest(undefined);
+  };
+  return (
+    <Dialog title={t('encryption.sas.incomingTitle')} onClose={close}>
+      {!accepted ? (
+        <div className="space-y-3">
+          <p className="text-sm">{t('encryption.sas.incoming', { device: request.otherDeviceId ?? '' })}</p>
+          <div className="flex justify-end gap-2">
+            <button type="button" className={secondaryButton} onClick={close}>
+              {t('encryption.sas.decline')}
+            </button>
+            <button
+              type="button"
+              className={primaryButton}
+              onClick={() => {
+                setAccepted(true);
+                void request.accept();
+              }}
+            >
+              {t('encryption.sas.accept')}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <SasCompare state={state} onClose={() => setRequest(undefined)} />
+      )}
+    </Dialog>
+  );
+}

@@ -15,6 +15,9 @@ const PORT = Number(process.env.BENCH_DECRYPT_PORT ?? 23990);
 const PAGE = 100;
 
 (logger as unknown as LogLevelLogger).setLevel('silent');
+// The Rust crypto's tracing and the SDK's per-room loggers write to the console directly: keep the figures readable.
+const print = console.log.bind(console);
+console.log = console.info = console.debug = console.warn = () => undefined;
 
 async function signedUp(baseUrl: string, username: string): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl });
@@ -82,8 +85,14 @@ async function main() {
     await bob.joinRoom(roomId);
     await until(() => alice.getRoom(roomId)?.getMember(bob.getSafeUserId())?.membership === 'join', 'the join');
     const sendStart = performance.now();
-    for (let i = 0; i < MESSAGES; i++) await alice.sendTextMessage(roomId, `message ${i} of the encrypted history`);
-    console.log(`  set-up: ${MESSAGES} encrypted messages sent in ${((performance.now() - sendStart) / 1000).toFixed(1)} s`);
+    // Sent in batches (the SDK encrypts one at a time; the round trips overlap), in order within the room.
+    for (let i = 0; i < MESSAGES; i += 25) {
+      const batch = [];
+      for (let j = i; j < Math.min(MESSAGES, i + 25); j++)
+        batch.push(alice.sendTextMessage(roomId, `message ${j} of the encrypted history`));
+      await Promise.all(batch);
+    }
+    print(`  set-up: ${MESSAGES} encrypted messages sent in ${((performance.now() - sendStart) / 1000).toFixed(1)} s`);
     // Bob has the room key once his client can read the newest message it synced.
     await until(async () => {
       const last = bob.getRoom(roomId)?.getLiveTimeline().getEvents().at(-1);
@@ -100,10 +109,10 @@ async function main() {
       rates.push((decrypted / decryptMs) * 1000);
       openRates.push((decrypted / (fetchMs + decryptMs)) * 1000);
     }
-    console.log(`  opening an encrypted room of ${MESSAGES} messages (matrix-js-sdk 37.5 Rust crypto, Node ${process.version}):`);
-    console.log(`    decryption: ${median(rates).toFixed(0)} messages/s (median of ${RUNS})`);
-    console.log(`    fetch + decryption: ${median(openRates).toFixed(0)} messages/s`);
-    console.log(`  ${machineLoad()}`);
+    print(`  opening an encrypted room of ${MESSAGES} messages (matrix-js-sdk 37.5 Rust crypto, Node ${process.version}):`);
+    print(`    decryption: ${median(rates).toFixed(0)} messages/s (median of ${RUNS})`);
+    print(`    fetch + decryption: ${median(openRates).toFixed(0)} messages/s`);
+    print(`  ${machineLoad()}`);
     alice.stopClient();
     bob.stopClient();
   } finally {

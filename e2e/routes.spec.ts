@@ -121,9 +121,11 @@ test('matrix.to links in messages open rooms and events in the app', async ({ br
   await sendMessage(alice, `The lobby is ${roomLink} and the welcome is ${eventLink}`);
   const sent = message(alice, 'The lobby is');
   await expect(sent).toBeVisible();
-  // In this tab, not a new one.
-  await expect(sent.getByRole('link', { name: roomLink, exact: true })).not.toHaveAttribute('target');
-  await sent.getByRole('link', { name: roomLink, exact: true }).click();
+  // A link to a room shows as a pill named by the room (mentions), pointing at the room's route, in this tab.
+  const roomPill = sent.getByRole('link', { name: 'Lobby', exact: true });
+  await expect(roomPill).toHaveAttribute('href', `#/room/${lobbyId}`);
+  await expect(roomPill).not.toHaveAttribute('target');
+  await roomPill.click();
   await expect(roomHeading(alice, 'Lobby')).toBeVisible();
   expect(await openRoomId(alice)).toBe(lobbyId);
 

@@ -57,6 +57,11 @@ for (const [kind, version] of [
     // Alice answers in a thread: its panel has its own URL.
     await replyInThread(alice, 'Shall we plan the trip?', 'I can drive');
     await expect(alice).toHaveURL(/#\/room\/![^/]+\/thread\/\$/);
+    // Beside the panel the room's header keeps its name whole: its actions become named icons, as at phone width.
+    const heading = alice.getByRole('heading', { level: 1, name: room });
+    await expect(heading).toBeVisible();
+    expect(await heading.evaluate((h) => h.clientWidth > 0 && h.scrollWidth <= h.clientWidth)).toBe(true);
+    await expect(alice.getByRole('button', { name: 'Room settings', exact: true })).toHaveText('', { useInnerText: true });
     await screenshot(alice, `threads-${kind}-panel-light`);
 
     // Bob, with the room open: the summary under the root, the reply unread there, on the Threads button and in the list.

@@ -284,7 +284,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   return (
     <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
       {fileDrop.dragging && <DropOverlay />}
-      <header className="flex items-center gap-1 border-b border-line px-2 py-2 sm:gap-2">
+      <header className="@container flex items-center gap-1 border-b border-line px-2 py-2 sm:gap-2">
         <button className={`${iconButton} max-sm:min-w-8 max-sm:px-1 md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
           ←
         </button>
@@ -415,8 +415,9 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
 }
 
 /**
- * A header action: an icon on narrow screens, its word from `sm` up; the accessible name is the word either way, and
- * the title says it on hover. Keeps the room name readable at phone width.
+ * A header action: an icon while the header is narrow (a phone, or a side panel beside the room), its word from 42rem
+ * of header up; the accessible name is the word either way, and the title says it on hover. Keeps the room name
+ * readable at phone width and beside the threads or members panel.
  */
 function HeaderAction({
   label,
@@ -440,7 +441,7 @@ function HeaderAction({
     <button
       ref={ref}
       type="button"
-      className={`${iconButton} max-sm:min-w-8 max-sm:px-1`}
+      className={`${iconButton} @max-2xl:min-w-8 @max-2xl:px-1`}
       aria-label={label}
       title={title}
       aria-pressed={pressed}
@@ -449,7 +450,7 @@ function HeaderAction({
       <svg
         aria-hidden
         viewBox="0 0 20 20"
-        className="h-5 w-5 sm:hidden"
+        className="h-5 w-5 @2xl:hidden"
         fill="none"
         stroke="currentColor"
         strokeWidth="2"
@@ -458,7 +459,7 @@ function HeaderAction({
       >
         {icon}
       </svg>
-      <span aria-hidden className="hidden sm:inline">
+      <span aria-hidden className="hidden @2xl:inline">
         {badge !== undefined ? title : label}
       </span>
       {badge !== undefined && badge > 0 && (

@@ -51,11 +51,11 @@ async function fetchPage(client: MatrixClient, roomId: string, term: string, nex
 export function SearchButton({ onClick }: { onClick: () => void }) {
   return (
     <button className={iconButton} aria-label={t('search.open')} title={t('search.openTitle')} onClick={onClick}>
-      <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5 sm:hidden" fill="none" stroke="currentColor" strokeWidth="2">
+      <svg aria-hidden viewBox="0 0 20 20" className="h-5 w-5 @2xl:hidden" fill="none" stroke="currentColor" strokeWidth="2">
         <circle cx="8.5" cy="8.5" r="5.5" />
         <path d="m13 13 4.5 4.5" strokeLinecap="round" />
       </svg>
-      <span aria-hidden className="hidden sm:inline">
+      <span aria-hidden className="hidden @2xl:inline">
         {t('search.open')}
       </span>
     </button>

@@ -3,6 +3,8 @@
 // the reply counted unread in his room list, the Threads button and the summary; he opens the thread by keyboard,
 // which reads it (the counts clear), and replies; Alice sees his reply. The thread list shows all threads or only
 // the ones you took part in; the thread's URL opens it again after a reload. Replies stay out of the room's timeline.
+// The thread's message box is the room's composer: Alice mentions Bob (he sees his pill, the reply highlighted) and
+// attaches a file (he sees its card), both as thread replies.
 import { expect, test, type Page } from '@playwright/test';
 import { homeserverForSpec } from './support/homeserver';
 import { createRoom, inviteAndAccept, message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
@@ -100,6 +102,31 @@ for (const [kind, version] of [
     await expect(aliceSummary.locator('[data-sender-name]').first()).toBeVisible();
     await expect(summaryOf(bob, 'Shall we plan the trip?')).toContainText('2 replies');
     await screenshot(bob, `threads-${kind}-replied-dark`);
+
+    // The thread's message box is the room's: Alice mentions Bob from the autocomplete there, and attaches a file.
+    const aliceThread = threadPanel(alice);
+    const aliceBox = aliceThread.getByRole('textbox', { name: 'Reply in thread' });
+    await aliceBox.pressSequentially('@bo');
+    const suggestions = aliceThread.getByRole('listbox', { name: 'Mention someone' });
+    await expect(suggestions.getByRole('option', { name: /bob/ })).toBeVisible();
+    await aliceBox.press('Enter');
+    await expect(suggestions).toHaveCount(0);
+    await aliceBox.pressSequentially('bring the tent?');
+    await aliceBox.press('Enter');
+    // Bob, in the thread: his pill (through the identity function) on a reply that stands out as mentioning him.
+    const mentioned = threadPanel(bob).locator('article').filter({ hasText: 'bring the tent?' });
+    await expect(mentioned).toHaveAttribute('data-mentions-me', 'true');
+    await expect(mentioned.locator('a[data-pill="user"]').getByText(`bob${kind === 'classic' ? 'c' : 'm'}`, { exact: true })).toBeVisible();
+    await expect(mentioned.locator('a[data-pill="user"] [data-pill-me]')).toBeVisible();
+    const chooser = alice.waitForEvent('filechooser');
+    await aliceThread.getByRole('button', { name: 'Attach file' }).click();
+    await (await chooser).setFiles({ name: 'route.txt', mimeType: 'text/plain', buffer: Buffer.from('north, then east at the lake\n') });
+    await expect(threadPanel(bob).getByTestId('file-card').filter({ hasText: 'route.txt' })).toBeVisible();
+    // Both are thread replies: counted on the root, not in the room's timeline.
+    await expect(summaryOf(bob, 'Shall we plan the trip?')).toContainText('4 replies');
+    await expect(timeline(bob).getByTestId('file-card')).toHaveCount(0);
+    await expect(timeline(bob).locator('[data-mentions-me]')).toHaveCount(0);
+    await screenshot(bob, `threads-${kind}-mention-file-dark`);
 
     // A second thread, Alice's alone: the list shows both under "All threads", only the first under "My threads" for Bob.
     await replyInThread(alice, 'Also: who has the map?', 'I have it');

@@ -16,6 +16,8 @@ const log = logger('chat:upload');
 
 export interface PendingUpload extends PendingImage {
   roomId: string;
+  /** The thread root it is sent into (a thread reply), or none: the room's timeline. */
+  threadId?: string;
   file: File;
 }
 
@@ -206,7 +208,7 @@ export function releaseLocalPreview(mxc: string): void {
  * refusal in words when the file is not sent at all (too large, empty): nothing is uploaded then. Upload failures
  * stay in the store as 'failed' with a retry.
  */
-export async function sendAttachment(client: MatrixClient, roomId: string, file: File): Promise<string | undefined> {
+export async function sendAttachment(client: MatrixClient, roomId: string, file: File, threadId?: string): Promise<string | undefined> {
   const msgtype = attachmentMsgtype(file);
   // The pixel size is known before the row shows, so the preview gets its final box at once.
   const [limit, measured] = await Promise.all([uploadLimit(client), measure(file, msgtype)]);
@@ -217,6 +219,7 @@ export async function sendAttachment(client: MatrixClient, roomId: string, file:
   const upload: PendingUpload = {
     id,
     roomId,
+    threadId,
     file,
     msgtype,
     name: file.name || (msgtype === 'm.image' ? 'image' : 'file'),
@@ -261,7 +264,8 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
     if (isImage) localPreviews.set(response.content_uri, upload.previewUrl);
     // sendMessage adds its local echo synchronously, with this upload's ID as its transaction ID: the echo's row
     // replaces the pending one in the same render. From here the echo shows sending / not sent with its own retry.
-    const sent = client.sendMessage(roomId, content as never, id);
+    // Into a thread: the SDK adds the m.thread relation (with its reply fallback), as for a text reply there.
+    const sent = client.sendMessage(roomId, upload.threadId ?? null, content as never, id);
     remove(id, !isImage);
     await sent.catch(log.ignored('the attachment message was not sent; its echo shows not sent with a Retry'));
   } catch (err) {

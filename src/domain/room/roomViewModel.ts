@@ -168,8 +168,8 @@ export interface RoomViewState {
   retryUpload(uploadId: string): void;
   /** Cancels an upload on its way, or drops a failed one. */
   cancelUpload(uploadId: string): void;
-  /** Sends picked, pasted or dropped files (each size-checked, uploaded with progress, sent as m.image/video/audio/file). */
-  sendFiles(files: Iterable<File>): void;
+  /** Sends picked, pasted or dropped files (each size-checked, uploaded with progress, sent as m.image/video/audio/file), into a thread when given its root. */
+  sendFiles(files: Iterable<File>, threadId?: string): void;
   /** Lazy-loaded members: the full list, once. */
   loadMembers(): void;
   /** Back-pagination: the next older page (50 events). */
@@ -919,9 +919,9 @@ export function createRoomViewModel({
     },
     retryUpload: (uploadId) => retryUpload(client, uploadId),
     cancelUpload: (uploadId) => removeUpload(client, uploadId),
-    sendFiles(files) {
+    sendFiles(files, threadId) {
       for (const file of files)
-        void sendAttachment(client, roomId, file).then(
+        void sendAttachment(client, roomId, file, threadId).then(
           (refusal) => refusal && chat.getState().showNotice(t('chat.composer.fileRefused', { reason: refusal })),
         );
     },
@@ -1067,12 +1067,12 @@ export function createRoomViewModel({
     refreshIdentities(changed);
   });
   const unsubscribeUploads = uploads.subscribe((next) => {
-    const mine = next.uploads.filter((u) => u.roomId === roomId);
+    const mine = next.uploads.filter((u) => u.roomId === roomId && !u.threadId); // a thread's show in its panel
     if (mine.length === roomUploads.length && mine.every((u, i) => u === roomUploads[i])) return;
     roomUploads = mine;
     publish();
   });
-  roomUploads = uploads.getState().uploads.filter((u) => u.roomId === roomId);
+  roomUploads = uploads.getState().uploads.filter((u) => u.roomId === roomId && !u.threadId);
   const unsubscribeLinks = links.subscribe((next) => {
     const notices = noticesOfRoom(next, roomId);
     if (notices === linkNotices) return;

@@ -19,13 +19,14 @@ import {
   type Thread,
 } from 'matrix-js-sdk';
 import type { SenderProfile } from '../identity/describeSender';
-import { buildTimelineRows, type TimelineEvent } from './timeline';
+import { buildTimelineRows, withPendingUploads, type TimelineEvent, type TimelineRow } from './timeline';
 import { findSdkEvent, toTimelineEvent } from './fromSdk';
 import { previewText } from './sanitize';
 import { buildMessageContent, type ComposerIntent } from './composerContent';
+import { uploadStore, type PendingUpload } from './imageUpload';
 import { toggleReaction } from './toggleReaction';
 import { markThreadRead } from './receipts';
-import type { MessageRowData, RoomViewModel } from './roomViewModel';
+import type { MessageRowData, RoomViewModel, UploadRowData } from './roomViewModel';
 import { logger } from '../../platform/logger';
 
 const log = logger('threads');
@@ -316,9 +317,7 @@ export function createThreadListModel(client: MatrixClient, room: Room, vm: Room
 
 // ---- one open thread ----
 
-export type ThreadMode = { kind: 'normal' } | { kind: 'edit'; eventId: string; text: string };
-
-export type ThreadRow = MessageRowData | { kind: 'day'; key: string; ts: number };
+export type ThreadRow = MessageRowData | UploadRowData | { kind: 'day'; key: string; ts: number };
 
 export interface ThreadViewState {
   rootId: string;
@@ -327,10 +326,8 @@ export interface ThreadViewState {
   status: 'loading' | 'ready' | 'missing';
   canLoadOlder: boolean;
   loadingOlder: boolean;
-  mode: ThreadMode;
-  send(text: string): boolean;
-  startEdit(eventId: string): void;
-  cancelEdit(): void;
+  /** The composer's text as a reply in the thread (mentions as in the room), or an edit of one; false when empty. */
+  send(text: string, intent: { kind: 'normal' } | { kind: 'edit'; eventId: string }): boolean;
   redact(eventId: string): void;
   toggleReaction(eventId: string, key: string): void;
   retry(eventId: string): void;
@@ -342,8 +339,16 @@ export interface ThreadViewState {
 
 export type ThreadViewModel = StoreApi<ThreadViewState> & { dispose(): void };
 
-export function createThreadViewModel(client: MatrixClient, room: Room, rootId: string, vm: RoomViewModel): ThreadViewModel {
+export function createThreadViewModel(
+  client: MatrixClient,
+  room: Room,
+  rootId: string,
+  vm: RoomViewModel,
+  uploads = uploadStore,
+): ThreadViewModel {
   const roomId = room.roomId;
+  const threadUploads = (list: readonly PendingUpload[]) => list.filter((u) => u.roomId === roomId && u.threadId === rootId);
+  let pendingUploads = threadUploads(uploads.getState().uploads);
   let thread: Thread | null = room.getThread(rootId);
   let disposed = false;
   const profileOf: ProfileOf = (sender) => vm.getState().profileOf(sender);
@@ -370,8 +375,11 @@ export function createThreadViewModel(client: MatrixClient, room: Room, rootId: 
   function rebuild(): void {
     if (disposed) return;
     let afterRoot = false;
-    const rows = buildTimelineRows(events(), nameOf).flatMap((row): ThreadRow[] => {
+    const own = { sender: client.getUserId() ?? '', identity: vm.getState().myIdentity };
+    const built = withPendingUploads(buildTimelineRows(events(), nameOf) as TimelineRow[], pendingUploads, own);
+    const rows = built.flatMap((row): ThreadRow[] => {
       if (row.kind === 'day') return [row];
+      if (row.kind === 'upload') return [{ ...row, profile: profileOf(row.event) }];
       if (row.kind !== 'message') return [];
       // The first reply starts a group of its own: the root stands apart, whoever sent both.
       const startsGroup = row.startsGroup || afterRoot;
@@ -392,24 +400,21 @@ export function createThreadViewModel(client: MatrixClient, room: Room, rootId: 
     status: 'loading',
     canLoadOlder: false,
     loadingOlder: false,
-    mode: { kind: 'normal' },
-    send(text) {
-      const mode = store.getState().mode;
+    send(text, mode) {
       const intent: ComposerIntent = mode.kind === 'edit' ? { kind: 'edit', eventId: mode.eventId } : { kind: 'normal' };
-      const content = buildMessageContent(text, intent);
+      const edited =
+        mode.kind === 'edit' ? store.getState().rows.find((r) => r.kind === 'message' && r.event.id === mode.eventId) : undefined;
+      const content = buildMessageContent(text, intent, {
+        me: client.getUserId() ?? '',
+        canMentionRoom: vm.getState().canMentionRoom,
+        previous: edited?.kind === 'message' ? edited.content : undefined,
+      });
       if (!content) return false;
-      store.setState({ mode: { kind: 'normal' } });
-      // With a thread ID the SDK adds the m.thread relation (and the reply fallback to the latest reply).
+      // With a thread ID the SDK adds the m.thread relation, is_falling_back and the m.in_reply_to fallback to the
+      // latest reply (spec: Threading, fallback for unthreaded clients); an edit keeps its m.replace only.
       client.sendMessage(roomId, rootId, content as never).catch(log.ignored('the thread reply was not sent; its row offers Retry'));
       return true;
     },
-    startEdit(eventId) {
-      const row = store.getState().rows.find((r) => r.kind === 'message' && r.event.id === eventId);
-      if (row?.kind !== 'message') return;
-      const body = typeof row.content.body === 'string' ? row.content.body : '';
-      store.setState({ mode: { kind: 'edit', eventId, text: row.content.msgtype === 'm.emote' ? `/me ${body}` : body } });
-    },
-    cancelEdit: () => store.setState({ mode: { kind: 'normal' } }),
     redact(eventId) {
       client.redactEvent(roomId, eventId).catch(log.ignored('the thread message was not deleted'));
     },
@@ -461,6 +466,12 @@ export function createThreadViewModel(client: MatrixClient, room: Room, rootId: 
   room.on(RoomEvent.LocalEchoUpdated, onEcho);
   room.on(RoomEvent.Redaction, rebuild);
   client.on(MatrixEventEvent.Replaced, rebuild);
+  const unsubscribeUploads = uploads.subscribe((next) => {
+    const mine = threadUploads(next.uploads);
+    if (mine.length === pendingUploads.length && mine.every((u, i) => u === pendingUploads[i])) return;
+    pendingUploads = mine;
+    rebuild();
+  });
   const unsubscribe = vm.subscribe((s, previous) => {
     if (s.members !== previous.members || s.myIdentity !== previous.myIdentity) rebuild();
   });
@@ -499,6 +510,7 @@ export function createThreadViewModel(client: MatrixClient, room: Room, rootId: 
       room.off(RoomEvent.Redaction, rebuild);
       client.off(MatrixEventEvent.Replaced, rebuild);
       unsubscribe();
+      unsubscribeUploads();
     },
   });
 }

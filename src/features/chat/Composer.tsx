@@ -2,6 +2,7 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from '
 import { t } from '../../i18n';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
+import type { ThreadViewModel } from '../../domain/room/threads';
 import {
   insertAtRoom,
   insertMention,
@@ -22,12 +23,28 @@ import { selectCanMentionRoom, selectMembers, selectMyIdentity, useRoomView } fr
 
 const typingTimeoutMs = 5000;
 
-/** The message box of a room: drafts and the reply/edit mode are chat view state; sending is the room view model's. */
-/** Memoised: it re-renders for its own slices (mode, members, draft), not for every new row of the timeline. */
-export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewModel; roomName: string }) {
+/** The draft and reply/edit mode of a thread's message box, kept apart from the room's. */
+export const threadComposerKey = (roomId: string, rootId: string) => `${roomId}|thread|${rootId}`;
+
+/**
+ * The message box of a room, or of one of its threads (`thread`: replies go there, as m.thread relations; mentions,
+ * emoji and attachments work the same). Drafts and the reply/edit mode are chat view state; sending is the room's
+ * (or the thread's) view model's.
+ * Memoised: it re-renders for its own slices (mode, members, draft), not for every new row of the timeline.
+ */
+export const Composer = memo(function Composer({
+  vm,
+  roomName,
+  thread,
+}: {
+  vm: RoomViewModel;
+  roomName: string;
+  thread?: { rootId: string; model: ThreadViewModel };
+}) {
   const roomId = vm.getState().roomId;
-  const mode = useChat(selectComposerMode(roomId));
-  const text = useChat((s) => s.drafts[roomId] ?? '');
+  const key = thread ? threadComposerKey(roomId, thread.rootId) : roomId;
+  const mode = useChat(selectComposerMode(key));
+  const text = useChat((s) => s.drafts[key] ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
   const typingSince = useRef(0);
   const [composing, setComposing] = useState(false);
@@ -83,7 +100,7 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
 
   /** Picked or pasted files: each is size-checked, uploaded with progress and sent (dropped ones: ChatView). */
   function attach(files: Iterable<File>) {
-    vm.getState().sendFiles(files);
+    vm.getState().sendFiles(files, thread?.rootId);
   }
 
   function pickMention(option: Suggestion) {
@@ -115,7 +132,7 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
   }, [text]);
 
   function setText(value: string) {
-    chatStore.getState().setDraft(roomId, value);
+    chatStore.getState().setDraft(key, value);
     const now = Date.now();
     if (value && now - typingSince.current > typingTimeoutMs - 1000) {
       typingSince.current = now;
@@ -132,7 +149,14 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
   }
 
   function send() {
-    if (vm.getState().send(text, mode)) stopTyping();
+    if (!thread) {
+      if (vm.getState().send(text, mode)) stopTyping();
+      return;
+    }
+    if (!thread.model.getState().send(text, mode.kind === 'edit' ? mode : { kind: 'normal' })) return;
+    chatStore.getState().setDraft(key, '');
+    chatStore.getState().setComposerMode(key, { kind: 'normal' });
+    stopTyping();
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
@@ -158,7 +182,7 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       send();
-    } else if (event.key === 'ArrowUp' && text === '' && mode.kind === 'normal') {
+    } else if (event.key === 'ArrowUp' && text === '' && mode.kind === 'normal' && !thread) {
       if (vm.getState().editLast()) event.preventDefault();
     } else if (event.key === 'Escape' && mode.kind !== 'normal') {
       event.preventDefault();
@@ -167,8 +191,8 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
   }
 
   function cancelMode() {
-    if (mode.kind === 'edit') chatStore.getState().setDraft(roomId, '');
-    chatStore.getState().setComposerMode(roomId, { kind: 'normal' });
+    if (mode.kind === 'edit') chatStore.getState().setDraft(key, '');
+    chatStore.getState().setComposerMode(key, { kind: 'normal' });
   }
 
   return (
@@ -244,12 +268,12 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
         <textarea
           ref={ref}
           rows={1}
-          aria-label={t('chat.composer.label')}
+          aria-label={thread ? t('threads.composer') : t('chat.composer.label')}
           aria-autocomplete="list"
           aria-controls={showMentions ? mentionListId : undefined}
           aria-activedescendant={showMentions ? mentionOptionId(Math.min(mentionActive, mentionOptions.length - 1)) : undefined}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
-          placeholder={t('chat.composer.placeholder', { room: roomName })}
+          placeholder={thread ? t('threads.composerPlaceholder') : t('chat.composer.placeholder', { room: roomName })}
           value={text}
           onChange={(e) => {
             setText(e.target.value);
@@ -288,7 +312,12 @@ export const Composer = memo(function Composer({ vm, roomName }: { vm: RoomViewM
             onClose={() => setEmojiOpen(false)}
           />
         )}
-        <button type="submit" className={primaryButton} disabled={!text.trim()}>
+        <button
+          type="submit"
+          className={primaryButton}
+          disabled={!text.trim()}
+          aria-label={thread && mode.kind !== 'edit' ? t('threads.send') : undefined}
+        >
           {mode.kind === 'edit' ? t('chat.composer.save') : t('chat.composer.send')}
         </button>
       </form>

@@ -1,15 +1,15 @@
 // Beside the room: its list of threads (all, or mine), or one thread to read and reply in. The route names which
 // (#/room/{room}/threads, #/room/{room}/thread/{root}): the URL is the selection, so Back and links work.
 // On a phone the panel covers the room as a modal dialog, like the members panel.
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type HTMLAttributes, type KeyboardEvent, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { Room } from 'matrix-js-sdk';
 import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
-import { useChat } from '../../state/chatStore';
+import { chatStore, useChat } from '../../state/chatStore';
 import { navigate } from '../../state/navigation';
 import { roomHref, threadHref, threadsHref, type RoomPanel } from '../../domain/routes';
-import { iconButton, primaryButton, secondaryButton } from '../../ui/controls';
+import { iconButton, secondaryButton } from '../../ui/controls';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
 import { Avatar } from '../../ui/Avatar';
@@ -24,8 +24,12 @@ import {
   type ThreadViewModel,
   type ThreadViewState,
 } from '../../domain/room/threads';
+import { editableText } from '../../domain/room/composerContent';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
-import { DaySeparator, MessageRow, type MessageActions } from './MessageRow';
+import { DaySeparator, MessageRow, PendingImageRow, type MessageActions } from './MessageRow';
+import { Composer, threadComposerKey } from './Composer';
+import { MentionContext } from './Pills';
+import { DropOverlay, useFileDrop } from './fileDrop';
 import { selectCanRedactOthers, selectMyIdentity, useRoomView, useRoomViewModel } from './useRoomViewModel';
 import type { ReactorName } from './Reactions';
 import { logger } from '../../platform/logger';
@@ -50,7 +54,20 @@ function RoomThreads({ room, panel }: { room: Room; panel: RoomPanel }) {
 }
 
 /** The panel's frame: a complementary region (a modal dialog on a phone); Escape closes it. */
-function PanelFrame({ label, title, actions, children }: { label: string; title: ReactNode; actions: ReactNode; children: ReactNode }) {
+function PanelFrame({
+  label,
+  title,
+  actions,
+  children,
+  dropZone,
+}: {
+  label: string;
+  title: ReactNode;
+  actions: ReactNode;
+  children: ReactNode;
+  /** Files dropped on the panel (a thread's: they are sent into it). */
+  dropZone?: { dragging: boolean; handlers: HTMLAttributes<HTMLElement> };
+}) {
   const phone = useMediaQuery(phoneQuery);
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -69,8 +86,10 @@ function PanelFrame({ label, title, actions, children }: { label: string; title:
       aria-label={label}
       {...(phone ? { role: 'dialog', 'aria-modal': true } : {})}
       onKeyDown={onKeyDown}
-      className="fixed inset-0 z-40 flex w-full flex-col bg-surface md:static md:w-96 md:shrink-0 md:border-l md:border-line"
+      {...dropZone?.handlers}
+      className="fixed inset-0 z-40 flex w-full flex-col bg-surface md:relative md:inset-auto md:w-96 md:shrink-0 md:border-l md:border-line"
     >
+      {dropZone?.dragging && <DropOverlay />}
       <header className="flex items-center gap-1 border-b border-line p-2">
         <h2 className="min-w-0 flex-1 truncate px-1 font-semibold">{title}</h2>
         {actions}
@@ -228,17 +247,26 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
   const myIdentity = useRoomView(vm, selectMyIdentity);
   const canRedactOthers = useRoomView(vm, selectCanRedactOthers);
   const [toDelete, setToDelete] = useState<string>();
-  const composer = useRef<HTMLTextAreaElement>(null);
   const list = useRef<HTMLDivElement>(null);
   const root = state.rows.find((r) => r.kind === 'message' && r.event.id === rootId);
   const rootName = root?.kind === 'message' ? root.profile.name : undefined;
+  const composerKey = threadComposerKey(room.roomId, rootId);
+  const focusComposer = useCallback(
+    () => list.current?.parentElement?.querySelector<HTMLTextAreaElement>('textarea[aria-autocomplete]')?.focus(),
+    [],
+  );
+  const thread = useMemo(() => (model ? { rootId, model } : undefined), [model, rootId]);
+  const mentionContext = useMemo(() => ({ vm, myUserId: client.getUserId() ?? '' }), [vm, client]);
+  const fileDrop = useFileDrop((files) => vm.getState().sendFiles(files, rootId));
+  const { retryUpload, cancelUpload } = vm.getState();
 
   const actions: MessageActions = useMemo(
     () => ({
-      onReply: () => composer.current?.focus(),
+      onReply: focusComposer,
       onEdit: (row) => {
-        model?.getState().startEdit(row.event.id);
-        composer.current?.focus();
+        // The same message box as the room's: its edit mode and draft, under this thread's key.
+        chatStore.getState().setComposerMode(composerKey, { kind: 'edit', eventId: row.event.id, originalBody: editableText(row.content) });
+        chatStore.getState().setDraft(composerKey, editableText(row.content));
       },
       onDelete: (row) => setToDelete(row.event.id),
       onRetry: (row) => model?.getState().retry(row.event.id),
@@ -247,7 +275,7 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
       onToggleReaction: (row, key) => model?.getState().toggleReaction(row.event.id, key),
       onRevealQuote: () => undefined,
     }),
-    [model, vm],
+    [model, vm, composerKey, focusComposer],
   );
   const reactorName: ReactorName = useMemo(() => (reactor) => vm.getState().profileOf(reactor).name, [vm]);
 
@@ -267,6 +295,7 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
     <PanelFrame
       label={rootName ? t('threads.panelOf', { name: rootName }) : t('threads.panel')}
       title={t('threads.panel')}
+      dropZone={fileDrop}
       actions={
         <>
           <a
@@ -304,23 +333,27 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
             </button>
           </div>
         )}
-        {state.rows.map((row) =>
-          row.kind === 'day' ? (
-            <DaySeparator key={row.key} ts={row.ts} />
-          ) : (
-            <div key={row.key} className={row.event.id === rootId ? 'border-b border-line pb-2' : ''}>
-              <MessageRow
-                row={row}
-                profile={row.profile}
-                isOwn={row.event.identity === myIdentity}
-                canDelete={row.event.identity === myIdentity || canRedactOthers}
-                actions={actions}
-                myIdentity={myIdentity}
-                reactorName={reactorName}
-              />
-            </div>
-          ),
-        )}
+        <MentionContext.Provider value={mentionContext}>
+          {state.rows.map((row) =>
+            row.kind === 'day' ? (
+              <DaySeparator key={row.key} ts={row.ts} />
+            ) : row.kind === 'upload' ? (
+              <PendingImageRow key={row.key} row={row} profile={row.profile} onRetry={retryUpload} onRemove={cancelUpload} />
+            ) : (
+              <div key={row.key} className={row.event.id === rootId ? 'border-b border-line pb-2' : ''}>
+                <MessageRow
+                  row={row}
+                  profile={row.profile}
+                  isOwn={row.event.identity === myIdentity}
+                  canDelete={row.event.identity === myIdentity || canRedactOthers}
+                  actions={actions}
+                  myIdentity={myIdentity}
+                  reactorName={reactorName}
+                />
+              </div>
+            ),
+          )}
+        </MentionContext.Provider>
         {state.status === 'loading' && (
           <p role="status" className="p-3 text-sm text-subtle">
             {t('threads.loadingThread')}
@@ -332,7 +365,7 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
           </p>
         )}
       </div>
-      {state.status !== 'missing' && model && <ThreadComposer model={model} inputRef={composer} />}
+      {state.status !== 'missing' && thread && <Composer vm={vm} roomName={room.name} thread={thread} />}
       {toDelete && (
         <ConfirmDialog
           title={t('chat.delete.title')}
@@ -343,70 +376,5 @@ function ThreadView({ room, vm, rootId }: { room: Room; vm: RoomViewModel; rootI
         />
       )}
     </PanelFrame>
-  );
-}
-
-/** The thread's message box: Enter sends, Shift+Enter breaks the line, Escape leaves an edit. */
-function ThreadComposer({ model, inputRef }: { model: ThreadViewModel; inputRef: React.RefObject<HTMLTextAreaElement | null> }) {
-  const mode = useStore(model, (s: ThreadViewState) => s.mode);
-  const [text, setText] = useState('');
-  // Opening a thread is for reading it and replying: the keyboard lands in its message box.
-  useEffect(() => inputRef.current?.focus(), [inputRef]);
-  useEffect(() => {
-    if (mode.kind === 'edit') setText(mode.text);
-  }, [mode]);
-  function send() {
-    if (model.getState().send(text)) setText('');
-  }
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
-      event.preventDefault();
-      send();
-    } else if (event.key === 'Escape' && mode.kind === 'edit') {
-      event.preventDefault();
-      event.stopPropagation();
-      model.getState().cancelEdit();
-      setText('');
-    }
-  }
-  return (
-    <form
-      className="border-t border-line p-2"
-      onSubmit={(event) => {
-        event.preventDefault();
-        send();
-      }}
-    >
-      {mode.kind === 'edit' && (
-        <p className="mb-1 flex items-center justify-between text-xs text-subtle">
-          {t('threads.editing')}
-          <button
-            type="button"
-            className="underline"
-            onClick={() => {
-              model.getState().cancelEdit();
-              setText('');
-            }}
-          >
-            {t('threads.cancelEdit')}
-          </button>
-        </p>
-      )}
-      <div className="flex items-end gap-2">
-        <textarea
-          ref={inputRef}
-          rows={1}
-          value={text}
-          aria-label={t('threads.composer')}
-          placeholder={t('threads.composerPlaceholder')}
-          onChange={(event) => setText(event.target.value)}
-          onKeyDown={onKeyDown}
-          className="max-h-40 min-h-9 flex-1 resize-none rounded-md border border-line-strong bg-surface-raised px-3 py-1.5 text-fg placeholder:text-subtle focus:outline-2 focus:outline-indigo-500"
-        />
-        <button type="submit" className={`${primaryButton} py-1.5`} disabled={!text.trim()} aria-label={t('threads.send')}>
-          ↑
-        </button>
-      </div>
-    </form>
   );
 }

@@ -17,7 +17,8 @@ const PAGE = 100;
 (logger as unknown as LogLevelLogger).setLevel('silent');
 // The Rust crypto's tracing and the SDK's per-room loggers write to the console directly: keep the figures readable.
 const print = console.log.bind(console);
-console.log = console.info = console.debug = console.warn = () => undefined;
+const printError = console.error.bind(console);
+console.log = console.info = console.debug = console.warn = console.error = () => undefined;
 
 async function signedUp(baseUrl: string, username: string): Promise<MatrixClient> {
   const anonymous = createClient({ baseUrl });
@@ -123,7 +124,7 @@ async function main() {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error);
+    printError(error);
     process.exit(1);
   },
 );

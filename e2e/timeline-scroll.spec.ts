@@ -72,3 +72,72 @@ test('jump to latest from the top of a long history lands at the very end, howev
   expect(gap).toBeLessThan(2);
   await expect(page.getByRole('button', { name: 'Jump to latest' })).toBeHidden();
 });
+
+/**
+ * React's last committed tree, through the devtools hook React reads at start-up (as the React DevTools extension does):
+ * what a message arriving makes React render.
+ */
+const watchCommits = () => {
+  const w = window as unknown as { __root: unknown; __REACT_DEVTOOLS_GLOBAL_HOOK__: unknown };
+  w.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true,
+    renderers: new Map(),
+    inject: () => 1,
+    checkDCE: () => undefined,
+    onCommitFiberRoot: (_id: number, root: unknown) => {
+      w.__root = root;
+    },
+    onCommitFiberUnmount: () => undefined,
+    onPostCommitFiberRoot: () => undefined,
+  };
+};
+
+/** The hook state of the component that renders the room's header: a new object each time that component renders. */
+const headerOwnerState = (page: Page) =>
+  page.evaluate(() => {
+    interface Fiber {
+      tag: number;
+      stateNode: unknown;
+      child: Fiber | null;
+      sibling: Fiber | null;
+      return: Fiber | null;
+      memoizedState: unknown;
+    }
+    const w = window as unknown as { __root: { current: Fiber }; __states?: unknown[] };
+    const header = document.querySelector('section > header');
+    const stack: Fiber[] = [w.__root.current];
+    let found: Fiber | undefined;
+    while (stack.length && !found) {
+      const f = stack.pop()!;
+      if (f.stateNode === header) found = f;
+      if (f.sibling) stack.push(f.sibling);
+      if (f.child) stack.push(f.child);
+    }
+    let owner = found?.return ?? null;
+    while (owner && owner.tag !== 0 && owner.tag !== 15) owner = owner.return; // a function component or a memo of one
+    w.__states ??= [];
+    w.__states.push(owner?.memoizedState);
+    return { found: !!owner, index: w.__states.length - 1 };
+  });
+
+test('a message arriving renders its row, not the room header again', async ({ page }) => {
+  await page.setViewportSize({ width: 1200, height: 800 });
+  await page.addInitScript(watchCommits);
+  await page.goto(benchPage('events=3000'));
+  await page.waitForFunction(() => (window as unknown as { __timelineBench?: unknown }).__timelineBench !== undefined);
+  await page.evaluate(() => (window as unknown as { __timelineBenchIncoming(n: number): Promise<number[]> }).__timelineBenchIncoming(2));
+  await waitForTimelineToSettle(page);
+  const before = await headerOwnerState(page);
+  expect(before.found).toBe(true);
+  await page.evaluate(() => (window as unknown as { __timelineBenchIncoming(n: number): Promise<number[]> }).__timelineBenchIncoming(1));
+  await waitForTimelineToSettle(page);
+  const after = await headerOwnerState(page);
+  const same = await page.evaluate(
+    ([a, b]) => {
+      const w = window as unknown as { __states: unknown[] };
+      return w.__states[a] === w.__states[b];
+    },
+    [before.index, after.index] as const,
+  );
+  expect(same, 'the component rendering the header rendered again for a new message').toBe(true);
+});

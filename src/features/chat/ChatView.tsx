@@ -1,5 +1,5 @@
 import { WithheldKeysNotice } from './WithheldKeysNotice';
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
@@ -7,7 +7,8 @@ import { describeMatrixError } from '../../matrix/errors';
 import { ConfirmDialog, Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { UserIdField } from '../../ui/UserIdField';
 import { iconButton, secondaryButton } from '../../ui/controls';
-import type { NoticeRowData, ReplyPreview, RoomRow } from '../../domain/room/roomViewModel';
+import type { NoticeRowData, ReplyPreview, RoomRow, RoomViewModel } from '../../domain/room/roomViewModel';
+import type { ThreadsModel } from '../../domain/room/threads';
 import { TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
@@ -72,9 +73,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const vm = useRoomViewModel(room);
   const rows = useRoomView(vm, selectRows);
   const name = useRoomView(vm, selectName);
-  const topic = useRoomView(vm, selectTopic);
   const myIdentity = useRoomView(vm, selectMyIdentity);
-  const keyFromServer = useRoomKeyFromServer(room);
   const readers = useRoomView(vm, selectReaders);
   const typing = useRoomView(vm, selectTyping);
   const canRedactOthers = useRoomView(vm, selectCanRedactOthers);
@@ -88,26 +87,11 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const unverifiedChanges = useRoomView(vm, selectUnverifiedChanges);
   const readMarker = useRoomView(vm, selectReadMarker);
   const readUntil = useRoomView(vm, selectReadUntil);
-  const membersOpen = useChat((s) => s.membersOpen);
   const threads = useThreadsModel(room, vm);
   const threadsContext = useMemo(() => threads && { model: threads, roomId: room.roomId }, [threads, room]);
-  const threadsUnread = useThreadsUnread(threads);
-  const threadsOpen = useRoute((s) => s.route.kind === 'room' && s.route.panel?.kind === 'threads');
-  // Closing the members panel takes the focus with it (its close button is gone): give it back to the
-  // button that opens the panel, unless the reader has already put it somewhere.
-  const membersButton = useRef<HTMLButtonElement>(null);
-  const membersWereOpen = useRef(membersOpen);
-  useEffect(() => {
-    const active = document.activeElement;
-    if (membersWereOpen.current && !membersOpen && (!active || active === document.body)) membersButton.current?.focus();
-    membersWereOpen.current = membersOpen;
-  }, [membersOpen]);
-  // The same words that tell this room apart from others of its name in the room list.
-  // Selected as a string: the room list changes with every message (previews), the hint seldom.
-  const hint = useChat((s) => hintOf(s.rooms, room.roomId));
   const listRef = useRef<TimelineListHandle>(null);
   const [atBottom, setAtBottom] = useState(true);
-  const [dialog, setDialog] = useState<'invite' | 'leave' | 'search' | 'settings' | 'unverified' | undefined>();
+  const [dialog, setDialog] = useState<RoomDialog | undefined>();
   /** The hidden quoted message the reader asked to see: the warning comes first. */
   const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
   /** The message the reader asked to delete: deleted once they confirm. */
@@ -284,50 +268,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   return (
     <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
       {fileDrop.dragging && <DropOverlay />}
-      <header className="@container flex items-center gap-1 border-b border-line px-2 py-2 sm:gap-2">
-        <button className={`${iconButton} max-sm:min-w-8 max-sm:px-1 md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
-          ←
-        </button>
-        <div className="min-w-0 flex-1 px-1">
-          <h1 className="truncate font-semibold">{name}</h1>
-          {(hint || topic) && <p className="truncate text-xs text-subtle">{[hint, topic].filter(Boolean).join(' · ')}</p>}
-          {unverifiedChanges.length > 0 && (
-            <button
-              type="button"
-              className="block truncate rounded text-xs font-medium text-warning-fg underline focus-visible:outline-2 focus-visible:outline-indigo-500"
-              onClick={() => setDialog('unverified')}
-            >
-              ⚠ {t('chat.unverifiedChanges', { count: unverifiedChanges.length })}
-            </button>
-          )}
-          {keyFromServer && <NotPortableNote reason={t('rooms.notPortable.roomReason')} />}
-        </div>
-        <SearchButton onClick={() => setDialog('search')} />
-        <HeaderAction
-          label={threadsUnread > 0 ? t('threads.buttonUnread', { count: threadsUnread }) : t('threads.button')}
-          title={t('threads.title')}
-          icon={threadsIcon}
-          pressed={threadsOpen}
-          badge={threadsUnread}
-          onClick={() => navigate(threadsOpen ? roomHref(room.roomId) : threadsHref(room.roomId))}
-        />
-        <HeaderAction label={t('chat.invite')} title={t('chat.inviteTitle')} icon={inviteIcon} onClick={() => setDialog('invite')} />
-        <HeaderAction
-          ref={membersButton}
-          label={t('members.title')}
-          title={t('members.title')}
-          icon={membersIcon}
-          pressed={membersOpen}
-          onClick={() => chatStore.getState().toggleMembers()}
-        />
-        <HeaderAction
-          label={t('roomSettings.open')}
-          title={t('roomSettings.openTitle')}
-          icon={settingsIcon}
-          onClick={() => setDialog('settings')}
-        />
-        <HeaderAction label={t('chat.leave')} title={t('chat.leaveTitle')} icon={leaveIcon} onClick={() => setDialog('leave')} />
-      </header>
+      <RoomHeader room={room} vm={vm} threads={threads} onDialog={setDialog} />
       {showJumpToUnread && (
         <div className="flex justify-center border-b border-line bg-surface-muted px-2 py-1">
           <button
@@ -413,6 +354,90 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     </section>
   );
 }
+
+type RoomDialog = 'invite' | 'leave' | 'search' | 'settings' | 'unverified';
+
+/**
+ * The room's header: its own component, so a message arriving (a new row) re-renders the timeline, not the header,
+ * which changes only with what it shows (name, topic, hint, unverified changes, threads, the members panel).
+ */
+const RoomHeader = memo(function RoomHeader({
+  room,
+  vm,
+  threads,
+  onDialog,
+}: {
+  room: Room;
+  vm: RoomViewModel;
+  threads: ThreadsModel | undefined;
+  onDialog(dialog: RoomDialog): void;
+}) {
+  const name = useRoomView(vm, selectName);
+  const topic = useRoomView(vm, selectTopic);
+  const unverifiedChanges = useRoomView(vm, selectUnverifiedChanges);
+  const keyFromServer = useRoomKeyFromServer(room);
+  const membersOpen = useChat((s) => s.membersOpen);
+  const threadsUnread = useThreadsUnread(threads);
+  const threadsOpen = useRoute((s) => s.route.kind === 'room' && s.route.panel?.kind === 'threads');
+  // Closing the members panel takes the focus with it (its close button is gone): give it back to the
+  // button that opens the panel, unless the reader has already put it somewhere.
+  const membersButton = useRef<HTMLButtonElement>(null);
+  const membersWereOpen = useRef(membersOpen);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (membersWereOpen.current && !membersOpen && (!active || active === document.body)) membersButton.current?.focus();
+    membersWereOpen.current = membersOpen;
+  }, [membersOpen]);
+  // The same words that tell this room apart from others of its name in the room list.
+  // Selected as a string: the room list changes with every message (previews), the hint seldom.
+  const hint = useChat((s) => hintOf(s.rooms, room.roomId));
+  return (
+    <header className="@container flex items-center gap-1 border-b border-line px-2 py-2 sm:gap-2">
+      <button className={`${iconButton} max-sm:min-w-8 max-sm:px-1 md:hidden`} aria-label={t('chat.back')} onClick={() => goHome()}>
+        ←
+      </button>
+      <div className="min-w-0 flex-1 px-1">
+        <h1 className="truncate font-semibold">{name}</h1>
+        {(hint || topic) && <p className="truncate text-xs text-subtle">{[hint, topic].filter(Boolean).join(' · ')}</p>}
+        {unverifiedChanges.length > 0 && (
+          <button
+            type="button"
+            className="block truncate rounded text-xs font-medium text-warning-fg underline focus-visible:outline-2 focus-visible:outline-indigo-500"
+            onClick={() => onDialog('unverified')}
+          >
+            ⚠ {t('chat.unverifiedChanges', { count: unverifiedChanges.length })}
+          </button>
+        )}
+        {keyFromServer && <NotPortableNote reason={t('rooms.notPortable.roomReason')} />}
+      </div>
+      <SearchButton onClick={() => onDialog('search')} />
+      <HeaderAction
+        label={threadsUnread > 0 ? t('threads.buttonUnread', { count: threadsUnread }) : t('threads.button')}
+        title={t('threads.title')}
+        icon={threadsIcon}
+        pressed={threadsOpen}
+        badge={threadsUnread}
+        onClick={() => navigate(threadsOpen ? roomHref(room.roomId) : threadsHref(room.roomId))}
+      />
+      <HeaderAction label={t('chat.invite')} title={t('chat.inviteTitle')} icon={inviteIcon} onClick={() => onDialog('invite')} />
+      <HeaderAction
+        ref={membersButton}
+        label={t('members.title')}
+        title={t('members.title')}
+        icon={membersIcon}
+        pressed={membersOpen}
+        onClick={() => chatStore.getState().toggleMembers()}
+      />
+      <HeaderAction
+        label={t('roomSettings.open')}
+        title={t('roomSettings.openTitle')}
+        icon={settingsIcon}
+        onClick={() => onDialog('settings')}
+      />
+      <HeaderAction label={t('chat.leave')} title={t('chat.leaveTitle')} icon={leaveIcon} onClick={() => onDialog('leave')} />
+    </header>
+  );
+});
 
 /**
  * A header action: an icon while the header is narrow (a phone, or a side panel beside the room), its word from 42rem

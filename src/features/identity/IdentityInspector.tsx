@@ -1,7 +1,7 @@
 // Who is this, really? The identity inspector: name and avatar, the handle and its badge, the member key (for
 // reading aloud), the link as the homeserver and as this browser see it, the key's handle history in this room,
 // look-alike members, power and membership, "Verify now" and "Copy member event JSON".
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { Avatar } from '../../ui/Avatar';
 import { secondaryButton, iconButton } from '../../ui/controls';
@@ -28,7 +28,8 @@ export function keyGroups(identity: string): string {
   return identity.match(/.{1,4}/g)?.join(' ') ?? identity;
 }
 
-export function IdentityInspector({ client, room }: { client: MatrixClient; room: Room }) {
+/** Memoised: it changes with the inspector's store, not with the room view around it (a message arriving). */
+export const IdentityInspector = memo(function IdentityInspector({ client, room }: { client: MatrixClient; room: Room }) {
   const target = useIdentity((s) => (s.inspector?.roomId === room.roomId ? s.inspector.identity : undefined));
   const browser = useIdentity((s) => (target ? s.browser[browserKey(room.roomId, target)] : undefined));
   const ref = useRef<HTMLDialogElement>(null);
@@ -56,7 +57,7 @@ export function IdentityInspector({ client, room }: { client: MatrixClient; room
       <InspectorBody key={target} client={client} room={room} identity={target} browser={browser} onClose={close} />
     </dialog>
   );
-}
+});
 
 function InspectorBody({
   client,

@@ -13,6 +13,8 @@ const chromiumArgs = [
 // Overridable so several people can run e2e at once on one machine without sharing a port, a build or results.
 const clientPort = Number(process.env.WAYFARER_E2E_CLIENT_PORT ?? 8480);
 const distDir = process.env.WAYFARER_E2E_DIST ?? 'dist';
+// Spec files that need the full browser rather than the headless shell (see projects).
+const fullBrowserSpecs = ['**/notifications.spec.ts'];
 
 export default defineConfig({
   outputDir: process.env.WAYFARER_E2E_OUTPUT ?? 'test-results',
@@ -29,10 +31,25 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${clientPort}`,
     browserName: 'chromium',
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
-    trace: 'retain-on-failure',
+    // A trace costs every test time (snapshots of each step); recorded on the retry, it is there when a failure
+    // repeats, and the first failure still leaves its screenshot and error context.
+    trace: 'on-first-retry',
     screenshot: 'only-on-failure',
   },
+  projects: [
+    {
+      // Debian's old headless shell: the same engine without the desktop browser's start-up and compositor.
+      name: 'chromium',
+      testIgnore: fullBrowserSpecs,
+      use: { launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell', args: chromiumArgs } },
+    },
+    {
+      // What the shell can't do: it denies the notifications permission whatever the context grants.
+      name: 'chromium-full',
+      testMatch: fullBrowserSpecs,
+      use: { launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs } },
+    },
+  ],
   webServer: {
     // The production build, as users get it; `npm test` builds it first.
     command: `npx vite preview --port ${clientPort} --strictPort --host 127.0.0.1 --outDir ${distDir}`,

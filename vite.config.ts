@@ -45,5 +45,8 @@ export default defineConfig(({ mode }) => ({
     // server/testing/spawn.ts, which gives up after 120 s): hooks that start servers get more than that.
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // Vitest runs one file at a time on a 2-core machine by default; most suites wait on server processes,
+    // sockets and disk, not CPU, so two files side by side halve the wall time. WAYFARER_VITEST_WORKERS=1 for one.
+    maxWorkers: Number(process.env.WAYFARER_VITEST_WORKERS ?? 2),
   },
 }));

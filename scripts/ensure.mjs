@@ -77,4 +77,7 @@ export function ensureDebianPackage(pkg, probe) {
 
 export function ensureChromium() {
   ensureDebianPackage('chromium', '/usr/bin/chromium');
+  // The old headless shell, the same Chromium without the desktop browser's start-up: e2e runs in it (a third
+  // less time per test here). Notifications need the full browser (the shell denies their permission).
+  ensureDebianPackage('chromium-headless-shell', '/usr/bin/chromium-headless-shell');
 }

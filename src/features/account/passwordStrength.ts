@@ -2,6 +2,9 @@
 // how many guesses it takes (dictionaries, names, keyboard walks, l33t, dates), not by its length alone. The
 // library is big: it loads on first use, or ahead of it with preloadPasswordCheck(), never with the first screen.
 import { msg, type Message } from '../../i18n';
+import { logger } from '../../platform/logger';
+
+const log = logger('password');
 
 /**
  * zxcvbn's score 0–4; 2 ("somewhat guessable", over 10^8 guesses) is the least taken. The server throttles
@@ -20,7 +23,7 @@ const load = () => {
 
 /** Starts fetching the checker (e.g. when the registration form opens), so the check on submit is instant. */
 export function preloadPasswordCheck(): void {
-  load().catch(() => undefined);
+  load().catch(log.ignored('password checker not preloaded; the check on submit loads it again'));
 }
 
 /**

@@ -6,7 +6,7 @@ import { MatrixHttpError } from '../../matrix/http';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import { t } from '../../i18n';
+import { msg, t } from '../../i18n';
 
 // Behind their buttons, with their key crypto: not part of the first screen's download.
 const CreatePortableIdentity = lazy(() =>
@@ -39,7 +39,13 @@ export function SignInScreen() {
     }
     if (mode === 'register') {
       setBusy(t('password.checking'));
-      const problem = await newPasswordProblem(password, repeated, [username, homeserver]).catch(() => undefined);
+      let problem: Awaited<ReturnType<typeof newPasswordProblem>>;
+      try {
+        problem = await newPasswordProblem(password, repeated, [username, homeserver]);
+      } catch {
+        // The checker didn't load (offline, a new build deployed): say so rather than take an unchecked password.
+        problem = msg('password.checkFailed');
+      }
       setBusy(undefined);
       if (problem) return setError(t(problem));
     }

@@ -28,9 +28,14 @@ export function SessionsSection() {
     );
   }, [client, mine]);
 
+  // A list that can't be reloaded says so, rather than showing the old one as if current.
+  const reloadOrSay = useCallback(
+    () => reload().catch((err) => setError(describeMatrixError(err, t('settings.sessions.loadFailed')))),
+    [reload],
+  );
   useEffect(() => {
-    reload().catch((err) => setError(describeMatrixError(err, t('settings.sessions.loadFailed'))));
-  }, [reload]);
+    void reloadOrSay();
+  }, [reloadOrSay]);
 
   const others = devices?.filter((d) => d.device_id !== mine) ?? [];
   return (
@@ -52,7 +57,7 @@ export function SessionsSection() {
                   device={device}
                   onDone={async (renamed) => {
                     setRenaming(undefined);
-                    if (renamed) await reload().catch(() => undefined);
+                    if (renamed) await reloadOrSay();
                   }}
                 />
               ) : (
@@ -113,7 +118,7 @@ export function SessionsSection() {
           onDone={async (count) => {
             setSigningOut(undefined);
             setDone(t('settings.sessions.signedOut', { count }));
-            await reload().catch(() => undefined);
+            await reloadOrSay();
           }}
         />
       )}

@@ -68,22 +68,44 @@ function deleteDatabase(name: string): Promise<void> {
   });
 }
 
-/** Deletes this browser's crypto store (room keys, device keys). */
-export async function deleteCryptoStore(): Promise<void> {
+/** Deletes this browser's crypto store (room keys, device keys), never while another tab is opening it. */
+export function deleteCryptoStore(): Promise<void> {
+  return oneTabAtATime(deleteStoreDatabases);
+}
+
+async function deleteStoreDatabases(): Promise<void> {
   await Promise.all(rustStoreDatabases.map(deleteDatabase));
   window.localStorage.removeItem(ownerKey);
 }
 
-/** Starts the client's Rust crypto with a store that is this user+device's (another session's store is deleted first). */
-export async function startCrypto(client: MatrixClient): Promise<void> {
+/**
+ * Starts the client's Rust crypto with a store that is this user+device's (another session's store is deleted first).
+ * Tabs of one browser share the store: two opening it at once (the end of a move, when another tab follows this one
+ * to the new account) interleave its schema migrations, fail, delete it under each other and can hang for good, so
+ * the opening is one tab at a time (a Web Lock). Once open, tabs share it, as they did before.
+ */
+export function startCrypto(client: MatrixClient): Promise<void> {
+  return oneTabAtATime(() => openCryptoStore(client));
+}
+
+/** Runs `task` holding this browser's crypto-store lock (not re-entrant: tasks must not call each other). */
+function oneTabAtATime(task: () => Promise<void>): Promise<void> {
+  if (typeof navigator === 'undefined' || !navigator.locks) return task();
+  return navigator.locks.request('wayfarer-crypto-store', task);
+}
+
+async function openCryptoStore(client: MatrixClient): Promise<void> {
   const owner = `${client.getSafeUserId()}|${client.getDeviceId() ?? ''}`;
-  if (window.localStorage.getItem(ownerKey) !== owner) await deleteCryptoStore();
+  if (window.localStorage.getItem(ownerKey) !== owner) {
+    log.debug(`the crypto store is another session's; deleting it for ${owner}`);
+    await deleteStoreDatabases();
+  }
   try {
     await client.initRustCrypto();
   } catch (error) {
     // A store this device cannot open (another account's, or damaged) must not lock anyone out.
     log.warn('the crypto store could not be opened; starting with a new one', error);
-    await deleteCryptoStore();
+    await deleteStoreDatabases();
     await client.initRustCrypto();
   }
   window.localStorage.setItem(ownerKey, owner);

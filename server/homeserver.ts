@@ -149,6 +149,7 @@ export function createHomeserver(config: Config): Homeserver {
       notifier.close();
       federation.stop();
       links.stop();
+      search.stop();
       typing.close();
       db.close();
     },

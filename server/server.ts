@@ -91,6 +91,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   hs.federation.start();
   hs.links.startSchedule(config.linkRecheckSeconds);
+  hs.search.startCatchingUp();
   return {
     hs,
     http,

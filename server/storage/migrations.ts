@@ -627,7 +627,47 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   `,
   },
+  // The search index catches up in batches: a stored event only queues its position in `event_search_pending`, and
+  // SearchIndex.catchUp moves the queue into the FTS table many rows at a time (before every search, and soon after
+  // writes). FTS5 writes a new segment whenever a savepoint that touched it is released, i.e. once per sent message,
+  // which cost more than the rest of the insert. Redactions, moves and deletions follow both tables.
+  {
+    version: 15,
+    name: 'search index in batches',
+    up: `
+  CREATE TABLE IF NOT EXISTS event_search_pending (stream_ordering INTEGER PRIMARY KEY);
+  DROP TRIGGER IF EXISTS event_search_insert;
+  CREATE TRIGGER event_search_insert AFTER INSERT ON events WHEN ${SEARCHABLE('NEW')}
+  BEGIN
+    INSERT OR IGNORE INTO event_search_pending (stream_ordering) VALUES (NEW.stream_ordering);
+  END;
+  DROP TRIGGER IF EXISTS event_search_redact;
+  CREATE TRIGGER event_search_redact AFTER UPDATE OF redacted_by ON events WHEN NEW.redacted_by IS NOT NULL
+  BEGIN
+    DELETE FROM event_search_pending WHERE stream_ordering = NEW.stream_ordering;
+    DELETE FROM event_search WHERE rowid = NEW.stream_ordering;
+  END;
+  DROP TRIGGER IF EXISTS event_search_move;
+  CREATE TRIGGER event_search_move AFTER UPDATE OF stream_ordering ON events WHEN NEW.stream_ordering <> OLD.stream_ordering
+  BEGIN
+    UPDATE event_search_pending SET stream_ordering = NEW.stream_ordering WHERE stream_ordering = OLD.stream_ordering;
+    UPDATE event_search SET rowid = NEW.stream_ordering WHERE rowid = OLD.stream_ordering;
+  END;
+  DROP TRIGGER IF EXISTS event_search_delete;
+  CREATE TRIGGER event_search_delete AFTER DELETE ON events
+  BEGIN
+    DELETE FROM event_search_pending WHERE stream_ordering = OLD.stream_ordering;
+    DELETE FROM event_search WHERE rowid = OLD.stream_ordering;
+  END;
+  `,
+  },
 ];
+
+/** What SearchIndex.catchUp runs: the queued events' searchable text into the FTS table (redacted ones left out). */
+export const INDEX_PENDING_SEARCH = `INSERT INTO event_search (rowid, body, name, topic)
+  SELECT id, body, name, topic FROM (${indexRow('events')} FROM event_search_pending p JOIN events ON events.stream_ordering = p.stream_ordering
+    WHERE ${SEARCHABLE('events')})
+  WHERE body IS NOT NULL OR name IS NOT NULL OR topic IS NOT NULL`;
 
 /** The version of a database that has taken every step. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

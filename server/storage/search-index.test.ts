@@ -82,6 +82,44 @@ describe('search index', () => {
     expect(found(index, 'plans')).toEqual([-5]);
   });
 
+  it('queues what is stored and indexes the queue in one go; a queued event redacted, moved or deleted is followed', () => {
+    const { db } = freshDb();
+    const index = new SearchIndex(db);
+    const indexedRows = () => db.prepare('SELECT rowid FROM event_search ORDER BY rowid').pluck().all();
+    const queued = () => db.prepare('SELECT stream_ordering FROM event_search_pending ORDER BY stream_ordering').pluck().all();
+    insert(db, 1, 'm.room.message', { body: 'secret plans' });
+    insert(db, 2, 'm.room.message', { body: 'public plans' });
+    insert(db, 3, 'm.room.message', { body: 'held plans' }, '!r:x', 1);
+    insert(db, 4, 'm.room.message', { body: 'kept plans' });
+    insert(db, 5, 'm.room.encrypted', { ciphertext: 'plans' });
+    expect(indexedRows()).toEqual([]); // nothing written to the FTS table per event
+    expect(queued()).toEqual([1, 2, 3, 4]);
+    db.prepare("UPDATE events SET redacted_by = '$r', pdu = ? WHERE stream_ordering = 1").run(
+      JSON.stringify({ type: 'm.room.message', content: {} }),
+    );
+    db.prepare('UPDATE events SET stream_ordering = -5, outlier = 0 WHERE stream_ordering = 3').run();
+    db.prepare('DELETE FROM events WHERE stream_ordering = 2').run();
+    expect(queued()).toEqual([-5, 4]);
+    index.catchUp();
+    expect(queued()).toEqual([]);
+    expect(indexedRows()).toEqual([-5, 4]);
+    expect(found(index, 'plans')).toEqual([4, -5]);
+  });
+
+  it('catches up on its schedule, and a search never misses what is queued', async () => {
+    const { db } = freshDb();
+    const index = new SearchIndex(db);
+    insert(db, 1, 'm.room.message', { body: 'first words' });
+    expect(found(index, 'first')).toEqual([1]); // the search indexed the queue first
+    insert(db, 2, 'm.room.message', { body: 'second words' });
+    index.startCatchingUp(5);
+    try {
+      await expect.poll(() => db.prepare('SELECT rowid FROM event_search WHERE rowid = 2').get()).toBeDefined();
+    } finally {
+      index.stop();
+    }
+  });
+
   it('keeps the index across a reopen, without indexing twice', () => {
     const first = freshDb();
     new SearchIndex(first.db);

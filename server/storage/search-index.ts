@@ -1,8 +1,11 @@
 // Full-text index of message bodies, room names and topics (SQLite FTS5), for POST /search.
 // The FTS row's rowid is the event's stream ordering; triggers on `events` keep the index in step with every write
 // path (local sends, federation, backfill, outliers moved into the timeline, redactions), so no caller has to remember.
-// Its schema (the FTS5 table and those triggers) is a step of migrations.ts.
+// A stored event is queued (event_search_pending) and indexed in batches by catchUp: before every search, so a search
+// sees every committed event, and every second or so in between (one FTS5 segment per batch, not one per message).
+// Its schema (the FTS5 table, the queue and those triggers) is in migrations.ts.
 import type { Db } from './database';
+import { INDEX_PENDING_SEARCH } from './migrations';
 
 /** The searchable keys of the spec and the event type each one is read from (as Synapse does). */
 export const SEARCH_KEYS = ['content.body', 'content.name', 'content.topic'] as const;
@@ -39,6 +42,8 @@ export type SearchOrder = 'rank' | 'recent';
 
 export class SearchIndex {
   private readonly s;
+  private readonly catchUpTransaction: () => void;
+  private timer: NodeJS.Timeout | undefined;
   constructor(db: Db) {
     const base = `SELECT e.stream_ordering AS streamOrdering, e.event_id AS eventId, e.room_id AS roomId, -bm25(event_search) AS rank
       FROM event_search JOIN events e ON e.stream_ordering = event_search.rowid
@@ -47,7 +52,37 @@ export class SearchIndex {
       byRank: db.prepare(`${base} ORDER BY rank DESC, e.stream_ordering DESC`),
       byRecent: db.prepare(`${base} ORDER BY e.stream_ordering DESC`),
       indexed: db.prepare('SELECT 1 FROM event_search WHERE rowid = ?'),
+      anyPending: db.prepare('SELECT 1 FROM event_search_pending LIMIT 1'),
+      indexPending: db.prepare(INDEX_PENDING_SEARCH),
+      clearPending: db.prepare('DELETE FROM event_search_pending'),
     };
+    this.catchUpTransaction = db.transaction(() => {
+      this.s.indexPending.run();
+      this.s.clearPending.run();
+    });
+  }
+
+  /** Indexes every queued event (one statement and one FTS5 segment for all of them). */
+  catchUp(): void {
+    if (this.s.anyPending.get() !== undefined) this.catchUpTransaction();
+  }
+
+  /** Catches up every `intervalMs` from now on (until stop), so searches find little left to index. */
+  startCatchingUp(intervalMs = 1000): void {
+    this.timer ??= setInterval(() => {
+      // A timer never runs inside a transaction, but a failed catch-up must not stop the schedule.
+      try {
+        this.catchUp();
+      } catch (error) {
+        console.error('search index catch-up failed:', error);
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /**
@@ -55,12 +90,14 @@ export class SearchIndex {
    * (position, room, rank) and read at once, since the connection can't run other queries while a cursor is open.
    */
   hits(words: string[], keys: readonly SearchKey[], roomIds: string[], order: SearchOrder): SearchHit[] {
+    this.catchUp();
     const statement = order === 'rank' ? this.s.byRank : this.s.byRecent;
     return statement.all({ query: ftsQuery(words, keys), rooms: JSON.stringify(roomIds) }) as SearchHit[];
   }
 
   /** Is the event at this stream position in the index? (for tests and diagnostics) */
   isIndexed(streamOrdering: number): boolean {
+    this.catchUp();
     return this.s.indexed.get(streamOrdering) !== undefined;
   }
 }

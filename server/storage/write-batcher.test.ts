@@ -95,8 +95,8 @@ describe('WriteBatcher durability', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL afterwards
   });
 
-  it('batches committed while an fsync runs share the next one', async () => {
-    const { db, insert } = table();
+  it('writes that arrive while an fsync runs wait for it, then commit in one batch and share the next fsync', async () => {
+    const { db, insert, count } = table();
     const manual = manualSync();
     const batcher = new WriteBatcher(db, { sync: manual.sync });
     const first = batcher.run(() => insert.run(1));
@@ -107,12 +107,19 @@ describe('WriteBatcher durability', () => {
     later.push(batcher.run(() => insert.run(3)));
     await tick();
     expect(manual.calls()).toBe(1); // still the first fsync
+    expect(count()).toBe(1); // the later writes wait: they could not be acknowledged before the next fsync anyway
     manual.release();
     await first;
     await tick();
-    expect(manual.calls()).toBe(2); // one more for both later batches
+    expect(count()).toBe(3);
+    expect(batcher.largestBatch).toBe(2); // one transaction for both
+    expect(manual.calls()).toBe(2); // one more fsync for both
+    let acknowledged = false;
+    const acks = Promise.all(later).then(() => (acknowledged = true));
+    await tick();
+    expect(acknowledged).toBe(false); // committed, but not acknowledged before their fsync
     manual.release();
-    await Promise.all(later);
+    await acks;
   });
 
   it('a failed sync refuses the writes it was to make durable', async () => {

@@ -3,9 +3,11 @@
 // the shared transaction has committed and reached the disk.
 //
 // The fsync runs off the main thread: the batch commits with synchronous=NORMAL (SQLite writes the WAL but does not
-// sync it), then the WAL file is fsynced on libuv's thread pool, and only then are the writes acknowledged. Batches
-// committed while one fsync runs share the next. What a caller is told has been written is on disk, as with
-// synchronous=FULL (which every other writer keeps), but the event loop serves requests while the disk works.
+// sync it), then the WAL file is fsynced on libuv's thread pool, and only then are the writes acknowledged. Writes
+// arriving while an fsync runs wait for it to end and then commit together (they could not be acknowledged before
+// the next fsync anyway): fewer, larger transactions, each with one commit and one wake-up of the long-polls. What a
+// caller is told has been written is on disk, as with synchronous=FULL (which every other writer keeps), but the
+// event loop serves requests while the disk works.
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Db } from './database';
 
@@ -33,30 +35,47 @@ export class WriteBatcher {
   private syncing = false;
   private awaitingSync: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
+  /** The batch's transaction: a savepoint for each write. */
+  private readonly inTransaction: (batch: Pending[], outcomes: Outcome[]) => void;
+
   constructor(
     private readonly db: Db,
     options: WriteBatcherOptions = {},
   ) {
     this.sync = options.sync ?? (db.memory ? undefined : walSyncer(`${db.name}-wal`));
     this.inSavepoint = db.transaction((run: () => unknown) => run());
+    this.inTransaction = db.transaction((batch: Pending[], outcomes: Outcome[]) => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.inSavepoint(item.run) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
   }
 
   /** Runs `write` (synchronous, SQLite only) in the next group transaction; resolves once it is committed and durable. */
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // After this turn's I/O callbacks: requests that arrived together are queued by then.
-        setImmediate(() => this.flush());
-      }
+      // While an fsync runs the write waits: its end flushes the queue.
+      if (!this.syncing) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After this turn's I/O callbacks: requests that arrived together are queued by then.
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
+    if (batch.length === 0) return;
     this.largestBatch = Math.max(this.largestBatch, batch.length);
     const outcomes: Outcome[] = [];
     const deferSync = this.sync !== undefined && !this.db.inTransaction;
@@ -64,15 +83,7 @@ export class WriteBatcher {
     try {
       if (deferSync) this.db.pragma('synchronous = NORMAL');
       try {
-        this.db.transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, value: this.inSavepoint(item.run) });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })();
+        this.inTransaction(batch, outcomes);
       } finally {
         if (deferSync) this.db.pragma(`synchronous = ${synchronous}`);
       }
@@ -113,6 +124,7 @@ export class WriteBatcher {
       .finally(() => {
         this.syncing = false;
         if (this.awaitingSync.length > 0) this.startSync();
+        else if (this.queue.length > 0) this.schedule();
       });
   }
 }

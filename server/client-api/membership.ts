@@ -8,6 +8,27 @@ import { isLocalUserId } from '../homeserver';
 import { isServerName, requireServerName } from '../federation/client';
 import { memberDomain } from '../federation/federation';
 
+/** A join's or knock's member content: the user's profile, and the reason given. */
+function memberContent(hs: Homeserver, userId: string, body: Record<string, unknown>) {
+  const user = hs.accounts.getUser(userId);
+  const reason = optionalString(body, 'reason');
+  return {
+    ...(user?.displayname ? { displayname: user.displayname } : {}),
+    ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+/**
+ * The servers to join or knock through: the request's `via`/`server_name` (which must be server names), then those
+ * we were told about (an alias's answer, `known`, the room ID's domain), asked only when they are server names.
+ */
+function namedServers(ctx: RequestContext, roomId: string, aliasServers: string[], known: string[] = []): string[] {
+  const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via')].map((s) => requireServerName(s, 'via'));
+  const fromRoomId = roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [];
+  return [...via, ...aliasServers.filter(isServerName), ...known, ...fromRoomId.filter(isServerName)];
+}
+
 export function registerMembership(router: Router, hs: Homeserver): void {
   const join = async (ctx: RequestContext, roomIdOrAlias: string) => {
     const session = requireSession(hs, ctx);
@@ -16,24 +37,10 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     const seed = hs.rooms.parseMemberSeed(body['dev.wayfarer.member_seed']);
     const current = hs.events.membership(roomId, session.userId);
     if (current?.membership === 'join' && !seed) return { room_id: roomId };
-    const user = hs.accounts.getUser(session.userId);
-    const reason = optionalString(body, 'reason');
-    const profile = {
-      ...(user?.displayname ? { displayname: user.displayname } : {}),
-      ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
-      ...(reason !== undefined ? { reason } : {}),
-    };
+    const profile = memberContent(hs, session.userId, body);
     // Not in the room here: join through a server that is (federation make_join/send_join).
     if (!hs.federation.isResident(roomId)) {
-      const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via')].map((s) => requireServerName(s, 'via'));
-      const fromRoomId = roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [];
-      // Servers we were told about (an alias's answer, the room ID) are asked only when they are server names.
-      const servers = [
-        ...via,
-        ...aliasServers.filter(isServerName),
-        ...hs.federation.serversInRoom(roomId),
-        ...fromRoomId.filter(isServerName),
-      ];
+      const servers = namedServers(ctx, roomId, aliasServers, hs.federation.serversInRoom(roomId));
       if (servers.some((s) => s !== hs.config.serverName) || hs.federation.outliers.serverHints(roomId).length > 0) {
         await hs.federation.joinRemote(roomId, session.userId, servers, { seed, content: profile });
         return { room_id: roomId };
@@ -44,12 +51,7 @@ export function registerMembership(router: Router, hs: Homeserver): void {
     hs.rooms.send(roomId, session.userId, {
       type: 'm.room.member',
       stateKey: memberId,
-      content: {
-        membership: 'join',
-        ...(user?.displayname ? { displayname: user.displayname } : {}),
-        ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
-        ...(reason !== undefined ? { reason } : {}),
-      },
+      content: { membership: 'join', ...profile },
     });
     return { room_id: roomId };
   };
@@ -70,19 +72,9 @@ export function registerMembership(router: Router, hs: Homeserver): void {
       throw forbidden(
         `cannot knock: ${session.userId} is ${current === 'join' ? 'already joined' : current === 'ban' ? 'banned' : 'invited'}`,
       );
-    const user = hs.accounts.getUser(session.userId);
-    const reason = optionalString(body, 'reason');
-    const content = {
-      ...(user?.displayname ? { displayname: user.displayname } : {}),
-      ...(user?.avatar_url ? { avatar_url: user.avatar_url } : {}),
-      ...(reason !== undefined ? { reason } : {}),
-    };
+    const content = memberContent(hs, session.userId, body);
     if (!hs.federation.isResident(roomId)) {
-      const via = [...ctx.query.getAll('server_name'), ...ctx.query.getAll('via')].map((s) => requireServerName(s, 'via'));
-      const fromRoomId = roomId.includes(':') ? [roomId.slice(roomId.indexOf(':') + 1)] : [];
-      const servers = [...via, ...aliasServers.filter(isServerName), ...fromRoomId.filter(isServerName)].filter(
-        (s) => s !== hs.config.serverName,
-      );
+      const servers = namedServers(ctx, roomId, aliasServers).filter((s) => s !== hs.config.serverName);
       if (servers.length === 0 && hs.federation.outliers.serverHints(roomId).length === 0)
         throw notFound(`No server to knock on ${roomId} through; give via`);
       await hs.federation.knockRemote(roomId, session.userId, servers, { seed, content });

@@ -231,18 +231,24 @@ export class E2ee {
     return result;
   }
 
-  /** /keys/query: local users from the store, remote users from their servers (their cache if a server is down). */
-  async queryKeys(viewer: string, request: Record<string, string[]>, timeoutMs = REMOTE_TIMEOUT_MS): Promise<KeyQueryResult> {
-    const result: KeyQueryResult = { ...this.localKeys(request, viewer), failures: {} };
-    const byServer = new Map<string, Record<string, string[]>>();
-    for (const [userId, devices] of Object.entries(request)) {
+  /** A request's remote users grouped by their server (one federation request each); unusable server names dropped. */
+  private remoteUsersByServer<T>(request: Record<string, T>): Map<string, Record<string, T>> {
+    const byServer = new Map<string, Record<string, T>>();
+    for (const [userId, value] of Object.entries(request)) {
       if (this.isLocal(userId)) continue;
       const server = serverOfUserId(userId);
       if (!isServerName(server)) continue;
       const group = byServer.get(server) ?? {};
-      group[userId] = devices;
+      group[userId] = value;
       byServer.set(server, group);
     }
+    return byServer;
+  }
+
+  /** /keys/query: local users from the store, remote users from their servers (their cache if a server is down). */
+  async queryKeys(viewer: string, request: Record<string, string[]>, timeoutMs = REMOTE_TIMEOUT_MS): Promise<KeyQueryResult> {
+    const result: KeyQueryResult = { ...this.localKeys(request, viewer), failures: {} };
+    const byServer = this.remoteUsersByServer(request);
     await Promise.all(
       [...byServer].map(async ([server, users]) => {
         try {
@@ -283,15 +289,7 @@ export class E2ee {
   async claimKeys(request: Record<string, Record<string, string>>, timeoutMs = REMOTE_TIMEOUT_MS) {
     const one_time_keys = this.claimLocal(request);
     const failures: Record<string, Json> = {};
-    const byServer = new Map<string, Record<string, Record<string, string>>>();
-    for (const [userId, devices] of Object.entries(request)) {
-      if (this.isLocal(userId)) continue;
-      const server = serverOfUserId(userId);
-      if (!isServerName(server)) continue;
-      const group = byServer.get(server) ?? {};
-      group[userId] = devices;
-      byServer.set(server, group);
-    }
+    const byServer = this.remoteUsersByServer(request);
     await Promise.all(
       [...byServer].map(async ([server, users]) => {
         try {

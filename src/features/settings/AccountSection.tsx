@@ -6,7 +6,7 @@ import { useClient } from '../../ui/clientContext';
 import { Dialog, FormError } from '../../ui/Dialog';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { newPasswordProblem, preloadPasswordCheck } from '../account/passwordStrength';
-import { describeReauthError, ReauthField, readReauth, usePortableStatus, withReauth } from './reauth';
+import { describeReauthError, ReauthField, usePortableStatus, useReauthForm, withReauth } from './reauth';
 
 export function AccountSection({ onSignOut }: { onSignOut(): Promise<void> }) {
   const client = useClient();
@@ -118,23 +118,15 @@ function DeactivateDialog({
   onDone: () => Promise<void>;
 }) {
   const client = useClient();
-  const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const reauth = readReauth(status, typed);
-    if ('problem' in reauth) return setError(t(reauth.problem));
-    setBusy(true);
-    setError(undefined);
-    try {
-      await withReauth(client, reauth, (auth) => client.deactivateAccount(auth));
+  const { typed, setTyped, busy, error, submit } = useReauthForm(
+    client,
+    status,
+    async (auth) => {
+      await client.deactivateAccount(auth);
       await onDone();
-    } catch (err) {
-      setError(describeReauthError(err, t('settings.deactivate.failed')));
-      setBusy(false);
-    }
-  }
+    },
+    t('settings.deactivate.failed'),
+  );
   return (
     <Dialog title={t('settings.deactivate.confirmTitle')} onClose={onClose}>
       <form className="space-y-3" onSubmit={submit} noValidate>

@@ -7,7 +7,7 @@ import { useClient } from '../../ui/clientContext';
 import { describeMatrixError } from '../../matrix/errors';
 import { Dialog, DialogActions, FormError } from '../../ui/Dialog';
 import { inputClass, secondaryButton } from '../../ui/controls';
-import { describeReauthError, ReauthField, readReauth, usePortableStatus, withReauth } from './reauth';
+import { ReauthField, usePortableStatus, useReauthForm } from './reauth';
 
 const nameOf = (device: IMyDevice) => device.display_name?.trim() || device.device_id;
 
@@ -175,24 +175,16 @@ function SignOutDialog({
   onDone: (count: number) => void;
 }) {
   const client = useClient();
-  const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const reauth = readReauth(status, typed);
-    if ('problem' in reauth) return setError(t(reauth.problem));
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { typed, setTyped, busy, error, submit } = useReauthForm(
+    client,
+    status,
+    async (auth) => {
       const ids = devices.map((d) => d.device_id);
-      await withReauth(client, reauth, (auth) => client.deleteMultipleDevices(ids, auth));
+      await client.deleteMultipleDevices(ids, auth);
       onDone(ids.length);
-    } catch (err) {
-      setError(describeReauthError(err, t('settings.sessions.signOutFailed')));
-      setBusy(false);
-    }
-  }
+    },
+    t('settings.sessions.signOutFailed'),
+  );
   return (
     <Dialog title={t('settings.sessions.signOutTitle', { count: devices.length })} onClose={onClose}>
       <form className="space-y-3" onSubmit={submit} noValidate>

@@ -1,7 +1,7 @@
 // User-interactive auth for what the spec guards (signing out other sessions, changing the password,
 // deactivating): the password again, or for a portable account a fresh proof of its account key, made here from
 // the recovery key (which never leaves this browser).
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { AuthDict, MatrixClient } from 'matrix-js-sdk';
 import { t, msg, type Message } from '../../i18n';
 import { inputClass } from '../../ui/controls';
@@ -84,6 +84,30 @@ export function describeReauthError(error: unknown, context: string): string {
 }
 
 /** The password field, or for a portable account the recovery-key field. */
+/**
+ * A dialog's form that asks for the password or the recovery key again, then runs `action` with the answer.
+ * `typed`/`setTyped` feed a ReauthField; `failed` words the error when the server refuses.
+ */
+export function useReauthForm(client: MatrixClient, status: PortableStatus, action: (auth?: AuthDict) => Promise<void>, failed: string) {
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const reauth = readReauth(status, typed);
+    if ('problem' in reauth) return setError(t(reauth.problem));
+    setBusy(true);
+    setError(undefined);
+    try {
+      await withReauth(client, reauth, action);
+    } catch (err) {
+      setError(describeReauthError(err, failed));
+      setBusy(false);
+    }
+  }
+  return { typed, setTyped, busy, error, submit };
+}
+
 export function ReauthField({
   status,
   value,

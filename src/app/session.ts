@@ -12,7 +12,7 @@ import { ACCOUNT_KEY_LOGIN_TYPE } from '../protocol';
 import { createLiveness, livenessSettings } from '../matrix/liveness';
 import { bindClient } from '../domain/bindings';
 import { shareKeysWithVerifiedLinks } from '../domain/room/keyRecipients';
-import { followIdentityResets } from '../domain/identity/identityResets';
+import { followIdentityResets, identityTrustStore } from '../domain/identity/identityResets';
 import { movedAccountFetch } from '../matrix/moved';
 import { serverNameOf } from '../protocol/ids';
 import { loadMemberRoot, rememberMemberRoot } from '../features/portable/deviceKeys';
@@ -71,7 +71,7 @@ export function openSession(session: Session): Promise<MatrixClient> {
       // Member-key rooms: room keys go only to members whose link is verified (PROTOCOL.md §8).
       const unshareKeys = shareKeysWithVerifiedLinks(client, identityStore);
       // Other users' encryption identities that changed: notices in the rooms shared with them.
-      const unfollowResets = followIdentityResets(client, linkNoticeStore);
+      const unfollowResets = followIdentityResets(client, linkNoticeStore, identityTrustStore);
       const unfollowRooms = followRooms(chatStore);
       unbinders.set(client, () => {
         unbindChat();
@@ -190,6 +190,7 @@ async function endSession(
   // What this browser saw of the account's rooms goes with the session.
   linkNoticeStore.getState().storage?.clear();
   linkNoticeStore.getState().attach(undefined);
+  identityTrustStore.getState().clear();
   await forgetLinkChecks().catch((error: unknown) => log.warn('could not forget the link checks on sign-out', error));
   if (!keepSignedIn) await sessionStore.getState().signedOut(notice, hint);
 }

@@ -59,6 +59,7 @@ export function previewOf(room: Room, facts: IdentityFacts): string | undefined 
   for (let i = events.length - 1; i >= Math.max(0, events.length - 30); i--) {
     const event = events[i]!;
     if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace') || event.isDecryptionFailure()) continue;
+    if (event.getContent().msgtype === 'm.key.verification.request') continue; // a fallback text, not something said
     const name = roomIdentities(room).nameOfUser(event.getSender() ?? '', facts);
     if (event.isRedacted()) return `${name}: Message deleted`;
     const content = event.getContent();

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClient, MatrixEvent, Room } from 'matrix-js-sdk';
 import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/CryptoEvent.js';
 import { UserVerificationStatus } from 'matrix-js-sdk/lib/crypto-api/index.js';
-import { followIdentityResets } from './identityResets';
-import { createLinkNoticeStore, noticesOfRoom } from './linkNotices';
-import { describeLinkNotice } from '../room/identityNotices';
+import { createIdentityTrustStore, followIdentityResets, identityWarningOf } from './identityResets';
+import { createLinkNoticeStore, localLinkNoticeStorage, noticesOfRoom } from './linkNotices';
+import { describeLinkNotice, placeLinkNotices } from '../room/identityNotices';
+import type { TimelineEvent } from '../room/timeline';
 import { t } from '../../i18n';
 
 function encryptedRoom(client: ReturnType<typeof createClient>, roomId: string, encrypted: boolean): Room {
@@ -27,7 +28,7 @@ describe('followIdentityResets', () => {
     const rooms = [encryptedRoom(client, '!e:alpha', true), encryptedRoom(client, '!plain:alpha', false)];
     client.getRooms = () => rooms;
     const store = createLinkNoticeStore();
-    const stop = followIdentityResets(client, store);
+    const stop = followIdentityResets(client, store, createIdentityTrustStore(store));
 
     const changed = new UserVerificationStatus(false, false, false, true);
     client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', changed);
@@ -40,10 +41,152 @@ describe('followIdentityResets', () => {
     );
 
     client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', new UserVerificationStatus(false, false, false, false)); // pinned
+    expect(noticesOfRoom(store.getState(), '!e:alpha').map((n) => n.resolved)).toEqual([true]); // its action is gone
     client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', new UserVerificationStatus(false, true, false, true)); // was verified
     const after = noticesOfRoom(store.getState(), '!e:alpha');
     expect(after.map((n) => n.kind)).toEqual(['identityReset', 'verifiedIdentityReset']);
+    expect(after.map((n) => n.userId)).toEqual(['@bob:beta', '@bob:beta']);
     expect(t(describeLinkNotice(after[1]!, 'Bob'))).toMatch(/^⚠ Bob’s verified identity was reset/);
+    stop();
+  });
+});
+
+/** A Storage in memory, as the browser's localStorage. */
+function memoryStorage(): Storage {
+  const map = new Map<string, string>();
+  return {
+    get length() {
+      return map.size;
+    },
+    clear: () => map.clear(),
+    getItem: (key) => map.get(key) ?? null,
+    key: (i) => [...map.keys()][i] ?? null,
+    removeItem: (key) => void map.delete(key),
+    setItem: (key, value) => void map.set(key, value),
+  };
+}
+
+/** The crypto calls the trust store makes, over one user's identity as the Rust crypto keeps it. */
+function cryptoOf(identity: { known: boolean; verified: boolean; wasVerified: boolean; pinnedIsCurrent: boolean }) {
+  const calls: string[] = [];
+  const status = () =>
+    new UserVerificationStatus(identity.verified, identity.wasVerified, false, !identity.verified && !identity.pinnedIsCurrent);
+  return {
+    calls,
+    crypto: {
+      userHasCrossSigningKeys: async () => identity.known,
+      getUserVerificationStatus: async () => (identity.known ? status() : new UserVerificationStatus(false, false, false)),
+      async pinCurrentUserIdentity(userId: string) {
+        calls.push(`pin ${userId}`);
+        identity.pinnedIsCurrent = true;
+      },
+      // The Rust crypto's withdraw_verification also pins the current identity.
+      async withdrawVerificationRequirement(userId: string) {
+        calls.push(`withdraw ${userId}`);
+        identity.wasVerified = false;
+        identity.pinnedIsCurrent = true;
+      },
+    },
+  };
+}
+
+const message = (id: string, ts: number): TimelineEvent => ({
+  id,
+  type: 'm.room.message',
+  sender: '@bob:beta',
+  identity: '@bob:beta',
+  ts,
+  content: { msgtype: 'm.text', body: id },
+  redacted: false,
+  status: 'sent',
+});
+
+describe('identity warnings and their actions', () => {
+  it('follows Element: a verified identity no longer verified outranks a pin violation; verified or pinned is no warning', () => {
+    expect(identityWarningOf(new UserVerificationStatus(false, true, false, true))).toBe('verificationViolation');
+    expect(identityWarningOf(new UserVerificationStatus(false, true, false, false))).toBe('verificationViolation');
+    expect(identityWarningOf(new UserVerificationStatus(false, false, false, true))).toBe('pinViolation');
+    expect(identityWarningOf(new UserVerificationStatus(true, true, false, false))).toBeUndefined();
+    expect(identityWarningOf(new UserVerificationStatus(false, false, false, false))).toBeUndefined();
+  });
+
+  it('offers OK on a changed pinned identity; OK pins it and the action is gone, also for the next session', async () => {
+    const storage = memoryStorage();
+    const store = createLinkNoticeStore(localLinkNoticeStorage('@me:alpha', storage));
+    const trust = createIdentityTrustStore(store);
+    store
+      .getState()
+      .add('!e:alpha', { identity: '@bob:beta', userId: '@bob:beta', kind: 'identityReset', from: 'verified', to: 'verified' }, 150);
+    const rows = () =>
+      placeLinkNotices([message('$a', 100), message('$b', 200)], noticesOfRoom(store.getState(), '!e:alpha'), () => 'Bob', true).map(
+        (p) => p.row,
+      );
+    expect(rows().map((r) => r.identityAction)).toEqual([{ userId: '@bob:beta', action: 'pin' }]);
+
+    const { crypto, calls } = cryptoOf({ known: true, verified: false, wasVerified: false, pinnedIsCurrent: false });
+    const client = { getCrypto: () => crypto } as never;
+    const approving = trust.getState().approve(client, '@bob:beta', 'pin');
+    expect(trust.getState().pending['@bob:beta']).toBe(true);
+    await approving;
+    expect(calls).toEqual(['pin @bob:beta']);
+    expect(trust.getState().pending).toEqual({});
+    expect(trust.getState().trust['@bob:beta']).toEqual({ verified: false });
+    expect(rows().map((r) => r.identityAction)).toEqual([undefined]);
+    expect(rows().map((r) => r.text)).toHaveLength(1); // the notice itself stays
+
+    const next = createLinkNoticeStore(localLinkNoticeStorage('@me:alpha', storage));
+    expect(noticesOfRoom(next.getState(), '!e:alpha').map((n) => n.resolved)).toEqual([true]);
+  });
+
+  it('offers Withdraw verification on a changed verified identity; withdrawing resolves it', async () => {
+    const store = createLinkNoticeStore();
+    const trust = createIdentityTrustStore(store);
+    store
+      .getState()
+      .add('!e:alpha', { identity: '@bob:beta', userId: '@bob:beta', kind: 'verifiedIdentityReset', from: 'verified', to: 'verified' });
+    const notices = () => noticesOfRoom(store.getState(), '!e:alpha');
+    expect(placeLinkNotices([message('$a', 0)], notices(), () => 'Bob', true)[0]!.row.identityAction).toEqual({
+      userId: '@bob:beta',
+      action: 'withdraw',
+    });
+    const { crypto, calls } = cryptoOf({ known: true, verified: false, wasVerified: true, pinnedIsCurrent: false });
+    await trust.getState().approve({ getCrypto: () => crypto } as never, '@bob:beta', 'withdraw');
+    expect(calls).toEqual(['withdraw @bob:beta']);
+    expect(notices().map((n) => n.resolved)).toEqual([true]);
+  });
+
+  it('keeps the action when the crypto refuses, and says why', async () => {
+    const store = createLinkNoticeStore();
+    const trust = createIdentityTrustStore(store);
+    store
+      .getState()
+      .add('!e:alpha', { identity: '@bob:beta', userId: '@bob:beta', kind: 'identityReset', from: 'verified', to: 'verified' });
+    const crypto = {
+      pinCurrentUserIdentity: async () => {
+        throw new Error('Cannot pin identity of unknown user');
+      },
+    };
+    await trust.getState().approve({ getCrypto: () => crypto } as never, '@bob:beta', 'pin');
+    expect(trust.getState().failed['@bob:beta']).toBe('Cannot pin identity of unknown user');
+    expect(noticesOfRoom(store.getState(), '!e:alpha').map((n) => n.resolved)).toEqual([undefined]);
+  });
+
+  it('checks the notices left open at sign-in: resolved elsewhere is resolved here; an identity the crypto lacks is left alone', async () => {
+    const store = createLinkNoticeStore();
+    store
+      .getState()
+      .add('!e:alpha', { identity: '@bob:beta', userId: '@bob:beta', kind: 'identityReset', from: 'verified', to: 'verified' });
+    store.getState().add('!e:alpha', { identity: '@cy:beta', userId: '@cy:beta', kind: 'identityReset', from: 'verified', to: 'verified' });
+    const bob = cryptoOf({ known: true, verified: false, wasVerified: false, pinnedIsCurrent: true }).crypto;
+    const cy = cryptoOf({ known: false, verified: false, wasVerified: false, pinnedIsCurrent: false }).crypto;
+    const client = createClient({ baseUrl: 'http://alpha.localhost', userId: '@me:alpha' });
+    client.getCrypto = () =>
+      ({
+        userHasCrossSigningKeys: (userId: string) => (userId === '@bob:beta' ? bob : cy).userHasCrossSigningKeys(),
+        getUserVerificationStatus: (userId: string) => (userId === '@bob:beta' ? bob : cy).getUserVerificationStatus(),
+      }) as never;
+    const stop = followIdentityResets(client, store, createIdentityTrustStore(store));
+    await vi.waitFor(() => expect(noticesOfRoom(store.getState(), '!e:alpha').map((n) => n.resolved)).toEqual([true, undefined]));
     stop();
   });
 });

@@ -31,6 +31,30 @@ export interface LinkNotice {
   /** The handle the link claims. */
   handle?: string;
   by?: string;
+  /** An encryption identity reset: whose (the crypto's user ID; `identity` may be a member key). */
+  userId?: string;
+  /** An identity reset that was since approved (pinned, verification withdrawn, or verified again): no action left. */
+  resolved?: boolean;
+}
+
+/** The action a reset notice offers, as Element's: OK (pin the new identity) or Withdraw verification. */
+export type IdentityAction = 'pin' | 'withdraw';
+export const actionOfNotice = (kind: LinkNoticeKind): IdentityAction | undefined =>
+  kind === 'identityReset' ? 'pin' : kind === 'verifiedIdentityReset' ? 'withdraw' : undefined;
+
+const isIdentityReset = (notice: LinkNotice) => notice.kind === 'identityReset' || notice.kind === 'verifiedIdentityReset';
+
+/** Whether the room already shows an identity reset of `userId` that still asks for an action. */
+export function hasOpenIdentityReset(log: RoomLinkLog | undefined, userId: string): boolean {
+  return !!log?.notices.some((n) => isIdentityReset(n) && n.userId === userId && !n.resolved);
+}
+
+/** The users whose identity resets still ask for an action, in any room. */
+export function usersWithOpenIdentityResets(rooms: Readonly<Record<string, RoomLinkLog>>): string[] {
+  const users = new Set<string>();
+  for (const log of Object.values(rooms))
+    for (const n of log.notices) if (isIdentityReset(n) && n.userId && !n.resolved) users.add(n.userId);
+  return [...users];
 }
 
 /** What is remembered of one link between observations. */
@@ -118,6 +142,8 @@ export interface LinkNoticeState {
   observe(roomId: string, memberInfo: Readonly<Record<string, MemberInfo>>, now?: number): void;
   /** Records a change seen elsewhere than in member_info (an encryption identity reset), now. */
   add(roomId: string, notice: Omit<LinkNotice, 'id' | 'ts'>, now?: number): void;
+  /** Marks every open identity reset of `userId` resolved (the warning was acted on, here or elsewhere). */
+  resolveIdentityReset(userId: string): void;
   /** Takes up an account's logs (sign-in), or none (sign-out). */
   attach(storage: LinkNoticeStorage | undefined): void;
 }
@@ -184,6 +210,24 @@ export function createLinkNoticeStore(storage?: LinkNoticeStorage) {
         notices: [...before.notices, { ...notice, id: `${now}-${before.notices.length}`, ts: now }].slice(-maxNoticesPerRoom),
       };
       const rooms = { ...get().rooms, [roomId]: log };
+      set({ rooms });
+      get().storage?.save(rooms);
+    },
+    resolveIdentityReset(userId) {
+      let changed = false;
+      const rooms: Record<string, RoomLinkLog> = {};
+      for (const [roomId, log] of Object.entries(get().rooms)) {
+        if (!hasOpenIdentityReset(log, userId)) {
+          rooms[roomId] = log;
+          continue;
+        }
+        changed = true;
+        rooms[roomId] = {
+          ...log,
+          notices: log.notices.map((n) => (isIdentityReset(n) && n.userId === userId && !n.resolved ? { ...n, resolved: true } : n)),
+        };
+      }
+      if (!changed) return;
       set({ rooms });
       get().storage?.save(rooms);
     },

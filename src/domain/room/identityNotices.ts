@@ -3,7 +3,7 @@
 // they were seen: domain/identity/linkNotices), erasures (a member event's redaction, placed at the redaction).
 // And the other half of MSC4430's advice: state changes sent by members whose link was unverified then are marked.
 import type { LinkNotice, ObservedStatus } from '../identity/linkNotices';
-import { linkStatusAt } from '../identity/linkNotices';
+import { actionOfNotice, linkStatusAt } from '../identity/linkNotices';
 import type { NoticeRow, PlacedNotice } from './handleChanges';
 import type { TimelineEvent } from './timeline';
 import { msg, type Message } from '../../i18n';
@@ -64,9 +64,18 @@ export function placeLinkNotices(
     }
     if (index < 0 && !reachedStart) continue;
     const event = linkNoticeEvent(notice);
+    const action = notice.userId && !notice.resolved ? actionOfNotice(notice.kind) : undefined;
     placed.push({
       index: index + 0.5,
-      row: { kind: 'notice', key: event.id, event, text: describeLinkNotice(notice, nameOf(notice.identity)), inspect: notice.identity },
+      row: {
+        kind: 'notice',
+        key: event.id,
+        event,
+        text: describeLinkNotice(notice, nameOf(notice.identity)),
+        inspect: notice.identity,
+        ...(action ? { identityAction: { userId: notice.userId!, action } } : {}),
+        ...(notice.kind === 'verifiedIdentityReset' ? { warning: true } : {}),
+      },
     });
   }
   return placed;

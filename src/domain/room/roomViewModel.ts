@@ -426,6 +426,7 @@ export function createRoomViewModel({
           sameMessage(previous.text, row.text) &&
           previous.subject === subject &&
           (previous.unverifiedActor ?? false) === unverifiedActor &&
+          previous.identityAction?.action === row.identityAction?.action &&
           sameEvent(previous.event, row.event)
         )
           return previous;

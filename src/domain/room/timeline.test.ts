@@ -35,6 +35,19 @@ function message(sender: string, ts: number, body = 'hi', extra: Partial<Timelin
 const nameOf = (id: string) => id.slice(1, id.indexOf(':'));
 const messages = (rows: TimelineRow[]) => rows.filter((r) => r.kind === 'message');
 
+describe('in-room verification requests', () => {
+  it('are a notice naming both sides, not a message showing the fallback body', () => {
+    const request = message('@bob:x', noon + minute, '@bob:x is requesting to verify your key, but your client does not support it', {
+      content: { msgtype: 'm.key.verification.request', to: '@alice:x', from_device: 'D', methods: ['m.sas.v1'], body: 'fallback' },
+    });
+    const rows = buildTimelineRows([message('@alice:x', noon), request, message('@alice:x', noon + 2 * minute)], nameOf);
+    expect(rows.map((r) => r.kind)).toEqual(['day', 'message', 'notice', 'message']);
+    const notice = rows[2]!;
+    expect(notice.kind === 'notice' && t(notice.text)).toBe('bob asked alice to verify their identity by comparing emoji');
+    expect(messages(rows).every((r) => r.kind === 'message' && r.startsGroup)).toBe(true);
+  });
+});
+
 describe('grouping (Element rule)', () => {
   it('groups consecutive messages of one sender within 5 minutes', () => {
     const rows = buildTimelineRows(

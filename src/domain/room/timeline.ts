@@ -69,6 +69,10 @@ export type TimelineRow =
       text: Message;
       /** A change to this member's identity (handle, link, erasure): the notice opens its inspector. */
       inspect?: string;
+      /** An encryption identity reset still to act on: OK (pin) or Withdraw verification, for this user ID. */
+      identityAction?: { userId: string; action: 'pin' | 'withdraw' };
+      /** Shown as a warning, not a note (a verified identity that changed). */
+      warning?: boolean;
     }
   | {
       kind: 'upload';
@@ -126,10 +130,19 @@ const messageTypes = new Set(['m.room.message', 'm.sticker', 'm.room.encrypted']
 export type NameOf = (userId: string) => string;
 
 /** One line for state changes people care about, as a message; undefined hides the event. */
+/** An in-room verification request (m.key.verification.request), sent as an m.room.message. */
+export const isVerificationRequest = (event: Pick<TimelineEvent, 'type' | 'content'>): boolean =>
+  event.type === 'm.room.message' && event.content.msgtype === 'm.key.verification.request';
+
 export function describeStateEvent(event: TimelineEvent, nameOf: NameOf): Message | undefined {
   const actor = nameOf(event.sender);
   const content = event.content;
   switch (event.type) {
+    // Not a message: its body is a fallback for clients without in-room verification (the SAS dialog does the rest).
+    case 'm.room.message':
+      return isVerificationRequest(event)
+        ? msg('timeline.verificationRequest', { actor, target: nameOf(typeof content.to === 'string' ? content.to : '') })
+        : undefined;
     case 'm.room.member': {
       const target = content.displayname && typeof content.displayname === 'string' ? content.displayname : nameOf(event.stateKey ?? '');
       const now = content.membership;
@@ -256,7 +269,7 @@ export class TimelineRowBuilder {
   /** Appends the rows `event` adds (none when it folds into another or is a hidden state event) to `out`. */
   add(event: TimelineEvent, out: TimelineRow[]): void {
     if (foldsIntoAnother(event)) return;
-    const isMessage = messageTypes.has(event.type);
+    const isMessage = messageTypes.has(event.type) && !isVerificationRequest(event);
     const notice = isMessage ? undefined : describeStateEvent(event, this.nameOf);
     if (!isMessage && notice === undefined) return;
 

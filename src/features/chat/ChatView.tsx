@@ -2,6 +2,7 @@ import { WithheldKeysNotice } from './WithheldKeysNotice';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
+import { IdentityResetAction } from '../identity/IdentityResetAction';
 import { chatStore, useChat } from '../../state/chatStore';
 import { describeMatrixError } from '../../matrix/errors';
 import { ConfirmDialog, Dialog, DialogActions, FormError } from '../../ui/Dialog';
@@ -212,6 +213,10 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
             subject={row.subject}
             unverifiedActor={row.unverifiedActor}
             onInspect={who ? () => vm.getState().inspect(who) : undefined}
+            warning={row.warning}
+            action={
+              row.identityAction ? (describedBy) => <IdentityResetAction {...row.identityAction!} describedBy={describedBy} /> : undefined
+            }
           />
         );
       }

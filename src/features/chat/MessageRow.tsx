@@ -1,4 +1,4 @@
-import { memo, useContext } from 'react';
+import { memo, useContext, useId, type ReactNode } from 'react';
 import { t } from '../../i18n';
 import type { MessageRowData, ReplyPreview, UploadRowData } from '../../domain/room/roomViewModel';
 import { FileCard, ImageInBox, MessageBody, imageBox } from './MessageBody';
@@ -84,20 +84,27 @@ export function NoticeRow({
   subject,
   unverifiedActor,
   onInspect,
+  action,
+  warning,
 }: {
   text: string;
   ts: number;
   subject?: SenderProfile;
   unverifiedActor?: boolean;
   onInspect?(): void;
+  /** What the notice asks of the reader (an identity reset's OK / Withdraw verification), given the text's id. */
+  action?: (describedBy: string) => ReactNode;
+  warning?: boolean;
 }) {
+  const textId = useId();
   const showBadge = subject && subject.badge.kind !== 'plain';
   return (
     <div
       data-notice
       data-identity-notice={onInspect ? '' : undefined}
       data-unverified-actor={unverifiedActor ? '' : undefined}
-      className="flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs text-subtle"
+      data-warning={warning ? '' : undefined}
+      className={`flex flex-wrap items-baseline gap-x-1.5 gap-y-0.5 px-4 py-0.5 pl-14 text-xs ${warning ? 'font-medium text-warning' : 'text-subtle'}`}
     >
       {onInspect ? (
         <button
@@ -106,11 +113,12 @@ export function NoticeRow({
           aria-label={t('identity.notice.open', { text })}
           onClick={onInspect}
         >
-          <bdi>{text}</bdi>
+          <bdi id={textId}>{text}</bdi>
         </button>
       ) : (
-        <bdi>{text}</bdi>
+        <bdi id={textId}>{text}</bdi>
       )}
+      {action?.(textId)}
       {showBadge && <HandleBadge badge={subject.badge} />}
       {subject && <SameNameWarning profile={subject} />}
       {unverifiedActor && (

@@ -10,7 +10,7 @@ import { useClient } from '../../ui/clientContext';
 import { FormError } from '../../ui/Dialog';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
 import { encodeRecoveryKey, generateRecoverySecret, ACCOUNT_KEY_LOGIN_TYPE } from '../../protocol';
-import { secretStorageUnlockOf } from '../../matrix/crypto';
+import { secretStorageUnlockOf, uploadDeviceSigningKeysAuth } from '../../matrix/crypto';
 import { setUpOneKey, type AuthAnswer } from '../../matrix/oneKey';
 import { describeMatrixError } from '../../matrix/errors';
 import { RecoveryKeyField } from '../portable/RecoveryKeyField';
@@ -85,7 +85,7 @@ function authAnswer(client: ReturnType<typeof useClient>, password: string, secr
 export function EncryptionPanel() {
   const client = useClient();
   const [status, refresh] = useEncryptionStatus();
-  const [mode, setMode] = useState<'overview' | 'setup' | 'unlock' | 'sas'>('overview');
+  const [mode, setMode] = useState<'overview' | 'setup' | 'unlock' | 'sas' | 'reset'>('overview');
   const [newKey] = useState(() => encodeRecoveryKey(generateRecoverySecret()));
   const [saved, setSaved] = useState(false);
   const [password, setPassword] = useState('');
@@ -104,6 +104,26 @@ export function EncryptionPanel() {
       const outcome = await setUpOneKey(client, unlock, secret, authAnswer(client, password, secret));
       if (outcome === 'other-key') return setError(t('encryption.wrongKey'));
       setDone(ok);
+      setMode('overview');
+      refresh();
+    } catch (err) {
+      setError(describeMatrixError(err, t('encryption.failed')));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // Element's "reset your identity", for one who lost the recovery key and every other device: new cross-signing keys
+  // (others who pinned or verified the old identity are warned), secret storage and the key backup start over.
+  const onReset = async (e: FormEvent) => {
+    e.preventDefault();
+    const crypto = client.getCrypto();
+    if (!crypto) return setError(t('encryption.notRunning'));
+    setBusy(true);
+    setError(undefined);
+    try {
+      await crypto.resetEncryption(uploadDeviceSigningKeysAuth(authAnswer(client, password, undefined)));
+      setDone(t('encryption.reset.done'));
       setMode('overview');
       refresh();
     } catch (err) {
@@ -178,6 +198,29 @@ export function EncryptionPanel() {
             </button>
           </div>
         </form>
+      ) : mode === 'reset' ? (
+        <form className="space-y-3" onSubmit={(e) => void onReset(e)}>
+          <p className="text-sm">{t('encryption.reset.intro')}</p>
+          <label className="block space-y-1">
+            <span className="text-sm">{t('encryption.password')}</span>
+            <input
+              type="password"
+              className={inputClass}
+              value={password}
+              autoComplete="current-password"
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </label>
+          <FormError error={error} />
+          <div className="flex justify-end gap-2">
+            <button type="button" className={secondaryButton} onClick={() => setMode('overview')}>
+              {t('encryption.back')}
+            </button>
+            <button type="submit" className={`${primaryButton} bg-red-600 hover:bg-red-500`} disabled={busy}>
+              {busy ? t('encryption.busy') : t('encryption.reset.submit')}
+            </button>
+          </div>
+        </form>
       ) : mode === 'sas' ? (
         <VerifyOtherSession
           onDone={() => {
@@ -211,6 +254,19 @@ export function EncryptionPanel() {
             {!status.deviceVerified && (
               <button type="button" className={secondaryButton} onClick={() => setMode('sas')}>
                 {t('encryption.sas.start')}
+              </button>
+            )}
+            {(status.hasRecovery || status.deviceVerified) && (
+              <button
+                type="button"
+                className={secondaryButton}
+                onClick={() => {
+                  setError(undefined);
+                  setDone(undefined);
+                  setMode('reset');
+                }}
+              >
+                {t('encryption.reset.start')}
               </button>
             )}
           </div>

@@ -1,6 +1,8 @@
-// Verifying one of your own sessions by comparing emoji (SAS, m.sas.v1), as in Element: the new session asks, the
-// other accepts, both show the same seven emoji, and each side says whether they match. Done, the new session is
-// cross-signed. The incoming side is mounted for the whole signed-in app (IncomingVerification).
+// Verifying by comparing emoji (SAS, m.sas.v1), as in Element: one side asks, the other accepts, both show the same
+// seven emoji, and each side says whether they match. One of your own sessions (to-device): done, the new session is
+// cross-signed. Another user (an in-room request, in the room you see them in): done, you have signed their identity,
+// and a later change of it is a warning (domain/identity/identityResets.ts). The incoming side is mounted for the
+// whole signed-in app (IncomingVerification).
 import { useEffect, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/CryptoEvent.js';
@@ -20,7 +22,7 @@ import { logger } from '../../platform/logger';
 
 const log = logger('crypto');
 
-type SasState =
+export type SasState =
   | { step: 'waiting' }
   | { step: 'compare'; sas: ShowSasCallbacks }
   | { step: 'confirmed' }
@@ -28,7 +30,7 @@ type SasState =
   | { step: 'cancelled'; reason?: string };
 
 /** Follows a request to its SAS: starts it (the side that asked) or waits for the other side's start. */
-function useSas(request: VerificationRequest | undefined, start: boolean): SasState {
+export function useSas(request: VerificationRequest | undefined, start: boolean): SasState {
   const [state, setState] = useState<SasState>({ step: 'waiting' });
   useEffect(() => {
     if (!request) return;
@@ -65,19 +67,46 @@ function useSas(request: VerificationRequest | undefined, start: boolean): SasSt
   return state;
 }
 
-function SasCompare({ state, onClose }: { state: SasState; onClose: () => void }) {
+/** The words that name the other side: your other session, or another user. */
+export interface SasWording {
+  waiting: string;
+  compare: string;
+  waitingOther: string;
+}
+
+const ownSessionWording = (): SasWording => ({
+  waiting: t('encryption.sas.waiting'),
+  compare: t('encryption.sas.compare'),
+  waitingOther: t('encryption.sas.waitingOther'),
+});
+
+export const otherUserWording = (name: string): SasWording => ({
+  waiting: t('encryption.sasUser.waiting', { name }),
+  compare: t('encryption.sasUser.compare', { name }),
+  waitingOther: t('encryption.sasUser.waitingOther', { name }),
+});
+
+export function SasCompare({
+  state,
+  onClose,
+  wording = ownSessionWording(),
+}: {
+  state: SasState;
+  onClose: () => void;
+  wording?: SasWording;
+}) {
   const [confirmed, setConfirmed] = useState(false);
   switch (state.step) {
     case 'waiting':
       return (
         <p role="status" className="text-sm text-subtle">
-          {t('encryption.sas.waiting')}
+          {wording.waiting}
         </p>
       );
     case 'compare':
       return (
         <div className="space-y-3">
-          <p className="text-sm">{t('encryption.sas.compare')}</p>
+          <p className="text-sm">{wording.compare}</p>
           <ol aria-label={t('encryption.sas.emojiLabel')} className="grid grid-cols-4 gap-2 text-center sm:grid-cols-7">
             {(state.sas.sas.emoji ?? []).map(([emoji, name], i) => (
               <li key={i} className="flex flex-col items-center">
@@ -90,7 +119,7 @@ function SasCompare({ state, onClose }: { state: SasState; onClose: () => void }
           </ol>
           {confirmed ? (
             <p role="status" className="text-sm text-subtle">
-              {t('encryption.sas.waitingOther')}
+              {wording.waitingOther}
             </p>
           ) : (
             <div className="flex justify-end gap-2">
@@ -173,8 +202,8 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
   const [accepted, setAccepted] = useState(false);
   useEffect(() => {
     const onRequest = (r: VerificationRequest) => {
-      // Only your own sessions, to-device (Element's self-verification); other users' requests are not offered here.
-      if (r.otherUserId !== client.getUserId() || r.initiatedByMe) return;
+      // Your own sessions ask to-device (Element's self-verification); other users in a room you share with them.
+      if (r.initiatedByMe || (r.otherUserId !== client.getUserId() && !r.roomId)) return;
       setAccepted(false);
       setRequest(r);
     };
@@ -189,11 +218,17 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     if (state.step !== 'done') void request.cancel().catch(log.ignored('the request was already over'));
     setRequest(undefined);
   };
+  const fromOtherUser = request.otherUserId !== client.getUserId();
+  const name = fromOtherUser ? displayNameOf(client, request) : '';
   return (
-    <Dialog title={t('encryption.sas.incomingTitle')} onClose={close}>
+    <Dialog title={fromOtherUser ? t('encryption.sasUser.incomingTitle', { name }) : t('encryption.sas.incomingTitle')} onClose={close}>
       {!accepted ? (
         <div className="space-y-3">
-          <p className="text-sm">{t('encryption.sas.incoming', { device: request.otherDeviceId ?? '' })}</p>
+          <p className="text-sm">
+            {fromOtherUser
+              ? t('encryption.sasUser.incoming', { name, userId: request.otherUserId })
+              : t('encryption.sas.incoming', { device: request.otherDeviceId ?? '' })}
+          </p>
           <div className="flex justify-end gap-2">
             <button type="button" className={secondaryButton} onClick={close}>
               {t('encryption.sas.decline')}
@@ -211,8 +246,14 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
           </div>
         </div>
       ) : (
-        <SasCompare state={state} onClose={() => setRequest(undefined)} />
+        <SasCompare state={state} onClose={() => setRequest(undefined)} {...(fromOtherUser ? { wording: otherUserWording(name) } : {})} />
       )}
     </Dialog>
   );
+}
+
+/** The asking user's name in the room the request came in, else their user ID. */
+function displayNameOf(client: MatrixClient, request: VerificationRequest): string {
+  const member = request.roomId ? client.getRoom(request.roomId)?.getMember(request.otherUserId) : undefined;
+  return member?.name || request.otherUserId;
 }

@@ -12,6 +12,7 @@ import { useIdentityFacts } from './useIdentityFacts';
 import { HandleBadge } from './HandleBadge';
 import { SenderName } from './SenderName';
 import { MemberActions } from './MemberActions';
+import { UserEncryptionSection } from '../encryption/VerifyUser';
 import { identityStore, useIdentity, browserKey } from '../../domain/identity/identityStore';
 import { fetchMemberEvent } from './browserVerify';
 import { loadHandleHistory, verifyInBrowser } from './verifyInBrowser';
@@ -292,6 +293,10 @@ function InspectorBody({
           </dd>
         </dl>
       </section>
+
+      {room.hasEncryptionStateEvent() && member?.userId && member.userId !== client.getUserId() && client.getCrypto() && (
+        <UserEncryptionSection client={client} roomId={room.roomId} userId={member.userId} name={profile.name} />
+      )}
 
       <MemberActions
         client={client}

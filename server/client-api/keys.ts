@@ -156,6 +156,7 @@ export function registerKeys(router: Router, hs: Homeserver): void {
     const fail = (userId: string, keyId: string, error: string, errcode = 'M_INVALID_SIGNATURE') =>
       ((failures[userId] ??= {})[keyId] = { errcode, error });
     const devicesChanged = new Set<string>();
+    const othersSigned = new Set<string>();
     let signingKeysChanged = false;
     const { userId: me } = session;
     const selfSigning = store.crossSigningKey(me, 'self_signing', me);
@@ -236,10 +237,12 @@ export function registerKeys(router: Router, hs: Homeserver): void {
         }
         store.addSignature(targetUser, `ed25519:${keyId}`, me, signerId, signature);
         signingKeysChanged = true;
+        othersSigned.add(targetUser);
       }
     }
     for (const deviceId of devicesChanged) e2ee.localDeviceChanged(me, deviceId);
     if (signingKeysChanged) e2ee.localSigningKeysChanged(me);
+    for (const target of othersSigned) e2ee.signedOtherUser(me, target);
     return { failures };
   });
 }

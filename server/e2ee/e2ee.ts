@@ -203,6 +203,17 @@ export class E2ee {
     });
   }
 
+  /**
+   * `signer` signed `target`'s master key with its user-signing key: the signer's devices must query the target again
+   * to see the signature (and the target as verified). Synapse tells only the signer; this stream has no per-viewer
+   * rows, so whoever shares a room with the target re-queries too (and a server sent its next device update sees a
+   * gap and resyncs): a query more, nothing wrong.
+   */
+  signedOtherUser(signer: string, target: string): void {
+    this.keys.recordDeviceListChange(target);
+    this.notifier.notifyUsers([signer]);
+  }
+
   // ---- key queries and claims --------------------------------------------------------------------------------
 
   /** Local users' keys as `viewer` may see them (user-signing keys only to their owner; `viewer` undefined: a server). */

@@ -524,6 +524,31 @@ describe('cross-signing', () => {
     expect((await query(bob, { [erin.userId!]: [] })).master_keys[erin.userId!].keys).toEqual(third.master_key.keys);
   });
 
+  it("a signature on another user's master key: the signer's devices hear that user changed, and see the signature", async () => {
+    // Without this, a client that verified someone (SAS) never re-queries them and never sees them verified.
+    const gina = await user(alpha, 'gina');
+    const hal = await user(alpha, 'hal');
+    const room = await gina.post('/_matrix/client/v3/createRoom', { preset: 'private_chat', invite: [hal.userId] });
+    expect(room.status).toBe(200);
+    expect((await hal.post(`/_matrix/client/v3/join/${enc(room.body.room_id)}`, {})).status).toBe(200);
+    const keysOf = async (client: TestClient) => {
+      const keys = crossSigningKeys(client.userId!);
+      const { seeds: _s, masterId: _m, selfId: _si, userId: _u, ...body } = keys;
+      expect((await client.post('/_matrix/client/v3/keys/device_signing/upload', body)).status).toBe(200);
+      return keys;
+    };
+    const ginaKeys = await keysOf(gina);
+    const halKeys = await keysOf(hal);
+    const start = await sync(gina);
+    const halMasterPub = halKeys.masterId.slice('ed25519:'.length);
+    const signed = signJson(halKeys.master_key, gina.userId!, ginaKeys.userId, ginaKeys.seeds.user);
+    const upload = await gina.post('/_matrix/client/v3/keys/signatures/upload', { [hal.userId!]: { [halMasterPub]: signed } });
+    expect(upload.body.failures).toEqual({});
+    await syncUntil(gina, start.next_batch, 'gina hears hal changed', (b) => b.device_lists?.changed?.includes(hal.userId));
+    const seen = await query(gina, { [hal.userId!]: [] });
+    expect(seen.master_keys[hal.userId!].signatures[gina.userId!][ginaKeys.userId]).toBeTypeOf('string');
+  });
+
   it('a portable account replaces its keys with an account-key proof (dev.wayfarer.login.account_key)', async () => {
     const secret = generateRecoverySecret();
     const account = deriveAccountKey(secret);

@@ -94,6 +94,14 @@ function VerifyUserDialog({
     };
   }, [client, roomId, userId]);
   const state = useSas(request, true);
+  // Their identity is signed once the emoji match; the crypto may say so only on a later key query: read it now.
+  useEffect(() => {
+    if (state.step !== 'done') return;
+    identityTrustStore
+      .getState()
+      .refresh(client, userId)
+      .catch((error: unknown) => log.warn(`could not read ${userId}’s identity status`, error));
+  }, [client, userId, state.step]);
   const wording = otherUserWording(name);
   return (
     <Dialog title={t('identity.encryption.dialogTitle', { name })} onClose={onClose}>

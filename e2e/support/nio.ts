@@ -1,0 +1,58 @@
+// matrix-nio + libolm users for a test (e2e/support/nio_peer.py): one Python process holding any number of them,
+// driven one JSON command at a time. They are the other people in the room, on a client no one here wrote.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'nio_peer.py');
+
+export type NioAnswer = Record<string, any>;
+
+export class NioPeers {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting = new Map<number, { resolve: (a: NioAnswer) => void; reject: (e: Error) => void }>();
+  private next = 1;
+  private stderr = '';
+
+  constructor() {
+    this.child = spawn('/usr/bin/python3', [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+    });
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let answer: NioAnswer;
+      try {
+        answer = JSON.parse(line);
+      } catch {
+        return; // a library's own print
+      }
+      const waiter = this.waiting.get(answer.id);
+      if (!waiter) return;
+      this.waiting.delete(answer.id);
+      if (answer.ok) waiter.resolve(answer);
+      else waiter.reject(new Error(`nio: ${answer.error}`));
+    });
+    this.child.on('exit', (code) => {
+      for (const waiter of this.waiting.values()) waiter.reject(new Error(`nio_peer.py exited (${code}):\n${this.stderr}`));
+      this.waiting.clear();
+    });
+  }
+
+  /** One command (see nio_peer.py); rejects with nio's own error text. */
+  run(name: string, cmd: string, args: Record<string, unknown> = {}): Promise<NioAnswer> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.child.stdin.write(`${JSON.stringify({ id, name, cmd, ...args })}\n`);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await Promise.race([this.run('', 'quit').catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    if (this.child.exitCode === null) this.child.kill();
+    await exited;
+  }
+}

@@ -7,7 +7,7 @@ send queued to-device messages), and notes every message it receives: decrypted 
 
   register      {base, user}                    a new account with a password; answers user_id, device_id
   restore       {base, user_id, device_id, token}  an existing session (a device another sign-in made)
-  create_room   {version, room_name, invite}    an encrypted room (m.megolm.v1.aes-sha2); answers room_id
+  create_room   {version, room_name, invite, preset?}  an encrypted room (m.megolm.v1.aes-sha2); answers room_id
   join          {room}                          waits for the invite, joins
   wait_member   {room, user}                    waits until `user` is joined in the client's view of the room
   send          {room, body}                    sends an encrypted message; answers event_id and shared_with
@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 from nio import (AsyncClient, AsyncClientConfig, JoinResponse, KeysQueryResponse, KeysUploadResponse, MegolmEvent,
-                 RegisterResponse, RoomCreateResponse, RoomMessageText, RoomSendResponse, SyncResponse)
+                 RegisterResponse, RoomCreateResponse, RoomPreset, RoomMessageText, RoomSendResponse, SyncResponse)
 
 
 class Failed(Exception):
@@ -128,6 +128,7 @@ async def handle(cmd):
     if op == "create_room":
         async with peer.lock:
             r = await c.room_create(name=cmd["room_name"], invite=cmd.get("invite", []), room_version=cmd["version"],
+                                    preset=RoomPreset(cmd["preset"]) if cmd.get("preset") else None,
                                     initial_state=[{"type": "m.room.encryption", "state_key": "",
                                                     "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
         if not isinstance(r, RoomCreateResponse):

@@ -1,4 +1,5 @@
 // Builds one /sync response for one device between two stream positions.
+import { createHash } from 'node:crypto';
 import { type LinkInfo, MEMBER_INFO_FIELD, MEMBER_KEYS_COUNT_FIELD, type MemberInfo } from '../../src/protocol';
 import type { Homeserver } from '../homeserver';
 import { ClientFormatter, INVITER_LINK_FIELD, type ClientEvent, type FormatterSources } from '../rooms/client-format';
@@ -8,6 +9,7 @@ import type { AccountDataRow } from '../storage/account-data';
 import type { MembershipRow, StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
+import { MOVED_TO_FIELD } from '../http/auth';
 import { userHistoryView, type HistoryView } from '../client-api/room-access';
 import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
 import { memoRead } from './read-memo';
@@ -139,6 +141,7 @@ class RoomSyncBuilder {
     else stateEvents = [];
     const timelineIds = new Set(timeline.map((e) => e.eventId));
     stateEvents = stateEvents.filter((e) => !timelineIds.has(e.eventId));
+    const formerLeaves = fromStart ? [] : this.formerUserIdLeaves(roomId, [...stateEvents, ...timeline], floor, upTo);
     if (filter.room.state.lazyLoadMembers) stateEvents = this.lazyMembers(roomId, stateEvents, timeline, stateStart, fromStart);
     stateEvents = stateEvents.filter((e) => eventMatches(filter.room.state, this.formatter.event(e)));
 
@@ -148,7 +151,9 @@ class RoomSyncBuilder {
         limited,
         prev_batch: formatPaginationToken(timeline.length > 0 ? firstPosition - 1 : upTo),
       },
-      state: { events: stateEvents.map((e) => this.formatter.event(e)) },
+      state: {
+        events: [...formerLeaves.filter((e) => eventMatches(filter.room.state, e)), ...stateEvents.map((e) => this.formatter.event(e))],
+      },
       account_data: { events: this.roomAccountData(roomId) },
     };
     let hasContent = timeline.length > 0 || stateEvents.length > 0 || (body.account_data as { events: unknown[] }).events.length > 0;
@@ -167,6 +172,51 @@ class RoomSyncBuilder {
       if (Object.keys(memberInfo).length > 0) hasContent = true;
     }
     return hasContent || fromStart ? body : undefined;
+  }
+
+  /**
+   * A member who moved servers (PROTOCOL.md §7) keeps its member key, and its member event now names the new user ID
+   * (`@dana:beta`); the client was told of the old one (`@dana:alpha`) and no event says that one went. A client
+   * that knows nothing of member keys (and matrix-js-sdk's member list) would keep the old user ID as a member and
+   * keep sending its devices room keys (§8: after the move they go to the new user ID's devices). So an incremental
+   * sync that carries such a member event also carries, in `state`, a leave for the old user ID: made here, never
+   * stored, `unsigned["dev.wayfarer.moved_to"]` naming the new user ID, and no stable ID (it is not the key leaving).
+   */
+  private formerUserIdLeaves(roomId: string, events: StoredEvent[], floor: number, upTo: number): ClientEvent[] {
+    if (!usesMemberKeys(this.formatter.version(roomId))) return [];
+    const claim = (e: StoredEvent) => {
+      const { localpart, domain } = e.pdu.content;
+      return typeof localpart === 'string' && typeof domain === 'string' ? `@${localpart}:${domain}` : undefined;
+    };
+    const leaves: ClientEvent[] = [];
+    let current: Set<string> | undefined;
+    for (const event of events) {
+      const key = event.pdu.state_key;
+      if (event.pdu.type !== 'm.room.member' || !key || key.includes(':')) continue;
+      const before = this.hs.events.memberEvents(roomId, key, floor, 1)[0];
+      if (!before || (before.pdu.content.membership !== 'join' && before.pdu.content.membership !== 'invite')) continue;
+      const formerId = claim(before);
+      const nowId = this.formatter.displayId(roomId, key);
+      if (!formerId || formerId === claim(event) || formerId === nowId || formerId === this.request.session.userId) continue;
+      // Someone else (another key) still shown as that user ID is a member: not ours to say they left.
+      current ??= new Set(
+        [...this.stateAt(roomId, upTo).values()]
+          .filter((e) => e.pdu.type === 'm.room.member' && e.pdu.state_key && e.pdu.content.membership !== 'leave')
+          .map((e) => this.formatter.displayId(roomId, e.pdu.state_key!)),
+      );
+      if (current.has(formerId) || leaves.some((l) => l.state_key === formerId)) continue;
+      leaves.push({
+        type: 'm.room.member',
+        event_id: `$${createHash('sha256').update(`${event.eventId}\u0000${formerId}`).digest('base64url')}`,
+        room_id: roomId,
+        sender: formerId,
+        state_key: formerId,
+        origin_server_ts: event.pdu.origin_server_ts,
+        content: { membership: 'leave', reason: `moved to ${nowId}` },
+        unsigned: { age: Math.max(0, Date.now() - event.pdu.origin_server_ts), [MOVED_TO_FIELD]: nowId },
+      });
+    }
+    return leaves;
   }
 
   /**

@@ -63,4 +63,26 @@ describe('keyRecipients (PROTOCOL.md §8)', () => {
     const classic = room('11');
     expect(keyRecipients(classic, classic.getMembersWithMembership('join'), undefined).recipients).toHaveLength(3);
   });
+
+  it('a member who moved servers: keys go to the user ID its link names now, not to the one the SDK still lists', () => {
+    const r = room(MEMBER_KEYS_ROOM_VERSION);
+    const moved = (userId: string, ts: number) =>
+      new MatrixEvent({
+        type: 'm.room.member',
+        state_key: userId,
+        sender: userId,
+        event_id: `$moved${ts}`,
+        room_id: r.roomId,
+        origin_server_ts: ts,
+        content: { membership: 'join' },
+        unsigned: { 'org.matrix.msc4428.stable_id': `@${KEYS.dave}`, 'org.matrix.msc4428.stable_id_state_key': `@${KEYS.dave}` },
+      });
+    r.currentState.setStateEvents([moved('@dave:delta', 1), moved('@dave:epsilon', 2)]);
+    const { recipients, withheld } = keyRecipients(r, r.getMembersWithMembership('join'), {
+      ...info,
+      [KEYS.dave]: link('verified', '@dave:epsilon'),
+    });
+    expect(recipients.map((m) => m.userId).sort()).toEqual(['@alice:alpha', '@bob:beta', '@dave:epsilon']);
+    expect(withheld.map((m) => m.userId)).toEqual(['@_unverified_carol_gamma:alpha']);
+  });
 });

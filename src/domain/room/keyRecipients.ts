@@ -1,6 +1,7 @@
 // Who gets a room's encryption keys (PROTOCOL.md §8). In a member-key room a member's devices are those of the user ID
 // its link names, so only members whose link is `verified` get keys: a `pending`, `unverified` or `erased` link names
-// no one we can trust with them. The room says how many were left out. Classic rooms: every member, as the spec has it.
+// no one we can trust with them. The room says how many were left out. A member who moved servers keeps its key; its
+// keys go to the user ID the link names now, not the one it had. Classic rooms: every member, as the spec has it.
 import { ClientEvent, type MatrixClient, type Room, type RoomMember } from 'matrix-js-sdk';
 import { KNOWN_ROOM_VERSIONS, LINK_FIELD, type MemberInfo } from '../../protocol';
 import { identityOfMemberEvent } from '../identity/describeSender';
@@ -11,12 +12,15 @@ export function usesMemberKeys(room: Room): boolean {
   return Object.hasOwn(KNOWN_ROOM_VERSIONS, version) && KNOWN_ROOM_VERSIONS[version]!.usesMemberKeys;
 }
 
-/** A member's link as the homeserver reports it (undefined: not reported yet). */
-function linkStatus(member: RoomMember, memberInfo: Record<string, MemberInfo> | undefined): string | undefined {
+/** What the homeserver reports of a member's key (undefined: not reported yet). */
+function infoOf(member: RoomMember, memberInfo: Record<string, MemberInfo> | undefined): MemberInfo | undefined {
   const raw = member.events.member?.event;
   if (!raw) return undefined;
-  const identity = identityOfMemberEvent(raw as Parameters<typeof identityOfMemberEvent>[0]);
-  const info = memberInfo?.[identity];
+  return memberInfo?.[identityOfMemberEvent(raw as Parameters<typeof identityOfMemberEvent>[0])];
+}
+
+/** A member's link status (undefined: not reported yet). */
+function linkStatus(info: MemberInfo | undefined): string | undefined {
   return info?.[LINK_FIELD]?.status ?? (info?.user_id ? 'verified' : undefined);
 }
 
@@ -29,7 +33,13 @@ export function keyRecipients(
   if (!usesMemberKeys(room)) return { recipients: [...members], withheld: [] };
   const recipients: RoomMember[] = [];
   const withheld: RoomMember[] = [];
-  for (const member of members) (linkStatus(member, memberInfo) === 'verified' ? recipients : withheld).push(member);
+  for (const member of members) {
+    const info = infoOf(member, memberInfo);
+    // The SDK still lists a moved member under its former user ID (the server's leave for it not heard yet): the key
+    // now names another user ID, whose own member entry gets the keys; the old ID's devices get none (§8).
+    if (info?.user_id && info.user_id !== member.userId) continue;
+    (linkStatus(info) === 'verified' ? recipients : withheld).push(member);
+  }
   return { recipients, withheld };
 }
 

@@ -3,12 +3,20 @@
 // and invites her and Nico (nio too, on beta). Wren accepts and opens the room in the UI, reads what both nio users
 // sent, and types her answer in the composer; both nio users report they decrypted it, and each reads the other's.
 // Once in a classic room (version 11), once in a member-key room (org.matrix.12.4430), where nio knows nothing of
-// member keys and sees only the user IDs the server maps them to (PROTOCOL.md §5, §8).
+// member keys and sees only the user IDs the server maps them to (PROTOCOL.md §5, §8). Then a member who moves servers:
+// Dana (nio, a portable account) moves alpha → beta, and what Wren types next reaches her beta device, not her alpha one.
 import { expect, test, type Page } from '@playwright/test';
+// Single protocol modules, not the index: Playwright's Node loader refuses the index's JSON import (confusables).
+import { signAccountKeyProof } from '../src/protocol/account-key-login';
+import { encodeBase64, encodeBase64Url } from '../src/protocol/base64';
+import { deriveAccountKey, deriveMemberKey, deriveMemberRoot } from '../src/protocol/derivation';
+import { generateRecoverySecret } from '../src/protocol/recovery-key';
+import { enc, ok } from '../server/testing/http-client';
 import { startServers } from '../server/testing/federation-harness';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
-import { NioPeers } from './support/nio';
+import { NioPeers, toDeviceInbox } from './support/nio';
+import { portableAccount } from './support/portable';
 
 let alpha: RunningHomeserver;
 let beta: RunningHomeserver;
@@ -98,3 +106,76 @@ for (const { version, label } of [
     await screenshot(wren, `e2ee-nio-${version === '11' ? 'classic' : 'member-keys'}`);
   });
 }
+
+test('a member who moved servers gets the room keys of what Wren types on the new user ID’s device, and the old device none', async () => {
+  const roomName = 'Cipher moving';
+  const wrenId = `@${WREN}:${beta.serverName}`;
+  // A public member-key room, so Dana joins with the member key her recovery key makes (the one she can take along).
+  const room: string = (
+    await nio.run('nina', 'create_room', { version: 'org.matrix.12.4430', room_name: roomName, invite: [wrenId], preset: 'public_chat' })
+  ).room_id;
+  await wren
+    .getByRole('button', { name: `Accept invite to ${roomName}` })
+    .first()
+    .click({ timeout: 20_000 });
+  await expect(wren.getByRole('heading', { name: roomName })).toBeVisible({ timeout: 20_000 });
+
+  // Dana (nio on her alpha device) joins with her own member key and reads what Wren types.
+  const secret = generateRecoverySecret();
+  const dana = await portableAccount(alpha, 'dana', secret);
+  const member = deriveMemberKey(deriveMemberRoot(secret), room);
+  await ok(
+    dana.post(`/_matrix/client/v3/join/${enc(room)}?server_name=${enc(alpha.serverName)}`, {
+      'dev.wayfarer.member_seed': encodeBase64(member.seed),
+    }),
+  );
+  const oldId = dana.userId!;
+  await nio.run('dana-alpha', 'restore', { base: alpha.baseUrl, user_id: oldId, device_id: dana.deviceId, token: dana.accessToken });
+  await expect(wren.getByTestId('withheld-keys')).toHaveCount(0, { timeout: 30_000 });
+  await sendMessage(wren, 'before you move');
+  expect(await nio.run('dana-alpha', 'wait_text', { room, body: 'before you move', timeout: 30 })).toMatchObject({
+    decrypted: true,
+    sender: wrenId,
+  });
+
+  // The move (PROTOCOL.md §7): the same key adopted on beta, where her new device is, then alpha's account marked moved.
+  const moved = await portableAccount(beta, 'dana', secret);
+  const newId = moved.userId!;
+  await nio.run('dana-beta', 'restore', { base: beta.baseUrl, user_id: newId, device_id: moved.deviceId, token: moved.accessToken });
+  const PREFIX = '/_matrix/client/unstable/dev.wayfarer';
+  await ok(moved.post(`${PREFIX}/migrate/adopt`, { room_id: room, seed: encodeBase64(member.seed), via: [alpha.serverName] }));
+  const first = await dana.post(`${PREFIX}/account/moved`, { moved_to: newId });
+  expect(first.status).toBe(401);
+  const account = deriveAccountKey(secret);
+  const account_key = encodeBase64Url(account.publicKey);
+  const { challenge } = await ok(dana.post(`${PREFIX}/account_key/challenge`, { account_key }));
+  const signature = signAccountKeyProof({ challenge, homeserver: alpha.serverName, account_key }, account.seed);
+  const auth = { type: 'dev.wayfarer.login.account_key', account_key, challenge, signature, session: first.body.session };
+  await ok(dana.post(`${PREFIX}/account/moved`, { moved_to: newId, auth }));
+  const inboxAtMove = toDeviceInbox(alpha, oldId, dana.deviceId!);
+
+  // Wren sees her under the new user ID, and types again: the beta device reads it; nothing more waits on alpha's.
+  await expect(message(wren, 'before you move')).toBeVisible();
+  await expect(wren.getByText(newId).first()).toBeVisible({ timeout: 30_000 });
+  await expect(wren.getByTestId('withheld-keys')).toHaveCount(0, { timeout: 30_000 });
+  await sendMessage(wren, 'after you moved');
+  expect(await nio.run('dana-beta', 'wait_text', { room, body: 'after you moved', timeout: 30 })).toMatchObject({
+    decrypted: true,
+    sender: wrenId,
+  });
+  // The old device holds the key of what came before the move only: what came after is under a new room key (the
+  // one it held would have read on), and nothing more was queued for it on alpha.
+  const sessionOf = async (text: string) => {
+    const eventId = await message(wren, text).getAttribute('data-event-id');
+    const event = await ok(moved.get(`/_matrix/client/v3/rooms/${enc(room)}/event/${enc(eventId!)}`));
+    expect(event.type).toBe('m.room.encrypted');
+    return event.content.session_id as string;
+  };
+  const oldDeviceKeys = (await nio.run('dana-alpha', 'sessions', { room })).sessions as string[];
+  expect(oldDeviceKeys).toContain(await sessionOf('before you move'));
+  expect(oldDeviceKeys).not.toContain(await sessionOf('after you moved'));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(toDeviceInbox(alpha, oldId, dana.deviceId!)).toBe(inboxAtMove);
+  await screenshot(wren, 'e2ee-nio-moved');
+});
+

@@ -2,6 +2,7 @@
 // driven one JSON command at a time. They are the other people in the room, on a client no one here wrote.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -54,5 +55,20 @@ export class NioPeers {
     await Promise.race([this.run('', 'quit').catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
     if (this.child.exitCode === null) this.child.kill();
     await exited;
+  }
+}
+
+/**
+ * The to-device messages a server holds for one device and the device has not taken yet (read from the server's own
+ * database): what reached a device that can no longer sync, e.g. one of an account that moved away.
+ */
+export function toDeviceInbox(server: { dataDir: string }, userId: string, deviceId: string): number {
+  const db = new Database(path.join(server.dataDir, 'homeserver.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return (
+      db.prepare('SELECT COUNT(*) AS n FROM to_device_inbox WHERE user_id = ? AND device_id = ?').get(userId, deviceId) as { n: number }
+    ).n;
+  } finally {
+    db.close();
   }
 }

@@ -13,6 +13,7 @@ send queued to-device messages), and notes every message it receives: decrypted 
   send          {room, body}                    sends an encrypted message; answers event_id and shared_with
   wait_text     {room, body}                    waits until `body` arrived; answers it ({sender, decrypted}) and all seen
   shared_with   {room}                          the [user_id, device_id] pairs the current room key went to
+  sessions      {room}                          the IDs of the room keys (megolm sessions) the client holds
   quit
 
 An answer is {"id", "ok": true, ...} or {"id", "ok": false, "error"}; a wait gives up after "timeout" seconds (20).
@@ -169,6 +170,8 @@ async def handle(cmd):
                 "seen": [m["body"] for m in peer.seen if m["room"] == room_id]}
     if op == "shared_with":
         return {"shared_with": shared_with(c, cmd["room"])}
+    if op == "sessions":
+        return {"sessions": sorted(session.id for session in c.olm.inbound_group_store if session.room_id == cmd["room"])}
     raise Failed(f"unknown command {op}")
 
 

@@ -10,7 +10,7 @@ import { deriveMemberKey, deriveMemberRoot } from '../../src/protocol/derivation
 import { generateRecoverySecret } from '../../src/protocol/recovery-key';
 import { proveAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { portableAccount } from '../../e2e/support/portable';
-import { NioPeers } from '../../e2e/support/nio';
+import { NioPeers, toDeviceInbox } from '../../e2e/support/nio';
 import { enc, ok } from '../testing/http-client';
 import { startServers } from '../testing/federation-harness';
 import type { RunningHomeserver } from '../testing/spawn';
@@ -74,6 +74,9 @@ describe('a member who moved servers, in an encrypted member-key room', () => {
     expect(after.shared_with).toContainEqual([newId, moved.deviceId]);
     expect(users(after.shared_with)).not.toContain(oldId);
     expect(await nio.run('dana-beta', 'wait_text', { room, body: 'after the move' })).toMatchObject({ decrypted: true, sender: bob });
+    // Nothing waits for the old device on alpha (it can't sync any more: whatever was sent to it stays there).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(toDeviceInbox(alpha, oldId, dana.deviceId!)).toBe(0);
     // The member list bob's client keeps no longer has the old user ID.
     expect((await nio.run('bob', 'wait_member', { room, user: newId })).members).not.toContain(oldId);
   });

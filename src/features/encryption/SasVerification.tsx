@@ -19,6 +19,7 @@ import { useClient } from '../../ui/clientContext';
 import { Dialog, FormError } from '../../ui/Dialog';
 import { primaryButton, secondaryButton } from '../../ui/controls';
 import { logger } from '../../platform/logger';
+import { requestAnswered } from '../../domain/identity/verificationRequests';
 
 const log = logger('crypto');
 
@@ -204,6 +205,7 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     const onRequest = (r: VerificationRequest) => {
       // Your own sessions ask to-device (Element's self-verification); other users in a room you share with them.
       if (r.initiatedByMe || (r.otherUserId !== client.getUserId() && !r.roomId)) return;
+      if (isOver(r) || (r.roomId && requestAnswered(client, r.roomId, r.transactionId))) return;
       setAccepted(false);
       setRequest(r);
     };
@@ -212,6 +214,17 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
       client.off(CryptoEvent.VerificationRequestReceived, onRequest);
     };
   }, [client]);
+  // A request that ends before it is accepted (withdrawn, answered on another device, or an old one a reload replays
+  // with the rest of its flow) takes its dialog with it.
+  useEffect(() => {
+    if (!request || accepted) return;
+    const onChange = () => isOver(request) && setRequest(undefined);
+    request.on(VerificationRequestEvent.Change, onChange);
+    onChange();
+    return () => {
+      request.off(VerificationRequestEvent.Change, onChange);
+    };
+  }, [request, accepted]);
   const state = useSas(accepted ? request : undefined, false);
   if (!request) return null;
   const close = () => {
@@ -251,6 +264,8 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     </Dialog>
   );
 }
+
+const isOver = (r: VerificationRequest) => r.phase === VerificationPhase.Done || r.phase === VerificationPhase.Cancelled;
 
 /** The asking user's name in the room the request came in, else their user ID. */
 function displayNameOf(client: MatrixClient, request: VerificationRequest): string {

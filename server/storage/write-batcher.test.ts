@@ -26,6 +26,20 @@ describe('WriteBatcher', () => {
     expect(batcher.largestBatch).toBe(3);
   });
 
+  it('waits a few turns of the event loop while writes keep arriving, and commits them as one batch', async () => {
+    const { db, insert, count } = table();
+    const batcher = new WriteBatcher(db);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const writes = [batcher.run(() => insert.run(1))];
+    await turn();
+    writes.push(batcher.run(() => insert.run(2)));
+    await turn();
+    writes.push(batcher.run(() => insert.run(3)));
+    expect(count()).toBe(0);
+    await Promise.all(writes);
+    expect(batcher.largestBatch).toBe(3);
+  });
+
   it('rolls back only the write that failed', async () => {
     const { db, insert, count } = table();
     const batcher = new WriteBatcher(db);
@@ -65,7 +79,10 @@ describe('WriteBatcher durability', () => {
       calls: () => calls,
     };
   }
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  // Enough turns of the event loop for a batch to settle (it waits a few turns for more writes) and commit.
+  const tick = async () => {
+    for (let i = 0; i < 6; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
 
   it('acknowledges a write only after the sync that follows its commit', async () => {
     const { db, insert, count } = table();

@@ -17,6 +17,9 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** Turns of the event loop a batch may wait for more writes (see settle). */
+const SETTLE_ROUNDS = 4;
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export interface WriteBatcherOptions {
@@ -33,6 +36,8 @@ export class WriteBatcher {
   /** Runs one write in its own savepoint (one transaction function for all: making one per write cost more than the savepoint). */
   private readonly inSavepoint: (run: () => unknown) => unknown;
   private syncing = false;
+  private settleRounds = 0;
+  private settledAt = 0;
   private awaitingSync: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
   /** The batch's transaction: a savepoint for each write. */
@@ -67,9 +72,23 @@ export class WriteBatcher {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // After this turn's I/O callbacks: requests that arrived together are queued by then.
-    setImmediate(() => this.flush());
+    this.settleRounds = 0;
+    this.settledAt = 0;
+    setImmediate(this.settle);
   }
+
+  /**
+   * Flushes once a turn of the event loop brings no new write (at most SETTLE_ROUNDS turns): a client's concurrent
+   * sends, answered together, come back over several turns, and each turn costs microseconds where a commit costs
+   * a fraction of a millisecond.
+   */
+  private readonly settle = () => {
+    if (this.queue.length > this.settledAt && this.settleRounds < SETTLE_ROUNDS) {
+      this.settledAt = this.queue.length;
+      this.settleRounds++;
+      setImmediate(this.settle);
+    } else this.flush();
+  };
 
   private flush(): void {
     this.scheduled = false;

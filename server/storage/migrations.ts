@@ -663,10 +663,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** What SearchIndex.catchUp runs: the queued events' searchable text into the FTS table (redacted ones left out). */
+/** What SearchIndex.catchUp runs: the searchable text of the events queued up to @upTo into the FTS table. */
 export const INDEX_PENDING_SEARCH = `INSERT INTO event_search (rowid, body, name, topic)
   SELECT id, body, name, topic FROM (${indexRow('events')} FROM event_search_pending p JOIN events ON events.stream_ordering = p.stream_ordering
-    WHERE ${SEARCHABLE('events')})
+    WHERE p.stream_ordering <= @upTo AND ${SEARCHABLE('events')})
   WHERE body IS NOT NULL OR name IS NOT NULL OR topic IS NOT NULL`;
 
 /** The version of a database that has taken every step. */

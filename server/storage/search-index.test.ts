@@ -106,6 +106,21 @@ describe('search index', () => {
     expect(found(index, 'plans')).toEqual([4, -5]);
   });
 
+  it('indexes a long queue in bounded chunks, oldest first; a search takes every chunk', () => {
+    const { db } = freshDb();
+    const index = new SearchIndex(db);
+    const queued = () => db.prepare('SELECT COUNT(*) FROM event_search_pending').pluck().get();
+    db.transaction(() => {
+      for (let i = 1; i <= 1200; i++) insert(db, i, 'm.room.message', { body: `chunked ${i}` });
+    })();
+    expect(index.catchUpChunk()).toBe(true);
+    expect(queued()).toBe(700);
+    expect(db.prepare('SELECT MIN(rowid), MAX(rowid) FROM event_search').raw().get()).toEqual([1, 500]);
+    expect(found(index, 'chunked')).toHaveLength(1200);
+    expect(queued()).toBe(0);
+    expect(index.catchUpChunk()).toBe(false);
+  });
+
   it('catches up on its schedule, and a search never misses what is queued', async () => {
     const { db } = freshDb();
     const index = new SearchIndex(db);

@@ -2,7 +2,8 @@
 // The FTS row's rowid is the event's stream ordering; triggers on `events` keep the index in step with every write
 // path (local sends, federation, backfill, outliers moved into the timeline, redactions), so no caller has to remember.
 // A stored event is queued (event_search_pending) and indexed in batches by catchUp: before every search, so a search
-// sees every committed event, and every second or so in between (one FTS5 segment per batch, not one per message).
+// sees every committed event, and a chunk every quarter second in between (one FTS5 segment per chunk, not one per
+// message; a chunk is bounded so that indexing never holds the event loop long).
 // Its schema (the FTS5 table, the queue and those triggers) is in migrations.ts.
 import type { Db } from './database';
 import { INDEX_PENDING_SEARCH } from './migrations';
@@ -40,9 +41,12 @@ export interface SearchHit {
 
 export type SearchOrder = 'rank' | 'recent';
 
+/** Queued events indexed at most at once (a few milliseconds of work). */
+const CATCH_UP_CHUNK = 500;
+
 export class SearchIndex {
   private readonly s;
-  private readonly catchUpTransaction: () => void;
+  private readonly indexUpTo: (upTo: number) => void;
   private timer: NodeJS.Timeout | undefined;
   constructor(db: Db) {
     const base = `SELECT e.stream_ordering AS streamOrdering, e.event_id AS eventId, e.room_id AS roomId, -bm25(event_search) AS rank
@@ -52,27 +56,37 @@ export class SearchIndex {
       byRank: db.prepare(`${base} ORDER BY rank DESC, e.stream_ordering DESC`),
       byRecent: db.prepare(`${base} ORDER BY e.stream_ordering DESC`),
       indexed: db.prepare('SELECT 1 FROM event_search WHERE rowid = ?'),
-      anyPending: db.prepare('SELECT 1 FROM event_search_pending LIMIT 1'),
+      chunkEnd: db
+        .prepare('SELECT MAX(stream_ordering) FROM (SELECT stream_ordering FROM event_search_pending ORDER BY stream_ordering LIMIT ?)')
+        .pluck(),
       indexPending: db.prepare(INDEX_PENDING_SEARCH),
-      clearPending: db.prepare('DELETE FROM event_search_pending'),
+      clearPending: db.prepare('DELETE FROM event_search_pending WHERE stream_ordering <= ?'),
     };
-    this.catchUpTransaction = db.transaction(() => {
-      this.s.indexPending.run();
-      this.s.clearPending.run();
+    this.indexUpTo = db.transaction((upTo: number) => {
+      this.s.indexPending.run({ upTo });
+      this.s.clearPending.run(upTo);
     });
   }
 
-  /** Indexes every queued event (one statement and one FTS5 segment for all of them). */
+  /** Indexes every queued event. */
   catchUp(): void {
-    if (this.s.anyPending.get() !== undefined) this.catchUpTransaction();
+    while (this.catchUpChunk()) {}
   }
 
-  /** Catches up every `intervalMs` from now on (until stop), so searches find little left to index. */
-  startCatchingUp(intervalMs = 1000): void {
+  /** Indexes the oldest queued events, at most CATCH_UP_CHUNK (one statement, one FTS5 segment); false when none were queued. */
+  catchUpChunk(): boolean {
+    const upTo = this.s.chunkEnd.get(CATCH_UP_CHUNK) as number | null;
+    if (upTo === null) return false;
+    this.indexUpTo(upTo);
+    return true;
+  }
+
+  /** Indexes a chunk every `intervalMs` from now on (until stop), so searches find little left to index. */
+  startCatchingUp(intervalMs = 250): void {
     this.timer ??= setInterval(() => {
-      // A timer never runs inside a transaction, but a failed catch-up must not stop the schedule.
+      // A failed catch-up must not stop the schedule.
       try {
-        this.catchUp();
+        this.catchUpChunk();
       } catch (error) {
         console.error('search index catch-up failed:', error);
       }

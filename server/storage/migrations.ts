@@ -663,9 +663,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** What SearchIndex.catchUp runs: the searchable text of the events queued up to @upTo into the FTS table. */
+/**
+ * What SearchIndex.catchUp runs: the searchable text of the events queued up to @upTo into the FTS table. CROSS JOIN
+ * keeps the queue the outer loop: the planner otherwise walked every event up to @upTo to find the queued ones.
+ */
 export const INDEX_PENDING_SEARCH = `INSERT INTO event_search (rowid, body, name, topic)
-  SELECT id, body, name, topic FROM (${indexRow('events')} FROM event_search_pending p JOIN events ON events.stream_ordering = p.stream_ordering
+  SELECT id, body, name, topic FROM (${indexRow('events')} FROM event_search_pending p CROSS JOIN events ON events.stream_ordering = p.stream_ordering
     WHERE p.stream_ordering <= @upTo AND ${SEARCHABLE('events')})
   WHERE body IS NOT NULL OR name IS NOT NULL OR topic IS NOT NULL`;
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openDatabase, type Db } from './database';
-import { migrate, MIGRATIONS } from './migrations';
+import { INDEX_PENDING_SEARCH, migrate, MIGRATIONS } from './migrations';
 import { ftsQuery, SEARCH_KEYS, SearchIndex, searchWords, type SearchKey } from './search-index';
 
 const dirs: string[] = [];
@@ -119,6 +119,15 @@ describe('search index', () => {
     expect(found(index, 'chunked')).toHaveLength(1200);
     expect(queued()).toBe(0);
     expect(index.catchUpChunk()).toBe(false);
+  });
+
+  it('walks the queue, not every event before it, to index a chunk', () => {
+    const { db } = freshDb();
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${INDEX_PENDING_SEARCH}`).all({ upTo: 1 }) as { detail: string }[];
+    expect(plan.map((step) => step.detail)).toEqual([
+      'SEARCH p USING INTEGER PRIMARY KEY (rowid<?)',
+      'SEARCH events USING INTEGER PRIMARY KEY (rowid=?)',
+    ]);
   });
 
   it('catches up on its schedule, and a search never misses what is queued', async () => {

@@ -5,6 +5,7 @@ import type { MatrixClient } from 'matrix-js-sdk';
 import { loadSession, type Session } from '../matrix/session';
 import { createSessionClient, signOutClient, startSessionClient } from '../matrix/client';
 import { SecretStorageUnlock, startCrypto } from '../matrix/crypto';
+import { clientRetrySources, retryFromBackup } from '../matrix/backupRetry';
 import { setUpOneKey, type AuthAnswer } from '../matrix/oneKey';
 import { takeRecoverySecret } from '../matrix/recoverySecret';
 import { proveAccountKey } from '../features/portable/accountKeyAuth';
@@ -72,6 +73,8 @@ export function openSession(session: Session): Promise<MatrixClient> {
       const unshareKeys = shareKeysWithVerifiedLinks(client, identityStore);
       // Other users' encryption identities that changed: notices in the rooms shared with them.
       const unfollowResets = followIdentityResets(client, linkNoticeStore, identityTrustStore);
+      // A message whose key reaches the key backup after this device looked for it fills in without a reload.
+      const unretry = retryFromBackup(clientRetrySources(client));
       const unfollowRooms = followRooms(chatStore);
       unbinders.set(client, () => {
         unbindChat();
@@ -81,6 +84,7 @@ export function openSession(session: Session): Promise<MatrixClient> {
         unfollowLinks();
         unshareKeys();
         unfollowResets();
+        unretry();
       });
       await startSessionClient(client, settings.pollTimeoutMs);
       const secret = takeRecoverySecret(session.userId);

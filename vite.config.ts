@@ -4,6 +4,7 @@ import type { Plugin } from 'vite';
 import { compileMessage } from '@lingui/message-utils/compileMessage';
 import react from '@vitejs/plugin-react';
 import tailwindcss from '@tailwindcss/vite';
+import { isFirstScreenKey } from './src/i18n/firstScreen';
 
 /** Where `vite build --mode bench` writes the benchmark pages (never the production dist/). */
 export const BENCH_OUT_DIR = 'dist-bench';
@@ -11,15 +12,27 @@ export const BENCH_OUT_DIR = 'dist-bench';
 /**
  * The message catalogues (src/i18n/*.json, ICU MessageFormat) compiled at build time into Lingui's message form,
  * so the bundle carries only Lingui's small runtime and not the MessageFormat parser. The output stays JSON.
+ * `en.json?first-screen` and `en.json?rest` are its two parts (src/i18n/firstScreen.ts): the sign-in screen's
+ * sentences, and the rest, which loads with the signed-in app.
  */
 function compiledCatalogues(): Plugin {
   return {
     name: 'wayfarer:compiled-catalogues',
     enforce: 'pre',
     transform(code, id) {
-      if (!/[\\/]src[\\/]i18n[\\/][a-z-]+\.json$/.test(id.split('?')[0] ?? '')) return;
+      const [file, query = ''] = id.split('?');
+      if (!/[\\/]src[\\/]i18n[\\/][a-z-]+\.json$/.test(file ?? '')) return;
+      const part = new URLSearchParams(query);
+      const wanted = (key: string) =>
+        part.has('first-screen') ? isFirstScreenKey(key) : part.has('rest') ? !isFirstScreenKey(key) : true;
       const source = JSON.parse(code) as Record<string, string>;
-      const compiled = Object.fromEntries(Object.entries(source).map(([key, message]) => [key, compileMessage(message)]));
+      const compiled = Object.fromEntries(
+        Object.entries(source)
+          .filter(([key]) => wanted(key))
+          .map(([key, message]) => [key, compileMessage(message)]),
+      );
+      // A part is a module of its own (a JSON file with a query is not read as JSON): its messages, as the default export.
+      if (query) return { code: `export default ${JSON.stringify(compiled)};`, map: null, moduleType: 'js' };
       return { code: JSON.stringify(compiled), map: null };
     },
   };
@@ -40,6 +53,7 @@ export default defineConfig(({ mode }) => ({
   },
   test: {
     include: ['src/**/*.test.{ts,tsx}', 'server/**/*.test.ts', 'scripts/**/*.test.ts'],
+    setupFiles: ['src/i18n/test-setup.ts'],
     environment: 'node',
     // Server suites spawn real homeservers; on two busy cores a start can take well over 30 s (see
     // server/testing/spawn.ts, which gives up after 120 s): hooks that start servers get more than that.

@@ -1,10 +1,10 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { SignInScreen } from '../features/login/SignInScreen';
 import { sessionStore, useSession } from '../state/sessionStore';
-import { t } from '../i18n';
+import { t, withCatalogue } from '../i18n';
 
 // The signed-in app carries matrix-js-sdk: it loads only once someone is signed in.
-const MainScreen = lazy(() => import('./MainScreen'));
+const MainScreen = lazy(withCatalogue(() => import('./MainScreen')));
 
 function Loading({ label }: { label: string }) {
   return (

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileMessage } from '@lingui/message-utils/compileMessage';
 import { msg, t, type MessageKey } from './index';
+import { isFirstScreenKey } from './firstScreen';
 
 const srcDir = path.resolve(import.meta.dirname, '..');
 const catalogue = JSON.parse(readFileSync(path.join(import.meta.dirname, 'en.json'), 'utf8')) as Record<string, string>;
@@ -75,5 +76,34 @@ describe('English catalogue', () => {
     expect(t('theme.label')).toBe('Theme');
     expect(t(msg('theme.dark'))).toBe('Dark');
     expect(t({ key: 'theme.light' as MessageKey })).toBe('Light');
+  });
+
+  it('has, in its first-screen part, every sentence that the modules the first screen loads can show', () => {
+    // The modules src/main.tsx imports statically, as the build puts them in the first download.
+    const seen = new Set<string>();
+    const stack = [path.join(srcDir, 'main.tsx')];
+    const resolve = (from: string, spec: string) =>
+      ['', '.ts', '.tsx', '/index.ts']
+        .map((ext) => path.resolve(path.dirname(from), spec) + ext)
+        .find((file) => sources.some((s) => path.join(srcDir, s.file) === file));
+    while (stack.length) {
+      const file = stack.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const text = sources.find((s) => path.join(srcDir, s.file) === file)?.text ?? '';
+      for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'/gm)) {
+        const next = resolve(file, m[1]!);
+        if (next) stack.push(next);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(5);
+    const firstScreen = [...seen].map((file) => sources.find((s) => path.join(srcDir, s.file) === file)!);
+    const missing = firstScreen.flatMap(({ file, text }) =>
+      [...text.matchAll(/'([a-zA-Z]+\.[\w.-]+)'/g)]
+        .map((m) => m[1]!)
+        .filter((key) => key in catalogue && !isFirstScreenKey(key))
+        .map((key) => `${file}: ${key}`),
+    );
+    expect(missing, 'add the prefix to FIRST_SCREEN_PREFIXES (src/i18n/firstScreen.ts), or load the module lazily').toEqual([]);
   });
 });

@@ -6,13 +6,13 @@ import { MatrixHttpError } from '../../matrix/http';
 import { describeMatrixError } from '../../matrix/errors';
 import { sessionStore, useSession } from '../../state/sessionStore';
 import { inputClass, primaryButton, secondaryButton } from '../../ui/controls';
-import { msg, t } from '../../i18n';
+import { msg, t, withCatalogue } from '../../i18n';
 
 // Behind their buttons, with their key crypto: not part of the first screen's download.
-const CreatePortableIdentity = lazy(() =>
-  import('../portable/CreatePortableIdentity').then((m) => ({ default: m.CreatePortableIdentity })),
+const CreatePortableIdentity = lazy(
+  withCatalogue(() => import('../portable/CreatePortableIdentity').then((m) => ({ default: m.CreatePortableIdentity }))),
 );
-const PortableSignIn = lazy(() => import('../portable/PortableSignIn').then((m) => ({ default: m.PortableSignIn })));
+const PortableSignIn = lazy(withCatalogue(() => import('../portable/PortableSignIn').then((m) => ({ default: m.PortableSignIn }))));
 
 type Mode = 'sign-in' | 'register';
 

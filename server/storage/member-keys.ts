@@ -1,5 +1,6 @@
 // Member keys of local users (one per user per room) and, when the server made them, their seeds.
 import type { Db } from './database';
+import { rollbackJournal, type RollbackJournal } from './rollback-journal';
 
 export interface MemberKeyRow {
   room_id: string;
@@ -9,16 +10,22 @@ export interface MemberKeyRow {
 }
 
 const MAX_CACHED = 50_000;
+const MAX_CACHED_ROOMS = 1_000;
 
 /**
- * Reads by (room, user) and (room, key) are kept in memory once made outside a transaction (every /sync and send
- * asks); any write through this store (put, forgetSeedsOf) drops them all.
+ * Reads by (room, user), by (room, key) and of a whole room are kept in memory (every /sync and send asks; a send
+ * reads the whole room to count notifications); any write through this store (put, setSeed, forgetSeedsOf) drops
+ * them all, and so does the rollback of a transaction that wrote (rollbackJournal), so a read made inside a
+ * transaction, as every batched send is, may be kept too.
  */
 export class MemberKeyStore {
   private readonly s;
   private readonly byUser = new Map<string, MemberKeyRow | null>();
   private readonly byKey = new Map<string, MemberKeyRow | null>();
-  constructor(private readonly db: Db) {
+  private readonly byRoom = new Map<string, readonly MemberKeyRow[]>();
+  private readonly journal: RollbackJournal;
+  constructor(db: Db) {
+    this.journal = rollbackJournal(db);
     this.s = {
       byUser: db.prepare('SELECT room_id, member_key, user_id, seed FROM member_keys WHERE room_id = ? AND user_id = ?'),
       byKey: db.prepare('SELECT room_id, member_key, user_id, seed FROM member_keys WHERE room_id = ? AND member_key = ?'),
@@ -38,8 +45,14 @@ export class MemberKeyStore {
     this.forget();
     this.s.put.run(roomId, memberKey, userId, seedBase64);
   }
-  inRoom(roomId: string): MemberKeyRow[] {
-    return this.s.allInRoom.all(roomId) as MemberKeyRow[];
+  inRoom(roomId: string): readonly MemberKeyRow[] {
+    let rows = this.byRoom.get(roomId);
+    if (!rows) {
+      rows = Object.freeze((this.s.allInRoom.all(roomId) as MemberKeyRow[]).map((row) => Object.freeze(row)));
+      if (this.byRoom.size >= MAX_CACHED_ROOMS) this.byRoom.clear();
+      this.byRoom.set(roomId, rows);
+    }
+    return rows;
   }
   /** Sets (or, with null, forgets) the seed of a user's member key in a room (the dev API's hostile-server test). */
   setSeed(roomId: string, userId: string, seedBase64: string | null): void {
@@ -56,15 +69,20 @@ export class MemberKeyStore {
     const hit = map.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const row = read();
-    if (!this.db.inTransaction) {
-      if (map.size >= MAX_CACHED) map.clear();
-      map.set(key, row ? Object.freeze(row) : null);
-    }
+    if (map.size >= MAX_CACHED) map.clear();
+    map.set(key, row ? Object.freeze(row) : null);
     return row;
   }
 
+  /** Before a write: drops every cached read, now and again if the write's transaction rolls back. */
   private forget(): void {
+    this.clear();
+    this.journal.onRollback(() => this.clear());
+  }
+
+  private clear(): void {
     this.byUser.clear();
     this.byKey.clear();
+    this.byRoom.clear();
   }
 }

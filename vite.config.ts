@@ -15,7 +15,7 @@ export const BENCH_OUT_DIR = 'dist-bench';
  * `en.json?first-screen` and `en.json?rest` are its two parts (src/i18n/firstScreen.ts): the sign-in screen's
  * sentences, and the rest, which loads with the signed-in app.
  */
-function compiledCatalogues(): Plugin {
+export function compiledCatalogues(): Plugin {
   return {
     name: 'wayfarer:compiled-catalogues',
     enforce: 'pre',

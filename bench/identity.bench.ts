@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
+import { compiledCatalogues } from '../vite.config';
 import {
   buildServerKeyResponse,
   keyPairFromSeed,
@@ -69,6 +70,8 @@ async function bundle(entry: string, format: 'iife' | 'es'): Promise<string> {
     root,
     configFile: false,
     logLevel: 'error',
+    // The catalogue's parts (en.json?first-screen, ?rest) are made by the project's plugin.
+    plugins: [compiledCatalogues()],
     // A library build leaves process.env.NODE_ENV in (the i18n runtime reads it); the browser has no process.
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: {

@@ -119,7 +119,7 @@ async function main() {
     console.log('production bundle JavaScript:');
     console.log(`  first screen (${sizes.initialFiles.length} files): ${kb(sizes.initial.raw)} raw, ${kb(sizes.initial.gz)} gzip`);
     console.log(`  all chunks (${sizes.chunks} files, loaded on demand): ${kb(sizes.total.raw)} raw, ${kb(sizes.total.gz)} gzip`);
-    console.log(`  (plus ${kb(sizes.wasmRaw)} of matrix-sdk-crypto WebAssembly, never fetched: Wayfarer does not start the SDK's crypto)`);
+    console.log(`  (plus ${kb(sizes.wasmRaw)} of matrix-sdk-crypto WebAssembly, fetched when a session starts its crypto, never by the first screen)`);
   } finally {
     await browser.close();
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));

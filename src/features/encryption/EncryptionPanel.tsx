@@ -82,6 +82,48 @@ function authAnswer(client: ReturnType<typeof useClient>, password: string, secr
   };
 }
 
+/** The account password, asked again to confirm a change to this account's encryption. */
+function PasswordField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="block space-y-1">
+      <span className="text-sm">{t('encryption.password')}</span>
+      <input
+        type="password"
+        className={inputClass}
+        value={value}
+        autoComplete="current-password"
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
+/** Back to the overview, and the form's submit (busy while it runs; red for what can't be undone). */
+function FormActions({
+  onBack,
+  busy,
+  disabled = false,
+  submit,
+  danger = false,
+}: {
+  onBack: () => void;
+  busy: boolean;
+  disabled?: boolean;
+  submit: string;
+  danger?: boolean;
+}) {
+  return (
+    <div className="flex justify-end gap-2">
+      <button type="button" className={secondaryButton} onClick={onBack}>
+        {t('encryption.back')}
+      </button>
+      <button type="submit" className={danger ? `${primaryButton} bg-red-600 hover:bg-red-500` : primaryButton} disabled={disabled || busy}>
+        {busy ? t('encryption.busy') : submit}
+      </button>
+    </div>
+  );
+}
+
 export function EncryptionPanel() {
   const client = useClient();
   const [status, refresh] = useEncryptionStatus();
@@ -164,62 +206,23 @@ export function EncryptionPanel() {
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} /> {t('encryption.setUp.saved')}
           </label>
-          <label className="block space-y-1">
-            <span className="text-sm">{t('encryption.password')}</span>
-            <input
-              type="password"
-              className={inputClass}
-              value={password}
-              autoComplete="current-password"
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
+          <PasswordField value={password} onChange={setPassword} />
           <FormError error={error} />
-          <div className="flex justify-end gap-2">
-            <button type="button" className={secondaryButton} onClick={() => setMode('overview')}>
-              {t('encryption.back')}
-            </button>
-            <button type="submit" className={primaryButton} disabled={!saved || busy}>
-              {busy ? t('encryption.busy') : t('encryption.setUp.submit')}
-            </button>
-          </div>
+          <FormActions onBack={() => setMode('overview')} busy={busy} disabled={!saved} submit={t('encryption.setUp.submit')} />
         </form>
       ) : mode === 'unlock' ? (
         <form className="space-y-3" onSubmit={onUnlock} noValidate>
           <p className="text-sm">{t('encryption.unlock.intro')}</p>
           <RecoveryKeyField value={typedKey} onChange={setTypedKey} strict={strict} autoFocus />
           <FormError error={error} />
-          <div className="flex justify-end gap-2">
-            <button type="button" className={secondaryButton} onClick={() => setMode('overview')}>
-              {t('encryption.back')}
-            </button>
-            <button type="submit" className={primaryButton} disabled={busy}>
-              {busy ? t('encryption.busy') : t('encryption.unlock.submit')}
-            </button>
-          </div>
+          <FormActions onBack={() => setMode('overview')} busy={busy} submit={t('encryption.unlock.submit')} />
         </form>
       ) : mode === 'reset' ? (
         <form className="space-y-3" onSubmit={(e) => void onReset(e)}>
           <p className="text-sm">{t('encryption.reset.intro')}</p>
-          <label className="block space-y-1">
-            <span className="text-sm">{t('encryption.password')}</span>
-            <input
-              type="password"
-              className={inputClass}
-              value={password}
-              autoComplete="current-password"
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
+          <PasswordField value={password} onChange={setPassword} />
           <FormError error={error} />
-          <div className="flex justify-end gap-2">
-            <button type="button" className={secondaryButton} onClick={() => setMode('overview')}>
-              {t('encryption.back')}
-            </button>
-            <button type="submit" className={`${primaryButton} bg-red-600 hover:bg-red-500`} disabled={busy}>
-              {busy ? t('encryption.busy') : t('encryption.reset.submit')}
-            </button>
-          </div>
+          <FormActions onBack={() => setMode('overview')} busy={busy} submit={t('encryption.reset.submit')} danger />
         </form>
       ) : mode === 'sas' ? (
         <VerifyOtherSession

@@ -11,7 +11,11 @@ export interface MemberSummary {
 }
 
 /** Element's names for the usual power levels, as catalogue keys: views render them with t(). */
-export function roleOf(powerLevel: number): Extract<MessageKey, 'members.admin' | 'members.moderator'> | undefined {
+/** A room creator in room version 12 outranks every power level (MSC4289): matrix-js-sdk gives them this one. */
+export const CREATOR_POWER_LEVEL = Number.MAX_SAFE_INTEGER;
+
+export function roleOf(powerLevel: number): Extract<MessageKey, 'members.creator' | 'members.admin' | 'members.moderator'> | undefined {
+  if (powerLevel >= CREATOR_POWER_LEVEL) return 'members.creator';
   if (powerLevel >= 100) return 'members.admin';
   if (powerLevel >= 50) return 'members.moderator';
   return undefined;

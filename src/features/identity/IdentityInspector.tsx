@@ -5,7 +5,7 @@ import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { MatrixClient, Room } from 'matrix-js-sdk';
 import { Avatar } from '../../ui/Avatar';
 import { secondaryButton, iconButton } from '../../ui/controls';
-import { roleOf } from '../../domain/rooms/members';
+import { CREATOR_POWER_LEVEL, roleOf } from '../../domain/rooms/members';
 import { badgeOf, disagreement, handleOf, type BrowserCheck } from '../../domain/identity/badge';
 import { roomIdentities } from '../../domain/room/roomIdentities';
 import { useIdentityFacts } from './useIdentityFacts';
@@ -287,10 +287,7 @@ function InspectorBody({
           <dt className="text-subtle">{t('identity.inspector.membership')}</dt>
           <dd>{member?.membership ?? t('identity.inspector.unknown')}</dd>
           <dt className="text-subtle">{t('identity.inspector.powerLevel')}</dt>
-          <dd>
-            {member?.powerLevel ?? 0}
-            {member && roleOf(member.powerLevel) ? ` (${t(roleOf(member.powerLevel)!)})` : ''}
-          </dd>
+          <dd>{describePowerLevel(member?.powerLevel ?? 0)}</dd>
         </dl>
       </section>
 
@@ -370,4 +367,11 @@ export function HandleHistorySection({ history }: { history: HistoryLoad }) {
       )}
     </section>
   );
+}
+
+/** The power level as people read it: "Owner" (a room creator, as Element says) rather than 9007199254740991, else the number and its role. */
+export function describePowerLevel(powerLevel: number): string {
+  if (powerLevel >= CREATOR_POWER_LEVEL) return t('members.creator');
+  const role = roleOf(powerLevel);
+  return role ? `${powerLevel} (${t(role)})` : String(powerLevel);
 }

@@ -15,9 +15,16 @@ const log = logger('crypto:backup-retry');
 /** After the first failure, then after each further one; then the message waits for its key to arrive otherwise. */
 export const BACKUP_RETRY_DELAYS_MS = [5_000, 10_000, 20_000, 40_000, 80_000];
 
-/** Failures that a key reaching the backup later can mend. */
+/**
+ * Failures that a key reaching the backup later can mend. "No backup" and "backup not working" are among them: the
+ * SDK keeps saying so for a while after this device has restored the backup (its view of the server's backup is
+ * refreshed on its own schedule), so they are tried again as well; without a usable backup a try costs a local
+ * decryption attempt and nothing else.
+ */
 const mendedByBackup = new Set<DecryptionFailureCode | null>([
   DecryptionFailureCode.HISTORICAL_MESSAGE_WORKING_BACKUP,
+  DecryptionFailureCode.HISTORICAL_MESSAGE_NO_KEY_BACKUP,
+  DecryptionFailureCode.HISTORICAL_MESSAGE_BACKUP_UNCONFIGURED,
   DecryptionFailureCode.MEGOLM_UNKNOWN_INBOUND_SESSION_ID,
 ]);
 
@@ -79,8 +86,12 @@ export function retryFromBackup(sources: RetrySources, delays: readonly number[]
     if (enabled === false) return;
     const events = sources.undecryptable();
     if (events.length) log.debug(`the key backup is usable: trying ${events.length} unreadable messages again`);
+    // Each starts its gaps again from now: the key may be uploaded only in the next seconds.
     for (const event of events) {
-      attempts.delete(event.getId() ?? '');
+      const id = event.getId() ?? '';
+      clearTimeout(timers.get(id));
+      timers.delete(id);
+      attempts.delete(id);
       void retry(event);
     }
   };

@@ -6,7 +6,17 @@
 // when the keys arrive.
 import { expect, test, type Page, type Route } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { inviteAndAccept, message, newUserPage, screenshot, sendMessage, signedUpPage, signIn, timeline } from './support/chat';
+import {
+  compareEmojiAndConfirm,
+  inviteAndAccept,
+  message,
+  newUserPage,
+  screenshot,
+  sendMessage,
+  signedUpPage,
+  signIn,
+  timeline,
+} from './support/chat';
 
 const ALPHA = 'alpha.localhost:23901';
 const BETA = 'beta.localhost:23902';
@@ -255,16 +265,7 @@ test('a password account sets up recovery, reads its history on a new device wit
   await phoneSettings.getByRole('button', { name: 'Verify with another session' }).click();
   const incoming = carol.getByRole('dialog', { name: 'Verify your other session' });
   await incoming.getByRole('button', { name: 'Accept' }).click();
-  const emojiOnPhone = phoneSettings.getByRole('list', { name: 'Emoji to compare' });
-  const emojiOnCarol = incoming.getByRole('list', { name: 'Emoji to compare' });
-  await expect(emojiOnPhone.getByRole('listitem')).toHaveCount(7, { timeout: 30_000 });
-  await expect(emojiOnCarol.getByRole('listitem')).toHaveCount(7, { timeout: 30_000 });
-  expect(await emojiOnPhone.innerText()).toBe(await emojiOnCarol.innerText());
-  await screenshot(phone, 'e2ee-5-emoji');
-  await phoneSettings.getByRole('button', { name: 'They match' }).click();
-  await incoming.getByRole('button', { name: 'They match' }).click();
-  await expect(phoneSettings.getByText('✓ Verified.')).toBeVisible({ timeout: 30_000 });
-  await expect(incoming.getByText('✓ Verified.')).toBeVisible({ timeout: 30_000 });
+  await compareEmojiAndConfirm(phoneSettings, incoming, () => screenshot(phone, 'e2ee-5-emoji'));
   await phoneSettings.getByRole('button', { name: 'Close' }).click();
   await expect(phoneSettings.getByText('✓ This device is verified')).toBeVisible({ timeout: 30_000 });
 });

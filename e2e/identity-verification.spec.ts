@@ -5,7 +5,7 @@
 // only pinned, Bob's notice offers "OK", which pins the new identity.
 import { expect, test, type Page } from '@playwright/test';
 import { startHomeserver, type RunningHomeserver } from '../server/testing/spawn';
-import { inviteAndAccept, message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
+import { compareEmojiAndConfirm, inviteAndAccept, message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
 
 const ALPHA = 'alpha.localhost:25431';
 let alpha: RunningHomeserver;
@@ -79,17 +79,10 @@ test('Bob verifies Alice by emoji; her reset warns him, Withdraw verification cl
   const asking = bob.getByRole('dialog', { name: 'Verify alice' });
   const incoming = alice.getByRole('dialog', { name: 'bob wants to verify you' });
   await incoming.getByRole('button', { name: 'Accept' }).click();
-  const emojiOnBob = asking.getByRole('list', { name: 'Emoji to compare' });
-  const emojiOnAlice = incoming.getByRole('list', { name: 'Emoji to compare' });
-  await expect(emojiOnBob.getByRole('listitem')).toHaveCount(7, { timeout: 30_000 });
-  await expect(emojiOnAlice.getByRole('listitem')).toHaveCount(7, { timeout: 30_000 });
-  expect(await emojiOnBob.textContent()).toBe(await emojiOnAlice.textContent());
-  await screenshot(alice, 'identity-verification-1-incoming-light');
-  await screenshot(bob, 'identity-verification-1-emoji-dark');
-  await asking.getByRole('button', { name: 'They match' }).click();
-  await incoming.getByRole('button', { name: 'They match' }).click();
-  await expect(asking.getByText('✓ Verified.')).toBeVisible({ timeout: 30_000 });
-  await expect(incoming.getByText('✓ Verified.')).toBeVisible({ timeout: 30_000 });
+  await compareEmojiAndConfirm(asking, incoming, async () => {
+    await screenshot(alice, 'identity-verification-1-incoming-light');
+    await screenshot(bob, 'identity-verification-1-emoji-dark');
+  });
   await asking.getByRole('button', { name: 'Close' }).click();
   await incoming.getByRole('button', { name: 'Close' }).click();
   await expect(trust).toHaveText('✓ You verified alice’s identity', { timeout: 30_000 });

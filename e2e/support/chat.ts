@@ -1,5 +1,5 @@
 // Helpers for driving the client like a person would: through labels and roles only.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -202,4 +202,21 @@ export async function apiSendImage(baseUrl: string, token: string, roomId: strin
     }),
   });
   if (!response.ok) throw new Error(`send failed: ${response.status}`);
+}
+
+/**
+ * An emoji (SAS) verification between two open dialogs, as two people do it: both show the same seven emoji, each
+ * presses "They match", both say verified. `beforeConfirming` runs while the emoji show (screenshots).
+ */
+export async function compareEmojiAndConfirm(one: Locator, other: Locator, beforeConfirming?: () => Promise<void>): Promise<void> {
+  const emojiOnOne = one.getByRole('list', { name: 'Emoji to compare' });
+  const emojiOnOther = other.getByRole('list', { name: 'Emoji to compare' });
+  await expect(emojiOnOne.getByRole('listitem')).toHaveCount(7, { timeout: 30_000 });
+  await expect(emojiOnOther.getByRole('listitem')).toHaveCount(7, { timeout: 30_000 });
+  expect(await emojiOnOne.textContent()).toBe(await emojiOnOther.textContent());
+  await beforeConfirming?.();
+  await one.getByRole('button', { name: 'They match' }).click();
+  await other.getByRole('button', { name: 'They match' }).click();
+  await expect(one.getByText('✓ Verified.')).toBeVisible({ timeout: 30_000 });
+  await expect(other.getByText('✓ Verified.')).toBeVisible({ timeout: 30_000 });
 }

@@ -137,15 +137,14 @@ export function EncryptionPanel() {
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
 
-  const run = async (secret: Uint8Array, ok: string) => {
-    const unlock = secretStorageUnlockOf(client);
-    if (!unlock) return setError(t('encryption.notRunning'));
+  /** Runs a change with the form busy; `action` says what is done (back to the overview), or undefined on a refusal. */
+  const act = async (action: () => Promise<string | undefined>) => {
     setBusy(true);
     setError(undefined);
     try {
-      const outcome = await setUpOneKey(client, unlock, secret, authAnswer(client, password, secret));
-      if (outcome === 'other-key') return setError(t('encryption.wrongKey'));
-      setDone(ok);
+      const doneText = await action();
+      if (doneText === undefined) return;
+      setDone(doneText);
       setMode('overview');
       refresh();
     } catch (err) {
@@ -155,24 +154,27 @@ export function EncryptionPanel() {
     }
   };
 
+  const run = async (secret: Uint8Array, ok: string) => {
+    const unlock = secretStorageUnlockOf(client);
+    if (!unlock) return setError(t('encryption.notRunning'));
+    await act(async () => {
+      const outcome = await setUpOneKey(client, unlock, secret, authAnswer(client, password, secret));
+      if (outcome !== 'other-key') return ok;
+      setError(t('encryption.wrongKey'));
+      return undefined;
+    });
+  };
+
   // Element's "reset your identity", for one who lost the recovery key and every other device: new cross-signing keys
   // (others who pinned or verified the old identity are warned), secret storage and the key backup start over.
   const onReset = async (e: FormEvent) => {
     e.preventDefault();
     const crypto = client.getCrypto();
     if (!crypto) return setError(t('encryption.notRunning'));
-    setBusy(true);
-    setError(undefined);
-    try {
+    await act(async () => {
       await crypto.resetEncryption(uploadDeviceSigningKeysAuth(authAnswer(client, password, undefined)));
-      setDone(t('encryption.reset.done'));
-      setMode('overview');
-      refresh();
-    } catch (err) {
-      setError(describeMatrixError(err, t('encryption.failed')));
-    } finally {
-      setBusy(false);
-    }
+      return t('encryption.reset.done');
+    });
   };
 
   const onSetUp = (e: FormEvent) => {

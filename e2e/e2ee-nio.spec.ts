@@ -15,7 +15,7 @@ import { enc, ok } from '../server/testing/http-client';
 import { startServers } from '../server/testing/federation-harness';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { message, screenshot, sendMessage, signedUpPage, timeline } from './support/chat';
-import { NioPeers, toDeviceInbox } from './support/nio';
+import { lastToDeviceStream, NioPeers, toDeviceInbox } from './support/nio';
 import { portableAccount } from './support/portable';
 
 let alpha: RunningHomeserver;
@@ -75,6 +75,13 @@ for (const { version, label } of [
     // 3. Both nio users see her joined, then write; Wayfarer decrypts both.
     await Promise.all([nio.run('nina', 'wait_member', { room, user: wrenId }), nio.run('nico', 'wait_member', { room, user: wrenId })]);
     await nio.run('nico', 'wait_member', { room, user: nina });
+    // …and know their devices (a member in sync is not yet a device to encrypt for: its key query may be on its way).
+    await Promise.all([
+      nio.run('nina', 'wait_device', { user: wrenId }),
+      nio.run('nico', 'wait_device', { user: wrenId }),
+      nio.run('nina', 'wait_device', { user: nico }),
+      nio.run('nico', 'wait_device', { user: nina }),
+    ]);
     const fromNina = `nina's secret (${version})`;
     const fromNico = `nico's secret (${version})`;
     const ninaSent = await nio.run('nina', 'send', { room, body: fromNina });
@@ -152,7 +159,7 @@ test('a member who moved servers gets the room keys of what Wren types on the ne
   const signature = signAccountKeyProof({ challenge, homeserver: alpha.serverName, account_key }, account.seed);
   const auth = { type: 'dev.wayfarer.login.account_key', account_key, challenge, signature, session: first.body.session };
   await ok(dana.post(`${PREFIX}/account/moved`, { moved_to: newId, auth }));
-  const inboxAtMove = toDeviceInbox(alpha, oldId, dana.deviceId!);
+  const atMove = lastToDeviceStream(alpha);
 
   // Wren sees her under the new user ID, and types again: the beta device reads it; nothing more waits on alpha's.
   await expect(message(wren, 'before you move')).toBeVisible();
@@ -175,7 +182,6 @@ test('a member who moved servers gets the room keys of what Wren types on the ne
   expect(oldDeviceKeys).toContain(await sessionOf('before you move'));
   expect(oldDeviceKeys).not.toContain(await sessionOf('after you moved'));
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  expect(toDeviceInbox(alpha, oldId, dana.deviceId!)).toBe(inboxAtMove);
+  expect(toDeviceInbox(alpha, oldId, dana.deviceId!).filter((m) => m.streamId > atMove)).toEqual([]);
   await screenshot(wren, 'e2ee-nio-moved');
 });
-

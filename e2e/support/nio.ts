@@ -60,14 +60,26 @@ export class NioPeers {
 
 /**
  * The to-device messages a server holds for one device and the device has not taken yet (read from the server's own
- * database): what reached a device that can no longer sync, e.g. one of an account that moved away.
+ * database), oldest first: what reached a device that can no longer sync, e.g. one of an account that moved away.
+ * Compare stream IDs, not counts: a device that still syncs for a moment takes (deletes) what it was sent before.
  */
-export function toDeviceInbox(server: { dataDir: string }, userId: string, deviceId: string): number {
+export function toDeviceInbox(server: { dataDir: string }, userId: string, deviceId: string): { streamId: number; type: string }[] {
   const db = new Database(path.join(server.dataDir, 'homeserver.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    return (
-      db.prepare('SELECT COUNT(*) AS n FROM to_device_inbox WHERE user_id = ? AND device_id = ?').get(userId, deviceId) as { n: number }
-    ).n;
+    const rows = db
+      .prepare('SELECT stream_id, message_json FROM to_device_inbox WHERE user_id = ? AND device_id = ? ORDER BY stream_id')
+      .all(userId, deviceId) as { stream_id: number; message_json: string }[];
+    return rows.map((row) => ({ streamId: row.stream_id, type: String(JSON.parse(row.message_json).type) }));
+  } finally {
+    db.close();
+  }
+}
+
+/** The newest stream ID a server has handed out for to-device messages (anyone's): a mark to compare later ones with. */
+export function lastToDeviceStream(server: { dataDir: string }): number {
+  const db = new Database(path.join(server.dataDir, 'homeserver.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT COALESCE(MAX(stream_id), 0) AS n FROM to_device_inbox').get() as { n: number }).n;
   } finally {
     db.close();
   }

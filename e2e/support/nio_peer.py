@@ -12,6 +12,7 @@ send queued to-device messages), and notes every message it receives: decrypted 
   wait_member   {room, user}                    waits until `user` is joined in the client's view of the room
   send          {room, body}                    sends an encrypted message; answers event_id and shared_with
   wait_text     {room, body}                    waits until `body` arrived; answers it ({sender, decrypted}) and all seen
+  wait_device   {user, device?}                 waits until the device's (or any of the user's) keys are known
   shared_with   {room}                          the [user_id, device_id] pairs the current room key went to
   sessions      {room}                          the IDs of the room keys (megolm sessions) the client holds
   quit
@@ -168,6 +169,13 @@ async def handle(cmd):
             raise Failed(f"{e}; seen: {[m['body'] for m in peer.seen if m['room'] == room_id]}")
         return {"sender": found["sender"], "decrypted": found["decrypted"],
                 "seen": [m["body"] for m in peer.seen if m["room"] == room_id]}
+    if op == "wait_device":
+        # A member seen in sync is not yet a device to encrypt for: the key query for a new member (or after a
+        # device-list change) may still be on its way. Waiting here is what a client's next send would see.
+        user, device = cmd["user"], cmd.get("device")
+        await peer.until(lambda: any(device in (None, d.id) for d in c.device_store.active_user_devices(user)), timeout,
+                         f"{user}'s device {device or '(any)'}")
+        return {"devices": sorted(d.id for d in c.device_store.active_user_devices(user))}
     if op == "shared_with":
         return {"shared_with": shared_with(c, cmd["room"])}
     if op == "sessions":

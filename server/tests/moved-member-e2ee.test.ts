@@ -10,7 +10,7 @@ import { deriveMemberKey, deriveMemberRoot } from '../../src/protocol/derivation
 import { generateRecoverySecret } from '../../src/protocol/recovery-key';
 import { proveAccountKey } from '../../src/features/portable/accountKeyAuth';
 import { portableAccount } from '../../e2e/support/portable';
-import { NioPeers, toDeviceInbox } from '../../e2e/support/nio';
+import { lastToDeviceStream, NioPeers, toDeviceInbox } from '../../e2e/support/nio';
 import { enc, ok } from '../testing/http-client';
 import { startServers } from '../testing/federation-harness';
 import type { RunningHomeserver } from '../testing/spawn';
@@ -53,6 +53,8 @@ describe('a member who moved servers, in an encrypted member-key room', () => {
     const oldId = dana.userId!;
     await nio.run('dana-alpha', 'restore', { base: alpha.baseUrl, user_id: oldId, device_id: dana.deviceId, token: dana.accessToken });
     await nio.run('bob', 'wait_member', { room, user: oldId });
+    // Her device's keys reach bob's client through gamma's key query, once alpha reports them (device-list update).
+    await nio.run('bob', 'wait_device', { user: oldId, device: dana.deviceId });
     const before = await nio.run('bob', 'send', { room, body: 'before the move' });
     expect(before.shared_with).toContainEqual([oldId, dana.deviceId]);
     expect(await nio.run('dana-alpha', 'wait_text', { room, body: 'before the move' })).toMatchObject({ decrypted: true, sender: bob });
@@ -64,19 +66,24 @@ describe('a member who moved servers, in an encrypted member-key room', () => {
     await ok(moved.post(`${PREFIX}/migrate/adopt`, { room_id: room, seed: encodeBase64(member.seed), via: [gamma.serverName] }));
     const first = await dana.post(`${PREFIX}/account/moved`, { moved_to: newId });
     expect(first.status).toBe(401);
-    const auth = { ...(await proveAccountKey({ baseUrl: alpha.baseUrl, serverName: alpha.serverName }, secret)), session: first.body.session };
+    const auth = {
+      ...(await proveAccountKey({ baseUrl: alpha.baseUrl, serverName: alpha.serverName }, secret)),
+      session: first.body.session,
+    };
     await ok(dana.post(`${PREFIX}/account/moved`, { moved_to: newId, auth }));
+    const atMove = lastToDeviceStream(alpha);
 
     // Bob's client sees the new user ID join; his next message's key goes to her beta device only.
     const members = (await nio.run('bob', 'wait_member', { room, user: newId })).members as string[];
     expect(members).toContain(newId);
+    await nio.run('bob', 'wait_device', { user: newId, device: moved.deviceId });
     const after = await nio.run('bob', 'send', { room, body: 'after the move' });
     expect(after.shared_with).toContainEqual([newId, moved.deviceId]);
     expect(users(after.shared_with)).not.toContain(oldId);
     expect(await nio.run('dana-beta', 'wait_text', { room, body: 'after the move' })).toMatchObject({ decrypted: true, sender: bob });
     // Nothing waits for the old device on alpha (it can't sync any more: whatever was sent to it stays there).
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(toDeviceInbox(alpha, oldId, dana.deviceId!)).toBe(0);
+    expect(toDeviceInbox(alpha, oldId, dana.deviceId!).filter((m) => m.streamId > atMove)).toEqual([]);
     // The member list bob's client keeps no longer has the old user ID.
     expect((await nio.run('bob', 'wait_member', { room, user: newId })).members).not.toContain(oldId);
   });

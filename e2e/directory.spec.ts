@@ -86,6 +86,7 @@ test('alice finds bob by name and starts a DM with the keyboard; bob gets it; as
   await expect(invite).toBeVisible({ timeout: 30_000 });
   await expect(invite.getByText('Invited by Alice Liddell')).toBeVisible();
   await invite.getByRole('button', { name: /^Accept invite to/ }).click();
+  await expect(bob.getByRole('heading', { name: 'Alice Liddell' })).toBeVisible();
   await sendMessage(bob, 'Hi Alice, got your DM');
   await expect(message(alice, 'Hi Alice, got your DM')).toBeVisible({ timeout: 30_000 });
 

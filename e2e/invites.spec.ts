@@ -93,6 +93,8 @@ test('alice on alpha invites bob on beta into a default room, and starts a DM: b
   await screenshot(bob, 'invite-dm-1280');
   await dmInvite.getByRole('button', { name: /^Accept invite to/ }).click();
   await expect(invites(bob)).toHaveCount(0);
+  // The DM opens on accepting it, named after alice, before bob types (else his words go to the room in front).
+  await expect(bob.getByRole('heading', { name: 'Alice Liddell' })).toBeVisible();
   await sendMessage(bob, 'Hello from my DM with you');
   await expect(message(alice, 'Hello from my DM with you')).toBeVisible({ timeout: 30_000 });
   await sendMessage(alice, 'Got it, Bob');

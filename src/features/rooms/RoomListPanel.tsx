@@ -272,12 +272,14 @@ function InviteItem({ room }: { room: RoomListEntry }) {
       if (nonce && root) await answerPoolInvite(client, room.roomId, root, nonce, accept);
       if (accept) {
         if (!nonce) await client.joinRoom(room.roomId);
+        // The room opens as soon as it is joined (its invite has left the list by then): waiting for m.direct too would
+        // leave the previous room's composer in front of someone who already starts typing to the new one.
+        openRoom(room.roomId, { arriving: true });
         // An accepted DM invite is a DM here too (m.direct), with the one who sent it.
         if (room.isDirect && room.inviter)
           await markDirect(client, room.inviter, room.roomId).catch((error: unknown) =>
             log.warn('the accepted DM is not marked direct (m.direct): it shows as a room until it is', error),
           );
-        openRoom(room.roomId, { arriving: true });
       } else if (!nonce) {
         await client.leave(room.roomId);
       }

@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { RunningHomeserver } from '../server/testing/spawn';
 import { devAdmin, startServers } from '../server/testing/federation-harness';
 import { enc, ok, TestClient } from '../server/testing/http-client';
-import { apiLogin, message, newUserPage, register, screenshot, sendMessage, signIn, timeline } from './support/chat';
+import { apiLogin, createRoom, message, newUserPage, register, screenshot, sendMessage, signIn, timeline } from './support/chat';
 
 let alpha: RunningHomeserver;
 let beta: RunningHomeserver;
@@ -122,4 +122,39 @@ test('a member whose handle claim other servers reject still sees its own rooms 
   await expect(rooms.getByText('No rooms yet.')).toHaveCount(0);
   await rooms.getByRole('button', { name: /^Commons/ }).click();
   await expect(page.getByRole('textbox', { name: 'Message' })).toBeVisible();
+});
+
+test('an invite accepted while the join is slow: a room opened meanwhile stays in front, and the joined one waits in the list', async ({
+  browser,
+}) => {
+  const ben = await newUserPage(browser, { width: 1280 });
+  await register(ben, beta.serverName, 'ben', 'ben-password');
+  const benId = `@ben:${beta.serverName}`;
+  await createRoom(ben, 'Den');
+  // Set-up over the API: ada on alpha invites ben into Garden.
+  const ada = await new TestClient(alpha.baseUrl).register('ada', 'ada-password');
+  await ok(ada.post('/_matrix/client/v3/createRoom', { name: 'Garden', invite: [benId] }));
+  const rooms = ben.getByRole('navigation', { name: 'Rooms' });
+
+  // Ben accepts; his server answers the join late; he goes back to Den and types there meanwhile.
+  let answerJoin = () => {};
+  const joinHeld = new Promise<void>((resolve) => (answerJoin = resolve));
+  await ben.route('**/_matrix/client/v3/join/**', async (route) => {
+    await joinHeld;
+    await route.continue();
+  });
+  await ben.getByRole('button', { name: 'Accept invite to Garden' }).click({ timeout: 30_000 });
+  await rooms.getByRole('button', { name: /^Den/ }).click();
+  await expect(ben.getByRole('heading', { level: 1, name: 'Den' })).toBeVisible();
+  answerJoin();
+  await expect(rooms.getByRole('button', { name: /^Garden/ })).toBeVisible({ timeout: 30_000 });
+  await expect(invites(ben)).toHaveCount(0);
+  await sendMessage(ben, 'Still in my den');
+  await expect(message(ben, 'Still in my den')).toBeVisible();
+  // The join's answer did not pull him into Garden, nor his words with it.
+  await ben.waitForTimeout(1000);
+  await expect(ben.getByRole('heading', { level: 1, name: 'Den' })).toBeVisible();
+  await rooms.getByRole('button', { name: /^Garden/ }).click();
+  await expect(ben.getByRole('heading', { level: 1, name: 'Garden' })).toBeVisible();
+  await expect(timeline(ben).getByText('Still in my den')).toHaveCount(0);
 });

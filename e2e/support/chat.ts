@@ -73,6 +73,9 @@ export async function inviteAndAccept(inviter: Page, invitee: Page, roomName: st
   await invite.getByLabel('User ID').fill(userId);
   await invite.getByRole('button', { name: 'Send invite' }).click();
   await invitee.getByRole('button', { name: `Accept invite to ${roomName}` }).click();
+  // Accepting opens the room once joined: until then the room in front is the one before, and what the invitee does
+  // next (opening another room, typing) would happen there, or be undone when the accepted room opens.
+  await expect(invitee.getByRole('heading', { level: 1, name: roomName })).toBeVisible({ timeout: 20_000 });
 }
 
 export async function signIn(page: Page, serverName: string, username: string, password: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
-import { openRoom, selectOpenRoomId, useRoute } from '../../state/navigation';
+import { openRoom, routeStore, selectOpenRoomId, useRoute } from '../../state/navigation';
 import { formatRoute } from '../../domain/routes';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
@@ -265,6 +265,8 @@ function InviteItem({ room }: { room: RoomListEntry }) {
   const target = room.hint ? `${room.name} (${room.hint})` : room.name;
   async function act(accept: boolean, memberRoot?: Uint8Array) {
     setBusy(true);
+    // Where the reader was when they accepted: the joined room opens then, unless they have gone elsewhere meanwhile.
+    const routeAtAccept = routeStore.getState().route;
     try {
       // An invite that took a key from the invite-key pool is answered with that key's seed (PROTOCOL.md §5).
       const root = nonce ? (memberRoot ?? (await rootOrAsk(accept))) : undefined;
@@ -273,8 +275,9 @@ function InviteItem({ room }: { room: RoomListEntry }) {
       if (accept) {
         if (!nonce) await client.joinRoom(room.roomId);
         // The room opens as soon as it is joined (its invite has left the list by then): waiting for m.direct too would
-        // leave the previous room's composer in front of someone who already starts typing to the new one.
-        openRoom(room.roomId, { arriving: true });
+        // leave the previous room's composer in front of someone who already starts typing to the new one. Not if the
+        // reader opened another room meanwhile: pulling them away from it would send what they type to the wrong room.
+        if (routeStore.getState().route === routeAtAccept) openRoom(room.roomId, { arriving: true });
         // An accepted DM invite is a DM here too (m.direct), with the one who sent it.
         if (room.isDirect && room.inviter)
           await markDirect(client, room.inviter, room.roomId).catch((error: unknown) =>

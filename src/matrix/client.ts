@@ -12,6 +12,7 @@ import {
 import type { Session } from './session';
 import { deleteCryptoStore, flushKeyBackup, type SecretStorageUnlock } from './crypto';
 import { logger } from '../platform/logger';
+import { findEventsFromTheNewest } from './timelineLookups';
 
 const log = logger('session');
 
@@ -23,6 +24,7 @@ export async function createSessionClient(
   fetchFn: typeof fetch = window.fetch.bind(window),
   unlock?: SecretStorageUnlock,
 ): Promise<MatrixClient> {
+  findEventsFromTheNewest();
   const store = new IndexedDBStore({ indexedDB: window.indexedDB, localStorage: window.localStorage, dbName: syncDbName });
   try {
     await store.startup();

@@ -12,6 +12,7 @@ import { ClientContext } from '../../ui/clientContext';
 import ChatView from '../../features/chat/ChatView';
 import { chatStore } from '../../state/chatStore';
 import { generateRoomEvents } from './generateRoom';
+import { findEventsFromTheNewest } from '../../matrix/timelineLookups';
 
 export interface TimelineBenchResult {
   events: number;
@@ -30,6 +31,8 @@ declare global {
     __timelineBenchScroll?: () => Promise<{ frames: number; p50: number; p95: number; max: number }>;
     __timelineBenchMessages?: { hold(): void; release(): void; served: number };
     __timelineBenchIncoming?: (count: number) => Promise<number[]>;
+    /** Where each incoming event's time went, for the last `__timelineBenchIncoming` call. */
+    __timelineBenchIncomingParts?: IncomingParts[];
   }
 }
 
@@ -45,6 +48,7 @@ interface Prepared {
 }
 
 async function prepare(count: number, loaded?: number): Promise<Prepared> {
+  findEventsFromTheNewest(); // as createSessionClient does
   const raw = generateRoomEvents(roomId, count);
   const rawMessages = raw.filter((e) => e.state_key === undefined);
   // Nothing listens on this port: the bench never talks to a server; `/messages` is answered in-page.
@@ -115,6 +119,18 @@ export default function TimelineBench({ count, loaded }: { count: number; loaded
 
 let incoming = 0;
 
+/** One incoming event's time, split where the work changes hands (ms from its arrival). */
+export interface IncomingParts {
+  /** `room.addLiveEvents` done: the SDK's own work, and our listeners it calls synchronously. */
+  sdk: number;
+  /** Its row is in the DOM: the room view model's rebuild and React's commit. */
+  dom: number;
+  /** The frame that shows it has painted: style, layout, resize observers, paint. */
+  painted: number;
+  /** Frames waited for the row after the one it arrived in (0: it made its first frame). */
+  framesLate: number;
+}
+
 /**
  * Events arriving one at a time, as a live /sync delivers them: each is mapped from raw JSON and added to the SDK room
  * at the start of a frame; the room view model turns it into a row, React commits it, and the time is taken when
@@ -124,6 +140,8 @@ let incoming = 0;
 async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
   const mapper = ready.client.getEventMapper();
   const times: number[] = [];
+  const parts: IncomingParts[] = [];
+  window.__timelineBenchIncomingParts = parts;
   for (let i = 0; i < count; i++) {
     incoming++;
     ready.lastTs += 20_000;
@@ -136,20 +154,29 @@ async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
       room_id: ready.room.roomId,
     };
     await new Promise((resolve) => setTimeout(resolve, 30)); // the previous event's work is done
-    times.push(await new Promise<number>((resolve) => requestAnimationFrame(() => void arrive(raw).then(resolve))));
+    const arrived = await new Promise<IncomingParts>((resolve) => requestAnimationFrame(() => void arrive(raw).then(resolve)));
+    parts.push(arrived);
+    times.push(arrived.painted);
   }
   return times;
 
-  async function arrive(raw: { event_id: string; room_id: string }): Promise<number> {
+  async function arrive(raw: { event_id: string; room_id: string }): Promise<IncomingParts> {
     const t0 = performance.now();
+    performance.mark('incoming-start'); // for a trace's reader: where each event's window begins and ends
     await ready.room.addLiveEvents([mapper(raw)], { addToState: false });
+    const sdk = performance.now() - t0;
     const selector = `[data-event-id="${CSS.escape(raw.event_id)}"]`;
     // React renders a store change in a microtask; if the row is not in this frame, wait for the frames it takes.
     for (let i = 0; i < 100 && !document.querySelector(selector); i++) await Promise.resolve();
-    while (!document.querySelector(selector)) await new Promise(requestAnimationFrame);
-    return new Promise<number>((resolve) => {
+    let framesLate = 0;
+    for (; !document.querySelector(selector); framesLate++) await new Promise(requestAnimationFrame);
+    const dom = performance.now() - t0;
+    return new Promise<IncomingParts>((resolve) => {
       const channel = new MessageChannel();
-      channel.port1.onmessage = () => resolve(performance.now() - t0);
+      channel.port1.onmessage = () => {
+        performance.mark('incoming-end');
+        resolve({ sdk, dom, painted: performance.now() - t0, framesLate });
+      };
       channel.port2.postMessage(null);
     });
   }

@@ -10,7 +10,7 @@ import { UserIdField } from '../../ui/UserIdField';
 import { iconButton, secondaryButton } from '../../ui/controls';
 import type { NoticeRowData, ReplyPreview, RoomRow, RoomViewModel } from '../../domain/room/roomViewModel';
 import type { ThreadsModel } from '../../domain/room/threads';
-import { TimelineList, type TimelineListHandle } from './TimelineList';
+import { shapeOf, TimelineList, type TimelineListHandle } from './TimelineList';
 import { DaySeparator, MessageRow, NewMessagesLine, NoticeRow, PendingImageRow, type MessageActions } from './MessageRow';
 import { Composer } from './Composer';
 import { DropOverlay, useFileDrop } from './fileDrop';
@@ -201,6 +201,15 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const reactorName: ReactorName = useCallback((reactor) => vm.getState().profileOf(reactor).name, [vm]);
   const { retryUpload, cancelUpload } = vm.getState();
 
+  // A row's shape for estimating its height (TimelineList): a "Seen by" line or the "New messages" line makes another.
+  const rowShape = useCallback(
+    (row: RoomRow) => {
+      const shape = shapeOf(row);
+      if (!shape || row.kind !== 'message') return shape;
+      return `${shape}${readers.get(row.event.id)?.length ? '+seen' : ''}${row.event.id === unreadFrom ? '+unread' : ''}`;
+    },
+    [readers, unreadFrom],
+  );
   const renderRow = useCallback(
     (row: RoomRow) => {
       if (row.kind === 'day') return <DaySeparator ts={row.ts} />;
@@ -290,6 +299,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           <TimelineList
             rows={rows}
             renderRow={renderRow}
+            rowShape={rowShape}
             onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
             onNearBottom={anchored ? () => void loadNewer() : undefined}
             followEnd={!anchored}

@@ -23,6 +23,7 @@ export function TimelineList({
   header,
   handle,
   focusKey,
+  rowShape = shapeOf,
 }: {
   rows: readonly RoomRow[];
   renderRow(row: RoomRow): ReactNode;
@@ -36,6 +37,8 @@ export function TimelineList({
   handle?: Ref<TimelineListHandle>;
   /** The row a permalink names: scrolled into the middle once it is among the rows, and marked. */
   focusKey?: string;
+  /** Rows of one shape have one height (see shapeOf); the caller adds what it renders around them. */
+  rowShape?(row: RoomRow): string | undefined;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -49,13 +52,37 @@ export function TimelineList({
   // the virtualiser keeps its positions (a new function would make it lay out every row again). Measured sizes stay
   // cached by key, so a row keeps its size when others come and go.
   const getItemKey = useCallback((i: number) => rows[i]?.key ?? i, [rows]);
-  const estimateSize = useCallback((i: number) => estimatedSize(rows[i]), [rows]);
+  // A new row of a shape seen before (a short line of text, with or without its sender's name) is estimated at the
+  // height that shape last measured: it is laid out at its real height in its first frame, and its measurement
+  // changes nothing, where a fixed guess moved it (and re-rendered the list) a frame later.
+  const sizeOfShape = useRef(new Map<string, number>());
+  const rowsNow = useRef(rows);
+  rowsNow.current = rows;
+  const shapeNow = useRef(rowShape);
+  shapeNow.current = rowShape;
+  // Only for rows new at the end: rows loaded above are estimated as before, so what keeps the reader's place there
+  // (the anchor below) works from the same guesses.
+  const newRowsFrom = grownFrom(rows)?.length ?? Number.POSITIVE_INFINITY;
+  const estimateSize = useCallback(
+    (i: number) => estimatedSize(rows[i], i >= newRowsFrom ? sizeOfShape.current : undefined, shapeNow.current),
+    [rows, newRowsFrom],
+  );
+  const measureElement = useCallback(
+    (element: Element, entry: ResizeObserverEntry | undefined, instance: Virtualizer<HTMLDivElement, Element>) => {
+      const size = measuredSize(element, entry, instance);
+      const row = rowsNow.current[instance.indexFromElement(element)];
+      const shape = entry && row && shapeNow.current(row);
+      if (shape) sizeOfShape.current.set(shape, size);
+      return size;
+    },
+    [],
+  );
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize,
     getItemKey,
-    measureElement: measuredSize,
+    measureElement,
     overscan: 8,
     initialOffset: () => Number.MAX_SAFE_INTEGER, // open at the newest message
   });
@@ -203,8 +230,29 @@ export function TimelineList({
   );
 }
 
-/** A row's height before it is measured. */
-function estimatedSize(row: RoomRow | undefined): number {
+/**
+ * Rows whose height is one per shape: a day separator, and a short one-line text message (sent, not a reply, no
+ * reactions), with or without its sender's name above. Anything else varies with its content: no shape.
+ */
+export function shapeOf(row: RoomRow | undefined): string | undefined {
+  if (row?.kind === 'day') return 'day';
+  if (row?.kind !== 'message') return undefined;
+  const { content, event } = row;
+  const body = content.body;
+  const oneShortLine = typeof body === 'string' && body.length <= 30 && !body.includes('\n') && content.format === undefined;
+  if (content.msgtype !== 'm.text' || !oneShortLine || event.status !== 'sent' || event.redacted) return undefined;
+  if (row.replyTo || row.edited || row.reactions.length > 0) return undefined;
+  return row.startsGroup ? 'short-with-sender' : 'short';
+}
+
+/** A row's height before it is measured: what its shape last measured, or a guess by kind. */
+export function estimatedSize(
+  row: RoomRow | undefined,
+  sizeOfShape?: ReadonlyMap<string, number>,
+  rowShape: (row: RoomRow) => string | undefined = shapeOf,
+): number {
+  const known = sizeOfShape && row && rowShape(row);
+  if (known && sizeOfShape.has(known)) return sizeOfShape.get(known)!;
   if (!row) return 40;
   if (row.kind === 'day') return 36;
   if (row.kind === 'notice') return 22;

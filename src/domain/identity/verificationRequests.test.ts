@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MatrixEvent } from 'matrix-js-sdk';
-import { answeredInRoom } from './verificationRequests';
+import { createClient, MatrixEvent, Room, RoomEvent } from 'matrix-js-sdk';
+import { answeredInRoom, whenAnswered } from './verificationRequests';
 
 const event = (type: string, content: Record<string, unknown>) =>
   new MatrixEvent({ type, content, event_id: `$${Math.random()}`, sender: '@bob:x', room_id: '!r:x', origin_server_ts: 1 });
@@ -19,5 +19,25 @@ describe('answeredInRoom', () => {
     });
     expect(answeredInRoom([encryptedDone], '$req')).toBe(true);
     expect(answeredInRoom([encryptedDone], '$another')).toBe(false);
+  });
+});
+
+describe('whenAnswered', () => {
+  it("tells once an answer to the request arrives in its room, not for other rooms' or other requests' events", () => {
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', userId: '@alice:x', accessToken: 't' });
+    const room = new Room('!r:x', client, '@alice:x');
+    const elsewhere = new Room('!other:x', client, '@alice:x');
+    let answered = 0;
+    const stop = whenAnswered(client, '!r:x', '$req', () => answered++);
+    const ready = (id: string) => event('m.key.verification.ready', { 'm.relates_to': { rel_type: 'm.reference', event_id: id } });
+    client.emit(RoomEvent.Timeline, ready('$req'), elsewhere, false, false, {} as never);
+    client.emit(RoomEvent.Timeline, ready('$another'), room, false, false, {} as never);
+    client.emit(RoomEvent.Timeline, event('m.room.message', { msgtype: 'm.text', body: 'hi' }), room, false, false, {} as never);
+    expect(answered).toBe(0);
+    client.emit(RoomEvent.Timeline, ready('$req'), room, false, false, {} as never);
+    expect(answered).toBe(1);
+    stop();
+    client.emit(RoomEvent.Timeline, ready('$req'), room, false, false, {} as never);
+    expect(answered).toBe(1);
   });
 });

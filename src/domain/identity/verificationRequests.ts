@@ -2,7 +2,8 @@
 // history, and the crypto takes an old request as new (this device's own answers come back as remote echoes, which
 // it skips), so it would ask again about a flow that ended long ago. A request some event already refers to (a
 // ready, start, cancel or done: m.reference) was answered: not to be offered again.
-import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
+import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
+import { RoomEvent } from 'matrix-js-sdk/lib/models/room.js';
 
 type Related = Pick<MatrixEvent, 'getWireContent' | 'getContent'>;
 
@@ -20,4 +21,18 @@ export function answeredInRoom(events: readonly Related[], requestEventId: strin
 export function requestAnswered(client: MatrixClient, roomId: string, requestEventId: string | undefined): boolean {
   const room = client.getRoom(roomId);
   return !!room && !!requestEventId && answeredInRoom(room.getLiveTimeline().getEvents(), requestEventId);
+}
+
+/**
+ * Calls `answered` once an event of `roomId` that answers the request arrives: on a reload the crypto may replay the
+ * request before the rest of its flow is back in the timeline, so the check above can come too early.
+ */
+export function whenAnswered(client: MatrixClient, roomId: string, requestEventId: string, answered: () => void): () => void {
+  const onTimeline = (event: MatrixEvent, room: Room | undefined) => {
+    if (room?.roomId === roomId && answeredInRoom([event], requestEventId)) answered();
+  };
+  client.on(RoomEvent.Timeline, onTimeline);
+  return () => {
+    client.off(RoomEvent.Timeline, onTimeline);
+  };
 }

@@ -19,7 +19,7 @@ import { useClient } from '../../ui/clientContext';
 import { Dialog, FormError } from '../../ui/Dialog';
 import { primaryButton, secondaryButton } from '../../ui/controls';
 import { logger } from '../../platform/logger';
-import { requestAnswered } from '../../domain/identity/verificationRequests';
+import { requestAnswered, whenAnswered } from '../../domain/identity/verificationRequests';
 
 const log = logger('crypto');
 
@@ -221,10 +221,14 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     const onChange = () => isOver(request) && setRequest(undefined);
     request.on(VerificationRequestEvent.Change, onChange);
     onChange();
+    // An in-room request whose answer comes back after it (a reload replays both, not always in order) was answered.
+    const { roomId, transactionId } = request;
+    const stopWatching = roomId && transactionId ? whenAnswered(client, roomId, transactionId, () => setRequest(undefined)) : undefined;
     return () => {
       request.off(VerificationRequestEvent.Change, onChange);
+      stopWatching?.();
     };
-  }, [request, accepted]);
+  }, [client, request, accepted]);
   const state = useSas(accepted ? request : undefined, false);
   if (!request) return null;
   const close = () => {

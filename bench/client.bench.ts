@@ -111,7 +111,7 @@ async function main() {
     );
     // Where an incoming event's time goes (medians of each part, so they need not add up to the median above).
     console.log(
-      `    of which: SDK (addLiveEvents) ${median(parts.map((p) => p.sdk)).toFixed(1)} ms · view model + React until the row is in the DOM ${median(parts.map((p) => p.dom - p.sdk)).toFixed(1)} ms · style, layout, observers, paint ${median(parts.map((p) => p.painted - p.dom)).toFixed(1)} ms · ${parts.filter((p) => p.framesLate > 0).length} of ${parts.length} rows missed their frame`,
+      `    of which: addLiveEvents, with the view model and React render it triggers ${median(parts.map((p) => p.sdk)).toFixed(1)} ms · then until the row is in the DOM ${median(parts.map((p) => p.dom - p.sdk)).toFixed(1)} ms · style, layout, observers, paint ${median(parts.map((p) => p.painted - p.dom)).toFixed(1)} ms · ${parts.filter((p) => p.framesLate > 0).length} of ${parts.length} rows missed their frame`,
     );
     console.log(`  raw event JSON → matrix-js-sdk room (SDK's own work):            ${median(results.map((r) => r.sdkMs)).toFixed(1)} ms`);
     console.log(

@@ -121,7 +121,7 @@ let incoming = 0;
 
 /** One incoming event's time, split where the work changes hands (ms from its arrival). */
 export interface IncomingParts {
-  /** `room.addLiveEvents` done: the SDK's own work, and our listeners it calls synchronously. */
+  /** `room.addLiveEvents` done: the SDK's work, and the view model and React render it triggers (in its microtasks). */
   sdk: number;
   /** Its row is in the DOM: the room view model's rebuild and React's commit. */
   dom: number;

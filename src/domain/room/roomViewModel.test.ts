@@ -2,7 +2,7 @@
 // resolved, updated one event at a time (unchanged rows keep their objects), identity changes touching only that
 // identity's rows, back-pagination prepending, and the actions calling the client with the right arguments.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, EventType, MatrixEvent, PendingEventOrdering, Room, type MatrixClient } from 'matrix-js-sdk';
+import { ClientEvent, createClient, EventType, MatrixEvent, PendingEventOrdering, Room, SyncState, type MatrixClient } from 'matrix-js-sdk';
 import { createChatStore } from '../../state/chatStore';
 import { createIdentityStore, type IdentityStore } from '../identity/identityStore';
 import { uploadStore } from './imageUpload';
@@ -486,5 +486,18 @@ describe('room view model', () => {
     vm.getState().cancelUpload('up1');
     expect(uploadStore.getState().uploads).toEqual([]);
     expect(vm.getState().rows.at(-1)).toMatchObject({ kind: 'message', content: { body: 'three' } });
+  });
+
+  it('the fully-read marker follows what the first live sync brings (the cache may be behind), then stays put', () => {
+    const marker = (eventId: string) => room.addAccountData([new MatrixEvent({ type: 'm.fully_read', content: { event_id: eventId } })]);
+    // Opened from the sync cache: its marker is an old one; the first live sync brings the server's.
+    marker(first.getId()!);
+    expect(vm.getState().readMarker).toBe(first.getId());
+    marker(second.getId()!);
+    expect(vm.getState().readMarker).toBe(second.getId());
+    // Live from now on: the marker moving (this client reading on) leaves the line where the view opened it.
+    client.emit(ClientEvent.Sync, SyncState.Syncing, SyncState.Prepared);
+    marker(third.getId()!);
+    expect(vm.getState().readMarker).toBe(second.getId());
   });
 });

@@ -11,8 +11,10 @@
 //   every row object whose inputs are unchanged.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import {
+  ClientEvent,
   MatrixEventEvent,
   RoomEvent,
+  SyncState,
   RoomMemberEvent,
   RoomStateEvent,
   type IRoomTimelineData,
@@ -814,9 +816,17 @@ export function createRoomViewModel({
 
   let loading = false;
   let loadingNewer = false;
-  /** The marker arriving after the room opened (a sync behind the view): the line goes there; later moves wait. */
+  /**
+   * The marker arriving after the room opened (a sync behind the view): the line goes there; later moves wait. Until
+   * the client's first live sync, the room is what the sync cache kept, whose marker may be older than the server's
+   * (read elsewhere, or just before a reload): the marker that sync brings is the one the line goes by.
+   */
+  let synced = client.getSyncState() === SyncState.Syncing;
+  const onSync = (state: SyncState) => {
+    if (state === SyncState.Syncing) synced = true;
+  };
   function onAccountData(event: MatrixEvent) {
-    if (event.getType() === 'm.fully_read' && !store.getState().readMarker) store.setState(readMarkerNow());
+    if (event.getType() === 'm.fully_read' && (!store.getState().readMarker || !synced)) store.setState(readMarkerNow());
   }
   function readMarkerNow(): Pick<RoomViewState, 'readMarker' | 'readUntil'> {
     const marker = fullyReadOf(room);
@@ -1048,6 +1058,7 @@ export function createRoomViewModel({
     }, 16);
   };
   client.on(MatrixEventEvent.Decrypted, onDecrypted);
+  client.on(ClientEvent.Sync, onSync);
   room.on(RoomEvent.Timeline, onTimeline);
   room.on(RoomEvent.TimelineReset, scheduleRebuild);
   room.on(RoomEvent.Redaction, onRedaction);
@@ -1089,6 +1100,7 @@ export function createRoomViewModel({
       disposed = true;
       if (decryptedTimer) clearTimeout(decryptedTimer);
       client.off(MatrixEventEvent.Decrypted, onDecrypted);
+      client.off(ClientEvent.Sync, onSync);
       room.off(RoomEvent.Timeline, onTimeline);
       room.off(RoomEvent.TimelineReset, scheduleRebuild);
       room.off(RoomEvent.Redaction, onRedaction);

@@ -19,7 +19,7 @@ import { useClient } from '../../ui/clientContext';
 import { Dialog, FormError } from '../../ui/Dialog';
 import { primaryButton, secondaryButton } from '../../ui/controls';
 import { logger } from '../../platform/logger';
-import { requestAnswered, whenAnswered } from '../../domain/identity/verificationRequests';
+import { requestAnswered, whenAnswered, type InRoomRequest } from '../../domain/identity/verificationRequests';
 
 const log = logger('crypto');
 
@@ -197,6 +197,13 @@ export function VerifyOtherSession({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** An in-room request's room, event and the two people who may answer it; undefined for a to-device one. */
+function inRoomRequest(client: MatrixClient, request: VerificationRequest): InRoomRequest | undefined {
+  const { roomId, transactionId, otherUserId } = request;
+  if (!roomId || !transactionId) return undefined;
+  return { roomId, requestEventId: transactionId, participants: [client.getSafeUserId(), otherUserId] };
+}
+
 /** Another of your sessions asks to be verified: accept, compare, done. */
 export function IncomingVerification({ client }: { client: MatrixClient }) {
   const [request, setRequest] = useState<VerificationRequest>();
@@ -205,7 +212,8 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     const onRequest = (r: VerificationRequest) => {
       // Your own sessions ask to-device (Element's self-verification); other users in a room you share with them.
       if (r.initiatedByMe || (r.otherUserId !== client.getUserId() && !r.roomId)) return;
-      if (isOver(r) || (r.roomId && requestAnswered(client, r.roomId, r.transactionId))) return;
+      const inRoom = inRoomRequest(client, r);
+      if (isOver(r) || (inRoom && requestAnswered(client, inRoom))) return;
       setAccepted(false);
       setRequest(r);
     };
@@ -222,8 +230,8 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     request.on(VerificationRequestEvent.Change, onChange);
     onChange();
     // An in-room request whose answer comes back after it (a reload replays both, not always in order) was answered.
-    const { roomId, transactionId } = request;
-    const stopWatching = roomId && transactionId ? whenAnswered(client, roomId, transactionId, () => setRequest(undefined)) : undefined;
+    const inRoom = inRoomRequest(client, request);
+    const stopWatching = inRoom ? whenAnswered(client, inRoom, () => setRequest(undefined)) : undefined;
     return () => {
       request.off(VerificationRequestEvent.Change, onChange);
       stopWatching?.();

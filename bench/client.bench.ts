@@ -35,6 +35,7 @@ interface BenchWindow {
   __timelineBenchScroll?: () => Promise<{ frames: number; p50: number; p95: number; max: number }>;
   __timelineBenchIncoming?: (count: number) => Promise<number[]>;
   __timelineBenchIncomingParts?: { sdk: number; dom: number; painted: number; framesLate: number }[];
+  __timelineBenchFloor?: (count: number) => Promise<{ unchanged: number; oneLine: number }>;
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
@@ -92,6 +93,7 @@ async function main() {
     let scroll: { frames: number; p50: number; p95: number; max: number } | undefined;
     const incoming: number[] = [];
     const parts: { sdk: number; dom: number; painted: number; framesLate: number }[] = [];
+    const floors: { unchanged: number; oneLine: number }[] = [];
     for (let i = 0; i < runs; i++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`http://127.0.0.1:${port}/bench/timeline.html?events=${eventCount}`);
@@ -99,6 +101,7 @@ async function main() {
       results.push((await page.evaluate(() => (window as unknown as BenchWindow).__timelineBench))!);
       incoming.push(...(await page.evaluate((n) => (window as unknown as BenchWindow).__timelineBenchIncoming!(n), incomingPerRun)));
       parts.push(...(await page.evaluate(() => (window as unknown as BenchWindow).__timelineBenchIncomingParts!)));
+      floors.push(await page.evaluate((n) => (window as unknown as BenchWindow).__timelineBenchFloor!(n), incomingPerRun));
       if (i === runs - 1) scroll = await page.evaluate(() => (window as unknown as BenchWindow).__timelineBenchScroll!());
       await page.close();
     }
@@ -112,6 +115,9 @@ async function main() {
     // Where an incoming event's time goes (medians of each part, so they need not add up to the median above).
     console.log(
       `    of which: addLiveEvents, with the view model and React render it triggers ${median(parts.map((p) => p.sdk)).toFixed(1)} ms · then until the row is in the DOM ${median(parts.map((p) => p.dom - p.sdk)).toFixed(1)} ms · style, layout, observers, paint ${median(parts.map((p) => p.painted - p.dom)).toFixed(1)} ms · ${parts.filter((p) => p.framesLate > 0).length} of ${parts.length} rows missed their frame`,
+    );
+    console.log(
+      `    this machine's floor, timed the same way: a frame that adds one line of text to the page ${median(floors.map((f) => f.oneLine)).toFixed(1)} ms (a frame that changes nothing ${median(floors.map((f) => f.unchanged)).toFixed(1)} ms)`,
     );
     console.log(`  raw event JSON → matrix-js-sdk room (SDK's own work):            ${median(results.map((r) => r.sdkMs)).toFixed(1)} ms`);
     console.log(

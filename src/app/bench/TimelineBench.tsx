@@ -33,6 +33,7 @@ declare global {
     __timelineBenchIncoming?: (count: number) => Promise<number[]>;
     /** Where each incoming event's time went, for the last `__timelineBenchIncoming` call. */
     __timelineBenchIncomingParts?: IncomingParts[];
+    __timelineBenchFloor?: (count: number) => Promise<{ unchanged: number; oneLine: number }>;
   }
 }
 
@@ -106,6 +107,7 @@ export default function TimelineBench({ count, loaded }: { count: number; loaded
     });
     window.__timelineBenchScroll = () => scrollThrough();
     window.__timelineBenchIncoming = (n) => timeIncoming(ready, n);
+    window.__timelineBenchFloor = (n) => timeFloor(n);
   }, [ready, count]);
   if (!ready) return <p role="status">Preparing {count} events…</p>;
   return (
@@ -161,8 +163,8 @@ async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
   return times;
 
   async function arrive(raw: { event_id: string; room_id: string }): Promise<IncomingParts> {
+    performance.mark('incoming-start'); // for a trace's reader: where each event's window begins and ends (outside it)
     const t0 = performance.now();
-    performance.mark('incoming-start'); // for a trace's reader: where each event's window begins and ends
     await ready.room.addLiveEvents([mapper(raw)], { addToState: false });
     const sdk = performance.now() - t0;
     const selector = `[data-event-id="${CSS.escape(raw.event_id)}"]`;
@@ -174,12 +176,49 @@ async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
     return new Promise<IncomingParts>((resolve) => {
       const channel = new MessageChannel();
       channel.port1.onmessage = () => {
+        const painted = performance.now() - t0;
         performance.mark('incoming-end');
-        resolve({ sdk, dom, painted: performance.now() - t0, framesLate });
+        resolve({ sdk, dom, painted, framesLate });
       };
       channel.port2.postMessage(null);
     });
   }
+}
+
+/**
+ * What any change costs on this machine, timed like an incoming event (from a frame's start to its paint): a frame
+ * that changes nothing, and one that adds a single line of text to the page, outside the timeline. Everything an
+ * incoming event costs beyond the second is ours; the second is the browser's and the machine's.
+ */
+async function timeFloor(count: number): Promise<{ unchanged: number; oneLine: number }> {
+  const frame = (change: () => void) =>
+    new Promise<number>((resolve) =>
+      requestAnimationFrame(() => {
+        const t0 = performance.now();
+        change();
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve(performance.now() - t0);
+        channel.port2.postMessage(null);
+      }),
+    );
+  const unchanged: number[] = [];
+  const oneLine: number[] = [];
+  const line = document.createElement('div');
+  line.style.cssText = 'position:fixed;top:0;left:0;pointer-events:none';
+  for (let i = 0; i < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    unchanged.push(await frame(() => undefined));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    oneLine.push(
+      await frame(() => {
+        line.textContent = `Line ${i}`;
+        document.body.append(line);
+      }),
+    );
+    line.remove();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  return { unchanged: median(unchanged), oneLine: median(oneLine) };
 }
 
 /** Scrolls from the bottom to the top in big steps, one per frame, and reports frame times. */

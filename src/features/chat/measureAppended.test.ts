@@ -77,4 +77,29 @@ describe('measureAppended: a message arriving in a long timeline lays out its ow
     const skipped = [...changed, row(1001)];
     expect(list.render([...skipped, row(1002)], true, skipped).laidOut).toBe(1003);
   });
+
+  it('appends write into the layout it has: no new array, and no copy of every row, for each message', () => {
+    const list = listOf([]);
+    list.render(many, true);
+    const layoutArray = () =>
+      (list.virtualizer as unknown as { _singleLaneMeasurements: { flat: Float64Array } })._singleLaneMeasurements.flat;
+    let rows = many;
+    list.render((rows = [...rows, row(rows.length)]), true, many); // the first append makes room
+    const grown = layoutArray();
+    for (let n = 0; n < 50; n++) {
+      const before = rows;
+      rows = [...rows, row(rows.length)];
+      expect(list.render(rows, true, before).laidOut).toBe(1);
+      expect(layoutArray()).toBe(grown);
+    }
+    // Positions as if laid out from scratch, past the headroom as well.
+    for (let n = 0; n < 2100; n++) {
+      const before = rows;
+      rows = [...rows, row(rows.length)];
+      list.render(rows, true, before);
+    }
+    const fresh = listOf([]).render(rows, false);
+    expect(list.render(rows, true).starts).toEqual(fresh.starts);
+    expect(list.virtualizer.getTotalSize()).toBe(sum(rows));
+  });
 });

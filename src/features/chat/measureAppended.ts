@@ -9,6 +9,24 @@ import type { Virtualizer } from '@tanstack/virtual-core';
 interface Internals {
   getMeasurementOptions: () => unknown;
   pendingMin: number | null;
+  /** One list's layout: each row's start and size, two numbers a row, in a typed array it reuses while it is long enough. */
+  _singleLaneMeasurements?: { flat: Float64Array; items: unknown[] } | null;
+}
+
+/** Rows of headroom in the layout array: one allocation for this many appends, not one each. */
+const headroomRows = 2048;
+
+/**
+ * The virtualiser sizes its layout array to the row count exactly, so each new row allocated a new one and copied
+ * every row's start and size into it (20,000 numbers in a 10,000-event room: most of the time it spent on a new
+ * message). Growing it with headroom first lets the layout pass write the new rows in place.
+ */
+function withRoomFor(count: number, inner: Partial<Internals>): void {
+  const single = inner._singleLaneMeasurements;
+  if (!single || !(single.flat instanceof Float64Array) || single.flat.length >= count * 2) return;
+  const flat = new Float64Array((count + headroomRows) * 2);
+  flat.set(single.flat);
+  single.flat = flat;
 }
 
 /** Per virtualiser: where the next layout pass may start, and the rows it was last told about. */
@@ -20,7 +38,8 @@ function hintOf(virtualizer: Virtualizer<HTMLDivElement, Element>): Hint | undef
   const known = hints.get(virtualizer);
   if (known) return known;
   const original = inner.getMeasurementOptions;
-  // A virtual-core without these parts (another version) just lays out everything, as before.
+  // A virtual-core without these parts (another version) just lays out everything, as before; without its layout
+  // array, withRoomFor does nothing.
   if (typeof original !== 'function' || !('pendingMin' in inner)) return undefined;
   const hint: Hint = { from: null, rows: [] };
   let last: unknown;
@@ -30,6 +49,7 @@ function hintOf(virtualizer: Virtualizer<HTMLDivElement, Element>): Hint | undef
     // New options (the count changed) reset the start of the layout pass to the first row; an append starts at the
     // first new row, or earlier if a row before it was measured again meanwhile.
     if (options !== last && hint.from !== null) inner.pendingMin = before === null ? hint.from : Math.min(before, hint.from);
+    if (options !== last) withRoomFor((options as { count: number }).count, inner);
     hint.from = null;
     last = options;
     return options;

@@ -155,6 +155,40 @@ describe('identity warnings and their actions', () => {
     expect(notices().map((n) => n.resolved)).toEqual([true]);
   });
 
+  it('a report read before Withdraw and delivered after it does not bring the warning back; the newest report counts', async () => {
+    const store = createLinkNoticeStore();
+    const trust = createIdentityTrustStore(store);
+    const identity = { known: true, verified: false, wasVerified: true, pinnedIsCurrent: false };
+    const { crypto } = cryptoOf(identity);
+    const client = createClient({ baseUrl: 'http://alpha.localhost', userId: '@me:alpha' });
+    const rooms = [encryptedRoom(client, '!e:alpha', true)];
+    client.getRooms = () => rooms;
+    client.getCrypto = () => crypto as never;
+    const stop = followIdentityResets(client, store, trust);
+    const notices = () => noticesOfRoom(store.getState(), '!e:alpha');
+    const violation = new UserVerificationStatus(false, true, false, true);
+
+    client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', violation);
+    await vi.waitFor(() => expect(notices().map((n) => n.kind)).toEqual(['verifiedIdentityReset']));
+    await trust.getState().approve(client, '@bob:beta', 'withdraw');
+    expect(notices().map((n) => n.resolved)).toEqual([true]);
+
+    // The SDK's status for an identity update it read before the withdrawal, delivered now.
+    client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', violation);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(notices().map((n) => n.resolved)).toEqual([true]);
+    expect(trust.getState().trust['@bob:beta']).toEqual({ verified: false });
+
+    // A real new change (Bob verified again, then reset again) still warns, once, from the newest report.
+    identity.wasVerified = true;
+    identity.pinnedIsCurrent = false;
+    client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', new UserVerificationStatus(false, false, false, false));
+    client.emit(CryptoEvent.UserTrustStatusChanged, '@bob:beta', violation);
+    await vi.waitFor(() => expect(notices().map((n) => n.kind)).toEqual(['verifiedIdentityReset', 'verifiedIdentityReset']));
+    expect(notices().map((n) => n.resolved)).toEqual([true, undefined]);
+    stop();
+  });
+
   it('keeps the action when the crypto refuses, and says why', async () => {
     const store = createLinkNoticeStore();
     const trust = createIdentityTrustStore(store);

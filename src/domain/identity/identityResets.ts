@@ -109,14 +109,35 @@ export const identityTrustStore: IdentityTrustStore = createIdentityTrustStore(l
  * per room while it is open: the SDK reports the same status again on later device-list updates); a status without
  * one resolves the notices. The notices that were open when the session started are checked once (resolved in
  * another session, or while this one was closed).
+ *
+ * A report is read again from the crypto before it counts: the SDK reads the status it reports asynchronously, so
+ * one read just before the user's OK or Withdraw can arrive after it, and would bring the warning back (a second
+ * notice, with its action) for an identity already dealt with. Of several reports for a user, the last one counts.
  */
 export function followIdentityResets(
   client: MatrixClient,
   store: LinkNoticeStore = linkNoticeStore,
   trust: IdentityTrustStore = identityTrustStore,
 ): () => void {
-  const onStatus = (userId: string, status: UserVerificationStatus) => {
+  const newestReport = new Map<string, number>();
+  let following = true;
+  const onReport = (userId: string, reported: UserVerificationStatus) => {
     if (userId === client.getUserId()) return;
+    const crypto = client.getCrypto();
+    if (!crypto) return onStatus(userId, reported);
+    const report = (newestReport.get(userId) ?? 0) + 1;
+    newestReport.set(userId, report);
+    crypto
+      .getUserVerificationStatus(userId)
+      .catch((error: unknown) => {
+        log.warn(`could not read ${userId}’s identity status again; taking the one reported`, error);
+        return reported;
+      })
+      .then((status) => {
+        if (following && newestReport.get(userId) === report) onStatus(userId, status);
+      });
+  };
+  const onStatus = (userId: string, status: UserVerificationStatus) => {
     trust.getState().note(userId, status);
     const warning = identityWarningOf(status);
     if (!warning) return;
@@ -130,11 +151,14 @@ export function followIdentityResets(
       store.getState().add(room.roomId, { identity: identityOfMemberEvent(raw as never), userId, kind, from: 'verified', to: 'verified' });
     }
   };
-  client.on(CryptoEvent.UserTrustStatusChanged, onStatus);
+  client.on(CryptoEvent.UserTrustStatusChanged, onReport);
   for (const userId of usersWithOpenIdentityResets(store.getState().rooms))
     trust
       .getState()
       .refresh(client, userId)
       .catch((error: unknown) => log.warn(`could not read ${userId}’s identity status`, error));
-  return () => client.off(CryptoEvent.UserTrustStatusChanged, onStatus);
+  return () => {
+    following = false;
+    client.off(CryptoEvent.UserTrustStatusChanged, onReport);
+  };
 }

@@ -555,7 +555,7 @@ async function inviterLinkOf(hs: Homeserver, invite: Pdu, inviteState: Pdu[], ve
   const member = inviteState.find(
     (e) => e.type === 'm.room.member' && e.state_key === invite.sender && e.sender === invite.sender && e.room_id === invite.room_id,
   );
-  if (!member || member.content?.membership !== 'join')
+  if (member?.content?.membership !== 'join')
     return { status: 'unverified', checked_ts: Date.now(), reason: 'the invite came without its sender’s member event' };
   try {
     return await hs.links.checkDetached(member, version);

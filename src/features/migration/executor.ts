@@ -29,8 +29,25 @@ export interface Endpoint {
   accessToken: string;
 }
 
+/** The parts of the servers' answers the steps read; anything may be missing, or another type, in what a server sends. */
+interface StateEventJson {
+  type?: unknown;
+  content?: { localpart?: unknown; domain?: unknown; membership?: unknown };
+  unsigned?: Record<string, unknown>;
+}
+interface PowerLevelsJson {
+  users?: Record<string, number>;
+  users_default?: number;
+  [field: string]: unknown;
+}
+interface MemberInfoJson {
+  user_id?: unknown;
+  'dev.wayfarer.link'?: { status?: unknown; reason?: unknown };
+}
+type MembersJson = { 'org.matrix.msc4428.member_info'?: Record<string, MemberInfoJson | undefined> };
+
 /** One call to the old or the new server; a refusal or failure throws MatrixHttpError ("beta answered 502: …"). */
-export function call<T = any>(fetchImpl: Fetch, endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<T> {
+export function call<T = unknown>(fetchImpl: Fetch, endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<T> {
   return homeserverFetch<T>(`${endpoint.baseUrl.replace(/\/$/, '')}${path}`, {
     method,
     accessToken: endpoint.accessToken,
@@ -86,7 +103,7 @@ async function targetMembership(deps: ExecutorDeps, journal: MigrationJournal, r
 
 /** The new account's member key in a member-key room, from its own member event on the target. */
 async function targetMemberKey(deps: ExecutorDeps, journal: MigrationJournal, roomId: string): Promise<string> {
-  const state = await call<any[]>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
+  const state = await call<StateEventJson[]>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
   const localpart = localpartOf(journal.target.userId);
   const own = state.find(
     (e) =>
@@ -182,7 +199,7 @@ export function createExecutor(given: ExecutorDeps): StepExecutor {
       } catch (error) {
         // Already invited (a retry after the invite went through): the auth rules refuse a second one.
         if (error instanceof MatrixHttpError && error.httpStatus === 403 && /already|invite/i.test(error.message)) {
-          const pending = await call<any>(
+          const pending = await call<{ rooms?: { invite?: Record<string, unknown> } }>(
             deps.fetch,
             journal.target,
             'GET',
@@ -216,8 +233,8 @@ export function createExecutor(given: ExecutorDeps): StepExecutor {
       const item = journal.items.find((i) => i.id === step.itemId)!;
       const level = item.carryPowerLevel!;
       const path = `/_matrix/client/v3/rooms/${enc(room.roomId)}/state/m.room.power_levels/`;
-      const current = await call<Record<string, any>>(deps.fetch, deps.source, 'GET', path);
-      const users = (current.users ?? {}) as Record<string, number>;
+      const current = await call<PowerLevelsJson>(deps.fetch, deps.source, 'GET', path);
+      const users = current.users ?? {};
       // Member-key rooms name members by key in power levels: the new account's key, as its own member event says.
       const subject = room.memberKeys ? await targetMemberKey(deps, journal, room.roomId) : journal.target.userId;
       if ((users[subject] ?? users[journal.target.userId] ?? current.users_default ?? 0) >= level) return `already at ${level}`;
@@ -247,7 +264,7 @@ export function createExecutor(given: ExecutorDeps): StepExecutor {
         throw new Error(`${journal.target.serverName} does not list the room as joined`);
       if (item.action !== 'adopt' || !room.memberKey) return 'joined on the target';
       // The target's verdict on the link, then this browser's own check of the co-signature with the target's keys.
-      const members = await call<Record<string, any>>(
+      const members = await call<MembersJson>(
         deps.fetch,
         journal.target,
         'GET',

@@ -3,7 +3,7 @@
 // cross-signed. Another user (an in-room request, in the room you see them in): done, you have signed their identity,
 // and a later change of it is a warning (domain/identity/identityResets.ts). The incoming side is mounted for the
 // whole signed-in app (IncomingVerification).
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/CryptoEvent.js';
 import {
@@ -20,6 +20,7 @@ import { Dialog, FormError } from '../../ui/Dialog';
 import { primaryButton, secondaryButton } from '../../ui/controls';
 import { logger } from '../../platform/logger';
 import { requestAnswered, whenAnswered, type InRoomRequest } from '../../domain/identity/verificationRequests';
+import { queueRequest } from '../../domain/identity/incomingRequests';
 
 const log = logger('crypto');
 
@@ -204,18 +205,30 @@ function inRoomRequest(client: MatrixClient, request: VerificationRequest): InRo
   return { roomId, requestEventId: transactionId, participants: [client.getSafeUserId(), otherUserId] };
 }
 
-/** Another of your sessions asks to be verified: accept, compare, done. */
+/**
+ * Someone asks to verify you (another of your sessions, or another user in a room): accept, compare, done. One
+ * request at a time, the others waiting in turn (see queueRequest: nobody can replace a flow you are in, or flood it).
+ */
 export function IncomingVerification({ client }: { client: MatrixClient }) {
-  const [request, setRequest] = useState<VerificationRequest>();
-  const [accepted, setAccepted] = useState(false);
+  const [queue, setQueue] = useState<readonly VerificationRequest[]>([]);
+  const request = queue[0];
+  // The request accepted, if it is the one shown: a request that replaces the shown one starts unaccepted.
+  const [acceptedRequest, setAcceptedRequest] = useState<VerificationRequest>();
+  const accepted = request !== undefined && acceptedRequest === request;
+  const acceptedNow = useRef(accepted);
+  acceptedNow.current = accepted;
+  const dismiss = useCallback((done: VerificationRequest) => setQueue((q) => q.filter((r) => r !== done)), []);
   useEffect(() => {
     const onRequest = (r: VerificationRequest) => {
       // Your own sessions ask to-device (Element's self-verification); other users in a room you share with them.
       if (r.initiatedByMe || (r.otherUserId !== client.getUserId() && !r.roomId)) return;
       const inRoom = inRoomRequest(client, r);
       if (isOver(r) || (inRoom && requestAnswered(client, inRoom))) return;
-      setAccepted(false);
-      setRequest(r);
+      setQueue((q) => {
+        const next = queueRequest(q, r, acceptedNow.current);
+        if (next === q) log.warn(`a verification request from ${r.otherUserId} was dropped: ${q.length} are waiting`);
+        return next;
+      });
     };
     client.on(CryptoEvent.VerificationRequestReceived, onRequest);
     return () => {
@@ -223,25 +236,26 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
     };
   }, [client]);
   // A request that ends before it is accepted (withdrawn, answered on another device, or an old one a reload replays
-  // with the rest of its flow) takes its dialog with it.
+  // with the rest of its flow) takes its dialog with it; one that ended while it waited is skipped.
   useEffect(() => {
     if (!request || accepted) return;
-    const onChange = () => isOver(request) && setRequest(undefined);
+    const onChange = () => isOver(request) && dismiss(request);
     request.on(VerificationRequestEvent.Change, onChange);
     onChange();
     // An in-room request whose answer comes back after it (a reload replays both, not always in order) was answered.
     const inRoom = inRoomRequest(client, request);
-    const stopWatching = inRoom ? whenAnswered(client, inRoom, () => setRequest(undefined)) : undefined;
+    if (inRoom && requestAnswered(client, inRoom)) dismiss(request);
+    const stopWatching = inRoom ? whenAnswered(client, inRoom, () => dismiss(request)) : undefined;
     return () => {
       request.off(VerificationRequestEvent.Change, onChange);
       stopWatching?.();
     };
-  }, [client, request, accepted]);
+  }, [client, request, accepted, dismiss]);
   const state = useSas(accepted ? request : undefined, false);
   if (!request) return null;
   const close = () => {
     if (state.step !== 'done') void request.cancel().catch(log.ignored('the request was already over'));
-    setRequest(undefined);
+    dismiss(request);
   };
   const fromOtherUser = request.otherUserId !== client.getUserId();
   const name = fromOtherUser ? displayNameOf(client, request) : '';
@@ -262,7 +276,7 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
               type="button"
               className={primaryButton}
               onClick={() => {
-                setAccepted(true);
+                setAcceptedRequest(request);
                 void request.accept();
               }}
             >
@@ -271,7 +285,7 @@ export function IncomingVerification({ client }: { client: MatrixClient }) {
           </div>
         </div>
       ) : (
-        <SasCompare state={state} onClose={() => setRequest(undefined)} {...(fromOtherUser ? { wording: otherUserWording(name) } : {})} />
+        <SasCompare state={state} onClose={() => dismiss(request)} {...(fromOtherUser ? { wording: otherUserWording(name) } : {})} />
       )}
     </Dialog>
   );

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { t } from '../../i18n';
 import { useClient } from '../../ui/clientContext';
-import { openRoom, routeStore, selectOpenRoomId, useRoute } from '../../state/navigation';
+import { openRoom, selectOpenRoomId, useRoute } from '../../state/navigation';
 import { formatRoute } from '../../domain/routes';
 import { describeMatrixError } from '../../matrix/errors';
 import { chatStore, useChat } from '../../state/chatStore';
@@ -11,7 +11,7 @@ import { badgeText, visibleRooms, type RoomListEntry } from '../../domain/rooms/
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { JoinRoomDialog } from './JoinRoomDialog';
 import { RoomDirectoryDialog } from './RoomDirectoryDialog';
-import { DirectMessageDialog, markDirect } from './DirectMessageDialog';
+import { DirectMessageDialog } from './DirectMessageDialog';
 import { useDirectPartnerLinks } from './useDirectPartnerLinks';
 import { identityFactsOf, roomIdentities } from '../../domain/room/roomIdentities';
 import { identityStore } from '../../domain/identity/identityStore';
@@ -21,14 +21,11 @@ import { NotificationToggle } from '../notifications/NotificationToggle';
 import { SenderName } from '../identity/SenderName';
 import { ThemeControl } from '../../ui/ThemeControl';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog';
-import { loadMemberRoot } from '../portable/deviceKeys';
 import { MemberRootPrompt } from '../portable/MemberRootPrompt';
-import { answerPoolInvite, memberRootNeed, pendingInviteKeyNonce } from '../portable/portableRooms';
+import { pendingInviteKeyNonce } from '../portable/portableRooms';
+import { answerInvite, clientInviteAnswers } from './answerInvite';
 import { NotPortableNote, useInviteKeyFromServer } from '../portable/NotPortable';
-import { logger } from '../../platform/logger';
 import { ProfileButton } from '../profile/ProfileDialog';
-
-const log = logger('rooms');
 
 /**
  * `onSignOut` ends the session and `onMoved` switches this browser to the account a move ended on (src/app/session.ts):
@@ -254,7 +251,7 @@ function InviteItem({ room }: { room: RoomListEntry }) {
   const client = useClient();
   const [busy, setBusy] = useState(false);
   // A pool-keyed invite (PROTOCOL.md §5) needs K to answer: asked for when it is not remembered on this device.
-  const [askFor, setAskFor] = useState<{ accountKey: string; nonce: string; accept: boolean }>();
+  const [askFor, setAskFor] = useState<{ accountKey: string; accept: boolean }>();
   const sdkRoom = client.getRoom(room.roomId);
   const nonce = sdkRoom ? pendingInviteKeyNonce(sdkRoom, client.getSafeUserId()) : undefined;
   const keyFromServer = useInviteKeyFromServer(sdkRoom?.getVersion(), nonce);
@@ -265,38 +262,12 @@ function InviteItem({ room }: { room: RoomListEntry }) {
   const target = room.hint ? `${room.name} (${room.hint})` : room.name;
   async function act(accept: boolean, memberRoot?: Uint8Array) {
     setBusy(true);
-    // Where the reader was when they accepted: the joined room opens then, unless they have gone elsewhere meanwhile.
-    const routeAtAccept = routeStore.getState().route;
-    try {
-      // An invite that took a key from the invite-key pool is answered with that key's seed (PROTOCOL.md §5).
-      const root = nonce ? (memberRoot ?? (await rootOrAsk(accept))) : undefined;
-      if (nonce && !root) return;
-      if (nonce && root) await answerPoolInvite(client, room.roomId, root, nonce, accept);
-      if (accept) {
-        if (!nonce) await client.joinRoom(room.roomId);
-        // The room opens as soon as it is joined (its invite has left the list by then): waiting for m.direct too would
-        // leave the previous room's composer in front of someone who already starts typing to the new one. Not if the
-        // reader opened another room meanwhile: pulling them away from it would send what they type to the wrong room.
-        if (routeStore.getState().route === routeAtAccept) openRoom(room.roomId, { arriving: true });
-        // An accepted DM invite is a DM here too (m.direct), with the one who sent it.
-        if (room.isDirect && room.inviter)
-          await markDirect(client, room.inviter, room.roomId).catch((error: unknown) =>
-            log.warn('the accepted DM is not marked direct (m.direct): it shows as a room until it is', error),
-          );
-      } else if (!nonce) {
-        await client.leave(room.roomId);
-      }
-    } catch (err) {
-      chatStore.getState().showNotice(describeMatrixError(err, accept ? t('rooms.joinFailed') : t('rooms.declineFailed')));
-    } finally {
-      setBusy(false);
-    }
-  }
-  async function rootOrAsk(accept: boolean): Promise<Uint8Array | undefined> {
-    const need = await memberRootNeed(client, loadMemberRoot);
-    if (need.kind === 'root') return need.memberRoot;
-    if (need.kind === 'ask' && nonce) setAskFor({ accountKey: need.accountKey, nonce, accept });
-    return undefined;
+    const invite = { roomId: room.roomId, isDirect: room.isDirect, ...(room.inviter ? { inviter: room.inviter } : {}) };
+    const answer = await answerInvite(clientInviteAnswers(client), nonce ? { ...invite, poolNonce: nonce } : invite, accept, memberRoot);
+    setBusy(false);
+    if (answer.kind === 'needs-recovery-key') setAskFor({ accountKey: answer.accountKey, accept });
+    if (answer.kind === 'failed')
+      chatStore.getState().showNotice(describeMatrixError(answer.error, accept ? t('rooms.joinFailed') : t('rooms.declineFailed')));
   }
   return (
     <li className="rounded-md border border-line p-2">

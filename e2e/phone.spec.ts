@@ -121,6 +121,20 @@ test('375 px: Jump to latest covers no message; your own long message is followe
   await page.unroute('**/_matrix/media/v3/upload**');
 });
 
+test('375 px: every settings section is on screen, none hidden behind a sideways scroll', async () => {
+  await page.getByRole('button', { name: 'Back to rooms' }).click();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const sections = page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link');
+  await expect(sections).toHaveCount(6);
+  for (const link of await sections.all()) await expect(link).toBeInViewport({ ratio: 1 });
+  await sections.last().click();
+  await expect(sections.last()).toHaveAttribute('aria-current', 'page');
+  await screenshot(page, 'phone-settings-sections-light');
+  await page.getByRole('button', { name: 'Back to rooms' }).click();
+  await page.getByRole('navigation', { name: 'Rooms' }).getByText('Commons', { exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Commons', level: 1 })).toBeVisible();
+});
+
 test('375 px: deleting a message and signing out ask first; Cancel keeps things as they were', async () => {
   await sendMessage(page, 'please delete me');
   const doomed = message(page, 'please delete me');

@@ -42,7 +42,7 @@ export default function SettingsView({ section, onSignOut }: { section?: string;
       </header>
       <div className="flex min-h-0 flex-1 flex-col md:flex-row">
         <nav aria-label={t('settings.sections')} className="border-b border-line p-2 md:w-52 md:shrink-0 md:border-r md:border-b-0">
-          <ul className="flex gap-1 overflow-x-auto md:flex-col">
+          <ul className="flex flex-wrap gap-1 md:flex-col md:flex-nowrap">
             {SETTINGS_SECTIONS.map((name) => (
               <li key={name} className="shrink-0">
                 <a

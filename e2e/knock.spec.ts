@@ -105,8 +105,13 @@ test('alice makes her room "Ask to join"; bob asks from the directory, alice app
   await bobPage.emulateMedia({ colorScheme: 'light' });
   await bobPage.setViewportSize({ width: 1280, height: 800 });
 
-  // Alice: the member panel shows Bob asking to join, by his verified handle; Approve.
-  await alicePage.getByRole('button', { name: 'Members' }).click();
+  // Alice: her room says Bob asks to join, without the member list open; View opens it at the request.
+  const banner = alicePage.getByRole('region', { name: 'Requests to join this room' });
+  await expect(banner).toHaveText(/Bob Beta asks to join/, { timeout: 30_000 });
+  await screenshot(alicePage, 'knock-banner-1280');
+  await banner.getByRole('button', { name: 'View' }).click();
+  await expect(banner).toHaveCount(0); // the list is open: the banner has said its piece
+  // The member panel shows Bob asking to join, by his verified handle; Approve.
   const panel = alicePage.getByRole('complementary', { name: 'Members' });
   const asking = panel.getByRole('region', { name: 'Asking to join' });
   await expect(asking.getByRole('button', { name: 'Bob Beta: show identity' })).toBeVisible({ timeout: 30_000 });
@@ -123,6 +128,9 @@ test('alice makes her room "Ask to join"; bob asks from the directory, alice app
   await alicePage.keyboard.press('Enter');
   await expect(asking).toBeHidden({ timeout: 30_000 });
   await expect(panel.getByRole('region', { name: 'Invited' })).toContainText('Bob Beta');
+  await alicePage.getByRole('button', { name: 'Close members' }).click(); // closed: nobody asks now, so no banner either
+  await expect(panel).toHaveCount(0);
+  await expect(banner).toHaveCount(0);
 
   // Bob: the approval arrives as an invite; he accepts, is in, and they chat.
   await bobPage.getByRole('button', { name: 'Accept invite to Porch' }).click({ timeout: 30_000 });

@@ -55,6 +55,13 @@ export function powerOfIdentity(room: Room, identity: string, userId?: string): 
   return integer(levels.users_default) ? levels.users_default : 0;
 }
 
+/** Whether `identity` may invite in `room` (and so let in those asking to join): the invite level, 0 by default. */
+export function mayInvite(room: Room, identity: string, userId?: string): boolean {
+  const levels = room.currentState.getStateEvents('m.room.power_levels', '')?.getContent();
+  const needed = integer(levels?.invite) ? (levels.invite as number) : 0;
+  return powerOfIdentity(room, identity, userId) >= needed;
+}
+
 function required(levels: Record<string, unknown> | undefined, name: 'kick' | 'ban'): number {
   return integer(levels?.[name]) ? (levels[name] as number) : 50;
 }

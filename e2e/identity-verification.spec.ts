@@ -71,7 +71,11 @@ test('Bob verifies Alice by emoji; her reset warns him, Withdraw verification cl
 
   // 1. Bob opens Alice's identity from the member list and verifies her by emoji; she accepts in her room.
   await bob.getByRole('button', { name: 'Members' }).click();
-  await bob.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: 'alice: show identity' }).click();
+  const members = bob.getByRole('complementary', { name: 'Members' });
+  const aliceRow = members.getByRole('listitem').filter({ has: bob.getByRole('button', { name: 'alice: show identity' }) });
+  await expect(aliceRow).toBeVisible();
+  await expect(aliceRow.getByText('✓ Verified')).toHaveCount(0);
+  await members.getByRole('button', { name: 'alice: show identity' }).click();
   const inspector = bob.getByRole('dialog', { name: 'Identity' });
   const trust = inspector.getByTestId('encryption-trust');
   await expect(trust).toHaveText('alice’s identity is not verified', { timeout: 20_000 });
@@ -86,10 +90,17 @@ test('Bob verifies Alice by emoji; her reset warns him, Withdraw verification cl
   await asking.getByRole('button', { name: 'Close' }).click();
   await incoming.getByRole('button', { name: 'Close' }).click();
   await expect(trust).toHaveText('✓ You verified alice’s identity', { timeout: 30_000 });
+  // The member list marks her as verified too.
+  await expect(aliceRow.getByText('✓ Verified')).toBeVisible();
   // The request is a line in the room, not its fallback text ("your client does not support in-chat verification").
   await expect(timeline(bob).getByText('bob asked alice to verify their identity by comparing emoji')).toBeVisible();
   await expect(timeline(bob).getByText(/is requesting to verify your key/)).toHaveCount(0);
   await inspector.getByRole('button', { name: 'Close identity' }).click();
+  // After a reload the list reads her identity's status from the crypto when it opens: still verified.
+  await bob.reload();
+  await openRoom(bob, 'Trust');
+  await bob.getByRole('button', { name: 'Members' }).click();
+  await expect(aliceRow.getByText('✓ Verified')).toBeVisible({ timeout: 20_000 });
   // A reload replays the room's request with its answers: it is over, so Alice is not asked again (that dialog came
   // up before the room list could be used).
   await alice.reload();
@@ -102,6 +113,8 @@ test('Bob verifies Alice by emoji; her reset warns him, Withdraw verification cl
   const warning = timeline(bob).locator('[data-notice]').filter({ hasText: 'alice’s verified identity was reset' });
   await expect(warning).toBeVisible({ timeout: 30_000 });
   await expect(warning).toHaveAttribute('data-warning', '');
+  await expect(aliceRow).toBeVisible();
+  await expect(aliceRow.getByText('✓ Verified')).toHaveCount(0); // her new identity is not the one he verified
   const withdraw = warning.getByRole('button', { name: 'Withdraw verification' });
   await expect(withdraw).toHaveAccessibleDescription(/alice’s verified identity was reset/);
   await screenshot(bob, 'identity-verification-2-warning-dark');

@@ -12,10 +12,15 @@ import { actionTarget, powerOfIdentity } from '../../domain/identity/memberActio
 import { describeMatrixError } from '../../matrix/errors';
 import { secondaryButton, primaryButton } from '../../ui/controls';
 import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
+import { identityTrustStore } from '../../domain/identity/identityResets';
+import { useStore } from 'zustand';
+import { logger } from '../../platform/logger';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { SenderName } from '../identity/SenderName';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
 import { roleOf } from '../../domain/rooms/members';
+
+const log = logger('members');
 
 export default function MembersPanel({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -66,6 +71,7 @@ function RoomMembers({ room }: { room: Room }) {
   const invited = members.filter((m) => m.membership === 'invite');
   const knocking = members.filter((m) => m.membership === 'knock');
   const myIdentity = useRoomView(vm, selectMyIdentity);
+  useMemberTrust(room, members);
   return (
     <MembersFrame roomId={roomId} joined={joined} invited={invited}>
       {knocking.length > 0 && <JoinRequests room={room} myIdentity={myIdentity} requests={knocking} />}
@@ -137,6 +143,53 @@ function MembersFrame({
   );
 }
 
+/** "Verified" beside someone whose encryption identity you verified (the crypto's view, as the inspector's line). */
+function VerifiedMark({ userId }: { userId: string }) {
+  const verified = useStore(identityTrustStore, (s) => s.trust[userId]?.verified === true);
+  if (!verified) return null;
+  return (
+    <span className="text-xs font-medium text-success" title={t('members.verifiedTitle')}>
+      {t('members.verified')}
+    </span>
+  );
+}
+
+/**
+ * In an encrypted room, reads the crypto's verdict on each joined member's identity once (the marks above), a few at a
+ * time; later changes arrive as status reports (identityResets.ts). Not in rooms without encryption: no identity to show.
+ */
+function useMemberTrust(room: Room, members: readonly RoomMemberRow[]): void {
+  const client = useClient();
+  const encrypted = room.hasEncryptionStateEvent();
+  const me = client.getUserId();
+  // Asked once while the list is open (someone without cross-signing keys has no verdict to remember).
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    if (!encrypted) return;
+    const known = identityTrustStore.getState().trust;
+    const unread = [...new Set(members.filter((m) => m.membership === 'join' && m.userId !== me).map((m) => m.userId))]
+      .filter((userId) => !known[userId] && !asked.current.has(userId))
+      .slice(0, Math.max(0, MAX_TRUST_READS - asked.current.size));
+    for (const userId of unread) asked.current.add(userId);
+    let stopped = false;
+    void (async () => {
+      for (const userId of unread) {
+        if (stopped) return;
+        await identityTrustStore
+          .getState()
+          .refresh(client, userId)
+          .catch((error: unknown) => log.debug(`could not read ${userId}’s identity status`, error));
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [client, encrypted, members, me]);
+}
+
+/** Members whose identity is read when the list opens; a larger room's others get theirs from the inspector. */
+const MAX_TRUST_READS = 200;
+
 function MemberList({ title, roomId, members }: { title: string; roomId: string; members: readonly RoomMemberRow[] }) {
   return (
     <section aria-label={title} className="mb-3">
@@ -163,6 +216,7 @@ function MemberList({ title, roomId, members }: { title: string; roomId: string;
                 <p className="flex min-w-0 flex-wrap items-center gap-1">
                   <HandleBadge badge={profile.badge} />
                   <SameNameWarning profile={profile} />
+                  <VerifiedMark userId={member.userId} />
                 </p>
               </div>
               {role && (

@@ -1,5 +1,5 @@
 // Helpers for driving the client like a person would: through labels and roles only.
-import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -19,12 +19,31 @@ export function clientUrl(): string {
   return url;
 }
 
+/**
+ * The contexts made here, and the spec file that made them. The worker's browser outlives each file, and a page left
+ * open goes on syncing (or retrying a server that was stopped) through every later file: one worker had 32 such
+ * pages by its last files, slowing them all. A file's people leave when the next file's first one arrives.
+ */
+let contextsOfFile: { file: string; contexts: BrowserContext[] } | undefined;
+
+async function closeEarlierFilesContexts(): Promise<void> {
+  const file = test.info().file;
+  if (contextsOfFile && contextsOfFile.file !== file) {
+    const earlier = contextsOfFile.contexts;
+    contextsOfFile = undefined;
+    await Promise.all(earlier.map((context) => context.close().catch(() => undefined)));
+  }
+  contextsOfFile ??= { file, contexts: [] };
+}
+
 export async function newUserPage(browser: Browser, options: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<Page> {
+  await closeEarlierFilesContexts();
   const context = await browser.newContext({
     baseURL: clientUrl(),
     colorScheme: options.colorScheme ?? 'light',
     viewport: { width: options.width ?? 1200, height: 800 },
   });
+  contextsOfFile!.contexts.push(context);
   return context.newPage();
 }
 

@@ -166,6 +166,7 @@ test('files, audio and video: sent picked, dropped or pasted; the other person p
   await expect(alice.getByText('Drop files here to send them')).toHaveCount(0);
   const video = bobLog.locator('video[aria-label="clip.webm"]');
   await expect(video).toHaveAttribute('src', /^blob:/);
+  await expect(video).toHaveAttribute('poster', /^blob:/); // the sender's still, shown until it plays
   await expect.poll(() => video.evaluate((el: HTMLVideoElement) => el.videoWidth)).toBe(64);
 
   // An image pasted into the composer (a screenshot from the clipboard) is sent as an image.
@@ -205,7 +206,17 @@ test('files, audio and video: sent picked, dropped or pasted; the other person p
     info: { mimetype: 'application/pdf', size: report.length },
   });
   expect(byName('tone.wav')).toMatchObject({ msgtype: 'm.audio', info: { mimetype: 'audio/wav', size: wav.length, duration: 500 } });
-  expect(byName('clip.webm')).toMatchObject({ msgtype: 'm.video', info: { mimetype: 'video/webm', size: webm.length, w: 64, h: 48 } });
+  expect(byName('clip.webm')).toMatchObject({
+    msgtype: 'm.video',
+    info: {
+      mimetype: 'video/webm',
+      size: webm.length,
+      w: 64,
+      h: 48,
+      thumbnail_url: expect.stringMatching(/^mxc:\/\//),
+      thumbnail_info: { mimetype: 'image/jpeg', w: 64, h: 48, size: expect.any(Number) },
+    },
+  });
   expect(byName('pasted.png')).toMatchObject({ msgtype: 'm.image' });
   expect(byName('draft.pdf')).toBeUndefined();
   expect(byName('huge.zip')).toBeUndefined();

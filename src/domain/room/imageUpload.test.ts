@@ -49,6 +49,27 @@ describe('image upload rules', () => {
     expect(attachmentMsgtype({ type: '' })).toBe('m.file');
   });
 
+  it('gives a video its thumbnail: thumbnail_url and thumbnail_info, or thumbnail_file in an encrypted room; never to others', () => {
+    const info = { mimetype: 'video/webm', size: 900, w: 64, h: 48 };
+    const thumbInfo = { mimetype: 'image/jpeg', size: 300, w: 64, h: 48 };
+    expect(attachmentContent('m.video', 'clip.webm', 'mxc://hs/v', info, { url: 'mxc://hs/t', info: thumbInfo })).toEqual({
+      msgtype: 'm.video',
+      body: 'clip.webm',
+      url: 'mxc://hs/v',
+      info: { ...info, thumbnail_url: 'mxc://hs/t', thumbnail_info: thumbInfo },
+    });
+    const file = { url: 'mxc://hs/t', key: {}, iv: 'iv', hashes: { sha256: 'h' }, v: 'v2' } as never;
+    const encrypted = attachmentContent('m.video', 'clip.webm', 'mxc://hs/v', info, { file, info: thumbInfo });
+    expect(encrypted.info).toEqual({ ...info, thumbnail_file: file, thumbnail_info: thumbInfo });
+    expect(
+      attachmentContent('m.audio', 'a.wav', 'mxc://hs/a', { mimetype: 'audio/wav', size: 1 }, { url: 'mxc://hs/t', info: thumbInfo }).info,
+    ).toEqual({
+      mimetype: 'audio/wav',
+      size: 1,
+    });
+    expect(attachmentContent('m.video', 'clip.webm', 'mxc://hs/v', info, { info: thumbInfo }).info).toEqual(info); // nowhere to point
+  });
+
   it('builds m.video, m.audio and m.file with the info the spec gives each, leaving out what was not measured', () => {
     expect(
       attachmentContent('m.video', 'clip.webm', 'mxc://hs/v', { mimetype: 'video/webm', size: 900, w: 64, h: 48, duration: 1234.4 }),

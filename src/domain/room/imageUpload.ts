@@ -19,6 +19,22 @@ export interface PendingUpload extends PendingImage {
   /** The thread root it is sent into (a thread reply), or none: the room's timeline. */
   threadId?: string;
   file: File;
+  /** A video's first frame, sent as its thumbnail (what other clients show before it plays). */
+  still?: VideoStill;
+}
+
+/** A still of a video, as a JPEG of at most 800 × 600 pixels (Element's thumbnail size). */
+export interface VideoStill {
+  blob: Blob;
+  w: number;
+  h: number;
+}
+
+/** Where a thumbnail went: its URL, or (in an encrypted room) its encrypted file, and what it is. */
+export interface UploadedThumbnail {
+  url?: string;
+  file?: EncryptedFile;
+  info: ImageInfo;
 }
 
 export interface ImageInfo {
@@ -52,9 +68,24 @@ export function attachmentMsgtype(file: { type: string }): AttachmentMsgtype {
  * The content of an attachment message: the spec's info for its msgtype (m.image: w, h; m.video: duration, w, h;
  * m.audio: duration; m.file: mimetype and size only). Values the browser could not measure are left out.
  */
-export function attachmentContent(msgtype: AttachmentMsgtype, name: string, url: string, info: MediaInfo): Record<string, unknown> {
+export function attachmentContent(
+  msgtype: AttachmentMsgtype,
+  name: string,
+  url: string,
+  info: MediaInfo,
+  thumbnail?: UploadedThumbnail,
+): Record<string, unknown> {
   if (msgtype === 'm.image') return imageContent(name, url, info);
-  const out: MediaInfo = { mimetype: info.mimetype || 'application/octet-stream', size: info.size };
+  const out: MediaInfo & { thumbnail_url?: string; thumbnail_file?: EncryptedFile; thumbnail_info?: ImageInfo } = {
+    mimetype: info.mimetype || 'application/octet-stream',
+    size: info.size,
+  };
+  // A video's thumbnail (spec: info.thumbnail_url, or thumbnail_file when encrypted, with thumbnail_info).
+  if (msgtype === 'm.video' && thumbnail && (thumbnail.url || thumbnail.file)) {
+    if (thumbnail.file) out.thumbnail_file = thumbnail.file;
+    else out.thumbnail_url = thumbnail.url;
+    out.thumbnail_info = thumbnail.info;
+  }
   const positive = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n) && n > 0;
   if ((msgtype === 'm.video' || msgtype === 'm.audio') && positive(info.duration)) out.duration = Math.round(info.duration);
   if (msgtype === 'm.video' && positive(info.w) && positive(info.h)) {
@@ -129,38 +160,80 @@ async function imageDimensions(file: File): Promise<{ w: number; h: number } | u
   }
 }
 
-/** Pixel size and duration of a video or audio file, from its metadata; empty when the browser cannot read it. */
-function mediaMetadata(file: File, kind: 'video' | 'audio'): Promise<{ w?: number; h?: number; duration?: number }> {
+/**
+ * Pixel size and duration of a video or audio file, from its metadata, and a video's first frame as its still; empty
+ * when the browser cannot read it.
+ */
+function mediaMetadata(file: File, kind: 'video' | 'audio'): Promise<{ w?: number; h?: number; duration?: number; still?: VideoStill }> {
   return new Promise((resolve) => {
     const element = document.createElement(kind);
     const url = URL.createObjectURL(file);
-    const done = (info: { w?: number; h?: number; duration?: number }) => {
+    let figures: { w?: number; h?: number; duration?: number } = {};
+    let settled = false;
+    const done = (info: { w?: number; h?: number; duration?: number; still?: VideoStill }) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       element.removeAttribute('src');
+      element.load(); // lets go of the decoder
       URL.revokeObjectURL(url);
       resolve(info);
     };
-    // A file the browser cannot play never fires either event: it goes out without the figures.
-    const timer = setTimeout(() => done({}), 5000);
-    element.preload = 'metadata';
+    // A file the browser cannot play never fires these events: it goes out without the figures (or without a still
+    // when only its first frame never comes).
+    const timer = setTimeout(() => done(figures), 5000);
+    element.preload = kind === 'video' ? 'auto' : 'metadata';
+    element.muted = true;
     element.onloadedmetadata = () => {
       const seconds = element.duration;
       const video = kind === 'video' ? (element as HTMLVideoElement) : undefined;
-      done({
+      figures = {
         duration: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined,
         w: video?.videoWidth || undefined,
         h: video?.videoHeight || undefined,
-      });
+      };
+      if (!video) done(figures);
+    };
+    // The first frame is decoded: a video's still, then the figures with it.
+    element.onloadeddata = () => {
+      if (kind !== 'video') return;
+      stillOf(element as HTMLVideoElement).then(
+        (still) => done(still ? { ...figures, still } : figures),
+        (error: unknown) => {
+          log.debug(`cannot draw a still of ${file.name}; it is sent without a thumbnail`, error);
+          done(figures);
+        },
+      );
     };
     element.onerror = () => {
       log.debug(`cannot read the metadata of ${file.name}; it is sent without duration or size`);
-      done({});
+      done(figures);
     };
     element.src = url;
   });
 }
 
-async function measure(file: File, msgtype: AttachmentMsgtype): Promise<{ w?: number; h?: number; duration?: number }> {
+/** The largest thumbnail side lengths (Element's 800 × 600). */
+const STILL_MAX = { w: 800, h: 600 };
+
+/** The frame a video element shows now, scaled to fit STILL_MAX, as a JPEG; undefined when it cannot be drawn. */
+async function stillOf(video: HTMLVideoElement): Promise<VideoStill | undefined> {
+  const { videoWidth, videoHeight } = video;
+  if (!videoWidth || !videoHeight) return undefined;
+  const scale = Math.min(1, STILL_MAX.w / videoWidth, STILL_MAX.h / videoHeight);
+  const w = Math.max(1, Math.round(videoWidth * scale));
+  const h = Math.max(1, Math.round(videoHeight * scale));
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const context = canvas.getContext('2d');
+  if (!context) return undefined;
+  context.drawImage(video, 0, 0, w, h);
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.8));
+  return blob ? { blob, w, h } : undefined;
+}
+
+async function measure(file: File, msgtype: AttachmentMsgtype): Promise<{ w?: number; h?: number; duration?: number; still?: VideoStill }> {
   if (msgtype === 'm.image') return (await imageDimensions(file)) ?? {};
   if (msgtype === 'm.video') return mediaMetadata(file, 'video');
   if (msgtype === 'm.audio') return mediaMetadata(file, 'audio');
@@ -252,13 +325,15 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
     inFlight.set(id, request);
     const response = await request;
     if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // removed meanwhile
-    const plain = attachmentContent(upload.msgtype, upload.name, response.content_uri, {
-      mimetype: file.type,
-      size: file.size,
-      w: upload.w,
-      h: upload.h,
-      duration: upload.duration,
-    });
+    const thumbnail = upload.still ? await uploadStill(client, upload.still, !!encrypted) : undefined;
+    if (!uploadStore.getState().uploads.some((u) => u.id === id)) return; // removed meanwhile
+    const plain = attachmentContent(
+      upload.msgtype,
+      upload.name,
+      response.content_uri,
+      { mimetype: file.type, size: file.size, w: upload.w, h: upload.h, duration: upload.duration },
+      thumbnail,
+    );
     const content = encrypted ? withEncryptedFile(plain, { ...encrypted.file, url: response.content_uri }) : plain;
     const isImage = upload.msgtype === 'm.image';
     if (isImage) localPreviews.set(response.content_uri, upload.previewUrl);
@@ -278,6 +353,24 @@ async function runUpload(client: MatrixClient, id: string): Promise<void> {
     });
   } finally {
     inFlight.delete(id);
+  }
+}
+
+/**
+ * Uploads a video's still as its thumbnail (encrypted in an encrypted room, like the video). A still that fails to
+ * upload leaves the video without a thumbnail rather than unsent.
+ */
+async function uploadStill(client: MatrixClient, still: VideoStill, encrypt: boolean): Promise<UploadedThumbnail | undefined> {
+  const info: ImageInfo = { mimetype: 'image/jpeg', size: still.blob.size, w: still.w, h: still.h };
+  try {
+    if (!encrypt) return { url: (await client.uploadContent(still.blob, { type: 'image/jpeg' })).content_uri, info };
+    const encrypted = await encryptAttachment(await still.blob.arrayBuffer());
+    const body = new Blob([encrypted.ciphertext], { type: 'application/octet-stream' });
+    const { content_uri } = await client.uploadContent(body, { type: 'application/octet-stream' });
+    return { file: { ...encrypted.file, url: content_uri }, info };
+  } catch (error) {
+    log.warn('the video’s thumbnail was not uploaded; the video goes without one', error);
+    return undefined;
   }
 }
 

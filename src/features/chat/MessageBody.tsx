@@ -239,6 +239,15 @@ function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind:
   const plain = useAuthedMedia(file ? undefined : typeof content.url === 'string' ? content.url : undefined);
   const decrypted = useEncryptedMedia(file, info.mimetype);
   const media = file ? decrypted : plain;
+  // A video's thumbnail shows until it plays (the sender's still; encrypted like the video in an encrypted room).
+  const thumbInfo = (content.info ?? {}) as { thumbnail_url?: unknown; thumbnail_file?: unknown };
+  const thumbFile = kind === 'video' && isEncryptedFile(thumbInfo.thumbnail_file) ? thumbInfo.thumbnail_file : undefined;
+  const plainThumb = useAuthedMedia(
+    kind === 'video' && !thumbFile && typeof thumbInfo.thumbnail_url === 'string' ? thumbInfo.thumbnail_url : undefined,
+  );
+  const decryptedThumb = useEncryptedMedia(thumbFile, 'image/jpeg');
+  const thumb = thumbFile ? decryptedThumb : plainThumb;
+  const poster = thumb.status === 'ready' ? thumb.url : undefined;
   const name = attachmentName(content);
   // A tiny video still gets room for its controls (Element's minimum), keeping the sender's aspect ratio.
   const box = imageBox(info);
@@ -250,6 +259,7 @@ function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind:
           // biome-ignore lint/a11y/useMediaCaption: other people's videos come without captions
           <video
             src={media.url}
+            poster={poster}
             controls
             preload="metadata"
             aria-label={name}

@@ -3,7 +3,16 @@
 // back (1) on both sides, and after a reload too. Dark theme and a 375 px phone.
 import { expect, test, type Page } from '@playwright/test';
 import { homeserverForSpec } from './support/homeserver';
-import { createRoom, inviteAndAccept, message, newUserPage, register, screenshot, sendMessage } from './support/chat';
+import {
+  createRoom,
+  inviteAndAccept,
+  message,
+  newUserPage,
+  register,
+  screenshot,
+  sendMessage,
+  waitForTimelineToSettle,
+} from './support/chat';
 
 const serverName = 'alpha.localhost:20901';
 homeserverForSpec(serverName); // the tests only talk to it through the client
@@ -53,7 +62,10 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await expect(message(bob, text)).toHaveCount(1);
   await expect(bob.getByRole('article')).toHaveCount(2);
 
-  // Bob adds his by pressing the pill.
+  // Bob adds his by pressing the pill, once Alice's read receipt has shown under his last message: its line moves
+  // every row above it, and a click aimed before the move lands beside the pill (as a finger would).
+  await expect(message(bob, 'Bring baskets')).toContainText('Seen by alice', { timeout: 20_000 });
+  await waitForTimelineToSettle(bob);
   await thumbsUp(bob, text).click();
   await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 2 reactions: alice, bob — press to remove yours');
   await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 2 reactions: alice, bob — press to remove yours');

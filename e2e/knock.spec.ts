@@ -108,6 +108,7 @@ test('alice makes her room "Ask to join"; bob asks from the directory, alice app
   // Alice: her room says Bob asks to join, without the member list open; View opens it at the request.
   const banner = alicePage.getByRole('region', { name: 'Requests to join this room' });
   await expect(banner).toHaveText(/Bob Beta asks to join/, { timeout: 30_000 });
+  await expect(banner.locator('bdi[data-sender-name]')).toHaveText('Bob Beta'); // isolated, as every name is
   await screenshot(alicePage, 'knock-banner-1280');
   await banner.getByRole('button', { name: 'View' }).click();
   await expect(banner).toHaveCount(0); // the list is open: the banner has said its piece

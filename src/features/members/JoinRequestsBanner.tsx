@@ -8,6 +8,7 @@ import { secondaryButton } from '../../ui/controls';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
 import { mayInvite } from '../../domain/identity/memberActions';
 import { useRoomView, selectMembers, selectMyIdentity } from '../chat/useRoomViewModel';
+import { SentenceWithNames } from '../identity/SenderName';
 
 export function JoinRequestsBanner({ room, vm }: { room: Room; vm: RoomViewModel }) {
   const client = useClient();
@@ -23,9 +24,12 @@ export function JoinRequestsBanner({ room, vm }: { room: Room; vm: RoomViewModel
       className="flex items-center gap-2 border-b border-line bg-accent-surface px-3 py-1.5 text-sm text-accent-fg"
     >
       <p className="min-w-0 flex-1 truncate">
-        {asking.length === 1
-          ? t('members.knockBanner.one', { name: asking[0]!.name })
-          : t('members.knockBanner.many', { count: asking.length })}
+        {asking.length === 1 ? (
+          // The name isolated and sanitised like every name: a right-to-left one must not turn the sentence around.
+          <SentenceWithNames format={(name) => t('members.knockBanner.one', { name })} names={[asking[0]!.name]} />
+        ) : (
+          t('members.knockBanner.many', { count: asking.length })
+        )}
       </p>
       <button type="button" className={secondaryButton} onClick={() => chatStore.getState().toggleMembers(true)}>
         {t('members.knockBanner.view')}

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createClient, MatrixEvent, Room } from 'matrix-js-sdk';
 import { CryptoEvent } from 'matrix-js-sdk/lib/crypto-api/CryptoEvent.js';
 import { UserVerificationStatus } from 'matrix-js-sdk/lib/crypto-api/index.js';
-import { createIdentityTrustStore, followIdentityResets, identityWarningOf } from './identityResets';
+import { createIdentityTrustStore, createTrustReader, followIdentityResets, identityWarningOf } from './identityResets';
 import { createLinkNoticeStore, localLinkNoticeStorage, noticesOfRoom } from './linkNotices';
 import { describeLinkNotice, placeLinkNotices } from '../room/identityNotices';
 import type { TimelineEvent } from '../room/timeline';
@@ -222,5 +222,47 @@ describe('identity warnings and their actions', () => {
     const stop = followIdentityResets(client, store, createIdentityTrustStore(store));
     await vi.waitFor(() => expect(noticesOfRoom(store.getState(), '!e:alpha').map((n) => n.resolved)).toEqual([true, undefined]));
     stop();
+  });
+});
+
+describe('createTrustReader: the member list reads each identity once', () => {
+  it('reads one at a time, each person once, none dropped when more are asked for mid-read, up to the limit', async () => {
+    const reads: string[] = [];
+    let release: (() => void) | undefined;
+    const crypto = {
+      userHasCrossSigningKeys: async () => true,
+      async getUserVerificationStatus(userId: string) {
+        reads.push(userId);
+        if (userId === '@a:x') await new Promise<void>((resolve) => (release = resolve)); // a slow first read
+        return new UserVerificationStatus(userId === '@b:x', userId === '@b:x', false, false);
+      },
+    };
+    const trust = createIdentityTrustStore(createLinkNoticeStore());
+    const reader = createTrustReader({ getCrypto: () => crypto } as never, trust, 3);
+    reader.want(['@a:x', '@b:x']);
+    await vi.waitFor(() => expect(release).toBeDefined());
+    reader.want(['@a:x', '@b:x', '@c:x', '@d:x']); // the member list changed while @a:x was being read
+    release!();
+    await vi.waitFor(() => expect(reads).toEqual(['@a:x', '@b:x', '@c:x']));
+    expect(trust.getState().trust['@b:x']).toEqual({ verified: true });
+    reader.want(['@a:x', '@b:x', '@c:x', '@d:x', '@e:x']);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(reads).toEqual(['@a:x', '@b:x', '@c:x']); // asked once each; the limit reached
+  });
+
+  it('reads no one already known, and nothing after stop', async () => {
+    const reads: string[] = [];
+    const crypto = {
+      userHasCrossSigningKeys: async () => true,
+      getUserVerificationStatus: async (userId: string) => (reads.push(userId), new UserVerificationStatus(true, true, false, false)),
+    };
+    const trust = createIdentityTrustStore(createLinkNoticeStore());
+    trust.getState().note('@known:x', new UserVerificationStatus(true, true, false, false));
+    const reader = createTrustReader({ getCrypto: () => crypto } as never, trust);
+    reader.want(['@known:x']);
+    reader.stop();
+    reader.want(['@late:x']);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(reads).toEqual([]);
   });
 });

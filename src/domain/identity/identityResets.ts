@@ -104,6 +104,53 @@ export type IdentityTrustStore = ReturnType<typeof createIdentityTrustStore>;
 /** The signed-in account's view of other users' identities. */
 export const identityTrustStore: IdentityTrustStore = createIdentityTrustStore(linkNoticeStore);
 
+/** Reads the crypto's verdict on people's identities, each once; see createTrustReader. */
+export interface TrustReader {
+  /** Queues these users' identities for reading, unless known already, asked before, or over the limit. */
+  want(userIds: Iterable<string>): void;
+  /** Reads no more. */
+  stop(): void;
+}
+
+/**
+ * The member list's "Verified" marks: reads each person's identity status from the crypto once, one at a time, at
+ * most `limit` people (a larger room's others get theirs from the inspector); later changes come as status reports
+ * (followIdentityResets). People asked for while a read is under way join the queue, none is dropped.
+ */
+export function createTrustReader(client: MatrixClient, trust: IdentityTrustStore = identityTrustStore, limit = 200): TrustReader {
+  const asked = new Set<string>();
+  const queue: string[] = [];
+  let running = false;
+  let stopped = false;
+  const run = async () => {
+    running = true;
+    while (!stopped && queue.length > 0) {
+      const userId = queue.shift()!;
+      await trust
+        .getState()
+        .refresh(client, userId)
+        .catch((error: unknown) => log.debug(`could not read ${userId}’s identity status`, error));
+    }
+    running = false;
+  };
+  return {
+    want(userIds) {
+      if (stopped) return;
+      for (const userId of userIds) {
+        if (asked.size >= limit) break;
+        if (asked.has(userId) || trust.getState().trust[userId]) continue;
+        asked.add(userId);
+        queue.push(userId);
+      }
+      if (!running) void run();
+    },
+    stop() {
+      stopped = true;
+      queue.length = 0;
+    },
+  };
+}
+
 /**
  * Follows other users' identity statuses: a new warning adds a notice in each encrypted room shared with them (one
  * per room while it is open: the SDK reports the same status again on later device-list updates); a status without

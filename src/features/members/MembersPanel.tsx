@@ -12,15 +12,12 @@ import { actionTarget, powerOfIdentity } from '../../domain/identity/memberActio
 import { describeMatrixError } from '../../matrix/errors';
 import { secondaryButton, primaryButton } from '../../ui/controls';
 import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
-import { identityTrustStore } from '../../domain/identity/identityResets';
+import { createTrustReader, identityTrustStore, type TrustReader } from '../../domain/identity/identityResets';
 import { useStore } from 'zustand';
-import { logger } from '../../platform/logger';
 import { HandleBadge, SameNameWarning } from '../identity/HandleBadge';
 import { SenderName } from '../identity/SenderName';
 import { verifyInBrowser } from '../identity/verifyInBrowser';
 import { roleOf } from '../../domain/rooms/members';
-
-const log = logger('members');
 
 export default function MembersPanel({ roomId }: { roomId: string }) {
   const client = useClient();
@@ -154,41 +151,21 @@ function VerifiedMark({ userId }: { userId: string }) {
   );
 }
 
-/**
- * In an encrypted room, reads the crypto's verdict on each joined member's identity once (the marks above), a few at a
- * time; later changes arrive as status reports (identityResets.ts). Not in rooms without encryption: no identity to show.
- */
+/** In an encrypted room, the joined members' identities are read for their marks (createTrustReader). */
 function useMemberTrust(room: Room, members: readonly RoomMemberRow[]): void {
   const client = useClient();
   const encrypted = room.hasEncryptionStateEvent();
   const me = client.getUserId();
-  // Asked once while the list is open (someone without cross-signing keys has no verdict to remember).
-  const asked = useRef(new Set<string>());
+  const reader = useRef<TrustReader | undefined>(undefined);
   useEffect(() => {
-    if (!encrypted) return;
-    const known = identityTrustStore.getState().trust;
-    const unread = [...new Set(members.filter((m) => m.membership === 'join' && m.userId !== me).map((m) => m.userId))]
-      .filter((userId) => !known[userId] && !asked.current.has(userId))
-      .slice(0, Math.max(0, MAX_TRUST_READS - asked.current.size));
-    for (const userId of unread) asked.current.add(userId);
-    let stopped = false;
-    void (async () => {
-      for (const userId of unread) {
-        if (stopped) return;
-        await identityTrustStore
-          .getState()
-          .refresh(client, userId)
-          .catch((error: unknown) => log.debug(`could not read ${userId}’s identity status`, error));
-      }
-    })();
-    return () => {
-      stopped = true;
-    };
-  }, [client, encrypted, members, me]);
+    const created = createTrustReader(client);
+    reader.current = created;
+    return () => created.stop();
+  }, [client]);
+  useEffect(() => {
+    if (encrypted) reader.current?.want(members.filter((m) => m.membership === 'join' && m.userId !== me).map((m) => m.userId));
+  }, [encrypted, members, me]);
 }
-
-/** Members whose identity is read when the list opens; a larger room's others get theirs from the inspector. */
-const MAX_TRUST_READS = 200;
 
 function MemberList({ title, roomId, members }: { title: string; roomId: string; members: readonly RoomMemberRow[] }) {
   return (

@@ -7,6 +7,7 @@ import { createChatStore } from '../../state/chatStore';
 import { createIdentityStore, type IdentityStore } from '../identity/identityStore';
 import { uploadStore } from './imageUpload';
 import { createRoomViewModel, grownFrom, type MessageRowData, type RoomRow, type RoomViewModel } from './roomViewModel';
+import { firstUnreadRow } from './readMarker';
 
 const ROOM = '!vm:x';
 const me = '@carol:gamma';
@@ -499,5 +500,18 @@ describe('room view model', () => {
     client.emit(ClientEvent.Sync, SyncState.Syncing, SyncState.Prepared);
     marker(third.getId()!);
     expect(vm.getState().readMarker).toBe(second.getId());
+  });
+
+  it('a first marker that arrives while the room is open leaves what arrived meanwhile read (no line before it)', async () => {
+    // Live, the room open with no marker yet: Carol reads "three", her client moves the marker there, and Alice's
+    // "four" arrives before the server's echo of the marker does. She saw "four" arrive: it is not unread.
+    client.emit(ClientEvent.Sync, SyncState.Syncing, SyncState.Prepared);
+    expect(vm.getState().readMarker).toBeUndefined();
+    const four = message(keyAlice, 'four', noon + 3 * minute);
+    await live(four);
+    room.addAccountData([new MatrixEvent({ type: 'm.fully_read', content: { event_id: third.getId() } })]);
+    const { rows, readMarker, myIdentity, readUntil } = vm.getState();
+    expect(readMarker).toBe(third.getId());
+    expect(firstUnreadRow(rows, readMarker, myIdentity, readUntil)).toBeUndefined();
   });
 });

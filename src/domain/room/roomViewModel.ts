@@ -826,7 +826,13 @@ export function createRoomViewModel({
     if (state === SyncState.Syncing) synced = true;
   };
   function onAccountData(event: MatrixEvent) {
-    if (event.getType() === 'm.fully_read' && (!store.getState().readMarker || !synced)) store.setState(readMarkerNow());
+    if (event.getType() !== 'm.fully_read') return;
+    const { readMarker, readUntil } = store.getState();
+    // Until the first live sync the cache may be behind: the marker and what stood before it are taken again.
+    if (!synced) store.setState(readMarkerNow());
+    // Live, a room opened with no marker gets its first one; what arrived since it opened (after readUntil) the reader
+    // saw arrive, even when it came before the marker's echo.
+    else if (!readMarker) store.setState({ readMarker: readMarkerNow().readMarker, readUntil: readUntil ?? readMarkerNow().readUntil });
   }
   function readMarkerNow(): Pick<RoomViewState, 'readMarker' | 'readUntil'> {
     const marker = fullyReadOf(room);

@@ -34,9 +34,15 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await sendMessage(bob, 'Bring baskets');
   await expect(message(alice, text)).toBeVisible();
 
-  // Alice opens the React menu from the message's action row with the keyboard and picks 👍.
+  // Alice opens the React menu from the message's action row with the keyboard and picks 👍: Tab reaches the
+  // message, and its actions follow it (after the sender's name) in the Tab order.
   const react = message(alice, text).getByRole('button', { name: 'React', exact: true });
-  await react.focus();
+  await message(alice, text).focus();
+  await expect(message(alice, text)).toBeFocused();
+  await alice.keyboard.press('Tab');
+  await expect(message(alice, text).getByRole('button', { name: /: show identity$/ })).toBeFocused();
+  await alice.keyboard.press('Tab');
+  await expect(react).toBeFocused();
   await alice.keyboard.press('Enter');
   const menu = alice.getByRole('menu', { name: 'Quick reactions' });
   await expect(menu.getByRole('menuitem', { name: 'React with 👍' })).toBeFocused();
@@ -87,6 +93,7 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
     body: JSON.stringify({ errcode: 'M_FORBIDDEN', error: 'No reactions today' }),
   };
   await alice.route(/\/send\/m\.reaction\//, (route) => route.fulfill(refuse));
+  await message(alice, text).hover();
   await message(alice, text).getByRole('button', { name: 'React', exact: true }).click();
   await alice.getByRole('menuitem', { name: 'React with 😮' }).click();
   await expect(alice.getByText(/^Could not react with 😮: /)).toBeVisible();

@@ -7,6 +7,10 @@ import { ClientContext } from './clientContext';
 export type MediaState = { status: 'loading' } | { status: 'ready'; url: string } | { status: 'failed' } | { status: 'none' };
 
 /** The media's state, and `retry` to fetch it again after a failure (a failed fetch is not cached). */
+// Nothing to fetch: the state it already has when it started that way, so an avatar without a picture (most of them)
+// doesn't render a second time after mounting.
+const nothingToFetch = (state: MediaState): MediaState => (state.status === 'none' ? state : { status: 'none' });
+
 export function useAuthedMedia(mxc: string | undefined, size?: { width: number; height: number }): MediaState & { retry: () => void } {
   const client = useContext(ClientContext);
   const url = client && mxc ? mediaUrl(client, mxc, size) : null;
@@ -15,7 +19,7 @@ export function useAuthedMedia(mxc: string | undefined, size?: { width: number; 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new attempt (Retry) fetches again
   useEffect(() => {
     if (!client || !url) {
-      setState({ status: 'none' });
+      setState(nothingToFetch);
       return;
     }
     let live = true;
@@ -39,7 +43,7 @@ export function useEncryptedMedia(file: EncryptedFile | undefined, mimetype?: st
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new attempt (Retry) fetches again
   useEffect(() => {
     if (!client || !file) {
-      setState({ status: 'none' });
+      setState(nothingToFetch);
       return;
     }
     let live = true;

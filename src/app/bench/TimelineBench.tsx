@@ -136,8 +136,8 @@ export interface IncomingParts {
 /**
  * Events arriving one at a time, as a live /sync delivers them: each is mapped from raw JSON and added to the SDK room
  * at the start of a frame; the room view model turns it into a row, React commits it, and the time is taken when
- * that frame has painted (a message posted after the commit is delivered after the paint). A row that misses the
- * frame is waited for frame by frame, and the wait counts.
+ * that frame has painted (a message posted at the event's arrival is delivered in the first task after the frame's
+ * paint and commit; see afterThisFrame). A row that misses the frame is waited for frame by frame, and the wait counts.
  */
 async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
   const mapper = ready.client.getEventMapper();
@@ -165,6 +165,8 @@ async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
   async function arrive(raw: { event_id: string; room_id: string }): Promise<IncomingParts> {
     performance.mark('incoming-start'); // for a trace's reader: where each event's window begins and ends (outside it)
     const t0 = performance.now();
+    // Posted before anything else is queued: delivered in the first task after this frame, which has then painted.
+    const frameEnd = afterThisFrame();
     await ready.room.addLiveEvents([mapper(raw)], { addToState: false });
     const sdk = performance.now() - t0;
     const selector = `[data-event-id="${CSS.escape(raw.event_id)}"]`;
@@ -173,16 +175,24 @@ async function timeIncoming(ready: Prepared, count: number): Promise<number[]> {
     let framesLate = 0;
     for (; !document.querySelector(selector); framesLate++) await new Promise(requestAnimationFrame);
     const dom = performance.now() - t0;
-    return new Promise<IncomingParts>((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        const painted = performance.now() - t0;
-        performance.mark('incoming-end');
-        resolve({ sdk, dom, painted, framesLate });
-      };
-      channel.port2.postMessage(null);
-    });
+    // In this frame: it ends when this frame has painted. A row that missed it is timed to the end of the frame it made.
+    const painted = (framesLate === 0 ? await frameEnd : await afterThisFrame()) - t0;
+    performance.mark('incoming-end');
+    return { sdk, dom, painted, framesLate };
   }
+}
+
+/**
+ * When the current frame has painted: a message posted during a frame's animation callbacks or the script they run is
+ * delivered in a task after that frame's style, layout, paint and commit. Posted first, before React queues its
+ * passive effects (which run after the paint, by design), it is not held back behind them.
+ */
+function afterThisFrame(): Promise<number> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve(performance.now());
+    channel.port2.postMessage(null);
+  });
 }
 
 /**
@@ -195,10 +205,9 @@ async function timeFloor(count: number): Promise<{ unchanged: number; oneLine: n
     new Promise<number>((resolve) =>
       requestAnimationFrame(() => {
         const t0 = performance.now();
+        const frameEnd = afterThisFrame();
         change();
-        const channel = new MessageChannel();
-        channel.port1.onmessage = () => resolve(performance.now() - t0);
-        channel.port2.postMessage(null);
+        void frameEnd.then((end) => resolve(end - t0));
       }),
     );
   const unchanged: number[] = [];

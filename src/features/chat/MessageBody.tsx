@@ -1,4 +1,4 @@
-import { memo, useContext, useEffect, useMemo, useState } from 'react';
+import { Fragment, memo, useContext, useEffect, useMemo, useState } from 'react';
 import { t } from '../../i18n';
 import { sanitizeMessageHtml, stripReplyFallbackBody } from '../../domain/room/sanitize';
 import { splitLinks } from './linkify';
@@ -18,7 +18,7 @@ function PlainText({ text }: { text: string }) {
     <>
       {splitLinks(text).map((part, i) =>
         part.kind === 'text' ? (
-          <span key={i}>{part.text}</span>
+          <Fragment key={i}>{part.text}</Fragment>
         ) : inAppHrefForMatrixTo(part.href) ? (
           // A matrix.to link to a room or an event opens here, in this tab.
           <a key={i} href={inAppHrefForMatrixTo(part.href)} className="text-accent underline">

@@ -1,4 +1,4 @@
-import { memo, useContext, useId, type ReactNode } from 'react';
+import { memo, useContext, useId, useState, type ReactNode } from 'react';
 import { t } from '../../i18n';
 import type { MessageRowData, ReplyPreview, UploadRowData } from '../../domain/room/roomViewModel';
 import { FileCard, ImageInBox, MessageBody, imageBox } from './MessageBody';
@@ -260,15 +260,23 @@ export const MessageRow = memo(function MessageRow({
   const mentionsMe = !isOwn && !deleted && mentions !== null && mentionsUser(row.content, mentions.myUserId);
   // An encrypted message this device can't read (yet): it says why, and fills in when its key arrives.
   const unreadable = event.type === 'm.room.encrypted';
+  // The actions are made when they are first wanted: the pointer comes over the row, or focus comes into it (Tab, a
+  // tap). Most rows are only read, and a toolbar in each made a third of every new row's elements and layout.
+  const [actionsWanted, wantActions] = useState(false);
+  const showActions = actionsWanted ? undefined : () => wantActions(true);
   return (
     <article
       aria-label={t('chat.message.label', { name: profile.name, time: timeFormat.format(event.ts) })}
       aria-describedby={mentionsMe ? `mentions-you-${event.id}` : undefined}
       data-event-id={event.id}
       data-mentions-me={mentionsMe || undefined}
-      // Focusable by tap (not by Tab) so phones can reveal the actions; keyboards reach the buttons directly.
-      tabIndex={-1}
-      className={`group relative flex gap-3 px-4 outline-none ${
+      // In the Tab order, as articles in a feed are: focus on the row brings its actions, which come next (a tap does
+      // the same on a phone).
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a message is where the keyboard reaches its actions
+      tabIndex={0}
+      onPointerEnter={showActions}
+      onFocus={showActions}
+      className={`group relative flex gap-3 px-4 outline-none focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500 ${
         mentionsMe ? 'border-l-4 border-danger-line bg-danger-surface/40 pl-3 hover:bg-danger-surface/60' : 'hover:bg-surface-sunken'
       } ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
@@ -307,15 +315,17 @@ export const MessageRow = memo(function MessageRow({
             <MessageBody content={row.content} senderName={profile.name} />
           </div>
         )}
-        <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
-          {row.edited && <span>{t('chat.message.edited')}</span>}
-          <SendState event={event} onRetry={() => actions.onRetry(row)} onDiscard={() => actions.onDiscard(row)} />
-          {readers && readers.length > 0 && (
-            <span>
-              Seen by <SenderNames names={readers} />
-            </span>
-          )}
-        </div>
+        {(row.edited || event.status !== 'sent' || (readers && readers.length > 0)) && (
+          <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
+            {row.edited && <span>{t('chat.message.edited')}</span>}
+            <SendState event={event} onRetry={() => actions.onRetry(row)} onDiscard={() => actions.onDiscard(row)} />
+            {readers && readers.length > 0 && (
+              <span>
+                Seen by <SenderNames names={readers} />
+              </span>
+            )}
+          </div>
+        )}
         {!deleted && (
           <ReactionPills
             groups={row.reactions}
@@ -325,7 +335,7 @@ export const MessageRow = memo(function MessageRow({
           />
         )}
         {!deleted && actions.onThread && <ThreadSummaryLine rootId={event.id} />}
-        {!deleted && event.status === 'sent' && (
+        {actionsWanted && !deleted && event.status === 'sent' && (
           <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-line md:bg-surface-raised md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100">
             <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
             <button

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
+import { memo, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import { t } from '../../i18n';
 import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import { grownFrom, type RoomRow } from '../../domain/room/roomViewModel';
@@ -211,17 +211,15 @@ export function TimelineList({
             const row = rows[item.index];
             if (!row) return null;
             return (
-              <div
+              <VirtualRow
                 key={item.key}
-                data-index={item.index}
-                data-row-key={row.key}
-                data-focused={row.key === focusKey || undefined}
-                className={row.key === focusKey ? 'bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : undefined}
-                ref={virtualizer.measureElement}
-                style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
-              >
-                {renderRow(row)}
-              </div>
+                index={item.index}
+                start={item.start}
+                row={row}
+                focused={row.key === focusKey}
+                measure={virtualizer.measureElement}
+                renderRow={renderRow}
+              />
             );
           })}
         </div>
@@ -229,6 +227,39 @@ export function TimelineList({
     </div>
   );
 }
+
+/**
+ * One positioned row. Memoised: a new message re-renders the list, and the rows already on screen keep their place,
+ * row and size, so React skips them instead of diffing each one's wrapper and row again.
+ */
+const VirtualRow = memo(function VirtualRow({
+  index,
+  start,
+  row,
+  focused,
+  measure,
+  renderRow,
+}: {
+  index: number;
+  start: number;
+  row: RoomRow;
+  focused: boolean;
+  measure(element: HTMLElement | null): void;
+  renderRow(row: RoomRow): ReactNode;
+}) {
+  return (
+    <div
+      data-index={index}
+      data-row-key={row.key}
+      data-focused={focused || undefined}
+      className={focused ? 'bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : undefined}
+      ref={measure}
+      style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${start}px)` }}
+    >
+      {renderRow(row)}
+    </div>
+  );
+});
 
 /**
  * Rows whose height is one per shape: a day separator, and a short one-line text message (sent, not a reply, no

@@ -502,6 +502,23 @@ describe('room view model', () => {
     expect(vm.getState().readMarker).toBe(second.getId());
   });
 
+  it('whether you may let in those who ask to join follows the power levels (the knock banner reads it)', async () => {
+    const levels = (invite: number, stateKeyTs: number) =>
+      new MatrixEvent({
+        type: 'm.room.power_levels',
+        event_id: `$pl${stateKeyTs}`,
+        room_id: ROOM,
+        sender: me,
+        state_key: '',
+        origin_server_ts: stateKeyTs,
+        content: { invite, users_default: 0 },
+      });
+    await live(levels(50, noon + 3 * minute));
+    expect(vm.getState().canInvite).toBe(false);
+    await live(levels(0, noon + 4 * minute));
+    expect(vm.getState().canInvite).toBe(true);
+  });
+
   it('a first marker that arrives while the room is open leaves what arrived meanwhile read (no line before it)', async () => {
     // Live, the room open with no marker yet: Carol reads "three", her client moves the marker there, and Alice's
     // "four" arrives before the server's echo of the marker does. She saw "four" arrive: it is not unread.

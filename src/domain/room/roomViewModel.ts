@@ -30,6 +30,7 @@ import { describeHandleChange, handleChangeNotices, handleChangeOf, withPlacedNo
 import { describeLinkNotice, erasureNotices, erasureText, placeLinkNotices, sentByUnverified, type ErasedTarget } from './identityNotices';
 import { linkNoticeStore, noticesOfRoom, type LinkNotice, type LinkNoticeStore } from '../identity/linkNotices';
 import { identityOfMemberEvent } from '../identity/describeSender';
+import { mayInvite } from '../identity/memberActions';
 import { LINK_FIELD } from '../../protocol';
 import {
   describeStateEvent,
@@ -130,6 +131,8 @@ export interface RoomViewState {
   /** Names of the others typing now. */
   typing: readonly string[];
   canRedactOthers: boolean;
+  /** Your power level reaches `invite`: you may let in those who ask to join (knocks). */
+  canInvite: boolean;
   /** Your power level reaches `notifications.room`: `@room` notifies everyone. */
   canMentionRoom: boolean;
   canLoadOlder: boolean;
@@ -476,6 +479,7 @@ export function createRoomViewModel({
       name: room.name,
       topic: typeof topic === 'string' && topic !== '' ? topic : undefined,
       canRedactOthers: room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0),
+      canInvite: mayInvite(room, ownIdentity(), me),
       canMentionRoom: room.currentState.mayTriggerNotifOfType('room', me),
       canLoadOlder: historyWindow ? historyWindow.canLoadOlder : room.oldState.paginationToken !== null,
     };
@@ -850,6 +854,7 @@ export function createRoomViewModel({
     readers: new Map(),
     typing: [],
     canRedactOthers: false,
+    canInvite: false,
     canMentionRoom: false,
     canLoadOlder: false,
     loadingOlder: false,

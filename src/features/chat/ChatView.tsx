@@ -284,7 +284,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
       {fileDrop.dragging && <DropOverlay />}
       <RoomHeader room={room} vm={vm} threads={threads} onDialog={setDialog} />
-      <JoinRequestsBanner room={room} vm={vm} />
+      <JoinRequestsBanner vm={vm} />
       {showJumpToUnread && (
         <div className="flex justify-center border-b border-line bg-surface-muted px-2 py-1">
           <button

@@ -1,22 +1,21 @@
 // Requests to join (knocks) where those who can let people in see them, as Element's banner does: the room says
 // who is asking without the member list being open, and "View" opens it at the requests, where Approve and Deny are.
-import type { Room } from 'matrix-js-sdk';
+import { memo } from 'react';
 import { t } from '../../i18n';
-import { useClient } from '../../ui/clientContext';
 import { chatStore, useChat } from '../../state/chatStore';
 import { secondaryButton } from '../../ui/controls';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
-import { mayInvite } from '../../domain/identity/memberActions';
-import { useRoomView, selectMembers, selectMyIdentity } from '../chat/useRoomViewModel';
+import { useRoomView, selectMembers, selectCanInvite } from '../chat/useRoomViewModel';
 import { SentenceWithNames } from '../identity/SenderName';
 
-export function JoinRequestsBanner({ room, vm }: { room: Room; vm: RoomViewModel }) {
-  const client = useClient();
+// Memoised: it changes with the members and the members panel, not with each message the room view renders for.
+export const JoinRequestsBanner = memo(function JoinRequestsBanner({ vm }: { vm: RoomViewModel }) {
   const members = useRoomView(vm, selectMembers);
-  const myIdentity = useRoomView(vm, selectMyIdentity);
+  const canInvite = useRoomView(vm, selectCanInvite);
   const membersOpen = useChat((s) => s.membersOpen);
+  if (!canInvite || membersOpen) return null;
   const asking = members.filter((m) => m.membership === 'knock');
-  if (asking.length === 0 || membersOpen || !mayInvite(room, myIdentity, client.getSafeUserId())) return null;
+  if (asking.length === 0) return null;
   const label = t('members.knockBanner.label');
   return (
     <section
@@ -36,4 +35,4 @@ export function JoinRequestsBanner({ room, vm }: { room: Room; vm: RoomViewModel
       </button>
     </section>
   );
-}
+});

@@ -19,7 +19,9 @@ export function firstUnreadRow(
   until?: string,
 ): string | undefined {
   if (!markerEventId) return undefined;
-  const at = rows.findIndex((r) => r.event?.id === markerEventId);
+  // Searched from the newest: the marker is usually near the end, and this runs with each new row.
+  let at = rows.length - 1;
+  while (at >= 0 && rows[at]!.event?.id !== markerEventId) at--;
   if (at < 0) return undefined;
   for (let i = at + 1; i < rows.length; i++) {
     const row = rows[i]!;

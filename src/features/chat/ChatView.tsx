@@ -1,5 +1,5 @@
 import { WithheldKeysNotice } from './WithheldKeysNotice';
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type Ref, type RefObject } from 'react';
 import type { Room } from 'matrix-js-sdk';
 import { useClient } from '../../ui/clientContext';
 import { IdentityResetAction } from '../identity/IdentityResetAction';
@@ -73,22 +73,13 @@ export default function ChatView({ roomId, eventId }: { roomId: string /** A per
 function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const client = useClient();
   const vm = useRoomViewModel(room);
-  const rows = useRoomView(vm, selectRows);
+  // What changes with each message (the rows, the readers, the read marker) is read by RoomTimeline, not here: a
+  // message arriving renders the timeline, not the header, the composer, the dialogs and the banners around it.
   const name = useRoomView(vm, selectName);
-  const myIdentity = useRoomView(vm, selectMyIdentity);
-  const readers = useRoomView(vm, selectReaders);
   const typing = useRoomView(vm, selectTyping);
-  const canRedactOthers = useRoomView(vm, selectCanRedactOthers);
-  const canLoadOlder = useRoomView(vm, selectCanLoadOlder);
-  const loadingOlder = useRoomView(vm, selectLoadingOlder);
-  const error = useRoomView(vm, selectLoadError);
   const hasMemberInfo = useRoomView(vm, selectHasMemberInfo);
-  const focus = useRoomView(vm, selectFocus);
   const anchored = useRoomView(vm, selectAnchored);
-  const loadingNewer = useRoomView(vm, selectLoadingNewer);
   const unverifiedChanges = useRoomView(vm, selectUnverifiedChanges);
-  const readMarker = useRoomView(vm, selectReadMarker);
-  const readUntil = useRoomView(vm, selectReadUntil);
   const threads = useThreadsModel(room, vm);
   const threadsContext = useMemo(() => threads && { model: threads, roomId: room.roomId }, [threads, room]);
   const listRef = useRef<TimelineListHandle>(null);
@@ -98,22 +89,159 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
   const [toReveal, setToReveal] = useState<HiddenQuote | undefined>();
   /** The message the reader asked to delete: deleted once they confirm. */
   const [toDelete, setToDelete] = useState<string | undefined>();
-  const { loadOlder, loadNewer, markRead } = vm.getState();
   // The route's event: shown with its neighbours, from the live timeline or a window of history around it. A route
   // without one is the live end.
   useEffect(() => {
     if (eventId) void vm.getState().showEvent(eventId);
     else vm.getState().jumpToLatest();
   }, [vm, eventId]);
+  // The fully-read marker where it was when this view opened the room: the "New messages" line goes before the first
+  // message after it, and "Jump to first unread" takes the reader there (opening history around it if it is not loaded).
+  useEffect(() => vm.getState().refreshReadMarker(), [vm]);
+  const jumpToLatest = () => {
+    if (eventId) openRoom(room.roomId);
+    vm.getState().jumpToLatest();
+    listRef.current?.scrollToLatest();
+  };
+
+  // The room's full member list, as soon as it opens (sync lazy-loads only the senders on screen): look-alike
+  // warnings are computed over every member, whatever the timeline or the Members panel happened to load.
+  const { loadMembers } = vm.getState();
+  useEffect(() => loadMembers(), [loadMembers]);
+
+  // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
+  useEffect(() => {
+    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion()))
+      void loadRoomMemberInfo(client, room.roomId).catch(log.ignored('member info not loaded; badges wait for the next sync'));
+  }, [client, room, hasMemberInfo]);
+
+  const actions: MessageActions = useMemo(() => {
+    const state = vm.getState();
+    return {
+      onReply: (row) => state.startReply(row.event.id),
+      onEdit: (row) => state.startEdit(row.event.id),
+      onDelete: (row) => setToDelete(row.event.id),
+      onRetry: (row) => state.retry(row.event.id),
+      onDiscard: (row) => state.discard(row.event.id),
+      onInspect: (row) => state.inspect(row.event.identity || row.event.sender),
+      onToggleReaction: (row, key) => state.toggleReaction(row.event.id, key),
+      onRevealQuote: (reply) => setToReveal(reply),
+      onThread: (row) => navigate(threadHref(room.roomId, row.event.id)),
+    };
+  }, [vm, room]);
+  const fileDrop = useFileDrop((files) => vm.getState().sendFiles(files));
+  const mentionContext = useMemo(() => ({ vm, myUserId: client.getUserId() ?? '' }), [vm, client]);
+
+  return (
+    <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
+      {fileDrop.dragging && <DropOverlay />}
+      <RoomHeader room={room} vm={vm} threads={threads} onDialog={setDialog} />
+      <JoinRequestsBanner vm={vm} />
+      <MentionContext.Provider value={mentionContext}>
+        <ThreadsContext.Provider value={threadsContext}>
+          <RoomTimeline vm={vm} actions={actions} atBottom={atBottom} onAtBottomChange={setAtBottom} listRef={listRef} />
+        </ThreadsContext.Provider>
+      </MentionContext.Provider>
+      {/* Jump to latest sits beside the typing line, under the timeline: it never covers the last message. */}
+      <div className="flex min-h-5 items-center gap-2 px-4">
+        <p aria-live="polite" className="min-w-0 flex-1 truncate text-xs text-subtle">
+          {typing.length > 0 && (
+            <SentenceWithNames
+              format={(names) => t('chat.typing', { count: Math.min(typing.length, 3), names })}
+              names={typing.slice(0, 3)}
+            />
+          )}
+        </p>
+        {(!atBottom || anchored) && (
+          <button
+            type="button"
+            className="my-1 shrink-0 rounded-full bg-indigo-600 px-3 py-1 text-sm text-white shadow hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
+            onClick={jumpToLatest}
+          >
+            {t('chat.jumpToLatest')}
+          </button>
+        )}
+      </div>
+      <WithheldKeysNotice client={client} room={room} />
+      <Composer vm={vm} roomName={name} />
+      <IdentityInspector client={client} room={room} />
+      {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'leave' && <LeaveRoomDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'settings' && <RoomSettingsDialog room={room} onClose={() => setDialog(undefined)} />}
+      {dialog === 'unverified' && (
+        <UnverifiedChangesDialog
+          changes={unverifiedChanges}
+          onShow={(eventId) => {
+            setDialog(undefined);
+            void vm.getState().showEvent(eventId);
+          }}
+          onClose={() => setDialog(undefined)}
+        />
+      )}
+      {dialog === 'search' && <SearchPanel client={client} room={room} onClose={() => setDialog(undefined)} />}
+      {toDelete && (
+        <ConfirmDialog
+          title={t('chat.delete.title')}
+          body={t('chat.delete.intro')}
+          confirm={t('chat.delete.submit')}
+          onConfirm={() => vm.getState().redact(toDelete)}
+          onClose={() => setToDelete(undefined)}
+        />
+      )}
+      {toReveal && (
+        <RevealQuoteDialog
+          quote={toReveal}
+          onReveal={() => {
+            vm.getState().revealQuote(toReveal.eventId);
+            setToReveal(undefined);
+          }}
+          onClose={() => setToReveal(undefined)}
+        />
+      )}
+    </section>
+  );
+}
+
+/**
+ * The timeline of the open room and what moves with its rows: the "New messages" line and the jump to it, following
+ * your own message to the end, filling the screen with history, read receipts. Memoised, and the only part of the
+ * room's view that a new message renders (with its own new row).
+ */
+const RoomTimeline = memo(function RoomTimeline({
+  vm,
+  actions,
+  atBottom,
+  onAtBottomChange,
+  listRef,
+}: {
+  vm: RoomViewModel;
+  actions: MessageActions;
+  atBottom: boolean;
+  onAtBottomChange(atBottom: boolean): void;
+  listRef: RefObject<TimelineListHandle | null>;
+}) {
+  const rows = useRoomView(vm, selectRows);
+  const myIdentity = useRoomView(vm, selectMyIdentity);
+  const readers = useRoomView(vm, selectReaders);
+  const canRedactOthers = useRoomView(vm, selectCanRedactOthers);
+  const canLoadOlder = useRoomView(vm, selectCanLoadOlder);
+  const loadingOlder = useRoomView(vm, selectLoadingOlder);
+  const error = useRoomView(vm, selectLoadError);
+  const focus = useRoomView(vm, selectFocus);
+  const anchored = useRoomView(vm, selectAnchored);
+  const loadingNewer = useRoomView(vm, selectLoadingNewer);
+  const readMarker = useRoomView(vm, selectReadMarker);
+  const readUntil = useRoomView(vm, selectReadUntil);
+  const { loadOlder, loadNewer, markRead } = vm.getState();
   const focusKey = useMemo(() => {
     if (focus?.status !== 'found') return undefined;
     return rows.find((r) => r.kind !== 'day' && r.event.id === focus.eventId)?.key;
   }, [rows, focus]);
-  // The fully-read marker where it was when this view opened the room: the "New messages" line goes before the first
-  // message after it, and "Jump to first unread" takes the reader there (opening history around it if it is not loaded).
-  useEffect(() => vm.getState().refreshReadMarker(), [vm]);
   const unreadFrom = useMemo(() => firstUnreadRow(rows, readMarker, myIdentity, readUntil), [rows, readMarker, myIdentity, readUntil]);
-  const markerLoaded = useMemo(() => !!readMarker && rows.some((r) => r.kind !== 'day' && r.event.id === readMarker), [rows, readMarker]);
+  const markerLoaded = useMemo(
+    () => !!readMarker && rows.findLast((r) => r.kind !== 'day' && r.event.id === readMarker) !== undefined,
+    [rows, readMarker],
+  );
   const [jumped, setJumped] = useState<string | undefined>();
   const unreadTarget = unreadFrom ?? (readMarker && !markerLoaded && !anchored ? readMarker : undefined);
   const showJumpToUnread = !!unreadTarget && jumped !== readMarker;
@@ -129,12 +257,6 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     const line = document.querySelector<HTMLElement>('[data-new-messages]');
     if (line && !line.contains(document.activeElement)) line.focus({ preventScroll: true });
   }, [jumped, readMarker, rows, focus]);
-  const jumpToLatest = () => {
-    if (eventId) openRoom(room.roomId);
-    vm.getState().jumpToLatest();
-    listRef.current?.scrollToLatest();
-  };
-
   // Your own message just sent follows you to the end, even from further up (a long message shows its end).
   const followedOwn = useRef<string | undefined>(undefined);
   useEffect(() => {
@@ -146,18 +268,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     if (followedOwn.current === last.key || anchored) return;
     followedOwn.current = last.key;
     listRef.current?.scrollToLatest();
-  }, [rows, myIdentity, anchored]);
-
-  // The room's full member list, as soon as it opens (sync lazy-loads only the senders on screen): look-alike
-  // warnings are computed over every member, whatever the timeline or the Members panel happened to load.
-  const { loadMembers } = vm.getState();
-  useEffect(() => loadMembers(), [loadMembers]);
-
-  // After a reload the SDK resumes from its cached sync: the room's member_info comes from /members once.
-  useEffect(() => {
-    if (!hasMemberInfo && room.getVersion() !== '' && !/^\d+$/.test(room.getVersion()))
-      void loadRoomMemberInfo(client, room.roomId).catch(log.ignored('member info not loaded; badges wait for the next sync'));
-  }, [client, room, hasMemberInfo]);
+  }, [rows, myIdentity, anchored, listRef]);
 
   // Fill the screen: a short first page pulls older history until it scrolls.
   useEffect(() => {
@@ -184,20 +295,6 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
     return () => document.removeEventListener('visibilitychange', onVisible);
   }, [markRead, atBottom]);
 
-  const actions: MessageActions = useMemo(() => {
-    const state = vm.getState();
-    return {
-      onReply: (row) => state.startReply(row.event.id),
-      onEdit: (row) => state.startEdit(row.event.id),
-      onDelete: (row) => setToDelete(row.event.id),
-      onRetry: (row) => state.retry(row.event.id),
-      onDiscard: (row) => state.discard(row.event.id),
-      onInspect: (row) => state.inspect(row.event.identity || row.event.sender),
-      onToggleReaction: (row, key) => state.toggleReaction(row.event.id, key),
-      onRevealQuote: (reply) => setToReveal(reply),
-      onThread: (row) => navigate(threadHref(room.roomId, row.event.id)),
-    };
-  }, [vm, room]);
   // Reactors are named like senders: by identity, so an impostor's reaction is not read as the real member's.
   const reactorName: ReactorName = useCallback((reactor) => vm.getState().profileOf(reactor).name, [vm]);
   const { retryUpload, cancelUpload } = vm.getState();
@@ -277,14 +374,9 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
         </button>
       </span>
     ) : null;
-  const fileDrop = useFileDrop((files) => vm.getState().sendFiles(files));
-  const mentionContext = useMemo(() => ({ vm, myUserId: client.getUserId() ?? '' }), [vm, client]);
 
   return (
-    <section aria-label={name} className="relative flex min-w-0 flex-1 flex-col" {...fileDrop.handlers}>
-      {fileDrop.dragging && <DropOverlay />}
-      <RoomHeader room={room} vm={vm} threads={threads} onDialog={setDialog} />
-      <JoinRequestsBanner vm={vm} />
+    <>
       {showJumpToUnread && (
         <div className="flex justify-center border-b border-line bg-surface-muted px-2 py-1">
           <button
@@ -296,81 +388,21 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           </button>
         </div>
       )}
-      <MentionContext.Provider value={mentionContext}>
-        <ThreadsContext.Provider value={threadsContext}>
-          <TimelineList
-            rows={rows}
-            renderRow={renderRow}
-            rowShape={rowShape}
-            onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
-            onNearBottom={anchored ? () => void loadNewer() : undefined}
-            followEnd={!anchored}
-            onAtBottomChange={setAtBottom}
-            header={header}
-            handle={listRef}
-            focusKey={focusKey}
-          />
-        </ThreadsContext.Provider>
-      </MentionContext.Provider>
-      {/* Jump to latest sits beside the typing line, under the timeline: it never covers the last message. */}
-      <div className="flex min-h-5 items-center gap-2 px-4">
-        <p aria-live="polite" className="min-w-0 flex-1 truncate text-xs text-subtle">
-          {typing.length > 0 && (
-            <SentenceWithNames
-              format={(names) => t('chat.typing', { count: Math.min(typing.length, 3), names })}
-              names={typing.slice(0, 3)}
-            />
-          )}
-        </p>
-        {(!atBottom || anchored) && (
-          <button
-            type="button"
-            className="my-1 shrink-0 rounded-full bg-indigo-600 px-3 py-1 text-sm text-white shadow hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500"
-            onClick={jumpToLatest}
-          >
-            {t('chat.jumpToLatest')}
-          </button>
-        )}
-      </div>
-      <WithheldKeysNotice client={client} room={room} />
-      <Composer vm={vm} roomName={name} />
-      <IdentityInspector client={client} room={room} />
-      {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}
-      {dialog === 'leave' && <LeaveRoomDialog room={room} onClose={() => setDialog(undefined)} />}
-      {dialog === 'settings' && <RoomSettingsDialog room={room} onClose={() => setDialog(undefined)} />}
-      {dialog === 'unverified' && (
-        <UnverifiedChangesDialog
-          changes={unverifiedChanges}
-          onShow={(eventId) => {
-            setDialog(undefined);
-            void vm.getState().showEvent(eventId);
-          }}
-          onClose={() => setDialog(undefined)}
-        />
-      )}
-      {dialog === 'search' && <SearchPanel client={client} room={room} onClose={() => setDialog(undefined)} />}
-      {toDelete && (
-        <ConfirmDialog
-          title={t('chat.delete.title')}
-          body={t('chat.delete.intro')}
-          confirm={t('chat.delete.submit')}
-          onConfirm={() => vm.getState().redact(toDelete)}
-          onClose={() => setToDelete(undefined)}
-        />
-      )}
-      {toReveal && (
-        <RevealQuoteDialog
-          quote={toReveal}
-          onReveal={() => {
-            vm.getState().revealQuote(toReveal.eventId);
-            setToReveal(undefined);
-          }}
-          onClose={() => setToReveal(undefined)}
-        />
-      )}
-    </section>
+      <TimelineList
+        rows={rows}
+        renderRow={renderRow}
+        rowShape={rowShape}
+        onNearTop={canLoadOlder ? () => void loadOlder() : undefined}
+        onNearBottom={anchored ? () => void loadNewer() : undefined}
+        followEnd={!anchored}
+        onAtBottomChange={onAtBottomChange}
+        header={header}
+        handle={listRef}
+        focusKey={focusKey}
+      />
+    </>
   );
-}
+});
 
 type RoomDialog = 'invite' | 'leave' | 'search' | 'settings' | 'unverified';
 

@@ -72,7 +72,16 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   // every row above it, and a click aimed before the move lands beside the pill (as a finger would).
   await expect(message(bob, 'Bring baskets')).toContainText('Seen by alice', { timeout: 20_000 });
   await waitForTimelineToSettle(bob);
-  await thumbsUp(bob, text).click();
+  // Pressed with the mouse at 375 px, the pill stays where it was until the button is released: pressing it focuses it,
+  // and the message's actions (which at this width open under the message) do not open for it and push it away.
+  const pill = thumbsUp(bob, text);
+  const before = await pill.boundingBox();
+  await bob.mouse.move(before!.x + before!.width / 2, before!.y + before!.height / 2);
+  await bob.mouse.down();
+  await bob.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  expect(await pill.boundingBox()).toEqual(before);
+  await expect(message(bob, text).getByRole('button', { name: /^Reply to / })).toBeHidden();
+  await bob.mouse.up();
   await expect(thumbsUp(bob, text)).toHaveAccessibleName('👍 2 reactions: alice, bob — press to remove yours');
   await expect(thumbsUp(alice, text)).toHaveAccessibleName('👍 2 reactions: alice, bob — press to remove yours');
   await screenshot(bob, 'reactions-two-dark-375');

@@ -336,6 +336,7 @@ export const MessageRow = memo(function MessageRow({
         )}
         {!deleted && actions.onThread && <ThreadSummaryLine rootId={event.id} />}
         {actionsWanted && !deleted && event.status === 'sent' && (
+          // Narrow screens: in the flow under the message, shown while the focus is in the message (a tap, Tab).
           <div className="-ml-1.5 hidden gap-1 group-focus-within:flex md:flex md:absolute md:right-3 md:top-0 md:ml-0 md:rounded-md md:border md:border-line md:bg-surface-raised md:px-1 md:opacity-0 md:shadow-sm md:group-hover:opacity-100 md:group-focus-within:opacity-100">
             <ReactButton className={actionButton} onPick={(key) => actions.onToggleReaction(row, key)} />
             <button

@@ -38,6 +38,10 @@ export function ReactionPills({
               // Yours still on its way can't be taken back yet (there is no event to redact).
               aria-disabled={mine !== undefined && mine.status !== 'sent'}
               onClick={() => (mine === undefined || mine.status === 'sent') && onToggle(group.key)}
+              // A press with the pointer leaves the focus where it was: focus coming into the message would open its
+              // actions, which on a narrow screen open under it and move the pill before the press is released.
+              // Tab still reaches the pill, and Enter or Space presses it.
+              onMouseDown={(event) => event.preventDefault()}
               className={`flex min-h-7 items-center gap-1 rounded-full border px-2 py-0.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-500 ${
                 mine
                   ? 'border-accent-line bg-accent-surface text-accent-fg'

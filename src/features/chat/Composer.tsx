@@ -1,4 +1,4 @@
-import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { t } from '../../i18n';
 import { chatStore, selectComposerMode, useChat } from '../../state/chatStore';
 import type { RoomViewModel } from '../../domain/room/roomViewModel';
@@ -114,8 +114,17 @@ export const Composer = memo(function Composer({
     setText(next.text);
     setCaret(next.caret);
     setMentionActive(0);
-    requestAnimationFrame(() => ref.current?.setSelectionRange(next.caret, next.caret));
+    caretAfterRender.current = next.caret;
   }
+  // The caret after a picked mention, placed as soon as the new text is in the box: set a frame later, it moved back
+  // over what a fast typist had typed since (the reply read "@bob ring the tent?b").
+  const caretAfterRender = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    const at = caretAfterRender.current;
+    if (at === undefined) return;
+    caretAfterRender.current = undefined;
+    ref.current?.setSelectionRange(at, at);
+  });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new mode (reply, edit) puts the focus back in the composer
   useEffect(() => {

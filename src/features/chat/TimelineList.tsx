@@ -252,9 +252,10 @@ const VirtualRow = memo(function VirtualRow({
       data-index={index}
       data-row-key={row.key}
       data-focused={focused || undefined}
-      className={focused ? 'bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : undefined}
+      // Only the offset is an inline style: each inline property a new row sets is parsed on its own.
+      className={`absolute top-0 left-0 w-full${focused ? ' bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : ''}`}
       ref={measure}
-      style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${start}px)` }}
+      style={{ transform: `translateY(${start}px)` }}
     >
       {renderRow(row)}
     </div>

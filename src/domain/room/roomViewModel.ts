@@ -836,7 +836,10 @@ export function createRoomViewModel({
     if (!synced) store.setState(readMarkerNow());
     // Live, a room opened with no marker gets its first one; what arrived since it opened (after readUntil) the reader
     // saw arrive, even when it came before the marker's echo.
-    else if (!readMarker) store.setState({ readMarker: readMarkerNow().readMarker, readUntil: readUntil ?? readMarkerNow().readUntil });
+    else if (!readMarker) {
+      const now = readMarkerNow();
+      store.setState({ readMarker: now.readMarker, readUntil: readUntil ?? now.readUntil });
+    }
   }
   function readMarkerNow(): Pick<RoomViewState, 'readMarker' | 'readUntil'> {
     const marker = fullyReadOf(room);

@@ -95,6 +95,16 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   // Alice read up to Bob's reaction, which has no row: her receipt shows on the message before it.
   await expect(message(bob, 'Bring baskets')).toContainText('Seen by alice');
 
+  // On his phone, Bob taps the first message: its actions open under it, and the React menu over the message
+  // below (not hidden behind it); he adds ❤️, and Alice sees it.
+  await message(bob, text).click();
+  await message(bob, text).getByRole('button', { name: 'React', exact: true }).click();
+  await bob.getByRole('menuitem', { name: 'React with ❤️' }).click();
+  const heart = (page: Page) => message(page, text).getByRole('button', { name: /^❤️ \d+ reactions?: / });
+  await expect(heart(alice)).toHaveAccessibleName('❤️ 1 reaction: bob — press to add yours');
+  await heart(bob).click();
+  await expect(heart(alice)).toHaveCount(0);
+
   // The server refuses: the reaction shows at once, then goes away with a clear message; the same for taking one back.
   const refuse = {
     status: 403,
@@ -115,16 +125,6 @@ test('alice reacts to bob’s message, bob adds his, alice takes hers back: both
   await screenshot(bob, 'reactions-refused-dark-375');
   await alice.unroute(/\/send\/m\.reaction\//);
   await bob.unroute(/\/redact\//);
-
-  // On his phone, Bob taps Alice's first message: its actions open under it, and the React menu over the message
-  // below (not hidden behind it); he adds ❤️, and Alice sees it.
-  await message(bob, text).click();
-  await message(bob, text).getByRole('button', { name: 'React', exact: true }).click();
-  await bob.getByRole('menuitem', { name: 'React with ❤️' }).click();
-  const heart = (page: Page) => message(page, text).getByRole('button', { name: /^❤️ \d+ reactions?: / });
-  await expect(heart(alice)).toHaveAccessibleName('❤️ 1 reaction: bob — press to add yours');
-  await heart(bob).click();
-  await expect(heart(alice)).toHaveCount(0);
 
   // Both reload: the room reopens (it is the URL); on bob's phone, Back to rooms shows the list. Its preview is the
   // last message, not the newer reactions; the room shows the same from the server.

@@ -255,7 +255,12 @@ const VirtualRow = memo(function VirtualRow({
       // Only the offset is an inline style: each inline property a new row sets is parsed on its own. Each row is its
       // own stacking context (the transform), so a row with the focus in it (its React menu open) is raised above the
       // rows after it, which would otherwise cover the menu.
-      className={`absolute top-0 left-0 w-full focus-within:z-10${focused ? ' bg-warning-surface outline-2 -outline-offset-2 outline-warning-line' : ''}`}
+      // Whole class names, so Tailwind finds each one in the source.
+      className={
+        focused
+          ? 'absolute top-0 left-0 w-full focus-within:z-10 bg-warning-surface outline-2 -outline-offset-2 outline-warning-line'
+          : 'absolute top-0 left-0 w-full focus-within:z-10'
+      }
       ref={measure}
       style={{ transform: `translateY(${start}px)` }}
     >

@@ -720,18 +720,17 @@ export function createRoomViewModel({
     }
     if (added.length === 0) return;
     const before = eventRows;
-    const next = eventRows.slice();
     const arrivedQuotes: string[] = [];
     const appended: RoomRow[] = [];
     for (const row of added) {
       const resolved = resolve(row, undefined);
-      next.push(resolved);
       appended.push(resolved);
       if (resolved.kind !== 'message') continue;
       messagesById.set(resolved.event.id, resolved);
       if (quoted.delete(resolved.event.id)) arrivedQuotes.push(resolved.event.id);
     }
-    eventRows = next;
+    // One copy of the room's rows, made at its new length (a copy then a push copied a 10,000-row room twice).
+    eventRows = eventRows.concat(appended);
     publish({}, { rows: appended, before });
     // A quoted message fetched (or hidden) before reached the timeline (say, released once its sender's link verified).
     for (const id of arrivedQuotes) refreshReplies(id);

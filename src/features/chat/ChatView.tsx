@@ -276,16 +276,38 @@ const RoomTimeline = memo(function RoomTimeline({
   }, [rows.length, canLoadOlder, loadingOlder, loadOlder, anchored]);
 
   // Read receipts: what is on screen at the bottom of a visible page has been read.
+  const receipt = useRef<{ timer?: ReturnType<typeof setTimeout>; due: number; send?: () => void }>({ due: 0 });
   useEffect(() => {
     // Each new row at the bottom of a visible page is a chance to mark the room read: once the rows have settled
     // (a burst of messages sends one receipt), and after the new row is painted, not in the frame that paints it.
-    if (rows.length === 0 || !atBottom || document.visibilityState !== 'visible') return;
-    const timer = setTimeout(
-      () => void markRead().catch(log.ignored('read receipt not sent; the next update sends it again')),
-      receiptDelayMs,
-    );
-    return () => clearTimeout(timer);
+    // One timer for a burst, its deadline pushed back by each row, not a timer cleared and set again for every row.
+    const pending = receipt.current;
+    if (rows.length === 0 || !atBottom || document.visibilityState !== 'visible') {
+      clearTimeout(pending.timer);
+      pending.timer = undefined;
+      return;
+    }
+    pending.due = performance.now() + receiptDelayMs;
+    pending.send = () => void markRead().catch(log.ignored('read receipt not sent; the next update sends it again'));
+    if (pending.timer !== undefined) return;
+    const fire = () => {
+      const wait = pending.due - performance.now();
+      if (wait > 0) {
+        pending.timer = setTimeout(fire, wait);
+        return;
+      }
+      pending.timer = undefined;
+      pending.send?.();
+    };
+    pending.timer = setTimeout(fire, receiptDelayMs);
   }, [markRead, rows, atBottom]);
+  useEffect(() => {
+    const pending = receipt.current;
+    return () => {
+      clearTimeout(pending.timer);
+      pending.timer = undefined;
+    };
+  }, []);
   useEffect(() => {
     const onVisible = () =>
       document.visibilityState === 'visible' &&

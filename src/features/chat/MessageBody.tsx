@@ -287,25 +287,48 @@ function PlayerBody({ content, kind }: { content: Record<string, unknown>; kind:
   );
 }
 
-/** The body of a message: sanitised HTML, linkified text, an image, a player or a file card. */
-export const MessageBody = memo(function MessageBody({ content, senderName }: { content: Record<string, unknown>; senderName: string }) {
+/**
+ * The body of a message: sanitised HTML, linkified text, an image, a player or a file card. Dimmed while it is being
+ * sent: text on its own element (one element a line of text, not two), anything else in a wrapper that stays when it is
+ * sent, so an image or a player is not made again.
+ */
+export const MessageBody = memo(function MessageBody({
+  content,
+  senderName,
+  sending = false,
+}: {
+  content: Record<string, unknown>;
+  senderName: string;
+  sending?: boolean;
+}) {
   const msgtype = content.msgtype;
-  const body = typeof content.body === 'string' ? stripReplyFallbackBody(content.body) : '';
   const html =
     content.format === 'org.matrix.custom.html' && typeof content.formatted_body === 'string' ? content.formatted_body : undefined;
   const safeHtml = useMemo(() => (html !== undefined ? sanitizeMessageHtml(html) : undefined), [html]);
-  if (msgtype === 'm.image') return <ImageBody content={content} />;
+  const dim = sending ? 'opacity-60' : '';
+  if (msgtype === 'm.image' || msgtype === 'm.video' || msgtype === 'm.audio' || msgtype === 'm.file')
+    return (
+      <div className={dim}>
+        <MediaBody content={content} />
+      </div>
+    );
   const tone = msgtype === 'm.notice' ? 'text-subtle' : '';
+  const body = typeof content.body === 'string' ? stripReplyFallbackBody(content.body) : '';
   const text = safeHtml !== undefined ? <HtmlWithPills html={safeHtml} /> : <PlainText text={body} />;
   if (msgtype === 'm.emote') {
     return (
-      <div className={`whitespace-pre-wrap break-words italic ${tone}`}>
+      <div className={`whitespace-pre-wrap break-words italic ${tone} ${dim}`}>
         * {senderName} {text}
       </div>
     );
   }
+  return <div className={`whitespace-pre-wrap break-words ${tone} ${dim}`}>{text}</div>;
+});
+
+function MediaBody({ content }: { content: Record<string, unknown> }) {
+  const msgtype = content.msgtype;
+  if (msgtype === 'm.image') return <ImageBody content={content} />;
   if (msgtype === 'm.video' || msgtype === 'm.audio')
     return <PlayerBody content={content} kind={msgtype === 'm.video' ? 'video' : 'audio'} />;
-  if (msgtype === 'm.file') return <FileCard content={content} />;
-  return <div className={`whitespace-pre-wrap break-words ${tone}`}>{text}</div>;
-});
+  return <FileCard content={content} />;
+}

@@ -264,9 +264,10 @@ export const MessageRow = memo(function MessageRow({
   // tap). Most rows are only read, and a toolbar in each made a third of every new row's elements and layout.
   const [actionsWanted, wantActions] = useState(false);
   const showActions = actionsWanted ? undefined : () => wantActions(true);
+  const time = timeFormat.format(event.ts);
   return (
     <article
-      aria-label={t('chat.message.label', { name: profile.name, time: timeFormat.format(event.ts) })}
+      aria-label={t('chat.message.label', { name: profile.name, time })}
       aria-describedby={mentionsMe ? `mentions-you-${event.id}` : undefined}
       data-event-id={event.id}
       data-mentions-me={mentionsMe || undefined}
@@ -285,9 +286,12 @@ export const MessageRow = memo(function MessageRow({
           {t('chat.message.mentionsYou')}
         </span>
       )}
-      <div className="w-8 shrink-0">
-        {row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}
-      </div>
+      {/* The avatar is the column itself (32 px wide, as the empty column of a message that continues a group). */}
+      {row.startsGroup ? (
+        <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />
+      ) : (
+        <div className="w-8 shrink-0" />
+      )}
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">
@@ -299,9 +303,9 @@ export const MessageRow = memo(function MessageRow({
               <SenderName name={profile.name} />
             </button>
             <HandleBadge badge={profile.badge} />
-            <SameNameWarning profile={profile} />
+            {profile.warnings.length > 0 && <SameNameWarning profile={profile} />}
             <time className="text-xs text-subtle" dateTime={new Date(event.ts).toISOString()}>
-              {timeFormat.format(event.ts)}
+              {time}
             </time>
           </header>
         )}
@@ -311,9 +315,7 @@ export const MessageRow = memo(function MessageRow({
         ) : unreadable ? (
           <Undecryptable reason={row.content.reason} />
         ) : (
-          <div className={event.status === 'sending' ? 'opacity-60' : ''}>
-            <MessageBody content={row.content} senderName={profile.name} />
-          </div>
+          <MessageBody content={row.content} senderName={profile.name} sending={event.status === 'sending'} />
         )}
         {(row.edited || event.status !== 'sent' || (readers && readers.length > 0)) && (
           <div className="flex flex-wrap items-center gap-x-2 text-xs text-subtle">
@@ -326,7 +328,7 @@ export const MessageRow = memo(function MessageRow({
             )}
           </div>
         )}
-        {!deleted && (
+        {!deleted && row.reactions.length > 0 && (
           <ReactionPills
             groups={row.reactions}
             myIdentity={myIdentity}
@@ -396,9 +398,12 @@ export const PendingImageRow = memo(function PendingImageRow({
       tabIndex={-1}
       className={`group relative flex gap-3 px-4 outline-none ${row.startsGroup ? 'mt-2 pt-1' : ''}`}
     >
-      <div className="w-8 shrink-0">
-        {row.startsGroup && <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />}
-      </div>
+      {/* The avatar is the column itself (32 px wide, as the empty column of a message that continues a group). */}
+      {row.startsGroup ? (
+        <Avatar name={profile.name} mxc={profile.avatarMxc} seed={profile.identity} size={32} />
+      ) : (
+        <div className="w-8 shrink-0" />
+      )}
       <div className="min-w-0 flex-1 pb-0.5">
         {row.startsGroup && (
           <header className="flex min-w-0 flex-wrap items-baseline gap-x-2">

@@ -3,7 +3,7 @@
 // ("\u202Erotciv" must not turn the rest of the line around), nor pretend to be someone else's.
 import { sanitiseDisplayName } from '../../protocol/confusables';
 
-export function SenderName({ name, className = '' }: { name: string; className?: string }) {
+export function SenderName({ name, className }: { name: string; className?: string }) {
   return (
     <bdi className={className} data-sender-name>
       {sanitiseDisplayName(name)}

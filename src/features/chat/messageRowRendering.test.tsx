@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 // @vitest-environment jsdom
 // What a new message costs the page: the rows already on screen are not rendered again, a row's actions are made
-// when they are first wanted (pointer or focus), and an avatar without a picture renders once.
+// when they are first wanted (pointer or focus), an avatar without a picture renders once, and a row is few elements.
 import { act, Profiler, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -141,5 +141,46 @@ describe('an avatar without a picture', () => {
       </Profiler>,
     );
     expect(commits).toEqual(['mount']);
+  });
+});
+
+describe("a new row's own elements", () => {
+  it('a row that starts a group: its avatar is the column, the text its own element, and no inline style', () => {
+    const page = mount(
+      <MessageRow
+        row={messageRow(0)}
+        profile={profile}
+        isOwn={false}
+        canDelete={false}
+        myIdentity="@me:example.org"
+        reactorName={() => ''}
+        actions={noActions}
+      />,
+    );
+    const article = page.querySelector('article')!;
+    // article > avatar, content > header (name button > name, handle, time), text
+    expect(article.querySelectorAll('*')).toHaveLength(8);
+    expect(article.firstElementChild?.textContent).toBe('B');
+    expect(article.querySelectorAll('[style]')).toHaveLength(0);
+    expect(article.querySelector('[data-sender-name]')?.hasAttribute('class')).toBe(false);
+  });
+
+  it('a line of text is dimmed on its own element while it is being sent', () => {
+    const sending = messageRow(1);
+    const row = { ...sending, event: { ...sending.event, status: 'sending' as const } };
+    const page = mount(
+      <MessageRow row={row} profile={profile} isOwn canDelete myIdentity={profile.identity} reactorName={() => ''} actions={noActions} />,
+    );
+    const text = [...page.querySelectorAll('div')].find((d) => d.textContent === 'Message 1' && d.children.length === 0)!;
+    expect(text.className).toContain('opacity-60');
+  });
+
+  it('an avatar of a size the app uses sets classes, another size an inline style', () => {
+    const known = mount(<Avatar name="Bob" size={32} />).firstElementChild as HTMLElement;
+    expect(known.getAttribute('style')).toBeNull();
+    expect(known.className).toContain('size-8');
+    act(() => root?.unmount());
+    const other = mount(<Avatar name="Bob" size={30} />).firstElementChild as HTMLElement;
+    expect(other.style.width).toBe('30px');
   });
 });

@@ -10,18 +10,9 @@ import type { SenderProfile } from '../../domain/identity/describeSender';
 import { TimelineList } from './TimelineList';
 import { MessageRow, type MessageActions } from './MessageRow';
 import { Avatar } from '../../ui/Avatar';
+import { fixedLayout } from './jsdomLayout';
 
-beforeAll(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  // jsdom lays nothing out: a resize observer that never reports, and a viewport of 600 px for the virtualiser.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 600 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 800 });
-});
+beforeAll(fixedLayout);
 
 let root: Root | undefined;
 let container: HTMLElement | undefined;

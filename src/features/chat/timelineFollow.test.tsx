@@ -7,28 +7,15 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { MessageRowData } from '../../domain/room/roomViewModel';
 import { TimelineList } from './TimelineList';
+import { fixedLayout, resetLayout, resizeObservers } from './jsdomLayout';
 
-const observers: ResizeObserverCallback[] = [];
-beforeAll(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  // Reports only when the test says the layout changed.
-  globalThis.ResizeObserver = class {
-    constructor(callback: ResizeObserverCallback) {
-      observers.push(callback);
-    }
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 600 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 800 });
-});
+beforeAll(fixedLayout);
 
 let root: Root | undefined;
 afterEach(() => {
   act(() => root?.unmount());
   document.body.replaceChildren();
-  observers.length = 0;
+  resetLayout();
 });
 
 function row(i: number): MessageRowData {
@@ -75,7 +62,7 @@ it('a busy room keeps following when the end comes up and new rows arrive before
   const view = container.querySelector<HTMLElement>('[role="log"]')!;
   const content = { height: 1600 };
   const browser = scrollGeometry(view, content);
-  const resized = () => act(() => observers.forEach((callback) => callback([], {} as ResizeObserver)));
+  const resized = () => act(() => resizeObservers.forEach((callback) => callback([], {} as ResizeObserver)));
   const scrolled = () => act(() => void view.dispatchEvent(new Event('scroll')));
 
   view.scrollTop = Number.MAX_SAFE_INTEGER; // at the end, following

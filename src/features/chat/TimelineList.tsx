@@ -156,20 +156,12 @@ export function TimelineList({
   });
   useEffect(() => {
     const sizer = sizerRef.current;
-    const view = scrollRef.current;
-    if (!sizer || !view) return;
-    // Runs after layout, before paint: the scroll write finds the layout fresh and only moves the view. The content
-    // shrinking (a row measured smaller) or the view growing lowers the end, and the browser moves the view up with it;
-    // where the view is pinned now is the place the reader's next scroll is compared with, so that move is never taken
-    // for the reader scrolling up (its scroll event comes a frame later, perhaps after new rows have grown the content
-    // again, when it looked like a reader who left the end: a busy room then stopped following).
+    if (!sizer) return;
+    // Runs after layout, before paint: the scroll write finds the layout fresh and only moves the view.
     const observer = new ResizeObserver(() => {
-      if (!stickToBottom.current) return;
-      pinToEnd(view);
-      lastScrollTop.current = view.scrollTop;
+      if (stickToBottom.current) pinToEnd(scrollRef.current);
     });
     observer.observe(sizer);
-    observer.observe(view);
     return () => observer.disconnect();
   }, []);
 

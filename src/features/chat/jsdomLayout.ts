@@ -1,5 +1,5 @@
 // For jsdom tests of the timeline: jsdom lays nothing out, so the view gets a fixed size (600 × 800 px) for the
-// virtualiser, and a resize observer that calls back only when a test says the layout changed.
+// virtualiser, and a resize observer that calls back only when a test says the layout changed (see resizeObservers).
 
 /** The resize observers made since the last `resetLayout`: call them to play a layout change. */
 export const resizeObservers: ResizeObserverCallback[] = [];

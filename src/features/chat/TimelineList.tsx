@@ -154,14 +154,23 @@ export function TimelineList({
     kept.start = start;
     if (Math.abs(shift) >= 0.5) el.scrollTop += shift;
   });
+  // While following, the browser moving the view up because the end came up (the content shrank, or the view grew) is
+  // not the reader scrolling up. Its scroll event comes a frame later, perhaps after new rows have grown the content
+  // again, when it would look like a reader who left the end, and a busy room would stop following. So where the view
+  // is after such a move is where the reader's next scroll is compared from (the list's shrinking is also counted
+  // below, where it is rendered).
   useEffect(() => {
     const sizer = sizerRef.current;
-    if (!sizer) return;
+    const view = scrollRef.current;
+    if (!sizer || !view) return;
     // Runs after layout, before paint: the scroll write finds the layout fresh and only moves the view.
     const observer = new ResizeObserver(() => {
-      if (stickToBottom.current) pinToEnd(scrollRef.current);
+      if (!stickToBottom.current) return;
+      pinToEnd(view);
+      lastScrollTop.current = view.scrollTop;
     });
     observer.observe(sizer);
+    observer.observe(view);
     return () => observer.disconnect();
   }, []);
 
@@ -188,6 +197,16 @@ export function TimelineList({
   }
 
   measureAppended(virtualizer, rows, grownFrom(rows));
+  // The list rendered shorter (a row measured smaller) while following: the view will move up by as much. Counted in
+  // the commit, because a render from the virtualiser's own resize observer reaches the observer above only in the
+  // next frame, after the scroll event of that move.
+  const renderedTotal = useRef(0);
+  const total = virtualizer.getTotalSize();
+  useLayoutEffect(() => {
+    const shrink = renderedTotal.current - total;
+    renderedTotal.current = total;
+    if (shrink > 0 && stickToBottom.current) lastScrollTop.current = Math.max(0, lastScrollTop.current - shrink);
+  }, [total]);
   const items = virtualizer.getVirtualItems();
   return (
     <div className="relative flex min-h-0 flex-1 flex-col">
@@ -203,10 +222,7 @@ export function TimelineList({
         // The browser's own scroll anchoring would correct a second time for what the anchor above corrects.
         className="relative flex min-h-0 flex-1 flex-col overflow-y-auto overscroll-contain [overflow-anchor:none] focus-visible:outline-2 focus-visible:outline-indigo-500"
       >
-        <div
-          ref={sizerRef}
-          style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%', flexShrink: 0, marginTop: 'auto' }}
-        >
+        <div ref={sizerRef} style={{ height: total, position: 'relative', width: '100%', flexShrink: 0, marginTop: 'auto' }}>
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;

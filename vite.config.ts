@@ -23,8 +23,7 @@ export function compiledCatalogues(): Plugin {
       const [file, query = ''] = id.split('?');
       if (!/[\\/]src[\\/]i18n[\\/][a-z-]+\.json$/.test(file ?? '')) return;
       const part = new URLSearchParams(query);
-      const wanted = (key: string) =>
-        part.has('first-screen') ? isFirstScreenKey(key) : part.has('rest') ? !isFirstScreenKey(key) : true;
+      const wanted = (key: string) => (part.has('first-screen') ? isFirstScreenKey(key) : part.has('rest') ? !isFirstScreenKey(key) : true);
       const source = JSON.parse(code) as Record<string, string>;
       const compiled = Object.fromEntries(
         Object.entries(source)

@@ -25,8 +25,8 @@ mustRun('npx', ['tsc', '-p', 'tsconfig.json']);
 mustRun('npx', ['tsc', '-p', 'src/protocol/tsconfig.json']);
 mustRun('npx', ['tsc', '-p', 'tsconfig.node.json']);
 
-step("lint (biome: recommended rules, React hooks, the client's layers)");
-mustRun('npx', ['biome', 'lint']);
+step("lint and format (npm run lint: biome's recommended rules, React hooks, the client's layers, the formatter)");
+mustRun('npm', ['run', '--silent', 'lint']);
 
 step('unit tests (vitest)');
 const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);

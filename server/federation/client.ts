@@ -133,7 +133,12 @@ export class FederationClient {
   enabled = true;
   constructor(private readonly config: { serverName: string; insecureHttp: boolean; signingKey: CurrentSigningKey }) {}
 
-  async request<T = unknown>(destination: string, method: string, pathAndQuery: string, options: FederationRequestOptions = {}): Promise<T> {
+  async request<T = unknown>(
+    destination: string,
+    method: string,
+    pathAndQuery: string,
+    options: FederationRequestOptions = {},
+  ): Promise<T> {
     const { status, body } = await this.raw(destination, method, pathAndQuery, options);
     if (status !== 200) {
       const text =

@@ -264,12 +264,7 @@ export function createExecutor(given: ExecutorDeps): StepExecutor {
         throw new Error(`${journal.target.serverName} does not list the room as joined`);
       if (item.action !== 'adopt' || !room.memberKey) return 'joined on the target';
       // The target's verdict on the link, then this browser's own check of the co-signature with the target's keys.
-      const members = await call<MembersJson>(
-        deps.fetch,
-        journal.target,
-        'GET',
-        `/_matrix/client/v3/rooms/${enc(room.roomId)}/members`,
-      );
+      const members = await call<MembersJson>(deps.fetch, journal.target, 'GET', `/_matrix/client/v3/rooms/${enc(room.roomId)}/members`);
       const info =
         members['org.matrix.msc4428.member_info']?.[`@${normaliseKey(room.memberKey)}`] ??
         members['org.matrix.msc4428.member_info']?.[room.memberKey];

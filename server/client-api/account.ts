@@ -27,9 +27,16 @@ export function registerAccount(router: Router, hs: Homeserver): void {
   router.post('~/account/deactivate', async (ctx) => {
     const session = requireSession(hs, ctx);
     const body = asObject(await ctx.json());
+    const erase = optionalBoolean(body, 'erase') ?? false;
     await requireReauthentication(hs, session.userId, body.auth, 'deactivate');
     await leaveEverything(hs, session.userId);
     hs.accounts.deactivate(session.userId);
+    // Erasure (spec): whoever joins from here on is served the account's events redacted; whoever could see them
+    // before keeps seeing them. Nothing is sent: no redactions, nothing over federation. Its non-event data goes.
+    if (erase) {
+      hs.accounts.erase(session.userId, hs.stream.current());
+      hs.accountData.eraseUser(session.userId);
+    }
     return { id_server_unbind_result: 'no-support' };
   });
 }

@@ -91,29 +91,37 @@ export class HistoryView {
 /** What a user's history view reads: the events (membership and visibility history) and the room's member keys. */
 export type UserHistorySource = MemoSource & Pick<Homeserver, 'memberKeys'>;
 
-/** What a user may see of a room: their member (the member key in member-key rooms) judged at each event. */
-export function userHistoryView(hs: UserHistorySource, roomId: string, userId: string, version: string): HistoryView {
+/**
+ * What a user may see of a room: their member (the member key in member-key rooms) judged at each event. With
+ * `asOf`, what they could see by the state up to that stream position (a later join or setting does not count).
+ */
+export function userHistoryView(hs: UserHistorySource, roomId: string, userId: string, version: string, asOf?: number): HistoryView {
   const memberId = usesMemberKeys(version) ? hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
+  const upTo = <T extends { position: number }>(changes: T[]) => (asOf === undefined ? changes : changes.filter((c) => c.position <= asOf));
   // A pure function of the room's state events (member and visibility history, create event) and the member ID.
-  const segments = memoByRoomState(hs, roomId, `history\u0000${memberId ?? ''}`, () => {
-    const members = memberId ? [membershipChanges(hs.events.keyHistory(roomId, 'm.room.member', memberId))] : [];
-    return visibleSegments({ ...roomSettings(hs, roomId), members });
+  const segments = memoByRoomState(hs, roomId, `history\u0000${memberId ?? ''}\u0000${asOf ?? ''}`, () => {
+    const members = memberId ? [upTo(membershipChanges(hs.events.keyHistory(roomId, 'm.room.member', memberId)))] : [];
+    const settings = roomSettings(hs, roomId);
+    return visibleSegments({ ...settings, visibility: upTo(settings.visibility), members });
   });
   return new HistoryView(hs, roomId, segments);
 }
 
 /**
  * What a server may see of a room (federation /backfill, /event): an event is visible if one of the server's
- * members could see it, so `joined` and `invited` are judged by that server's members at the event.
+ * members could see it, so `joined` and `invited` are judged by that server's members at the event. With `asOf`,
+ * what it could see by the state up to that stream position.
  */
 export function serverHistoryView(
   hs: Homeserver,
   roomId: string,
   domainOf: (member: Pdu) => string | undefined,
   server: string,
+  asOf?: number,
 ): HistoryView {
   const byMember = new Map<string, { position: number; pdu: Pdu }[]>();
   for (const row of hs.events.memberEventsOfRoom(roomId)) {
+    if (asOf !== undefined && row.position > asOf) continue;
     const key = row.pdu.state_key!;
     const rows = byMember.get(key);
     if (rows) rows.push(row);
@@ -121,7 +129,9 @@ export function serverHistoryView(
   }
   // A member belongs to the server its latest member event names (its domain claim, or its user ID's server).
   const members = [...byMember.values()].filter((rows) => domainOf(rows.at(-1)!.pdu) === server).map(membershipChanges);
-  return new HistoryView(hs, roomId, visibleSegments({ ...roomSettings(hs, roomId), members }));
+  const settings = roomSettings(hs, roomId);
+  const visibility = asOf === undefined ? settings.visibility : settings.visibility.filter((c) => c.position <= asOf);
+  return new HistoryView(hs, roomId, visibleSegments({ ...settings, visibility, members }));
 }
 
 function roomSettings(hs: Pick<Homeserver, 'events'>, roomId: string): { visibility: Change[]; createPosition?: number } {

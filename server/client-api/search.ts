@@ -189,6 +189,8 @@ export function registerSearch(router: Router, hs: Homeserver): void {
     const readable = hits.filter((hit) => {
       const room = rooms.get(hit.roomId)!;
       if (hit.streamOrdering > room.ceiling || !room.history.canSeeAt(hit.streamOrdering)) return false;
+      // An erased account's words are not the viewer's to find, when its events are served to them redacted.
+      if (hs.accounts.anyErased() && formatter.erasedForViewer(load(hit))) return false;
       return !needsEvent(criteria.filter) || eventMatches(criteria.filter, formatter.event(load(hit)));
     });
 

@@ -19,6 +19,7 @@ import type { RequestContext, Router } from '../http/router';
 import { AuthError, authKey, checkAuth } from '../rooms/authorization';
 import { INVITER_LINK_FIELD } from '../rooms/client-format';
 import type { Pdu } from '../rooms/pdu';
+import type { StoredEvent } from '../storage/events';
 import { isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import { selectAuthEvents, toAuthState } from '../rooms/room-service';
 import { stateKeyOf } from '../storage/events';
@@ -101,17 +102,51 @@ export function registerFederation(router: Router, hs: Homeserver): void {
   };
 
   /** What `origin` may see of the room: an event is visible if one of its members could see it (history visibility). */
-  const serverView = (roomId: string, version: string, origin: string) =>
-    serverHistoryView(hs, roomId, (member) => memberDomain(version, member), origin);
+  const serverView = (roomId: string, version: string, origin: string, asOf?: number) =>
+    serverHistoryView(hs, roomId, (member) => memberDomain(version, member), origin, asOf);
+  /**
+   * Erasure (Client-Server API, POST /account/deactivate `erase`): is this event of an erased account withheld from
+   * `origin`, none of whose members could see it before the erasure? One judge per response (views memoised).
+   */
+  const erasureJudge = (origin: string, version: string) => {
+    const views = new Map<string, HistoryView>();
+    return (stored: StoredEvent | undefined): boolean => {
+      const erasedAt = stored?.senderUserId ? hs.accounts.erasedAt(stored.senderUserId) : undefined;
+      if (!stored || erasedAt === undefined) return false;
+      if (stored.streamOrdering > erasedAt) return true;
+      const key = `${stored.roomId}\u0000${erasedAt}`;
+      let view = views.get(key);
+      if (!view) {
+        view = serverView(stored.roomId, version, origin, erasedAt);
+        views.set(key, view);
+      }
+      return !view.canSee(stored);
+    };
+  };
+  /** PDUs of the room by ID, unsigned stripped, an erased account's redacted where `withheld` says. */
+  const roomPdus = (roomId: string, ids: string[], version: string, withheld: (stored: StoredEvent | undefined) => boolean) =>
+    ids
+      .map((id) => {
+        const pdu = fed.findInRoom(id, roomId);
+        if (!pdu) return undefined;
+        return stripUnsigned(withheld(hs.events.event(id)) ? (redactEvent(pdu, version) as unknown as Pdu) : pdu);
+      })
+      .filter((p): p is Pdu => !!p);
   /**
    * The PDU as the requesting server may have it: whole if visible to it, else redacted, as real servers do, so the
    * DAG stays walkable and auth events stay checkable while the content stays hidden. An event held only for auth
    * (no timeline position) is judged as the oldest history.
    */
-  const asSeenBy = (view: HistoryView, eventId: string, pdu: Pdu, version: string): Pdu => {
+  const asSeenBy = (
+    view: HistoryView,
+    eventId: string,
+    pdu: Pdu,
+    version: string,
+    withheld: (stored: StoredEvent | undefined) => boolean,
+  ): Pdu => {
     const stored = hs.events.event(eventId);
     const visible = stored ? view.canSee(stored) : view.canSeeAt(LOWEST_POSITION);
-    return visible ? pdu : (redactEvent(pdu, version) as unknown as Pdu);
+    return visible && !withheld(stored) ? pdu : (redactEvent(pdu, version) as unknown as Pdu);
   };
 
   // ---- keys --------------------------------------------------------------------------------------------
@@ -208,7 +243,7 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     if (!found) throw notFound('Unknown event');
     requireAllowedByAcl(found.roomId, origin);
     const version = requireInRoom(found.roomId, origin);
-    const seen = asSeenBy(serverView(found.roomId, version, origin), eventId, found.pdu, version);
+    const seen = asSeenBy(serverView(found.roomId, version, origin), eventId, found.pdu, version, erasureJudge(origin, version));
     return { origin: hs.config.serverName, origin_server_ts: Date.now(), pdus: [stripUnsigned(seen)] };
   });
 
@@ -219,28 +254,24 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     return fed.stateBefore(roomId, found.pdu, fed.createEventId(roomId, version), version);
   };
   /** The state event IDs before the request's `event_id`, for a requester in the room (/state and /state_ids). */
-  const requestedStateIds = async (ctx: RequestContext): Promise<string[]> => {
+  const requestedState = async (ctx: RequestContext): Promise<{ ids: string[]; origin: string; version: string }> => {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
     requireAllowedByAcl(roomId, origin);
     const version = requireInRoom(roomId, origin);
     const eventId = ctx.query.get('event_id');
     if (!eventId) throw missingParam('event_id is required');
-    return [...stateAt(roomId, eventId, version).values()];
+    return { ids: [...stateAt(roomId, eventId, version).values()], origin, version };
   };
   router.get(`${FED}/v1/state_ids/{roomId}`, async (ctx) => {
-    const ids = await requestedStateIds(ctx);
+    const { ids } = await requestedState(ctx);
     return { pdu_ids: ids, auth_chain_ids: fed.authChain(ctx.params.roomId!, ids) };
   });
   router.get(`${FED}/v1/state/{roomId}`, async (ctx) => {
-    const ids = await requestedStateIds(ctx);
+    const { ids, origin, version } = await requestedState(ctx);
     const roomId = ctx.params.roomId!;
-    const pdus = (list: string[]) =>
-      list
-        .map((id) => fed.findInRoom(id, roomId))
-        .filter((p): p is Pdu => !!p)
-        .map(stripUnsigned);
-    return { pdus: pdus(ids), auth_chain: pdus(fed.authChain(roomId, ids)) };
+    const withheld = erasureJudge(origin, version);
+    return { pdus: roomPdus(roomId, ids, version, withheld), auth_chain: roomPdus(roomId, fed.authChain(roomId, ids), version, withheld) };
   });
 
   router.post(`${FED}/v1/get_missing_events/{roomId}`, async (ctx) => {
@@ -268,11 +299,12 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const limitText = ctx.query.get('limit');
     const limit = Math.min(limitText && /^\d{1,5}$/.test(limitText) ? Number(limitText) : 10, 500);
     const view = serverView(roomId, version, origin);
+    const withheld = erasureJudge(origin, version);
     const pdus = fed.walkBackWithIds(roomId, from, limit).filter(([, e]) => belongsToRoom(e, roomId, version));
     return {
       origin: hs.config.serverName,
       origin_server_ts: Date.now(),
-      pdus: pdus.map(([id, pdu]) => stripUnsigned(asSeenBy(view, id, pdu, version))),
+      pdus: pdus.map(([id, pdu]) => stripUnsigned(asSeenBy(view, id, pdu, version, withheld))),
     };
   });
 
@@ -401,15 +433,12 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     // The knocker sees the room it asked to join by its stripped state (the spec's knock_room_state).
     if (membership === 'knock') return { knock_room_state: fed.strippedState(roomId).map(stripUnsigned) };
     const stateIds = [...stateBefore.values()];
-    const pdus = (list: string[]) =>
-      list
-        .map((id) => fed.findInRoom(id, roomId))
-        .filter((p): p is Pdu => !!p)
-        .map(stripUnsigned);
+    // The joining server could see nothing before: an erased account's events come to it redacted.
+    const withheld = erasureJudge(origin, version);
     return {
       origin: hs.config.serverName,
-      state: pdus(stateIds),
-      auth_chain: pdus(fed.authChain(roomId, [...stateIds, eventId])),
+      state: roomPdus(roomId, stateIds, version, withheld),
+      auth_chain: roomPdus(roomId, fed.authChain(roomId, [...stateIds, eventId]), version, withheld),
       event: stripUnsigned(hs.events.event(eventId)!.pdu),
       members_omitted: false,
     };

@@ -6,6 +6,7 @@ import {
   type LinkInfo,
   MEMBER_KEY_NONCE_UNSIGNED_FIELD,
   publicKeyFromMemberId,
+  redactEvent,
   STABLE_ID_FIELD,
   STABLE_ID_STATE_KEY_FIELD,
 } from '../../src/protocol';
@@ -14,6 +15,7 @@ import type { Homeserver } from '../homeserver';
 import type { Config } from '../config';
 import type { Session } from '../storage/accounts';
 import type { StoredEvent } from '../storage/events';
+import type { Pdu } from './pdu';
 import { userHistoryView, type HistoryView, type UserHistorySource } from '../client-api/room-access';
 import { bundledAggregations, type AggregationContext } from './aggregations';
 import { creatorsOf } from './authorization';
@@ -28,13 +30,15 @@ export const CREATOR_POWER_LEVEL = Number.MAX_SAFE_INTEGER;
 export type ClientEvent = Record<string, unknown> & { type: string; event_id: string; content: Record<string, unknown> };
 
 /** What formatting reads: events and their history, room versions, links (display IDs), member keys, our server name. */
-export type FormatterSources = UserHistorySource & Pick<Homeserver, 'rooms' | 'links'> & { config: Pick<Config, 'serverName'> };
+export type FormatterSources = UserHistorySource &
+  Pick<Homeserver, 'rooms' | 'links'> & { config: Pick<Config, 'serverName'>; accounts: Pick<Homeserver['accounts'], 'erasedAt'> };
 
 /** Formats events for one viewer; memoises room versions and member display IDs across a response. */
 export class ClientFormatter {
   private readonly versions = new Map<string, string>();
   private readonly displayIds = new Map<string, string>();
   private readonly histories = new Map<string, HistoryView>();
+  private readonly historiesBeforeErasure = new Map<string, HistoryView>();
 
   constructor(
     private readonly hs: FormatterSources,
@@ -77,8 +81,9 @@ export class ClientFormatter {
   }
 
   event(stored: StoredEvent, options: { withRedactedBecause?: boolean } = {}): ClientEvent {
-    const { pdu, roomId } = stored;
+    const { roomId } = stored;
     const version = this.version(roomId);
+    const pdu = this.asServed(stored);
     const memberKeys = usesMemberKeys(version);
     const unsigned: Record<string, unknown> = { age: Math.max(0, Date.now() - pdu.origin_server_ts) };
     const event: ClientEvent = {
@@ -103,7 +108,8 @@ export class ClientFormatter {
       const previous = this.hs.events.event(stored.replacesState);
       if (previous) {
         unsigned.replaces_state = previous.eventId;
-        unsigned.prev_content = memberKeys ? this.mapContent(roomId, previous.pdu.type, previous.pdu.content) : previous.pdu.content;
+        const served = this.asServed(previous);
+        unsigned.prev_content = memberKeys ? this.mapContent(roomId, served.type, served.content) : served.content;
         if (previous.pdu.type === 'm.room.member') unsigned.prev_sender = this.displayId(roomId, previous.pdu.sender);
       }
     }
@@ -143,6 +149,33 @@ export class ClientFormatter {
         usesMemberKeys(this.version(roomId)) ? this.hs.memberKeys.forUser(roomId, this.viewer!.userId)?.member_key : this.viewer!.userId,
       format: (event, depth) => this.withAggregations(event, depth),
     };
+  }
+
+  /**
+   * The event as this viewer is served it: redacted when its sender's account was erased and the viewer could not
+   * see it before the erasure (spec, POST /account/deactivate `erase`); as stored otherwise.
+   */
+  asServed(stored: StoredEvent): Pdu {
+    return this.erasedForViewer(stored) ? (redactEvent(stored.pdu, this.version(stored.roomId)) as unknown as Pdu) : stored.pdu;
+  }
+
+  /** Is this event's content withheld from the viewer, its sender's account erased? */
+  erasedForViewer(stored: StoredEvent): boolean {
+    const sender = stored.senderUserId;
+    const erasedAt = sender ? this.hs.accounts.erasedAt(sender) : undefined;
+    return erasedAt !== undefined && !this.sawBeforeErasure(stored, erasedAt);
+  }
+
+  /** Was the event visible to the viewer by the room's state up to the erasure? */
+  private sawBeforeErasure(stored: StoredEvent, erasedAt: number): boolean {
+    if (!this.viewer || stored.streamOrdering > erasedAt) return false;
+    const key = `${stored.roomId}\u0000${erasedAt}`;
+    let history = this.historiesBeforeErasure.get(key);
+    if (!history) {
+      history = userHistoryView(this.hs, stored.roomId, this.viewer.userId, this.version(stored.roomId), erasedAt);
+      this.historiesBeforeErasure.set(key, history);
+    }
+    return history.canSee(stored);
   }
 
   /** The viewer's history view of a room, built once per response. */

@@ -26,7 +26,15 @@ export class AccountDataStore {
       maxFilter: db.prepare('SELECT MAX(filter_id) AS m FROM filters WHERE user_id = ?'),
       putFilter: db.prepare('INSERT INTO filters (user_id, filter_id, filter_json) VALUES (?, ?, ?)'),
       getFilter: db.prepare('SELECT filter_json FROM filters WHERE user_id = ? AND filter_id = ?'),
+      deleteAll: db.prepare('DELETE FROM account_data WHERE user_id = ?'),
+      deleteFilters: db.prepare('DELETE FROM filters WHERE user_id = ?'),
     };
+  }
+
+  /** An erased account's account data and filters (the spec's "non-event data associated with the user"). */
+  eraseUser(userId: string): void {
+    this.statements.deleteAll.run(userId);
+    this.statements.deleteFilters.run(userId);
   }
 
   /** `roomId` '' is global account data. */

@@ -70,6 +70,9 @@ export class AccountStore {
       ),
       setPassword: db.prepare('UPDATE users SET password_hash = ? WHERE user_id = ?'),
       deactivate: db.prepare('UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_id = ?'),
+      erase: db.prepare('INSERT OR IGNORE INTO erased_users (user_id, stream_position, erased_ts) VALUES (?, ?, ?)'),
+      clearProfile: db.prepare('UPDATE users SET displayname = NULL, avatar_url = NULL WHERE user_id = ?'),
+      erased: db.prepare('SELECT user_id, stream_position FROM erased_users'),
     };
   }
 
@@ -229,4 +232,32 @@ export class AccountStore {
     this.statements.deactivate.run(userId);
     this.logoutAll(userId);
   }
+
+  /**
+   * Marks a (deactivated) account erased from stream position `position` on: its events are served redacted to
+   * readers who could not see them before (see ClientFormatter), and its profile is gone. Erasing twice keeps the first.
+   */
+  erase(userId: string, position: number): void {
+    this.db.transaction(() => {
+      this.statements.erase.run(userId, position, Date.now());
+      this.statements.clearProfile.run(userId);
+    })();
+    this.erasedPositions = undefined;
+  }
+
+  /** Where the account was erased, or undefined: asked for every event served, so the few erased accounts are kept in memory. */
+  erasedAt(userId: string): number | undefined {
+    this.erasedPositions ??= new Map(
+      (this.statements.erased.all() as { user_id: string; stream_position: number }[]).map((r) => [r.user_id, r.stream_position]),
+    );
+    return this.erasedPositions.get(userId);
+  }
+
+  /** Whether any account is erased (most servers have none, and then nothing need be looked up). */
+  anyErased(): boolean {
+    this.erasedAt('');
+    return this.erasedPositions!.size > 0;
+  }
+
+  private erasedPositions: Map<string, number> | undefined;
 }

@@ -661,6 +661,15 @@ export const MIGRATIONS: readonly Migration[] = [
   END;
   `,
   },
+  {
+    version: 16,
+    name: 'erased accounts',
+    // Deactivated with `erase`: from where in the stream on, readers who could not see the account's events before
+    // are served them redacted (Client-Server API, POST /account/deactivate).
+    up: `
+  CREATE TABLE IF NOT EXISTS erased_users (user_id TEXT PRIMARY KEY, stream_position INTEGER NOT NULL, erased_ts INTEGER NOT NULL);
+  `,
+  },
 ];
 
 /**

@@ -36,6 +36,7 @@ const formatterSources = (): FormatterSources => ({
   memberKeys: hs.memberKeys,
   rooms: hs.rooms,
   links: hs.links,
+  accounts: hs.accounts,
   config: { serverName: hs.config.serverName },
 });
 

@@ -7,6 +7,33 @@ import { toTimelineEvent } from './fromSdk';
 const KEY = 'l8Hft5qXKn1vfHrg3p4-W8gELQVo8N13JkluMfmn2sQ';
 
 describe('toTimelineEvent', () => {
+  it('a message served with its content pruned (an erased account’s, to a later joiner) is removed, not an empty message', () => {
+    for (const type of ['m.room.message', 'm.sticker', 'm.room.encrypted']) {
+      const pruned = new MatrixEvent({ type, event_id: `$${type}`, sender: '@erin:alpha', origin_server_ts: 1, content: {} });
+      const event = toTimelineEvent(pruned);
+      expect(event.redacted, type).toBe(true);
+      expect(event.content).toEqual({});
+    }
+    const whole = new MatrixEvent({
+      type: 'm.room.message',
+      event_id: '$w',
+      sender: '@erin:alpha',
+      origin_server_ts: 1,
+      content: { body: 'x' },
+    });
+    expect(toTimelineEvent(whole).redacted).toBe(false);
+    // State with empty content is not a message: a topic cleared is still a topic event.
+    const topic = new MatrixEvent({
+      type: 'm.room.topic',
+      event_id: '$t',
+      sender: '@a:alpha',
+      state_key: '',
+      origin_server_ts: 1,
+      content: {},
+    });
+    expect(toTimelineEvent(topic).redacted).toBe(false);
+  });
+
   it('gives a member event the identity of the member it is about, so its notice can carry that badge', () => {
     const forged = new MatrixEvent({
       type: 'm.room.member',

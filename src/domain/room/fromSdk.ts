@@ -30,12 +30,24 @@ function sendStatus(event: MatrixEvent): SendStatus {
   }
 }
 
+/**
+ * A message served with nothing left of its content and no redaction to say why: how servers serve an erased account's
+ * messages to someone who joined later (spec: POST /account/deactivate `erase`). It shows as removed, not as empty.
+ */
+function isPrunedMessage(event: MatrixEvent): boolean {
+  const { type, content } = event.event;
+  if (type !== 'm.room.message' && type !== 'm.sticker' && type !== 'm.room.encrypted') return false;
+  for (const _ in content) return false;
+  return true;
+}
+
 const cache = new WeakMap<MatrixEvent, { key: string; raw: object; value: TimelineEvent }>();
 
 export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
   // A reaction being taken back is gone at once (local echo of the redaction); a failed redaction is cancelled, which restores it.
   const redacted =
     event.isRedacted() ||
+    isPrunedMessage(event) ||
     (event.getType() === 'm.reaction' && event.localRedactionEvent() !== null && event.localRedactionEvent() !== undefined);
   const status = sendStatus(event);
   const retryable = status === 'failed' && isRetryableFailure(event);

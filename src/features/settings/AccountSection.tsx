@@ -118,11 +118,13 @@ function DeactivateDialog({
   onDone: () => Promise<void>;
 }) {
   const client = useClient();
+  // The spec's `erase`: whoever joins a room later is shown these messages removed; who saw them keeps them.
+  const [erase, setErase] = useState(false);
   const { typed, setTyped, busy, error, submit } = useReauthForm(
     client,
     status,
     async (auth) => {
-      await client.deactivateAccount(auth);
+      await client.deactivateAccount(auth, erase);
       await onDone();
     },
     t('settings.deactivate.failed'),
@@ -131,6 +133,21 @@ function DeactivateDialog({
     <Dialog title={t('settings.deactivate.confirmTitle')} onClose={onClose}>
       <form className="space-y-3" onSubmit={submit} noValidate>
         <p className="text-sm">{t('settings.deactivate.consequences')}</p>
+        <label className="flex items-start gap-2 text-sm">
+          <input
+            type="checkbox"
+            className="mt-1"
+            checked={erase}
+            onChange={(e) => setErase(e.target.checked)}
+            aria-describedby="deactivate-erase-detail"
+          />
+          <span>
+            {t('settings.deactivate.erase')}
+            <span id="deactivate-erase-detail" className="block text-xs text-subtle">
+              {t('settings.deactivate.eraseDetail')}
+            </span>
+          </span>
+        </label>
         <ReauthField status={status} value={typed} onChange={setTyped} autoFocus />
         <FormError error={error} />
         <div className="flex justify-end gap-2">

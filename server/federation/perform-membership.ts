@@ -174,11 +174,7 @@ export class MembershipHandshakes {
             outlier,
           });
         };
-        const byDepth = (m: Map<string, Pdu>) => [...m].sort(([, a], [, b]) => a.depth - b.depth);
-        // History first, then the current state: stored state queries take the latest event per key. State that
-        // is not in the history we got is held as outliers: out of the timeline until backfill reaches it.
-        for (const [id, pdu] of byDepth(history)) if (!state.has(id)) insert(id, pdu);
-        for (const [id, pdu] of byDepth(state)) insert(id, pdu, !history.has(id));
+        for (const { id, pdu, outlier } of joinInsertionOrder(history, state)) insert(id, pdu, outlier);
         for (const [id, pdu] of authChain) if (!state.has(id) && !history.has(id)) this.outliers.put(id, roomId, pdu);
         const stateIds: StateIds = new Map([...state].map(([id, pdu]) => [authKey(pdu.type, pdu.state_key ?? ''), id]));
         for (const prev of join.prev_events) if (!this.graph.foreignEvent(roomId, [prev])) this.store.setStateAfter(roomId, prev, stateIds);
@@ -456,4 +452,30 @@ export class MembershipHandshakes {
     }
     throw new MatrixError(502, 'M_UNKNOWN', `Could not leave ${roomId}: ${(lastError as Error).message}`);
   }
+}
+
+/**
+ * The order a joining server stores what it was handed: the history it backfilled in the room's order (by depth), so
+ * its timeline reads as the room's did (the room's creation first, not after the messages that came later), then the
+ * state that is not in that history, held as outliers (out of the timeline until backfill reaches it). Stored state
+ * at a position is the latest event per key (EventStore.stateAt), so the join's state must be the latest of each key:
+ * a state event that history has a later event of the same key after (a fork that state resolution decided against
+ * it) is stored after the history instead.
+ */
+export function joinInsertionOrder(
+  history: ReadonlyMap<string, Pdu>,
+  state: ReadonlyMap<string, Pdu>,
+): { id: string; pdu: Pdu; outlier: boolean }[] {
+  const byDepth = (m: ReadonlyMap<string, Pdu>) => [...m].sort(([, a], [, b]) => a.depth - b.depth);
+  const inOrder = byDepth(history);
+  const lastOfKey = new Map<string, string>();
+  for (const [id, pdu] of inOrder) if (pdu.state_key !== undefined) lastOfKey.set(authKey(pdu.type, pdu.state_key), id);
+  const overtaken = (id: string, pdu: Pdu) => history.has(id) && lastOfKey.get(authKey(pdu.type, pdu.state_key ?? '')) !== id;
+  const order: { id: string; pdu: Pdu; outlier: boolean }[] = [];
+  for (const [id, pdu] of inOrder) if (!state.has(id) || !overtaken(id, pdu)) order.push({ id, pdu, outlier: false });
+  for (const [id, pdu] of byDepth(state)) {
+    if (!history.has(id)) order.push({ id, pdu, outlier: true });
+    else if (overtaken(id, pdu)) order.push({ id, pdu, outlier: false });
+  }
+  return order;
 }

@@ -1,0 +1,38 @@
+// A server that joins a room later reads its history in the room's order: its /messages shows the room's creation
+// first and each member's join before what they said, as the resident server does (it stored the backfilled history
+// after the handed-over state, so a member who had joined and left showed above "created the room").
+import { afterAll, expect, it } from 'vitest';
+import { enc, startServers, user } from '../testing/federation-harness';
+import type { RunningHomeserver } from '../testing/spawn';
+import type { TestClient } from '../testing/http-client';
+
+let alpha: RunningHomeserver;
+let beta: RunningHomeserver;
+afterAll(async () => {
+  await Promise.all([alpha?.dispose(), beta?.dispose()]);
+});
+
+const timelineOf = async (client: TestClient, roomId: string) => {
+  const reply = await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100`);
+  expect(reply.status).toBe(200);
+  return (reply.body.chunk as any[]).reverse().map((e) => e.event_id as string);
+};
+
+it('beta, joining after a member came and went, stores the history in the room’s order, in both room versions', async () => {
+  [alpha, beta] = await startServers(['alpha.localhost:20481', 'beta.localhost:20482']);
+  for (const version of ['11', 'org.matrix.12.4430']) {
+    const tag = version.length;
+    const [host, ivy, judy] = await Promise.all([user(alpha, `host${tag}`), user(alpha, `ivy${tag}`), user(beta, `judy${tag}`)]);
+    const roomId = (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name: 'Garden' })).body
+      .room_id;
+    expect((await ivy.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
+    await ivy.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/one`, { msgtype: 'm.text', body: 'ivy was here' });
+    expect((await ivy.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/two`, { msgtype: 'm.text', body: 'after ivy' });
+    expect((await judy.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+
+    const onAlpha = await timelineOf(host, roomId);
+    const onBeta = await timelineOf(judy, roomId);
+    expect(onBeta, `room version ${version}`).toEqual(onAlpha);
+  }
+});

@@ -81,6 +81,9 @@ test('an erased account’s message: still whole for who saw it, removed for who
   const gailsRow = timeline(hugo).getByRole('article').filter({ hasText: 'Message deleted' });
   await expect(gailsRow).toBeVisible({ timeout: 30_000 });
   await expect(timeline(hugo)).not.toContainText('blue pot');
+  // Whose it was: an erased member (PROTOCOL.md §5: her member events come redacted too), not an unverified handle.
+  await expect(gailsRow.getByText(/^Erased member /)).toBeVisible();
+  await expect(rooms(hugo).getByRole('button', { name: /^Garden/ })).toContainText('Message deleted');
   await expect(
     timeline(hugo)
       .getByText(/created the room|joined/)

@@ -164,13 +164,15 @@ export function registerMessages(router: Router, hs: Homeserver): void {
     const membership = ctx.query.get('membership');
     const notMembership = ctx.query.get('not_membership');
     const formatter = new ClientFormatter(hs, session);
-    const members = [...hs.events.stateAt(roomId, position).values()].filter((e) => {
-      if (e.pdu.type !== 'm.room.member') return false;
+    const everyMember = [...hs.events.stateAt(roomId, position).values()].filter((e) => e.pdu.type === 'm.room.member');
+    const members = everyMember.filter((e) => {
       const m = e.pdu.content.membership;
       return (!membership || m === membership) && (!notMembership || m !== notMembership);
     });
     const body: Record<string, unknown> = { chunk: members.map((e) => formatter.event(e)) };
-    if (usesMemberKeys(view.version)) body[MEMBER_INFO_FIELD] = memberInfoMap(hs, roomId, members);
+    // The room's whole map, whatever the filter leaves out of the chunk: a client replaces its map with this one, and
+    // members who left are still in the timeline it shows (their messages, with their handle).
+    if (usesMemberKeys(view.version)) body[MEMBER_INFO_FIELD] = memberInfoMap(hs, roomId, everyMember);
     return body;
   });
 

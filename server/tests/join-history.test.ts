@@ -1,6 +1,7 @@
 // A server that joins a room later reads its history in the room's order: its /messages shows the room's creation
 // first and each member's join before what they said, as the resident server does (it stored the backfilled history
-// after the handed-over state, so a member who had joined and left showed above "created the room").
+// after the handed-over state, so a member who had joined and left showed above "created the room"), and /members
+// brings the links of members who left as well, since their messages are in the timeline.
 import { afterAll, expect, it } from 'vitest';
 import { enc, startServers, user } from '../testing/federation-harness';
 import type { RunningHomeserver } from '../testing/spawn';
@@ -34,5 +35,16 @@ it('beta, joining after a member came and went, stores the history in the roomâ€
     const onAlpha = await timelineOf(host, roomId);
     const onBeta = await timelineOf(judy, roomId);
     expect(onBeta, `room version ${version}`).toEqual(onAlpha);
+    if (version !== '11') {
+      // The members a client asks for (not those who left, as clients do) still come with the whole room's links:
+      // ivy's messages are in the timeline, shown with her handle.
+      const members = await judy.get(`/_matrix/client/v3/rooms/${enc(roomId)}/members?not_membership=leave`);
+      expect(members.body.chunk.map((e: any) => e.state_key)).not.toContain(ivy.userId);
+      const info = Object.values(members.body['org.matrix.msc4428.member_info']) as any[];
+      expect(info.find((i) => i.user_id === ivy.userId)?.['dev.wayfarer.link']).toMatchObject({
+        status: 'verified',
+        localpart: `ivy${tag}`,
+      });
+    }
   }
 });

@@ -25,6 +25,7 @@ import { directPartnerOf } from './rooms/directPartner';
 import { identityStore } from './identity/identityStore';
 import { identityFactsOf, roomIdentities, type IdentityFacts } from './room/roomIdentities';
 import { OpenRooms } from './room/openRooms';
+import { isPrunedMessage } from './room/fromSdk';
 import { notificationLevelOf, type PushRulesLike } from './room/roomSettings';
 import type { RoomViewModel } from './room/roomViewModel';
 
@@ -61,7 +62,7 @@ export function previewOf(room: Room, facts: IdentityFacts): string | undefined 
     if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace') || event.isDecryptionFailure()) continue;
     if (event.getContent().msgtype === 'm.key.verification.request') continue; // a fallback text, not something said
     const name = roomIdentities(room).nameOfUser(event.getSender() ?? '', facts);
-    if (event.isRedacted()) return `${name}: Message deleted`;
+    if (event.isRedacted() || isPrunedMessage(event)) return `${name}: Message deleted`;
     const content = event.getContent();
     const body = typeof content.body === 'string' ? content.body.split('\n')[0]! : '';
     return content.msgtype === 'm.emote'

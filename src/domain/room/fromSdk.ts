@@ -34,7 +34,7 @@ function sendStatus(event: MatrixEvent): SendStatus {
  * A message served with nothing left of its content and no redaction to say why: how servers serve an erased account's
  * messages to someone who joined later (spec: POST /account/deactivate `erase`). It shows as removed, not as empty.
  */
-function isPrunedMessage(event: MatrixEvent): boolean {
+export function isPrunedMessage(event: MatrixEvent): boolean {
   const { type, content } = event.event;
   if (type !== 'm.room.message' && type !== 'm.sticker' && type !== 'm.room.encrypted') return false;
   for (const _ in content) return false;

@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
-import { ClientEvent, createClient, PendingEventOrdering, Room, RoomEvent, SyncState } from 'matrix-js-sdk';
+import { ClientEvent, createClient, MatrixEvent, PendingEventOrdering, Room, RoomEvent, SyncState } from 'matrix-js-sdk';
 import { createChatStore } from '../state/chatStore';
-import { bindClient, holdRoomViewModel, roomViewModel } from './bindings';
-import { roomIdentities } from './room/roomIdentities';
+import { bindClient, holdRoomViewModel, previewOf, roomViewModel } from './bindings';
+import { createIdentityStore } from './identity/identityStore';
+import { t } from '../i18n';
+import { identityFactsOf, roomIdentities } from './room/roomIdentities';
 
 /** Listener counts of every event the client emitter knows, e.g. { 'sync': 1, 'Room.timeline': 1 }. */
 function listenerCounts(client: ReturnType<typeof createClient>): Record<string, number> {
@@ -83,6 +85,34 @@ describe('bindClient', () => {
     expect(retries).toBe(1);
     unbind();
     expect(listeners.size).toBe(0);
+    client.stopClient();
+  });
+});
+
+describe('previewOf', () => {
+  it('names the newest message as a sentence for the view: text, emote, image, deleted and pruned (an erased account’s)', async () => {
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', userId: '@me:x' });
+    const room = new Room('!p:x', client, '@me:x', { pendingEventOrdering: PendingEventOrdering.Detached });
+    const facts = identityFactsOf(createIdentityStore().getState(), room.roomId);
+    const say = (id: string, content: Record<string, unknown>) =>
+      room.addLiveEvents(
+        [new MatrixEvent({ type: 'm.room.message', event_id: id, room_id: room.roomId, sender: '@ann:x', origin_server_ts: 1, content })],
+        { addToState: false },
+      );
+    const preview = () => {
+      const message = previewOf(room, facts);
+      return message && t(message);
+    };
+    expect(previewOf(room, facts)).toBeUndefined();
+    await say('$1', { msgtype: 'm.text', body: 'first line\nsecond' });
+    expect(previewOf(room, facts)?.key).toBe('rooms.preview.text');
+    expect(preview()).toMatch(/: first line$/);
+    await say('$2', { msgtype: 'm.emote', body: 'waves' });
+    expect(preview()).toMatch(/^\* .+ waves$/);
+    await say('$3', { msgtype: 'm.image', body: 'cat.png' });
+    expect(preview()).toMatch(/ sent an image$/);
+    await say('$4', {});
+    expect(preview()).toMatch(/: Message deleted$/);
     client.stopClient();
   });
 });

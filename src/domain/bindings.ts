@@ -18,6 +18,7 @@ import {
 } from 'matrix-js-sdk';
 import type { ChatStore } from '../state/chatStore';
 import type { RoomSummary } from './rooms/roomList';
+import { msg, type Message } from '../i18n';
 import { cameBack, connectionFromSync, type SdkSyncState } from '../matrix/connection';
 import { resendUnsent } from '../matrix/client';
 import type { Liveness } from '../matrix/liveness';
@@ -54,22 +55,22 @@ export function directRoomIds(client: MatrixClient): Set<string> {
   return ids;
 }
 
-/** "name: text" for the newest visible message, so the list says what is going on. */
-export function previewOf(room: Room, facts: IdentityFacts): string | undefined {
+/** "name: text" for the newest visible message, so the list says what is going on (a sentence for the view to render). */
+export function previewOf(room: Room, facts: IdentityFacts): Message | undefined {
   const events = room.getLiveTimeline().getEvents();
   for (let i = events.length - 1; i >= Math.max(0, events.length - 30); i--) {
     const event = events[i]!;
     if (event.getType() !== EventType.RoomMessage || event.isRelation('m.replace') || event.isDecryptionFailure()) continue;
     if (event.getContent().msgtype === 'm.key.verification.request') continue; // a fallback text, not something said
     const name = roomIdentities(room).nameOfUser(event.getSender() ?? '', facts);
-    if (event.isRedacted() || isPrunedMessage(event)) return `${name}: Message deleted`;
+    if (event.isRedacted() || isPrunedMessage(event)) return msg('rooms.preview.deleted', { name });
     const content = event.getContent();
     const body = typeof content.body === 'string' ? content.body.split('\n')[0]! : '';
     return content.msgtype === 'm.emote'
-      ? `* ${name} ${body}`
+      ? msg('rooms.preview.emote', { name, body })
       : content.msgtype === 'm.image'
-        ? `${name} sent an image`
-        : `${name}: ${body}`;
+        ? msg('rooms.preview.image', { name })
+        : msg('rooms.preview.text', { name, body });
   }
   return undefined;
 }

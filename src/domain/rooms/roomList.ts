@@ -1,5 +1,6 @@
 // Room list view data: plain summaries, sorted and filtered by pure functions.
 import { roomIdServer, shortRoomId } from '../../protocol';
+import type { Message } from '../../i18n';
 
 export interface RoomSummary {
   roomId: string;
@@ -17,7 +18,7 @@ export interface RoomSummary {
   /** Canonical alias, for the filter box. */
   alias?: string;
   /** The newest message, e.g. "erin: Tomatoes are in!". */
-  preview?: string;
+  preview?: Message;
   /**
    * For a DM: what stands where the other member's handle would, e.g. `@bob:beta.localhost`; never an
    * unverified claim (then the badge's words, e.g. "⚠ Unverified handle").

@@ -179,7 +179,7 @@ function RoomItem({ room, selected }: { room: RoomListEntry; selected: boolean }
             {room.isDirect ? <SenderName name={room.name} /> : <bdi>{room.name}</bdi>}
           </span>
           {room.hint && <RoomHint hint={room.hint} />}
-          {room.preview && <span className="block truncate text-xs text-subtle">{room.preview}</span>}
+          {room.preview && <span className="block truncate text-xs text-subtle">{t(room.preview)}</span>}
         </span>
         {room.isDirect && (
           <span className="rounded bg-surface-strong px-1.5 text-[10px] uppercase text-muted" aria-hidden>

@@ -2,6 +2,7 @@
 // matrix-js-sdk. Failures are MatrixHttpErrors whose message is already in words for people: the sign-in screen and
 // the migration wizard show it as it is.
 import { describeMatrixError } from './errors';
+import { t } from '../i18n';
 import { homeserverFetch, MatrixHttpError } from './http';
 import type { Session } from './session';
 
@@ -16,7 +17,8 @@ function isLoginResponse(body: unknown): body is LoginResponse {
   return !!b && typeof b.user_id === 'string' && typeof b.access_token === 'string' && typeof b.device_id === 'string';
 }
 
-export const CANT_REACH_TO_SIGN_IN = "Can't reach the server. Check your connection and try again.";
+/** Signing in reached no server: a sentence that says what to do (no retry runs on its own here). */
+export const cantReachToSignIn = () => t('errors.cantReachToSignIn');
 
 /**
  * The same failure in words for a sign-in: no answer, or what `special` says for this request's known refusals,
@@ -24,7 +26,7 @@ export const CANT_REACH_TO_SIGN_IN = "Can't reach the server. Check your connect
  */
 export function signInFailure(error: unknown, special?: (error: MatrixHttpError) => string | undefined): unknown {
   if (!(error instanceof MatrixHttpError)) return error;
-  if (!error.answered) return error.withMessage(CANT_REACH_TO_SIGN_IN);
+  if (!error.answered) return error.withMessage(cantReachToSignIn());
   return error.withMessage(special?.(error) ?? describeMatrixError(error));
 }
 
@@ -35,7 +37,7 @@ export function notASession(url: string, method: string): MatrixHttpError {
     url,
     method,
     httpStatus: 200,
-    message: 'The server sent an answer Wayfarer does not understand.',
+    message: t('errors.notUnderstood'),
   });
 }
 
@@ -80,10 +82,7 @@ export async function registerWithPassword(
 ): Promise<Session> {
   const url = `${baseUrl}/_matrix/client/v3/register`;
   const request = { username: username.trim(), password, initial_device_display_name: deviceDisplayName };
-  const words = (e: MatrixHttpError) =>
-    e.httpStatus === 403 && e.errcode === 'M_FORBIDDEN'
-      ? 'This server does not allow registration. Ask its admin for an account.'
-      : undefined;
+  const words = (e: MatrixHttpError) => (e.httpStatus === 403 && e.errcode === 'M_FORBIDDEN' ? t('errors.registrationClosed') : undefined);
   let reply: unknown;
   try {
     reply = await homeserverFetch(url, { method: 'POST', body: request, fetch: fetchImpl });

@@ -2,6 +2,7 @@
 // server refuses, the echo is cancelled, which puts the pills back as they were, and the reader is told.
 import { EventType, RelationType, type MatrixClient, type Room } from 'matrix-js-sdk';
 import { describeMatrixError } from '../../matrix/errors';
+import { t } from '../../i18n';
 import { chatStore } from '../../state/chatStore';
 import { findSdkEvent } from './fromSdk';
 import { ownReaction, type ReactionGroup } from './reactions';
@@ -28,7 +29,7 @@ export async function toggleReaction(
       await client.redactEvent(room.roomId, mine.eventId, txnId);
     } catch (err) {
       cancelEcho(client, room, txnId);
-      chatStore.getState().showNotice(describeMatrixError(err, `Could not remove your ${key} reaction`));
+      chatStore.getState().showNotice(describeMatrixError(err, t('chat.reactions.removeFailed', { key })));
     }
     return;
   }
@@ -41,6 +42,6 @@ export async function toggleReaction(
     );
   } catch (err) {
     cancelEcho(client, room, txnId);
-    chatStore.getState().showNotice(describeMatrixError(err, `Could not react with ${key}`));
+    chatStore.getState().showNotice(describeMatrixError(err, t('chat.reactions.addFailed', { key })));
   }
 }

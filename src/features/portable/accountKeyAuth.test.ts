@@ -109,7 +109,10 @@ describe('account-key sign-in', () => {
       '/_matrix/client/unstable/dev.wayfarer/account/portable': json(404, { errcode: 'M_NOT_FOUND', error: 'not portable' }),
     });
     expect(await checkUsername(server.baseUrl, 'free', fetchImpl)).toEqual({ state: 'available' });
-    expect(await checkUsername(server.baseUrl, 'taken', fetchImpl)).toEqual({ state: 'unavailable', message: 'That username is taken.' });
+    expect(await checkUsername(server.baseUrl, 'taken', fetchImpl)).toEqual({
+      state: 'unavailable',
+      message: 'That username is taken. Pick another one.',
+    });
     expect(await checkUsername(server.baseUrl, 'BAD', fetchImpl)).toMatchObject({ state: 'unavailable' });
     expect(
       await fetchPortableAccount({ baseUrl: server.baseUrl, userId: '@a:alpha', accessToken: 't', deviceId: 'D' }, fetchImpl),

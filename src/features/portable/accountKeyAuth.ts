@@ -5,6 +5,7 @@
 import { ACCOUNT_KEY_LOGIN_TYPE, deriveAccountKey, encodeBase64Url, signAccountKeyProof, WAYFARER_CLIENT_PREFIX } from '../../protocol';
 import { deviceDisplayName, notASession, signInFailure, toSession } from '../../matrix/auth';
 import { describeMatrixError } from '../../matrix/errors';
+import { t } from '../../i18n';
 import { homeserverFetch, MatrixHttpError } from '../../matrix/http';
 import type { Session } from '../../matrix/session';
 
@@ -33,11 +34,11 @@ function refusal(error: unknown, special?: (error: MatrixHttpError) => string | 
   return signInFailure(error, (e) => {
     const own = special?.(e);
     if (own) return own;
-    if (e.rateLimited) return `Too many attempts. Wait ${Math.ceil((e.retryAfterMs ?? 5000) / 1000)} s and try again.`;
+    if (e.rateLimited) return t('errors.tooManyAttempts', { seconds: Math.ceil((e.retryAfterMs ?? 5000) / 1000) });
     if (e.movedTo) return describeMatrixError(e);
-    if (e.httpStatus >= 500) return `The server had a problem (${e.httpStatus}). Try again in a moment.`;
-    if (e.kind !== 'http') return 'The server sent an answer Wayfarer does not understand.';
-    return e.data.error ?? `The server refused (HTTP ${e.httpStatus}).`;
+    if (e.httpStatus >= 500) return t('errors.serverProblem', { status: e.httpStatus });
+    if (e.kind !== 'http') return t('errors.notUnderstood');
+    return e.data.error ?? t('errors.refused', { status: e.httpStatus });
   });
 }
 
@@ -131,9 +132,9 @@ export async function checkUsername(baseUrl: string, username: string, fetchImpl
     reply = await homeserverFetch(url, { fetch: fetchImpl });
   } catch (error) {
     if (error instanceof MatrixHttpError && error.errcode === 'M_USER_IN_USE')
-      return { state: 'unavailable', message: 'That username is taken.' };
+      return { state: 'unavailable', message: t('errors.M_USER_IN_USE') };
     if (error instanceof MatrixHttpError && error.errcode === 'M_INVALID_USERNAME')
-      return { state: 'unavailable', message: 'Use only lower-case letters, digits and . _ = - / +' };
+      return { state: 'unavailable', message: t('errors.M_INVALID_USERNAME') };
     throw refusal(error);
   }
   if (reply?.available === true) return { state: 'available' };
@@ -141,7 +142,7 @@ export async function checkUsername(baseUrl: string, username: string, fetchImpl
     kind: 'unexpected',
     url,
     httpStatus: 200,
-    message: 'The server sent an answer Wayfarer does not understand.',
+    message: t('errors.notUnderstood'),
   });
 }
 
@@ -163,7 +164,7 @@ export async function fetchPortableAccount(
       kind: 'unexpected',
       url,
       httpStatus: 200,
-      message: 'The server sent an answer Wayfarer does not understand.',
+      message: t('errors.notUnderstood'),
     });
   return reply as { account_key: string; moved_to?: string };
 }

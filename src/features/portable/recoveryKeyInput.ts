@@ -1,6 +1,7 @@
 // What the recovery-key field says as the user types: the protocol core's precise reasons, sorted into
 // "keep typing" (only too short so far) and real mistakes (a character base58 never uses, extra characters, parity).
 import { checkRecoveryKey, RECOVERY_KEY_CHARACTERS, type RecoveryKeyErrorKind } from '../../protocol';
+import { t } from '../../i18n';
 
 export type RecoveryKeyField =
   | { state: 'empty' }
@@ -44,12 +45,12 @@ function randomIndex(n: number): number {
 /** The text file offered for download: the key and what it is for, nothing else. */
 export function recoveryKeyFileText(recoveryKey: string, createdOn: string): string {
   return [
-    'Wayfarer recovery key',
+    t('portable.keyFile.title'),
     '',
     recoveryKey,
     '',
-    `Created ${createdOn}. This key is your identity: it signs you in on any homeserver and recreates your member keys.`,
-    'Keep it somewhere safe and private. Anyone who has it can act as you; nobody, not even your server, can recover it for you.',
+    t('portable.keyFile.created', { date: createdOn }),
+    t('portable.keyFile.keepSafe'),
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { discoverHomeserver } from '../../matrix/homeserver';
 import { checkUsername } from './accountKeyAuth';
+import { t } from '../../i18n';
 
 export type UsernameStatus =
   | { state: 'idle' }
@@ -25,7 +26,11 @@ export function useUsernameCheck(homeserver: string, username: string, delayMs =
         const result = await checkUsername(await discoverHomeserver(homeserver), name);
         if (live) setStatus(result);
       } catch (error) {
-        if (live) setStatus({ state: 'unknown', message: `Could not check this name: ${(error as Error).message}` });
+        if (live)
+          setStatus({
+            state: 'unknown',
+            message: t('errors.withContext', { context: t('portable.username.checkFailed'), text: (error as Error).message }),
+          });
       }
     }, delayMs);
     return () => {

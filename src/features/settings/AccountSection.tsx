@@ -133,6 +133,7 @@ function DeactivateDialog({
     <Dialog title={t('settings.deactivate.confirmTitle')} onClose={onClose}>
       <form className="space-y-3" onSubmit={submit} noValidate>
         <p className="text-sm">{t('settings.deactivate.consequences')}</p>
+        <ReauthField status={status} value={typed} onChange={setTyped} autoFocus />
         <label className="flex items-start gap-2 text-sm">
           <input
             type="checkbox"
@@ -148,7 +149,6 @@ function DeactivateDialog({
             </span>
           </span>
         </label>
-        <ReauthField status={status} value={typed} onChange={setTyped} autoFocus />
         <FormError error={error} />
         <div className="flex justify-end gap-2">
           <button type="button" className={secondaryButton} onClick={onClose}>

@@ -93,7 +93,8 @@ export type UserHistorySource = MemoSource & Pick<Homeserver, 'memberKeys'>;
 
 /**
  * What a user may see of a room: their member (the member key in member-key rooms) judged at each event. With
- * `asOf`, what they could see by the state up to that stream position (a later join or setting does not count).
+ * `asOf`, what they could see as a member by the state up to that stream position (a later join or setting does not
+ * count, and `world_readable` counts as `shared`: that anyone could have read it is not that they did).
  */
 export function userHistoryView(hs: UserHistorySource, roomId: string, userId: string, version: string, asOf?: number): HistoryView {
   const memberId = usesMemberKeys(version) ? hs.memberKeys.forUser(roomId, userId)?.member_key : userId;
@@ -102,7 +103,7 @@ export function userHistoryView(hs: UserHistorySource, roomId: string, userId: s
   const segments = memoByRoomState(hs, roomId, `history\u0000${memberId ?? ''}\u0000${asOf ?? ''}`, () => {
     const members = memberId ? [upTo(membershipChanges(hs.events.keyHistory(roomId, 'm.room.member', memberId)))] : [];
     const settings = roomSettings(hs, roomId);
-    return visibleSegments({ ...settings, visibility: upTo(settings.visibility), members });
+    return visibleSegments({ ...settings, visibility: asMember(upTo(settings.visibility), asOf), members });
   });
   return new HistoryView(hs, roomId, segments);
 }
@@ -130,8 +131,19 @@ export function serverHistoryView(
   // A member belongs to the server its latest member event names (its domain claim, or its user ID's server).
   const members = [...byMember.values()].filter((rows) => domainOf(rows.at(-1)!.pdu) === server).map(membershipChanges);
   const settings = roomSettings(hs, roomId);
-  const visibility = asOf === undefined ? settings.visibility : settings.visibility.filter((c) => c.position <= asOf);
+  const visibility =
+    asOf === undefined
+      ? settings.visibility
+      : asMember(
+          settings.visibility.filter((c) => c.position <= asOf),
+          asOf,
+        );
   return new HistoryView(hs, roomId, visibleSegments({ ...settings, visibility, members }));
+}
+
+/** For a judgment as of a position (erasure): a member's view, so `world_readable` is judged as `shared`. */
+function asMember(visibility: Change[], asOf: number | undefined): Change[] {
+  return asOf === undefined ? visibility : visibility.map((c) => (c.value === 'world_readable' ? { ...c, value: 'shared' } : c));
 }
 
 function roomSettings(hs: Pick<Homeserver, 'events'>, roomId: string): { visibility: Change[]; createPosition?: number } {

@@ -102,6 +102,20 @@ for (const version of ['11', 'org.matrix.12.4430']) {
   });
 }
 
+it('in a world-readable room, a reader who was never a member before the erasure gets the redacted copy too', async () => {
+  const ivan = await new TestClient(server.baseUrl).register('ivan');
+  const roomId = ok(await bob.post('/_matrix/client/v3/createRoom', { preset: 'public_chat' })).room_id;
+  ok(await bob.put(`/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.history_visibility/`, { history_visibility: 'world_readable' }));
+  ok(await ivan.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
+  const id = await send(ivan, roomId, 'ivan in public');
+  expect((await deactivate(ivan, true)).status).toBe(200);
+  // Dave reads the room without joining (world-readable), then joins: either way, the redacted copy.
+  expect(ok(await dave.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(id)}`)).content).toEqual({});
+  ok(await dave.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
+  expect(ok(await dave.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(id)}`)).content).toEqual({});
+  expect(ok(await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(id)}`)).content.body).toBe('ivan in public');
+});
+
 it('erasure is kept across a restart, and its account data is gone', async () => {
   const grace = await new TestClient(server.baseUrl).register('grace');
   ok(await grace.put(`/_matrix/client/v3/user/${enc(grace.userId!)}/account_data/org.example.notes`, { private: 'notes' }));

@@ -81,13 +81,19 @@ function mount(rows: readonly RoomRow[]) {
   };
 }
 
-it('keeps following when the end comes up and new rows arrive before the scroll event of that move', () => {
+/** Five rows in 1,600 px of content under a 600 px view, scrolled to the end: following it. */
+function followingTheEnd() {
   const rows = Array.from({ length: 5 }, (_, i) => row(i));
   const list = mount(rows);
   const browser = scrollGeometry(list.view, 1600);
-  list.view.scrollTop = Number.MAX_SAFE_INTEGER; // at the end, following
+  list.view.scrollTop = Number.MAX_SAFE_INTEGER;
   list.scrolled();
   expect(list.view.scrollTop).toBe(1000);
+  return { rows, list, browser };
+}
+
+it('keeps following when the end comes up and new rows arrive before the scroll event of that move', () => {
+  const { list, browser } = followingTheEnd();
 
   browser.layout(1500); // the content shrank: the end is 100 px higher, and the view moved up with it
   list.listObserved();
@@ -98,12 +104,7 @@ it('keeps following when the end comes up and new rows arrive before the scroll 
 });
 
 it('keeps following when a row measured smaller shortens the list and the scroll event comes before the list is observed', () => {
-  const rows = Array.from({ length: 5 }, (_, i) => row(i));
-  const list = mount(rows);
-  const browser = scrollGeometry(list.view, 1600);
-  list.view.scrollTop = Number.MAX_SAFE_INTEGER;
-  list.scrolled();
-  expect(list.view.scrollTop).toBe(1000);
+  const { rows, list, browser } = followingTheEnd();
 
   // The virtualiser measures a row 10 px smaller than it was laid out: the list renders 10 px shorter, the browser
   // moves the view up with its end, and the page's observer of the list hears of it only in the next frame.
@@ -121,11 +122,7 @@ it('keeps following when a row measured smaller shortens the list and the scroll
 });
 
 it('still stops following when the reader scrolls up', () => {
-  const rows = Array.from({ length: 5 }, (_, i) => row(i));
-  const list = mount(rows);
-  const browser = scrollGeometry(list.view, 1600);
-  list.view.scrollTop = Number.MAX_SAFE_INTEGER;
-  list.scrolled();
+  const { list, browser } = followingTheEnd();
   list.view.scrollTop = 900; // the reader, 100 px up
   list.scrolled();
   browser.layout(1700); // new rows

@@ -62,6 +62,12 @@ export function mayInvite(room: Room, identity: string, userId?: string): boolea
   return powerOfIdentity(room, identity, userId) >= needed;
 }
 
+/** Whether `identity` may kick in `room` (and so refuse those asking to join): the kick level, 50 by default. */
+export function mayKick(room: Room, identity: string, userId?: string): boolean {
+  const levels = room.currentState.getStateEvents('m.room.power_levels', '')?.getContent();
+  return powerOfIdentity(room, identity, userId) >= required(levels, 'kick');
+}
+
 function required(levels: Record<string, unknown> | undefined, name: 'kick' | 'ban'): number {
   return integer(levels?.[name]) ? (levels[name] as number) : 50;
 }

@@ -515,8 +515,23 @@ describe('room view model', () => {
       });
     await live(levels(50, noon + 3 * minute));
     expect(vm.getState().canInvite).toBe(false);
+    expect(vm.getState().canKick).toBe(false); // kick defaults to 50
     await live(levels(0, noon + 4 * minute));
     expect(vm.getState().canInvite).toBe(true);
+  });
+
+  it('answers a request to join by the member key that knocked: approve invites it, deny kicks it', async () => {
+    const bodies: unknown[] = [];
+    answer = () => Response.json({});
+    const fetchBodies = client.http.opts.fetchFn!;
+    client.http.opts.fetchFn = async (input, init) => {
+      if (init?.body) bodies.push(JSON.parse(String(init.body)));
+      return fetchBodies(input, init);
+    };
+    await vm.getState().answerKnock(keyBob, true);
+    await vm.getState().answerKnock(keyBob, false);
+    expect(requests.filter((p) => p.includes('/invite') || p.includes('/kick')).map((p) => p.split('/').pop())).toEqual(['invite', 'kick']);
+    expect(bodies).toEqual([{ user_id: `@${keyBob}` }, { user_id: `@${keyBob}` }]);
   });
 
   it('a first marker that arrives while the room is open leaves what arrived meanwhile read (no line before it)', async () => {

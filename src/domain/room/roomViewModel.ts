@@ -30,7 +30,7 @@ import { describeHandleChange, handleChangeNotices, handleChangeOf, withPlacedNo
 import { describeLinkNotice, erasureNotices, erasureText, placeLinkNotices, sentByUnverified, type ErasedTarget } from './identityNotices';
 import { linkNoticeStore, noticesOfRoom, type LinkNotice, type LinkNoticeStore } from '../identity/linkNotices';
 import { identityOfMemberEvent } from '../identity/describeSender';
-import { mayInvite } from '../identity/memberActions';
+import { actionTarget, mayInvite, mayKick } from '../identity/memberActions';
 import { LINK_FIELD } from '../../protocol';
 import {
   describeStateEvent,
@@ -133,6 +133,8 @@ export interface RoomViewState {
   canRedactOthers: boolean;
   /** Your power level reaches `invite`: you may let in those who ask to join (knocks). */
   canInvite: boolean;
+  /** Your power level reaches `kick`: you may refuse those who ask to join. */
+  canKick: boolean;
   /** Your power level reaches `notifications.room`: `@room` notifies everyone. */
   canMentionRoom: boolean;
   canLoadOlder: boolean;
@@ -166,6 +168,8 @@ export interface RoomViewState {
   /** Up arrow in an empty composer: edit your newest editable message; false when there is none. */
   editLast(): boolean;
   redact(eventId: string): void;
+  /** Answers a request to join (a knock): approve invites the member that knocked, deny kicks it (the spec's refusal). */
+  answerKnock(identity: string, approve: boolean): Promise<void>;
   toggleReaction(eventId: string, key: string): void;
   /** A message that failed to send: send it again, or drop it. */
   retry(eventId: string): void;
@@ -480,6 +484,7 @@ export function createRoomViewModel({
       topic: typeof topic === 'string' && topic !== '' ? topic : undefined,
       canRedactOthers: room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0),
       canInvite: mayInvite(room, ownIdentity(), me),
+      canKick: mayKick(room, ownIdentity(), me),
       canMentionRoom: room.currentState.mayTriggerNotifOfType('room', me),
       canLoadOlder: historyWindow ? historyWindow.canLoadOlder : room.oldState.paginationToken !== null,
     };
@@ -857,6 +862,7 @@ export function createRoomViewModel({
     typing: [],
     canRedactOthers: false,
     canInvite: false,
+    canKick: false,
     canMentionRoom: false,
     canLoadOlder: false,
     loadingOlder: false,
@@ -928,6 +934,11 @@ export function createRoomViewModel({
     },
     redact(eventId) {
       client.redactEvent(roomId, eventId).catch((err) => notice(err, t('chat.deleteFailed')));
+    },
+    async answerKnock(identity, approve) {
+      const target = actionTarget(identity);
+      if (approve) await client.invite(roomId, target);
+      else await client.kick(roomId, target);
     },
     toggleReaction(eventId, key) {
       const row = messagesById.get(eventId);

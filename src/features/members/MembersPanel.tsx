@@ -6,9 +6,8 @@ import { chatStore, useChat } from '../../state/chatStore';
 import { Avatar } from '../../ui/Avatar';
 import { iconButton } from '../../ui/controls';
 import { phoneQuery, useMediaQuery } from '../../ui/useMediaQuery';
-import type { RoomMemberRow } from '../../domain/room/roomViewModel';
-import { useRoomView, useRoomViewModel, selectMembers, selectMyIdentity } from '../chat/useRoomViewModel';
-import { actionTarget, powerOfIdentity } from '../../domain/identity/memberActions';
+import type { RoomMemberRow, RoomViewModel } from '../../domain/room/roomViewModel';
+import { useRoomView, useRoomViewModel, selectCanInvite, selectCanKick, selectMembers } from '../chat/useRoomViewModel';
 import { describeMatrixError } from '../../matrix/errors';
 import { secondaryButton, primaryButton } from '../../ui/controls';
 import { identityStore, summarizeBrowserChecks } from '../../domain/identity/identityStore';
@@ -67,11 +66,10 @@ function RoomMembers({ room }: { room: Room }) {
   const joined = members.filter((m) => m.membership === 'join');
   const invited = members.filter((m) => m.membership === 'invite');
   const knocking = members.filter((m) => m.membership === 'knock');
-  const myIdentity = useRoomView(vm, selectMyIdentity);
   useMemberTrust(room, members);
   return (
     <MembersFrame roomId={roomId} joined={joined} invited={invited}>
-      {knocking.length > 0 && <JoinRequests room={room} myIdentity={myIdentity} requests={knocking} />}
+      {knocking.length > 0 && <JoinRequests vm={vm} requests={knocking} />}
       {keyed.length > 0 && (
         <button
           className="mb-2 w-full rounded-md px-2 py-1 text-left text-xs text-accent hover:bg-surface-muted disabled:opacity-60"
@@ -211,29 +209,23 @@ function MemberList({ title, roomId, members }: { title: string; roomId: string;
   );
 }
 
-const level = (levels: Record<string, unknown> | undefined, name: 'invite' | 'kick', fallback: number) =>
-  typeof levels?.[name] === 'number' ? (levels[name] as number) : fallback;
-
 /**
  * Requests to join (knocks), for members who may answer them: Approve invites the member that knocked (its member
  * key in member-key rooms), Deny kicks it (the spec's way to refuse a knock). Names come through the identity
- * function, like every member row; others see the list without the buttons.
+ * function, like every member row; others see the list without the buttons. Who may answer, and the answer, are the
+ * room view model's.
  */
-function JoinRequests({ room, myIdentity, requests }: { room: Room; myIdentity: string; requests: readonly RoomMemberRow[] }) {
-  const client = useClient();
+function JoinRequests({ vm, requests }: { vm: RoomViewModel; requests: readonly RoomMemberRow[] }) {
+  const canInvite = useRoomView(vm, selectCanInvite);
+  const canKick = useRoomView(vm, selectCanKick);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
-  const levels = room.currentState.getStateEvents('m.room.power_levels', '')?.getContent();
-  const mine = powerOfIdentity(room, myIdentity, client.getSafeUserId());
-  const canInvite = mine >= level(levels, 'invite', 0);
-  const canKick = mine >= level(levels, 'kick', 50);
+  const roomId = vm.getState().roomId;
   async function answer(member: RoomMemberRow, approve: boolean) {
     setBusy(member.identity);
     setError(undefined);
     try {
-      const target = actionTarget(member.identity);
-      if (approve) await client.invite(room.roomId, target);
-      else await client.kick(room.roomId, target);
+      await vm.getState().answerKnock(member.identity, approve);
     } catch (err) {
       setError(t('members.knockFailed', { reason: describeMatrixError(err, '') }));
     } finally {
@@ -253,7 +245,7 @@ function JoinRequests({ room, myIdentity, requests }: { room: Room; myIdentity: 
                 <button
                   className="block max-w-full truncate text-left text-sm hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500"
                   aria-label={t('members.showIdentity', { name: member.name })}
-                  onClick={() => identityStore.getState().openInspector(room.roomId, member.identity)}
+                  onClick={() => identityStore.getState().openInspector(roomId, member.identity)}
                 >
                   <SenderName name={member.name} />
                 </button>

@@ -7,6 +7,7 @@ import { createChatStore } from '../../state/chatStore';
 import { createIdentityStore, type IdentityStore } from '../identity/identityStore';
 import { uploadStore } from './imageUpload';
 import { createRoomViewModel, grownFrom, type MessageRowData, type RoomRow, type RoomViewModel } from './roomViewModel';
+import { MEMBER_KEYS_ROOM_VERSION } from '../../protocol';
 import { firstUnreadRow } from './readMarker';
 
 const ROOM = '!vm:x';
@@ -339,6 +340,19 @@ describe('room view model', () => {
     vm.getState().revealQuote('$old'); // not hidden: nothing to ask for
     expect(requests.filter((r) => r.includes('soft_failed'))).toHaveLength(1);
     expect(requests.filter((r) => r.endsWith('/event/$old'))).toHaveLength(1); // each quoted message is fetched once
+  });
+
+  it('counts the members an encrypted member-key room withholds keys from, as their links and the room change', async () => {
+    expect(vm.getState().withheldKeys).toBe(0); // not encrypted
+    const state = (type: string, content: Record<string, unknown>, ts: number) =>
+      new MatrixEvent({ type, event_id: `$${type}${ts}`, room_id: ROOM, sender: me, state_key: '', origin_server_ts: ts, content });
+    await live(state('m.room.create', { room_version: MEMBER_KEYS_ROOM_VERSION }, noon + 5 * minute));
+    await live(state('m.room.encryption', { algorithm: 'm.megolm.v1.aes-sha2' }, noon + 6 * minute));
+    expect(vm.getState().withheldKeys).toBe(0); // both links verified
+    identity.getState().ingestMemberInfo(ROOM, linkInfo(keyBob, 'unverified'), false);
+    expect(vm.getState().withheldKeys).toBe(1);
+    identity.getState().ingestMemberInfo(ROOM, linkInfo(keyBob, 'verified'), false);
+    expect(vm.getState().withheldKeys).toBe(0);
   });
 
   it('member_info for one key rebuilds only that identity’s rows', () => {

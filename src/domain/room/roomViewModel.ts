@@ -48,6 +48,7 @@ import {
 import { aggregateReactions, annotationOf, type ReactionGroup } from './reactions';
 import { findSdkEvent, roomTimelineEvents, toTimelineEvent } from './fromSdk';
 import { EventWindow } from './eventWindow';
+import { keyRecipients } from './keyRecipients';
 import { buildMessageContent, editableText } from './composerContent';
 import { previewText } from './sanitize';
 import { toggleReaction } from './toggleReaction';
@@ -135,6 +136,8 @@ export interface RoomViewState {
   canInvite: boolean;
   /** Your power level reaches `kick`: you may refuse those who ask to join. */
   canKick: boolean;
+  /** An encrypted member-key room: how many members get no room keys, their handle unverified (PROTOCOL.md §8). */
+  withheldKeys: number;
   /** Your power level reaches `notifications.room`: `@room` notifies everyone. */
   canMentionRoom: boolean;
   canLoadOlder: boolean;
@@ -485,9 +488,16 @@ export function createRoomViewModel({
       canRedactOthers: room.currentState.hasSufficientPowerLevelFor('redact', room.getMember(me)?.powerLevel ?? 0),
       canInvite: mayInvite(room, ownIdentity(), me),
       canKick: mayKick(room, ownIdentity(), me),
+      withheldKeys: withheldNow(),
       canMentionRoom: room.currentState.mayTriggerNotifOfType('room', me),
       canLoadOlder: historyWindow ? historyWindow.canLoadOlder : room.oldState.paginationToken !== null,
     };
+  }
+
+  function withheldNow(): number {
+    if (!room.hasEncryptionStateEvent()) return 0;
+    const others = [...room.getMembersWithMembership('join'), ...room.getMembersWithMembership('invite')].filter((m) => m.userId !== me);
+    return keyRecipients(room, others, identity.getState().memberInfo[roomId]).withheld.length;
   }
 
   function readersNow(previous: ReadonlyMap<string, readonly string[]>): ReadonlyMap<string, readonly string[]> {
@@ -863,6 +873,7 @@ export function createRoomViewModel({
     canRedactOthers: false,
     canInvite: false,
     canKick: false,
+    withheldKeys: 0,
     canMentionRoom: false,
     canLoadOlder: false,
     loadingOlder: false,
@@ -1100,6 +1111,8 @@ export function createRoomViewModel({
     const changed = changedIdentities(facts, nextFacts);
     facts = nextFacts;
     if (!store.getState().hasMemberInfo && next.complete?.[roomId]) store.setState({ hasMemberInfo: true });
+    const withheldKeys = withheldNow();
+    if (withheldKeys !== store.getState().withheldKeys) store.setState({ withheldKeys });
     refreshIdentities(changed);
   });
   const unsubscribeUploads = uploads.subscribe((next) => {

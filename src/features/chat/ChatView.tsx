@@ -162,7 +162,7 @@ function RoomChat({ room, eventId }: { room: Room; eventId?: string }) {
           </button>
         )}
       </div>
-      <WithheldKeysNotice client={client} room={room} />
+      <WithheldKeysNotice vm={vm} />
       <Composer vm={vm} roomName={name} />
       <IdentityInspector client={client} room={room} />
       {dialog === 'invite' && <InviteDialog room={room} onClose={() => setDialog(undefined)} />}

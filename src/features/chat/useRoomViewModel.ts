@@ -28,6 +28,7 @@ export const selectTyping = (s: RoomViewState) => s.typing;
 export const selectCanRedactOthers = (s: RoomViewState) => s.canRedactOthers;
 export const selectCanInvite = (s: RoomViewState) => s.canInvite;
 export const selectCanKick = (s: RoomViewState) => s.canKick;
+export const selectWithheldKeys = (s: RoomViewState) => s.withheldKeys;
 export const selectCanMentionRoom = (s: RoomViewState) => s.canMentionRoom;
 export const selectCanLoadOlder = (s: RoomViewState) => s.canLoadOlder;
 export const selectLoadingOlder = (s: RoomViewState) => s.loadingOlder;

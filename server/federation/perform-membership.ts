@@ -9,7 +9,7 @@ import type { RoomService } from '../rooms/room-service';
 import { hasRoomIdFromCreate, isSupportedRoomVersion, usesMemberKeys } from '../rooms/room-versions';
 import type { CurrentSigningKey } from '../signing-key';
 import type { StreamCounter } from '../storage/database';
-import type { EventStore } from '../storage/events';
+import type { EventStore, StoredEvent } from '../storage/events';
 import type { Notifier } from '../sync/notifier';
 import { type FederationClient, FederationError, requireServerName } from './client';
 import type { EventGraph } from './event-graph';
@@ -159,8 +159,13 @@ export class MembershipHandshakes {
         if (!this.events.room(roomId)) this.events.createRoom(roomId, version, create.sender, false);
         const insert = (id: string, pdu: Pdu, outlier = false) => {
           const held = this.events.event(id);
-          // An event held out of the timeline (the invite that brought us here) takes its place in the history now.
-          if (held && !outlier && !this.events.isInTimeline(id)) this.events.moveIntoTimeline(held, this.stream.next());
+          if (held && !outlier) {
+            // An event held out of the timeline (the invite that brought us here) takes its place in the history now;
+            // so does a membership this server held in the timeline while it was not in the room (an invite rejected,
+            // a knock refused or withdrawn), which would otherwise stay above the history stored now.
+            if (!this.events.isInTimeline(id)) this.events.moveIntoTimeline(held, this.stream.next());
+            else if (heldFromOutside(held)) this.events.reposition(held, this.stream.next());
+          }
           if (held) return;
           this.events.insertEvent({
             streamOrdering: this.stream.next(),
@@ -452,6 +457,11 @@ export class MembershipHandshakes {
     }
     throw new MatrixError(502, 'M_UNKNOWN', `Could not leave ${roomId}: ${(lastError as Error).message}`);
   }
+}
+
+/** A membership other than a join, held in the timeline: what a server stores of a room it is not in. */
+function heldFromOutside(held: StoredEvent): boolean {
+  return held.pdu.type === 'm.room.member' && held.pdu.content.membership !== 'join';
 }
 
 /**

@@ -3,7 +3,7 @@
 // after the handed-over state, so a member who had joined and left showed above "created the room"), and /members
 // brings the links of members who left as well, since their messages are in the timeline.
 import { afterAll, expect, it } from 'vitest';
-import { enc, startServers, user } from '../testing/federation-harness';
+import { enc, startServers, user, waitFor } from '../testing/federation-harness';
 import type { RunningHomeserver } from '../testing/spawn';
 import type { TestClient } from '../testing/http-client';
 
@@ -46,5 +46,37 @@ it('beta, joining after a member came and went, stores the history in the roomâ€
         localpart: `ivy${tag}`,
       });
     }
+  }
+});
+
+it('an invite rejected, then the room joined: the rejection stays where it happened, after the invite, not above the room', async () => {
+  for (const version of ['11', 'org.matrix.12.4430']) {
+    const tag = `r${version.length}`;
+    const [host, kim] = await Promise.all([user(alpha, `host${tag}`), user(beta, `kim${tag}`)]);
+    const roomId = (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name: 'Porch' })).body
+      .room_id;
+    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/one`, { msgtype: 'm.text', body: 'before the invite' });
+    expect((await host.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: kim.userId })).status).toBe(200);
+    await waitFor('kim is invited', async () => (await kim.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+    expect((await kim.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/two`, { msgtype: 'm.text', body: 'after the rejection' });
+    expect((await kim.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+    expect(await timelineOf(kim, roomId), `room version ${version}`).toEqual(await timelineOf(host, roomId));
+  }
+});
+
+it('a server that left and comes back: what it missed goes after what it had, the old leave in its place', async () => {
+  for (const version of ['11', 'org.matrix.12.4430']) {
+    const tag = `b${version.length}`;
+    const [host, lou] = await Promise.all([user(alpha, `host${tag}`), user(beta, `lou${tag}`)]);
+    const roomId = (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name: 'Yard' })).body
+      .room_id;
+    const join = () => lou.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
+    expect((await join()).status).toBe(200);
+    await lou.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/one`, { msgtype: 'm.text', body: 'lou was here' });
+    expect((await lou.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/two`, { msgtype: 'm.text', body: 'while lou was away' });
+    expect((await join()).status).toBe(200);
+    expect(await timelineOf(lou, roomId), `room version ${version}`).toEqual(await timelineOf(host, roomId));
   }
 });

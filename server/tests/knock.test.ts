@@ -137,6 +137,13 @@ for (const [kind, version] of [
       ok(await alice.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: knock.id }));
       await waitFor('bob is invited', async () => (await sync(bob)).rooms.invite[roomId]);
       ok(await bob.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
+      // Bob's server reads the room in its order: its creation first, the knocks refused and withdrawn before (carol's,
+      // held by beta from outside the room), his knock before his join.
+      const history = ok(await bob.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=500`)).chunk.reverse() as any[];
+      expect(history[0]?.type).toBe('m.room.create');
+      const lastKnock = history.findLastIndex((e) => e.content.membership === 'knock');
+      expect(lastKnock).toBeGreaterThan(0);
+      expect(lastKnock).toBeLessThan(history.findLastIndex((e) => e.content.membership === 'join'));
       await say(bob, roomId, 'thanks for letting me in');
       await waitFor('alice reads bob', async () => (await bodies(alice, roomId)).includes('thanks for letting me in'));
     });

@@ -13,6 +13,15 @@ afterAll(async () => {
   await Promise.all([alpha?.dispose(), beta?.dispose()]);
 });
 
+/** A public room of `version` that `host` (alpha) made, named `name`. */
+const publicRoom = async (host: TestClient, version: string, name: string): Promise<string> =>
+  (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name })).body.room_id;
+const say = (client: TestClient, roomId: string, body: string) =>
+  client.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${encodeURIComponent(body)}`, { msgtype: 'm.text', body });
+/** A user of beta joins through alpha. */
+const joinFromBeta = async (client: TestClient, roomId: string) =>
+  expect((await client.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+
 const timelineOf = async (client: TestClient, roomId: string) => {
   const reply = await client.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100`);
   expect(reply.status).toBe(200);
@@ -24,13 +33,12 @@ it('beta, joining after a member came and went, stores the history in the roomâ€
   for (const version of ['11', 'org.matrix.12.4430']) {
     const tag = version.length;
     const [host, ivy, judy] = await Promise.all([user(alpha, `host${tag}`), user(alpha, `ivy${tag}`), user(beta, `judy${tag}`)]);
-    const roomId = (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name: 'Garden' })).body
-      .room_id;
+    const roomId = await publicRoom(host, version, 'Garden');
     expect((await ivy.post(`/_matrix/client/v3/join/${enc(roomId)}`, {})).status).toBe(200);
-    await ivy.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/one`, { msgtype: 'm.text', body: 'ivy was here' });
+    await say(ivy, roomId, 'ivy was here');
     expect((await ivy.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
-    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/two`, { msgtype: 'm.text', body: 'after ivy' });
-    expect((await judy.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+    await say(host, roomId, 'after ivy');
+    await joinFromBeta(judy, roomId);
 
     const onAlpha = await timelineOf(host, roomId);
     const onBeta = await timelineOf(judy, roomId);
@@ -53,14 +61,13 @@ it('an invite rejected, then the room joined: the rejection stays where it happe
   for (const version of ['11', 'org.matrix.12.4430']) {
     const tag = `r${version.length}`;
     const [host, kim] = await Promise.all([user(alpha, `host${tag}`), user(beta, `kim${tag}`)]);
-    const roomId = (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name: 'Porch' })).body
-      .room_id;
-    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/one`, { msgtype: 'm.text', body: 'before the invite' });
+    const roomId = await publicRoom(host, version, 'Porch');
+    await say(host, roomId, 'before the invite');
     expect((await host.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: kim.userId })).status).toBe(200);
     await waitFor('kim is invited', async () => (await kim.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
     expect((await kim.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
-    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/two`, { msgtype: 'm.text', body: 'after the rejection' });
-    expect((await kim.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {})).status).toBe(200);
+    await say(host, roomId, 'after the rejection');
+    await joinFromBeta(kim, roomId);
     expect(await timelineOf(kim, roomId), `room version ${version}`).toEqual(await timelineOf(host, roomId));
   }
 });
@@ -69,14 +76,12 @@ it('a server that left and comes back: what it missed goes after what it had, th
   for (const version of ['11', 'org.matrix.12.4430']) {
     const tag = `b${version.length}`;
     const [host, lou] = await Promise.all([user(alpha, `host${tag}`), user(beta, `lou${tag}`)]);
-    const roomId = (await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat', name: 'Yard' })).body
-      .room_id;
-    const join = () => lou.post(`/_matrix/client/v3/join/${enc(roomId)}?server_name=${enc(alpha.serverName)}`, {});
-    expect((await join()).status).toBe(200);
-    await lou.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/one`, { msgtype: 'm.text', body: 'lou was here' });
+    const roomId = await publicRoom(host, version, 'Yard');
+    await joinFromBeta(lou, roomId);
+    await say(lou, roomId, 'lou was here');
     expect((await lou.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
-    await host.put(`/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/two`, { msgtype: 'm.text', body: 'while lou was away' });
-    expect((await join()).status).toBe(200);
+    await say(host, roomId, 'while lou was away');
+    await joinFromBeta(lou, roomId);
     expect(await timelineOf(lou, roomId), `room version ${version}`).toEqual(await timelineOf(host, roomId));
   }
 });

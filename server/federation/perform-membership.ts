@@ -157,6 +157,9 @@ export class MembershipHandshakes {
     await this.graph.withRoomLock(roomId, async () => {
       this.events.transaction(() => {
         if (!this.events.room(roomId)) this.events.createRoom(roomId, version, create.sender, false);
+        // Never in the room before: what the timeline holds of it came from outside and belongs in the history's order.
+        // A server coming back keeps what it held from its time inside where it was (it precedes what it missed).
+        const heldFromOutsideOnly = !this.events.wasEverJoined(roomId);
         const insert = (id: string, pdu: Pdu, outlier = false) => {
           const held = this.events.event(id);
           if (held && !outlier) {
@@ -164,7 +167,7 @@ export class MembershipHandshakes {
             // so does a membership this server held in the timeline while it was not in the room (an invite rejected,
             // a knock refused or withdrawn), which would otherwise stay above the history stored now.
             if (!this.events.isInTimeline(id)) this.events.moveIntoTimeline(held, this.stream.next());
-            else if (heldFromOutside(held)) this.events.reposition(held, this.stream.next());
+            else if (heldFromOutsideOnly && heldFromOutside(held)) this.events.reposition(held, this.stream.next());
           }
           if (held) return;
           this.events.insertEvent({

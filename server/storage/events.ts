@@ -174,6 +174,9 @@ export class EventStore {
       ),
       oldestInTimeline: db.prepare(`SELECT ${COLUMNS} FROM events WHERE room_id = ? AND outlier = 0 ORDER BY stream_ordering ASC LIMIT ?`),
       inTimeline: db.prepare('SELECT 1 FROM events WHERE event_id = ? AND outlier = 0'),
+      timelineJoin: db.prepare(
+        "SELECT 1 FROM events WHERE room_id = ? AND type = 'm.room.member' AND outlier = 0 AND json_extract(pdu, '$.content.membership') = 'join' LIMIT 1",
+      ),
       lowestStream: db.prepare('SELECT MIN(stream_ordering) AS m FROM events'),
       sameKeyBetween: db.prepare(
         'SELECT COUNT(*) AS n FROM events WHERE room_id = ? AND type = ? AND state_key = ? AND stream_ordering > ? AND stream_ordering < ?',
@@ -268,6 +271,11 @@ export class EventStore {
 
   isInTimeline(eventId: string): boolean {
     return this.s.inTimeline.get(eventId) !== undefined;
+  }
+
+  /** Whether this server was ever in the room: a join in its timeline (what it holds otherwise came from outside). */
+  wasEverJoined(roomId: string): boolean {
+    return this.s.timelineJoin.get(roomId) !== undefined;
   }
 
   /** The lowest stream ordering of any event (0 when none is below zero): backfilled history goes under it. */

@@ -278,14 +278,17 @@ export function registerFederation(router: Router, hs: Homeserver): void {
     const origin = await authenticate(ctx);
     const roomId = ctx.params.roomId!;
     requireAllowedByAcl(roomId, origin);
-    requireInRoom(roomId, origin);
+    const version = requireInRoom(roomId, origin);
     const body = (await ctx.json()) as Json;
     const earliest = stringList(body.earliest_events);
     const latest = stringList(body.latest_events);
     const limit = Math.min(Number.isSafeInteger(body.limit) ? (body.limit as number) : 10, 100);
     const minDepth = Number.isSafeInteger(body.min_depth) ? (body.min_depth as number) : 0;
     const starts = latest.flatMap((id) => fed.findInRoom(id, roomId)?.prev_events ?? []);
-    const events = fed.walkBack(roomId, starts, limit, new Set(earliest), minDepth).filter((e) => e.room_id === roomId);
+    const found = fed.walkBackWithIds(roomId, starts, limit, new Set(earliest), minDepth).filter(([, e]) => e.room_id === roomId);
+    // Walking back is another way to history: an erased account's events come redacted here too, as in /backfill.
+    const withheld = erasureJudge(origin, version);
+    const events = found.map(([id, pdu]) => (withheld(hs.events.event(id)) ? (redactEvent(pdu, version) as unknown as Pdu) : pdu));
     return { events: events.sort((a, b) => a.depth - b.depth).map(stripUnsigned) };
   });
 

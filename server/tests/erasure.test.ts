@@ -8,6 +8,7 @@ import type { RunningHomeserver } from '../testing/spawn';
 import { expectOk as ok, serverWithUsers } from '../testing/one-server';
 import { enc, TestClient } from '../testing/http-client';
 import { startServers, user } from '../testing/federation-harness';
+import { HostileServer } from '../testing/hostile-server';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -177,6 +178,50 @@ describe('over federation', () => {
       expect(ivyJoin.content.displayname).toBeUndefined();
       // Alpha's own member in the room from the start still reads it whole.
       expect(ok(await host.get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(secret)}`)).content.body).toBe('ivy wrote this');
+    }
+  });
+});
+
+describe('a server that joins after the erasure and walks the room’s graph itself', () => {
+  let alpha: RunningHomeserver;
+  let evil: HostileServer;
+  afterAll(async () => {
+    await Promise.all([alpha?.dispose(), evil?.close()]);
+  });
+
+  it('gets the account’s events redacted by /event, /backfill and /get_missing_events, as by its join', async () => {
+    [alpha] = await startServers(['alpha.localhost:20475']);
+    evil = await HostileServer.start(20476, 'evil');
+    for (const version of ['11', 'org.matrix.12.4430']) {
+      const tag = version.length;
+      const [host, nina] = await Promise.all([user(alpha, `host${tag}`), user(alpha, `nina${tag}`)]);
+      await nina.setDisplayName('Nina Erased');
+      const roomId = ok(await host.post('/_matrix/client/v3/createRoom', { room_version: version, preset: 'public_chat' })).room_id;
+      ok(await nina.post(`/_matrix/client/v3/join/${enc(roomId)}`, {}));
+      const secret = await send(nina, roomId, 'nina wrote this');
+      expect((await deactivate(nina, true)).status).toBe(200);
+
+      const member = await evil.join(alpha, roomId, 'mallory', version);
+      const ninaJoin = [...member.pdus.values()].find(
+        (p) =>
+          p.type === 'm.room.member' && p.content.membership === 'join' && p.sender !== member.id && p.content.displayname !== `host${tag}`,
+      );
+      expect(ninaJoin, version).toBeDefined();
+      expect(ninaJoin!.content.displayname).toBeUndefined();
+
+      const event = await evil.fed(alpha, 'GET', `/_matrix/federation/v1/event/${enc(secret)}`);
+      expect(event.body.pdus[0].content).toEqual({});
+      const backfill = await evil.fed(alpha, 'GET', `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(member.joinId)}&limit=50`);
+      expect(backfill.body.pdus.find((p: any) => p.type === 'm.room.message').content).toEqual({});
+      const missing = await evil.fed(alpha, 'POST', `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`, {
+        earliest_events: [],
+        latest_events: [member.joinId],
+        limit: 50,
+      });
+      expect(missing.status).toBe(200);
+      const walked = (missing.body.events as any[]).find((p) => p.type === 'm.room.message');
+      expect(walked, version).toBeDefined();
+      expect(walked.content).toEqual({});
     }
   });
 });

@@ -146,6 +146,26 @@ function asMember(visibility: Change[], asOf: number | undefined): Change[] {
   return asOf === undefined ? visibility : visibility.map((c) => (c.value === 'world_readable' ? { ...c, value: 'shared' } : c));
 }
 
+/**
+ * Erasure (Client-Server API, POST /account/deactivate `erase`): whether a reader is served an erased account's event
+ * redacted — the reader could not see it as of the erasure. `viewAsOf` is the reader's view of a room as of a stream
+ * position (a user's or a server's; undefined: no reader, nothing was seen); one judge per response memoises them.
+ */
+export function erasureJudge(
+  erasedAt: (userId: string) => number | undefined,
+  viewAsOf: (roomId: string, position: number) => HistoryView | undefined,
+): (stored: StoredEvent | undefined) => boolean {
+  const views = new Map<string, HistoryView | undefined>();
+  return (stored) => {
+    const at = stored?.senderUserId ? erasedAt(stored.senderUserId) : undefined;
+    if (!stored || at === undefined) return false;
+    if (stored.streamOrdering > at) return true;
+    const key = `${stored.roomId}\u0000${at}`;
+    if (!views.has(key)) views.set(key, viewAsOf(stored.roomId, at));
+    return !views.get(key)?.canSee(stored);
+  };
+}
+
 function roomSettings(hs: Pick<Homeserver, 'events'>, roomId: string): { visibility: Change[]; createPosition?: number } {
   const visibility = hs.events
     .keyHistory(roomId, 'm.room.history_visibility', '')

@@ -26,7 +26,7 @@ import { stateKeyOf } from '../storage/events';
 import { belongsToRoom, memberDomain, PduError, serverOfUserId } from './federation';
 import { stripUnsigned } from './outbound';
 import { isServerName } from './client';
-import { serverHistoryView, type HistoryView } from '../client-api/room-access';
+import { erasureJudge as judgeErasure, serverHistoryView, type HistoryView } from '../client-api/room-access';
 import { LOWEST_POSITION } from '../client-api/history-visibility';
 import { registerFederationMedia } from '../client-api/media';
 import { directoryQueryBody, directoryQueryParams, localPublicRooms } from '../client-api/directory';
@@ -108,21 +108,11 @@ export function registerFederation(router: Router, hs: Homeserver): void {
    * Erasure (Client-Server API, POST /account/deactivate `erase`): is this event of an erased account withheld from
    * `origin`, none of whose members could see it before the erasure? One judge per response (views memoised).
    */
-  const erasureJudge = (origin: string, version: string) => {
-    const views = new Map<string, HistoryView>();
-    return (stored: StoredEvent | undefined): boolean => {
-      const erasedAt = stored?.senderUserId ? hs.accounts.erasedAt(stored.senderUserId) : undefined;
-      if (!stored || erasedAt === undefined) return false;
-      if (stored.streamOrdering > erasedAt) return true;
-      const key = `${stored.roomId}\u0000${erasedAt}`;
-      let view = views.get(key);
-      if (!view) {
-        view = serverView(stored.roomId, version, origin, erasedAt);
-        views.set(key, view);
-      }
-      return !view.canSee(stored);
-    };
-  };
+  const erasureJudge = (origin: string, version: string) =>
+    judgeErasure(
+      (userId) => hs.accounts.erasedAt(userId),
+      (roomId, position) => serverView(roomId, version, origin, position),
+    );
   /** PDUs of the room by ID, unsigned stripped, an erased account's redacted where `withheld` says. */
   const roomPdus = (roomId: string, ids: string[], version: string, withheld: (stored: StoredEvent | undefined) => boolean) =>
     ids

@@ -16,7 +16,7 @@ import type { Config } from '../config';
 import type { Session } from '../storage/accounts';
 import type { StoredEvent } from '../storage/events';
 import type { Pdu } from './pdu';
-import { userHistoryView, type HistoryView, type UserHistorySource } from '../client-api/room-access';
+import { erasureJudge, userHistoryView, type HistoryView, type UserHistorySource } from '../client-api/room-access';
 import { bundledAggregations, type AggregationContext } from './aggregations';
 import { creatorsOf } from './authorization';
 import { hasRoomIdFromCreate, usesMemberKeys } from './room-versions';
@@ -38,7 +38,6 @@ export class ClientFormatter {
   private readonly versions = new Map<string, string>();
   private readonly displayIds = new Map<string, string>();
   private readonly histories = new Map<string, HistoryView>();
-  private readonly historiesBeforeErasure = new Map<string, HistoryView>();
 
   constructor(
     private readonly hs: FormatterSources,
@@ -160,23 +159,10 @@ export class ClientFormatter {
   }
 
   /** Is this event's content withheld from the viewer, its sender's account erased? */
-  erasedForViewer(stored: StoredEvent): boolean {
-    const sender = stored.senderUserId;
-    const erasedAt = sender ? this.hs.accounts.erasedAt(sender) : undefined;
-    return erasedAt !== undefined && !this.sawBeforeErasure(stored, erasedAt);
-  }
-
-  /** Was the event visible to the viewer by the room's state up to the erasure? */
-  private sawBeforeErasure(stored: StoredEvent, erasedAt: number): boolean {
-    if (!this.viewer || stored.streamOrdering > erasedAt) return false;
-    const key = `${stored.roomId}\u0000${erasedAt}`;
-    let history = this.historiesBeforeErasure.get(key);
-    if (!history) {
-      history = userHistoryView(this.hs, stored.roomId, this.viewer.userId, this.version(stored.roomId), erasedAt);
-      this.historiesBeforeErasure.set(key, history);
-    }
-    return history.canSee(stored);
-  }
+  readonly erasedForViewer = erasureJudge(
+    (userId) => this.hs.accounts.erasedAt(userId),
+    (roomId, position) => (this.viewer ? userHistoryView(this.hs, roomId, this.viewer.userId, this.version(roomId), position) : undefined),
+  );
 
   /** The viewer's history view of a room, built once per response. */
   historyOf(roomId: string): HistoryView {

@@ -64,11 +64,26 @@ it('an invite rejected, then the room joined: the rejection stays where it happe
     const roomId = await publicRoom(host, version, 'Porch');
     await say(host, roomId, 'before the invite');
     expect((await host.post(`/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { user_id: kim.userId })).status).toBe(200);
-    await waitFor('kim is invited', async () => (await kim.get('/_matrix/client/v3/sync?timeout=0')).body.rooms?.invite?.[roomId]);
+    const invited = await waitFor('kim is invited', async () => {
+      const sync = (await kim.get('/_matrix/client/v3/sync?timeout=0')).body;
+      return sync.rooms?.invite?.[roomId] && sync.next_batch;
+    });
     expect((await kim.post(`/_matrix/client/v3/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    // Kim's client learns of the rejection, and where it may page back from.
+    const left = (await kim.get(`/_matrix/client/v3/sync?timeout=0&since=${invited}`)).body;
+    const leftTimeline = left.rooms.leave[roomId].timeline;
+    expect(leftTimeline.events.map((e: any) => e.content.membership)).toEqual(['leave']);
     await say(host, roomId, 'after the rejection');
     await joinFromBeta(kim, roomId);
-    expect(await timelineOf(kim, roomId), `room version ${version}`).toEqual(await timelineOf(host, roomId));
+    const onAlpha = await timelineOf(host, roomId);
+    expect(await timelineOf(kim, roomId), `room version ${version}`).toEqual(onAlpha);
+    // That client keeps its timeline (the join's sync repeats the rejection, and brings nothing from before it), and
+    // paging back from where it was reaches the room's history before the rejection, in order.
+    const joined = (await kim.get(`/_matrix/client/v3/sync?timeout=0&since=${left.next_batch}`)).body.rooms.join[roomId].timeline;
+    const rejection = leftTimeline.events[0].event_id;
+    expect(joined.events.map((e: any) => e.event_id)).toEqual(onAlpha.slice(onAlpha.indexOf(rejection)));
+    const before = (await kim.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100&from=${leftTimeline.prev_batch}`)).body;
+    expect((before.chunk as any[]).reverse().map((e) => e.event_id)).toEqual(onAlpha.slice(0, onAlpha.indexOf(rejection)));
   }
 });
 

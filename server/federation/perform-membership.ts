@@ -157,25 +157,39 @@ export class MembershipHandshakes {
     await this.graph.withRoomLock(roomId, async () => {
       this.events.transaction(() => {
         if (!this.events.room(roomId)) this.events.createRoom(roomId, version, create.sender, false);
-        // Never in the room before: what the timeline holds of it came from outside and belongs in the history's order.
-        // A server coming back keeps what it held from its time inside where it was (it precedes what it missed).
+        // Never in the room before: what the timeline holds of it came from outside (a rejected invite's leave, a
+        // refused or withdrawn knock), and its users' clients hold it where it is. It stays there: the history before
+        // the earliest of those goes below everything (as backfill does), the rest follows in the stream, so the room
+        // reads in its order from both ends. A server coming back keeps what it held from its time inside likewise.
         const heldFromOutsideOnly = !this.events.wasEverJoined(roomId);
-        const heldInTimelineFromOutside = (id: string): boolean => {
+        const heldInTimeline = (id: string): boolean => {
           const held = heldFromOutsideOnly ? this.events.event(id) : undefined;
           return held !== undefined && this.events.isInTimeline(id) && heldFromOutside(held);
         };
+        const order = joinInsertionOrder(history, state);
+        const held = order.filter(({ id, outlier }) => !outlier && heldInTimeline(id));
+        let below = 0;
+        if (held.length > 0) {
+          const firstHeld = Math.min(...held.map(({ pdu }) => pdu.depth));
+          while (below < order.length && !order[below]!.outlier && order[below]!.pdu.depth < firstHeld && !heldInTimeline(order[below]!.id))
+            below++;
+        }
+        // Stored state is the latest event per key: history older than a held event of its key stays out of the timeline.
+        const heldDepth = new Map<string, number>();
+        for (const { pdu } of held)
+          heldDepth.set(
+            authKey(pdu.type, pdu.state_key ?? ''),
+            Math.max(pdu.depth, heldDepth.get(authKey(pdu.type, pdu.state_key ?? '')) ?? 0),
+          );
+        const olderThanHeld = (pdu: Pdu) =>
+          pdu.state_key !== undefined && (heldDepth.get(authKey(pdu.type, pdu.state_key)) ?? -1) > pdu.depth;
         /** `position`: where the event goes; the next one in the stream when not given. */
         const insert = (id: string, pdu: Pdu, outlier = false, position?: number) => {
           const at = () => position ?? this.stream.next();
-          const held = this.events.event(id);
-          if (held && !outlier) {
-            // An event held out of the timeline (the invite that brought us here) takes its place in the history now;
-            // so does a membership this server held in the timeline while it was not in the room (an invite rejected,
-            // a knock refused or withdrawn), which would otherwise stay above the history stored now.
-            if (!this.events.isInTimeline(id)) this.events.moveIntoTimeline(held, at());
-            else if (heldInTimelineFromOutside(id)) this.events.reposition(held, this.stream.next());
-          }
-          if (held) return;
+          const stored = this.events.event(id);
+          // An event held out of the timeline (the invite that brought us here) takes its place in the history now.
+          if (stored && !outlier && !this.events.isInTimeline(id)) this.events.moveIntoTimeline(stored, at());
+          if (stored) return;
           this.events.insertEvent({
             streamOrdering: at(),
             eventId: id,
@@ -188,24 +202,10 @@ export class MembershipHandshakes {
             outlier,
           });
         };
-        const order = joinInsertionOrder(history, state);
-        // What this server held in the timeline from outside reached its users' clients where it was, and they page
-        // back from there: the history before the earliest of those goes below everything (as backfill does), so those
-        // clients read it in order too; the rest follows in the stream.
-        const held = order.filter(({ id, outlier }) => !outlier && heldInTimelineFromOutside(id)).map(({ pdu }) => pdu.depth);
-        let below = 0;
-        if (held.length > 0) {
-          const firstHeld = Math.min(...held);
-          while (
-            below < order.length &&
-            !order[below]!.outlier &&
-            order[below]!.pdu.depth < firstHeld &&
-            !heldInTimelineFromOutside(order[below]!.id)
-          )
-            below++;
-        }
         const lowest = this.events.lowestStream() - below;
-        order.forEach(({ id, pdu, outlier }, i) => insert(id, pdu, outlier, i < below ? lowest + i : undefined));
+        order.forEach(({ id, pdu, outlier }, i) =>
+          insert(id, pdu, outlier || (i >= below && olderThanHeld(pdu)), i < below ? lowest + i : undefined),
+        );
         for (const [id, pdu] of authChain) if (!state.has(id) && !history.has(id)) this.outliers.put(id, roomId, pdu);
         const stateIds: StateIds = new Map([...state].map(([id, pdu]) => [authKey(pdu.type, pdu.state_key ?? ''), id]));
         for (const prev of join.prev_events) if (!this.graph.foreignEvent(roomId, [prev])) this.store.setStateAfter(roomId, prev, stateIds);

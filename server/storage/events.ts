@@ -185,9 +185,6 @@ export class EventStore {
         `SELECT event_id, sender, json_extract(pdu, '$.content.redacts') AS target FROM events WHERE room_id = ? AND type = 'm.room.redaction'`,
       ),
       moveIntoTimeline: db.prepare('UPDATE events SET stream_ordering = ?, outlier = 0 WHERE event_id = ? AND outlier = 1'),
-      repositionEvent: db.prepare('UPDATE events SET stream_ordering = ? WHERE event_id = ? AND outlier = 0'),
-      repositionMembership: db.prepare('UPDATE local_memberships SET stream_ordering = ? WHERE event_id = ?'),
-      repositionPush: db.prepare('UPDATE push_events SET stream_ordering = ? WHERE event_id = ?'),
       latestStream: db.prepare('SELECT MAX(stream_ordering) AS m FROM events WHERE room_id = ?'),
       redactionOf: db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
       txn: db.prepare('SELECT event_id FROM transactions WHERE user_id = ? AND device_id = ? AND path = ? AND txn_id = ?'),
@@ -309,19 +306,6 @@ export class EventStore {
     // An extremity's stream ordering orders the deepest ones among equals: read them again.
     this.forgetExtremities(event.roomId);
     return this.s.moveIntoTimeline.run(position, event.eventId).changes === 1;
-  }
-
-  /**
-   * Moves a timeline event to a later `position` (a join placing what this server held from outside the room into the
-   * room's history, in its order); a membership or notification that names the event moves with it.
-   */
-  reposition(event: StoredEvent, position: number): void {
-    this.eventWrites++;
-    this.writes++;
-    this.forgetExtremities(event.roomId);
-    if (this.s.repositionEvent.run(position, event.eventId).changes !== 1) return;
-    this.s.repositionMembership.run(position, event.eventId);
-    this.s.repositionPush.run(position, event.eventId);
   }
 
   recordRejected(eventId: string, roomId: string, reason: string, pdu: Pdu): void {

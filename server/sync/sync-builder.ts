@@ -10,6 +10,7 @@ import type { MembershipRow, StoredEvent } from '../storage/events';
 import { stateKeyOf } from '../storage/events';
 import { defaultPushRules } from '../client-api/pushrules';
 import { MOVED_TO_FIELD } from '../http/auth';
+import { LOWEST_POSITION } from '../client-api/history-visibility';
 import { userHistoryView, type HistoryView } from '../client-api/room-access';
 import { eventMatches, roomAllowed, type EventFilter, type Filter } from './filter';
 import { memoRead } from './read-memo';
@@ -96,7 +97,9 @@ class RoomSyncBuilder {
     const changedSince = since === undefined || membership.stream_ordering > since.position;
     switch (membership.membership) {
       case 'join': {
-        const body = this.roomBody(membership.room_id, this.next.position, this.isNewlyJoined(membership));
+        const newlyJoined = this.isNewlyJoined(membership);
+        const resumeAt = newlyJoined ? this.heldTimelineEnd(membership) : undefined;
+        const body = this.roomBody(membership.room_id, this.next.position, newlyJoined, false, resumeAt);
         return body ? { kind: 'join', body } : undefined;
       }
       case 'invite':
@@ -125,14 +128,34 @@ class RoomSyncBuilder {
     return before?.pdu.content.membership !== 'join';
   }
 
-  private roomBody(roomId: string, upTo: number, fromStart: boolean, leaving = false): Json | undefined {
+  /**
+   * Rejoined since the last sync, a room this user's client already holds timeline events of (a leave, a kick or a ban
+   * it was sent in the leave section): where those end. Its timeline then starts after them and says it is limited, so
+   * the client starts a new one and pages back into the rest; repeating what it holds would make matrix-js-sdk keep
+   * its old timeline, which has no way back (the history before the leave never shows).
+   */
+  private heldTimelineEnd(membership: MembershipRow): number | undefined {
+    const since = this.request.since;
+    if (since === undefined || this.request.fullState) return undefined;
+    const version = this.formatter.version(membership.room_id);
+    const memberId = this.hs.rooms.memberIdFor(membership.room_id, version, this.request.session.userId);
+    const earlier = this.hs.events.memberEvents(membership.room_id, memberId, since.position, 20);
+    return earlier.some((e) => e.pdu.content.membership === 'leave' || e.pdu.content.membership === 'ban') ? since.position : undefined;
+  }
+
+  private roomBody(roomId: string, upTo: number, fromStart: boolean, leaving = false, resumeAt?: number): Json | undefined {
     const { filter, since, session } = this.request;
     // The live timeline starts at 0 (backfilled history lies below it, reached by paginating from prev_batch).
-    const floor = fromStart ? 0 : (since?.position ?? 0);
+    const floor = resumeAt ?? (fromStart ? 0 : (since?.position ?? 0));
     const history = userHistoryView(this.hs, roomId, session.userId, this.formatter.version(roomId));
     const timelineFilter = filter.room.timeline;
     const limit = Math.min(timelineFilter.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    const { events: timeline, limited, firstPosition } = this.timeline(history, floor, upTo, limit, timelineFilter);
+    const picked = this.timeline(history, floor, upTo, limit, timelineFilter);
+    const { events: timeline, firstPosition } = picked;
+    // Resuming: anything the user may see before the timeline is a gap the client fills by paging back.
+    const limited =
+      picked.limited ||
+      (resumeAt !== undefined && !history.backward((timeline[0]?.streamOrdering ?? upTo + 1) - 1, LOWEST_POSITION, 1, true).next().done);
     const stateStart = timeline.length > 0 ? firstPosition - 1 : upTo;
 
     let stateEvents: StoredEvent[];

@@ -77,13 +77,18 @@ it('an invite rejected, then the room joined: the rejection stays where it happe
     await joinFromBeta(kim, roomId);
     const onAlpha = await timelineOf(host, roomId);
     expect(await timelineOf(kim, roomId), `room version ${version}`).toEqual(onAlpha);
-    // That client keeps its timeline (the join's sync repeats the rejection, and brings nothing from before it), and
-    // paging back from where it was reaches the room's history before the rejection, in order.
+    // That client holds the rejection: the join's sync brings what came after it, limited, so the client starts a new
+    // timeline (matrix-js-sdk keeps its old one, which has no way back, when the sync repeats an event it holds); paging
+    // back from there reaches the rejection and the history before it, in order. So does paging from the old token.
     const joined = (await kim.get(`/_matrix/client/v3/sync?timeout=0&since=${left.next_batch}`)).body.rooms.join[roomId].timeline;
     const rejection = leftTimeline.events[0].event_id;
-    expect(joined.events.map((e: any) => e.event_id)).toEqual(onAlpha.slice(onAlpha.indexOf(rejection)));
+    const after = onAlpha.indexOf(rejection) + 1;
+    expect(joined.events.map((e: any) => e.event_id)).toEqual(onAlpha.slice(after));
+    expect(joined.limited).toBe(true);
+    const back = (await kim.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100&from=${joined.prev_batch}`)).body;
+    expect((back.chunk as any[]).reverse().map((e) => e.event_id)).toEqual(onAlpha.slice(0, after));
     const before = (await kim.get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100&from=${leftTimeline.prev_batch}`)).body;
-    expect((before.chunk as any[]).reverse().map((e) => e.event_id)).toEqual(onAlpha.slice(0, onAlpha.indexOf(rejection)));
+    expect((before.chunk as any[]).reverse().map((e) => e.event_id)).toEqual(onAlpha.slice(0, after - 1));
   }
 });
 
